@@ -1,0 +1,61 @@
+# Taizhang 台账看板 — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+DB     ?= data/taizhang.duckdb
+PORT   ?= 8501
+ROWS   ?= 1000000
+# Debian packages the project needs: a browser for the report and the end-to-end tests,
+# CJK fonts so Chinese renders, poppler-utils so tests can read the PDF report.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
+
+.PHONY: install system-deps demo run serve test test-fast bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+# Installs the Debian packages when they are missing and we are root (as in CI);
+# otherwise says what to run.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
+	command -v pdftotext >/dev/null 2>&1 || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing system packages:$$missing"; \
+	    (apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null)); \
+	  else \
+	    echo "Missing system packages:$$missing"; \
+	    echo "Install them with: sudo apt-get install$$missing"; \
+	  fi; \
+	fi
+
+demo: install
+	$(BIN)/taizhang --db $(DB) demo
+
+run: install system-deps demo
+	$(BIN)/taizhang --db $(DB) serve --port $(PORT)
+
+serve: install
+	$(BIN)/taizhang --db $(DB) serve --port $(PORT)
+
+test: install system-deps
+	$(BIN)/pytest -q
+
+# Everything but the real-browser tests, for a quick loop while coding.
+test-fast: install
+	$(BIN)/pytest -q -m "not e2e"
+
+bench: install system-deps
+	$(PY) benchmarks/bench.py --rows $(ROWS)
+
+clean:
+	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal data/demo data/reports tests/output

@@ -1,0 +1,40 @@
+"""Creates and migrates the canonical schema (etl/schema.sql) and records its version."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import duckdb
+
+SCHEMA_VERSION = 1
+
+
+def schema_sql() -> str:
+    """The DDL text of the current schema."""
+    return resources.files("etl").joinpath("schema.sql").read_text(encoding="utf-8")
+
+
+def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version recorded in the database, or None for an empty file."""
+    has_meta = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
+    ).fetchone()[0]
+    if not has_meta:
+        return None
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else None
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create missing tables and bring an older database up to SCHEMA_VERSION."""
+    version = stored_version(con)
+    if version is not None and version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"数据库版本 {version} 比本程序新 / the database was written by a newer "
+            f"Taizhang (schema {version} > {SCHEMA_VERSION}); upgrade Taizhang."
+        )
+    con.execute(schema_sql())
+    # Future migrations go here: `if version < 2: ...` each in its own step.
+    con.execute(
+        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+    )

@@ -1,0 +1,120 @@
+-- The canonical Taizhang schema (SPEC §2). The only DDL in the project.
+-- etl/schema.py runs it (every statement is idempotent) and records schema_version.
+
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+-- Registry of every community, so a community with no cases shows as 0, not missing.
+CREATE TABLE IF NOT EXISTS areas (
+    district  VARCHAR NOT NULL,
+    street    VARCHAR NOT NULL,
+    community VARCHAR NOT NULL,
+    kind      VARCHAR NOT NULL CHECK (kind IN ('社区', '村')),
+    PRIMARY KEY (district, street, community)
+);
+
+CREATE TABLE IF NOT EXISTS imports (
+    import_id      INTEGER PRIMARY KEY,
+    file           VARCHAR NOT NULL,
+    sha256         VARCHAR NOT NULL,
+    profile        VARCHAR NOT NULL,
+    as_of          DATE,
+    started_at     TIMESTAMP NOT NULL,
+    finished_at    TIMESTAMP,
+    rows_read      INTEGER NOT NULL DEFAULT 0,
+    rows_new       INTEGER NOT NULL DEFAULT 0,
+    rows_updated   INTEGER NOT NULL DEFAULT 0,
+    rows_unchanged INTEGER NOT NULL DEFAULT 0,
+    rows_skipped   INTEGER NOT NULL DEFAULT 0,
+    rows_rejected  INTEGER NOT NULL DEFAULT 0,
+    status         VARCHAR NOT NULL CHECK (status IN ('running', 'ok', 'unchanged', 'failed')),
+    error          VARCHAR
+);
+CREATE SEQUENCE IF NOT EXISTS import_id_seq START 1;
+
+-- One row a ledger row that was a case but could not be normalised: kept whole.
+CREATE TABLE IF NOT EXISTS rejects (
+    import_id INTEGER NOT NULL,
+    sheet     VARCHAR,
+    "row"     INTEGER,            -- 1-based row number as the user sees it in Excel
+    "column"  VARCHAR,            -- the ledger's own column header
+    value     VARCHAR,
+    reason    VARCHAR NOT NULL,   -- Chinese first, then English
+    raw       JSON                -- the whole row as read, header → cell text (masked)
+);
+
+CREATE TABLE IF NOT EXISTS meetings (
+    meeting_id   VARCHAR PRIMARY KEY,
+    held_on      DATE NOT NULL,
+    district     VARCHAR,
+    street       VARCHAR,
+    community    VARCHAR,
+    channel      VARCHAR,
+    topic        VARCHAR,
+    participants INTEGER,
+    import_id    INTEGER,
+    source_file  VARCHAR,
+    source_sheet VARCHAR,
+    source_row   INTEGER
+);
+
+CREATE TABLE IF NOT EXISTS cases (
+    case_id          VARCHAR PRIMARY KEY,
+    district         VARCHAR,
+    street           VARCHAR,
+    community        VARCHAR,
+    channel          VARCHAR,
+    meeting_id       VARCHAR,
+    title            VARCHAR,
+    category         VARCHAR,
+    matter_class     VARCHAR CHECK (matter_class IN ('大事', '小事', '私事')),
+    responsible_unit VARCHAR,
+    reporter         VARCHAR,     -- resident who raised it; masked on screen without `pii`
+    note             VARCHAR,     -- latest 进展情况/办理情况 text
+    received_on      DATE NOT NULL,
+    due_on           DATE,        -- the ledger's own deadline; the KPI layer adds the SLA
+    resolved_on      DATE,
+    closed_on        DATE,        -- 销号
+    status           VARCHAR NOT NULL
+                     CHECK (status IN ('pending', 'in_progress', 'resolved', 'deferred')),
+    satisfaction     VARCHAR
+                     CHECK (satisfaction IN ('satisfied', 'basically_satisfied', 'dissatisfied')),
+    reopened_count   INTEGER NOT NULL DEFAULT 0,
+    last_progress_on DATE,
+    import_id        INTEGER,
+    source_file      VARCHAR,
+    source_sheet     VARCHAR,
+    source_row       INTEGER,
+    raw              JSON
+);
+
+CREATE TABLE IF NOT EXISTS officials (
+    official_id VARCHAR PRIMARY KEY,
+    name        VARCHAR NOT NULL,
+    title       VARCHAR,
+    unit        VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS case_officials (
+    case_id     VARCHAR NOT NULL,
+    official_id VARCHAR NOT NULL,
+    role        VARCHAR NOT NULL CHECK (role IN ('lead', 'deputy', 'handler', 'supervisor')),
+    PRIMARY KEY (case_id, official_id, role)
+);
+
+CREATE TABLE IF NOT EXISTS meeting_attendance (
+    meeting_id  VARCHAR NOT NULL,
+    official_id VARCHAR NOT NULL,
+    PRIMARY KEY (meeting_id, official_id)
+);
+
+-- The timeline: first sight of a case and every status change seen on re-import.
+CREATE TABLE IF NOT EXISTS case_events (
+    case_id   VARCHAR NOT NULL,
+    event_on  DATE NOT NULL,      -- SPEC calls it `on`, a SQL keyword; see docs/data-model.md
+    status    VARCHAR NOT NULL,
+    note      VARCHAR,
+    import_id INTEGER
+);

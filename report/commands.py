@@ -1,0 +1,5 @@
+"""Sub-commands of `taizhang` that belong to report/ (filled in by its issue)."""
+
+
+def register(sub) -> None:
+    """Add this package's sub-commands to the `taizhang` parser."""

@@ -1,0 +1,1 @@
+"""Taizhang 台账看板: shared plumbing (database location, connections, settings, CLI)."""
