@@ -1,0 +1,323 @@
+"""The text catalogue: every label, unit and message a user reads, in 中文 and English.
+
+Pages, the report and the CLI never hold user-facing string literals; they call
+`t(key, lang)` (with `str.format` fields) or one of the label helpers below. Chinese is
+the default language; a missing English text falls back to the Chinese one, a missing
+key raises KeyError so a typo is caught by the tests rather than shown to a leader.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+# key → (中文, English). Grouped by where the words appear; SPEC §9's words first.
+TEXT: dict[str, tuple[str, str]] = {
+    # --- SPEC §9: metrics and domain words -------------------------------------------
+    "received": ("受理", "Received"),
+    "resolved": ("已解决", "Resolved"),
+    "in_progress": ("正在解决", "In progress"),
+    "pending": ("未启动", "Not started"),
+    "deferred": ("暂缓", "Deferred"),
+    "resolution_rate": ("解决率", "Resolution rate"),
+    "closure_days": ("办结天数(中位/90分位)", "Days to resolve (median / p90)"),
+    "median_days": ("中位办结天数", "Median days to resolve"),
+    "p90_days": ("90分位办结天数", "Days to resolve (p90)"),
+    "mean_days": ("平均办结天数", "Mean days to resolve"),
+    "on_time_rate": ("按期办结率", "On-time rate"),
+    "overdue_open": ("超期未办结", "Overdue"),
+    "stalled": ("进展停滞", "Stalled"),
+    "rated": ("已回访", "Rated"),
+    "satisfaction_rate": ("满意率", "Satisfaction"),
+    "dissatisfied": ("不满意", "Dissatisfied"),
+    "rated_share": ("回访率", "Callback coverage"),
+    "score": ("综合得分", "Score"),
+    "rank": ("排名", "Rank"),
+    "rank_change": ("排名变化", "Rank change"),
+    "supervision": ("督办", "Supervision"),
+    "ledger": ("台账", "Ledger"),
+    "lead": ("挂点领导", "Lead official"),
+    "deputy": ("认领代表", "Deputy"),
+    "handler": ("承办负责人", "Handler"),
+    "supervisor": ("督办人", "Supervisor"),
+    "responsible_unit": ("承办单位", "Responsible unit"),
+    "district": ("区", "District"),
+    "street": ("街道(镇)", "Street (town)"),
+    "community": ("社区(村)", "Community (village)"),
+    "demo_data": ("示例数据", "Demo data"),
+    "reopened_count": ("重办次数", "Times reopened"),
+    "meetings_held": ("召开会议", "Meetings held"),
+    "meetings_attended": ("参会次数", "Meetings attended"),
+    "attendance": ("参会率", "Attendance"),
+    "compliance_2_4": ("“2+4”达标", "“2+4” rule met"),
+    "cases": ("案件数", "Cases"),
+    "month": ("月份", "Month"),
+    "channel": ("来源渠道", "Channel"),
+    "category": ("问题类别", "Category"),
+    "matter_class": ("事项分类", "Matter class"),
+    "official": ("干部", "Official"),
+    "name": ("姓名", "Name"),
+    "title_job": ("职务", "Title"),
+    "unit": ("单位", "Unit"),
+    "roles": ("角色", "Roles"),
+    "officials": ("相关干部", "Officials"),
+    # --- case fields -----------------------------------------------------------------
+    "case_id": ("编号", "Case no."),
+    "title": ("问题", "Issue"),
+    "reporter": ("反映人", "Raised by"),
+    "note": ("进展情况", "Progress note"),
+    "received_on": ("受理日期", "Received on"),
+    "due_on": ("办理时限", "Due on"),
+    "resolved_on": ("办结日期", "Resolved on"),
+    "closed_on": ("销号日期", "Closed on"),
+    "last_progress_on": ("最近进展", "Last progress"),
+    "status": ("办理状态", "Status"),
+    "satisfaction": ("满意度", "Satisfaction"),
+    "days_overdue": ("超期天数", "Days overdue"),
+    "days_open": ("已办天数", "Days open"),
+    "days_stalled": ("停滞天数", "Days without progress"),
+    "reason": ("原因", "Reason"),
+    "source": ("来源台账", "Source ledger"),
+    "source_file": ("文件", "File"),
+    "source_sheet": ("工作表", "Sheet"),
+    "source_row": ("行号", "Row"),
+    "event_on": ("日期", "Date"),
+    "timeline": ("办理过程", "Timeline"),
+    # --- status and satisfaction values ----------------------------------------------
+    "status.pending": ("未启动", "Not started"),
+    "status.in_progress": ("正在解决", "In progress"),
+    "status.resolved": ("已解决", "Resolved"),
+    "status.deferred": ("暂缓", "Deferred"),
+    "satisfaction.satisfied": ("满意", "Satisfied"),
+    "satisfaction.basically_satisfied": ("基本满意", "Basically satisfied"),
+    "satisfaction.dissatisfied": ("不满意", "Dissatisfied"),
+    "satisfaction.none": ("未回访", "Not rated"),
+    "kind.社区": ("社区", "Community"),
+    "kind.村": ("村", "Village"),
+    "role.lead": ("挂点领导", "Lead official"),
+    "role.deputy": ("认领代表", "Deputy"),
+    "role.handler": ("承办负责人", "Handler"),
+    "role.supervisor": ("督办人", "Supervisor"),
+    "reason.overdue": ("超期未办结", "Overdue"),
+    "reason.stalled": ("进展停滞", "Stalled"),
+    "reason.dissatisfied": ("群众不满意", "Resident dissatisfied"),
+    "reason.reopened": ("重新办理", "Reopened"),
+    # --- units and formats -----------------------------------------------------------
+    "unit.days": ("{n} 天", "{n} days"),
+    "unit.cases": ("{n} 件", "{n} cases"),
+    "unit.pp": ("{n} 个百分点", "{n} pp"),
+    "undefined": ("—", "—"),
+    "delta.mom": ("环比", "vs last month"),
+    "delta.yoy": ("同比", "vs last year"),
+    "delta.none": ("上月无数据", "no data last month"),
+    "rank.new": ("新上榜", "new"),
+    "rank.unranked": ("不足5件,不排名", "under 5 cases, not ranked"),
+    # --- app chrome ------------------------------------------------------------------
+    "app.title": ("台账看板", "Taizhang"),
+    "app.subtitle": ("民生问题办理台账看板", "Residents' issues ledger dashboard"),
+    "page.overview": ("总览", "Overview"),
+    "page.areas": ("街道社区", "Areas"),
+    "page.officials": ("干部", "Officials"),
+    "page.supervision": ("督办", "Supervision"),
+    "page.cases": ("案件", "Cases"),
+    "page.report": ("月报", "Monthly report"),
+    "page.data": ("数据", "Data"),
+    "lang.label": ("语言 Language", "语言 Language"),
+    "lang.zh": ("中文", "中文"),
+    "lang.en": ("English", "English"),
+    "filters.header": ("筛选", "Filters"),
+    "filters.period": ("受理日期范围", "Received between"),
+    "filters.as_of": ("统计截至", "As of"),
+    "filters.all": ("全部", "All"),
+    "filters.reset": ("清除筛选", "Clear filters"),
+    "filters.search": ("搜索(编号、问题、单位、进展)", "Search (no., issue, unit, note)"),
+    "filters.reasons": ("督办类型", "Supervision type"),
+    "filters.active": ("当前筛选:{text}", "Filtered: {text}"),
+    "demo.banner": (
+        "示例数据:本看板展示的是虚构的演示台账,人名均为虚构。",
+        "Demo data: this dashboard shows invented demo ledgers; all names are invented.",
+    ),
+    "banner.rejects": (
+        "有 {n} 行台账未能导入(见“数据”页),统计不含这些行。",
+        "{n} ledger rows could not be imported (see the Data page); the figures leave them out.",
+    ),
+    "banner.unknown_areas": (
+        "有 {n} 件案件的街道/社区不在区划名册中,请核对。",
+        "{n} cases name a street/community missing from the area registry; please check.",
+    ),
+    "banner.data_quality": ("数据质量:{text}", "Data quality: {text}"),
+    "as_of.caption": ("统计截至 {date}", "As of {date}"),
+    # --- empty states and errors -----------------------------------------------------
+    "empty.db": (
+        "数据库中还没有台账数据。可运行 `taizhang demo` 生成示例数据,或在“数据”页上传台账"
+        "(Excel/CSV),或运行 `taizhang load 台账.xlsx`。",
+        "The database holds no ledger data yet. Run `taizhang demo` for demo data, upload a "
+        "ledger (Excel/CSV) on the Data page, or run `taizhang load ledger.xlsx`.",
+    ),
+    "empty.no_file": (
+        "找不到数据库文件 {path}。运行 `taizhang demo` 生成示例数据,或在“数据”页上传台账。",
+        "No database file at {path}. Run `taizhang demo` for demo data, or upload a ledger "
+        "on the Data page.",
+    ),
+    "empty.slice": (
+        "当前筛选条件下没有案件。请放宽日期范围或清除筛选。",
+        "No cases match the current filters. Widen the period or clear the filters.",
+    ),
+    "empty.list": ("没有符合条件的记录。", "Nothing to list."),
+    "empty.supervision": ("当前筛选条件下没有需要督办的案件。", "No case needs supervision under the current filters."),
+    "empty.meetings": ("台账中没有会议记录。", "The ledgers record no meetings."),
+    "error.busy": (
+        "数据库正在导入新台账,请稍候几秒再操作。",
+        "The database is busy with an import; try again in a few seconds.",
+    ),
+    "error.case_missing": ("找不到编号为 {case_id} 的案件。", "No case with number {case_id}."),
+    "error.query": (
+        "查询失败:{error}。请检查数据库文件,或重新导入台账。",
+        "The query failed: {error}. Check the database file or import the ledgers again.",
+    ),
+    # --- overview --------------------------------------------------------------------
+    "overview.title": ("总览", "Overview"),
+    "overview.trend": ("月度受理与解决", "Received and resolved by month"),
+    "overview.ranking": ("街道综合排名", "Street ranking by score"),
+    "overview.ranking_hint": ("点击街道查看其社区", "Click a street to open its communities"),
+    "overview.categories": ("问题类别构成", "Issues by category"),
+    "overview.status_mix": ("办理状态", "Status"),
+    "chart.count": ("件数", "Cases"),
+    "chart.rate": ("解决率", "Resolution rate"),
+    # --- areas -----------------------------------------------------------------------
+    "areas.title": ("街道社区", "Streets and communities"),
+    "areas.district": ("全区", "Whole district"),
+    "areas.streets": ("街道排名(选中一行查看社区)", "Street ranking (select a row to open its communities)"),
+    "areas.communities": ("{street} 各社区(村)(选中一行查看案件)", "Communities of {street} (select a row to see its cases)"),
+    "areas.cases": ("{community} 的案件(选中一行查看详情)", "Cases of {community} (select a row for details)"),
+    "areas.back": ("返回上一级", "Back up one level"),
+    "areas.breadcrumb": ("当前位置", "You are here"),
+    # --- officials -------------------------------------------------------------------
+    "officials.title": ("干部", "Officials"),
+    "officials.note": (
+        "一件案件关联多名干部时,计入每名干部,因此各干部合计可能超过全区总数。",
+        "A case counts for every official linked to it, so officials' totals may exceed the district's.",
+    ),
+    "officials.table": ("干部办理情况(选中一行查看其案件)", "Officials (select a row to see their cases)"),
+    "officials.cases": ("{name} 的案件", "Cases of {name}"),
+    # --- supervision -----------------------------------------------------------------
+    "supervision.title": ("督办清单", "Supervision list"),
+    "supervision.caption": (
+        "超期未办结、进展停滞、群众不满意或重新办理的案件。",
+        "Cases that are overdue, stalled, rated dissatisfied or reopened.",
+    ),
+    "supervision.download": ("下载督办清单(Excel)", "Download the list (Excel)"),
+    "supervision.file": ("督办清单", "supervision"),
+    # --- cases -----------------------------------------------------------------------
+    "cases.title": ("案件查询", "Cases"),
+    "cases.count": ("共 {n} 件", "{n} cases"),
+    "cases.detail": ("案件详情", "Case details"),
+    "cases.open": ("选中一行查看案件详情", "Select a row to see the case"),
+    "cases.masked": ("反映人姓名与电话已脱敏。", "Residents' names and numbers are masked."),
+    "cases.source_text": (
+        "来源:{file} · 工作表 {sheet} · 第 {row} 行",
+        "Source: {file} · sheet {sheet} · row {row}",
+    ),
+    "cases.more": ("仅显示前 {shown} 件,共 {n} 件;请缩小筛选范围。", "Showing the first {shown} of {n}; narrow the filters."),
+    "cases.close": ("关闭详情", "Close"),
+    # --- report ----------------------------------------------------------------------
+    "report.title": ("月报", "Monthly report"),
+    "report.heading": ("{scope}{month}民生问题办理月报", "{scope} residents' issues report, {month}"),
+    "report.month": ("月份", "Month"),
+    "report.pdf": ("下载 PDF", "Download PDF"),
+    "report.png": ("下载 PNG(发群用)", "Download PNG (for chat groups)"),
+    "report.unavailable": (
+        "月报模块尚未就绪:{error}",
+        "The report module is not ready: {error}",
+    ),
+    "report.render_failed": (
+        "生成文件失败:{error}。请确认已安装 chromium 与 fonts-noto-cjk。",
+        "Could not render the file: {error}. Check that chromium and fonts-noto-cjk are installed.",
+    ),
+    "report.headline": ("核心指标", "Headline figures"),
+    "report.trend": ("近12个月趋势", "12-month trend"),
+    "report.top_categories": ("主要问题类别", "Top categories"),
+    "report.supervision": ("督办清单", "Supervision list"),
+    "report.attendance": ("干部参会情况", "Officials' attendance"),
+    "report.more": ("… 另有 {n} 件", "… and {n} more"),
+    "report.sources": ("数据来源:{files} 个台账文件,{rejected} 行未导入", "Sources: {files} ledger files, {rejected} rows not imported"),
+    "report.definitions": (
+        "口径:办理时限默认受理后 {sla} 天;综合得分 = 解决率×{w_res} + 按期办结率×{w_time} + 满意率×{w_sat}",
+        "Definitions: due {sla} days after receipt unless the ledger says; score = resolution × {w_res} + on-time × {w_time} + satisfaction × {w_sat}",
+    ),
+    "report.generated": ("生成于 {date}", "Generated {date}"),
+    # --- data ------------------------------------------------------------------------
+    "data.title": ("数据", "Data"),
+    "data.upload": ("上传台账(Excel / CSV / ODS)", "Upload ledgers (Excel / CSV / ODS)"),
+    "data.upload_help": (
+        "与命令行 `taizhang load` 使用同一导入流程:重复导入不会重复计数,无法识别的行进入“未导入行”。",
+        "Uses the same import as `taizhang load`: importing twice counts nothing twice; rows it cannot read go to the rejected rows.",
+    ),
+    "data.import_button": ("导入", "Import"),
+    "data.importing": ("正在导入……", "Importing…"),
+    "data.import_done": ("导入完成。", "Import finished."),
+    "data.import_failed": ("导入失败:{error}", "The import failed: {error}"),
+    "data.history": ("导入记录", "Import history"),
+    "data.rejects": ("未导入行及原因", "Rejected rows and reasons"),
+    "data.rejects_download": ("下载未导入行(Excel)", "Download rejected rows (Excel)"),
+    "data.rejects_file": ("未导入行", "rejected_rows"),
+    "data.no_rejects": ("没有未导入的行。", "No rejected rows."),
+    "data.no_imports": ("还没有导入记录。", "No imports yet."),
+    "data.quality": ("数据质量", "Data quality"),
+    "data.dataset": ("数据概况", "Dataset"),
+    "data.db_path": ("数据库文件:{path}", "Database file: {path}"),
+    "import.file": ("文件", "File"),
+    "import.status": ("结果", "Result"),
+    "import.started_at": ("开始时间", "Started"),
+    "import.rows_read": ("读取", "Read"),
+    "import.rows_new": ("新增", "New"),
+    "import.rows_updated": ("更新", "Updated"),
+    "import.rows_unchanged": ("未变", "Unchanged"),
+    "import.rows_skipped": ("跳过", "Skipped"),
+    "import.rows_rejected": ("未导入", "Rejected"),
+    "import.error": ("错误", "Error"),
+    "import.import_id": ("导入批次", "Import no."),
+    "import.ok": ("成功", "OK"),
+    "import.unchanged": ("无变化", "Unchanged"),
+    "import.failed": ("失败", "Failed"),
+    "import.running": ("进行中", "Running"),
+    "reject.sheet": ("工作表", "Sheet"),
+    "reject.row": ("行号", "Row"),
+    "reject.column": ("列", "Column"),
+    "reject.value": ("值", "Value"),
+    "reject.reason": ("原因", "Reason"),
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fields) -> str:
+    """The text for `key` in `lang` ('zh' or 'en'), with `fields` filled in."""
+    zh, en = TEXT[key]
+    text = en if lang == "en" and en else zh
+    return text.format(**fields) if fields else text
+
+
+def label(key: str, lang: str = DEFAULT_LANG) -> str:
+    """The label of a metric, field or column name; an unknown name is shown as is."""
+    return t(key, lang) if key in TEXT else key
+
+
+def status_label(status: str | None, lang: str = DEFAULT_LANG) -> str:
+    """中文/English name of a canonical status (pending, in_progress, resolved, deferred)."""
+    return t(f"status.{status}", lang) if f"status.{status}" in TEXT else (status or "")
+
+
+def satisfaction_label(value: str | None, lang: str = DEFAULT_LANG) -> str:
+    """中文/English name of a satisfaction value; None reads as 未回访 (not rated)."""
+    key = f"satisfaction.{value or 'none'}"
+    return t(key, lang) if key in TEXT else str(value)
+
+
+def role_label(role: str | None, lang: str = DEFAULT_LANG) -> str:
+    """中文/English name of an official's role on a case (lead, deputy, handler, supervisor)."""
+    key = f"role.{role}"
+    return t(key, lang) if key in TEXT else (role or "")
+
+
+def column_labels(columns, lang: str = DEFAULT_LANG) -> dict[str, str]:
+    """{column name: label} for renaming a table's columns before it is shown."""
+    return {c: label(c, lang) for c in columns}
