@@ -1,0 +1,168 @@
+"""Settings: declared once here with their default and help text, read from one TOML file.
+
+The file is `taizhang.toml` in the working directory, or the path in $TAIZHANG_CONFIG.
+Every setting lives in a TOML section named by its `section` metadata:
+
+    [kpi]
+    sla_days = 30
+
+A missing file means all defaults. An unknown key or a value of the wrong type is a
+`SettingsError` naming the file, the key and how to fix it (docs/config.md lists all).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = Path("taizhang.toml")
+ENV_CONFIG = "TAIZHANG_CONFIG"
+
+
+class SettingsError(ValueError):
+    """The settings file cannot be read or holds an unknown key or a bad value."""
+
+
+def setting(default: Any, section: str, help: str, choices: tuple = ()) -> Any:
+    """Declare one setting: its default, its TOML section and its help text."""
+    return field(default=default, metadata={"section": section, "help": help, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable number of Taizhang. Frozen and hashable, so caches can key on it."""
+
+    sla_days: int = setting(
+        30, "kpi",
+        "办理时限(天) / days a case may take when the ledger gives no deadline "
+        "(due_on = received_on + sla_days).",
+    )
+    sla_calendar: str = setting(
+        "calendar", "kpi",
+        "时限口径 / how sla_days are counted: 'calendar' days, or 'workdays' on the Chinese "
+        "calendar (statutory holidays and 调休 make-up days from the chinese-calendar package).",
+        choices=("calendar", "workdays"),
+    )
+    stall_days: int = setting(
+        14, "kpi",
+        "停滞天数 / an open case with no progress (last_progress_on, else received_on) for more "
+        "than this many days before as_of counts as stalled.",
+    )
+    basically_satisfied_weight: float = setting(
+        1.0, "kpi",
+        "基本满意权重 / weight w of 基本满意 in satisfaction_rate = (satisfied + w × "
+        "basically_satisfied) / rated; some districts use 0.9 or 0.8.",
+    )
+    weight_resolution: float = setting(
+        0.4, "score", "解决率权重 / weight of resolution_rate in the score.",
+    )
+    weight_on_time: float = setting(
+        0.2, "score", "按期办结率权重 / weight of on_time_rate in the score.",
+    )
+    weight_satisfaction: float = setting(
+        0.4, "score", "满意率权重 / weight of satisfaction_rate in the score.",
+    )
+    min_cases_ranked: int = setting(
+        5, "score",
+        "最少排名件数 / a slice with fewer received cases than this gets no rank "
+        "(its score is still shown).",
+    )
+    street_meetings_per_year: int = setting(
+        2, "meetings",
+        "街道年度议事次数 / the '2+4' rule: consultations a street must hold a year.",
+    )
+    community_meetings_per_year: int = setting(
+        4, "meetings",
+        "社区年度议事次数 / the '2+4' rule: consultations a community must hold a year.",
+    )
+    bulk_same_day_min: int = setting(
+        10, "quality",
+        "批量当日办结阈值 / this many or more cases of one community received and resolved "
+        "on the same day are flagged as suspicious bulk closures.",
+    )
+
+    def score_weights(self) -> dict[str, float]:
+        """The score's weights by the rate they apply to."""
+        return {
+            "resolution_rate": self.weight_resolution,
+            "on_time_rate": self.weight_on_time,
+            "satisfaction_rate": self.weight_satisfaction,
+        }
+
+
+def setting_docs() -> list[dict]:
+    """Every setting as {name, section, default, type, help, choices}, in declaration order."""
+    return [
+        {
+            "name": f.name,
+            "section": f.metadata["section"],
+            "default": f.default,
+            "type": type(f.default).__name__,
+            "help": f.metadata["help"],
+            "choices": f.metadata["choices"],
+        }
+        for f in fields(Settings)
+        if f.default is not MISSING
+    ]
+
+
+def config_path() -> Path | None:
+    """The settings file in use: $TAIZHANG_CONFIG, else ./taizhang.toml if it exists."""
+    env = os.environ.get(ENV_CONFIG)
+    if env:
+        return Path(env)
+    return CONFIG_FILE if CONFIG_FILE.exists() else None
+
+
+def _coerce(path: Path, section: str, name: str, value: Any, doc: dict) -> Any:
+    expected = type(doc["default"])
+    where = f"{path}: [{section}] {name} = {value!r}"
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
+        raise SettingsError(
+            f"设置值类型错误 / {where}: expected a {expected.__name__} "
+            f"(default {doc['default']!r}); see docs/config.md."
+        )
+    if doc["choices"] and value not in doc["choices"]:
+        raise SettingsError(
+            f"设置值无效 / {where}: must be one of {', '.join(doc['choices'])}."
+        )
+    if isinstance(value, (int, float)) and value < 0:
+        raise SettingsError(f"设置值不能为负 / {where}: must be 0 or more.")
+    return value
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Read the settings file (argument, else $TAIZHANG_CONFIG, else ./taizhang.toml)."""
+    path = Path(path) if path is not None else config_path()
+    if path is None:
+        return Settings()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise SettingsError(f"找不到设置文件 / settings file not found: {path}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SettingsError(
+            f"设置文件格式错误 / {path} is not valid TOML: {exc}. "
+            "Compare it with taizhang.example.toml."
+        ) from exc
+    docs = {(d["section"], d["name"]): d for d in setting_docs()}
+    values: dict[str, Any] = {}
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            raise SettingsError(
+                f"未知设置 / {path}: '{section}' must be a [section]; see docs/config.md."
+            )
+        for name, value in table.items():
+            doc = docs.get((section, name))
+            if doc is None:
+                raise SettingsError(
+                    f"未知设置 / {path}: unknown setting [{section}] {name}; "
+                    "docs/config.md lists every setting."
+                )
+            values[name] = _coerce(path, section, name, value, doc)
+    return replace(Settings(), **values)
