@@ -1,0 +1,33 @@
+"""Lays a ReportView out as one self-contained HTML page (template.html + report.css)."""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import jinja2
+
+from report.model import ReportView
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    # Autoescape: ledger text (titles, unit names) goes into the page verbatim.
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("report", "."),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@functools.cache
+def _css() -> str:
+    return resources.files("report").joinpath("report.css").read_text(encoding="utf-8")
+
+
+def page_html(view: ReportView) -> str:
+    """The report page as one HTML document with its CSS and chart inline (no requests)."""
+    template = _environment().get_template("template.html")
+    return template.render(v=view, css=jinja2.utils.markupsafe.Markup(_css()))
