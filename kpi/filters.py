@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Iterable, Mapping
+
+import pandas as pd
 
 # Group-by names from a fixed list: nothing else ever reaches a query as an identifier.
 DIMENSIONS = (
@@ -41,6 +43,15 @@ def parse_date(value: date | str | None, what: str = "date") -> date | None:
         raise FilterError(
             f"日期格式错误 / {what} {value!r} is not a date; write it as 2023-01-08."
         ) from None
+
+
+def to_date(value) -> date | None:
+    """A python date from a date, Timestamp or datetime64 value; None for None/NaT."""
+    if value is None or pd.isna(value):
+        return None
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return pd.Timestamp(value).date()
 
 
 def shift_months(d: date, months: int) -> date:

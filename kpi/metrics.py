@@ -1,49 +1,284 @@
-"""The KPI functions over any slice and grouping (SPEC §4): metrics, headline, trend, ranking."""
+"""The KPI functions over any slice and grouping (SPEC §4): metrics, headline, trend, ranking.
+
+A metrics query is three layers, each an ibis expression:
+
+    base counts per group  (counts, day sums, quantiles — from raw cases, or from the
+                            pre-aggregated tables of kpi.aggregated when it can answer)
+      → completion          (every registry area / month of the period, with zeros)
+      → rates, score, rank  (derive(): the only place a rate is divided out)
+
+so a second source of base counts plugs in behind the same function.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from kpi.filters import Filters
+from kpi import completion
+from kpi.facts import backend, case_facts, resolve_as_of, settings_or_default
+from kpi.filters import DIMENSIONS, METRICS, FilterError, Filters, month_bounds, shift_months
+from taizhang.settings import Settings
+
+# The contract of a base-counts source: one row per group, these columns after the keys.
+COUNT_COLUMNS = (
+    "received", "resolved", "in_progress", "pending", "deferred", "overdue_open", "stalled",
+    "rated", "satisfied", "basically_satisfied", "dissatisfied",
+    "on_time", "on_time_known", "days_n", "days_sum",
+)
+QUANTILE_COLUMNS = ("median_days", "p90_days")
+RATE_COLUMNS = (
+    "resolution_rate", "median_days", "p90_days", "mean_days", "on_time_rate",
+    "rated_share", "satisfaction_rate", "score",
+)
+HEADLINE_METRICS = tuple(m for m in METRICS if m != "rank")
 
 
-def metrics(con, by=(), filters: Filters = Filters(), settings=None) -> pd.DataFrame:
+def group_columns(by: tuple[str, ...]) -> tuple[str, ...]:
+    """The key columns of a grouping: `official` brings official_id with the name."""
+    columns: list[str] = []
+    for dim in by:
+        columns += ["official_id", "official"] if dim == "official" else [dim]
+    return tuple(columns)
+
+
+def check_by(by) -> tuple[str, ...]:
+    """The grouping as a tuple of known dimension names (FilterError otherwise)."""
+    by = (by,) if isinstance(by, str) else tuple(by or ())
+    for dim in by:
+        if dim not in DIMENSIONS:
+            raise FilterError(
+                f"未知分组维度 / unknown grouping {dim!r}; use one of {', '.join(DIMENSIONS)}."
+            )
+    if len(set(by)) != len(by):
+        raise FilterError(f"分组维度重复 / a grouping dimension is repeated: {', '.join(by)}.")
+    return by
+
+
+def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Settings,
+                    as_of: date) -> ir.Table:
+    """Base counts per group computed from the cases table itself."""
+    t = case_facts(ib, filters, settings, as_of, per_official="official" in by)
+    as_int = lambda flag: flag.cast("int64").sum()  # noqa: E731
+    keys = list(group_columns(by))
+    grouped = t.group_by(keys) if keys else t
+    counts = grouped.aggregate(
+        received=t.count(),
+        resolved=as_int(t.status_asof == "resolved"),
+        in_progress=as_int(t.status_asof == "in_progress"),
+        pending=as_int(t.status_asof == "pending"),
+        deferred=as_int(t.status_asof == "deferred"),
+        overdue_open=as_int(t.overdue),
+        stalled=as_int(t.stalled),
+        rated=t.satisfaction_asof.count(),
+        satisfied=as_int(t.satisfaction_asof == "satisfied"),
+        basically_satisfied=as_int(t.satisfaction_asof == "basically_satisfied"),
+        dissatisfied=as_int(t.satisfaction_asof == "dissatisfied"),
+        on_time=as_int(t.on_time),
+        on_time_known=as_int(t.on_time_known),
+        days_n=t.closure_days.count(),
+        days_sum=t.closure_days.sum(),
+        # DuckDB quantile_cont: linear interpolation, as SPEC §4 asks.
+        median_days=t.closure_days.quantile(0.5),
+        p90_days=t.closure_days.quantile(0.9),
+    )
+    # An aggregate over no rows at all (no grouping) gives NULL sums: they are zeros.
+    return counts.mutate(**{c: counts[c].fill_null(0) for c in COUNT_COLUMNS})
+
+
+def base_counts(ib, by, filters, settings, as_of, source: str = "auto") -> ir.Table:
+    """Base counts from the pre-aggregated tables when they can answer, else from raw cases."""
+    if source in ("auto", "aggregated"):
+        try:
+            from kpi import aggregated
+        except ImportError:
+            aggregated = None
+        counts = (
+            aggregated.base_counts(ib, by, filters, settings, as_of)
+            if aggregated is not None and hasattr(aggregated, "base_counts") else None
+        )
+        if counts is not None:
+            return counts
+        if source == "aggregated":
+            raise FilterError("预聚合表无法回答此查询 / the aggregate tables cannot answer this query.")
+    return raw_base_counts(ib, by, filters, settings, as_of)
+
+
+def _rate(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
+    # A zero denominator makes the rate undefined (NULL), never 0 or NaN.
+    return num.cast("float64") / den.nullif(0)
+
+
+def derive(counts: ir.Table, settings: Settings) -> ir.Table:
+    """Rates, mean days and the score from base counts (the only place rates are divided)."""
+    w = settings.basically_satisfied_weight
+    t = counts.mutate(
+        resolution_rate=_rate(counts.resolved, counts.received),
+        mean_days=_rate(counts.days_sum, counts.days_n),
+        on_time_rate=_rate(counts.on_time, counts.on_time_known),
+        rated_share=_rate(counts.rated, counts.resolved),
+        satisfaction_rate=(counts.satisfied + w * counts.basically_satisfied) / counts.rated.nullif(0),
+    )
+    # Score: weighted mean of the defined rates; an undefined rate's weight is redistributed
+    # to the others by dividing by the weights of the defined ones only.
+    numerator = ibis.literal(0.0)
+    weights = ibis.literal(0.0)
+    for rate, weight in settings.score_weights().items():
+        numerator = numerator + weight * t[rate].fill_null(0.0)
+        weights = weights + ibis.ifelse(t[rate].notnull(), weight, 0.0)
+    return t.mutate(score=100 * numerator / weights.nullif(0.0))
+
+
+def add_rank(t: ir.Table, by: tuple[str, ...], settings: Settings) -> ir.Table:
+    """rank: 1 = best score, ties broken by more received; slices too small are unranked."""
+    eligible = (t.received >= settings.min_cases_ranked) & t.score.notnull()
+    t = t.mutate(_eligible=eligible)
+    partition = [t._eligible]
+    if "month" in by and len(by) > 1:
+        partition.append(t.month)  # streets by month: ranked within each month
+    window = ibis.window(group_by=partition, order_by=[ibis.desc(t.score), ibis.desc(t.received)])
+    t = t.mutate(rank=ibis.ifelse(t._eligible, ibis.rank().over(window) + 1, ibis.null("int64")))
+    return t.drop("_eligible")
+
+
+def metrics_expr(con, by=(), filters: Filters = Filters(), settings: Settings | None = None,
+                 source: str = "auto") -> ir.Table:
+    """The ibis expression behind metrics(): group columns then METRICS."""
+    ib = backend(con)
+    by = check_by(by)
+    settings = settings_or_default(settings)
+    as_of = resolve_as_of(ib, filters)
+    counts = base_counts(ib, by, filters, settings, as_of, source)
+    counts = completion.complete(ib, counts, by, filters, as_of, COUNT_COLUMNS)
+    t = add_rank(derive(counts, settings), by, settings)
+    return t.select(*group_columns(by), *METRICS)
+
+
+def to_frame(t: ir.Table, sort_by=None) -> pd.DataFrame:
+    """Execute and give undefined values as <NA> (nullable dtypes), never NaN."""
+    df = t.execute()
+    for column in df.columns:
+        if column in RATE_COLUMNS:
+            df[column] = df[column].astype("Float64")
+        elif column in ("rank", "previous_rank", "rank_change"):
+            df[column] = df[column].astype("Int64")
+        elif column in COUNT_COLUMNS:
+            df[column] = df[column].astype("int64")
+    if sort_by:
+        df = df.sort_values(list(sort_by), na_position="last", kind="stable")
+    return df.reset_index(drop=True)
+
+
+def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None = None,
+            source: str = "auto") -> pd.DataFrame:
     """Every SPEC §7 metric for each group of `by` (names from DIMENSIONS) in the slice.
 
     Columns: the `by` columns (plus `official_id` when grouping by official; `official`
-    holds the name), then METRICS in order. Rates are fractions 0–1, undefined rates are
-    None. Grouping by street/community lists every registry area, with zeros. Rank is
-    computed among the rows (within each month when grouping by month).
+    holds the name), then METRICS in order. Rates are fractions 0–1, undefined values are
+    <NA>. Grouping by street/community lists every registry area, by month every month
+    of the period, with zeros. Rank is computed among the rows (within each month when
+    grouping by month and something else). `source`: "auto", "raw" or "aggregated".
     """
-    raise NotImplementedError
+    by = check_by(by)
+    return to_frame(metrics_expr(con, by, filters, settings, source), sort_by=group_columns(by))
 
 
-def headline(con, filters: Filters, settings=None) -> dict:
+def plain(value):
+    """A frame cell as a plain Python value: None for <NA>/NaN/NaT, int/float for numpy."""
+    if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def _scalars(df: pd.DataFrame) -> dict:
+    return {m: plain(df[m].iloc[0]) for m in METRICS}
+
+
+def _delta(current, previous):
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
     """The slice's KPIs with the same slice one month and one year earlier, and the deltas.
 
     Returns {"as_of", "filters", "metrics", "previous_month", "previous_year",
     "delta_month", "delta_year", "previous_month_filters", "previous_year_filters"}:
-    the metric dicts map every name of METRICS to its value (None when undefined); a
+    the metric dicts map every name of METRICS to a plain value (None when undefined); a
     delta is current − previous (rates in fraction points), None when either is None.
     The earlier slices move date_from, date_to and as_of back by 1 and 12 months.
     """
-    raise NotImplementedError
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    as_of = resolve_as_of(ib, filters)
+    current_filters = Filters.make(filters.date_from, filters.date_to, as_of, filters.where)
+    result = {"as_of": as_of, "filters": current_filters}
+    result["metrics"] = _scalars(metrics(ib, (), current_filters, settings))
+    for key, months in (("month", -1), ("year", -12)):
+        earlier = current_filters.shifted(months)
+        values = _scalars(metrics(ib, (), earlier, settings))
+        result[f"previous_{key}_filters"] = earlier
+        result[f"previous_{key}"] = values
+        result[f"delta_{key}"] = {
+            m: _delta(result["metrics"][m], values[m]) for m in HEADLINE_METRICS
+        }
+    return result
 
 
-def trend(con, filters: Filters, months: int = 12, settings=None) -> pd.DataFrame:
+def trend(con, filters: Filters, months: int = 12, settings: Settings | None = None) -> pd.DataFrame:
     """One row per month ('2023-01') for the last `months` months up to the slice's end.
 
     Columns: month, then METRICS; months without cases are present with zeros. The end is
-    date_to, else as_of; the slice's as_of applies to every month.
+    date_to, else as_of; the start is the later of date_from and the first of those months.
+    The slice's as_of applies to every month.
     """
-    raise NotImplementedError
+    ib = backend(con)
+    as_of = resolve_as_of(ib, filters)
+    end = min(filters.date_to or as_of, as_of)
+    start = month_bounds(shift_months(end, -(months - 1)).strftime("%Y-%m"))[0]
+    if filters.date_from is not None:
+        start = max(start, filters.date_from)
+    window = Filters.make(start, end, as_of, filters.where)
+    return metrics(ib, ("month",), window, settings)
 
 
-def ranking(con, level: str, filters: Filters, settings=None) -> pd.DataFrame:
+RANKING_LEVELS = {"street": ("street",), "community": ("street", "community"), "official": ("official",)}
+
+
+def ranking(con, level: str, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
     """Areas or officials ranked by score: level 'street' | 'community' | 'official'.
 
     Columns: the level's columns (street; street, community; official_id, official), METRICS,
-    previous_rank and rank_change (previous_rank − rank, positive = moved up; None when
-    unranked in either month). Sorted by rank, unranked last.
+    previous_rank and rank_change (previous_rank − rank, positive = moved up; <NA> when
+    unranked in either month). The previous month moves the period and as_of back a month.
+    Sorted by rank, unranked last.
     """
-    raise NotImplementedError
+    if level not in RANKING_LEVELS:
+        raise FilterError(f"未知排名层级 / unknown ranking level {level!r}: street, community or official.")
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    as_of = resolve_as_of(ib, filters)
+    current_filters = Filters.make(filters.date_from, filters.date_to, as_of, filters.where)
+    by = RANKING_LEVELS[level]
+    keys = list(group_columns(by))
+    current = metrics_expr(ib, by, current_filters, settings)
+    previous = metrics_expr(ib, by, current_filters.shifted(-1), settings)
+    previous = previous.select(*keys, previous_rank=previous["rank"])
+    # Keys may be NULL (cases without a street): match those too.
+    condition = [current[k].identical_to(previous[k]) for k in keys]
+    joined = current.left_join(previous, condition).select(current, previous.previous_rank)
+    joined = joined.mutate(rank_change=joined.previous_rank - joined["rank"])
+    return _sort_ranking(to_frame(joined))
+
+
+def _sort_ranking(df: pd.DataFrame) -> pd.DataFrame:
+    # Best first; unranked rows last, the bigger ones first.
+    order = df.assign(_unranked=df["rank"].isna()).sort_values(
+        ["_unranked", "rank", "received"], ascending=[True, True, False], na_position="last",
+        kind="stable",
+    )
+    return order.drop(columns="_unranked").reset_index(drop=True)

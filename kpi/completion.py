@@ -1,0 +1,74 @@
+"""Zero rows: every registry area and every month of the period shows, even without cases.
+
+A community with no cases must read 0, not be missing (SPEC §2). Base counts are
+completed with the keys they lack: registry areas (district/street/community, narrowed by
+the slice's area filters) crossed with the months of the period when grouping by month.
+Other grouping columns of an added row are NULL; its counts are 0 and its measures NULL.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+
+from kpi.filters import Filters, shift_months, to_date
+
+AREA_DIMENSIONS = ("district", "street", "community")
+
+
+def period_months(ib, filters: Filters, as_of: date) -> list[str]:
+    """Every month ('2023-01') from the period's start (else the first case) to its end (≤ as_of)."""
+    start = filters.date_from
+    if start is None:
+        cases = ib.table("cases")
+        first = cases.filter(cases.received_on <= as_of).aggregate(d=cases.received_on.min()).execute()
+        start = to_date(first["d"].iloc[0])
+    end = min(filters.date_to or as_of, as_of)
+    if start is None or start > end:
+        return []
+    months, current = [], start.replace(day=1)
+    while current <= end:
+        months.append(current.strftime("%Y-%m"))
+        current = shift_months(current, 1)
+    return months
+
+
+def completion_keys(ib, by: tuple[str, ...], filters: Filters, as_of: date) -> ir.Table | None:
+    """The keys every result must contain for this grouping, or None when there are none."""
+    keys: ir.Table | None = None
+    area_keys = [d for d in AREA_DIMENSIONS if d in by]
+    if area_keys:
+        areas = ib.table("areas")
+        for dim in AREA_DIMENSIONS:
+            if filters.values(dim):
+                areas = areas.filter(areas[dim].isin(filters.values(dim)))
+        keys = areas.select(*area_keys).distinct()
+    if "month" in by:
+        months = period_months(ib, filters, as_of)
+        if filters.values("month"):
+            months = [m for m in months if m in filters.values("month")]
+        if months:
+            month_table = ibis.memtable({"month": months}, schema={"month": "string"})
+            keys = month_table if keys is None else keys.cross_join(month_table)
+    return keys
+
+
+def complete(ib, counts: ir.Table, by: tuple[str, ...], filters: Filters, as_of: date,
+             count_columns: tuple[str, ...]) -> ir.Table:
+    """counts plus a zero row for every completion key it lacks."""
+    keys = completion_keys(ib, by, filters, as_of)
+    if keys is None:
+        return counts
+    key_names = list(keys.columns)
+    missing = keys.anti_join(counts, key_names)
+    columns = []
+    for name, dtype in counts.schema().items():
+        if name in key_names:
+            columns.append(missing[name].cast(dtype).name(name))
+        elif name in count_columns:
+            columns.append(ibis.literal(0).cast(dtype).name(name))
+        else:
+            columns.append(ibis.null(dtype).name(name))
+    return counts.union(missing.select(*columns))

@@ -1,0 +1,129 @@
+"""Per-case facts as of a date: the one ibis expression every metric and list starts from.
+
+    cases ──► in the slice (received_on ≤ as_of, period, dimension values)
+          ──► status_asof, satisfaction_asof, due, closure_days, on_time, overdue, stalled
+
+A case resolved after as_of is still in progress at as_of, and its callback rating is not
+known yet. due = the ledger's due_on, else received_on + SLA (kpi.sla).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import ibis
+import ibis.expr.types as ir
+
+from kpi import sla
+from kpi.filters import Filters, to_date
+from taizhang.settings import Settings, load_settings
+
+OPEN_STATUSES = ("pending", "in_progress")
+# Dimensions that are plain columns of `cases`; month and official are derived.
+CASE_COLUMN_DIMENSIONS = ("district", "street", "community", "channel", "category", "matter_class")
+
+
+def backend(con) -> ibis.BaseBackend:
+    """The ibis backend over a DuckDB connection (no copy, same transaction view)."""
+    if isinstance(con, ibis.BaseBackend):
+        return con
+    return ibis.duckdb.from_connection(con)
+
+
+def settings_or_default(settings: Settings | None) -> Settings:
+    """The given settings, else those of the settings file (taizhang.toml)."""
+    return settings if settings is not None else load_settings()
+
+
+def latest_data_date(ib: ibis.BaseBackend) -> date | None:
+    """The default as_of: the latest date present in the data (case dates, ledger as-of dates)."""
+    cases = ib.table("cases")
+    imports = ib.table("imports")
+    latest = cases.aggregate(
+        received=cases.received_on.max(),
+        resolved=cases.resolved_on.max(),
+        closed=cases.closed_on.max(),
+        progress=cases.last_progress_on.max(),
+    ).execute()
+    ledger_as_of = imports.filter(imports.status != "failed").aggregate(d=imports.as_of.max()).execute()
+    candidates = [to_date(v) for v in latest.iloc[0].tolist() + ledger_as_of["d"].tolist()]
+    candidates = [d for d in candidates if d is not None]
+    return max(candidates) if candidates else None
+
+
+def resolve_as_of(ib: ibis.BaseBackend, filters: Filters) -> date:
+    """The slice's as_of: its own, else the latest date in the data, else today."""
+    if filters.as_of is not None:
+        return filters.as_of
+    return latest_data_date(ib) or date.today()
+
+
+def official_links(ib: ibis.BaseBackend) -> ir.Table:
+    """(case_id, official_id, official) once per case and official, whatever the roles."""
+    links = ib.table("case_officials").select("case_id", "official_id").distinct()
+    officials = ib.table("officials")
+    return links.left_join(officials, links.official_id == officials.official_id).select(
+        links.case_id, links.official_id, official=officials.name.fill_null(links.official_id)
+    )
+
+
+def _official_filter(ib: ibis.BaseBackend, values: tuple[str, ...]) -> ir.Table:
+    links = official_links(ib)
+    return links.filter(links.official_id.isin(values) | links.official.isin(values))
+
+
+def case_facts(
+    ib: ibis.BaseBackend,
+    filters: Filters,
+    settings: Settings,
+    as_of: date,
+    per_official: bool = False,
+) -> ir.Table:
+    """One row per case in the slice (per case and official when per_official) with its facts."""
+    cases = ib.table("cases")
+    t = cases.filter(cases.received_on <= as_of)
+    if filters.date_from is not None:
+        t = t.filter(t.received_on >= filters.date_from)
+    if filters.date_to is not None:
+        t = t.filter(t.received_on <= filters.date_to)
+    t = t.mutate(month=t.received_on.strftime("%Y-%m"))
+    for dim in (*CASE_COLUMN_DIMENSIONS, "month"):
+        values = filters.values(dim)
+        if values:
+            t = t.filter(t[dim].isin(values))
+    official_values = filters.values("official")
+    if per_official:
+        links = _official_filter(ib, official_values) if official_values else official_links(ib)
+        t = t.inner_join(links, "case_id")
+    elif official_values:
+        t = t.semi_join(_official_filter(ib, official_values), "case_id")
+
+    t = sla.with_due(ib, t, settings)
+    resolved_late = (t.status == "resolved") & t.resolved_on.notnull() & (t.resolved_on > as_of)
+    t = t.mutate(
+        status_asof=ibis.ifelse(resolved_late, "in_progress", t.status),
+        satisfaction_asof=ibis.ifelse(resolved_late, ibis.null("string"), t.satisfaction),
+    )
+    is_resolved = t.status_asof == "resolved"
+    is_open = t.status_asof.isin(OPEN_STATUSES)
+    stall_cutoff = as_of - timedelta(days=settings.stall_days)
+    last_progress = t.last_progress_on.fill_null(t.received_on)
+    return t.mutate(
+        is_resolved=is_resolved,
+        is_open=is_open,
+        closure_days=ibis.ifelse(
+            is_resolved & t.resolved_on.notnull(),
+            t.resolved_on.delta(t.received_on, unit="day"),
+            ibis.null("int64"),
+        ),
+        on_time_known=is_resolved & t.resolved_on.notnull(),
+        on_time=is_resolved & t.resolved_on.notnull() & (t.resolved_on <= t.due),
+        overdue=is_open & (t.due < as_of),
+        days_overdue=ibis.ifelse(is_open & (t.due < as_of),
+                                 ibis.literal(as_of).delta(t.due, unit="day"),
+                                 ibis.null("int64")),
+        stalled=is_open & (last_progress < stall_cutoff),
+        days_stalled=ibis.ifelse(is_open & (last_progress < stall_cutoff),
+                                 ibis.literal(as_of).delta(last_progress, unit="day"),
+                                 ibis.null("int64")),
+    )

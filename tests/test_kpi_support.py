@@ -1,0 +1,59 @@
+"""Builders for the KPI tests: a DuckDB file with the real schema and hand-written rows.
+
+(Named test_kpi_* so it sits with the KPI tests; it holds no tests itself.)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from etl.schema import ensure_schema
+
+CASE_DEFAULTS = {
+    "district": "西湖区", "street": None, "community": None, "channel": "幸福圆桌会",
+    "meeting_id": None, "title": "议题", "category": "环境卫生", "matter_class": None,
+    "responsible_unit": None, "reporter": None, "note": None, "due_on": None,
+    "resolved_on": None, "closed_on": None, "satisfaction": None, "reopened_count": 0,
+    "last_progress_on": None, "import_id": None, "source_file": None, "source_sheet": None,
+    "source_row": None,
+}
+
+
+def d(text: str) -> date:
+    """date.fromisoformat, short."""
+    return date.fromisoformat(text)
+
+
+def insert(con, table: str, rows: list[dict]) -> None:
+    """Insert dict rows into a table with bound parameters."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    con.executemany(
+        f"INSERT INTO {table} ({quoted}) VALUES ({marks})", [[r[c] for c in columns] for r in rows]
+    )
+
+
+def case(case_id: str, received_on: str, status: str, **values) -> dict:
+    """One cases row with defaults for what the test does not care about."""
+    row = {"case_id": case_id, **CASE_DEFAULTS, "received_on": d(received_on), "status": status}
+    for key, value in values.items():
+        if key not in row:
+            raise KeyError(key)
+        row[key] = d(value) if key.endswith("_on") and isinstance(value, str) else value
+    return row
+
+
+def make_db(path: Path, **tables: list[dict]) -> duckdb.DuckDBPyConnection:
+    """A new DuckDB file with the schema and the given rows per table; returns the connection."""
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    for table in ("areas", "officials", "cases", "case_officials", "meetings",
+                  "meeting_attendance", "case_events", "imports", "rejects", "meta"):
+        insert(con, table, tables.get(table, []))
+    return con
