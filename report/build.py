@@ -9,218 +9,23 @@ formats with kpi's formatters.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Mapping
 
 import kpi
 from kpi.filters import month_bounds, shift_months
-from report.chart import TrendPoint, trend_svg
-from report.model import (
-    AttendanceRow, Card, CategoryRow, Delta, RankRow, ReportView, Section, SupervisionRow,
-)
+from report import sections
+from report.model import ReportView
 from report.page import page_html
 from report.words import other, say
 from taizhang.settings import Settings, load_settings
 
-# What fits on one page next to everything else (checked by the long-list test).
-MAX_RANKING_ROWS = 14
-MAX_CATEGORY_ROWS = 7
-MAX_SUPERVISION_ROWS = 12
-MAX_ATTENDANCE_ROWS = 12
-# Kinds of the 督办 list that are a state as of as_of (listed whatever the month), and
-# those that are signals about this month's cases.
-STANDING_KINDS = ("overdue", "stalled")
-MONTH_KINDS = ("dissatisfied", "reopened")
-
-# Headline cards: metric, whether a rise is good (True), bad (False) or neither (None).
-CARDS = (
-    ("received", None),
-    ("resolved", True),
-    ("in_progress", None),
-    ("overdue_open", False),
-    ("median_days", False),
-    ("on_time_rate", True),
-    ("satisfaction_rate", True),
-)
+SCOPE_LEVELS = ("district", "street", "community")
 
 
 class ReportError(ValueError):
     """The report was asked for something that cannot exist (a bad month or scope)."""
-
-
-def _heading(key: str, lang: str) -> Section:
-    return Section(say(key, lang), say(key, other(lang)))
-
-
-def _delta(value, good_when_up: bool | None, rate: bool, label: str) -> Delta:
-    text = f"{label} {kpi.format_delta(value, rate=rate)}"
-    if kpi.formatting.is_missing(value) or value == 0:
-        return Delta(text, "", "flat")
-    up = value > 0
-    tone = "flat" if good_when_up is None else ("good" if up == good_when_up else "bad")
-    return Delta(text, "▲" if up else "▼", tone)
-
-
-def _value(metric: str, value) -> str:
-    if metric in kpi.filters.RATE_METRICS:
-        return kpi.format_rate(value)
-    return kpi.format_number(value)
-
-
-def _cards(head: dict, lang: str) -> list[Card]:
-    current = head["metrics"]
-    cards = []
-    for metric, good_when_up in CARDS:
-        rate = metric in kpi.filters.RATE_METRICS
-        if metric == "resolved":
-            detail = kpi.format_ratio(current["resolved"], current["received"])
-        elif metric == "satisfaction_rate":
-            detail = f"{say('rated', lang)} {kpi.format_number(current['rated'])}"
-        elif metric == "on_time_rate":
-            detail = f"{say('resolved', lang)} {kpi.format_number(current['resolved'])}"
-        else:
-            detail = ""
-        cards.append(Card(
-            label=say(metric, lang),
-            value=_value(metric, current[metric]),
-            detail=detail,
-            mom=_delta(head["delta_month"][metric], good_when_up, rate, say("report.mom_short", lang)),
-            yoy=_delta(head["delta_year"][metric], good_when_up, rate, say("report.yoy_short", lang)),
-        ))
-    return cards
-
-
-def _month_label(first: date, lang: str) -> str:
-    return say("report.month_label", lang, year=first.year, month=first.month,
-               month_name=first.strftime("%B"))
-
-
-def _trend(con, filters, settings, lang: str) -> str:
-    frame = kpi.trend(con, filters, months=12, settings=settings)
-    points = []
-    for row in frame.itertuples(index=False):
-        year, month = (int(p) for p in str(row.month).split("-"))
-        label = f"{month}月" if lang == "zh" else date(year, month, 1).strftime("%b")
-        points.append(TrendPoint(
-            label, int(row.received), int(row.resolved),
-            None if kpi.formatting.is_missing(row.resolution_rate) else float(row.resolution_rate),
-        ))
-    return trend_svg(points, (say("received", lang), say("resolved", lang),
-                              say("resolution_rate", lang)))
-
-
-def _categories(con, filters, settings, lang: str) -> tuple[Section, list[CategoryRow]]:
-    section = _heading("report.top_categories", lang)
-    frame = kpi.metrics(con, by=("category",), filters=filters, settings=settings)
-    frame = frame[frame["received"] > 0].sort_values(
-        ["received", "category"], ascending=[False, True], kind="stable"
-    )
-    rows = [
-        CategoryRow(str(r.category), kpi.format_number(r.received),
-                    kpi.format_number(r.resolved), kpi.format_rate(r.resolution_rate))
-        for r in frame.head(MAX_CATEGORY_ROWS).itertuples(index=False)
-    ]
-    section.note = say("report.categories_note", lang, n=MAX_CATEGORY_ROWS) if rows else \
-        say("empty.slice", lang)
-    return section, rows
-
-
-def _ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, list[RankRow]]:
-    key = "report.street_ranking" if level == "street" else "report.community_ranking"
-    section = _heading(key, lang)
-    frame = kpi.ranking(con, level, filters, settings=settings)
-    rows = []
-    for r in frame.head(MAX_RANKING_ROWS).itertuples(index=False):
-        ranked = not kpi.formatting.is_missing(r.rank)
-        if kpi.formatting.is_missing(r.rank_change):
-            change = Delta(say("rank.new", lang) if ranked else "—", "", "flat")
-        elif r.rank_change == 0:
-            change = Delta("0", "", "flat")
-        else:
-            up = r.rank_change > 0
-            change = Delta(str(abs(int(r.rank_change))), "▲" if up else "▼", "good" if up else "bad")
-        rows.append(RankRow(
-            name=str(getattr(r, level)),
-            received=kpi.format_number(r.received),
-            resolution_rate=kpi.format_rate(r.resolution_rate),
-            on_time_rate=kpi.format_rate(r.on_time_rate),
-            satisfaction_rate=kpi.format_rate(r.satisfaction_rate),
-            score=kpi.format_number(r.score),
-            rank=kpi.format_number(r.rank) if ranked else "—",
-            change=change,
-        ))
-    notes = [say("report.ranking_window", lang, first=kpi.format_date(filters.date_from),
-                 last=kpi.format_date(filters.date_to))]
-    if frame["rank"].isna().any():
-        notes.append(say("report.unranked", lang, n=settings.min_cases_ranked))
-    if len(frame) > MAX_RANKING_ROWS:
-        notes.append(say("report.ranking_more", lang, n=len(frame) - MAX_RANKING_ROWS))
-    section.note = " ".join(notes)
-    return section, rows
-
-
-def _supervision_rows(frames, lang: str) -> list[SupervisionRow]:
-    """One row per case, its kinds joined (a case both overdue and stalled shows once)."""
-    by_case: dict[str, tuple[list[str], object]] = {}
-    for frame in frames:
-        for r in frame.itertuples(index=False):
-            kinds, _ = by_case.setdefault(str(r.case_id), ([], r))
-            if r.kind not in kinds:
-                kinds.append(r.kind)
-    rows = []
-    for case_id, (kinds, r) in by_case.items():
-        days = r.days_overdue if "overdue" in kinds else r.days_stalled
-        place = str(r.community) if r.community else "—"
-        rows.append(SupervisionRow(
-            kind="·".join(say(f"report.kind.{k}", lang) for k in kinds),
-            case_id=case_id,
-            title=str(r.title or "—"),
-            place=place,
-            days=kpi.format_number(days) if "overdue" in kinds or "stalled" in kinds else "—",
-            unit=str(r.responsible_unit or "—"),
-            official=str(r.officials or "—"),
-        ))
-    return rows
-
-
-def _supervision(con, month_filters, standing_filters, settings, lang):
-    section = _heading("report.supervision", lang)
-    standing = kpi.supervision_list(con, standing_filters, settings=settings)
-    standing = standing[standing["kind"].isin(STANDING_KINDS)]
-    of_month = kpi.supervision_list(con, month_filters, settings=settings)
-    of_month = of_month[of_month["kind"].isin(MONTH_KINDS)]
-    rows = _supervision_rows((standing, of_month), lang)
-    shown, hidden = rows[:MAX_SUPERVISION_ROWS], len(rows) - MAX_SUPERVISION_ROWS
-    more = say("report.supervision_more", lang, n=hidden) if hidden > 0 else ""
-    section.note = say("report.supervision_note", lang,
-                       as_of=kpi.format_date(standing_filters.as_of), stall=settings.stall_days)
-    if not rows:
-        section.note = say("empty.supervision", lang) + " " + section.note
-    return section, shown, more
-
-
-def _attendance(con, filters, settings, lang, has_meetings: bool):
-    section = _heading("report.attendance", lang)
-    if not has_meetings:
-        section.note = say("empty.meetings", lang)
-        return section, []
-    frame = kpi.official_table(con, filters, settings=settings)
-    frame = frame[frame["meetings_attended"] > 0].sort_values(
-        ["meetings_attended", "official"], ascending=[False, True], kind="stable"
-    )
-    rows = [
-        AttendanceRow(str(r.official), str(r.unit or "—"),
-                      kpi.format_number(r.meetings_attended), kpi.format_rate(r.attendance))
-        for r in frame.head(MAX_ATTENDANCE_ROWS).itertuples(index=False)
-    ]
-    notes = [say("report.attendance_note", lang, first=kpi.format_date(filters.date_from),
-                 last=kpi.format_date(filters.date_to))]
-    if not rows:
-        notes.insert(0, say("report.no_meetings", lang))
-    if len(frame) > MAX_ATTENDANCE_ROWS:
-        notes.append(say("report.attendance_more", lang, n=len(frame) - MAX_ATTENDANCE_ROWS))
-    section.note = " ".join(notes)
-    return section, rows
 
 
 def _scope_name(con, scope: Mapping[str, str], lang: str) -> str:
@@ -241,7 +46,7 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
     """The report of `month` ('2022-06') for the district or a scope ({'street': …})."""
     settings = settings or load_settings()
     scope = dict(scope or {})
-    unknown = set(scope) - {"district", "street", "community"}
+    unknown = set(scope) - set(SCOPE_LEVELS)
     if unknown:
         raise ReportError(
             f"月报范围只能是区、街道或社区 / a report's scope is a district, street or "
@@ -265,16 +70,16 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
     standing_filters = kpi.Filters.make(None, None, as_of, where)
 
     head = kpi.headline(con, month_filters, settings=settings)
-    trend = _heading("report.trend", lang)
+    trend = sections.heading("report.trend", lang)
     trend.note = say("report.trend_note", lang)
-    categories, category_rows = _categories(con, month_filters, settings, lang)
-    ranking, ranking_rows = _ranking(con, level, ranking_filters, settings, lang)
-    supervision, supervision_rows, more = _supervision(
+    categories, category_rows = sections.categories(con, month_filters, settings, lang)
+    ranking, ranking_rows = sections.ranking(con, level, ranking_filters, settings, lang)
+    supervision, supervision_rows, more = sections.supervision(
         con, month_filters, standing_filters, settings, lang)
-    attendance, attendance_rows = _attendance(
+    attendance, attendance_rows = sections.attendance(
         con, year_filters, settings, lang, bool(info.get("meetings")))
     scope_name = _scope_name(con, scope, lang)
-    month_label = _month_label(first, lang)
+    month_label = sections.month_label(first, lang)
     history = kpi.imports_history(con)
     last_import = kpi.format_date(history["started_at"].max()) if len(history) else "—"
     weights = settings.score_weights()
@@ -285,10 +90,10 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
                      first=kpi.format_date(first), last=kpi.format_date(last)),
         is_demo=bool(info.get("is_demo")),
         demo_label=f"{say('demo_data', lang)} {say('demo_data', other(lang))}",
-        cards=_cards(head, lang),
+        cards=sections.cards(head, lang),
         cards_note="" if head["metrics"]["received"] else say("report.empty_month", lang),
         trend=trend,
-        trend_svg=_trend(con, kpi.Filters.make(None, last, as_of, where), settings, lang),
+        trend_svg=sections.trend(con, kpi.Filters.make(None, last, as_of, where), settings, lang),
         categories=categories,
         category_header=[say("category", lang), say("received", lang), say("resolved", lang),
                          say("resolution_rate", lang)],
@@ -327,3 +132,58 @@ def report_html(con, month: str, scope: Mapping[str, str] | None = None,
                 settings: Settings | None = None, lang: str = "zh") -> str:
     """The monthly report as one self-contained HTML page (what PDF and PNG are printed from)."""
     return page_html(report_view(con, month, scope, settings, lang))
+
+
+@dataclass
+class ReportPage:
+    """One report to write: its file name without extension ('南站街道_2022-06') and HTML."""
+
+    file_stem: str
+    scope: dict[str, str]
+    html: str
+
+
+def default_month(con) -> str:
+    """The month of the latest data ('2022-07'), else the current month on an empty database."""
+    as_of = kpi.dataset_info(con).get("as_of")
+    return (as_of or datetime.now().date()).strftime("%Y-%m")
+
+
+def _file_stem(con, scope: Mapping[str, str], month: str, lang: str) -> str:
+    lowest = [scope[k] for k in reversed(SCOPE_LEVELS) if scope.get(k)]
+    name = lowest[0] if lowest else _scope_name(con, scope, lang)
+    # Area names come from ledgers: keep them readable but never a path.
+    safe = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in name).strip(". ")
+    return f"{safe or 'report'}_{month}"
+
+
+def report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
+                 each: str | None = None, settings: Settings | None = None,
+                 lang: str = "zh") -> list[ReportPage]:
+    """The reports one `taizhang report` run writes: one for the scope, or one per street.
+
+    `each` ('street' or 'community') makes one report for every registry area of that
+    level inside the scope, zero-case areas included.
+    """
+    settings = settings or load_settings()
+    month = month or default_month(con)
+    scope = dict(scope or {})
+    if each is None:
+        scopes = [scope]
+    else:
+        if each not in SCOPE_LEVELS[1:]:
+            raise ReportError(f"--each {each!r}: use street or community.")
+        areas = kpi.metrics(con, by=(each,), filters=kpi.Filters.make(where=scope),
+                            settings=settings)
+        names = sorted(str(n) for n in areas[each].dropna().unique())
+        if not names:
+            raise ReportError(
+                f"没有可出报告的{say(each, lang)} / no {each} in the registry for this scope; "
+                "load the area registry with `taizhang areas`."
+            )
+        scopes = [{**scope, each: name} for name in names]
+    return [
+        ReportPage(_file_stem(con, s, month, lang), s,
+                   report_html(con, month, s, settings, lang))
+        for s in scopes
+    ]

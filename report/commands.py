@@ -1,5 +1,94 @@
-"""Sub-commands of `taizhang` that belong to report/ (filled in by its issue)."""
+"""`taizhang report`: the monthly report as PDF and PNG, for the district, a scope or each street.
+
+    taizhang report --month 2022-06 --out reports/
+    taizhang report --scope street=南站街道 --out reports/ --format png
+    taizhang report --each street --out reports/        # one report per street, one browser
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+FORMATS = ("pdf", "png")
 
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
+    p = sub.add_parser(
+        "report",
+        help="月报 PDF/PNG / write the monthly report as PDF and PNG",
+        description="写出月报(A4 一页,PDF 与 PNG)/ Write the monthly report (one A4 page).",
+    )
+    p.add_argument("--month", help="月份 / month as 2022-06 (default: the month of the latest data)")
+    p.add_argument(
+        "--scope", action="append", default=[], metavar="LEVEL=NAME",
+        help="范围 / report for one area, e.g. street=南站街道 (district, street, community)",
+    )
+    p.add_argument(
+        "--each", choices=("street", "community"),
+        help="每个街道(社区)各一份 / one report per street (or community) in one run",
+    )
+    p.add_argument("--out", default="data/reports", help="输出目录 / output folder (default data/reports)")
+    p.add_argument("--format", default="pdf,png", help="pdf,png (default both)")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="语言 / language (default zh)")
+    p.set_defaults(func=run)
+
+
+def _parse_scope(items: list[str]) -> dict[str, str]:
+    from taizhang.cli import UserError
+
+    scope = {}
+    for item in items:
+        level, sep, name = item.partition("=")
+        if not sep or not name.strip() or level.strip() not in ("district", "street", "community"):
+            raise UserError(
+                f"--scope {item!r}: 请写成 street=南站街道 / write it as street=南站街道 "
+                "(district, street or community)."
+            )
+        scope[level.strip()] = name.strip()
+    return scope
+
+
+def _parse_formats(text: str) -> list[str]:
+    from taizhang.cli import UserError
+
+    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise UserError(f"--format {text!r}: 只支持 pdf,png / use pdf, png or pdf,png.")
+    return formats
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the requested reports and print one line per file."""
+    import kpi
+    from report.build import ReportError, report_pages
+    from report.render import RenderUnavailable, Renderer, check_prerequisites
+    from taizhang import db, i18n
+    from taizhang.cli import UserError
+
+    scope = _parse_scope(args.scope)
+    formats = _parse_formats(args.format)
+    path = db.db_path(args.db)
+    if not path.exists():
+        raise UserError(i18n.t("empty.no_file", args.lang, path=path))
+    out = Path(args.out)
+    try:
+        # Fail before any query when the browser or the fonts are missing.
+        check_prerequisites()
+        out.mkdir(parents=True, exist_ok=True)
+        with db.reading(path) as con:
+            pages = report_pages(con, args.month, scope, each=args.each, lang=args.lang)
+        with Renderer() as renderer:
+            for page in pages:
+                for fmt in formats:
+                    data = renderer.pdf(page.html) if fmt == "pdf" else renderer.png(page.html)
+                    target = out / f"{page.file_stem}.{fmt}"
+                    target.write_bytes(data)
+                    print(f"{target}  ({len(data) // 1024} KB)")
+    except (RenderUnavailable, ReportError, kpi.FilterError) as exc:
+        raise UserError(str(exc)) from None
+    except OSError as exc:
+        raise UserError(f"无法写入 / cannot write to {out}: {exc.strerror}") from None
+    return 0

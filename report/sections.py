@@ -1,0 +1,210 @@
+"""The report's blocks, each from one KPI call: cards, trend, categories, ranking, 督办, attendance.
+
+Each function takes the slice (kpi.Filters) chosen by build.py and returns formatted
+rows for the view model; lists are cut to what fits one A4 page, with a "… and M more".
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import kpi
+from report.chart import TrendPoint, trend_svg
+from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
+from report.words import other, say
+
+# What fits on one page next to everything else (checked by the long-list test).
+MAX_RANKING_ROWS = 14
+MAX_CATEGORY_ROWS = 7
+MAX_SUPERVISION_ROWS = 12
+MAX_ATTENDANCE_ROWS = 12
+# Kinds of the 督办 list that are a state as of as_of (listed whatever the month), and
+# those that are signals about this month's cases.
+STANDING_KINDS = ("overdue", "stalled")
+MONTH_KINDS = ("dissatisfied", "reopened")
+
+# Headline cards: metric, whether a rise is good (True), bad (False) or neither (None).
+CARDS = (
+    ("received", None),
+    ("resolved", True),
+    ("in_progress", None),
+    ("overdue_open", False),
+    ("median_days", False),
+    ("on_time_rate", True),
+    ("satisfaction_rate", True),
+)
+
+
+def heading(key: str, lang: str) -> Section:
+    return Section(say(key, lang), say(key, other(lang)))
+
+
+def _delta(value, good_when_up: bool | None, rate: bool, label: str) -> Delta:
+    text = f"{label} {kpi.format_delta(value, rate=rate)}"
+    if kpi.formatting.is_missing(value) or value == 0:
+        return Delta(text, "", "flat")
+    up = value > 0
+    tone = "flat" if good_when_up is None else ("good" if up == good_when_up else "bad")
+    return Delta(text, "▲" if up else "▼", tone)
+
+
+def _value(metric: str, value) -> str:
+    if metric in kpi.filters.RATE_METRICS:
+        return kpi.format_rate(value)
+    return kpi.format_number(value)
+
+
+def cards(head: dict, lang: str) -> list[Card]:
+    current = head["metrics"]
+    cards = []
+    for metric, good_when_up in CARDS:
+        rate = metric in kpi.filters.RATE_METRICS
+        if metric == "resolved":
+            detail = kpi.format_ratio(current["resolved"], current["received"])
+        elif metric == "satisfaction_rate":
+            detail = f"{say('rated', lang)} {kpi.format_number(current['rated'])}"
+        elif metric == "on_time_rate":
+            detail = f"{say('resolved', lang)} {kpi.format_number(current['resolved'])}"
+        else:
+            detail = ""
+        cards.append(Card(
+            label=say(metric, lang),
+            value=_value(metric, current[metric]),
+            detail=detail,
+            mom=_delta(head["delta_month"][metric], good_when_up, rate, say("report.mom_short", lang)),
+            yoy=_delta(head["delta_year"][metric], good_when_up, rate, say("report.yoy_short", lang)),
+        ))
+    return cards
+
+
+def month_label(first: date, lang: str) -> str:
+    return say("report.month_label", lang, year=first.year, month=first.month,
+               month_name=first.strftime("%B"))
+
+
+def trend(con, filters, settings, lang: str) -> str:
+    frame = kpi.trend(con, filters, months=12, settings=settings)
+    points = []
+    for row in frame.itertuples(index=False):
+        year, month = (int(p) for p in str(row.month).split("-"))
+        label = f"{month}月" if lang == "zh" else date(year, month, 1).strftime("%b")
+        points.append(TrendPoint(
+            label, int(row.received), int(row.resolved),
+            None if kpi.formatting.is_missing(row.resolution_rate) else float(row.resolution_rate),
+        ))
+    return trend_svg(points, (say("received", lang), say("resolved", lang),
+                              say("resolution_rate", lang)))
+
+
+def categories(con, filters, settings, lang: str) -> tuple[Section, list[CategoryRow]]:
+    section = heading("report.top_categories", lang)
+    frame = kpi.metrics(con, by=("category",), filters=filters, settings=settings)
+    frame = frame[frame["received"] > 0].sort_values(
+        ["received", "category"], ascending=[False, True], kind="stable"
+    )
+    rows = [
+        CategoryRow(str(r.category), kpi.format_number(r.received),
+                    kpi.format_number(r.resolved), kpi.format_rate(r.resolution_rate))
+        for r in frame.head(MAX_CATEGORY_ROWS).itertuples(index=False)
+    ]
+    section.note = say("report.categories_note", lang, n=MAX_CATEGORY_ROWS) if rows else \
+        say("empty.slice", lang)
+    return section, rows
+
+
+def ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, list[RankRow]]:
+    key = "report.street_ranking" if level == "street" else "report.community_ranking"
+    section = heading(key, lang)
+    frame = kpi.ranking(con, level, filters, settings=settings)
+    rows = []
+    for r in frame.head(MAX_RANKING_ROWS).itertuples(index=False):
+        ranked = not kpi.formatting.is_missing(r.rank)
+        if kpi.formatting.is_missing(r.rank_change):
+            change = Delta(say("rank.new", lang) if ranked else "—", "", "flat")
+        elif r.rank_change == 0:
+            change = Delta("0", "", "flat")
+        else:
+            up = r.rank_change > 0
+            change = Delta(str(abs(int(r.rank_change))), "▲" if up else "▼", "good" if up else "bad")
+        rows.append(RankRow(
+            name=str(getattr(r, level)),
+            received=kpi.format_number(r.received),
+            resolution_rate=kpi.format_rate(r.resolution_rate),
+            on_time_rate=kpi.format_rate(r.on_time_rate),
+            satisfaction_rate=kpi.format_rate(r.satisfaction_rate),
+            score=kpi.format_number(r.score),
+            rank=kpi.format_number(r.rank) if ranked else "—",
+            change=change,
+        ))
+    notes = [say("report.ranking_window", lang, first=kpi.format_date(filters.date_from),
+                 last=kpi.format_date(filters.date_to))]
+    if frame["rank"].isna().any():
+        notes.append(say("report.unranked", lang, n=settings.min_cases_ranked))
+    if len(frame) > MAX_RANKING_ROWS:
+        notes.append(say("report.ranking_more", lang, n=len(frame) - MAX_RANKING_ROWS))
+    section.note = " ".join(notes)
+    return section, rows
+
+
+def supervision_rows(frames, lang: str) -> list[SupervisionRow]:
+    """One row per case, its kinds joined (a case both overdue and stalled shows once)."""
+    by_case: dict[str, tuple[list[str], object]] = {}
+    for frame in frames:
+        for r in frame.itertuples(index=False):
+            kinds, _ = by_case.setdefault(str(r.case_id), ([], r))
+            if r.kind not in kinds:
+                kinds.append(r.kind)
+    rows = []
+    for case_id, (kinds, r) in by_case.items():
+        days = r.days_overdue if "overdue" in kinds else r.days_stalled
+        place = str(r.community) if r.community else "—"
+        rows.append(SupervisionRow(
+            kind="·".join(say(f"report.kind.{k}", lang) for k in kinds),
+            case_id=case_id,
+            title=str(r.title or "—"),
+            place=place,
+            days=kpi.format_number(days) if "overdue" in kinds or "stalled" in kinds else "—",
+            unit=str(r.responsible_unit or "—"),
+            official=str(r.officials or "—"),
+        ))
+    return rows
+
+
+def supervision(con, month_filters, standing_filters, settings, lang):
+    section = heading("report.supervision", lang)
+    standing = kpi.supervision_list(con, standing_filters, settings=settings)
+    standing = standing[standing["kind"].isin(STANDING_KINDS)]
+    of_month = kpi.supervision_list(con, month_filters, settings=settings)
+    of_month = of_month[of_month["kind"].isin(MONTH_KINDS)]
+    rows = supervision_rows((standing, of_month), lang)
+    shown, hidden = rows[:MAX_SUPERVISION_ROWS], len(rows) - MAX_SUPERVISION_ROWS
+    more = say("report.supervision_more", lang, n=hidden) if hidden > 0 else ""
+    section.note = say("report.supervision_note", lang,
+                       as_of=kpi.format_date(standing_filters.as_of), stall=settings.stall_days)
+    if not rows:
+        section.note = say("empty.supervision", lang) + " " + section.note
+    return section, shown, more
+
+
+def attendance(con, filters, settings, lang, has_meetings: bool):
+    section = heading("report.attendance", lang)
+    if not has_meetings:
+        section.note = say("empty.meetings", lang)
+        return section, []
+    frame = kpi.official_table(con, filters, settings=settings)
+    frame = frame[frame["meetings_attended"] > 0].sort_values(
+        ["meetings_attended", "official"], ascending=[False, True], kind="stable"
+    )
+    rows = [
+        AttendanceRow(str(r.official), str(r.unit or "—"),
+                      kpi.format_number(r.meetings_attended), kpi.format_rate(r.attendance))
+        for r in frame.head(MAX_ATTENDANCE_ROWS).itertuples(index=False)
+    ]
+    notes = [say("report.attendance_note", lang, first=kpi.format_date(filters.date_from),
+                 last=kpi.format_date(filters.date_to))]
+    if not rows:
+        notes.insert(0, say("report.no_meetings", lang))
+    if len(frame) > MAX_ATTENDANCE_ROWS:
+        notes.append(say("report.attendance_more", lang, n=len(frame) - MAX_ATTENDANCE_ROWS))
+    section.note = " ".join(notes)
+    return section, rows
