@@ -1,5 +1,49 @@
-"""Sub-commands of `taizhang` that belong to dashboard/ (filled in by its issue)."""
+"""Sub-commands of `taizhang` that belong to dashboard/: `serve` runs the Streamlit server."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from taizhang.db import ENV_DB, db_path
+
+APP = Path(__file__).with_name("app.py")
 
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
+    serve = sub.add_parser("serve", help="看板 / run the dashboard (Streamlit) on the database")
+    serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.set_defaults(func=run_serve)
+
+
+def serve_command(port: int, host: str) -> list[str]:
+    """The `streamlit run` command line: headless, no usage stats, no browser."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(APP),
+        "--server.port", str(port),
+        "--server.address", host,
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+        "--server.runOnSave", "false",
+        "--client.toolbarMode", "minimal",
+        "--theme.base", "light",
+    ]
+
+
+def run_serve(args) -> int:
+    """Serve the dashboard for the database of --db / $TAIZHANG_DB until interrupted."""
+    database = db_path(args.db).resolve()
+    env = dict(os.environ, **{ENV_DB: str(database)})
+    print(f"台账看板 / Taizhang dashboard: http://{args.host}:{args.port}  (database {database})",
+          flush=True)
+    process = subprocess.Popen(serve_command(args.port, args.host), env=env)
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        return process.wait()

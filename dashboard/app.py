@@ -1,0 +1,165 @@
+"""The dashboard's router: page config, the view from the URL, shared filters, navigation.
+
+Run with `taizhang serve` (it passes the database as $TAIZHANG_DB). Pages live in
+dashboard/app_pages/ and hold UI only; data comes from dashboard/loaders.py.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from dataclasses import replace
+from datetime import date
+
+import streamlit as st
+
+from dashboard import loaders, ui
+from dashboard.state import View, params_from_view, view_from_params
+from kpi import FilterError, format_date
+from taizhang.db import DatabaseBusy
+from taizhang.i18n import t
+
+PAGES = (
+    ("overview", "app_pages/overview.py", ":material/dashboard:"),
+    ("areas", "app_pages/areas.py", ":material/account_tree:"),
+    ("officials", "app_pages/officials.py", ":material/badge:"),
+    ("supervision", "app_pages/supervision.py", ":material/assignment_late:"),
+    ("cases", "app_pages/cases.py", ":material/search:"),
+    ("report", "app_pages/report.py", ":material/description:"),
+    ("data", "app_pages/data.py", ":material/upload_file:"),
+)
+
+
+def read_view() -> View:
+    """The view of this run: the URL's, or (after a page switch dropped it) the session's."""
+    view = view_from_params(st.query_params.to_dict())
+    remembered = st.session_state.get(ui.VIEW_KEY)
+    if not params_from_view(view) and remembered is not None and params_from_view(remembered):
+        view = remembered
+        st.query_params.from_dict(params_from_view(view))
+    st.session_state[ui.VIEW_KEY] = view
+    return view
+
+
+def _on_widget(field: str, key: str, clears: tuple[str, ...] = ()) -> None:
+    """Callback of a sidebar widget: put its value into the view and the URL."""
+    value = st.session_state.get(key)
+    if field == "period":
+        start, end = (tuple(value) + (None, None))[:2] if value else (None, None)
+        bounds = st.session_state.get("data-bounds", (None, None))
+        changes = {
+            "date_from": None if start == bounds[0] else start,
+            "date_to": None if end in (None, bounds[1]) else end,
+        }
+    elif field == "as_of":
+        changes = {"as_of": None if value == st.session_state.get("data-as-of") else value}
+    else:
+        changes = {field: value or None}
+    changes.update({name: None for name in clears})
+    ui.apply_view(replace(ui.current_view(), **changes))
+
+
+def _clear_filters() -> None:
+    view = ui.current_view()
+    ui.apply_view(View(lang=view.lang))
+
+
+def language_switch(view: View) -> None:
+    """中文 / English, kept in the URL as lang=en."""
+    st.session_state["w-lang"] = view.lang
+    st.sidebar.segmented_control(
+        t("lang.label", view.lang), ["zh", "en"], key="w-lang",
+        format_func=lambda code: t(f"lang.{code}", view.lang),
+        on_change=_on_widget, args=("lang", "w-lang"),
+    )
+
+
+def filter_sidebar(view: View, info: dict) -> None:
+    """Period, as_of, street, community, category and channel: widgets that mirror the URL."""
+    lang = view.lang
+    first, last = info.get("first_received_on"), info.get("last_received_on")
+    as_of_default = info.get("as_of") or last
+    st.session_state["data-bounds"] = (first, last)
+    st.session_state["data-as-of"] = as_of_default
+    sidebar = st.sidebar
+    sidebar.subheader(t("filters.header", lang))
+    if first and last:
+        st.session_state["w-period"] = (view.date_from or first, view.date_to or last)
+        sidebar.date_input(
+            t("filters.period", lang), key="w-period", min_value=date(2000, 1, 1),
+            max_value=max(last, date.today()), format="YYYY-MM-DD",
+            on_change=_on_widget, args=("period", "w-period"),
+        )
+    if as_of_default:
+        st.session_state["w-as-of"] = view.as_of or as_of_default
+        sidebar.date_input(
+            t("filters.as_of", lang), key="w-as-of", format="YYYY-MM-DD",
+            min_value=date(2000, 1, 1), max_value=max(as_of_default, date.today()),
+            on_change=_on_widget, args=("as_of", "w-as-of"),
+        )
+    options = loaders.filter_options()
+    communities = options["communities"].get(view.street, []) if view.street else []
+    choices = (
+        ("street", options["streets"], ("community", "case")),
+        ("community", communities, ("case",)),
+        ("category", options["categories"], ()),
+        ("channel", options["channels"], ()),
+    )
+    for field, values, clears in choices:
+        current = getattr(view, field)
+        values = [""] + list(values) + ([current] if current and current not in values else [])
+        key = f"w-{field}"
+        st.session_state[key] = current or ""
+        sidebar.selectbox(
+            t(field, lang), values, key=key, disabled=(field == "community" and not view.street),
+            format_func=lambda v: v or t("filters.all", lang),
+            on_change=_on_widget, args=(field, key, clears),
+        )
+    sidebar.button(t("filters.reset", lang), on_click=_clear_filters)
+
+
+def banners(view: View, info: dict) -> None:
+    """示例数据 on demo data; a warning when rows were rejected or areas are unknown."""
+    lang = view.lang
+    if info.get("is_demo"):
+        st.info(t("demo.banner", lang), icon=":material/science:")
+    if info.get("rejects"):
+        st.warning(t("banner.rejects", lang, n=info["rejects"]), icon=":material/report:")
+    if info.get("unknown_areas"):
+        st.warning(t("banner.unknown_areas", lang, n=info["unknown_areas"]), icon=":material/help:")
+
+
+def main() -> None:
+    st.set_page_config(page_title=t("app.title"), page_icon=":material/table_chart:", layout="wide")
+    view = read_view()
+    lang = view.lang
+    pages = [
+        st.Page(path, title=t(f"page.{name}", lang), icon=icon, url_path=name,
+                default=(name == "overview"))
+        for name, path, icon in PAGES
+    ]
+    page = st.navigation(pages)
+    st.sidebar.title(t("app.title", lang))
+    language_switch(view)
+    try:
+        status, info = loaders.database_status()
+        if status == "ok":
+            filter_sidebar(view, info)
+            banners(view, info)
+            st.caption(t("as_of.caption", lang, date=format_date(view.as_of or info.get("as_of"))))
+        st.session_state["db-status"] = status
+        if status != "ok" and page.url_path != "data":
+            key = "empty.no_file" if status == "missing" else "empty.db"
+            st.info(t(key, lang, path=loaders.database_file()), icon=":material/info:")
+            st.stop()
+        page.run()
+    except DatabaseBusy:
+        st.warning(t("error.busy", lang), icon=":material/hourglass:")
+    except FilterError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # noqa: BLE001 - never a traceback on screen; the log keeps it
+        traceback.print_exc(file=sys.stderr)
+        st.error(t("error.query", lang, error=f"{type(exc).__name__}: {exc}"))
+
+
+main()

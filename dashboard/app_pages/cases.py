@@ -1,0 +1,50 @@
+"""案件 Cases: text search and filters over the cases; a case page with timeline and source."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from dashboard import loaders, ui
+from dashboard.state import drill_into, filters_for, table_selection
+from taizhang.i18n import t
+
+COLUMNS = [
+    "case_id", "received_on", "street", "community", "channel", "category", "title", "status",
+    "responsible_unit", "officials", "reporter", "resolved_on", "satisfaction",
+]
+
+view = ui.current_view()
+lang = view.lang
+
+
+def _on_search() -> None:
+    text = (st.session_state.get("w-search") or "").strip()
+    ui.apply_view(replace(ui.current_view(), search=text or None, case=None))
+
+
+st.header(t("cases.title", lang))
+if view.case:
+    st.button(f"‹ {t('areas.back', lang)}", on_click=ui.apply_view, args=(replace(view, case=None),))
+    ui.case_panel(view.case, lang)
+    st.stop()
+
+st.session_state["w-search"] = view.search or ""
+st.text_input(t("filters.search", lang), key="w-search", on_change=_on_search)
+
+filters = filters_for(view)
+cases = loaders.case_list(filters, view.search)
+if cases.empty:
+    st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
+    st.stop()
+
+if view.search:
+    st.caption(t("cases.count", lang, n=len(cases)))
+else:
+    total = loaders.case_count(filters)
+    st.caption(t("cases.count", lang, n=total) if total <= len(cases)
+               else t("cases.more", lang, shown=len(cases), n=total))
+st.caption(f"{t('cases.open', lang)} · {t('cases.masked', lang)}")
+event = ui.table(cases, COLUMNS, lang, key="cases-table", select=True)
+case_id = table_selection(event, cases, "case_id")
+if case_id:
+    ui.go(drill_into(view, "case", case_id))

@@ -1,0 +1,90 @@
+"""数据 Data: upload ledgers through the ETL, import history, rejected rows (downloadable)."""
+
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import loaders, ui
+from taizhang.db import DatabaseBusy
+from taizhang.i18n import t
+
+HISTORY_COLUMNS = [
+    "import_id", "file", "status", "started_at", "rows_read", "rows_new", "rows_updated",
+    "rows_unchanged", "rows_skipped", "rows_rejected", "error",
+]
+REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
+
+view = ui.current_view()
+lang = view.lang
+db_file = loaders.database_file()
+
+
+def import_uploads(files) -> None:
+    """Run the ordinary ETL on the uploaded files; show each file's summary line and rejects."""
+    from etl.load import load_paths
+
+    with tempfile.TemporaryDirectory(prefix="taizhang-upload-") as folder:
+        paths = []
+        for upload in files:
+            path = Path(folder) / Path(upload.name).name
+            path.write_bytes(upload.getvalue())
+            paths.append(path)
+        with st.spinner(t("data.importing", lang)):
+            summaries = load_paths(db_file, paths)
+    for summary in summaries:
+        failed = getattr(summary, "status", "") == "failed"
+        (st.error if failed else st.success)(summary.line())
+        rejects = getattr(summary, "rejects", None)
+        if rejects is not None and len(rejects):
+            st.dataframe(pd.DataFrame(rejects), hide_index=True)
+
+
+st.header(t("data.title", lang))
+st.caption(t("data.db_path", lang, path=db_file))
+
+st.subheader(t("data.upload", lang))
+st.caption(t("data.upload_help", lang))
+uploads = st.file_uploader(
+    t("data.upload", lang), type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
+    label_visibility="collapsed",
+)
+if st.button(t("data.import_button", lang), type="primary", disabled=not uploads):
+    try:
+        import_uploads(uploads)
+    except DatabaseBusy:
+        st.warning(t("error.busy", lang))
+    except Exception as exc:  # noqa: BLE001 - a bad upload is a message, never a traceback
+        traceback.print_exc(file=sys.stderr)
+        st.error(t("data.import_failed", lang, error=exc))
+
+status, info = loaders.database_status()
+if not info:  # no file, or a file without the schema yet: nothing imported so far
+    st.info(t("empty.no_file" if status == "missing" else "empty.db", lang, path=db_file))
+    st.stop()
+
+st.subheader(t("data.history", lang))
+history = loaders.imports_history()
+if history.empty:
+    st.info(t("data.no_imports", lang))
+else:
+    history = history.assign(status=history["status"].map(lambda s: t(f"import.{s}", lang)))
+    ui.table(history, HISTORY_COLUMNS, lang, key="imports-table")
+
+st.subheader(t("data.rejects", lang))
+rejects = loaders.rejects_list()
+if rejects.empty:
+    st.success(t("data.no_rejects", lang))
+else:
+    ui.table(rejects, REJECT_COLUMNS, lang, key="rejects-table")
+    ui.xlsx_download(rejects, REJECT_COLUMNS, lang, "data.rejects_download", "data.rejects",
+                     "data.rejects_file")
+
+st.subheader(t("data.quality", lang))
+quality = loaders.data_quality()
+if not quality.empty:
+    quality = quality.assign(flag=quality["label_en" if lang == "en" else "label_zh"])
+    ui.table(quality, ["flag", "count"], lang, key="quality-table")

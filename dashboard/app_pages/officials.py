@@ -1,0 +1,50 @@
+"""干部 Officials: one row per official (a case counts for each official linked to it) → cases."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from dashboard import loaders, ui
+from dashboard.state import drill_into, filters_for, table_selection
+from taizhang.i18n import t
+
+OFFICIAL_COLUMNS = [
+    "official", "title_job", "unit", "received", "resolved", "resolution_rate", "median_days",
+    "on_time_rate", "satisfaction_rate", "overdue_open", "meetings_attended", "attendance",
+]
+CASE_COLUMNS = [
+    "case_id", "received_on", "street", "community", "title", "status", "responsible_unit",
+    "resolved_on", "satisfaction",
+]
+
+view = ui.current_view()
+lang = view.lang
+
+st.header(t("officials.title", lang))
+st.info(t("officials.note", lang), icon=":material/info:")
+
+officials = loaders.official_table(filters_for(view)).rename(columns={"title": "title_job"})
+if officials.empty:
+    st.info(t("empty.list", lang))
+    st.stop()
+
+if view.official:
+    chosen = officials[officials["official_id"].astype(str) == view.official]
+    name = chosen["official"].iloc[0] if len(chosen) else view.official
+    st.button(f"‹ {t('areas.back', lang)}", on_click=ui.apply_view,
+              args=(replace(view, official=None, case=None),))
+    if view.case:
+        ui.case_panel(view.case, lang)
+    else:
+        st.subheader(t("officials.cases", lang, name=name))
+        cases = loaders.case_list(filters_for(view, official=True))
+        event = ui.table(cases, CASE_COLUMNS, lang, key="official-cases", select=True)
+        case_id = table_selection(event, cases, "case_id")
+        if case_id:
+            ui.go(drill_into(view, "case", case_id))
+else:
+    st.subheader(t("officials.table", lang))
+    event = ui.table(officials, OFFICIAL_COLUMNS, lang, key="officials-table", select=True)
+    official_id = table_selection(event, officials, "official_id")
+    if official_id:
+        ui.go(drill_into(view, "official", official_id))

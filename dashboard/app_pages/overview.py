@@ -1,0 +1,39 @@
+"""总览 Overview: headline cards with month-over-month deltas, trend, street ranking, categories."""
+
+import streamlit as st
+
+from dashboard import charts, loaders, ui
+from dashboard.state import chart_selection, drill_into, filters_for, params_from_view
+from taizhang.i18n import t
+
+view = ui.current_view()
+lang = view.lang
+filters = filters_for(view)
+
+st.header(t("overview.title", lang))
+head = loaders.headline(filters)
+if not head["metrics"]["received"]:
+    st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
+    st.stop()
+
+ui.headline_cards(head, lang)
+
+st.plotly_chart(charts.trend_figure(loaders.trend(filters), lang), config=charts.PLOTLY_CONFIG)
+
+left, right = st.columns([3, 2])
+with left:
+    ranking = loaders.ranking("street", filters_for(view, areas=False))
+    event = st.plotly_chart(
+        charts.ranking_figure(ranking, "street", lang, selected=view.street),
+        key="street-ranking", on_select="rerun", selection_mode="points",
+        config=charts.PLOTLY_CONFIG,
+    )
+    st.caption(t("overview.ranking_hint", lang))
+    street = chart_selection(event)
+    if street:
+        target = drill_into(view, "street", street)
+        ui.apply_view(target)
+        st.switch_page("app_pages/areas.py", query_params=params_from_view(target))
+with right:
+    categories = loaders.metrics(("category",), filters)
+    st.plotly_chart(charts.category_figure(categories, lang), config=charts.PLOTLY_CONFIG)

@@ -1,0 +1,46 @@
+"""督办 Supervision: overdue, stalled, dissatisfied and reopened cases; Excel download."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from dashboard import loaders, ui
+from dashboard.state import filters_for
+from taizhang.i18n import t
+
+KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
+COLUMNS = [
+    "kind", "case_id", "title", "street", "community", "responsible_unit", "officials",
+    "received_on", "due_on", "days_overdue", "days_stalled", "status", "satisfaction",
+    "reopened_count",
+]
+
+view = ui.current_view()
+lang = view.lang
+
+
+def _on_kinds() -> None:
+    chosen = [k for k in KINDS if k in (st.session_state.get("w-kinds") or [])]
+    kinds = None if not chosen or len(chosen) == len(KINDS) else ",".join(chosen)
+    ui.apply_view(replace(ui.current_view(), kinds=kinds))
+
+
+st.header(t("supervision.title", lang))
+st.caption(t("supervision.caption", lang))
+kinds = tuple(k for k in (view.kinds or "").split(",") if k in KINDS) or KINDS
+st.session_state["w-kinds"] = list(kinds)
+st.multiselect(t("filters.reasons", lang), KINDS, key="w-kinds",
+               format_func=lambda k: t(f"reason.{k}", lang), on_change=_on_kinds)
+
+listing = loaders.supervision_list(filters_for(view), kinds)
+counts = loaders.supervision_counts(filters_for(view))
+for column, kind in zip(st.columns(len(KINDS)), KINDS):
+    column.metric(t(f"reason.{kind}", lang), counts.get(kind, 0), border=True)
+
+if listing.empty:
+    st.info(t("empty.supervision", lang), icon=":material/task_alt:")
+    st.stop()
+
+ui.table(listing, COLUMNS, lang, key="supervision-table")
+ui.xlsx_download(listing, COLUMNS, lang, "supervision.download", "supervision.title",
+                 "supervision.file")

@@ -1,0 +1,173 @@
+"""Cached, typed loaders: the dashboard's only way to the data (every number from kpi/).
+
+Each loader opens a short read-only connection (`taizhang.db.reading`) for its query
+and closes it, so `taizhang load` in another process can write between two clicks.
+Cache keys include the file's `data_version`, so new data shows on the next interaction
+without a restart. Only small results are cached: KPI tables, one page of cases.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+import kpi
+from kpi import Filters
+from taizhang.db import data_version, db_path, reading
+
+CACHE_TTL_SECONDS = 600
+CACHE_ENTRIES = 512
+# A reader waits this long for a writer's lock before the page says "busy".
+READ_WAIT_SECONDS = 15.0
+CASE_PAGE_SIZE = 500
+
+
+def database_file() -> Path:
+    """The database this server shows: $TAIZHANG_DB (set by `taizhang serve --db`)."""
+    return db_path(os.environ.get("TAIZHANG_DB"))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _query(function: str, path: str, version: tuple, args: tuple, kwargs: tuple):
+    # `version` is unused in the body on purpose: it is part of the cache key.
+    with reading(path, wait_seconds=READ_WAIT_SECONDS) as con:
+        return getattr(kpi, function)(con, *args, **dict(kwargs))
+
+
+def _load(function: str, *args, **kwargs):
+    path = database_file()
+    return _query(function, str(path), data_version(path), args, tuple(sorted(kwargs.items())))
+
+
+def database_status() -> tuple[str, dict]:
+    """('missing' | 'empty' | 'ok', dataset_info): whether there is data to show."""
+    path = database_file()
+    if not path.exists():
+        return "missing", {}
+    try:
+        info = _load("dataset_info")
+    except duckdb.CatalogException:
+        return "empty", {}
+    return ("ok" if info.get("cases") else "empty"), info
+
+
+def filter_options() -> dict:
+    """Choices for the sidebar: streets, {street: communities} (registry order), categories, channels."""
+    areas = metrics(("street", "community"), Filters())
+    communities: dict[str, list[str]] = {}
+    for street, community in zip(areas["street"], areas["community"]):
+        if isinstance(street, str) and isinstance(community, str):
+            communities.setdefault(street, []).append(community)
+    return {
+        "streets": list(communities),
+        "communities": communities,
+        "categories": _names(metrics(("category",), Filters()), "category"),
+        "channels": _names(metrics(("channel",), Filters()), "channel"),
+    }
+
+
+def _names(frame: pd.DataFrame, column: str) -> list[str]:
+    return [v for v in frame[column].tolist() if isinstance(v, str) and v]
+
+
+def dataset_info() -> dict:
+    """kpi.dataset_info: is_demo, date range, default as_of, counts of rejects and areas."""
+    return _load("dataset_info")
+
+
+def headline(filters: Filters) -> dict:
+    """kpi.headline: the slice's metrics with month-over-month and year-over-year deltas."""
+    return _load("headline", filters)
+
+
+def metrics(by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+    """kpi.metrics grouped by `by` (street/community rows include every registry area)."""
+    return _load("metrics", tuple(by), filters)
+
+
+def trend(filters: Filters, months: int = 12) -> pd.DataFrame:
+    """kpi.trend: the last `months` months of the slice."""
+    return _load("trend", filters, months)
+
+
+def ranking(level: str, filters: Filters) -> pd.DataFrame:
+    """kpi.ranking of streets, communities or officials with score, rank and rank change."""
+    return _load("ranking", level, filters)
+
+
+def case_list(filters: Filters, search: str | None = None, limit: int = CASE_PAGE_SIZE,
+              offset: int = 0) -> pd.DataFrame:
+    """kpi.case_list: one page of the slice's cases, names masked."""
+    return _load("case_list", filters, search=search or None, limit=limit, offset=offset)
+
+
+def case_count(filters: Filters) -> int:
+    """How many cases the slice holds (kpi.metrics' received)."""
+    frame = metrics((), filters)
+    return int(frame["received"].iloc[0]) if len(frame) else 0
+
+
+def supervision_list(filters: Filters, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """kpi.supervision_list: overdue, stalled, dissatisfied and reopened cases (of `kinds`)."""
+    listing = _load("supervision_list", filters)
+    if kinds:
+        listing = listing[listing["kind"].isin(kinds)].reset_index(drop=True)
+    return listing
+
+
+def supervision_counts(filters: Filters) -> dict[str, int]:
+    """{kind: number of cases} of the supervision list: overdue, stalled, dissatisfied, reopened."""
+    return _load("supervision_list", filters)["kind"].value_counts().to_dict()
+
+
+def case_detail(case_id: str) -> dict | None:
+    """kpi.case_detail: one case with its officials and meeting, names masked."""
+    return _load("case_detail", case_id)
+
+
+def case_timeline(case_id: str) -> pd.DataFrame:
+    """kpi.case_timeline: the case's status changes, oldest first."""
+    return _load("case_timeline", case_id)
+
+
+def official_table(filters: Filters) -> pd.DataFrame:
+    """kpi.official_table: per-official metrics with meetings attended and attendance."""
+    return _load("official_table", filters)
+
+
+def meetings_summary(filters: Filters) -> pd.DataFrame:
+    """kpi.meetings_summary: meetings held per street and community against the 2+4 rule."""
+    return _load("meetings_summary", filters)
+
+
+def data_quality(filters: Filters | None = None) -> pd.DataFrame:
+    """kpi.data_quality: data-quality flags with counts."""
+    return _load("data_quality", filters)
+
+
+def imports_history() -> pd.DataFrame:
+    """kpi.imports_history: every import, newest first."""
+    return _load("imports_history")
+
+
+def rejects_list() -> pd.DataFrame:
+    """kpi.rejects_list: every rejected row with its reason and file."""
+    return _load("rejects_list")
+
+
+def report_html(month: str, scope: tuple[tuple[str, str], ...] | None, lang: str) -> str:
+    """The monthly report's HTML (report.build.report_html) for a month and scope."""
+    path = database_file()
+    return _report_html(str(path), data_version(path), month, scope, lang)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
+def _report_html(path: str, version: tuple, month: str, scope, lang: str) -> str:
+    from report.build import report_html as build
+
+    with reading(path, wait_seconds=READ_WAIT_SECONDS) as con:
+        return build(con, month, scope=dict(scope) if scope else None, lang=lang)

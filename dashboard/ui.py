@@ -1,0 +1,164 @@
+"""Widgets shared by the pages: navigation to a view, KPI cards, labelled tables, the case panel.
+
+Pages call these instead of repeating Streamlit code; no number is computed here, only
+formatted (kpi.format_*) and labelled (taizhang.i18n).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import export, loaders
+from dashboard.state import View, breadcrumb, params_from_view
+from kpi import format_date, format_delta, format_number, format_rate, format_ratio
+from kpi.filters import RATE_METRICS
+from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
+
+VIEW_KEY = "view"
+RATE_COLUMNS = set(RATE_METRICS) | {"attendance", "rate"}
+DAY_COLUMNS = {"median_days", "p90_days", "mean_days", "score"}
+DATE_COLUMNS = {
+    "received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "event_on",
+    "started_at", "finished_at", "held_on",
+}
+
+
+def current_view() -> View:
+    """The view app.py read from the query string for this run."""
+    return st.session_state.get(VIEW_KEY) or View()
+
+
+def lang() -> str:
+    """The language of this run: 'zh' or 'en'."""
+    return current_view().lang
+
+
+def apply_view(view: View) -> None:
+    """Make `view` the current one and write it into the URL (safe inside callbacks)."""
+    st.session_state[VIEW_KEY] = view
+    st.query_params.from_dict(params_from_view(view))
+
+
+def go(view: View) -> None:
+    """Move to another view now: update the URL and rerun the page."""
+    apply_view(view)
+    st.rerun()
+
+
+def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
+    """The columns to show, formatted as on every screen (84.6%, 2023-01-08, —) and labelled."""
+    shown = pd.DataFrame(index=frame.index)
+    for column in columns:
+        if column not in frame.columns:
+            continue
+        values = frame[column]
+        if column in RATE_COLUMNS:
+            values = values.map(format_rate)
+        elif column in DAY_COLUMNS:
+            values = values.map(format_number)
+        elif column in DATE_COLUMNS:
+            values = values.map(format_date)
+        elif column == "status":
+            values = values.map(lambda s: status_label(s, lang))
+        elif column == "satisfaction":
+            values = values.map(lambda s: satisfaction_label(s if isinstance(s, str) else None, lang))
+        elif column == "kind":
+            values = values.map(lambda k: t(f"reason.{k}", lang))
+        elif column == "rank_change":
+            values = values.map(format_delta)
+        elif column == "rank":
+            values = values.map(format_number)
+        elif column == "roles":
+            values = values.map(lambda rs: "、".join(role_label(r, lang) for r in str(rs).split(",")))
+        shown[column] = values
+    shown = shown.reset_index(drop=True)
+    return shown.rename(columns=column_labels(shown.columns, lang))
+
+
+def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None = None,
+          select: bool = False, height: int | str = "auto"):
+    """Show a labelled table; with select=True, one row can be selected (returns the event)."""
+    shown = display_frame(frame, columns, lang)
+    if select:
+        return st.dataframe(
+            shown, hide_index=True, key=key, on_select="rerun",
+            selection_mode="single-row", height=height,
+        )
+    st.dataframe(shown, hide_index=True, key=key, height=height)
+    return None
+
+
+def xlsx_download(frame: pd.DataFrame, columns: list[str], lang: str, label_key: str,
+                  sheet_key: str, file_key: str) -> None:
+    """A download button for the labelled table as .xlsx, built only when clicked."""
+    st.download_button(
+        t(label_key, lang),
+        data=lambda: export.xlsx_bytes(display_frame(frame, columns, lang), t(sheet_key, lang)),
+        file_name=f"{t(file_key, lang)}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+    )
+
+
+def headline_cards(head: dict, lang: str) -> None:
+    """Six KPI cards with their month-over-month deltas (rates in points)."""
+    now, delta = head["metrics"], head.get("delta_month") or {}
+    cards = [
+        ("received", format_number(now["received"]), delta.get("received"), False, "normal"),
+        ("resolved", format_ratio(now["resolved"], now["received"]), delta.get("resolved"), False, "normal"),
+        ("in_progress", format_number(now["in_progress"]), delta.get("in_progress"), False, "off"),
+        ("median_days", _days(now["median_days"], lang), delta.get("median_days"), False, "inverse"),
+        ("on_time_rate", format_rate(now["on_time_rate"]), delta.get("on_time_rate"), True, "normal"),
+        ("satisfaction_rate", format_rate(now["satisfaction_rate"]), delta.get("satisfaction_rate"), True, "normal"),
+    ]
+    columns = st.columns(len(cards))
+    for column, (key, value, change, is_rate, colour) in zip(columns, cards):
+        text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
+        column.metric(label(key, lang), value, text, delta_color=colour, border=True)
+
+
+def _days(value, lang: str) -> str:
+    text = format_number(value)
+    return text if text == format_number(None) else t("unit.days", lang, n=text)
+
+
+def breadcrumb_bar(view: View, lang: str) -> None:
+    """Buttons for each level above the current one; the last crumb is plain text."""
+    crumbs = breadcrumb(view)
+    columns = st.columns([1] * len(crumbs) + [max(1, 6 - len(crumbs))])
+    for i, (level, name, target) in enumerate(crumbs):
+        text = t("areas.district", lang) if level == "district" else name
+        if i == len(crumbs) - 1:
+            columns[i].markdown(f"**{text}**")
+        else:
+            columns[i].button(f"{text} ›", key=f"crumb-{level}", on_click=apply_view, args=(target,))
+
+
+def case_panel(case_id: str, lang: str) -> None:
+    """One case: its fields, officials, source file/sheet/row and timeline (names masked)."""
+    case = loaders.case_detail(case_id)
+    if not case:
+        st.warning(t("error.case_missing", lang, case_id=case_id))
+        return
+    st.subheader(f"{case['case_id']} · {case.get('title') or ''}")
+    left, right = st.columns(2)
+    fields_left = ["street", "community", "channel", "category", "responsible_unit", "reporter"]
+    fields_right = ["status", "received_on", "due_on", "resolved_on", "closed_on", "satisfaction"]
+    for column, names in ((left, fields_left), (right, fields_right)):
+        rows = display_frame(pd.DataFrame([{n: case.get(n) for n in names}]), names, lang)
+        column.dataframe(rows.T.rename(columns={0: ""}), use_container_width=True)
+    if case.get("note"):
+        st.markdown(f"**{label('note', lang)}**:{case['note']}")
+    officials = pd.DataFrame(case.get("officials") or [])
+    if len(officials):
+        if "role" in officials.columns:
+            officials["role"] = officials["role"].map(lambda r: role_label(r, lang))
+        st.dataframe(officials.rename(columns=column_labels(officials.columns, lang) | {"role": t("roles", lang)}),
+                     hide_index=True)
+    st.caption(t("cases.source_text", lang, file=case.get("source_file") or "—",
+                 sheet=case.get("source_sheet") or "—", row=case.get("source_row") or "—"))
+    st.markdown(f"**{t('timeline', lang)}**")
+    timeline = loaders.case_timeline(case_id)
+    table(timeline, ["event_on", "status", "note", "file"], lang, key=f"timeline-{case_id}")
+    st.caption(t("cases.masked", lang))
