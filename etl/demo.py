@@ -1,0 +1,170 @@
+"""`taizhang demo`: write 西湖区's demo ledgers the way offices keep them, then import them.
+
+The demo goes through the ordinary ETL (etl.areas.load_areas, etl.load.load_paths), so
+what the dashboard shows on demo data is what the ETL made of real-looking files:
+
+    ledger_dir/areas.csv      the registry: 11 streets/towns, 138 社区, 13 村
+    ledger_dir/earlier/       南站街道's 2022 ledger as of 2022-06-30 (imported first)
+    ledger_dir/ledgers/       every ledger as of 2022-07-31 (the second 南站 version moves
+                              cases on and writes case_events)
+
+Result as of 2022-07-31: 2090 received, 1769 resolved, 246 in progress, 75 other, plus a
+handful of bad rows in `rejects`. All people are invented (etl/demo_areas.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+from etl import demo_areas as names
+from etl.demo_cases import AS_OF, EARLIER_AS_OF, DemoCase, DemoWorld, build_world
+from etl.demo_files import HOTLINE_HEADER, TOWN_HEADER, write_csv, write_meetings, write_office
+from etl.demo_files import write_ods, write_roundtable, write_xls
+from etl.demo_ledgers import Style, present_in
+from etl.errors import LedgerError
+
+SEED = 2022
+ROUNDTABLE_STREETS = ("南站街道", "朝阳洲街道", "系马桩街道", "西湖街道")
+OFFICE_STREETS = {"绳金塔街道": "slash", "丁公路街道": "chinese", "广润门街道": "month_day",
+                  "十字街街道": "cell"}
+XLS_STREET, ODS_STREET, TOWN = "南浦街道", "桃源街道", "桃花镇"
+VERSIONED = ("南站街道", 2022)  # the ledger imported twice: as of 2022-06-30, then 2022-07-31
+
+
+def _assign_ids(world: DemoWorld) -> None:
+    """Give cases the ids their office writes (the office layout keeps none: hashed keys)."""
+    counters: dict[tuple, int] = defaultdict(int)
+    for case in sorted(world.cases + world.bad_rows, key=lambda c: (c.received_on, c.title)):
+        code = names.STREETS[case.street][0]
+        year = case.received_on.year
+        if case.channel == "12345热线":
+            counters["hotline", case.received_on] += 1
+            case.case_id = f"{case.received_on:%Y%m%d}{counters['hotline', case.received_on]:04d}"
+            continue
+        counters[case.street, year] += 1
+        n = counters[case.street, year]
+        if case.street in ROUNDTABLE_STREETS:
+            case.case_id = f"{code}{year}-{n:04d}"
+        elif case.street == XLS_STREET:
+            case.case_id = f"{code}-{year}-{n:03d}"
+        elif case.street == ODS_STREET:
+            case.case_id = f"{code}{year}{n:04d}"
+        elif case.street == TOWN:
+            case.case_id = f"THZ-{year}-{n:03d}"
+
+
+def _by_year(cases: list[DemoCase], as_of) -> dict[int, list[DemoCase]]:
+    years: dict[int, list[DemoCase]] = defaultdict(list)
+    for case in sorted(cases, key=lambda c: (c.received_on, c.case_id or "", c.title)):
+        if present_in(case, as_of):
+            years[case.received_on.year].append(case)
+    return dict(sorted(years.items()))
+
+
+def write_ledgers(world: DemoWorld, ledger_dir: Path) -> tuple[list[Path], list[Path]]:
+    """Write every demo ledger; returns (earlier version files, final version files)."""
+    final_dir, earlier_dir = ledger_dir / "ledgers", ledger_dir / "earlier"
+    for folder in (final_dir, earlier_dir):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    everything = world.cases + world.bad_rows
+    hotline = [c for c in everything if c.channel == "12345热线"]
+    by_street: dict[str, list[DemoCase]] = defaultdict(list)
+    for case in everything:
+        if case.channel != "12345热线":
+            by_street[case.street].append(case)
+    communities = defaultdict(list)
+    for _, street, community, _ in names.registry():
+        communities[street].append(community)
+
+    earlier, final = [], []
+    for street in ROUNDTABLE_STREETS:
+        for version_dir, as_of, out in ((earlier_dir, EARLIER_AS_OF, earlier), (final_dir, AS_OF, final)):
+            for year, cases in _by_year(by_street[street], as_of).items():
+                if as_of == EARLIER_AS_OF and (street, year) != VERSIONED:
+                    continue
+                title = f"{street}幸福圆桌会问题台账({year}年)"
+                path = version_dir / f"{title}.xlsx"
+                write_roundtable(path, title, communities[street], cases, as_of)
+                out.append(path)
+    for street, dates in OFFICE_STREETS.items():
+        for year, cases in _by_year(by_street[street], AS_OF).items():
+            title = f"{street}民生问题办理台账({year}年)"
+            path = final_dir / f"{street}{year}年问题台账.xlsx"
+            write_office(path, title, cases, Style("office", dates=dates, year=year), AS_OF)
+            final.append(path)
+    sheets = {f"{y}年": cs for y, cs in _by_year(by_street[XLS_STREET], AS_OF).items()}
+    final.append(final_dir / f"{XLS_STREET}问题清单.xls")
+    write_xls(final[-1], sheets, Style("closing", scores=True, dates="dotted"), AS_OF)
+    sheets = {f"{y}年": cs for y, cs in _by_year(by_street[ODS_STREET], AS_OF).items()}
+    final.append(final_dir / f"{ODS_STREET}民生诉求台账.ods")
+    write_ods(final[-1], sheets, Style("roundtable", dates="iso"), AS_OF)
+    town = [c for cs in _by_year(by_street[TOWN], AS_OF).values() for c in cs]
+    final.append(final_dir / f"{TOWN}村(社区)问题台账.csv")
+    write_csv(final[-1], TOWN_HEADER, town, Style("roundtable", dates="iso"), AS_OF, "utf-8-sig")
+    calls = [c for cs in _by_year(hotline, AS_OF).values() for c in cs]
+    final.append(final_dir / "西湖区12345热线工单导出.csv")
+    write_csv(final[-1], HOTLINE_HEADER, calls, Style("hotline", scores=True, dates="datetime"), AS_OF, "gbk")
+    final.append(final_dir / "西湖区议事协商会议台账.xlsx")
+    write_meetings(final[-1], "西湖区幸福圆桌会、小队会、民生议事堂会议台账(2021-2022年)", world.meetings)
+    return earlier, final
+
+
+def write_registry(path: Path) -> None:
+    """The area registry CSV (district,street,community,kind) that `taizhang areas` loads."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["district", "street", "community", "kind"])
+    writer.writerows(names.registry())
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def _start_fresh(db_path: Path) -> None:
+    """Remove an earlier demo database; refuse to touch one that holds anything else."""
+    if not db_path.exists():
+        return
+    from taizhang.db import connect
+
+    con = connect(db_path, read_only=True)
+    try:
+        tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        is_demo = "meta" in tables and con.execute(
+            "SELECT count(*) FROM meta WHERE key = 'demo' AND value = '1'").fetchone()[0]
+        has_data = "imports" in tables and con.execute("SELECT count(*) FROM imports").fetchone()[0]
+    finally:
+        con.close()
+    if has_data and not is_demo:
+        raise LedgerError(
+            f"{db_path} 已有导入的台账数据,示例数据不会覆盖它;请用 --db 指定另一个文件 / {db_path} holds "
+            "imported ledgers and the demo will not overwrite them: pass --db with another file"
+        )
+    for leftover in (db_path, Path(f"{db_path}.wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def build_demo(db_path: str | os.PathLike, ledger_dir: str | os.PathLike) -> None:
+    """Write the demo ledgers into ledger_dir and import them into a fresh demo database."""
+    from etl.areas import load_areas
+    from etl.load import load_paths
+    from taizhang.db import connect
+
+    db_path, ledger_dir = Path(db_path), Path(ledger_dir)
+    _start_fresh(db_path)
+    ledger_dir.mkdir(parents=True, exist_ok=True)
+    world = build_world(SEED)
+    _assign_ids(world)
+    write_registry(ledger_dir / "areas.csv")
+    earlier, final = write_ledgers(world, ledger_dir)
+    load_areas(db_path, ledger_dir / "areas.csv")
+    load_paths(db_path, earlier, as_of=EARLIER_AS_OF)
+    load_paths(db_path, final, as_of=AS_OF)
+    con = connect(db_path)
+    try:
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', '1')")
+    finally:
+        con.close()

@@ -1,0 +1,212 @@
+"""Writers for the demo ledgers, one function a layout, each the way a real office keeps it.
+
+  roundtable  openpyxl .xlsx, a title row "南站街道幸福圆桌会问题台账(2022年)", one sheet per
+              community (the community only in the sheet name), Excel date cells, own ids
+  office      xlsxwriter .xlsx, one sheet, title + blank row, another column order, no ids,
+              a repeated header half-way, a blank row and a 合计 total row; dates as text
+              (2022/1/8, 2022年1月8日, 1月8日 with the year in the title) or 年月日 date cells
+  xls / ods   .xls (xlwt) one sheet a year, dotted dates, 1–5 scores; .ods (odfpy via pandas)
+  town CSV    UTF-8 with BOM, 乡镇(街道)/村(社区) columns
+  hotline     GBK CSV exported from the 12345 system, call times with seconds
+  meetings    the consultation-meeting ledger: one sheet per street, 参会领导 joined by 、
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime
+from pathlib import Path
+
+from etl.demo_cases import DemoCase, Meeting
+from etl.demo_ledgers import Style, fields_of
+
+FIXED_TIME = datetime(2022, 7, 31, 18, 0)  # workbook metadata, so files do not depend on the clock
+
+ROUNDTABLE_HEADER = [
+    ("序号", None), ("编号", "case_id"), ("议事形式", "channel"), ("会议时间", "meeting_on"),
+    ("反映时间", "received_on"), ("反映人", "reporter"), ("议题", "title"), ("类别", "category"),
+    ("事项分类", "matter_class"), ("责任单位", "responsible_unit"), ("挂点领导", "lead"),
+    ("认领代表", "deputy"), ("承办负责人", "handler"), ("办理时限", "due_on"), ("办理状态", "status"),
+    ("进展情况", "note"), ("最新进展时间", "last_progress_on"), ("办结时间", "resolved_on"),
+    ("销号时间", "closed_on"), ("满意度", "satisfaction"),
+]
+OFFICE_HEADER = [
+    ("序号", None), ("社区", "community"), ("问题描述", "title"), ("问题来源", "channel"),
+    ("会议时间", "meeting_on"), ("提出时间", "received_on"), ("问题类型", "category"),
+    ("事项分类", "matter_class"), ("承办单位", "responsible_unit"), ("包案领导", "lead"),
+    ("认领代表", "deputy"), ("承诺时限", "due_on"), ("解决情况", "status"), ("办理情况", "note"),
+    ("解决时间", "resolved_on"), ("群众满意度", "satisfaction"),
+]
+XLS_HEADER = [
+    ("编号", "case_id"), ("街道", "street"), ("社区", "community"), ("事项", "title"),
+    ("登记时间", "received_on"), ("来源", "channel"), ("会议时间", "meeting_on"), ("类别", "category"),
+    ("承办单位", "responsible_unit"), ("责任领导", "lead"), ("期限", "due_on"), ("进度", "status"),
+    ("完成时间", "resolved_on"), ("评价", "satisfaction"),
+]
+ODS_HEADER = [
+    ("问题编号", "case_id"), ("所属街道", "street"), ("所属社区", "community"), ("问题内容", "title"),
+    ("受理时间", "received_on"), ("反映渠道", "channel"), ("会议时间", "meeting_on"),
+    ("问题类别", "category"), ("责任单位", "responsible_unit"), ("挂点领导", "lead"),
+    ("认领代表", "deputy"), ("办结时限", "due_on"), ("状态", "status"), ("办结时间", "resolved_on"),
+    ("回访满意度", "satisfaction"),
+]
+TOWN_HEADER = [
+    ("问题编号", "case_id"), ("乡镇(街道)", "street"), ("村(社区)", "community"), ("诉求内容", "title"),
+    ("受理时间", "received_on"), ("议事形式", "channel"), ("会议时间", "meeting_on"),
+    ("诉求类型", "category"), ("事项分类", "matter_class"), ("责任单位", "responsible_unit"),
+    ("挂点领导", "lead"), ("认领代表", "deputy"), ("办理状态", "status"), ("进展情况", "note"),
+    ("办结时间", "resolved_on"), ("销号时间", "closed_on"), ("回访结果", "satisfaction"),
+]
+HOTLINE_HEADER = [
+    ("工单编号", "case_id"), ("来电时间", "received_on"), ("来电人", "reporter"), ("来源", "channel"),
+    ("所属街道", "street"), ("所属社区", "community"), ("诉求类型", "category"),
+    ("诉求内容", "title"), ("承办单位", "responsible_unit"), ("承办人", "handler"),
+    ("办理时限", "due_on"), ("办理状态", "status"), ("办结时间", "resolved_on"), ("回访结果", "satisfaction"),
+]
+
+
+def _row(header, case: DemoCase, style: Style, as_of: date, number: int) -> list:
+    values = fields_of(case, style, as_of)
+    return [number if fld is None else values[fld] for _, fld in header]
+
+
+def write_roundtable(path: Path, title: str, communities: list[str], cases: list[DemoCase],
+                     as_of: date) -> None:
+    """A title row, then one sheet per community with its cases (openpyxl, date cells)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    style = Style("roundtable", dates="cell")
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for community in communities:
+        sheet = workbook.create_sheet(community)
+        sheet.append([title])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(ROUNDTABLE_HEADER))
+        sheet["A1"].font = Font(size=16, bold=True)
+        sheet["A1"].alignment = Alignment(horizontal="center")
+        sheet.append([h for h, _ in ROUNDTABLE_HEADER])
+        mine = [c for c in cases if c.community == community]
+        for number, case in enumerate(mine, start=1):
+            sheet.append(_row(ROUNDTABLE_HEADER, case, style, as_of, number))
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, datetime):
+                    cell.number_format = "yyyy-mm-dd"
+        sheet.column_dimensions["G"].width = 36
+    workbook.properties.creator = "西湖区"
+    workbook.properties.created = workbook.properties.modified = FIXED_TIME
+    workbook.save(path)
+
+
+def write_office(path: Path, title: str, cases: list[DemoCase], style: Style, as_of: date) -> None:
+    """One sheet: title, blank row, header; a repeated header mid-way, a blank row, 合计 (xlsxwriter)."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(str(path))
+    workbook.set_properties({"created": FIXED_TIME, "author": "西湖区"})
+    date_format = workbook.add_format({"num_format": 'yyyy"年"m"月"d"日"'})
+    sheet = workbook.add_worksheet("问题台账")
+    sheet.write(0, 0, title, workbook.add_format({"bold": True, "font_size": 16}))
+    header = [h for h, _ in OFFICE_HEADER]
+    sheet.write_row(2, 0, header)
+    r = 3
+    half = len(cases) // 2
+    for number, case in enumerate(cases, start=1):
+        if number == half + 1 and half:  # second half pasted in with its own header, as offices do
+            sheet.write_row(r, 0, header)
+            r += 1
+        for c, value in enumerate(_row(OFFICE_HEADER, case, style, as_of, number)):
+            if isinstance(value, datetime):
+                sheet.write_datetime(r, c, value, date_format)
+            elif value not in (None, ""):
+                sheet.write(r, c, _folded_oddly(value, number) if c in (1, 2) else value)
+        r += 1
+    r += 1  # a blank row before the total
+    sheet.write_row(r, 0, ["合计", f"{len(cases)}件"])
+    sheet.set_column(2, 2, 36)
+    workbook.close()
+
+
+def _folded_oddly(value, number: int):
+    """Typists drop the 社区 suffix, leave full-width digits and stray spaces; the ETL copes."""
+    if not isinstance(value, str):
+        return value
+    if number % 5 == 0 and value.endswith("社区") and not value[:-2].endswith("村"):
+        value = value[:-2]
+    if number % 7 == 3:
+        value = value.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    if number % 11 == 5:
+        value = f" {value}\u3000"
+    return value
+
+
+def write_xls(path: Path, sheets: dict[str, list[DemoCase]], style: Style, as_of: date) -> None:
+    """An old-format .xls workbook (xlwt), one sheet a year, header in the first row."""
+    import xlwt
+
+    workbook = xlwt.Workbook(encoding="utf-8")
+    for name, cases in sheets.items():
+        sheet = workbook.add_sheet(name)
+        for c, (h, _) in enumerate(XLS_HEADER):
+            sheet.write(0, c, h)
+        for r, case in enumerate(cases, start=1):
+            for c, value in enumerate(_row(XLS_HEADER, case, style, as_of, r)):
+                if value not in (None, ""):
+                    sheet.write(r, c, value)
+    workbook.save(str(path))
+
+
+def write_ods(path: Path, sheets: dict[str, list[DemoCase]], style: Style, as_of: date) -> None:
+    """An OpenDocument spreadsheet (pandas with odfpy), one sheet a year."""
+    import pandas as pd
+
+    with pd.ExcelWriter(path, engine="odf") as writer:
+        for name, cases in sheets.items():
+            rows = [_row(ODS_HEADER, case, style, as_of, n) for n, case in enumerate(cases, start=1)]
+            frame = pd.DataFrame(rows, columns=[h for h, _ in ODS_HEADER], dtype=object)
+            frame.to_excel(writer, sheet_name=name, index=False)
+
+
+def write_csv(path: Path, header, cases: list[DemoCase], style: Style, as_of: date,
+              encoding: str) -> None:
+    """A CSV export in the given encoding (utf-8-sig for the town, gbk for the hotline)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([h for h, _ in header])
+    for number, case in enumerate(cases, start=1):
+        values = _row(header, case, style, as_of, number)
+        if style.status == "hotline":  # the hotline system writes full unit names
+            values = [_hotline_area(v, fld) for v, (_, fld) in zip(values, header)]
+        writer.writerow(["" if v is None else v for v in values])
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def _hotline_area(value, fld):
+    if fld == "street" and value.endswith("街道"):
+        return value + "办事处"
+    if fld == "community":
+        return value + ("委会" if value.endswith("村") else "居委会")
+    return value
+
+
+MEETING_HEADER = ["序号", "会议时间", "街道", "社区", "议事形式", "议题", "参会人数", "参会领导"]
+
+
+def write_meetings(path: Path, title: str, meetings: list[Meeting]) -> None:
+    """The meetings ledger: one sheet per street, attending officials joined by 、 (openpyxl)."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for street in dict.fromkeys(m.street for m in meetings):
+        sheet = workbook.create_sheet(street)
+        sheet.append([title])
+        sheet.append(MEETING_HEADER)
+        mine = sorted((m for m in meetings if m.street == street), key=lambda m: (m.held_on, m.community))
+        for number, m in enumerate(mine, start=1):
+            sheet.append([number, datetime(m.held_on.year, m.held_on.month, m.held_on.day), m.street,
+                          m.community, m.channel, m.topic, m.participants, "、".join(m.attendees)])
+            sheet.cell(sheet.max_row, 2).number_format = "yyyy-mm-dd"
+    workbook.properties.created = workbook.properties.modified = FIXED_TIME
+    workbook.save(path)
