@@ -2,36 +2,141 @@
 
 from __future__ import annotations
 
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from kpi.filters import Filters
+from kpi.facts import backend, case_facts, latest_data_date, resolve_as_of, settings_or_default
+from kpi.filters import FilterError, Filters, to_date
+from kpi.lists import case_rows
+from taizhang.settings import Settings
+
+# The ETL's reject reason for a resolved date before the received date says so in English
+# after the Chinese; these fragments find it (case-insensitive).
+RESOLVED_BEFORE_RECEIVED = ("resolved before received", "before it was received", "早于")
+
+QUALITY_FLAGS = {
+    "resolved_before_received": ("办结日期早于受理日期(已拒收)", "Resolved before received (rejected)"),
+    "bulk_same_day": ("同日批量办结(可疑)", "Resolved the same day in bulk (suspicious)"),
+    "missing_community": ("缺少社区", "Missing community"),
+    "unknown_area": ("未登记的区域", "Area not in the registry"),
+    "not_rated": ("已解决未回访", "Resolved but not rated"),
+}
+
+
+def unknown_area_cases(ib, t: ir.Table) -> ir.Table:
+    """Cases of t with a community whose (street, community) is not in the registry."""
+    areas = ib.table("areas")
+    named = t.filter(t.community.notnull() & (t.community != ""))
+    return named.anti_join(
+        areas, [named.street == areas.street, named.community == areas.community]
+    )
 
 
 def dataset_info(con) -> dict:
     """Facts about the data: is_demo, first/last received_on, as_of (default), counts.
 
-    Keys: is_demo (meta key 'demo'), first_received_on, last_received_on, as_of, cases,
-    rejects, unknown_areas, imports, areas, streets, communities, officials, meetings.
-    Dates are None on an empty database.
+    Keys: is_demo (meta key 'demo' set to a true value), first_received_on,
+    last_received_on, as_of, cases, rejects, unknown_areas, imports, areas, streets,
+    communities, officials, meetings. Dates are None on an empty database.
     """
-    raise NotImplementedError
+    ib = backend(con)
+    cases = ib.table("cases")
+    meta = ib.table("meta")
+    demo = meta.filter(meta.key == "demo").value.execute().tolist()
+    span = cases.aggregate(first=cases.received_on.min(), last=cases.received_on.max()).execute()
+    areas = ib.table("areas")
+    count = lambda table: int(ib.table(table).count().execute())  # noqa: E731
+    return {
+        "is_demo": bool(demo) and str(demo[0]).strip().lower() not in ("", "0", "false", "no"),
+        "first_received_on": to_date(span["first"].iloc[0]),
+        "last_received_on": to_date(span["last"].iloc[0]),
+        "as_of": latest_data_date(ib),
+        "cases": count("cases"),
+        "rejects": count("rejects"),
+        "unknown_areas": int(unknown_area_cases(ib, cases).count().execute()),
+        "imports": count("imports"),
+        "areas": count("areas"),
+        "streets": int(areas.street.nunique().execute()),
+        "communities": int(areas.select("street", "community").distinct().count().execute()),
+        "officials": count("officials"),
+        "meetings": count("meetings"),
+    }
 
 
 def imports_history(con) -> pd.DataFrame:
     """The imports table, newest first."""
-    raise NotImplementedError
+    imports = backend(con).table("imports")
+    return imports.order_by([ibis.desc("import_id")]).execute()
 
 
 def rejects_list(con, import_id: int | None = None) -> pd.DataFrame:
-    """Rejected rows (with their import's file), of one import or all."""
-    raise NotImplementedError
+    """Rejected rows with their import's file: file, sheet, row, column, value, reason, raw."""
+    ib = backend(con)
+    rejects = ib.table("rejects")
+    if import_id is not None:
+        rejects = rejects.filter(rejects.import_id == int(import_id))
+    return _reject_rows(ib, rejects)
 
 
-def data_quality(con, filters: Filters | None = None, settings=None) -> pd.DataFrame:
-    """Data-quality flags with counts: flag, label_zh, label_en, count."""
-    raise NotImplementedError
+def _resolved_before_received(ib) -> ir.Table:
+    rejects = ib.table("rejects")
+    reason = rejects.reason.lower()
+    match = ibis.literal(False)
+    for fragment in RESOLVED_BEFORE_RECEIVED:
+        match = match | reason.contains(fragment.lower())
+    return rejects.filter(match)
 
 
-def data_quality_cases(con, flag: str, filters: Filters | None = None, settings=None) -> pd.DataFrame:
-    """The cases (or rejects, for resolved_before_received) behind one data-quality flag."""
-    raise NotImplementedError
+def _flagged(ib, flag: str, filters: Filters, settings: Settings) -> ir.Table:
+    """The slice's cases behind one case-level flag (facts columns)."""
+    t = case_facts(ib, filters, settings, resolve_as_of(ib, filters))
+    if flag == "missing_community":
+        return t.filter(t.community.isnull() | (t.community == ""))
+    if flag == "unknown_area":
+        return unknown_area_cases(ib, t)
+    if flag == "not_rated":
+        return t.filter(t.is_resolved & t.satisfaction_asof.isnull())
+    if flag == "bulk_same_day":
+        same_day = t.filter(t.is_resolved & (t.resolved_on == t.received_on))
+        per_day = same_day.group_by(["street", "community", "received_on"]).aggregate(n=same_day.count())
+        bulk = per_day.filter(per_day.n >= settings.bulk_same_day_min)
+        return same_day.semi_join(bulk, ["street", "community", "received_on"])
+    raise FilterError(
+        f"未知数据质量标记 / unknown data-quality flag {flag!r}; use one of {', '.join(QUALITY_FLAGS)}."
+    )
+
+
+def data_quality(con, filters: Filters | None = None, settings: Settings | None = None) -> pd.DataFrame:
+    """Data-quality flags with counts: flag, label_zh, label_en, count (rejects count whole)."""
+    ib = backend(con)
+    filters = filters or Filters()
+    settings = settings_or_default(settings)
+    rows = []
+    for flag, (zh, en) in QUALITY_FLAGS.items():
+        if flag == "resolved_before_received":
+            n = _resolved_before_received(ib).count().execute()
+        else:
+            n = _flagged(ib, flag, filters, settings).count().execute()
+        rows.append({"flag": flag, "label_zh": zh, "label_en": en, "count": int(n)})
+    return pd.DataFrame(rows)
+
+
+def data_quality_cases(con, flag: str, filters: Filters | None = None,
+                       settings: Settings | None = None, pii: bool = False) -> pd.DataFrame:
+    """The rows behind one flag: rejects for resolved_before_received, else case_list rows."""
+    ib = backend(con)
+    filters = filters or Filters()
+    settings = settings_or_default(settings)
+    if flag == "resolved_before_received":
+        return _reject_rows(ib, _resolved_before_received(ib))
+    return case_rows(ib, _flagged(ib, flag, filters, settings), pii=pii)
+
+
+def _reject_rows(ib, rejects: ir.Table) -> pd.DataFrame:
+    imports = ib.table("imports")
+    joined = rejects.left_join(imports, rejects.import_id == imports.import_id).select(
+        rejects.import_id, imports.file, rejects.sheet, rejects.row, rejects.column,
+        rejects.value, rejects.reason, rejects.raw,
+    )
+    return joined.order_by([ibis.desc("import_id"), "file", "sheet", "row"]).execute()

@@ -2,40 +2,213 @@
 
 from __future__ import annotations
 
+import json
+
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
+from kpi import sla
+from kpi.facts import backend, case_facts, resolve_as_of, settings_or_default
 from kpi.filters import Filters
+from taizhang.settings import Settings
+
+SUPERVISION_KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
+CASE_LIST_COLUMNS = (
+    "case_id", "received_on", "district", "street", "community", "channel", "category",
+    "matter_class", "title", "responsible_unit", "officials", "reporter", "status", "due_on",
+    "resolved_on", "closed_on", "satisfaction", "reopened_count", "source_file",
+    "source_sheet", "source_row",
+)
+SUPERVISION_COLUMNS = (
+    "kind", "case_id", "title", "district", "street", "community", "responsible_unit",
+    "officials", "received_on", "due_on", "days_overdue", "days_stalled", "status",
+    "satisfaction", "reopened_count", "last_progress_on", "note",
+)
 
 
-def case_list(con, filters: Filters, search: str | None = None, limit: int = 500,
-              offset: int = 0, pii: bool = False) -> pd.DataFrame:
+def mask_name(name) -> str | None:
+    """A person's name with its middle hidden: 陶建国 → 陶*国, 李明 → 李*, 王 → *."""
+    if name is None or (not isinstance(name, str) and pd.isna(name)):
+        return None
+    name = str(name).strip()
+    if len(name) <= 1:
+        return "*" if name else name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def lead_names(ib) -> ir.Table:
+    """(case_id, officials): the names of a case's lead officials joined by 、."""
+    links = ib.table("case_officials")
+    officials = ib.table("officials")
+    leads = links.filter(links.role == "lead").left_join(
+        officials, links.official_id == officials.official_id
+    )
+    leads = leads.select(leads.case_id, name=leads.name.fill_null(leads.official_id))
+    return leads.group_by("case_id").aggregate(
+        officials=leads.name.group_concat("、", order_by=leads.name)
+    )
+
+
+def _with_officials(ib, t: ir.Table) -> ir.Table:
+    return t.left_join(lead_names(ib), "case_id").drop("case_id_right")
+
+
+def _search(t: ir.Table, search: str) -> ir.Table:
+    # ibis binds the text as a literal; nothing of it becomes SQL.
+    needle = search.strip().lower()
+    fields = [t.case_id, t.title, t.note, t.responsible_unit, t.community, t.street]
+    match = ibis.literal(False)
+    for field in fields:
+        match = match | field.lower().contains(needle).fill_null(False)
+    return t.filter(match)
+
+
+def _execute(t: ir.Table) -> pd.DataFrame:
+    df = t.execute()
+    for column in ("days_overdue", "days_stalled", "reopened_count", "source_row"):
+        if column in df.columns:
+            df[column] = df[column].astype("Int64")
+    return df
+
+
+def case_list(con, filters: Filters, search: str | None = None, limit: int | None = 500,
+              offset: int = 0, pii: bool = False, settings: Settings | None = None) -> pd.DataFrame:
     """The slice's cases, newest first, with their status as of as_of and their officials.
 
     Columns: case_id, received_on, district, street, community, channel, category,
     matter_class, title, responsible_unit, officials (lead names joined by 、), reporter
-    (masked 陶*国 unless pii), status (as of as_of), due_on (with the SLA), resolved_on,
-    closed_on, satisfaction, reopened_count, source_file, source_sheet, source_row.
-    `search` matches case_id, title, note and responsible_unit (case-insensitive).
+    (masked 陶*国 unless pii), status (as of as_of), due_on (the ledger's, else with the
+    SLA), resolved_on, closed_on, satisfaction, reopened_count, source_file, source_sheet,
+    source_row. `search` matches case_id, title, note, unit, street, community. limit None: all.
     """
-    raise NotImplementedError
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    t = case_facts(ib, filters, settings, resolve_as_of(ib, filters))
+    if search and search.strip():
+        t = _search(t, search)
+    return case_rows(ib, t, limit, offset, pii)
 
 
-def supervision_list(con, filters: Filters, settings=None) -> pd.DataFrame:
+def case_rows(ib, facts: ir.Table, limit: int | None = None, offset: int = 0,
+              pii: bool = False) -> pd.DataFrame:
+    """case_list's columns for the cases of a case_facts expression, newest first."""
+    t = _with_officials(ib, facts)
+    t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due)
+    t = t.select(*CASE_LIST_COLUMNS).order_by([ibis.desc("received_on"), "case_id"])
+    if limit is not None:
+        t = t.limit(limit, offset=offset)
+    df = _execute(t)
+    if not pii:
+        df["reporter"] = df["reporter"].map(mask_name)
+    return df
+
+
+def case_count(con, filters: Filters, search: str | None = None,
+               settings: Settings | None = None) -> int:
+    """How many cases case_list would list without a limit (for paging)."""
+    ib = backend(con)
+    t = case_facts(ib, filters, settings_or_default(settings), resolve_as_of(ib, filters))
+    if search and search.strip():
+        t = _search(t, search)
+    return int(t.count().execute())
+
+
+def supervision_list(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
     """The 督办 list: overdue, stalled, dissatisfied and reopened cases of the slice.
 
-    One row per (case, kind); kind ∈ overdue | stalled | dissatisfied | reopened.
-    Columns: kind, case_id, title, street, community, responsible_unit, officials (lead
-    names joined by 、), received_on, due_on, days_overdue, days_stalled, status,
-    satisfaction, reopened_count. Sorted by kind, then days overdue/stalled desc.
+    One row per (case, kind); kind ∈ overdue | stalled | dissatisfied | reopened (a case
+    may appear under several kinds). Columns: kind, case_id, title, district, street,
+    community, responsible_unit, officials (lead names joined by 、), received_on, due_on
+    (with the SLA), days_overdue, days_stalled, status (as of), satisfaction,
+    reopened_count, last_progress_on, note. Sorted by kind, then days overdue/stalled desc.
     """
-    raise NotImplementedError
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    t = case_facts(ib, filters, settings, resolve_as_of(ib, filters))
+    t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due)
+    conditions = {
+        "overdue": t.overdue,
+        "stalled": t.stalled,
+        "dissatisfied": t.satisfaction_asof == "dissatisfied",
+        "reopened": t.reopened_count > 0,
+    }
+    parts = [
+        t.filter(condition).mutate(kind=ibis.literal(kind), kind_order=ibis.literal(i))
+        for i, (kind, condition) in enumerate(conditions.items())
+    ]
+    listed = _with_officials(ib, ibis.union(*parts))
+    listed = listed.order_by([
+        "kind_order", ibis.desc(listed.days_overdue.fill_null(-1)),
+        ibis.desc(listed.days_stalled.fill_null(-1)), "received_on", "case_id",
+    ])
+    return _execute(listed.select(*SUPERVISION_COLUMNS))
 
 
-def case_detail(con, case_id: str, pii: bool = False) -> dict | None:
-    """One case as a dict of its columns plus `officials` (list of dicts) and `meeting`."""
-    raise NotImplementedError
+def _mask_raw(raw, reporter) -> dict | None:
+    if raw is None:
+        return None
+    data = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    if reporter:
+        data = {k: (str(v).replace(reporter, mask_name(reporter)) if isinstance(v, str) else v)
+                for k, v in data.items()}
+    return data
+
+
+def case_detail(con, case_id: str, pii: bool = False,
+                settings: Settings | None = None) -> dict | None:
+    """One case as a dict of its columns plus due (with the SLA), officials and meeting.
+
+    `officials` is a list of {official_id, name, title, unit, role}; `meeting` the linked
+    meeting's row as a dict or None; `raw` the ledger row as read (names masked unless pii).
+    None when there is no such case.
+    """
+    ib = backend(con)
+    cases = ib.table("cases")
+    row = sla.with_due(ib, cases.filter(cases.case_id == case_id), settings_or_default(settings))
+    row = row.execute()
+    if row.empty:
+        return None
+    detail = {k: _plain(v) for k, v in row.iloc[0].items()}
+    links = ib.table("case_officials")
+    officials = ib.table("officials")
+    people = links.filter(links.case_id == case_id).left_join(
+        officials, links.official_id == officials.official_id
+    ).select(links.official_id, officials.name, officials.title, officials.unit, links.role)
+    detail["officials"] = [
+        {k: _plain(v) for k, v in r.items()}
+        for r in people.order_by(["role", "official_id"]).execute().to_dict("records")
+    ]
+    detail["meeting"] = None
+    if detail.get("meeting_id"):
+        meetings = ib.table("meetings")
+        found = meetings.filter(meetings.meeting_id == detail["meeting_id"]).execute()
+        if len(found):
+            detail["meeting"] = {k: _plain(v) for k, v in found.iloc[0].items()}
+    reporter = detail.get("reporter")
+    detail["raw"] = _mask_raw(detail.get("raw"), None if pii else reporter)
+    if not pii:
+        detail["reporter"] = mask_name(reporter)
+    return detail
+
+
+def _plain(value):
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if value is None or (not isinstance(value, (list, dict, str)) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value
 
 
 def case_timeline(con, case_id: str) -> pd.DataFrame:
     """A case's events: event_on, status, note, import_id, file; oldest first."""
-    raise NotImplementedError
+    ib = backend(con)
+    events = ib.table("case_events")
+    imports = ib.table("imports")
+    mine = events.filter(events.case_id == case_id)
+    joined = mine.left_join(imports, mine.import_id == imports.import_id).select(
+        mine.event_on, mine.status, mine.note, mine.import_id, imports.file
+    )
+    return joined.order_by(["event_on", "import_id"]).execute()

@@ -2,25 +2,139 @@
 
 from __future__ import annotations
 
+import math
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
 import pandas as pd
 
-from kpi.filters import Filters
+from kpi.completion import period_months
+from kpi.facts import backend, resolve_as_of, settings_or_default
+from kpi.filters import COUNT_METRICS, METRICS, Filters
+from kpi.metrics import metrics_expr, to_frame
+from taizhang.settings import Settings
+
+# Dimensions a meeting has; other filters (category, matter_class …) say nothing about it.
+MEETING_DIMENSIONS = ("district", "street", "community", "channel")
 
 
-def official_table(con, filters: Filters, settings=None) -> pd.DataFrame:
+def meetings_in_slice(ib, filters: Filters, as_of: date) -> ir.Table:
+    """Meetings held in the slice's period (up to as_of) and areas, with their month."""
+    meetings = ib.table("meetings")
+    t = meetings.filter(meetings.held_on <= as_of)
+    if filters.date_from is not None:
+        t = t.filter(t.held_on >= filters.date_from)
+    if filters.date_to is not None:
+        t = t.filter(t.held_on <= filters.date_to)
+    for dim in MEETING_DIMENSIONS:
+        if filters.values(dim):
+            t = t.filter(t[dim].isin(filters.values(dim)))
+    t = t.mutate(month=t.held_on.strftime("%Y-%m"))
+    if filters.values("month"):
+        t = t.filter(t.month.isin(filters.values("month")))
+    return t
+
+
+def attendance_expr(ib, filters: Filters, as_of: date) -> ir.Table:
+    """(official_id, meetings_attended, months_attended) for officials at the slice's meetings."""
+    held = meetings_in_slice(ib, filters, as_of)
+    attended = ib.table("meeting_attendance")
+    joined = attended.inner_join(held, "meeting_id")
+    return joined.group_by("official_id").aggregate(
+        meetings_attended=joined.meeting_id.nunique(),
+        months_attended=joined.month.nunique(),
+    )
+
+
+def official_table(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
     """Per official: official_id, official, title, unit, METRICS, meetings_attended,
-    months_attended, months_in_period, attendance (None when the period has no months).
+    months_attended, months_in_period, attendance (months with ≥1 meeting attended /
+    months in the period; <NA> when the period has no months).
 
-    A case counts for every official linked to it, so totals may exceed the district's.
+    Officials with cases in the slice or meetings attended in it are listed. A case counts
+    for every official linked to it, so the officials' totals may exceed the district's.
     """
-    raise NotImplementedError
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    as_of = resolve_as_of(ib, filters)
+    filters = Filters.make(filters.date_from, filters.date_to, as_of, filters.where)
+    case_side = metrics_expr(ib, ("official",), filters, settings)
+    attendance = attendance_expr(ib, filters, as_of)
+    officials = ib.table("officials")
+    if filters.values("official"):
+        wanted = filters.values("official")
+        officials = officials.filter(
+            officials.official_id.isin(wanted) | officials.name.isin(wanted)
+        )
+    listed = officials.left_join(
+        case_side, officials.official_id == case_side.official_id
+    ).select(officials, *[case_side[m] for m in METRICS])
+    listed = listed.left_join(attendance, listed.official_id == attendance.official_id).select(
+        listed, attendance.meetings_attended, attendance.months_attended
+    )
+    listed = listed.filter(listed.received.notnull() | listed.meetings_attended.notnull())
+    months_in_period = len(period_months(ib, filters, as_of))
+    result = listed.select(
+        listed.official_id,
+        official=listed.name,
+        title=listed.title,
+        unit=listed.unit,
+        **{m: (listed[m].fill_null(0) if m in COUNT_METRICS else listed[m]) for m in METRICS},
+        meetings_attended=listed.meetings_attended.fill_null(0),
+        months_attended=listed.months_attended.fill_null(0),
+        months_in_period=ibis.literal(months_in_period, "int64"),
+        attendance=(listed.months_attended.fill_null(0).cast("float64")
+                    / ibis.literal(months_in_period, "int64").nullif(0)),
+    )
+    df = to_frame(result)
+    df["attendance"] = df["attendance"].astype("Float64")
+    return df.sort_values(["received", "official_id"], ascending=[False, True],
+                          kind="stable").reset_index(drop=True)
 
 
-def meetings_summary(con, filters: Filters, settings=None) -> pd.DataFrame:
+def meetings_summary(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
     """Meetings held per registry street and community, against the 2+4 rule.
 
     Columns: level ('street' | 'community'), district, street, community (None for a
-    street), meetings_held, required (threshold × years in the period, rounded up),
-    compliant (bool). Street rows count meetings held at street level (no community).
+    street), meetings_held, required (threshold × months in the period / 12, rounded up),
+    compliant (bool; <NA> when the database holds no meetings at all). Street rows count
+    meetings held at street level (no community); community rows that community's.
     """
-    raise NotImplementedError
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    as_of = resolve_as_of(ib, filters)
+    months = len(period_months(ib, filters, as_of))
+    held = meetings_in_slice(ib, filters, as_of)
+    areas = ib.table("areas")
+    for dim in ("district", "street", "community"):
+        if filters.values(dim):
+            areas = areas.filter(areas[dim].isin(filters.values(dim)))
+    has_meetings = int(ib.table("meetings").count().execute()) > 0
+
+    street_held = held.filter(held.community.isnull() | (held.community == ""))
+    street_counts = street_held.group_by("street").aggregate(meetings_held=street_held.count())
+    streets = areas.select("district", "street").distinct()
+    streets = streets.left_join(street_counts, "street").select(
+        level=ibis.literal("street"), district=streets.district, street=streets.street,
+        community=ibis.null("string"), meetings_held=street_counts.meetings_held.fill_null(0),
+    )
+    community_counts = held.group_by(["street", "community"]).aggregate(meetings_held=held.count())
+    communities = areas.select("district", "street", "community").distinct()
+    communities = communities.left_join(community_counts, ["street", "community"]).select(
+        level=ibis.literal("community"), district=communities.district,
+        street=communities.street, community=communities.community,
+        meetings_held=community_counts.meetings_held.fill_null(0),
+    )
+    street_required = math.ceil(settings.street_meetings_per_year * months / 12)
+    community_required = math.ceil(settings.community_meetings_per_year * months / 12)
+    both = streets.union(communities)
+    required = ibis.ifelse(both.level == "street", street_required, community_required)
+    both = both.mutate(required=required.cast("int64"))
+    both = both.mutate(compliant=both.meetings_held >= both.required)
+    df = both.order_by(["street", both.level.desc(), "community"]).execute()
+    df["meetings_held"] = df["meetings_held"].astype("int64")
+    df["compliant"] = df["compliant"].astype("boolean")
+    if not has_meetings:
+        df["compliant"] = pd.array([pd.NA] * len(df), dtype="boolean")
+    return df
