@@ -1,0 +1,352 @@
+"""`make bench`: Taizhang against its baselines, measured side by side in one run.
+
+    python benchmarks/bench.py --rows 1000000 [--repeat 3] [--samples 30] [--skip-browser]
+
+Generates a hotline ledger of --rows cases (benchmarks/generate.py, cached in
+benchmarks/work/), then measures each key of issue 6 and writes every key, the row count
+and the core count to benchmarks/results/latest.json and a table to docs/performance.md.
+A key that cannot be measured (a part missing, a step failing) is written as null with
+the reason in `null_reasons`; nothing is estimated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import textwrap
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import generate, measure, publish  # noqa: E402
+from benchmarks.measure import TAIZHANG, median, p95, remove_db, run_child  # noqa: E402
+
+WORK = Path(__file__).resolve().parent / "work"
+RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
+
+# The overview page's questions (dashboard/app_pages/overview.py), default filters.
+OVERVIEW_CODE = """
+import kpi
+def overview(con, filters):
+    kpi.headline(con, filters)
+    kpi.trend(con, filters)
+    kpi.ranking(con, "street", filters)
+    kpi.metrics(con, ("category",), filters)
+"""
+COLD_OVERVIEW = OVERVIEW_CODE + """
+import sys, time
+from taizhang.db import connect
+from kpi.filters import Filters
+started = time.perf_counter()
+con = connect(sys.argv[1], read_only=True)
+overview(con, Filters())
+print((time.perf_counter() - started) * 1000)
+"""
+RAW_LOAD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])
+con.execute("CREATE TABLE cases AS SELECT * FROM read_csv(?)", [sys.argv[2]])
+con.close()
+"""
+
+
+class Bench:
+    """One benchmark run: its settings, the measured keys and why some stayed null."""
+
+    def __init__(self, rows: int, repeat: int, samples: int):
+        self.rows, self.repeat, self.samples = rows, repeat, samples
+        self.results: dict = {}
+        self.null_reasons: dict[str, str] = {}
+        self.checks: dict = {}
+        self.started = time.perf_counter()
+
+    def say(self, text: str) -> None:
+        """Progress on stdout, with the time since the start."""
+        print(f"[{time.perf_counter() - self.started:7.1f} s] {text}", flush=True)
+
+    def step(self, keys: tuple[str, ...], fn, *args) -> None:
+        """Run one measuring step; on failure its keys become null with the reason."""
+        try:
+            fn(*args)
+        except Exception as exc:  # a benchmark reports what failed and goes on
+            reason = f"{type(exc).__name__}: {exc}"[:400]
+            self.say(f"  ✗ {', '.join(keys)}: {reason}")
+            for key in keys:
+                self.results.setdefault(key, None)
+                self.null_reasons.setdefault(key, reason)
+
+    # --- the ledger and the loads -------------------------------------------------------
+
+    def generate(self) -> generate.Ledger:
+        """The ledger of self.rows cases (reused when already generated)."""
+        csv_path = WORK / f"hotline_{self.rows}.csv"
+        xlsx_path = WORK / f"hotline_{min(self.rows, generate.XLSX_ROWS)}.xlsx"
+        if csv_path.exists() and xlsx_path.exists() and (WORK / "areas.csv").exists():
+            self.say(f"ledger: reusing {csv_path.name}")
+            return generate.Ledger(csv_path, xlsx_path, WORK / "areas.csv", self.rows)
+        self.say(f"ledger: generating {self.rows:,} cases")
+        started = time.perf_counter()
+        ledger = generate.generate(self.rows, WORK, progress=self.say)
+        self.results["generate_s"] = round(time.perf_counter() - started, 2)
+        return ledger
+
+    def raw_load(self, ledger) -> None:
+        """duckdb_raw_load_s: DuckDB's own CSV reader into a new file, in a new process."""
+        target = WORK / "raw.duckdb"
+        times = []
+        for i in range(self.repeat):
+            remove_db(target)
+            run = run_child([sys.executable, "-c", RAW_LOAD, str(target), str(ledger.csv)])
+            times.append(run.seconds)
+            self.say(f"  raw load {i + 1}/{self.repeat}: {run.seconds:.2f} s")
+        remove_db(target)
+        self.results["duckdb_raw_load_s"] = round(median(times), 3)
+
+    def etl_load(self, ledger) -> Path:
+        """etl_s and etl_rss_mb: `taizhang load` of the CSV into a new database file."""
+        times, peaks = [], []
+        db = WORK / "bench.duckdb"
+        for i in range(self.repeat):
+            remove_db(db)
+            run_child([TAIZHANG, "--db", str(db), "areas", str(ledger.areas)])
+            run = run_child([TAIZHANG, "--db", str(db), "load", str(ledger.csv)])
+            times.append(run.seconds)
+            peaks.append(run.peak_rss_mb)
+            self.say(f"  etl load {i + 1}/{self.repeat}: {run.seconds:.2f} s, "
+                     f"peak {run.peak_rss_mb:.0f} MB — {run.stdout.strip()[-160:]}")
+        self.results["etl_s"] = round(median(times), 3)
+        self.results["etl_rss_mb"] = round(max(peaks), 1)
+        raw = self.results.get("duckdb_raw_load_s")
+        if raw:
+            self.results["etl_vs_raw"] = round(self.results["etl_s"] / raw, 2)
+        self._check_loaded(db)
+        return db
+
+    def _check_loaded(self, db: Path) -> None:
+        from taizhang.db import connect
+
+        con = connect(db, read_only=True)
+        try:
+            cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]
+        finally:
+            con.close()
+        self.checks["cases_loaded"] = cases
+        self.checks["all_rows_loaded"] = cases == self.rows
+        self.say(f"  cases in the database: {cases:,} of {self.rows:,}")
+
+    def xlsx_load(self, ledger) -> None:
+        """xlsx_rows_per_s: `taizhang load` of the 100,000-row workbook into a new file."""
+        db = WORK / "xlsx.duckdb"
+        rates = []
+        for i in range(self.repeat):
+            remove_db(db)
+            run_child([TAIZHANG, "--db", str(db), "areas", str(ledger.areas)])
+            run = run_child([TAIZHANG, "--db", str(db), "load", str(ledger.xlsx)])
+            rows = min(self.rows, generate.XLSX_ROWS)
+            rates.append(rows / run.seconds)
+            self.say(f"  xlsx load {i + 1}/{self.repeat}: {run.seconds:.2f} s")
+        remove_db(db)
+        self.results["xlsx_rows_per_s"] = round(median(rates))
+
+    # --- queries --------------------------------------------------------------------------
+
+    def queries(self, db: Path) -> None:
+        """overview_ms (warm p50/p95), overview_pandas_ms, speedup, drill_ms, the agreement check."""
+        import kpi
+        from benchmarks import pandas_reference as ref
+        from kpi.filters import Filters, shift_months
+        from taizhang.db import connect
+        from taizhang.settings import load_settings
+
+        namespace: dict = {}
+        exec(OVERVIEW_CODE, namespace)
+        overview = namespace["overview"]
+        con = connect(db, read_only=True)
+        filters = Filters()
+        times = measure.time_calls(lambda: overview(con.cursor(), filters), self.samples)
+        self.results["overview_ms_p50"] = round(median(times), 1)
+        self.results["overview_ms_p95"] = round(p95(times), 1)
+        self.say(f"  overview warm: p50 {median(times):.1f} ms, p95 {p95(times):.1f} ms")
+
+        info = kpi.dataset_info(con)
+        as_of = info["as_of"]
+        settings = load_settings()
+        started = time.perf_counter()
+        frame = ref.load_frame(con)
+        areas = con.execute("SELECT * FROM areas").df()
+        self.results["pandas_frame_load_s"] = round(time.perf_counter() - started, 2)
+        pandas_times = measure.time_calls(
+            lambda: ref.overview_pandas(frame, areas, as_of, None, None, settings),
+            max(3, self.repeat), warmup=0,
+        )
+        self.results["overview_pandas_ms"] = round(median(pandas_times), 1)
+        self.results["speedup_vs_pandas"] = round(
+            self.results["overview_pandas_ms"] / self.results["overview_ms_p50"], 1
+        )
+        self.say(f"  overview in pandas: {median(pandas_times):.0f} ms "
+                 f"(speedup ×{self.results['speedup_vs_pandas']})")
+        self._compare(con, ref.overview_pandas(frame, areas, as_of, None, None, settings))
+        del frame
+
+        community, street = con.execute(
+            "SELECT community, street FROM cases GROUP BY ALL ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+        drill = Filters.make(
+            date_from=shift_months(as_of, -12) + timedelta(days=1), as_of=as_of,
+            where={"street": street, "community": community},
+        )
+        drill_times = measure.time_calls(lambda: kpi.case_list(con.cursor(), drill), self.samples)
+        self.results["drill_ms_p50"] = round(median(drill_times), 1)
+        self.results["drill_ms_p95"] = round(p95(drill_times), 1)
+        self.say(f"  drill ({community}, 12 months): p50 {median(drill_times):.1f} ms, "
+                 f"p95 {p95(drill_times):.1f} ms")
+        con.close()
+
+    def _compare(self, con, reference: dict) -> None:
+        """Records whether Taizhang's overview numbers equal the pandas reference's."""
+        import kpi
+        from kpi.filters import Filters
+
+        mismatches = []
+        head = kpi.headline(con, Filters())
+        for part in ("metrics", "previous_month", "previous_year"):
+            for name, value in head[part].items():
+                if name == "rank":
+                    continue
+                if not _same(value, reference["headline"][part].get(name)):
+                    mismatches.append(f"headline.{part}.{name}: {value} ≠ "
+                                      f"{reference['headline'][part].get(name)}")
+        ranking = kpi.ranking(con, "street", Filters()).set_index("street")
+        for street, row in reference["ranking"].iterrows():
+            for name in ("received", "resolved", "median_days", "score", "rank"):
+                if not _same(ranking.at[street, name], row[name]):
+                    mismatches.append(f"ranking.{street}.{name}: {ranking.at[street, name]} ≠ {row[name]}")
+        trend = kpi.trend(con, Filters()).set_index("month")
+        for month, row in reference["trend"].iterrows():
+            for name in ("received", "resolved", "p90_days", "overdue_open"):
+                if not _same(trend.at[month, name], row[name]):
+                    mismatches.append(f"trend.{month}.{name}: {trend.at[month, name]} ≠ {row[name]}")
+        self.checks["overview_equals_pandas"] = not mismatches
+        self.checks["overview_mismatches"] = mismatches[:20]
+        self.say(f"  Taizhang = pandas on the overview: {not mismatches}"
+                 + ("" if not mismatches else f" ({len(mismatches)} differences, e.g. {mismatches[0]})"))
+
+    def cold_overview(self, db: Path) -> None:
+        """overview_cold_ms: connect and answer the overview in a new process (imports excluded)."""
+        times = []
+        for _ in range(self.repeat):
+            run = run_child([sys.executable, "-c", COLD_OVERVIEW, str(db)])
+            times.append(float(run.stdout.strip().splitlines()[-1]))
+        self.results["overview_cold_ms"] = round(median(times), 1)
+        self.say(f"  overview cold: {median(times):.0f} ms")
+
+    def report(self, db: Path) -> None:
+        """report_s: `taizhang report` of the latest month (PDF + PNG)."""
+        import kpi
+        from taizhang.db import connect
+
+        con = connect(db, read_only=True)
+        month = kpi.dataset_info(con)["as_of"].strftime("%Y-%m")
+        con.close()
+        out = WORK / "report"
+        times = []
+        for _ in range(self.repeat):
+            run = run_child([TAIZHANG, "--db", str(db), "report", "--month", month,
+                             "--out", str(out)])
+            times.append(run.seconds)
+        self.results["report_s"] = round(median(times), 2)
+        self.say(f"  report {month}: {median(times):.2f} s")
+
+    def browser(self, db: Path) -> None:
+        """first_numbers_s, click_ms, dashboard_rss_mb: Chromium against `taizhang serve`."""
+        from benchmarks import browser
+
+        figures = browser.measure_dashboard(db, self.repeat, self.say)
+        self.results.update(figures)
+
+
+def _same(a, b) -> bool:
+    """Equal numbers (to 1e-9 relative), or both undefined."""
+    import math
+
+    missing = lambda v: v is None or (isinstance(v, float) and math.isnan(v))  # noqa: E731
+    if missing(a) or missing(b):
+        return missing(a) and missing(b)
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+KEYS = (
+    "duckdb_raw_load_s", "etl_s", "etl_vs_raw", "etl_rss_mb", "xlsx_rows_per_s",
+    "overview_ms_p50", "overview_ms_p95", "overview_cold_ms", "overview_pandas_ms",
+    "speedup_vs_pandas", "drill_ms_p50", "drill_ms_p95", "first_numbers_s", "click_ms",
+    "report_s", "dashboard_rss_mb",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=textwrap.dedent(__doc__).splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each load and report")
+    parser.add_argument("--samples", type=int, default=30, help="timed calls of each query")
+    parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--no-publish", action="store_true",
+                        help="do not rewrite docs/performance.md")
+    args = parser.parse_args(argv)
+
+    bench = Bench(args.rows, args.repeat, args.samples)
+    bench.say(f"Taizhang benchmark: {args.rows:,} rows, {os.cpu_count()} cores")
+    ledger = bench.generate()
+    db = WORK / "bench.duckdb"
+    bench.say("raw DuckDB load")
+    bench.step(("duckdb_raw_load_s",), bench.raw_load, ledger)
+    bench.say("taizhang load (CSV)")
+    bench.step(("etl_s", "etl_vs_raw", "etl_rss_mb"), bench.etl_load, ledger)
+    bench.say("taizhang load (xlsx)")
+    bench.step(("xlsx_rows_per_s",), bench.xlsx_load, ledger)
+    bench.say("queries")
+    bench.step(("overview_ms_p50", "overview_ms_p95", "overview_pandas_ms", "speedup_vs_pandas",
+                "drill_ms_p50", "drill_ms_p95"), bench.queries, db)
+    bench.step(("overview_cold_ms",), bench.cold_overview, db)
+    bench.say("monthly report")
+    bench.step(("report_s",), bench.report, db)
+    if args.skip_browser:
+        for key in ("first_numbers_s", "click_ms", "dashboard_rss_mb"):
+            bench.results[key] = None
+            bench.null_reasons[key] = "skipped (--skip-browser)"
+    else:
+        bench.say("dashboard in Chromium")
+        bench.step(("first_numbers_s", "click_ms", "dashboard_rss_mb"), bench.browser, db)
+
+    results = {
+        "rows": args.rows,
+        "cores": os.cpu_count(),
+        "command": f"python benchmarks/bench.py --rows {args.rows}"
+                   + (f" --repeat {args.repeat}" if args.repeat != 3 else "")
+                   + (f" --samples {args.samples}" if args.samples != 30 else "")
+                   + (" --skip-browser" if args.skip_browser else ""),
+        "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        **{key: bench.results.get(key) for key in KEYS},
+        "null_reasons": {k: v for k, v in bench.null_reasons.items() if bench.results.get(k) is None},
+        "checks": bench.checks,
+        "extra": {k: v for k, v in bench.results.items() if k not in KEYS},
+        "repeat": args.repeat,
+        "samples": args.samples,
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    bench.say(f"wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    if not args.no_publish:
+        path = publish.write_table(results)
+        bench.say(f"wrote {path}")
+    print(publish.table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,179 @@
+"""The overview's KPIs computed a second time, in plain pandas: the benchmark's baseline.
+
+What a data office would write without Taizhang: all cases in one DataFrame, then
+boolean columns and group-bys. It follows SPEC §4 (status as of `as_of`, quantiles with
+linear interpolation, undefined rates as None, score and rank) for calendar-day SLAs, and
+the benchmark checks that its numbers equal the KPI layer's before it times either.
+
+    frame = load_frame(con)                       # once, outside the timing
+    overview = overview_pandas(frame, areas, as_of, date_from, date_to, settings)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from kpi.filters import shift_months
+
+CASE_COLUMNS = (
+    "district", "street", "community", "category", "received_on", "due_on", "resolved_on", "status",
+    "satisfaction", "last_progress_on",
+)
+
+
+def load_frame(con) -> pd.DataFrame:
+    """The columns the overview needs, every case, as a pandas DataFrame (dates as datetime64)."""
+    columns = ", ".join(CASE_COLUMNS)
+    frame = con.execute(f"SELECT {columns} FROM cases").df()
+    for col in ("received_on", "due_on", "resolved_on", "last_progress_on"):
+        frame[col] = pd.to_datetime(frame[col])
+    return frame
+
+
+def _facts(frame: pd.DataFrame, as_of: date, settings) -> pd.DataFrame:
+    """Per-case boolean facts as of `as_of` (frame already sliced)."""
+    as_of_ts = pd.Timestamp(as_of)
+    resolved_late = (
+        (frame["status"] == "resolved") & frame["resolved_on"].notna()
+        & (frame["resolved_on"] > as_of_ts)
+    )
+    status = frame["status"].where(~resolved_late, "in_progress")
+    satisfaction = frame["satisfaction"].where(~resolved_late)
+    is_resolved = status == "resolved"
+    is_open = status.isin(["pending", "in_progress"])
+    has_day = is_resolved & frame["resolved_on"].notna()
+    due = frame["due_on"].fillna(frame["received_on"] + pd.Timedelta(days=settings.sla_days))
+    last_progress = frame["last_progress_on"].fillna(frame["received_on"])
+    stall_cutoff = as_of_ts - pd.Timedelta(days=settings.stall_days)
+    days = (frame["resolved_on"] - frame["received_on"]).dt.days.where(has_day)
+    return pd.DataFrame({
+        "received": 1,
+        "resolved": is_resolved,
+        "in_progress": status == "in_progress",
+        "pending": status == "pending",
+        "deferred": status == "deferred",
+        "days": days.astype("float64"),
+        "on_time": has_day & (frame["resolved_on"] <= due),
+        "on_time_known": has_day,
+        "overdue_open": is_open & (due < as_of_ts),
+        "stalled": is_open & (last_progress < stall_cutoff),
+        "rated": satisfaction.notna(),
+        "satisfied": satisfaction == "satisfied",
+        "basically": satisfaction == "basically_satisfied",
+        "dissatisfied": satisfaction == "dissatisfied",
+    }, index=frame.index)
+
+
+def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator, None where the denominator is 0."""
+    out = numerator.astype("float64") / denominator.astype("float64")
+    return out.where(denominator > 0).astype(object).where(denominator > 0, None)
+
+
+def _grouped(facts: pd.DataFrame, keys: list[pd.Series] | None, settings) -> pd.DataFrame:
+    """SPEC §4 metrics per group of `keys` (one row for the whole frame when None)."""
+    counts = ["received", "resolved", "in_progress", "pending", "deferred", "on_time",
+              "on_time_known", "overdue_open", "stalled", "rated", "satisfied", "basically",
+              "dissatisfied"]
+    if keys is None:
+        keys = [pd.Series(0, index=facts.index, name="_all")]
+    grouped = facts.groupby(keys, sort=True, observed=True)
+    out = grouped[counts].sum()
+    out["median_days"] = grouped["days"].quantile(0.5, interpolation="linear")
+    out["p90_days"] = grouped["days"].quantile(0.9, interpolation="linear")
+    out["mean_days"] = grouped["days"].mean()
+    out["resolution_rate"] = _rate(out["resolved"], out["received"])
+    out["on_time_rate"] = _rate(out["on_time"], out["on_time_known"])
+    out["rated_share"] = _rate(out["rated"], out["resolved"])
+    out["satisfaction_rate"] = _rate(
+        out["satisfied"] + settings.basically_satisfied_weight * out["basically"], out["rated"]
+    )
+    return _scored(out, settings)
+
+
+def _scored(out: pd.DataFrame, settings) -> pd.DataFrame:
+    """Adds score (weights of undefined rates redistributed) and rank (score, then received)."""
+    weights = settings.score_weights()
+    total = pd.Series(0.0, index=out.index)
+    weight_sum = pd.Series(0.0, index=out.index)
+    for name, weight in weights.items():
+        value = pd.to_numeric(out[name], errors="coerce")
+        defined = value.notna()
+        total += value.fillna(0.0) * weight
+        weight_sum += defined * weight
+    out["score"] = (100 * total / weight_sum).where(weight_sum > 0)
+    rankable = (out["received"] >= settings.min_cases_ranked) & out["score"].notna()
+    order = out[rankable].sort_values(["score", "received"], ascending=[False, False])
+    out["rank"] = pd.Series(np.arange(1, len(order) + 1), index=order.index)
+    return out
+
+
+def _slice(frame: pd.DataFrame, as_of: date, date_from: date | None, date_to: date | None):
+    mask = frame["received_on"] <= pd.Timestamp(as_of)
+    if date_from is not None:
+        mask &= frame["received_on"] >= pd.Timestamp(date_from)
+    if date_to is not None:
+        mask &= frame["received_on"] <= pd.Timestamp(date_to)
+    return frame[mask]
+
+
+def district_kpis(frame, as_of, date_from, date_to, settings) -> dict:
+    """The whole slice's metrics as one dict."""
+    part = _slice(frame, as_of, date_from, date_to)
+    return _grouped(_facts(part, as_of, settings), None, settings).iloc[0].to_dict()
+
+
+def street_ranking(frame, areas: pd.DataFrame, as_of, date_from, date_to, settings) -> pd.DataFrame:
+    """Metrics per street of the registry (zeros included), ranked."""
+    part = _slice(frame, as_of, date_from, date_to)
+    out = _grouped(_facts(part, as_of, settings), [part["street"]], settings)
+    streets = pd.Index(sorted(areas["street"].unique()), name="street")
+    out = out.reindex(streets.union(out.index))
+    count_cols = [c for c in out.columns if out[c].dtype != object and c not in
+                  ("median_days", "p90_days", "mean_days", "score", "rank")]
+    out[count_cols] = out[count_cols].fillna(0)
+    return out.sort_values("rank", na_position="last")
+
+
+def monthly_trend(frame, as_of, end: date, months: int, settings) -> pd.DataFrame:
+    """One row per month ('2023-01') of the `months` months ending with `end`'s month."""
+    first = shift_months(end.replace(day=1), -(months - 1))
+    part = _slice(frame, as_of, first, end)
+    label = part["received_on"].dt.strftime("%Y-%m").rename("month")
+    out = _grouped(_facts(part, as_of, settings), [label], settings)
+    all_months = [shift_months(first, i).strftime("%Y-%m") for i in range(months)]
+    return out.reindex(pd.Index(all_months, name="month"))
+
+
+def category_mix(frame, as_of, date_from, date_to, settings) -> pd.DataFrame:
+    """Metrics per category present in the slice."""
+    part = _slice(frame, as_of, date_from, date_to)
+    return _grouped(_facts(part, as_of, settings), [part["category"]], settings)
+
+
+def overview_pandas(frame, areas, as_of: date, date_from, date_to, settings) -> dict:
+    """District KPIs (now, a month and a year earlier), street ranking, trend, category mix."""
+    shifted = lambda d, m: shift_months(d, m) if d else None  # noqa: E731
+    headline = {
+        "metrics": district_kpis(frame, as_of, date_from, date_to, settings),
+        "previous_month": district_kpis(frame, shift_months(as_of, -1), shifted(date_from, -1),
+                                        shifted(date_to, -1), settings),
+        "previous_year": district_kpis(frame, shift_months(as_of, -12), shifted(date_from, -12),
+                                       shifted(date_to, -12), settings),
+    }
+    ranking = street_ranking(frame, areas, as_of, date_from, date_to, settings)
+    previous = street_ranking(frame, areas, shift_months(as_of, -1), shifted(date_from, -1),
+                              shifted(date_to, -1), settings)
+    ranking["previous_rank"] = previous["rank"].reindex(ranking.index)
+    trend = monthly_trend(frame, as_of, date_to or as_of, 12, settings)
+    categories = category_mix(frame, as_of, date_from, date_to, settings)
+    return {"headline": headline, "ranking": ranking, "trend": trend, "categories": categories}
+
+
+def last_months_period(as_of: date, months: int = 12) -> tuple[date, date]:
+    """(first day of the month `months`-1 months before as_of's, as_of): the overview's period."""
+    return shift_months(as_of.replace(day=1), -(months - 1)), as_of
+
