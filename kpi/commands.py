@@ -1,5 +1,129 @@
-"""Sub-commands of `taizhang` that belong to kpi/ (filled in by its issue)."""
+"""`taizhang kpi`: the KPIs of any slice and grouping, as a table, CSV or JSON.
+
+    taizhang kpi --by street,month --from 2022-01-01 --to 2022-07-31 --as-of 2022-07-31 \\
+                 --where street=南站街道 --format json
+
+JSON is a list of objects whose keys are the group columns and exactly SPEC §7's metric
+names (rates as fractions 0–1, undefined as null); without --by, a one-row list.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from pathlib import Path
+
+FORMATS = ("table", "csv", "json")
 
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
+    from kpi.filters import DIMENSIONS
+
+    p = sub.add_parser(
+        "kpi",
+        help="指标 / KPIs of any slice, grouped by any dimension",
+        description="按维度输出指标 / print the KPIs (SPEC §4) of a slice, grouped by dimensions.",
+    )
+    p.add_argument("--by", default="", metavar="DIM[,DIM…]",
+                   help=f"分组维度 / group by, comma-separated: {', '.join(DIMENSIONS)}")
+    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
+                   help="受理日期起 / received on or after")
+    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
+                   help="受理日期止 / received on or before")
+    p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
+                   help="统计截至 / status as of this date (default: the latest date in the data)")
+    p.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
+                   help="筛选 / keep only this value of a dimension; repeat for more "
+                        "(same dimension: any of the values)")
+    p.add_argument("--format", default="table", choices=FORMATS, help="输出格式 / output format")
+    p.add_argument("--config", metavar="FILE.toml",
+                   help="设置文件 / settings file (default: $TAIZHANG_CONFIG, else ./taizhang.toml)")
+    p.set_defaults(func=run)
+
+
+def parse_where(items: list[str]) -> list[tuple[str, str]]:
+    """`street=南站街道` items as (dimension, value) pairs; UserError for a malformed item."""
+    from taizhang.cli import UserError
+
+    pairs = []
+    for item in items:
+        dim, sep, value = item.partition("=")
+        if not sep or not dim.strip() or not value.strip():
+            raise UserError(f"--where {item!r}: 请写成 street=南站街道 / write it as street=南站街道.")
+        pairs.append((dim.strip(), value.strip()))
+    return pairs
+
+
+def output_records(frame, by: tuple[str, ...]) -> list[dict]:
+    """The result as plain records: the `by` columns and METRICS, undefined values None."""
+    from kpi.filters import METRICS
+    from kpi.metrics import plain
+
+    columns = [*by, *METRICS]
+    return [{c: plain(row[c]) for c in columns} for row in frame[columns].to_dict("records")]
+
+
+def render(records: list[dict], by: tuple[str, ...], fmt: str) -> str:
+    """records as JSON, CSV (fractions, empty = undefined) or a readable table (84.6%, —)."""
+    from kpi.filters import METRICS, RATE_METRICS
+    from kpi.formatting import format_number, format_rate
+
+    columns = [*by, *METRICS]
+    if fmt == "json":
+        return json.dumps(records, ensure_ascii=False, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({c: ("" if r[c] is None else r[c]) for c in columns} for r in records)
+        return out.getvalue().rstrip("\n")
+
+    def cell(column, value):
+        if column in by:
+            return "—" if value is None else str(value)
+        return format_rate(value) if column in RATE_METRICS else format_number(value)
+
+    rows = [[cell(c, r[c]) for c in columns] for r in records]
+    widths = [max([_width(c)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)]
+    lines = ["  ".join(_pad(c, w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)) for row in rows]
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    # CJK characters take two columns in a terminal.
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def run(args) -> int:
+    """`taizhang kpi …`: print the metrics of the slice."""
+    import kpi
+    from kpi.metrics import check_by
+    from taizhang.cli import UserError
+    from taizhang.db import db_path, reading
+    from taizhang.settings import SettingsError, load_settings
+
+    by = tuple(d.strip() for d in args.by.split(",") if d.strip())
+    try:
+        settings = load_settings(args.config)
+        filters = kpi.Filters.make(args.date_from, args.date_to, args.as_of, parse_where(args.where))
+        by = check_by(by)
+    except (SettingsError, kpi.FilterError) as exc:
+        raise UserError(str(exc)) from None
+    path = db_path(args.db)
+    if not Path(path).exists():
+        raise UserError(
+            f"数据库不存在 / no database at {path}: run `taizhang demo` or `taizhang load PATH` first."
+        )
+    with reading(path) as con:
+        frame = kpi.metrics(con, by, filters, settings)
+    by_columns = tuple(by)
+    sys.stdout.write(render(output_records(frame, by_columns), by_columns, args.format) + "\n")
+    return 0

@@ -2,7 +2,8 @@
 
 A community with no cases must read 0, not be missing (SPEC §2). Base counts are
 completed with the keys they lack: registry areas (district/street/community, narrowed by
-the slice's area filters) crossed with the months of the period when grouping by month.
+the slice's area filters) crossed with the months of the period when grouping by month
+(and nothing but areas).
 Other grouping columns of an added row are NULL; its counts are 0 and its measures NULL.
 """
 
@@ -45,7 +46,9 @@ def completion_keys(ib, by: tuple[str, ...], filters: Filters, as_of: date) -> i
             if filters.values(dim):
                 areas = areas.filter(areas[dim].isin(filters.values(dim)))
         keys = areas.select(*area_keys).distinct()
-    if "month" in by:
+    # Months are completed only across areas: a zero row for (official NULL, 2023-02)
+    # would read as an unknown official.
+    if "month" in by and set(by) <= {*AREA_DIMENSIONS, "month"}:
         months = period_months(ib, filters, as_of)
         if filters.values("month"):
             months = [m for m in months if m in filters.values("month")]

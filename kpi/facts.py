@@ -21,6 +21,11 @@ from taizhang.settings import Settings, load_settings
 OPEN_STATUSES = ("pending", "in_progress")
 # Dimensions that are plain columns of `cases`; month and official are derived.
 CASE_COLUMN_DIMENSIONS = ("district", "street", "community", "channel", "category", "matter_class")
+# The stored columns the facts are computed from.
+FACT_INPUTS = (
+    "case_id", "received_on", "due_on", "resolved_on", "status", "satisfaction",
+    "last_progress_on", "reopened_count",
+)
 
 
 def backend(con) -> ibis.BaseBackend:
@@ -72,58 +77,72 @@ def _official_filter(ib: ibis.BaseBackend, values: tuple[str, ...]) -> ir.Table:
     return links.filter(links.official_id.isin(values) | links.official.isin(values))
 
 
+def in_period(t: ir.Table, column: str, filters: Filters, as_of: date) -> list[ir.BooleanValue]:
+    """Conditions keeping rows whose `column` date is in the slice's period and not after as_of."""
+    conditions = [t[column] <= as_of]
+    if filters.date_from is not None:
+        conditions.append(t[column] >= filters.date_from)
+    if filters.date_to is not None:
+        conditions.append(t[column] <= filters.date_to)
+    return conditions
+
+
 def case_facts(
     ib: ibis.BaseBackend,
     filters: Filters,
     settings: Settings,
     as_of: date,
     per_official: bool = False,
+    columns: tuple[str, ...] | None = None,
 ) -> ir.Table:
-    """One row per case in the slice (per case and official when per_official) with its facts."""
+    """One row per case in the slice (per case and official when per_official) with its facts.
+
+    `columns`: the case columns to carry besides those the facts need (None: all). Fewer
+    columns make a smaller expression, and ibis compiles it faster.
+    """
     cases = ib.table("cases")
-    t = cases.filter(cases.received_on <= as_of)
-    if filters.date_from is not None:
-        t = t.filter(t.received_on >= filters.date_from)
-    if filters.date_to is not None:
-        t = t.filter(t.received_on <= filters.date_to)
-    t = t.mutate(month=t.received_on.strftime("%Y-%m"))
-    for dim in (*CASE_COLUMN_DIMENSIONS, "month"):
-        values = filters.values(dim)
-        if values:
-            t = t.filter(t[dim].isin(values))
+    month = cases.received_on.strftime("%Y-%m")
+    conditions = in_period(cases, "received_on", filters, as_of)
+    for dim in CASE_COLUMN_DIMENSIONS:
+        if filters.values(dim):
+            conditions.append(cases[dim].isin(filters.values(dim)))
+    if filters.values("month"):
+        conditions.append(month.isin(filters.values("month")))
+    keep = cases.columns if columns is None else tuple(dict.fromkeys(FACT_INPUTS + tuple(columns)))
+    t = cases.filter(*conditions).select(*keep, month=month)
+
     official_values = filters.values("official")
     if per_official:
         links = _official_filter(ib, official_values) if official_values else official_links(ib)
         t = t.inner_join(links, "case_id")
     elif official_values:
         t = t.semi_join(_official_filter(ib, official_values), "case_id")
-
     t = sla.with_due(ib, t, settings)
+
+    # One projection for every fact: each is written in terms of the stored columns.
     resolved_late = (t.status == "resolved") & t.resolved_on.notnull() & (t.resolved_on > as_of)
-    t = t.mutate(
+    is_resolved = (t.status == "resolved") & ~resolved_late
+    is_open = t.status.isin(OPEN_STATUSES) | resolved_late
+    dated_resolution = is_resolved & t.resolved_on.notnull()
+    last_progress = t.last_progress_on.fill_null(t.received_on)
+    is_overdue = is_open & (t.due < as_of)
+    is_stalled = is_open & (last_progress < as_of - timedelta(days=settings.stall_days))
+    return t.mutate(
         status_asof=ibis.ifelse(resolved_late, "in_progress", t.status),
         satisfaction_asof=ibis.ifelse(resolved_late, ibis.null("string"), t.satisfaction),
-    )
-    is_resolved = t.status_asof == "resolved"
-    is_open = t.status_asof.isin(OPEN_STATUSES)
-    stall_cutoff = as_of - timedelta(days=settings.stall_days)
-    last_progress = t.last_progress_on.fill_null(t.received_on)
-    return t.mutate(
         is_resolved=is_resolved,
         is_open=is_open,
         closure_days=ibis.ifelse(
-            is_resolved & t.resolved_on.notnull(),
-            t.resolved_on.delta(t.received_on, unit="day"),
-            ibis.null("int64"),
+            dated_resolution, t.resolved_on.delta(t.received_on, unit="day"), ibis.null("int64")
         ),
-        on_time_known=is_resolved & t.resolved_on.notnull(),
-        on_time=is_resolved & t.resolved_on.notnull() & (t.resolved_on <= t.due),
-        overdue=is_open & (t.due < as_of),
-        days_overdue=ibis.ifelse(is_open & (t.due < as_of),
-                                 ibis.literal(as_of).delta(t.due, unit="day"),
-                                 ibis.null("int64")),
-        stalled=is_open & (last_progress < stall_cutoff),
-        days_stalled=ibis.ifelse(is_open & (last_progress < stall_cutoff),
-                                 ibis.literal(as_of).delta(last_progress, unit="day"),
-                                 ibis.null("int64")),
+        on_time_known=dated_resolution,
+        on_time=dated_resolution & (t.resolved_on <= t.due),
+        overdue=is_overdue,
+        days_overdue=ibis.ifelse(
+            is_overdue, ibis.literal(as_of).delta(t.due, unit="day"), ibis.null("int64")
+        ),
+        stalled=is_stalled,
+        days_stalled=ibis.ifelse(
+            is_stalled, ibis.literal(as_of).delta(last_progress, unit="day"), ibis.null("int64")
+        ),
     )

@@ -19,7 +19,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from kpi import completion
-from kpi.facts import backend, case_facts, resolve_as_of, settings_or_default
+from kpi.facts import CASE_COLUMN_DIMENSIONS, backend, case_facts, resolve_as_of, settings_or_default
 from kpi.filters import DIMENSIONS, METRICS, FilterError, Filters, month_bounds, shift_months
 from taizhang.settings import Settings
 
@@ -61,13 +61,14 @@ def check_by(by) -> tuple[str, ...]:
 def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Settings,
                     as_of: date) -> ir.Table:
     """Base counts per group computed from the cases table itself."""
-    t = case_facts(ib, filters, settings, as_of, per_official="official" in by)
+    columns = tuple(d for d in by if d in CASE_COLUMN_DIMENSIONS)
+    t = case_facts(ib, filters, settings, as_of, per_official="official" in by, columns=columns)
     as_int = lambda flag: flag.cast("int64").sum()  # noqa: E731
     keys = list(group_columns(by))
     grouped = t.group_by(keys) if keys else t
     counts = grouped.aggregate(
         received=t.count(),
-        resolved=as_int(t.status_asof == "resolved"),
+        resolved=as_int(t.is_resolved),
         in_progress=as_int(t.status_asof == "in_progress"),
         pending=as_int(t.status_asof == "pending"),
         deferred=as_int(t.status_asof == "deferred"),

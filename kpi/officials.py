@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from kpi.completion import period_months
-from kpi.facts import backend, resolve_as_of, settings_or_default
+from kpi.facts import backend, in_period, resolve_as_of, settings_or_default
 from kpi.filters import COUNT_METRICS, METRICS, Filters
 from kpi.metrics import metrics_expr, to_frame
 from taizhang.settings import Settings
@@ -22,11 +22,7 @@ MEETING_DIMENSIONS = ("district", "street", "community", "channel")
 def meetings_in_slice(ib, filters: Filters, as_of: date) -> ir.Table:
     """Meetings held in the slice's period (up to as_of) and areas, with their month."""
     meetings = ib.table("meetings")
-    t = meetings.filter(meetings.held_on <= as_of)
-    if filters.date_from is not None:
-        t = t.filter(t.held_on >= filters.date_from)
-    if filters.date_to is not None:
-        t = t.filter(t.held_on <= filters.date_to)
+    t = meetings.filter(*in_period(meetings, "held_on", filters, as_of))
     for dim in MEETING_DIMENSIONS:
         if filters.values(dim):
             t = t.filter(t[dim].isin(filters.values(dim)))
