@@ -1,5 +1,102 @@
-"""Sub-commands of `taizhang` that belong to etl/ (filled in by its issue)."""
+"""Sub-commands of `taizhang` that belong to etl/: areas, load, check, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from etl.errors import LedgerError
+from taizhang.db import db_path
 
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
+    areas = sub.add_parser("areas", help="载入区域名录 / load the area registry CSV (district,street,community,kind)")
+    areas.add_argument("path", help="registry CSV with columns district,street,community,kind")
+    areas.set_defaults(func=run_areas)
+
+    for name, help_text, dry_run in (
+        ("load", "导入台账 / import ledgers (files or folders)", False),
+        ("check", "检查台账,不写入 / check ledgers, write nothing", True),
+    ):
+        cmd = sub.add_parser(name, help=help_text)
+        cmd.add_argument("paths", nargs="+", metavar="PATH", help="ledger files (.xlsx .xls .ods .csv) or folders")
+        cmd.add_argument("--profile", help="profile name (builtin, nyc311) or a .toml file")
+        cmd.add_argument("--as-of", type=_iso_date, help="date of the ledger version, YYYY-MM-DD (default: latest date in the file)")
+        cmd.add_argument("--rejects-out", metavar="FILE.xlsx", help="write rejected rows with a 原因 column to this workbook")
+        cmd.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+        cmd.set_defaults(func=run_load, dry_run=dry_run)
+
+    demo = sub.add_parser("demo", help="生成示例台账并导入 / write the demo ledgers and import them")
+    demo.add_argument("--out", default="data/demo", help="folder for the demo ledgers (default data/demo)")
+    demo.set_defaults(func=run_demo)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为 YYYY-MM-DD / expected a date like 2022-07-31, got {text!r}")
+
+
+def _fail(message: str) -> int:
+    print(f"taizhang: {message}", file=sys.stderr)
+    return 2
+
+
+def run_areas(args) -> int:
+    """`taizhang areas PATH`."""
+    from etl.areas import load_areas
+
+    try:
+        count = load_areas(db_path(args.db), args.path)
+    except LedgerError as exc:
+        return _fail(str(exc))
+    print(f"区域名录已载入 {count} 行 / loaded {count} registry rows")
+    return 0
+
+
+def run_load(args) -> int:
+    """`taizhang load|check PATH…`: one summary line per file; exit 1 when a file failed."""
+    from etl.load import load_paths
+    from etl.rejects_out import write_rejects
+
+    try:
+        summaries = load_paths(
+            db_path(args.db), args.paths, profile=args.profile, as_of=args.as_of,
+            dry_run=args.dry_run, progress=args.progress or sys.stderr.isatty(),
+        )
+    except LedgerError as exc:
+        return _fail(str(exc))
+    for summary in summaries:
+        print(summary.line())
+    if args.rejects_out:
+        count = write_rejects(args.rejects_out, summaries)
+        print(f"未导入行已写入 {args.rejects_out}({count} 行)/ {count} rejected rows written to {args.rejects_out}")
+    failed = [s for s in summaries if s.status == "failed"]
+    if failed:
+        print(
+            f"taizhang: {len(failed)} 个文件未能导入,数据库未改动这些文件的数据;请按上面的提示修改后重新导入 / "
+            f"{len(failed)} file(s) could not be imported and left the database as it was: fix them "
+            "as the lines above say and load them again.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def run_demo(args) -> int:
+    """`taizhang demo [--out DIR]`: write the demo ledgers and import them."""
+    from etl.demo import build_demo
+
+    out = Path(args.out)
+    try:
+        result = build_demo(db_path(args.db), out)
+    except LedgerError as exc:
+        return _fail(str(exc))
+    if result is not None:
+        print(result)
+    print(f"示例数据已生成:台账在 {out},数据库 {db_path(args.db)} / demo data written: ledgers in {out}, database {db_path(args.db)}")
+    return 0

@@ -67,6 +67,7 @@ CREATE TABLE IF NOT EXISTS cases (
     community        VARCHAR,
     channel          VARCHAR,
     meeting_id       VARCHAR,
+    meeting_on       DATE,        -- the ledger's 会议时间: links the case to that meeting
     title            VARCHAR,
     category         VARCHAR,
     matter_class     VARCHAR CHECK (matter_class IN ('大事', '小事', '私事')),

@@ -1,0 +1,80 @@
+"""Loads the area registry (district, street, community, kind) from a CSV file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+from etl.errors import LedgerError
+from etl.fold import fold_text
+from etl.schema import ensure_schema
+from taizhang.db import connect
+
+REGISTRY_COLUMNS = ("district", "street", "community", "kind")
+KINDS = {"社区": "社区", "村": "村", "community": "社区", "village": "村"}
+
+
+def read_registry(csv_path: str | os.PathLike) -> list[tuple[str, str, str, str]]:
+    """Rows (district, street, community, kind) of a registry CSV, checked and folded."""
+    path = Path(csv_path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LedgerError(f"无法读取区域名录 {path} / cannot read the registry {path}: {exc.strerror}") from exc
+    text = _decode(data, path)
+    reader = csv.DictReader(io.StringIO(text))
+    header = [fold_text(h or "").lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in REGISTRY_COLUMNS if c not in header]
+    if missing:
+        raise LedgerError(
+            f"区域名录 {path.name} 缺少列 {','.join(missing)}:第一行应为 district,street,community,kind / "
+            f"the registry {path.name} lacks column(s) {','.join(missing)}: its first line must be "
+            "district,street,community,kind"
+        )
+    reader.fieldnames = header
+    rows: dict[tuple[str, str, str], str] = {}
+    for line_no, record in enumerate(reader, start=2):
+        values = [fold_text(record.get(c) or "") for c in REGISTRY_COLUMNS]
+        if not any(values):
+            continue
+        district, street, community, kind = values
+        if not (district and street and community):
+            raise LedgerError(
+                f"区域名录 {path.name} 第{line_no}行缺少区、街道或社区 / the registry {path.name}, "
+                f"line {line_no}: district, street and community must all be filled in"
+            )
+        if kind not in KINDS and kind.lower() not in KINDS:
+            raise LedgerError(
+                f"区域名录 {path.name} 第{line_no}行 kind 的值「{kind}」应为 社区 或 村 / the registry "
+                f"{path.name}, line {line_no}: kind is '{kind}', write 社区 or 村"
+            )
+        rows[(district, street, community)] = KINDS.get(kind) or KINDS[kind.lower()]
+    return [(*key, kind) for key, kind in rows.items()]
+
+
+def _decode(data: bytes, path: Path) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise LedgerError(
+        f"区域名录 {path.name} 不是 UTF-8 或 GBK 编码 / the registry {path.name} is neither UTF-8 "
+        "nor GBK text: save it as CSV UTF-8"
+    )
+
+
+def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> int:
+    """Load (upsert) the registry CSV district,street,community,kind; returns the row count."""
+    rows = read_registry(csv_path)
+    con = connect(db_path)
+    try:
+        ensure_schema(con)
+        con.execute("BEGIN TRANSACTION")
+        con.executemany("INSERT OR REPLACE INTO areas VALUES (?, ?, ?, ?)", rows)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return len(rows)

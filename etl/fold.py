@@ -1,0 +1,62 @@
+"""Full-width folding and masking, once in Python (headers, names) and once as SQL (columns).
+
+Both forms share the same character tables, so a header folded in Python and a cell folded
+in DuckDB agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Full-width ASCII (U+FF01..U+FF5E) → ASCII, the ideographic space → space, and the few
+# punctuation marks offices type in Chinese input mode inside dates and numbers.
+FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
+
+_TRANSLATE = str.maketrans(FULL_WIDTH, HALF_WIDTH)
+_SPACES = re.compile(r"\s+")
+
+# Mobile numbers 1[3-9]xxxxxxxxx and 18-character ID numbers, not inside a longer digit run.
+# RE2 (DuckDB) has no look-around, so the neighbouring character is captured and put back.
+ID_CARD_SQL = r"(^|[^0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])($|[^0-9Xx])"
+MOBILE_SQL = r"(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})($|[^0-9])"
+_ID_CARD = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])")
+_MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+
+
+def fold_text(value: str) -> str:
+    """Full-width to half-width, runs of white space to one space, trimmed."""
+    return _SPACES.sub(" ", value.translate(_TRANSLATE)).strip()
+
+
+def header_key(value: str) -> str:
+    """A header cell reduced for synonym matching: folded, no spaces, ASCII brackets."""
+    return _SPACES.sub("", fold_text(value))
+
+
+def mask_text(value: str) -> str:
+    """Mask mobile and ID-card numbers in a text (Python side, for names and messages)."""
+    value = _ID_CARD.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), value)
+    return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), value)
+
+
+def fold_sql(expr: str) -> str:
+    """SQL that folds a VARCHAR expression like fold_text (NULL stays NULL, '' becomes NULL)."""
+    return (
+        f"nullif(trim(regexp_replace(translate({expr}, '{FULL_WIDTH}', '{HALF_WIDTH.replace(chr(39), chr(39) * 2)}'),"
+        f" '\\s+', ' ', 'g')), '')"
+    )
+
+
+def mask_sql(expr: str) -> str:
+    """SQL that masks mobile and ID-card numbers in a VARCHAR expression.
+
+    Applied twice per pattern because a match consumes the neighbouring character, so two
+    numbers separated by one character would otherwise leave the second unmasked.
+    """
+    out = expr
+    for _ in range(2):
+        out = f"regexp_replace({out}, '{ID_CARD_SQL}', '\\1\\2********\\3\\4', 'g')"
+    for _ in range(2):
+        out = f"regexp_replace({out}, '{MOBILE_SQL}', '\\1\\2****\\3\\4', 'g')"
+    return out

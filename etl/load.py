@@ -1,0 +1,274 @@
+"""Import ledger files into the database: one transaction a file, a summary a file.
+
+    read (pure) → layout (header, context) → stage → normalise → rejects → merge
+
+A file that fails at any step leaves the database as it was and is recorded in `imports`
+as failed; a dry run (`taizhang check`) does all the work and rolls it back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from etl.errors import LedgerError
+from etl.layout import Registry, find_layout, sheet_context
+from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
+from etl.normalize import create_value_maps, normalise
+from etl.profile import Profile, load_profile
+from etl.read import LEDGER_SUFFIXES, ledger_files, read_ledger
+from etl.rejects import collect_rejects
+from etl.schema import ensure_schema
+from etl.stage import create_stage, stage_sheet
+from taizhang.db import connect
+
+TEMP_TABLES = (
+    "stage", "sheet_headers", "csv_rows", "parsed", "area_match", "checked", "keyed", "incoming",
+    "incoming_officials", "case_diff", "incoming_meetings", "incoming_attendance", "meeting_diff",
+    "status_map", "satisfaction_map", "matter_map", "null_values",
+)
+STEPS = ("read", "stage", "normalise", "write")
+
+
+@dataclass
+class ImportSummary:
+    """What happened to one file."""
+
+    file: str
+    status: str  # 'ok' | 'unchanged' | 'failed' | 'checked' (dry run)
+    rows_read: int = 0
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_skipped: int = 0
+    rows_rejected: int = 0
+    import_id: int | None = None
+    error: str | None = None
+    rejects: list[dict] = field(default_factory=list)  # sheet,row,column,value,reason,raw
+    notes: list[str] = field(default_factory=list)     # e.g. sheets without a ledger table
+    as_of: date | None = None
+
+    def line(self) -> str:
+        """The one-line summary the CLI prints for this file (中文 / English)."""
+        name = Path(self.file).name
+        if self.status == "failed":
+            return f"{name}: 导入失败,数据库未改动 / failed, database unchanged: {self.error}"
+        head = {
+            "ok": "已导入 / imported",
+            "unchanged": "无变化 / unchanged",
+            "checked": "检查(未写入)/ checked (nothing written)",
+        }[self.status]
+        counts = (
+            f"新增 {self.rows_new}、更新 {self.rows_updated}、未变 {self.rows_unchanged}、"
+            f"跳过 {self.rows_skipped}、未导入 {self.rows_rejected} / new {self.rows_new}, "
+            f"updated {self.rows_updated}, unchanged {self.rows_unchanged}, "
+            f"skipped {self.rows_skipped}, rejected {self.rows_rejected}"
+        )
+        text = f"{name}: {head} — {counts}"
+        for note in self.notes:
+            text += f"\n  {note}"
+        return text
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def load_paths(
+    db_path: str | os.PathLike,
+    paths: list[str | os.PathLike] | str | os.PathLike,
+    *,
+    profile: str | Profile | None = None,
+    as_of: date | str | None = None,
+    dry_run: bool = False,
+    progress: bool = False,
+) -> list[ImportSummary]:
+    """Import ledger files and folders (one transaction a file); a dry run writes nothing."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if isinstance(as_of, str):
+        try:
+            as_of = date.fromisoformat(as_of)
+        except ValueError:
+            raise LedgerError(f"--as-of 应为 YYYY-MM-DD / --as-of must be a date like 2022-07-31, got {as_of!r}")
+    summaries: list[ImportSummary] = []
+    files: list[Path] = []
+    for raw in paths:
+        found = ledger_files([raw])
+        if not found:
+            summaries.append(ImportSummary(str(raw), "failed", error=(
+                f"{raw} 中没有台账文件(.xlsx .xls .ods .csv) / no ledger files "
+                f"({', '.join(sorted(LEDGER_SUFFIXES))}) in {raw}")))
+        files += found
+    db_path = Path(db_path)
+    if dry_run and not db_path.exists():
+        con = duckdb.connect(":memory:")  # check against an empty database, create no file
+    else:
+        con = connect(db_path)
+    bar = _progress_bar(len(files), progress)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        ensure_schema(con)
+        con.execute("ROLLBACK" if dry_run else "COMMIT")
+        for path in files:
+            summaries.append(_load_file(con, path, prof, as_of, dry_run, bar))
+    finally:
+        if bar is not None:
+            bar.close()
+        con.close()
+    return summaries
+
+
+def _progress_bar(files: int, enabled: bool):
+    if not enabled or not files:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=files * len(STEPS), file=sys.stderr, unit="step", leave=False)
+
+
+def _step(bar, path: Path, step: str) -> None:
+    if bar is not None:
+        bar.set_description(f"{path.name}: {step}")
+        bar.update(1)
+
+
+def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar) -> ImportSummary:
+    summary = ImportSummary(str(path), "checked" if dry_run else "ok")
+    started = datetime.now()
+    sha = ""
+    raw = None
+    try:
+        sha = file_sha256(path)
+        raw = read_ledger(path)
+        _step(bar, path, "read")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _import(con, raw, summary, profile, as_of, sha, started, dry_run, bar)
+            con.execute("ROLLBACK" if dry_run else "COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    except LedgerError as exc:
+        _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
+    except (duckdb.Error, OSError, ValueError) as exc:
+        # Not the user's fault as far as we know; still a message, never a traceback.
+        _failed(con, summary, f"内部错误 / internal error: {type(exc).__name__}: {exc}", path, sha, profile,
+                started, dry_run)
+    finally:
+        if raw is not None:
+            raw.cleanup()
+        for table in TEMP_TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        try:
+            con.unregister("sheet_rows")
+        except Exception:  # noqa: BLE001 - nothing registered
+            pass
+    return summary
+
+
+def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
+    """Record a failed file in `imports` (its own transaction, after the rollback)."""
+    summary.status, summary.error = "failed", error
+    summary.rows_new = summary.rows_updated = summary.rows_unchanged = 0
+    if dry_run:
+        return
+    summary.import_id = con.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+    con.execute(
+        "INSERT INTO imports (import_id, file, sha256, profile, started_at, finished_at, rows_read, "
+        "rows_skipped, rows_rejected, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'failed', ?)",
+        [summary.import_id, str(path), sha, profile.name, started, datetime.now(), summary.rows_read,
+         summary.rows_skipped, summary.rows_rejected, error],
+    )
+
+
+def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar) -> None:
+    path = raw.path
+    registry = Registry(con.execute("SELECT district, street, community, kind FROM areas").fetchall())
+    create_stage(con)
+    staged = 0
+    for sheet_no, sheet in enumerate(raw.sheets):
+        layout = find_layout(sheet.head(), profile)
+        if layout is None:
+            if any(any(cell.strip() for cell in row) for row in sheet.head()):
+                summary.notes.append(
+                    f"工作表「{sheet.name}」前 20 行中没有表头,已忽略 / sheet {sheet.name}: no header row "
+                    "in its first 20 rows, not imported"
+                )
+            continue
+        layout.context, layout.year = sheet_context(
+            sheet.name if sheet.csv is None else "", layout.title, path.stem, registry
+        )
+        stage_sheet(con, sheet_no, sheet, layout, profile.fixed)
+        staged += 1
+    if not staged:
+        raise LedgerError(
+            f"{path.name}: 前 20 行中找不到表头,请确认有一行列名(如 反映时间、问题、办理状态) / "
+            "no header row in the first 20 rows: the ledger needs a row of column names such as "
+            "反映时间, 问题, 办理状态"
+        )
+    _step(bar, path, "stage")
+    summary.rows_read, summary.rows_skipped = con.execute(
+        "SELECT count(*), count(skip) FROM stage"
+    ).fetchone()
+    create_value_maps(con, profile)
+    normalise(con, profile)
+    summary.rejects = collect_rejects(con, path.name)
+    summary.rows_rejected = len(summary.rejects)
+    _step(bar, path, "normalise")
+
+    summary.as_of = as_of or _latest_date(con) or date.today()
+    import_id = con.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+    summary.import_id = None if dry_run else import_id
+    con.execute(
+        "INSERT INTO imports (import_id, file, sha256, profile, as_of, started_at, status) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'running')",
+        [import_id, str(path), sha, profile.name, summary.as_of, started],
+    )
+    counts = merge_cases(con, import_id, summary.as_of, str(path))
+    meetings = merge_meetings(con, import_id, str(path))
+    link_cases_to_meetings(con)
+    total = MergeCounts(counts.new + meetings.new, counts.updated + meetings.updated,
+                        counts.unchanged + meetings.unchanged)
+    summary.rows_new, summary.rows_updated, summary.rows_unchanged = total.new, total.updated, total.unchanged
+    seen_before = con.execute(
+        "SELECT count(*) FROM imports WHERE sha256 = ? AND status IN ('ok', 'unchanged') AND import_id <> ?",
+        [sha, import_id],
+    ).fetchone()[0]
+    if not dry_run:
+        summary.status = "ok" if total.new or total.updated else "unchanged"
+    if not seen_before:
+        # The same file imported again adds no second copy of its rejects.
+        con.executemany(
+            'INSERT INTO rejects (import_id, sheet, "row", "column", value, reason, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
+            [[import_id, r["sheet"], r["row"], r["column"], r["value"], r["reason"], r["raw"]]
+             for r in summary.rejects],
+        )
+    con.execute(
+        "UPDATE imports SET finished_at = ?, rows_read = ?, rows_new = ?, rows_updated = ?, rows_unchanged = ?, "
+        "rows_skipped = ?, rows_rejected = ?, status = ? WHERE import_id = ?",
+        [datetime.now(), summary.rows_read, summary.rows_new, summary.rows_updated, summary.rows_unchanged,
+         summary.rows_skipped, summary.rows_rejected, "ok" if summary.status == "checked" else summary.status,
+         import_id],
+    )
+    _step(bar, path, "write")
+
+
+def _latest_date(con) -> date | None:
+    """The latest date inside the file (received, resolved, closed, progress): its as-of date."""
+    return con.execute("""
+        SELECT max(greatest(received_on_date, resolved_on_date, closed_on_date, last_progress_on_date, meeting_on_date))
+        FROM keyed WHERE reject IS NULL
+    """).fetchone()[0]

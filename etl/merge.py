@@ -1,0 +1,213 @@
+"""The write side of one file's import: `keyed` rows → cases, case_events, officials,
+case_officials, meetings, meeting_attendance. Set-based; runs inside the file's transaction.
+
+A case is new, updated or unchanged by comparing its ledger values (and its officials)
+with what is stored; only new and updated cases are written, and a status change writes
+a case_events row dated by the import's as-of date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+# Values a ledger carries; a difference in any of them makes a case "updated".
+CASE_VALUES = (
+    "district", "street", "community", "channel", "title", "category", "matter_class",
+    "responsible_unit", "reporter", "note", "received_on", "due_on", "resolved_on", "closed_on",
+    "status", "satisfaction", "meeting_on",
+)
+MEETING_VALUES = ("held_on", "district", "street", "community", "channel", "topic", "participants")
+NAME_SPLIT = r"[、,;/\s]+"
+
+
+@dataclass
+class MergeCounts:
+    """How many incoming cases and meetings were new, updated or unchanged."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def _same(a: str, b: str, columns) -> str:
+    return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in columns)
+
+
+def _officials_from(con, source: str, key: str, roles: dict[str, str], target: str) -> None:
+    """Split name lists ('张三、李四(副书记)') of the `roles` columns (column → role) into temp
+    table `target` (key, role, official_id, name, title) and add unknown names to officials."""
+    roles_sql = ", ".join(f"{column} AS {role}" for column, role in roles.items())
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {target} AS
+        WITH tokens AS (
+            SELECT {key} AS key, role, trim(unnest(regexp_split_to_array(names, '{NAME_SPLIT}'))) AS token
+            FROM (SELECT {key}, {roles_sql} FROM {source})
+            UNPIVOT (names FOR role IN ({", ".join(roles.values())}))
+        ),
+        named AS (
+            SELECT key, role,
+                   trim(regexp_replace(token, '[((].*$', '')) AS name,
+                   nullif(trim(regexp_extract(token, '[((](.*?)[))]?$', 1)), '') AS title
+            FROM tokens WHERE token <> ''
+        )
+        SELECT DISTINCT key, role, 'o' || substr(md5(name), 1, 12) AS official_id, name, title
+        FROM named WHERE name <> ''
+    """)
+    con.execute(f"""
+        INSERT INTO officials (official_id, name, title)
+        SELECT official_id, any_value(name), max(title) FROM {target}
+        WHERE official_id NOT IN (SELECT official_id FROM officials)
+        GROUP BY official_id
+    """)
+
+
+def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, source_file: str) -> MergeCounts:
+    """Insert new cases, update changed ones, write events and officials; returns counts."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE incoming AS
+        SELECT case_key AS case_id, district, street, community, channel, title, category,
+               matter_value AS matter_class, responsible_unit, reporter, note,
+               received_on_date AS received_on, due_on_date AS due_on, resolved_on_date AS resolved_on,
+               closed_on_date AS closed_on, status_final AS status,
+               CASE WHEN satisfaction_known THEN satisfaction_value
+                    WHEN satisfaction_score >= 4 THEN 'satisfied'
+                    WHEN satisfaction_score >= 3 THEN 'basically_satisfied'
+                    WHEN satisfaction_score IS NOT NULL THEN 'dissatisfied' END AS satisfaction,
+               last_progress_on_date AS last_progress_on, meeting_on_date AS meeting_on,
+               sheet, row_no, raw, lead, deputy, handler, supervisor
+        FROM keyed WHERE kind = 'case' AND reject IS NULL
+    """)
+    _officials_from(
+        con, "incoming", "case_id",
+        {"lead": "lead", "deputy": "deputy", "handler": "handler", "supervisor": "supervisor"}, "incoming_officials",
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE case_diff AS
+        WITH new_sig AS (
+            SELECT key AS case_id, string_agg(role || ':' || official_id, ',' ORDER BY role, official_id) AS sig
+            FROM incoming_officials GROUP BY ALL
+        ),
+        old_sig AS (
+            SELECT case_id, string_agg(role || ':' || official_id, ',' ORDER BY role, official_id) AS sig
+            FROM case_officials WHERE case_id IN (SELECT case_id FROM incoming) GROUP BY ALL
+        )
+        SELECT i.case_id, c.status AS old_status,
+               CASE WHEN c.case_id IS NULL THEN 'new'
+                    WHEN {_same('i', 'c', CASE_VALUES)}
+                         AND (i.last_progress_on IS NULL OR i.last_progress_on = c.last_progress_on)
+                         AND ns.sig IS NOT DISTINCT FROM os.sig THEN 'unchanged'
+                    ELSE 'updated' END AS change
+        FROM incoming i
+        LEFT JOIN cases c USING (case_id)
+        LEFT JOIN new_sig ns USING (case_id)
+        LEFT JOIN old_sig os USING (case_id)
+    """)
+    cols = ", ".join(CASE_VALUES)
+    con.execute(f"""
+        INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
+                           source_file, source_sheet, source_row, raw)
+        SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
+               ?, i.sheet, i.row_no, i.raw::JSON
+        FROM incoming i JOIN case_diff d USING (case_id)
+        WHERE d.change = 'new'
+        ORDER BY i.received_on, i.case_id
+    """, [import_id, source_file])
+    con.execute(f"""
+        UPDATE cases SET
+            {", ".join(f"{c} = i.{c}" for c in CASE_VALUES)},
+            reopened_count = cases.reopened_count
+                + CASE WHEN cases.status = 'resolved' AND i.status IN ('pending', 'in_progress') THEN 1 ELSE 0 END,
+            last_progress_on = coalesce(i.last_progress_on,
+                CASE WHEN i.status <> cases.status OR i.note IS DISTINCT FROM cases.note THEN ?::DATE
+                     ELSE cases.last_progress_on END),
+            import_id = ?, source_file = ?, source_sheet = i.sheet, source_row = i.row_no, raw = i.raw::JSON
+        FROM incoming i JOIN case_diff d USING (case_id)
+        WHERE d.change = 'updated' AND cases.case_id = i.case_id
+    """, [as_of, import_id, source_file])
+    con.execute("""
+        INSERT INTO case_events (case_id, event_on, status, note, import_id)
+        SELECT i.case_id, ?, i.status, i.note, ?
+        FROM incoming i JOIN case_diff d USING (case_id)
+        WHERE d.change = 'new' OR (d.change = 'updated' AND d.old_status <> i.status)
+        ORDER BY i.received_on, i.case_id
+    """, [as_of, import_id])
+    con.execute("""
+        DELETE FROM case_officials
+        WHERE case_id IN (SELECT case_id FROM case_diff WHERE change = 'updated')
+    """)
+    con.execute("""
+        INSERT INTO case_officials (case_id, official_id, role)
+        SELECT DISTINCT o.key, o.official_id, o.role
+        FROM incoming_officials o JOIN case_diff d ON d.case_id = o.key
+        WHERE d.change IN ('new', 'updated')
+    """)
+    return _counts(con, "case_diff")
+
+
+def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, source_file: str) -> MergeCounts:
+    """Insert or update the file's meetings and their attendance."""
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE incoming_meetings AS
+        SELECT meeting_key AS meeting_id, meeting_on_date AS held_on, district, street, community,
+               channel, topic, participants_n AS participants, attendees, sheet, row_no
+        FROM keyed WHERE kind = 'meeting' AND reject IS NULL
+    """)
+    _officials_from(con, "incoming_meetings", "meeting_id", {"attendees": "attendee"}, "incoming_attendance")
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE meeting_diff AS
+        WITH new_sig AS (
+            SELECT key AS meeting_id, string_agg(official_id, ',' ORDER BY official_id) AS sig
+            FROM incoming_attendance GROUP BY ALL
+        ),
+        old_sig AS (
+            SELECT meeting_id, string_agg(official_id, ',' ORDER BY official_id) AS sig
+            FROM meeting_attendance WHERE meeting_id IN (SELECT meeting_id FROM incoming_meetings) GROUP BY ALL
+        )
+        SELECT i.meeting_id,
+               CASE WHEN m.meeting_id IS NULL THEN 'new'
+                    WHEN {_same('i', 'm', MEETING_VALUES)} AND ns.sig IS NOT DISTINCT FROM os.sig THEN 'unchanged'
+                    ELSE 'updated' END AS change
+        FROM incoming_meetings i
+        LEFT JOIN meetings m USING (meeting_id)
+        LEFT JOIN new_sig ns USING (meeting_id)
+        LEFT JOIN old_sig os USING (meeting_id)
+    """)
+    con.execute("DELETE FROM meetings WHERE meeting_id IN (SELECT meeting_id FROM meeting_diff WHERE change = 'updated')")
+    con.execute("""
+        DELETE FROM meeting_attendance
+        WHERE meeting_id IN (SELECT meeting_id FROM meeting_diff WHERE change = 'updated')
+    """)
+    con.execute(f"""
+        INSERT INTO meetings (meeting_id, {", ".join(MEETING_VALUES)}, import_id, source_file, source_sheet, source_row)
+        SELECT i.meeting_id, {", ".join("i." + c for c in MEETING_VALUES)}, ?, ?, i.sheet, i.row_no
+        FROM incoming_meetings i JOIN meeting_diff d USING (meeting_id)
+        WHERE d.change IN ('new', 'updated')
+        ORDER BY i.held_on
+    """, [import_id, source_file])
+    con.execute("""
+        INSERT INTO meeting_attendance (meeting_id, official_id)
+        SELECT DISTINCT a.key, a.official_id
+        FROM incoming_attendance a JOIN meeting_diff d ON d.meeting_id = a.key
+        WHERE d.change IN ('new', 'updated')
+    """)
+    return _counts(con, "meeting_diff")
+
+
+def link_cases_to_meetings(con: duckdb.DuckDBPyConnection) -> None:
+    """Give cases that carry a 会议时间 the meeting held that day in their community."""
+    con.execute("""
+        UPDATE cases SET meeting_id = m.meeting_id
+        FROM (SELECT street, community, held_on, min(meeting_id) AS meeting_id
+              FROM meetings WHERE community IS NOT NULL GROUP BY ALL) m
+        WHERE cases.meeting_id IS NULL AND cases.meeting_on IS NOT NULL
+          AND cases.meeting_on = m.held_on AND cases.community = m.community
+          AND cases.street IS NOT DISTINCT FROM m.street
+    """)
+
+
+def _counts(con, table: str) -> MergeCounts:
+    counts = dict(con.execute(f"SELECT change, count(*) FROM {table} GROUP BY ALL").fetchall())
+    return MergeCounts(counts.get("new", 0), counts.get("updated", 0), counts.get("unchanged", 0))

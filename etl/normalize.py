@@ -1,0 +1,238 @@
+"""`stage` (text) → `norm`: folded, masked, parsed and checked, a whole column at a time.
+
+Every rule is set-based SQL: value phrases are mapping tables joined in, dates are parsed
+by regular expressions, area names are matched to the registry once per distinct name.
+A row that is a case but cannot be normalised gets `reject` = 'code:field'; etl/rejects.py
+turns that into a message.
+
+    stage ──fold, mask, null words──► cleaned ──dates, phrase maps──► parsed
+          ──registry match (distinct names)──► areas ──checks──► norm ──keys──► keyed
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from etl.fold import fold_sql, mask_sql
+from etl.profile import FIELDS, Profile
+
+DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
+TEXT_FIELDS = tuple(f for f in FIELDS if f not in DATE_FIELDS)
+# Date fields checked after status, in the order a reject names the first bad one.
+OTHER_DATES = ("resolved_on", "due_on", "closed_on", "last_progress_on", "meeting_on")
+
+_AREA_SUFFIX = "(社区居民委员会|村民委员会|居民委员会|街道办事处|社区居委会|办事处|居委会|村委会|街道|社区|镇|乡|村)"
+_YMD = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:\s*[ T].*)?$"
+_MD = r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal for a value we control (profile date formats); data is bound."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def area_base_sql(expr: str) -> str:
+    """SQL twin of etl.layout.area_base: the name without its administrative suffix."""
+    return f"regexp_replace({expr}, '^(.+?){_AREA_SUFFIX}$', '\\1')"
+
+
+def date_sql(x: str, year: str, formats: list[str]) -> str:
+    """SQL parsing text `x` into a DATE: profile formats, 2023-01-08 / 2023/1/8 / 2023.1.8 /
+    2023年1月8日 (a time may follow), 20230108, Excel serials, 1月8日 with `year`."""
+    custom = f"try_strptime({x}, [{', '.join(sql_string(f) for f in formats)}])::DATE, " if formats else ""
+    return f"""CASE WHEN {x} IS NULL THEN NULL ELSE coalesce({custom}
+        CASE WHEN regexp_matches({x}, '{_YMD}')
+             THEN try_strptime(regexp_replace({x}, '{_YMD}', '\\1-\\2-\\3'), '%Y-%m-%d')::DATE END,
+        CASE WHEN regexp_full_match({x}, '\\d{{8}}') THEN try_strptime({x}, '%Y%m%d')::DATE END,
+        CASE WHEN regexp_full_match({x}, '\\d{{5}}(\\.\\d+)?') AND try_cast({x} AS DOUBLE) BETWEEN 20000 AND 80000
+             THEN DATE '1899-12-30' + CAST(floor(try_cast({x} AS DOUBLE)) AS INTEGER) END,
+        CASE WHEN regexp_matches({x}, '{_MD}') AND {year} IS NOT NULL
+             THEN try_strptime({year}::VARCHAR || '-' || regexp_replace({x}, '{_MD}', '\\1-\\2'), '%Y-%m-%d')::DATE END
+    ) END"""
+
+
+def _date_problem(f: str) -> str:
+    """'no_year' for 1月8日 without a year anywhere, else 'bad_date' (when the parse failed)."""
+    return f"CASE WHEN regexp_matches({f}, '{_MD}') THEN 'no_year:{f}' ELSE 'bad_date:{f}' END"
+
+
+def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """Mapping tables for status, satisfaction and matter-class phrases (keys: lower, no spaces)."""
+    for table, mapping in (
+        ("status_map", profile.status),
+        ("satisfaction_map", profile.satisfaction),
+        ("matter_map", profile.matter_class),
+    ):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (phrase VARCHAR PRIMARY KEY, value VARCHAR)")
+        rows = {k.replace(" ", "").lower(): v for k, v in mapping.items()}
+        if rows:
+            con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(rows.items()))
+    con.execute("CREATE OR REPLACE TEMP TABLE null_values (phrase VARCHAR PRIMARY KEY)")
+    nulls = sorted({v.replace(" ", "").lower() for v in profile.null_values})
+    if nulls:
+        con.executemany("INSERT INTO null_values VALUES (?)", [[v] for v in nulls])
+
+
+def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
+    """Build temp table `keyed` (every staged row that is not skipped, with key or reject)."""
+    folded = []
+    for f in FIELDS:
+        expr = fold_sql(f"{f}_txt")
+        if f in TEXT_FIELDS:
+            expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
+        folded.append(f"{expr} AS {f}")
+    null_words = ", ".join(
+        f"CASE WHEN replace(lower({f}), ' ', '') IN (SELECT phrase FROM null_values) THEN NULL ELSE {f} END AS {f}"
+        for f in FIELDS
+    )
+    dates = ", ".join(f"{date_sql(f, 'ctx_year', profile.date_formats)} AS {f}_date" for f in DATE_FIELDS)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE parsed AS
+        WITH masked AS (
+            SELECT *, regexp_matches(raw, '[0-9]{{11}}') AS has_digits FROM stage WHERE skip IS NULL
+        ),
+        folded AS (
+            SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year,
+                   CASE WHEN has_digits THEN {mask_sql('raw')} ELSE raw END AS raw,
+                   {", ".join(folded)}
+            FROM masked
+        ),
+        cleaned AS (SELECT * REPLACE ({null_words}) FROM folded)
+        SELECT c.*, {dates},
+               sm.value AS status_value,
+               sa.value AS satisfaction_value, sa.phrase IS NOT NULL AS satisfaction_known,
+               try_cast(regexp_replace(c.satisfaction, '分$', '') AS DOUBLE) AS satisfaction_score,
+               mm.value AS matter_value,
+               try_cast(regexp_replace(c.participants, '人$', '') AS INTEGER) AS participants_n,
+               coalesce(c.district, c.ctx_district, ?) AS district_in,
+               coalesce(c.street, c.ctx_street, ?) AS street_in,
+               coalesce(c.community, c.ctx_community, ?) AS community_in,
+               sh.has_status
+        FROM cleaned c
+        LEFT JOIN status_map sm ON sm.phrase = replace(lower(c.status), ' ', '')
+        LEFT JOIN satisfaction_map sa ON sa.phrase = replace(lower(c.satisfaction), ' ', '')
+        LEFT JOIN matter_map mm ON mm.phrase = replace(lower(c.matter_class), ' ', '')
+        LEFT JOIN (SELECT sheet_no, bool_or(field = 'status') AS has_status FROM sheet_headers GROUP BY ALL) sh
+               USING (sheet_no)
+    """, [profile.fixed.get("district"), profile.fixed.get("street"), profile.fixed.get("community")])
+    _match_areas(con)
+    _check_and_key(con)
+
+
+def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
+    """Registry names for each distinct (district, street, community) as written.
+
+    A community matches by name with or without its suffix; when several registry entries
+    share the name, the one in the row's street wins, and a match that contradicts the
+    street is taken only when it is the only candidate. A street alone matches likewise.
+    """
+    base = area_base_sql
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE area_match AS
+        WITH names AS (
+            SELECT DISTINCT district_in, street_in, community_in FROM parsed
+        ),
+        community_hits AS (
+            SELECT n.district_in, n.street_in, n.community_in, a.district, a.street, a.community,
+                   (n.street_in IS NULL OR {base('a.street')} = {base('n.street_in')})::INTEGER * 2
+                     + (a.community = n.community_in)::INTEGER AS score,
+                   count(*) OVER (PARTITION BY n.district_in, n.street_in, n.community_in) AS candidates
+            FROM names n JOIN areas a ON {base('a.community')} = {base('n.community_in')}
+            QUALIFY row_number() OVER (PARTITION BY n.district_in, n.street_in, n.community_in
+                                       ORDER BY score DESC, a.street, a.community) = 1
+        ),
+        street_hits AS (
+            SELECT DISTINCT n.district_in, n.street_in, n.community_in, a.district, a.street
+            FROM names n JOIN (SELECT DISTINCT district, street FROM areas) a
+                 ON {base('a.street')} = {base('n.street_in')}
+            QUALIFY row_number() OVER (PARTITION BY n.district_in, n.street_in, n.community_in
+                                       ORDER BY (a.street = n.street_in) DESC, a.street) = 1
+        )
+        SELECT n.district_in, n.street_in, n.community_in,
+               CASE WHEN ch.score >= 2 OR ch.candidates = 1 THEN ch.district
+                    ELSE coalesce(sh.district, n.district_in) END AS district,
+               CASE WHEN ch.score >= 2 OR ch.candidates = 1 THEN ch.street
+                    ELSE coalesce(sh.street, n.street_in) END AS street,
+               CASE WHEN ch.score >= 2 OR ch.candidates = 1 THEN ch.community
+                    ELSE n.community_in END AS community
+        FROM names n
+        LEFT JOIN community_hits ch
+               ON ch.district_in IS NOT DISTINCT FROM n.district_in
+              AND ch.street_in IS NOT DISTINCT FROM n.street_in
+              AND ch.community_in IS NOT DISTINCT FROM n.community_in
+        LEFT JOIN street_hits sh
+               ON sh.district_in IS NOT DISTINCT FROM n.district_in
+              AND sh.street_in IS NOT DISTINCT FROM n.street_in
+              AND sh.community_in IS NOT DISTINCT FROM n.community_in
+    """)
+
+
+def _check_and_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Reject codes, final values, and the case/meeting keys → temp table `keyed`."""
+    other_dates = "\n".join(
+        f"WHEN p.{f} IS NOT NULL AND p.{f}_date IS NULL THEN {_date_problem(f)}" for f in OTHER_DATES
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE checked AS
+        SELECT p.* EXCLUDE (district, street, community),
+               am.district, am.street, am.community,
+               CASE WHEN p.status_value IS NOT NULL THEN p.status_value
+                    WHEN p.status IS NOT NULL THEN NULL
+                    WHEN p.resolved_on_date IS NOT NULL THEN 'resolved'
+                    WHEN NOT coalesce(p.has_status, false) THEN
+                         CASE WHEN p.note IS NOT NULL THEN 'in_progress' ELSE 'pending' END
+               END AS status_final,
+               CASE
+                 WHEN p.kind = 'meeting' THEN CASE
+                      WHEN p.meeting_on IS NULL THEN 'missing:meeting_on'
+                      WHEN p.meeting_on_date IS NULL THEN {_date_problem('meeting_on')}
+                 END
+                 WHEN p.received_on IS NULL THEN 'missing:received_on'
+                 WHEN p.received_on_date IS NULL THEN {_date_problem('received_on')}
+                 WHEN p.status IS NOT NULL AND p.status_value IS NULL THEN 'unknown_status:status'
+                 WHEN p.status IS NULL AND p.resolved_on_date IS NULL AND coalesce(p.has_status, false)
+                      THEN 'missing:status'
+                 {other_dates}
+                 WHEN p.resolved_on_date < p.received_on_date THEN 'before_received:resolved_on'
+                 WHEN p.closed_on_date < p.received_on_date THEN 'before_received:closed_on'
+                 WHEN p.satisfaction IS NOT NULL AND NOT p.satisfaction_known
+                      AND NOT coalesce(p.satisfaction_score BETWEEN 1 AND 5, false)
+                      THEN 'unknown_satisfaction:satisfaction'
+                 WHEN p.matter_class IS NOT NULL AND p.matter_value IS NULL THEN 'unknown_matter_class:matter_class'
+               END AS reject
+        FROM parsed p
+        JOIN area_match am
+          ON am.district_in IS NOT DISTINCT FROM p.district_in
+         AND am.street_in IS NOT DISTINCT FROM p.street_in
+         AND am.community_in IS NOT DISTINCT FROM p.community_in
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE keyed AS
+        WITH base AS (
+            SELECT *,
+                   concat_ws('|', coalesce(district, ''), coalesce(street, ''), coalesce(community, ''),
+                             CASE WHEN kind = 'meeting' THEN meeting_on_date ELSE received_on_date END::VARCHAR,
+                             lower(regexp_replace(coalesce(CASE WHEN kind = 'meeting' THEN channel ELSE title END, ''),
+                                                  '[\\s\\p{P}\\p{S}]', '', 'g'))) AS natural_key
+            FROM checked
+        ),
+        numbered AS (
+            SELECT *,
+                   row_number() OVER (PARTITION BY kind, CASE WHEN case_id IS NOT NULL AND kind = 'case'
+                                                               THEN 'id:' || case_id ELSE natural_key END
+                                      ORDER BY sheet_no, row_no) AS occurrence
+            FROM base WHERE reject IS NULL
+        )
+        SELECT b.* EXCLUDE (reject),
+               coalesce(b.reject, CASE WHEN n.occurrence > 1 AND b.case_id IS NOT NULL AND b.kind = 'case'
+                                       THEN 'duplicate_id:case_id' END) AS reject,
+               CASE WHEN b.kind = 'case' AND b.case_id IS NOT NULL THEN b.case_id
+                    WHEN b.kind = 'case' THEN 'h' || substr(md5(b.natural_key
+                         || CASE WHEN n.occurrence > 1 THEN '#' || n.occurrence ELSE '' END), 1, 16)
+               END AS case_key,
+               CASE WHEN b.kind = 'meeting' THEN 'm' || substr(md5(b.natural_key
+                         || CASE WHEN n.occurrence > 1 THEN '#' || n.occurrence ELSE '' END), 1, 16)
+               END AS meeting_key
+        FROM base b
+        LEFT JOIN numbered n USING (sheet_no, row_no)
+    """)

@@ -1,0 +1,101 @@
+"""Reject messages: 'code:field' from normalisation → a sentence naming file, sheet, row,
+column and value, and saying how to fix it (中文 / English)."""
+
+from __future__ import annotations
+
+import duckdb
+
+# Column labels used when the ledger has no such column at all.
+FIELD_LABELS = {
+    "received_on": "反映时间", "status": "办理状态", "meeting_on": "会议时间", "resolved_on": "办结时间",
+    "due_on": "办理时限", "closed_on": "销号时间", "last_progress_on": "进展更新时间",
+    "satisfaction": "满意度", "matter_class": "事项分类", "case_id": "编号",
+}
+
+# {p}/{pe}: where (中文/English); {v}: the value; {r}: the row's received date.
+REASONS = {
+    "missing:received_on": (
+        "{p}为空:受理日期必填,请填写如 2023-01-08",
+        "{pe} is empty: the received date is required, write it like 2023-01-08",
+    ),
+    "missing:meeting_on": (
+        "{p}为空:会议时间必填,请填写如 2023-01-08",
+        "{pe} is empty: the meeting date is required, write it like 2023-01-08",
+    ),
+    "missing:status": (
+        "{p}为空且没有办结时间:请填写办理状态(未启动、正在解决、已解决 或 暂缓)",
+        "{pe} is empty and there is no resolved date: fill in the status (未启动, 正在解决, 已解决 or 暂缓)",
+    ),
+    "bad_date": (
+        "{p}的值「{v}」不是可识别的日期,请写成 2023-01-08",
+        "{pe}: '{v}' is not a date Taizhang can read; write it like 2023-01-08",
+    ),
+    "no_year": (
+        "{p}的值「{v}」没有年份,标题、工作表名和文件名中也找不到年份,请写成 2023-01-08",
+        "{pe}: '{v}' has no year and neither the title, the sheet name nor the file name gives one; "
+        "write it like 2023-01-08",
+    ),
+    "unknown_status": (
+        "{p}的值「{v}」不是已知的办理状态,请改为 未启动、正在解决、已解决 或 暂缓(或在配置文件中补充这一说法)",
+        "{pe}: '{v}' is not a known status; write 未启动, 正在解决, 已解决 or 暂缓 (or add the phrase to a profile)",
+    ),
+    "before_received": (
+        "{p}的值「{v}」早于受理日期 {r},请核对这两个日期",
+        "{pe}: {v} is before the received date {r}; check both dates",
+    ),
+    "unknown_satisfaction": (
+        "{p}的值「{v}」不是已知的满意度,请改为 满意、基本满意、不满意 或 1–5 分",
+        "{pe}: '{v}' is not a known satisfaction; write 满意, 基本满意, 不满意 or a score from 1 to 5",
+    ),
+    "unknown_matter_class": (
+        "{p}的值「{v}」不是已知的事项分类,请改为 大事、小事 或 私事",
+        "{pe}: '{v}' is not a known matter class; write 大事, 小事 or 私事",
+    ),
+    "duplicate_id": (
+        "{p}的编号「{v}」在本文件前面已出现过,请删除重复的行或改正编号",
+        "{pe}: case id '{v}' already appears earlier in this file; delete the duplicate row or correct the id",
+    ),
+}
+
+
+def reason_text(code: str, file: str, sheet: str | None, row: int, column: str, value: str | None,
+                received: str | None) -> str:
+    """The message for one reject (also used to document the messages in docs/ledgers.md)."""
+    zh, en = REASONS.get(code) or REASONS[code.split(":")[0]]
+    if sheet:
+        p, pe = f"{file} 工作表「{sheet}」第{row}行「{column}」", f"{file}, sheet {sheet}, row {row}, column {column}"
+    else:
+        p, pe = f"{file} 第{row}行「{column}」", f"{file}, row {row}, column {column}"
+    v = value or ""
+    return zh.format(p=p, v=v, r=received or "") + " / " + en.format(pe=pe, v=v, r=received or "")
+
+
+def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str) -> list[dict]:
+    """Rejected rows of the staged file as dicts: sheet, row, column, value, reason, raw."""
+    rows = con.execute("""
+        SELECT k.sheet, k.row_no, k.reject,
+               coalesce(h.header, ?) AS header_missing_label,
+               h.header,
+               CASE split_part(k.reject, ':', 2)
+                    WHEN 'received_on' THEN k.received_on WHEN 'meeting_on' THEN k.meeting_on
+                    WHEN 'resolved_on' THEN k.resolved_on WHEN 'due_on' THEN k.due_on
+                    WHEN 'closed_on' THEN k.closed_on WHEN 'last_progress_on' THEN k.last_progress_on
+                    WHEN 'status' THEN k.status WHEN 'satisfaction' THEN k.satisfaction
+                    WHEN 'matter_class' THEN k.matter_class WHEN 'case_id' THEN k.case_id
+               END AS value,
+               k.received_on_date::VARCHAR AS received,
+               k.raw
+        FROM keyed k
+        LEFT JOIN sheet_headers h ON h.sheet_no = k.sheet_no AND h.field = split_part(k.reject, ':', 2)
+        WHERE k.reject IS NOT NULL
+        ORDER BY k.sheet_no, k.row_no
+    """, [""]).fetchall()
+    out = []
+    for sheet, row, code, _, header, value, received, raw in rows:
+        fld = code.split(":")[1]
+        column = header or FIELD_LABELS.get(fld, fld)
+        out.append({
+            "sheet": sheet, "row": row, "column": column, "value": value,
+            "reason": reason_text(code, file_name, sheet, row, column, value, received), "raw": raw,
+        })
+    return out
