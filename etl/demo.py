@@ -161,10 +161,21 @@ def build_demo(db_path: str | os.PathLike, ledger_dir: str | os.PathLike) -> Non
     write_registry(ledger_dir / "areas.csv")
     earlier, final = write_ledgers(world, ledger_dir)
     load_areas(db_path, ledger_dir / "areas.csv")
-    load_paths(db_path, earlier, as_of=EARLIER_AS_OF)
-    load_paths(db_path, final, as_of=AS_OF)
+    summaries = load_paths(db_path, earlier, as_of=EARLIER_AS_OF) + load_paths(db_path, final, as_of=AS_OF)
+    failed = [s for s in summaries if s.status == "failed"]
+    if failed:  # the demo's figures are exact only when every file went in
+        raise LedgerError("示例台账导入失败 / the demo ledgers did not import:\n" + "\n".join(
+            f"{Path(s.file).name}: {s.error}" for s in failed))
     con = connect(db_path)
     try:
+        con.execute("BEGIN TRANSACTION")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', '1')")
+        # Ledgers name officials but not their posts; the demo knows the invented posts.
+        con.execute("CREATE TEMP TABLE demo_posts (name VARCHAR, title VARCHAR, unit VARCHAR)")
+        con.executemany("INSERT INTO demo_posts VALUES (?, ?, ?)",
+                        [(name, title, unit) for name, (title, unit) in sorted(world.officials.items())])
+        con.execute("UPDATE officials o SET title = coalesce(o.title, p.title), unit = coalesce(o.unit, p.unit) "
+                    "FROM demo_posts p WHERE o.name = p.name")
+        con.execute("COMMIT")
     finally:
         con.close()

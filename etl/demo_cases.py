@@ -165,10 +165,10 @@ def _meetings_for(rng, people: _People, street, community, n_cases, months) -> l
 
 def _title(rng: random.Random, category: str, community: str, kind: str, estates) -> str:
     template = rng.choice(names.CATEGORIES[category][2])
-    estate = rng.choice(estates)
+    estate, road = rng.choice(estates), rng.choice(names.ROADS)
     if kind == "村":
-        estate = f"{community}第{rng.randint(1, 9)}村民小组"
-    return template.format(estate=estate, road=rng.choice(names.ROADS), n=rng.randint(1, 24))
+        estate, road = f"{community}第{rng.randint(1, 9)}村民小组", f"{community}通组路"
+    return template.format(estate=estate, road=road, n=rng.randint(1, 24))
 
 
 def _unit_for(rng: random.Random, category: str) -> str:

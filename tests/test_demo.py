@@ -1,0 +1,132 @@
+"""The demo database (SPEC §8), built through the real ETL from the demo's own ledger files.
+
+Expected numbers come from two independent places: the figures SPEC §8 quotes, and the
+canonical demo world (etl.demo_cases) that the ledger files were written from; the
+database side is read with plain SQL.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from datetime import date
+
+import duckdb
+import pytest
+
+from etl.demo import SEED, build_demo
+from etl.demo_cases import build_world
+
+MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    connection = duckdb.connect(str(demo_db), read_only=True)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world(SEED)
+
+
+def one(con, sql, params=()):
+    return con.execute(sql, params).fetchone()[0]
+
+
+def test_totals_are_the_articles_figures(con):
+    received = one(con, "SELECT count(*) FROM cases WHERE received_on BETWEEN DATE '2021-01-01' AND DATE '2022-07-31'")
+    by_status = dict(con.execute("SELECT status, count(*) FROM cases GROUP BY status").fetchall())
+    assert one(con, "SELECT count(*) FROM cases") == received == 2090
+    assert by_status["resolved"] == 1769
+    assert by_status["in_progress"] == 246
+    assert by_status.get("pending", 0) + by_status.get("deferred", 0) == 75
+    assert by_status.get("pending", 0) > 0 and by_status.get("deferred", 0) > 0
+    assert one(con, "SELECT max(resolved_on) FROM cases") <= date(2022, 7, 31)
+
+
+def test_registry_has_11_streets_138_communities_13_villages(con):
+    assert one(con, "SELECT count(DISTINCT street) FROM areas") == 11
+    assert dict(con.execute("SELECT kind, count(*) FROM areas GROUP BY kind").fetchall()) == {"社区": 138, "村": 13}
+    assert one(con, "SELECT count(DISTINCT district) FROM areas") == 1
+    # every case sits in a registry area, and some areas have no case at all (shown as 0)
+    assert one(con, "SELECT count(*) FROM cases c ANTI JOIN areas a USING (district, street, community)") == 0
+    assert one(con, "SELECT count(*) FROM areas a ANTI JOIN cases c USING (district, street, community)") >= 5
+
+
+def test_every_case_of_the_world_arrives_with_its_state(con, world):
+    """Each generated case is in the database once, with its status and dates, whatever layout carried it."""
+    rows = con.execute(
+        "SELECT street, community, received_on, title, status, resolved_on, channel, matter_class, category FROM cases"
+    ).fetchall()
+    stored = {(r[0], r[1], r[2], r[3]): r[4:] for r in rows}
+    assert len(stored) == len(rows) == len(world.cases)
+    for case in world.cases:
+        key = (case.street, case.community, case.received_on, case.title)
+        assert key in stored, key
+        status, resolved_on, channel, matter_class, category = stored[key]
+        assert (status, resolved_on, channel, category) == (case.status, case.resolved_on, case.channel, case.category), key
+        if case.channel != "12345热线" and case.street not in ("南浦街道", "桃源街道"):  # these ledgers keep no 事项分类
+            assert matter_class == case.matter_class, key
+    expected_rated = Counter(c.satisfaction for c in world.cases if c.satisfaction)
+    stored_rated = dict(con.execute("SELECT satisfaction, count(*) FROM cases WHERE satisfaction IS NOT NULL GROUP BY 1").fetchall())
+    assert stored_rated == dict(expected_rated)
+
+
+def test_bad_rows_land_in_rejects_with_reasons(con, world):
+    rejects = con.execute('SELECT reason, "column", value, raw FROM rejects').fetchall()
+    assert len(rejects) == len(world.bad_rows) == 6
+    assert all(reason and len(reason) > 10 for reason, *_ in rejects)
+    values = {value for _, _, value, _ in rejects}
+    assert {"已移交", "研究中"} <= values  # the two unknown status phrases, named in the reject
+    bad_titles = {c.title for c in world.bad_rows}
+    # raw keeps the cells as typed (full-width digits included), so compare folded text
+    assert all(any(t in unicodedata.normalize("NFKC", raw) for t in bad_titles) for *_, raw in rejects)
+    assert not bad_titles & {t for (t,) in con.execute("SELECT title FROM cases").fetchall()}
+
+
+def test_second_version_moves_cases_and_writes_events(con, world):
+    imports = con.execute("SELECT import_id, as_of, file FROM imports ORDER BY import_id").fetchall()
+    assert imports[1][1] == date(2022, 6, 30) and "earlier" in imports[1][2]
+    changes = one(con, "SELECT count(*) FROM case_events WHERE event_on = DATE '2022-07-31' AND case_id IN "
+                       "(SELECT case_id FROM case_events WHERE event_on = DATE '2022-06-30')")
+    assert changes > 20
+    reopened = {c.title for c in world.cases if c.reopened}
+    stored = dict(con.execute("SELECT title, reopened_count FROM cases WHERE reopened_count > 0").fetchall())
+    assert set(stored) == reopened and set(stored.values()) == {1}
+    assert one(con, "SELECT count(*) FROM case_events") >= 2090 + changes
+
+
+def test_meetings_with_attending_officials_and_linked_cases(con, world):
+    assert one(con, "SELECT count(*) FROM meetings") == len(world.meetings)
+    assert one(con, "SELECT count(*) FROM meeting_attendance") == sum(len(m.attendees) for m in world.meetings)
+    linked = one(con, "SELECT count(*) FROM cases WHERE meeting_id IS NOT NULL")
+    assert linked == sum(1 for c in world.cases if c.meeting_on)
+    roles = dict(con.execute("SELECT role, count(DISTINCT case_id) FROM case_officials GROUP BY role").fetchall())
+    assert roles["lead"] == 2090 and roles["deputy"] > 1000 and roles["handler"] > 500
+
+
+def test_no_mobile_number_is_stored(con):
+    texts = con.execute(
+        "SELECT concat_ws('|', title, note, reporter, raw::VARCHAR) FROM cases "
+        "UNION ALL SELECT concat_ws('|', value, reason, raw::VARCHAR) FROM rejects "
+        "UNION ALL SELECT concat_ws('|', topic) FROM meetings"
+    ).fetchall()
+    assert len(texts) > 2090
+    assert [t for (t,) in texts if t and MOBILE.search(t)] == []
+    assert one(con, "SELECT count(*) FROM cases WHERE reporter LIKE '%****%' OR note LIKE '%****%'") > 50
+
+
+def test_marked_as_demo_data(con):
+    assert one(con, "SELECT value FROM meta WHERE key = 'demo'") == "1"
+
+
+def test_building_twice_gives_the_same_cases(demo_db, tmp_path):
+    build_demo(tmp_path / "again.duckdb", tmp_path / "ledgers")
+    query = ("SELECT * EXCLUDE (import_id, source_file), regexp_extract(source_file, '[^/]+$') AS file "
+             "FROM cases ORDER BY case_id")
+    with duckdb.connect(str(demo_db), read_only=True) as first, duckdb.connect(str(tmp_path / "again.duckdb")) as again:
+        assert first.execute(query).fetchall() == again.execute(query).fetchall()
