@@ -16,12 +16,13 @@ HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
 _TRANSLATE = str.maketrans(FULL_WIDTH, HALF_WIDTH)
 _SPACES = re.compile(r"\s+")
 
-# Mobile numbers 1[3-9]xxxxxxxxx and 18-character ID numbers, not inside a longer digit run.
-# RE2 (DuckDB) has no look-around, so the neighbouring character is captured and put back.
-ID_CARD_SQL = r"(^|[^0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])($|[^0-9Xx])"
-MOBILE_SQL = r"(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})($|[^0-9])"
-_ID_CARD = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9Xx])")
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+# Mobile numbers 1[3-9]xxxxxxxxx and 18-character ID numbers that start a digit run. RE2
+# (DuckDB) has no look-around: the character before is captured and put back; the end is
+# not checked, so the start of a longer digit run is masked too (privacy errs that way).
+ID_CARD_SQL = r"(^|[^0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])"
+MOBILE_SQL = r"(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})"
+_ID_CARD = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])")
+_MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})")
 
 
 def fold_text(value: str) -> str:
@@ -41,22 +42,23 @@ def mask_text(value: str) -> str:
 
 
 def fold_sql(expr: str) -> str:
-    """SQL that folds a VARCHAR expression like fold_text (NULL stays NULL, '' becomes NULL)."""
+    """SQL that folds a VARCHAR expression like fold_text (NULL stays NULL, '' becomes NULL).
+
+    translate() with a long table is costly per value, so it only runs on values that hold
+    a full-width character, and the space regex only on values with a run of white space.
+    """
+    translated = (
+        f"CASE WHEN regexp_matches({expr}, '[\\x{{FF01}}-\\x{{FF5E}}\\x{{3000}}]') "
+        f"THEN translate({expr}, '{FULL_WIDTH}', '{HALF_WIDTH.replace(chr(39), chr(39) * 2)}') ELSE {expr} END"
+    )
     return (
-        f"nullif(trim(regexp_replace(translate({expr}, '{FULL_WIDTH}', '{HALF_WIDTH.replace(chr(39), chr(39) * 2)}'),"
-        f" '\\s+', ' ', 'g')), '')"
+        f"nullif(trim(CASE WHEN regexp_matches({expr}, '\\s\\s|[^\\S ]|\\x{{3000}}') "
+        f"THEN regexp_replace({translated}, '\\s+', ' ', 'g') ELSE {translated} END), '')"
     )
 
 
 def mask_sql(expr: str) -> str:
-    """SQL that masks mobile and ID-card numbers in a VARCHAR expression.
-
-    Applied twice per pattern because a match consumes the neighbouring character, so two
-    numbers separated by one character would otherwise leave the second unmasked.
-    """
-    out = expr
-    for _ in range(2):
-        out = f"regexp_replace({out}, '{ID_CARD_SQL}', '\\1\\2********\\3\\4', 'g')"
-    for _ in range(2):
-        out = f"regexp_replace({out}, '{MOBILE_SQL}', '\\1\\2****\\3\\4', 'g')"
-    return out
+    """SQL that masks mobile and ID-card numbers in a VARCHAR expression (ID numbers first:
+    an ID number holds digit runs that look like a mobile number)."""
+    masked_id = f"regexp_replace({expr}, '{ID_CARD_SQL}', '\\1\\2********\\3', 'g')"
+    return f"regexp_replace({masked_id}, '{MOBILE_SQL}', '\\1\\2****\\3', 'g')"

@@ -29,7 +29,7 @@ from etl.stage import create_stage, stage_sheet
 from taizhang.db import connect
 
 TEMP_TABLES = (
-    "stage", "sheet_headers", "csv_rows", "parsed", "area_match", "checked", "keyed", "incoming",
+    "stage", "sheet_headers", "csv_rows", "cleaned", "parsed", "area_match", "checked", "keyed", "incoming",
     "incoming_officials", "case_diff", "incoming_meetings", "incoming_attendance", "meeting_diff",
     "status_map", "satisfaction_map", "matter_map", "null_values",
 )

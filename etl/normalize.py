@@ -86,18 +86,24 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         for f in FIELDS
     )
     dates = ", ".join(f"{date_sql(f, 'ctx_year', profile.date_formats)} AS {f}_date" for f in DATE_FIELDS)
+    # Folding and masking are materialised first: the date parsers below refer to each
+    # column many times, and DuckDB would otherwise inline the whole folding expression
+    # into every reference.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE parsed AS
+        CREATE OR REPLACE TEMP TABLE cleaned AS
         WITH masked AS (
-            SELECT *, regexp_matches(raw, '[0-9]{{11}}') AS has_digits FROM stage WHERE skip IS NULL
+            SELECT *, regexp_matches(raw, '1[3-9][0-9]{{9}}|[0-9]{{17}}') AS has_digits FROM stage WHERE skip IS NULL
         ),
         folded AS (
             SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year,
                    CASE WHEN has_digits THEN {mask_sql('raw')} ELSE raw END AS raw,
                    {", ".join(folded)}
             FROM masked
-        ),
-        cleaned AS (SELECT * REPLACE ({null_words}) FROM folded)
+        )
+        SELECT * REPLACE ({null_words}) FROM folded
+    """)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE parsed AS
         SELECT c.*, {dates},
                sm.value AS status_value,
                sa.value AS satisfaction_value, sa.phrase IS NOT NULL AS satisfaction_known,

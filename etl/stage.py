@@ -135,4 +135,8 @@ def _csv_source(con, sheet: RawSheet, layout: SheetLayout, width: int) -> tuple[
         [str(src.utf8_path), layout.header_row + 1, src.delimiter, columns],
     )
     start = layout.header_row + 2
-    return f"(SELECT (rowid + {start})::INTEGER AS row_no, * FROM csv_rows)", start
+    # rowid follows file order; inside a transaction it does not start at 0, hence the offset.
+    return (
+        f"(SELECT (rowid - (SELECT min(rowid) FROM csv_rows) + {start})::INTEGER AS row_no, * FROM csv_rows)",
+        start,
+    )
