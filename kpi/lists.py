@@ -140,10 +140,13 @@ def supervision_list(con, filters: Filters, settings: Settings | None = None) ->
         for i, (kind, condition) in enumerate(conditions.items())
     ]
     listed = _with_officials(ib, ibis.union(*parts))
-    listed = listed.order_by([
-        "kind_order", ibis.desc(listed.days_overdue.fill_null(-1)),
-        ibis.desc(listed.days_stalled.fill_null(-1)), "received_on", "case_id",
-    ])
+    # Longest first within each kind: days overdue for overdue, days stalled for stalled.
+    days = ibis.cases(
+        (listed.kind == "overdue", listed.days_overdue),
+        (listed.kind == "stalled", listed.days_stalled),
+        else_=ibis.literal(0, "int64"),
+    )
+    listed = listed.order_by(["kind_order", ibis.desc(days), "received_on", "case_id"])
     return _execute(listed.select(*SUPERVISION_COLUMNS))
 
 
