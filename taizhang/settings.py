@@ -124,7 +124,7 @@ def _coerce(path: Path, section: str, name: str, value: Any, doc: dict) -> Any:
         value = float(value)
     if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
         raise SettingsError(
-            f"设置值类型错误 / {where}: expected a {expected.__name__} "
+            f"设置值类型错误 / {where}: expected type {expected.__name__} "
             f"(default {doc['default']!r}); see docs/config.md."
         )
     if doc["choices"] and value not in doc["choices"]:

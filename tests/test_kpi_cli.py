@@ -1,0 +1,95 @@
+"""`taizhang kpi`: JSON keys exactly SPEC §7's, zero rows, filters, formats, friendly errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from test_kpi_support import case, make_db
+
+from kpi import METRICS
+from taizhang.cli import main
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "cli.duckdb"
+    areas = [{"district": "西湖区", "street": s, "community": c, "kind": "社区"}
+             for s, c in (("南站街道", "A社区"), ("南站街道", "B社区"), ("桃花镇", "D社区"))]
+    con = make_db(path, areas=areas, cases=[
+        case("c1", "2023-01-02", "resolved", street="南站街道", community="A社区",
+             resolved_on="2023-01-12", satisfaction="satisfied"),
+        case("c2", "2023-02-03", "pending", street="南站街道", community="A社区"),
+        case("c3", "2023-02-05", "in_progress", street="桃花镇", community="D社区"),
+    ])
+    con.close()
+    return path
+
+
+def kpi_json(capsys, db, *args) -> list[dict]:
+    assert main(["--db", str(db), "kpi", "--format", "json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_json_without_by_is_one_row_of_exactly_the_metrics(capsys, db):
+    rows = kpi_json(capsys, db, "--as-of", "2023-02-28")
+    assert len(rows) == 1 and list(rows[0]) == list(METRICS)
+    assert rows[0]["received"] == 3 and rows[0]["resolution_rate"] == pytest.approx(1 / 3)
+
+
+def test_json_by_street_month_with_where(capsys, db):
+    rows = kpi_json(capsys, db, "--by", "street,month", "--where", "street=南站街道",
+                    "--from", "2023-01-01", "--to", "2023-02-28", "--as-of", "2023-02-28")
+    assert [list(r) for r in rows] == [["street", "month", *METRICS]] * 2
+    assert [(r["month"], r["received"], r["resolved"]) for r in rows] == [
+        ("2023-01", 1, 1), ("2023-02", 1, 0)]
+    feb = rows[1]
+    assert feb["resolution_rate"] == 0 and feb["on_time_rate"] is None and feb["rank"] is None
+
+
+def test_json_by_community_lists_every_registry_community(capsys, db):
+    rows = kpi_json(capsys, db, "--by", "community")
+    assert {r["community"]: r["received"] for r in rows} == {"A社区": 2, "B社区": 0, "D社区": 1}
+    b = next(r for r in rows if r["community"] == "B社区")
+    assert b["resolution_rate"] is None and b["score"] is None
+
+
+def test_csv_and_table(capsys, db):
+    assert main(["--db", str(db), "kpi", "--by", "street", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert list(rows[0]) == ["street", *METRICS] and rows[1]["street"] == "桃花镇"
+    assert rows[1]["resolution_rate"] == "0.0" and rows[1]["on_time_rate"] == ""
+    assert main(["--db", str(db), "kpi", "--by", "street"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:3] == ["street", "received", "resolved"]
+    assert "50.0%" in table[1] and "—" in table[2]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--by", "colour"], "unknown grouping 'colour'"),
+    (["--where", "street"], "write it as street=南站街道"),
+    (["--where", "colour=red"], "unknown dimension 'colour'"),
+    (["--as-of", "31/07/2022"], "write it as 2023-01-08"),
+])
+def test_bad_arguments_are_messages_not_tracebacks(capsys, db, args, message):
+    assert main(["--db", str(db), "kpi", *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_missing_database_is_a_message(capsys, tmp_path):
+    assert main(["--db", str(tmp_path / "none.duckdb"), "kpi"]) == 2
+    assert "taizhang demo" in capsys.readouterr().err
+
+
+def test_real_command_line(db):
+    done = subprocess.run(
+        [sys.executable, "-m", "taizhang", "--db", str(db), "kpi", "--by", "street", "--format", "json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert [r["street"] for r in json.loads(done.stdout)] == ["南站街道", "桃花镇"]
