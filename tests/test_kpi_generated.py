@@ -1,0 +1,218 @@
+"""A generated ledger of 120,000 cases: every metric, for every grouping, equals an
+independent plain-pandas computation of SPEC §4 (numpy-style linear quantiles)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_kpi_support import make_db
+
+import kpi
+from taizhang.settings import Settings
+
+N_CASES = 120_000
+AS_OF = pd.Timestamp("2023-05-31")
+STREETS = [f"{name}街道" for name in ("东湖", "西湖", "南湖", "北湖")]
+COMMUNITIES = [(s, f"{s[:2]}{i}社区") for s in STREETS for i in range(1, 6)]
+# Two registry communities that never get a case: they must still show, with zeros.
+EMPTY_COMMUNITIES = [(STREETS[0], "东湖空社区"), (STREETS[3], "北湖空村")]
+CHANNELS = ["幸福圆桌会", "小队会", "民生议事堂", "12345"]
+CATEGORIES = [f"类别{i}" for i in range(10)]
+STATUSES = ["pending", "in_progress", "resolved", "deferred"]
+SATISFACTION = ["satisfied", "basically_satisfied", "dissatisfied", None]
+GROUPINGS = [(), *((d,) for d in kpi.DIMENSIONS), ("street", "community"), ("street", "month"),
+             ("channel", "category"), ("official", "month")]
+
+
+def generate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(cases, case_officials, officials) with every awkward case SPEC §4 knows of."""
+    n = N_CASES
+    received = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 912, n), unit="D")
+    status = rng.choice(STATUSES, n, p=[0.08, 0.12, 0.74, 0.06])
+    closure = np.floor(rng.lognormal(2.3, 1.0, n)).astype(int)
+    resolved_on = pd.Series(received + pd.to_timedelta(closure, unit="D"))
+    resolved_on[(status != "resolved") | (rng.random(n) < 0.03)] = pd.NaT  # some undated
+    area = rng.integers(0, len(COMMUNITIES), n)
+    street = np.array([COMMUNITIES[i][0] for i in area], dtype=object)
+    community = np.array([COMMUNITIES[i][1] for i in area], dtype=object)
+    stray = rng.random(n)
+    community[stray < 0.01] = None            # missing community
+    community[(stray >= 0.01) & (stray < 0.02)] = "未登记社区"  # not in the registry
+    due_on = pd.Series(received + pd.to_timedelta(rng.integers(5, 60, n), unit="D"))
+    due_on[rng.random(n) < 0.7] = pd.NaT      # most ledgers give no deadline: SLA applies
+    progress = pd.Series(received + pd.to_timedelta(rng.integers(0, 120, n), unit="D"))
+    progress[rng.random(n) < 0.4] = pd.NaT
+    satisfaction = rng.choice(np.array(SATISFACTION, dtype=object), n, p=[0.5, 0.2, 0.08, 0.22])
+    satisfaction[(status != "resolved") & (rng.random(n) < 0.8)] = None
+    matter = rng.choice(np.array(["大事", "小事", "私事", None], dtype=object), n)
+    cases = pd.DataFrame({
+        "case_id": [f"G{i:06d}" for i in range(n)],
+        "district": "西湖区", "street": street, "community": community,
+        "channel": rng.choice(CHANNELS, n), "category": rng.choice(CATEGORIES, n),
+        "matter_class": matter, "received_on": received, "due_on": due_on,
+        "resolved_on": resolved_on, "status": status, "satisfaction": satisfaction,
+        "reopened_count": (rng.random(n) < 0.02).astype(int), "last_progress_on": progress,
+    })
+    officials = pd.DataFrame({"official_id": [f"o{i}" for i in range(60)],
+                              "name": [f"干部{i}" for i in range(60)]})
+    per_case = rng.choice([0, 1, 2, 3], n, p=[0.2, 0.5, 0.2, 0.1])
+    case_index = np.repeat(np.arange(n), per_case)
+    links = pd.DataFrame({
+        "case_id": cases["case_id"].to_numpy()[case_index],
+        "official_id": officials["official_id"].to_numpy()[rng.integers(0, 60, len(case_index))],
+        "role": rng.choice(["lead", "deputy", "handler", "supervisor"], len(case_index)),
+    }).drop_duplicates(["case_id", "official_id", "role"])
+    return cases, links, officials
+
+
+# ---------------------------------------------------------------- the pandas reference
+
+def reference(cases, links, officials, registry, by, settings: Settings) -> pd.DataFrame:
+    """SPEC §4 in plain pandas, written from the spec and independent of kpi/."""
+    df = cases[cases.received_on <= AS_OF].copy()
+    late = (df.status == "resolved") & df.resolved_on.notna() & (df.resolved_on > AS_OF)
+    df["st"] = np.where(late, "in_progress", df.status)
+    df["sat"] = df.satisfaction.where(~late, None)
+    df["due"] = df.due_on.fillna(df.received_on + pd.Timedelta(days=settings.sla_days))
+    df["month"] = df.received_on.dt.strftime("%Y-%m")
+    resolved = df.st == "resolved"
+    dated = resolved & df.resolved_on.notna()
+    open_ = df.st.isin(["pending", "in_progress"])
+    df["days"] = (df.resolved_on - df.received_on).dt.days.where(dated)
+    df["is_resolved"] = resolved
+    df["on_time"] = dated & (df.resolved_on <= df.due)
+    df["dated"] = dated
+    df["overdue"] = open_ & (df.due < AS_OF)
+    last = df.last_progress_on.fillna(df.received_on)
+    df["stalled"] = open_ & (last < AS_OF - pd.Timedelta(days=settings.stall_days))
+    keys = []
+    for dim in by:
+        keys += ["official_id", "official"] if dim == "official" else [dim]
+    if "official" in by:
+        pairs = links[["case_id", "official_id"]].drop_duplicates()
+        pairs = pairs.merge(officials.rename(columns={"name": "official"}), on="official_id")
+        df = df.merge(pairs, on="case_id")
+    rows = []
+    groups = df.groupby(keys, dropna=False) if keys else [((), df)]
+    for key, g in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        days = g.days.dropna()
+        rows.append({
+            **dict(zip(keys, key)),
+            "received": len(g), "resolved": int(g.is_resolved.sum()),
+            "in_progress": int((g.st == "in_progress").sum()),
+            "pending": int((g.st == "pending").sum()), "deferred": int((g.st == "deferred").sum()),
+            "median_days": days.quantile(0.5) if len(days) else None,
+            "p90_days": days.quantile(0.9) if len(days) else None,
+            "days_sum": days.sum(), "days_n": len(days),
+            "on_time": int(g.on_time.sum()), "dated": int(g.dated.sum()),
+            "overdue_open": int(g.overdue.sum()), "stalled": int(g.stalled.sum()),
+            "rated": int(g.sat.notna().sum()), "satisfied": int((g.sat == "satisfied").sum()),
+            "basic": int((g.sat == "basically_satisfied").sum()),
+            "dissatisfied": int((g.sat == "dissatisfied").sum()),
+        })
+    out = pd.DataFrame(rows)
+    area_keys = [k for k in ("street", "community") if k in by]
+    if area_keys:  # every registry area, with zeros
+        present = set(map(tuple, out[area_keys].astype(object).itertuples(index=False)))
+        for area in registry[area_keys].drop_duplicates().itertuples(index=False):
+            if tuple(area) not in present:
+                rows.append({**dict(zip(area_keys, area)), "received": 0, "resolved": 0,
+                             "in_progress": 0, "pending": 0, "deferred": 0, "days_sum": 0,
+                             "days_n": 0, "on_time": 0, "dated": 0, "overdue_open": 0,
+                             "stalled": 0, "rated": 0, "satisfied": 0, "basic": 0,
+                             "dissatisfied": 0, "median_days": None, "p90_days": None})
+        out = pd.DataFrame(rows)
+
+    def rate(num, den):
+        return [n / d if d else None for n, d in zip(num, den)]
+
+    out["resolution_rate"] = rate(out.resolved, out.received)
+    out["mean_days"] = rate(out.days_sum, out.days_n)
+    out["on_time_rate"] = rate(out.on_time, out.dated)
+    out["rated_share"] = rate(out.rated, out.resolved)
+    w = settings.basically_satisfied_weight
+    out["satisfaction_rate"] = rate(out.satisfied + w * out.basic, out.rated)
+    weights = settings.score_weights()
+    scores = []
+    for r in out.itertuples():
+        defined = [(weights[m], getattr(r, m)) for m in weights if getattr(r, m) is not None]
+        total = sum(wt for wt, _ in defined)
+        scores.append(100 * sum(wt * v for wt, v in defined) / total if total else None)
+    out["score"] = scores
+    out["rank"] = None
+    part = ["month"] if ("month" in by and len(by) > 1) else []
+    ranked = out[(out.received >= settings.min_cases_ranked) & out.score.notna()]
+    for _, g in (ranked.groupby(part) if part else [((), ranked)]):
+        order = g.sort_values(["score", "received"], ascending=False)
+        previous, rank = None, 0
+        for position, (index, r) in enumerate(order.iterrows(), start=1):
+            if (r.score, r.received) != previous:
+                rank, previous = position, (r.score, r.received)
+            out.loc[index, "rank"] = rank
+    return out[keys + list(kpi.METRICS)]
+
+
+def assert_same(got: pd.DataFrame, want: pd.DataFrame, keys: list[str]) -> None:
+    """Frames equal row by row: counts exactly, measures to 1e-9, undefined ↔ undefined."""
+    assert list(got.columns) == keys + list(kpi.METRICS)
+    assert len(got) == len(want)
+    order = lambda f: f.assign(**{k: f[k].astype(object).where(f[k].notna(), "∅") for k in keys}
+                               ).sort_values(keys).reset_index(drop=True) if keys else f  # noqa: E731
+    got, want = order(got), order(want)
+    for k in keys:
+        assert got[k].tolist() == want[k].tolist(), k
+    for metric in kpi.METRICS:
+        for i, (g, w) in enumerate(zip(got[metric], want[metric])):
+            if w is None or (isinstance(w, float) and np.isnan(w)):
+                assert pd.isna(g), (metric, i, got.iloc[i][keys].tolist(), g)
+            else:
+                assert g == pytest.approx(float(w), rel=1e-9, abs=1e-9), (
+                    metric, got.iloc[i][keys].tolist(), g, w)
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    cases, links, officials = generate(np.random.default_rng(20230531))
+    registry = pd.DataFrame(COMMUNITIES + EMPTY_COMMUNITIES, columns=["street", "community"])
+    registry["district"], registry["kind"] = "西湖区", "社区"
+    path = tmp_path_factory.mktemp("generated") / "generated.duckdb"
+    con = make_db(path)
+    for table, frame in (("areas", registry), ("cases", cases), ("case_officials", links),
+                         ("officials", officials)):
+        con.register("frame", frame)
+        columns = ", ".join(f'"{c}"' for c in frame.columns)
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM frame")
+        con.unregister("frame")
+    yield con, cases, links, officials, registry
+    con.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("by", GROUPINGS, ids=lambda by: "+".join(by) or "total")
+def test_every_metric_equals_pandas(ledger, by):
+    con, cases, links, officials, registry = ledger
+    settings = Settings()
+    got = kpi.metrics(con, by, kpi.Filters.make(as_of=AS_OF.date()), settings)
+    want = reference(cases, links, officials, registry, by, settings)
+    keys = [k for d in by for k in (["official_id", "official"] if d == "official" else [d])]
+    assert_same(got, want, keys)
+
+
+@pytest.mark.slow
+def test_slice_with_other_settings_equals_pandas(ledger):
+    """A period and a street, SLA 10 days, stall 30 days, w = 0.8, other weights."""
+    con, cases, links, officials, registry = ledger
+    settings = Settings(sla_days=10, stall_days=30, basically_satisfied_weight=0.8,
+                        weight_resolution=0.5, weight_on_time=0.1, weight_satisfaction=0.4,
+                        min_cases_ranked=400)
+    street = STREETS[1]
+    f = kpi.Filters.make("2022-01-01", "2022-12-31", AS_OF.date(), {"street": street})
+    got = kpi.metrics(con, ("community",), f, settings)
+    in_slice = cases[(cases.street == street) & (cases.received_on >= "2022-01-01")
+                     & (cases.received_on <= "2022-12-31")]
+    want = reference(in_slice, links, officials, registry[registry.street == street],
+                     ("community",), settings)
+    assert_same(got, want, ["community"])
+    assert got["rank"].isna().sum() >= 1  # ~300 cases a community: some below 400, unranked
