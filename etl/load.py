@@ -185,7 +185,7 @@ def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
     summary.rows_new = summary.rows_updated = summary.rows_unchanged = 0
     if dry_run:
         return
-    summary.import_id = con.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+    summary.import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
     con.execute(
         "INSERT INTO imports (import_id, file, sha256, profile, started_at, finished_at, rows_read, "
         "rows_skipped, rows_rejected, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'failed', ?)",
@@ -222,7 +222,7 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
     _step(bar, path, "stage")
     summary.rows_read, summary.rows_skipped = con.execute(
         "SELECT count(*), count(skip) FROM stage"
-    ).fetchone()
+    ).fetchall()[0]
     create_value_maps(con, profile)
     normalise(con, profile)
     summary.rejects = collect_rejects(con, path.name)
@@ -230,7 +230,7 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
     _step(bar, path, "normalise")
 
     summary.as_of = as_of or _latest_date(con) or date.today()
-    import_id = con.execute("SELECT nextval('import_id_seq')").fetchone()[0]
+    import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
     summary.import_id = None if dry_run else import_id
     con.execute(
         "INSERT INTO imports (import_id, file, sha256, profile, as_of, started_at, status) "
@@ -246,10 +246,10 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
     seen_before = con.execute(
         "SELECT count(*) FROM imports WHERE sha256 = ? AND status IN ('ok', 'unchanged') AND import_id <> ?",
         [sha, import_id],
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not dry_run:
         summary.status = "ok" if total.new or total.updated else "unchanged"
-    if not seen_before:
+    if summary.rejects and not seen_before:
         # The same file imported again adds no second copy of its rejects.
         con.executemany(
             'INSERT INTO rejects (import_id, sheet, "row", "column", value, reason, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
@@ -271,4 +271,4 @@ def _latest_date(con) -> date | None:
     return con.execute("""
         SELECT max(greatest(received_on_date, resolved_on_date, closed_on_date, last_progress_on_date, meeting_on_date))
         FROM keyed WHERE reject IS NULL
-    """).fetchone()[0]
+    """).fetchall()[0][0]

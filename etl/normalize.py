@@ -75,17 +75,23 @@ def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
 
 def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """Build temp table `keyed` (every staged row that is not skipped, with key or reject)."""
+    # Only the fields some sheet of this file has are worked on; the rest stay NULL.
+    present = {row[0] for row in con.execute("SELECT DISTINCT field FROM sheet_headers").fetchall()}
     folded = []
     for f in FIELDS:
-        expr = fold_sql(f"{f}_txt")
-        if f in TEXT_FIELDS:
+        expr = fold_sql(f"{f}_txt") if f in present else "NULL::VARCHAR"
+        if f in TEXT_FIELDS and f in present:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
         folded.append(f"{expr} AS {f}")
     null_words = ", ".join(
         f"CASE WHEN replace(lower({f}), ' ', '') IN (SELECT phrase FROM null_values) THEN NULL ELSE {f} END AS {f}"
-        for f in FIELDS
+        for f in FIELDS if f in present
     )
-    dates = ", ".join(f"{date_sql(f, 'ctx_year', profile.date_formats)} AS {f}_date" for f in DATE_FIELDS)
+    replace_nulls = f"REPLACE ({null_words})" if null_words else ""
+    dates = ", ".join(
+        f"{date_sql(f, 'ctx_year', profile.date_formats) if f in present else 'NULL::DATE'} AS {f}_date"
+        for f in DATE_FIELDS
+    )
     # Folding and masking are materialised first: the date parsers below refer to each
     # column many times, and DuckDB would otherwise inline the whole folding expression
     # into every reference.
@@ -100,7 +106,7 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                    {", ".join(folded)}
             FROM masked
         )
-        SELECT * REPLACE ({null_words}) FROM folded
+        SELECT * {replace_nulls} FROM folded
     """)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE parsed AS

@@ -97,11 +97,9 @@ def stage_sheet(
         *header_params, *raw_keys,  # in the order their ? appear in the statement
     ]
     con.execute(sql, params)
-    con.executemany(
-        "INSERT INTO sheet_headers VALUES (?, ?, ?)",
-        [(sheet_no, c.field, c.header) for c in layout.columns if c.field],
-    )
-    return con.execute("SELECT count(*) FROM stage WHERE sheet_no = ?", [sheet_no]).fetchone()[0]
+    headers = [(sheet_no, c.field, c.header) for c in layout.columns if c.field]
+    con.executemany("INSERT INTO sheet_headers VALUES (?, ?, ?)", headers)
+    return con.execute("SELECT count(*) FROM stage WHERE sheet_no = ?", [sheet_no]).fetchall()[0][0]
 
 
 def _unique_keys(headers: list[str]) -> list[str]:
