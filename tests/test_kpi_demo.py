@@ -1,0 +1,60 @@
+"""KPIs on the demo database (built once per session through the real ETL by conftest)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+import kpi
+
+
+@pytest.fixture(scope="module")
+def con(demo_db):
+    connection = duckdb.connect(str(demo_db), read_only=True)
+    yield connection
+    connection.close()
+
+
+def test_district_total_is_the_article_figure(con):
+    info = kpi.dataset_info(con)
+    assert info["is_demo"] and info["as_of"] == date(2022, 7, 31)
+    total = kpi.metrics(con, (), kpi.Filters.make("2021-01-01", "2022-07-31", "2022-07-31"))
+    row = total.iloc[0]
+    assert (row.received, row.resolved, row.in_progress) == (2090, 1769, 246)
+    assert row.pending + row.deferred == 75
+    assert kpi.format_ratio(row.resolved, row.received) == "1769/2090 (84.6%)"
+    default = kpi.metrics(con, (), kpi.Filters())  # default as_of = latest date = 2022-07-31
+    assert default.iloc[0].received == 2090 and default.iloc[0].resolved == 1769
+
+
+def test_streets_sum_to_the_district_and_every_community_is_listed(con):
+    f = kpi.Filters()
+    total = kpi.metrics(con, (), f).iloc[0]
+    streets = kpi.metrics(con, ("street",), f)
+    assert len(streets) == 11
+    for metric in ("received", "resolved", "in_progress", "pending", "deferred",
+                   "overdue_open", "stalled", "rated", "dissatisfied"):
+        assert streets[metric].sum() == total[metric], metric
+    registry = con.execute("SELECT street, community FROM areas").fetchall()
+    assert len(registry) == 151  # 138 communities and 13 villages
+    communities = kpi.metrics(con, ("street", "community"), f)
+    assert set(registry) <= set(zip(communities["street"], communities["community"]))
+    assert communities["received"].sum() == 2090
+    # One row per registry community: none duplicated, none missing.
+    registry_rows = communities[communities["community"].isin({c for _, c in registry})]
+    assert len(registry_rows) == len(set(registry))
+
+
+def test_ranking_and_supervision_on_demo(con):
+    f = kpi.Filters.make("2022-07-01", "2022-07-31")
+    ranking = kpi.ranking(con, "street", f)
+    ranked = ranking[ranking["rank"].notna()]
+    assert ranked["rank"].tolist() == sorted(ranked["rank"].tolist())
+    supervision = kpi.supervision_list(con, kpi.Filters())
+    counts = supervision["kind"].value_counts()
+    total = kpi.metrics(con, (), kpi.Filters()).iloc[0]
+    assert counts.get("overdue", 0) == total.overdue_open
+    assert counts.get("stalled", 0) == total.stalled
+    assert counts.get("dissatisfied", 0) == total.dissatisfied
