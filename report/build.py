@@ -70,6 +70,7 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
     standing_filters = kpi.Filters.make(None, None, as_of, where)
 
     head = kpi.headline(con, month_filters, settings=settings)
+    standing = kpi.headline(con, standing_filters, settings=settings)
     trend = sections.heading("report.trend", lang)
     trend.note = say("report.trend_note", lang)
     categories, category_rows = sections.categories(con, month_filters, settings, lang)
@@ -90,7 +91,7 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
                      first=kpi.format_date(first), last=kpi.format_date(last)),
         is_demo=bool(info.get("is_demo")),
         demo_label=f"{say('demo_data', lang)} {say('demo_data', other(lang))}",
-        cards=sections.cards(head, lang),
+        cards=sections.cards(head, standing, lang),
         cards_note="" if head["metrics"]["received"] else say("report.empty_month", lang),
         trend=trend,
         trend_svg=sections.trend(con, kpi.Filters.make(None, last, as_of, where), settings, lang),

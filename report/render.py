@@ -30,6 +30,23 @@ A4_CSS_PX = (794, 1123)
 INSTALL_HINT = "sudo apt-get install chromium fonts-noto-cjk"
 
 
+# The height the content needs: the sheet without its A4 minimum height.
+_HEIGHT_SCRIPT = """() => {
+  const sheet = document.querySelector('.sheet');
+  if (!sheet) return 0;
+  sheet.style.minHeight = '0';
+  return Math.ceil(sheet.getBoundingClientRect().height);
+}"""
+_FIT_SCRIPT = """(limit) => {
+  const sheet = document.querySelector('.sheet');
+  if (!sheet) return 1;
+  const height = sheet.getBoundingClientRect().height;
+  const zoom = height > limit ? limit / height : 1;
+  if (zoom < 1) sheet.style.zoom = zoom;
+  return zoom;
+}"""
+
+
 class RenderUnavailable(RuntimeError):
     """Chromium or the CJK fonts are missing: the message says what to install."""
 
@@ -110,7 +127,21 @@ class Renderer:
         page.route("**/*", lambda route: route.abort())
         page.set_content(html, wait_until="load")
         page.evaluate("document.fonts.ready.then(() => true)")
+        # Lists are cut to fit (report/sections.py); should a page still run long (very
+        # long names wrapping), shrink the whole sheet rather than print a second page.
+        page.evaluate(_FIT_SCRIPT, A4_CSS_PX[1])
         return page
+
+    def natural_height(self, html: str) -> int:
+        """The sheet's height in CSS px before any shrinking (≤ 1123 means it fits A4)."""
+        page = self._browser.new_page(viewport={"width": A4_CSS_PX[0], "height": A4_CSS_PX[1]})
+        try:
+            page.route("**/*", lambda route: route.abort())
+            page.set_content(html, wait_until="load")
+            page.evaluate("document.fonts.ready.then(() => true)")
+            return int(page.evaluate(_HEIGHT_SCRIPT))
+        finally:
+            page.close()
 
     def pdf(self, html: str) -> bytes:
         """A one-page A4 PDF with selectable text."""

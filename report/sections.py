@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import date
 
 import kpi
+from kpi.filters import to_date
 from report.chart import TrendPoint, trend_svg
 from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
 from report.words import other, say
 
 # What fits on one page next to everything else (checked by the long-list test).
-MAX_RANKING_ROWS = 14
+MAX_RANKING_ROWS = 13
 MAX_CATEGORY_ROWS = 7
 MAX_SUPERVISION_ROWS = 12
 MAX_ATTENDANCE_ROWS = 12
@@ -48,31 +49,50 @@ def _delta(value, good_when_up: bool | None, rate: bool, label: str) -> Delta:
     return Delta(text, "▲" if up else "▼", tone)
 
 
+def text(value) -> str:
+    """Ledger text as shown: '—' for a missing or blank value (None, NaN, NA, '')."""
+    if kpi.formatting.is_missing(value) or not str(value).strip():
+        return "—"
+    return str(value)
+
+
+def score_text(value) -> str:
+    """A score with one decimal (80.0, 76.7) so the column lines up; '—' when undefined."""
+    return "—" if kpi.formatting.is_missing(value) else f"{float(value):.1f}"
+
+
 def _value(metric: str, value) -> str:
     if metric in kpi.filters.RATE_METRICS:
         return kpi.format_rate(value)
     return kpi.format_number(value)
 
 
-def cards(head: dict, lang: str) -> list[Card]:
+def cards(head: dict, standing: dict, lang: str) -> list[Card]:
+    """The headline cards: the month's cases (`head`), and overdue cases of any month
+    still open at as_of (`standing`), each with its month-over-month and year-over-year
+    deltas from kpi.headline."""
     current = head["metrics"]
     cards = []
     for metric, good_when_up in CARDS:
         rate = metric in kpi.filters.RATE_METRICS
+        source = standing if metric == "overdue_open" else head
         if metric == "resolved":
             detail = kpi.format_ratio(current["resolved"], current["received"])
         elif metric == "satisfaction_rate":
             detail = f"{say('rated', lang)} {kpi.format_number(current['rated'])}"
         elif metric == "on_time_rate":
             detail = f"{say('resolved', lang)} {kpi.format_number(current['resolved'])}"
+        elif metric == "overdue_open":
+            detail = say("report.overdue_detail", lang)
         else:
             detail = ""
+        mom, yoy = source["delta_month"][metric], source["delta_year"][metric]
         cards.append(Card(
             label=say(metric, lang),
-            value=_value(metric, current[metric]),
+            value=_value(metric, source["metrics"][metric]),
             detail=detail,
-            mom=_delta(head["delta_month"][metric], good_when_up, rate, say("report.mom_short", lang)),
-            yoy=_delta(head["delta_year"][metric], good_when_up, rate, say("report.yoy_short", lang)),
+            mom=_delta(mom, good_when_up, rate, say("report.mom_short", lang)),
+            yoy=_delta(yoy, good_when_up, rate, say("report.yoy_short", lang)),
         ))
     return cards
 
@@ -103,7 +123,7 @@ def categories(con, filters, settings, lang: str) -> tuple[Section, list[Categor
         ["received", "category"], ascending=[False, True], kind="stable"
     )
     rows = [
-        CategoryRow(str(r.category), kpi.format_number(r.received),
+        CategoryRow(text(r.category), kpi.format_number(r.received),
                     kpi.format_number(r.resolved), kpi.format_rate(r.resolution_rate))
         for r in frame.head(MAX_CATEGORY_ROWS).itertuples(index=False)
     ]
@@ -127,12 +147,12 @@ def ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, lis
             up = r.rank_change > 0
             change = Delta(str(abs(int(r.rank_change))), "▲" if up else "▼", "good" if up else "bad")
         rows.append(RankRow(
-            name=str(getattr(r, level)),
+            name=text(getattr(r, level)),
             received=kpi.format_number(r.received),
             resolution_rate=kpi.format_rate(r.resolution_rate),
             on_time_rate=kpi.format_rate(r.on_time_rate),
             satisfaction_rate=kpi.format_rate(r.satisfaction_rate),
-            score=kpi.format_number(r.score),
+            score=score_text(r.score),
             rank=kpi.format_number(r.rank) if ranked else "—",
             change=change,
         ))
@@ -146,37 +166,45 @@ def ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, lis
     return section, rows
 
 
-def supervision_rows(frames, lang: str) -> list[SupervisionRow]:
+def supervision_rows(frame, lang: str) -> list[SupervisionRow]:
     """One row per case, its kinds joined (a case both overdue and stalled shows once)."""
     by_case: dict[str, tuple[list[str], object]] = {}
-    for frame in frames:
-        for r in frame.itertuples(index=False):
-            kinds, _ = by_case.setdefault(str(r.case_id), ([], r))
-            if r.kind not in kinds:
-                kinds.append(r.kind)
+    for r in frame.itertuples(index=False):
+        kinds, _ = by_case.setdefault(str(r.case_id), ([], r))
+        if r.kind not in kinds:
+            kinds.append(r.kind)
     rows = []
     for case_id, (kinds, r) in by_case.items():
-        days = r.days_overdue if "overdue" in kinds else r.days_stalled
-        place = str(r.community) if r.community else "—"
+        if "overdue" in kinds:
+            days = kpi.format_number(r.days_overdue)
+        elif "stalled" in kinds:
+            days = kpi.format_number(r.days_stalled)
+        else:
+            days = "—"
         rows.append(SupervisionRow(
             kind="·".join(say(f"report.kind.{k}", lang) for k in kinds),
             case_id=case_id,
-            title=str(r.title or "—"),
-            place=place,
-            days=kpi.format_number(days) if "overdue" in kinds or "stalled" in kinds else "—",
-            unit=str(r.responsible_unit or "—"),
-            official=str(r.officials or "—"),
+            title=text(r.title),
+            place=text(r.community),
+            days=days,
+            unit=text(r.responsible_unit),
+            official=text(r.officials),
         ))
     return rows
 
 
 def supervision(con, month_filters, standing_filters, settings, lang):
+    """The 督办 block: overdue and stalled cases of any month still open at as_of, then the
+    month's dissatisfied and reopened cases; the first MAX_SUPERVISION_ROWS cases shown."""
     section = heading("report.supervision", lang)
-    standing = kpi.supervision_list(con, standing_filters, settings=settings)
-    standing = standing[standing["kind"].isin(STANDING_KINDS)]
-    of_month = kpi.supervision_list(con, month_filters, settings=settings)
-    of_month = of_month[of_month["kind"].isin(MONTH_KINDS)]
-    rows = supervision_rows((standing, of_month), lang)
+    frame = kpi.supervision_list(con, standing_filters, settings=settings)
+    first, last = month_filters.date_from, month_filters.date_to
+    keep = [
+        kind in STANDING_KINDS or (kind in MONTH_KINDS and first <= to_date(received) <= last)
+        for kind, received in zip(frame["kind"], frame["received_on"])
+    ]
+    frame = frame[keep]
+    rows = supervision_rows(frame, lang)
     shown, hidden = rows[:MAX_SUPERVISION_ROWS], len(rows) - MAX_SUPERVISION_ROWS
     more = say("report.supervision_more", lang, n=hidden) if hidden > 0 else ""
     section.note = say("report.supervision_note", lang,
@@ -196,7 +224,7 @@ def attendance(con, filters, settings, lang, has_meetings: bool):
         ["meetings_attended", "official"], ascending=[False, True], kind="stable"
     )
     rows = [
-        AttendanceRow(str(r.official), str(r.unit or "—"),
+        AttendanceRow(text(r.official), text(r.unit),
                       kpi.format_number(r.meetings_attended), kpi.format_rate(r.attendance))
         for r in frame.head(MAX_ATTENDANCE_ROWS).itertuples(index=False)
     ]

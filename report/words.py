@@ -25,6 +25,7 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     ),
     "report.supervision_more": ("… 另有 {n} 条未列出(见看板“督办”页) / and {n} more", "… and {n} more (see the dashboard's Supervision page)"),
     "report.days": ("天数", "Days"),
+    "report.overdue_detail": ("在办案件,不限受理月份", "open cases, any month"),
     "report.place": ("社区(村)", "Community"),
     "report.kind": ("类型", "Type"),
     # Short forms of the 督办 reasons, to fit a narrow column.

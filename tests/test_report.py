@@ -1,0 +1,229 @@
+"""The monthly report: one A4 page as PDF and PNG, numbers checked against plain SQL.
+
+A small hand-made database covers the edge cases (a street too small to rank, a long
+督办 list, an empty month); the demo database covers the real page. One chromium
+browser serves the whole module.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+from PIL import Image, ImageStat
+
+from etl.schema import ensure_schema
+from report.build import ReportError, report_html, report_view
+from report.page import page_html
+from report.sections import (
+    MAX_ATTENDANCE_ROWS, MAX_CATEGORY_ROWS, MAX_RANKING_ROWS, MAX_SUPERVISION_ROWS,
+)
+from report.render import A4_CSS_PX, Renderer
+
+TAIZHANG = Path(sys.executable).with_name("taizhang")
+LONG_LIST = 40  # overdue cases in 南站街道: more than one page could hold
+
+
+def _add_case(con, case_id, street, community, received_on, status, resolved_on=None,
+              satisfaction=None, category="环境卫生", unit="区城管局"):
+    con.execute(
+        "INSERT INTO cases (case_id, district, street, community, channel, title, category, "
+        "responsible_unit, received_on, resolved_on, status, satisfaction, last_progress_on) "
+        "VALUES (?, '西湖区', ?, ?, '幸福圆桌会', ?, ?, ?, ?, ?, ?, ?, ?)",
+        [case_id, street, community, f"{community}楼道照明损坏需要维修({case_id})", category,
+         unit, received_on, resolved_on, status, satisfaction, received_on],
+    )
+
+
+def build_small_db(path: Path) -> Path:
+    """Three streets; 桃花镇 has too few cases to rank; 南站街道 has a long 督办 list."""
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    areas = [("南站街道", "铁路一村社区", "社区"), ("南站街道", "三店社区", "社区"),
+             ("朝阳洲街道", "朝农社区", "社区"), ("朝阳洲街道", "西站社区", "社区"),
+             ("桃花镇", "桃花村", "村")]
+    con.executemany("INSERT INTO areas VALUES ('西湖区', ?, ?, ?)", [list(a) for a in areas])
+    n = 0
+    june = date(2022, 6, 1)
+    # June 2022: 南站 8 (6 resolved), 朝阳洲 6 (3 resolved, 1 deferred), 桃花镇 2.
+    for street, community, statuses in (
+        ("南站街道", "铁路一村社区", ["resolved"] * 4 + ["in_progress"]),
+        ("南站街道", "三店社区", ["resolved"] * 2 + ["pending"]),
+        ("朝阳洲街道", "朝农社区", ["resolved"] * 3 + ["in_progress", "deferred"]),
+        ("朝阳洲街道", "西站社区", ["in_progress"]),
+        ("桃花镇", "桃花村", ["resolved", "in_progress"]),
+    ):
+        for i, status in enumerate(statuses):
+            n += 1
+            received = june + timedelta(days=i)
+            resolved = received + timedelta(days=5) if status == "resolved" else None
+            satisfaction = ("dissatisfied" if i == 1 else "satisfied") if resolved else None
+            _add_case(con, f"C{n:04d}", street, community, received, status, resolved,
+                      satisfaction, category="环境卫生" if i % 2 else "道路交通")
+    # May 2022 and June 2021, for the deltas.
+    for i in range(5):
+        n += 1
+        _add_case(con, f"C{n:04d}", "南站街道", "三店社区", date(2022, 5, 3 + i), "resolved",
+                  date(2022, 5, 10 + i), "satisfied")
+    for i in range(4):
+        n += 1
+        _add_case(con, f"C{n:04d}", "朝阳洲街道", "朝农社区", date(2021, 6, 3 + i), "resolved",
+                  date(2021, 6, 20), "satisfied")
+    # The long 督办 list: March cases still open at the end of June (overdue and stalled).
+    for i in range(LONG_LIST):
+        n += 1
+        _add_case(con, f"L{i:04d}", "南站街道", "铁路一村社区", date(2022, 3, 1 + i % 28),
+                  "in_progress", unit="区住建局物业科")
+    con.execute("INSERT INTO officials VALUES ('O1', '韩立新', '副区长', '西湖区政府'), "
+                "('O2', '程晓梅', '街道主任', '南站街道办事处')")
+    con.execute("INSERT INTO case_officials SELECT case_id, 'O1', 'lead' FROM cases "
+                "WHERE street = '南站街道'")
+    con.execute("INSERT INTO meetings (meeting_id, held_on, district, street, community, channel) "
+                "VALUES ('M1', DATE '2022-06-10', '西湖区', '南站街道', '三店社区', '幸福圆桌会'), "
+                "('M2', DATE '2022-05-12', '西湖区', '南站街道', '铁路一村社区', '幸福圆桌会')")
+    con.execute("INSERT INTO meeting_attendance VALUES ('M1', 'O1'), ('M1', 'O2'), ('M2', 'O1')")
+    con.execute("INSERT INTO imports (import_id, file, sha256, profile, as_of, started_at, "
+                "finished_at, rows_read, rows_new, rows_rejected, status) VALUES "
+                "(1, '南站街道台账.xlsx', 'x', 'builtin', DATE '2022-06-30', "
+                "TIMESTAMP '2022-07-01 09:00:00', TIMESTAMP '2022-07-01 09:00:05', 70, 69, 1, 'ok')")
+    con.execute("INSERT INTO rejects (import_id, sheet, \"row\", \"column\", value, reason) "
+                "VALUES (1, '三店社区', 9, '反映时间', '', '缺少受理日期 / no received date')")
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def small_db(tmp_path_factory) -> Path:
+    return build_small_db(tmp_path_factory.mktemp("report") / "small.duckdb")
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    with Renderer() as r:
+        yield r
+
+
+def pdf_facts(pdf: bytes, tmp_path: Path) -> tuple[str, int]:
+    """The PDF's text (pdftotext) and its page count (pdfinfo)."""
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True,
+                          check=True).stdout
+    return text, int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
+
+
+def assert_png_page(png: bytes) -> None:
+    """A4 at 2× and not blank: real ink on a white sheet."""
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (A4_CSS_PX[0] * 2, A4_CSS_PX[1] * 2)
+    grey = image.convert("L")
+    assert ImageStat.Stat(grey).stddev[0] > 20
+    # Ink in the top, middle and bottom thirds: the page is filled, not cut off.
+    w, h = grey.size
+    for top in (0, h // 3, 2 * h // 3):
+        assert ImageStat.Stat(grey.crop((0, top, w, top + h // 3))).stddev[0] > 10
+
+
+@pytest.fixture(scope="module")
+def june(small_db):
+    """The district report of 2022-06 on the small database, and the SQL facts behind it."""
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        facts = con.execute(
+            "SELECT count(*), count(*) FILTER (status = 'resolved' AND resolved_on <= DATE '2022-06-30') "
+            "FROM cases WHERE received_on BETWEEN DATE '2022-06-01' AND DATE '2022-06-30'"
+        ).fetchone()
+        return report_view(con, "2022-06"), facts
+
+
+def test_small_db_page_has_sql_numbers_and_edge_notes(june, renderer, tmp_path):
+    view, (received, resolved) = june
+    text, pages = pdf_facts(renderer.pdf(page_html(view)), tmp_path)
+    assert pages == 1
+    assert "西湖区2022年6月" in text and "2022-06-30" in text
+    assert (received, resolved) == (16, 10)  # the fixture as written above
+    assert f"{resolved}/{received} (62.5%)" in text
+    assert "桃花镇" in text and "不排名" in text  # 2 cases: listed with its score, unranked
+    # 40 overdue + the dissatisfied June cases: 12 shown, the rest counted.
+    hidden = re.search(r"另有 (\d+) 条", text)
+    assert hidden and int(hidden.group(1)) >= LONG_LIST - MAX_SUPERVISION_ROWS
+    assert len(view.supervision_rows) == MAX_SUPERVISION_ROWS
+    assert "韩立新" in text  # lead official of the 督办 cases and meeting attendance
+    assert "示例数据" not in text
+    assert "1 个台账文件" in text and "1 行未导入" in text
+
+
+def test_fullest_page_fits_a4_without_shrinking(june, renderer):
+    """Every list at its longest, with long ledger text: still one A4 sheet at full size."""
+    view, _ = june
+    long = "关于小区东门外人行道破损、路灯损坏及共享单车乱停放影响居民出行安全的问题"
+    fullest = replace(
+        view,
+        category_rows=[replace(view.category_rows[0], name=long)] * MAX_CATEGORY_ROWS,
+        ranking_rows=[replace(view.ranking_rows[0], name=long)] * MAX_RANKING_ROWS,
+        supervision_rows=[replace(view.supervision_rows[0], title=long, place=long, unit=long,
+                                  official="韩立新、程晓梅、欧阳文华")] * MAX_SUPERVISION_ROWS,
+        attendance_rows=[replace(view.attendance_rows[0], unit=long)] * MAX_ATTENDANCE_ROWS,
+        supervision_more="… 另有 1234 条未列出(见看板“督办”页) / and 1234 more",
+        ranking=replace(view.ranking, note=view.ranking.note + " … 另有 123 个未列出"),
+    )
+    assert renderer.natural_height(page_html(fullest)) <= A4_CSS_PX[1]
+
+
+def test_street_page_ranks_communities(small_db, renderer, tmp_path):
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        view = report_view(con, "2022-06", {"street": "南站街道"})
+    pdf = renderer.pdf(page_html(view))
+    assert view.title.startswith("西湖区南站街道2022年6月")
+    assert {r.name for r in view.ranking_rows} == {"铁路一村社区", "三店社区"}
+    text, pages = pdf_facts(pdf, tmp_path)
+    assert pages == 1 and "三店社区" in text
+
+
+def test_empty_month_is_one_sensible_page(small_db, renderer, tmp_path):
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        html = report_html(con, "2020-01")
+    text, pages = pdf_facts(renderer.pdf(html), tmp_path)
+    assert pages == 1
+    assert "2020年1月" in text and "本月没有受理案件" in text
+    assert "nan" not in text.lower() and "None" not in text
+    assert_png_page(renderer.png(html))
+
+
+def test_bad_month_and_scope_are_report_errors(small_db):
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        with pytest.raises(ReportError, match="2023-01"):
+            report_html(con, "June")
+        with pytest.raises(ReportError, match="scope"):
+            report_html(con, "2022-06", {"province": "江西"})
+
+
+def test_each_street_writes_one_file_per_street(small_db, tmp_path):
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [str(TAIZHANG), "--db", str(small_db), "report", "--month", "2022-06",
+         "--each", "street", "--out", str(out), "--format", "pdf"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == [
+        "南站街道_2022-06.pdf", "朝阳洲街道_2022-06.pdf", "桃花镇_2022-06.pdf"]
+
+
+def test_missing_chromium_says_what_to_install(small_db, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "TAIZHANG_CHROMIUM": str(tmp_path / "no-chromium")}
+    result = subprocess.run(
+        [str(TAIZHANG), "--db", str(small_db), "report", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "apt-get install chromium" in result.stderr
+    assert "Traceback" not in result.stderr
