@@ -23,17 +23,18 @@ from pathlib import Path
 
 from etl import demo_areas as names
 from etl.demo_cases import AS_OF, EARLIER_AS_OF, DemoCase, DemoWorld, build_world
-from etl.demo_files import HOTLINE_HEADER, TOWN_HEADER, write_csv, write_meetings, write_office
-from etl.demo_files import write_ods, write_roundtable, write_xls
+from etl.demo_files import HOTLINE_HEADER, ROUNDTABLE_HEADER, TOWN_HEADER, YEARBOOK_HEADER
+from etl.demo_files import write_csv, write_meetings, write_ods, write_office, write_titled, write_xls
 from etl.demo_ledgers import Style, present_in
 from etl.errors import LedgerError
 
 SEED = 2022
-ROUNDTABLE_STREETS = ("南站街道", "朝阳洲街道", "系马桩街道", "西湖街道")
+ROUNDTABLE_STREET = "南站街道"  # one sheet per community; imported twice (2022: June, then July)
+VERSIONED_YEAR = 2022
+YEARBOOK_STREETS = ("朝阳洲街道", "系马桩街道", "西湖街道")
 OFFICE_STREETS = {"绳金塔街道": "slash", "丁公路街道": "chinese", "广润门街道": "month_day",
                   "十字街街道": "cell"}
 XLS_STREET, ODS_STREET, TOWN = "南浦街道", "桃源街道", "桃花镇"
-VERSIONED = ("南站街道", 2022)  # the ledger imported twice: as of 2022-06-30, then 2022-07-31
 
 
 def _assign_ids(world: DemoWorld) -> None:
@@ -48,7 +49,7 @@ def _assign_ids(world: DemoWorld) -> None:
             continue
         counters[case.street, year] += 1
         n = counters[case.street, year]
-        if case.street in ROUNDTABLE_STREETS:
+        if case.street == ROUNDTABLE_STREET or case.street in YEARBOOK_STREETS:
             case.case_id = f"{code}{year}-{n:04d}"
         elif case.street == XLS_STREET:
             case.case_id = f"{code}-{year}-{n:03d}"
@@ -83,15 +84,19 @@ def write_ledgers(world: DemoWorld, ledger_dir: Path) -> tuple[list[Path], list[
         communities[street].append(community)
 
     earlier, final = [], []
-    for street in ROUNDTABLE_STREETS:
-        for version_dir, as_of, out in ((earlier_dir, EARLIER_AS_OF, earlier), (final_dir, AS_OF, final)):
-            for year, cases in _by_year(by_street[street], as_of).items():
-                if as_of == EARLIER_AS_OF and (street, year) != VERSIONED:
-                    continue
-                title = f"{street}幸福圆桌会问题台账({year}年)"
-                path = version_dir / f"{title}.xlsx"
-                write_roundtable(path, title, communities[street], cases, as_of)
-                out.append(path)
+    for version_dir, as_of, out in ((earlier_dir, EARLIER_AS_OF, earlier), (final_dir, AS_OF, final)):
+        for year, cases in _by_year(by_street[ROUNDTABLE_STREET], as_of).items():
+            if as_of == EARLIER_AS_OF and year != VERSIONED_YEAR:
+                continue
+            title = f"{ROUNDTABLE_STREET}幸福圆桌会问题台账({year}年)"
+            sheets = [(c, title, [k for k in cases if k.community == c]) for c in communities[ROUNDTABLE_STREET]]
+            out.append(version_dir / f"{title}.xlsx")
+            write_titled(out[-1], sheets, ROUNDTABLE_HEADER, as_of)
+    for street in YEARBOOK_STREETS:
+        sheets = [(f"{year}年", f"{street}幸福圆桌会问题台账({year}年)", cases)
+                  for year, cases in _by_year(by_street[street], AS_OF).items()]
+        final.append(final_dir / f"{street}幸福圆桌会问题台账.xlsx")
+        write_titled(final[-1], sheets, YEARBOOK_HEADER, AS_OF)
     for street, dates in OFFICE_STREETS.items():
         for year, cases in _by_year(by_street[street], AS_OF).items():
             title = f"{street}民生问题办理台账({year}年)"

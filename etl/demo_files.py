@@ -2,6 +2,7 @@
 
   roundtable  openpyxl .xlsx, a title row "南站街道幸福圆桌会问题台账(2022年)", one sheet per
               community (the community only in the sheet name), Excel date cells, own ids
+  yearbook    the same columns plus 社区, one workbook per street with one sheet a year
   office      xlsxwriter .xlsx, one sheet, title + blank row, another column order, no ids,
               a repeated header half-way, a blank row and a 合计 total row; dates as text
               (2022/1/8, 2022年1月8日, 1月8日 with the year in the title) or 年月日 date cells
@@ -71,29 +72,33 @@ def _row(header, case: DemoCase, style: Style, as_of: date, number: int) -> list
     return [number if fld is None else values[fld] for _, fld in header]
 
 
-def write_roundtable(path: Path, title: str, communities: list[str], cases: list[DemoCase],
-                     as_of: date) -> None:
-    """A title row, then one sheet per community with its cases (openpyxl, date cells)."""
+YEARBOOK_HEADER = ROUNDTABLE_HEADER[:2] + [("社区", "community")] + ROUNDTABLE_HEADER[2:]
+
+
+def write_titled(path: Path, sheets: list[tuple[str, str, list[DemoCase]]], header, as_of: date) -> None:
+    """Sheets (name, title, cases): a merged title row, the header, then the cases (openpyxl).
+
+    The roundtable layout passes one sheet per community (the community only in the sheet
+    name), the yearbook layout one sheet per year with a 社区 column.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     style = Style("roundtable", dates="cell")
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for community in communities:
-        sheet = workbook.create_sheet(community)
+    for name, title, cases in sheets:
+        sheet = workbook.create_sheet(name)
         sheet.append([title])
-        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(ROUNDTABLE_HEADER))
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
         sheet["A1"].font = Font(size=16, bold=True)
         sheet["A1"].alignment = Alignment(horizontal="center")
-        sheet.append([h for h, _ in ROUNDTABLE_HEADER])
-        mine = [c for c in cases if c.community == community]
-        for number, case in enumerate(mine, start=1):
-            sheet.append(_row(ROUNDTABLE_HEADER, case, style, as_of, number))
+        sheet.append([h for h, _ in header])
+        for number, case in enumerate(cases, start=1):
+            sheet.append(_row(header, case, style, as_of, number))
             for cell in sheet[sheet.max_row]:
                 if isinstance(cell.value, datetime):
                     cell.number_format = "yyyy-mm-dd"
-        sheet.column_dimensions["G"].width = 36
     workbook.properties.creator = "西湖区"
     workbook.properties.created = workbook.properties.modified = FIXED_TIME
     workbook.save(path)
