@@ -21,16 +21,26 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
+# grain → its key columns besides month; a query uses the smallest grain that has every
+# dimension it groups or filters by.
 GRAINS = {
-    # grain → the extra dimension it keeps besides district, street, community, month
-    "area": None,
-    "category": "category",
-    "channel": "channel",
-    "matter_class": "matter_class",
+    "district": ("district",),
+    "street": ("district", "street"),
+    "community": ("district", "street", "community"),
+    "category": ("district", "category"),
+    "channel": ("district", "channel"),
+    "matter_class": ("district", "matter_class"),
 }
-EXTRA_DIMENSIONS = ("channel", "category", "matter_class")
+# Grains summed from the community grain's rows instead of from the cases.
+ROLLED_UP = ("street", "district")
+# Each statement's keys besides a grain's own and month.
+STATEMENT_KEYS = {
+    "insert_counts": ("status", "resolved_month", "due_key_open", "stall_key_open"),
+    "insert_days": ("resolved_month", "closure_days"),
+    "insert_open": ("kind", "day"),
+}
+DIMENSION_COLUMNS = ("district", "street", "community", "channel", "category", "matter_class")
 TABLES = ("agg_counts", "agg_days", "agg_open")
-CELL = ("district", "street", "community", "month")
 META_SETTINGS, META_CASES, META_MAX_DATE = "aggregates_settings", "aggregates_cases", "aggregates_max_date"
 # as_of for facts that must not depend on as_of: every case counts with its status now.
 FAR_FUTURE = date(9999, 1, 1)
@@ -61,24 +71,20 @@ def ensure_tables(con) -> None:
 
 
 def _create_dirty(con) -> None:
-    con.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS agg_dirty "
-        "(district VARCHAR, street VARCHAR, community VARCHAR, month VARCHAR)"
-    )
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS agg_dirty (month VARCHAR)")
 
 
 def note_cases(con, case_ids_sql: str) -> None:
-    """Mark the cells where these cases are now (call before changing them)."""
+    """Mark the months these cases are in now (call before changing them)."""
     _create_dirty(con)
     con.execute(f"""
         INSERT INTO agg_dirty
-        SELECT DISTINCT district, street, community, strftime(received_on, '%Y-%m')
-        FROM cases WHERE case_id IN ({case_ids_sql})
+        SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases WHERE case_id IN ({case_ids_sql})
     """)
 
 
-def _facts_source(con, settings, everything: bool) -> None:
-    """TEMP TABLE agg_src: one row a case of the dirty cells, with the facts we aggregate."""
+def _facts_sql(con, settings) -> str:
+    """SQL of one row a case with the facts we aggregate (from kpi.facts, status as of now)."""
     import ibis
 
     from kpi.facts import OPEN_STATUSES, backend, case_facts
@@ -86,19 +92,14 @@ def _facts_source(con, settings, everything: bool) -> None:
 
     ib = backend(con)
     f = case_facts(ib, Filters(), settings, FAR_FUTURE)
-    if not everything:
-        dirty = ib.table("agg_dirty")
-        f = f.semi_join(dirty, [f.month == dirty.month] + [
-            f[c].identical_to(dirty[c]) for c in ("district", "street", "community")
-        ])
     progress_on = f.last_progress_on.fill_null(f.received_on)
     resolved_month = ibis.ifelse(
         (f.status == "resolved") & f.resolved_on.notnull(),
         f.resolved_on.strftime("%Y-%m"), ibis.null("string"),
     )
     source = f.select(
-        "district", "street", "community", "channel", "category", "matter_class", "month",
-        "status", "closure_days", "on_time", "on_time_known", "satisfaction", "due",
+        *DIMENSION_COLUMNS, "month", "received_on", "status", "closure_days", "on_time",
+        "on_time_known", "satisfaction", "due",
         resolved_month=resolved_month,
         progress_on=progress_on,
         due_key=(f.due + ibis.interval(days=1)).cast("date").strftime("%Y-%m"),
@@ -106,12 +107,32 @@ def _facts_source(con, settings, everything: bool) -> None:
         .strftime("%Y-%m"),
         open_later=f.status.isin(OPEN_STATUSES) | (resolved_month > f.month).fill_null(False),
     )
-    con.execute("DROP TABLE IF EXISTS agg_src")
-    ib.create_table("agg_src", source, temp=True)
+    return str(ib.compile(source))
+
+
+def _grouping_sets(own_keys: tuple[str, ...]) -> str:
+    return ", ".join("(" + ", ".join((*keys, "month", *own_keys)) + ")"
+                     for grain, keys in GRAINS.items() if grain not in ROLLED_UP)
+
+
+def _grain_expression() -> str:
+    """SQL naming a GROUPING SETS row's grain from which dimension columns were grouped."""
+    whens = []
+    for grain, keys in GRAINS.items():
+        # grouping() sets a bit, first column highest, for every column NOT grouped.
+        mask = sum(1 << (len(DIMENSION_COLUMNS) - 1 - i)
+                   for i, c in enumerate(DIMENSION_COLUMNS) if c not in keys)
+        whens.append(f"WHEN {mask} THEN '{grain}'")
+    return f"CASE grouping({', '.join(DIMENSION_COLUMNS)}) " + " ".join(whens) + " END"
+
+
+def supported(settings) -> bool:
+    """Working-day SLAs join a calendar table the aggregates do not carry: raw path then."""
+    return settings.sla_calendar == "calendar"
 
 
 def refresh(con, case_ids_sql: str | None = None, settings=None, everything: bool = False) -> int:
-    """Rebuild the cells marked so far plus those of these cases now; returns cells rebuilt."""
+    """Rebuild the months marked so far plus those of these cases now; returns months rebuilt."""
     from kpi.facts import settings_or_default
 
     settings = settings_or_default(settings)
@@ -120,32 +141,38 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
     if case_ids_sql is not None:
         note_cases(con, case_ids_sql)
     if everything:
-        for table in TABLES:
-            con.execute(f"DELETE FROM {table}")
         con.execute("DELETE FROM agg_dirty")
-        cells = con.execute("SELECT count(*) FROM (SELECT DISTINCT district, street, community, "
-                            "strftime(received_on, '%Y-%m') FROM cases)").fetchone()[0]
-    else:
-        con.execute("CREATE OR REPLACE TEMP TABLE agg_dirty AS SELECT DISTINCT * FROM agg_dirty")
-        cells = con.execute("SELECT count(*) FROM agg_dirty").fetchone()[0]
-        for table in TABLES:
-            con.execute(statements()["delete_dirty"].format(table=table))
-    if cells:
-        _facts_source(con, settings, everything)
-        for grain, extra in GRAINS.items():
-            extra_columns = ", ".join(c if c == extra else f"NULL::VARCHAR AS {c}"
-                                      for c in EXTRA_DIMENSIONS)
-            for name in ("insert_counts", "insert_days", "insert_open"):
-                con.execute(statements()[name].format(extra_columns=extra_columns),
-                            {"grain": grain})
-        con.execute("DROP TABLE IF EXISTS agg_src")
+        con.execute("INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases")
+    con.execute("CREATE OR REPLACE TEMP TABLE agg_dirty AS SELECT DISTINCT month FROM agg_dirty")
+    months = con.execute("SELECT count(*), min(month), max(month) FROM agg_dirty").fetchone()
+    for table in TABLES:
+        con.execute(statements()["delete_months"].format(table=table))
+    if months[0] and supported(settings):
+        # received_on bounds let DuckDB skip row groups: cases are stored by received_on.
+        first = date.fromisoformat(months[1] + "-01")
+        last = date.fromisoformat(months[2] + "-01")
+        last = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW agg_src AS SELECT * FROM ({_facts_sql(con, settings)}) "
+            f"WHERE received_on >= DATE '{first.isoformat()}' AND received_on < DATE '{last.isoformat()}' "
+            "AND month IN (SELECT month FROM agg_dirty)"
+        )
+        for name, own_keys in STATEMENT_KEYS.items():
+            con.execute(statements()[name].format(
+                grain=_grain_expression(), grouping_sets=_grouping_sets(own_keys)))
+        for grain in ROLLED_UP:
+            keys = ", ".join(c if c in GRAINS[grain] else f"NULL::VARCHAR AS {c}"
+                             for c in DIMENSION_COLUMNS)
+            for table in ("counts", "days", "open"):
+                con.execute(statements()[f"rollup_{table}"].format(keys=keys), {"grain": grain})
+        con.execute("DROP VIEW IF EXISTS agg_src")
     con.execute("DROP TABLE IF EXISTS agg_dirty")
     _record_state(con, settings)
-    return cells
+    return months[0]
 
 
 def rebuild(con, settings=None) -> int:
-    """Rebuild every cell from all cases (an existing database, or after a settings change)."""
+    """Rebuild every month from all cases (an existing database, or after a settings change)."""
     return refresh(con, settings=settings, everything=True)
 
 

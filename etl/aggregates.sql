@@ -1,14 +1,15 @@
 -- Pre-aggregated case counts that let kpi/aggregated.py answer most KPI questions in a few
 -- milliseconds instead of scanning every case (docs/performance.md).
 --
--- A cell is (district, street, community, month of received_on) at one grain: 'area', or
--- 'area' plus one of category / channel / matter_class (the other dimension columns NULL).
+-- A row belongs to one grain — district, street, community, category, channel or
+-- matter_class — and holds that grain's key columns (district, plus street and community,
+-- or plus the one other dimension) and the month of received_on; other keys are NULL.
 -- Every statement is run by etl/aggregates.py; sections start with "-- name: <name>".
 -- Whole closure days make the per-cell histograms exact for median and p90.
 
 -- name: schema
 CREATE TABLE IF NOT EXISTS agg_counts (
-    grain        VARCHAR NOT NULL,   -- area | category | channel | matter_class
+    grain        VARCHAR NOT NULL,   -- district | street | community | category | channel | matter_class
     district     VARCHAR, street VARCHAR, community VARCHAR,
     channel      VARCHAR, category VARCHAR, matter_class VARCHAR,
     month        VARCHAR NOT NULL,   -- received_on, '2023-01'
@@ -46,18 +47,15 @@ CREATE TABLE IF NOT EXISTS agg_open (
     day DATE NOT NULL, n BIGINT NOT NULL
 );
 
--- name: delete_dirty
--- Drops the aggregate rows of every dirty cell, at every grain.
-DELETE FROM {table} AS a WHERE EXISTS (
-    SELECT 1 FROM agg_dirty d
-    WHERE d.month = a.month AND d.district IS NOT DISTINCT FROM a.district
-      AND d.street IS NOT DISTINCT FROM a.street AND d.community IS NOT DISTINCT FROM a.community
-);
+-- name: delete_months
+DELETE FROM {table} WHERE month IN (SELECT month FROM agg_dirty);
 
 -- name: insert_counts
+-- {grouping_sets} lists each scanned grain's keys plus the statement's own keys; {grain}
+-- names the grain of a result row from which keys were grouped (one scan, several grains).
 INSERT INTO agg_counts
-SELECT $grain, district, street, community, {extra_columns}, month, status, resolved_month,
-       CASE WHEN open_later THEN due_key END, CASE WHEN open_later THEN stall_key END,
+SELECT {grain}, district, street, community, channel, category, matter_class, month, status,
+       resolved_month, due_key_open, stall_key_open,
        count(*),
        count(*) FILTER (WHERE satisfaction = 'satisfied'),
        count(*) FILTER (WHERE satisfaction = 'basically_satisfied'),
@@ -66,22 +64,44 @@ SELECT $grain, district, street, community, {extra_columns}, month, status, reso
        count(*) FILTER (WHERE on_time_known),
        count(closure_days),
        coalesce(sum(closure_days), 0)
-FROM agg_src
-GROUP BY ALL;
+FROM (SELECT *, CASE WHEN open_later THEN due_key END AS due_key_open,
+             CASE WHEN open_later THEN stall_key END AS stall_key_open FROM agg_src)
+GROUP BY GROUPING SETS ({grouping_sets});
 
 -- name: insert_days
 INSERT INTO agg_days
-SELECT $grain, district, street, community, {extra_columns}, month, resolved_month,
-       closure_days, count(*)
+SELECT {grain}, district, street, community, channel, category, matter_class, month,
+       resolved_month, closure_days, count(*)
 FROM agg_src WHERE closure_days IS NOT NULL AND resolved_month IS NOT NULL
-GROUP BY ALL;
+GROUP BY GROUPING SETS ({grouping_sets});
 
 -- name: insert_open
 INSERT INTO agg_open
-SELECT $grain, district, street, community, {extra_columns}, month, 'due', due, count(*)
-FROM agg_src WHERE status IN ('pending', 'in_progress') AND due IS NOT NULL
-GROUP BY ALL
-UNION ALL
-SELECT $grain, district, street, community, {extra_columns}, month, 'progress', progress_on, count(*)
-FROM agg_src WHERE status IN ('pending', 'in_progress')
+SELECT {grain}, district, street, community, channel, category, matter_class, month,
+       kind, day, count(*)
+FROM (SELECT *, unnest(['due', 'progress']) AS kind FROM agg_src
+      WHERE status IN ('pending', 'in_progress'))
+     , LATERAL (SELECT CASE WHEN kind = 'due' THEN due ELSE progress_on END AS day)
+WHERE day IS NOT NULL
+GROUP BY GROUPING SETS ({grouping_sets});
+
+-- name: rollup_counts
+-- Coarser area grains are sums of the community grain's rows of the same months.
+INSERT INTO agg_counts
+SELECT $grain, {keys}, month, status, resolved_month, due_key, stall_key,
+       sum(n), sum(satisfied), sum(basically_satisfied), sum(dissatisfied), sum(on_time),
+       sum(on_time_known), sum(days_n), sum(days_sum)
+FROM agg_counts WHERE grain = 'community' AND month IN (SELECT month FROM agg_dirty)
+GROUP BY ALL;
+
+-- name: rollup_days
+INSERT INTO agg_days
+SELECT $grain, {keys}, month, resolved_month, days, sum(n)
+FROM agg_days WHERE grain = 'community' AND month IN (SELECT month FROM agg_dirty)
+GROUP BY ALL;
+
+-- name: rollup_open
+INSERT INTO agg_open
+SELECT $grain, {keys}, month, kind, day, sum(n)
+FROM agg_open WHERE grain = 'community' AND month IN (SELECT month FROM agg_dirty)
 GROUP BY ALL;
