@@ -31,7 +31,6 @@ from taizhang.db import connect
 TEMP_TABLES = (
     "stage", "sheet_headers", "csv_rows", "cleaned", "parsed", "area_match", "checked", "keyed", "incoming",
     "incoming_officials", "case_diff", "incoming_meetings", "incoming_attendance", "meeting_diff",
-    "status_map", "satisfaction_map", "matter_map", "null_values",
 )
 STEPS = ("read", "stage", "normalise", "write")
 
@@ -122,6 +121,7 @@ def load_paths(
         con.execute("BEGIN TRANSACTION")
         ensure_schema(con)
         con.execute("ROLLBACK" if dry_run else "COMMIT")
+        create_value_maps(con, prof)  # temp tables, shared by every file of this run
         for path in files:
             summaries.append(_load_file(con, path, prof, as_of, dry_run, bar))
     finally:
@@ -163,7 +163,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
             raise
     except LedgerError as exc:
         _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
-    except (duckdb.Error, OSError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
         # Not the user's fault as far as we know; still a message, never a traceback.
         _failed(con, summary, f"内部错误 / internal error: {type(exc).__name__}: {exc}", path, sha, profile,
                 started, dry_run)
@@ -223,7 +223,6 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
     summary.rows_read, summary.rows_skipped = con.execute(
         "SELECT count(*), count(skip) FROM stage"
     ).fetchall()[0]
-    create_value_maps(con, profile)
     normalise(con, profile)
     summary.rejects = collect_rejects(con, path.name)
     summary.rows_rejected = len(summary.rejects)
@@ -239,7 +238,8 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
     )
     counts = merge_cases(con, import_id, summary.as_of, str(path))
     meetings = merge_meetings(con, import_id, str(path))
-    link_cases_to_meetings(con)
+    if meetings.new or meetings.updated or counts.new or counts.updated:
+        link_cases_to_meetings(con)
     total = MergeCounts(counts.new + meetings.new, counts.updated + meetings.updated,
                         counts.unchanged + meetings.unchanged)
     summary.rows_new, summary.rows_updated, summary.rows_unchanged = total.new, total.updated, total.unchanged

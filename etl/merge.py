@@ -105,6 +105,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         LEFT JOIN new_sig ns USING (case_id)
         LEFT JOIN old_sig os USING (case_id)
     """)
+    counts = _counts(con, "case_diff")
     cols = ", ".join(CASE_VALUES)
     con.execute(f"""
         INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
@@ -115,6 +116,14 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         WHERE d.change = 'new'
         ORDER BY i.received_on, i.case_id
     """, [import_id, source_file])
+    if counts.updated:
+        _update_cases(con, import_id, as_of, source_file)
+    if counts.new or counts.updated:
+        _write_events_and_officials(con, import_id, as_of)
+    return counts
+
+
+def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
     con.execute(f"""
         UPDATE cases SET
             {", ".join(f"{c} = i.{c}" for c in CASE_VALUES)},
@@ -127,6 +136,9 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         FROM incoming i JOIN case_diff d USING (case_id)
         WHERE d.change = 'updated' AND cases.case_id = i.case_id
     """, [as_of, import_id, source_file])
+
+
+def _write_events_and_officials(con, import_id: int, as_of: date) -> None:
     con.execute("""
         INSERT INTO case_events (case_id, event_on, status, note, import_id)
         SELECT i.case_id, ?, i.status, i.note, ?
@@ -144,7 +156,6 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         FROM incoming_officials o JOIN case_diff d ON d.case_id = o.key
         WHERE d.change IN ('new', 'updated')
     """)
-    return _counts(con, "case_diff")
 
 
 def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, source_file: str) -> MergeCounts:
@@ -155,6 +166,8 @@ def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, source_file: 
                channel, topic, participants_n AS participants, attendees, sheet, row_no
         FROM keyed WHERE kind = 'meeting' AND reject IS NULL
     """)
+    if not con.execute("SELECT count(*) FROM incoming_meetings").fetchall()[0][0]:
+        return MergeCounts()
     _officials_from(con, "incoming_meetings", "meeting_id", {"attendees": "attendee"}, "incoming_attendance")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE meeting_diff AS

@@ -1,0 +1,150 @@
+"""Idempotent and historical loads: twice → no change; next month's version → updates and
+events, no duplicates; a file that fails mid-way leaves the database as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import openpyxl
+import pytest
+
+import etl.load
+from etl.areas import load_areas
+from etl.errors import LedgerError
+from etl.load import load_paths
+from ledgers import write_registry
+
+HEADER = ["序号", "编号", "社区", "问题", "反映时间", "办理状态", "办结时间", "满意度", "挂点领导", "进展情况"]
+D = dt.date
+JANUARY = [
+    ["A1", "桃源社区", "路灯不亮", D(2023, 1, 5), "正在解决", None, None, "王一", "已报修"],
+    ["A2", "桃源社区", "井盖缺失", D(2023, 1, 6), "已解决", D(2023, 1, 10), "不满意", "王一", "已补装"],
+    ["A3", "贤士湖社区", "停车难", D(2023, 1, 7), "未启动", None, None, "赵三", None],
+]
+FEBRUARY = [
+    ["A1", "桃源社区", "路灯不亮", D(2023, 1, 5), "已解决", D(2023, 2, 5), "满意", "王一、李二", "已更换"],
+    ["A2", "桃源社区", "井盖缺失", D(2023, 1, 6), "正在解决", None, None, "王一", "居民不满意,重新办理"],
+    ["A3", "贤士湖社区", "停车难", D(2023, 1, 7), "未启动", None, None, "赵三", None],
+    ["A4", "贤士湖社区", "健身器材损坏", D(2023, 2, 10), "正在解决", None, None, "赵三", None],
+]
+TABLES = ("cases", "case_events", "officials", "case_officials", "meetings", "meeting_attendance",
+          "rejects", "areas")
+
+
+def write_ledger(path, rows):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "南站街道"
+    ws.append(["南站街道问题台账(2023年)"])
+    ws.append(HEADER)
+    for n, row in enumerate(rows, start=1):
+        ws.append([n, *row])
+    wb.save(path)
+    return path
+
+
+def snapshot(db) -> dict[str, list]:
+    """Every row of every table but `imports`, in a stable order."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+
+
+@pytest.fixture
+def db(tmp_path):
+    path = tmp_path / "t.duckdb"
+    load_areas(path, write_registry(tmp_path / "areas.csv"))
+    return path
+
+
+def test_loading_the_same_file_twice_changes_nothing(db, tmp_path):
+    ledger = write_ledger(tmp_path / "台账.xlsx", JANUARY)
+    [first] = load_paths(db, [ledger])
+    before = snapshot(db)
+    [second] = load_paths(db, [ledger])
+    assert (first.status, first.rows_new) == ("ok", 3)
+    assert (second.status, second.rows_new, second.rows_updated, second.rows_unchanged) == ("unchanged", 0, 0, 3)
+    assert "无变化 / unchanged" in second.line()
+    assert snapshot(db) == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT status FROM imports ORDER BY import_id").fetchall() == [("ok",), ("unchanged",)]
+        # first sight of each case, dated by the latest date in the file (no --as-of given)
+        assert con.execute("SELECT DISTINCT event_on FROM case_events").fetchall() == [(D(2023, 1, 10),)]
+
+
+def test_next_months_version_updates_and_writes_events(db, tmp_path):
+    load_paths(db, [write_ledger(tmp_path / "台账1.xlsx", JANUARY)])
+    [feb] = load_paths(db, [write_ledger(tmp_path / "台账2.xlsx", FEBRUARY)], as_of="2023-02-28")
+    assert (feb.status, feb.rows_new, feb.rows_updated, feb.rows_unchanged) == ("ok", 1, 2, 1)
+    with duckdb.connect(str(db), read_only=True) as con:
+        cases = con.execute(
+            "SELECT case_id, status, resolved_on, satisfaction, reopened_count, last_progress_on FROM cases ORDER BY 1"
+        ).fetchall()
+        events = con.execute(
+            "SELECT case_id, event_on, status FROM case_events WHERE event_on = DATE '2023-02-28' ORDER BY 1"
+        ).fetchall()
+        leads = con.execute(
+            "SELECT o.name FROM case_officials JOIN officials o USING (official_id) WHERE case_id = 'A1' ORDER BY 1"
+        ).fetchall()
+        imports = con.execute("SELECT as_of FROM imports ORDER BY import_id").fetchall()
+    assert cases == [
+        ("A1", "resolved", D(2023, 2, 5), "satisfied", 0, D(2023, 2, 28)),
+        ("A2", "in_progress", None, None, 1, D(2023, 2, 28)),   # resolved, then re-handled: reopened
+        ("A3", "pending", None, None, 0, None),
+        ("A4", "in_progress", None, None, 0, None),
+    ]
+    assert events == [("A1", D(2023, 2, 28), "resolved"), ("A2", D(2023, 2, 28), "in_progress"),
+                      ("A4", D(2023, 2, 28), "in_progress")]
+    assert leads == [("李二",), ("王一",)]
+    assert imports == [(D(2023, 1, 10),), (D(2023, 2, 28),)]
+
+
+def test_a_file_that_fails_midway_leaves_the_database_as_it_was(db, tmp_path, monkeypatch):
+    load_paths(db, [write_ledger(tmp_path / "台账1.xlsx", JANUARY)])
+    before = snapshot(db)
+
+    def broken(*args, **kwargs):  # after cases, events and officials were written
+        raise LedgerError("磁盘已满 / disk full")
+
+    monkeypatch.setattr(etl.load, "merge_meetings", broken)
+    [summary] = load_paths(db, [write_ledger(tmp_path / "台账2.xlsx", FEBRUARY)])
+    assert summary.status == "failed"
+    assert summary.line() == "台账2.xlsx: 导入失败,数据库未改动 / failed, database unchanged: 磁盘已满 / disk full"
+    assert snapshot(db) == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        last = con.execute("SELECT status, error, rows_new FROM imports ORDER BY import_id DESC LIMIT 1").fetchall()
+    assert last == [("failed", "磁盘已满 / disk full", 0)]
+
+
+def test_unreadable_files_fail_with_a_message_and_the_others_load(db, tmp_path):
+    broken = tmp_path / "坏文件.xlsx"
+    broken.write_bytes(b"this is not a workbook")
+    no_header = tmp_path / "无表头.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["只有一行说明文字"])
+    wb.save(no_header)
+    good = write_ledger(tmp_path / "好文件.xlsx", JANUARY)
+    summaries = {s.file.split("/")[-1]: s for s in load_paths(db, [broken, no_header, good])}
+    assert summaries["好文件.xlsx"].status == "ok"
+    assert summaries["坏文件.xlsx"].status == "failed"
+    assert "请用 Excel/WPS 打开后另存为 .xlsx" in summaries["坏文件.xlsx"].error
+    assert summaries["无表头.xlsx"].error == (
+        "无表头.xlsx: 前 20 行中找不到表头,请确认有一行列名(如 反映时间、问题、办理状态) / no header row in the first "
+        "20 rows: the ledger needs a row of column names such as 反映时间, 问题, 办理状态"
+    )
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM cases").fetchall() == [(3,)]
+        assert con.execute("SELECT status, count(*) FROM imports GROUP BY 1 ORDER BY 1").fetchall() == [
+            ("failed", 2), ("ok", 1)]
+
+
+def test_check_is_a_dry_run(db, tmp_path):
+    before = snapshot(db)
+    [summary] = load_paths(db, [write_ledger(tmp_path / "台账.xlsx", JANUARY)], dry_run=True)
+    assert (summary.status, summary.rows_new, summary.import_id) == ("checked", 3, None)
+    assert snapshot(db) == before
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM imports").fetchall() == [(0,)]
+    missing = tmp_path / "none.duckdb"
+    load_paths(missing, [write_ledger(tmp_path / "台账.xlsx", JANUARY)], dry_run=True)
+    assert not missing.exists()

@@ -1,0 +1,135 @@
+"""Rows that are cases but cannot be normalised go to `rejects` with an exact reason;
+totals, blank rows and repeated headers are skipped and counted; --rejects-out writes them back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import openpyxl
+import pytest
+
+from etl.areas import load_areas
+from etl.load import load_paths
+from etl.rejects_out import write_rejects
+from ledgers import write_registry
+
+HEADER = ["编号", "问题", "反映时间", "办理状态", "办结时间", "满意度", "事项分类", "联系电话"]
+ROWS = [  # Excel rows 3.. (row 1 title, row 2 header)
+    ["GD-1", "路灯不亮", dt.date(2023, 1, 8), "已解决", dt.date(2023, 1, 20), "满意", "小事", "13812345678"],
+    ["GD-2", "井盖缺失", None, "正在解决", None, None, None, None],
+    ["GD-3", "道路破损", "2023-13-45", "正在解决", None, None, None, None],
+    ["GD-4", "噪音扰民", "3月5日", "未启动", None, None, None, None],
+    ["GD-5", "停车难", "2023-01-10", "搞定了", None, None, None, None],
+    ["GD-6", "漏水", "2023-02-10", "已解决", "2023-02-01", None, None, None],
+    ["GD-7", "绿化缺失", "2023-02-11", "已解决", "2023-02-15", "还行吧", None, None],
+    ["GD-1", "路灯又坏了", "2023-01-09", "未启动", None, None, None, None],
+    ["GD-8", "外墙脱落", "2023-02-12", "正在解决", None, None, "中事", None],
+    ["GD-9", "垃圾满溢", "2023-02-13", None, None, None, None, None],
+    ["合计", "10件", None, None, None, None, None, None],
+    [None] * 8,
+    HEADER,
+    ["GD-10", "电梯故障", "2023-02-14", None, "2023-02-16", 2, "大事", None],
+]
+F = "rejects.xlsx"
+W = f"{F} 工作表「南站街道」"
+E = f"{F}, sheet 南站街道"
+EXPECTED = [
+    (4, "反映时间", None,
+     f"{W}第4行「反映时间」为空:受理日期必填,请填写如 2023-01-08 / {E}, row 4, column 反映时间 is empty: "
+     "the received date is required, write it like 2023-01-08"),
+    (5, "反映时间", "2023-13-45",
+     f"{W}第5行「反映时间」的值「2023-13-45」不是可识别的日期,请写成 2023-01-08 / {E}, row 5, column 反映时间: "
+     "'2023-13-45' is not a date Taizhang can read; write it like 2023-01-08"),
+    (6, "反映时间", "3月5日",
+     f"{W}第6行「反映时间」的值「3月5日」没有年份,标题、工作表名和文件名中也找不到年份,请写成 2023-01-08 / {E}, row 6, "
+     "column 反映时间: '3月5日' has no year and neither the title, the sheet name nor the file name gives one; "
+     "write it like 2023-01-08"),
+    (7, "办理状态", "搞定了",
+     f"{W}第7行「办理状态」的值「搞定了」不是已知的办理状态,请改为 未启动、正在解决、已解决 或 暂缓(或在配置文件中补充这一说法) / "
+     f"{E}, row 7, column 办理状态: '搞定了' is not a known status; write 未启动, 正在解决, 已解决 or 暂缓 "
+     "(or add the phrase to a profile)"),
+    (8, "办结时间", "2023-02-01",
+     f"{W}第8行「办结时间」的值「2023-02-01」早于受理日期 2023-02-10,请核对这两个日期 / {E}, row 8, column 办结时间: "
+     "2023-02-01 is before the received date 2023-02-10; check both dates"),
+    (9, "满意度", "还行吧",
+     f"{W}第9行「满意度」的值「还行吧」不是已知的满意度,请改为 满意、基本满意、不满意 或 1–5 分 / {E}, row 9, column 满意度: "
+     "'还行吧' is not a known satisfaction; write 满意, 基本满意, 不满意 or a score from 1 to 5"),
+    (10, "编号", "GD-1",
+     f"{W}第10行「编号」的编号「GD-1」在本文件前面已出现过,请删除重复的行或改正编号 / {E}, row 10, column 编号: "
+     "case id 'GD-1' already appears earlier in this file; delete the duplicate row or correct the id"),
+    (11, "事项分类", "中事",
+     f"{W}第11行「事项分类」的值「中事」不是已知的事项分类,请改为 大事、小事 或 私事 / {E}, row 11, column 事项分类: "
+     "'中事' is not a known matter class; write 大事, 小事 or 私事"),
+    (12, "办理状态", None,
+     f"{W}第12行「办理状态」为空且没有办结时间:请填写办理状态(未启动、正在解决、已解决 或 暂缓) / {E}, row 12, "
+     "column 办理状态 is empty and there is no resolved date: fill in the status (未启动, 正在解决, 已解决 or 暂缓)"),
+]
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory):
+    root = tmp_path_factory.mktemp("rejects")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "南站街道"
+    ws.append(["桃源社区问题台账"])
+    ws.append(HEADER)
+    for row in ROWS:
+        ws.append(row)
+    path = root / F
+    wb.save(path)
+    db = root / "t.duckdb"
+    load_areas(db, write_registry(root / "areas.csv"))
+    [summary] = load_paths(db, [path])
+    return summary, db, root
+
+
+def test_each_bad_row_has_its_exact_reason(result):
+    summary, db, _ = result
+    got = [(r["row"], r["column"], r["value"], r["reason"]) for r in summary.rejects]
+    assert got == EXPECTED
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = con.execute('SELECT "row", "column", value, reason, sheet FROM rejects ORDER BY "row"').fetchall()
+    assert [r[:4] for r in stored] == EXPECTED
+    assert {r[4] for r in stored} == {"南站街道"}
+
+
+def test_counts_add_up(result):
+    summary, db, _ = result
+    assert summary.status == "ok"
+    assert (summary.rows_read, summary.rows_new, summary.rows_skipped, summary.rows_rejected) == (14, 2, 3, 9)
+    assert summary.rows_read == summary.rows_new + summary.rows_skipped + summary.rows_rejected
+    with duckdb.connect(str(db), read_only=True) as con:
+        cases = con.execute(
+            "SELECT case_id, street, community, status, resolved_on, satisfaction, matter_class FROM cases ORDER BY 1"
+        ).fetchall()
+        imports = con.execute("SELECT rows_read, rows_new, rows_skipped, rows_rejected, status FROM imports").fetchall()
+    # street from the sheet name, community from the title row; blank status + resolved date → resolved
+    assert cases == [
+        ("GD-1", "南站街道", "桃源社区", "resolved", dt.date(2023, 1, 20), "satisfied", "小事"),
+        ("GD-10", "南站街道", "桃源社区", "resolved", dt.date(2023, 2, 16), "dissatisfied", "大事"),
+    ]
+    assert imports == [(14, 2, 3, 9, "ok")]
+
+
+def test_reject_keeps_the_whole_row_masked(result):
+    summary, _, _ = result
+    import json
+
+    raw = json.loads(summary.rejects[3]["raw"])
+    assert raw == {"编号": "GD-5", "问题": "停车难", "反映时间": "2023-01-10", "办理状态": "搞定了", "办结时间": None,
+                   "满意度": None, "事项分类": None, "联系电话": None}
+
+
+def test_rejects_out_writes_rows_as_they_were_with_a_reason(result):
+    summary, _, root = result
+    out = root / "rejects_out.xlsx"
+    assert write_rejects(out, [summary]) == 9
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["南站街道"]
+    rows = list(wb["南站街道"].iter_rows(values_only=True))
+    assert rows[0] == tuple(HEADER) + ("原因",)
+    assert rows[4][:4] == ("GD-5", "停车难", "2023-01-10", "搞定了")
+    assert rows[4][-1] == EXPECTED[3][3]
+    assert len(rows) == 10
