@@ -9,24 +9,19 @@ Other grouping columns of an added row are NULL; its counts are 0 and its measur
 
 from __future__ import annotations
 
-from datetime import date
-
 import ibis
 import ibis.expr.types as ir
 
-from kpi.filters import Filters, shift_months, to_date
+from kpi.filters import Filters, shift_months
+from kpi.runner import DataContext
 
 AREA_DIMENSIONS = ("district", "street", "community")
 
 
-def period_months(ib, filters: Filters, as_of: date) -> list[str]:
+def period_months(filters: Filters, ctx: DataContext) -> list[str]:
     """Every month ('2023-01') from the period's start (else the first case) to its end (≤ as_of)."""
-    start = filters.date_from
-    if start is None:
-        cases = ib.table("cases")
-        first = cases.filter(cases.received_on <= as_of).aggregate(d=cases.received_on.min()).execute()
-        start = to_date(first["d"].iloc[0])
-    end = min(filters.date_to or as_of, as_of)
+    start = filters.date_from or ctx.first_received
+    end = min(filters.date_to or ctx.as_of, ctx.as_of)
     if start is None or start > end:
         return []
     months, current = [], start.replace(day=1)
@@ -36,7 +31,7 @@ def period_months(ib, filters: Filters, as_of: date) -> list[str]:
     return months
 
 
-def completion_keys(ib, by: tuple[str, ...], filters: Filters, as_of: date) -> ir.Table | None:
+def completion_keys(ib, by: tuple[str, ...], filters: Filters, ctx: DataContext) -> ir.Table | None:
     """The keys every result must contain for this grouping, or None when there are none."""
     keys: ir.Table | None = None
     area_keys = [d for d in AREA_DIMENSIONS if d in by]
@@ -49,19 +44,20 @@ def completion_keys(ib, by: tuple[str, ...], filters: Filters, as_of: date) -> i
     # Months are completed only across areas: a zero row for (official NULL, 2023-02)
     # would read as an unknown official.
     if "month" in by and set(by) <= {*AREA_DIMENSIONS, "month"}:
-        months = period_months(ib, filters, as_of)
+        months = period_months(filters, ctx)
         if filters.values("month"):
             months = [m for m in months if m in filters.values("month")]
         if months:
-            month_table = ibis.memtable({"month": months}, schema={"month": "string"})
+            # An array literal, not a table: the query stays self-contained (kpi.runner).
+            month_table = ibis.literal(months, type="array<string>").unnest().name("month").as_table()
             keys = month_table if keys is None else keys.cross_join(month_table)
     return keys
 
 
-def complete(ib, counts: ir.Table, by: tuple[str, ...], filters: Filters, as_of: date,
+def complete(ib, counts: ir.Table, by: tuple[str, ...], filters: Filters, ctx: DataContext,
              count_columns: tuple[str, ...]) -> ir.Table:
     """counts plus a zero row for every completion key it lacks."""
-    keys = completion_keys(ib, by, filters, as_of)
+    keys = completion_keys(ib, by, filters, ctx)
     if keys is None:
         return counts
     key_names = list(keys.columns)

@@ -8,7 +8,7 @@ import pandas as pd
 
 from kpi.facts import backend, case_facts, latest_data_date, resolve_as_of, settings_or_default
 from kpi.filters import FilterError, Filters, to_date
-from kpi.lists import case_rows
+from kpi.lists import listed_cases
 from taizhang.settings import Settings
 
 # The ETL's reject reason for a resolved date before the received date says so in English
@@ -130,7 +130,7 @@ def data_quality_cases(con, flag: str, filters: Filters | None = None,
     settings = settings_or_default(settings)
     if flag == "resolved_before_received":
         return _reject_rows(ib, _resolved_before_received(ib))
-    return case_rows(ib, _flagged(ib, flag, filters, settings), pii=pii)
+    return listed_cases(ib, _flagged(ib, flag, filters, settings), pii)
 
 
 def _reject_rows(ib, rejects: ir.Table) -> pd.DataFrame:

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from kpi import sla
-from kpi.filters import Filters, to_date
+from kpi import runner, sla
+from kpi.filters import Filters
 from taizhang.settings import Settings, load_settings
 
 OPEN_STATUSES = ("pending", "in_progress")
@@ -42,25 +42,12 @@ def settings_or_default(settings: Settings | None) -> Settings:
 
 def latest_data_date(ib: ibis.BaseBackend) -> date | None:
     """The default as_of: the latest date present in the data (case dates, ledger as-of dates)."""
-    cases = ib.table("cases")
-    imports = ib.table("imports")
-    latest = cases.aggregate(
-        received=cases.received_on.max(),
-        resolved=cases.resolved_on.max(),
-        closed=cases.closed_on.max(),
-        progress=cases.last_progress_on.max(),
-    ).execute()
-    ledger_as_of = imports.filter(imports.status != "failed").aggregate(d=imports.as_of.max()).execute()
-    candidates = [to_date(v) for v in latest.iloc[0].tolist() + ledger_as_of["d"].tolist()]
-    candidates = [d for d in candidates if d is not None]
-    return max(candidates) if candidates else None
+    return runner.latest_dates(ib)[2]
 
 
 def resolve_as_of(ib: ibis.BaseBackend, filters: Filters) -> date:
     """The slice's as_of: its own, else the latest date in the data, else today."""
-    if filters.as_of is not None:
-        return filters.as_of
-    return latest_data_date(ib) or date.today()
+    return runner.data_context(ib, filters).as_of
 
 
 def official_links(ib: ibis.BaseBackend) -> ir.Table:
@@ -94,11 +81,13 @@ def case_facts(
     as_of: date,
     per_official: bool = False,
     columns: tuple[str, ...] | None = None,
+    span: tuple[date | None, date | None] | None = None,
 ) -> ir.Table:
     """One row per case in the slice (per case and official when per_official) with its facts.
 
     `columns`: the case columns to carry besides those the facts need (None: all). Fewer
-    columns make a smaller expression, and ibis compiles it faster.
+    columns make a smaller expression, and ibis compiles it faster. `span`: first and last
+    received_on of all cases (for a working-day SLA); None asks the database.
     """
     cases = ib.table("cases")
     month = cases.received_on.strftime("%Y-%m")
@@ -117,7 +106,9 @@ def case_facts(
         t = t.inner_join(links, "case_id")
     elif official_values:
         t = t.semi_join(_official_filter(ib, official_values), "case_id")
-    t = sla.with_due(ib, t, settings)
+    if span is None and settings.sla_calendar == "workdays":
+        span = runner.latest_dates(ib)[:2]
+    t = sla.with_due(t, settings, span or (None, None))
 
     # One projection for every fact: each is written in terms of the stored columns.
     resolved_late = (t.status == "resolved") & t.resolved_on.notnull() & (t.resolved_on > as_of)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from kpi import sla
-from kpi.facts import backend, case_facts, resolve_as_of, settings_or_default
+from kpi import runner, sla
+from kpi.facts import backend, case_facts, settings_or_default
 from kpi.filters import Filters
 from taizhang.settings import Settings
 
@@ -66,12 +67,26 @@ def _search(t: ir.Table, search: str) -> ir.Table:
     return t.filter(match)
 
 
-def _execute(t: ir.Table) -> pd.DataFrame:
-    df = t.execute()
+def _finish(df: pd.DataFrame, pii: bool = True) -> pd.DataFrame:
     for column in ("days_overdue", "days_stalled", "reopened_count", "source_row"):
         if column in df.columns:
             df[column] = df[column].astype("Int64")
+    if not pii and "reporter" in df.columns:
+        df["reporter"] = df["reporter"].map(mask_name).astype(object)
     return df
+
+
+def slice_facts(ib, filters: Filters, settings: Settings, search: str | None = None):
+    """(facts of the slice's cases, cache-key part, filters with as_of) for a list query."""
+    ctx = runner.data_context(ib, filters)
+    filters = replace(filters, as_of=ctx.as_of)
+    search = search.strip() if search and search.strip() else None
+
+    def facts() -> ir.Table:
+        t = case_facts(ib, filters, settings, ctx.as_of, span=(ctx.first_received, ctx.last_received))
+        return _search(t, search) if search else t
+
+    return facts, (filters, search, settings, ctx)
 
 
 def case_list(con, filters: Filters, search: str | None = None, limit: int | None = 500,
@@ -85,35 +100,32 @@ def case_list(con, filters: Filters, search: str | None = None, limit: int | Non
     source_row. `search` matches case_id, title, note, unit, street, community. limit None: all.
     """
     ib = backend(con)
-    settings = settings_or_default(settings)
-    t = case_facts(ib, filters, settings, resolve_as_of(ib, filters))
-    if search and search.strip():
-        t = _search(t, search)
-    return case_rows(ib, t, limit, offset, pii)
+    facts, key = slice_facts(ib, filters, settings_or_default(settings), search)
+    df = runner.run(ib, ("case_list", key, limit, offset),
+                    lambda: case_rows(ib, facts(), limit, offset))
+    return _finish(df, pii)
 
 
-def case_rows(ib, facts: ir.Table, limit: int | None = None, offset: int = 0,
-              pii: bool = False) -> pd.DataFrame:
+def case_rows(ib, facts: ir.Table, limit: int | None = None, offset: int = 0) -> ir.Table:
     """case_list's columns for the cases of a case_facts expression, newest first."""
     t = _with_officials(ib, facts)
     t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due)
     t = t.select(*CASE_LIST_COLUMNS).order_by([ibis.desc("received_on"), "case_id"])
-    if limit is not None:
-        t = t.limit(limit, offset=offset)
-    df = _execute(t)
-    if not pii:
-        df["reporter"] = df["reporter"].map(mask_name)
-    return df
+    return t.limit(limit, offset=offset) if limit is not None else t
+
+
+def listed_cases(ib, facts: ir.Table, pii: bool = False) -> pd.DataFrame:
+    """case_list's rows for any case_facts expression (compiled each time: rare questions)."""
+    return _finish(case_rows(ib, facts).execute(), pii)
 
 
 def case_count(con, filters: Filters, search: str | None = None,
                settings: Settings | None = None) -> int:
     """How many cases case_list would list without a limit (for paging)."""
     ib = backend(con)
-    t = case_facts(ib, filters, settings_or_default(settings), resolve_as_of(ib, filters))
-    if search and search.strip():
-        t = _search(t, search)
-    return int(t.count().execute())
+    facts, key = slice_facts(ib, filters, settings_or_default(settings), search)
+    df = runner.run(ib, ("case_count", key), lambda: facts().aggregate(n=facts().count()))
+    return int(df["n"].iloc[0])
 
 
 def supervision_list(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
@@ -126,8 +138,11 @@ def supervision_list(con, filters: Filters, settings: Settings | None = None) ->
     reopened_count, last_progress_on, note. Sorted by kind, then days overdue/stalled desc.
     """
     ib = backend(con)
-    settings = settings_or_default(settings)
-    t = case_facts(ib, filters, settings, resolve_as_of(ib, filters))
+    facts, key = slice_facts(ib, filters, settings_or_default(settings))
+    return _finish(runner.run(ib, ("supervision", key), lambda: _supervision(ib, facts())))
+
+
+def _supervision(ib, t: ir.Table) -> ir.Table:
     t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due)
     conditions = {
         "overdue": t.overdue,
@@ -147,7 +162,7 @@ def supervision_list(con, filters: Filters, settings: Settings | None = None) ->
         else_=ibis.literal(0, "int64"),
     )
     listed = listed.order_by(["kind_order", ibis.desc(days), "received_on", "case_id"])
-    return _execute(listed.select(*SUPERVISION_COLUMNS))
+    return listed.select(*SUPERVISION_COLUMNS)
 
 
 def _mask_raw(raw, reporter) -> dict | None:
@@ -170,7 +185,8 @@ def case_detail(con, case_id: str, pii: bool = False,
     """
     ib = backend(con)
     cases = ib.table("cases")
-    row = sla.with_due(ib, cases.filter(cases.case_id == case_id), settings_or_default(settings))
+    span = runner.latest_dates(ib)[:2]
+    row = sla.with_due(cases.filter(cases.case_id == case_id), settings_or_default(settings), span)
     row = row.execute()
     if row.empty:
         return None

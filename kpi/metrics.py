@@ -12,15 +12,17 @@ so a second source of base counts plugs in behind the same function.
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass, replace
+from typing import Callable
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from kpi import completion
+from kpi import completion, runner
 from kpi.facts import CASE_COLUMN_DIMENSIONS, backend, case_facts, resolve_as_of, settings_or_default
 from kpi.filters import DIMENSIONS, METRICS, FilterError, Filters, month_bounds, shift_months
+from kpi.runner import DataContext
 from taizhang.settings import Settings
 
 # The contract of a base-counts source: one row per group, these columns after the keys.
@@ -59,10 +61,11 @@ def check_by(by) -> tuple[str, ...]:
 
 
 def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Settings,
-                    as_of: date) -> ir.Table:
+                    ctx: DataContext) -> ir.Table:
     """Base counts per group computed from the cases table itself."""
     columns = tuple(d for d in by if d in CASE_COLUMN_DIMENSIONS)
-    t = case_facts(ib, filters, settings, as_of, per_official="official" in by, columns=columns)
+    t = case_facts(ib, filters, settings, ctx.as_of, per_official="official" in by,
+                   columns=columns, span=(ctx.first_received, ctx.last_received))
     as_int = lambda flag: flag.cast("int64").sum()  # noqa: E731
     keys = list(group_columns(by))
     grouped = t.group_by(keys) if keys else t
@@ -90,22 +93,20 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
     return counts.mutate(**{c: counts[c].fill_null(0) for c in COUNT_COLUMNS})
 
 
-def base_counts(ib, by, filters, settings, as_of, source: str = "auto") -> ir.Table:
-    """Base counts from the pre-aggregated tables when they can answer, else from raw cases."""
-    if source in ("auto", "aggregated"):
-        try:
-            from kpi import aggregated
-        except ImportError:
-            aggregated = None
-        counts = (
-            aggregated.base_counts(ib, by, filters, settings, as_of)
-            if aggregated is not None and hasattr(aggregated, "base_counts") else None
-        )
-        if counts is not None:
-            return counts
-        if source == "aggregated":
-            raise FilterError("预聚合表无法回答此查询 / the aggregate tables cannot answer this query.")
-    return raw_base_counts(ib, by, filters, settings, as_of)
+def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str) -> ir.Table | None:
+    """Base counts from the pre-aggregated tables (kpi.aggregated) when they can answer, else None."""
+    if source not in ("auto", "aggregated"):
+        return None
+    try:
+        from kpi import aggregated
+    except ImportError:
+        aggregated = None
+    counts = None
+    if aggregated is not None and hasattr(aggregated, "base_counts"):
+        counts = aggregated.base_counts(ib, by, filters, settings, filters.as_of)
+    if counts is None and source == "aggregated":
+        raise FilterError("预聚合表无法回答此查询 / the aggregate tables cannot answer this query.")
+    return counts
 
 
 def _rate(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
@@ -145,22 +146,38 @@ def add_rank(t: ir.Table, by: tuple[str, ...], settings: Settings) -> ir.Table:
     return t.drop("_eligible")
 
 
-def metrics_expr(con, by=(), filters: Filters = Filters(), settings: Settings | None = None,
-                 source: str = "auto") -> ir.Table:
-    """The ibis expression behind metrics(): group columns then METRICS."""
-    ib = backend(con)
+@dataclass(frozen=True)
+class Plan:
+    """A query ready to run: its cache key, its in-memory inputs and how to build it."""
+
+    key: tuple
+    inputs: tuple
+    build: Callable[[], ir.Table]
+
+
+def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "auto") -> Plan:
+    """The plan of metrics(): group columns then METRICS, from aggregates or raw cases."""
     by = check_by(by)
-    settings = settings_or_default(settings)
-    as_of = resolve_as_of(ib, filters)
-    counts = base_counts(ib, by, filters, settings, as_of, source)
-    counts = completion.complete(ib, counts, by, filters, as_of, COUNT_COLUMNS)
-    t = add_rank(derive(counts, settings), by, settings)
-    return t.select(*group_columns(by), *METRICS)
+    ctx = runner.data_context(ib, filters)
+    filters = replace(filters, as_of=ctx.as_of)
+    aggregated = aggregated_counts(ib, by, filters, settings, source)
+
+    def build() -> ir.Table:
+        counts = aggregated if aggregated is not None else raw_base_counts(ib, by, filters, settings, ctx)
+        counts = completion.complete(ib, counts, by, filters, ctx, COUNT_COLUMNS)
+        return add_rank(derive(counts, settings), by, settings).select(*group_columns(by), *METRICS)
+
+    key = ("metrics", by, filters, settings, ctx, aggregated is not None)
+    return Plan(key, (aggregated,) if aggregated is not None else (), build)
 
 
-def to_frame(t: ir.Table, sort_by=None) -> pd.DataFrame:
-    """Execute and give undefined values as <NA> (nullable dtypes), never NaN."""
-    df = t.execute()
+def run_plan(ib, plan: Plan) -> pd.DataFrame:
+    """Execute a plan (its SQL compiled once per key)."""
+    return runner.run(ib, plan.key, plan.build, plan.inputs)
+
+
+def to_frame(df: pd.DataFrame, sort_by=None) -> pd.DataFrame:
+    """The result with undefined values as <NA> (nullable dtypes), never NaN."""
     for column in df.columns:
         if column in RATE_COLUMNS:
             df[column] = df[column].astype("Float64")
@@ -183,8 +200,10 @@ def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None 
     of the period, with zeros. Rank is computed among the rows (within each month when
     grouping by month and something else). `source`: "auto", "raw" or "aggregated".
     """
+    ib = backend(con)
     by = check_by(by)
-    return to_frame(metrics_expr(con, by, filters, settings, source), sort_by=group_columns(by))
+    plan = plan_metrics(ib, by, filters, settings_or_default(settings), source)
+    return to_frame(run_plan(ib, plan), sort_by=group_columns(by))
 
 
 def plain(value):
@@ -216,7 +235,7 @@ def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
     ib = backend(con)
     settings = settings_or_default(settings)
     as_of = resolve_as_of(ib, filters)
-    current_filters = Filters.make(filters.date_from, filters.date_to, as_of, filters.where)
+    current_filters = replace(filters, as_of=as_of)
     result = {"as_of": as_of, "filters": current_filters}
     result["metrics"] = _scalars(metrics(ib, (), current_filters, settings))
     for key, months in (("month", -1), ("year", -12)):
@@ -243,7 +262,7 @@ def trend(con, filters: Filters, months: int = 12, settings: Settings | None = N
     start = month_bounds(shift_months(end, -(months - 1)).strftime("%Y-%m"))[0]
     if filters.date_from is not None:
         start = max(start, filters.date_from)
-    window = Filters.make(start, end, as_of, filters.where)
+    window = replace(filters, date_from=start, date_to=end, as_of=as_of)
     return metrics(ib, ("month",), window, settings)
 
 
@@ -262,18 +281,22 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None)
         raise FilterError(f"未知排名层级 / unknown ranking level {level!r}: street, community or official.")
     ib = backend(con)
     settings = settings_or_default(settings)
-    as_of = resolve_as_of(ib, filters)
-    current_filters = Filters.make(filters.date_from, filters.date_to, as_of, filters.where)
+    current_filters = replace(filters, as_of=resolve_as_of(ib, filters))
     by = RANKING_LEVELS[level]
     keys = list(group_columns(by))
-    current = metrics_expr(ib, by, current_filters, settings)
-    previous = metrics_expr(ib, by, current_filters.shifted(-1), settings)
-    previous = previous.select(*keys, previous_rank=previous["rank"])
-    # Keys may be NULL (cases without a street): match those too.
-    condition = [current[k].identical_to(previous[k]) for k in keys]
-    joined = current.left_join(previous, condition).select(current, previous.previous_rank)
-    joined = joined.mutate(rank_change=joined.previous_rank - joined["rank"])
-    return _sort_ranking(to_frame(joined))
+    now = plan_metrics(ib, by, current_filters, settings)
+    before = plan_metrics(ib, by, current_filters.shifted(-1), settings)
+
+    def build() -> ir.Table:
+        current, previous = now.build(), before.build()
+        previous = previous.select(*keys, previous_rank=previous["rank"])
+        # Keys may be NULL (cases without a street): match those too.
+        condition = [current[k].identical_to(previous[k]) for k in keys]
+        joined = current.left_join(previous, condition).select(current, previous.previous_rank)
+        return joined.mutate(rank_change=joined.previous_rank - joined["rank"])
+
+    plan = Plan(("ranking", now.key, before.key), now.inputs + before.inputs, build)
+    return _sort_ranking(to_frame(run_plan(ib, plan)))
 
 
 def _sort_ranking(df: pd.DataFrame) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 
 import ibis
@@ -10,9 +11,10 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from kpi.completion import period_months
-from kpi.facts import backend, in_period, resolve_as_of, settings_or_default
+from kpi import runner
+from kpi.facts import backend, in_period, settings_or_default
 from kpi.filters import COUNT_METRICS, METRICS, Filters
-from kpi.metrics import metrics_expr, to_frame
+from kpi.metrics import Plan, plan_metrics, run_plan, to_frame
 from taizhang.settings import Settings
 
 # Dimensions a meeting has; other filters (category, matter_class …) say nothing about it.
@@ -53,37 +55,42 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
     """
     ib = backend(con)
     settings = settings_or_default(settings)
-    as_of = resolve_as_of(ib, filters)
-    filters = Filters.make(filters.date_from, filters.date_to, as_of, filters.where)
-    case_side = metrics_expr(ib, ("official",), filters, settings)
-    attendance = attendance_expr(ib, filters, as_of)
-    officials = ib.table("officials")
-    if filters.values("official"):
-        wanted = filters.values("official")
-        officials = officials.filter(
-            officials.official_id.isin(wanted) | officials.name.isin(wanted)
+    ctx = runner.data_context(ib, filters)
+    filters = replace(filters, as_of=ctx.as_of)
+    per_official = plan_metrics(ib, ("official",), filters, settings)
+    months_in_period = len(period_months(filters, ctx))
+
+    def build() -> ir.Table:
+        case_side = per_official.build()
+        attendance = attendance_expr(ib, filters, ctx.as_of)
+        officials = ib.table("officials")
+        if filters.values("official"):
+            wanted = filters.values("official")
+            officials = officials.filter(
+                officials.official_id.isin(wanted) | officials.name.isin(wanted)
+            )
+        listed = officials.left_join(
+            case_side, officials.official_id == case_side.official_id
+        ).select(officials, *[case_side[m] for m in METRICS])
+        listed = listed.left_join(attendance, listed.official_id == attendance.official_id).select(
+            listed, attendance.meetings_attended, attendance.months_attended
         )
-    listed = officials.left_join(
-        case_side, officials.official_id == case_side.official_id
-    ).select(officials, *[case_side[m] for m in METRICS])
-    listed = listed.left_join(attendance, listed.official_id == attendance.official_id).select(
-        listed, attendance.meetings_attended, attendance.months_attended
-    )
-    listed = listed.filter(listed.received.notnull() | listed.meetings_attended.notnull())
-    months_in_period = len(period_months(ib, filters, as_of))
-    result = listed.select(
-        listed.official_id,
-        official=listed.name,
-        title=listed.title,
-        unit=listed.unit,
-        **{m: (listed[m].fill_null(0) if m in COUNT_METRICS else listed[m]) for m in METRICS},
-        meetings_attended=listed.meetings_attended.fill_null(0),
-        months_attended=listed.months_attended.fill_null(0),
-        months_in_period=ibis.literal(months_in_period, "int64"),
-        attendance=(listed.months_attended.fill_null(0).cast("float64")
-                    / ibis.literal(months_in_period, "int64").nullif(0)),
-    )
-    df = to_frame(result)
+        listed = listed.filter(listed.received.notnull() | listed.meetings_attended.notnull())
+        months = ibis.literal(months_in_period, "int64")
+        return listed.select(
+            listed.official_id,
+            official=listed.name,
+            title=listed.title,
+            unit=listed.unit,
+            **{m: (listed[m].fill_null(0) if m in COUNT_METRICS else listed[m]) for m in METRICS},
+            meetings_attended=listed.meetings_attended.fill_null(0),
+            months_attended=listed.months_attended.fill_null(0),
+            months_in_period=months,
+            attendance=listed.months_attended.fill_null(0).cast("float64") / months.nullif(0),
+        )
+
+    plan = Plan(("officials", per_official.key), per_official.inputs, build)
+    df = to_frame(run_plan(ib, plan))
     df["attendance"] = df["attendance"].astype("Float64")
     return df.sort_values(["received", "official_id"], ascending=[False, True],
                           kind="stable").reset_index(drop=True)
@@ -99,36 +106,41 @@ def meetings_summary(con, filters: Filters, settings: Settings | None = None) ->
     """
     ib = backend(con)
     settings = settings_or_default(settings)
-    as_of = resolve_as_of(ib, filters)
-    months = len(period_months(ib, filters, as_of))
-    held = meetings_in_slice(ib, filters, as_of)
-    areas = ib.table("areas")
-    for dim in ("district", "street", "community"):
-        if filters.values(dim):
-            areas = areas.filter(areas[dim].isin(filters.values(dim)))
-    has_meetings = int(ib.table("meetings").count().execute()) > 0
+    ctx = runner.data_context(ib, filters)
+    months = len(period_months(filters, ctx))
+    filters = replace(filters, as_of=ctx.as_of)
 
-    street_held = held.filter(held.community.isnull() | (held.community == ""))
-    street_counts = street_held.group_by("street").aggregate(meetings_held=street_held.count())
-    streets = areas.select("district", "street").distinct()
-    streets = streets.left_join(street_counts, "street").select(
-        level=ibis.literal("street"), district=streets.district, street=streets.street,
-        community=ibis.null("string"), meetings_held=street_counts.meetings_held.fill_null(0),
-    )
-    community_counts = held.group_by(["street", "community"]).aggregate(meetings_held=held.count())
-    communities = areas.select("district", "street", "community").distinct()
-    communities = communities.left_join(community_counts, ["street", "community"]).select(
-        level=ibis.literal("community"), district=communities.district,
-        street=communities.street, community=communities.community,
-        meetings_held=community_counts.meetings_held.fill_null(0),
-    )
-    street_required = math.ceil(settings.street_meetings_per_year * months / 12)
-    community_required = math.ceil(settings.community_meetings_per_year * months / 12)
-    both = streets.union(communities)
-    required = ibis.ifelse(both.level == "street", street_required, community_required)
-    both = both.mutate(required=required.cast("int64"))
-    both = both.mutate(compliant=both.meetings_held >= both.required)
-    df = both.order_by(["street", both.level.desc(), "community"]).execute()
+    def build() -> ir.Table:
+        held = meetings_in_slice(ib, filters, ctx.as_of)
+        areas = ib.table("areas")
+        for dim in ("district", "street", "community"):
+            if filters.values(dim):
+                areas = areas.filter(areas[dim].isin(filters.values(dim)))
+
+        street_held = held.filter(held.community.isnull() | (held.community == ""))
+        street_counts = street_held.group_by("street").aggregate(meetings_held=street_held.count())
+        streets = areas.select("district", "street").distinct()
+        streets = streets.left_join(street_counts, "street").select(
+            level=ibis.literal("street"), district=streets.district, street=streets.street,
+            community=ibis.null("string"), meetings_held=street_counts.meetings_held.fill_null(0),
+        )
+        community_counts = held.group_by(["street", "community"]).aggregate(meetings_held=held.count())
+        communities = areas.select("district", "street", "community").distinct()
+        communities = communities.left_join(community_counts, ["street", "community"]).select(
+            level=ibis.literal("community"), district=communities.district,
+            street=communities.street, community=communities.community,
+            meetings_held=community_counts.meetings_held.fill_null(0),
+        )
+        street_required = math.ceil(settings.street_meetings_per_year * months / 12)
+        community_required = math.ceil(settings.community_meetings_per_year * months / 12)
+        both = streets.union(communities)
+        required = ibis.ifelse(both.level == "street", street_required, community_required)
+        both = both.mutate(required=required.cast("int64"))
+        both = both.mutate(compliant=both.meetings_held >= both.required)
+        return both.order_by(["street", both.level.desc(), "community"])
+
+    df = runner.run(ib, ("meetings", filters, settings, ctx), build)
+    has_meetings = runner.raw_connection(ib).execute("SELECT count(*) FROM meetings").fetchall()[0][0] > 0
     df["meetings_held"] = df["meetings_held"].astype("int64")
     df["compliant"] = df["compliant"].astype("boolean")
     if not has_meetings:

@@ -16,7 +16,6 @@ import chinese_calendar
 import ibis
 import ibis.expr.types as ir
 
-from kpi.filters import to_date
 from taizhang.settings import Settings
 
 
@@ -44,23 +43,21 @@ def workday_due_dates(first: date, last: date, workdays: int) -> tuple[tuple[dat
     return tuple(pairs)
 
 
-def with_due(ib: ibis.BaseBackend, t: ir.Table, settings: Settings) -> ir.Table:
-    """t with a `due` column: due_on, else received_on + sla_days (calendar or working days)."""
+def with_due(t: ir.Table, settings: Settings, span: tuple[date | None, date | None]) -> ir.Table:
+    """t with a `due` column: due_on, else received_on + sla_days (calendar or working days).
+
+    span = (first, last) received_on of all cases: the days the working-day calendar covers.
+    """
     if settings.sla_calendar != "workdays":
         default_due = (t.received_on + ibis.interval(days=settings.sla_days)).cast("date")
         return t.mutate(due=t.due_on.fill_null(default_due))
-    bounds = ib.table("cases").aggregate(
-        first=ib.table("cases").received_on.min(), last=ib.table("cases").received_on.max()
-    ).execute()
-    first, last = to_date(bounds["first"].iloc[0]), to_date(bounds["last"].iloc[0])
-    if first is None:  # no cases at all
+    first, last = span
+    if first is None or last is None:
         return t.mutate(due=t.due_on)
+    # The calendar travels inside the query as one array: days from received_on to due,
+    # indexed by days since `first` (an array literal compiles fast, and needs no table).
     pairs = workday_due_dates(first, last, settings.sla_days)
-    calendar = ibis.memtable(
-        {"sla_received_on": [p[0] for p in pairs], "sla_due": [p[1] for p in pairs]},
-        schema={"sla_received_on": "date", "sla_due": "date"},
-    )
-    joined = t.left_join(calendar, t.received_on == calendar.sla_received_on)
-    joined = joined.mutate(due=joined.due_on.fill_null(joined.sla_due))
-    return joined.drop("sla_received_on", "sla_due")
-
+    offsets = ibis.literal([(due - received).days for received, due in pairs], type="array<int32>")
+    index = t.received_on.delta(ibis.literal(first), unit="day")
+    default_due = (t.received_on + offsets[index].as_interval("D")).cast("date")
+    return t.mutate(due=t.due_on.fill_null(default_due))
