@@ -28,6 +28,8 @@ PAGES = (
     ("report", "app_pages/report.py", ":material/description:"),
     ("data", "app_pages/data.py", ":material/upload_file:"),
 )
+# Bounds of the date pickers: wide, so any date a shared URL carries can be shown.
+EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
 
 
 def read_view() -> View:
@@ -86,15 +88,15 @@ def filter_sidebar(view: View, info: dict) -> None:
     if first and last:
         st.session_state["w-period"] = (view.date_from or first, view.date_to or last)
         sidebar.date_input(
-            t("filters.period", lang), key="w-period", min_value=date(2000, 1, 1),
-            max_value=max(last, date.today()), format="YYYY-MM-DD",
+            t("filters.period", lang), key="w-period", min_value=EARLIEST, max_value=LATEST,
+            format="YYYY-MM-DD",
             on_change=_on_widget, args=("period", "w-period"),
         )
     if as_of_default:
         st.session_state["w-as-of"] = view.as_of or as_of_default
         sidebar.date_input(
             t("filters.as_of", lang), key="w-as-of", format="YYYY-MM-DD",
-            min_value=date(2000, 1, 1), max_value=max(as_of_default, date.today()),
+            min_value=EARLIEST, max_value=LATEST,
             on_change=_on_widget, args=("as_of", "w-as-of"),
         )
     options = loaders.filter_options()

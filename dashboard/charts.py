@@ -31,12 +31,13 @@ PLOTLY_CONFIG = {"locale": "zh-CN", "displaylogo": False, "displayModeBar": Fals
 
 def _layout(fig: go.Figure, title: str, height: int = 340) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "x": 0, "font": {"size": 15}},
+        title={"text": title, "x": 0, "y": 0.98, "yanchor": "top", "font": {"size": 15}},
         height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 70, "b": 10},
         font={"family": FONT},
         separators=".,",
-        legend={"orientation": "h", "y": -0.18, "x": 0},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right",
+                "traceorder": "normal", "title": None},
         plot_bgcolor="white",
         hoverlabel={"font": {"family": FONT}},
     )
@@ -80,6 +81,7 @@ def trend_figure(trend: pd.DataFrame, lang: str = "zh") -> go.Figure:
             "side": "right",
             "tickformat": ".0%",
             "range": [0, 1.05],
+            "dtick": 0.2,
             "showgrid": False,
         },
     )

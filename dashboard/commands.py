@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,8 @@ def run_serve(args) -> int:
     print(f"台账看板 / Taizhang dashboard: http://{args.host}:{args.port}  (database {database})",
           flush=True)
     process = subprocess.Popen(serve_command(args.port, args.host), env=env)
+    # Stopping `taizhang serve` (Ctrl-C, or SIGTERM from a test or a scheduler) stops the server.
+    signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     try:
         return process.wait()
     except KeyboardInterrupt:

@@ -6,6 +6,8 @@ formatted (kpi.format_*) and labelled (taizhang.i18n).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -13,15 +15,21 @@ from dashboard import export, loaders
 from dashboard.state import View, breadcrumb, params_from_view
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
+from kpi.formatting import is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
 
 VIEW_KEY = "view"
 RATE_COLUMNS = set(RATE_METRICS) | {"attendance", "rate"}
 DAY_COLUMNS = {"median_days", "p90_days", "mean_days", "score"}
 DATE_COLUMNS = {
-    "received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "event_on",
-    "started_at", "finished_at", "held_on",
+    "received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "event_on", "held_on",
 }
+TIME_COLUMNS = {"started_at", "finished_at"}
+
+
+def file_name(path) -> str | None:
+    """The file name of a stored source path (the folder is noise on screen)."""
+    return Path(path).name if isinstance(path, str) and path else None
 
 
 def current_view() -> View:
@@ -59,6 +67,8 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
             values = values.map(format_number)
         elif column in DATE_COLUMNS:
             values = values.map(format_date)
+        elif column in TIME_COLUMNS:
+            values = values.map(lambda v: format_number(None) if is_missing(v) else str(v)[:16])
         elif column == "status":
             values = values.map(lambda s: status_label(s, lang))
         elif column == "satisfaction":
@@ -73,7 +83,17 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
             values = values.map(lambda rs: "、".join(role_label(r, lang) for r in str(rs).split(",")))
         shown[column] = values
     shown = shown.reset_index(drop=True)
+    for column in shown.columns:
+        # Arrow needs one type a column: a column with gaps becomes text, gaps read "—".
+        if shown[column].isna().any():
+            shown[column] = shown[column].map(_cell_text)
     return shown.rename(columns=column_labels(shown.columns, lang))
+
+
+def _cell_text(value) -> str:
+    if is_missing(value):
+        return format_number(None)
+    return format_number(value) if isinstance(value, (int, float)) else str(value)
 
 
 def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None = None,
@@ -108,31 +128,31 @@ def headline_cards(head: dict, lang: str) -> None:
         ("received", format_number(now["received"]), delta.get("received"), False, "normal"),
         ("resolved", format_ratio(now["resolved"], now["received"]), delta.get("resolved"), False, "normal"),
         ("in_progress", format_number(now["in_progress"]), delta.get("in_progress"), False, "off"),
-        ("median_days", _days(now["median_days"], lang), delta.get("median_days"), False, "inverse"),
+        ("median_days", format_number(now["median_days"]), delta.get("median_days"), False, "inverse"),
         ("on_time_rate", format_rate(now["on_time_rate"]), delta.get("on_time_rate"), True, "normal"),
         ("satisfaction_rate", format_rate(now["satisfaction_rate"]), delta.get("satisfaction_rate"), True, "normal"),
     ]
-    columns = st.columns(len(cards))
-    for column, (key, value, change, is_rate, colour) in zip(columns, cards):
+    # 已解决 reads "1769/2090 (84.6%)": it gets a double-width card so nothing is cut off.
+    rows = (st.columns([1, 2, 1]), st.columns(3))
+    places = [rows[0][0], rows[0][1], rows[0][2], rows[1][0], rows[1][1], rows[1][2]]
+    for place, (key, value, change, is_rate, colour) in zip(places, cards):
         text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
-        column.metric(label(key, lang), value, text, delta_color=colour, border=True)
-
-
-def _days(value, lang: str) -> str:
-    text = format_number(value)
-    return text if text == format_number(None) else t("unit.days", lang, n=text)
+        flat = change == 0
+        place.metric(label(key, lang), value, text, delta_color="off" if flat else colour,
+                     delta_arrow="off" if flat else "auto", border=True)
 
 
 def breadcrumb_bar(view: View, lang: str) -> None:
     """Buttons for each level above the current one; the last crumb is plain text."""
     crumbs = breadcrumb(view)
-    columns = st.columns([1] * len(crumbs) + [max(1, 6 - len(crumbs))])
+    bar = st.container(horizontal=True, vertical_alignment="center", gap="small")
     for i, (level, name, target) in enumerate(crumbs):
         text = t("areas.district", lang) if level == "district" else name
         if i == len(crumbs) - 1:
-            columns[i].markdown(f"**{text}**")
+            bar.markdown(f"**{text}**")
         else:
-            columns[i].button(f"{text} ›", key=f"crumb-{level}", on_click=apply_view, args=(target,))
+            bar.button(f"{text} ›", key=f"crumb-{level}", on_click=apply_view, args=(target,),
+                       type="tertiary")
 
 
 def case_panel(case_id: str, lang: str) -> None:
@@ -146,19 +166,19 @@ def case_panel(case_id: str, lang: str) -> None:
     fields_left = ["street", "community", "channel", "category", "responsible_unit", "reporter"]
     fields_right = ["status", "received_on", "due_on", "resolved_on", "closed_on", "satisfaction"]
     for column, names in ((left, fields_left), (right, fields_right)):
-        rows = display_frame(pd.DataFrame([{n: case.get(n) for n in names}]), names, lang)
-        column.dataframe(rows.T.rename(columns={0: ""}), use_container_width=True)
+        values = display_frame(pd.DataFrame([{n: case.get(n) for n in names}]), names, lang).iloc[0]
+        column.markdown("\n".join(f"- {name}:**{value}**" for name, value in values.items()))
     if case.get("note"):
         st.markdown(f"**{label('note', lang)}**:{case['note']}")
     officials = pd.DataFrame(case.get("officials") or [])
     if len(officials):
-        if "role" in officials.columns:
-            officials["role"] = officials["role"].map(lambda r: role_label(r, lang))
-        st.dataframe(officials.rename(columns=column_labels(officials.columns, lang) | {"role": t("roles", lang)}),
-                     hide_index=True)
+        officials = officials.rename(columns={"title": "title_job"})
+        officials["roles"] = officials.get("role", "")
+        table(officials, ["name", "title_job", "unit", "roles"], lang, key=f"officials-{case_id}")
     st.caption(t("cases.source_text", lang, file=case.get("source_file") or "—",
                  sheet=case.get("source_sheet") or "—", row=case.get("source_row") or "—"))
     st.markdown(f"**{t('timeline', lang)}**")
     timeline = loaders.case_timeline(case_id)
+    timeline = timeline.assign(file=timeline["file"].map(file_name))
     table(timeline, ["event_on", "status", "note", "file"], lang, key=f"timeline-{case_id}")
     st.caption(t("cases.masked", lang))

@@ -287,6 +287,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rows_rejected": ("未导入", "Rejected"),
     "error": ("错误", "Error"),
     "import_id": ("导入批次", "Import no."),
+    "result": ("结果", "Result"),
     "import.ok": ("成功", "OK"),
     "import.unchanged": ("无变化", "Unchanged"),
     "import.failed": ("失败", "Failed"),

@@ -13,8 +13,8 @@ from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
 
 HISTORY_COLUMNS = [
-    "import_id", "file", "status", "started_at", "rows_read", "rows_new", "rows_updated",
-    "rows_unchanged", "rows_skipped", "rows_rejected", "error",
+    "import_id", "file", "result", "error", "started_at", "rows_read", "rows_new", "rows_updated",
+    "rows_unchanged", "rows_skipped", "rows_rejected",
 ]
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
 
@@ -71,7 +71,8 @@ history = loaders.imports_history()
 if history.empty:
     st.info(t("data.no_imports", lang))
 else:
-    history = history.assign(status=history["status"].map(lambda s: t(f"import.{s}", lang)))
+    history = history.assign(result=history["status"].map(lambda s: t(f"import.{s}", lang)),
+                             file=history["file"].map(ui.file_name))
     ui.table(history, HISTORY_COLUMNS, lang, key="imports-table")
 
 st.subheader(t("data.rejects", lang))
@@ -79,6 +80,7 @@ rejects = loaders.rejects_list()
 if rejects.empty:
     st.success(t("data.no_rejects", lang))
 else:
+    rejects = rejects.assign(file=rejects["file"].map(ui.file_name))
     ui.table(rejects, REJECT_COLUMNS, lang, key="rejects-table")
     ui.xlsx_download(rejects, REJECT_COLUMNS, lang, "data.rejects_download", "data.rejects",
                      "data.rejects_file")

@@ -24,7 +24,8 @@ if not months:
     st.stop()
 month = view.month if view.month in months else months[0]
 st.session_state["w-month"] = month
-st.selectbox(t("report.month", lang), months, key="w-month", on_change=_on_month)
+controls = st.container(horizontal=True, vertical_alignment="bottom")
+controls.selectbox(t("report.month", lang), months, key="w-month", on_change=_on_month, width=200)
 
 scope = (("street", view.street),) if view.street else None
 try:
@@ -44,9 +45,8 @@ def _render(renderer):
 
 
 name = f"{view.street or info.get('district') or 'report'}-{month}"
-left, right, _ = st.columns([1, 1, 3])
-left.download_button(t("report.pdf", lang), data=_render(html_to_pdf), file_name=f"{name}.pdf",
+controls.download_button(t("report.pdf", lang), data=_render(html_to_pdf), file_name=f"{name}.pdf",
                      mime="application/pdf", icon=":material/picture_as_pdf:")
-right.download_button(t("report.png", lang), data=_render(html_to_png), file_name=f"{name}.png",
+controls.download_button(t("report.png", lang), data=_render(html_to_png), file_name=f"{name}.png",
                       mime="image/png", icon=":material/image:")
 st.iframe(html, height=1200)

@@ -10,8 +10,8 @@ from taizhang.i18n import t
 
 KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
 COLUMNS = [
-    "kind", "case_id", "title", "street", "community", "responsible_unit", "officials",
-    "received_on", "due_on", "days_overdue", "days_stalled", "status", "satisfaction",
+    "kind", "case_id", "days_overdue", "days_stalled", "title", "street", "community",
+    "responsible_unit", "officials", "received_on", "due_on", "status", "satisfaction",
     "reopened_count",
 ]
 
