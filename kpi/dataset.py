@@ -11,9 +11,9 @@ from kpi.filters import FilterError, Filters, to_date
 from kpi.lists import listed_cases
 from taizhang.settings import Settings
 
-# The ETL's reject reason for a resolved date before the received date says so in English
-# after the Chinese; these fragments find it (case-insensitive).
-RESOLVED_BEFORE_RECEIVED = ("resolved before received", "before it was received", "早于")
+# The ETL's reject reason for a date before the received date (etl/rejects.py,
+# "before_received") holds one of these fragments (matched case-insensitively).
+RESOLVED_BEFORE_RECEIVED = ("早于受理日期", "is before the received date")
 
 QUALITY_FLAGS = {
     "resolved_before_received": ("办结日期早于受理日期(已拒收)", "Resolved before received (rejected)"),

@@ -58,3 +58,11 @@ def test_ranking_and_supervision_on_demo(con):
     assert counts.get("overdue", 0) == total.overdue_open
     assert counts.get("stalled", 0) == total.stalled
     assert counts.get("dissatisfied", 0) == total.dissatisfied
+
+
+def test_data_quality_on_demo(con):
+    counts = dict(zip(*kpi.data_quality(con)[["flag", "count"]].T.values))
+    # The demo plants two ledger rows resolved before they were received (rejected).
+    assert counts["resolved_before_received"] == 2
+    rows = kpi.data_quality_cases(con, "resolved_before_received")
+    assert len(rows) == 2 and rows["reason"].str.contains("早于受理日期").all()

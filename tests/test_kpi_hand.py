@@ -107,7 +107,9 @@ def con(tmp_path_factory):
              "import_id": 1},
         ],
         rejects=[{"import_id": 1, "sheet": "A社区", "row": 9, "column": "办结时间", "value": "2022-12-01",
-                  "reason": "办结时间早于受理时间 / resolved before received", "raw": "{}"}],
+                  "reason": "「办结时间」的值「2022-12-01」早于受理日期 2023-01-02,请核对这两个日期 / "
+                            "办结时间: 2022-12-01 is before the received date 2023-01-02",
+                  "raw": "{}"}],
     )
     yield connection
     connection.close()
