@@ -108,7 +108,7 @@ def write_ledgers(world: DemoWorld, ledger_dir: Path) -> tuple[list[Path], list[
     write_xls(final[-1], sheets, Style("closing", scores=True, dates="dotted"), AS_OF)
     sheets = {f"{y}年": cs for y, cs in _by_year(by_street[ODS_STREET], AS_OF).items()}
     final.append(final_dir / f"{ODS_STREET}民生诉求台账.ods")
-    write_ods(final[-1], sheets, Style("roundtable", dates="iso"), AS_OF)
+    write_ods(final[-1], sheets, Style("roundtable", dates="cell"), AS_OF)
     town = [c for cs in _by_year(by_street[TOWN], AS_OF).values() for c in cs]
     final.append(final_dir / f"{TOWN}村(社区)问题台账.csv")
     write_csv(final[-1], TOWN_HEADER, town, Style("roundtable", dates="iso"), AS_OF, "utf-8-sig")

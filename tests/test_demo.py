@@ -17,6 +17,7 @@ import pytest
 
 from etl.demo import SEED, build_demo
 from etl.demo_cases import build_world
+from etl.demo_ledgers import state_as_of
 
 MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 
@@ -95,13 +96,21 @@ def test_second_version_moves_cases_and_writes_events(con, world):
     imports = con.execute("SELECT import_id, as_of, file FROM imports ORDER BY import_id").fetchall()
     assert imports[0][1] == date(2022, 6, 30) and "earlier" in imports[0][2]
     assert {as_of for _, as_of, _ in imports[1:]} == {date(2022, 7, 31)}
-    changes = one(con, "SELECT count(*) FROM case_events WHERE event_on = DATE '2022-07-31' AND case_id IN "
-                       "(SELECT case_id FROM case_events WHERE event_on = DATE '2022-06-30')")
-    assert changes > 20
+    moved = con.execute(
+        "SELECT c.title, e.status FROM case_events e JOIN cases c USING (case_id) WHERE e.event_on = DATE '2022-07-31' "
+        "AND case_id IN (SELECT case_id FROM case_events WHERE event_on = DATE '2022-06-30')").fetchall()
+    # what the generator put in the two versions of 南站街道's 2022 ledger
+    versioned = [c for c in world.cases if c.street == "南站街道" and c.channel != "12345热线"
+                 and date(2022, 1, 1) <= c.received_on <= date(2022, 6, 30)]
+    expected = {(unicodedata.normalize("NFKC", c.title), c.status) for c in versioned
+                if state_as_of(c, date(2022, 6, 30)).status != c.status}
+    assert len(expected) >= 5 and sorted(moved) == sorted(expected)
+    first_seen = one(con, "SELECT count(*) FROM case_events WHERE event_on = DATE '2022-06-30'")
+    assert first_seen == len(versioned)
     reopened = {unicodedata.normalize("NFKC", c.title) for c in world.cases if c.reopened}
     stored = dict(con.execute("SELECT title, reopened_count FROM cases WHERE reopened_count > 0").fetchall())
     assert set(stored) == reopened and set(stored.values()) == {1}
-    assert one(con, "SELECT count(*) FROM case_events") >= 2090 + changes
+    assert one(con, "SELECT count(*) FROM case_events") == 2090 + len(expected)
 
 
 def test_meetings_with_attending_officials_and_linked_cases(con, world):
