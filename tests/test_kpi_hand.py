@@ -370,3 +370,35 @@ def test_formatting():
     assert kpi.format_ratio(1769, 2090) == "1769/2090 (84.6%)"
     assert kpi.format_ratio(0, 0) == "0/0 (—)"
     assert kpi.format_date(date(2023, 1, 8)) == kpi.format_date(pd.Timestamp("2023-01-08")) == "2023-01-08"
+
+
+def test_empty_database_answers_every_function(tmp_path):
+    connection = make_db(tmp_path / "empty.duckdb")
+    f = kpi.Filters()
+    total = one(kpi.metrics(connection, (), f))
+    check(total, received=0, resolution_rate=None, score=None, rank=None)
+    assert kpi.metrics(connection, ("street", "community"), f).empty
+    assert len(kpi.trend(connection, f, months=3)) == 3
+    assert kpi.headline(connection, f)["metrics"]["received"] == 0
+    assert kpi.ranking(connection, "street", f).empty
+    assert kpi.case_list(connection, f).empty and kpi.supervision_list(connection, f).empty
+    assert kpi.official_table(connection, f).empty and kpi.meetings_summary(connection, f).empty
+    assert kpi.data_quality(connection)["count"].sum() == 0
+    info = kpi.dataset_info(connection)
+    assert info["cases"] == 0 and info["first_received_on"] is None and info["as_of"] is None
+    assert kpi.case_count(connection, f) == 0
+
+
+def test_bulk_same_day_closures_are_flagged(tmp_path):
+    def batch(community, n):
+        return [case(f"{community}{i}", "2023-05-08", "resolved", street=NAN, community=community,
+                     resolved_on="2023-05-08") for i in range(n)]
+
+    connection = make_db(tmp_path / "bulk.duckdb", areas=[area(NAN, "A社区"), area(NAN, "B社区")],
+                         cases=batch("A社区", 10) + batch("B社区", 9))
+    counts = dict(zip(*kpi.data_quality(connection)[["flag", "count"]].T.values))
+    assert counts["bulk_same_day"] == 10  # A's ten; B's nine stay under bulk_same_day_min
+    listed = kpi.data_quality_cases(connection, "bulk_same_day")
+    assert set(listed["community"]) == {"A社区"}
+    lower = kpi.data_quality(connection, settings=Settings(bulk_same_day_min=9))
+    assert lower.set_index("flag").loc["bulk_same_day", "count"] == 19
