@@ -178,26 +178,6 @@ def test_fullest_page_fits_a4_without_shrinking(june, renderer):
     assert renderer.natural_height(page_html(fullest)) <= A4_CSS_PX[1]
 
 
-def test_street_page_ranks_communities(small_db, renderer, tmp_path):
-    with duckdb.connect(str(small_db), read_only=True) as con:
-        view = report_view(con, "2022-06", {"street": "南站街道"})
-    pdf = renderer.pdf(page_html(view))
-    assert view.title.startswith("西湖区南站街道2022年6月")
-    assert {r.name for r in view.ranking_rows} == {"铁路一村社区", "三店社区"}
-    text, pages = pdf_facts(pdf, tmp_path)
-    assert pages == 1 and "三店社区" in text
-
-
-def test_empty_month_is_one_sensible_page(small_db, renderer, tmp_path):
-    with duckdb.connect(str(small_db), read_only=True) as con:
-        html = report_html(con, "2020-01")
-    text, pages = pdf_facts(renderer.pdf(html), tmp_path)
-    assert pages == 1
-    assert "2020年1月" in text and "本月没有受理案件" in text
-    assert "nan" not in text.lower() and "None" not in text
-    assert_png_page(renderer.png(html))
-
-
 def test_bad_month_and_scope_are_report_errors(small_db):
     with duckdb.connect(str(small_db), read_only=True) as con:
         with pytest.raises(ReportError, match="2023-01"):
@@ -206,16 +186,23 @@ def test_bad_month_and_scope_are_report_errors(small_db):
             report_html(con, "2022-06", {"province": "江西"})
 
 
-def test_each_street_writes_one_file_per_street(small_db, tmp_path):
+def test_each_street_of_an_empty_month_from_the_command_line(small_db, tmp_path):
+    """One run, one file per format and street; a month without cases is still a page."""
     out = tmp_path / "out"
     result = subprocess.run(
-        [str(TAIZHANG), "--db", str(small_db), "report", "--month", "2022-06",
-         "--each", "street", "--out", str(out), "--format", "pdf"],
-        capture_output=True, text=True, timeout=120,
+        [str(TAIZHANG), "--db", str(small_db), "report", "--month", "2020-01",
+         "--each", "street", "--out", str(out), "--format", "pdf,png"],
+        capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in out.iterdir()) == [
-        "南站街道_2022-06.pdf", "朝阳洲街道_2022-06.pdf", "桃花镇_2022-06.pdf"]
+    streets = ("南站街道", "朝阳洲街道", "桃花镇")
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{s}_2020-01.{ext}" for s in streets for ext in ("pdf", "png"))
+    text, pages = pdf_facts((out / "南站街道_2020-01.pdf").read_bytes(), tmp_path)
+    assert pages == 1
+    assert "西湖区南站街道2020年1月" in text and "本月没有受理案件" in text
+    assert "nan" not in text.lower() and "None" not in text
+    assert_png_page((out / "桃花镇_2020-01.png").read_bytes())
 
 
 def test_missing_chromium_says_what_to_install(small_db, tmp_path):
@@ -227,3 +214,43 @@ def test_missing_chromium_says_what_to_install(small_db, tmp_path):
     assert result.returncode == 2
     assert "apt-get install chromium" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def demo_sql_facts(con, street: str | None) -> tuple[int, int, int]:
+    """July 2022 by plain SQL (not via kpi/): received, resolved and in progress on 07-31,
+    the demo's last day, when every case's stored status is its status as of then."""
+    return con.execute(
+        "SELECT count(*), count(*) FILTER (status = 'resolved'), "
+        "count(*) FILTER (status = 'in_progress') FROM cases "
+        "WHERE received_on BETWEEN DATE '2022-07-01' AND DATE '2022-07-31' "
+        "AND (CAST(? AS VARCHAR) IS NULL OR street = ?)",
+        [street, street],
+    ).fetchone()
+
+
+@pytest.mark.parametrize("scope", [None, "南站街道"], ids=["district", "street"])
+def test_demo_latest_month(demo_db, renderer, output_dir, tmp_path, scope):
+    """The demo's latest month, district and one street: SQL numbers, stamp, PDF and PNG."""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        received, resolved, in_progress = demo_sql_facts(con, scope)
+        view = report_view(con, "2022-07", {"street": scope} if scope else None)
+    html = page_html(view)
+    pdf, png = renderer.pdf(html), renderer.png(html)
+    name = f"{scope or '西湖区'}_2022-07"
+    (output_dir / f"{name}.pdf").write_bytes(pdf)
+    (output_dir / f"{name}.png").write_bytes(png)
+    text, pages = pdf_facts(pdf, tmp_path)
+    assert pages == 1
+    assert f"西湖区{scope or ''}2022年7月" in text and "2022-07-31" in text
+    assert "示例数据" in text
+    rate = f"{resolved / received * 100:.1f}%"
+    assert f"{resolved}/{received} ({rate})" in text
+    cards = {c.label: c.value for c in view.cards}
+    assert (cards["受理"], cards["已解决"], cards["正在解决"]) == tuple(
+        str(n) for n in (received, resolved, in_progress))
+    if scope:
+        # A street's report ranks its own communities.
+        assert view.ranking.title.startswith("社区") and len(view.ranking_rows) > 2
+    else:
+        assert {r.name for r in view.ranking_rows} >= {"南站街道", "朝阳洲街道", "桃花镇"}
+    assert_png_page(png)
