@@ -24,7 +24,7 @@ from etl.normalize import create_value_maps, normalise
 from etl.profile import Profile, load_profile
 from etl.read import LEDGER_SUFFIXES, ledger_files, read_ledger
 from etl.rejects import collect_rejects
-from etl.schema import ensure_schema
+from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import create_stage, stage_sheet
 from taizhang.db import connect
 
@@ -111,16 +111,11 @@ def load_paths(
                 f"{raw} 中没有台账文件(.xlsx .xls .ods .csv) / no ledger files "
                 f"({', '.join(sorted(LEDGER_SUFFIXES))}) in {raw}")))
         files += found
-    db_path = Path(db_path)
-    if dry_run and not db_path.exists():
-        con = duckdb.connect(":memory:")  # check against an empty database, create no file
-    else:
-        con = connect(db_path)
+    con = _connect_for(Path(db_path), dry_run)
     bar = _progress_bar(len(files), progress)
     try:
-        con.execute("BEGIN TRANSACTION")
-        ensure_schema(con)
-        con.execute("ROLLBACK" if dry_run else "COMMIT")
+        if not dry_run:
+            ensure_schema(con)
         create_value_maps(con, prof)  # temp tables, shared by every file of this run
         for path in files:
             summaries.append(_load_file(con, path, prof, as_of, dry_run, bar))
@@ -129,6 +124,20 @@ def load_paths(
             bar.close()
         con.close()
     return summaries
+
+
+def _connect_for(db_path: Path, dry_run: bool) -> duckdb.DuckDBPyConnection:
+    """The database to import into; a dry run never creates or migrates a file."""
+    if dry_run and db_path.exists():
+        con = connect(db_path)
+        if stored_version(con) == SCHEMA_VERSION:
+            return con  # every file's work is rolled back
+        con.close()
+    if dry_run:
+        con = duckdb.connect(":memory:")  # check against an empty database
+        ensure_schema(con)
+        return con
+    return connect(db_path)
 
 
 def _progress_bar(files: int, enabled: bool):
@@ -151,8 +160,8 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     sha = ""
     raw = None
     try:
-        sha = file_sha256(path)
         raw = read_ledger(path)
+        sha = file_sha256(path)
         _step(bar, path, "read")
         con.execute("BEGIN TRANSACTION")
         try:

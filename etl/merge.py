@@ -49,8 +49,9 @@ def _officials_from(con, source: str, key: str, roles: dict[str, str], target: s
         ),
         named AS (
             SELECT key, role,
-                   trim(regexp_replace(token, '[((].*$', '')) AS name,
-                   nullif(trim(regexp_extract(token, '[((](.*?)[))]?$', 1)), '') AS title
+                   -- '王一138****5678' → '王一': a (masked) phone number is not part of a name
+                   trim(regexp_replace(regexp_replace(token, '[(].*$', ''), '[0-9*]{{7,}}', '', 'g')) AS name,
+                   nullif(trim(regexp_extract(token, '[(](.*?)[)]?$', 1)), '') AS title
             FROM tokens WHERE token <> ''
         )
         SELECT DISTINCT key, role, 'o' || substr(md5(name), 1, 12) AS official_id, name, title

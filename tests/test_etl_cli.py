@@ -1,0 +1,116 @@
+"""`taizhang areas | load | check`: summary lines, exit codes, and messages instead of tracebacks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from ledgers import CASES, csv_gbk, write_registry
+from taizhang.cli import main
+
+TAIZHANG = Path(sys.executable).parent / "taizhang"
+
+
+@pytest.fixture
+def files(tmp_path):
+    registry = write_registry(tmp_path / "areas.csv")
+    folder = tmp_path / "ledgers"
+    folder.mkdir()
+    good = csv_gbk(folder)
+    return tmp_path, registry, folder, good
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_areas_then_load_a_folder(files, capsys):
+    root, registry, folder, _ = files
+    db = str(root / "t.duckdb")
+    code, out, _ = run(["--db", db, "areas", str(registry)], capsys)
+    assert (code, out.strip()) == (0, "区域名录已载入 4 行 / loaded 4 registry rows")
+    code, out, err = run(["--db", db, "load", str(folder)], capsys)
+    assert code == 0, err
+    assert out.strip() == (
+        "hotline_gbk.csv: 已导入 / imported — 新增 6、更新 0、未变 0、跳过 0、未导入 0 / new 6, updated 0, "
+        "unchanged 0, skipped 0, rejected 0"
+    )
+    code, out, _ = run(["--db", db, "load", str(folder)], capsys)
+    assert code == 0 and "无变化 / unchanged" in out
+    with duckdb.connect(db, read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM cases").fetchall() == [(len(CASES),)]
+
+
+def test_check_writes_nothing(files, capsys):
+    root, _, folder, _ = files
+    db = root / "t.duckdb"
+    code, out, _ = run(["--db", str(db), "check", str(folder)], capsys)
+    assert code == 0
+    assert "检查(未写入)/ checked (nothing written) — 新增 6" in out
+    assert not db.exists()
+
+
+def test_a_file_that_cannot_be_imported_exits_1_and_says_what_to_do(files, capsys):
+    root, _, folder, good = files
+    (folder / "broken.xlsx").write_bytes(b"PK\x03\x04 not really a zip")
+    code, out, err = run(["--db", str(root / "t.duckdb"), "load", str(folder)], capsys)
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("broken.xlsx: 导入失败,数据库未改动 / failed, database unchanged: broken.xlsx: 无法打开工作簿")
+    assert lines[1].startswith("hotline_gbk.csv: 已导入 / imported — 新增 6")
+    assert "1 个文件未能导入" in err and "fix them as the lines above say and load them again" in err
+
+
+def test_rejects_out_workbook(files, capsys):
+    root, _, folder, _ = files
+    bad = folder / "bad.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["问题", "反映时间", "办理状态"])
+    wb.active.append(["路灯不亮", "2023-01-08", "搞定了"])
+    wb.save(bad)
+    out_file = root / "未导入.xlsx"
+    code, out, _ = run(["--db", str(root / "t.duckdb"), "load", str(bad), "--rejects-out", str(out_file)], capsys)
+    assert code == 0
+    assert f"1 rejected rows written to {out_file}" in out
+    rows = list(openpyxl.load_workbook(out_file).active.iter_rows(values_only=True))
+    assert rows[0] == ("问题", "反映时间", "办理状态", "原因")
+    assert rows[1][:3] == ("路灯不亮", "2023-01-08", "搞定了") and "搞定了" in rows[1][3]
+
+
+def test_bad_registry_and_unknown_profile_are_messages(files, capsys):
+    root, _, folder, _ = files
+    bad_registry = root / "bad_areas.csv"
+    bad_registry.write_text("区,街道\n西湖区,南站街道\n", encoding="utf-8")
+    code, _, err = run(["--db", str(root / "t.duckdb"), "areas", str(bad_registry)], capsys)
+    assert code == 2
+    assert err.strip() == (
+        "taizhang: 区域名录 bad_areas.csv 缺少列 district,street,community,kind:第一行应为 district,street,community,kind / "
+        "the registry bad_areas.csv lacks column(s) district,street,community,kind: its first line must be "
+        "district,street,community,kind"
+    )
+    code, _, err = run(["--db", str(root / "t.duckdb"), "load", str(folder), "--profile", "nope"], capsys)
+    assert code == 2
+    assert "no profile 'nope': give a .toml file or one of builtin, nyc311" in err
+
+
+def test_no_traceback_reaches_the_user(files):
+    """A real process, TAIZHANG_DB from the environment, garbage input, a missing path."""
+    root, _, _, _ = files
+    garbage = root / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 50)
+    env = {**os.environ, "TAIZHANG_DB": str(root / "env.duckdb")}
+    proc = subprocess.run([str(TAIZHANG), "load", str(garbage), str(root / "missing.xlsx"), "--progress"],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "missing.xlsx: 导入失败" in proc.stdout and "找不到文件" in proc.stdout
+    assert "garbage.csv: 导入失败" in proc.stdout
+    assert (root / "env.duckdb").exists()
