@@ -135,8 +135,10 @@ def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
     """Registry names for each distinct (district, street, community) as written.
 
     A community matches by name with or without its suffix; when several registry entries
-    share the name, the one in the row's street wins, and a match that contradicts the
-    street is taken only when it is the only candidate. A street alone matches likewise.
+    share the name, the one in the row's street wins; a name that stays ambiguous (no
+    street, or two matches) is kept as written rather than guessed, and a match that
+    contradicts the street is taken only when it is the only candidate. A street alone
+    matches likewise.
     """
     base = area_base_sql
     con.execute(f"""
@@ -144,14 +146,21 @@ def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
         WITH names AS (
             SELECT DISTINCT district_in, street_in, community_in FROM parsed
         ),
-        community_hits AS (
+        scored AS (
             SELECT n.district_in, n.street_in, n.community_in, a.district, a.street, a.community,
                    (n.street_in IS NULL OR {base('a.street')} = {base('n.street_in')})::INTEGER * 2
-                     + (a.community = n.community_in)::INTEGER AS score,
-                   count(*) OVER (PARTITION BY n.district_in, n.street_in, n.community_in) AS candidates
+                     + (a.community = n.community_in)::INTEGER AS score
             FROM names n JOIN areas a ON {base('a.community')} = {base('n.community_in')}
-            QUALIFY row_number() OVER (PARTITION BY n.district_in, n.street_in, n.community_in
-                                       ORDER BY score DESC, a.street, a.community) = 1
+        ),
+        community_hits AS (
+            SELECT *,
+                   count(*) OVER w AS candidates,
+                   count(*) FILTER (score = max_score) OVER w AS best
+            FROM (SELECT *, max(score) OVER (PARTITION BY district_in, street_in, community_in) AS max_score
+                  FROM scored)
+            WINDOW w AS (PARTITION BY district_in, street_in, community_in)
+            QUALIFY row_number() OVER (PARTITION BY district_in, street_in, community_in
+                                       ORDER BY score DESC, street, community) = 1
         ),
         street_hits AS (
             SELECT DISTINCT n.district_in, n.street_in, n.community_in, a.district, a.street
@@ -161,11 +170,11 @@ def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
                                        ORDER BY (a.street = n.street_in) DESC, a.street) = 1
         )
         SELECT n.district_in, n.street_in, n.community_in,
-               CASE WHEN ch.score >= 2 OR ch.candidates = 1 THEN ch.district
+               CASE WHEN (ch.score >= 2 AND ch.best = 1) OR ch.candidates = 1 THEN ch.district
                     ELSE coalesce(sh.district, n.district_in) END AS district,
-               CASE WHEN ch.score >= 2 OR ch.candidates = 1 THEN ch.street
+               CASE WHEN (ch.score >= 2 AND ch.best = 1) OR ch.candidates = 1 THEN ch.street
                     ELSE coalesce(sh.street, n.street_in) END AS street,
-               CASE WHEN ch.score >= 2 OR ch.candidates = 1 THEN ch.community
+               CASE WHEN (ch.score >= 2 AND ch.best = 1) OR ch.candidates = 1 THEN ch.community
                     ELSE n.community_in END AS community
         FROM names n
         LEFT JOIN community_hits ch

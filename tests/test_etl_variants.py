@@ -68,3 +68,27 @@ def test_skipped_rows_are_counted(loaded):
     assert loaded["xlsx_sheet_per_community"][0].rows_skipped == 2
     assert loaded["csv_utf8_bom"][0].rows_skipped == 1
     assert loaded["csv_gbk"][0].rows_skipped == 0
+
+
+def test_area_names_match_the_registry_without_guessing(tmp_path):
+    path = tmp_path / "areas_test.csv"
+    path.write_text(
+        "街道,社区,问题,反映时间,办理状态\n"
+        ",桃源,a,2023-01-01,未启动\n"                 # 桃源社区 is in two streets: kept as written
+        "朝阳洲街道办事处,桃源社区居委会,b,2023-01-02,未启动\n"
+        ",贤士湖居委会,c,2023-01-03,未启动\n"          # unique: street and district from the registry
+        "南站街道,新建社区,d,2023-01-04,未启动\n",     # not in the registry: kept, flagged by the KPI layer
+        encoding="utf-8",
+    )
+    db = tmp_path / "t.duckdb"
+    load_areas(db, write_registry(tmp_path / "areas.csv"))
+    [summary] = load_paths(db, [path])
+    assert summary.rows_new == 4
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT title, district, street, community FROM cases ORDER BY title").fetchall()
+    assert rows == [
+        ("a", None, None, "桃源"),
+        ("b", "西湖区", "朝阳洲街道", "桃源社区"),
+        ("c", "西湖区", "南站街道", "贤士湖社区"),
+        ("d", "西湖区", "南站街道", "新建社区"),
+    ]
