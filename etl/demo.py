@@ -29,7 +29,7 @@ from etl.demo_ledgers import Style, present_in
 from etl.errors import LedgerError
 
 SEED = 2022
-ROUNDTABLE_STREET = "南站街道"  # one sheet per community; imported twice (2022: June, then July)
+ROUNDTABLE_STREET = "南站街道"  # 2022: one sheet per community, imported twice (June, then July)
 VERSIONED_YEAR = 2022
 YEARBOOK_STREETS = ("朝阳洲街道", "系马桩街道", "西湖街道")
 OFFICE_STREETS = {"绳金塔街道": "slash", "丁公路街道": "chinese", "广润门街道": "month_day",
@@ -86,12 +86,14 @@ def write_ledgers(world: DemoWorld, ledger_dir: Path) -> tuple[list[Path], list[
     earlier, final = [], []
     for version_dir, as_of, out in ((earlier_dir, EARLIER_AS_OF, earlier), (final_dir, AS_OF, final)):
         for year, cases in _by_year(by_street[ROUNDTABLE_STREET], as_of).items():
-            if as_of == EARLIER_AS_OF and year != VERSIONED_YEAR:
-                continue
             title = f"{ROUNDTABLE_STREET}幸福圆桌会问题台账({year}年)"
-            sheets = [(c, title, [k for k in cases if k.community == c]) for c in communities[ROUNDTABLE_STREET]]
-            out.append(version_dir / f"{title}.xlsx")
-            write_titled(out[-1], sheets, ROUNDTABLE_HEADER, as_of)
+            if year == VERSIONED_YEAR:
+                sheets = [(c, title, [k for k in cases if k.community == c]) for c in communities[ROUNDTABLE_STREET]]
+                out.append(version_dir / f"{title}.xlsx")
+                write_titled(out[-1], sheets, ROUNDTABLE_HEADER, as_of)
+            elif as_of == AS_OF:  # the year before, still kept on one sheet
+                out.append(version_dir / f"{title}.xlsx")
+                write_titled(out[-1], [(f"{year}年", title, cases)], YEARBOOK_HEADER, as_of)
     for street in YEARBOOK_STREETS:
         sheets = [(f"{year}年", f"{street}幸福圆桌会问题台账({year}年)", cases)
                   for year, cases in _by_year(by_street[street], AS_OF).items()]
