@@ -9,6 +9,7 @@ known yet. due = the ledger's due_on, else received_on + SLA (kpi.sla).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date, timedelta
 
 import ibis
@@ -28,11 +29,24 @@ FACT_INPUTS = (
 )
 
 
+# A few recent connections' backends: wrapping a connection runs two SET statements.
+# Holding the connection here also keeps its id from being reused while cached.
+_backends: OrderedDict[int, ibis.BaseBackend] = OrderedDict()
+BACKENDS_KEPT = 8
+
+
 def backend(con) -> ibis.BaseBackend:
     """The ibis backend over a DuckDB connection (no copy, same transaction view)."""
     if isinstance(con, ibis.BaseBackend):
         return con
-    return ibis.duckdb.from_connection(con)
+    cached = _backends.get(id(con))
+    if cached is not None and cached.con is con:
+        return cached
+    ib = ibis.duckdb.from_connection(con)
+    _backends[id(con)] = ib
+    while len(_backends) > BACKENDS_KEPT:
+        _backends.popitem(last=False)
+    return ib
 
 
 def settings_or_default(settings: Settings | None) -> Settings:
