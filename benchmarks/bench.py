@@ -64,6 +64,7 @@ class Bench:
         self.null_reasons: dict[str, str] = {}
         self.checks: dict = {}
         self.started = time.perf_counter()
+        self.load_start = [round(x, 2) for x in os.getloadavg()]
 
     def say(self, text: str) -> None:
         """Progress on stdout, with the time since the start."""
@@ -331,6 +332,9 @@ def main(argv: list[str] | None = None) -> int:
                    + (" --skip-browser" if args.skip_browser else ""),
         "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        # Other work on the machine slows every figure: the load average says how much.
+        "load_average_start": bench.load_start,
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
         **{key: bench.results.get(key) for key in KEYS},
         "null_reasons": {k: v for k, v in bench.null_reasons.items() if bench.results.get(k) is None},
         "checks": bench.checks,

@@ -42,7 +42,9 @@ def table(results: dict) -> str:
     lines = [
         f"Measured {results['measured_at']} on {results['machine']}, "
         f"{results['rows']:,} rows, with `{results['command']}` "
-        "(loads and reports: median of the runs; latencies: median and p95 of the samples).",
+        "(loads and reports: median of the runs; latencies: median and p95 of the samples). "
+        f"Load average at start {results.get('load_average_start')}, at end "
+        f"{results.get('load_average_end')} (other work on the machine slows every figure).",
         "",
         "| key | what | value | target (10M rows) | |",
         "|---|---|---:|---:|---|",

@@ -42,6 +42,8 @@ STATEMENT_KEYS = {
 DIMENSION_COLUMNS = ("district", "street", "community", "channel", "category", "matter_class")
 TABLES = ("agg_counts", "agg_days", "agg_open")
 META_SETTINGS, META_CASES, META_MAX_DATE = "aggregates_settings", "aggregates_cases", "aggregates_max_date"
+META_FIRST_RECEIVED, META_LAST_RECEIVED = "aggregates_first_received", "aggregates_last_received"
+META_LATEST_CASE_DATE = "aggregates_latest_case_date"
 # as_of for facts that must not depend on as_of: every case counts with its status now.
 FAR_FUTURE = date(9999, 1, 1)
 
@@ -144,7 +146,7 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
         con.execute("DELETE FROM agg_dirty")
         con.execute("INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases")
     con.execute("CREATE OR REPLACE TEMP TABLE agg_dirty AS SELECT DISTINCT month FROM agg_dirty")
-    months = con.execute("SELECT count(*), min(month), max(month) FROM agg_dirty").fetchone()
+    months = con.execute("SELECT count(*), min(month), max(month) FROM agg_dirty").fetchall()[0]
     for table in TABLES:
         con.execute(statements()["delete_months"].format(table=table))
     if months[0] and supported(settings):
@@ -177,13 +179,21 @@ def rebuild(con, settings=None) -> int:
 
 
 def _record_state(con, settings) -> None:
-    cases, max_date = con.execute(
-        "SELECT count(*), max(greatest(received_on, resolved_on)) FROM cases"
-    ).fetchone()
+    # Dates the KPI layer asks for on every question (the default as_of, the span of
+    # received_on), kept here so that it need not scan the cases each time.
+    cases, max_date, first, last, latest = con.execute("""
+        SELECT count(*), max(greatest(received_on, resolved_on)), min(received_on), max(received_on),
+               greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on))
+        FROM cases
+    """).fetchall()[0]
+    iso = lambda d: d.isoformat() if d else ""  # noqa: E731
     values = {
         META_SETTINGS: settings_fingerprint(settings),
         META_CASES: str(cases),
-        META_MAX_DATE: max_date.isoformat() if max_date else "",
+        META_MAX_DATE: iso(max_date),
+        META_FIRST_RECEIVED: iso(first),
+        META_LAST_RECEIVED: iso(last),
+        META_LATEST_CASE_DATE: iso(latest),
     }
     for key, value in values.items():
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

@@ -36,20 +36,37 @@ def _raw_connection(ib):
     return ib.con if hasattr(ib, "con") else ib
 
 
+STATE_KEYS = (
+    aggregates.META_SETTINGS, aggregates.META_CASES, aggregates.META_MAX_DATE,
+    aggregates.META_FIRST_RECEIVED, aggregates.META_LAST_RECEIVED, aggregates.META_LATEST_CASE_DATE,
+)
+
+
 def _state(con) -> dict | None:
-    """The aggregate tables' recorded settings, case count and latest date, or None."""
+    """The aggregate tables' recorded settings, case count and dates, or None."""
     try:
         rows = con.execute(
-            "SELECT key, value FROM meta WHERE key IN (?, ?, ?)",
-            [aggregates.META_SETTINGS, aggregates.META_CASES, aggregates.META_MAX_DATE],
+            f"SELECT key, value FROM meta WHERE key IN ({', '.join('?' for _ in STATE_KEYS)})",
+            list(STATE_KEYS),
         ).fetchall()
     except Exception:  # noqa: BLE001 - an older or foreign file: the raw path answers
         return None
     state = dict(rows)
-    if len(state) < 3:
+    if len(state) < len(STATE_KEYS):
         return None
     state["cases_now"] = con.execute("SELECT count(*) FROM cases").fetchall()[0][0]
     return state
+
+
+def data_dates(con) -> tuple[date | None, date | None, date | None] | None:
+    """(first received_on, last received_on, latest case date) as recorded with the
+    aggregates, without scanning the cases; None when the record is missing or stale."""
+    state = _state(_raw_connection(con))
+    if state is None or int(state[aggregates.META_CASES]) != state["cases_now"]:
+        return None
+    read = lambda key: date.fromisoformat(state[key]) if state[key] else None  # noqa: E731
+    return (read(aggregates.META_FIRST_RECEIVED), read(aggregates.META_LAST_RECEIVED),
+            read(aggregates.META_LATEST_CASE_DATE))
 
 
 def choose_grain(by: tuple[str, ...], filters: Filters) -> str | None:
