@@ -1,0 +1,210 @@
+"""The dashboard in a real browser: `taizhang serve` on a copy of the demo database, driven
+by Debian chromium through Playwright. Overview → street → community → case, numbers equal
+to the KPI layer's at each step; a `taizhang load` from another process while the page is
+open shows after the next click; then English. Screenshots go to the test's output folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import openpyxl
+import pytest
+
+import kpi
+from taizhang.db import reading
+
+pytestmark = pytest.mark.e2e
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+expect.set_options(timeout=60_000)  # the first run of each query compiles it
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WAIT_MS = 60_000
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(demo_db_copy, tmp_path):
+    """`taizhang serve` on a free port for a private copy of the demo database."""
+    port = free_port()
+    log = open(tmp_path / "serve.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "taizhang", "--db", str(demo_db_copy), "serve", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp_path / "serve.log").read_text())
+            time.sleep(0.3)
+    yield url, demo_db_copy, tmp_path / "serve.log"
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+    log.close()
+
+
+@pytest.fixture
+def page():
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="zh-CN")
+        tab.set_default_timeout(WAIT_MS)
+        yield tab
+        browser.close()
+
+
+def kpi_call(db, function, *args, **kwargs):
+    with reading(db) as con:
+        return getattr(kpi, function)(con, *args, **kwargs)
+
+
+def card(tab, label: str):
+    """The value of the KPI card whose label is `label`."""
+    return tab.locator("[data-testid=stMetric]").filter(
+        has=tab.locator("[data-testid=stMetricLabel]", has_text=re.compile(f"^{label}$"))
+    ).locator("[data-testid=stMetricValue]")
+
+
+def query(tab) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(tab.url).query).items()}
+
+
+def click_row(tab, row: int, grid: int = 0) -> None:
+    """Select a row of an st.dataframe (a canvas grid) by clicking its row-selection cell."""
+    table = tab.locator("[data-testid=stDataFrame]").nth(grid)
+    table.scroll_into_view_if_needed()
+    expect(table).to_be_visible()
+    box = table.bounding_box()
+    tab.mouse.click(box["x"] + 15, box["y"] + 35 * (row + 1) + 17)
+
+
+def settle(tab) -> None:
+    """Wait until Streamlit has finished the current run."""
+    time.sleep(0.4)
+    tab.locator("[data-testid=stStatusWidget]").wait_for(state="detached")
+    time.sleep(0.6)
+
+
+def totals(db, **where):
+    frame = kpi_call(db, "metrics", (), kpi.Filters.make(where=where or None))
+    return frame.iloc[0]
+
+
+def write_ledger(path: Path, street: str, community: str, n: int) -> None:
+    """A small office ledger with `n` new cases in one community, as openpyxl writes it."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = community
+    sheet.append([f"{street}{community}民生问题台账(2022年7月补录)"])
+    sheet.append(["编号", "街道", "社区", "议题", "类别", "反映时间", "办理状态", "责任单位"])
+    for i in range(n):
+        sheet.append([f"E2E-2022-{i:03d}", street, community, f"补录问题{i}:路灯不亮",
+                      "市政设施", f"2022-07-{20 + i:02d}", "正在解决", "街道城管办"])
+    book.save(path)
+
+
+def test_click_through_live_load_and_english(server, page, output_dir, tmp_path):
+    url, db, log = server
+    tab = page
+
+    # 1. Overview: the headline equals the KPI layer's district total.
+    tab.goto(url)
+    district = totals(db)
+    expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(district["resolved"], district["received"]))
+    expect(card(tab, "受理")).to_have_text(str(int(district["received"])))
+    expect(tab.get_by_text("示例数据").first).to_be_visible()
+    expect(tab.locator(".js-plotly-plot")).to_have_count(3)
+    settle(tab)
+    tab.screenshot(path=output_dir / "01_overview.png")
+
+    # 2. Click the top bar of the street ranking: the Areas page opens on that street.
+    bars = tab.locator(".js-plotly-plot").nth(1).locator(".barlayer .point path")
+    box = bars.last.bounding_box()
+    tab.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.wait_for_url(re.compile(r"/areas\?.*street="))
+    street = query(tab)["street"]
+    ranking = kpi_call(db, "ranking", "street", kpi.Filters())
+    assert street == ranking.sort_values("score", ascending=False)["street"].iloc[0]
+    street_total = totals(db, street=street)
+    expect(card(tab, "受理")).to_have_text(str(int(street_total["received"])))
+    expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(street_total["resolved"], street_total["received"]))
+    settle(tab)
+    tab.screenshot(path=output_dir / "02_street.png")
+
+    # 3. Select the first community of the street's table: its cases.
+    communities = kpi_call(db, "ranking", "community", kpi.Filters.make(where={"street": street}))
+    community = communities["community"].iloc[0]
+    click_row(tab, 0)
+    tab.wait_for_url(re.compile(r"community="))
+    assert query(tab)["community"] == community
+    community_total = totals(db, street=street, community=community)
+    expect(card(tab, "受理")).to_have_text(str(int(community_total["received"])))
+    settle(tab)
+    tab.screenshot(path=output_dir / "03_community.png")
+
+    # 4. Select the first case: the case page with its source.
+    cases = kpi_call(db, "case_list", kpi.Filters.make(where={"street": street, "community": community}))
+    case_id = cases["case_id"].iloc[0]
+    click_row(tab, 0)
+    tab.wait_for_url(re.compile(r"case="))
+    assert query(tab)["case"] == case_id
+    expect(tab.get_by_role("heading", name=re.compile(re.escape(case_id)))).to_be_visible()
+    expect(tab.get_by_text(Path(cases["source_file"].iloc[0]).name).first).to_be_visible()
+    settle(tab)
+    tab.screenshot(path=output_dir / "04_case.png")
+
+    # 5. Another process loads a new ledger while the page is open; no lock error on either side.
+    ledger = tmp_path / "补录台账.xlsx"
+    write_ledger(ledger, street, community, 3)
+    loaded = subprocess.run(
+        [sys.executable, "-m", "taizhang", "--db", str(db), "load", str(ledger)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr
+    assert "lock" not in (loaded.stdout + loaded.stderr).lower()
+    after = totals(db, street=street, community=community)
+    assert after["received"] == community_total["received"] + 3
+    tab.get_by_role("button", name=re.compile(community)).click()   # breadcrumb back up
+    tab.wait_for_url(lambda u: "case=" not in u)
+    expect(card(tab, "受理")).to_have_text(str(int(after["received"])))
+    expect(tab.get_by_text("补录问题0").first).to_be_visible()
+    settle(tab)
+    tab.screenshot(path=output_dir / "05_after_load.png")
+
+    # 6. English: same numbers, English words, language kept in the URL.
+    tab.get_by_role("button", name="English").click()
+    tab.wait_for_url(re.compile(r"lang=en"))
+    expect(card(tab, "Received")).to_have_text(str(int(after["received"])))
+    expect(tab.get_by_role("heading", name="Streets and communities")).to_be_visible()
+    settle(tab)
+    tab.screenshot(path=output_dir / "06_english.png")
+
+    # Reloading the URL shows the same view (the state lives in the query string).
+    tab.reload()
+    expect(card(tab, "Received")).to_have_text(str(int(after["received"])))
+    assert "Traceback" not in log.read_text()
