@@ -42,15 +42,15 @@ def dataset_info(con) -> dict:
     communities, officials, meetings. Dates are None on an empty database.
     """
     ib = backend(con)
-    counts = runner.run(ib, ("dataset_info",), lambda: _dataset_counts(ib))
+    ctx = runner.data_context(ib, Filters())
+    counts = runner.run(ib, ("dataset_info", ctx.schema), lambda: _dataset_counts(ib))
     counted = dict(zip(counts["name"], counts["n"]))
     demo = runner.raw_connection(ib).execute("SELECT value FROM meta WHERE key = 'demo'").fetchall()
-    first, last, latest = runner.latest_dates(ib)
     return {
         "is_demo": bool(demo) and str(demo[0][0]).strip().lower() not in ("", "0", "false", "no"),
-        "first_received_on": first,
-        "last_received_on": last,
-        "as_of": latest,
+        "first_received_on": ctx.first_received,
+        "last_received_on": ctx.last_received,
+        "as_of": ctx.latest,
         **{name: int(counted[name]) for name in COUNTED},
     }
 

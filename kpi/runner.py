@@ -32,7 +32,9 @@ SELECT
     (SELECT max(received_on) FROM cases),
     (SELECT greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on))
        FROM cases),
-    (SELECT max(as_of) FROM imports WHERE status <> 'failed')
+    (SELECT max(as_of) FROM imports WHERE status <> 'failed'),
+    (SELECT hash(string_agg(table_name || '.' || column_name, ',' ORDER BY table_name, column_index))
+       FROM duckdb_columns() WHERE database_name = current_database())
 """
 
 
@@ -43,6 +45,9 @@ class DataContext:
     as_of: date
     first_received: date | None
     last_received: date | None
+    # Compiled SQL names every column: a database with other columns needs its own.
+    schema: int = 0
+    latest: date | None = None  # the latest date in the data (None: no data)
 
 
 def raw_connection(ib):
@@ -50,18 +55,21 @@ def raw_connection(ib):
     return ib.con
 
 
+def _context_row(ib) -> tuple:
+    first, last, latest_case, latest_import, schema = raw_connection(ib).execute(CONTEXT_SQL).fetchall()[0]
+    latest = [d for d in (to_date(latest_case), to_date(latest_import)) if d is not None]
+    return to_date(first), to_date(last), max(latest) if latest else None, int(schema or 0)
+
+
 def latest_dates(ib) -> tuple[date | None, date | None, date | None]:
     """(first received_on, last received_on, latest date in the data) — None when empty."""
-    first, last, latest_case, latest_import = raw_connection(ib).execute(CONTEXT_SQL).fetchall()[0]
-    latest = [d for d in (to_date(latest_case), to_date(latest_import)) if d is not None]
-    return to_date(first), to_date(last), max(latest) if latest else None
+    return _context_row(ib)[:3]
 
 
 def data_context(ib, filters: Filters) -> DataContext:
     """The slice's as_of (its own, else the latest date in the data, else today) and span."""
-    first, last, latest = latest_dates(ib)
-    as_of = filters.as_of or latest or date.today()
-    return DataContext(as_of, first, last)
+    first, last, latest, schema = _context_row(ib)
+    return DataContext(filters.as_of or latest or date.today(), first, last, schema, latest)
 
 
 def run(ib, key: Hashable, build: Callable[[], ir.Table],
