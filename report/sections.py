@@ -182,7 +182,7 @@ def supervision_rows(frame, lang: str) -> list[SupervisionRow]:
         else:
             days = "—"
         rows.append(SupervisionRow(
-            kind="·".join(say(f"report.kind.{k}", lang) for k in kinds),
+            kind=say("report.kind_separator", lang).join(say(f"report.kind.{k}", lang) for k in kinds),
             case_id=case_id,
             title=text(r.title),
             place=text(r.community),

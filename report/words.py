@@ -29,10 +29,11 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "report.place": ("社区(村)", "Community"),
     "report.kind": ("类型", "Type"),
     # Short forms of the 督办 reasons, to fit a narrow column.
-    "report.kind.overdue": ("超期", "Overdue"),
+    "report.kind.overdue": ("超期", "Late"),
     "report.kind.stalled": ("停滞", "Stalled"),
     "report.kind.dissatisfied": ("不满意", "Dissatisfied"),
     "report.kind.reopened": ("重办", "Reopened"),
+    "report.kind_separator": ("·", "/"),
     "report.attendance_note": (
         "{first} 至 {last} 参会情况;参会率 = 有参会的月数 / 期间月数。",
         "Attendance {first} to {last}; attendance = months with a meeting attended / months in the period.",
