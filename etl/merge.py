@@ -13,6 +13,8 @@ from datetime import date
 
 import duckdb
 
+from etl import aggregates
+
 # Values a ledger carries; a difference in any of them makes a case "updated".
 CASE_VALUES = (
     "district", "street", "community", "channel", "title", "category", "matter_class",
@@ -118,9 +120,12 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         ORDER BY i.received_on, i.case_id
     """, [import_id, source_file])
     if counts.updated:
+        # The aggregate tables' cells these cases leave (etl/aggregates.py, docs/performance.md).
+        aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
         _update_cases(con, import_id, as_of, source_file)
     if counts.new or counts.updated:
         _write_events_and_officials(con, import_id, as_of)
+        aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change <> 'unchanged'")
     return counts
 
 
