@@ -29,15 +29,22 @@ class ReportError(ValueError):
 
 
 def _scope_name(con, scope: Mapping[str, str], lang: str) -> str:
-    """'西湖区' for the district, '西湖区南站街道' for a street."""
+    """'西湖区' for the district, '西湖区南站街道' for a street; ReportError for an area
+    that is neither in the registry nor in any case."""
+    levels = ("district",) + tuple(k for k in SCOPE_LEVELS[1:] if scope.get(k))
+    areas = kpi.metrics(con, by=levels, filters=kpi.Filters.make(where=scope))
+    if scope and areas.empty:
+        named = "、".join(f"{say(k, lang)} {v}" for k, v in scope.items())
+        raise ReportError(
+            f"找不到{named} / no area {', '.join(f'{k}={v}' for k, v in scope.items())} in the "
+            "registry or the cases; check the name (taizhang kpi --by street lists them)."
+        )
+    districts = sorted({str(d) for d in areas["district"].dropna()})
     if scope.get("district"):
         district = scope["district"]
     else:
-        districts = kpi.metrics(con, by=("district",), filters=kpi.Filters.make(where=scope))
-        names = [str(d) for d in districts["district"].dropna().unique()]
-        district = "、".join(names) if 0 < len(names) <= 2 else say("report.whole_district", lang)
-    lower = [scope[k] for k in ("street", "community") if scope.get(k)]
-    return district + "".join(lower)
+        district = "、".join(districts) if 0 < len(districts) <= 2 else say("report.whole_district", lang)
+    return district + "".join(scope[k] for k in SCOPE_LEVELS[1:] if scope.get(k))
 
 
 def report_view(con, month: str, scope: Mapping[str, str] | None = None,
@@ -69,6 +76,7 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
     year_filters = kpi.Filters.make(date(first.year, 1, 1), last, as_of, where)
     standing_filters = kpi.Filters.make(None, None, as_of, where)
 
+    scope_name = _scope_name(con, scope, lang)
     head = kpi.headline(con, month_filters, settings=settings)
     standing = kpi.headline(con, standing_filters, settings=settings)
     trend = sections.heading("report.trend", lang)
@@ -79,7 +87,6 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
         con, month_filters, standing_filters, settings, lang)
     attendance, attendance_rows = sections.attendance(
         con, year_filters, settings, lang, bool(info.get("meetings")))
-    scope_name = _scope_name(con, scope, lang)
     month_label = sections.month_label(first, lang)
     history = kpi.imports_history(con)
     last_import = kpi.format_date(history["started_at"].max()) if len(history) else "—"

@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     formats = _parse_formats(args.format)
     path = db.db_path(args.db)
     if not path.exists():
-        raise UserError(i18n.t("empty.no_file", args.lang, path=path))
+        raise UserError(" / ".join(i18n.t("empty.no_file", lang, path=path) for lang in i18n.LANGS))
     out = Path(args.out)
     try:
         # Fail before any query when the browser or the fonts are missing.

@@ -184,6 +184,8 @@ def test_bad_month_and_scope_are_report_errors(small_db):
             report_html(con, "June")
         with pytest.raises(ReportError, match="scope"):
             report_html(con, "2022-06", {"province": "江西"})
+        with pytest.raises(ReportError, match="找不到街道"):
+            report_html(con, "2022-06", {"street": "南站"})
 
 
 def test_each_street_of_an_empty_month_from_the_command_line(small_db, tmp_path):
