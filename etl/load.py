@@ -208,6 +208,7 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
     registry = Registry(con.execute("SELECT district, street, community, kind FROM areas").fetchall())
     create_stage(con)
     staged = 0
+    titles: dict[int, str] = {}
     for sheet_no, sheet in enumerate(raw.sheets):
         layout = find_layout(sheet.head(), profile)
         if layout is None:
@@ -221,6 +222,7 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
             sheet.name if sheet.csv is None else "", layout.title, path.stem, registry
         )
         stage_sheet(con, sheet_no, sheet, layout, profile.fixed)
+        titles[sheet_no] = layout.title
         staged += 1
     if not staged:
         raise LedgerError(
@@ -233,7 +235,7 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
         "SELECT count(*), count(skip) FROM stage"
     ).fetchall()[0]
     normalise(con, profile)
-    summary.rejects = collect_rejects(con, path.name)
+    summary.rejects = collect_rejects(con, path.name, titles)
     summary.rows_rejected = len(summary.rejects)
     _step(bar, path, "normalise")
 

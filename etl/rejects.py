@@ -70,12 +70,11 @@ def reason_text(code: str, file: str, sheet: str | None, row: int, column: str, 
     return zh.format(p=p, v=v, r=received or "") + " / " + en.format(pe=pe, v=v, r=received or "")
 
 
-def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str) -> list[dict]:
-    """Rejected rows of the staged file as dicts: sheet, row, column, value, reason, raw."""
+def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict[int, str] | None = None) -> list[dict]:
+    """Rejected rows of the staged file as dicts: sheet, row, column, value, reason, raw
+    (and file, title: the sheet's title rows, so --rejects-out can keep the context)."""
     rows = con.execute("""
-        SELECT k.sheet, k.row_no, k.reject,
-               coalesce(h.header, ?) AS header_missing_label,
-               h.header,
+        SELECT k.sheet_no, k.sheet, k.row_no, k.reject, h.header,
                CASE split_part(k.reject, ':', 2)
                     WHEN 'received_on' THEN k.received_on WHEN 'meeting_on' THEN k.meeting_on
                     WHEN 'resolved_on' THEN k.resolved_on WHEN 'due_on' THEN k.due_on
@@ -89,13 +88,13 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str) -> list[dict
         LEFT JOIN sheet_headers h ON h.sheet_no = k.sheet_no AND h.field = split_part(k.reject, ':', 2)
         WHERE k.reject IS NOT NULL
         ORDER BY k.sheet_no, k.row_no
-    """, [""]).fetchall()
+    """).fetchall()
     out = []
-    for sheet, row, code, _, header, value, received, raw in rows:
-        fld = code.split(":")[1]
-        column = header or FIELD_LABELS.get(fld, fld)
+    for sheet_no, sheet, row, code, header, value, received, raw in rows:
+        column = header or FIELD_LABELS.get(code.split(":")[1], code.split(":")[1])
         out.append({
             "sheet": sheet, "row": row, "column": column, "value": value,
             "reason": reason_text(code, file_name, sheet, row, column, value, received), "raw": raw,
+            "file": file_name, "title": (titles or {}).get(sheet_no, ""),
         })
     return out

@@ -1,4 +1,9 @@
-"""`--rejects-out FILE.xlsx`: the rejected rows as they were, plus a 原因 (reason) column."""
+"""`--rejects-out FILE.xlsx`: the rejected rows as they were, plus a 原因 (reason) column.
+
+One worksheet per source sheet, named like it, under a title row that repeats the source
+file's name and title rows: street, community and year taken from those when the ledger
+was read are taken from them again when the fixed file is loaded.
+"""
 
 from __future__ import annotations
 
@@ -45,8 +50,10 @@ def write_rejects(path: str | os.PathLike, summaries) -> int:
                 if key not in headers:
                     headers.append(key)
             rows.append((raw, reject["reason"]))
-        ws.write_row(0, 0, headers + [REASON_HEADER], bold)
-        for r, (raw, reason) in enumerate(rows, start=1):
+        source = rejects[0]
+        ws.write(0, 0, " ".join(t for t in (Path(source.get("file") or "").stem, source.get("title")) if t))
+        ws.write_row(1, 0, headers + [REASON_HEADER], bold)
+        for r, (raw, reason) in enumerate(rows, start=2):
             ws.write_row(r, 0, [raw.get(h) if raw.get(h) is not None else "" for h in headers] + [reason])
             count += 1
     workbook.close()

@@ -81,8 +81,9 @@ def test_rejects_out_workbook(files, capsys):
     assert code == 0
     assert f"1 rejected rows written to {out_file}" in out
     rows = list(openpyxl.load_workbook(out_file).active.iter_rows(values_only=True))
-    assert rows[0] == ("问题", "反映时间", "办理状态", "原因")
-    assert rows[1][:3] == ("路灯不亮", "2023-01-08", "搞定了") and "搞定了" in rows[1][3]
+    assert rows[0][0] == "bad"
+    assert rows[1] == ("问题", "反映时间", "办理状态", "原因")
+    assert rows[2][:3] == ("路灯不亮", "2023-01-08", "搞定了") and "搞定了" in rows[2][3]
 
 
 def test_bad_registry_and_unknown_profile_are_messages(files, capsys):

@@ -122,14 +122,25 @@ def test_reject_keeps_the_whole_row_masked(result):
                    "满意度": None, "事项分类": None, "联系电话": None}
 
 
-def test_rejects_out_writes_rows_as_they_were_with_a_reason(result):
-    summary, _, root = result
+def test_rejects_out_writes_rows_as_they_were_and_fixed_rows_load(result):
+    summary, db, root = result
     out = root / "rejects_out.xlsx"
     assert write_rejects(out, [summary]) == 9
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["南站街道"]
-    rows = list(wb["南站街道"].iter_rows(values_only=True))
-    assert rows[0] == tuple(HEADER) + ("原因",)
-    assert rows[4][:4] == ("GD-5", "停车难", "2023-01-10", "搞定了")
-    assert rows[4][-1] == EXPECTED[3][3]
-    assert len(rows) == 10
+    ws = wb["南站街道"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][0] == "rejects 桃源社区问题台账"  # file name and title rows: the context
+    assert rows[1] == tuple(HEADER) + ("原因",)
+    assert rows[5][:4] == ("GD-5", "停车难", "2023-01-10", "搞定了")
+    assert rows[5][-1] == EXPECTED[3][3]
+    assert len(rows) == 11
+    ws.cell(row=6, column=4, value="正在解决")  # the user fixes the status and loads the file again
+    wb.save(out)
+    [again] = load_paths(db, [out])
+    # rows left unfixed are rejected again, except the duplicate-id row: alone in this file,
+    # it now updates case GD-1 (docs/ledgers.md warns: fix or delete such rows)
+    assert (again.rows_new, again.rows_updated, again.rows_rejected) == (1, 1, 7)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT street, community, status FROM cases WHERE case_id = 'GD-5'").fetchall() == [
+            ("南站街道", "桃源社区", "in_progress")]
