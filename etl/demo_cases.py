@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from etl import demo_areas as names
+from etl.demo_people import People, mobile_number
 
 FIRST_DAY = date(2021, 1, 1)
 AS_OF = date(2022, 7, 31)
@@ -21,7 +22,7 @@ TARGET = {"received": 2090, "resolved": 1769, "in_progress": 246, "pending": 28,
 REOPENED = 4
 MEETING_CHANNELS = {"幸福圆桌会": 60, "小队会": 22, "民生议事堂": 18}
 CASE_CHANNELS = {"meeting": 64, "12345热线": 24, "周末服务日": 12}
-DAYS_ALLOWED = {"大事": 60, "小事": 30, "私事": 15}
+DAYS_ALLOWED = {"大事": 60, "小事": 20, "私事": 10}
 MEDIAN_DAYS = {"大事": 24.0, "小事": 7.0, "私事": 3.0}
 SATISFACTION = {"satisfied": 76, "basically_satisfied": 17, "dissatisfied": 7}
 RATED_SHARE = 0.84
@@ -104,48 +105,7 @@ def _pick_weighted(rng: random.Random, items: list, weight, k: int) -> list:
     return keyed[:k]
 
 
-def _mobile(rng: random.Random) -> str:
-    return rng.choice(["13", "15", "18", "17"]) + str(rng.randrange(10)) + "".join(
-        str(rng.randrange(10)) for _ in range(8)
-    )
-
-
-class _People:
-    """Invented officials: leads per community, deputies per community, handlers per unit."""
-
-    def __init__(self, rng: random.Random):
-        self.rng, self.taken, self.officials = rng, set(), {}
-        self.lead_of, self.deputies_of, self.street_leads, self.handlers = {}, {}, {}, {}
-        for street in names.STREETS:
-            cadres = [self._new(rng.choice(names.LEAD_TITLES), street) for _ in range(5)]
-            district_lead = self._new(rng.choice(names.DISTRICT_LEAD_TITLES), names.DISTRICT)
-            self.street_leads[street] = [district_lead, cadres[0], cadres[1]]
-            for _, s, community, _ in names.registry():
-                if s == street:
-                    self.lead_of[community] = rng.choice(cadres)
-                    self.deputies_of[community] = [
-                        self._new(rng.choice(names.DEPUTY_TITLES), "西湖区人大")
-                        for _ in range(rng.choice((1, 2)))
-                    ]
-        for unit in names.UNITS:
-            self.handlers[unit] = [self._new("承办负责人", unit) for _ in range(3)]
-
-    def _new(self, title: str, unit: str) -> str:
-        name = names.invent_name(self.rng, self.taken)
-        self.officials[name] = (title, unit)
-        return name
-
-    def resident(self) -> str:
-        """A resident's name as ledgers write it: full name or 王女士, sometimes with a mobile."""
-        rng = self.rng
-        if rng.random() < 0.35:
-            who = rng.choice(names.SURNAMES) + rng.choice(["女士", "先生", "阿姨", "师傅"])
-        else:
-            who = names.invent_name(rng, set())
-        return f"{who}({_mobile(rng)})" if rng.random() < 0.12 else who
-
-
-def _meetings_for(rng, people: _People, street, community, n_cases, months) -> list[Meeting]:
+def _meetings_for(rng, people: People, street, community, n_cases, months) -> list[Meeting]:
     # Most communities meet every two to three months; a few meet rarely (fails the 2+4 rule).
     count = max(math.ceil(n_cases / rng.uniform(1.3, 2.5)), rng.randint(3, 9)) if n_cases else rng.randint(0, 3)
     used, meetings = set(), []
@@ -176,7 +136,7 @@ def _unit_for(rng: random.Random, category: str) -> str:
     return rng.choice(units) if units else "社区居委会"
 
 
-def _new_case(rng, people: _People, area, channel, received_on, taken_keys, estates) -> DemoCase:
+def _new_case(rng, people: People, area, channel, received_on, taken_keys, estates) -> DemoCase:
     _, street, community, kind = area
     categories = list(names.CATEGORIES)
     category = rng.choices(categories, weights=[names.CATEGORIES[c][0] for c in categories])[0]
@@ -205,24 +165,34 @@ def _settle(rng: random.Random, cases: list[DemoCase]) -> None:
     def age(c):
         return (AS_OF - c.received_on).days
 
-    open_pool = list(cases)
+    # Streets differ, so rankings mean something: some are slower, some leave more open,
+    # some have less content residents.
+    slow = {street: rng.lognormvariate(0, 0.35) for street in names.STREETS}
+    open_bias = {street: rng.lognormvariate(0, 0.45) for street in names.STREETS}
+    sour = {street: rng.lognormvariate(0, 0.5) for street in names.STREETS}
+
+    reopened = [c for c in cases if c.reopened]  # in progress again after a 不满意 sign-off
+    for c in reopened:
+        c.status = "in_progress"
+    open_pool = [c for c in cases if not c.reopened]
     pending = _pick_weighted(rng, open_pool, lambda c: math.exp(-age(c) / 15) + 0.002, TARGET["pending"])
     for c in pending:
         c.status = "pending"
-    open_pool = [c for c in open_pool if c.status != "pending"]
+    open_pool = [c for c in open_pool if c.status == "resolved"]
     deferred = _pick_weighted(
         rng, open_pool, lambda c: 4.0 if c.matter_class == "大事" else 0.5, TARGET["deferred"]
     )
     for c in deferred:
         c.status = "deferred"
     open_pool = [c for c in open_pool if c.status == "resolved"]
-    moving = _pick_weighted(rng, open_pool, lambda c: math.exp(-age(c) / 45) + 0.03, TARGET["in_progress"])
+    moving = _pick_weighted(rng, open_pool, lambda c: (math.exp(-age(c) / 45) + 0.03) * open_bias[c.street],
+                            TARGET["in_progress"] - len(reopened))
     for c in moving:
         c.status = "in_progress"
     for c in cases:
         if c.status == "resolved":
-            median = MEDIAN_DAYS[c.matter_class] * (0.6 if c.channel == "12345热线" else 1.0)
-            days = int(rng.lognormvariate(math.log(median), 0.85))
+            median = MEDIAN_DAYS[c.matter_class] * (0.6 if c.channel == "12345热线" else 1.0) * slow[c.street]
+            days = int(rng.lognormvariate(math.log(median), 0.95))
             if days > age(c):
                 days = rng.randint(0, age(c))
             c.resolved_on = c.received_on + timedelta(days=days)
@@ -230,7 +200,9 @@ def _settle(rng: random.Random, cases: list[DemoCase]) -> None:
             if rng.random() < 0.8:
                 c.closed_on = min(AS_OF, c.resolved_on + timedelta(days=rng.randint(0, 6)))
             if rng.random() < RATED_SHARE:
-                c.satisfaction = rng.choices(list(SATISFACTION), weights=SATISFACTION.values())[0]
+                weights = [SATISFACTION["satisfied"], SATISFACTION["basically_satisfied"],
+                           SATISFACTION["dissatisfied"] * sour[c.street]]
+                c.satisfaction = rng.choices(list(SATISFACTION), weights=weights)[0]
             c.note = rng.choice(["已协调{u}处理完毕", "{u}现场处置，居民认可", "已办结，回访居民"]).format(
                 u=c.responsible_unit)
         elif c.status == "in_progress":
@@ -247,18 +219,23 @@ def _settle(rng: random.Random, cases: list[DemoCase]) -> None:
         else:
             c.note = "已登记，待分派"
         if rng.random() < 0.06:
-            c.note += f"，联系人电话{_mobile(rng)}"
+            c.note += f"，联系人电话{mobile_number(rng)}"
 
 
-def _reopen(rng: random.Random, cases: list[DemoCase]) -> None:
+def _mark_reopened(rng: random.Random, cases: list[DemoCase]) -> None:
     """A few 南站街道 2022 cases were signed off in June, rated 不满意, and re-handled in July."""
     pool = [c for c in cases if c.street == "南站街道" and c.channel != "12345热线"
-            and c.status == "in_progress" and date(2022, 3, 1) <= c.received_on <= date(2022, 5, 31)]
+            and date(2022, 2, 1) <= c.received_on <= date(2022, 5, 31)]
     for c in _pick_weighted(rng, pool, lambda c: 1.0, REOPENED):
         c.reopened = True
         c.june_resolved_on = min(EARLIER_AS_OF, c.received_on + timedelta(days=rng.randint(10, 30)))
-        c.stalled, c.last_progress_on = False, AS_OF - timedelta(days=rng.randint(1, 9))
-        c.note = "回访群众不满意，重新办理"
+
+
+def _after_reopening(rng: random.Random, cases: list[DemoCase]) -> None:
+    for c in cases:
+        if c.reopened:
+            c.stalled, c.last_progress_on = False, AS_OF - timedelta(days=rng.randint(1, 9))
+            c.note = "回访群众不满意，重新办理"
 
 
 def _bad_rows(rng, people, areas, taken_keys, estates) -> list[DemoCase]:
@@ -273,7 +250,7 @@ def _bad_rows(rng, people, areas, taken_keys, estates) -> list[DemoCase]:
         case = _new_case(rng, people, area, channel, date(2022, 5, rng.randint(2, 28)), taken_keys, estates)
         case.defect = defect
         case.resolved_on = case.received_on - timedelta(days=3) if defect == "resolved_before_received" else None
-        case.note = f"群众来电，联系电话{_mobile(rng)}"
+        case.note = f"群众来电，联系电话{mobile_number(rng)}"
         bad.append(case)
     return bad
 
@@ -281,7 +258,7 @@ def _bad_rows(rng, people, areas, taken_keys, estates) -> list[DemoCase]:
 def build_world(seed: int = 2022) -> DemoWorld:
     """Generate the demo's officials, meetings and cases, deterministically from `seed`."""
     rng = random.Random(seed)
-    people = _People(rng)
+    people = People(rng)
     areas = names.registry()
     months = _month_weights()
     weights = [rng.lognormvariate(0, 0.6) * (0.5 if kind == "村" else 1.0) for *_, kind in areas]
@@ -315,8 +292,9 @@ def build_world(seed: int = 2022) -> DemoWorld:
         topics = [c.title for c in cases if c.meeting_on == m.held_on and c.community == m.community]
         m.topic = m.topic or ("；".join(topics[:2]) if topics else "收集居民意见建议")
     cases.sort(key=lambda c: (c.received_on, c.street, c.community, c.title))
+    _mark_reopened(rng, cases)
     _settle(rng, cases)
-    _reopen(rng, cases)
+    _after_reopening(rng, cases)
     world = DemoWorld(cases, _bad_rows(rng, people, areas, taken_keys, estates), meetings, people.officials)
     _check(world)
     return world
