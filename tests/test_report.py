@@ -7,6 +7,7 @@ browser serves the whole module.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import subprocess
@@ -25,6 +26,7 @@ from report.page import page_html
 from report.sections import (
     MAX_ATTENDANCE_ROWS, MAX_CATEGORY_ROWS, MAX_RANKING_ROWS, MAX_SUPERVISION_ROWS,
 )
+from report import render
 from report.render import A4_CSS_PX, Renderer
 
 TAIZHANG = Path(sys.executable).with_name("taizhang")
@@ -256,3 +258,21 @@ def test_demo_latest_month(demo_db, renderer, output_dir, tmp_path, scope):
     else:
         assert {r.name for r in view.ranking_rows} >= {"南站街道", "朝阳洲街道", "桃花镇"}
     assert_png_page(png)
+
+
+def test_missing_fonts_say_what_to_install(monkeypatch):
+    monkeypatch.setattr(render, "_has_cjk_font", lambda: False)
+    with pytest.raises(render.RenderUnavailable, match="apt-get install fonts-noto-cjk"):
+        render.check_prerequisites()
+
+
+def test_one_off_helpers_also_work_inside_an_event_loop(june, tmp_path):
+    """What the dashboard calls: html_to_pdf / html_to_png, even from async server code."""
+    html = page_html(june[0])
+
+    async def in_loop() -> bytes:
+        return render.html_to_pdf(html)
+
+    _, pages = pdf_facts(asyncio.run(in_loop()), tmp_path)
+    assert pages == 1
+    assert_png_page(render.html_to_png(html, scale=2))
