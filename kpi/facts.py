@@ -9,6 +9,7 @@ known yet. due = the ledger's due_on, else received_on + SLA (kpi.sla).
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from datetime import date, timedelta
 
@@ -33,19 +34,22 @@ FACT_INPUTS = (
 # Holding the connection here also keeps its id from being reused while cached.
 _backends: OrderedDict[int, ibis.BaseBackend] = OrderedDict()
 BACKENDS_KEPT = 8
+_backends_lock = threading.Lock()
 
 
 def backend(con) -> ibis.BaseBackend:
     """The ibis backend over a DuckDB connection (no copy, same transaction view)."""
     if isinstance(con, ibis.BaseBackend):
         return con
-    cached = _backends.get(id(con))
+    with _backends_lock:
+        cached = _backends.get(id(con))
     if cached is not None and cached.con is con:
         return cached
     ib = ibis.duckdb.from_connection(con)
-    _backends[id(con)] = ib
-    while len(_backends) > BACKENDS_KEPT:
-        _backends.popitem(last=False)
+    with _backends_lock:
+        _backends[id(con)] = ib
+        while len(_backends) > BACKENDS_KEPT:
+            _backends.popitem(last=False)
     return ib
 
 
