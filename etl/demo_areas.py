@@ -74,7 +74,7 @@ def invent_name(rng: random.Random, taken: set[str]) -> str:
 LEAD_TITLES = ["街道党工委书记", "街道办事处主任", "街道党工委副书记", "街道办事处副主任",
                "街道人大工委主任", "街道武装部长", "街道纪工委书记"]
 DISTRICT_LEAD_TITLES = ["区委常委", "副区长", "区人大常委会副主任", "区政协副主席"]
-DEPUTY_TITLES = ["区人大代表", "市人大代表", "区政协委员"]
+DEPUTY_TITLES = {"区人大代表": "西湖区人大常委会", "市人大代表": "南昌市人大常委会", "区政协委员": "西湖区政协"}
 
 # Units that take on cases, with the categories they usually handle.
 UNITS = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from etl import demo_areas as names
-from etl.demo_people import People, mobile_number
+from etl.demo_people import People, id_card_number, mobile_number
 
 FIRST_DAY = date(2021, 1, 1)
 AS_OF = date(2022, 7, 31)
@@ -220,6 +220,8 @@ def _settle(rng: random.Random, cases: list[DemoCase]) -> None:
             c.note = "已登记，待分派"
         if rng.random() < 0.06:
             c.note += f"，联系人电话{mobile_number(rng)}"
+        elif c.category == "邻里纠纷" and rng.random() < 0.05:
+            c.note += f"，当事人身份证号{id_card_number(rng)}"
 
 
 def _mark_reopened(rng: random.Random, cases: list[DemoCase]) -> None:

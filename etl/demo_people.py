@@ -7,6 +7,12 @@ import random
 from etl import demo_areas as names
 
 
+def id_card_number(rng: random.Random) -> str:
+    """An invented 18-character ID-card number (Nanchang area code) for text the ETL must mask."""
+    born = f"{rng.randint(1940, 2000)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
+    return f"3601{rng.randint(1, 99):02d}{born}{rng.randint(0, 999):03d}{rng.choice('0123456789X')}"
+
+
 def mobile_number(rng: random.Random) -> str:
     """An invented mobile number (1[3-9] and nine digits) for text the ETL must mask."""
     return rng.choice(["13", "15", "18", "17"]) + str(rng.randrange(10)) + "".join(
@@ -27,10 +33,8 @@ class People:
             for _, s, community, _ in names.registry():
                 if s == street:
                     self.lead_of[community] = rng.choice(cadres)
-                    self.deputies_of[community] = [
-                        self._new(rng.choice(names.DEPUTY_TITLES), "西湖区人大")
-                        for _ in range(rng.choice((1, 2)))
-                    ]
+                    titles = [rng.choice(list(names.DEPUTY_TITLES)) for _ in range(rng.choice((1, 2)))]
+                    self.deputies_of[community] = [self._new(t, names.DEPUTY_TITLES[t]) for t in titles]
         for unit in names.UNITS:
             self.handlers[unit] = [self._new("承办负责人", unit) for _ in range(3)]
 
