@@ -15,7 +15,8 @@ from kpi.dataset import (
 from kpi.filters import DIMENSIONS, METRICS, FilterError, Filters
 from kpi.formatting import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.lists import case_count, case_detail, case_list, case_timeline, mask_name, supervision_list
-from kpi.metrics import headline, metrics, ranking, trend
+from kpi.comparisons import headline, ranking, trend
+from kpi.metrics import metrics
 from kpi.officials import meetings_summary, official_table
 
 __all__ = [

@@ -1,0 +1,110 @@
+"""Comparisons built on metrics(): headline with month and year deltas, trend, ranking."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from kpi.facts import backend, resolve_as_of, settings_or_default
+from kpi.filters import METRICS, FilterError, Filters, month_bounds, shift_months
+from kpi.metrics import Plan, group_columns, metrics, plain, plan_metrics, run_plan, to_frame
+from taizhang.settings import Settings
+
+HEADLINE_METRICS = tuple(m for m in METRICS if m != "rank")
+
+
+def _scalars(df: pd.DataFrame) -> dict:
+    return {m: plain(df[m].iloc[0]) for m in METRICS}
+
+
+def _delta(current, previous):
+    if current is None or previous is None:
+        return None
+    return current - previous
+
+
+def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
+    """The slice's KPIs with the same slice one month and one year earlier, and the deltas.
+
+    Returns {"as_of", "filters", "metrics", "previous_month", "previous_year",
+    "delta_month", "delta_year", "previous_month_filters", "previous_year_filters"}:
+    the metric dicts map every name of METRICS to a plain value (None when undefined); a
+    delta is current − previous (rates in fraction points), None when either is None.
+    The earlier slices move date_from, date_to and as_of back by 1 and 12 months.
+    """
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    as_of = resolve_as_of(ib, filters)
+    current_filters = replace(filters, as_of=as_of)
+    result = {"as_of": as_of, "filters": current_filters}
+    result["metrics"] = _scalars(metrics(ib, (), current_filters, settings))
+    for key, months in (("month", -1), ("year", -12)):
+        earlier = current_filters.shifted(months)
+        values = _scalars(metrics(ib, (), earlier, settings))
+        result[f"previous_{key}_filters"] = earlier
+        result[f"previous_{key}"] = values
+        result[f"delta_{key}"] = {
+            m: _delta(result["metrics"][m], values[m]) for m in HEADLINE_METRICS
+        }
+    return result
+
+
+def trend(con, filters: Filters, months: int = 12, settings: Settings | None = None) -> pd.DataFrame:
+    """One row per month ('2023-01') for the last `months` months up to the slice's end.
+
+    Columns: month, then METRICS; months without cases are present with zeros. The end is
+    date_to, else as_of; the start is the later of date_from and the first of those months.
+    The slice's as_of applies to every month.
+    """
+    ib = backend(con)
+    as_of = resolve_as_of(ib, filters)
+    end = min(filters.date_to or as_of, as_of)
+    start = month_bounds(shift_months(end, -(months - 1)).strftime("%Y-%m"))[0]
+    if filters.date_from is not None:
+        start = max(start, filters.date_from)
+    window = replace(filters, date_from=start, date_to=end, as_of=as_of)
+    return metrics(ib, ("month",), window, settings)
+
+
+RANKING_LEVELS = {"street": ("street",), "community": ("street", "community"), "official": ("official",)}
+
+
+def ranking(con, level: str, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
+    """Areas or officials ranked by score: level 'street' | 'community' | 'official'.
+
+    Columns: the level's columns (street; street, community; official_id, official), METRICS,
+    previous_rank and rank_change (previous_rank − rank, positive = moved up; <NA> when
+    unranked in either month). The previous month moves the period and as_of back a month.
+    Sorted by rank, unranked last.
+    """
+    if level not in RANKING_LEVELS:
+        raise FilterError(f"未知排名层级 / unknown ranking level {level!r}: street, community or official.")
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    current_filters = replace(filters, as_of=resolve_as_of(ib, filters))
+    by = RANKING_LEVELS[level]
+    keys = list(group_columns(by))
+    now = plan_metrics(ib, by, current_filters, settings)
+    before = plan_metrics(ib, by, current_filters.shifted(-1), settings)
+
+    def build() -> ir.Table:
+        current, previous = now.build(), before.build()
+        previous = previous.select(*keys, previous_rank=previous["rank"])
+        # Keys may be NULL (cases without a street): match those too.
+        condition = [current[k].identical_to(previous[k]) for k in keys]
+        joined = current.left_join(previous, condition).select(current, previous.previous_rank)
+        return joined.mutate(rank_change=joined.previous_rank - joined["rank"])
+
+    plan = Plan(("ranking", now.key, before.key), now.inputs + before.inputs, build)
+    return _sort_ranking(to_frame(run_plan(ib, plan)))
+
+
+def _sort_ranking(df: pd.DataFrame) -> pd.DataFrame:
+    # Best first; unranked rows last, the bigger ones first.
+    order = df.assign(_unranked=df["rank"].isna()).sort_values(
+        ["_unranked", "rank", "received"], ascending=[True, True, False], na_position="last",
+        kind="stable",
+    )
+    return order.drop(columns="_unranked").reset_index(drop=True)
