@@ -41,18 +41,28 @@ def mask_text(value: str) -> str:
     return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), value)
 
 
-def fold_sql(expr: str) -> str:
+WIDE_SQL = "[\\x{FF01}-\\x{FF5E}\\x{3000}]"      # a full-width character
+SPACES_SQL = "\\s\\s|[^\\S ]|\\x{3000}"           # white space that is not one plain space
+# The same tests on a row's JSON text, where tabs and newlines are written \t, \n.
+ROW_WIDE_SQL = WIDE_SQL
+ROW_SPACES_SQL = "  |\\\\[nrtf]|\\x{3000}"
+
+
+def fold_sql(expr: str, wide: str | None = None, spaces: str | None = None) -> str:
     """SQL that folds a VARCHAR expression like fold_text (NULL stays NULL, '' becomes NULL).
 
-    translate() with a long table is costly per value, so it only runs on values that hold
-    a full-width character, and the space regex only on values with a run of white space.
+    translate() and the space regex are costly per value, so they run only where `wide` /
+    `spaces` (SQL booleans; by default a test of the value itself) say they are needed:
+    the loader tests a whole row once instead of each of its cells.
     """
+    wide = wide or f"regexp_matches({expr}, '{WIDE_SQL}')"
+    spaces = spaces or f"regexp_matches({expr}, '{SPACES_SQL}')"
     translated = (
-        f"CASE WHEN regexp_matches({expr}, '[\\x{{FF01}}-\\x{{FF5E}}\\x{{3000}}]') "
+        f"CASE WHEN {wide} "
         f"THEN translate({expr}, '{FULL_WIDTH}', '{HALF_WIDTH.replace(chr(39), chr(39) * 2)}') ELSE {expr} END"
     )
     return (
-        f"nullif(trim(CASE WHEN regexp_matches({expr}, '\\s\\s|[^\\S ]|\\x{{3000}}') "
+        f"nullif(trim(CASE WHEN {spaces} "
         f"THEN regexp_replace({translated}, '\\s+', ' ', 'g') ELSE {translated} END), '')"
     )
 

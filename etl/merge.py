@@ -87,6 +87,37 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         con, "incoming", "case_id",
         {"lead": "lead", "deputy": "deputy", "handler": "handler", "supervisor": "supervisor"}, "incoming_officials",
     )
+    known = con.execute("SELECT count(*) FROM incoming SEMI JOIN cases USING (case_id)").fetchall()[0][0]
+    if not known:  # a first load: every case is new, nothing to compare
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE case_diff AS
+            SELECT case_id, NULL::VARCHAR AS old_status, 'new' AS change FROM incoming
+        """)
+    else:
+        _diff_cases(con)
+    counts = _counts(con, "case_diff")
+    cols = ", ".join(CASE_VALUES)
+    con.execute(f"""
+        INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
+                           source_file, source_sheet, source_row, raw)
+        SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
+               ?, i.sheet, i.row_no, i.raw
+        FROM incoming i JOIN case_diff d USING (case_id)
+        WHERE d.change = 'new'
+        ORDER BY i.received_on, i.case_id
+    """, [import_id, source_file])
+    if counts.updated:
+        # The aggregate tables' cells these cases leave (etl/aggregates.py, docs/performance.md).
+        aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
+        _update_cases(con, import_id, as_of, source_file)
+    if counts.new or counts.updated:
+        _write_events_and_officials(con, import_id, as_of)
+        aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change <> 'unchanged'")
+    return counts
+
+
+def _diff_cases(con) -> None:
+    """case_diff: each incoming case new, updated or unchanged against what is stored."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE case_diff AS
         WITH new_sig AS (
@@ -108,25 +139,6 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         LEFT JOIN new_sig ns USING (case_id)
         LEFT JOIN old_sig os USING (case_id)
     """)
-    counts = _counts(con, "case_diff")
-    cols = ", ".join(CASE_VALUES)
-    con.execute(f"""
-        INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
-                           source_file, source_sheet, source_row, raw)
-        SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
-               ?, i.sheet, i.row_no, i.raw::JSON
-        FROM incoming i JOIN case_diff d USING (case_id)
-        WHERE d.change = 'new'
-        ORDER BY i.received_on, i.case_id
-    """, [import_id, source_file])
-    if counts.updated:
-        # The aggregate tables' cells these cases leave (etl/aggregates.py, docs/performance.md).
-        aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
-        _update_cases(con, import_id, as_of, source_file)
-    if counts.new or counts.updated:
-        _write_events_and_officials(con, import_id, as_of)
-        aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change <> 'unchanged'")
-    return counts
 
 
 def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
@@ -138,7 +150,7 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
             last_progress_on = coalesce(i.last_progress_on,
                 CASE WHEN i.status <> cases.status OR i.note IS DISTINCT FROM cases.note THEN ?::DATE
                      ELSE cases.last_progress_on END),
-            import_id = ?, source_file = ?, source_sheet = i.sheet, source_row = i.row_no, raw = i.raw::JSON
+            import_id = ?, source_file = ?, source_sheet = i.sheet, source_row = i.row_no, raw = i.raw
         FROM incoming i JOIN case_diff d USING (case_id)
         WHERE d.change = 'updated' AND cases.case_id = i.case_id
     """, [as_of, import_id, source_file])

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.fold import fold_sql, mask_sql
+from etl.fold import ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from etl.profile import FIELDS, Profile
 
 DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
@@ -79,12 +79,15 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     present = {row[0] for row in con.execute("SELECT DISTINCT field FROM sheet_headers").fetchall()}
     folded = []
     for f in FIELDS:
-        expr = fold_sql(f"{f}_txt") if f in present else "NULL::VARCHAR"
+        expr = fold_sql(f"{f}_txt", "has_wide", "has_spaces") if f in present else "NULL::VARCHAR"
         if f in TEXT_FIELDS and f in present:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
         folded.append(f"{expr} AS {f}")
+    # Null words are short: longer values skip the lookup.
+    longest = max((len(v.replace(" ", "").encode()) for v in profile.null_values), default=0)
     null_words = ", ".join(
-        f"CASE WHEN replace(lower({f}), ' ', '') IN (SELECT phrase FROM null_values) THEN NULL ELSE {f} END AS {f}"
+        f"CASE WHEN strlen({f}) <= {longest} AND replace(lower({f}), ' ', '') IN (SELECT phrase FROM null_values) "
+        f"THEN NULL ELSE {f} END AS {f}"
         for f in FIELDS if f in present
     )
     replace_nulls = f"REPLACE ({null_words})" if null_words else ""
@@ -98,11 +101,15 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cleaned AS
         WITH masked AS (
-            SELECT *, regexp_matches(raw, '1[3-9][0-9]{{9}}|[0-9]{{17}}') AS has_digits FROM stage WHERE skip IS NULL
+            SELECT *,
+                   regexp_matches(raw, '1[3-9][0-9]{{9}}|[0-9]{{17}}') AS has_digits,
+                   regexp_matches(raw, '{ROW_WIDE_SQL}') AS has_wide,
+                   regexp_matches(raw, '{ROW_SPACES_SQL}') AS has_spaces
+            FROM stage WHERE skip IS NULL
         ),
         folded AS (
             SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year,
-                   CASE WHEN has_digits THEN {mask_sql('raw')} ELSE raw END AS raw,
+                   CASE WHEN has_digits THEN {mask_sql('raw::VARCHAR')}::JSON ELSE raw END AS raw,
                    {", ".join(folded)}
             FROM masked
         )

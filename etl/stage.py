@@ -19,7 +19,7 @@ STAGE_DDL = (
     " sheet_no INTEGER, sheet VARCHAR, row_no INTEGER, kind VARCHAR,"
     " ctx_district VARCHAR, ctx_street VARCHAR, ctx_community VARCHAR, ctx_year INTEGER, "
     + ", ".join(f"{f}_txt VARCHAR" for f in FIELDS)
-    + ", skip VARCHAR, raw VARCHAR)"
+    + ", skip VARCHAR, raw JSON)"
 )
 # Header text of each field per sheet, for reject messages.
 HEADERS_DDL = "CREATE OR REPLACE TEMP TABLE sheet_headers (sheet_no INTEGER, field VARCHAR, header VARCHAR)"
@@ -86,7 +86,7 @@ def stage_sheet(
                     WHEN ({header_hits}) >= 2 THEN 'header'
                     WHEN NOT ({content}) THEN 'blank'
                END AS skip,
-               json_object({raw_pairs})::VARCHAR AS raw
+               json_object({raw_pairs}) AS raw
         FROM {source}
     """
     ctx = layout.context
