@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from etl.demo_cases import EARLIER_AS_OF, DemoCase
+from etl.demo_cases import AS_OF, DemoCase
 
 STATUS_PHRASES = {
     # style → canonical status → phrases an office uses (stalled cases: 协调对接中)
@@ -54,7 +54,7 @@ class State:
 
 def state_as_of(case: DemoCase, as_of: date) -> State:
     """The case as a ledger dated `as_of` shows it (only EARLIER_AS_OF differs from final)."""
-    if as_of >= date(2022, 7, 31):
+    if as_of >= AS_OF:
         return State(case.status, case.resolved_on, case.closed_on, case.satisfaction,
                      case.last_progress_on, case.note)
     if case.reopened:  # signed off in June, rated 不满意; re-handled in July
@@ -153,5 +153,5 @@ def fields_of(case: DemoCase, style: Style, as_of: date) -> dict[str, object]:
 def present_in(case: DemoCase, as_of: date) -> bool:
     """Whether a ledger dated `as_of` lists the case (bad rows only in the final version)."""
     if case.defect:
-        return as_of >= EARLIER_AS_OF + timedelta(days=31)
+        return as_of >= AS_OF
     return case.received_on <= as_of

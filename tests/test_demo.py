@@ -148,3 +148,40 @@ def test_building_twice_gives_the_same_cases(demo_db, tmp_path):
              "FROM cases ORDER BY case_id")
     with duckdb.connect(str(demo_db), read_only=True) as first, duckdb.connect(str(tmp_path / "again.duckdb")) as again:
         assert first.execute(query).fetchall() == again.execute(query).fetchall()
+
+
+def test_ledgers_are_kept_as_offices_keep_them(demo_build, con):
+    """Several formats and layouts: title rows, one sheet per community, totals, .xls/.ods, GBK CSV."""
+    from python_calamine import CalamineWorkbook
+
+    folder = demo_build / "ledgers" / "ledgers"
+    files = {p.name: p for p in folder.iterdir()}
+    assert {p.suffix for p in files.values()} == {".xlsx", ".xls", ".ods", ".csv"}
+    hotline = files["西湖区12345热线工单导出.csv"].read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        hotline.decode("utf-8")
+    assert hotline.decode("gbk").startswith("工单编号,来电时间")
+    roundtable = CalamineWorkbook.from_path(str(files["南站街道幸福圆桌会问题台账(2022年).xlsx"]))
+    assert len(roundtable.sheet_names) == 16 and all(n.endswith("社区") for n in roundtable.sheet_names)
+    first = roundtable.get_sheet_by_name(roundtable.sheet_names[0]).to_python()
+    assert first[0][0] == "南站街道幸福圆桌会问题台账(2022年)" and first[1][:3] == ["序号", "编号", "议事形式"]
+    office = CalamineWorkbook.from_path(str(files["广润门街道2022年问题台账.xlsx"])).get_sheet_by_name("问题台账").to_python()
+    assert office[-1][0] == "合计" and any(str(row[5]).startswith("1月") for row in office[3:])
+    # total rows, blank rows and repeated headers were skipped, not loaded or rejected
+    skipped = one(con, "SELECT sum(rows_skipped) FROM imports WHERE file LIKE '%问题台账.xlsx' AND file LIKE '%年问题台账%'")
+    assert skipped == 3 * 8
+
+
+def test_demo_never_overwrites_real_data(tmp_path):
+    from etl.errors import LedgerError
+    from etl.schema import ensure_schema
+
+    db = tmp_path / "real.duckdb"
+    with duckdb.connect(str(db)) as real:
+        ensure_schema(real)
+        real.execute("INSERT INTO imports (import_id, file, sha256, profile, started_at, status) "
+                     "VALUES (1, 'x.xlsx', 'abc', 'builtin', now(), 'ok')")
+    with pytest.raises(LedgerError, match="--db"):
+        build_demo(db, tmp_path / "ledgers")
+    with duckdb.connect(str(db), read_only=True) as real:
+        assert one(real, "SELECT count(*) FROM imports") == 1
