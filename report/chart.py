@@ -40,13 +40,16 @@ def _nice_ceiling(value: int) -> int:
 def trend_svg(
     points: list[TrendPoint],
     legend: tuple[str, str, str],
+    empty_text: str = "",
     width: int = 380,
     height: int = 178,
 ) -> str:
-    """SVG markup for the trend; `legend` names received, resolved and the rate."""
+    """SVG markup for the trend; `legend` names received, resolved and the rate, and
+    `empty_text` is written across a chart whose months have no cases at all."""
     left, right, top, bottom = 30, 34, 22, 20
     plot_w, plot_h = width - left - right, height - top - bottom
-    y_max = _nice_ceiling(max([p.received for p in points] + [p.resolved for p in points] + [1]))
+    # At least 2, so the middle grid line has a whole number.
+    y_max = _nice_ceiling(max([p.received for p in points] + [p.resolved for p in points] + [2]))
     n = max(len(points), 1)
     slot = plot_w / n
     bar_w = max(slot * 0.34, 1.0)
@@ -67,10 +70,11 @@ def trend_svg(
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" class="grid"/>'
         )
-        parts.append(
-            f'<text x="{left - 4}" y="{y + 3:.1f}" class="axis" text-anchor="end">'
-            f"{round(y_max * frac)}</text>"
-        )
+        if float(y_max * frac).is_integer():
+            parts.append(
+                f'<text x="{left - 4}" y="{y + 3:.1f}" class="axis" text-anchor="end">'
+                f"{int(y_max * frac)}</text>"
+            )
         parts.append(
             f'<text x="{left + plot_w + 4}" y="{y + 3:.1f}" class="axis rate-axis">'
             f"{round(frac * 100)}%</text>"
@@ -104,6 +108,11 @@ def trend_svg(
                 f'<circle cx="{left + (i + 0.5) * slot:.1f}" cy="{y_rate(p.rate):.1f}" '
                 f'r="2" fill="{RATE_COLOUR}"/>'
             )
+    if not any(p.received or p.resolved for p in points) and empty_text:
+        parts.append(
+            f'<text x="{left + plot_w / 2:.1f}" y="{top + plot_h / 2 - 8:.1f}" class="empty" '
+            f'text-anchor="middle">{escape(empty_text)}</text>'
+        )
     # Legend along the top.
     x = left
     for name, colour, is_line in (

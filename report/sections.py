@@ -113,7 +113,7 @@ def trend(con, filters, settings, lang: str) -> str:
             None if kpi.formatting.is_missing(row.resolution_rate) else float(row.resolution_rate),
         ))
     return trend_svg(points, (say("received", lang), say("resolved", lang),
-                              say("resolution_rate", lang)))
+                              say("resolution_rate", lang)), say("report.no_cases_period", lang))
 
 
 def categories(con, filters, settings, lang: str) -> tuple[Section, list[CategoryRow]]:
@@ -128,7 +128,7 @@ def categories(con, filters, settings, lang: str) -> tuple[Section, list[Categor
         for r in frame.head(MAX_CATEGORY_ROWS).itertuples(index=False)
     ]
     section.note = say("report.categories_note", lang, n=MAX_CATEGORY_ROWS) if rows else \
-        say("empty.slice", lang)
+        say("report.no_cases_month", lang)
     return section, rows
 
 
@@ -210,7 +210,7 @@ def supervision(con, month_filters, standing_filters, settings, lang):
     section.note = say("report.supervision_note", lang,
                        as_of=kpi.format_date(standing_filters.as_of), stall=settings.stall_days)
     if not rows:
-        section.note = say("empty.supervision", lang) + " " + section.note
+        section.note = say("report.no_supervision", lang) + " " + section.note
     return section, shown, more
 
 

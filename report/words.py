@@ -18,6 +18,9 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     "report.ranking_more": ("… 另有 {n} 个未列出", "… and {n} more not listed"),
     "report.empty_ranking": ("本期没有可排名的{level}。", "Nothing to rank this period."),
     "report.empty_month": ("本月没有受理案件,指标为“—”或 0。", "No case was received this month; figures read — or 0."),
+    "report.no_cases_month": ("本月没有受理案件。", "No case was received this month."),
+    "report.no_cases_period": ("近12个月没有受理案件", "No case in these 12 months"),
+    "report.no_supervision": ("没有需要督办的案件。", "No case needs supervision."),
     "report.categories_note": ("按本月受理件数排列,列出前 {n} 类。", "Top {n} by cases received this month."),
     "report.supervision_note": (
         "截至 {as_of} 超期未办结、进展停滞(超过 {stall} 天无进展)的全部案件,及本月受理中群众不满意或重新办理的案件;按天数排列。",

@@ -8,6 +8,7 @@ browser serves the whole module.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import io
 import re
 import subprocess
@@ -22,6 +23,7 @@ from PIL import Image, ImageStat
 
 from etl.schema import ensure_schema
 from report.build import ReportError, report_html, report_view
+from report.chart import TrendPoint, trend_svg
 from report.page import page_html
 from report.sections import (
     MAX_ATTENDANCE_ROWS, MAX_CATEGORY_ROWS, MAX_RANKING_ROWS, MAX_SUPERVISION_ROWS,
@@ -273,6 +275,20 @@ def test_one_off_helpers_also_work_inside_an_event_loop(june, tmp_path):
     async def in_loop() -> bytes:
         return render.html_to_pdf(html)
 
-    _, pages = pdf_facts(asyncio.run(in_loop()), tmp_path)
+    # A thread of its own, as a server's loop would be (this module's browser fixture
+    # keeps Playwright's loop on the main thread).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pdf = pool.submit(asyncio.run, in_loop()).result()
+    _, pages = pdf_facts(pdf, tmp_path)
     assert pages == 1
     assert_png_page(render.html_to_png(html, scale=2))
+
+
+def test_trend_chart_never_draws_an_undefined_rate_as_zero():
+    points = [TrendPoint("1月", 10, 8, 0.8), TrendPoint("2月", 12, 9, 0.75),
+              TrendPoint("3月", 0, 0, None), TrendPoint("4月", 5, 5, 1.0), TrendPoint("5月", 4, 2, 0.5)]
+    svg = trend_svg(points, ("受理", "已解决", "解决率"), "无数据")
+    assert svg.count("<polyline") == 2  # the line stops at March and starts again
+    assert svg.count("<circle") == 4 and "nan" not in svg.lower() and "无数据" not in svg
+    empty = trend_svg([TrendPoint("1月", 0, 0, None)] * 12, ("受理", "已解决", "解决率"), "无数据")
+    assert "无数据" in empty and "<polyline" not in empty
