@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -290,8 +291,12 @@ def build_world(seed: int = 2022) -> DemoWorld:
             held_on += timedelta(days=rng.randint(0, 5))
             meetings.append(Meeting(held_on, street, "", "民生议事堂", "街道民生议事会",
                                     rng.randint(25, 60), people.street_leads[street]))
+    raised: dict[tuple, list[str]] = defaultdict(list)  # (community, meeting day) → titles
+    for c in cases:
+        if c.meeting_on:
+            raised[c.community, c.meeting_on].append(c.title)
     for m in meetings:
-        topics = [c.title for c in cases if c.meeting_on == m.held_on and c.community == m.community]
+        topics = raised.get((m.community, m.held_on), [])
         m.topic = m.topic or ("；".join(topics[:2]) if topics else "收集居民意见建议")
     cases.sort(key=lambda c: (c.received_on, c.street, c.community, c.title))
     _mark_reopened(rng, cases)
