@@ -22,7 +22,7 @@ CATEGORIES = [f"类别{i}" for i in range(10)]
 STATUSES = ["pending", "in_progress", "resolved", "deferred"]
 SATISFACTION = ["satisfied", "basically_satisfied", "dissatisfied", None]
 GROUPINGS = [(), *((d,) for d in kpi.DIMENSIONS), ("street", "community"), ("street", "month"),
-             ("channel", "category"), ("official", "month")]
+             ("channel", "category"), ("matter_class", "month")]
 
 
 def generate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
