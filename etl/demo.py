@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -70,9 +69,8 @@ def _by_year(cases: list[DemoCase], as_of) -> dict[int, list[DemoCase]]:
 def write_ledgers(world: DemoWorld, ledger_dir: Path) -> tuple[list[Path], list[Path]]:
     """Write every demo ledger; returns (earlier version files, final version files)."""
     final_dir, earlier_dir = ledger_dir / "ledgers", ledger_dir / "earlier"
-    for folder in (final_dir, earlier_dir):
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+    for folder in (final_dir, earlier_dir):  # files are overwritten; nothing else is deleted
+        folder.mkdir(parents=True, exist_ok=True)
     everything = world.cases + world.bad_rows
     hotline = [c for c in everything if c.channel == "12345热线"]
     by_street: dict[str, list[DemoCase]] = defaultdict(list)
