@@ -25,7 +25,7 @@ from etl.profile import Profile, load_profile
 from etl.read import LEDGER_SUFFIXES, ledger_files, read_ledger
 from etl.rejects import collect_rejects
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
-from etl.stage import create_stage, stage_sheet
+from etl.stage import create_stage, read_csv_rows, stage_sheet
 from taizhang.db import connect
 
 TEMP_TABLES = (
@@ -162,6 +162,10 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     try:
         raw = read_ledger(path)
         sha = file_sha256(path)
+        for sheet in raw.sheets:
+            layout = find_layout(sheet.head(), profile) if sheet.csv else None
+            if layout is not None:
+                read_csv_rows(con, sheet, layout)  # reading only; outside the transaction
         _step(bar, path, "read")
         con.execute("BEGIN TRANSACTION")
         try:

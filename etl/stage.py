@@ -122,16 +122,31 @@ def _arrow_source(con, sheet: RawSheet, layout: SheetLayout, width: int) -> tupl
     return "sheet_rows", start
 
 
-def _csv_source(con, sheet: RawSheet, layout: SheetLayout, width: int) -> tuple[str, int]:
+def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout) -> None:
+    """Read a CSV's rows under its header into temp table `csv_rows` with DuckDB's reader.
+
+    Run outside the file's transaction: a failed attempt would abort it, and line breaks
+    inside quoted cells (a multi-line 问题) need a second, single-threaded attempt.
+    """
     src = sheet.csv
+    width = max((c.index for c in layout.columns), default=-1) + 1
     total_cols = max(width, max((len(r) for r in src.head), default=0))
     columns = {f"c{i}": "VARCHAR" for i in range(total_cols)}
-    con.execute(
+    read = (
         "CREATE OR REPLACE TEMP TABLE csv_rows AS SELECT * FROM read_csv(?, header = false, skip = ?, "
         "delim = ?, quote = '\"', escape = '\"', columns = ?, null_padding = true, strict_mode = false, "
-        "all_varchar = true, auto_detect = false)",
-        [str(src.utf8_path), layout.header_row + 1, src.delimiter, columns],
+        "all_varchar = true, auto_detect = false{})"
     )
+    params = [str(src.utf8_path), layout.header_row + 1, src.delimiter, columns]
+    try:
+        con.execute(read.format(""), params)
+    except duckdb.Error as exc:
+        if "parallel" not in str(exc):
+            raise
+        con.execute(read.format(", parallel = false"), params)
+
+
+def _csv_source(con, sheet: RawSheet, layout: SheetLayout, width: int) -> tuple[str, int]:
     start = layout.header_row + 2
     # rowid follows file order; inside a transaction it does not start at 0, hence the offset.
     return (
