@@ -22,6 +22,7 @@ import calendar
 from datetime import date, timedelta
 
 import ibis
+import numpy as np
 import pyarrow as pa
 
 from etl import aggregates
@@ -147,74 +148,60 @@ def _where(plan: dict, filters: Filters, params: Params) -> str:
     return " AND ".join(clauses)
 
 
+def _group_key(keys: list[str]) -> str:
+    """SQL of one text per group (NULL-safe), to match rows of separate queries in Python."""
+    if not keys:
+        return "''"
+    return "concat_ws(chr(31), " + ", ".join(f"coalesce({k}, chr(30))" for k in keys) + ")"
+
+
+def _select_keys(keys: list[str]) -> str:
+    return "".join(f"{k}, " for k in keys)
+
+
 def _group_by(keys: list[str]) -> str:
     return f"GROUP BY {', '.join(keys)}" if keys else ""
 
 
-def _select_keys(keys: list[str]) -> str:
-    return f"{', '.join(keys)}, " if keys else ""
-
-
 def _counts_sql(keys: list[str], plan: dict, filters: Filters, params: Params) -> str:
     month = params.add(plan["as_of_month"])
-    # Resolved after as_of: in progress then, its rating not known yet (kpi.facts).
-    late = f"coalesce(status = 'resolved' AND resolved_month > {month}, false)"
-    open_at = f"(status IN ('pending', 'in_progress') OR {late})"
     if plan["mode"] == "month_end":
-        overdue = f"sum(n) FILTER (WHERE {open_at} AND due_key <= {month})"
-        stalled = f"sum(n) FILTER (WHERE {open_at} AND stall_key <= {month})"
+        overdue = f"open_at AND due_key <= {month}"
+        stalled = f"open_at AND stall_key <= {month}"
     else:  # by day, from agg_open (see answer)
-        overdue = stalled = "0"
-    known = lambda column: f"sum({column}) FILTER (WHERE NOT {late})"  # noqa: E731
+        overdue = stalled = "false"
+    counted = ("satisfied", "basically_satisfied", "dissatisfied", "on_time", "on_time_known",
+               "days_n", "days_sum")
+    # late: resolved after as_of, so in progress then and its rating not known yet (kpi.facts).
     return f"""
-        SELECT {_select_keys(keys)}
+        SELECT {_select_keys(keys)} {_group_key(keys)} AS gk,
             sum(n) AS received,
-            sum(n) FILTER (WHERE status = 'resolved' AND NOT {late}) AS resolved,
-            sum(n) FILTER (WHERE status = 'in_progress' OR {late}) AS in_progress,
-            sum(n) FILTER (WHERE status = 'pending') AS pending,
-            sum(n) FILTER (WHERE status = 'deferred') AS deferred,
-            {overdue} AS overdue_open,
-            {stalled} AS stalled,
-            {known("satisfied + basically_satisfied + dissatisfied")} AS rated,
-            {known("satisfied")} AS satisfied,
-            {known("basically_satisfied")} AS basically_satisfied,
-            {known("dissatisfied")} AS dissatisfied,
-            {known("on_time")} AS on_time,
-            {known("on_time_known")} AS on_time_known,
-            {known("days_n")} AS days_n,
-            {known("days_sum")} AS days_sum
-        FROM agg_counts WHERE {_where(plan, filters, params)}
+            coalesce(sum(n) FILTER (WHERE status = 'resolved' AND NOT late), 0) AS resolved,
+            coalesce(sum(n) FILTER (WHERE status = 'in_progress' OR late), 0) AS in_progress,
+            coalesce(sum(n) FILTER (WHERE status = 'pending'), 0) AS pending,
+            coalesce(sum(n) FILTER (WHERE status = 'deferred'), 0) AS deferred,
+            coalesce(sum(n) FILTER (WHERE overdue), 0) AS overdue_open,
+            coalesce(sum(n) FILTER (WHERE stalled), 0) AS stalled,
+            coalesce(sum(satisfied + basically_satisfied + dissatisfied) FILTER (WHERE NOT late), 0)
+                AS rated,
+            {", ".join(f"coalesce(sum({c}) FILTER (WHERE NOT late), 0) AS {c}" for c in counted)}
+        FROM (
+            SELECT *, {overdue} AS overdue, {stalled} AS stalled FROM (
+                SELECT *, status IN ('pending', 'in_progress') OR late AS open_at FROM (
+                    SELECT *, coalesce(status = 'resolved' AND resolved_month > {month}, false) AS late
+                    FROM agg_counts WHERE {_where(plan, filters, params)}
+                )
+            )
+        )
         {_group_by(keys)}
     """
 
 
-def _quantiles_sql(keys: list[str], plan: dict, filters: Filters, params: Params) -> str:
+def _histogram_sql(keys: list[str], plan: dict, filters: Filters, params: Params) -> str:
     where = _where(plan, filters, params) + f" AND resolved_month <= {params.add(plan['as_of_month'])}"
-    partition = f"PARTITION BY {', '.join(keys)}" if keys else ""
-    picks, finals = [], []
-    for name, q in QUANTILES.items():
-        # DuckDB's quantile_cont: RN = (n-1)·q, lo = x[floor RN], hi = x[ceil RN],
-        # lo + (hi - lo)·(RN - floor RN); x[i] is the first day whose running count passes i.
-        rn = f"((total - 1)::DOUBLE * {q!r}::DOUBLE)"
-        picks += [
-            f"min(days) FILTER (WHERE upto > floor({rn})) AS {name}_lo",
-            f"min(days) FILTER (WHERE upto > ceil({rn})) AS {name}_hi",
-            f"any_value({rn}) AS {name}_rn",
-        ]
-        finals.append(f"{name}_lo::DOUBLE + ({name}_hi - {name}_lo)::DOUBLE "
-                      f"* ({name}_rn - floor({name}_rn)) AS {name}")
     return f"""
-        WITH h AS (
-            SELECT {_select_keys(keys)} days, sum(n) AS n FROM agg_days WHERE {where}
-            GROUP BY ALL
-        ), c AS (
-            SELECT *, sum(n) OVER ({partition} ORDER BY days ROWS UNBOUNDED PRECEDING) AS upto,
-                   sum(n) OVER ({partition}) AS total
-            FROM h
-        ), p AS (
-            SELECT {_select_keys(keys)} {", ".join(picks)} FROM c {_group_by(keys)}
-        )
-        SELECT {_select_keys(keys)} {", ".join(finals)} FROM p
+        SELECT {_group_key(keys)} AS gk, days, sum(n) AS n FROM agg_days WHERE {where}
+        GROUP BY ALL ORDER BY gk, days
     """
 
 
@@ -222,18 +209,39 @@ def _open_sql(keys: list[str], plan: dict, filters: Filters, settings, as_of: da
               params: Params) -> str:
     stall_cutoff = as_of - timedelta(days=settings.stall_days)
     return f"""
-        SELECT {_select_keys(keys)}
-            sum(n) FILTER (WHERE kind = 'due' AND day < {params.add(as_of)}) AS overdue_open,
-            sum(n) FILTER (WHERE kind = 'progress' AND day < {params.add(stall_cutoff)}) AS stalled
+        SELECT {_group_key(keys)} AS gk,
+            coalesce(sum(n) FILTER (WHERE kind = 'due' AND day < {params.add(as_of)}), 0) AS overdue_open,
+            coalesce(sum(n) FILTER (WHERE kind = 'progress' AND day < {params.add(stall_cutoff)}), 0)
+                AS stalled
         FROM agg_open WHERE {_where(plan, filters, params)}
-        {_group_by(keys)}
+        GROUP BY ALL
     """
 
 
-def _on(alias: str, keys: list[str]) -> str:
-    if not keys:
-        return "true"
-    return " AND ".join(f"c.{k} IS NOT DISTINCT FROM {alias}.{k}" for k in keys)
+def _run(con, sql: str, params: Params) -> pa.Table:
+    return con.sql(sql, params=params.values).to_arrow_table()
+
+
+def quantiles(group_keys: np.ndarray, days: np.ndarray, n: np.ndarray) -> dict[str, dict]:
+    """median_days and p90_days per group from histogram rows sorted by group, then days.
+
+    As DuckDB's quantile_cont over the expanded values: RN = (n−1)·q, lo = x[floor RN],
+    hi = x[ceil RN], lo + (hi − lo)·(RN − floor RN); x[i] is the first day whose running
+    count passes i.
+    """
+    if len(days) == 0:
+        return {name: {} for name in QUANTILES}
+    starts = np.flatnonzero(np.r_[True, group_keys[1:] != group_keys[:-1]])
+    running = np.cumsum(n)
+    before = np.r_[0, running[starts[1:] - 1]]          # cases in earlier groups
+    totals = np.add.reduceat(n, starts)
+    out = {}
+    for name, q in QUANTILES.items():
+        rn = (totals - 1).astype(np.float64) * q
+        lo = days[np.searchsorted(running, before + np.floor(rn), side="right")].astype(np.float64)
+        hi = days[np.searchsorted(running, before + np.ceil(rn), side="right")].astype(np.float64)
+        out[name] = dict(zip(group_keys[starts], lo + (hi - lo) * (rn - np.floor(rn))))
+    return out
 
 
 def answer(con, keys: list[str], plan: dict, filters: Filters, settings, as_of: date) -> pa.Table:
@@ -241,18 +249,28 @@ def answer(con, keys: list[str], plan: dict, filters: Filters, settings, as_of: 
     from kpi.metrics import COUNT_COLUMNS
 
     params = Params()
-    sources = {}
-    joins = [f"LEFT JOIN ({_quantiles_sql(keys, plan, filters, params)}) q ON {_on('q', keys)}"]
+    counts = _run(con, _counts_sql(keys, plan, filters, params), params)
+    params = Params()
+    histogram = _run(con, _histogram_sql(keys, plan, filters, params), params)
+    group = counts.column("gk").to_numpy(zero_copy_only=False)
+    columns = {k: counts.column(k) for k in keys}
+    columns.update({c: pa.array(counts.column(c).to_numpy(zero_copy_only=False).astype(np.int64))
+                    for c in COUNT_COLUMNS})
     if plan["mode"] == "latest":
-        joins.append(f"LEFT JOIN ({_open_sql(keys, plan, filters, settings, as_of, params)}) o "
-                     f"ON {_on('o', keys)}")
-        sources = {"overdue_open": "o.overdue_open", "stalled": "o.stalled"}
-    columns = [f"c.{k}" for k in keys]
-    columns += [f"coalesce({sources.get(c, 'c.' + c)}, 0)::BIGINT AS {c}" for c in COUNT_COLUMNS]
-    columns += ["q.median_days", "q.p90_days"]
-    counts = _counts_sql(keys, plan, filters, params)
-    sql = f"SELECT {', '.join(columns)} FROM ({counts}) c {' '.join(joins)}"
-    return con.sql(sql, params=params.values).to_arrow_table()
+        params = Params()
+        opened = _run(con, _open_sql(keys, plan, filters, settings, as_of, params), params)
+        found = dict(zip(opened.column("gk").to_pylist(), zip(
+            opened.column("overdue_open").to_pylist(), opened.column("stalled").to_pylist())))
+        for i, name in enumerate(("overdue_open", "stalled")):
+            columns[name] = pa.array([found.get(g, (0, 0))[i] for g in group], type=pa.int64())
+    per_group = quantiles(
+        histogram.column("gk").to_numpy(zero_copy_only=False),
+        histogram.column("days").to_numpy(zero_copy_only=False),
+        histogram.column("n").to_numpy(zero_copy_only=False).astype(np.int64),
+    )
+    for name, values in per_group.items():
+        columns[name] = pa.array([values.get(g) for g in group], type=pa.float64())
+    return pa.table(columns)
 
 
 def base_counts(ib, by, filters: Filters, settings, as_of: date):
