@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
 import pytest
 
@@ -92,3 +94,16 @@ def test_area_names_match_the_registry_without_guessing(tmp_path):
         ("c", "西湖区", "南站街道", "贤士湖社区"),
         ("d", "西湖区", "南站街道", "新建社区"),
     ]
+
+
+def test_csv_with_line_breaks_in_cells_and_semicolons(tmp_path):
+    path = tmp_path / "多行.csv"
+    path.write_text('问题;反映时间;办理状态\n"路灯\n不亮";2023-01-03;未启动\n"含;分号";2023-01-04;已解决\n',
+                    encoding="utf-8")
+    db = tmp_path / "t.duckdb"
+    [summary] = load_paths(db, [path])
+    assert (summary.status, summary.rows_new) == ("ok", 2)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT title, received_on, status, raw->>'问题' FROM cases ORDER BY received_on").fetchall()
+    assert rows == [("路灯 不亮", dt.date(2023, 1, 3), "pending", "路灯\n不亮"),
+                    ("含;分号", dt.date(2023, 1, 4), "resolved", "含;分号")]
