@@ -28,6 +28,20 @@ class ReportError(ValueError):
     """The report was asked for something that cannot exist (a bad month or scope)."""
 
 
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What the whole database says, the same for every report of one run."""
+
+    info: dict  # kpi.dataset_info
+    last_import: object  # when the newest import started, None without imports
+
+    @classmethod
+    def read(cls, con) -> "DatasetFacts":
+        """Read the facts through the KPI layer."""
+        history = kpi.imports_history(con)
+        return cls(kpi.dataset_info(con), history["started_at"].max() if len(history) else None)
+
+
 def _scope_name(con, scope: Mapping[str, str], lang: str) -> str:
     """'西湖区' for the district, '西湖区南站街道' for a street; ReportError for an area
     that is neither in the registry nor in any case."""
@@ -49,8 +63,11 @@ def _scope_name(con, scope: Mapping[str, str], lang: str) -> str:
 
 def report_view(con, month: str, scope: Mapping[str, str] | None = None,
                 settings: Settings | None = None, lang: str = "zh",
-                today: date | None = None) -> ReportView:
-    """The report of `month` ('2022-06') for the district or a scope ({'street': …})."""
+                today: date | None = None, dataset: "DatasetFacts | None" = None) -> ReportView:
+    """The report of `month` ('2022-06') for the district or a scope ({'street': …}).
+
+    `dataset` lets a run of many reports read the database-wide facts once.
+    """
     settings = settings or load_settings()
     scope = dict(scope or {})
     unknown = set(scope) - set(SCOPE_LEVELS)
@@ -63,7 +80,8 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
         first, last = month_bounds(month)
     except kpi.FilterError as exc:
         raise ReportError(str(exc)) from None
-    info = kpi.dataset_info(con)
+    dataset = dataset or DatasetFacts.read(con)
+    info = dataset.info
     data_as_of = info.get("as_of")
     as_of = min(last, data_as_of) if data_as_of else last
 
@@ -88,8 +106,7 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
     attendance, attendance_rows = sections.attendance(
         con, year_filters, settings, lang, bool(info.get("meetings")))
     month_label = sections.month_label(first, lang)
-    history = kpi.imports_history(con)
-    last_import = kpi.format_date(history["started_at"].max()) if len(history) else "—"
+    last_import = kpi.format_date(dataset.last_import)
     weights = settings.score_weights()
     return ReportView(
         lang=lang,
@@ -151,9 +168,9 @@ class ReportPage:
     html: str
 
 
-def default_month(con) -> str:
+def default_month(con, dataset: DatasetFacts | None = None) -> str:
     """The month of the latest data ('2022-07'), else the current month on an empty database."""
-    as_of = kpi.dataset_info(con).get("as_of")
+    as_of = (dataset.info if dataset else kpi.dataset_info(con)).get("as_of")
     return (as_of or datetime.now().date()).strftime("%Y-%m")
 
 
@@ -174,7 +191,8 @@ def report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
     level inside the scope, zero-case areas included.
     """
     settings = settings or load_settings()
-    month = month or default_month(con)
+    dataset = DatasetFacts.read(con)
+    month = month or default_month(con, dataset)
     scope = dict(scope or {})
     if each is None:
         scopes = [scope]
@@ -192,6 +210,6 @@ def report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
         scopes = [{**scope, each: name} for name in names]
     return [
         ReportPage(_file_stem(con, s, month, lang), s,
-                   report_html(con, month, s, settings, lang))
+                   page_html(report_view(con, month, s, settings, lang, dataset=dataset)))
         for s in scopes
     ]
