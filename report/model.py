@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Delta:
-    """A change against a earlier period, e.g. text "+12" / "+3.1 pt", arrow "▲"."""
+    """A change against an earlier period, e.g. text "+12" / "+3.1 pt", arrow "▲"."""
 
     text: str
     arrow: str  # "▲", "▼" or "" when unchanged or not comparable
@@ -45,6 +45,8 @@ class RankRow:
 
 @dataclass
 class CategoryRow:
+    """One category of the month's cases: received, resolved, resolution rate."""
+
     name: str
     received: str
     share: str
@@ -66,6 +68,8 @@ class SupervisionRow:
 
 @dataclass
 class AttendanceRow:
+    """One official's meetings attended and attendance (months with a meeting / months)."""
+
     official: str
     unit: str
     meetings: str

@@ -37,6 +37,7 @@ CARDS = (
 
 
 def heading(key: str, lang: str) -> Section:
+    """A block title in the report's language with the other language beside it."""
     return Section(say(key, lang), say(key, other(lang)))
 
 
@@ -98,11 +99,13 @@ def cards(head: dict, standing: dict, lang: str) -> list[Card]:
 
 
 def month_label(first: date, lang: str) -> str:
+    """'2022年6月' / 'June 2022'."""
     return say("report.month_label", lang, year=first.year, month=first.month,
                month_name=first.strftime("%B"))
 
 
 def trend(con, filters, settings, lang: str) -> str:
+    """The 12-month trend up to the slice's end (kpi.trend) as inline SVG."""
     frame = kpi.trend(con, filters, months=12, settings=settings)
     points = []
     for row in frame.itertuples(index=False):
@@ -117,6 +120,7 @@ def trend(con, filters, settings, lang: str) -> str:
 
 
 def categories(con, filters, settings, lang: str) -> tuple[Section, list[CategoryRow]]:
+    """The month's top categories by cases received (kpi.metrics by category)."""
     section = heading("report.top_categories", lang)
     frame = kpi.metrics(con, by=("category",), filters=filters, settings=settings)
     frame = frame[frame["received"] > 0].sort_values(
@@ -133,6 +137,7 @@ def categories(con, filters, settings, lang: str) -> tuple[Section, list[Categor
 
 
 def ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, list[RankRow]]:
+    """Streets or communities by score with rank change (kpi.ranking), unranked last."""
     key = "report.street_ranking" if level == "street" else "report.community_ranking"
     section = heading(key, lang)
     frame = kpi.ranking(con, level, filters, settings=settings)
@@ -215,6 +220,7 @@ def supervision(con, month_filters, standing_filters, settings, lang):
 
 
 def attendance(con, filters, settings, lang, has_meetings: bool):
+    """Officials who attended meetings in the period, most meetings first (kpi.official_table)."""
     section = heading("report.attendance", lang)
     if not has_meetings:
         section.note = say("empty.meetings", lang)
