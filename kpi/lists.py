@@ -40,9 +40,11 @@ def mask_name(name) -> str | None:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
-def lead_names(ib) -> ir.Table:
-    """(case_id, officials): the names of a case's lead officials joined by 、."""
+def lead_names(ib, cases: ir.Table | None = None) -> ir.Table:
+    """(case_id, officials): the names of a case's lead officials joined by 、 (of `cases` only)."""
     links = ib.table("case_officials")
+    if cases is not None:
+        links = links.semi_join(cases.select("case_id"), "case_id")
     officials = ib.table("officials")
     leads = links.filter(links.role == "lead").left_join(
         officials, links.official_id == officials.official_id
@@ -54,7 +56,7 @@ def lead_names(ib) -> ir.Table:
 
 
 def _with_officials(ib, t: ir.Table) -> ir.Table:
-    return t.left_join(lead_names(ib), "case_id").drop("case_id_right")
+    return t.left_join(lead_names(ib, t), "case_id").drop("case_id_right")
 
 
 def _search(t: ir.Table, search: str) -> ir.Table:
@@ -108,10 +110,14 @@ def case_list(con, filters: Filters, search: str | None = None, limit: int | Non
 
 def case_rows(ib, facts: ir.Table, limit: int | None = None, offset: int = 0) -> ir.Table:
     """case_list's columns for the cases of a case_facts expression, newest first."""
-    t = _with_officials(ib, facts)
+    newest_first = [ibis.desc("received_on"), "case_id"]
+    # Page first, then look up the officials of that page's cases only.
+    page = facts.order_by(newest_first)
+    if limit is not None:
+        page = page.limit(limit, offset=offset)
+    t = _with_officials(ib, page)
     t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due)
-    t = t.select(*CASE_LIST_COLUMNS).order_by([ibis.desc("received_on"), "case_id"])
-    return t.limit(limit, offset=offset) if limit is not None else t
+    return t.select(*CASE_LIST_COLUMNS).order_by(newest_first)
 
 
 def listed_cases(ib, facts: ir.Table, pii: bool = False) -> pd.DataFrame:
@@ -147,14 +153,16 @@ def _supervision(ib, t: ir.Table) -> ir.Table:
     conditions = {
         "overdue": t.overdue,
         "stalled": t.stalled,
-        "dissatisfied": t.satisfaction_asof == "dissatisfied",
+        "dissatisfied": (t.satisfaction_asof == "dissatisfied").fill_null(False),
         "reopened": t.reopened_count > 0,
     }
-    parts = [
-        t.filter(condition).mutate(kind=ibis.literal(kind), kind_order=ibis.literal(i))
-        for i, (kind, condition) in enumerate(conditions.items())
-    ]
-    listed = _with_officials(ib, ibis.union(*parts))
+    # One pass over the cases: each flagged case gets the array of its kinds, unnested
+    # into one row per kind (a union of four filters would read the cases four times).
+    flagged = t.filter(ibis.or_(*conditions.values()))
+    kinds = ibis.array([ibis.ifelse(c, kind, ibis.null("string")) for kind, c in conditions.items()])
+    flagged = flagged.mutate(kind=kinds.filter(lambda k: k.notnull()).unnest())
+    order = ibis.cases(*((flagged.kind == kind, i) for i, kind in enumerate(conditions)))
+    listed = _with_officials(ib, flagged.mutate(kind_order=order))
     # Longest first within each kind: days overdue for overdue, days stalled for stalled.
     days = ibis.cases(
         (listed.kind == "overdue", listed.days_overdue),
