@@ -78,7 +78,7 @@ YEARBOOK_HEADER = ROUNDTABLE_HEADER[:2] + [("社区", "community")] + ROUNDTABLE
 
 
 def write_titled(path: Path, sheets: list[tuple[str, str, list[DemoCase]]], header, as_of: date) -> None:
-    """Sheets (name, title, cases): a merged title row, the header, then the cases (openpyxl).
+    """Sheets (name, title, cases): a merged title row, 填报单位/日期, the header, the cases (openpyxl).
 
     The roundtable layout passes one sheet per community (the community only in the sheet
     name), the yearbook layout one sheet per year with a 社区 column.
@@ -95,6 +95,9 @@ def write_titled(path: Path, sheets: list[tuple[str, str, list[DemoCase]]], head
         heading.font, heading.alignment = Font(size=16, bold=True), Alignment(horizontal="center")
         sheet.append([heading])
         sheet.merged_cells.add(f"A1:{get_column_letter(len(header))}1")
+        office = title[: title.index("街道") + 2] + "办事处" if "街道" in title else title[:3]
+        sheet.append([f"填报单位：{office}", None, None, None, None, None,
+                      f"填报日期：{as_of.year}年{as_of.month}月{as_of.day}日"])
         sheet.append([h for h, _ in header])
         for number, case in enumerate(cases, start=1):
             sheet.append([_date_cell(sheet, v) for v in _row(header, case, style, as_of, number)])
