@@ -61,10 +61,11 @@ def _scope_name(con, scope: Mapping[str, str], lang: str) -> str:
     return district + "".join(scope[k] for k in SCOPE_LEVELS[1:] if scope.get(k))
 
 
-def report_view(con, month: str, scope: Mapping[str, str] | None = None,
+def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
                 settings: Settings | None = None, lang: str = "zh",
                 today: date | None = None, dataset: "DatasetFacts | None" = None) -> ReportView:
-    """The report of `month` ('2022-06') for the district or a scope ({'street': …}).
+    """The report of `month` ('2022-06'; None: the latest data's) for the district or a
+    scope ({'street': …}).
 
     `dataset` lets a run of many reports read the database-wide facts once.
     """
@@ -76,11 +77,12 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
             f"月报范围只能是区、街道或社区 / a report's scope is a district, street or "
             f"community, not {', '.join(sorted(unknown))}."
         )
+    dataset = dataset or DatasetFacts.read(con)
+    month = month or default_month(con, dataset)
     try:
         first, last = month_bounds(month)
     except kpi.FilterError as exc:
         raise ReportError(str(exc)) from None
-    dataset = dataset or DatasetFacts.read(con)
     info = dataset.info
     data_as_of = info.get("as_of")
     as_of = min(last, data_as_of) if data_as_of else last
@@ -153,7 +155,7 @@ def report_view(con, month: str, scope: Mapping[str, str] | None = None,
     )
 
 
-def report_html(con, month: str, scope: Mapping[str, str] | None = None,
+def report_html(con, month: str | None, scope: Mapping[str, str] | None = None,
                 settings: Settings | None = None, lang: str = "zh") -> str:
     """The monthly report as one self-contained HTML page (what PDF and PNG are printed from)."""
     return page_html(report_view(con, month, scope, settings, lang))
@@ -193,6 +195,10 @@ def report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
     settings = settings or load_settings()
     dataset = DatasetFacts.read(con)
     month = month or default_month(con, dataset)
+    try:
+        month = month_bounds(month)[0].strftime("%Y-%m")  # '2022-6' names files 2022-06
+    except kpi.FilterError as exc:
+        raise ReportError(str(exc)) from None
     scope = dict(scope or {})
     if each is None:
         scopes = [scope]
