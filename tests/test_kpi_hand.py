@@ -402,3 +402,19 @@ def test_bulk_same_day_closures_are_flagged(tmp_path):
     assert set(listed["community"]) == {"A社区"}
     lower = kpi.data_quality(connection, settings=Settings(bulk_same_day_min=9))
     assert lower.set_index("flag").loc["bulk_same_day", "count"] == 19
+
+
+def test_cached_queries_see_new_data(tmp_path):
+    """The SQL cache keeps compiled statements, never results: changed data shows at once."""
+    connection = make_db(tmp_path / "cache.duckdb", areas=[area(NAN, "A社区")], cases=[
+        case("n1", "2023-01-02", "pending", street=NAN, community="A社区"),
+    ])
+    f = kpi.Filters.make(as_of="2023-01-31")
+    assert one(kpi.metrics(connection, ("community",), f))["resolved"] == 0
+    connection.execute("UPDATE cases SET status = 'resolved', resolved_on = DATE '2023-01-05'")
+    assert one(kpi.metrics(connection, ("community",), f))["resolved"] == 1
+    connection.execute("INSERT INTO areas VALUES ('西湖区', ?, 'B社区', '社区')", [NAN])
+    assert len(kpi.metrics(connection, ("community",), f)) == 2
+    assert kpi.case_list(connection, f)["title"].tolist() == ["议题"]
+    connection.execute("UPDATE cases SET title = '路灯'")
+    assert kpi.case_list(connection, f)["title"].tolist() == ["路灯"]
