@@ -77,6 +77,10 @@ class Bench:
         self.started = time.perf_counter()
         self.load_start = [round(x, 2) for x in os.getloadavg()]
 
+    def work_file(self, name: str) -> Path:
+        """A file of this run under benchmarks/work/ (named by size: runs may overlap)."""
+        return WORK / f"{self.rows}_{name}"
+
     def say(self, text: str) -> None:
         """Progress on stdout, with the time since the start."""
         print(f"[{time.perf_counter() - self.started:7.1f} s] {text}", flush=True)
@@ -97,7 +101,7 @@ class Bench:
     def generate(self) -> generate.Ledger:
         """The ledger of self.rows cases (reused when already generated)."""
         csv_path = WORK / f"hotline_{self.rows}.csv"
-        xlsx_path = WORK / f"hotline_{min(self.rows, generate.XLSX_ROWS)}.xlsx"
+        xlsx_path = generate.xlsx_name(self.rows, generate.XLSX_ROWS, WORK)
         if csv_path.exists() and xlsx_path.exists() and (WORK / "areas.csv").exists():
             self.say(f"ledger: reusing {csv_path.name}")
             return generate.Ledger(csv_path, xlsx_path, WORK / "areas.csv", self.rows)
@@ -109,7 +113,7 @@ class Bench:
 
     def raw_load(self, ledger) -> None:
         """duckdb_raw_load_s: DuckDB's own CSV reader into a new file, in a new process."""
-        target = WORK / "raw.duckdb"
+        target = self.work_file("raw.duckdb")
         times = []
         for i in range(self.repeat):
             remove_db(target)
@@ -122,7 +126,7 @@ class Bench:
     def etl_load(self, ledger) -> Path:
         """etl_s and etl_rss_mb: `taizhang load` of the CSV into a new database file."""
         times, peaks = [], []
-        db = WORK / "bench.duckdb"
+        db = self.work_file("bench.duckdb")
         for i in range(self.repeat):
             remove_db(db)
             run_child([TAIZHANG, "--db", str(db), "areas", str(ledger.areas)])
@@ -160,7 +164,7 @@ class Bench:
 
     def direct_load(self, ledger) -> Path:
         """The read side's database without the ETL (benchmarks/direct_load.py), timed apart."""
-        db = WORK / "bench.duckdb"
+        db = self.work_file("bench.duckdb")
         remove_db(db)
         run = run_child([sys.executable, str(Path(__file__).parent / "direct_load.py"), str(db),
                          str(ledger.csv), str(ledger.areas)])
@@ -184,7 +188,7 @@ class Bench:
 
     def xlsx_load(self, ledger) -> None:
         """xlsx_rows_per_s: `taizhang load` of the 100,000-row workbook into a new file."""
-        db = WORK / "xlsx.duckdb"
+        db = self.work_file("xlsx.duckdb")
         rates = []
         for i in range(self.repeat):
             remove_db(db)
@@ -296,7 +300,7 @@ class Bench:
         con = connect(db, read_only=True)
         month = kpi.dataset_info(con)["as_of"].strftime("%Y-%m")
         con.close()
-        out = WORK / "report"
+        out = self.work_file("report")
         times = []
         for _ in range(self.repeat):
             run = run_child([TAIZHANG, "--db", str(db), "report", "--month", month,
@@ -346,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args.rows, args.repeat, args.samples)
     bench.say(f"Taizhang benchmark: {args.rows:,} rows, {os.cpu_count()} cores")
     ledger = bench.generate()
-    db = WORK / "bench.duckdb"
+    db = bench.work_file("bench.duckdb")
     bench.say("raw DuckDB load")
     bench.step(("duckdb_raw_load_s",), bench.raw_load, ledger)
     if args.direct_load:
@@ -396,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
         "samples": args.samples,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
+    RESULTS.write_text(text, encoding="utf-8")
+    # Each size keeps its own latest figures too, so a 1M and a 10M run can be compared.
+    (RESULTS.parent / f"rows_{args.rows}.json").write_text(text, encoding="utf-8")
     bench.say(f"wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
     if not args.no_publish:
         path = publish.write_table(results)

@@ -112,7 +112,7 @@ def measure_dashboard(db: Path, repeat: int, say) -> dict:
             row.street: int(row.received)
             for row in kpi.metrics(con, ("street",), kpi.Filters()).itertuples()
         }
-    log = db.parent / "serve.log"
+    log = db.with_suffix(".serve.log")
     process, url = _start_server(db, log)
     opens, clicks = [], []
     try:

@@ -204,6 +204,11 @@ def _table(codes: dict[str, np.ndarray], start: int, stop: int) -> pa.Table:
     return pa.table(columns, names=HEADERS)
 
 
+def xlsx_name(rows: int, xlsx_rows: int, out_dir: Path) -> Path:
+    """The workbook of a ledger's first rows (named after the ledger: its data differ by size)."""
+    return out_dir / f"hotline_{rows}_first{min(xlsx_rows, rows)}.xlsx"
+
+
 def write_areas(path: Path) -> Path:
     """The registry CSV (district,street,community,kind) for `taizhang areas`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -244,7 +249,7 @@ def generate(rows: int, out_dir: Path, xlsx_rows: int = XLSX_ROWS, progress=prin
     xlsx_path = None
     if xlsx_rows:
         xlsx_path = write_xlsx(_table(codes, 0, min(xlsx_rows, rows)),
-                               out_dir / f"hotline_{min(xlsx_rows, rows)}.xlsx")
+                               xlsx_name(rows, xlsx_rows, out_dir))
         progress(f"  wrote {xlsx_path.name} ({time.perf_counter() - started:.1f} s)")
     return Ledger(csv_path, xlsx_path, write_areas(out_dir / "areas.csv"), rows)
 

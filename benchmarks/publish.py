@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "performance.md"
-BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+END = "<!-- bench:end -->"
 
 # key: (what it is, unit, comparison, target at 10,000,000 rows)
 TARGETS = {
@@ -66,14 +66,15 @@ def table(results: dict) -> str:
 
 
 def write_table(results: dict, doc: Path = DOC) -> Path:
-    """Replace the text between the markers of docs/performance.md (created if missing)."""
-    block = f"{BEGIN}\n{table(results)}\n{END}"
-    text = doc.read_text(encoding="utf-8") if doc.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
+    """Replace this size's block between markers in docs/performance.md (appended if missing)."""
+    begin = f"<!-- bench:begin rows={results['rows']} -->"
+    block = f"{begin}\n### {results['rows']:,} rows\n\n{table(results)}\n{END}"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Performance\n"
+    if begin in text:
+        head, rest = text.split(begin, 1)
         text = head + block + rest.split(END, 1)[1]
     else:
-        text += "\n" + block + "\n"
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
     doc.parent.mkdir(parents=True, exist_ok=True)
     doc.write_text(text, encoding="utf-8")
     return doc

@@ -28,7 +28,7 @@ from taizhang.settings import Settings
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate  # noqa: E402
 
-ROWS = 20_000
+ROWS = 12_000
 
 
 @pytest.fixture(scope="module")
