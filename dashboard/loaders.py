@@ -8,6 +8,8 @@ without a restart. Only small results are cached: KPI tables, one page of cases.
 
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -157,6 +159,24 @@ def imports_history() -> pd.DataFrame:
 def rejects_list() -> pd.DataFrame:
     """kpi.rejects_list: every rejected row with its reason and file."""
     return _load("rejects_list")
+
+
+def import_ledgers(path: Path, files: list[Path]) -> list:
+    """Import uploaded ledgers with the ordinary ETL (etl.load.load_paths) in a child process.
+
+    DuckDB refuses a writing connection in a process that has the same file open
+    read-only (another session's query may be running), so the writer gets its own
+    process, exactly like `taizhang load`. Returns the ImportSummary of each file.
+    """
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_load_paths, str(path), [str(f) for f in files]).result()
+
+
+def _load_paths(path: str, files: list[str]) -> list:
+    from etl.load import load_paths
+
+    return load_paths(path, files)
 
 
 def report_html(month: str, scope: tuple[tuple[str, str], ...] | None, lang: str) -> str:

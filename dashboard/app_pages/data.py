@@ -1,8 +1,8 @@
 """数据 Data: upload ledgers through the ETL, import history, rejected rows (downloadable)."""
 
 import sys
-import tempfile
 import traceback
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -24,23 +24,25 @@ db_file = loaders.database_file()
 
 
 def import_uploads(files) -> None:
-    """Run the ordinary ETL on the uploaded files; show each file's summary line and rejects."""
-    from etl.load import load_paths
+    """Run the ordinary ETL on the uploaded files; show each file's summary line and rejects.
 
-    with tempfile.TemporaryDirectory(prefix="taizhang-upload-") as folder:
-        paths = []
-        for upload in files:
-            path = Path(folder) / Path(upload.name).name
-            path.write_bytes(upload.getvalue())
-            paths.append(path)
-        with st.spinner(t("data.importing", lang)):
-            summaries = load_paths(db_file, paths)
+    The files are kept next to the database (uploads/<time>/<name>) so that a case's
+    source file still exists after the import.
+    """
+    folder = db_file.parent / "uploads" / datetime.now().strftime("%Y%m%d-%H%M%S")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for upload in files:
+        path = folder / Path(upload.name).name
+        path.write_bytes(upload.getvalue())
+        paths.append(path)
+    with st.spinner(t("data.importing", lang)):
+        summaries = loaders.import_ledgers(db_file, paths)
     for summary in summaries:
-        failed = getattr(summary, "status", "") == "failed"
-        (st.error if failed else st.success)(summary.line())
-        rejects = getattr(summary, "rejects", None)
-        if rejects is not None and len(rejects):
-            st.dataframe(pd.DataFrame(rejects), hide_index=True)
+        (st.error if summary.status == "failed" else st.success)(summary.line())
+        if summary.rejects:
+            rejects = pd.DataFrame(summary.rejects)
+            st.table(ui.display_frame(rejects, ["sheet", "row", "column", "value", "reason"], lang))
 
 
 st.header(t("data.title", lang))

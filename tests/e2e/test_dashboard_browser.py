@@ -115,16 +115,21 @@ def totals(db, **where):
     return frame.iloc[0]
 
 
-def write_ledger(path: Path, street: str, community: str, n: int) -> None:
-    """A small office ledger with `n` new cases in one community, as openpyxl writes it."""
+def write_ledger(path: Path, street: str, community: str, n: int, prefix: str = "E2E",
+                 bad_date: str | None = None) -> None:
+    """A small office ledger with `n` new cases in one community, as openpyxl writes it;
+    with `bad_date`, one more row whose 反映时间 cannot be read (a reject)."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = community
     sheet.append([f"{street}{community}民生问题台账(2022年7月补录)"])
     sheet.append(["编号", "街道", "社区", "议题", "类别", "反映时间", "办理状态", "责任单位"])
     for i in range(n):
-        sheet.append([f"E2E-2022-{i:03d}", street, community, f"补录问题{i}:路灯不亮",
+        sheet.append([f"{prefix}-2022-{i:03d}", street, community, f"补录问题{i}:路灯不亮",
                       "市政设施", f"2022-07-{20 + i:02d}", "正在解决", "街道城管办"])
+    if bad_date:
+        sheet.append([f"{prefix}-2022-bad", street, community, "日期写错的问题", "市政设施",
+                      bad_date, "正在解决", "街道城管办"])
     book.save(path)
 
 
@@ -192,12 +197,12 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     tab.get_by_role("button", name=re.compile(community)).click()   # breadcrumb back up
     tab.wait_for_url(lambda u: "case=" not in u)
     expect(card(tab, "受理")).to_have_text(str(int(after["received"])))
-    expect(tab.get_by_text("补录问题0").first).to_be_visible()
+    expect(tab.get_by_text("补录问题0").first).to_be_attached()  # a cell of the canvas grid
     settle(tab)
     tab.screenshot(path=output_dir / "05_after_load.png")
 
     # 6. English: same numbers, English words, language kept in the URL.
-    tab.get_by_role("button", name="English").click()
+    tab.get_by_role("radio", name="English").click()
     tab.wait_for_url(re.compile(r"lang=en"))
     expect(card(tab, "Received")).to_have_text(str(int(after["received"])))
     expect(tab.get_by_role("heading", name="Streets and communities")).to_be_visible()
@@ -207,4 +212,20 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     # Reloading the URL shows the same view (the state lives in the query string).
     tab.reload()
     expect(card(tab, "Received")).to_have_text(str(int(after["received"])))
+
+    # 7. Data page: upload a ledger through the browser; its summary line and reject show.
+    upload = tmp_path / "上传台账.xlsx"
+    write_ledger(upload, street, community, 1, prefix="UP", bad_date="某日")
+    tab.get_by_role("link", name="Data").click()
+    tab.wait_for_url(re.compile(r"/data\?"))
+    tab.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(upload)
+    tab.get_by_role("button", name="Import").click()
+    expect(tab.get_by_text(re.compile("上传台账.xlsx: 已导入"))).to_be_visible()
+    expect(tab.locator("[data-testid=stTable]").get_by_text("某日", exact=True)).to_be_visible()
+    expect(tab.locator("[data-testid=stTable]").get_by_text(re.compile("「反映时间」的值「某日」"))).to_be_visible()
+    history = kpi_call(db, "imports_history")
+    assert Path(history["file"].iloc[0]).name == "上传台账.xlsx" and history["rows_rejected"].iloc[0] == 1
+    assert Path(history["file"].iloc[0]).exists()  # the upload is kept next to the database
+    settle(tab)
+    tab.screenshot(path=output_dir / "07_upload.png")
     assert "Traceback" not in log.read_text()
