@@ -29,7 +29,7 @@ from etl.stage import create_stage, read_csv_rows, stage_sheet
 from taizhang.db import connect
 
 TEMP_TABLES = (
-    "stage", "sheet_headers", "csv_rows", "cleaned", "parsed", "area_match", "checked", "keyed", "incoming",
+    "stage", "sheet_headers", "csv_rows", "cleaned", "repeats", "area_match", "checked", "incoming",
     "incoming_officials", "case_diff", "incoming_meetings", "incoming_attendance", "meeting_diff",
 )
 STEPS = ("read", "stage", "normalise", "write")
@@ -183,6 +183,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     finally:
         if raw is not None:
             raw.cleanup()
+        con.execute("DROP VIEW IF EXISTS keyed")
         for table in TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
         try:

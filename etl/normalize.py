@@ -5,8 +5,8 @@ by regular expressions, area names are matched to the registry once per distinct
 A row that is a case but cannot be normalised gets `reject` = 'code:field'; etl/rejects.py
 turns that into a message.
 
-    stage ──fold, mask, null words──► cleaned ──dates, phrase maps──► parsed
-          ──registry match (distinct names)──► areas ──checks──► norm ──keys──► keyed
+    stage ──fold, mask, null words──► cleaned ──registry match (distinct names)──► area_match
+    cleaned + area_match ──dates, phrase maps, checks──► checked ──repeats marked──► keyed (view)
 """
 
 from __future__ import annotations
@@ -113,29 +113,14 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                    {", ".join(folded)}
             FROM masked
         )
-        SELECT * {replace_nulls} FROM folded
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE parsed AS
-        SELECT c.*, {dates},
-               sm.value AS status_value,
-               sa.value AS satisfaction_value, sa.phrase IS NOT NULL AS satisfaction_known,
-               try_cast(regexp_replace(c.satisfaction, '分$', '') AS DOUBLE) AS satisfaction_score,
-               mm.value AS matter_value,
-               try_cast(regexp_replace(c.participants, '人$', '') AS INTEGER) AS participants_n,
-               coalesce(c.district, c.ctx_district, ?) AS district_in,
-               coalesce(c.street, c.ctx_street, ?) AS street_in,
-               coalesce(c.community, c.ctx_community, ?) AS community_in,
-               sh.has_status
-        FROM cleaned c
-        LEFT JOIN status_map sm ON sm.phrase = replace(lower(c.status), ' ', '')
-        LEFT JOIN satisfaction_map sa ON sa.phrase = replace(lower(c.satisfaction), ' ', '')
-        LEFT JOIN matter_map mm ON mm.phrase = replace(lower(c.matter_class), ' ', '')
-        LEFT JOIN (SELECT sheet_no, bool_or(field = 'status') AS has_status FROM sheet_headers GROUP BY ALL) sh
-               USING (sheet_no)
+        SELECT * {replace_nulls},
+               coalesce(district, ctx_district, ?) AS district_in,
+               coalesce(street, ctx_street, ?) AS street_in,
+               coalesce(community, ctx_community, ?) AS community_in
+        FROM folded
     """, [profile.fixed.get("district"), profile.fixed.get("street"), profile.fixed.get("community")])
     _match_areas(con)
-    _check_and_key(con)
+    _check_and_key(con, dates)
 
 
 def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
@@ -151,7 +136,7 @@ def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE area_match AS
         WITH names AS (
-            SELECT DISTINCT district_in, street_in, community_in FROM parsed
+            SELECT DISTINCT district_in, street_in, community_in FROM cleaned
         ),
         scored AS (
             SELECT n.district_in, n.street_in, n.community_in, a.district, a.street, a.community,
@@ -195,13 +180,30 @@ def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _check_and_key(con: duckdb.DuckDBPyConnection) -> None:
-    """Reject codes, final values, and the case/meeting keys → temp table `keyed`."""
+def _check_and_key(con: duckdb.DuckDBPyConnection, dates: str) -> None:
+    """Dates, phrase maps, reject codes, final values and keys → temp table `checked`, and
+    view `keyed` (checked with the duplicates of an id or a natural key marked)."""
     other_dates = "\n".join(
         f"WHEN p.{f} IS NOT NULL AND p.{f}_date IS NULL THEN {_date_problem(f)}" for f in OTHER_DATES
     )
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE checked AS
+        WITH parsed AS (
+            SELECT c.*, {dates},
+                   sm.value AS status_value,
+                   sa.value AS satisfaction_value, sa.phrase IS NOT NULL AS satisfaction_known,
+                   try_cast(regexp_replace(c.satisfaction, '分$', '') AS DOUBLE) AS satisfaction_score,
+                   mm.value AS matter_value,
+                   try_cast(regexp_replace(c.participants, '人$', '') AS INTEGER) AS participants_n,
+                   sh.has_status
+            FROM cleaned c
+            LEFT JOIN status_map sm ON sm.phrase = replace(lower(c.status), ' ', '')
+            LEFT JOIN satisfaction_map sa ON sa.phrase = replace(lower(c.satisfaction), ' ', '')
+            LEFT JOIN matter_map mm ON mm.phrase = replace(lower(c.matter_class), ' ', '')
+            LEFT JOIN (SELECT sheet_no, bool_or(field = 'status') AS has_status FROM sheet_headers GROUP BY ALL) sh
+                   USING (sheet_no)
+        ),
+        judged AS (
         SELECT p.* EXCLUDE (district, street, community),
                am.district, am.street, am.community,
                CASE WHEN p.status_value IS NOT NULL THEN p.status_value
@@ -233,34 +235,37 @@ def _check_and_key(con: duckdb.DuckDBPyConnection) -> None:
           ON am.district_in IS NOT DISTINCT FROM p.district_in
          AND am.street_in IS NOT DISTINCT FROM p.street_in
          AND am.community_in IS NOT DISTINCT FROM p.community_in
+        )
+        SELECT *,
+               concat_ws('|', coalesce(district, ''), coalesce(street, ''), coalesce(community, ''),
+                         CASE WHEN kind = 'meeting' THEN meeting_on_date ELSE received_on_date END::VARCHAR,
+                         lower(regexp_replace(coalesce(CASE WHEN kind = 'meeting' THEN channel ELSE title END, ''),
+                                              '[\\s\\p{{P}}\\p{{S}}]', '', 'g'))) AS natural_key
+        FROM judged
     """)
+    # Repeats are rare: number them on a narrow projection, then mark them in a view.
     con.execute("""
-        CREATE OR REPLACE TEMP TABLE keyed AS
-        WITH base AS (
-            SELECT *,
-                   concat_ws('|', coalesce(district, ''), coalesce(street, ''), coalesce(community, ''),
-                             CASE WHEN kind = 'meeting' THEN meeting_on_date ELSE received_on_date END::VARCHAR,
-                             lower(regexp_replace(coalesce(CASE WHEN kind = 'meeting' THEN channel ELSE title END, ''),
-                                                  '[\\s\\p{P}\\p{S}]', '', 'g'))) AS natural_key
-            FROM checked
-        ),
-        numbered AS (
-            SELECT *,
+        CREATE OR REPLACE TEMP TABLE repeats AS
+        SELECT sheet_no, row_no, occurrence FROM (
+            SELECT sheet_no, row_no,
                    row_number() OVER (PARTITION BY kind, CASE WHEN case_id IS NOT NULL AND kind = 'case'
                                                                THEN 'id:' || case_id ELSE natural_key END
                                       ORDER BY sheet_no, row_no) AS occurrence
-            FROM base WHERE reject IS NULL
-        )
+            FROM checked WHERE reject IS NULL
+        ) WHERE occurrence > 1
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP VIEW keyed AS
         SELECT b.* EXCLUDE (reject),
-               coalesce(b.reject, CASE WHEN n.occurrence > 1 AND b.case_id IS NOT NULL AND b.kind = 'case'
+               coalesce(b.reject, CASE WHEN r.occurrence > 1 AND b.case_id IS NOT NULL AND b.kind = 'case'
                                        THEN 'duplicate_id:case_id' END) AS reject,
                CASE WHEN b.kind = 'case' AND b.case_id IS NOT NULL THEN b.case_id
                     WHEN b.kind = 'case' THEN 'h' || substr(md5(b.natural_key
-                         || CASE WHEN n.occurrence > 1 THEN '#' || n.occurrence ELSE '' END), 1, 16)
+                         || CASE WHEN r.occurrence > 1 THEN '#' || r.occurrence ELSE '' END), 1, 16)
                END AS case_key,
                CASE WHEN b.kind = 'meeting' THEN 'm' || substr(md5(b.natural_key
-                         || CASE WHEN n.occurrence > 1 THEN '#' || n.occurrence ELSE '' END), 1, 16)
+                         || CASE WHEN r.occurrence > 1 THEN '#' || r.occurrence ELSE '' END), 1, 16)
                END AS meeting_key
-        FROM base b
-        LEFT JOIN numbered n USING (sheet_no, row_no)
+        FROM checked b
+        LEFT JOIN repeats r USING (sheet_no, row_no)
     """)
