@@ -144,7 +144,8 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
         sources=[say("report.sources_detail", lang, files=info.get("imports") or 0,
                      last_import=last_import, rejected=info.get("rejects") or 0)],
         definitions=[
-            say("report.definitions", lang, sla=settings.sla_days,
+            say("report.definitions" if settings.sla_calendar == "calendar"
+                else "report.definitions_workdays", lang, sla=settings.sla_days,
                 w_res=weights["resolution_rate"], w_time=weights["on_time_rate"],
                 w_sat=weights["satisfaction_rate"]),
             say("report.definitions_more", lang, stall=settings.stall_days,

@@ -43,6 +43,10 @@ REPORT_TEXT: dict[str, tuple[str, str]] = {
     ),
     "report.attendance_more": ("… 另有 {n} 名干部", "… and {n} more officials"),
     "report.no_meetings": ("本期台账没有会议记录。", "The ledgers record no meetings in this period."),
+    "report.definitions_workdays": (
+        "口径:办理时限默认受理后 {sla} 个工作日(按法定节假日与调休);综合得分 = 解决率×{w_res} + 按期办结率×{w_time} + 满意率×{w_sat}",
+        "Definitions: due {sla} working days after receipt (Chinese calendar) unless the ledger says; score = resolution × {w_res} + on-time × {w_time} + satisfaction × {w_sat}",
+    ),
     "report.definitions_more": (
         "停滞:超过 {stall} 天无进展;满意率 = (满意 + {w} × 基本满意) / 已回访;受理不足 {min_cases} 件不排名;空值“—”表示无法计算(分母为 0)。",
         "Stalled: no progress for over {stall} days; satisfaction = (satisfied + {w} × basically) / rated; under {min_cases} cases not ranked; “—” = undefined (zero denominator).",
