@@ -119,8 +119,12 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
                coalesce(community, ctx_community, ?) AS community_in
         FROM folded
     """, [profile.fixed.get("district"), profile.fixed.get("street"), profile.fixed.get("community")])
+    # Each step's input is dropped once read: a 10-million-row file must not be held 4 times.
+    con.execute("DROP TABLE IF EXISTS csv_rows")
+    con.execute("DROP TABLE stage")
     _match_areas(con)
     _check_and_key(con, dates)
+    con.execute("DROP TABLE cleaned")
 
 
 def _match_areas(con: duckdb.DuckDBPyConnection) -> None:

@@ -107,7 +107,9 @@ def _read_workbook(path: Path) -> list[RawSheet]:
         sheets = []
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
-            rows = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+            # Most cells are text already: only the others go through cell_text.
+            rows = [[v if type(v) is str else cell_text(v) for v in row]
+                    for row in sheet.to_python(skip_empty_area=False)]
             _fill_merged(rows, sheet.merged_cell_ranges or [])
             sheets.append(RawSheet(name, rows=rows))
     except LedgerError:
