@@ -22,7 +22,7 @@ from etl.layout import Registry, find_layout, sheet_context
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
 from etl.profile import Profile, load_profile
-from etl.read import LEDGER_SUFFIXES, ledger_files, read_ledger
+from etl.read import LEDGER_SUFFIXES, is_registry, ledger_files, read_ledger
 from etl.rejects import collect_rejects
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import create_stage, read_csv_rows, stage_sheet
@@ -229,6 +229,11 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
         stage_sheet(con, sheet_no, sheet, layout, profile.fixed)
         titles[sheet_no] = layout.title
         staged += 1
+    if not staged and is_registry(path):
+        raise LedgerError(
+            f"{path.name} 是区域名录,请用 `taizhang areas {path.name}` 载入 / {path.name} is an area "
+            f"registry: load it with `taizhang areas {path.name}`"
+        )
     if not staged:
         raise LedgerError(
             f"{path.name}: 前 20 行中找不到表头,请确认有一行列名(如 反映时间、问题、办理状态) / "

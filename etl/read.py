@@ -67,7 +67,8 @@ class RawLedger:
 
 
 def ledger_files(paths: list[str | os.PathLike]) -> list[Path]:
-    """The ledger files named by `paths`, folders expanded (sorted, lock files left out)."""
+    """The ledger files named by `paths`, folders expanded (sorted; lock files and area
+    registries such as the demo's areas.csv left out of folders)."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -75,10 +76,20 @@ def ledger_files(paths: list[str | os.PathLike]) -> list[Path]:
             files += sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in LEDGER_SUFFIXES and not p.name.startswith(("~$", "."))
+                and not is_registry(p)
             )
         else:
             files.append(path)
     return files
+
+
+def is_registry(path: Path) -> bool:
+    """True for an area registry CSV (first line district,street,community,kind)."""
+    if path.suffix.lower() not in CSV_SUFFIXES:
+        return False
+    with path.open("rb") as fh:
+        first = fh.readline(200).decode("utf-8-sig", errors="ignore").strip().lower().replace(" ", "")
+    return first.startswith("district,street,community,kind")
 
 
 def read_ledger(path: str | os.PathLike) -> RawLedger:

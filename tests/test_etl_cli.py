@@ -115,3 +115,13 @@ def test_no_traceback_reaches_the_user(files):
     assert "missing.xlsx: 导入失败" in proc.stdout and "找不到文件" in proc.stdout
     assert "garbage.csv: 导入失败" in proc.stdout
     assert (root / "env.duckdb").exists()
+
+
+def test_a_registry_in_a_folder_is_left_out_and_named_alone_is_explained(files, capsys):
+    root, registry, folder, _ = files
+    (folder / "areas.csv").write_bytes(registry.read_bytes())
+    code, out, _ = run(["--db", str(root / "t.duckdb"), "load", str(folder)], capsys)
+    assert code == 0 and out.count("\n") == 1 and out.startswith("hotline_gbk.csv")
+    code, out, _ = run(["--db", str(root / "t.duckdb"), "load", str(folder / "areas.csv")], capsys)
+    assert code == 1
+    assert "areas.csv 是区域名录,请用 `taizhang areas areas.csv` 载入" in out
