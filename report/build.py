@@ -195,6 +195,9 @@ def report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
     """
     settings = settings or load_settings()
     dataset = DatasetFacts.read(con)
+    if not dataset.info.get("cases"):
+        # A page of zeros helps nobody: say how to get data instead.
+        raise ReportError(" / ".join(say("empty.db", code) for code in ("zh", "en")))
     month = month or default_month(con, dataset)
     try:
         month = month_bounds(month)[0].strftime("%Y-%m")  # '2022-6' names files 2022-06

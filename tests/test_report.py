@@ -22,7 +22,7 @@ import pytest
 from PIL import Image, ImageStat
 
 from etl.schema import ensure_schema
-from report.build import ReportError, report_html, report_view
+from report.build import ReportError, report_html, report_pages, report_view
 from report.chart import TrendPoint, trend_svg
 from report.page import page_html
 from report.sections import (
@@ -181,6 +181,13 @@ def test_fullest_page_fits_a4_without_shrinking(june, renderer):
         ranking=replace(view.ranking, note=view.ranking.note + " … 另有 123 个未列出"),
     )
     assert renderer.natural_height(page_html(fullest)) <= A4_CSS_PX[1]
+
+
+def test_empty_database_says_how_to_load_data(tmp_path):
+    with duckdb.connect(str(tmp_path / "empty.duckdb")) as con:
+        ensure_schema(con)
+        with pytest.raises(ReportError, match="taizhang demo"):
+            report_pages(con, None)
 
 
 def test_bad_month_and_scope_are_report_errors(small_db):
