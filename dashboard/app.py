@@ -162,6 +162,8 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - never a traceback on screen; the log keeps it
         traceback.print_exc(file=sys.stderr)
         st.error(t("error.query", lang, error=f"{type(exc).__name__}: {exc}"))
+    finally:
+        loaders.release()  # no connection stays open between two clicks
 
 
 main()

@@ -1,7 +1,8 @@
 """Cached, typed loaders: the dashboard's only way to the data (every number from kpi/).
 
-Each loader opens a short read-only connection (`taizhang.db.reading`) for its query
-and closes it, so `taizhang load` in another process can write between two clicks.
+A script run opens one read-only connection on its first cache miss and closes it when
+the run ends (`release`, called by app.py), so `taizhang load` in another process can
+write between two clicks; each query runs on its own cursor.
 Cache keys include the file's `data_version`, so new data shows on the next interaction
 without a restart. Only small results are cached: KPI tables, one page of cases.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import threading
 from pathlib import Path
 
 import duckdb
@@ -19,7 +21,7 @@ import streamlit as st
 
 import kpi
 from kpi import Filters
-from taizhang.db import data_version, db_path, reading
+from taizhang.db import connect, data_version, db_path
 
 CACHE_TTL_SECONDS = 600
 CACHE_ENTRIES = 512
@@ -33,11 +35,36 @@ def database_file() -> Path:
     return db_path(os.environ.get("TAIZHANG_DB"))
 
 
+# Opening the file costs 30–70 ms (DuckDB loads its catalog), so a script run opens it once,
+# on its first cache miss, and app.py closes it when the run ends (`release`): nothing stays
+# open between two clicks. Each Streamlit session runs its script in its own thread.
+_run = threading.local()
+
+
+def _connection(path: str) -> duckdb.DuckDBPyConnection:
+    """This script run's read-only connection, opened on first use."""
+    if getattr(_run, "con", None) is None or _run.path != path:
+        release()
+        _run.con = connect(path, read_only=True, wait_seconds=READ_WAIT_SECONDS)
+        _run.path = path
+    return _run.con
+
+
+def release() -> None:
+    """Close this run's connection so another process (`taizhang load`) can write."""
+    con, _run.con = getattr(_run, "con", None), None
+    if con is not None:
+        con.close()
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
 def _query(function: str, path: str, version: tuple, args: tuple, kwargs: tuple):
     # `version` is unused in the body on purpose: it is part of the cache key.
-    with reading(path, wait_seconds=READ_WAIT_SECONDS) as con:
-        return getattr(kpi, function)(con, *args, **dict(kwargs))
+    cursor = _connection(path).cursor()  # each query on its own cursor
+    try:
+        return getattr(kpi, function)(cursor, *args, **dict(kwargs))
+    finally:
+        cursor.close()
 
 
 def _load(function: str, *args, **kwargs):
@@ -168,6 +195,7 @@ def import_ledgers(path: Path, files: list[Path]) -> list:
     read-only (another session's query may be running), so the writer gets its own
     process, exactly like `taizhang load`. Returns the ImportSummary of each file.
     """
+    release()
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         return pool.submit(_load_paths, str(path), [str(f) for f in files]).result()
@@ -189,5 +217,8 @@ def report_html(month: str, scope: tuple[tuple[str, str], ...] | None, lang: str
 def _report_html(path: str, version: tuple, month: str, scope, lang: str) -> str:
     from report.build import report_html as build
 
-    with reading(path, wait_seconds=READ_WAIT_SECONDS) as con:
-        return build(con, month, scope=dict(scope) if scope else None, lang=lang)
+    cursor = _connection(path).cursor()
+    try:
+        return build(cursor, month, scope=dict(scope) if scope else None, lang=lang)
+    finally:
+        cursor.close()
