@@ -26,7 +26,7 @@ from taizhang.db import connect, data_version, db_path
 CACHE_TTL_SECONDS = 600
 CACHE_ENTRIES = 512
 # A reader waits this long for a writer's lock before the page says "busy".
-READ_WAIT_SECONDS = 15.0
+READ_WAIT_SECONDS = float(os.environ.get("TAIZHANG_READ_WAIT", "15"))
 CASE_PAGE_SIZE = 500
 
 

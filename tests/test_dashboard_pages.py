@@ -6,7 +6,8 @@ number on it equals the KPI layer's for the same filters (one implementation).
 
 from __future__ import annotations
 
-import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,33 @@ def test_data_page_lists_imports_and_rejects(demo_db, use_db):
     if len(rejects):
         assert list(tables[1]["原因"]) == list(rejects["reason"])
         assert any(f"{len(rejects)} 行" in w.value for w in at.warning)
+
+
+def test_officials_drill_into_one_officials_cases(demo_db, use_db):
+    use_db(demo_db)
+    official = kpi_call(demo_db, "official_table", kpi.Filters()).iloc[0]
+    at = run("officials", official=official["official_id"])
+    cases = kpi_call(demo_db, "case_list", kpi.Filters.make(where={"official": official["official_id"]}))
+    assert len(at.dataframe[0].value) == len(cases) == official["received"]
+    assert at.subheader[0].value == f"{official['official']} 的案件"
+
+
+def test_a_busy_database_is_a_message_not_a_traceback(demo_db_copy, use_db, monkeypatch):
+    # Another process holds the file for writing, as `taizhang load` does during an import.
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('locked', flush=True); time.sleep(60)", str(demo_db_copy)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        use_db(demo_db_copy)
+        monkeypatch.setattr("dashboard.loaders.READ_WAIT_SECONDS", 0.5)
+        at = run()
+        assert any("数据库正在导入" in w.value for w in at.warning)
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_empty_slice_says_so(demo_db, use_db):
