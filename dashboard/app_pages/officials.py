@@ -38,6 +38,8 @@ if view.official:
     else:
         st.subheader(t("officials.cases", lang, name=name))
         cases = loaders.case_list(filters_for(view, official=True))
+        if cases.empty:
+            st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
         event = ui.table(cases, CASE_COLUMNS, lang, key="official-cases", select=True)
         case_id = table_selection(event, cases, "case_id")
         if case_id:

@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard import loaders, ui
-from dashboard.state import filters_for
+from dashboard.state import drill_into, filters_for, table_selection
 from taizhang.i18n import t
 
 KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
@@ -26,6 +26,10 @@ def _on_kinds() -> None:
 
 
 st.header(t("supervision.title", lang))
+if view.case:
+    st.button(f"‹ {t('areas.back', lang)}", on_click=ui.apply_view, args=(replace(view, case=None),))
+    ui.case_panel(view.case, lang)
+    st.stop()
 st.caption(t("supervision.caption", lang))
 kinds = tuple(k for k in (view.kinds or "").split(",") if k in KINDS) or KINDS
 st.session_state["w-kinds"] = list(kinds)
@@ -41,6 +45,9 @@ if listing.empty:
     st.info(t("empty.supervision", lang), icon=":material/task_alt:")
     st.stop()
 
-ui.table(listing, COLUMNS, lang, key="supervision-table")
+event = ui.table(listing, COLUMNS, lang, key="supervision-table", select=True)
 ui.xlsx_download(listing, COLUMNS, lang, "supervision.download", "supervision.title",
                  "supervision.file")
+case_id = table_selection(event, listing, "case_id")
+if case_id:
+    ui.go(drill_into(view, "case", case_id))
