@@ -90,11 +90,11 @@ class Bench:
         try:
             fn(*args)
         except Exception as exc:  # a benchmark reports what failed and goes on
-            reason = f"{type(exc).__name__}: {exc}"[:400]
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:300]
             self.say(f"  ✗ {', '.join(keys)}: {reason}")
             for key in keys:
-                self.results.setdefault(key, None)
-                self.null_reasons.setdefault(key, reason)
+                self.results[key] = None
+                self.null_reasons[key] = reason
 
     # --- the ledger and the loads -------------------------------------------------------
 
@@ -343,39 +343,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--direct-load", action="store_true",
                         help="build the read side's database without the ETL (etl keys stay null)")
+    parser.add_argument("--only", metavar="STEPS",
+                        help="re-run only these steps (raw,etl,xlsx,queries,report,browser) and "
+                             "update this size's last results")
     parser.add_argument("--no-publish", action="store_true",
                         help="do not rewrite docs/performance.md")
     args = parser.parse_args(argv)
 
     bench = Bench(args.rows, args.repeat, args.samples)
     bench.say(f"Taizhang benchmark: {args.rows:,} rows, {os.cpu_count()} cores")
-    ledger = bench.generate()
     db = bench.work_file("bench.duckdb")
-    bench.say("raw DuckDB load")
-    bench.step(("duckdb_raw_load_s",), bench.raw_load, ledger)
-    if args.direct_load:
+    only = set(args.only.split(",")) if args.only else None
+    previous = RESULTS.parent / f"rows_{args.rows}.json"
+    if only:
+        # A partial re-run updates the keys of these steps in this size's last results.
+        earlier = json.loads(previous.read_text(encoding="utf-8"))
+        bench.results.update({k: earlier.get(k) for k in KEYS}, **earlier.get("extra", {}))
+        bench.null_reasons.update(earlier.get("null_reasons", {}))
+        bench.checks.update(earlier.get("checks", {}))
+        bench.load_start = earlier.get("load_average_start")
+    wanted = lambda step: only is None or step in only  # noqa: E731
+    ledger = bench.generate() if wanted("raw") or wanted("etl") or wanted("xlsx") else None
+    if wanted("raw"):
+        bench.say("raw DuckDB load")
+        bench.step(("duckdb_raw_load_s",), bench.raw_load, ledger)
+    if wanted("etl") and args.direct_load:
         for key in ("etl_s", "etl_vs_raw", "etl_rss_mb"):
             bench.results[key] = None
             bench.null_reasons[key] = ("not run (--direct-load): the database was built by "
                                        "benchmarks/direct_load.py to measure the read side")
         bench.say("direct load (no ETL)")
         bench.step(("direct_load_s",), bench.direct_load, ledger)
-    else:
+    elif wanted("etl"):
         bench.say("taizhang load (CSV)")
         bench.step(("etl_s", "etl_vs_raw", "etl_rss_mb"), bench.etl_load, ledger)
-    bench.say("taizhang load (xlsx)")
-    bench.step(("xlsx_rows_per_s",), bench.xlsx_load, ledger)
-    bench.say("queries")
-    bench.step(("overview_ms_p50", "overview_ms_p95", "overview_pandas_ms", "speedup_vs_pandas",
-                "drill_ms_p50", "drill_ms_p95"), bench.queries, db)
-    bench.step(("overview_cold_ms",), bench.cold_overview, db)
-    bench.say("monthly report")
-    bench.step(("report_s",), bench.report, db)
+    if wanted("xlsx"):
+        bench.say("taizhang load (xlsx)")
+        bench.step(("xlsx_rows_per_s",), bench.xlsx_load, ledger)
+    if wanted("queries"):
+        bench.say("queries")
+        bench.step(("overview_ms_p50", "overview_ms_p95", "overview_pandas_ms",
+                    "speedup_vs_pandas", "drill_ms_p50", "drill_ms_p95"), bench.queries, db)
+        bench.step(("overview_cold_ms",), bench.cold_overview, db)
+    if wanted("report"):
+        bench.say("monthly report")
+        bench.step(("report_s",), bench.report, db)
     if args.skip_browser:
         for key in ("first_numbers_s", "click_ms", "dashboard_rss_mb"):
             bench.results[key] = None
             bench.null_reasons[key] = "skipped (--skip-browser)"
-    else:
+    elif wanted("browser"):
         bench.say("dashboard in Chromium")
         bench.step(("first_numbers_s", "click_ms", "dashboard_rss_mb"), bench.browser, db)
 
@@ -386,7 +403,8 @@ def main(argv: list[str] | None = None) -> int:
                    + (f" --repeat {args.repeat}" if args.repeat != 3 else "")
                    + (f" --samples {args.samples}" if args.samples != 30 else "")
                    + (" --skip-browser" if args.skip_browser else "")
-                   + (" --direct-load" if args.direct_load else ""),
+                   + (" --direct-load" if args.direct_load else "")
+                   + (f" --only {args.only}" if args.only else ""),
         "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         # Other work on the machine slows every figure: the load average says how much.

@@ -129,7 +129,7 @@ def measure_dashboard(db: Path, repeat: int, say) -> dict:
                     say(f"  open {i + 1}/{repeat}: numbers after {opens[-1]:.2f} s")
                     # Click the i-th street of the ranking (a different street each time,
                     # so no answer comes from the server's cache).
-                    expect(tab.locator(".js-plotly-plot").nth(1)).to_be_visible()
+                    expect(tab.locator(".js-plotly-plot").nth(1)).to_be_visible(timeout=WAIT_MS)
                     _settle(tab)
                     bars = tab.locator(".js-plotly-plot").nth(1).locator(".barlayer .point path")
                     bar = bars.nth(bars.count() - 1 - i)
