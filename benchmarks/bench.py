@@ -362,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.null_reasons.update(earlier.get("null_reasons", {}))
         bench.checks.update(earlier.get("checks", {}))
         bench.load_start = earlier.get("load_average_start")
+        bench.earlier = earlier
     wanted = lambda step: only is None or step in only  # noqa: E731
     ledger = bench.generate() if wanted("raw") or wanted("etl") or wanted("xlsx") else None
     if wanted("raw"):
@@ -396,6 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.say("dashboard in Chromium")
         bench.step(("first_numbers_s", "click_ms", "dashboard_rss_mb"), bench.browser, db)
 
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results = {
         "rows": args.rows,
         "cores": os.cpu_count(),
@@ -405,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
                    + (" --skip-browser" if args.skip_browser else "")
                    + (" --direct-load" if args.direct_load else "")
                    + (f" --only {args.only}" if args.only else ""),
-        "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "measured_at": now,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         # Other work on the machine slows every figure: the load average says how much.
         "load_average_start": bench.load_start,
@@ -417,6 +419,9 @@ def main(argv: list[str] | None = None) -> int:
         "repeat": args.repeat,
         "samples": args.samples,
     }
+    if only:  # say which figures are newer than the rest
+        results["command"] = f"{bench.earlier['command']}; then {results['command']}"
+        results["measured_at"] = f"{bench.earlier['measured_at']}; {args.only} re-measured {now}"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
     RESULTS.write_text(text, encoding="utf-8")
