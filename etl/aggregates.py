@@ -154,20 +154,17 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
         first = date.fromisoformat(months[1] + "-01")
         last = date.fromisoformat(months[2] + "-01")
         last = date(last.year + last.month // 12, last.month % 12 + 1, 1)
-        con.execute(
-            f"CREATE OR REPLACE TEMP VIEW agg_src AS SELECT * FROM ({_facts_sql(con, settings)}) "
-            f"WHERE received_on >= DATE '{first.isoformat()}' AND received_on < DATE '{last.isoformat()}' "
-            "AND month IN (SELECT month FROM agg_dirty)"
-        )
+        source = (f"(SELECT * FROM ({_facts_sql(con, settings)}) WHERE received_on >= $first "
+                  "AND received_on < $last AND month IN (SELECT month FROM agg_dirty)) AS agg_src")
         for name, own_keys in STATEMENT_KEYS.items():
             con.execute(statements()[name].format(
-                grain=_grain_expression(), grouping_sets=_grouping_sets(own_keys)))
+                source=source, grain=_grain_expression(), grouping_sets=_grouping_sets(own_keys)),
+                {"first": first, "last": last})
         for grain in ROLLED_UP:
             keys = ", ".join(c if c in GRAINS[grain] else f"NULL::VARCHAR AS {c}"
                              for c in DIMENSION_COLUMNS)
             for table in ("counts", "days", "open"):
                 con.execute(statements()[f"rollup_{table}"].format(keys=keys), {"grain": grain})
-        con.execute("DROP VIEW IF EXISTS agg_src")
     con.execute("DROP TABLE IF EXISTS agg_dirty")
     _record_state(con, settings)
     return months[0]

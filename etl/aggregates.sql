@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS agg_open (
 DELETE FROM {table} WHERE month IN (SELECT month FROM agg_dirty);
 
 -- name: insert_counts
+-- {source} is the cases of the dirty months with their facts (etl/aggregates.py);
 -- {grouping_sets} lists each scanned grain's keys plus the statement's own keys; {grain}
 -- names the grain of a result row from which keys were grouped (one scan, several grains).
 INSERT INTO agg_counts
@@ -65,21 +66,21 @@ SELECT {grain}, district, street, community, channel, category, matter_class, mo
        count(closure_days),
        coalesce(sum(closure_days), 0)
 FROM (SELECT *, CASE WHEN open_later THEN due_key END AS due_key_open,
-             CASE WHEN open_later THEN stall_key END AS stall_key_open FROM agg_src)
+             CASE WHEN open_later THEN stall_key END AS stall_key_open FROM {source})
 GROUP BY GROUPING SETS ({grouping_sets});
 
 -- name: insert_days
 INSERT INTO agg_days
 SELECT {grain}, district, street, community, channel, category, matter_class, month,
        resolved_month, closure_days, count(*)
-FROM agg_src WHERE closure_days IS NOT NULL AND resolved_month IS NOT NULL
+FROM {source} WHERE closure_days IS NOT NULL AND resolved_month IS NOT NULL
 GROUP BY GROUPING SETS ({grouping_sets});
 
 -- name: insert_open
 INSERT INTO agg_open
 SELECT {grain}, district, street, community, channel, category, matter_class, month,
        kind, day, count(*)
-FROM (SELECT *, unnest(['due', 'progress']) AS kind FROM agg_src
+FROM (SELECT *, unnest(['due', 'progress']) AS kind FROM {source}
       WHERE status IN ('pending', 'in_progress'))
      , LATERAL (SELECT CASE WHEN kind = 'due' THEN due ELSE progress_on END AS day)
 WHERE day IS NOT NULL
