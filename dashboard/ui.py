@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import export, loaders
-from dashboard.state import View, breadcrumb, params_from_view
+from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
 from kpi.formatting import is_missing
@@ -52,6 +52,26 @@ def go(view: View) -> None:
     """Move to another view now: update the URL and rerun the page."""
     apply_view(view)
     st.rerun()
+
+
+def follow_selection(key: str, frame: pd.DataFrame, column: str, level: str) -> None:
+    """Go where the row just selected in table `key` points, before anything is drawn.
+
+    The click that started this run is already in session state, so the page need not
+    draw itself once more only to read the table's return value.
+    """
+    value = table_selection(st.session_state.get(key), frame, column)
+    if value:
+        forget_selection(key)
+        go(drill_into(current_view(), level, value))
+
+
+def forget_selection(key: str) -> None:
+    """Drop a consumed selection, so coming back to its page does not follow it again."""
+    try:
+        del st.session_state[key]
+    except (KeyError, st.errors.StreamlitAPIException):
+        pass
 
 
 def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:

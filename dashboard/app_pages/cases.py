@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard import loaders, ui
-from dashboard.state import drill_into, filters_for, table_selection
+from dashboard.state import filters_for
 from taizhang.i18n import t
 
 COLUMNS = [
@@ -33,6 +33,7 @@ st.text_input(t("filters.search", lang), key="w-search", on_change=_on_search)
 
 filters = filters_for(view)
 cases = loaders.case_list(filters, view.search)
+ui.follow_selection("cases-table", cases, "case_id", "case")
 if cases.empty:
     st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
     st.stop()
@@ -44,7 +45,4 @@ else:
     st.caption(t("cases.count", lang, n=total) if total <= len(cases)
                else t("cases.more", lang, shown=len(cases), n=total))
 st.caption(f"{t('cases.open', lang)} · {t('cases.masked', lang)}")
-event = ui.table(cases, COLUMNS, lang, key="cases-table", select=True)
-case_id = table_selection(event, cases, "case_id")
-if case_id:
-    ui.go(drill_into(view, "case", case_id))
+ui.table(cases, COLUMNS, lang, key="cases-table", select=True)

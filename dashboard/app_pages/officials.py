@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard import loaders, ui
-from dashboard.state import drill_into, filters_for, table_selection
+from dashboard.state import filters_for
 from taizhang.i18n import t
 
 OFFICIAL_COLUMNS = [
@@ -36,17 +36,13 @@ if view.official:
     if view.case:
         ui.case_panel(view.case, lang)
     else:
-        st.subheader(t("officials.cases", lang, name=name))
         cases = loaders.case_list(filters_for(view, official=True))
+        ui.follow_selection("official-cases", cases, "case_id", "case")
+        st.subheader(t("officials.cases", lang, name=name))
         if cases.empty:
             st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
-        event = ui.table(cases, CASE_COLUMNS, lang, key="official-cases", select=True)
-        case_id = table_selection(event, cases, "case_id")
-        if case_id:
-            ui.go(drill_into(view, "case", case_id))
+        ui.table(cases, CASE_COLUMNS, lang, key="official-cases", select=True)
 else:
+    ui.follow_selection("officials-table", officials, "official_id", "official")
     st.subheader(t("officials.table", lang))
-    event = ui.table(officials, OFFICIAL_COLUMNS, lang, key="officials-table", select=True)
-    official_id = table_selection(event, officials, "official_id")
-    if official_id:
-        ui.go(drill_into(view, "official", official_id))
+    ui.table(officials, OFFICIAL_COLUMNS, lang, key="officials-table", select=True)

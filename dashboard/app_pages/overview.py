@@ -10,6 +10,14 @@ view = ui.current_view()
 lang = view.lang
 filters = filters_for(view)
 
+# A click on a street bar started this run: open that street before drawing anything.
+clicked = chart_selection(st.session_state.get("street-ranking"))
+if clicked:
+    ui.forget_selection("street-ranking")
+    target = drill_into(view, "street", clicked)
+    ui.apply_view(target)
+    st.switch_page("app_pages/areas.py", query_params=params_from_view(target))
+
 st.header(t("overview.title", lang))
 head = loaders.headline(filters)
 if not head["metrics"]["received"]:
@@ -23,17 +31,12 @@ st.plotly_chart(charts.trend_figure(loaders.trend(filters), lang), config=charts
 left, right = st.columns([3, 2])
 with left:
     ranking = loaders.ranking("street", filters_for(view, areas=False))
-    event = st.plotly_chart(
+    st.plotly_chart(
         charts.ranking_figure(ranking, "street", lang, selected=view.street),
         key="street-ranking", on_select="rerun", selection_mode="points",
         config=charts.PLOTLY_CONFIG,
     )
     st.caption(t("overview.ranking_hint", lang))
-    street = chart_selection(event)
-    if street:
-        target = drill_into(view, "street", street)
-        ui.apply_view(target)
-        st.switch_page("app_pages/areas.py", query_params=params_from_view(target))
 with right:
     categories = loaders.metrics(("category",), filters)
     st.plotly_chart(charts.category_figure(categories, lang), config=charts.PLOTLY_CONFIG)

@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard import loaders, ui
-from dashboard.state import drill_into, filters_for, table_selection
+from dashboard.state import filters_for
 from taizhang.i18n import t
 
 KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
@@ -37,6 +37,7 @@ st.multiselect(t("filters.reasons", lang), KINDS, key="w-kinds",
                format_func=lambda k: t(f"reason.{k}", lang), on_change=_on_kinds)
 
 listing = loaders.supervision_list(filters_for(view), kinds)
+ui.follow_selection("supervision-table", listing, "case_id", "case")
 counts = loaders.supervision_counts(filters_for(view))
 for column, kind in zip(st.columns(len(KINDS)), KINDS):
     column.metric(t(f"reason.{kind}", lang), counts.get(kind, 0), border=True)
@@ -45,9 +46,6 @@ if listing.empty:
     st.info(t("empty.supervision", lang), icon=":material/task_alt:")
     st.stop()
 
-event = ui.table(listing, COLUMNS, lang, key="supervision-table", select=True)
+ui.table(listing, COLUMNS, lang, key="supervision-table", select=True)
 ui.xlsx_download(listing, COLUMNS, lang, "supervision.download", "supervision.title",
                  "supervision.file")
-case_id = table_selection(event, listing, "case_id")
-if case_id:
-    ui.go(drill_into(view, "case", case_id))
