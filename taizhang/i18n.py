@@ -146,7 +146,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "filters.active": ("当前筛选:{text}", "Filtered: {text}"),
     "demo.banner": (
         "示例数据:本看板展示的是虚构的演示台账,人名均为虚构。",
-        "Demo data: this dashboard shows invented demo ledgers; all names are invented.",
+        "Demo data (示例数据): this dashboard shows invented demo ledgers; all names are invented.",
     ),
     "banner.rejects": (
         "有 {n} 行台账未能导入(见“数据”页),统计不含这些行。",
