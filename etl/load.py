@@ -264,6 +264,12 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
     total = MergeCounts(counts.new + meetings.new, counts.updated + meetings.updated,
                         counts.unchanged + meetings.unchanged)
     summary.rows_new, summary.rows_updated, summary.rows_unchanged = total.new, total.updated, total.unchanged
+    if counts.older:
+        summary.notes.append(
+            f"{counts.older} 行早于数据库中的版本(本文件截至 {summary.as_of},已导入过更新的版本),未覆盖 / "
+            f"{counts.older} rows are older than the database's version of those cases (this file is as of "
+            f"{summary.as_of}, a later version was loaded already): left as they were"
+        )
     seen_before = con.execute(
         "SELECT count(*) FROM imports WHERE sha256 = ? AND status IN ('ok', 'unchanged') AND import_id <> ?",
         [sha, import_id],

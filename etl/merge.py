@@ -3,7 +3,9 @@ case_officials, meetings, meeting_attendance. Set-based; runs inside the file's 
 
 A case is new, updated or unchanged by comparing its ledger values (and its officials)
 with what is stored; only new and updated cases are written, and a status change writes
-a case_events row dated by the import's as-of date.
+a case_events row dated by the import's as-of date. A case whose values differ but that a
+later version already carried (cases.last_seen_on after this import's as-of) is 'older':
+left as it is, no event, counted with the unchanged.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ class MergeCounts:
 
     new: int = 0
     updated: int = 0
-    unchanged: int = 0
+    unchanged: int = 0   # includes `older`
+    older: int = 0       # differed, but a later version of the ledger was loaded already
 
 
 def _same(a: str, b: str, columns) -> str:
@@ -94,30 +97,38 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
             SELECT case_id, NULL::VARCHAR AS old_status, 'new' AS change FROM incoming
         """)
     else:
-        _diff_cases(con)
+        _diff_cases(con, as_of)
     counts = _counts(con, "case_diff")
     cols = ", ".join(CASE_VALUES)
     con.execute(f"""
         INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
-                           source_file, source_sheet, source_row, raw)
+                           source_file, source_sheet, source_row, raw, last_seen_on)
         SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
-               ?, i.sheet, i.row_no, i.raw
+               ?, i.sheet, i.row_no, i.raw, ?
         FROM incoming i JOIN case_diff d USING (case_id)
         WHERE d.change = 'new'
         ORDER BY i.received_on, i.case_id
-    """, [import_id, source_file])
+    """, [import_id, source_file, as_of])
+    if counts.unchanged > counts.older:
+        # Seen again, unchanged: a version older than this one must not move them back.
+        con.execute("""
+            UPDATE cases SET last_seen_on = ?
+            FROM case_diff d
+            WHERE d.case_id = cases.case_id AND d.change = 'unchanged'
+              AND (cases.last_seen_on IS NULL OR cases.last_seen_on < ?)
+        """, [as_of, as_of])
     if counts.updated:
         # The aggregate tables' cells these cases leave (etl/aggregates.py, docs/performance.md).
         aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
         _update_cases(con, import_id, as_of, source_file)
     if counts.new or counts.updated:
         _write_events_and_officials(con, import_id, as_of)
-        aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change <> 'unchanged'")
+        aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change IN ('new', 'updated')")
     return counts
 
 
-def _diff_cases(con) -> None:
-    """case_diff: each incoming case new, updated or unchanged against what is stored."""
+def _diff_cases(con, as_of: date) -> None:
+    """case_diff: each incoming case new, updated, unchanged or older against what is stored."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE case_diff AS
         WITH new_sig AS (
@@ -133,12 +144,13 @@ def _diff_cases(con) -> None:
                     WHEN {_same('i', 'c', CASE_VALUES)}
                          AND (i.last_progress_on IS NULL OR i.last_progress_on = c.last_progress_on)
                          AND ns.sig IS NOT DISTINCT FROM os.sig THEN 'unchanged'
+                    WHEN c.last_seen_on > ? THEN 'older'
                     ELSE 'updated' END AS change
         FROM incoming i
         LEFT JOIN cases c USING (case_id)
         LEFT JOIN new_sig ns USING (case_id)
         LEFT JOIN old_sig os USING (case_id)
-    """)
+    """, [as_of])
 
 
 def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
@@ -150,10 +162,11 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
             last_progress_on = coalesce(i.last_progress_on,
                 CASE WHEN i.status <> cases.status OR i.note IS DISTINCT FROM cases.note THEN ?::DATE
                      ELSE cases.last_progress_on END),
-            import_id = ?, source_file = ?, source_sheet = i.sheet, source_row = i.row_no, raw = i.raw
+            import_id = ?, source_file = ?, source_sheet = i.sheet, source_row = i.row_no, raw = i.raw,
+            last_seen_on = greatest(cases.last_seen_on, ?::DATE)
         FROM incoming i JOIN case_diff d USING (case_id)
         WHERE d.change = 'updated' AND cases.case_id = i.case_id
-    """, [as_of, import_id, source_file])
+    """, [as_of, import_id, source_file, as_of])
 
 
 def _write_events_and_officials(con, import_id: int, as_of: date) -> None:
@@ -241,4 +254,5 @@ def link_cases_to_meetings(con: duckdb.DuckDBPyConnection) -> None:
 
 def _counts(con, table: str) -> MergeCounts:
     counts = dict(con.execute(f"SELECT change, count(*) FROM {table} GROUP BY ALL").fetchall())
-    return MergeCounts(counts.get("new", 0), counts.get("updated", 0), counts.get("unchanged", 0))
+    older = counts.get("older", 0)
+    return MergeCounts(counts.get("new", 0), counts.get("updated", 0), counts.get("unchanged", 0) + older, older)

@@ -6,7 +6,7 @@ from importlib import resources
 
 import duckdb
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def schema_sql() -> str:
@@ -34,7 +34,15 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"Taizhang (schema {version} > {SCHEMA_VERSION}); upgrade Taizhang."
         )
     con.execute(schema_sql())
-    # Future migrations go here: `if version < 2: ...` each in its own step.
+    # Migrations, each in its own step.
+    if version is not None and version < 2:
+        # cases.last_seen_on: a version older than the one already loaded must not move a
+        # case back; until the next import, the as-of of the import that last wrote it.
+        con.execute("ALTER TABLE cases ADD COLUMN IF NOT EXISTS last_seen_on DATE")
+        con.execute("""
+            UPDATE cases SET last_seen_on = imports.as_of FROM imports
+            WHERE cases.import_id = imports.import_id AND cases.last_seen_on IS NULL
+        """)
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )

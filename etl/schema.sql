@@ -88,7 +88,8 @@ CREATE TABLE IF NOT EXISTS cases (
     source_file      VARCHAR,
     source_sheet     VARCHAR,
     source_row       INTEGER,
-    raw              JSON
+    raw              JSON,
+    last_seen_on     DATE         -- as-of date of the latest import that carried the case
 );
 
 CREATE TABLE IF NOT EXISTS officials (

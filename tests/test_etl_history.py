@@ -148,3 +148,38 @@ def test_check_is_a_dry_run(db, tmp_path):
     missing = tmp_path / "none.duckdb"
     load_paths(missing, [write_ledger(tmp_path / "台账.xlsx", JANUARY)], dry_run=True)
     assert not missing.exists()
+
+
+def test_an_older_version_loaded_after_a_newer_one_moves_nothing_back(db, tmp_path):
+    january = write_ledger(tmp_path / "台账1.xlsx", JANUARY)
+    load_paths(db, [january])                                   # as of 2023-01-10
+    load_paths(db, [write_ledger(tmp_path / "台账2.xlsx", FEBRUARY)], as_of="2023-02-28")
+    before = snapshot(db)
+    [old] = load_paths(db, [january], as_of="2023-01-31")
+    assert (old.status, old.rows_new, old.rows_updated, old.rows_unchanged) == ("unchanged", 0, 0, 3)
+    assert "2 行早于数据库中的版本" in old.line() and "2 rows are older than" in old.line()  # A3 is equal
+    # A3 last changed on 2023-01-10 but was seen unchanged on 2023-02-28: a version of
+    # mid-February is older than what the database knows about A3, too.
+    mid = [row[:4] + ["正在解决"] + row[5:] if row[0] == "A3" else row for row in FEBRUARY]
+    [middle] = load_paths(db, [write_ledger(tmp_path / "台账1b.xlsx", mid)], as_of="2023-02-15")
+    assert (middle.rows_updated, middle.rows_unchanged) == (0, 4)
+    assert snapshot(db) == before
+    # A version newer than every sighting still moves a case on.
+    [march] = load_paths(db, [write_ledger(tmp_path / "台账3.xlsx", mid)], as_of="2023-03-31")
+    assert (march.rows_updated, march.rows_unchanged) == (1, 3)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT status, last_seen_on FROM cases WHERE case_id = 'A3'").fetchall() == [
+            ("in_progress", D(2023, 3, 31))]
+        assert con.execute("SELECT DISTINCT last_seen_on FROM cases").fetchall() == [(D(2023, 3, 31),)]
+
+
+def test_a_schema_1_database_gets_last_seen_on_from_its_imports(db, tmp_path):
+    load_paths(db, [write_ledger(tmp_path / "台账1.xlsx", JANUARY)])
+    with duckdb.connect(str(db)) as con:  # as Taizhang with schema 1 left it
+        con.execute("ALTER TABLE cases DROP COLUMN last_seen_on")
+        con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    [old] = load_paths(db, [write_ledger(tmp_path / "台账0.xlsx", FEBRUARY[:3])], as_of="2023-01-09")
+    assert (old.rows_updated, old.rows_unchanged) == (0, 3)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("2",)]
+        assert con.execute("SELECT DISTINCT last_seen_on FROM cases").fetchall() == [(D(2023, 1, 10),)]

@@ -138,9 +138,11 @@ def test_rejects_out_writes_rows_as_they_were_and_fixed_rows_load(result):
     ws.cell(row=6, column=4, value="正在解决")  # the user fixes the status and loads the file again
     wb.save(out)
     [again] = load_paths(db, [out])
-    # rows left unfixed are rejected again, except the duplicate-id row: alone in this file,
-    # it now updates case GD-1 (docs/ledgers.md warns: fix or delete such rows)
-    assert (again.rows_new, again.rows_updated, again.rows_rejected) == (1, 1, 7)
+    # rows left unfixed are rejected again, except the duplicate-id row: alone in this file
+    # it would update case GD-1 (docs/ledgers.md warns: fix or delete such rows), but this
+    # file's latest date is before the first file's, so it is older and GD-1 stays
+    assert (again.rows_new, again.rows_updated, again.rows_rejected) == (1, 0, 7)
+    assert "1 行早于数据库中的版本" in again.line()
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT street, community, status FROM cases WHERE case_id = 'GD-5'").fetchall() == [
             ("南站街道", "桃源社区", "in_progress")]
