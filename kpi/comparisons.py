@@ -7,9 +7,11 @@ from dataclasses import replace
 import ibis.expr.types as ir
 import pandas as pd
 
-from kpi.facts import backend, resolve_as_of, settings_or_default
+from kpi import runner
+from kpi.facts import backend, settings_or_default
 from kpi.filters import METRICS, FilterError, Filters, month_bounds, shift_months
 from kpi.metrics import Plan, group_columns, metrics, plain, plan_metrics, run_plan, to_frame
+from kpi.runner import Slot
 from taizhang.settings import Settings
 
 HEADLINE_METRICS = tuple(m for m in METRICS if m != "rank")
@@ -36,13 +38,13 @@ def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
     """
     ib = backend(con)
     settings = settings_or_default(settings)
-    as_of = resolve_as_of(ib, filters)
-    current_filters = replace(filters, as_of=as_of)
-    result = {"as_of": as_of, "filters": current_filters}
-    result["metrics"] = _scalars(metrics(ib, (), current_filters, settings))
+    ctx = runner.data_context(ib, filters)
+    current_filters = replace(filters, as_of=ctx.as_of)
+    result = {"as_of": ctx.as_of, "filters": current_filters}
+    result["metrics"] = _scalars(metrics(ib, (), current_filters, settings, known=ctx))
     for key, months in (("month", -1), ("year", -12)):
         earlier = current_filters.shifted(months)
-        values = _scalars(metrics(ib, (), earlier, settings))
+        values = _scalars(metrics(ib, (), earlier, settings, known=ctx))
         result[f"previous_{key}_filters"] = earlier
         result[f"previous_{key}"] = values
         result[f"delta_{key}"] = {
@@ -59,13 +61,14 @@ def trend(con, filters: Filters, months: int = 12, settings: Settings | None = N
     The slice's as_of applies to every month.
     """
     ib = backend(con)
-    as_of = resolve_as_of(ib, filters)
+    ctx = runner.data_context(ib, filters)
+    as_of = ctx.as_of
     end = min(filters.date_to or as_of, as_of)
     start = month_bounds(shift_months(end, -(months - 1)).strftime("%Y-%m"))[0]
     if filters.date_from is not None:
         start = max(start, filters.date_from)
     window = replace(filters, date_from=start, date_to=end, as_of=as_of)
-    return metrics(ib, ("month",), window, settings)
+    return metrics(ib, ("month",), window, settings, known=ctx)
 
 
 RANKING_LEVELS = {"street": ("street",), "community": ("street", "community"), "official": ("official",)}
@@ -83,11 +86,13 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None)
         raise FilterError(f"未知排名层级 / unknown ranking level {level!r}: street, community or official.")
     ib = backend(con)
     settings = settings_or_default(settings)
-    current_filters = replace(filters, as_of=resolve_as_of(ib, filters))
+    ctx = runner.data_context(ib, filters)
+    current_filters = replace(filters, as_of=ctx.as_of)
     by = RANKING_LEVELS[level]
     keys = list(group_columns(by))
-    now = plan_metrics(ib, by, current_filters, settings)
-    before = plan_metrics(ib, by, current_filters.shifted(-1), settings)
+    now = plan_metrics(ib, by, current_filters, settings, slot=Slot("now_"), known=ctx)
+    before = plan_metrics(ib, by, current_filters.shifted(-1), settings, slot=Slot("before_"),
+                          known=ctx)
 
     def build() -> ir.Table:
         current, previous = now.build(), before.build()
@@ -97,7 +102,8 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None)
         joined = current.left_join(previous, condition).select(current, previous.previous_rank)
         return joined.mutate(rank_change=joined.previous_rank - joined["rank"])
 
-    plan = Plan(("ranking", now.key, before.key), now.inputs + before.inputs, build)
+    plan = Plan(("ranking", now.key, before.key), {**now.values, **before.values},
+                now.inputs + before.inputs, build)
     return _sort_ranking(to_frame(run_plan(ib, plan)))
 
 

@@ -13,7 +13,8 @@ import ibis
 import ibis.expr.types as ir
 
 from kpi.filters import Filters, shift_months
-from kpi.runner import DataContext
+from kpi.facts import where_values
+from kpi.runner import DataContext, Slot
 
 AREA_DIMENSIONS = ("district", "street", "community")
 
@@ -31,33 +32,43 @@ def period_months(filters: Filters, ctx: DataContext) -> list[str]:
     return months
 
 
-def completion_keys(ib, by: tuple[str, ...], filters: Filters, ctx: DataContext) -> ir.Table | None:
-    """The keys every result must contain for this grouping, or None when there are none."""
+def completion_values(by: tuple[str, ...], filters: Filters, ctx: DataContext) -> dict:
+    """{"months": the months to complete} when grouping by month (and areas) and there are any."""
+    if "month" not in by or not set(by) <= {*AREA_DIMENSIONS, "month"}:
+        return {}
+    months = period_months(filters, ctx)
+    if filters.values("month"):
+        months = [m for m in months if m in filters.values("month")]
+    return {"months": months} if months else {}
+
+
+def completion_keys(ib, by: tuple[str, ...], filters: Filters, slot: Slot,
+                    with_months: bool) -> ir.Table | None:
+    """The keys every result must contain for this grouping, or None when there are none.
+
+    with_months: completion_values() found months to complete (bound as "months").
+    """
     keys: ir.Table | None = None
     area_keys = [d for d in AREA_DIMENSIONS if d in by]
     if area_keys:
         areas = ib.table("areas")
         for dim in AREA_DIMENSIONS:
             if filters.values(dim):
-                areas = areas.filter(areas[dim].isin(filters.values(dim)))
+                areas = areas.filter(areas[dim].isin(where_values(slot, filters, dim)))
         keys = areas.select(*area_keys).distinct()
-    # Months are completed only across areas: a zero row for (official NULL, 2023-02)
-    # would read as an unknown official.
-    if "month" in by and set(by) <= {*AREA_DIMENSIONS, "month"}:
-        months = period_months(filters, ctx)
-        if filters.values("month"):
-            months = [m for m in months if m in filters.values("month")]
-        if months:
-            # An array literal, not a table: the query stays self-contained (kpi.runner).
-            month_table = ibis.literal(months, type="array<string>").unnest().name("month").as_table()
-            keys = month_table if keys is None else keys.cross_join(month_table)
+    # Months are completed only across areas (completion_values): a zero row for
+    # (official NULL, 2023-02) would read as an unknown official.
+    if with_months:
+        # A bound array, not a table: the query stays self-contained (kpi.runner).
+        month_table = slot("months", "array<string>").unnest().name("month").as_table()
+        keys = month_table if keys is None else keys.cross_join(month_table)
     return keys
 
 
-def complete(ib, counts: ir.Table, by: tuple[str, ...], filters: Filters, ctx: DataContext,
-             count_columns: tuple[str, ...]) -> ir.Table:
+def complete(ib, counts: ir.Table, by: tuple[str, ...], filters: Filters, slot: Slot,
+             with_months: bool, count_columns: tuple[str, ...]) -> ir.Table:
     """counts plus a zero row for every completion key it lacks."""
-    keys = completion_keys(ib, by, filters, ctx)
+    keys = completion_keys(ib, by, filters, slot, with_months)
     if keys is None:
         return counts
     key_names = list(keys.columns)

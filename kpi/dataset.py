@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from kpi import runner
-from kpi.facts import backend, case_facts, resolve_as_of, settings_or_default
+from kpi import runner, sla
+from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
 from kpi.filters import FilterError, Filters
 from kpi.lists import listed_cases
+from kpi.metrics import aggregated_counts
+from kpi.runner import Slot
 from taizhang.settings import Settings
 
 # The ETL's reject reason for a date before the received date (etl/rejects.py,
@@ -43,8 +47,12 @@ def dataset_info(con) -> dict:
     """
     ib = backend(con)
     ctx = runner.data_context(ib, Filters())
-    counts = runner.run(ib, ("dataset_info", ctx.schema), lambda: _dataset_counts(ib))
+    unknown = _unknown_areas_aggregated(ib, ctx)
+    counts = runner.run(ib, ("dataset_info", ctx.schema, unknown is None),
+                        lambda: _dataset_counts(ib, unknown is None))
     counted = dict(zip(counts["name"], counts["n"]))
+    if unknown is not None:
+        counted["unknown_areas"] = unknown
     demo = runner.raw_connection(ib).execute("SELECT value FROM meta WHERE key = 'demo'").fetchall()
     return {
         "is_demo": bool(demo) and str(demo[0][0]).strip().lower() not in ("", "0", "false", "no"),
@@ -59,18 +67,38 @@ COUNTED = ("cases", "rejects", "unknown_areas", "imports", "areas", "streets", "
            "officials", "meetings")
 
 
-def _dataset_counts(ib) -> ir.Table:
+def _unknown_areas_aggregated(ib, ctx) -> int | None:
+    """Cases in unregistered areas from the aggregate tables' community cells (no scan of
+    the cases), or None when they cannot answer."""
+    if ctx.latest is None:
+        return None
+    # As of the latest date every case is received: the cells hold every case.
+    counts = aggregated_counts(ib, ("street", "community"), Filters(as_of=ctx.latest),
+                               settings_or_default(None), "auto")
+    if counts is None:
+        return None
+    cells = counts.op().data.to_frame()[["street", "community", "received"]]
+    registered = set(runner.raw_connection(ib).execute(
+        "SELECT DISTINCT street, community FROM areas").fetchall())
+    named = cells[cells["community"].notna() & (cells["community"] != "")]
+    unknown = [(s if isinstance(s, str) else None, c) not in registered
+               for s, c in zip(named["street"], named["community"])]
+    return int(named.loc[unknown, "received"].sum())
+
+
+def _dataset_counts(ib, with_unknown: bool) -> ir.Table:
     """(name, n) for every count dataset_info reports (a union: DuckDB plans it fast)."""
     table = ib.table
     cases, areas = table("cases"), table("areas")
     counts = {
         "cases": cases.count(),
-        "unknown_areas": unknown_area_cases(ib, cases).count(),
         "areas": areas.count(),
         "streets": areas.street.nunique(),
         "communities": areas.select("street", "community").distinct().count(),
         **{name: table(name).count() for name in ("rejects", "imports", "officials", "meetings")},
     }
+    if with_unknown:
+        counts["unknown_areas"] = unknown_area_cases(ib, cases).count()
     parts = [ibis.literal(name).name("name").as_table().mutate(n=n.as_scalar().cast("int64"))
              for name, n in counts.items()]
     return ibis.union(*parts)
@@ -100,9 +128,10 @@ def _resolved_before_received(ib) -> ir.Table:
     return rejects.filter(match)
 
 
-def _flagged(ib, flag: str, filters: Filters, settings: Settings) -> ir.Table:
+def _flagged(ib, flag: str, filters: Filters, settings: Settings, ctx, slot: Slot) -> ir.Table:
     """The slice's cases behind one case-level flag (facts columns)."""
-    t = case_facts(ib, filters, settings, resolve_as_of(ib, filters))
+    t = case_facts(ib, filters, settings, ctx.as_of, span=(ctx.first_received, ctx.last_received),
+                   slot=slot)
     if flag == "missing_community":
         return t.filter(t.community.isnull() | (t.community == ""))
     if flag == "unknown_area":
@@ -112,37 +141,61 @@ def _flagged(ib, flag: str, filters: Filters, settings: Settings) -> ir.Table:
     if flag == "bulk_same_day":
         same_day = t.filter(t.is_resolved & (t.resolved_on == t.received_on))
         per_day = same_day.group_by(["street", "community", "received_on"]).aggregate(n=same_day.count())
-        bulk = per_day.filter(per_day.n >= settings.bulk_same_day_min)
+        bulk = per_day.filter(per_day.n >= slot("bulk_same_day_min", "int64"))
         return same_day.semi_join(bulk, ["street", "community", "received_on"])
-    raise FilterError(
+    raise _unknown_flag(flag)
+
+
+def _unknown_flag(flag: str) -> FilterError:
+    return FilterError(
         f"未知数据质量标记 / unknown data-quality flag {flag!r}; use one of {', '.join(QUALITY_FLAGS)}."
     )
+
+
+def _quality_query(ib, filters: Filters, settings: Settings):
+    """(shape key, bound values, filters with as_of, ctx) of a data-quality question."""
+    ctx = runner.data_context(ib, filters)
+    filters = replace(filters, as_of=ctx.as_of)
+    span = (ctx.first_received, ctx.last_received)
+    values = {**slice_values(filters, settings, ctx.as_of, span),
+              "bulk_same_day_min": settings.bulk_same_day_min}
+    return (slice_shape(filters), sla.due_shape(settings, span), ctx.schema), values, filters, ctx
 
 
 def data_quality(con, filters: Filters | None = None, settings: Settings | None = None) -> pd.DataFrame:
     """Data-quality flags with counts: flag, label_zh, label_en, count (rejects count whole)."""
     ib = backend(con)
-    filters = filters or Filters()
     settings = settings_or_default(settings)
-    rows = []
-    for flag, (zh, en) in QUALITY_FLAGS.items():
-        if flag == "resolved_before_received":
-            n = _resolved_before_received(ib).count().execute()
-        else:
-            n = _flagged(ib, flag, filters, settings).count().execute()
-        rows.append({"flag": flag, "label_zh": zh, "label_en": en, "count": int(n)})
-    return pd.DataFrame(rows)
+    shape, values, filters, ctx = _quality_query(ib, filters or Filters(), settings)
+
+    def build() -> ir.Table:
+        slot = Slot()
+        parts = []
+        for flag in QUALITY_FLAGS:
+            rows = _resolved_before_received(ib) if flag == "resolved_before_received" \
+                else _flagged(ib, flag, filters, settings, ctx, slot)
+            parts.append(ibis.literal(flag).name("flag").as_table()
+                         .mutate(n=rows.count().as_scalar().cast("int64")))
+        return ibis.union(*parts)
+
+    counted = runner.run(ib, ("data_quality", shape), build, values)
+    counted = dict(zip(counted["flag"], counted["n"]))
+    return pd.DataFrame([{"flag": flag, "label_zh": zh, "label_en": en, "count": int(counted[flag])}
+                         for flag, (zh, en) in QUALITY_FLAGS.items()])
 
 
 def data_quality_cases(con, flag: str, filters: Filters | None = None,
                        settings: Settings | None = None, pii: bool = False) -> pd.DataFrame:
     """The rows behind one flag: rejects for resolved_before_received, else case_list rows."""
     ib = backend(con)
-    filters = filters or Filters()
     settings = settings_or_default(settings)
     if flag == "resolved_before_received":
         return _reject_rows(ib, _resolved_before_received(ib))
-    return listed_cases(ib, _flagged(ib, flag, filters, settings), pii)
+    if flag not in QUALITY_FLAGS:
+        raise _unknown_flag(flag)
+    shape, values, filters, ctx = _quality_query(ib, filters or Filters(), settings)
+    return listed_cases(ib, ("quality", flag, shape),
+                        lambda: _flagged(ib, flag, filters, settings, ctx, Slot()), values, pii)
 
 
 def _reject_rows(ib, rejects: ir.Table) -> pd.DataFrame:

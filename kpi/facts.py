@@ -17,7 +17,8 @@ import ibis
 import ibis.expr.types as ir
 
 from kpi import runner, sla
-from kpi.filters import Filters
+from kpi.filters import DIMENSIONS, Filters
+from kpi.runner import Slot
 from taizhang.settings import Settings, load_settings
 
 OPEN_STATUSES = ("pending", "in_progress")
@@ -77,18 +78,46 @@ def official_links(ib: ibis.BaseBackend) -> ir.Table:
     )
 
 
-def _official_filter(ib: ibis.BaseBackend, values: tuple[str, ...]) -> ir.Table:
+def where_values(slot: Slot, filters: Filters, dim: str) -> list[ir.StringScalar]:
+    """The slice's values of one dimension as the slot's values (dim_0, dim_1 …)."""
+    return [slot(f"{dim}_{i}", "string") for i in range(len(filters.values(dim)))]
+
+
+def _official_filter(ib: ibis.BaseBackend, filters: Filters, slot: Slot) -> ir.Table:
     links = official_links(ib)
+    values = where_values(slot, filters, "official")
     return links.filter(links.official_id.isin(values) | links.official.isin(values))
 
 
-def in_period(t: ir.Table, column: str, filters: Filters, as_of: date) -> list[ir.BooleanValue]:
-    """Conditions keeping rows whose `column` date is in the slice's period and not after as_of."""
-    conditions = [t[column] <= as_of]
+def slice_shape(filters: Filters) -> tuple:
+    """What about a slice changes the SQL: which dates are set, how many values per dimension."""
+    return (filters.date_from is not None, filters.date_to is not None,
+            tuple((dim, len(filters.values(dim))) for dim in DIMENSIONS if filters.values(dim)))
+
+
+def slice_values(filters: Filters, settings: Settings, as_of: date,
+                 span: tuple[date | None, date | None] = (None, None)) -> dict:
+    """The values a slice's expressions bind: as_of, period, where-values, SLA and stall cutoff."""
+    values: dict[str, object] = {
+        "as_of": as_of, "stall_before": as_of - timedelta(days=settings.stall_days),
+    }
     if filters.date_from is not None:
-        conditions.append(t[column] >= filters.date_from)
+        values["date_from"] = filters.date_from
     if filters.date_to is not None:
-        conditions.append(t[column] <= filters.date_to)
+        values["date_to"] = filters.date_to
+    for dim in DIMENSIONS:
+        values.update({f"{dim}_{i}": v for i, v in enumerate(filters.values(dim))})
+    values.update(sla.due_values(settings, span))
+    return values
+
+
+def in_period(t: ir.Table, column: str, filters: Filters, slot: Slot) -> list[ir.BooleanValue]:
+    """Conditions keeping rows whose `column` date is in the slice's period and not after as_of."""
+    conditions = [t[column] <= slot("as_of", "date")]
+    if filters.date_from is not None:
+        conditions.append(t[column] >= slot("date_from", "date"))
+    if filters.date_to is not None:
+        conditions.append(t[column] <= slot("date_to", "date"))
     return conditions
 
 
@@ -100,42 +129,48 @@ def case_facts(
     per_official: bool = False,
     columns: tuple[str, ...] | None = None,
     span: tuple[date | None, date | None] | None = None,
+    slot: Slot | None = None,
 ) -> ir.Table:
     """One row per case in the slice (per case and official when per_official) with its facts.
 
     `columns`: the case columns to carry besides those the facts need (None: all). Fewer
     columns make a smaller expression, and ibis compiles it faster. `span`: first and last
-    received_on of all cases (for a working-day SLA); None asks the database.
+    received_on of all cases (for a working-day SLA); None asks the database. `slot`: where
+    the values come from (kpi.runner; bound parameters named as slice_values() names
+    them); None writes them into the expression as literals.
     """
+    if span is None and settings.sla_calendar == "workdays":
+        span = runner.latest_dates(ib)[:2]
+    span = span or (None, None)
+    if slot is None:
+        slot = runner.inline_slot(slice_values(filters, settings, as_of, span))
     cases = ib.table("cases")
     month = cases.received_on.strftime("%Y-%m")
-    conditions = in_period(cases, "received_on", filters, as_of)
+    conditions = in_period(cases, "received_on", filters, slot)
     for dim in CASE_COLUMN_DIMENSIONS:
         if filters.values(dim):
-            conditions.append(cases[dim].isin(filters.values(dim)))
+            conditions.append(cases[dim].isin(where_values(slot, filters, dim)))
     if filters.values("month"):
-        conditions.append(month.isin(filters.values("month")))
+        conditions.append(month.isin(where_values(slot, filters, "month")))
     keep = cases.columns if columns is None else tuple(dict.fromkeys(FACT_INPUTS + tuple(columns)))
     t = cases.filter(*conditions).select(*keep, month=month)
 
-    official_values = filters.values("official")
     if per_official:
-        links = _official_filter(ib, official_values) if official_values else official_links(ib)
+        links = _official_filter(ib, filters, slot) if filters.values("official") else official_links(ib)
         t = t.inner_join(links, "case_id")
-    elif official_values:
-        t = t.semi_join(_official_filter(ib, official_values), "case_id")
-    if span is None and settings.sla_calendar == "workdays":
-        span = runner.latest_dates(ib)[:2]
-    t = sla.with_due(t, settings, span or (None, None))
+    elif filters.values("official"):
+        t = t.semi_join(_official_filter(ib, filters, slot), "case_id")
+    t = sla.with_due(t, settings, span, slot)
 
     # One projection for every fact: each is written in terms of the stored columns.
-    resolved_late = (t.status == "resolved") & t.resolved_on.notnull() & (t.resolved_on > as_of)
+    as_of_value = slot("as_of", "date")
+    resolved_late = (t.status == "resolved") & t.resolved_on.notnull() & (t.resolved_on > as_of_value)
     is_resolved = (t.status == "resolved") & ~resolved_late
     is_open = t.status.isin(OPEN_STATUSES) | resolved_late
     dated_resolution = is_resolved & t.resolved_on.notnull()
     last_progress = t.last_progress_on.fill_null(t.received_on)
-    is_overdue = is_open & (t.due < as_of)
-    is_stalled = is_open & (last_progress < as_of - timedelta(days=settings.stall_days))
+    is_overdue = is_open & (t.due < as_of_value)
+    is_stalled = is_open & (last_progress < slot("stall_before", "date"))
     return t.mutate(
         status_asof=ibis.ifelse(resolved_late, "in_progress", t.status),
         satisfaction_asof=ibis.ifelse(resolved_late, ibis.null("string"), t.satisfaction),
@@ -148,10 +183,10 @@ def case_facts(
         on_time=dated_resolution & (t.resolved_on <= t.due),
         overdue=is_overdue,
         days_overdue=ibis.ifelse(
-            is_overdue, ibis.literal(as_of).delta(t.due, unit="day"), ibis.null("int64")
+            is_overdue, as_of_value.delta(t.due, unit="day"), ibis.null("int64")
         ),
         stalled=is_stalled,
         days_stalled=ibis.ifelse(
-            is_stalled, ibis.literal(as_of).delta(last_progress, unit="day"), ibis.null("int64")
+            is_stalled, as_of_value.delta(last_progress, unit="day"), ibis.null("int64")
         ),
     )

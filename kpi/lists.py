@@ -10,8 +10,9 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from kpi import runner, sla
-from kpi.facts import backend, case_facts, settings_or_default
+from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
 from kpi.filters import Filters
+from kpi.runner import Slot
 from taizhang.settings import Settings
 
 SUPERVISION_KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
@@ -59,9 +60,9 @@ def _with_officials(ib, t: ir.Table) -> ir.Table:
     return t.left_join(lead_names(ib, t), "case_id").drop("case_id_right")
 
 
-def _search(t: ir.Table, search: str) -> ir.Table:
-    # ibis binds the text as a literal; nothing of it becomes SQL.
-    needle = search.strip().lower()
+def _search(t: ir.Table, slot: Slot) -> ir.Table:
+    # The text is a bound value ("search", lower-cased): nothing of it becomes SQL.
+    needle = slot("search", "string")
     fields = [t.case_id, t.title, t.note, t.responsible_unit, t.community, t.street]
     match = ibis.literal(False)
     for field in fields:
@@ -79,16 +80,22 @@ def _finish(df: pd.DataFrame, pii: bool = True) -> pd.DataFrame:
 
 
 def slice_facts(ib, filters: Filters, settings: Settings, search: str | None = None):
-    """(facts of the slice's cases, cache-key part, filters with as_of) for a list query."""
+    """(builder of the slice's case facts, shape key, bound values) for a list query."""
     ctx = runner.data_context(ib, filters)
     filters = replace(filters, as_of=ctx.as_of)
-    search = search.strip() if search and search.strip() else None
+    search = search.strip().lower() if search and search.strip() else None
+    span = (ctx.first_received, ctx.last_received)
+    values = slice_values(filters, settings, ctx.as_of, span)
+    if search:
+        values["search"] = search
+    slot = Slot()
 
     def facts() -> ir.Table:
-        t = case_facts(ib, filters, settings, ctx.as_of, span=(ctx.first_received, ctx.last_received))
-        return _search(t, search) if search else t
+        t = case_facts(ib, filters, settings, ctx.as_of, span=span, slot=slot)
+        return _search(t, slot) if search else t
 
-    return facts, (filters, search, settings, ctx)
+    shape = (slice_shape(filters), bool(search), sla.due_shape(settings, span), ctx.schema)
+    return facts, shape, values
 
 
 def case_list(con, filters: Filters, search: str | None = None, limit: int | None = 500,
@@ -102,35 +109,41 @@ def case_list(con, filters: Filters, search: str | None = None, limit: int | Non
     source_row. `search` matches case_id, title, note, unit, street, community. limit None: all.
     """
     ib = backend(con)
-    facts, key = slice_facts(ib, filters, settings_or_default(settings), search)
-    df = runner.run(ib, ("case_list", key, limit, offset),
-                    lambda: case_rows(ib, facts(), limit, offset))
+    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings), search)
+    paged = limit is not None
+    if paged:
+        values.update(limit=int(limit), offset=int(offset))
+    df = runner.run(ib, ("case_list", shape, paged),
+                    lambda: case_rows(ib, facts(), Slot() if paged else None), values)
     return _finish(df, pii)
 
 
-def case_rows(ib, facts: ir.Table, limit: int | None = None, offset: int = 0) -> ir.Table:
-    """case_list's columns for the cases of a case_facts expression, newest first."""
+def case_rows(ib, facts: ir.Table, page_slot: Slot | None = None) -> ir.Table:
+    """case_list's columns for the cases of a case_facts expression, newest first.
+
+    page_slot: hands out "limit" and "offset" for one page; None lists every case.
+    """
     newest_first = [ibis.desc("received_on"), "case_id"]
     # Page first, then look up the officials of that page's cases only.
     page = facts.order_by(newest_first)
-    if limit is not None:
-        page = page.limit(limit, offset=offset)
+    if page_slot is not None:
+        page = page.limit(page_slot("limit", "int64"), offset=page_slot("offset", "int64"))
     t = _with_officials(ib, page)
     t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due)
     return t.select(*CASE_LIST_COLUMNS).order_by(newest_first)
 
 
-def listed_cases(ib, facts: ir.Table, pii: bool = False) -> pd.DataFrame:
-    """case_list's rows for any case_facts expression (compiled each time: rare questions)."""
-    return _finish(case_rows(ib, facts).execute(), pii)
+def listed_cases(ib, key, facts, values: dict, pii: bool = False) -> pd.DataFrame:
+    """case_list's rows for the case_facts expression facts() builds (key: its shape)."""
+    return _finish(runner.run(ib, ("listed", key), lambda: case_rows(ib, facts()), values), pii)
 
 
 def case_count(con, filters: Filters, search: str | None = None,
                settings: Settings | None = None) -> int:
     """How many cases case_list would list without a limit (for paging)."""
     ib = backend(con)
-    facts, key = slice_facts(ib, filters, settings_or_default(settings), search)
-    df = runner.run(ib, ("case_count", key), lambda: facts().aggregate(n=facts().count()))
+    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings), search)
+    df = runner.run(ib, ("case_count", shape), lambda: facts().aggregate(n=facts().count()), values)
     return int(df["n"].iloc[0])
 
 
@@ -144,8 +157,8 @@ def supervision_list(con, filters: Filters, settings: Settings | None = None) ->
     reopened_count, last_progress_on, note. Sorted by kind, then days overdue/stalled desc.
     """
     ib = backend(con)
-    facts, key = slice_facts(ib, filters, settings_or_default(settings))
-    return _finish(runner.run(ib, ("supervision", key), lambda: _supervision(ib, facts())))
+    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings))
+    return _finish(runner.run(ib, ("supervision", shape), lambda: _supervision(ib, facts()), values))
 
 
 def _supervision(ib, t: ir.Table) -> ir.Table:
@@ -192,26 +205,39 @@ def case_detail(con, case_id: str, pii: bool = False,
     None when there is no such case.
     """
     ib = backend(con)
-    cases = ib.table("cases")
-    span = runner.latest_dates(ib)[:2]
-    row = sla.with_due(cases.filter(cases.case_id == case_id), settings_or_default(settings), span)
-    row = row.execute()
+    settings = settings_or_default(settings)
+    ctx = runner.data_context(ib, Filters())
+    span = (ctx.first_received, ctx.last_received)
+    slot = Slot()
+
+    def one_case() -> ir.Table:
+        cases = ib.table("cases")
+        return sla.with_due(cases.filter(cases.case_id == slot("case_id", "string")), settings, span, slot)
+
+    row = runner.run(ib, ("case_detail", sla.due_shape(settings, span), ctx.schema), one_case,
+                     {"case_id": case_id, **sla.due_values(settings, span)})
     if row.empty:
         return None
     detail = {k: _plain(v) for k, v in row.iloc[0].items()}
-    links = ib.table("case_officials")
-    officials = ib.table("officials")
-    people = links.filter(links.case_id == case_id).left_join(
-        officials, links.official_id == officials.official_id
-    ).select(links.official_id, officials.name, officials.title, officials.unit, links.role)
-    detail["officials"] = [
-        {k: _plain(v) for k, v in r.items()}
-        for r in people.order_by(["role", "official_id"]).execute().to_dict("records")
-    ]
+
+    def people() -> ir.Table:
+        links = ib.table("case_officials")
+        officials = ib.table("officials")
+        linked = links.filter(links.case_id == slot("case_id", "string")).left_join(
+            officials, links.official_id == officials.official_id
+        ).select(links.official_id, officials.name, officials.title, officials.unit, links.role)
+        return linked.order_by(["role", "official_id"])
+
+    found = runner.run(ib, ("case_officials", ctx.schema), people, {"case_id": case_id})
+    detail["officials"] = [{k: _plain(v) for k, v in r.items()} for r in found.to_dict("records")]
     detail["meeting"] = None
     if detail.get("meeting_id"):
-        meetings = ib.table("meetings")
-        found = meetings.filter(meetings.meeting_id == detail["meeting_id"]).execute()
+        def meeting() -> ir.Table:
+            meetings = ib.table("meetings")
+            return meetings.filter(meetings.meeting_id == slot("meeting_id", "string"))
+
+        found = runner.run(ib, ("case_meeting", ctx.schema), meeting,
+                           {"meeting_id": detail["meeting_id"]})
         if len(found):
             detail["meeting"] = {k: _plain(v) for k, v in found.iloc[0].items()}
     reporter = detail.get("reporter")
@@ -232,10 +258,16 @@ def _plain(value):
 def case_timeline(con, case_id: str) -> pd.DataFrame:
     """A case's events: event_on, status, note, import_id, file; oldest first."""
     ib = backend(con)
-    events = ib.table("case_events")
-    imports = ib.table("imports")
-    mine = events.filter(events.case_id == case_id)
-    joined = mine.left_join(imports, mine.import_id == imports.import_id).select(
-        mine.event_on, mine.status, mine.note, mine.import_id, imports.file
-    )
-    return joined.order_by(["event_on", "import_id"]).execute()
+    slot = Slot()
+
+    def events_of_case() -> ir.Table:
+        events = ib.table("case_events")
+        imports = ib.table("imports")
+        mine = events.filter(events.case_id == slot("case_id", "string"))
+        joined = mine.left_join(imports, mine.import_id == imports.import_id).select(
+            mine.event_on, mine.status, mine.note, mine.import_id, imports.file
+        )
+        return joined.order_by(["event_on", "import_id"])
+
+    schema = runner.data_context(ib, Filters()).schema
+    return runner.run(ib, ("case_timeline", schema), events_of_case, {"case_id": case_id})

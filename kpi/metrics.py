@@ -19,10 +19,12 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from kpi import completion, runner
-from kpi.facts import CASE_COLUMN_DIMENSIONS, backend, case_facts, settings_or_default
+from kpi import completion, runner, sla
+from kpi.facts import (
+    CASE_COLUMN_DIMENSIONS, backend, case_facts, settings_or_default, slice_shape, slice_values,
+)
 from kpi.filters import DIMENSIONS, METRICS, FilterError, Filters
-from kpi.runner import DataContext
+from kpi.runner import DataContext, Slot
 from taizhang.settings import Settings
 
 # The contract of a base-counts source: one row per group, these columns after the keys.
@@ -60,11 +62,11 @@ def check_by(by) -> tuple[str, ...]:
 
 
 def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Settings,
-                    ctx: DataContext) -> ir.Table:
+                    ctx: DataContext, slot: Slot) -> ir.Table:
     """Base counts per group computed from the cases table itself."""
     columns = tuple(d for d in by if d in CASE_COLUMN_DIMENSIONS)
     t = case_facts(ib, filters, settings, ctx.as_of, per_official="official" in by,
-                   columns=columns, span=(ctx.first_received, ctx.last_received))
+                   columns=columns, span=(ctx.first_received, ctx.last_received), slot=slot)
     as_int = lambda flag: flag.cast("int64").sum()  # noqa: E731
     keys = list(group_columns(by))
     grouped = t.group_by(keys) if keys else t
@@ -113,9 +115,18 @@ def _rate(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
     return num.cast("float64") / den.nullif(0)
 
 
-def derive(counts: ir.Table, settings: Settings) -> ir.Table:
+def settings_values(settings: Settings) -> dict:
+    """The settings derive() and add_rank() bind: the satisfaction weight, score weights, rank minimum."""
+    return {
+        "basically_satisfied_weight": settings.basically_satisfied_weight,
+        "min_cases_ranked": settings.min_cases_ranked,
+        **{f"weight_{rate}": weight for rate, weight in settings.score_weights().items()},
+    }
+
+
+def derive(counts: ir.Table, settings: Settings, slot: Slot) -> ir.Table:
     """Rates, mean days and the score from base counts (the only place rates are divided)."""
-    w = settings.basically_satisfied_weight
+    w = slot("basically_satisfied_weight", "float64")
     t = counts.mutate(
         resolution_rate=_rate(counts.resolved, counts.received),
         mean_days=_rate(counts.days_sum, counts.days_n),
@@ -127,15 +138,16 @@ def derive(counts: ir.Table, settings: Settings) -> ir.Table:
     # to the others by dividing by the weights of the defined ones only.
     numerator = ibis.literal(0.0)
     weights = ibis.literal(0.0)
-    for rate, weight in settings.score_weights().items():
+    for rate in settings.score_weights():
+        weight = slot(f"weight_{rate}", "float64")
         numerator = numerator + weight * t[rate].fill_null(0.0)
         weights = weights + ibis.ifelse(t[rate].notnull(), weight, 0.0)
     return t.mutate(score=100 * numerator / weights.nullif(0.0))
 
 
-def add_rank(t: ir.Table, by: tuple[str, ...], settings: Settings) -> ir.Table:
+def add_rank(t: ir.Table, by: tuple[str, ...], slot: Slot) -> ir.Table:
     """rank: 1 = best score, ties broken by more received; slices too small are unranked."""
-    eligible = (t.received >= settings.min_cases_ranked) & t.score.notnull()
+    eligible = (t.received >= slot("min_cases_ranked", "int64")) & t.score.notnull()
     t = t.mutate(_eligible=eligible)
     partition = [t._eligible]
     if "month" in by and len(by) > 1:
@@ -147,32 +159,43 @@ def add_rank(t: ir.Table, by: tuple[str, ...], settings: Settings) -> ir.Table:
 
 @dataclass(frozen=True)
 class Plan:
-    """A query ready to run: its cache key, its in-memory inputs and how to build it."""
+    """A query ready to run: its shape key, its bound values, in-memory inputs, how to build it."""
 
     key: tuple
+    values: dict
     inputs: tuple
     build: Callable[[], ir.Table]
 
 
-def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "auto") -> Plan:
-    """The plan of metrics(): group columns then METRICS, from aggregates or raw cases."""
+def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "auto",
+                 slot: Slot = Slot(), known: DataContext | None = None) -> Plan:
+    """The plan of metrics(): group columns then METRICS, from aggregates or raw cases.
+
+    `known`: a context just read (kpi.runner.data_context), reused for the data's facts.
+    """
     by = check_by(by)
-    ctx = runner.data_context(ib, filters)
+    ctx = runner.data_context(ib, filters, known)
     filters = replace(filters, as_of=ctx.as_of)
     aggregated = aggregated_counts(ib, by, filters, settings, source)
+    span = (ctx.first_received, ctx.last_received)
+    values = {**slice_values(filters, settings, ctx.as_of, span), **settings_values(settings),
+              **completion.completion_values(by, filters, ctx)}
 
     def build() -> ir.Table:
-        counts = aggregated if aggregated is not None else raw_base_counts(ib, by, filters, settings, ctx)
-        counts = completion.complete(ib, counts, by, filters, ctx, COUNT_COLUMNS)
-        return add_rank(derive(counts, settings), by, settings).select(*group_columns(by), *METRICS)
+        counts = aggregated if aggregated is not None else \
+            raw_base_counts(ib, by, filters, settings, ctx, slot)
+        counts = completion.complete(ib, counts, by, filters, slot, "months" in values, COUNT_COLUMNS)
+        return add_rank(derive(counts, settings, slot), by, slot).select(*group_columns(by), *METRICS)
 
-    key = ("metrics", by, filters, settings, ctx, aggregated is not None)
-    return Plan(key, (aggregated,) if aggregated is not None else (), build)
+    inputs = (aggregated,) if aggregated is not None else ()
+    key = ("metrics", by, slice_shape(filters), sla.due_shape(settings, span), "months" in values,
+           ctx.schema, slot.prefix, tuple(str(t.schema()) for t in inputs))
+    return Plan(key, slot.values(values), inputs, build)
 
 
 def run_plan(ib, plan: Plan) -> pd.DataFrame:
-    """Execute a plan (its SQL compiled once per key)."""
-    return runner.run(ib, plan.key, plan.build, plan.inputs)
+    """Execute a plan (its SQL compiled once per shape, its values bound)."""
+    return runner.run(ib, plan.key, plan.build, plan.values, plan.inputs)
 
 
 def to_frame(df: pd.DataFrame, sort_by=None) -> pd.DataFrame:
@@ -190,7 +213,7 @@ def to_frame(df: pd.DataFrame, sort_by=None) -> pd.DataFrame:
 
 
 def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None = None,
-            source: str = "auto") -> pd.DataFrame:
+            source: str = "auto", known: DataContext | None = None) -> pd.DataFrame:
     """Every SPEC §7 metric for each group of `by` (names from DIMENSIONS) in the slice.
 
     Columns: the `by` columns (plus `official_id` when grouping by official; `official`
@@ -198,10 +221,11 @@ def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None 
     <NA>. Grouping by street/community lists every registry area, by month every month
     of the period, with zeros. Rank is computed among the rows (within each month when
     grouping by month and something else). `source`: "auto", "raw" or "aggregated".
+    `known`: a DataContext just read for this database (saves one query).
     """
     ib = backend(con)
     by = check_by(by)
-    plan = plan_metrics(ib, by, filters, settings_or_default(settings), source)
+    plan = plan_metrics(ib, by, filters, settings_or_default(settings), source, known=known)
     return to_frame(run_plan(ib, plan), sort_by=group_columns(by))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from datetime import date
 
 import ibis
 import ibis.expr.types as ir
@@ -12,31 +11,32 @@ import pandas as pd
 
 from kpi.completion import period_months
 from kpi import runner
-from kpi.facts import backend, in_period, settings_or_default
+from kpi.facts import backend, in_period, settings_or_default, slice_shape, slice_values, where_values
 from kpi.filters import COUNT_METRICS, METRICS, Filters
 from kpi.metrics import Plan, plan_metrics, run_plan, to_frame
+from kpi.runner import Slot
 from taizhang.settings import Settings
 
 # Dimensions a meeting has; other filters (category, matter_class …) say nothing about it.
 MEETING_DIMENSIONS = ("district", "street", "community", "channel")
 
 
-def meetings_in_slice(ib, filters: Filters, as_of: date) -> ir.Table:
+def meetings_in_slice(ib, filters: Filters, slot: Slot) -> ir.Table:
     """Meetings held in the slice's period (up to as_of) and areas, with their month."""
     meetings = ib.table("meetings")
-    t = meetings.filter(*in_period(meetings, "held_on", filters, as_of))
+    t = meetings.filter(*in_period(meetings, "held_on", filters, slot))
     for dim in MEETING_DIMENSIONS:
         if filters.values(dim):
-            t = t.filter(t[dim].isin(filters.values(dim)))
+            t = t.filter(t[dim].isin(where_values(slot, filters, dim)))
     t = t.mutate(month=t.held_on.strftime("%Y-%m"))
     if filters.values("month"):
-        t = t.filter(t.month.isin(filters.values("month")))
+        t = t.filter(t.month.isin(where_values(slot, filters, "month")))
     return t
 
 
-def attendance_expr(ib, filters: Filters, as_of: date) -> ir.Table:
+def attendance_expr(ib, filters: Filters, slot: Slot) -> ir.Table:
     """(official_id, meetings_attended, months_attended) for officials at the slice's meetings."""
-    held = meetings_in_slice(ib, filters, as_of)
+    held = meetings_in_slice(ib, filters, slot)
     attended = ib.table("meeting_attendance")
     joined = attended.inner_join(held, "meeting_id")
     return joined.group_by("official_id").aggregate(
@@ -57,15 +57,15 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
     settings = settings_or_default(settings)
     ctx = runner.data_context(ib, filters)
     filters = replace(filters, as_of=ctx.as_of)
-    per_official = plan_metrics(ib, ("official",), filters, settings)
-    months_in_period = len(period_months(filters, ctx))
+    per_official = plan_metrics(ib, ("official",), filters, settings, known=ctx)
+    slot = Slot()
 
     def build() -> ir.Table:
         case_side = per_official.build()
-        attendance = attendance_expr(ib, filters, ctx.as_of)
+        attendance = attendance_expr(ib, filters, slot)
         officials = ib.table("officials")
         if filters.values("official"):
-            wanted = filters.values("official")
+            wanted = where_values(slot, filters, "official")
             officials = officials.filter(
                 officials.official_id.isin(wanted) | officials.name.isin(wanted)
             )
@@ -76,7 +76,7 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
             listed, attendance.meetings_attended, attendance.months_attended
         )
         listed = listed.filter(listed.received.notnull() | listed.meetings_attended.notnull())
-        months = ibis.literal(months_in_period, "int64")
+        months = slot("months_in_period", "int64")
         return listed.select(
             listed.official_id,
             official=listed.name,
@@ -89,7 +89,8 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
             attendance=listed.months_attended.fill_null(0).cast("float64") / months.nullif(0),
         )
 
-    plan = Plan(("officials", per_official.key), per_official.inputs, build)
+    values = {**per_official.values, "months_in_period": len(period_months(filters, ctx))}
+    plan = Plan(("officials", per_official.key), values, per_official.inputs, build)
     df = to_frame(run_plan(ib, plan))
     df["attendance"] = df["attendance"].astype("Float64")
     return df.sort_values(["received", "official_id"], ascending=[False, True],
@@ -109,13 +110,19 @@ def meetings_summary(con, filters: Filters, settings: Settings | None = None) ->
     ctx = runner.data_context(ib, filters)
     months = len(period_months(filters, ctx))
     filters = replace(filters, as_of=ctx.as_of)
+    slot = Slot()
+    values = {
+        **slice_values(filters, settings, ctx.as_of),
+        "street_required": math.ceil(settings.street_meetings_per_year * months / 12),
+        "community_required": math.ceil(settings.community_meetings_per_year * months / 12),
+    }
 
     def build() -> ir.Table:
-        held = meetings_in_slice(ib, filters, ctx.as_of)
+        held = meetings_in_slice(ib, filters, slot)
         areas = ib.table("areas")
         for dim in ("district", "street", "community"):
             if filters.values(dim):
-                areas = areas.filter(areas[dim].isin(filters.values(dim)))
+                areas = areas.filter(areas[dim].isin(where_values(slot, filters, dim)))
 
         street_held = held.filter(held.community.isnull() | (held.community == ""))
         street_counts = street_held.group_by("street").aggregate(meetings_held=street_held.count())
@@ -131,15 +138,14 @@ def meetings_summary(con, filters: Filters, settings: Settings | None = None) ->
             street=communities.street, community=communities.community,
             meetings_held=community_counts.meetings_held.fill_null(0),
         )
-        street_required = math.ceil(settings.street_meetings_per_year * months / 12)
-        community_required = math.ceil(settings.community_meetings_per_year * months / 12)
         both = streets.union(communities)
-        required = ibis.ifelse(both.level == "street", street_required, community_required)
+        required = ibis.ifelse(both.level == "street", slot("street_required", "int64"),
+                               slot("community_required", "int64"))
         both = both.mutate(required=required.cast("int64"))
         both = both.mutate(compliant=both.meetings_held >= both.required)
         return both.order_by(["street", both.level.desc(), "community"])
 
-    df = runner.run(ib, ("meetings", filters, settings, ctx), build)
+    df = runner.run(ib, ("meetings", slice_shape(filters), ctx.schema), build, values)
     has_meetings = runner.raw_connection(ib).execute("SELECT count(*) FROM meetings").fetchall()[0][0] > 0
     df["meetings_held"] = df["meetings_held"].astype("int64")
     df["compliant"] = df["compliant"].astype("boolean")

@@ -1,29 +1,41 @@
-"""Running KPI expressions: what the data says before a query is built, and a SQL cache.
+"""Running KPI expressions: a query's SHAPE is compiled once, its VALUES are bound each run.
 
-Compiling an ibis expression to SQL takes 0.1–0.5 s, far longer than DuckDB needs to run
-it on a district's data. An expression is therefore a pure function of a key — the
-question (grouping, filters, settings) and the few facts about the data it depends on
-(`DataContext`: as_of, the first and last received_on) — and its SQL is compiled once per
-key and kept. A pre-aggregated answer arrives as an in-memory table: the cached SQL names
-it, and each run registers that run's table under that name.
+Compiling an ibis expression to SQL takes 0.2–0.6 s, far longer than DuckDB needs to run
+it on a district's data. Every value a question carries — dates, as_of, where-values, SLA
+and stall days, weights — therefore enters the expression as a named placeholder
+(`Slot`), rendered `$name` in the SQL and bound by DuckDB at execution. The SQL depends
+only on the question's shape (grouping, which filters are present and how many values
+each has, the SLA calendar kind, the database's columns): it is compiled once per shape
+and process and kept (LRU). A pre-aggregated answer arrives as an in-memory table: the
+cached SQL names it, and each run registers that run's table under that name.
+
+The same expression-building code also serves callers that need plain SQL with literals
+(etl.aggregates): a Slot given `inline` values renders them as ibis literals.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from typing import Callable, Hashable
+from typing import Callable, Hashable, Mapping
 
+import ibis
+import ibis.expr.datashape as ds
+import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
+import sqlglot.expressions as sge
 
 from kpi.filters import Filters, to_date
 
 CACHE_SIZE = 512
-_cache: OrderedDict[Hashable, tuple[str, tuple[str, ...]]] = OrderedDict()
+_cache: OrderedDict[Hashable, tuple[str, tuple[str, ...], tuple[str, ...]]] = OrderedDict()
 _lock = threading.Lock()
+# How many statements this process has compiled (tests check that a shape compiles once).
+compile_count = 0
 
 # Latest dates of the data and the span of received_on, in one statement with no values.
 CONTEXT_SQL = """
@@ -36,6 +48,80 @@ SELECT
     (SELECT hash(string_agg(table_name || '.' || column_name, ',' ORDER BY table_name, column_index))
        FROM duckdb_columns() WHERE database_name = current_database())
 """
+# The same without the scan of the cases, when the aggregate tables recorded the dates.
+IMPORTS_SCHEMA_SQL = """
+SELECT
+    (SELECT max(as_of) FROM imports WHERE status <> 'failed'),
+    (SELECT hash(string_agg(table_name || '.' || column_name, ',' ORDER BY table_name, column_index))
+       FROM duckdb_columns() WHERE database_name = current_database())
+"""
+
+
+class Bound(ops.Value):
+    """A value bound at execution: rendered as the named parameter $key."""
+
+    key: str
+    dtype: dt.DataType
+    shape = ds.scalar
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Hands out a query's named values: placeholders, or literals when `inline` holds them.
+
+    `prefix` keeps the values of two sub-queries of one statement apart (a ranking's
+    month and the month before).
+    """
+
+    prefix: str = ""
+    inline: Mapping[str, object] | None = field(default=None, compare=False, hash=False)
+
+    def __call__(self, name: str, dtype: str) -> ir.Scalar:
+        """The value called `name` (of ibis type `dtype`) in the expression."""
+        key = self.prefix + name
+        if self.inline is not None:
+            return ibis.literal(self.inline[key], type=dtype)
+        return Bound(key, dt.dtype(dtype)).to_expr()
+
+    def values(self, values: Mapping[str, object]) -> dict[str, object]:
+        """Plain values named as this slot names them."""
+        return {self.prefix + k: v for k, v in values.items()}
+
+
+def inline_slot(values: Mapping[str, object]) -> Slot:
+    """A Slot writing these values into the expression as literals."""
+    return Slot(inline=dict(values))
+
+
+_compiler = None
+
+
+def _compile(ib, expr: ir.Table) -> tuple[str, tuple[str, ...]]:
+    """(SQL with $name placeholders, the names it binds)."""
+    global _compiler, compile_count
+    if _compiler is None:
+        base = type(ib.compiler)
+
+        class Compiler(base):
+            def visit_Bound(self, op, *, key, dtype):
+                # Cast: DuckDB then knows each parameter's type wherever it is used.
+                return sge.Cast(this=sge.Placeholder(this=key), to=self.type_mapper.from_ibis(dtype))
+
+            def visit_Limit(self, op, *, parent, n, offset):
+                # ibis wraps a non-literal limit in a scalar subquery; a bound one needs none.
+                if not (isinstance(op.n, Bound) and isinstance(op.offset, Bound)):
+                    return super().visit_Limit(op, parent=parent, n=n, offset=offset)
+                result = super().visit_Limit(op, parent=parent, n=None, offset=0)
+                select = result.this if isinstance(result, sge.Subquery) else result
+                select.limit(n, copy=False).offset(offset, copy=False)
+                return result
+
+        _compiler = Compiler()
+    names = tuple(sorted({node.key for node in expr.op().find(Bound)}))
+    sql = _compiler.to_sqlglot(expr).sql(dialect=ib.dialect)
+    with _lock:
+        compile_count += 1
+    return sql, names
 
 
 @dataclass(frozen=True)
@@ -55,8 +141,25 @@ def raw_connection(ib):
     return ib.con
 
 
+def _recorded_dates(ib):
+    # The aggregate tables record the case dates with each refresh (kpi.aggregated);
+    # None when they are missing or stale, and then the cases are scanned.
+    try:
+        from kpi import aggregated
+    except ImportError:
+        return None
+    data_dates = getattr(aggregated, "data_dates", None)
+    return data_dates(ib) if data_dates is not None else None
+
+
 def _context_row(ib) -> tuple:
-    first, last, latest_case, latest_import, schema = raw_connection(ib).execute(CONTEXT_SQL).fetchall()[0]
+    con = raw_connection(ib)
+    recorded = _recorded_dates(ib)
+    if recorded is not None:
+        first, last, latest_case = recorded
+        latest_import, schema = con.execute(IMPORTS_SCHEMA_SQL).fetchall()[0]
+    else:
+        first, last, latest_case, latest_import, schema = con.execute(CONTEXT_SQL).fetchall()[0]
     latest = [d for d in (to_date(latest_case), to_date(latest_import)) if d is not None]
     return to_date(first), to_date(last), max(latest) if latest else None, int(schema or 0)
 
@@ -66,18 +169,27 @@ def latest_dates(ib) -> tuple[date | None, date | None, date | None]:
     return _context_row(ib)[:3]
 
 
-def data_context(ib, filters: Filters) -> DataContext:
-    """The slice's as_of (its own, else the latest date in the data, else today) and span."""
-    first, last, latest, schema = _context_row(ib)
+def data_context(ib, filters: Filters, known: DataContext | None = None) -> DataContext:
+    """The slice's as_of (its own, else the latest date in the data, else today) and span.
+
+    `known`: a context read moments ago for the same question (a headline's earlier
+    months): its facts about the data are reused instead of asking the database again.
+    """
+    if known is not None:
+        first, last, latest, schema = known.first_received, known.last_received, known.latest, known.schema
+    else:
+        first, last, latest, schema = _context_row(ib)
     return DataContext(filters.as_of or latest or date.today(), first, last, schema, latest)
 
 
 def run(ib, key: Hashable, build: Callable[[], ir.Table],
+        values: Mapping[str, object] | None = None,
         inputs: tuple[ir.Table, ...] = ()) -> pd.DataFrame:
-    """Execute the expression build() returns, compiling it only the first time for key.
+    """Execute build()'s expression with `values` bound, compiling it only the first time for key.
 
-    `inputs` are the in-memory tables (ibis.memtable) the expression reads; their data may
-    differ from run to run, their schema may not.
+    `key` must name the query's shape: everything that changes the expression other than
+    the values its Slot hands out. `inputs` are the in-memory tables (ibis.memtable) the
+    expression reads; their data may differ from run to run, their schema may not.
     """
     with _lock:
         entry = _cache.get(key)
@@ -85,19 +197,21 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
             _cache.move_to_end(key)
     if entry is None:
         expr = build()
-        entry = (ib.compile(expr), tuple(t.op().name for t in inputs))
+        sql, names = _compile(ib, expr)
+        entry = (sql, tuple(t.op().name for t in inputs), names)
         with _lock:
             _cache[key] = entry
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
-    sql, names = entry
+    sql, input_names, names = entry
     con = raw_connection(ib)
-    for name, table in zip(names, inputs):
+    bound = {name: (values or {})[name] for name in names}
+    for name, table in zip(input_names, inputs):
         con.register(name, table.op().data.to_pyarrow(table.schema()))
     try:
-        return con.execute(sql).df()
+        return con.execute(sql, bound or None).df()
     finally:
-        for name in names:
+        for name in input_names:
             con.unregister(name)
 
 

@@ -43,21 +43,39 @@ def workday_due_dates(first: date, last: date, workdays: int) -> tuple[tuple[dat
     return tuple(pairs)
 
 
-def with_due(t: ir.Table, settings: Settings, span: tuple[date | None, date | None]) -> ir.Table:
+def due_shape(settings: Settings, span: tuple[date | None, date | None]) -> tuple:
+    """What about the deadline changes the SQL: the calendar kind, and whether a span is known."""
+    return (settings.sla_calendar, None not in span)
+
+
+def due_values(settings: Settings, span: tuple[date | None, date | None]) -> dict:
+    """The values with_due binds: sla_days, or the working-day offsets and their first day."""
+    if settings.sla_calendar != "workdays":
+        return {"sla_days": settings.sla_days}
+    first, last = span
+    if first is None or last is None:
+        return {}
+    pairs = workday_due_dates(first, last, settings.sla_days)
+    return {"due_offsets": [(due - received).days for received, due in pairs],
+            "calendar_first": first}
+
+
+def with_due(t: ir.Table, settings: Settings, span: tuple[date | None, date | None],
+             slot) -> ir.Table:
     """t with a `due` column: due_on, else received_on + sla_days (calendar or working days).
 
     span = (first, last) received_on of all cases: the days the working-day calendar covers.
+    `slot` (kpi.runner.Slot) hands out the values of due_values().
     """
     if settings.sla_calendar != "workdays":
-        default_due = (t.received_on + ibis.interval(days=settings.sla_days)).cast("date")
+        default_due = (t.received_on + slot("sla_days", "int64").as_interval("D")).cast("date")
         return t.mutate(due=t.due_on.fill_null(default_due))
     first, last = span
     if first is None or last is None:
         return t.mutate(due=t.due_on)
     # The calendar travels inside the query as one array: days from received_on to due,
-    # indexed by days since `first` (an array literal compiles fast, and needs no table).
-    pairs = workday_due_dates(first, last, settings.sla_days)
-    offsets = ibis.literal([(due - received).days for received, due in pairs], type="array<int32>")
-    index = t.received_on.delta(ibis.literal(first), unit="day")
+    # indexed by days since `first` (bound like any value, and needing no table).
+    offsets = slot("due_offsets", "array<int32>")
+    index = t.received_on.delta(slot("calendar_first", "date"), unit="day")
     default_due = (t.received_on + offsets[index].as_interval("D")).cast("date")
     return t.mutate(due=t.due_on.fill_null(default_due))

@@ -418,3 +418,45 @@ def test_cached_queries_see_new_data(tmp_path):
     assert kpi.case_list(connection, f)["title"].tolist() == ["议题"]
     connection.execute("UPDATE cases SET title = '路灯'")
     assert kpi.case_list(connection, f)["title"].tolist() == ["路灯"]
+
+
+def test_one_compile_per_shape_values_bound(con):
+    """Another street, as_of or stall setting reuses the compiled SQL; values are bound, never in it."""
+    from kpi import runner
+
+    runner.clear_cache()
+    compiled = runner.compile_count
+
+    def by_street(street):
+        return kpi.metrics(con, ("community",), kpi.Filters.make(as_of=AS_OF, where={"street": street}))
+
+    south, peach = by_street(NAN), by_street(TAO)
+    assert runner.compile_count == compiled + 1
+    assert sorted(south["community"]) == ["A社区", "B社区", "C村", "Z社区"]
+    check(one(south, community="A社区"), received=7, resolved=3, in_progress=2, pending=1, deferred=1,
+          overdue_open=2, stalled=2, median_days=10, on_time_rate=1 / 3)
+    check(one(south, community="C村"), received=0, score=None)
+    check(one(peach, community="D社区"), received=2, resolved=1, pending=1, overdue_open=1,
+          median_days=10, satisfaction_rate=1, score=80)
+    assert len(peach) == 1
+
+    def community_a(as_of, settings=None):
+        return one(kpi.metrics(con, (), kpi.Filters.make(as_of=as_of, where={"community": "A社区"}),
+                               settings))
+
+    compiled = runner.compile_count
+    check(community_a(AS_OF), received=7, resolved=3, in_progress=2, dissatisfied=1)
+    check(community_a("2023-04-20"), received=8, resolved=4, in_progress=1, pending=2, dissatisfied=2)
+    # Stall cutoff 03-28 and due +60 d (test_settings_change…): a4, a5 stall; a3 is overdue.
+    check(community_a(AS_OF, Settings(stall_days=3, sla_days=60)), stalled=3, overdue_open=1)
+    assert runner.compile_count == compiled + 1
+
+    compiled = runner.compile_count
+    listed = {s: kpi.case_list(con, kpi.Filters.make(as_of=AS_OF, where={"street": s}), limit=4)
+              for s in (NAN, TAO)}
+    assert listed[NAN]["case_id"].tolist() == ["a7", "x1", "b1", "a6"]
+    assert listed[TAO]["case_id"].tolist() == ["d2", "d1"]
+    page = kpi.case_list(con, kpi.Filters.make(as_of=AS_OF, where={"street": NAN}), limit=3, offset=3)
+    assert page["case_id"].tolist() == ["a6", "a5", "a4"]  # a7 x1 b1 | a6 a5 a4 | a3 a2 a1
+    assert runner.compile_count == compiled + 1
+    assert not any(NAN in sql or TAO in sql or "2023-04-20" in sql for sql, *_ in runner._cache.values())
