@@ -6,8 +6,9 @@ and stall days, weights — therefore enters the expression as a named placehold
 (`Slot`), rendered `$name` in the SQL and bound by DuckDB at execution. The SQL depends
 only on the question's shape (grouping, which filters are present and how many values
 each has, the SLA calendar kind, the database's columns): it is compiled once per shape
-and process and kept (LRU). A pre-aggregated answer arrives as an in-memory table: the
-cached SQL names it, and each run registers that run's table under that name.
+and kept, in memory (LRU) and on disk for the next process (kpi.sqlstore). A
+pre-aggregated answer arrives as an in-memory table: the cached SQL names it, and each
+run registers that run's table under that name.
 
 The same expression-building code also serves callers that need plain SQL with literals
 (etl.aggregates): a Slot given `inline` values renders them as ibis literals.
@@ -29,6 +30,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import sqlglot.expressions as sge
 
+from kpi import sqlstore
 from kpi.filters import Filters, to_date
 
 CACHE_SIZE = 512
@@ -196,9 +198,12 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
         if entry is not None:
             _cache.move_to_end(key)
     if entry is None:
-        expr = build()
-        sql, names = _compile(ib, expr)
-        entry = (sql, tuple(t.op().name for t in inputs), names)
+        entry = sqlstore.load(key)
+        if entry is None:
+            expr = build()
+            sql, names = _compile(ib, expr)
+            entry = (sql, tuple(t.op().name for t in inputs), names)
+            sqlstore.save(key, entry)
         with _lock:
             _cache[key] = entry
             while len(_cache) > CACHE_SIZE:

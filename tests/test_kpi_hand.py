@@ -420,10 +420,11 @@ def test_cached_queries_see_new_data(tmp_path):
     assert kpi.case_list(connection, f)["title"].tolist() == ["路灯"]
 
 
-def test_one_compile_per_shape_values_bound(con):
+def test_one_compile_per_shape_values_bound(con, tmp_path, monkeypatch):
     """Another street, as_of or stall setting reuses the compiled SQL; values are bound, never in it."""
     from kpi import runner
 
+    monkeypatch.setenv("TAIZHANG_SQL_CACHE", str(tmp_path / "sql"))
     runner.clear_cache()
     compiled = runner.compile_count
 
@@ -460,3 +461,13 @@ def test_one_compile_per_shape_values_bound(con):
     assert page["case_id"].tolist() == ["a6", "a5", "a4"]  # a7 x1 b1 | a6 a5 a4 | a3 a2 a1
     assert runner.compile_count == compiled + 1
     assert not any(NAN in sql or TAO in sql or "2023-04-20" in sql for sql, *_ in runner._cache.values())
+
+    # A new process (an empty memory cache) reads the statements kept on disk.
+    runner.clear_cache()
+    compiled = runner.compile_count
+    check(one(by_street(TAO), community="D社区"), received=2, resolved=1, score=80)
+    assert kpi.case_list(con, kpi.Filters.make(as_of=AS_OF, where={"street": TAO}), limit=3,
+                         offset=1)["case_id"].tolist() == ["d1"]
+    assert runner.compile_count == compiled
+    stored = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "sql").rglob("*.json"))
+    assert "$as_of" in stored and NAN not in stored and TAO not in stored
