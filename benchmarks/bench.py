@@ -1,6 +1,7 @@
 """`make bench`: Taizhang against its baselines, measured side by side in one run.
 
     python benchmarks/bench.py --rows 1000000 [--repeat 3] [--samples 30] [--skip-browser]
+                               [--direct-load] [--only STEPS] [--no-publish]
 
 Generates a hotline ledger of --rows cases (benchmarks/generate.py, cached in
 benchmarks/work/), then measures each key of issue 6 and writes every key, the row count
@@ -18,35 +19,17 @@ import platform
 import sys
 import textwrap
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import generate, measure, publish  # noqa: E402
-from benchmarks.measure import TAIZHANG, median, p95, remove_db, run_child  # noqa: E402
+from benchmarks import generate, publish, queries  # noqa: E402
+from benchmarks.measure import TAIZHANG, median, remove_db, run_child  # noqa: E402
 
 WORK = Path(__file__).resolve().parent / "work"
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
-# The overview page's questions (dashboard/app_pages/overview.py), default filters.
-OVERVIEW_CODE = """
-import kpi
-def overview(con, filters):
-    kpi.headline(con, filters)
-    kpi.trend(con, filters)
-    kpi.ranking(con, "street", filters)
-    kpi.metrics(con, ("category",), filters)
-"""
-COLD_OVERVIEW = OVERVIEW_CODE + """
-import sys, time
-from taizhang.db import connect
-from kpi.filters import Filters
-started = time.perf_counter()
-con = connect(sys.argv[1], read_only=True)
-overview(con, Filters())
-print((time.perf_counter() - started) * 1000)
-"""
 # Builds the aggregate tables of a loaded database when the import did not (older ETL).
 AGGREGATES = """
 import sys
@@ -202,96 +185,6 @@ class Bench:
 
     # --- queries --------------------------------------------------------------------------
 
-    def queries(self, db: Path) -> None:
-        """overview_ms (warm p50/p95), overview_pandas_ms, speedup, drill_ms, the agreement check."""
-        import kpi
-        from benchmarks import pandas_reference as ref
-        from kpi.filters import Filters, shift_months
-        from taizhang.db import connect
-        from taizhang.settings import load_settings
-
-        namespace: dict = {}
-        exec(OVERVIEW_CODE, namespace)
-        overview = namespace["overview"]
-        con = connect(db, read_only=True)
-        filters = Filters()
-        times = measure.time_calls(lambda: overview(con.cursor(), filters), self.samples)
-        self.results["overview_ms_p50"] = round(median(times), 1)
-        self.results["overview_ms_p95"] = round(p95(times), 1)
-        self.say(f"  overview warm: p50 {median(times):.1f} ms, p95 {p95(times):.1f} ms")
-
-        info = kpi.dataset_info(con)
-        as_of = info["as_of"]
-        settings = load_settings()
-        started = time.perf_counter()
-        frame = ref.load_frame(con)
-        areas = con.execute("SELECT * FROM areas").df()
-        self.results["pandas_frame_load_s"] = round(time.perf_counter() - started, 2)
-        pandas_times = measure.time_calls(
-            lambda: ref.overview_pandas(frame, areas, as_of, None, None, settings),
-            max(3, self.repeat), warmup=0,
-        )
-        self.results["overview_pandas_ms"] = round(median(pandas_times), 1)
-        self.results["speedup_vs_pandas"] = round(
-            self.results["overview_pandas_ms"] / self.results["overview_ms_p50"], 1
-        )
-        self.say(f"  overview in pandas: {median(pandas_times):.0f} ms "
-                 f"(speedup ×{self.results['speedup_vs_pandas']})")
-        self._compare(con, ref.overview_pandas(frame, areas, as_of, None, None, settings))
-        del frame
-
-        community, street = con.execute(
-            "SELECT community, street FROM cases GROUP BY ALL ORDER BY count(*) DESC LIMIT 1"
-        ).fetchone()
-        drill = Filters.make(
-            date_from=shift_months(as_of, -12) + timedelta(days=1), as_of=as_of,
-            where={"street": street, "community": community},
-        )
-        drill_times = measure.time_calls(lambda: kpi.case_list(con.cursor(), drill), self.samples)
-        self.results["drill_ms_p50"] = round(median(drill_times), 1)
-        self.results["drill_ms_p95"] = round(p95(drill_times), 1)
-        self.say(f"  drill ({community}, 12 months): p50 {median(drill_times):.1f} ms, "
-                 f"p95 {p95(drill_times):.1f} ms")
-        con.close()
-
-    def _compare(self, con, reference: dict) -> None:
-        """Records whether Taizhang's overview numbers equal the pandas reference's."""
-        import kpi
-        from kpi.filters import Filters
-
-        mismatches = []
-        head = kpi.headline(con, Filters())
-        for part in ("metrics", "previous_month", "previous_year"):
-            for name, value in head[part].items():
-                if name == "rank":
-                    continue
-                if not _same(value, reference["headline"][part].get(name)):
-                    mismatches.append(f"headline.{part}.{name}: {value} ≠ "
-                                      f"{reference['headline'][part].get(name)}")
-        ranking = kpi.ranking(con, "street", Filters()).set_index("street")
-        for street, row in reference["ranking"].iterrows():
-            for name in ("received", "resolved", "median_days", "score", "rank"):
-                if not _same(ranking.at[street, name], row[name]):
-                    mismatches.append(f"ranking.{street}.{name}: {ranking.at[street, name]} ≠ {row[name]}")
-        trend = kpi.trend(con, Filters()).set_index("month")
-        for month, row in reference["trend"].iterrows():
-            for name in ("received", "resolved", "p90_days", "overdue_open"):
-                if not _same(trend.at[month, name], row[name]):
-                    mismatches.append(f"trend.{month}.{name}: {trend.at[month, name]} ≠ {row[name]}")
-        self.checks["overview_equals_pandas"] = not mismatches
-        self.checks["overview_mismatches"] = mismatches[:20]
-        self.say(f"  Taizhang = pandas on the overview: {not mismatches}"
-                 + ("" if not mismatches else f" ({len(mismatches)} differences, e.g. {mismatches[0]})"))
-
-    def cold_overview(self, db: Path) -> None:
-        """overview_cold_ms: connect and answer the overview in a new process (imports excluded)."""
-        times = []
-        for _ in range(self.repeat):
-            run = run_child([sys.executable, "-c", COLD_OVERVIEW, str(db)])
-            times.append(float(run.stdout.strip().splitlines()[-1]))
-        self.results["overview_cold_ms"] = round(median(times), 1)
-        self.say(f"  overview cold: {median(times):.0f} ms")
-
     def report(self, db: Path) -> None:
         """report_s: `taizhang report` of the latest month (PDF + PNG)."""
         import kpi
@@ -315,16 +208,6 @@ class Bench:
 
         figures = browser.measure_dashboard(db, self.repeat, self.say)
         self.results.update(figures)
-
-
-def _same(a, b) -> bool:
-    """Equal numbers (to 1e-9 relative), or both undefined."""
-    import math
-
-    missing = lambda v: v is None or (isinstance(v, float) and math.isnan(v))  # noqa: E731
-    if missing(a) or missing(b):
-        return missing(a) and missing(b)
-    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
 
 
 KEYS = (
@@ -384,8 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     if wanted("queries"):
         bench.say("queries")
         bench.step(("overview_ms_p50", "overview_ms_p95", "overview_pandas_ms",
-                    "speedup_vs_pandas", "drill_ms_p50", "drill_ms_p95"), bench.queries, db)
-        bench.step(("overview_cold_ms",), bench.cold_overview, db)
+                    "speedup_vs_pandas", "drill_ms_p50", "drill_ms_p95"), queries.measure, bench, db)
+        bench.step(("overview_cold_ms",), queries.measure_cold, bench, db)
     if wanted("report"):
         bench.say("monthly report")
         bench.step(("report_s",), bench.report, db)
