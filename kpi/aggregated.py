@@ -200,11 +200,13 @@ def _counts_sql(keys: list[str], plan: dict, filters: Filters, params: Params) -
 
 def _histogram_sql(keys: list[str], plan: dict, filters: Filters, params: Params) -> str:
     where = _where(plan, filters, params) + f" AND resolved_month <= {params.add(plan['as_of_month'])}"
+    # Group by the key columns first: the group key text is then made once per group.
     return f"""
-        SELECT gk, list(days ORDER BY days) AS days, list(n ORDER BY days) AS n FROM (
-            SELECT {_group_key(keys)} AS gk, days, sum(n) AS n FROM agg_days WHERE {where}
-            GROUP BY ALL
-        ) GROUP BY gk
+        SELECT {_group_key(keys)} AS gk, list(days ORDER BY days) AS days, list(n ORDER BY days) AS n
+        FROM (
+            SELECT {_select_keys(keys)} days, sum(n) AS n FROM agg_days WHERE {where}
+            GROUP BY {_select_keys(keys)} days
+        ) {_group_by(keys)}
     """
 
 
@@ -217,7 +219,7 @@ def _open_sql(keys: list[str], plan: dict, filters: Filters, settings, as_of: da
             coalesce(sum(n) FILTER (WHERE kind = 'progress' AND day < {params.add(stall_cutoff)}), 0)
                 AS stalled
         FROM agg_open WHERE {_where(plan, filters, params)}
-        GROUP BY ALL
+        {_group_by(keys)}
     """
 
 
