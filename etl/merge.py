@@ -47,20 +47,29 @@ def _officials_from(con, source: str, key: str, roles: dict[str, str], target: s
     roles_sql = ", ".join(f"{column} AS {role}" for column, role in roles.items())
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {target} AS
-        WITH tokens AS (
-            SELECT {key} AS key, role, trim(unnest(regexp_split_to_array(names, '{NAME_SPLIT}'))) AS token
+        WITH lists AS (
+            SELECT {key} AS key, role, names
             FROM (SELECT {key}, {roles_sql} FROM {source})
             UNPIVOT (names FOR role IN ({", ".join(roles.values())}))
         ),
+        -- A ledger repeats the same few name lists: each distinct list is split once.
+        tokens AS (
+            SELECT names, trim(unnest(regexp_split_to_array(names, '{NAME_SPLIT}'))) AS token
+            FROM (SELECT DISTINCT names FROM lists)
+        ),
         named AS (
-            SELECT key, role,
+            SELECT names,
                    -- '王一138****5678' → '王一': a (masked) phone number is not part of a name
                    trim(regexp_replace(regexp_replace(token, '[(].*$', ''), '[0-9*]{{7,}}', '', 'g')) AS name,
                    nullif(trim(regexp_extract(token, '[(](.*?)[)]?$', 1)), '') AS title
             FROM tokens WHERE token <> ''
+        ),
+        officials_of AS (
+            SELECT DISTINCT names, 'o' || substr(md5(name), 1, 12) AS official_id, name, title
+            FROM named WHERE name <> ''
         )
-        SELECT DISTINCT key, role, 'o' || substr(md5(name), 1, 12) AS official_id, name, title
-        FROM named WHERE name <> ''
+        SELECT DISTINCT l.key, l.role, o.official_id, o.name, o.title
+        FROM lists l JOIN officials_of o USING (names)
     """)
     con.execute(f"""
         INSERT INTO officials (official_id, name, title)

@@ -16,6 +16,7 @@ import duckdb
 from etl.fold import ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from etl.profile import FIELDS, Profile
 
+DIGITS_SQL = "1[3-9][0-9]{9}|[0-9]{17}"  # a mobile or ID-card number may be in the row
 DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
 TEXT_FIELDS = tuple(f for f in FIELDS if f not in DATE_FIELDS)
 # Date fields checked after status, in the order a reject names the first bad one.
@@ -40,7 +41,13 @@ def date_sql(x: str, year: str, formats: list[str]) -> str:
     """SQL parsing text `x` into a DATE: profile formats, 2023-01-08 / 2023/1/8 / 2023.1.8 /
     2023年1月8日 (a time may follow), 20230108, Excel serials, 1月8日 with `year`."""
     custom = f"try_strptime({x}, [{', '.join(sql_string(f) for f in formats)}])::DATE, " if formats else ""
-    return f"""CASE WHEN {x} IS NULL THEN NULL ELSE coalesce({custom}
+    # Most cells are 2023-01-08 already: a cast reads them without a regular expression
+    # (not with profile formats, which come first and might read such a text otherwise).
+    iso = "" if formats else (
+        f"WHEN strlen({x}) = 10 AND substr({x}, 5, 1) = '-' AND substr({x}, 8, 1) = '-' "
+        f"AND try_cast({x} AS DATE) IS NOT NULL THEN try_cast({x} AS DATE) "
+    )
+    return f"""CASE WHEN {x} IS NULL THEN NULL {iso}ELSE coalesce({custom}
         CASE WHEN regexp_matches({x}, '{_YMD}')
              THEN try_strptime(regexp_replace({x}, '{_YMD}', '\\1-\\2-\\3'), '%Y-%m-%d')::DATE END,
         CASE WHEN regexp_full_match({x}, '\\d{{8}}') THEN try_strptime({x}, '%Y%m%d')::DATE END,
@@ -57,7 +64,8 @@ def _date_problem(f: str) -> str:
 
 
 def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
-    """Mapping tables for status, satisfaction and matter-class phrases (keys: lower, no spaces)."""
+    """Mapping tables for status, satisfaction and matter-class phrases (keys: lower, no spaces);
+    the profile's null words go into the SQL as a constant list (normalise)."""
     for table, mapping in (
         ("status_map", profile.status),
         ("satisfaction_map", profile.satisfaction),
@@ -67,10 +75,6 @@ def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         rows = {k.replace(" ", "").lower(): v for k, v in mapping.items()}
         if rows:
             con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(rows.items()))
-    con.execute("CREATE OR REPLACE TEMP TABLE null_values (phrase VARCHAR PRIMARY KEY)")
-    nulls = sorted({v.replace(" ", "").lower() for v in profile.null_values})
-    if nulls:
-        con.executemany("INSERT INTO null_values VALUES (?)", [[v] for v in nulls])
 
 
 def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
@@ -83,13 +87,16 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         if f in TEXT_FIELDS and f in present:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
         folded.append(f"{expr} AS {f}")
-    # Null words are short: longer values skip the lookup.
+    # Null words are short: longer values skip the lookup. A constant list (the profile's
+    # words, not data) is a cheap hash probe; a subquery would be a join per column.
     longest = max((len(v.replace(" ", "").encode()) for v in profile.null_values), default=0)
+    words = sorted({v.replace(" ", "").lower() for v in profile.null_values})
+    word_list = ", ".join(sql_string(w) for w in words)
     null_words = ", ".join(
-        f"CASE WHEN strlen({f}) <= {longest} AND replace(lower({f}), ' ', '') IN (SELECT phrase FROM null_values) "
+        f"CASE WHEN strlen({f}) <= {longest} AND replace(lower({f}), ' ', '') IN ({word_list}) "
         f"THEN NULL ELSE {f} END AS {f}"
         for f in FIELDS if f in present
-    )
+    ) if words else ""
     replace_nulls = f"REPLACE ({null_words})" if null_words else ""
     dates = ", ".join(
         f"{date_sql(f, 'ctx_year', profile.date_formats) if f in present else 'NULL::DATE'} AS {f}_date"
@@ -100,12 +107,18 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     # into every reference.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE cleaned AS
-        WITH masked AS (
-            SELECT *,
-                   regexp_matches(raw, '1[3-9][0-9]{{9}}|[0-9]{{17}}') AS has_digits,
-                   regexp_matches(raw, '{ROW_WIDE_SQL}') AS has_wide,
-                   regexp_matches(raw, '{ROW_SPACES_SQL}') AS has_spaces
+        WITH flagged AS (
+            -- One pass of one expression over the row finds rows needing any work at all
+            -- (most need none); only those are tested for each kind of work.
+            SELECT *, regexp_matches(raw, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}') AS needs_work
             FROM stage WHERE skip IS NULL
+        ),
+        masked AS (
+            SELECT * EXCLUDE (needs_work),
+                   needs_work AND regexp_matches(raw, '{DIGITS_SQL}') AS has_digits,
+                   needs_work AND regexp_matches(raw, '{ROW_WIDE_SQL}') AS has_wide,
+                   needs_work AND regexp_matches(raw, '{ROW_SPACES_SQL}') AS has_spaces
+            FROM flagged
         ),
         folded AS (
             SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year,

@@ -24,7 +24,8 @@ STAGE_DDL = (
 # Header text of each field per sheet, for reject messages.
 HEADERS_DDL = "CREATE OR REPLACE TEMP TABLE sheet_headers (sheet_no INTEGER, field VARCHAR, header VARCHAR)"
 
-TOTAL_WORDS = r"^(合计|总计|小计|共计|总数|合 计|总 计)"
+# A row whose first cells start (spaces removed) with one of these is a total row.
+TOTAL_WORDS = "'合计', '总计', '小计', '共计', '总数'"
 
 
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -63,7 +64,7 @@ def stage_sheet(
     mapped_nonempty = " + ".join(f"({cell(i)} IS NOT NULL)::INTEGER" for i in mapped)
     # A total row says 合计 in one of its first cells; a repeated header repeats ≥2 header texts.
     first_cells = " OR ".join(
-        f"regexp_matches(replace(coalesce({cell(i)}, ''), ' ', ''), '{TOTAL_WORDS}')" for i in range(min(width, 4))
+        f"left(replace(coalesce({cell(i)}, ''), ' ', ''), 2) IN ({TOTAL_WORDS})" for i in range(min(width, 4))
     ) or "false"
     header_hits = " + ".join(
         f"(replace({cell(c.index)}, ' ', '') = replace(?, ' ', ''))::INTEGER" for c in layout.columns if c.field
