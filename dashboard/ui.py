@@ -54,24 +54,36 @@ def go(view: View) -> None:
     st.rerun()
 
 
-def follow_selection(key: str, frame: pd.DataFrame, column: str, level: str) -> None:
-    """Go where the row just selected in table `key` points, before anything is drawn.
+def selection_key(name: str) -> str:
+    """The widget key of a selectable table or chart; it changes once a selection is followed.
+
+    A fresh key means a fresh widget, so a selection already followed is never replayed
+    (the browser keeps the old widget's value and would send it again on return).
+    """
+    return f"{name}-{st.session_state.get(f'{name}-generation', 0)}"
+
+
+def selected(name: str) -> object:
+    """The selection event of the table or chart `name` from the click that started this run."""
+    return st.session_state.get(selection_key(name))
+
+
+def forget_selection(name: str) -> None:
+    """Retire the widget of `name` after following its selection (see selection_key)."""
+    generation = f"{name}-generation"
+    st.session_state[generation] = st.session_state.get(generation, 0) + 1
+
+
+def follow_selection(name: str, frame: pd.DataFrame, column: str, level: str) -> None:
+    """Go where the row just selected in table `name` points, before anything is drawn.
 
     The click that started this run is already in session state, so the page need not
     draw itself once more only to read the table's return value.
     """
-    value = table_selection(st.session_state.get(key), frame, column)
+    value = table_selection(selected(name), frame, column)
     if value:
-        forget_selection(key)
+        forget_selection(name)
         go(drill_into(current_view(), level, value))
-
-
-def forget_selection(key: str) -> None:
-    """Drop a consumed selection, so coming back to its page does not follow it again."""
-    try:
-        del st.session_state[key]
-    except (KeyError, st.errors.StreamlitAPIException):
-        pass
 
 
 def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
@@ -122,7 +134,7 @@ def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None
     shown = display_frame(frame, columns, lang)
     if select:
         return st.dataframe(
-            shown, hide_index=True, key=key, on_select="rerun",
+            shown, hide_index=True, key=selection_key(key), on_select="rerun",
             selection_mode="single-row", height=height,
         )
     st.dataframe(shown, hide_index=True, key=key, height=height)

@@ -11,7 +11,7 @@ lang = view.lang
 filters = filters_for(view)
 
 # A click on a street bar started this run: open that street before drawing anything.
-clicked = chart_selection(st.session_state.get("street-ranking"))
+clicked = chart_selection(ui.selected("street-ranking"))
 if clicked:
     ui.forget_selection("street-ranking")
     target = drill_into(view, "street", clicked)
@@ -33,7 +33,7 @@ with left:
     ranking = loaders.ranking("street", filters_for(view, areas=False))
     st.plotly_chart(
         charts.ranking_figure(ranking, "street", lang, selected=view.street),
-        key="street-ranking", on_select="rerun", selection_mode="points",
+        key=ui.selection_key("street-ranking"), on_select="rerun", selection_mode="points",
         config=charts.PLOTLY_CONFIG,
     )
     st.caption(t("overview.ranking_hint", lang))
