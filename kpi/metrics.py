@@ -90,8 +90,7 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
         median_days=t.closure_days.quantile(0.5),
         p90_days=t.closure_days.quantile(0.9),
     )
-    # An aggregate over no rows at all (no grouping) gives NULL sums: they are zeros.
-    return counts.mutate(**{c: counts[c].fill_null(0) for c in COUNT_COLUMNS})
+    return counts  # NULL sums over no rows become zeros in plan_metrics
 
 
 def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str) -> ir.Table | None:
@@ -184,6 +183,9 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
     def build() -> ir.Table:
         counts = aggregated if aggregated is not None else \
             raw_base_counts(ib, by, filters, settings, ctx, slot)
+        # A count over no cases is 0 whichever source answered (an aggregate cell-less
+        # period sums to NULL).
+        counts = counts.mutate(**{c: counts[c].fill_null(0) for c in COUNT_COLUMNS})
         counts = completion.complete(ib, counts, by, filters, slot, "months" in values, COUNT_COLUMNS)
         return add_rank(derive(counts, settings, slot), by, slot).select(*group_columns(by), *METRICS)
 

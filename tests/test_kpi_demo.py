@@ -66,3 +66,19 @@ def test_data_quality_on_demo(con):
     assert counts["resolved_before_received"] == 2
     rows = kpi.data_quality_cases(con, "resolved_before_received")
     assert len(rows) == 2 and rows["reason"].str.contains("早于受理日期").all()
+
+
+def test_headline_before_the_data_reads_zero(con):
+    """A year before the first case: received 0 (the aggregate path sums no cells to NULL)."""
+    head = kpi.headline(con, kpi.Filters.make("2021-01-01", "2021-01-31"))
+    jan = con.execute("SELECT count(*) FROM cases WHERE received_on BETWEEN DATE '2021-01-01' "
+                      "AND DATE '2021-01-31'").fetchall()[0][0]
+    assert head["metrics"]["received"] == jan > 0
+    assert head["previous_year"]["received"] == 0 and head["previous_year"]["resolution_rate"] is None
+    assert head["delta_year"]["received"] == jan
+    info = kpi.dataset_info(con)
+    unknown = con.execute(
+        "SELECT count(*) FROM cases c WHERE coalesce(c.community, '') <> '' AND NOT EXISTS "
+        "(SELECT 1 FROM areas a WHERE a.street = c.street AND a.community = c.community)"
+    ).fetchall()[0][0]
+    assert info["unknown_areas"] == unknown
