@@ -109,13 +109,14 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         _diff_cases(con, as_of)
     counts = _counts(con, "case_diff")
     cols = ", ".join(CASE_VALUES)
+    # All new (a first load): no join with case_diff needed to pick the new ones.
+    new_only = "" if not known else "SEMI JOIN (SELECT case_id FROM case_diff WHERE change = 'new') d USING (case_id)"
     con.execute(f"""
         INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
                            source_file, source_sheet, source_row, raw, last_seen_on)
         SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
                ?, i.sheet, i.row_no, i.raw, ?
-        FROM incoming i JOIN case_diff d USING (case_id)
-        WHERE d.change = 'new'
+        FROM incoming i {new_only}
         ORDER BY i.received_on, i.case_id
     """, [import_id, source_file, as_of])
     if counts.unchanged > counts.older:
@@ -131,7 +132,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
         _update_cases(con, import_id, as_of, source_file)
     if counts.new or counts.updated:
-        _write_events_and_officials(con, import_id, as_of)
+        _write_events_and_officials(con, import_id, as_of, first=not known)
         aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change IN ('new', 'updated')")
     return counts
 
@@ -178,23 +179,26 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
     """, [as_of, import_id, source_file, as_of])
 
 
-def _write_events_and_officials(con, import_id: int, as_of: date) -> None:
-    con.execute("""
+def _write_events_and_officials(con, import_id: int, as_of: date, first: bool) -> None:
+    """First-sight and status-change events; the officials of new and updated cases
+    (`first`: every incoming case is new)."""
+    changed = "" if first else """JOIN case_diff d USING (case_id)
+        WHERE d.change = 'new' OR (d.change = 'updated' AND d.old_status <> i.status)"""
+    con.execute(f"""
         INSERT INTO case_events (case_id, event_on, status, note, import_id)
         SELECT i.case_id, ?, i.status, i.note, ?
-        FROM incoming i JOIN case_diff d USING (case_id)
-        WHERE d.change = 'new' OR (d.change = 'updated' AND d.old_status <> i.status)
+        FROM incoming i {changed}
         ORDER BY i.received_on, i.case_id
     """, [as_of, import_id])
     con.execute("""
         DELETE FROM case_officials
         WHERE case_id IN (SELECT case_id FROM case_diff WHERE change = 'updated')
     """)
-    con.execute("""
+    written = "" if first else "JOIN case_diff d ON d.case_id = o.key WHERE d.change IN ('new', 'updated')"
+    con.execute(f"""
         INSERT INTO case_officials (case_id, official_id, role)
         SELECT DISTINCT o.key, o.official_id, o.role
-        FROM incoming_officials o JOIN case_diff d ON d.case_id = o.key
-        WHERE d.change IN ('new', 'updated')
+        FROM incoming_officials o {written}
     """)
 
 

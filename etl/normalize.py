@@ -88,12 +88,12 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
         folded.append(f"{expr} AS {f}")
     # Null words are short: longer values skip the lookup. A constant list (the profile's
-    # words, not data) is a cheap hash probe; a subquery would be a join per column.
+    # words, not data) looked up by a function: IN (…) or a subquery would be a join per column.
     longest = max((len(v.replace(" ", "").encode()) for v in profile.null_values), default=0)
     words = sorted({v.replace(" ", "").lower() for v in profile.null_values})
     word_list = ", ".join(sql_string(w) for w in words)
     null_words = ", ".join(
-        f"CASE WHEN strlen({f}) <= {longest} AND replace(lower({f}), ' ', '') IN ({word_list}) "
+        f"CASE WHEN strlen({f}) <= {longest} AND list_contains([{word_list}], replace(lower({f}), ' ', '')) "
         f"THEN NULL ELSE {f} END AS {f}"
         for f in FIELDS if f in present
     ) if words else ""
