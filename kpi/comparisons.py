@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
@@ -41,10 +42,24 @@ def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
     ctx = runner.data_context(ib, filters)
     current_filters = replace(filters, as_of=ctx.as_of)
     result = {"as_of": ctx.as_of, "filters": current_filters}
-    result["metrics"] = _scalars(metrics(ib, (), current_filters, settings, known=ctx))
-    for key, months in (("month", -1), ("year", -12)):
-        earlier = current_filters.shifted(months)
-        values = _scalars(metrics(ib, (), earlier, settings, known=ctx))
+    slices = {"metrics": current_filters, "month": current_filters.shifted(-1),
+              "year": current_filters.shifted(-12)}
+    plans = {name: plan_metrics(ib, (), f, settings, slot=Slot(f"{name}_"), known=ctx)
+             for name, f in slices.items()}
+
+    def build() -> ir.Table:
+        # One statement for the three slices: one round trip and one frame, not three.
+        return ibis.union(*(plan.build().mutate(slice=ibis.literal(name))
+                            for name, plan in plans.items()))
+
+    plan = Plan(("headline", *(p.key for p in plans.values())),
+                {k: v for p in plans.values() for k, v in p.values.items()},
+                tuple(t for p in plans.values() for t in p.inputs), build)
+    rows = to_frame(run_plan(ib, plan)).set_index("slice")
+    result["metrics"] = _scalars(rows.loc[["metrics"]])
+    for key in ("month", "year"):
+        earlier = slices[key]
+        values = _scalars(rows.loc[[key]])
         result[f"previous_{key}_filters"] = earlier
         result[f"previous_{key}"] = values
         result[f"delta_{key}"] = {
