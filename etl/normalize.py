@@ -87,14 +87,14 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         if f in TEXT_FIELDS and f in present:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
         folded.append(f"{expr} AS {f}")
-    # Null words are short: longer values skip the lookup. A constant list (the profile's
-    # words, not data) looked up by a function: IN (…) or a subquery would be a join per column.
+    # Null words are short: longer values skip the lookup (a CASE branch runs only on the
+    # rows that reach it; AND would evaluate both sides). The words are the profile's.
     longest = max((len(v.replace(" ", "").encode()) for v in profile.null_values), default=0)
     words = sorted({v.replace(" ", "").lower() for v in profile.null_values})
     word_list = ", ".join(sql_string(w) for w in words)
     null_words = ", ".join(
-        f"CASE WHEN strlen({f}) <= {longest} AND list_contains([{word_list}], replace(lower({f}), ' ', '')) "
-        f"THEN NULL ELSE {f} END AS {f}"
+        f"CASE WHEN strlen({f}) > {longest} THEN {f} "
+        f"WHEN replace(lower({f}), ' ', '') IN ({word_list}) THEN NULL ELSE {f} END AS {f}"
         for f in FIELDS if f in present
     ) if words else ""
     replace_nulls = f"REPLACE ({null_words})" if null_words else ""
@@ -115,9 +115,9 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
         ),
         masked AS (
             SELECT * EXCLUDE (needs_work),
-                   needs_work AND regexp_matches(raw, '{DIGITS_SQL}') AS has_digits,
-                   needs_work AND regexp_matches(raw, '{ROW_WIDE_SQL}') AS has_wide,
-                   needs_work AND regexp_matches(raw, '{ROW_SPACES_SQL}') AS has_spaces
+                   CASE WHEN needs_work THEN regexp_matches(raw, '{DIGITS_SQL}') ELSE false END AS has_digits,
+                   CASE WHEN needs_work THEN regexp_matches(raw, '{ROW_WIDE_SQL}') ELSE false END AS has_wide,
+                   CASE WHEN needs_work THEN regexp_matches(raw, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces
             FROM flagged
         ),
         folded AS (

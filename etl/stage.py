@@ -66,14 +66,10 @@ def stage_sheet(
     first_cells = " OR ".join(
         f"left(replace(coalesce({cell(i)}, ''), ' ', ''), 2) IN ({TOTAL_WORDS})" for i in range(min(width, 4))
     ) or "false"
-    # The first-character test spares almost every cell the replace(); cells are trimmed,
-    # so a cell equal to its header but for spaces starts with the header's first character.
     header_hits = " + ".join(
-        f"coalesce(starts_with({cell(c.index)}, ?) AND replace({cell(c.index)}, ' ', '') = ?, false)::INTEGER"
-        for c in layout.columns if c.field
+        f"(replace({cell(c.index)}, ' ', '') = replace(?, ' ', ''))::INTEGER" for c in layout.columns if c.field
     ) or "0"
-    header_params = [p for c in layout.columns if c.field
-                     for p in (c.header.replace(" ", "")[:1], c.header.replace(" ", ""))]
+    header_params = [c.header for c in layout.columns if c.field]
     raw_pairs = ", ".join(f"?, {cell(c.index)}" for c in layout.columns)
     raw_keys = _unique_keys([c.header for c in layout.columns])
 
