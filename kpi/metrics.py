@@ -197,7 +197,7 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
 
 def run_plan(ib, plan: Plan) -> pd.DataFrame:
     """Execute a plan (its SQL compiled once per shape, its values bound)."""
-    return runner.run(ib, plan.key, plan.build, plan.values, plan.inputs)
+    return runner.run(ib, plan.key, plan.build, plan.values, plan.inputs, via_arrow=True)
 
 
 def to_frame(df: pd.DataFrame, sort_by=None) -> pd.DataFrame:

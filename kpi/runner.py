@@ -28,6 +28,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 import sqlglot.expressions as sge
 
 from kpi import sqlstore
@@ -186,12 +187,14 @@ def data_context(ib, filters: Filters, known: DataContext | None = None) -> Data
 
 def run(ib, key: Hashable, build: Callable[[], ir.Table],
         values: Mapping[str, object] | None = None,
-        inputs: tuple[ir.Table, ...] = ()) -> pd.DataFrame:
+        inputs: tuple[ir.Table, ...] = (), via_arrow: bool = False) -> pd.DataFrame:
     """Execute build()'s expression with `values` bound, compiling it only the first time for key.
 
     `key` must name the query's shape: everything that changes the expression other than
     the values its Slot hands out. `inputs` are the in-memory tables (ibis.memtable) the
     expression reads; their data may differ from run to run, their schema may not.
+    via_arrow: fetch through Arrow with floats as Float64 (about twice as fast as a
+    DataFrame from DuckDB; dates would arrive as objects, so only for frames without).
     """
     with _lock:
         entry = _cache.get(key)
@@ -214,6 +217,9 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     for name, table in zip(input_names, inputs):
         con.register(name, table.op().data.to_pyarrow(table.schema()))
     try:
+        if via_arrow:
+            table = con.sql(sql, params=bound or None).to_arrow_table()
+            return table.to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get)
         return con.execute(sql, bound or None).df()
     finally:
         for name in input_names:
