@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from test_kpi_support import case, make_db
+from kpi_fixtures import case, make_db
 
 from kpi import METRICS
 from taizhang.cli import main

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_kpi_support import make_db
+from kpi_fixtures import make_db
 
 import kpi
 from taizhang.settings import Settings

@@ -26,7 +26,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from test_kpi_support import case, d, make_db
+from kpi_fixtures import case, d, make_db
 
 import kpi
 from kpi.sla import workday_due_dates

@@ -1,6 +1,4 @@
 """Builders for the KPI tests: a DuckDB file with the real schema and hand-written rows.
-
-(Named test_kpi_* so it sits with the KPI tests; it holds no tests itself.)
 """
 
 from __future__ import annotations
