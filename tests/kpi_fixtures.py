@@ -1,5 +1,4 @@
-"""Builders for the KPI tests: a DuckDB file with the real schema and hand-written rows.
-"""
+"""Builders for the KPI tests: a DuckDB file with the real schema and hand-written rows."""
 
 from __future__ import annotations
 
