@@ -10,6 +10,9 @@ from pathlib import Path
 from etl.errors import LedgerError
 from taizhang.db import db_path
 
+# A terminal shows this many reject reasons per file; the rest go to --rejects-out.
+REJECTS_SHOWN = 20
+
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
@@ -27,6 +30,8 @@ def register(sub) -> None:
         cmd.add_argument("--as-of", type=_iso_date, help="date of the ledger version, YYYY-MM-DD (default: latest date in the file)")
         cmd.add_argument("--rejects-out", metavar="FILE.xlsx", help="write rejected rows with a 原因 column to this workbook")
         cmd.add_argument("--progress", action="store_true", help="show a progress bar even when stderr is not a terminal")
+        cmd.add_argument("--show-rejects", type=int, default=REJECTS_SHOWN, metavar="N",
+                         help=f"print the reasons of the first N rejected rows of each file (default {REJECTS_SHOWN})")
         cmd.set_defaults(func=run_load, dry_run=dry_run)
 
     demo = sub.add_parser("demo", help="生成示例台账并导入 / write the demo ledgers and import them")
@@ -72,6 +77,7 @@ def run_load(args) -> int:
         return _fail(str(exc))
     for summary in summaries:
         print(summary.line())
+        _print_rejects(summary.rejects, args.show_rejects)
     if args.rejects_out:
         count = write_rejects(args.rejects_out, summaries)
         print(f"未导入行已写入 {args.rejects_out}({count} 行)/ {count} rejected rows written to {args.rejects_out}")
@@ -85,6 +91,15 @@ def run_load(args) -> int:
         )
         return 1
     return 0
+
+
+def _print_rejects(rejects: list[dict], limit: int) -> None:
+    """The reasons of a file's first `limit` rejected rows, indented under its summary line."""
+    for reject in rejects[:max(limit, 0)]:
+        print(f"  - {reject['reason']}")
+    hidden = len(rejects) - max(limit, 0)
+    if hidden > 0:
+        print(f"  … 另有 {hidden} 行,用 --rejects-out 导出全部 / and {hidden} more: --rejects-out FILE.xlsx writes them all")
 
 
 def run_demo(args) -> int:

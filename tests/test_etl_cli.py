@@ -86,6 +86,26 @@ def test_rejects_out_workbook(files, capsys):
     assert rows[2][:3] == ("路灯不亮", "2023-01-08", "搞定了") and "搞定了" in rows[2][3]
 
 
+def test_check_prints_each_reject_reason_up_to_the_limit(files, capsys):
+    root, _, _, _ = files
+    bad = root / "bad.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "南站社区"
+    wb.active.append(["问题", "反映时间", "办理状态"])
+    wb.active.append(["路灯不亮", "2023-01-08", "搞定了"])
+    wb.active.append(["井盖缺失", "2023/13/45", "已解决"])
+    wb.save(bad)
+    code, out, _ = run(["--db", str(root / "t.duckdb"), "check", str(bad)], capsys)
+    assert code == 0
+    reasons = [line for line in out.splitlines() if line.startswith("  - ")]
+    assert len(reasons) == 2
+    assert "南站社区" in reasons[0] and "办理状态" in reasons[0] and "搞定了" in reasons[0]
+    assert "反映时间" in reasons[1] and "2023/13/45" in reasons[1]
+    code, out, _ = run(["--db", str(root / "t.duckdb"), "check", str(bad), "--show-rejects", "1"], capsys)
+    assert [line for line in out.splitlines() if line.startswith("  - ")] == reasons[:1]
+    assert "… 另有 1 行" in out and "--rejects-out" in out
+
+
 def test_bad_registry_and_unknown_profile_are_messages(files, capsys):
     root, _, folder, _ = files
     bad_registry = root / "bad_areas.csv"
