@@ -17,9 +17,11 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import kpi
+from dashboard import charts
 from kpi import Filters
 from taizhang.db import connect, data_version, db_path
 
@@ -70,6 +72,26 @@ def _query(function: str, path: str, version: tuple, args: tuple, kwargs: tuple)
 def _load(function: str, *args, **kwargs):
     path = database_file()
     return _query(function, str(path), data_version(path), args, tuple(sorted(kwargs.items())))
+
+
+def figure(chart: str, loader: str, args: tuple, **options) -> go.Figure:
+    """charts.<chart>(<loader>(*args), **options), built once per data version and options.
+
+    Building a plotly figure validates every property (about 40 ms a chart, more than the
+    cached queries behind it), so the overview's charts were rebuilt on every click.
+    The figure is shared, not copied (st.cache_data would unpickle it, which validates it
+    all over again); st.plotly_chart only reads it.
+    """
+    path = database_file()
+    return _figure(chart, loader, args, tuple(sorted(options.items())), str(path),
+                   data_version(path))
+
+
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _figure(chart: str, loader: str, args: tuple, options: tuple, path: str,
+            version: tuple) -> go.Figure:
+    # `path` and `version` are part of the cache key: new data, new figure.
+    return getattr(charts, chart)(globals()[loader](*args), **dict(options))
 
 
 def database_status() -> tuple[str, dict]:

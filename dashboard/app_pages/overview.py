@@ -26,17 +26,19 @@ if not head["metrics"]["received"]:
 
 ui.headline_cards(head, lang)
 
-st.plotly_chart(charts.trend_figure(loaders.trend(filters), lang), config=charts.PLOTLY_CONFIG)
+st.plotly_chart(loaders.figure("trend_figure", "trend", (filters,), lang=lang),
+                config=charts.PLOTLY_CONFIG)
 
 left, right = st.columns([3, 2])
 with left:
-    ranking = loaders.ranking("street", filters_for(view, areas=False))
+    ranking = loaders.figure("ranking_figure", "ranking", ("street", filters_for(view, areas=False)),
+                             area_column="street", lang=lang, selected=view.street)
     st.plotly_chart(
-        charts.ranking_figure(ranking, "street", lang, selected=view.street),
+        ranking,
         key=ui.selection_key("street-ranking"), on_select="rerun", selection_mode="points",
         config=charts.PLOTLY_CONFIG,
     )
     st.caption(t("overview.ranking_hint", lang))
 with right:
-    categories = loaders.metrics(("category",), filters)
-    st.plotly_chart(charts.category_figure(categories, lang), config=charts.PLOTLY_CONFIG)
+    categories = loaders.figure("category_figure", "metrics", (("category",), filters), lang=lang)
+    st.plotly_chart(categories, config=charts.PLOTLY_CONFIG)
