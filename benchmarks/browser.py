@@ -8,27 +8,16 @@ dashboard_rss_mb: the peak resident memory (VmHWM) of the server's processes, su
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from benchmarks.measure import TAIZHANG, median
+from benchmarks.measure import median
+from dashboard import server as dashboard_server
+from report.render import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
 WAIT_MS = 120_000
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _tree(root: int) -> list[int]:
@@ -62,33 +51,6 @@ def peak_rss_mb(root: int) -> float:
     return total / 1024
 
 
-def _start_server(db: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [TAIZHANG, "--db", str(db), "serve", "--port", str(port)],
-        stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            return process, url
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"taizhang serve did not start: {log.read_text()[-500:]}")
-            time.sleep(0.3)
-
-
-def _stop_server(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-
-
 def _card(tab, label: str):
     return tab.locator("[data-testid=stMetric]").filter(
         has=tab.locator("[data-testid=stMetricLabel]", has_text=re.compile(f"^{label}$"))
@@ -113,11 +75,11 @@ def measure_dashboard(db: Path, repeat: int, say) -> dict:
             for row in kpi.metrics(con, ("street",), kpi.Filters()).itertuples()
         }
     log = db.with_suffix(".serve.log")
-    process, url = _start_server(db, log)
+    process, url = dashboard_server.start(db, log)
     opens, clicks = [], []
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
                 for i in range(repeat):
                     tab = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="zh-CN")
@@ -148,7 +110,7 @@ def measure_dashboard(db: Path, repeat: int, say) -> dict:
                 browser.close()
         rss = peak_rss_mb(process.pid)
     finally:
-        _stop_server(process)
+        dashboard_server.stop(process)
     return {
         "first_numbers_s": round(median(opens), 2),
         "first_numbers_cold_s": round(opens[0], 2),

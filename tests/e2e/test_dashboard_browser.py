@@ -6,14 +6,10 @@ open shows after the next click; then English. Screenshots go to the test's outp
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -21,6 +17,8 @@ import openpyxl
 import pytest
 
 import kpi
+from dashboard import server as dashboard_server
+from report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.db import reading
 
 pytestmark = pytest.mark.e2e
@@ -28,50 +26,22 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 expect.set_options(timeout=60_000)  # the first run of each query compiles it
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 WAIT_MS = 60_000
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
 def server(demo_db_copy, tmp_path):
     """`taizhang serve` on a free port for a private copy of the demo database."""
-    port = free_port()
-    log = open(tmp_path / "serve.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "taizhang", "--db", str(demo_db_copy), "serve", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError((tmp_path / "serve.log").read_text())
-            time.sleep(0.3)
-    yield url, demo_db_copy, tmp_path / "serve.log"
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-    log.close()
+    log = tmp_path / "serve.log"
+    process, url = dashboard_server.start(demo_db_copy, log, timeout=60)
+    yield url, demo_db_copy, log
+    dashboard_server.stop(process)
 
 
 @pytest.fixture
 def page():
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         tab = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="zh-CN")
         tab.set_default_timeout(WAIT_MS)
         yield tab
