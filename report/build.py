@@ -18,7 +18,8 @@ from kpi.filters import month_bounds, shift_months
 from report import sections
 from report.model import ReportView
 from report.page import page_html
-from report.words import other, say
+from taizhang.i18n import other_lang as other
+from taizhang.i18n import t as say
 from taizhang.settings import Settings, load_settings
 
 SCOPE_LEVELS = ("district", "street", "community")

@@ -12,7 +12,8 @@ import kpi
 from kpi.filters import to_date
 from report.chart import TrendPoint, trend_svg
 from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
-from report.words import other, say
+from taizhang.i18n import other_lang as other
+from taizhang.i18n import t as say
 
 # What fits on one page next to everything else (checked by the long-list test).
 MAX_RANKING_ROWS = 13
@@ -100,8 +101,8 @@ def cards(head: dict, standing: dict, lang: str) -> list[Card]:
 
 def month_label(first: date, lang: str) -> str:
     """'2022年6月' / 'June 2022'."""
-    return say("report.month_label", lang, year=first.year, month=first.month,
-               month_name=first.strftime("%B"))
+    # A date format, not words: the two languages order year and month differently.
+    return first.strftime("%B %Y") if lang == "en" else f"{first.year}年{first.month}月"
 
 
 def trend(con, filters, settings, lang: str) -> str:
