@@ -64,11 +64,13 @@ def _scope_name(con, scope: Mapping[str, str], lang: str) -> str:
 
 def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
                 settings: Settings | None = None, lang: str = "zh",
-                today: date | None = None, dataset: "DatasetFacts | None" = None) -> ReportView:
+                today: date | None = None, dataset: "DatasetFacts | None" = None,
+                scope_name: str | None = None) -> ReportView:
     """The report of `month` ('2022-06'; None: the latest data's) for the district or a
     scope ({'street': …}).
 
-    `dataset` lets a run of many reports read the database-wide facts once.
+    `dataset` lets a run of many reports read the database-wide facts once; `scope_name`
+    is _scope_name's answer when the caller has it already.
     """
     settings = settings or load_settings()
     scope = dict(scope or {})
@@ -97,7 +99,7 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
     year_filters = kpi.Filters.make(date(first.year, 1, 1), last, as_of, where)
     standing_filters = kpi.Filters.make(None, None, as_of, where)
 
-    scope_name = _scope_name(con, scope, lang)
+    scope_name = scope_name or _scope_name(con, scope, lang)
     head = kpi.headline(con, month_filters, settings=settings)
     standing = kpi.headline(con, standing_filters, settings=settings)
     trend = sections.heading("report.trend", lang)
@@ -178,9 +180,9 @@ def default_month(con, dataset: DatasetFacts | None = None) -> str:
     return (as_of or datetime.now().date()).strftime("%Y-%m")
 
 
-def _file_stem(con, scope: Mapping[str, str], month: str, lang: str) -> str:
+def _file_stem(scope: Mapping[str, str], month: str, scope_name: str) -> str:
     lowest = [scope[k] for k in reversed(SCOPE_LEVELS) if scope.get(k)]
-    name = lowest[0] if lowest else _scope_name(con, scope, lang)
+    name = lowest[0] if lowest else scope_name
     # Area names come from ledgers: keep them readable but never a path.
     safe = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in name).strip(". ")
     return f"{safe or 'report'}_{month}"
@@ -219,8 +221,9 @@ def report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
                 "load the area registry with `taizhang areas`."
             )
         scopes = [{**scope, each: name} for name in names]
-    return [
-        ReportPage(_file_stem(con, s, month, lang), s,
-                   page_html(report_view(con, month, s, settings, lang, dataset=dataset)))
-        for s in scopes
-    ]
+    pages = []
+    for s in scopes:
+        name = _scope_name(con, s, lang)
+        view = report_view(con, month, s, settings, lang, dataset=dataset, scope_name=name)
+        pages.append(ReportPage(_file_stem(s, month, name), s, page_html(view)))
+    return pages

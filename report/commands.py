@@ -62,9 +62,7 @@ def _parse_formats(text: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Write the requested reports and print one line per file."""
-    import kpi
-    from report.build import ReportError, report_pages
-    from report.render import RenderUnavailable, Renderer, check_prerequisites
+    from report.render import RenderUnavailable, RendererThread, check_prerequisites
     from taizhang import db, i18n
     from taizhang.cli import UserError
 
@@ -78,16 +76,22 @@ def run(args: argparse.Namespace) -> int:
         # Fail before any query when the browser or the fonts are missing.
         check_prerequisites()
         out.mkdir(parents=True, exist_ok=True)
-        with db.reading(path) as con:
-            pages = report_pages(con, args.month, scope, each=args.each, lang=args.lang)
-        with Renderer() as renderer:
+        # Chromium starts in its own thread while the KPI layer is imported and queried.
+        with RendererThread() as renderer:
+            import kpi
+            from report.build import ReportError, report_pages
+
+            try:
+                with db.reading(path) as con:
+                    pages = report_pages(con, args.month, scope, each=args.each, lang=args.lang)
+            except (ReportError, kpi.FilterError) as exc:
+                raise UserError(str(exc)) from None
             for page in pages:
-                for fmt in formats:
-                    data = renderer.pdf(page.html) if fmt == "pdf" else renderer.png(page.html)
+                for fmt, data in renderer.render(page.html, formats).items():
                     target = out / f"{page.file_stem}.{fmt}"
                     target.write_bytes(data)
                     print(f"{target}  ({len(data) // 1024} KB)")
-    except (RenderUnavailable, ReportError, kpi.FilterError) as exc:
+    except RenderUnavailable as exc:
         raise UserError(str(exc)) from None
     except OSError as exc:
         raise UserError(f"无法写入 / cannot write to {out}: {exc.strerror}") from None

@@ -2,13 +2,14 @@
 
 Playwright drives /usr/bin/chromium (never a browser Playwright downloads). One
 `Renderer` keeps one browser open, so `--each street` prints every street's page with
-a single browser start; `html_to_pdf` / `html_to_png` are the one-off shortcuts the
+a single browser start, and prints PDF and PNG from one load of each page;
+`RendererThread` starts it in a thread of its own so that chromium starts while the
+numbers are computed; `html_to_pdf` / `html_to_png` are the one-off shortcuts the
 dashboard calls.
 """
 
 from __future__ import annotations
 
-import asyncio
 import concurrent.futures
 import functools
 import os
@@ -28,6 +29,7 @@ CHROMIUM_ARGS = [
 # A4 at CSS 96 dpi: 210 mm × 297 mm. The template draws its sheet at exactly this size.
 A4_CSS_PX = (794, 1123)
 INSTALL_HINT = "sudo apt-get install chromium fonts-noto-cjk"
+FORMATS = ("pdf", "png")
 
 
 # The height the content needs: the sheet without its A4 minimum height.
@@ -88,12 +90,14 @@ class Renderer:
 
     Use as a context manager from one thread:
         with Renderer() as r:
+            files = r.render(html)            # {"pdf": …, "png": …} from one page load
             pdf = r.pdf(html); png = r.png(html, scale=2)
     """
 
     def __init__(self) -> None:
         self._playwright = None
         self._browser = None
+        self._contexts: dict[float, object] = {}
 
     def __enter__(self) -> "Renderer":
         check_prerequisites()
@@ -106,6 +110,7 @@ class Renderer:
             )
         except PlaywrightError as exc:
             self._playwright.stop()
+            self._playwright = None
             raise RenderUnavailable(
                 f"chromium 无法启动 / chromium at {CHROMIUM} did not start "
                 f"({str(exc).splitlines()[0]}). Reinstall with: {INSTALL_HINT}"
@@ -113,94 +118,132 @@ class Renderer:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self._browser is not None:
-            self._browser.close()
+        # Stopping Playwright's driver ends its browser too; closing each context and the
+        # browser first would cost a round trip each.
         if self._playwright is not None:
             self._playwright.stop()
+        self._playwright = self._browser = None
+        self._contexts.clear()
+
+    def _context(self, scale: float):
+        """A browser context at `scale` device pixels per CSS pixel (one per scale)."""
+        if scale not in self._contexts:
+            context = self._browser.new_context(
+                viewport={"width": A4_CSS_PX[0], "height": A4_CSS_PX[1]},
+                device_scale_factor=scale,
+            )
+            # The page is self-contained (inline CSS and SVG); no request ever leaves it.
+            context.route("**/*", lambda route: route.abort())
+            self._contexts[scale] = context
+        return self._contexts[scale]
 
     def _page(self, html: str, scale: float):
-        page = self._browser.new_page(
-            viewport={"width": A4_CSS_PX[0], "height": A4_CSS_PX[1]},
-            device_scale_factor=scale,
-        )
-        # The page is self-contained (inline CSS and SVG); no request ever leaves it.
-        page.route("**/*", lambda route: route.abort())
+        page = self._context(scale).new_page()
         page.set_content(html, wait_until="load")
         page.evaluate("document.fonts.ready.then(() => true)")
-        # Lists are cut to fit (report/sections.py); should a page still run long (very
-        # long names wrapping), shrink the whole sheet rather than print a second page.
-        page.evaluate(_FIT_SCRIPT, A4_CSS_PX[1])
         return page
 
     def natural_height(self, html: str) -> int:
         """The sheet's height in CSS px before any shrinking (≤ 1123 means it fits A4)."""
-        page = self._browser.new_page(viewport={"width": A4_CSS_PX[0], "height": A4_CSS_PX[1]})
+        page = self._page(html, 1)
         try:
-            page.route("**/*", lambda route: route.abort())
-            page.set_content(html, wait_until="load")
-            page.evaluate("document.fonts.ready.then(() => true)")
             return int(page.evaluate(_HEIGHT_SCRIPT))
+        finally:
+            page.close()
+
+    def render(self, html: str, formats=FORMATS, scale: float = 2) -> dict[str, bytes]:
+        """The page in each of `formats` ('pdf': one A4 page with selectable text; 'png':
+        the A4 sheet at `scale`×), all printed from one load of the page."""
+        page = self._page(html, scale)
+        try:
+            # Lists are cut to fit (report/sections.py); should a page still run long (very
+            # long names wrapping), shrink the whole sheet rather than print a second page.
+            page.evaluate(_FIT_SCRIPT, A4_CSS_PX[1])
+            files = {}
+            # The screenshot first: printing switches the page to print media.
+            if "png" in formats:
+                files["png"] = page.screenshot(
+                    type="png",
+                    clip={"x": 0, "y": 0, "width": A4_CSS_PX[0], "height": A4_CSS_PX[1]},
+                )
+            if "pdf" in formats:
+                page.emulate_media(media="print")
+                files["pdf"] = page.pdf(
+                    format="A4",
+                    print_background=True,
+                    prefer_css_page_size=True,
+                    margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
+                    # The template fits the sheet to one page; this guards against a stray
+                    # overflow ever printing a second, near-empty page.
+                    page_ranges="1",
+                )
+            return {fmt: files[fmt] for fmt in formats}
         finally:
             page.close()
 
     def pdf(self, html: str) -> bytes:
         """A one-page A4 PDF with selectable text."""
-        page = self._page(html, 1)
-        try:
-            page.emulate_media(media="print")
-            return page.pdf(
-                format="A4",
-                print_background=True,
-                prefer_css_page_size=True,
-                margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
-                # The template fits the sheet to one page; this guards against a stray
-                # overflow ever printing a second, near-empty page.
-                page_ranges="1",
-            )
-        finally:
-            page.close()
+        return self.render(html, ("pdf",), scale=1)["pdf"]
 
     def png(self, html: str, scale: float = 2) -> bytes:
         """A PNG of the A4 sheet at `scale` device pixels per CSS pixel."""
-        page = self._page(html, scale)
-        try:
-            return page.screenshot(
-                type="png",
-                clip={"x": 0, "y": 0, "width": A4_CSS_PX[0], "height": A4_CSS_PX[1]},
-            )
-        finally:
-            page.close()
+        return self.render(html, ("png",), scale)["png"]
 
 
-def _off_event_loop(fn, *args):
-    """Run fn in a worker thread when this thread already runs an asyncio loop.
+class RendererThread:
+    """A Renderer living in a thread of its own, started at once.
 
-    Playwright's sync API refuses to run inside a running event loop (as under some
-    servers); a plain thread has none.
+    Chromium starts (1–2 s) while the caller imports and asks the KPI layer for the
+    numbers; Playwright's sync objects must stay in the thread that made them, so every
+    call is handed to that one thread. Works inside a running asyncio loop too.
+
+        with RendererThread() as r:
+            html = …                  # computed meanwhile
+            files = r.render(html)
     """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return fn(*args)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(fn, *args).result()
 
+    def __init__(self) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="report-render")
+        self._renderer = Renderer()
+        self._started = self._pool.submit(self._renderer.__enter__)
 
-def _pdf(html: str) -> bytes:
-    with Renderer() as renderer:
-        return renderer.pdf(html)
+    def __enter__(self) -> "RendererThread":
+        return self
 
+    def __exit__(self, *exc_info) -> None:
+        self.close()
 
-def _png(html: str, scale: float) -> bytes:
-    with Renderer() as renderer:
-        return renderer.png(html, scale)
+    def _call(self, fn, *args):
+        self._started.result()  # raises RenderUnavailable when chromium did not start
+        return self._pool.submit(fn, *args).result()
+
+    def render(self, html: str, formats=FORMATS, scale: float = 2) -> dict[str, bytes]:
+        """Renderer.render in the browser's thread."""
+        return self._call(self._renderer.render, html, tuple(formats), scale)
+
+    def pdf(self, html: str) -> bytes:
+        """Renderer.pdf in the browser's thread."""
+        return self._call(self._renderer.pdf, html)
+
+    def png(self, html: str, scale: float = 2) -> bytes:
+        """Renderer.png in the browser's thread."""
+        return self._call(self._renderer.png, html, scale)
+
+    def close(self) -> None:
+        """Stop the browser (if it started) and the thread."""
+        self._pool.submit(self._renderer.__exit__, None, None, None).result()
+        self._pool.shutdown()
 
 
 def html_to_pdf(html: str) -> bytes:
     """Print the report HTML to a one-page A4 PDF (starts and stops a browser)."""
-    return _off_event_loop(_pdf, html)
+    # The browser's own thread: Playwright's sync API refuses to run inside a running
+    # asyncio loop (as under some servers), and a plain thread has none.
+    with RendererThread() as renderer:
+        return renderer.pdf(html)
 
 
 def html_to_png(html: str, scale: float = 2) -> bytes:
     """Render the report HTML to an A4 PNG at `scale`× (starts and stops a browser)."""
-    return _off_event_loop(_png, html, scale)
+    with RendererThread() as renderer:
+        return renderer.png(html, scale)

@@ -6,10 +6,11 @@ rows for the view model; lists are cut to what fits one A4 page, with a "… and
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+
+import pandas as pd
 
 import kpi
-from kpi.filters import to_date
 from report.chart import TrendPoint, trend_svg
 from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
 from taizhang.i18n import other_lang as other
@@ -204,20 +205,33 @@ def supervision(con, month_filters, standing_filters, settings, lang):
     month's dissatisfied and reopened cases; the first MAX_SUPERVISION_ROWS cases shown."""
     section = heading("report.supervision", lang)
     frame = kpi.supervision_list(con, standing_filters, settings=settings)
-    first, last = month_filters.date_from, month_filters.date_to
-    keep = [
-        kind in STANDING_KINDS or (kind in MONTH_KINDS and first <= to_date(received) <= last)
-        for kind, received in zip(frame["kind"], frame["received_on"])
-    ]
-    frame = frame[keep]
-    rows = supervision_rows(frame, lang)
-    shown, hidden = rows[:MAX_SUPERVISION_ROWS], len(rows) - MAX_SUPERVISION_ROWS
+    shown_frame, hidden = first_cases(frame, month_filters.date_from, month_filters.date_to,
+                                      MAX_SUPERVISION_ROWS)
+    rows = supervision_rows(shown_frame, lang)
     more = say("report.supervision_more", lang, n=hidden) if hidden > 0 else ""
     section.note = say("report.supervision_note", lang,
                        as_of=kpi.format_date(standing_filters.as_of), stall=settings.stall_days)
     if not rows:
         section.note = say("report.no_supervision", lang) + " " + section.note
-    return section, shown, more
+    return section, rows, more
+
+
+def first_cases(frame: pd.DataFrame, first: date, last: date, limit: int) -> tuple[pd.DataFrame, int]:
+    """The rows of the first `limit` cases of a supervision list (in its order) that the
+    report lists — standing kinds of any month, signals of cases received first..last —
+    and how many more cases there are.
+
+    Whole columns at once: at city scale the list holds millions of rows for 12 shown.
+    """
+    received = pd.to_datetime(frame["received_on"])
+    in_month = (received >= pd.Timestamp(first)) & (received < pd.Timestamp(last + timedelta(days=1)))
+    kind = frame["kind"]
+    keep = kind.isin(STANDING_KINDS) | (kind.isin(MONTH_KINDS) & in_month)
+    frame = frame[keep.to_numpy(dtype=bool, na_value=False)]
+    case_ids = frame["case_id"].astype(str)
+    cases = pd.unique(case_ids.to_numpy())  # in order of first appearance
+    shown = frame[case_ids.isin(cases[:limit]).to_numpy()]
+    return shown, max(len(cases) - limit, 0)
 
 
 def attendance(con, filters, settings, lang, has_meetings: bool):
