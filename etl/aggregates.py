@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from datetime import date
 from functools import lru_cache
 from importlib import resources
@@ -44,6 +45,9 @@ TABLES = ("agg_counts", "agg_days", "agg_open")
 META_SETTINGS, META_CASES, META_MAX_DATE = "aggregates_settings", "aggregates_cases", "aggregates_max_date"
 META_FIRST_RECEIVED, META_LAST_RECEIVED = "aggregates_first_received", "aggregates_last_received"
 META_LATEST_CASE_DATE = "aggregates_latest_case_date"
+# A new token with every refresh: a reader may keep the tables' rows in memory while the
+# token it read them under is current (kpi/aggregated.py).
+META_VERSION = "aggregates_version"
 # as_of for facts that must not depend on as_of: every case counts with its status now.
 FAR_FUTURE = date(9999, 1, 1)
 
@@ -191,6 +195,7 @@ def _record_state(con, settings) -> None:
         META_FIRST_RECEIVED: iso(first),
         META_LAST_RECEIVED: iso(last),
         META_LATEST_CASE_DATE: iso(latest),
+        META_VERSION: uuid.uuid4().hex,
     }
     for key, value in values.items():
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
