@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Mapping
+from typing import Iterator, Mapping
 
 import kpi
 from kpi.filters import month_bounds, shift_months
@@ -196,6 +196,14 @@ def report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
     `each` ('street' or 'community') makes one report for every registry area of that
     level inside the scope, zero-case areas included.
     """
+    return list(iter_report_pages(con, month, scope, each, settings, lang))
+
+
+def iter_report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
+                      each: str | None = None, settings: Settings | None = None,
+                      lang: str = "zh") -> Iterator[ReportPage]:
+    """report_pages one page at a time, so a caller can print a page while the next one's
+    numbers are computed; checks (ReportError) come before the first page."""
     settings = settings or load_settings()
     dataset = DatasetFacts.read(con)
     if not dataset.info.get("cases"):
@@ -221,9 +229,7 @@ def report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
                 "load the area registry with `taizhang areas`."
             )
         scopes = [{**scope, each: name} for name in names]
-    pages = []
     for s in scopes:
         name = _scope_name(con, s, lang)
         view = report_view(con, month, s, settings, lang, dataset=dataset, scope_name=name)
-        pages.append(ReportPage(_file_stem(s, month, name), s, page_html(view)))
-    return pages
+        yield ReportPage(_file_stem(s, month, name), s, page_html(view))

@@ -79,15 +79,18 @@ def run(args: argparse.Namespace) -> int:
         # Chromium starts in its own thread while the KPI layer is imported and queried.
         with RendererThread() as renderer:
             import kpi
-            from report.build import ReportError, report_pages
+            from report.build import ReportError, iter_report_pages
 
+            printed = []  # (page, Future of its files): a page prints while the next is computed
             try:
                 with db.reading(path) as con:
-                    pages = report_pages(con, args.month, scope, each=args.each, lang=args.lang)
+                    for page in iter_report_pages(con, args.month, scope, each=args.each,
+                                                  lang=args.lang):
+                        printed.append((page, renderer.submit(page.html, formats)))
             except (ReportError, kpi.FilterError) as exc:
                 raise UserError(str(exc)) from None
-            for page in pages:
-                for fmt, data in renderer.render(page.html, formats).items():
+            for page, files in printed:
+                for fmt, data in files.result().items():
                     target = out / f"{page.file_stem}.{fmt}"
                     target.write_bytes(data)
                     print(f"{target}  ({len(data) // 1024} KB)")

@@ -10,6 +10,7 @@ dashboard calls.
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import functools
 import os
@@ -162,10 +163,7 @@ class Renderer:
             files = {}
             # The screenshot first: printing switches the page to print media.
             if "png" in formats:
-                files["png"] = page.screenshot(
-                    type="png",
-                    clip={"x": 0, "y": 0, "width": A4_CSS_PX[0], "height": A4_CSS_PX[1]},
-                )
+                files["png"] = self._screenshot(page, scale)
             if "pdf" in formats:
                 page.emulate_media(media="print")
                 files["pdf"] = page.pdf(
@@ -180,6 +178,25 @@ class Renderer:
             return {fmt: files[fmt] for fmt in formats}
         finally:
             page.close()
+
+    def _screenshot(self, page, scale: float) -> bytes:
+        """The A4 sheet as PNG at `scale`×, through chromium's own screenshot command.
+
+        `optimizeForSpeed` makes chromium compress the PNG faster (the same pixels, a
+        file ~15% larger): 0.25 s instead of 0.65 s for Playwright's page.screenshot.
+        """
+        session = page.context.new_cdp_session(page)
+        try:
+            shot = session.send("Page.captureScreenshot", {
+                "format": "png",
+                "optimizeForSpeed": True,
+                "captureBeyondViewport": False,
+                "clip": {"x": 0, "y": 0, "width": A4_CSS_PX[0], "height": A4_CSS_PX[1],
+                         "scale": scale},
+            })
+        finally:
+            session.detach()
+        return base64.b64decode(shot["data"])
 
     def pdf(self, html: str) -> bytes:
         """A one-page A4 PDF with selectable text."""
@@ -217,9 +234,17 @@ class RendererThread:
         self._started.result()  # raises RenderUnavailable when chromium did not start
         return self._pool.submit(fn, *args).result()
 
+    def submit(self, html: str, formats=FORMATS, scale: float = 2) -> concurrent.futures.Future:
+        """Renderer.render in the browser's thread without waiting: the Future's result is
+        {format: bytes} (or RenderUnavailable when chromium did not start)."""
+        def job():
+            self._started.result()
+            return self._renderer.render(html, tuple(formats), scale)
+        return self._pool.submit(job)
+
     def render(self, html: str, formats=FORMATS, scale: float = 2) -> dict[str, bytes]:
         """Renderer.render in the browser's thread."""
-        return self._call(self._renderer.render, html, tuple(formats), scale)
+        return self.submit(html, formats, scale).result()
 
     def pdf(self, html: str) -> bytes:
         """Renderer.pdf in the browser's thread."""
