@@ -46,10 +46,11 @@ def trend_svg(
 ) -> str:
     """SVG markup for the trend; `legend` names received, resolved and the rate, and
     `empty_text` is written across a chart whose months have no cases at all."""
-    left, right, top, bottom = 30, 34, 22, 20
-    plot_w, plot_h = width - left - right, height - top - bottom
     # At least 2, so the middle grid line has a whole number.
     y_max = _nice_ceiling(max([p.received for p in points] + [p.resolved for p in points] + [2]))
+    # Room for the longest count label (9px digits ≈ 5.2px wide): a city's 500000 fits too.
+    left, right, top, bottom = max(30, round(6 + 5.2 * len(str(y_max)))), 34, 22, 20
+    plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(points), 1)
     slot = plot_w / n
     bar_w = max(slot * 0.34, 1.0)

@@ -329,3 +329,14 @@ def test_trend_chart_never_draws_an_undefined_rate_as_zero():
     assert svg.count("<circle") == 4 and "nan" not in svg.lower() and "无数据" not in svg
     empty = trend_svg([TrendPoint("1月", 0, 0, None)] * 12, ("受理", "已解决", "解决率"), "无数据")
     assert "无数据" in empty and "<polyline" not in empty
+
+
+def test_trend_axis_makes_room_for_a_city_s_counts():
+    """Six-digit counts (a city's month) are not cut at the chart's left edge."""
+    def plot_left(received: int) -> float:
+        svg = trend_svg([TrendPoint("1月", received, received // 2, 0.5)] * 12, ("受理", "已解决", "解决率"))
+        return float(re.search(r'<line x1="([\d.]+)"', svg).group(1))
+
+    assert plot_left(146) == 30  # the district's page as before
+    # Right-aligned at plot_left − 4: six 9px digits (≈ 5 px each) need ≥ 34 px.
+    assert plot_left(317540) - 4 >= 6 * 5
