@@ -226,12 +226,19 @@ def first_cases(frame: pd.DataFrame, first: date, last: date, limit: int) -> tup
     received = pd.to_datetime(frame["received_on"])
     in_month = (received >= pd.Timestamp(first)) & (received < pd.Timestamp(last + timedelta(days=1)))
     kind = frame["kind"]
-    keep = kind.isin(STANDING_KINDS) | (kind.isin(MONTH_KINDS) & in_month)
-    frame = frame[keep.to_numpy(dtype=bool, na_value=False)]
-    case_ids = frame["case_id"].astype(str)
-    cases = pd.unique(case_ids.to_numpy())  # in order of first appearance
-    shown = frame[case_ids.isin(cases[:limit]).to_numpy()]
-    return shown, max(len(cases) - limit, 0)
+    keep = (kind.isin(STANDING_KINDS) | (kind.isin(MONTH_KINDS) & in_month)).to_numpy(
+        dtype=bool, na_value=False)
+    case_ids = frame["case_id"]
+    kept = case_ids[keep]
+    # The first `limit` distinct cases lie in a prefix of the list: look at a growing one.
+    prefix = limit
+    while True:
+        listed = pd.unique(kept.iloc[:prefix])[:limit]
+        if len(listed) == limit or prefix >= len(kept):
+            break
+        prefix *= 4
+    shown = frame[keep & case_ids.isin(listed).to_numpy(dtype=bool, na_value=False)]
+    return shown, max(kept.nunique() - limit, 0)
 
 
 def attendance(con, filters, settings, lang, has_meetings: bool):
