@@ -45,7 +45,10 @@ def lead_names(ib, cases: ir.Table | None = None) -> ir.Table:
     """(case_id, officials): the names of a case's lead officials joined by 、 (of `cases` only)."""
     links = ib.table("case_officials")
     if cases is not None:
-        links = links.semi_join(cases.select("case_id"), "case_id")
+        ids = cases.case_id
+        # The bounds let DuckDB skip row groups of case_officials; a join or IN alone reads
+        # all of it (10M links: 0.5 s for one page of 500 cases, 10 ms with the bounds).
+        links = links.filter(links.case_id.between(ids.min(), ids.max()), links.case_id.isin(ids))
     officials = ib.table("officials")
     leads = links.filter(links.role == "lead").left_join(
         officials, links.official_id == officials.official_id

@@ -93,8 +93,12 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
     return counts  # NULL sums over no rows become zeros in plan_metrics
 
 
-def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str) -> ir.Table | None:
-    """Base counts from the pre-aggregated tables (kpi.aggregated) when they can answer, else None."""
+def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str,
+                      state: dict | None = None) -> ir.Table | None:
+    """Base counts from the pre-aggregated tables (kpi.aggregated) when they can answer, else None.
+
+    `state`: the tables' record read with the question's context (saves a statement).
+    """
     if source not in ("auto", "aggregated"):
         return None
     try:
@@ -103,7 +107,7 @@ def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str)
         aggregated = None
     counts = None
     if aggregated is not None and hasattr(aggregated, "base_counts"):
-        counts = aggregated.base_counts(ib, by, filters, settings, filters.as_of)
+        counts = aggregated.base_counts(ib, by, filters, settings, filters.as_of, state)
     if counts is None and source == "aggregated":
         raise FilterError("预聚合表无法回答此查询 / the aggregate tables cannot answer this query.")
     return counts
@@ -175,7 +179,7 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
     by = check_by(by)
     ctx = runner.data_context(ib, filters, known)
     filters = replace(filters, as_of=ctx.as_of)
-    aggregated = aggregated_counts(ib, by, filters, settings, source)
+    aggregated = aggregated_counts(ib, by, filters, settings, source, ctx.state)
     span = (ctx.first_received, ctx.last_received)
     values = {**slice_values(filters, settings, ctx.as_of, span), **settings_values(settings),
               **completion.completion_values(by, filters, ctx)}

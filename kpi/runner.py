@@ -17,6 +17,7 @@ The same expression-building code also serves callers that need plain SQL with l
 from __future__ import annotations
 
 import threading
+import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,23 +41,19 @@ _lock = threading.Lock()
 # How many statements this process has compiled (tests check that a shape compiles once).
 compile_count = 0
 
+# Compiled SQL names columns, so its key holds a hash of the tables' definitions (their
+# CREATE statements: a third of the cost of hashing duckdb_columns()).
+SCHEMA_SQL = ("SELECT hash(string_agg(sql, ';' ORDER BY database_name, table_name)) "
+              "FROM duckdb_tables() WHERE NOT temporary")
 # Latest dates of the data and the span of received_on, in one statement with no values.
-CONTEXT_SQL = """
+CONTEXT_SQL = f"""
 SELECT
     (SELECT min(received_on) FROM cases),
     (SELECT max(received_on) FROM cases),
     (SELECT greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on))
        FROM cases),
     (SELECT max(as_of) FROM imports WHERE status <> 'failed'),
-    (SELECT hash(string_agg(table_name || '.' || column_name, ',' ORDER BY table_name, column_index))
-       FROM duckdb_columns() WHERE database_name = current_database())
-"""
-# The same without the scan of the cases, when the aggregate tables recorded the dates.
-IMPORTS_SCHEMA_SQL = """
-SELECT
-    (SELECT max(as_of) FROM imports WHERE status <> 'failed'),
-    (SELECT hash(string_agg(table_name || '.' || column_name, ',' ORDER BY table_name, column_index))
-       FROM duckdb_columns() WHERE database_name = current_database())
+    ({SCHEMA_SQL})
 """
 
 
@@ -137,6 +134,8 @@ class DataContext:
     # Compiled SQL names every column: a database with other columns needs its own.
     schema: int = 0
     latest: date | None = None  # the latest date in the data (None: no data)
+    # The aggregate tables' record read with it (kpi.aggregated.read_state), or None.
+    state: dict | None = field(default=None, compare=False, hash=False, repr=False)
 
 
 def raw_connection(ib):
@@ -144,27 +143,22 @@ def raw_connection(ib):
     return ib.con
 
 
-def _recorded_dates(ib):
-    # The aggregate tables record the case dates with each refresh (kpi.aggregated);
-    # None when they are missing or stale, and then the cases are scanned.
-    try:
-        from kpi import aggregated
-    except ImportError:
-        return None
-    data_dates = getattr(aggregated, "data_dates", None)
-    return data_dates(ib) if data_dates is not None else None
-
-
 def _context_row(ib) -> tuple:
+    """(first received, last received, latest date, schema hash, aggregates state or None)."""
     con = raw_connection(ib)
-    recorded = _recorded_dates(ib)
+    # One statement in the common case: the aggregate tables' record holds the case dates.
+    from kpi import aggregated
+
+    state = aggregated.read_state(con)
+    recorded = aggregated.data_dates(con, state) if state is not None else None
     if recorded is not None:
         first, last, latest_case = recorded
-        latest_import, schema = con.execute(IMPORTS_SCHEMA_SQL).fetchall()[0]
+        latest_import, schema = state["latest_import"], state["schema"]
     else:
         first, last, latest_case, latest_import, schema = con.execute(CONTEXT_SQL).fetchall()[0]
     latest = [d for d in (to_date(latest_case), to_date(latest_import)) if d is not None]
-    return to_date(first), to_date(last), max(latest) if latest else None, int(schema or 0)
+    return (to_date(first), to_date(last), max(latest) if latest else None, int(schema or 0),
+            state)
 
 
 def latest_dates(ib) -> tuple[date | None, date | None, date | None]:
@@ -180,9 +174,10 @@ def data_context(ib, filters: Filters, known: DataContext | None = None) -> Data
     """
     if known is not None:
         first, last, latest, schema = known.first_received, known.last_received, known.latest, known.schema
+        state = known.state
     else:
-        first, last, latest, schema = _context_row(ib)
-    return DataContext(filters.as_of or latest or date.today(), first, last, schema, latest)
+        first, last, latest, schema, state = _context_row(ib)
+    return DataContext(filters.as_of or latest or date.today(), first, last, schema, latest, state)
 
 
 def run(ib, key: Hashable, build: Callable[[], ir.Table],
@@ -217,16 +212,51 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     for name, table in zip(input_names, inputs):
         con.register(name, table.op().data.to_pyarrow(table.schema()))
     try:
-        if via_arrow:
-            table = con.sql(sql, params=bound or None).to_arrow_table()
-            return table.to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get)
-        return con.execute(sql, bound or None).df()
+        return fetch(con, sql, bound, via_arrow)
     finally:
         for name in input_names:
             con.unregister(name)
+
+
+_parsed: OrderedDict[str, object] = OrderedDict()
+# DuckDB's DB-API result warns that Arrow output copies the rows; our results are small,
+# and con.sql() (the relation API it suggests) binds every statement twice (2-3× the cost).
+warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
+
+
+def parsed(con, sql: str):
+    """The statement `sql` parsed once per process (parsing 10 KB of SQL costs milliseconds)."""
+    with _lock:
+        statement = _parsed.get(sql)
+        if statement is not None:
+            _parsed.move_to_end(sql)
+            return statement
+    statement = con.extract_statements(sql)[0]
+    with _lock:
+        _parsed[sql] = statement
+        while len(_parsed) > CACHE_SIZE:
+            _parsed.popitem(last=False)
+    return statement
+
+
+def fetch(con, sql: str, values: Mapping[str, object] | None = None,
+          via_arrow: bool = False, arrow: bool = False):
+    """Run one statement with bound values: a DataFrame, or an Arrow table when `arrow`.
+
+    via_arrow: the DataFrame through Arrow with floats as Float64 (about twice as fast as
+    DuckDB's own DataFrame; dates would arrive as objects, so only for frames without).
+    """
+    result = con.execute(parsed(con, sql), dict(values) if values else None)
+    if arrow or via_arrow:
+        table = result.to_arrow_table()
+        if arrow:
+            return table
+        return table.to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get)
+    return result.df()
 
 
 def clear_cache() -> None:
     """Forget every compiled statement (tests; after a schema change)."""
     with _lock:
         _cache.clear()
+        _parsed.clear()

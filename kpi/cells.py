@@ -1,0 +1,272 @@
+"""Base counts summed in memory from the aggregate tables' rows (the fast path's engine).
+
+On this 2-core machine DuckDB spends 5–30 ms parsing, binding and planning any statement
+of the fast path, while the rows a question needs (one grain's month cells: a few
+thousand to a million short rows) sum in numpy in about a millisecond. So the rows of
+each (table, grain) are read once per aggregates version — `meta.aggregates_version`,
+renewed by every refresh, so rows read under a version are exactly the tables' rows —
+and every question filters and sums them anew. Nothing here keeps an answer.
+
+Rows in memory (`Cells`): the grain's key columns as integer codes of one vocabulary per
+version (-1 = NULL), months as integers (year × 12 + month − 1), dates as days since 1970-01-01, flags as
+booleans, counts as int64. A database without a version token (written by an older ETL)
+has its rows read for each question instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pyarrow as pa
+
+from etl import aggregates
+from kpi import runner
+
+# NULL months as integers: a NULL resolved_month is never "after as_of", a NULL due/stall
+# key never "on or before as_of" — as the SQL comparisons with NULL were false.
+NULL_LOW, NULL_HIGH = 0, 999_999_999
+EPOCH = date(1970, 1, 1)
+VERSIONS_KEPT = 2
+DENSE_CELLS = 4_000_000
+MONTH_WIDTH = 10_000 * 12  # months as year × 12 + month − 1 are below this
+
+COUNTED = ("satisfied", "basically_satisfied", "dissatisfied", "on_time", "on_time_known",
+           "days_n", "days_sum")
+
+# Per table, the columns read besides the grain's keys (SQL over fixed names, values bound).
+
+
+def _month_sql(column: str) -> str:
+    """SQL of month_number() for a 'YYYY-MM' column (NULL stays NULL)."""
+    return f"left({column}, 4)::INTEGER * 12 + right({column}, 2)::INTEGER - 1"
+
+
+COLUMNS = {
+    "agg_counts": (
+        f"{_month_sql('month')} AS month",
+        "status = 'resolved' AS is_resolved", "status = 'in_progress' AS is_in_progress",
+        "status = 'pending' AS is_pending", "status = 'deferred' AS is_deferred",
+        f"coalesce({_month_sql('resolved_month')}, {NULL_LOW}) AS resolved_month",
+        f"coalesce({_month_sql('due_key')}, {NULL_HIGH}) AS due_key",
+        f"coalesce({_month_sql('stall_key')}, {NULL_HIGH}) AS stall_key",
+        "n", *COUNTED,
+    ),
+    "agg_days": (f"{_month_sql('month')} AS month",
+                 f"{_month_sql('resolved_month')} AS resolved_month", "days", "n"),
+    "agg_open": (f"{_month_sql('month')} AS month", "kind = 'due' AS is_due",
+                 "(day - DATE '1970-01-01')::INTEGER AS day", "n"),
+}
+
+
+def month_number(month: str) -> int:
+    """'2023-01' → 24276 (year × 12 + month − 1: consecutive months are consecutive numbers)."""
+    year, mon = month.split("-")
+    return int(year) * 12 + int(mon) - 1
+
+
+@dataclass
+class Version:
+    """The rows read under one aggregates version, and the vocabulary of their key values."""
+
+    codes: dict[str, dict[str, int]] = field(default_factory=dict)   # dimension → value → code
+    values: dict[str, list[str]] = field(default_factory=dict)       # dimension → code → value
+    cells: dict[tuple[str, str], dict[str, np.ndarray]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def encode(self, dim: str, column: pa.ChunkedArray) -> np.ndarray:
+        """A text column as this version's integer codes (-1 for NULL)."""
+        encoded = column.combine_chunks().dictionary_encode()
+        codes, values = self.codes.setdefault(dim, {}), self.values.setdefault(dim, [])
+        lookup = np.empty(len(encoded.dictionary) + 1, dtype=np.int64)
+        for i, value in enumerate(encoded.dictionary.to_pylist()):
+            if value not in codes:
+                codes[value] = len(values)
+                values.append(value)
+            lookup[i] = codes[value]
+        lookup[-1] = -1  # NULL
+        return lookup[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
+
+    def table(self, con, table: str, grain: str) -> dict[str, np.ndarray]:
+        """The rows of `table` at `grain` as numpy columns, read on first use."""
+        with self.lock:
+            if (table, grain) not in self.cells:
+                self.cells[(table, grain)] = _read(con, self, table, grain)
+            return self.cells[(table, grain)]
+
+
+_versions: OrderedDict[str, Version] = OrderedDict()
+_lock = threading.Lock()
+
+
+def version_for(state: dict) -> Version:
+    """The rows kept for the aggregates version `state` names (a new, unkept one without a token)."""
+    token = state.get(aggregates.META_VERSION)
+    if not token:
+        return Version()
+    with _lock:
+        version = _versions.get(token)
+        if version is None:
+            version = _versions[token] = Version()
+            while len(_versions) > VERSIONS_KEPT:
+                _versions.popitem(last=False)
+        _versions.move_to_end(token)
+        return version
+
+
+def _read(con, version: Version, table: str, grain: str) -> dict[str, np.ndarray]:
+    keys = aggregates.GRAINS[grain]
+    sql = f"SELECT {', '.join((*keys, *COLUMNS[table]))} FROM {table} WHERE grain = $grain"
+    rows = runner.fetch(con, sql, {"grain": grain}, arrow=True)
+    cells = {}
+    for name in rows.column_names:
+        if name in keys:
+            cells[name] = version.encode(name, rows.column(name))
+        else:
+            cells[name] = rows.column(name).to_numpy()
+    return cells
+
+
+def _mask(cells: dict[str, np.ndarray], version: Version, plan: dict, filters) -> np.ndarray:
+    """The rows of the slice: months of the period, dimension values."""
+    month = cells["month"]
+    keep = np.ones(len(month), dtype=bool)
+    if plan["first"]:
+        keep &= month >= month_number(plan["first"])
+    if plan["end"]:
+        keep &= month <= month_number(plan["end"])
+    for dim in aggregates.DIMENSION_COLUMNS:
+        wanted = filters.values(dim)
+        if wanted:
+            codes = [version.codes.get(dim, {}).get(v, -2) for v in wanted]
+            keep &= np.isin(cells[dim], codes)
+    if filters.values("month"):
+        keep &= np.isin(month, [month_number(m) for m in filters.values("month")])
+    return keep
+
+
+def _group_ids(cells: dict[str, np.ndarray], keys: list[str], version: Version,
+               keep: np.ndarray) -> np.ndarray:
+    """One integer per row naming its group (the same for equal keys in any table)."""
+    ids = np.zeros(int(keep.sum()), dtype=np.int64)
+    for key in keys:
+        width = MONTH_WIDTH if key == "month" else len(version.values.get(key, ())) + 2
+        ids = ids * width + (cells[key][keep] + 1)
+    return ids
+
+
+def _slots(group_of: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's position in group_of, and which rows have one (every row should)."""
+    if len(group_of) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(len(ids), dtype=bool)
+    top = int(max(group_of[-1], ids.max(initial=0))) + 1
+    if top <= DENSE_CELLS:  # a lookup table beats a binary search per row
+        lookup = np.full(top, -1, dtype=np.int64)
+        lookup[group_of] = np.arange(len(group_of))
+        slot = lookup[ids]
+        found = slot >= 0
+    else:
+        slot = np.minimum(np.searchsorted(group_of, ids), len(group_of) - 1)
+        found = group_of[slot] == ids
+    return slot[found], found
+
+
+def _group_sums(group: np.ndarray, groups: int, columns: list[np.ndarray]) -> np.ndarray:
+    """Per group, the sum of each column (groups × columns, int64; counts stay far below 2⁵³)."""
+    sums = [np.bincount(group, weights=column, minlength=groups) for column in columns]
+    return np.rint(np.stack(sums, axis=1)).astype(np.int64).reshape(groups, len(columns))
+
+
+def _key_columns(cells, keys: list[str], version: Version, keep: np.ndarray,
+                 first: np.ndarray) -> dict[str, pa.Array]:
+    columns = {}
+    for key in keys:  # first: each group's first row
+        codes = cells[key][keep][first]
+        if key == "month":
+            columns[key] = pa.array([f"{c // 12:04d}-{c % 12 + 1:02d}" for c in codes], pa.string())
+        else:
+            values = version.values.get(key, [])
+            columns[key] = pa.array([values[c] if c >= 0 else None for c in codes], pa.string())
+    return columns
+
+
+def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings,
+                as_of, quantiles) -> pa.Table:
+    """keys, COUNT_COLUMNS, median_days, p90_days per group of the slice (kpi.aggregated's contract).
+
+    `quantiles(days, counts)` turns per-group histograms (ListArrays) into the two quantiles.
+    """
+    from kpi.metrics import COUNT_COLUMNS
+
+    grain = plan["grain"]
+    version = version_for(state)
+    counts = version.table(con, "agg_counts", grain)
+    days = version.table(con, "agg_days", grain)
+    opened = version.table(con, "agg_open", grain) if plan["mode"] == "latest" else None
+
+    keep = _mask(counts, version, plan, filters)
+    if keys:
+        group_of, first, inverse = np.unique(_group_ids(counts, keys, version, keep),
+                                             return_index=True, return_inverse=True)
+    else:  # one row, as SQL's aggregate without GROUP BY gives, even over no cells
+        group_of, first, inverse = np.zeros(1, np.int64), None, np.zeros(int(keep.sum()), np.int64)
+    groups = len(group_of)
+    c = {name: column[keep] for name, column in counts.items() if name not in keys}
+    as_of_month = month_number(plan["as_of_month"])
+    # late: resolved after as_of, so in progress then and its rating not known yet (kpi.facts).
+    late = c["is_resolved"] & (c["resolved_month"] > as_of_month)
+    known = ~late
+    n = c["n"]
+    sums = {
+        "received": n,
+        "resolved": n * (c["is_resolved"] & known),
+        "in_progress": n * (c["is_in_progress"] | late),
+        "pending": n * c["is_pending"],
+        "deferred": n * c["is_deferred"],
+        "rated": (c["satisfied"] + c["basically_satisfied"] + c["dissatisfied"]) * known,
+        **{name: c[name] * known for name in COUNTED},
+    }
+    if plan["mode"] == "month_end":
+        open_at = c["is_pending"] | c["is_in_progress"] | late
+        sums["overdue_open"] = n * (open_at & (c["due_key"] <= as_of_month))
+        sums["stalled"] = n * (open_at & (c["stall_key"] <= as_of_month))
+    out = _key_columns(counts, keys, version, keep, first)
+    out.update(zip(sums, _group_sums(inverse, groups, list(sums.values())).T))
+    if plan["mode"] == "latest":  # overdue and stalled by day, from the cells of cases open now
+        o_keep = _mask(opened, version, plan, filters)
+        slot, found = _slots(group_of, _group_ids(opened, keys, version, o_keep))
+        day, due = opened["day"][o_keep][found], opened["is_due"][o_keep][found]
+        as_of_day = (as_of - EPOCH).days
+        o_n = opened["n"][o_keep][found]
+        out["overdue_open"], out["stalled"] = _group_sums(slot, groups, [
+            o_n * (due & (day < as_of_day)),
+            o_n * (~due & (day < as_of_day - settings.stall_days)),
+        ]).T
+    out = {k: out[k] for k in (*keys, *COUNT_COLUMNS)}
+    out.update(quantiles(*_histograms(days, keys, version, plan, filters, group_of, as_of_month)))
+    return pa.table(out)
+
+
+def _histograms(days, keys, version, plan, filters, group_of, as_of_month):
+    """Per group (in group_of's order): closure days ascending and their counts, as ListArrays."""
+    keep = _mask(days, version, plan, filters) & (days["resolved_month"] <= as_of_month)
+    slot, found = _slots(group_of, _group_ids(days, keys, version, keep))
+    values, n = days["days"][keep][found], days["n"][keep][found]
+    low = int(values.min()) if len(values) else 0
+    span = (int(values.max()) - low + 1) if len(values) else 1
+    index = slot * span + (values - low)
+    if len(group_of) * span <= DENSE_CELLS:  # counting into every (group, day) beats sorting
+        totals = np.rint(np.bincount(index, weights=n, minlength=len(group_of) * span)).astype(np.int64)
+        cell = np.flatnonzero(totals)
+        totals = totals[cell]
+    else:
+        cell, inverse = np.unique(index, return_inverse=True)
+        totals = np.rint(np.bincount(inverse, weights=n, minlength=len(cell))).astype(np.int64)
+    per_group = np.bincount(cell // span, minlength=len(group_of))
+    offsets = pa.array(np.r_[0, np.cumsum(per_group)].astype(np.int32))
+    return (pa.ListArray.from_arrays(offsets, pa.array(cell % span + low, pa.int64())),
+            pa.ListArray.from_arrays(offsets, pa.array(totals, pa.int64())))
+
