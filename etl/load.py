@@ -25,13 +25,13 @@ from etl.profile import Profile, load_profile
 from etl.read import LEDGER_SUFFIXES, is_registry, ledger_files, read_ledger
 from etl.rejects import collect_rejects
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
-from etl.stage import create_stage, read_csv_rows, stage_sheet
+from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import connect
 
 TEMP_TABLES = (
-    "stage", "sheet_headers", "csv_rows", "cleaned", "repeats", "area_match", "checked", "incoming",
-    "incoming_officials", "case_diff", "incoming_meetings", "incoming_attendance", "meeting_diff",
+    "sheet_headers", "csv_rows", "repeats", "area_match", "checked", "incoming_officials", "case_diff", "incoming_meetings", "incoming_attendance", "meeting_diff",
 )
+TEMP_VIEWS = ("incoming", "keyed", "matched")
 STEPS = ("read", "stage", "normalise", "write")
 
 
@@ -159,6 +159,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     started = datetime.now()
     sha = ""
     raw = None
+    staged = Staged()
     try:
         raw = read_ledger(path)
         sha = file_sha256(path)
@@ -169,7 +170,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         _step(bar, path, "read")
         con.execute("BEGIN TRANSACTION")
         try:
-            _import(con, raw, summary, profile, as_of, sha, started, dry_run, bar)
+            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar)
             con.execute("ROLLBACK" if dry_run else "COMMIT")
         except BaseException:
             con.execute("ROLLBACK")
@@ -183,13 +184,12 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     finally:
         if raw is not None:
             raw.cleanup()
-        con.execute("DROP VIEW IF EXISTS keyed")
+        for view in TEMP_VIEWS:
+            con.execute(f"DROP VIEW IF EXISTS {view}")
         for table in TEMP_TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
-        try:
-            con.unregister("sheet_rows")
-        except Exception:  # noqa: BLE001 - nothing registered
-            pass
+        for name in staged.registered:
+            con.unregister(name)
     return summary
 
 
@@ -208,11 +208,11 @@ def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
     )
 
 
-def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar) -> None:
+def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar) -> None:
     path = raw.path
     registry = Registry(con.execute("SELECT district, street, community, kind FROM areas").fetchall())
     create_stage(con)
-    staged = 0
+    sheets = 0
     titles: dict[int, str] = {}
     for sheet_no, sheet in enumerate(raw.sheets):
         layout = find_layout(sheet.head(), profile)
@@ -226,25 +226,22 @@ def _import(con, raw, summary: ImportSummary, profile: Profile, as_of, sha, star
         layout.context, layout.year = sheet_context(
             sheet.name if sheet.csv is None else "", layout.title, path.stem, registry
         )
-        stage_sheet(con, sheet_no, sheet, layout, profile.fixed)
+        stage_sheet(con, staged, sheet_no, sheet, layout, profile.fixed)
         titles[sheet_no] = layout.title
-        staged += 1
-    if not staged and is_registry(path):
+        sheets += 1
+    if not sheets and is_registry(path):
         raise LedgerError(
             f"{path.name} 是区域名录,请用 `taizhang areas {path.name}` 载入 / {path.name} is an area "
             f"registry: load it with `taizhang areas {path.name}`"
         )
-    if not staged:
+    if not sheets:
         raise LedgerError(
             f"{path.name}: 前 20 行中找不到表头,请确认有一行列名(如 反映时间、问题、办理状态) / "
             "no header row in the first 20 rows: the ledger needs a row of column names such as "
             "反映时间, 问题, 办理状态"
         )
     _step(bar, path, "stage")
-    summary.rows_read, summary.rows_skipped = con.execute(
-        "SELECT count(*), count(skip) FROM stage"
-    ).fetchall()[0]
-    normalise(con, profile)
+    summary.rows_read, summary.rows_skipped = normalise(con, profile, staged)
     summary.rejects = collect_rejects(con, path.name, titles)
     summary.rows_rejected = len(summary.rejects)
     _step(bar, path, "normalise")

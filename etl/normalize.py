@@ -1,12 +1,14 @@
-"""`stage` (text) → `norm`: folded, masked, parsed and checked, a whole column at a time.
+"""Staged text → `checked`: folded, masked, parsed and checked, a whole column at a time.
 
 Every rule is set-based SQL: value phrases are mapping tables joined in, dates are parsed
 by regular expressions, area names are matched to the registry once per distinct name.
 A row that is a case but cannot be normalised gets `reject` = 'code:field'; etl/rejects.py
 turns that into a message.
 
-    stage ──fold, mask, null words──► cleaned ──registry match (distinct names)──► area_match
-    cleaned + area_match ──dates, phrase maps, checks──► checked ──repeats marked──► keyed (view)
+    staged SELECT ──fold, mask, null words, dates, phrase maps, checks──► checked  (one statement,
+                                                                              one copy of the rows)
+    checked ──registry match (distinct names)──► area_match ──► matched (view)
+    matched ──repeats marked──► keyed (view)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import duckdb
 
 from etl.fold import ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from etl.profile import FIELDS, Profile
+from etl.stage import Staged
 
 DIGITS_SQL = "1[3-9][0-9]{9}|[0-9]{17}"  # a mobile or ID-card number may be in the row
 DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
@@ -27,20 +30,15 @@ _YMD = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:\s
 _MD = r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"
 
 
-def sql_string(value: str) -> str:
-    """A SQL string literal for a value we control (profile date formats); data is bound."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def area_base_sql(expr: str) -> str:
     """SQL twin of etl.layout.area_base: the name without its administrative suffix."""
     return f"regexp_replace({expr}, '^(.+?){_AREA_SUFFIX}$', '\\1')"
 
 
 def date_sql(x: str, year: str, formats: list[str]) -> str:
-    """SQL parsing text `x` into a DATE: profile formats, 2023-01-08 / 2023/1/8 / 2023.1.8 /
-    2023年1月8日 (a time may follow), 20230108, Excel serials, 1月8日 with `year`."""
-    custom = f"try_strptime({x}, [{', '.join(sql_string(f) for f in formats)}])::DATE, " if formats else ""
+    """SQL parsing text `x` into a DATE: profile formats (bound as $date_formats), 2023-01-08 /
+    2023/1/8 / 2023.1.8 / 2023年1月8日 (a time may follow), 20230108, Excel serials, 1月8日 with `year`."""
+    custom = f"try_strptime({x}, $date_formats)::DATE, " if formats else ""
     # Most cells are 2023-01-08 already: a cast reads them without a regular expression
     # (not with profile formats, which come first and might read such a text otherwise).
     iso = "" if formats else (
@@ -65,7 +63,7 @@ def _date_problem(f: str) -> str:
 
 def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
     """Mapping tables for status, satisfaction and matter-class phrases (keys: lower, no spaces);
-    the profile's null words go into the SQL as a constant list (normalise)."""
+    the profile's null words and date formats are bound to the statement (normalise)."""
     for table, mapping in (
         ("status_map", profile.status),
         ("satisfaction_map", profile.satisfaction),
@@ -77,10 +75,36 @@ def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
             con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(rows.items()))
 
 
-def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
-    """Build temp table `keyed` (every staged row that is not skipped, with key or reject)."""
+def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged) -> tuple[int, int]:
+    """Build temp table `checked` and view `keyed` (every staged row that is not skipped, with
+    key or reject) from the file's staged SELECT; returns (rows read, rows skipped)."""
     # Only the fields some sheet of this file has are worked on; the rest stay NULL.
     present = {row[0] for row in con.execute("SELECT DISTINCT field FROM sheet_headers").fetchall()}
+    params = {
+        **staged.params,
+        "fixed_district": profile.fixed.get("district"), "fixed_street": profile.fixed.get("street"),
+        "fixed_community": profile.fixed.get("community"),
+    }
+    if profile.date_formats and present & set(DATE_FIELDS):
+        params["date_formats"] = list(profile.date_formats)
+    words = sorted({v.replace(" ", "").lower() for v in profile.null_values})
+    if words and present:
+        # One text \x1fword\x1f…\x1f searched with contains(): an IN list or list_contains()
+        # is planned as one join per column here, each costing more than the test itself.
+        params["null_words"] = "\x1f" + "\x1f".join(words) + "\x1f"
+    con.execute(_checked_sql(staged.sql, present, profile), params)
+    con.execute("DROP TABLE IF EXISTS csv_rows")
+    for name in staged.registered:
+        con.unregister(name)
+    staged.registered.clear()
+    rows_read, skipped = con.execute("SELECT count(*), count(skip) FROM checked").fetchall()[0]
+    _match_areas(con)
+    _key(con)
+    return rows_read, skipped
+
+
+def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
+    """SELECT of the staged rows folded, masked and with null words as NULL (text still)."""
     folded = []
     for f in FIELDS:
         expr = fold_sql(f"{f}_txt", "has_wide", "has_spaces") if f in present else "NULL::VARCHAR"
@@ -88,56 +112,40 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
         folded.append(f"{expr} AS {f}")
     # Null words are short: longer values skip the lookup (a CASE branch runs only on the
-    # rows that reach it; AND would evaluate both sides). The words are the profile's.
+    # rows that reach it; AND would evaluate both sides). The words are the profile's, bound
+    # ($null_words: see normalise).
     longest = max((len(v.replace(" ", "").encode()) for v in profile.null_values), default=0)
-    words = sorted({v.replace(" ", "").lower() for v in profile.null_values})
-    word_list = ", ".join(sql_string(w) for w in words)
     null_words = ", ".join(
         f"CASE WHEN strlen({f}) > {longest} THEN {f} "
-        f"WHEN replace(lower({f}), ' ', '') IN ({word_list}) THEN NULL ELSE {f} END AS {f}"
+        f"WHEN contains($null_words, chr(31) || replace(lower({f}), ' ', '') || chr(31)) THEN NULL ELSE {f} END AS {f}"
         for f in FIELDS if f in present
-    ) if words else ""
+    ) if profile.null_values else ""
     replace_nulls = f"REPLACE ({null_words})" if null_words else ""
-    dates = ", ".join(
-        f"{date_sql(f, 'ctx_year', profile.date_formats) if f in present else 'NULL::DATE'} AS {f}_date"
-        for f in DATE_FIELDS
-    )
-    # Folding and masking are materialised first: the date parsers below refer to each
-    # column many times, and DuckDB would otherwise inline the whole folding expression
-    # into every reference.
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE cleaned AS
-        WITH flagged AS (
-            -- One pass of one expression over the row finds rows needing any work at all
-            -- (most need none); only those are tested for each kind of work.
-            SELECT *, regexp_matches(raw, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}') AS needs_work
-            FROM stage WHERE skip IS NULL
-        ),
-        masked AS (
-            SELECT * EXCLUDE (needs_work),
-                   CASE WHEN needs_work THEN regexp_matches(raw, '{DIGITS_SQL}') ELSE false END AS has_digits,
-                   CASE WHEN needs_work THEN regexp_matches(raw, '{ROW_WIDE_SQL}') ELSE false END AS has_wide,
-                   CASE WHEN needs_work THEN regexp_matches(raw, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces
-            FROM flagged
-        ),
-        folded AS (
-            SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year,
+    # One pass of one expression over the row finds rows needing any work at all (most
+    # need none); only those are tested for each kind of work. Each level is a subquery,
+    # so a folded value is computed once and then referenced, not re-derived per use.
+    return f"""
+        SELECT * {replace_nulls},
+               coalesce(district, ctx_district, $fixed_district) AS district_in,
+               coalesce(street, ctx_street, $fixed_street) AS street_in,
+               coalesce(community, ctx_community, $fixed_community) AS community_in
+        FROM (
+            SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year, skip,
                    CASE WHEN has_digits THEN {mask_sql('raw::VARCHAR')}::JSON ELSE raw END AS raw,
                    {", ".join(folded)}
-            FROM masked
+            FROM (
+                SELECT * EXCLUDE (needs_work),
+                       CASE WHEN needs_work THEN regexp_matches(raw, '{DIGITS_SQL}') ELSE false END AS has_digits,
+                       CASE WHEN needs_work THEN regexp_matches(raw, '{ROW_WIDE_SQL}') ELSE false END AS has_wide,
+                       CASE WHEN needs_work THEN regexp_matches(raw, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces
+                FROM (
+                    SELECT *, skip IS NULL AND regexp_matches(raw, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}')
+                              AS needs_work
+                    FROM ({stage_sql})
+                )
+            )
         )
-        SELECT * {replace_nulls},
-               coalesce(district, ctx_district, ?) AS district_in,
-               coalesce(street, ctx_street, ?) AS street_in,
-               coalesce(community, ctx_community, ?) AS community_in
-        FROM folded
-    """, [profile.fixed.get("district"), profile.fixed.get("street"), profile.fixed.get("community")])
-    # Each step's input is dropped once read: a 10-million-row file must not be held 4 times.
-    con.execute("DROP TABLE IF EXISTS csv_rows")
-    con.execute("DROP TABLE stage")
-    _match_areas(con)
-    _check_and_key(con, dates)
-    con.execute("DROP TABLE cleaned")
+    """
 
 
 def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
@@ -153,7 +161,7 @@ def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE area_match AS
         WITH names AS (
-            SELECT DISTINCT district_in, street_in, community_in FROM cleaned
+            SELECT DISTINCT district_in, street_in, community_in FROM checked WHERE skip IS NULL
         ),
         scored AS (
             SELECT n.district_in, n.street_in, n.community_in, a.district, a.street, a.community,
@@ -197,13 +205,17 @@ def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _check_and_key(con: duckdb.DuckDBPyConnection, dates: str) -> None:
-    """Dates, phrase maps, reject codes, final values and keys → temp table `checked`, and
-    view `keyed` (checked with the duplicates of an id or a natural key marked)."""
+def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
+    """The one statement from staged text to `checked`: dates, phrase maps and reject codes
+    (area names are matched afterwards, on their distinct values: see _key)."""
+    dates = ", ".join(
+        f"{date_sql(f, 'ctx_year', profile.date_formats) if f in present else 'NULL::DATE'} AS {f}_date"
+        for f in DATE_FIELDS
+    )
     other_dates = "\n".join(
         f"WHEN p.{f} IS NOT NULL AND p.{f}_date IS NULL THEN {_date_problem(f)}" for f in OTHER_DATES
     )
-    con.execute(f"""
+    return f"""
         CREATE OR REPLACE TEMP TABLE checked AS
         WITH parsed AS (
             SELECT c.*, {dates},
@@ -213,16 +225,14 @@ def _check_and_key(con: duckdb.DuckDBPyConnection, dates: str) -> None:
                    mm.value AS matter_value,
                    try_cast(regexp_replace(c.participants, '人$', '') AS INTEGER) AS participants_n,
                    sh.has_status
-            FROM cleaned c
+            FROM ({_cleaned_sql(stage_sql, present, profile)}) c
             LEFT JOIN status_map sm ON sm.phrase = replace(lower(c.status), ' ', '')
             LEFT JOIN satisfaction_map sa ON sa.phrase = replace(lower(c.satisfaction), ' ', '')
             LEFT JOIN matter_map mm ON mm.phrase = replace(lower(c.matter_class), ' ', '')
             LEFT JOIN (SELECT sheet_no, bool_or(field = 'status') AS has_status FROM sheet_headers GROUP BY ALL) sh
                    USING (sheet_no)
-        ),
-        judged AS (
-        SELECT p.* EXCLUDE (district, street, community),
-               am.district, am.street, am.community,
+        )
+        SELECT p.*,
                CASE WHEN p.status_value IS NOT NULL THEN p.status_value
                     WHEN p.status IS NOT NULL THEN NULL
                     WHEN p.resolved_on_date IS NOT NULL THEN 'resolved'
@@ -230,6 +240,7 @@ def _check_and_key(con: duckdb.DuckDBPyConnection, dates: str) -> None:
                          CASE WHEN p.note IS NOT NULL THEN 'in_progress' ELSE 'pending' END
                END AS status_final,
                CASE
+                 WHEN p.skip IS NOT NULL THEN NULL
                  WHEN p.kind = 'meeting' THEN CASE
                       WHEN p.meeting_on IS NULL THEN 'missing:meeting_on'
                       WHEN p.meeting_on_date IS NULL THEN {_date_problem('meeting_on')}
@@ -248,27 +259,43 @@ def _check_and_key(con: duckdb.DuckDBPyConnection, dates: str) -> None:
                  WHEN p.matter_class IS NOT NULL AND p.matter_value IS NULL THEN 'unknown_matter_class:matter_class'
                END AS reject
         FROM parsed p
-        JOIN area_match am
-          ON am.district_in IS NOT DISTINCT FROM p.district_in
-         AND am.street_in IS NOT DISTINCT FROM p.street_in
-         AND am.community_in IS NOT DISTINCT FROM p.community_in
-        )
-        SELECT *,
-               concat_ws('|', coalesce(district, ''), coalesce(street, ''), coalesce(community, ''),
-                         CASE WHEN kind = 'meeting' THEN meeting_on_date ELSE received_on_date END::VARCHAR,
-                         lower(regexp_replace(coalesce(CASE WHEN kind = 'meeting' THEN channel ELSE title END, ''),
-                                              '[\\s\\p{{P}}\\p{{S}}]', '', 'g'))) AS natural_key
-        FROM judged
+    """
+
+
+def _key(con: duckdb.DuckDBPyConnection) -> None:
+    """View `keyed`: the rows of `checked` that are not skipped, with registry area names,
+    the duplicates of an id or a natural key marked, and each row's case or meeting key."""
+    # The natural key is needed only by rows without a ledger id (and by meetings).
+    con.execute("""
+        CREATE OR REPLACE TEMP VIEW matched AS
+        SELECT b.* EXCLUDE (district, street, community), am.district, am.street, am.community,
+               CASE WHEN b.kind = 'meeting' OR b.case_id IS NULL THEN
+                    concat_ws('|', coalesce(am.district, ''), coalesce(am.street, ''), coalesce(am.community, ''),
+                              CASE WHEN b.kind = 'meeting' THEN b.meeting_on_date ELSE b.received_on_date END::VARCHAR,
+                              lower(regexp_replace(coalesce(CASE WHEN b.kind = 'meeting' THEN b.channel ELSE b.title END, ''),
+                                                   '[\\s\\p{P}\\p{S}]', '', 'g')))
+               END AS natural_key
+        FROM checked b
+        -- every name of `checked` has its row in area_match (LEFT: a row is never dropped here)
+        LEFT JOIN area_match am
+               ON am.district_in IS NOT DISTINCT FROM b.district_in
+              AND am.street_in IS NOT DISTINCT FROM b.street_in
+              AND am.community_in IS NOT DISTINCT FROM b.community_in
+        WHERE b.skip IS NULL
     """)
-    # Repeats are rare: number them on a narrow projection, then mark them in a view.
+    # Repeats are rare: find the repeated keys by grouping first, number only their rows.
     con.execute("""
         CREATE OR REPLACE TEMP TABLE repeats AS
+        WITH keys AS (
+            SELECT sheet_no, row_no, kind,
+                   CASE WHEN case_id IS NOT NULL AND kind = 'case' THEN 'id:' || case_id ELSE natural_key END AS k
+            FROM matched WHERE reject IS NULL
+        ),
+        repeated AS (SELECT kind, k FROM keys GROUP BY ALL HAVING count(*) > 1)
         SELECT sheet_no, row_no, occurrence FROM (
             SELECT sheet_no, row_no,
-                   row_number() OVER (PARTITION BY kind, CASE WHEN case_id IS NOT NULL AND kind = 'case'
-                                                               THEN 'id:' || case_id ELSE natural_key END
-                                      ORDER BY sheet_no, row_no) AS occurrence
-            FROM checked WHERE reject IS NULL
+                   row_number() OVER (PARTITION BY kind, k ORDER BY sheet_no, row_no) AS occurrence
+            FROM keys SEMI JOIN repeated USING (kind, k)
         ) WHERE occurrence > 1
     """)
     con.execute("""
@@ -283,6 +310,6 @@ def _check_and_key(con: duckdb.DuckDBPyConnection, dates: str) -> None:
                CASE WHEN b.kind = 'meeting' THEN 'm' || substr(md5(b.natural_key
                          || CASE WHEN r.occurrence > 1 THEN '#' || r.occurrence ELSE '' END), 1, 16)
                END AS meeting_key
-        FROM checked b
+        FROM matched b
         LEFT JOIN repeats r USING (sheet_no, row_no)
     """)

@@ -88,7 +88,9 @@ CREATE TABLE IF NOT EXISTS cases (
     source_file      VARCHAR,
     source_sheet     VARCHAR,
     source_row       INTEGER,
-    raw              JSON,
+    -- The ledger row as read (header → cell). zstd: the default string compression costs
+    -- more CPU than the rest of a large import's write together, for a column rarely read.
+    raw              JSON USING COMPRESSION 'zstd',
     last_seen_on     DATE         -- as-of date of the latest import that carried the case
 );
 

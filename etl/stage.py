@@ -1,11 +1,15 @@
-"""Raw sheets → the `stage` temp table: one row a ledger row, every field still text.
+"""Raw sheets → one SELECT of the file's rows (`Staged`): one row a ledger row, every field
+still text.
 
 Workbook sheets go in as Arrow tables, a CSV through DuckDB's own reader (all_varchar), so
 the work per row happens in DuckDB, a whole column at a time. Also decides which rows are
-not cases at all (blank rows, totals, repeated headers): `skip`.
+not cases at all (blank rows, totals, repeated headers): `skip`. The SELECT is not run
+here: normalisation reads it in the statement that builds `checked`.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
@@ -14,23 +18,17 @@ from etl.layout import SheetLayout
 from etl.profile import FIELDS
 from etl.read import RawSheet
 
-STAGE_DDL = (
-    "CREATE OR REPLACE TEMP TABLE stage ("
-    " sheet_no INTEGER, sheet VARCHAR, row_no INTEGER, kind VARCHAR,"
-    " ctx_district VARCHAR, ctx_street VARCHAR, ctx_community VARCHAR, ctx_year INTEGER, "
-    + ", ".join(f"{f}_txt VARCHAR" for f in FIELDS)
-    + ", skip VARCHAR, raw JSON)"
-)
 # Header text of each field per sheet, for reject messages.
 HEADERS_DDL = "CREATE OR REPLACE TEMP TABLE sheet_headers (sheet_no INTEGER, field VARCHAR, header VARCHAR)"
 
-# A row whose first cells start (spaces removed) with one of these is a total row.
-TOTAL_WORDS = "'合计', '总计', '小计', '共计', '总数'"
+# A row whose first cells start (spaces removed) with one of these is a total row. Tested
+# as a substring of one text between \x1f marks: DuckDB plans an IN list here as a join
+# per cell, which costs more than the whole test.
+TOTAL_WORDS = "\x1f合计\x1f总计\x1f小计\x1f共计\x1f总数\x1f"
 
 
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
-    """(Re)create the empty staging tables for one file."""
-    con.execute(STAGE_DDL)
+    """(Re)create the table of each sheet's headers for one file."""
     con.execute(HEADERS_DDL)
 
 
@@ -39,17 +37,38 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+@dataclass
+class Staged:
+    """The file's rows as one SELECT (a UNION ALL of its sheets) and the values it binds.
+
+    Nothing is materialised here: etl/normalize.py reads this SELECT inside the one
+    statement that builds `checked`, so a row is copied once, not once a step.
+    """
+
+    parts: list[str] = field(default_factory=list)
+    params: dict[str, object] = field(default_factory=dict)
+    registered: list[str] = field(default_factory=list)  # Arrow tables the SELECT reads
+
+    @property
+    def sql(self) -> str:
+        """SELECT of every sheet's rows: row meta, {field}_txt, skip, raw."""
+        return "\nUNION ALL\n".join(self.parts)
+
+
 def stage_sheet(
-    con: duckdb.DuckDBPyConnection, sheet_no: int, sheet: RawSheet, layout: SheetLayout, fixed: dict[str, str]
-) -> int:
-    """Append a sheet's rows under its header to `stage`; returns how many rows were read."""
+    con: duckdb.DuckDBPyConnection, staged: Staged, sheet_no: int, sheet: RawSheet, layout: SheetLayout,
+    fixed: dict[str, str],
+) -> None:
+    """Add a sheet's rows under its header to `staged` (and its headers to sheet_headers)."""
     width = max((c.index for c in layout.columns), default=-1) + 1
     if sheet.csv is not None:
-        source, first_row = _csv_source(con, sheet, layout, width)
+        source = _csv_source(layout)
     else:
-        source, first_row = _arrow_source(con, sheet, layout, width)
+        source = _arrow_source(con, sheet_no, sheet, layout, width)
+        staged.registered.append(source)
     names = [f"c{i}" for i in range(width)]
     fields = layout.field_columns()
+    p = f"s{sheet_no}_"  # this sheet's bound values are named $s<n>_…
 
     def cell(i: int) -> str:
         return f"nullif(trim({_ident(names[i])}), '')"
@@ -64,23 +83,25 @@ def stage_sheet(
     mapped_nonempty = " + ".join(f"({cell(i)} IS NOT NULL)::INTEGER" for i in mapped)
     # A total row says 合计 in one of its first cells; a repeated header repeats ≥2 header texts.
     first_cells = " OR ".join(
-        f"left(replace(coalesce({cell(i)}, ''), ' ', ''), 2) IN ({TOTAL_WORDS})" for i in range(min(width, 4))
+        f"contains('{TOTAL_WORDS}', chr(31) || left(replace(coalesce({cell(i)}, ''), ' ', ''), 2) || chr(31))"
+        for i in range(min(width, 4))
     ) or "false"
+    header_cols = [c for c in layout.columns if c.field]
     header_hits = " + ".join(
-        f"(replace({cell(c.index)}, ' ', '') = replace(?, ' ', ''))::INTEGER" for c in layout.columns if c.field
+        f"(replace({cell(c.index)}, ' ', '') = ${p}h{n})::INTEGER" for n, c in enumerate(header_cols)
     ) or "0"
-    header_params = [c.header for c in layout.columns if c.field]
-    raw_pairs = ", ".join(f"?, {cell(c.index)}" for c in layout.columns)
     raw_keys = _unique_keys([c.header for c in layout.columns])
+    raw_pairs = ", ".join(f"${p}k{n}, {cell(c.index)}" for n, c in enumerate(layout.columns))
 
     key_fields = ("received_on", "title", "case_id", "status") if layout.kind == "case" else ("meeting_on", "topic")
     content = " OR ".join(
         f"{cell(fields[k].index)} IS NOT NULL" for k in key_fields if k in fields
     ) or "false"
 
-    sql = f"""
-        INSERT INTO stage
-        SELECT ?, ?, row_no, ?, ?, ?, ?, ?,
+    staged.parts.append(f"""
+        SELECT ${p}sheet_no::INTEGER AS sheet_no, ${p}sheet::VARCHAR AS sheet, row_no, ${p}kind::VARCHAR AS kind,
+               ${p}district::VARCHAR AS ctx_district, ${p}street::VARCHAR AS ctx_street,
+               ${p}community::VARCHAR AS ctx_community, ${p}year::INTEGER AS ctx_year,
                {", ".join(field_exprs)},
                CASE WHEN ({nonempty}) = 0 OR ({mapped_nonempty}) = 0 THEN 'blank'
                     WHEN {first_cells} THEN 'total'
@@ -88,19 +109,20 @@ def stage_sheet(
                     WHEN NOT ({content}) THEN 'blank'
                END AS skip,
                json_object({raw_pairs}) AS raw
-        FROM {source}
-    """
+        FROM {source}""")
     ctx = layout.context
-    params = [
-        sheet_no, None if sheet.csv is not None else sheet.name, layout.kind,
-        ctx.get("district") or fixed.get("district"), ctx.get("street") or fixed.get("street"),
-        ctx.get("community") or fixed.get("community"), layout.year,
-        *header_params, *raw_keys,  # in the order their ? appear in the statement
-    ]
-    con.execute(sql, params)
+    staged.params.update({
+        f"{p}sheet_no": sheet_no, f"{p}sheet": None if sheet.csv is not None else sheet.name,
+        f"{p}kind": layout.kind,
+        f"{p}district": ctx.get("district") or fixed.get("district"),
+        f"{p}street": ctx.get("street") or fixed.get("street"),
+        f"{p}community": ctx.get("community") or fixed.get("community"), f"{p}year": layout.year,
+        # replace(?, ' ', ''): the header as a row would repeat it, spaces dropped
+        **{f"{p}h{n}": c.header.replace(" ", "") for n, c in enumerate(header_cols)},
+        **{f"{p}k{n}": key for n, key in enumerate(raw_keys)},
+    })
     headers = [(sheet_no, c.field, c.header) for c in layout.columns if c.field]
     con.executemany("INSERT INTO sheet_headers VALUES (?, ?, ?)", headers)
-    return con.execute("SELECT count(*) FROM stage WHERE sheet_no = ?", [sheet_no]).fetchall()[0][0]
 
 
 def _unique_keys(headers: list[str]) -> list[str]:
@@ -113,14 +135,17 @@ def _unique_keys(headers: list[str]) -> list[str]:
     return keys
 
 
-def _arrow_source(con, sheet: RawSheet, layout: SheetLayout, width: int) -> tuple[str, int]:
+def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, width: int) -> str:
     rows = sheet.rows[layout.header_row + 1:]
     start = layout.header_row + 2  # Excel row number of the first data row
     columns = {"row_no": pa.array(range(start, start + len(rows)), pa.int32())}
     for i in range(width):
         columns[f"c{i}"] = pa.array([r[i] if i < len(r) else "" for r in rows], pa.string())
-    con.register("sheet_rows", pa.table(columns))
-    return "sheet_rows", start
+    # Registered until the file is done (etl/load.py unregisters them): the staged
+    # SELECT reads them when `checked` is built.
+    name = f"sheet_rows_{sheet_no}"
+    con.register(name, pa.table(columns))
+    return name
 
 
 def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout) -> None:
@@ -147,10 +172,9 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout) -> None:
         con.execute(read.format(", parallel = false"), params)
 
 
-def _csv_source(con, sheet: RawSheet, layout: SheetLayout, width: int) -> tuple[str, int]:
+def _csv_source(layout: SheetLayout) -> str:
     start = layout.header_row + 2
     # rowid follows file order; inside a transaction it does not start at 0, hence the offset.
     return (
-        f"(SELECT (rowid - (SELECT min(rowid) FROM csv_rows) + {start})::INTEGER AS row_no, * FROM csv_rows)",
-        start,
+        f"(SELECT (rowid - (SELECT min(rowid) FROM csv_rows) + {start})::INTEGER AS row_no, * FROM csv_rows)"
     )
