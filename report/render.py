@@ -99,6 +99,7 @@ class Renderer:
         self._playwright = None
         self._browser = None
         self._contexts: dict[float, object] = {}
+        self._spare: dict[float, object] = {}  # an open blank page per scale, made ahead
 
     def __enter__(self) -> "Renderer":
         check_prerequisites()
@@ -125,6 +126,7 @@ class Renderer:
             self._playwright.stop()
         self._playwright = self._browser = None
         self._contexts.clear()
+        self._spare.clear()
 
     def _context(self, scale: float):
         """A browser context at `scale` device pixels per CSS pixel (one per scale)."""
@@ -138,8 +140,14 @@ class Renderer:
             self._contexts[scale] = context
         return self._contexts[scale]
 
+    def prepare(self, scale: float = 2) -> None:
+        """Open a blank page at `scale` now (the first costs ~0.5 s: a renderer process),
+        so that the next page to print at that scale is only loaded."""
+        if scale not in self._spare:
+            self._spare[scale] = self._context(scale).new_page()
+
     def _page(self, html: str, scale: float):
-        page = self._context(scale).new_page()
+        page = self._spare.pop(scale, None) or self._context(scale).new_page()
         page.set_content(html, wait_until="load")
         page.evaluate("document.fonts.ready.then(() => true)")
         return page
@@ -219,20 +227,22 @@ class RendererThread:
             files = r.render(html)
     """
 
-    def __init__(self) -> None:
+    def __init__(self, scale: float = 2) -> None:
+        """`scale`: the device scale of the first page it will print (its page is opened
+        right after the browser starts)."""
         self._pool = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="report-render")
         self._renderer = Renderer()
-        self._started = self._pool.submit(self._renderer.__enter__)
+        self._started = self._pool.submit(self._start, scale)
+
+    def _start(self, scale: float) -> None:
+        self._renderer.__enter__()
+        self._renderer.prepare(scale)
 
     def __enter__(self) -> "RendererThread":
         return self
 
     def __exit__(self, *exc_info) -> None:
         self.close()
-
-    def _call(self, fn, *args):
-        self._started.result()  # raises RenderUnavailable when chromium did not start
-        return self._pool.submit(fn, *args).result()
 
     def submit(self, html: str, formats=FORMATS, scale: float = 2) -> concurrent.futures.Future:
         """Renderer.render in the browser's thread without waiting: the Future's result is
@@ -248,11 +258,11 @@ class RendererThread:
 
     def pdf(self, html: str) -> bytes:
         """Renderer.pdf in the browser's thread."""
-        return self._call(self._renderer.pdf, html)
+        return self.render(html, ("pdf",), scale=1)["pdf"]
 
     def png(self, html: str, scale: float = 2) -> bytes:
         """Renderer.png in the browser's thread."""
-        return self._call(self._renderer.png, html, scale)
+        return self.render(html, ("png",), scale)["png"]
 
     def close(self) -> None:
         """Stop the browser (if it started) and the thread."""
@@ -264,11 +274,11 @@ def html_to_pdf(html: str) -> bytes:
     """Print the report HTML to a one-page A4 PDF (starts and stops a browser)."""
     # The browser's own thread: Playwright's sync API refuses to run inside a running
     # asyncio loop (as under some servers), and a plain thread has none.
-    with RendererThread() as renderer:
+    with RendererThread(scale=1) as renderer:
         return renderer.pdf(html)
 
 
 def html_to_png(html: str, scale: float = 2) -> bytes:
     """Render the report HTML to an A4 PNG at `scale`× (starts and stops a browser)."""
-    with RendererThread() as renderer:
+    with RendererThread(scale) as renderer:
         return renderer.png(html, scale)
