@@ -30,6 +30,9 @@ CHROMIUM_ARGS = [
 # A4 at CSS 96 dpi: 210 mm × 297 mm. The template draws its sheet at exactly this size.
 A4_CSS_PX = (794, 1123)
 INSTALL_HINT = "sudo apt-get install chromium fonts-noto-cjk"
+# Node (Playwright's driver) keeps its compiled JavaScript here between runs, so the driver
+# starts in ~0.5 s instead of ~1 s; a NODE_COMPILE_CACHE the user set wins.
+NODE_CACHE = Path.home() / ".cache" / "taizhang" / "node"
 FORMATS = ("pdf", "png")
 
 
@@ -105,6 +108,7 @@ class Renderer:
         check_prerequisites()
         from playwright.sync_api import Error as PlaywrightError, sync_playwright
 
+        os.environ.setdefault("NODE_COMPILE_CACHE", str(NODE_CACHE))
         self._playwright = sync_playwright().start()
         try:
             self._browser = self._playwright.chromium.launch(
