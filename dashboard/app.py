@@ -13,7 +13,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import loaders, ui
+from dashboard import loaders, timing, ui
 from dashboard.state import View, params_from_view, view_from_params
 from kpi import FilterError, format_date
 from taizhang.db import DatabaseBusy
@@ -69,7 +69,7 @@ def _clear_filters() -> None:
 def language_switch(view: View) -> None:
     """中文 / English, kept in the URL as lang=en."""
     st.session_state["w-lang"] = view.lang
-    st.sidebar.segmented_control(
+    st.segmented_control(
         t("lang.label", view.lang), ["zh", "en"], key="w-lang",
         format_func=lambda code: t(f"lang.{code}", view.lang),
         on_change=_on_widget, args=("lang", "w-lang"),
@@ -83,7 +83,7 @@ def filter_sidebar(view: View, info: dict) -> None:
     as_of_default = info.get("as_of") or last
     st.session_state["data-bounds"] = (first, last)
     st.session_state["data-as-of"] = as_of_default
-    sidebar = st.sidebar
+    sidebar = st  # drawn inside the sidebar's container (see main)
     sidebar.subheader(t("filters.header", lang))
     if first and last:
         st.session_state["w-period"] = (view.date_from or first, view.date_to or last)
@@ -131,7 +131,35 @@ def banners(view: View, info: dict) -> None:
         st.warning(t("banner.unknown_areas", lang, n=info["unknown_areas"]), icon=":material/help:")
 
 
+def shell(view: View, status: str, info: dict, top, side) -> None:
+    """The sidebar (title, 中文 / English, filters) and the banners above the page."""
+    lang = view.lang
+    with side:
+        st.title(t("app.title", lang))
+        language_switch(view)
+        if status == "ok":
+            filter_sidebar(view, info)
+    if status == "ok":
+        with top:
+            banners(view, info)
+            st.caption(t("as_of.caption", lang, date=format_date(view.as_of or info.get("as_of"))))
+
+
+def guarded(draw, lang: str) -> None:
+    """Run `draw`; an error becomes a one-line message, never a traceback on screen."""
+    try:
+        draw()
+    except DatabaseBusy:
+        st.warning(t("error.busy", lang), icon=":material/hourglass:")
+    except FilterError as exc:
+        st.error(str(exc))
+    except Exception as exc:  # noqa: BLE001 - never a traceback on screen; the log keeps it
+        traceback.print_exc(file=sys.stderr)
+        st.error(t("error.query", lang, error=f"{type(exc).__name__}: {exc}"))
+
+
 def main() -> None:
+    timing.start()
     st.set_page_config(page_title=t("app.title"), page_icon=":material/table_chart:", layout="wide")
     view = read_view()
     lang = view.lang
@@ -141,29 +169,35 @@ def main() -> None:
         for name, path, icon in PAGES
     ]
     page = st.navigation(pages)
-    st.sidebar.title(t("app.title", lang))
-    language_switch(view)
-    try:
-        status, info = loaders.database_status()
-        if status == "ok":
-            filter_sidebar(view, info)
-            banners(view, info)
-            st.caption(t("as_of.caption", lang, date=format_date(view.as_of or info.get("as_of"))))
-        st.session_state["db-status"] = status
-        if status != "ok" and page.url_path != "data":
-            key = "empty.no_file" if status == "missing" else "empty.db"
+    timing.mark("navigation")
+    # The page is drawn before the sidebar and the banners, into containers that keep
+    # their places on screen: the browser draws what arrives first first, and the
+    # sidebar's date pickers and select boxes held the headline cards back (~0.5 s
+    # measured in Chromium). A page that stops early (ui.stop) still gets them.
+    top, side = st.container(), st.sidebar.container()
+    found: dict = {"status": "unknown", "info": {}}
+
+    def content() -> None:
+        found["status"], found["info"] = loaders.database_status()
+        st.session_state["db-status"] = found["status"]
+        timing.mark("status")
+        if found["status"] != "ok" and page.url_path != "data":
+            key = "empty.no_file" if found["status"] == "missing" else "empty.db"
             st.info(t(key, lang, path=loaders.database_file()), icon=":material/info:")
-            st.stop()
-        page.run()
-    except DatabaseBusy:
-        st.warning(t("error.busy", lang), icon=":material/hourglass:")
-    except FilterError as exc:
-        st.error(str(exc))
-    except Exception as exc:  # noqa: BLE001 - never a traceback on screen; the log keeps it
-        traceback.print_exc(file=sys.stderr)
-        st.error(t("error.query", lang, error=f"{type(exc).__name__}: {exc}"))
+            return
+        try:
+            page.run()
+        except ui.PageDone:
+            pass
+        timing.mark("page")
+
+    try:
+        guarded(content, lang)
+        guarded(lambda: shell(view, found["status"], found["info"], top, side), lang)
+        timing.mark("sidebar")
     finally:
         loaders.release()  # no connection stays open between two clicks
+        timing.report(page.url_path or "overview")
 
 
 main()

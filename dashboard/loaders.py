@@ -12,16 +12,19 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import sys
 import threading
+import traceback
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 import kpi
 from dashboard import charts
+from dashboard.state import View, drill_into, filters_for
 from kpi import Filters
 from taizhang.db import connect, data_version, db_path
 
@@ -70,28 +73,69 @@ def _query(function: str, path: str, version: tuple, args: tuple, kwargs: tuple)
 
 
 def _load(function: str, *args, **kwargs):
-    path = database_file()
+    return _load_from(database_file(), function, *args, **kwargs)
+
+
+def _load_from(path: Path, function: str, *args, **kwargs):
     return _query(function, str(path), data_version(path), args, tuple(sorted(kwargs.items())))
 
 
-def figure(chart: str, loader: str, args: tuple, **options) -> go.Figure:
-    """charts.<chart>(<loader>(*args), **options), built once per data version and options.
-
-    Building a plotly figure validates every property (about 40 ms a chart, more than the
-    cached queries behind it), so the overview's charts were rebuilt on every click.
-    The figure is shared, not copied (st.cache_data would unpickle it, which validates it
-    all over again); st.plotly_chart only reads it.
-    """
+def chart(builder: str, loader: str, args: tuple, **options) -> str:
+    """charts.<builder>(<loader>(*args), **options): a chart's SVG, built once per data version."""
     path = database_file()
-    return _figure(chart, loader, args, tuple(sorted(options.items())), str(path),
-                   data_version(path))
+    return _chart(builder, loader, args, tuple(sorted(options.items())), str(path),
+                  data_version(path))
 
 
-@st.cache_resource(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
-def _figure(chart: str, loader: str, args: tuple, options: tuple, path: str,
-            version: tuple) -> go.Figure:
-    # `path` and `version` are part of the cache key: new data, new figure.
-    return getattr(charts, chart)(globals()[loader](*args), **dict(options))
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
+def _chart(builder: str, loader: str, args: tuple, options: tuple, path: str,
+           version: tuple) -> str:
+    # `path` and `version` are part of the cache key: new data, new chart.
+    return getattr(charts, builder)(globals()[loader](*args), **dict(options))
+
+
+def street_page(view: View, path: Path | None = None) -> tuple[pd.DataFrame, dict]:
+    """What the Areas page shows for the street of `view`: its communities' ranking, its headline."""
+    path = path or database_file()
+    return (_load_from(path, "ranking", "community", filters_for(replace(view, community=None))),
+            _load_from(path, "headline", filters_for(view)))
+
+
+# One background thread answers, ahead of the click, what each street's page will ask
+# for (street_page), so a click on the overview's ranking finds its answers cached. It
+# is one thread so that it never takes more than one of the machine's cores from the
+# people using it; it holds the file open only while it works. `taizhang serve` turns it
+# on (TAIZHANG_PREFETCH=1); AppTest runs and scripts do without it.
+PREFETCH = os.environ.get("TAIZHANG_PREFETCH") == "1"
+_prefetcher = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                    thread_name_prefix="taizhang-prefetch")
+_prefetched: set[tuple] = set()
+_prefetched_lock = threading.Lock()
+
+
+def prefetch_streets(view: View) -> None:
+    """Start computing street_page for every street of the ranking, best first (once per data version)."""
+    if not PREFETCH:
+        return
+    path = database_file()
+    streets = ranking("street", filters_for(view, areas=False))
+    names = [str(s) for s in streets.sort_values("rank")["street"] if isinstance(s, str)]
+    key = (str(path), data_version(path), view, tuple(names))
+    with _prefetched_lock:
+        if key in _prefetched:
+            return
+        _prefetched.add(key)
+    _prefetcher.submit(_warm_streets, path, view, names)
+
+
+def _warm_streets(path: Path, view: View, streets: list[str]) -> None:
+    try:
+        for street in streets:
+            street_page(drill_into(view, "street", street), path)
+    except Exception:  # noqa: BLE001 - a failed guess costs nothing: the click asks again
+        traceback.print_exc(file=sys.stderr)
+    finally:
+        release()
 
 
 def database_status() -> tuple[str, dict]:

@@ -162,18 +162,6 @@ def _get(obj: Any, key: str) -> Any:
     return getattr(obj, key, None)
 
 
-def chart_selection(event: Any) -> str | None:
-    """The customdata (an area name or id) of the first point clicked in a plotly chart."""
-    points = _get(_get(event, "selection"), "points") or []
-    for point in points:
-        custom = _get(point, "customdata")
-        if isinstance(custom, (list, tuple)):
-            custom = custom[0] if custom else None
-        if custom not in (None, ""):
-            return str(custom)
-    return None
-
-
 def table_selection(event: Any, frame: pd.DataFrame, column: str) -> str | None:
     """The `column` value of the row selected in st.dataframe(on_select=…), else None."""
     rows = _get(_get(event, "selection"), "rows") or []

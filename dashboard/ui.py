@@ -7,6 +7,7 @@ formatted (kpi.format_*) and labelled (taizhang.i18n).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +20,9 @@ from kpi.formatting import is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
 
 VIEW_KEY = "view"
+# The view a chart click chose, set by the click's callback and followed by the page
+# before it draws anything (see overview.py).
+FOLLOW_KEY = "follow-view"
 RATE_COLUMNS = set(RATE_METRICS) | {"attendance", "rate"}
 DAY_COLUMNS = {"median_days", "p90_days", "mean_days", "score"}
 DATE_COLUMNS = {
@@ -52,6 +56,21 @@ def go(view: View) -> None:
     """Move to another view now: update the URL and rerun the page."""
     apply_view(view)
     st.rerun()
+
+
+class PageDone(Exception):
+    """Raised by ui.stop(): the page has nothing more to show."""
+
+
+def stop() -> NoReturn:
+    """End the page here. Unlike st.stop(), app.py still draws the sidebar and banners after it."""
+    raise PageDone
+
+
+def follow(view: View) -> None:
+    """Callback of a chart click: make `view` current; the page then switches to it."""
+    apply_view(view)
+    st.session_state[FOLLOW_KEY] = view
 
 
 def selection_key(name: str) -> str:

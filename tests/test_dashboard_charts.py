@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 
 import openpyxl
 import pandas as pd
@@ -10,36 +11,69 @@ import pandas as pd
 from dashboard import charts
 from dashboard.export import neutralise, xlsx_bytes
 
+SVG = "{http://www.w3.org/2000/svg}"
 
-def test_trend_figure_plots_the_kpi_columns_in_status_colours():
+
+def _svg(markup: str) -> ET.Element:
+    """Parse chart markup (it must be well-formed XML to be drawn at all)."""
+    return ET.fromstring(markup)
+
+
+def _tips(root: ET.Element) -> list[str]:
+    return [el.text for el in root.iter(f"{SVG}title")]
+
+
+def test_trend_svg_draws_the_kpi_columns_in_status_colours():
     trend = pd.DataFrame({"month": ["2022-06", "2022-07"], "received": [100, 120],
                           "resolved": [80, 90], "resolution_rate": [0.8, None]})
-    fig = charts.trend_figure(trend, "zh")
-    received, resolved, rate = fig.data
-    assert list(received.y) == [100, 120] and received.marker.color == charts.STATUS_COLORS["received"]
-    assert list(resolved.y) == [80, 90] and resolved.name == "已解决"
-    assert list(rate.x) == ["2022-06", "2022-07"] and rate.yaxis == "y2"
-    assert charts.trend_figure(trend, "en").data[1].name == "Resolved"
+    root = _svg(charts.trend_svg(trend, "zh"))
+    tips = _tips(root)
+    assert "2022-07 受理: 120" in tips and "2022-06 已解决: 80" in tips
+    assert "2022-06 解决率: 80.0%" in tips and not any("2022-07 解决率" in t for t in tips)
+    fills = {rect.get("fill") for rect in root.iter(f"{SVG}rect")}
+    assert {charts.STATUS_COLORS["received"], charts.STATUS_COLORS["resolved"]} <= fills
+    texts = [el.text for el in root.iter(f"{SVG}text")]
+    assert "月度受理与解决" in texts and "100%" in texts
+    assert "Resolved" in [el.text for el in _svg(charts.trend_svg(trend, "en")).iter(f"{SVG}text")]
 
 
-def test_ranking_figure_carries_the_street_for_click_through():
-    ranking = pd.DataFrame({"street": ["南站街道", "桃花镇", "新区"], "score": [70.0, 85.5, None],
+def test_ranking_svg_carries_each_street_for_click_through():
+    ranking = pd.DataFrame({"street": ["南站街道", "桃花镇", "新区<b>"], "score": [70.0, 85.5, None],
                             "rank": [2, 1, None]})
-    fig = charts.ranking_figure(ranking, "street", "zh", selected="南站街道")
-    bar = fig.data[0]
-    # Unscored areas are left out; best on top means last in a horizontal bar chart.
-    assert list(bar.y) == ["南站街道", "桃花镇"] and list(bar.customdata) == ["南站街道", "桃花镇"]
-    assert bar.marker.color[0] == charts.SELECTED_COLOR
+    root = _svg(charts.ranking_svg(ranking, "street", "zh", selected="南站街道"))
+    bars = [g for g in root.iter(f"{SVG}g") if g.get("data-area")]
+    # Unscored areas are left out; best on top.
+    assert [g.get("data-area") for g in bars] == ["桃花镇", "南站街道"]
+    selected = [r.get("fill") for r in bars[1].iter(f"{SVG}rect")]
+    assert charts.SELECTED_COLOR in selected and charts.SCORE_COLOR not in selected
+    assert "桃花镇\n综合得分: 85.5" in _tips(root)
+    # Names from ledgers are escaped, never markup.
+    odd = pd.DataFrame({"street": ["新区<b>\"x"], "score": [50.0], "rank": [1]})
+    assert [g.get("data-area") for g in _svg(charts.ranking_svg(odd)).iter(f"{SVG}g")
+            if g.get("data-area")] == ['新区<b>"x']
 
 
-def test_category_figure_stacks_statuses_with_the_same_colours():
+def test_category_svg_stacks_statuses_with_the_same_colours():
     categories = pd.DataFrame({"category": ["停车", "环境卫生"], "received": [5, 9], "resolved": [3, 8],
                                "in_progress": [1, 1], "pending": [1, 0], "deferred": [0, 0]})
-    fig = charts.category_figure(categories, "zh")
-    colours = {trace.name: trace.marker.color for trace in fig.data}
-    assert colours["已解决"] == charts.STATUS_COLORS["resolved"]
-    assert colours["正在解决"] == charts.STATUS_COLORS["in_progress"]
-    assert list(fig.data[0].y) == ["停车", "环境卫生"]  # largest on top
+    root = _svg(charts.category_svg(categories, "zh"))
+    tips = _tips(root)
+    assert "环境卫生\n已解决: 8" in tips and "停车\n正在解决: 1" in tips
+    assert not any("暂缓" in t for t in tips)  # a zero segment is not drawn
+    labels = [el.text for el in root.iter(f"{SVG}text") if el.text in ("停车", "环境卫生")]
+    assert labels == ["环境卫生", "停车"]  # largest first, on top
+    fills = {rect.find(f"{SVG}title").text.split("\n")[1].split(":")[0]: rect.get("fill")
+             for rect in root.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None}
+    assert fills == {"已解决": charts.STATUS_COLORS["resolved"],
+                     "正在解决": charts.STATUS_COLORS["in_progress"],
+                     "未启动": charts.STATUS_COLORS["pending"]}
+
+
+def test_axis_ticks_are_round_and_cover_the_data():
+    assert charts.nice_ticks(308, 3) == [0, 200, 400]
+    assert charts.nice_ticks(165) == [0, 50, 100, 150, 200]
+    assert charts.nice_ticks(3) == [0, 1, 2, 3]
+    assert charts.nice_ticks(0) == [0, 1]
 
 
 def test_xlsx_export_neutralises_formula_text():

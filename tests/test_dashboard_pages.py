@@ -6,6 +6,7 @@ number on it equals the KPI layer's for the same filters (one implementation).
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -59,7 +60,10 @@ def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):
     assert metric(at, "受理") == str(int(total["received"]))
     assert metric(at, "满意率") == kpi.format_rate(total["satisfaction_rate"])
     assert any("示例数据" in i.value for i in at.info)
-    assert len(at.get("plotly_chart")) == 3
+    trend, streets, categories = (json.loads(c.proto.json)["svg"] for c in at.get("bidi_component"))
+    ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
+    best = ranking.sort_values("rank")["street"].iloc[0]
+    assert f'data-area="{best}"' in streets and "月度受理与解决" in trend and "问题类别构成" in categories
 
 
 def test_overview_in_english(demo_db, use_db):

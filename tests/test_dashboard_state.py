@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dashboard.state import (
-    View, breadcrumb, chart_selection, drill_into, drill_level, filters_for, params_from_view,
+    View, breadcrumb, drill_into, drill_level, filters_for, params_from_view,
     report_months, table_selection, view_from_params,
 )
 from taizhang import i18n
@@ -58,14 +58,6 @@ def test_drill_down_and_breadcrumb_go_back_up():
     assert crumbs[0][2] == view
     # Choosing another street clears the community and case of the old one.
     assert drill_into(case, "street", "桃花镇") == View(lang="en", category="停车", street="桃花镇")
-
-
-def test_chart_click_gives_the_area_in_customdata():
-    event = {"selection": {"points": [{"x": 80.1, "y": "南站街道", "customdata": ["南站街道"]}]}}
-    assert chart_selection(event) == "南站街道"
-    assert chart_selection({"selection": {"points": [{"customdata": "桃花镇"}]}}) == "桃花镇"
-    assert chart_selection({"selection": {"points": []}}) is None
-    assert chart_selection(None) is None
 
 
 def test_table_selection_reads_the_selected_row():

@@ -1,10 +1,8 @@
 """街道社区 Areas: street ranking → a street's communities → a community's cases → a case."""
 
-from dataclasses import replace
-
 import streamlit as st
 
-from dashboard import loaders, ui
+from dashboard import loaders, timing, ui
 from dashboard.state import drill_level, filters_for
 from taizhang.i18n import t
 
@@ -31,9 +29,10 @@ if level == "district":
     ui.table(streets, RANKING_COLUMNS, lang, key="streets-table", select=True)
 
 elif level == "street":
-    communities = loaders.ranking("community", filters_for(replace(view, community=None)))
+    communities, head = loaders.street_page(view)   # what the overview prefetches
     ui.follow_selection("communities-table", communities, "community", "community")
-    ui.headline_cards(loaders.headline(filters_for(view)), lang)
+    ui.headline_cards(head, lang)
+    timing.mark("cards")
     st.subheader(t("areas.communities", lang, street=view.street))
     columns = ["community" if c == "street" else c for c in RANKING_COLUMNS]
     ui.table(communities, columns, lang, key="communities-table", select=True)

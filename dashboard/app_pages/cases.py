@@ -26,7 +26,7 @@ st.header(t("cases.title", lang))
 if view.case:
     st.button(f"‹ {t('areas.back', lang)}", on_click=ui.apply_view, args=(replace(view, case=None),))
     ui.case_panel(view.case, lang)
-    st.stop()
+    ui.stop()
 
 st.session_state["w-search"] = view.search or ""
 st.text_input(t("filters.search", lang), key="w-search", on_change=_on_search)
@@ -36,7 +36,7 @@ cases = loaders.case_list(filters, view.search)
 ui.follow_selection("cases-table", cases, "case_id", "case")
 if cases.empty:
     st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
-    st.stop()
+    ui.stop()
 
 if view.search:
     st.caption(t("cases.count", lang, n=len(cases)))

@@ -66,7 +66,7 @@ if st.button(t("data.import_button", lang), type="primary", disabled=not uploads
 status, info = loaders.database_status()
 if not info:  # no file, or a file without the schema yet: nothing imported so far
     st.info(t("empty.no_file" if status == "missing" else "empty.db", lang, path=db_file))
-    st.stop()
+    ui.stop()
 
 st.subheader(t("data.history", lang))
 history = loaders.imports_history()

@@ -26,7 +26,7 @@ st.info(t("officials.note", lang), icon=":material/info:")
 officials = loaders.official_table(filters_for(view)).rename(columns={"title": "title_job"})
 if officials.empty:
     st.info(t("empty.list", lang))
-    st.stop()
+    ui.stop()
 
 if view.official:
     chosen = officials[officials["official_id"].astype(str) == view.official]

@@ -21,7 +21,7 @@ def _on_month() -> None:
 st.header(t("report.title", lang))
 if not months:
     st.info(t("empty.db", lang))
-    st.stop()
+    ui.stop()
 month = view.month if view.month in months else months[0]
 st.session_state["w-month"] = month
 controls = st.container(horizontal=True, vertical_alignment="bottom")
@@ -34,7 +34,7 @@ try:
     html = loaders.report_html(month, scope, lang)
 except ImportError as exc:
     st.warning(t("report.unavailable", lang, error=exc))
-    st.stop()
+    ui.stop()
 
 
 def _render(renderer):

@@ -29,7 +29,7 @@ st.header(t("supervision.title", lang))
 if view.case:
     st.button(f"‹ {t('areas.back', lang)}", on_click=ui.apply_view, args=(replace(view, case=None),))
     ui.case_panel(view.case, lang)
-    st.stop()
+    ui.stop()
 st.caption(t("supervision.caption", lang))
 kinds = tuple(k for k in (view.kinds or "").split(",") if k in KINDS) or KINDS
 st.session_state["w-kinds"] = list(kinds)
@@ -44,7 +44,7 @@ for column, kind in zip(st.columns(len(KINDS)), KINDS):
 
 if listing.empty:
     st.info(t("empty.supervision", lang), icon=":material/task_alt:")
-    st.stop()
+    ui.stop()
 
 ui.table(listing, COLUMNS, lang, key="supervision-table", select=True)
 ui.xlsx_download(listing, COLUMNS, lang, "supervision.download", "supervision.title",

@@ -113,14 +113,12 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(district["resolved"], district["received"]))
     expect(card(tab, "受理")).to_have_text(str(int(district["received"])))
     expect(tab.get_by_text("示例数据").first).to_be_visible()
-    expect(tab.locator(".js-plotly-plot")).to_have_count(3)
+    expect(tab.locator("svg[role=img]")).to_have_count(3)   # trend, ranking, categories
     settle(tab)
     tab.screenshot(path=output_dir / "01_overview.png")
 
     # 2. Click the top bar of the street ranking: the Areas page opens on that street.
-    bars = tab.locator(".js-plotly-plot").nth(1).locator(".barlayer .point path")
-    box = bars.last.bounding_box()
-    tab.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tab.locator("[data-area] rect").nth(1).click()   # the top bar (its first rect is the row)
     tab.wait_for_url(re.compile(r"/areas\?.*street="))
     street = query(tab)["street"]
     ranking = kpi_call(db, "ranking", "street", kpi.Filters())

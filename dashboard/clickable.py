@@ -1,0 +1,62 @@
+"""Charts on the page: the SVG of dashboard/charts.py in a tiny component, bars clickable.
+
+st.components.v2 mounts the markup in the page itself (no iframe, 15 kB of Streamlit
+code, no chart library), so it shows as soon as it arrives. A click (or Enter on a
+focused bar) on an element carrying `data-area` sends that area back as a trigger value:
+it is set for the one run the click starts and gone after it, so a followed click is
+never replayed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+_JS = """
+export default function ({ parentElement, data, setTriggerValue }) {
+  const root = parentElement.querySelector(".chart");
+  if (root.dataset.drawn !== data.svg) {
+    root.innerHTML = data.svg;  // built and escaped by dashboard/charts.py
+    root.dataset.drawn = data.svg;
+  }
+  const pick = (target) => {
+    const bar = target.closest("[data-area]");
+    if (bar) setTriggerValue("area", bar.dataset.area);
+  };
+  root.onclick = (event) => pick(event.target);
+  root.onkeydown = (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      pick(event.target);
+    }
+  };
+}
+"""
+_CSS = """
+.chart { width: 100%; }
+.chart [data-area]:hover rect:not([fill=transparent]) { opacity: 0.8; }
+.chart [data-area]:focus { outline: none; }
+.chart [data-area]:focus rect[fill=transparent] { fill: #e8eef7; }
+"""
+
+_component = st.components.v2.component(
+    "taizhang_clickable_chart", html='<div class="chart"></div>', css=_CSS, js=_JS,
+)
+
+
+def svg_chart(svg: str, key: str, on_click: Callable[[str], None] | None = None) -> None:
+    """Show `svg`; with on_click, a click on a bar calls on_click(area) before the run it starts.
+
+    (st.html would sanitise the SVG's attributes away; this markup is ours, escaped.)
+    """
+    if on_click is None:
+        _component(data={"svg": svg}, key=key, width="stretch")
+        return
+
+    def clicked() -> None:
+        area = getattr(st.session_state.get(key), "area", None)
+        if area:
+            on_click(str(area))
+
+    _component(data={"svg": svg}, key=key, width="stretch", on_area_change=clicked)
