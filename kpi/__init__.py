@@ -14,7 +14,8 @@ from kpi.dataset import (
 )
 from kpi.filters import DIMENSIONS, METRICS, FilterError, Filters
 from kpi.formatting import format_date, format_delta, format_number, format_rate, format_ratio
-from kpi.lists import case_count, case_detail, case_list, case_timeline, mask_name, supervision_list
+from kpi.lists import case_count, case_detail, case_list, case_timeline, mask_name
+from kpi.supervision import supervision_counts, supervision_list, supervision_summary
 from kpi.comparisons import headline, ranking, trend
 from kpi.metrics import metrics
 from kpi.officials import meetings_summary, official_table
@@ -22,7 +23,8 @@ from kpi.officials import meetings_summary, official_table
 __all__ = [
     "DIMENSIONS", "METRICS", "FilterError", "Filters",
     "metrics", "headline", "trend", "ranking",
-    "case_list", "case_count", "supervision_list", "case_detail", "case_timeline", "mask_name",
+    "case_list", "case_count", "supervision_list", "supervision_counts", "supervision_summary",
+    "case_detail", "case_timeline", "mask_name",
     "official_table", "meetings_summary",
     "data_quality", "data_quality_cases", "dataset_info", "imports_history", "rejects_list",
     "format_rate", "format_ratio", "format_date", "format_number", "format_delta",

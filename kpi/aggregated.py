@@ -19,7 +19,8 @@ to DuckDB's quantile_cont over the cases (same interpolation, computed the same 
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+import weakref
+from datetime import date
 
 import ibis
 import numpy as np
@@ -50,16 +51,26 @@ SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
 UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
 UNION ALL SELECT 'latest_import', max(as_of)::VARCHAR FROM imports WHERE status <> 'failed'
 UNION ALL SELECT 'schema', ({runner.SCHEMA_SQL})::VARCHAR
+UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
+          WHERE database_name = current_database()
 """
+# The state of read-only connections: nothing can change their data while they are open
+# (DuckDB locks the file against writers), so it is read once per connection.
+_read_only_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def read_state(con) -> dict | None:
     """The aggregate tables' record with cases_now, latest_import and schema; None for a foreign file."""
+    state = _read_only_states.get(con)
+    if state is not None:
+        return state
     try:
         state = dict(con.execute(runner.parsed(con, STATE_SQL)).fetchall())
     except Exception:  # noqa: BLE001 - an older or foreign file: the raw path answers
         return None
     state["cases_now"] = int(state["cases_now"])
+    if state.get("read_only") == "true":
+        _read_only_states[con] = state
     return state
 
 

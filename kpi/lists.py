@@ -1,4 +1,4 @@
-"""The cases behind the numbers: case lists, the supervision (督办) list, one case's page."""
+"""The cases behind the numbers: case lists and one case's page (督办 lists: kpi.supervision)."""
 
 from __future__ import annotations
 
@@ -15,17 +15,11 @@ from kpi.filters import Filters
 from kpi.runner import Slot
 from taizhang.settings import Settings
 
-SUPERVISION_KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
 CASE_LIST_COLUMNS = (
     "case_id", "received_on", "district", "street", "community", "channel", "category",
     "matter_class", "title", "responsible_unit", "officials", "reporter", "status", "due_on",
     "resolved_on", "closed_on", "satisfaction", "reopened_count", "source_file",
     "source_sheet", "source_row",
-)
-SUPERVISION_COLUMNS = (
-    "kind", "case_id", "title", "district", "street", "community", "responsible_unit",
-    "officials", "received_on", "due_on", "days_overdue", "days_stalled", "status",
-    "satisfaction", "reopened_count", "last_progress_on", "note",
 )
 
 
@@ -148,45 +142,6 @@ def case_count(con, filters: Filters, search: str | None = None,
     facts, shape, values = slice_facts(ib, filters, settings_or_default(settings), search)
     df = runner.run(ib, ("case_count", shape), lambda: facts().aggregate(n=facts().count()), values)
     return int(df["n"].iloc[0])
-
-
-def supervision_list(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
-    """The 督办 list: overdue, stalled, dissatisfied and reopened cases of the slice.
-
-    One row per (case, kind); kind ∈ overdue | stalled | dissatisfied | reopened (a case
-    may appear under several kinds). Columns: kind, case_id, title, district, street,
-    community, responsible_unit, officials (lead names joined by 、), received_on, due_on
-    (with the SLA), days_overdue, days_stalled, status (as of), satisfaction,
-    reopened_count, last_progress_on, note. Sorted by kind, then days overdue/stalled desc.
-    """
-    ib = backend(con)
-    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings))
-    return _finish(runner.run(ib, ("supervision", shape), lambda: _supervision(ib, facts()), values))
-
-
-def _supervision(ib, t: ir.Table) -> ir.Table:
-    t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due)
-    conditions = {
-        "overdue": t.overdue,
-        "stalled": t.stalled,
-        "dissatisfied": (t.satisfaction_asof == "dissatisfied").fill_null(False),
-        "reopened": t.reopened_count > 0,
-    }
-    # One pass over the cases: each flagged case gets the array of its kinds, unnested
-    # into one row per kind (a union of four filters would read the cases four times).
-    flagged = t.filter(ibis.or_(*conditions.values()))
-    kinds = ibis.array([ibis.ifelse(c, kind, ibis.null("string")) for kind, c in conditions.items()])
-    flagged = flagged.mutate(kind=kinds.filter(lambda k: k.notnull()).unnest())
-    order = ibis.cases(*((flagged.kind == kind, i) for i, kind in enumerate(conditions)))
-    listed = _with_officials(ib, flagged.mutate(kind_order=order))
-    # Longest first within each kind: days overdue for overdue, days stalled for stalled.
-    days = ibis.cases(
-        (listed.kind == "overdue", listed.days_overdue),
-        (listed.kind == "stalled", listed.days_stalled),
-        else_=ibis.literal(0, "int64"),
-    )
-    listed = listed.order_by(["kind_order", ibis.desc(days), "received_on", "case_id"])
-    return listed.select(*SUPERVISION_COLUMNS)
 
 
 def _mask_raw(raw, reporter) -> dict | None:

@@ -130,34 +130,34 @@ def settings_values(settings: Settings) -> dict:
 def derive(counts: ir.Table, settings: Settings, slot: Slot) -> ir.Table:
     """Rates, mean days and the score from base counts (the only place rates are divided)."""
     w = slot("basically_satisfied_weight", "float64")
-    t = counts.mutate(
-        resolution_rate=_rate(counts.resolved, counts.received),
-        mean_days=_rate(counts.days_sum, counts.days_n),
-        on_time_rate=_rate(counts.on_time, counts.on_time_known),
-        rated_share=_rate(counts.rated, counts.resolved),
-        satisfaction_rate=(counts.satisfied + w * counts.basically_satisfied) / counts.rated.nullif(0),
-    )
+    rates = {
+        "resolution_rate": _rate(counts.resolved, counts.received),
+        "mean_days": _rate(counts.days_sum, counts.days_n),
+        "on_time_rate": _rate(counts.on_time, counts.on_time_known),
+        "rated_share": _rate(counts.rated, counts.resolved),
+        "satisfaction_rate": (counts.satisfied + w * counts.basically_satisfied) / counts.rated.nullif(0),
+    }
     # Score: weighted mean of the defined rates; an undefined rate's weight is redistributed
-    # to the others by dividing by the weights of the defined ones only.
+    # to the others by dividing by the weights of the defined ones only. Written over the
+    # rate expressions, not their columns, so the SQL is one SELECT level (DuckDB binds
+    # every nested level's columns again: a deeper statement costs milliseconds more).
     numerator = ibis.literal(0.0)
     weights = ibis.literal(0.0)
     for rate in settings.score_weights():
         weight = slot(f"weight_{rate}", "float64")
-        numerator = numerator + weight * t[rate].fill_null(0.0)
-        weights = weights + ibis.ifelse(t[rate].notnull(), weight, 0.0)
-    return t.mutate(score=100 * numerator / weights.nullif(0.0))
+        numerator = numerator + weight * rates[rate].fill_null(0.0)
+        weights = weights + ibis.ifelse(rates[rate].notnull(), weight, 0.0)
+    return counts.mutate(**rates, score=100 * numerator / weights.nullif(0.0))
 
 
 def add_rank(t: ir.Table, by: tuple[str, ...], slot: Slot) -> ir.Table:
     """rank: 1 = best score, ties broken by more received; slices too small are unranked."""
     eligible = (t.received >= slot("min_cases_ranked", "int64")) & t.score.notnull()
-    t = t.mutate(_eligible=eligible)
-    partition = [t._eligible]
+    partition = [eligible]
     if "month" in by and len(by) > 1:
         partition.append(t.month)  # streets by month: ranked within each month
     window = ibis.window(group_by=partition, order_by=[ibis.desc(t.score), ibis.desc(t.received)])
-    t = t.mutate(rank=ibis.ifelse(t._eligible, ibis.rank().over(window) + 1, ibis.null("int64")))
-    return t.drop("_eligible")
+    return t.mutate(rank=ibis.ifelse(eligible, ibis.rank().over(window) + 1, ibis.null("int64")))
 
 
 @dataclass(frozen=True)

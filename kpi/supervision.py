@@ -1,0 +1,169 @@
+"""The supervision (督办) list: overdue, stalled, dissatisfied and reopened cases.
+
+    supervision_list     every (case, kind) row of a slice
+    supervision_counts   how many cases of each kind (one aggregate, no rows)
+    supervision_summary  the first N cases of two slices in list order, and how many there are
+
+At city scale a slice holds millions of flagged rows (10M cases: 2.5M); a page or the
+monthly report shows a dozen cases and a count, so those are asked of DuckDB directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from kpi import runner, sla
+from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
+from kpi.filters import Filters
+from kpi.lists import _finish, _with_officials, slice_facts
+from kpi.runner import DataContext, Slot
+from taizhang.settings import Settings
+
+SUPERVISION_KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
+STANDING_KINDS = ("overdue", "stalled")          # open cases, whatever month they came in
+SIGNAL_KINDS = ("dissatisfied", "reopened")      # the period's signals from residents
+SUPERVISION_COLUMNS = (
+    "kind", "case_id", "title", "district", "street", "community", "responsible_unit",
+    "officials", "received_on", "due_on", "days_overdue", "days_stalled", "status",
+    "satisfaction", "reopened_count", "last_progress_on", "note",
+)
+
+
+def _conditions(t: ir.Table, kinds: tuple[str, ...]) -> dict[str, ir.BooleanValue]:
+    every = {
+        "overdue": t.overdue,
+        "stalled": t.stalled,
+        "dissatisfied": (t.satisfaction_asof == "dissatisfied").fill_null(False),
+        "reopened": (t.reopened_count > 0).fill_null(False),
+    }
+    return {kind: every[kind] for kind in SUPERVISION_KINDS if kind in kinds}
+
+
+def _kind_rows(t: ir.Table, kinds: tuple[str, ...] = SUPERVISION_KINDS) -> ir.Table:
+    """One row per (flagged case, kind) of `kinds`, with kind_order and the days it is sorted by."""
+    t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due)
+    conditions = _conditions(t, kinds)
+    # One pass over the cases: each flagged case gets the array of its kinds, unnested
+    # into one row per kind (a union of four filters would read the cases four times).
+    flagged = t.filter(ibis.or_(*conditions.values()))
+    labels = ibis.array([ibis.ifelse(c, kind, ibis.null("string")) for kind, c in conditions.items()])
+    flagged = flagged.mutate(kind=labels.filter(lambda k: k.notnull()).unnest())
+    return flagged.mutate(
+        kind_order=ibis.cases(*((flagged.kind == kind, i) for i, kind in enumerate(SUPERVISION_KINDS))),
+        # Longest first within each kind: days overdue for overdue, days stalled for stalled.
+        sort_days=ibis.cases(
+            (flagged.kind == "overdue", flagged.days_overdue),
+            (flagged.kind == "stalled", flagged.days_stalled),
+            else_=ibis.literal(0, "int64"),
+        ),
+    )
+
+
+LIST_ORDER = ("kind_order", "sort_days", "received_on", "case_id")
+
+
+def _listed(ib, rows: ir.Table) -> ir.Table:
+    """The rows with their lead officials, in list order (kind, days desc, received, case)."""
+    listed = _with_officials(ib, rows)
+    listed = listed.order_by(["kind_order", ibis.desc("sort_days"), "received_on", "case_id"])
+    return listed.select(*SUPERVISION_COLUMNS)
+
+
+def supervision_list(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
+    """The 督办 list: overdue, stalled, dissatisfied and reopened cases of the slice.
+
+    One row per (case, kind); kind ∈ overdue | stalled | dissatisfied | reopened (a case
+    may appear under several kinds). Columns: kind, case_id, title, district, street,
+    community, responsible_unit, officials (lead names joined by 、), received_on, due_on
+    (with the SLA), days_overdue, days_stalled, status (as of), satisfaction,
+    reopened_count, last_progress_on, note. Sorted by kind, then days overdue/stalled desc.
+    """
+    ib = backend(con)
+    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings))
+    return _finish(runner.run(ib, ("supervision", shape), lambda: _listed(ib, _kind_rows(facts())),
+                              values))
+
+
+def supervision_counts(con, filters: Filters, settings: Settings | None = None) -> dict[str, int]:
+    """{kind: number of cases of the slice under that kind} for every kind, without listing them."""
+    ib = backend(con)
+    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings))
+
+    def build() -> ir.Table:
+        t = facts()
+        return t.aggregate(**{kind: c.cast("int64").sum().fill_null(0)
+                              for kind, c in _conditions(t, SUPERVISION_KINDS).items()})
+
+    row = runner.run(ib, ("supervision_counts", shape), build, values)
+    return {kind: int(row[kind].iloc[0]) for kind in SUPERVISION_KINDS}
+
+
+def _slice(ib, filters: Filters, settings: Settings, prefix: str, ctx: DataContext):
+    """(builder of a slice's case facts, its shape, its values named with `prefix`)."""
+    ctx = runner.data_context(ib, filters, known=ctx)
+    filters = replace(filters, as_of=ctx.as_of)
+    span = (ctx.first_received, ctx.last_received)
+    slot = Slot(prefix)
+    values = slot.values(slice_values(filters, settings, ctx.as_of, span))
+    shape = (slice_shape(filters), sla.due_shape(settings, span))
+    return (lambda: case_facts(ib, filters, settings, ctx.as_of, span=span, slot=slot)), shape, values
+
+
+def _first_kind(t: ir.Table, kinds: tuple[str, ...]) -> ir.Table:
+    """One row per flagged case: the kind_order and days of its first row in list order."""
+    if set(kinds) <= set(STANDING_KINDS):
+        # Only open cases can be overdue or stalled: a cheap test first spares computing
+        # deadlines for the resolved majority (10M cases: most of the statement's time).
+        t = t.filter(t.is_open)
+    conditions = _conditions(t, kinds)
+    flagged = t.filter(ibis.or_(*conditions.values()))
+    conditions = _conditions(flagged, kinds)
+    order = ibis.cases(*((c, SUPERVISION_KINDS.index(kind)) for kind, c in conditions.items()))
+    days = ibis.cases(
+        *((c, {"overdue": flagged.days_overdue, "stalled": flagged.days_stalled}.get(
+            kind, ibis.literal(0, "int64"))) for kind, c in conditions.items()),
+    )
+    # Nullable types on both slices (the set operation compares schemas strictly).
+    return flagged.select(case_id=flagged.case_id.cast("string"),
+                          received_on=flagged.received_on.cast("date"),
+                          kind_order=order.cast("int64"), sort_days=days.cast("int64"))
+
+
+def supervision_summary(con, standing: Filters, signals: Filters, limit: int = 12,
+                        settings: Settings | None = None) -> tuple[pd.DataFrame, int]:
+    """The first `limit` cases of a 督办 list and how many cases it holds, in one statement.
+
+    The list: overdue and stalled cases of the `standing` slice (open at its as_of, any
+    month), then dissatisfied and reopened cases of the `signals` slice (the monthly report:
+    cases received in the month) not listed already. Returns (supervision_list's columns
+    and order for the first `limit` distinct cases — every kind row of each —, the number
+    of distinct cases of the whole list).
+    """
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    ctx = runner.data_context(ib, standing)
+    standing_facts, standing_shape, standing_values = _slice(ib, standing, settings, "standing_", ctx)
+    signal_facts, signal_shape, signal_values = _slice(ib, signals, settings, "signals_", ctx)
+    page = Slot()
+
+    def build() -> ir.Table:
+        open_cases, signal_cases = standing_facts(), signal_facts()
+        first = _first_kind(open_cases, STANDING_KINDS)
+        later = _first_kind(signal_cases, SIGNAL_KINDS).anti_join(first, "case_id")
+        every = first.union(later)
+        top = every.order_by(["kind_order", ibis.desc("sort_days"), "received_on", "case_id"]).limit(
+            page("limit", "int64"), offset=page("offset", "int64")).select("case_id")
+        rows = _kind_rows(open_cases.semi_join(top, "case_id"), STANDING_KINDS).union(
+            _kind_rows(signal_cases.semi_join(top, "case_id"), SIGNAL_KINDS))
+        listed = _listed(ib, rows)
+        return listed.mutate(cases=every.count().as_scalar())
+
+    key = ("supervision_summary", standing_shape, signal_shape, ctx.schema)
+    values = {**standing_values, **signal_values, "limit": int(limit), "offset": 0}
+    frame = runner.run(ib, key, build, values)
+    total = int(frame["cases"].iloc[0]) if len(frame) else 0
+    return _finish(frame.drop(columns="cases")), total
