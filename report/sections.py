@@ -6,9 +6,7 @@ rows for the view model; lists are cut to what fits one A4 page, with a "… and
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
-import pandas as pd
+from datetime import date
 
 import kpi
 from report.chart import TrendPoint, trend_svg
@@ -21,10 +19,6 @@ MAX_RANKING_ROWS = 13
 MAX_CATEGORY_ROWS = 7
 MAX_SUPERVISION_ROWS = 12
 MAX_ATTENDANCE_ROWS = 12
-# Kinds of the 督办 list that are a state as of as_of (listed whatever the month), and
-# those that are signals about this month's cases.
-STANDING_KINDS = ("overdue", "stalled")
-MONTH_KINDS = ("dissatisfied", "reopened")
 
 # Headline cards: metric, whether a rise is good (True), bad (False) or neither (None).
 CARDS = (
@@ -204,41 +198,17 @@ def supervision(con, month_filters, standing_filters, settings, lang):
     """The 督办 block: overdue and stalled cases of any month still open at as_of, then the
     month's dissatisfied and reopened cases; the first MAX_SUPERVISION_ROWS cases shown."""
     section = heading("report.supervision", lang)
-    frame = kpi.supervision_list(con, standing_filters, settings=settings)
-    shown_frame, hidden = first_cases(frame, month_filters.date_from, month_filters.date_to,
-                                      MAX_SUPERVISION_ROWS)
-    rows = supervision_rows(shown_frame, lang)
+    # The first cases and the count, not the list: at city scale it holds millions of rows.
+    frame, cases = kpi.supervision_summary(con, standing_filters, month_filters,
+                                           MAX_SUPERVISION_ROWS, settings=settings)
+    rows = supervision_rows(frame, lang)
+    hidden = cases - len(rows)
     more = say("report.supervision_more", lang, n=hidden) if hidden > 0 else ""
     section.note = say("report.supervision_note", lang,
                        as_of=kpi.format_date(standing_filters.as_of), stall=settings.stall_days)
     if not rows:
         section.note = say("report.no_supervision", lang) + " " + section.note
     return section, rows, more
-
-
-def first_cases(frame: pd.DataFrame, first: date, last: date, limit: int) -> tuple[pd.DataFrame, int]:
-    """The rows of the first `limit` cases of a supervision list (in its order) that the
-    report lists — standing kinds of any month, signals of cases received first..last —
-    and how many more cases there are.
-
-    Whole columns at once: at city scale the list holds millions of rows for 12 shown.
-    """
-    received = pd.to_datetime(frame["received_on"])
-    in_month = (received >= pd.Timestamp(first)) & (received < pd.Timestamp(last + timedelta(days=1)))
-    kind = frame["kind"]
-    keep = (kind.isin(STANDING_KINDS) | (kind.isin(MONTH_KINDS) & in_month)).to_numpy(
-        dtype=bool, na_value=False)
-    case_ids = frame["case_id"]
-    kept = case_ids[keep]
-    # The first `limit` distinct cases lie in a prefix of the list: look at a growing one.
-    prefix = limit
-    while True:
-        listed = pd.unique(kept.iloc[:prefix])[:limit]
-        if len(listed) == limit or prefix >= len(kept):
-            break
-        prefix *= 4
-    shown = frame[keep & case_ids.isin(listed).to_numpy(dtype=bool, na_value=False)]
-    return shown, max(kept.nunique() - limit, 0)
 
 
 def attendance(con, filters, settings, lang, has_meetings: bool):
