@@ -192,3 +192,21 @@ def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | N
         return None
     keys = list(group_columns(tuple(by)))
     return ibis.memtable(cells.base_counts(con, state, keys, plan, filters, settings, as_of, quantiles))
+
+
+def received_by_area(ib, state: dict | None) -> list[tuple] | None:
+    """(street, community, cases) of every community cell, or None when the tables are not current.
+
+    Whatever the settings: received counts do not depend on the SLA or stall days. One
+    small statement over agg_counts: the dataset facts need no histograms.
+    """
+    con = _raw_connection(ib)
+    state = state if state is not None else read_state(con)
+    if not is_current(state):
+        return None
+    return con.execute(runner.parsed(con, RECEIVED_BY_AREA_SQL)).fetchall()
+
+
+RECEIVED_BY_AREA_SQL = """
+SELECT street, community, sum(n) FROM agg_counts WHERE grain = 'community' GROUP BY ALL
+"""

@@ -8,11 +8,10 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from kpi import runner, sla
+from kpi import aggregated, runner, sla
 from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
 from kpi.filters import FilterError, Filters
 from kpi.lists import listed_cases
-from kpi.metrics import aggregated_counts
 from kpi.runner import Slot
 from taizhang.settings import Settings
 
@@ -41,9 +40,10 @@ def unknown_area_cases(ib, t: ir.Table) -> ir.Table:
 def dataset_info(con) -> dict:
     """Facts about the data: is_demo, first/last received_on, as_of (default), counts.
 
-    Keys: is_demo (meta key 'demo' set to a true value), first_received_on,
-    last_received_on, as_of, cases, rejects, unknown_areas, imports, areas, streets,
-    communities, officials, meetings. Dates are None on an empty database.
+    Keys: is_demo (meta key 'demo' set to a true value), last_import (when the latest
+    import started), first_received_on, last_received_on, as_of, cases, rejects,
+    unknown_areas, imports, areas, streets, communities, officials, meetings. Dates are
+    None on an empty database.
     """
     ib = backend(con)
     ctx = runner.data_context(ib, Filters())
@@ -53,9 +53,12 @@ def dataset_info(con) -> dict:
     counted = dict(zip(counts["name"], counts["n"]))
     if unknown is not None:
         counted["unknown_areas"] = unknown
-    demo = runner.raw_connection(ib).execute("SELECT value FROM meta WHERE key = 'demo'").fetchall()
+    demo, last_import = runner.raw_connection(ib).execute(
+        "SELECT (SELECT value FROM meta WHERE key = 'demo'), (SELECT max(started_at) FROM imports)"
+    ).fetchall()[0]
     return {
-        "is_demo": bool(demo) and str(demo[0][0]).strip().lower() not in ("", "0", "false", "no"),
+        "is_demo": demo is not None and str(demo).strip().lower() not in ("", "0", "false", "no"),
+        "last_import": last_import,
         "first_received_on": ctx.first_received,
         "last_received_on": ctx.last_received,
         "as_of": ctx.latest,
@@ -72,18 +75,13 @@ def _unknown_areas_aggregated(ib, ctx) -> int | None:
     the cases), or None when they cannot answer."""
     if ctx.latest is None:
         return None
-    # As of the latest date every case is received: the cells hold every case.
-    counts = aggregated_counts(ib, ("street", "community"), Filters(as_of=ctx.latest),
-                               settings_or_default(None), "auto")
-    if counts is None:
+    cells = aggregated.received_by_area(ib, ctx.state)
+    if cells is None:
         return None
-    cells = counts.op().data.to_frame()[["street", "community", "received"]]
     registered = set(runner.raw_connection(ib).execute(
         "SELECT DISTINCT street, community FROM areas").fetchall())
-    named = cells[cells["community"].notna() & (cells["community"] != "")]
-    unknown = [(s if isinstance(s, str) else None, c) not in registered
-               for s, c in zip(named["street"], named["community"])]
-    return int(named.loc[unknown, "received"].sum())
+    return sum(received for street, community, received in cells
+               if community and (street, community) not in registered)
 
 
 def _dataset_counts(ib, with_unknown: bool) -> ir.Table:

@@ -82,3 +82,39 @@ def test_headline_before_the_data_reads_zero(con):
         "(SELECT 1 FROM areas a WHERE a.street = c.street AND a.community = c.community)"
     ).fetchall()[0][0]
     assert info["unknown_areas"] == unknown
+
+
+def _report_cut(frame, first: date, last: date, limit: int):
+    """What the report shows from a whole supervision list, cut in plain pandas: open kinds of
+    any month, the month's signals; the first `limit` distinct cases; how many cases."""
+    import pandas as pd
+
+    received = pd.to_datetime(frame["received_on"])
+    in_month = (received >= pd.Timestamp(first)) & (received <= pd.Timestamp(last))
+    keep = frame["kind"].isin(["overdue", "stalled"]) | (
+        frame["kind"].isin(["dissatisfied", "reopened"]) & in_month)
+    kept = frame[keep]
+    cases = pd.unique(kept["case_id"])
+    return kept[kept["case_id"].isin(cases[:limit])], len(cases)
+
+
+@pytest.mark.parametrize("month, where", [("2022-07", {}), ("2022-06", {"street": "南站街道"})])
+def test_supervision_summary_is_the_list_cut_to_its_first_cases(con, month, where):
+    first, last = kpi.filters.month_bounds(month)
+    standing = kpi.Filters.make(as_of=last, where=where)
+    signals = kpi.Filters.make(first, last, last, where=where)
+    shown, total = kpi.supervision_summary(con, standing, signals, limit=12)
+    expected, expected_total = _report_cut(kpi.supervision_list(con, standing), first, last, 12)
+    assert total == expected_total and total > 12
+    plain = lambda df: df.astype(object).where(df.notna(), None).reset_index(drop=True)  # noqa: E731
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(plain(shown), plain(expected))
+
+
+def test_supervision_counts_are_the_list_counted(con):
+    f = kpi.Filters.make(as_of="2022-06-30")
+    listed = kpi.supervision_list(con, f)["kind"].value_counts()
+    counts = kpi.supervision_counts(con, f)
+    assert counts == {kind: int(listed.get(kind, 0)) for kind in counts}
+    assert counts["overdue"] > 0 and counts["dissatisfied"] > 0
