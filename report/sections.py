@@ -39,7 +39,8 @@ def heading(key: str, lang: str) -> Section:
 
 def _delta(value, good_when_up: bool | None, rate: bool, label: str) -> Delta:
     text = f"{label} {kpi.format_delta(value, rate=rate)}"
-    if kpi.formatting.is_missing(value) or value == 0:
+    # A change that shows as 0.0 (a city's rate moving by 0.02 points) gets no arrow.
+    if kpi.formatting.is_missing(value) or round(float(value) * (100 if rate else 1), 1) == 0:
         return Delta(text, "", "flat")
     up = value > 0
     tone = "flat" if good_when_up is None else ("good" if up == good_when_up else "bad")

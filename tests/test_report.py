@@ -28,7 +28,7 @@ from report.page import page_html
 from report.sections import (
     MAX_ATTENDANCE_ROWS, MAX_CATEGORY_ROWS, MAX_RANKING_ROWS, MAX_SUPERVISION_ROWS,
 )
-from report import render
+from report import render, sections
 from report.render import A4_CSS_PX, Renderer
 
 TAIZHANG = Path(sys.executable).with_name("taizhang")
@@ -271,6 +271,15 @@ def test_demo_latest_month(demo_db, renderer, output_dir, tmp_path, scope):
     else:
         assert {r.name for r in view.ranking_rows} >= {"南站街道", "朝阳洲街道", "桃花镇"}
     assert_png_page(png)
+
+
+def test_a_change_too_small_to_show_gets_no_arrow():
+    """A city's rate moving by 0.02 points prints as 0.0pp: neither ▼ nor red."""
+    tiny = sections._delta(-0.0002, True, True, "同比")
+    assert (tiny.arrow, tiny.tone) == ("", "flat")
+    fall = sections._delta(-0.024, True, True, "环比")
+    assert (fall.text, fall.arrow, fall.tone) == ("环比 -2.4pp", "▼", "bad")
+    assert sections._delta(3, None, False, "环比").arrow == "▲"
 
 
 def test_missing_fonts_say_what_to_install(monkeypatch):
