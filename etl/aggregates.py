@@ -137,8 +137,10 @@ def supported(settings) -> bool:
     return settings.sla_calendar == "calendar"
 
 
-def refresh(con, case_ids_sql: str | None = None, settings=None, everything: bool = False) -> int:
-    """Rebuild the months marked so far plus those of these cases now; returns months rebuilt."""
+def refresh(con, case_ids_sql: str | None = None, settings=None, everything: bool = False,
+            months_sql: str | None = None) -> int:
+    """Rebuild the months marked so far plus those of these cases now (or these months,
+    'YYYY-MM' texts); returns months rebuilt."""
     from kpi.facts import settings_or_default
 
     settings = settings_or_default(settings)
@@ -146,6 +148,8 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
     _create_dirty(con)
     if case_ids_sql is not None:
         note_cases(con, case_ids_sql)
+    if months_sql is not None:
+        con.execute(f"INSERT INTO agg_dirty {months_sql}")
     if everything:
         con.execute("DELETE FROM agg_dirty")
         con.execute("INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases")

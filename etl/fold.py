@@ -48,23 +48,24 @@ ROW_WIDE_SQL = WIDE_SQL
 ROW_SPACES_SQL = "  |\\\\[nrtf]|\\x{3000}"
 
 
-def fold_sql(expr: str, wide: str | None = None, spaces: str | None = None) -> str:
+def fold_sql(expr: str, wide: str | None = None, spaces: str | None = None, trimmed: bool = False) -> str:
     """SQL that folds a VARCHAR expression like fold_text (NULL stays NULL, '' becomes NULL).
 
     translate() and the space regex are costly per value, so they run only where `wide` /
     `spaces` (SQL booleans; by default a test of the value itself) say they are needed:
-    the loader tests a whole row once instead of each of its cells.
+    the loader tests a whole row once instead of each of its cells. `trimmed`: the value
+    is trimmed and never '' already (the loader's cells), so a value needing neither is
+    returned as it is, without a second trim.
     """
     wide = wide or f"regexp_matches({expr}, '{WIDE_SQL}')"
     spaces = spaces or f"regexp_matches({expr}, '{SPACES_SQL}')"
-    translated = (
-        f"CASE WHEN {wide} "
-        f"THEN translate({expr}, '{FULL_WIDTH}', '{HALF_WIDTH.replace(chr(39), chr(39) * 2)}') ELSE {expr} END"
-    )
-    return (
-        f"nullif(trim(CASE WHEN {spaces} "
-        f"THEN regexp_replace({translated}, '\\s+', ' ', 'g') ELSE {translated} END), '')"
-    )
+    translate = f"translate({expr}, '{FULL_WIDTH}', '{HALF_WIDTH.replace(chr(39), chr(39) * 2)}')"
+    translated = f"CASE WHEN {wide} THEN {translate} ELSE {expr} END"
+    spaced = f"regexp_replace({translated}, '\\s+', ' ', 'g')"
+    if trimmed:
+        return (f"CASE WHEN {spaces} THEN nullif(trim({spaced}), '') "
+                f"WHEN {wide} THEN nullif(trim({translate}), '') ELSE {expr} END")
+    return f"nullif(trim(CASE WHEN {spaces} THEN {spaced} ELSE {translated} END), '')"
 
 
 def mask_sql(expr: str) -> str:

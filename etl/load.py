@@ -26,7 +26,7 @@ from etl.read import LEDGER_SUFFIXES, is_registry, ledger_files, read_ledger
 from etl.rejects import collect_rejects
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
-from taizhang.db import connect
+from taizhang.db import LOAD_MEMORY_LIMIT, connect
 
 TEMP_TABLES = (
     "sheet_headers", "csv_rows", "repeats", "area_match", "checked", "incoming_officials", "case_diff", "incoming_meetings", "incoming_attendance", "meeting_diff",
@@ -129,7 +129,7 @@ def load_paths(
 def _connect_for(db_path: Path, dry_run: bool) -> duckdb.DuckDBPyConnection:
     """The database to import into; a dry run never creates or migrates a file."""
     if dry_run and db_path.exists():
-        con = connect(db_path)
+        con = connect(db_path, memory_limit=LOAD_MEMORY_LIMIT)
         if stored_version(con) == SCHEMA_VERSION:
             return con  # every file's work is rolled back
         con.close()
@@ -137,7 +137,7 @@ def _connect_for(db_path: Path, dry_run: bool) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(":memory:")  # check against an empty database
         ensure_schema(con)
         return con
-    return connect(db_path)
+    return connect(db_path, memory_limit=LOAD_MEMORY_LIMIT)
 
 
 def _progress_bar(files: int, enabled: bool):

@@ -100,15 +100,14 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         con, "incoming", "case_id",
         {"lead": "lead", "deputy": "deputy", "handler": "handler", "supervisor": "supervisor"}, "incoming_officials",
     )
-    known = con.execute("SELECT count(*) FROM incoming SEMI JOIN cases USING (case_id)").fetchall()[0][0]
+    empty = not con.execute("SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)").fetchall()[0][0]
+    known = 0 if empty else con.execute(
+        "SELECT count(*) FROM incoming SEMI JOIN cases USING (case_id)").fetchall()[0][0]
     if not known:  # a first load: every case is new, nothing to compare
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE case_diff AS
-            SELECT case_id, NULL::VARCHAR AS old_status, 'new' AS change FROM incoming
-        """)
+        counts = MergeCounts(new=con.execute("SELECT count(*) FROM incoming").fetchall()[0][0])
     else:
         _diff_cases(con, as_of)
-    counts = _counts(con, "case_diff")
+        counts = _counts(con, "case_diff")
     cols = ", ".join(CASE_VALUES)
     # All new (a first load): no join with case_diff needed to pick the new ones.
     new_only = "" if not known else "SEMI JOIN (SELECT case_id FROM case_diff WHERE change = 'new') d USING (case_id)"
@@ -136,8 +135,13 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
         _update_cases(con, import_id, as_of, source_file)
     if counts.new or counts.updated:
-        _write_events_and_officials(con, import_id, as_of, first=not known)
-        aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change IN ('new', 'updated')")
+        _write_events_and_officials(con, import_id, as_of, not known, order)
+        if empty:  # every month is new: the whole tables, without looking up each case
+            aggregates.rebuild(con)
+        elif not known:
+            aggregates.refresh(con, months_sql="SELECT DISTINCT strftime(received_on, '%Y-%m') FROM incoming")
+        else:
+            aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change IN ('new', 'updated')")
     return counts
 
 
@@ -191,25 +195,27 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
     """, [as_of, import_id, source_file, as_of])
 
 
-def _write_events_and_officials(con, import_id: int, as_of: date, first: bool) -> None:
+def _write_events_and_officials(con, import_id: int, as_of: date, first: bool, order: str) -> None:
     """First-sight and status-change events; the officials of new and updated cases
-    (`first`: every incoming case is new)."""
+    (`first`: every incoming case is new, there is no case_diff; `order`: as for cases)."""
     changed = "" if first else """JOIN case_diff d USING (case_id)
         WHERE d.change = 'new' OR (d.change = 'updated' AND d.old_status <> i.status)"""
     con.execute(f"""
         INSERT INTO case_events (case_id, event_on, status, note, import_id)
         SELECT i.case_id, ?, i.status, i.note, ?
         FROM incoming i {changed}
-        ORDER BY i.received_on, i.case_id
+        {order}
     """, [as_of, import_id])
-    con.execute("""
-        DELETE FROM case_officials
-        WHERE case_id IN (SELECT case_id FROM case_diff WHERE change = 'updated')
-    """)
+    if not first:
+        con.execute("""
+            DELETE FROM case_officials
+            WHERE case_id IN (SELECT case_id FROM case_diff WHERE change = 'updated')
+        """)
     written = "" if first else "JOIN case_diff d ON d.case_id = o.key WHERE d.change IN ('new', 'updated')"
+    # incoming_officials holds each (case, official, role) once already.
     con.execute(f"""
         INSERT INTO case_officials (case_id, official_id, role)
-        SELECT DISTINCT o.key, o.official_id, o.role
+        SELECT o.key, o.official_id, o.role
         FROM incoming_officials o {written}
     """)
 

@@ -107,7 +107,7 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
     """SELECT of the staged rows folded, masked and with null words as NULL (text still)."""
     folded = []
     for f in FIELDS:
-        expr = fold_sql(f"{f}_txt", "has_wide", "has_spaces") if f in present else "NULL::VARCHAR"
+        expr = fold_sql(f"{f}_txt", "has_wide", "has_spaces", trimmed=True) if f in present else "NULL::VARCHAR"
         if f in TEXT_FIELDS and f in present:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
         folded.append(f"{expr} AS {f}")

@@ -85,6 +85,10 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
                k.received_on_date::VARCHAR AS received,
                k.raw
         FROM keyed k
+        -- the few candidate rows first: the reject of a row in `keyed` is known only after
+        -- its joins, which the filter below cannot skip
+        SEMI JOIN (SELECT sheet_no, row_no FROM checked WHERE skip IS NULL AND reject IS NOT NULL
+                   UNION ALL SELECT sheet_no, row_no FROM repeats) USING (sheet_no, row_no)
         LEFT JOIN sheet_headers h ON h.sheet_no = k.sheet_no AND h.field = split_part(k.reject, ':', 2)
         WHERE k.reject IS NOT NULL
         ORDER BY k.sheet_no, k.row_no

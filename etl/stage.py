@@ -71,7 +71,10 @@ def stage_sheet(
     p = f"s{sheet_no}_"  # this sheet's bound values are named $s<n>_…
 
     def cell(i: int) -> str:
-        return f"nullif(trim({_ident(names[i])}), '')"
+        # trim() costs more than a look at both ends; most cells need none.
+        c = _ident(names[i])
+        return (f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') "
+                f"ELSE nullif({c}, '') END")
 
     field_exprs = []
     for fld in FIELDS:
@@ -88,7 +91,8 @@ def stage_sheet(
     ) or "false"
     header_cols = [c for c in layout.columns if c.field]
     header_hits = " + ".join(
-        f"(replace({cell(c.index)}, ' ', '') = ${p}h{n})::INTEGER" for n, c in enumerate(header_cols)
+        f"((CASE WHEN contains({cell(c.index)}, ' ') THEN replace({cell(c.index)}, ' ', '') "
+        f"ELSE {cell(c.index)} END) = ${p}h{n})::INTEGER" for n, c in enumerate(header_cols)
     ) or "0"
     raw_keys = _unique_keys([c.header for c in layout.columns])
     raw_pairs = ", ".join(f"${p}k{n}, {cell(c.index)}" for n, c in enumerate(layout.columns))
