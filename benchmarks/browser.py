@@ -52,9 +52,9 @@ def peak_rss_mb(root: int) -> float:
 
 
 def _card(tab, label: str):
-    return tab.locator("[data-testid=stMetric]").filter(
-        has=tab.locator("[data-testid=stMetricLabel]", has_text=re.compile(f"^{label}$"))
-    ).locator("[data-testid=stMetricValue]")
+    return tab.locator(".tz-card").filter(
+        has=tab.locator(".tz-label", has_text=re.compile(f"^{label}$"))
+    ).locator(".tz-value")
 
 
 def _settle(tab) -> None:

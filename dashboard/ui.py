@@ -12,7 +12,7 @@ from typing import NoReturn
 import pandas as pd
 import streamlit as st
 
-from dashboard import export, loaders
+from dashboard import cards, export, loaders
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
@@ -175,22 +175,24 @@ def xlsx_download(frame: pd.DataFrame, columns: list[str], lang: str, label_key:
 def headline_cards(head: dict, lang: str) -> None:
     """Six KPI cards with their month-over-month deltas (rates in points)."""
     now, delta = head["metrics"], head.get("delta_month") or {}
-    cards = [
-        ("received", format_number(now["received"]), delta.get("received"), False, "normal"),
-        ("resolved", format_ratio(now["resolved"], now["received"]), delta.get("resolved"), False, "normal"),
-        ("in_progress", format_number(now["in_progress"]), delta.get("in_progress"), False, "off"),
-        ("median_days", format_number(now["median_days"]), delta.get("median_days"), False, "inverse"),
-        ("on_time_rate", format_rate(now["on_time_rate"]), delta.get("on_time_rate"), True, "normal"),
-        ("satisfaction_rate", format_rate(now["satisfaction_rate"]), delta.get("satisfaction_rate"), True, "normal"),
+    # (key, value, colour of a rise: normal = good, inverse = bad, off = neither, is a rate)
+    rows = [
+        ("received", format_number(now["received"]), "normal", False),
+        ("resolved", format_ratio(now["resolved"], now["received"]), "normal", False),
+        ("in_progress", format_number(now["in_progress"]), "off", False),
+        ("median_days", format_number(now["median_days"]), "inverse", False),
+        ("on_time_rate", format_rate(now["on_time_rate"]), "normal", True),
+        ("satisfaction_rate", format_rate(now["satisfaction_rate"]), "normal", True),
     ]
     # 已解决 reads "1769/2090 (84.6%)": it gets a double-width card so nothing is cut off.
-    rows = (st.columns([1, 2, 1]), st.columns(3))
-    places = [rows[0][0], rows[0][1], rows[0][2], rows[1][0], rows[1][1], rows[1][2]]
-    for place, (key, value, change, is_rate, colour) in zip(places, cards):
+    spans = (3, 6, 3, 4, 4, 4)
+    shown = []
+    for (key, value, colour, is_rate), span in zip(rows, spans):
+        change = delta.get(key)
         text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
-        flat = change == 0
-        place.metric(label(key, lang), value, text, delta_color="off" if flat else colour,
-                     delta_arrow="off" if flat else "auto", border=True)
+        tone, arrow = cards.tone_of(change, colour)
+        shown.append(cards.Card(key, label(key, lang), value, text, tone, arrow, span))
+    cards.show(shown)
 
 
 def breadcrumb_bar(view: View, lang: str) -> None:

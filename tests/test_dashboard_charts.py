@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import openpyxl
 import pandas as pd
 
-from dashboard import charts
+from dashboard import cards, charts
 from dashboard.export import neutralise, xlsx_bytes
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -74,6 +74,19 @@ def test_axis_ticks_are_round_and_cover_the_data():
     assert charts.nice_ticks(165) == [0, 50, 100, 150, 200]
     assert charts.nice_ticks(3) == [0, 1, 2, 3]
     assert charts.nice_ticks(0) == [0, 1]
+
+
+def test_cards_show_values_and_changes_escaped_and_coloured():
+    assert cards.tone_of(146, "normal") == ("good", "up")
+    assert cards.tone_of(-0.005, "normal") == ("bad", "down")
+    assert cards.tone_of(2, "inverse") == ("bad", "up")       # more days to close is worse
+    assert cards.tone_of(46, "off") == ("flat", "up")
+    assert cards.tone_of(0, "normal") == ("flat", None) and cards.tone_of(None, "normal") == ("flat", None)
+    markup = cards.cards_html([cards.Card("received", "受理", "2090", "+146 环比", "good", "up", 3),
+                               cards.Card("x", "<b>", "—")])
+    assert '<div class="tz-label">受理</div><div class="tz-value">2090</div>' in markup
+    assert '<div class="tz-delta tz-good">↑ +146 环比</div>' in markup
+    assert "span 3" in markup and "&lt;b&gt;" in markup and "<b>" not in markup
 
 
 def test_xlsx_export_neutralises_formula_text():

@@ -6,7 +6,9 @@ number on it equals the KPI layer's for the same filters (one implementation).
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +51,13 @@ def kpi_call(db, function, *args, **kwargs):
 
 
 def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+    """The value of the KPI card labelled `label` (dashboard/cards.py markup)."""
+    pattern = f'<div class="tz-label">{re.escape(html.escape(label))}</div><div class="tz-value">(.*?)</div>'
+    for block in at.markdown:
+        found = re.search(pattern, block.value)
+        if found:
+            return html.unescape(found.group(1))
+    raise AssertionError(f"no card labelled {label}")
 
 
 def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):

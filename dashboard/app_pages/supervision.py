@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import loaders, ui
+from dashboard import cards, loaders, ui
 from dashboard.state import filters_for
 from taizhang.i18n import t
 
@@ -39,8 +39,8 @@ st.multiselect(t("filters.reasons", lang), KINDS, key="w-kinds",
 listing = loaders.supervision_list(filters_for(view), kinds)
 ui.follow_selection("supervision-table", listing, "case_id", "case")
 counts = loaders.supervision_counts(filters_for(view))
-for column, kind in zip(st.columns(len(KINDS)), KINDS):
-    column.metric(t(f"reason.{kind}", lang), counts.get(kind, 0), border=True)
+cards.show([cards.Card(kind, t(f"reason.{kind}", lang), str(counts.get(kind, 0)),
+                       span=12 // len(KINDS)) for kind in KINDS])
 
 if listing.empty:
     st.info(t("empty.supervision", lang), icon=":material/task_alt:")

@@ -55,9 +55,9 @@ def kpi_call(db, function, *args, **kwargs):
 
 def card(tab, label: str):
     """The value of the KPI card whose label is `label`."""
-    return tab.locator("[data-testid=stMetric]").filter(
-        has=tab.locator("[data-testid=stMetricLabel]", has_text=re.compile(f"^{label}$"))
-    ).locator("[data-testid=stMetricValue]")
+    return tab.locator(".tz-card").filter(
+        has=tab.locator(".tz-label", has_text=re.compile(f"^{label}$"))
+    ).locator(".tz-value")
 
 
 def query(tab) -> dict[str, str]:

@@ -1,0 +1,80 @@
+"""KPI cards as one block of HTML: label, value, the change against last month.
+
+Why not st.metric: its code is a separate file the browser fetches only once the first
+card has arrived, and in Chromium on this machine that held the headline numbers back by
+0.5–0.8 s behind the sidebar's widgets. Markdown is drawn by code every page has already
+loaded, so the cards show with the page title. Numbers come formatted (kpi.format_*);
+every text is escaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+import streamlit as st
+
+_CSS = """
+<style>
+.tz-cards { display: grid; grid-template-columns: repeat(12, 1fr); gap: 1rem; margin-bottom: 1rem; }
+.tz-card { border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.75rem 1rem;
+           min-width: 0; }
+.tz-label { font-size: 0.875rem; color: rgb(49, 51, 63); margin-bottom: 0.25rem; }
+.tz-value { font-size: 2.25rem; line-height: 1.3; white-space: nowrap; overflow: hidden;
+            text-overflow: ellipsis; color: rgb(49, 51, 63); }
+.tz-delta { display: inline-block; font-size: 0.875rem; border-radius: 0.5rem;
+            padding: 0 0.4rem; margin-top: 0.25rem; }
+.tz-good { color: rgb(23, 114, 51); background: rgba(33, 195, 84, 0.1); }
+.tz-bad { color: rgb(189, 64, 67); background: rgba(255, 43, 43, 0.1); }
+.tz-flat { color: rgb(49, 51, 63); background: rgba(49, 51, 63, 0.08); }
+@media (max-width: 640px) { .tz-card { grid-column: span 12 !important; } }
+</style>
+"""
+ARROWS = {"up": "↑", "down": "↓"}
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card: its label, its value as shown, and optionally its change ('+146 环比')."""
+
+    key: str
+    label: str
+    value: str
+    change_text: str | None = None
+    tone: str = "flat"             # good | bad | flat: the colour of the change
+    arrow: str | None = None       # up | down | None
+    span: int = 4                  # of 12 columns
+
+
+def tone_of(change: float | None, colour: str) -> tuple[str, str | None]:
+    """(tone, arrow) of a change: 'normal' means up is good, 'inverse' up is bad, 'off' neither."""
+    if change is None or change == 0:
+        return "flat", None
+    arrow = "up" if change > 0 else "down"
+    if colour == "off":
+        return "flat", arrow
+    good = (change > 0) == (colour == "normal")
+    return ("good" if good else "bad"), arrow
+
+
+def cards_html(cards: list[Card]) -> str:
+    """The cards as HTML in a 12-column grid (each card spans `span` columns)."""
+    parts = []
+    for card in cards:
+        change = ""
+        if card.change_text is not None:
+            arrow = f"{ARROWS[card.arrow]} " if card.arrow else ""
+            change = (f'<div class="tz-delta tz-{card.tone}">{arrow}'
+                      f"{escape(card.change_text)}</div>")
+        parts.append(
+            f'<div class="tz-card" data-kpi="{escape(card.key)}" '
+            f'style="grid-column: span {card.span}">'
+            f'<div class="tz-label">{escape(card.label)}</div>'
+            f'<div class="tz-value">{escape(card.value)}</div>{change}</div>'
+        )
+    return f'{_CSS}<div class="tz-cards">{"".join(parts)}</div>'
+
+
+def show(cards: list[Card]) -> None:
+    """Draw the cards."""
+    st.markdown(cards_html(cards), unsafe_allow_html=True)
