@@ -18,6 +18,7 @@ from typing import Callable
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 
 from kpi import completion, runner, sla
 from kpi.facts import (
@@ -150,10 +151,13 @@ def derive(counts: ir.Table, settings: Settings, slot: Slot) -> ir.Table:
     return counts.mutate(**rates, score=100 * numerator / weights.nullif(0.0))
 
 
-def add_rank(t: ir.Table, by: tuple[str, ...], slot: Slot) -> ir.Table:
-    """rank: 1 = best score, ties broken by more received; slices too small are unranked."""
+def add_rank(t: ir.Table, by: tuple[str, ...], slot: Slot, slices: tuple[str, ...] = ()) -> ir.Table:
+    """rank: 1 = best score, ties broken by more received; slices too small are unranked.
+
+    slices: columns naming separate slices of t (comparisons), each ranked on its own.
+    """
     eligible = (t.received >= slot("min_cases_ranked", "int64")) & t.score.notnull()
-    partition = [eligible]
+    partition = [eligible, *(t[c] for c in slices)]
     if "month" in by and len(by) > 1:
         partition.append(t.month)  # streets by month: ranked within each month
     window = ibis.window(group_by=partition, order_by=[ibis.desc(t.score), ibis.desc(t.received)])
@@ -168,6 +172,9 @@ class Plan:
     values: dict
     inputs: tuple
     build: Callable[[], ir.Table]
+    # The completed base counts alone (before derive): comparisons derive several slices
+    # in one pass (a third of the SQL for DuckDB to bind and optimise).
+    counts: Callable[[], ir.Table] | None = None
 
 
 def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "auto",
@@ -184,38 +191,75 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
     values = {**slice_values(filters, settings, ctx.as_of, span), **settings_values(settings),
               **completion.completion_values(by, filters, ctx)}
 
-    def build() -> ir.Table:
-        counts = aggregated if aggregated is not None else \
+    def counts() -> ir.Table:
+        base = aggregated if aggregated is not None else \
             raw_base_counts(ib, by, filters, settings, ctx, slot)
         # A count over no cases is 0 whichever source answered (an aggregate cell-less
         # period sums to NULL).
-        counts = counts.mutate(**{c: counts[c].fill_null(0) for c in COUNT_COLUMNS})
-        counts = completion.complete(ib, counts, by, filters, slot, "months" in values, COUNT_COLUMNS)
-        return add_rank(derive(counts, settings, slot), by, slot).select(*group_columns(by), *METRICS)
+        base = base.mutate(**{c: base[c].fill_null(0) for c in COUNT_COLUMNS})
+        return completion.complete(ib, base, by, filters, slot, "months" in values, COUNT_COLUMNS)
+
+    def build() -> ir.Table:
+        return finish(counts(), by, settings, slot)
 
     inputs = (aggregated,) if aggregated is not None else ()
     key = ("metrics", by, slice_shape(filters), sla.due_shape(settings, span), "months" in values,
            ctx.schema, slot.prefix, tuple(str(t.schema()) for t in inputs))
-    return Plan(key, slot.values(values), inputs, build)
+    return Plan(key, slot.values(values), inputs, build, counts)
 
 
-def run_plan(ib, plan: Plan) -> pd.DataFrame:
-    """Execute a plan (its SQL compiled once per shape, its values bound)."""
-    return runner.run(ib, plan.key, plan.build, plan.values, plan.inputs, via_arrow=True)
+def finish(counts: ir.Table, by: tuple[str, ...], settings: Settings, slot: Slot,
+           partition: tuple[str, ...] = ()) -> ir.Table:
+    """Group columns (and `partition`), then METRICS: rates, score and rank from base counts.
+
+    partition: columns of counts naming separate slices, ranked apart (comparisons).
+    """
+    ranked = add_rank(derive(counts, settings, slot), by, slot, partition)
+    return ranked.select(*partition, *group_columns(by), *METRICS)
 
 
-def to_frame(df: pd.DataFrame, sort_by=None) -> pd.DataFrame:
+def run_plan(ib, plan: Plan) -> pa.Table:
+    """Execute a plan (its SQL compiled once per shape, its values bound): an Arrow table."""
+    return runner.run(ib, plan.key, plan.build, plan.values, plan.inputs, arrow=True)
+
+
+RANK_COLUMNS = ("rank", "previous_rank", "rank_change")
+
+
+def _column(name: str, column: pa.ChunkedArray):
+    # Built from Arrow buffers directly: pandas' astype per column cost more than the query.
+    if name in RATE_COLUMNS or name in RANK_COLUMNS:
+        mask = column.is_null().to_numpy(zero_copy_only=False)
+        if name in RATE_COLUMNS:
+            values = column.cast(pa.float64()).fill_null(0.0).to_numpy(zero_copy_only=False)
+            return pd.arrays.FloatingArray(values, mask)
+        values = column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
+        return pd.arrays.IntegerArray(values, mask)
+    if name in COUNT_COLUMNS:
+        return column.cast(pa.int64()).to_numpy(zero_copy_only=False)
+    return column.to_pandas()
+
+
+def to_frame(df: pd.DataFrame | pa.Table, sort_by=None) -> pd.DataFrame:
     """The result with undefined values as <NA> (nullable dtypes), never NaN."""
-    for column in df.columns:
-        if column in RATE_COLUMNS:
-            df[column] = df[column].astype("Float64")
-        elif column in ("rank", "previous_rank", "rank_change"):
-            df[column] = df[column].astype("Int64")
-        elif column in COUNT_COLUMNS:
-            df[column] = df[column].astype("int64")
+    if isinstance(df, pa.Table):
+        df = pd.DataFrame({name: _column(name, df.column(name)) for name in df.column_names})
+    else:
+        df = _typed(df)
     if sort_by:
         df = df.sort_values(list(sort_by), na_position="last", kind="stable")
     return df.reset_index(drop=True)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    for column in df.columns:
+        if column in RATE_COLUMNS:
+            df[column] = df[column].astype("Float64")
+        elif column in RANK_COLUMNS:
+            df[column] = df[column].astype("Int64")
+        elif column in COUNT_COLUMNS:
+            df[column] = df[column].astype("int64")
+    return df
 
 
 def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None = None,

@@ -182,8 +182,10 @@ def data_context(ib, filters: Filters, known: DataContext | None = None) -> Data
 
 def run(ib, key: Hashable, build: Callable[[], ir.Table],
         values: Mapping[str, object] | None = None,
-        inputs: tuple[ir.Table, ...] = (), via_arrow: bool = False) -> pd.DataFrame:
+        inputs: tuple[ir.Table, ...] = (), via_arrow: bool = False, arrow: bool = False):
     """Execute build()'s expression with `values` bound, compiling it only the first time for key.
+
+    Returns a DataFrame, or the Arrow table itself when `arrow`.
 
     `key` must name the query's shape: everything that changes the expression other than
     the values its Slot hands out. `inputs` are the in-memory tables (ibis.memtable) the
@@ -212,7 +214,7 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     for name, table in zip(input_names, inputs):
         con.register(name, table.op().data.to_pyarrow(table.schema()))
     try:
-        return fetch(con, sql, bound, via_arrow)
+        return fetch(con, sql, bound, via_arrow, arrow)
     finally:
         for name in input_names:
             con.unregister(name)
