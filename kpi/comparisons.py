@@ -20,8 +20,8 @@ from taizhang.settings import Settings
 HEADLINE_METRICS = tuple(m for m in METRICS if m != "rank")
 
 
-def _scalars(df: pd.DataFrame) -> dict:
-    return {m: plain(df[m].iloc[0]) for m in METRICS}
+def _scalars(row: dict) -> dict:
+    return {m: plain(row[m]) for m in METRICS}
 
 
 def _delta(current, previous):
@@ -62,11 +62,12 @@ def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
                 {**{k: v for p in plans.values() for k, v in p.values.items()},
                  **slot.values(settings_values(settings))},
                 tuple(t for p in plans.values() for t in p.inputs), build)
-    rows = to_frame(run_plan(ib, plan)).set_index("slice")
-    result["metrics"] = _scalars(rows.loc[["metrics"]])
+    # Plain values straight from Arrow: None where undefined, ints and floats otherwise.
+    rows = {row["slice"]: row for row in run_plan(ib, plan).to_pylist()}
+    result["metrics"] = _scalars(rows["metrics"])
     for key in ("month", "year"):
         earlier = slices[key]
-        values = _scalars(rows.loc[[key]])
+        values = _scalars(rows[key])
         result[f"previous_{key}_filters"] = earlier
         result[f"previous_{key}"] = values
         result[f"delta_{key}"] = {
@@ -134,13 +135,7 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None)
     plan = Plan(("ranking", now.key, before.key),
                 {**now.values, **before.values, **slot.values(settings_values(settings))},
                 now.inputs + before.inputs, build)
-    return _sort_ranking(to_frame(run_plan(ib, plan)))
-
-
-def _sort_ranking(df: pd.DataFrame) -> pd.DataFrame:
-    # Best first; unranked rows last, the bigger ones first.
-    order = df.assign(_unranked=df["rank"].isna()).sort_values(
-        ["_unranked", "rank", "received"], ascending=[True, True, False], na_position="last",
-        kind="stable",
-    )
-    return order.drop(columns="_unranked").reset_index(drop=True)
+    # Best first; unranked rows last, the bigger ones first (Arrow's sort is stable).
+    ranked = run_plan(ib, plan).sort_by([("rank", "ascending", "at_end"),
+                                         ("received", "descending", "at_end")])
+    return to_frame(ranked)

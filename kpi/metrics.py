@@ -243,9 +243,10 @@ def _column(name: str, column: pa.ChunkedArray):
 def to_frame(df: pd.DataFrame | pa.Table, sort_by=None) -> pd.DataFrame:
     """The result with undefined values as <NA> (nullable dtypes), never NaN."""
     if isinstance(df, pa.Table):
-        df = pd.DataFrame({name: _column(name, df.column(name)) for name in df.column_names})
-    else:
-        df = _typed(df)
+        if sort_by:  # Arrow's sort is stable; UTF-8 byte order is Python's code point order
+            df = df.sort_by([(c, "ascending", "at_end") for c in sort_by])
+        return pd.DataFrame({name: _column(name, df.column(name)) for name in df.column_names})
+    df = _typed(df)
     if sort_by:
         df = df.sort_values(list(sort_by), na_position="last", kind="stable")
     return df.reset_index(drop=True)
