@@ -38,9 +38,9 @@ class DatasetFacts:
 
     @classmethod
     def read(cls, con) -> "DatasetFacts":
-        """Read the facts through the KPI layer."""
-        history = kpi.imports_history(con)
-        return cls(kpi.dataset_info(con), history["started_at"].max() if len(history) else None)
+        """Read the facts through the KPI layer (one call)."""
+        info = kpi.dataset_info(con)
+        return cls(info, info.get("last_import"))
 
 
 def _scope_name(con, scope: Mapping[str, str], lang: str) -> str:

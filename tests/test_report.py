@@ -165,6 +165,7 @@ def test_small_db_page_has_sql_numbers_and_edge_notes(june, renderer, tmp_path):
     assert "韩立新" in text  # lead official of the 督办 cases and meeting attendance
     assert "示例数据" not in text
     assert "1 个台账文件" in text and "1 行未导入" in text
+    assert "最近导入 2022-07-01" in text  # the import's started_at, as written above
     assert "受理后 30 天" in text and "解决率×0.4 + 按期办结率×0.2 + 满意率×0.4" in text
 
 
