@@ -28,10 +28,10 @@ import pyarrow as pa
 
 from etl import aggregates
 from kpi import cells, runner
+from kpi.cells import NO_MONTH
 from kpi.filters import Filters
 
 AREA_DIMENSIONS = ("district", "street", "community")
-NO_MONTH = "9999-12"  # a month after every resolved_month: "nothing resolved after as_of"
 QUANTILES = {"median_days": 0.5, "p90_days": 0.9}
 
 

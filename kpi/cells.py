@@ -30,6 +30,7 @@ from kpi import runner
 # key never "on or before as_of" — as the SQL comparisons with NULL were false.
 NULL_LOW, NULL_HIGH = 0, 999_999_999
 EPOCH = date(1970, 1, 1)
+NO_MONTH = "9999-12"  # a month after every resolved_month: "nothing resolved after as_of"
 VERSIONS_KEPT = 2
 DENSE_CELLS = 4_000_000
 MONTH_WIDTH = 10_000 * 12  # months as year × 12 + month − 1 are below this
@@ -75,7 +76,7 @@ class Version:
     codes: dict[str, dict[str, int]] = field(default_factory=dict)   # dimension → value → code
     values: dict[str, list[str]] = field(default_factory=dict)       # dimension → code → value
     cells: dict[tuple[str, str], dict[str, np.ndarray]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.RLock = field(default_factory=threading.RLock)
 
     def encode(self, dim: str, column: pa.ChunkedArray) -> np.ndarray:
         """A text column as this version's integer codes (-1 for NULL)."""
@@ -89,6 +90,13 @@ class Version:
             lookup[i] = codes[value]
         lookup[-1] = -1  # NULL
         return lookup[encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)]
+
+    def derived(self, key: tuple, build):
+        """build()'s result, made once per version (arrays derived from the rows read)."""
+        with self.lock:
+            if key not in self.cells:
+                self.cells[key] = build()
+            return self.cells[key]
 
     def table(self, con, table: str, grain: str) -> dict[str, np.ndarray]:
         """The rows of `table` at `grain` as numpy columns, read on first use."""
@@ -203,24 +211,44 @@ def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings
 
     grain = plan["grain"]
     version = version_for(state)
-    counts = version.table(con, "agg_counts", grain)
     days = version.table(con, "agg_days", grain)
-    opened = version.table(con, "agg_open", grain) if plan["mode"] == "latest" else None
-
-    keep = _mask(counts, version, plan, filters)
+    as_of_month = month_number(plan["as_of_month"])
+    if plan["mode"] == "latest":  # nothing resolved after as_of: the month cells' sums serve
+        rows = version.derived(("latest_counts", grain), lambda: _latest_counts(con, version, grain))
+    else:
+        rows = version.table(con, "agg_counts", grain)
+    keep = _mask(rows, version, plan, filters)
     if keys:
-        group_of, first, inverse = np.unique(_group_ids(counts, keys, version, keep),
+        group_of, first, inverse = np.unique(_group_ids(rows, keys, version, keep),
                                              return_index=True, return_inverse=True)
     else:  # one row, as SQL's aggregate without GROUP BY gives, even over no cells
         group_of, first, inverse = np.zeros(1, np.int64), None, np.zeros(int(keep.sum()), np.int64)
     groups = len(group_of)
-    c = {name: column[keep] for name, column in counts.items() if name not in keys}
-    as_of_month = month_number(plan["as_of_month"])
+    out = _key_columns(rows, keys, version, keep, first)
+    if plan["mode"] == "latest":
+        out.update(zip(LATEST_SUMS, _group_sums(inverse, groups, [rows[s][keep] for s in LATEST_SUMS]).T))
+        out["overdue_open"], out["stalled"] = _open_now(
+            con, version, grain, keys, plan, filters, group_of,
+            (as_of - EPOCH).days, (as_of - EPOCH).days - settings.stall_days)
+    else:
+        sums = _month_end_sums({name: column[keep] for name, column in rows.items()}, as_of_month)
+        out.update(zip(sums, _group_sums(inverse, groups, list(sums.values())).T))
+    out = {k: out[k] for k in (*keys, *COUNT_COLUMNS)}
+    out.update(quantiles(*_histograms(days, keys, version, plan, filters, group_of, as_of_month)))
+    return pa.table(out)
+
+
+LATEST_SUMS = ("received", "resolved", "in_progress", "pending", "deferred", "rated", *COUNTED)
+
+
+def _month_end_sums(c: dict[str, np.ndarray], as_of_month: int) -> dict[str, np.ndarray]:
+    """Per agg_counts row, what it adds to each count on the last day of as_of_month."""
     # late: resolved after as_of, so in progress then and its rating not known yet (kpi.facts).
     late = c["is_resolved"] & (c["resolved_month"] > as_of_month)
     known = ~late
     n = c["n"]
-    sums = {
+    open_at = c["is_pending"] | c["is_in_progress"] | late
+    return {
         "received": n,
         "resolved": n * (c["is_resolved"] & known),
         "in_progress": n * (c["is_in_progress"] | late),
@@ -228,26 +256,60 @@ def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings
         "deferred": n * c["is_deferred"],
         "rated": (c["satisfied"] + c["basically_satisfied"] + c["dissatisfied"]) * known,
         **{name: c[name] * known for name in COUNTED},
+        "overdue_open": n * (open_at & (c["due_key"] <= as_of_month)),
+        "stalled": n * (open_at & (c["stall_key"] <= as_of_month)),
     }
-    if plan["mode"] == "month_end":
-        open_at = c["is_pending"] | c["is_in_progress"] | late
-        sums["overdue_open"] = n * (open_at & (c["due_key"] <= as_of_month))
-        sums["stalled"] = n * (open_at & (c["stall_key"] <= as_of_month))
-    out = _key_columns(counts, keys, version, keep, first)
-    out.update(zip(sums, _group_sums(inverse, groups, list(sums.values())).T))
-    if plan["mode"] == "latest":  # overdue and stalled by day, from the cells of cases open now
-        o_keep = _mask(opened, version, plan, filters)
-        slot, found = _slots(group_of, _group_ids(opened, keys, version, o_keep))
-        day, due = opened["day"][o_keep][found], opened["is_due"][o_keep][found]
-        as_of_day = (as_of - EPOCH).days
-        o_n = opened["n"][o_keep][found]
-        out["overdue_open"], out["stalled"] = _group_sums(slot, groups, [
-            o_n * (due & (day < as_of_day)),
-            o_n * (~due & (day < as_of_day - settings.stall_days)),
-        ]).T
-    out = {k: out[k] for k in (*keys, *COUNT_COLUMNS)}
-    out.update(quantiles(*_histograms(days, keys, version, plan, filters, group_of, as_of_month)))
-    return pa.table(out)
+
+
+def _cells_of(rows: dict[str, np.ndarray], version: Version, grain: str):
+    """(cell of each row, each cell's first row): cells are the grain's keys and month."""
+    every = np.ones(len(rows["month"]), dtype=bool)
+    ids = _group_ids(rows, [*aggregates.GRAINS[grain], "month"], version, every)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    return inverse, first
+
+
+def _latest_counts(con, version: Version, grain: str) -> dict[str, np.ndarray]:
+    """agg_counts summed per month cell as nothing resolved after as_of reads them (latest mode)."""
+    rows = version.table(con, "agg_counts", grain)
+    cell, first = _cells_of(rows, version, grain)
+    sums = _month_end_sums(rows, month_number(NO_MONTH))
+    out = {key: rows[key][first] for key in (*aggregates.GRAINS[grain], "month")}
+    out.update(zip(LATEST_SUMS, _group_sums(cell, len(first), [sums[s] for s in LATEST_SUMS]).T))
+    return out
+
+
+def _open_index(con, version: Version, grain: str) -> dict:
+    """agg_open ordered by (month cell, kind, day) with running counts: how many cases of a
+    cell are due (or last progressed) before a day is then two binary searches."""
+    rows = version.table(con, "agg_open", grain)
+    cell, first = _cells_of(rows, version, grain)
+    low = int(rows["day"].min()) if len(first) else 0
+    span = (int(rows["day"].max()) - low + 2) if len(first) else 2
+    key = (cell * 2 + rows["is_due"]) * span + (rows["day"] - low)
+    order = np.argsort(key, kind="stable")
+    index = {k: rows[k][first] for k in (*aggregates.GRAINS[grain], "month")}
+    index.update(key=key[order], running=np.r_[0, np.cumsum(rows["n"][order])],
+                 low=low, span=span, cells=len(first))
+    return index
+
+
+def _open_now(con, version, grain, keys, plan, filters, group_of, due_before: int,
+              progress_before: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: open cases due before due_before, and last progressed before progress_before."""
+    index = version.derived(("open_index", grain), lambda: _open_index(con, version, grain))
+    keep = _mask(index, version, plan, filters)
+    slot, found = _slots(group_of, _group_ids(index, keys, version, keep))
+    cells = np.flatnonzero(keep)[found]
+    low, span = index["low"], index["span"]
+    counts = []
+    for is_due, before in ((1, due_before), (0, progress_before)):
+        start = (cells * 2 + is_due) * span
+        limit = start + np.clip(before - low, 0, span - 1)
+        found_start = np.searchsorted(index["key"], start, side="left")
+        found_limit = np.searchsorted(index["key"], limit, side="left")
+        counts.append(index["running"][found_limit] - index["running"][found_start])
+    return tuple(_group_sums(slot, len(group_of), counts).T)
 
 
 def _histograms(days, keys, version, plan, filters, group_of, as_of_month):
