@@ -29,7 +29,8 @@ from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
 
 TEMP_TABLES = (
-    "sheet_headers", "csv_rows", "repeats", "area_match", "checked", "incoming_officials", "case_diff", "incoming_meetings", "incoming_attendance", "meeting_diff",
+    "sheet_headers", "csv_rows", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
+    "incoming_meetings", "incoming_attendance", "meeting_diff",
 )
 TEMP_VIEWS = ("incoming", "keyed", "matched")
 STEPS = ("read", "stage", "normalise", "write")

@@ -146,10 +146,13 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
 
 
 def _in_received_order(con) -> bool:
-    """True when `incoming` is read in received_on order (one streaming pass, no sort)."""
+    """True when the file's cases follow received_on in file order (sheet, row): then
+    they are written in the order they are read (a narrow sort here, not one of whole rows)."""
     return not con.execute("""
-        SELECT count(*) FROM (SELECT received_on, lag(received_on) OVER () AS before FROM incoming)
-        WHERE received_on < before
+        SELECT count(*) FROM (
+            SELECT received_on_date, lag(received_on_date) OVER (ORDER BY sheet_no, row_no) AS before
+            FROM matched WHERE reject IS NULL AND kind = 'case'
+        ) WHERE received_on_date < before
     """).fetchall()[0][0]
 
 

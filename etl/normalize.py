@@ -22,6 +22,7 @@ from etl.stage import Staged
 DIGITS_SQL = "1[3-9][0-9]{9}|[0-9]{17}"  # a mobile or ID-card number may be in the row
 DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
 TEXT_FIELDS = tuple(f for f in FIELDS if f not in DATE_FIELDS)
+AREA_FIELDS = ("district", "street", "community")
 # Date fields checked after status, in the order a reject names the first bad one.
 OTHER_DATES = ("resolved_on", "due_on", "closed_on", "last_progress_on", "meeting_on")
 
@@ -99,7 +100,7 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged) 
     staged.registered.clear()
     rows_read, skipped = con.execute("SELECT count(*), count(skip) FROM checked").fetchall()[0]
     _match_areas(con)
-    _key(con)
+    _key(con, present)
     return rows_read, skipped
 
 
@@ -232,7 +233,9 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
             LEFT JOIN (SELECT sheet_no, bool_or(field = 'status') AS has_status FROM sheet_headers GROUP BY ALL) sh
                    USING (sheet_no)
         )
-        SELECT p.*,
+        -- Only what later steps read: the file's rows are held here once, so every column
+        -- of a 10-million-row file counts (fields the file lacks are NULL in `matched`).
+        SELECT p.* EXCLUDE ({", ".join(_dropped(present))}),
                CASE WHEN p.status_value IS NOT NULL THEN p.status_value
                     WHEN p.status IS NOT NULL THEN NULL
                     WHEN p.resolved_on_date IS NOT NULL THEN 'resolved'
@@ -262,20 +265,31 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
     """
 
 
-def _key(con: duckdb.DuckDBPyConnection) -> None:
+def _dropped(present: set[str]) -> list[str]:
+    """Columns of the parsed rows that `checked` does not keep: the context (in *_in now),
+    the area names as written (matched afterwards), and the fields the file lacks."""
+    absent = [f for f in FIELDS if f not in present and f not in AREA_FIELDS]
+    absent += [f"{f}_date" for f in DATE_FIELDS if f not in present]
+    return ["ctx_district", "ctx_street", "ctx_community", "ctx_year", *AREA_FIELDS, "has_status", *absent]
+
+
+def _key(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
     """View `keyed`: the rows of `checked` that are not skipped, with registry area names,
     the duplicates of an id or a natural key marked, and each row's case or meeting key."""
+    absent = [f"NULL::VARCHAR AS {f}" for f in FIELDS if f not in present and f not in AREA_FIELDS]
+    absent += [f"NULL::DATE AS {f}_date" for f in DATE_FIELDS if f not in present]
+    rows = f"SELECT *, {', '.join(absent)} FROM checked" if absent else "SELECT * FROM checked"
     # The natural key is needed only by rows without a ledger id (and by meetings).
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP VIEW matched AS
-        SELECT b.* EXCLUDE (district, street, community), am.district, am.street, am.community,
+        SELECT b.*, am.district, am.street, am.community,
                CASE WHEN b.kind = 'meeting' OR b.case_id IS NULL THEN
                     concat_ws('|', coalesce(am.district, ''), coalesce(am.street, ''), coalesce(am.community, ''),
                               CASE WHEN b.kind = 'meeting' THEN b.meeting_on_date ELSE b.received_on_date END::VARCHAR,
                               lower(regexp_replace(coalesce(CASE WHEN b.kind = 'meeting' THEN b.channel ELSE b.title END, ''),
-                                                   '[\\s\\p{P}\\p{S}]', '', 'g')))
+                                                   '[\\s\\p{{P}}\\p{{S}}]', '', 'g')))
                END AS natural_key
-        FROM checked b
+        FROM ({rows}) b
         -- every name of `checked` has its row in area_match (LEFT: a row is never dropped here)
         LEFT JOIN area_match am
                ON am.district_in IS NOT DISTINCT FROM b.district_in
