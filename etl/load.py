@@ -174,7 +174,10 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
             _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar)
             con.execute("ROLLBACK" if dry_run else "COMMIT")
         except BaseException:
-            con.execute("ROLLBACK")
+            try:
+                con.execute("ROLLBACK")
+            except duckdb.TransactionException:
+                pass  # DuckDB ended it already (a failed COMMIT): keep the error that did
             raise
     except LedgerError as exc:
         _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
