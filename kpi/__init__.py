@@ -3,29 +3,64 @@
 Every function takes a DuckDB connection and answers with ibis expressions over the
 canonical tables; results are pandas DataFrames or dicts. The dashboard, the monthly
 report and `taizhang kpi` call these and nothing else. Definitions: docs/kpi.md.
+
+The names below are imported on first use (PEP 562), so that `import kpi.filters` (the
+command line's parser) does not load pandas and ibis (~1 s): the monthly report starts its
+browser while they load.
 """
 
-from kpi.dataset import (
-    data_quality,
-    data_quality_cases,
-    dataset_info,
-    imports_history,
-    rejects_list,
-)
-from kpi.filters import DIMENSIONS, METRICS, FilterError, Filters
-from kpi.formatting import format_date, format_delta, format_number, format_rate, format_ratio
-from kpi.lists import case_count, case_detail, case_list, case_timeline, mask_name
-from kpi.supervision import supervision_counts, supervision_list, supervision_summary
-from kpi.comparisons import headline, ranking, trend
-from kpi.metrics import metrics
-from kpi.officials import meetings_summary, official_table
+from __future__ import annotations
 
-__all__ = [
-    "DIMENSIONS", "METRICS", "FilterError", "Filters",
-    "metrics", "headline", "trend", "ranking",
-    "case_list", "case_count", "supervision_list", "supervision_counts", "supervision_summary",
-    "case_detail", "case_timeline", "mask_name",
-    "official_table", "meetings_summary",
-    "data_quality", "data_quality_cases", "dataset_info", "imports_history", "rejects_list",
-    "format_rate", "format_ratio", "format_date", "format_number", "format_delta",
-]
+import importlib
+import sys
+import types
+
+# public name → the module that defines it
+_WHERE = {
+    "data_quality": "dataset", "data_quality_cases": "dataset", "dataset_info": "dataset",
+    "imports_history": "dataset", "rejects_list": "dataset",
+    "DIMENSIONS": "filters", "METRICS": "filters", "FilterError": "filters", "Filters": "filters",
+    "format_date": "formatting", "format_delta": "formatting", "format_number": "formatting",
+    "format_rate": "formatting", "format_ratio": "formatting",
+    "case_count": "lists", "case_detail": "lists", "case_list": "lists",
+    "case_timeline": "lists", "mask_name": "lists",
+    "supervision_counts": "supervision", "supervision_list": "supervision",
+    "supervision_summary": "supervision",
+    "headline": "comparisons", "ranking": "comparisons", "trend": "comparisons",
+    "metrics": "metrics",
+    "meetings_summary": "officials", "official_table": "officials",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """Loads the module that defines `name` (or the submodule `name`) on first use."""
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"kpi.{_WHERE[name]}"), name)
+    else:
+        try:
+            value = importlib.import_module(f"kpi.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"kpi.{name}":
+                raise
+            raise AttributeError(f"module 'kpi' has no attribute {name!r}") from None
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
+
+class _Package(types.ModuleType):
+    """Keeps `kpi.metrics` the function: importing the submodule kpi.metrics would otherwise
+    bind the module to that name on the package (the eager imports used to overwrite it)."""
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in _WHERE and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

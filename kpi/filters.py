@@ -7,7 +7,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Iterable, Mapping
 
-import pandas as pd
 
 # Group-by names from a fixed list: nothing else ever reaches a query as an identifier.
 DIMENSIONS = (
@@ -47,6 +46,8 @@ def parse_date(value: date | str | None, what: str = "date") -> date | None:
 
 def to_date(value) -> date | None:
     """A python date from a date, Timestamp or datetime64 value; None for None/NaT."""
+    import pandas as pd  # here, not at the top: `taizhang --help` need not load pandas
+
     if value is None or pd.isna(value):
         return None
     if isinstance(value, date) and not isinstance(value, datetime):
