@@ -6,7 +6,10 @@ from importlib import resources
 
 import duckdb
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+# Tables whose key index schema 3 drops (see schema.sql): rebuilt by the 2 → 3 migration.
+UNINDEXED = ("cases", "case_officials")
 
 
 def schema_sql() -> str:
@@ -33,8 +36,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             f"数据库版本 {version} 比本程序新 / the database was written by a newer "
             f"Taizhang (schema {version} > {SCHEMA_VERSION}); upgrade Taizhang."
         )
-    con.execute(schema_sql())
-    # Migrations, each in its own step.
+    # Migrations, in order, each on the tables as the previous version left them.
     if version is not None and version < 2:
         # cases.last_seen_on: a version older than the one already loaded must not move a
         # case back; until the next import, the as-of of the import that last wrote it.
@@ -43,6 +45,16 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             UPDATE cases SET last_seen_on = imports.as_of FROM imports
             WHERE cases.import_id = imports.import_id AND cases.last_seen_on IS NULL
         """)
+    if version is not None and version < 3:
+        # DuckDB cannot drop a PRIMARY KEY: the two tables are renamed, created anew by the
+        # DDL below and refilled by column name.
+        for table in UNINDEXED:
+            con.execute(f"ALTER TABLE {table} RENAME TO {table}_v2")
+    con.execute(schema_sql())
+    if version is not None and version < 3:
+        for table in UNINDEXED:
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {table}_v2")
+            con.execute(f"DROP TABLE {table}_v2")
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )

@@ -60,8 +60,12 @@ CREATE TABLE IF NOT EXISTS meetings (
     source_row   INTEGER
 );
 
+-- cases and case_officials carry no PRIMARY KEY: DuckDB keeps such an index (ART) in
+-- memory whole, and at 10 million cases it no longer fit a load's memory limit (the commit
+-- failed). Keys stay unique because the ETL makes them so: a file's repeated ids are
+-- rejected (duplicate_id) and merge.py inserts only keys not yet stored (tests/test_etl_*).
 CREATE TABLE IF NOT EXISTS cases (
-    case_id          VARCHAR PRIMARY KEY,
+    case_id          VARCHAR NOT NULL,
     district         VARCHAR,
     street           VARCHAR,
     community        VARCHAR,
@@ -104,8 +108,7 @@ CREATE TABLE IF NOT EXISTS officials (
 CREATE TABLE IF NOT EXISTS case_officials (
     case_id     VARCHAR NOT NULL,
     official_id VARCHAR NOT NULL,
-    role        VARCHAR NOT NULL CHECK (role IN ('lead', 'deputy', 'handler', 'supervisor')),
-    PRIMARY KEY (case_id, official_id, role)
+    role        VARCHAR NOT NULL CHECK (role IN ('lead', 'deputy', 'handler', 'supervisor'))
 );
 
 CREATE TABLE IF NOT EXISTS meeting_attendance (

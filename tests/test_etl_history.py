@@ -13,6 +13,7 @@ import etl.load
 from etl.areas import load_areas
 from etl.errors import LedgerError
 from etl.load import load_paths
+from etl.schema import SCHEMA_VERSION, UNINDEXED, schema_sql
 from ledgers import write_registry
 
 HEADER = ["序号", "编号", "社区", "问题", "反映时间", "办理状态", "办结时间", "满意度", "挂点领导", "进展情况"]
@@ -181,5 +182,34 @@ def test_a_schema_1_database_gets_last_seen_on_from_its_imports(db, tmp_path):
     [old] = load_paths(db, [write_ledger(tmp_path / "台账0.xlsx", FEBRUARY[:3])], as_of="2023-01-09")
     assert (old.rows_updated, old.rows_unchanged) == (0, 3)
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("2",)]
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [
+            (str(SCHEMA_VERSION),)]
         assert con.execute("SELECT DISTINCT last_seen_on FROM cases").fetchall() == [(D(2023, 1, 10),)]
+
+
+def test_a_schema_2_database_loses_its_key_indexes_and_keeps_every_row(db, tmp_path):
+    """2 → 3: cases and case_officials are rebuilt without PRIMARY KEY, rows unchanged."""
+    load_paths(db, [write_ledger(tmp_path / "台账1.xlsx", JANUARY)])
+    everything = "SELECT * FROM {} ORDER BY ALL"
+    with duckdb.connect(str(db)) as con:  # as Taizhang with schema 2 left it: keys indexed
+        before = {t: con.execute(everything.format(t)).fetchall() for t in UNINDEXED}
+        keyed = schema_sql().replace("case_id          VARCHAR NOT NULL,",
+                                     "case_id          VARCHAR PRIMARY KEY,")
+        assert keyed != schema_sql()
+        con.execute("ALTER TABLE cases RENAME TO cases_old")
+        con.execute(keyed)
+        con.execute("INSERT INTO cases BY NAME SELECT * FROM cases_old")
+        con.execute("DROP TABLE cases_old")
+        con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'cases' "
+                           "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] == 1
+    [again] = load_paths(db, [write_ledger(tmp_path / "台账1b.xlsx", JANUARY)])
+    assert again.rows_new == 0 and again.rows_updated == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [
+            (str(SCHEMA_VERSION),)]
+        assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name IN "
+                           "('cases', 'case_officials') AND constraint_type = 'PRIMARY KEY'"
+                           ).fetchone()[0] == 0
+        for table in UNINDEXED:
+            assert con.execute(everything.format(table)).fetchall() == before[table]
