@@ -183,8 +183,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
         # Not the user's fault as far as we know; still a message, never a traceback.
-        _failed(con, summary, f"内部错误 / internal error: {type(exc).__name__}: {exc}", path, sha, profile,
-                started, dry_run)
+        _failed(con, summary, _internal_error_text(exc), path, sha, profile, started, dry_run)
     finally:
         if raw is not None:
             raw.cleanup()
@@ -300,3 +299,18 @@ def _latest_date(con) -> date | None:
         SELECT max(greatest(received_on_date, resolved_on_date, closed_on_date, last_progress_on_date, meeting_on_date))
         FROM keyed WHERE reject IS NULL
     """).fetchall()[0][0]
+
+
+def _internal_error_text(exc: Exception) -> str:
+    """The message for an error that is not the ledger's: out of memory says what to change."""
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, duckdb.OutOfMemoryException) or "failed to pin block" in str(exc):
+        from taizhang.db import LOAD_MEMORY_LIMIT
+
+        return (
+            f"内存不足 / out of memory: 导入可用内存为 {LOAD_MEMORY_LIMIT},请设置更大的 "
+            f"TAIZHANG_LOAD_MEMORY_LIMIT(如 4GB)或把文件拆小后重新导入 / an import may use "
+            f"{LOAD_MEMORY_LIMIT}; set TAIZHANG_LOAD_MEMORY_LIMIT higher (e.g. 4GB) or split the "
+            f"file, then load it again. ({text.splitlines()[0]})"
+        )
+    return f"内部错误 / internal error: {text}"

@@ -213,3 +213,11 @@ def test_a_schema_2_database_loses_its_key_indexes_and_keeps_every_row(db, tmp_p
                            ).fetchone()[0] == 0
         for table in UNINDEXED:
             assert con.execute(everything.format(table)).fetchall() == before[table]
+
+
+def test_out_of_memory_says_which_setting_to_raise():
+    from etl.load import _internal_error_text
+
+    text = _internal_error_text(duckdb.OutOfMemoryException("failed to pin block of size 256.0 KiB"))
+    assert "TAIZHANG_LOAD_MEMORY_LIMIT" in text and "内存不足" in text and "split the file" in text
+    assert _internal_error_text(ValueError("x")) == "内部错误 / internal error: ValueError: x"
