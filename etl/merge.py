@@ -215,11 +215,14 @@ def _write_events_and_officials(con, import_id: int, as_of: date, first: bool, o
             WHERE case_id IN (SELECT case_id FROM case_diff WHERE change = 'updated')
         """)
     written = "" if first else "JOIN case_diff d ON d.case_id = o.key WHERE d.change IN ('new', 'updated')"
-    # incoming_officials holds each (case, official, role) once already.
+    # incoming_officials holds each (case, official, role) once already. Stored by case_id
+    # so that a page of cases finds its officials in a few row groups (kpi.lists bounds the
+    # case_id; the join's hash order scattered them: 10M cases, drill 0.19-0.32 s).
     con.execute(f"""
         INSERT INTO case_officials (case_id, official_id, role)
         SELECT o.key, o.official_id, o.role
         FROM incoming_officials o {written}
+        ORDER BY o.key
     """)
 
 
