@@ -8,7 +8,7 @@ Why SVG built here rather than plotly or Vega-Lite: the browser draws it at once
 Streamlit loads plotly.js (4.7 MB) or Vega (1 MB) only when a chart arrives, and
 parsing it held the headline cards back by 1–4 s on this machine; an SVG costs the
 browser a few milliseconds. Hover texts are SVG <title>s; the ranking's bars carry
-their area in `data-area`, which dashboard/ranking_chart.py turns into a click.
+their area in `data-area`, which dashboard/clickable.py turns into a click.
 Every text from the data is escaped (street names come from ledgers).
 """
 

@@ -215,8 +215,8 @@ def supervision_list(filters: Filters, kinds: tuple[str, ...] | None = None) -> 
 
 
 def supervision_counts(filters: Filters) -> dict[str, int]:
-    """{kind: number of cases} of the supervision list: overdue, stalled, dissatisfied, reopened."""
-    return _load("supervision_list", filters)["kind"].value_counts().to_dict()
+    """kpi.supervision_counts: {kind: number of cases} — overdue, stalled, dissatisfied, reopened."""
+    return _load("supervision_counts", filters)
 
 
 def case_detail(case_id: str) -> dict | None:
