@@ -9,16 +9,17 @@ from __future__ import annotations
 from datetime import date
 
 import kpi
-from report.chart import TrendPoint, trend_svg
 from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
 from taizhang.i18n import other_lang as other
 from taizhang.i18n import t as say
+from taizhang.svg import PRINT, TrendNames, TrendPoint, trend_svg
 
 # What fits on one page next to everything else (checked by the long-list test).
 MAX_RANKING_ROWS = 13
 MAX_CATEGORY_ROWS = 7
 MAX_SUPERVISION_ROWS = 12
 MAX_ATTENDANCE_ROWS = 12
+TREND_WIDTH, TREND_HEIGHT = 380, 178
 
 # Headline cards: metric, whether a rise is good (True), bad (False) or neither (None).
 CARDS = (
@@ -112,8 +113,10 @@ def trend(con, filters, settings, lang: str) -> str:
             label, int(row.received), int(row.resolved),
             None if kpi.formatting.is_missing(row.resolution_rate) else float(row.resolution_rate),
         ))
-    return trend_svg(points, (say("received", lang), say("resolved", lang),
-                              say("resolution_rate", lang)), say("report.no_cases_period", lang))
+    names = TrendNames(say("received", lang), say("resolved", lang), say("resolution_rate", lang),
+                       empty=say("report.no_cases_period", lang))
+    # Drawn at its size on the A4 sheet (report.css gives the block 382 px).
+    return trend_svg(points, names, PRINT, width=TREND_WIDTH, height=TREND_HEIGHT)
 
 
 def categories(con, filters, settings, lang: str) -> tuple[Section, list[CategoryRow]]:

@@ -1,4 +1,5 @@
-"""Chart builders (DataFrame → figure) and the Excel export, as plain functions."""
+"""Charts (the dashboard's frames → taizhang/svg.py, the drawer the report shares) and the
+Excel export, as plain functions."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import xml.etree.ElementTree as ET
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from dashboard import cards, charts
 from dashboard.export import neutralise, xlsx_bytes
+from taizhang import svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -31,7 +34,7 @@ def test_trend_svg_draws_the_kpi_columns_in_status_colours():
     assert "2022-07 受理: 120" in tips and "2022-06 已解决: 80" in tips
     assert "2022-06 解决率: 80.0%" in tips and not any("2022-07 解决率" in t for t in tips)
     fills = {rect.get("fill") for rect in root.iter(f"{SVG}rect")}
-    assert {charts.STATUS_COLORS["received"], charts.STATUS_COLORS["resolved"]} <= fills
+    assert {svg.STATUS_COLORS["received"], svg.STATUS_COLORS["resolved"]} <= fills
     texts = [el.text for el in root.iter(f"{SVG}text")]
     assert "月度受理与解决" in texts and "100%" in texts
     assert "Resolved" in [el.text for el in _svg(charts.trend_svg(trend, "en")).iter(f"{SVG}text")]
@@ -45,7 +48,7 @@ def test_ranking_svg_carries_each_street_for_click_through():
     # Unscored areas are left out; best on top.
     assert [g.get("data-area") for g in bars] == ["桃花镇", "南站街道"]
     selected = [r.get("fill") for r in bars[1].iter(f"{SVG}rect")]
-    assert charts.SELECTED_COLOR in selected and charts.SCORE_COLOR not in selected
+    assert svg.SELECTED_COLOR in selected and svg.SCORE_COLOR not in selected
     assert "桃花镇\n综合得分: 85.5" in _tips(root)
     # Names from ledgers are escaped, never markup.
     odd = pd.DataFrame({"street": ["新区<b>\"x"], "score": [50.0], "rank": [1]})
@@ -64,16 +67,78 @@ def test_category_svg_stacks_statuses_with_the_same_colours():
     assert labels == ["环境卫生", "停车"]  # largest first, on top
     fills = {rect.find(f"{SVG}title").text.split("\n")[1].split(":")[0]: rect.get("fill")
              for rect in root.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None}
-    assert fills == {"已解决": charts.STATUS_COLORS["resolved"],
-                     "正在解决": charts.STATUS_COLORS["in_progress"],
-                     "未启动": charts.STATUS_COLORS["pending"]}
+    assert fills == {"已解决": svg.STATUS_COLORS["resolved"],
+                     "正在解决": svg.STATUS_COLORS["in_progress"],
+                     "未启动": svg.STATUS_COLORS["pending"]}
 
 
-def test_axis_ticks_are_round_and_cover_the_data():
-    assert charts.nice_ticks(308, 3) == [0, 200, 400]
-    assert charts.nice_ticks(165) == [0, 50, 100, 150, 200]
-    assert charts.nice_ticks(3) == [0, 1, 2, 3]
-    assert charts.nice_ticks(0) == [0, 1]
+# The shared drawer (taizhang/svg.py) on both media: the report prints what the dashboard shows.
+
+NAMES = svg.TrendNames("受理", "已解决", "解决率", empty="无数据")
+MEDIA = {"screen": (svg.SCREEN, 940, 300), "print": (svg.PRINT, 380, 178)}
+
+
+def _trend(points, medium: str) -> ET.Element:
+    chosen, width, height = MEDIA[medium]
+    return _svg(svg.trend_svg(points, NAMES, chosen, width, height))
+
+
+def test_axis_ticks_are_round_whole_and_cover_the_data():
+    assert svg.nice_ticks(308, 3) == [0, 200, 400]
+    assert svg.nice_ticks(165) == [0, 50, 100, 150, 200]
+    assert svg.nice_ticks(100) == [0, 25, 50, 75, 100]
+    assert svg.nice_ticks(9) == [0, 5, 10]  # counts are whole: never a step of 2.5
+    assert svg.nice_ticks(3) == [0, 1, 2, 3]
+    assert svg.nice_ticks(0) == [0, 1]
+
+
+def test_screen_and_print_share_colours_and_ticks_and_differ_in_behaviour():
+    points = [svg.TrendPoint(f"{m}月", 100 + m, 80, 0.8) for m in range(1, 13)]
+    screen, printed = _trend(points, "screen"), _trend(points, "print")
+    for root in (screen, printed):
+        fills = {r.get("fill") for r in root.iter(f"{SVG}rect")}
+        assert fills == {svg.STATUS_COLORS["received"], svg.STATUS_COLORS["resolved"]}
+        assert {c.get("fill") for c in root.iter(f"{SVG}circle")} == {svg.RATE_COLOR}
+    ticks = [[t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"
+              and t.get("fill") == svg.AXIS_COLOR] for root in (screen, printed)]
+    assert ticks[0] == ticks[1] == ["0", "50", "100", "150"]
+    # Screen: scales with its column, hover titles. Print: fixed size, no pointer markup.
+    assert screen.get("width") == "100%" and _tips(screen)
+    assert (printed.get("width"), printed.get("height")) == ("380", "178") and not _tips(printed)
+    bars = [("南站街道", 80.0)]
+    assert 'data-area="南站街道"' in svg.ranking_svg(bars, "排名", "得分")
+    plain = svg.ranking_svg(bars, "排名", "得分", medium=svg.PRINT)
+    assert "data-area" not in plain and "<title>" not in plain and "南站街道" in plain
+
+
+@pytest.mark.parametrize("medium", MEDIA)
+def test_trend_never_draws_an_undefined_rate_as_zero(medium):
+    points = [svg.TrendPoint("1月", 10, 8, 0.8), svg.TrendPoint("2月", 12, 9, 0.75),
+              svg.TrendPoint("3月", 0, 0, None), svg.TrendPoint("4月", 5, 5, 1.0),
+              svg.TrendPoint("5月", 4, 2, 0.5)]
+    root = _trend(points, medium)
+    # The line stops at March and starts again; a dot for each of the four defined months
+    # and the legend's.
+    assert [len(p.get("points").split()) for p in root.iter(f"{SVG}polyline")] == [2, 2]
+    assert len(list(root.iter(f"{SVG}circle"))) == 4 + 1
+    markup = ET.tostring(root, encoding="unicode")
+    assert "nan" not in markup.lower() and "无数据" not in markup
+    empty = _trend([svg.TrendPoint("1月", 0, 0, None)] * 12, medium)
+    assert "无数据" in [t.text for t in empty.iter(f"{SVG}text")]
+    assert not list(empty.iter(f"{SVG}polyline"))
+
+
+@pytest.mark.parametrize("medium", MEDIA)
+def test_trend_axis_makes_room_for_a_city_s_counts(medium):
+    """Seven-digit counts (a city's month) are not cut at the chart's left edge."""
+    size = MEDIA[medium][0].text
+    for received in (146, 317540, 1734567):
+        root = _trend([svg.TrendPoint("1月", received, received // 2, 0.5)] * 12, medium)
+        labels = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"
+                  and t.get("fill") == svg.AXIS_COLOR]
+        assert labels[-1].text == svg.format_number(svg.nice_ticks(received)[-1])
+        # Right-aligned at x: the widest label (digits ≈ 0.6 em) starts inside the chart.
+        assert min(float(t.get("x")) - 0.6 * size * len(t.text) for t in labels) >= 0
 
 
 def test_cards_show_values_and_changes_escaped_and_coloured():

@@ -23,13 +23,13 @@ from PIL import Image, ImageStat
 
 from etl.schema import ensure_schema
 from report.build import ReportError, report_html, report_pages, report_view
-from report.chart import TrendPoint, trend_svg
 from report.page import page_html
 from report.sections import (
     MAX_ATTENDANCE_ROWS, MAX_CATEGORY_ROWS, MAX_RANKING_ROWS, MAX_SUPERVISION_ROWS,
 )
 from report import render, sections
 from report.render import A4_CSS_PX, Renderer
+from taizhang import svg
 
 TAIZHANG = Path(sys.executable).with_name("taizhang")
 LONG_LIST = 40  # overdue cases in 南站街道: more than one page could hold
@@ -272,6 +272,9 @@ def test_demo_latest_month(demo_db, renderer, output_dir, tmp_path, scope):
     else:
         assert {r.name for r in view.ranking_rows} >= {"南站街道", "朝阳洲街道", "桃花镇"}
     assert_png_page(png)
+    # The trend is the dashboard's chart (taizhang/svg.py: same colours and ticks), printed.
+    assert f'fill="{svg.STATUS_COLORS["received"]}"' in view.trend_svg
+    assert 'width="380"' in view.trend_svg and "<title>" not in view.trend_svg
 
 
 def test_a_change_too_small_to_show_gets_no_arrow():
@@ -303,24 +306,3 @@ def test_one_off_helpers_also_work_inside_an_event_loop(june, tmp_path):
     _, pages = pdf_facts(pdf, tmp_path)
     assert pages == 1
     assert_png_page(render.html_to_png(html, scale=2))
-
-
-def test_trend_chart_never_draws_an_undefined_rate_as_zero():
-    points = [TrendPoint("1月", 10, 8, 0.8), TrendPoint("2月", 12, 9, 0.75),
-              TrendPoint("3月", 0, 0, None), TrendPoint("4月", 5, 5, 1.0), TrendPoint("5月", 4, 2, 0.5)]
-    svg = trend_svg(points, ("受理", "已解决", "解决率"), "无数据")
-    assert svg.count("<polyline") == 2  # the line stops at March and starts again
-    assert svg.count("<circle") == 4 and "nan" not in svg.lower() and "无数据" not in svg
-    empty = trend_svg([TrendPoint("1月", 0, 0, None)] * 12, ("受理", "已解决", "解决率"), "无数据")
-    assert "无数据" in empty and "<polyline" not in empty
-
-
-def test_trend_axis_makes_room_for_a_city_s_counts():
-    """Six-digit counts (a city's month) are not cut at the chart's left edge."""
-    def plot_left(received: int) -> float:
-        svg = trend_svg([TrendPoint("1月", received, received // 2, 0.5)] * 12, ("受理", "已解决", "解决率"))
-        return float(re.search(r'<line x1="([\d.]+)"', svg).group(1))
-
-    assert plot_left(146) == 30  # the district's page as before
-    # Right-aligned at plot_left − 4: six 9px digits (≈ 5 px each) need ≥ 34 px.
-    assert plot_left(317540) - 4 >= 6 * 5
