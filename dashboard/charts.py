@@ -43,15 +43,16 @@ def trend_svg(trend: pd.DataFrame, lang: str = "zh") -> str:
 
 
 def ranking_svg(ranking: pd.DataFrame, area_column: str = "street", lang: str = "zh",
-                selected: str | None = None) -> str:
+                selected: str | None = None, title: str | None = None) -> str:
     """Horizontal bars of score by area, best on top; each bar carries its area in data-area.
 
     ranking: columns <area_column>, score (0–100 or null for unranked), rank. Unranked
     areas are left out. A bar is a focusable group, so a keyboard can open it too.
+    `title` replaces the overview's "street ranking" (e.g. whose communities these are).
     """
     ranked = ranking.dropna(subset=["score"]).sort_values("score", ascending=False)
     bars = [(str(name), float(score)) for name, score in zip(ranked[area_column], ranked["score"])]
-    return svg.ranking_svg(bars, t("overview.ranking", lang), label("score", lang), selected,
+    return svg.ranking_svg(bars, title or t("overview.ranking", lang), label("score", lang), selected,
                            svg.SCREEN, width=RANKING_WIDTH)
 
 

@@ -50,6 +50,8 @@ def test_ranking_svg_carries_each_street_for_click_through():
     selected = [r.get("fill") for r in bars[1].iter(f"{SVG}rect")]
     assert svg.SELECTED_COLOR in selected and svg.SCORE_COLOR not in selected
     assert "桃花镇\n综合得分: 85.5" in _tips(root)
+    titled = _svg(charts.ranking_svg(ranking, "street", "zh", title="南站街道 各社区"))
+    assert titled.get("aria-label") == "南站街道 各社区"
     # Names from ledgers are escaped, never markup.
     odd = pd.DataFrame({"street": ["新区<b>\"x"], "score": [50.0], "rank": [1]})
     assert [g.get("data-area") for g in _svg(charts.ranking_svg(odd)).iter(f"{SVG}g")
