@@ -44,8 +44,9 @@ STATE_KEYS = (
     aggregates.META_FIRST_RECEIVED, aggregates.META_LAST_RECEIVED, aggregates.META_LATEST_CASE_DATE,
 )
 # One statement for everything a question needs to know before it is asked: the aggregate
-# tables' record, the number of cases now, the latest import's as_of and a hash of the
-# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema).
+# tables' record, the number of cases now, the latest import's as_of, a hash of the
+# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema) and the
+# registry's rows (zero rows of areas, kpi.inmemory: the registry changes without a refresh).
 STATE_SQL = f"""
 SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
 UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
@@ -53,6 +54,8 @@ UNION ALL SELECT 'latest_import', max(as_of)::VARCHAR FROM imports WHERE status 
 UNION ALL SELECT 'schema', ({runner.SCHEMA_SQL})::VARCHAR
 UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
           WHERE database_name = current_database()
+UNION ALL SELECT 'areas', string_agg(concat_ws(chr(31), district, street, community), chr(30)
+                                     ORDER BY district, street, community) FROM areas
 """
 # The state of read-only connections: nothing can change their data while they are open
 # (DuckDB locks the file against writers), so it is read once per connection.
@@ -177,7 +180,7 @@ def quantiles(days: pa.ListArray, counts: pa.ListArray) -> dict[str, pa.Array]:
 
 
 def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | None = None):
-    """Base counts per group from the aggregate tables, or None when they cannot answer exactly.
+    """Base counts per group (Arrow) from the aggregate tables, or None when they cannot answer exactly.
 
     `state`: read_state() of this database moments ago (kpi.runner.DataContext.state).
     """
@@ -191,7 +194,19 @@ def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | N
     if plan is None:
         return None
     keys = list(group_columns(tuple(by)))
-    return ibis.memtable(cells.base_counts(con, state, keys, plan, filters, settings, as_of, quantiles))
+    return cells.base_counts(con, state, keys, plan, filters, settings, as_of, quantiles)
+
+
+_schemas: dict[str, object] = {}
+
+
+def memtable(table: pa.Table):
+    """The base counts as an ibis memtable (its schema inferred once per shape: ~2 ms each)."""
+    key = str(table.schema)
+    schema = _schemas.get(key)
+    if schema is None:
+        schema = _schemas[key] = ibis.memtable(table).schema()
+    return ibis.memtable(table, schema=schema)
 
 
 def received_by_area(ib, state: dict | None) -> list[tuple] | None:

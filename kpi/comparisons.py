@@ -7,8 +7,10 @@ from dataclasses import replace
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from kpi import runner
+from kpi import inmemory, runner
 from kpi.facts import backend, settings_or_default
 from kpi.filters import METRICS, FilterError, Filters, month_bounds, shift_months
 from kpi.metrics import (
@@ -30,7 +32,7 @@ def _delta(current, previous):
     return current - previous
 
 
-def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
+def headline(con, filters: Filters, settings: Settings | None = None, source: str = "auto") -> dict:
     """The slice's KPIs with the same slice one month and one year earlier, and the deltas.
 
     Returns {"as_of", "filters", "metrics", "previous_month", "previous_year",
@@ -38,6 +40,7 @@ def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
     the metric dicts map every name of METRICS to a plain value (None when undefined); a
     delta is current − previous (rates in fraction points), None when either is None.
     The earlier slices move date_from, date_to and as_of back by 1 and 12 months.
+    `source`: "auto", "raw" or "aggregated" (kpi.metrics.metrics).
     """
     ib = backend(con)
     settings = settings_or_default(settings)
@@ -46,7 +49,7 @@ def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
     result = {"as_of": ctx.as_of, "filters": current_filters}
     slices = {"metrics": current_filters, "month": current_filters.shifted(-1),
               "year": current_filters.shifted(-12)}
-    plans = {name: plan_metrics(ib, (), f, settings, slot=Slot(f"{name}_"), known=ctx)
+    plans = {name: plan_metrics(ib, (), f, settings, source, slot=Slot(f"{name}_"), known=ctx)
              for name, f in slices.items()}
 
     slot = Slot("derive_")
@@ -58,12 +61,18 @@ def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
                               for name, plan in plans.items()))
         return finish(counts, (), settings, slot, partition=("slice",))
 
-    plan = Plan(("headline", *(p.key for p in plans.values())),
-                {**{k: v for p in plans.values() for k, v in p.values.items()},
-                 **slot.values(settings_values(settings))},
-                tuple(t for p in plans.values() for t in p.inputs), build)
+    if all(p.memory is not None for p in plans.values()):
+        # Every slice from the aggregate tables: derived in memory, no statement (kpi.inmemory).
+        table = inmemory.finish(inmemory.stack({name: p.memory() for name, p in plans.items()}),
+                              (), settings, partition=("slice",))
+    else:
+        plan = Plan(("headline", *(p.key for p in plans.values())),
+                    {**{k: v for p in plans.values() for k, v in p.values.items()},
+                     **slot.values(settings_values(settings))},
+                    tuple(t for p in plans.values() for t in p.inputs), build)
+        table = run_plan(ib, plan)
     # Plain values straight from Arrow: None where undefined, ints and floats otherwise.
-    rows = {row["slice"]: row for row in run_plan(ib, plan).to_pylist()}
+    rows = {row["slice"]: row for row in table.to_pylist()}
     result["metrics"] = _scalars(rows["metrics"])
     for key in ("month", "year"):
         earlier = slices[key]
@@ -76,7 +85,8 @@ def headline(con, filters: Filters, settings: Settings | None = None) -> dict:
     return result
 
 
-def trend(con, filters: Filters, months: int = 12, settings: Settings | None = None) -> pd.DataFrame:
+def trend(con, filters: Filters, months: int = 12, settings: Settings | None = None,
+          source: str = "auto") -> pd.DataFrame:
     """One row per month ('2023-01') for the last `months` months up to the slice's end.
 
     Columns: month, then METRICS; months without cases are present with zeros. The end is
@@ -91,13 +101,14 @@ def trend(con, filters: Filters, months: int = 12, settings: Settings | None = N
     if filters.date_from is not None:
         start = max(start, filters.date_from)
     window = replace(filters, date_from=start, date_to=end, as_of=as_of)
-    return metrics(ib, ("month",), window, settings, known=ctx)
+    return metrics(ib, ("month",), window, settings, source, known=ctx)
 
 
 RANKING_LEVELS = {"street": ("street",), "community": ("street", "community"), "official": ("official",)}
 
 
-def ranking(con, level: str, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
+def ranking(con, level: str, filters: Filters, settings: Settings | None = None,
+            source: str = "auto") -> pd.DataFrame:
     """Areas or officials ranked by score: level 'street' | 'community' | 'official'.
 
     Columns: the level's columns (street; street, community; official_id, official), METRICS,
@@ -113,9 +124,9 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None)
     current_filters = replace(filters, as_of=ctx.as_of)
     by = RANKING_LEVELS[level]
     keys = list(group_columns(by))
-    now = plan_metrics(ib, by, current_filters, settings, slot=Slot("now_"), known=ctx)
-    before = plan_metrics(ib, by, current_filters.shifted(-1), settings, slot=Slot("before_"),
-                          known=ctx)
+    now = plan_metrics(ib, by, current_filters, settings, source, slot=Slot("now_"), known=ctx)
+    before = plan_metrics(ib, by, current_filters.shifted(-1), settings, source,
+                          slot=Slot("before_"), known=ctx)
 
     slot = Slot("derive_")
 
@@ -132,10 +143,29 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None)
         joined = current.left_join(previous, condition).select(current, previous.previous_rank)
         return joined.mutate(rank_change=joined.previous_rank - joined["rank"])
 
-    plan = Plan(("ranking", now.key, before.key),
-                {**now.values, **before.values, **slot.values(settings_values(settings))},
-                now.inputs + before.inputs, build)
+    if now.memory is not None and before.memory is not None:
+        ranked = _ranking_in_memory(now, before, by, keys, settings)
+    else:
+        plan = Plan(("ranking", now.key, before.key),
+                    {**now.values, **before.values, **slot.values(settings_values(settings))},
+                    now.inputs + before.inputs, build)
+        ranked = run_plan(ib, plan)
     # Best first; unranked rows last, the bigger ones first (Arrow's sort is stable).
-    ranked = run_plan(ib, plan).sort_by([("rank", "ascending", "at_end"),
-                                         ("received", "descending", "at_end")])
+    ranked = ranked.sort_by([("rank", "ascending", "at_end"), ("received", "descending", "at_end")])
     return to_frame(ranked)
+
+
+def _ranking_in_memory(now: Plan, before: Plan, by, keys: list[str], settings: Settings) -> pa.Table:
+    """ranking()'s rows from two slices answered by the aggregate tables (kpi.inmemory), no statement."""
+    both = inmemory.finish(inmemory.stack({"now": now.memory(), "before": before.memory()}), by,
+                         settings, partition=("slice",))
+    is_now = pc.equal(both.column("slice"), "now")
+    current = both.filter(is_now).drop_columns(["slice"])
+    previous = both.filter(pc.invert(is_now))
+    # Keys may be NULL (cases without a street): they match too, as identical_to does.
+    earlier = dict(zip(zip(*(previous.column(k).to_pylist() for k in keys)),
+                       previous.column("rank").to_pylist()))
+    previous_rank = pa.array([earlier.get(k) for k in zip(*(current.column(k).to_pylist() for k in keys))],
+                             pa.int64())
+    current = current.append_column("previous_rank", previous_rank)
+    return current.append_column("rank_change", pc.subtract(previous_rank, current.column("rank")))

@@ -21,6 +21,11 @@ CASE_LIST_COLUMNS = (
     "resolved_on", "closed_on", "satisfaction", "reopened_count", "source_file",
     "source_sheet", "source_row",
 )
+# What case_list reads of `cases` and which facts it shows: a narrower expression binds and
+# plans in less time (10M cases: ~8 ms of a drill's ~35 ms statement).
+LIST_INPUTS = tuple(c for c in CASE_LIST_COLUMNS if c not in ("officials", "due_on"))
+LIST_FACTS = ("due", "status_asof", "satisfaction_asof")
+SEARCHED = ("case_id", "title", "note", "responsible_unit", "community", "street")
 
 
 def mask_name(name) -> str | None:
@@ -76,8 +81,12 @@ def _finish(df: pd.DataFrame, pii: bool = True) -> pd.DataFrame:
     return df
 
 
-def slice_facts(ib, filters: Filters, settings: Settings, search: str | None = None):
-    """(builder of the slice's case facts, shape key, bound values) for a list query."""
+def slice_facts(ib, filters: Filters, settings: Settings, search: str | None = None,
+                columns: tuple[str, ...] | None = None, facts: tuple[str, ...] | None = None):
+    """(builder of the slice's case facts, shape key, bound values) for a list query.
+
+    `columns`, `facts`: what to carry (kpi.facts.case_facts; None: everything).
+    """
     ctx = runner.data_context(ib, filters)
     filters = replace(filters, as_of=ctx.as_of)
     search = search.strip().lower() if search and search.strip() else None
@@ -87,12 +96,16 @@ def slice_facts(ib, filters: Filters, settings: Settings, search: str | None = N
         values["search"] = search
     slot = Slot()
 
-    def facts() -> ir.Table:
-        t = case_facts(ib, filters, settings, ctx.as_of, span=span, slot=slot)
+    if search and columns is not None:
+        columns = tuple(dict.fromkeys((*columns, *SEARCHED)))
+
+    def build() -> ir.Table:
+        t = case_facts(ib, filters, settings, ctx.as_of, columns=columns, span=span, slot=slot,
+                       facts=facts)
         return _search(t, slot) if search else t
 
     shape = (slice_shape(filters), bool(search), sla.due_shape(settings, span), ctx.schema)
-    return facts, shape, values
+    return build, shape, values
 
 
 def case_list(con, filters: Filters, search: str | None = None, limit: int | None = 500,
@@ -106,7 +119,8 @@ def case_list(con, filters: Filters, search: str | None = None, limit: int | Non
     source_row. `search` matches case_id, title, note, unit, street, community. limit None: all.
     """
     ib = backend(con)
-    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings), search)
+    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings), search,
+                                       LIST_INPUTS, LIST_FACTS)
     paged = limit is not None
     if paged:
         values.update(limit=int(limit), offset=int(offset))
@@ -139,7 +153,7 @@ def case_count(con, filters: Filters, search: str | None = None,
                settings: Settings | None = None) -> int:
     """How many cases case_list would list without a limit (for paging)."""
     ib = backend(con)
-    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings), search)
+    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings), search, (), ())
     df = runner.run(ib, ("case_count", shape), lambda: facts().aggregate(n=facts().count()), values)
     return int(df["n"].iloc[0])
 

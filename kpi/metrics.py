@@ -95,8 +95,8 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
 
 
 def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str,
-                      state: dict | None = None) -> ir.Table | None:
-    """Base counts from the pre-aggregated tables (kpi.aggregated) when they can answer, else None.
+                      state: dict | None = None) -> pa.Table | None:
+    """Base counts (Arrow) from the pre-aggregated tables (kpi.aggregated) when they can answer, else None.
 
     `state`: the tables' record read with the question's context (saves a statement).
     """
@@ -128,27 +128,45 @@ def settings_values(settings: Settings) -> dict:
     }
 
 
-def derive(counts: ir.Table, settings: Settings, slot: Slot) -> ir.Table:
-    """Rates, mean days and the score from base counts (the only place rates are divided)."""
-    w = slot("basically_satisfied_weight", "float64")
+class IbisOps:
+    """What derived() needs of its engine, for ibis expressions (undefined = NULL)."""
+
+    ratio = staticmethod(_rate)
+    fill_zero = staticmethod(lambda x: x.fill_null(0.0))
+    defined = staticmethod(lambda x: x.notnull())
+    choose = staticmethod(ibis.ifelse)
+    null_if_zero = staticmethod(lambda x: x.nullif(0.0))
+
+
+def derived(c, w, weights: dict, ops=IbisOps) -> dict:
+    """The rates, mean days and score from base counts `c` (columns by name): the only place
+    a rate is divided. Written once for any engine `ops` (ibis here, numpy in kpi.inmemory).
+
+    w: the basically-satisfied weight; weights: the score's weight per rate.
+    """
     rates = {
-        "resolution_rate": _rate(counts.resolved, counts.received),
-        "mean_days": _rate(counts.days_sum, counts.days_n),
-        "on_time_rate": _rate(counts.on_time, counts.on_time_known),
-        "rated_share": _rate(counts.rated, counts.resolved),
-        "satisfaction_rate": (counts.satisfied + w * counts.basically_satisfied) / counts.rated.nullif(0),
+        "resolution_rate": ops.ratio(c["resolved"], c["received"]),
+        "mean_days": ops.ratio(c["days_sum"], c["days_n"]),
+        "on_time_rate": ops.ratio(c["on_time"], c["on_time_known"]),
+        "rated_share": ops.ratio(c["rated"], c["resolved"]),
+        "satisfaction_rate": ops.ratio(c["satisfied"] + w * c["basically_satisfied"], c["rated"]),
     }
     # Score: weighted mean of the defined rates; an undefined rate's weight is redistributed
     # to the others by dividing by the weights of the defined ones only. Written over the
     # rate expressions, not their columns, so the SQL is one SELECT level (DuckDB binds
     # every nested level's columns again: a deeper statement costs milliseconds more).
-    numerator = ibis.literal(0.0)
-    weights = ibis.literal(0.0)
-    for rate in settings.score_weights():
-        weight = slot(f"weight_{rate}", "float64")
-        numerator = numerator + weight * rates[rate].fill_null(0.0)
-        weights = weights + ibis.ifelse(rates[rate].notnull(), weight, 0.0)
-    return counts.mutate(**rates, score=100 * numerator / weights.nullif(0.0))
+    numerator = 0.0
+    total = 0.0
+    for rate, weight in weights.items():
+        numerator = numerator + weight * ops.fill_zero(rates[rate])
+        total = total + ops.choose(ops.defined(rates[rate]), weight, 0.0)
+    return {**rates, "score": 100 * numerator / ops.null_if_zero(total)}
+
+
+def derive(counts: ir.Table, settings: Settings, slot: Slot) -> ir.Table:
+    """Rates, mean days and the score from base counts, as an ibis expression (kpi.metrics.derived)."""
+    weights = {rate: slot(f"weight_{rate}", "float64") for rate in settings.score_weights()}
+    return counts.mutate(**derived(counts, slot("basically_satisfied_weight", "float64"), weights))
 
 
 def add_rank(t: ir.Table, by: tuple[str, ...], slot: Slot, slices: tuple[str, ...] = ()) -> ir.Table:
@@ -175,6 +193,9 @@ class Plan:
     # The completed base counts alone (before derive): comparisons derive several slices
     # in one pass (a third of the SQL for DuckDB to bind and optimise).
     counts: Callable[[], ir.Table] | None = None
+    # The completed base counts as numpy columns, when every count came from the aggregate
+    # tables: kpi.inmemory derives and ranks them without a statement. None otherwise.
+    memory: Callable[[], dict] | None = None
 
 
 def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "auto",
@@ -186,7 +207,8 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
     by = check_by(by)
     ctx = runner.data_context(ib, filters, known)
     filters = replace(filters, as_of=ctx.as_of)
-    aggregated = aggregated_counts(ib, by, filters, settings, source, ctx.state)
+    in_memory = aggregated_counts(ib, by, filters, settings, source, ctx.state)
+    aggregated = None if in_memory is None else kpi_aggregated().memtable(in_memory)
     span = (ctx.first_received, ctx.last_received)
     values = {**slice_values(filters, settings, ctx.as_of, span), **settings_values(settings),
               **completion.completion_values(by, filters, ctx)}
@@ -202,10 +224,22 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
     def build() -> ir.Table:
         return finish(counts(), by, settings, slot)
 
+    memory = None
+    if in_memory is not None and "areas" in ctx.state:
+        def memory() -> dict:
+            from kpi import inmemory
+            return inmemory.complete(in_memory, by, filters, ctx.state["areas"], values.get("months"))
+
     inputs = (aggregated,) if aggregated is not None else ()
     key = ("metrics", by, slice_shape(filters), sla.due_shape(settings, span), "months" in values,
            ctx.schema, slot.prefix, tuple(str(t.schema()) for t in inputs))
-    return Plan(key, slot.values(values), inputs, build, counts)
+    return Plan(key, slot.values(values), inputs, build, counts, memory)
+
+
+def kpi_aggregated():
+    """kpi.aggregated (imported late: it imports this module's neighbours)."""
+    from kpi import aggregated
+    return aggregated
 
 
 def finish(counts: ir.Table, by: tuple[str, ...], settings: Settings, slot: Slot,
@@ -276,7 +310,11 @@ def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None 
     """
     ib = backend(con)
     by = check_by(by)
-    plan = plan_metrics(ib, by, filters, settings_or_default(settings), source, known=known)
+    settings = settings_or_default(settings)
+    plan = plan_metrics(ib, by, filters, settings, source, known=known)
+    if plan.memory is not None:
+        from kpi import inmemory
+        return to_frame(inmemory.finish(plan.memory(), by, settings), sort_by=group_columns(by))
     return to_frame(run_plan(ib, plan), sort_by=group_columns(by))
 
 

@@ -250,3 +250,79 @@ def test_rows_kept_in_memory_follow_each_refresh(hotline_db, tmp_path):
                                   metrics(con, ("street", "month"), filters, source="raw"),
                                   check_exact=False, rtol=1e-12, atol=1e-12)
     con.close()
+
+
+def _same_values(fast: dict, raw: dict, what: str) -> None:
+    assert fast.keys() == raw.keys(), what
+    for name, value in fast.items():
+        expected = raw[name]
+        if value is None or expected is None:
+            assert value is None and expected is None, f"{what}.{name}: {value} ≠ {expected}"
+        else:  # the raw path's counts are DuckDB HUGEINT sums (Decimal)
+            assert float(value) == pytest.approx(float(expected), rel=1e-12, abs=1e-12), \
+                f"{what}.{name}"
+
+
+def test_comparisons_in_memory_equal_the_raw_path(hotline_db, monkeypatch):
+    """headline, ranking and trend derived and ranked in numpy (kpi.inmemory) when every
+    slice came from the aggregates, else by DuckDB: both equal the raw path's SQL."""
+    from kpi import inmemory
+    from kpi.comparisons import headline, ranking, trend
+
+    finished = []
+    real_finish = inmemory.finish
+    monkeypatch.setattr(inmemory, "finish", lambda *a, **k: finished.append(1) or real_finish(*a, **k))
+    con = duckdb.connect(str(hotline_db), read_only=True)
+    streets = sorted({s for (s,) in con.execute("SELECT street FROM areas").fetchall()})
+    rng = random.Random(66)
+    slices = [Filters(), Filters.make(date_from="2023-01-01", as_of="2024-05-31"),
+              Filters.make(as_of="2025-03-01", where={"street": rng.choice(streets)})]
+    for _ in range(3):
+        year, month = rng.choice([2023, 2024]), rng.randint(1, 12)
+        slices.append(Filters.make(date_from=date(year - 1, month, 1), as_of=_month_end(year, month),
+                                   where={"street": rng.sample(streets, 2)} if rng.random() < 0.5 else None))
+    for filters in slices:
+        fast, raw = headline(con, filters), headline(con, filters, source="raw")
+        for part in ("metrics", "previous_month", "previous_year", "delta_month", "delta_year"):
+            _same_values(fast[part], raw[part], f"headline({filters}).{part}")
+        for level, keys in (("street", ["street"]), ("community", ["street", "community"])):
+            # Unranked rows of equal size come in any order: compared by key.
+            by_key = lambda df: df.sort_values(keys).reset_index(drop=True)  # noqa: E731
+            pd.testing.assert_frame_equal(by_key(ranking(con, level, filters)),
+                                          by_key(ranking(con, level, filters, source="raw")),
+                                          check_exact=False, rtol=1e-12, atol=1e-12,
+                                          obj=f"ranking({level}, {filters})")
+        pd.testing.assert_frame_equal(trend(con, filters), trend(con, filters, source="raw"),
+                                      check_exact=False, rtol=1e-12, atol=1e-12, obj=f"trend({filters})")
+    assert len(finished) >= 3 * len(slices)  # the in-memory route really answered
+    con.close()
+
+
+def test_in_memory_rank_ties_and_small_slices():
+    """kpi.inmemory.rank by hand: equal (score, received) share a rank, small or scoreless rows none."""
+    import numpy as np
+
+    from kpi import inmemory
+
+    score = np.array([90.0, 80.0, 90.0, 90.0, np.nan, 95.0, 70.0])
+    received = np.array([10, 10, 10, 12, 50, 3, 8])
+    part = np.array(["a", "a", "a", "a", "a", "a", "b"], dtype=object)
+    ranks, unranked = inmemory.rank(score, received, 5, [part])
+    assert unranked.tolist() == [False, False, False, False, True, True, False]
+    assert ranks[~unranked].tolist() == [2, 4, 2, 1, 1]
+
+
+def test_zero_rows_follow_the_registry(hotline_db, tmp_path):
+    """A community added to the registry (no refresh of the aggregates) shows as a zero row."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(hotline_db, db)
+    con = duckdb.connect(str(db))
+    district, street = con.execute("SELECT district, street FROM areas LIMIT 1").fetchall()[0]
+    before = metrics(con, ("community",), Filters(), source="aggregated")
+    con.execute("INSERT INTO areas VALUES (?, ?, '新建社区', '社区')", [district, street])
+    after = metrics(con, ("community",), Filters(), source="aggregated")
+    assert len(after) == len(before) + 1
+    assert after.loc[after["community"] == "新建社区", "received"].tolist() == [0]
+    pd.testing.assert_frame_equal(after, metrics(con, ("community",), Filters(), source="raw"),
+                                  check_exact=False, rtol=1e-12, atol=1e-12)
+    con.close()
