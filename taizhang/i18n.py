@@ -192,6 +192,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.ranking": ("街道综合排名", "Street ranking by score"),
     "overview.ranking_hint": ("点击街道查看其社区", "Click a street to open its communities"),
     "overview.categories": ("问题类别构成", "Issues by category"),
+    "overview.communities": ("{street} 各社区(村)综合排名", "Communities of {street} by score"),
+    "overview.communities_table": ("{street} 社区明细表 ›", "Table of {street}'s communities ›"),
     "overview.status_mix": ("办理状态", "Status"),
     "chart.count": ("件数", "Cases"),
     "chart.rate": ("解决率", "Resolution rate"),
@@ -218,6 +220,16 @@ TEXT: dict[str, tuple[str, str]] = {
         "Cases that are overdue, stalled, rated dissatisfied or reopened.",
     ),
     "supervision.download": ("下载督办清单(Excel)", "Download the list (Excel)"),
+    "supervision.count": ("共 {n} 件需督办。", "{n} cases need supervision."),
+    "supervision.shown": (
+        "共 {n} 件需督办,此处列出前 {shown} 件(最紧迫的在前);请用筛选缩小范围。",
+        "{n} cases need supervision; the {shown} most urgent are listed here — "
+        "narrow the filters to see the others.",
+    ),
+    "supervision.download_capped": (
+        "下载包含前 {shown} 件(共 {n} 件);请缩小筛选范围以下载全部。",
+        "The download holds the first {shown} of {n} cases; narrow the filters to download them all.",
+    ),
     "supervision.file": ("督办清单", "supervision"),
     # --- cases -----------------------------------------------------------------------
     "cases.title": ("案件查询", "Cases"),
