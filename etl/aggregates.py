@@ -41,13 +41,16 @@ STATEMENT_KEYS = {
     "insert_open": ("kind", "day"),
 }
 DIMENSION_COLUMNS = ("district", "street", "community", "channel", "category", "matter_class")
-TABLES = ("agg_counts", "agg_days", "agg_open")
+TABLES = ("agg_counts", "agg_days", "agg_open_cases", "agg_open")
 META_SETTINGS, META_CASES, META_MAX_DATE = "aggregates_settings", "aggregates_cases", "aggregates_max_date"
 META_FIRST_RECEIVED, META_LAST_RECEIVED = "aggregates_first_received", "aggregates_last_received"
 META_LATEST_CASE_DATE = "aggregates_latest_case_date"
 # A new token with every refresh: a reader may keep the tables' rows in memory while the
 # token it read them under is current (kpi/aggregated.py).
 META_VERSION = "aggregates_version"
+# Which tables and columns the refresh writes: a database whose tables were written by
+# another shape (or under other settings) has every month rebuilt at its next refresh.
+META_SHAPE, SHAPE = "aggregates_shape", "2"  # 2: agg_open_cases
 # as_of for facts that must not depend on as_of: every case counts with its status now.
 FAR_FUTURE = date(9999, 1, 1)
 
@@ -104,7 +107,7 @@ def _facts_sql(con, settings) -> str:
         f.resolved_on.strftime("%Y-%m"), ibis.null("string"),
     )
     source = f.select(
-        *DIMENSION_COLUMNS, "month", "received_on", "status", "closure_days", "on_time",
+        "case_id", *DIMENSION_COLUMNS, "month", "received_on", "status", "closure_days", "on_time",
         "on_time_known", "satisfaction", "due",
         resolved_month=resolved_month,
         progress_on=progress_on,
@@ -145,6 +148,10 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
 
     settings = settings_or_default(settings)
     ensure_tables(con)
+    recorded = dict(con.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
+                                [META_SHAPE, META_SETTINGS]).fetchall())
+    if recorded != {META_SHAPE: SHAPE, META_SETTINGS: settings_fingerprint(settings)}:
+        everything = True  # months written otherwise (or never) must not mix with these
     _create_dirty(con)
     if case_ids_sql is not None:
         note_cases(con, case_ids_sql)
@@ -164,10 +171,14 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
         last = date(last.year + last.month // 12, last.month % 12 + 1, 1)
         source = (f"(SELECT * FROM ({_facts_sql(con, settings)}) WHERE received_on >= $first "
                   "AND received_on < $last AND month IN (SELECT month FROM agg_dirty)) AS agg_src")
+        con.execute(statements()["insert_open_cases"].format(source=source),
+                    {"first": first, "last": last})
+        open_cases = "(SELECT * FROM agg_open_cases WHERE month IN (SELECT month FROM agg_dirty))"
         for name, own_keys in STATEMENT_KEYS.items():
-            con.execute(statements()[name].format(
-                source=source, grain=_grain_expression(), grouping_sets=_grouping_sets(own_keys)),
-                {"first": first, "last": last})
+            statement = statements()[name].format(
+                source=open_cases if name == "insert_open" else source, grain=_grain_expression(),
+                grouping_sets=_grouping_sets(own_keys))
+            con.execute(statement, {} if name == "insert_open" else {"first": first, "last": last})
         for grain in ROLLED_UP:
             keys = ", ".join(c if c in GRAINS[grain] else f"NULL::VARCHAR AS {c}"
                              for c in DIMENSION_COLUMNS)
@@ -200,6 +211,7 @@ def _record_state(con, settings) -> None:
         META_LAST_RECEIVED: iso(last),
         META_LATEST_CASE_DATE: iso(latest),
         META_VERSION: uuid.uuid4().hex,
+        META_SHAPE: SHAPE,
     }
     for key, value in values.items():
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

@@ -36,6 +36,14 @@ CREATE TABLE IF NOT EXISTS agg_days (
     month VARCHAR NOT NULL, resolved_month VARCHAR NOT NULL,
     days BIGINT NOT NULL, n BIGINT NOT NULL
 );
+-- Cases open now (pending, in_progress), one row each: the 督办 list's candidates at the
+-- latest date (kpi/supervision.py) without reading every case, and agg_open's source.
+CREATE TABLE IF NOT EXISTS agg_open_cases (
+    month VARCHAR NOT NULL, case_id VARCHAR NOT NULL, received_on DATE NOT NULL,
+    district VARCHAR, street VARCHAR, community VARCHAR,
+    channel VARCHAR, category VARCHAR, matter_class VARCHAR,
+    due DATE, progress_on DATE
+);
 -- Cases open now (pending, in_progress): their deadline and last progress by day, so that
 -- overdue and stalled are exact for an as_of on any day after the latest date in the data.
 CREATE TABLE IF NOT EXISTS agg_open (
@@ -76,12 +84,18 @@ SELECT {grain}, district, street, community, channel, category, matter_class, mo
 FROM {source} WHERE closure_days IS NOT NULL AND resolved_month IS NOT NULL
 GROUP BY GROUPING SETS ({grouping_sets});
 
+-- name: insert_open_cases
+INSERT INTO agg_open_cases
+SELECT month, case_id, received_on, district, street, community, channel, category,
+       matter_class, due, progress_on
+FROM {source} WHERE status IN ('pending', 'in_progress');
+
 -- name: insert_open
+-- {source} here is agg_open_cases of the dirty months (a tenth of the cases, not all).
 INSERT INTO agg_open
 SELECT {grain}, district, street, community, channel, category, matter_class, month,
        kind, day, count(*)
-FROM (SELECT *, unnest(['due', 'progress']) AS kind FROM {source}
-      WHERE status IN ('pending', 'in_progress'))
+FROM (SELECT *, unnest(['due', 'progress']) AS kind FROM {source})
      , LATERAL (SELECT CASE WHEN kind = 'due' THEN due ELSE progress_on END AS day)
 WHERE day IS NOT NULL
 GROUP BY GROUPING SETS ({grouping_sets});

@@ -138,6 +138,19 @@ def in_period(t: ir.Table, column: str, filters: Filters, slot: Slot) -> list[ir
     return conditions
 
 
+def slice_conditions(t: ir.Table, month: ir.StringValue, filters: Filters,
+                     slot: Slot) -> list[ir.BooleanValue]:
+    """The slice's conditions on a table of cases (received_on, dimension columns, `month`
+    its 'YYYY-MM'): period, not after as_of, dimension values; officials are joined apart."""
+    conditions = in_period(t, "received_on", filters, slot)
+    for dim in CASE_COLUMN_DIMENSIONS:
+        if filters.values(dim):
+            conditions.append(t[dim].isin(where_values(slot, filters, dim)))
+    if filters.values("month"):
+        conditions.append(month.isin(where_values(slot, filters, "month")))
+    return conditions
+
+
 def case_facts(
     ib: ibis.BaseBackend,
     filters: Filters,
@@ -165,12 +178,7 @@ def case_facts(
         slot = runner.inline_slot(slice_values(filters, settings, as_of, span))
     cases = ib.table("cases")
     month = cases.received_on.strftime("%Y-%m")
-    conditions = in_period(cases, "received_on", filters, slot)
-    for dim in CASE_COLUMN_DIMENSIONS:
-        if filters.values(dim):
-            conditions.append(cases[dim].isin(where_values(slot, filters, dim)))
-    if filters.values("month"):
-        conditions.append(month.isin(where_values(slot, filters, "month")))
+    conditions = slice_conditions(cases, month, filters, slot)
     keep = cases.columns if columns is None else tuple(dict.fromkeys(FACT_INPUTS + tuple(columns)))
     t = cases.filter(*conditions).select(*keep, month=month)
 

@@ -326,3 +326,80 @@ def test_zero_rows_follow_the_registry(hotline_db, tmp_path):
     pd.testing.assert_frame_equal(after, metrics(con, ("community",), Filters(), source="raw"),
                                   check_exact=False, rtol=1e-12, atol=1e-12)
     con.close()
+
+
+def _report_cut(frame: pd.DataFrame, first: date, last: date, limit: int):
+    """The first `limit` distinct cases of a whole 督办 list as the report shows them, and
+    how many cases, in plain pandas: open kinds of any month, the month's signals."""
+    received = pd.to_datetime(frame["received_on"])
+    in_month = (received >= pd.Timestamp(first)) & (received <= pd.Timestamp(last))
+    kept = frame[frame["kind"].isin(["overdue", "stalled"])
+                 | (frame["kind"].isin(["dissatisfied", "reopened"]) & in_month)]
+    cases = pd.unique(kept["case_id"])
+    return kept[kept["case_id"].isin(cases[:limit])], len(cases)
+
+
+def test_supervision_summary_from_the_open_cases_equals_the_list(hotline_db, monkeypatch):
+    """At the latest date the standing 督办 list comes from agg_open_cases: the same first
+    cases and count as the whole supervision_list cut in pandas, and as every case's facts."""
+    from kpi import supervision
+    from kpi.filters import month_bounds
+
+    con = duckdb.connect(str(hotline_db), read_only=True)
+    streets = sorted({s for (s,) in con.execute("SELECT street FROM areas").fetchall()})
+    used = []
+    real = supervision._open_cases_answer
+    monkeypatch.setattr(supervision, "_open_cases_answer",
+                        lambda *a: used.append(real(*a)) or used[-1])
+    plain = lambda df: df.astype(object).where(df.notna(), None).reset_index(drop=True)  # noqa: E731
+    rng = random.Random(7)
+    for as_of, where, limit in [(None, {}, 12), (date(2025, 3, 1), {}, 5),
+                                (None, {"street": rng.choice(streets)}, 12),
+                                (None, {"street": rng.sample(streets, 2)}, 30),
+                                (date(2024, 6, 30), {}, 12)]:  # before the data ends: every case
+        standing = Filters.make(as_of=as_of, where=where)
+        as_of = as_of or aggregated.data_dates(con)[2]
+        first, last = month_bounds(as_of.strftime("%Y-%m"))
+        signals = Filters.make(first, last, as_of, where)
+        shown, total = supervision.supervision_summary(con, standing, signals, limit)
+        expected, expected_total = _report_cut(supervision.supervision_list(con, standing),
+                                               first, last, limit)
+        assert total == expected_total > limit
+        pd.testing.assert_frame_equal(plain(shown), plain(expected), obj=f"{standing}")
+        monkeypatch.setattr(supervision, "_open_cases_answer", lambda *a: False)
+        slow, slow_total = supervision.supervision_summary(con, standing, signals, limit)
+        monkeypatch.setattr(supervision, "_open_cases_answer",
+                            lambda *a: used.append(real(*a)) or used[-1])
+        assert slow_total == total
+        pd.testing.assert_frame_equal(plain(slow), plain(shown))
+    assert used == [True, True, True, True, False]
+    con.close()
+
+
+def test_open_cases_follow_an_import_and_an_older_shape_is_rebuilt(hotline_db, tmp_path):
+    """agg_open_cases holds exactly the cases open now after a refresh; a database whose
+    aggregates have another shape gets every month rebuilt at its next refresh."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(hotline_db, db)
+    con = duckdb.connect(str(db))
+    open_now = ("SELECT case_id FROM cases WHERE status IN ('pending', 'in_progress') ORDER BY ALL")
+    listed = "SELECT case_id FROM agg_open_cases ORDER BY ALL"
+    assert con.execute(listed).fetchall() == con.execute(open_now).fetchall()
+    con.execute("BEGIN")
+    changed = f"SELECT case_id FROM ({open_now}) LIMIT 30"
+    aggregates.note_cases(con, changed)
+    con.execute(f"UPDATE cases SET status = 'resolved', resolved_on = received_on + 3 "
+                f"WHERE case_id IN ({changed})")
+    aggregates.refresh(con, None, Settings())
+    con.execute("COMMIT")
+    assert con.execute(listed).fetchall() == con.execute(open_now).fetchall()
+    # An older ETL's tables: no agg_open_cases rows, no shape. One new case's refresh
+    # rebuilds them all, not only its month.
+    con.execute("DELETE FROM agg_open_cases")
+    con.execute("DELETE FROM meta WHERE key = ?", [aggregates.META_SHAPE])
+    con.execute("BEGIN")
+    aggregates.refresh(con, f"SELECT case_id FROM ({open_now}) LIMIT 1", Settings())
+    con.execute("COMMIT")
+    assert con.execute(listed).fetchall() == con.execute(open_now).fetchall()
+    assert aggregated.read_state(con)[aggregates.META_SHAPE] == aggregates.SHAPE
+    con.close()
