@@ -10,6 +10,7 @@ without a restart. Only small results are cached: KPI tables, one page of cases.
 from __future__ import annotations
 
 import concurrent.futures
+import inspect
 import multiprocessing
 import os
 import sys
@@ -26,6 +27,7 @@ import kpi
 from dashboard import charts
 from dashboard.state import View, drill_into, filters_for
 from kpi import Filters
+from kpi.supervision import SUPERVISION_KINDS
 from taizhang.db import connect, data_version, db_path
 
 CACHE_TTL_SECONDS = 600
@@ -101,10 +103,12 @@ def street_page(view: View, path: Path | None = None) -> tuple[pd.DataFrame, dic
             _load_from(path, "headline", filters_for(view)))
 
 
-# One background thread answers, ahead of the click, what each street's page will ask
-# for (street_page), so a click on the overview's ranking finds its answers cached. It
-# is one thread so that it never takes more than one of the machine's cores from the
-# people using it; it holds the file open only while it works. `taizhang serve` turns it
+# One background thread answers, ahead of the click, what a click on a street's bar will
+# ask for (street_page, and the street's trend), so the click finds its answers cached.
+# It is one thread so that it never takes more than one of the machine's cores from the
+# people using it; it holds the file open only while it works. It keeps nothing of its
+# own: what it computes lands in the same small caches a click fills (rankings, a
+# headline, a trend: a few kB a street), never a page of cases. `taizhang serve` turns it
 # on (TAIZHANG_PREFETCH=1); AppTest runs and scripts do without it.
 PREFETCH = os.environ.get("TAIZHANG_PREFETCH") == "1"
 _prefetcher = concurrent.futures.ThreadPoolExecutor(max_workers=1,
@@ -114,24 +118,33 @@ _prefetched_lock = threading.Lock()
 
 
 def prefetch_streets(view: View) -> None:
-    """Start computing street_page for every street of the ranking, best first (once per data version)."""
+    """Start computing a street's click (street_page, trend) for every street, best first.
+
+    Once per data version and filters: the street a view is drilled into does not
+    matter (every street is computed), nor its language (the answers are numbers).
+    """
     if not PREFETCH:
         return
     path = database_file()
-    streets = ranking("street", filters_for(view, areas=False))
-    names = [str(s) for s in streets.sort_values("rank")["street"] if isinstance(s, str)]
-    key = (str(path), data_version(path), view, tuple(names))
+    filters = filters_for(view, areas=False)
+    key = (str(path), data_version(path), filters)
     with _prefetched_lock:
         if key in _prefetched:
             return
         _prefetched.add(key)
-    _prefetcher.submit(_warm_streets, path, view, names)
+    base = View(date_from=view.date_from, date_to=view.date_to, as_of=view.as_of,
+                category=view.category, channel=view.channel)
+    _prefetcher.submit(_warm_streets, path, base, filters)
 
 
-def _warm_streets(path: Path, view: View, streets: list[str]) -> None:
+def _warm_streets(path: Path, view: View, filters: Filters) -> None:
     try:
-        for street in streets:
-            street_page(drill_into(view, "street", street), path)
+        streets = _load_from(path, "ranking", "street", filters)
+        for street in streets.sort_values("rank")["street"]:
+            if isinstance(street, str):
+                street_view = drill_into(view, "street", street)
+                street_page(street_view, path)
+                _load_from(path, "trend", filters_for(street_view), 12)
     except Exception:  # noqa: BLE001 - a failed guess costs nothing: the click asks again
         traceback.print_exc(file=sys.stderr)
     finally:
@@ -206,12 +219,59 @@ def case_count(filters: Filters) -> int:
     return int(frame["received"].iloc[0]) if len(frame) else 0
 
 
-def supervision_list(filters: Filters, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """kpi.supervision_list: overdue, stalled, dissatisfied and reopened cases (of `kinds`)."""
-    listing = _load("supervision_list", filters)
-    if kinds:
+# The 督办 list of a city is millions of rows (10M cases: 2.5M rows, 22 s and 5 GB to list
+# them all), so the page shows the most urgent cases and the count, and the download is
+# capped (an .xlsx sheet holds at most 1,048,576 rows; 100,000 rows take ~45 s to write here).
+SUPERVISION_PAGE_CASES = 500
+SUPERVISION_EXPORT_CASES = 5000
+
+
+def supervision_page(filters: Filters, kinds: tuple[str, ...] | None = None,
+                     limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """The first `limit` cases of the 督办 list (every kind row of each) and how many cases it holds.
+
+    kpi.supervision_summary with one slice for both halves, i.e. kpi.supervision_list's
+    cases; with `kinds`, only cases of those kinds (and only their rows of those kinds).
+    `limit` defaults to SUPERVISION_PAGE_CASES.
+    """
+    limit = limit or SUPERVISION_PAGE_CASES
+    if _kinds(kinds) and not _SUMMARY_TAKES_KINDS:
+        # Until kpi.supervision_summary takes kinds=: the whole list, cut here (slow at city scale).
+        listing = _load("supervision_list", filters)
         listing = listing[listing["kind"].isin(kinds)].reset_index(drop=True)
-    return listing
+        first = listing["case_id"].drop_duplicates().head(limit)
+        return (listing[listing["case_id"].isin(first)].reset_index(drop=True),
+                int(listing["case_id"].nunique()))
+    return _load("supervision_summary", filters, filters, limit=limit, **_kinds(kinds))
+
+
+def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The first SUPERVISION_EXPORT_CASES cases of the 督办 list, for a download.
+
+    Not cached (thousands of rows), and it runs when the download is clicked, outside any
+    script run, so it closes its own connection.
+    """
+    try:
+        if _kinds(kinds) and not _SUMMARY_TAKES_KINDS:
+            return supervision_page(filters, kinds, SUPERVISION_EXPORT_CASES)[0]
+        cursor = _connection(str(database_file())).cursor()
+        try:
+            return kpi.supervision_summary(cursor, filters, filters, limit=SUPERVISION_EXPORT_CASES,
+                                           **_kinds(kinds))[0]
+        finally:
+            cursor.close()
+    finally:
+        release()
+
+
+_SUMMARY_TAKES_KINDS = "kinds" in inspect.signature(kpi.supervision_summary).parameters
+
+
+def _kinds(kinds: tuple[str, ...] | None) -> dict:
+    """supervision_summary's kinds= argument: only for a subset of the kinds."""
+    if kinds and set(kinds) != set(SUPERVISION_KINDS):
+        return {"kinds": tuple(k for k in SUPERVISION_KINDS if k in kinds)}
+    return {}
 
 
 def supervision_counts(filters: Filters) -> dict[str, int]:

@@ -6,6 +6,7 @@ formatted (kpi.format_*) and labelled (taizhang.i18n).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -160,12 +161,19 @@ def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None
     return None
 
 
-def xlsx_download(frame: pd.DataFrame, columns: list[str], lang: str, label_key: str,
-                  sheet_key: str, file_key: str) -> None:
-    """A download button for the labelled table as .xlsx, built only when clicked."""
+def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: list[str], lang: str,
+                  label_key: str, sheet_key: str, file_key: str) -> None:
+    """A download button for the labelled table as .xlsx, built only when clicked.
+
+    `frame` may be a function giving the frame, so that it too is loaded only on a click.
+    """
+    def build() -> bytes:
+        data = frame() if callable(frame) else frame
+        return export.xlsx_bytes(display_frame(data, columns, lang), t(sheet_key, lang))
+
     st.download_button(
         t(label_key, lang),
-        data=lambda: export.xlsx_bytes(display_frame(frame, columns, lang), t(sheet_key, lang)),
+        data=build,
         file_name=f"{t(file_key, lang)}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import kpi
 from etl.schema import ensure_schema
+from taizhang import svg
 from taizhang.db import connect, reading
 
 APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
@@ -82,6 +83,27 @@ def test_overview_in_english(demo_db, use_db):
     assert at.header[0].value == "Overview"
 
 
+def test_overview_drilled_into_a_street_shows_its_communities(demo_db, use_db):
+    # What a click on a street's bar shows (the click itself: tests/e2e): the street's own
+    # numbers, its bar highlighted, its ranked communities beside it, a link to their table.
+    use_db(demo_db)
+    street = kpi_call(demo_db, "ranking", "street", kpi.Filters()).sort_values("rank")["street"].iloc[-1]
+    at = run(street=street)
+    total = kpi_call(demo_db, "metrics", (), kpi.Filters.make(where={"street": street})).iloc[0]
+    assert metric(at, "受理") == str(int(total["received"]))
+    charts = [json.loads(c.proto.json)["svg"] for c in at.get("bidi_component")]
+    assert len(charts) == 4   # trend, streets, the street's communities, categories
+    communities = kpi_call(demo_db, "ranking", "community", kpi.Filters.make(where={"street": street}))
+    ranked = communities.dropna(subset=["score"]).sort_values("score", ascending=False)
+    shown = re.findall(r'data-area="([^"]+)"', charts[2])
+    assert shown == [html.escape(c) for c in ranked["community"]] and len(shown) > 1
+    assert f"{street} 各社区(村)综合排名" in charts[2]
+    assert re.search(f'data-area="{re.escape(street)}"[^>]*>.*?fill="{svg.SELECTED_COLOR}"',
+                     charts[1])
+    link = at.get("page_link")[0].proto
+    assert link.label == f"{street} 社区明细表 ›" and "areas" in link.page
+
+
 def test_areas_district_level_lists_the_street_ranking(demo_db, use_db):
     use_db(demo_db)
     at = run("areas")
@@ -131,9 +153,38 @@ def test_supervision_counts_equal_the_kpi_list(demo_db, use_db):
     use_db(demo_db)
     at = run("supervision")
     listing = kpi_call(demo_db, "supervision_list", kpi.Filters())
-    assert metric(at, "超期未办结") == str((listing["kind"] == "overdue").sum())
-    assert len(at.dataframe[0].value) == len(listing)
+    for kind, label in (("overdue", "超期未办结"), ("stalled", "进展停滞"), ("dissatisfied", "群众不满意")):
+        assert metric(at, label) == str((listing["kind"] == kind).sum())
+    assert any(c.value == f"共 {listing['case_id'].nunique()} 件需督办。" for c in at.caption)
+    assert len(at.dataframe[0].value) == len(listing)   # the demo's list fits on the page
     assert at.get("download_button")
+
+
+def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use_db, monkeypatch):
+    # A city's list is millions of rows: the page shows the first cases, counts them all,
+    # and the download is capped; both cut the list in its own order.
+    use_db(demo_db)
+    monkeypatch.setattr("dashboard.loaders.SUPERVISION_PAGE_CASES", 5)
+    monkeypatch.setattr("dashboard.loaders.SUPERVISION_EXPORT_CASES", 7)
+    listing = kpi_call(demo_db, "supervision_list", kpi.Filters())
+    order = list(dict.fromkeys(listing["case_id"]))   # cases in list order, counted by pandas
+    at = run("supervision")
+    table = at.dataframe[0].value
+    assert list(dict.fromkeys(table["编号"])) == order[:5]
+    assert len(table) == listing["case_id"].isin(order[:5]).sum()   # every kind row of each
+    captions = [c.value for c in at.caption]
+    assert f"共 {len(order)} 件需督办,此处列出前 5 件(最紧迫的在前);请用筛选缩小范围。" in captions
+    assert f"下载包含前 7 件(共 {len(order)} 件);请缩小筛选范围以下载全部。" in captions
+    from dashboard import loaders
+    exported = loaders.supervision_export(kpi.Filters())
+    assert list(dict.fromkeys(exported["case_id"])) == order[:7]
+
+    at = run("supervision", kinds="dissatisfied,reopened")
+    signals = listing[listing["kind"].isin(["dissatisfied", "reopened"])]
+    shown = at.dataframe[0].value
+    assert list(dict.fromkeys(shown["编号"])) == list(dict.fromkeys(signals["case_id"]))[:5]
+    assert set(shown["类型"]) <= {"群众不满意", "重新办理"}
+    assert any(c.value.startswith(f"共 {signals['case_id'].nunique()} 件需督办") for c in at.caption)
 
 
 def test_cases_search_finds_what_the_kpi_layer_finds(demo_db, use_db):

@@ -1,4 +1,11 @@
-"""总览 Overview: headline cards with month-over-month deltas, trend, street ranking, categories."""
+"""总览 Overview: headline cards, trend, street ranking, categories; a street drilled in place.
+
+A click on a street's bar puts the street in the URL and this page shows it where the
+reader looks: the cards, trend and categories of that street, the bar highlighted, and
+the street's communities as the same clickable ranking beside it (a click on a
+community opens its cases on the Areas page). Why in place and not on the Areas page:
+docs/dashboard.md, "the click".
+"""
 
 import streamlit as st
 
@@ -11,11 +18,19 @@ view = ui.current_view()
 lang = view.lang
 filters = filters_for(view)
 
-# A click on a street bar started this run (its callback chose the view): open that
-# street before drawing anything.
+# A click on a community bar started this run (its callback chose the view): open that
+# community's cases before drawing anything.
 target = st.session_state.pop(ui.FOLLOW_KEY, None)
 if target is not None:
     st.switch_page("app_pages/areas.py", query_params=params_from_view(target))
+
+
+def open_street(street: str) -> None:
+    """Callback of a street bar: drill into it here (its bar again: back to the district)."""
+    current = ui.current_view()
+    level = "district" if street == current.street else "street"
+    ui.apply_view(drill_into(current, level, street))
+
 
 st.header(t("overview.title", lang))
 head = loaders.headline(filters)
@@ -25,23 +40,41 @@ if not head["metrics"]["received"]:
 
 ui.headline_cards(head, lang)
 timing.mark("cards")
+# What a click on a bar will ask for, computed from now on while the reader looks.
+loaders.prefetch_streets(view)
 
-svg_chart(loaders.chart("trend_svg", "trend", (filters,), lang=lang), key="trend")
-
+# Places on screen first, filled in the order a click needs them: the street's communities,
+# then the ranking, the trend, and the categories (the slowest for a street) last.
+trend_slot = st.container()
 left, right = st.columns([3, 2])
+with right:
+    if view.street:
+        street_view = drill_into(view, "street", view.street)
+        svg_chart(
+            loaders.chart("ranking_svg", "ranking", ("community", filters_for(street_view)),
+                          area_column="community", lang=lang, selected=view.community,
+                          title=t("overview.communities", lang, street=view.street)),
+            key="community-ranking",
+            on_click=lambda community: ui.follow(drill_into(street_view, "community", community)),
+        )
+        # Back up, and on to the full table, without moving what is above (no breadcrumb row).
+        links = st.container(horizontal=True, vertical_alignment="center", gap="small")
+        links.button(f"‹ {t('areas.district', lang)}", key="back-to-district", type="tertiary",
+                     on_click=ui.apply_view, args=(drill_into(view, "district", None),))
+        links.page_link("app_pages/areas.py", query_params=params_from_view(street_view),
+                        label=t("overview.communities_table", lang, street=view.street))
+        timing.mark("communities")
+    categories_slot = st.container()
 with left:
-    ranking_filters = filters_for(view, areas=False)
     svg_chart(
-        loaders.chart("ranking_svg", "ranking", ("street", ranking_filters),
+        loaders.chart("ranking_svg", "ranking", ("street", filters_for(view, areas=False)),
                       area_column="street", lang=lang, selected=view.street),
-        key="street-ranking", on_click=lambda street: ui.follow(drill_into(view, "street", street)),
+        key="street-ranking", on_click=open_street,
     )
     st.caption(t("overview.ranking_hint", lang))
-with right:
+with trend_slot:
+    svg_chart(loaders.chart("trend_svg", "trend", (filters,), lang=lang), key="trend")
+with categories_slot:
     svg_chart(loaders.chart("category_svg", "metrics", (("category",), filters), lang=lang),
               key="categories")
-
 timing.mark("charts")
-
-# What a click on a bar will ask for, computed now while the reader looks at the page.
-loaders.prefetch_streets(view)

@@ -1,4 +1,8 @@
-"""督办 Supervision: overdue, stalled, dissatisfied and reopened cases; Excel download."""
+"""督办 Supervision: overdue, stalled, dissatisfied and reopened cases; Excel download.
+
+The most urgent cases and how many there are, not the whole list: a city's list is
+millions of rows (loaders.SUPERVISION_PAGE_CASES, SUPERVISION_EXPORT_CASES).
+"""
 
 from dataclasses import replace
 
@@ -6,6 +10,7 @@ import streamlit as st
 
 from dashboard import cards, loaders, ui
 from dashboard.state import filters_for
+from kpi import format_number
 from taizhang.i18n import t
 
 KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
@@ -36,9 +41,10 @@ st.session_state["w-kinds"] = list(kinds)
 st.multiselect(t("filters.reasons", lang), KINDS, key="w-kinds",
                format_func=lambda k: t(f"reason.{k}", lang), on_change=_on_kinds)
 
-listing = loaders.supervision_list(filters_for(view), kinds)
+filters = filters_for(view)
+listing, total = loaders.supervision_page(filters, kinds)
 ui.follow_selection("supervision-table", listing, "case_id", "case")
-counts = loaders.supervision_counts(filters_for(view))
+counts = loaders.supervision_counts(filters)
 cards.show([cards.Card(kind, t(f"reason.{kind}", lang), str(counts.get(kind, 0)),
                        span=12 // len(KINDS)) for kind in KINDS])
 
@@ -46,6 +52,17 @@ if listing.empty:
     st.info(t("empty.supervision", lang), icon=":material/task_alt:")
     ui.stop()
 
+shown = listing["case_id"].nunique()
+if shown < total:
+    st.caption(t("supervision.shown", lang, n=format_number(total), shown=format_number(shown)))
+else:
+    st.caption(t("supervision.count", lang, n=format_number(total)))
 ui.table(listing, COLUMNS, lang, key="supervision-table", select=True)
-ui.xlsx_download(listing, COLUMNS, lang, "supervision.download", "supervision.title",
-                 "supervision.file")
+
+# The download is built only when clicked, and holds at most SUPERVISION_EXPORT_CASES cases.
+ui.xlsx_download(lambda: loaders.supervision_export(filters, kinds), COLUMNS, lang,
+                 "supervision.download", "supervision.title", "supervision.file")
+exported = min(total, loaders.SUPERVISION_EXPORT_CASES)
+if exported < total:
+    st.caption(t("supervision.download_capped", lang, n=format_number(total),
+                 shown=format_number(exported)))

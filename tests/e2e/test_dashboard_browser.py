@@ -1,6 +1,6 @@
 """The dashboard in a real browser: `taizhang serve` on a copy of the demo database, driven
-by Debian chromium through Playwright. Overview → street → community → case, numbers equal
-to the KPI layer's at each step; a `taizhang load` from another process while the page is
+by Debian chromium through Playwright. Overview → a street's bar (drilled in place) → a
+community's bar (Areas page) → case, numbers equal to the KPI layer's at each step; a `taizhang load` from another process while the page is
 open shows after the next click; then English. Screenshots go to the test's output folder.
 """
 
@@ -61,7 +61,8 @@ def card(tab, label: str):
 
 
 def query(tab) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlparse(tab.url).query).items()}
+    """The page's query parameters (from the page: Playwright's tab.url may lag a replaced URL)."""
+    return {k: v[0] for k, v in parse_qs(urlparse(tab.evaluate("location.href")).query).items()}
 
 
 def click_row(tab, row: int, grid: int = 0) -> None:
@@ -117,24 +118,31 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     settle(tab)
     tab.screenshot(path=output_dir / "01_overview.png")
 
-    # 2. Click the top bar of the street ranking: the Areas page opens on that street.
+    # 2. Click the top bar of the street ranking: the overview drills into that street in
+    # place — its numbers, its bar highlighted, its communities ranked beside it, all in the URL.
     tab.locator("[data-area] rect").nth(1).click()   # the top bar (its first rect is the row)
-    tab.wait_for_url(re.compile(r"/areas\?.*street="))
+    tab.wait_for_function("location.search.includes('street=')")
     street = query(tab)["street"]
     ranking = kpi_call(db, "ranking", "street", kpi.Filters())
     assert street == ranking.sort_values("score", ascending=False)["street"].iloc[0]
     street_total = totals(db, street=street)
     expect(card(tab, "受理")).to_have_text(str(int(street_total["received"])))
     expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(street_total["resolved"], street_total["received"]))
+    communities = kpi_call(db, "ranking", "community", kpi.Filters.make(where={"street": street}))
+    ranked = communities.dropna(subset=["score"]).sort_values("score", ascending=False)
+    bars = tab.locator(".st-key-community-ranking [data-area]")
+    expect(bars).to_have_count(len(ranked))
+    assert [bars.nth(i).get_attribute("data-area") for i in range(len(ranked))] == list(ranked["community"])
+    expect(bars.first).to_have_attribute("aria-label", re.compile(f" {ranked['score'].iloc[0]:.1f}$"))
+    expect(tab.get_by_role("link", name=re.compile(f"{street} 社区明细表"))).to_be_visible()
     settle(tab)
     tab.screenshot(path=output_dir / "02_street.png")
 
-    # 3. Select the first community of the street's table: its cases.
-    communities = kpi_call(db, "ranking", "community", kpi.Filters.make(where={"street": street}))
-    community = communities["community"].iloc[0]
-    click_row(tab, 0)
-    tab.wait_for_url(re.compile(r"community="))
-    assert query(tab)["community"] == community
+    # 3. Click the top community's bar: its cases on the Areas page.
+    community = ranked["community"].iloc[0]
+    bars.first.locator("rect").nth(1).click()
+    tab.wait_for_url(re.compile(r"/areas\?.*community="))
+    assert query(tab)["community"] == community and query(tab)["street"] == street
     community_total = totals(db, street=street, community=community)
     expect(card(tab, "受理")).to_have_text(str(int(community_total["received"])))
     settle(tab)
