@@ -12,7 +12,7 @@ import pandas as pd
 from kpi import runner, sla
 from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
 from kpi.filters import Filters
-from kpi.runner import Slot
+from kpi.runner import DataContext, Slot
 from taizhang.settings import Settings
 
 CASE_LIST_COLUMNS = (
@@ -26,6 +26,7 @@ CASE_LIST_COLUMNS = (
 LIST_INPUTS = tuple(c for c in CASE_LIST_COLUMNS if c not in ("officials", "due_on"))
 LIST_FACTS = ("due", "status_asof", "satisfaction_asof")
 SEARCHED = ("case_id", "title", "note", "responsible_unit", "community", "street")
+NEWEST_FIRST = (ibis.desc("received_on"), "case_id")
 
 
 def mask_name(name) -> str | None:
@@ -82,12 +83,14 @@ def _finish(df: pd.DataFrame, pii: bool = True) -> pd.DataFrame:
 
 
 def slice_facts(ib, filters: Filters, settings: Settings, search: str | None = None,
-                columns: tuple[str, ...] | None = None, facts: tuple[str, ...] | None = None):
+                columns: tuple[str, ...] | None = None, facts: tuple[str, ...] | None = None,
+                known: DataContext | None = None):
     """(builder of the slice's case facts, shape key, bound values) for a list query.
 
-    `columns`, `facts`: what to carry (kpi.facts.case_facts; None: everything).
+    `columns`, `facts`: what to carry (kpi.facts.case_facts; None: everything). `known`: a
+    context just read (kpi.runner.data_context).
     """
-    ctx = runner.data_context(ib, filters)
+    ctx = runner.data_context(ib, filters, known)
     filters = replace(filters, as_of=ctx.as_of)
     search = search.strip().lower() if search and search.strip() else None
     span = (ctx.first_received, ctx.last_received)
@@ -119,14 +122,42 @@ def case_list(con, filters: Filters, search: str | None = None, limit: int | Non
     source_row. `search` matches case_id, title, note, unit, street, community. limit None: all.
     """
     ib = backend(con)
-    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings), search,
-                                       LIST_INPUTS, LIST_FACTS)
-    paged = limit is not None
-    if paged:
-        values.update(limit=int(limit), offset=int(offset))
-    df = runner.run(ib, ("case_list", shape, paged),
-                    lambda: case_rows(ib, facts(), Slot() if paged else None), values)
-    return _finish(df, pii)
+    settings = settings_or_default(settings)
+    if limit is None:
+        facts, shape, values = slice_facts(ib, filters, settings, search, LIST_INPUTS, LIST_FACTS)
+        return _finish(runner.run(ib, ("case_list", shape), lambda: case_rows(ib, facts()), values), pii)
+    # A page in two small statements: its keys, sorted on the slice's narrowest expression,
+    # then its rows and officials. One statement sorting the shown columns of a big
+    # community's cases (10M cases: 215,000 in a year) cost ~10 ms more to plan and run.
+    ctx = runner.data_context(ib, filters)
+    keys, shape, values = slice_facts(ib, filters, settings, search, (), (), known=ctx)
+    values.update(limit=int(limit), offset=int(offset))
+    page = Slot()
+    chosen = runner.run(ib, ("case_page", shape), lambda: keys().order_by(NEWEST_FIRST).limit(
+        page("limit", "int64"), offset=page("offset", "int64")).select("case_id", "received_on"),
+        values, arrow=True)
+    return _finish(_page_rows(ib, chosen, settings, ctx), pii)
+
+
+def _page_rows(ib, chosen, settings: Settings, ctx: DataContext) -> pd.DataFrame:
+    """case_list's rows of the chosen cases (Arrow: case_id, received_on), newest first."""
+    span = (ctx.first_received, ctx.last_received)
+    dates = chosen.column("received_on").to_pylist() or [ctx.as_of]
+    values = {**slice_values(Filters(), settings, ctx.as_of, span),
+              "case_ids": chosen.column("case_id").to_pylist(),
+              "first_received": min(dates), "last_received": max(dates)}
+    slot = Slot()
+
+    def build() -> ir.Table:
+        t = case_facts(ib, Filters(), settings, ctx.as_of, columns=LIST_INPUTS, span=span,
+                       slot=slot, facts=LIST_FACTS)
+        # The page's dates bound the row groups read (cases are stored by received_on).
+        t = t.filter(t.received_on.between(slot("first_received", "date"),
+                                           slot("last_received", "date")))
+        ids = slot("case_ids", "array<string>").unnest().name("case_id").as_table()
+        return case_rows(ib, t.semi_join(ids, "case_id"))
+
+    return runner.run(ib, ("case_page_rows", sla.due_shape(settings, span), ctx.schema), build, values)
 
 
 def case_rows(ib, facts: ir.Table, page_slot: Slot | None = None) -> ir.Table:
@@ -134,7 +165,7 @@ def case_rows(ib, facts: ir.Table, page_slot: Slot | None = None) -> ir.Table:
 
     page_slot: hands out "limit" and "offset" for one page; None lists every case.
     """
-    newest_first = [ibis.desc("received_on"), "case_id"]
+    newest_first = list(NEWEST_FIRST)
     # Page first, then look up the officials of that page's cases only.
     page = facts.order_by(newest_first)
     if page_slot is not None:

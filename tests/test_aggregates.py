@@ -403,3 +403,26 @@ def test_open_cases_follow_an_import_and_an_older_shape_is_rebuilt(hotline_db, t
     assert con.execute(listed).fetchall() == con.execute(open_now).fetchall()
     assert aggregated.read_state(con)[aggregates.META_SHAPE] == aggregates.SHAPE
     con.close()
+
+
+def test_a_page_of_cases_is_the_whole_list_cut(hotline_db):
+    """case_list's page (its keys first, then its rows) = the unpaged list cut in pandas."""
+    from kpi.lists import case_list
+
+    con = duckdb.connect(str(hotline_db), read_only=True)
+    street, community = con.execute(
+        "SELECT street, community FROM cases GROUP BY ALL ORDER BY count(*) DESC LIMIT 1").fetchall()[0]
+    plain = lambda df: df.astype(object).where(df.notna(), None).reset_index(drop=True)  # noqa: E731
+    for filters, search, limit, offset in [
+        (Filters.make(date_from="2024-01-01", where={"street": street, "community": community}), None, 500, 0),
+        (Filters.make(as_of="2023-06-30", where={"street": street}), None, 50, 100),
+        (Filters.make(where={"street": street}), "rx00000", 20, 3),
+        (Filters.make(where={"street": "没有这个街道"}), None, 20, 0),
+    ]:
+        page = case_list(con, filters, search=search, limit=limit, offset=offset)
+        whole = case_list(con, filters, search=search, limit=None)
+        assert list(page.columns) == list(whole.columns)
+        pd.testing.assert_frame_equal(plain(page), plain(whole.iloc[offset:offset + limit]),
+                                      obj=f"case_list({filters}, {search}, {limit}, {offset})")
+        assert len(page) == min(limit, max(len(whole) - offset, 0))
+    con.close()
