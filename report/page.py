@@ -23,11 +23,12 @@ def _environment() -> jinja2.Environment:
 
 
 @functools.cache
-def _css() -> str:
+def stylesheet() -> str:
+    """report.css, inlined into every page."""
     return resources.files("report").joinpath("report.css").read_text(encoding="utf-8")
 
 
 def page_html(view: ReportView) -> str:
     """The report page as one HTML document with its CSS and chart inline (no requests)."""
     template = _environment().get_template("template.html")
-    return template.render(v=view, css=jinja2.utils.markupsafe.Markup(_css()))
+    return template.render(v=view, css=jinja2.utils.markupsafe.Markup(stylesheet()))

@@ -53,6 +53,17 @@ _FIT_SCRIPT = """(limit) => {
 }"""
 
 
+# What a browser's first page pays for once: the CJK fonts (regular and bold, in HTML and
+# in SVG) and the stylesheet. The spare page loads this while the numbers are computed,
+# so the report's own load is ~0.05 s instead of ~0.2 s.
+_WARM_UP = """<!doctype html><html><head><meta charset="utf-8"><style>{css}</style></head>
+<body><div class="sheet"><h1>月报 0123</h1><h2>趋势 <small>Trend</small></h2>
+<table><tr><th>受理</th><td>已解决 84.6%</td></tr></table>
+<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20" style="font-family: Noto Sans CJK SC">
+<text x="0" y="10" font-size="9">解决率 100%</text><text x="0" y="20" font-weight="600">6月</text>
+</svg></div></body></html>"""
+
+
 class RenderUnavailable(RuntimeError):
     """Chromium or the CJK fonts are missing: the message says what to install."""
 
@@ -145,10 +156,15 @@ class Renderer:
         return self._contexts[scale]
 
     def prepare(self, scale: float = 2) -> None:
-        """Open a blank page at `scale` now (the first costs ~0.5 s: a renderer process),
-        so that the next page to print at that scale is only loaded."""
+        """Open a page at `scale` now (the first costs ~0.5 s: a renderer process) and warm
+        its fonts, so that the next page to print at that scale is only loaded."""
         if scale not in self._spare:
-            self._spare[scale] = self._context(scale).new_page()
+            from report.page import stylesheet
+
+            page = self._context(scale).new_page()
+            page.set_content(_WARM_UP.format(css=stylesheet()), wait_until="load")
+            page.evaluate("document.fonts.ready.then(() => true)")
+            self._spare[scale] = page
 
     def _page(self, html: str, scale: float):
         page = self._spare.pop(scale, None) or self._context(scale).new_page()
