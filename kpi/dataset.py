@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import ibis
@@ -15,9 +16,22 @@ from kpi.lists import listed_cases
 from kpi.runner import Slot
 from taizhang.settings import Settings
 
-# The ETL's reject reason for a date before the received date (etl/rejects.py,
-# "before_received") holds one of these fragments (matched case-insensitively).
-RESOLVED_BEFORE_RECEIVED = ("早于受理日期", "is before the received date")
+# Rejects carry their reason as text only (no code column). A reason etl/rejects.py wrote
+# for a date before the received date is its "before_received" template, Chinese / English,
+# with any text where the template has a placeholder: matched as that whole pattern, derived
+# from the template itself, so a value quoting the words of it cannot pass for one and a
+# reworded template is followed.
+REJECT_CODE = "before_received"
+
+
+def reason_pattern(code: str) -> str:
+    """A regular expression matching exactly the reasons etl.rejects.reason_text writes for `code`."""
+    from etl.rejects import REASONS
+
+    zh, en = REASONS[code]
+    parts = re.split(r"\{\w+\}", zh + " / " + en)
+    return "(?s)^" + ".*".join(re.escape(part) for part in parts) + "$"
+
 
 QUALITY_FLAGS = {
     "resolved_before_received": ("办结日期早于受理日期(已拒收)", "Resolved before received (rejected)"),
@@ -119,11 +133,7 @@ def rejects_list(con, import_id: int | None = None) -> pd.DataFrame:
 
 def _resolved_before_received(ib) -> ir.Table:
     rejects = ib.table("rejects")
-    reason = rejects.reason.lower()
-    match = ibis.literal(False)
-    for fragment in RESOLVED_BEFORE_RECEIVED:
-        match = match | reason.contains(fragment.lower())
-    return rejects.filter(match)
+    return rejects.filter(rejects.reason.re_search(reason_pattern(REJECT_CODE)))
 
 
 def _flagged(ib, flag: str, filters: Filters, settings: Settings, ctx, slot: Slot) -> ir.Table:

@@ -107,8 +107,10 @@ def con(tmp_path_factory):
              "import_id": 1},
         ],
         rejects=[{"import_id": 1, "sheet": "A社区", "row": 9, "column": "办结时间", "value": "2022-12-01",
-                  "reason": "「办结时间」的值「2022-12-01」早于受理日期 2023-01-02,请核对这两个日期 / "
-                            "办结时间: 2022-12-01 is before the received date 2023-01-02",
+                  # As etl.rejects.reason_text writes it.
+                  "reason": "a.xlsx 工作表「A社区」第9行「办结时间」的值「2022-12-01」早于受理日期 "
+                            "2023-01-02,请核对这两个日期 / a.xlsx, sheet A社区, row 9, column 办结时间: "
+                            "2022-12-01 is before the received date 2023-01-02; check both dates",
                   "raw": "{}"}],
     )
     yield connection
@@ -471,3 +473,24 @@ def test_one_compile_per_shape_values_bound(con, tmp_path, monkeypatch):
     assert runner.compile_count == compiled
     stored = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "sql").rglob("*.json"))
     assert "$as_of" in stored and NAN not in stored and TAO not in stored
+
+
+def test_resolved_before_received_is_the_reason_not_its_words(tmp_path):
+    """The flag counts the rejects etl.rejects wrote for a date before the received date
+    (with or without a sheet, any value), not another reason whose value quotes its words."""
+    from etl.rejects import REASONS, reason_text
+
+    rows = [reason_text("before_received", "台账.xlsx", "南站", 5, "办结时间", "2023-01-02", "2023-01-09"),
+            reason_text("before_received", "hotline.csv", None, 7, "办结时间", "2023/1/2", "2023-01-09")]
+    tricky = [reason_text(code, "台账.xlsx", "南站", 6, "备注", "早于受理日期 / is before the received date", "")
+              for code in REASONS if code != "before_received"]
+    con = make_db(tmp_path / "rejects.duckdb",
+                  imports=[{"import_id": 1, "file": "台账.xlsx", "sha256": "0", "profile": "default",
+                            "started_at": "2023-02-01 09:00:00", "status": "ok"}],
+                  rejects=[{"import_id": 1, "sheet": "南站", "row": i, "column": "办结时间",
+                            "value": "x", "reason": reason} for i, reason in enumerate(rows + tricky)])
+    counts = dict(zip(*kpi.data_quality(con)[["flag", "count"]].T.values))
+    assert counts["resolved_before_received"] == 2
+    listed = kpi.data_quality_cases(con, "resolved_before_received")
+    assert sorted(listed["reason"]) == sorted(rows)
+    con.close()
