@@ -43,9 +43,12 @@ def mask_text(value: str) -> str:
 
 WIDE_SQL = "[\\x{FF01}-\\x{FF5E}\\x{3000}]"      # a full-width character
 SPACES_SQL = "\\s\\s|[^\\S ]|\\x{3000}"           # white space that is not one plain space
-# The same tests on a row's JSON text, where tabs and newlines are written \t, \n.
+# The same tests on a row's cells run together (etl/stage.py `row_text`; cheaper than on
+# its JSON, whose keys are most of its length). A row passing neither test is folded as it
+# is; a space separator other than U+0020 sends it through folding too, so that DuckDB's
+# trim() (which removes them) treats every cell the same whatever else is in its row.
 ROW_WIDE_SQL = WIDE_SQL
-ROW_SPACES_SQL = "  |\\\\[nrtf]|\\x{3000}"
+ROW_SPACES_SQL = SPACES_SQL + "|[\\x{00A0}\\x{1680}\\x{2000}-\\x{200A}\\x{202F}\\x{205F}]"
 
 
 def fold_sql(expr: str, wide: str | None = None, spaces: str | None = None, trimmed: bool = False) -> str:

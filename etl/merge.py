@@ -43,7 +43,14 @@ def _same(a: str, b: str, columns) -> str:
 
 def _officials_from(con, source: str, key: str, roles: dict[str, str], target: str) -> None:
     """Split name lists ('张三、李四(副书记)') of the `roles` columns (column → role) into temp
-    table `target` (key, role, official_id, name, title) and add unknown names to officials."""
+    table `target` (key, role, official_id, name, title) and add unknown names to officials.
+    Only the roles some sheet of the file has a column for are read (the others are NULL)."""
+    present = {row[0] for row in con.execute("SELECT DISTINCT field FROM sheet_headers").fetchall()}
+    roles = {column: role for column, role in roles.items() if column in present}
+    if not roles:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {target} "
+                    "(key VARCHAR, role VARCHAR, official_id VARCHAR, name VARCHAR, title VARCHAR)")
+        return
     roles_sql = ", ".join(f"{column} AS {role}" for column, role in roles.items())
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE {target} AS
@@ -68,7 +75,10 @@ def _officials_from(con, source: str, key: str, roles: dict[str, str], target: s
             SELECT DISTINCT names, 'o' || substr(md5(name), 1, 12) AS official_id, name, title
             FROM named WHERE name <> ''
         )
-        SELECT DISTINCT l.key, l.role, o.official_id, o.name, o.title
+        -- Each (key, role) has one list (keys are unique: repeats are rejected or numbered)
+        -- and officials_of is distinct per list, so these rows are distinct without a DISTINCT
+        -- over every case (that cost more than the rest of this statement).
+        SELECT l.key, l.role, o.official_id, o.name, o.title
         FROM lists l JOIN officials_of o USING (names)
     """)
     con.execute(f"""

@@ -19,7 +19,9 @@ from etl.fold import ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from etl.profile import FIELDS, Profile
 from etl.stage import Staged
 
-DIGITS_SQL = "1[3-9][0-9]{9}|[0-9]{17}"  # a mobile or ID-card number may be in the row
+# A mobile or ID-card number may be in the row; full-width digits too (folded first, they
+# become a number to mask).
+DIGITS_SQL = "1[3-9][0-9]{9}|[0-9]{17}|[\\x{FF10}-\\x{FF19}]"
 DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
 TEXT_FIELDS = tuple(f for f in FIELDS if f not in DATE_FIELDS)
 AREA_FIELDS = ("district", "street", "community")
@@ -42,11 +44,12 @@ def date_sql(x: str, year: str, formats: list[str]) -> str:
     custom = f"try_strptime({x}, $date_formats)::DATE, " if formats else ""
     # Most cells are 2023-01-08 already: a cast reads them without a regular expression
     # (not with profile formats, which come first and might read such a text otherwise).
+    # coalesce() tries a later form only on the rows an earlier one left NULL.
     iso = "" if formats else (
-        f"WHEN strlen({x}) = 10 AND substr({x}, 5, 1) = '-' AND substr({x}, 8, 1) = '-' "
-        f"AND try_cast({x} AS DATE) IS NOT NULL THEN try_cast({x} AS DATE) "
+        f"CASE WHEN strlen({x}) = 10 AND substr({x}, 5, 1) = '-' AND substr({x}, 8, 1) = '-' "
+        f"THEN try_cast({x} AS DATE) END, "
     )
-    return f"""CASE WHEN {x} IS NULL THEN NULL {iso}ELSE coalesce({custom}
+    return f"""CASE WHEN {x} IS NULL THEN NULL ELSE coalesce({iso}{custom}
         CASE WHEN regexp_matches({x}, '{_YMD}')
              THEN try_strptime(regexp_replace({x}, '{_YMD}', '\\1-\\2-\\3'), '%Y-%m-%d')::DATE END,
         CASE WHEN regexp_full_match({x}, '\\d{{8}}') THEN try_strptime({x}, '%Y%m%d')::DATE END,
@@ -135,12 +138,12 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                    CASE WHEN has_digits THEN {mask_sql('raw::VARCHAR')}::JSON ELSE raw END AS raw,
                    {", ".join(folded)}
             FROM (
-                SELECT * EXCLUDE (needs_work),
-                       CASE WHEN needs_work THEN regexp_matches(raw, '{DIGITS_SQL}') ELSE false END AS has_digits,
-                       CASE WHEN needs_work THEN regexp_matches(raw, '{ROW_WIDE_SQL}') ELSE false END AS has_wide,
-                       CASE WHEN needs_work THEN regexp_matches(raw, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces
+                SELECT * EXCLUDE (needs_work, row_text),
+                       CASE WHEN needs_work THEN regexp_matches(row_text, '{DIGITS_SQL}') ELSE false END AS has_digits,
+                       CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_WIDE_SQL}') ELSE false END AS has_wide,
+                       CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces
                 FROM (
-                    SELECT *, skip IS NULL AND regexp_matches(raw, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}')
+                    SELECT *, skip IS NULL AND regexp_matches(row_text, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}')
                               AS needs_work
                     FROM ({stage_sql})
                 )
@@ -298,12 +301,22 @@ def _key(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
         WHERE b.skip IS NULL
     """)
     # Repeats are rare: find the repeated keys by grouping first, number only their rows.
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE repeats AS
-        WITH keys AS (
+    # A ledger id needs no area names: those rows are keyed from `checked` itself, and only
+    # the others go through the registry join of `matched` for their natural key.
+    keys = """
             SELECT sheet_no, row_no, kind,
                    CASE WHEN case_id IS NOT NULL AND kind = 'case' THEN 'id:' || case_id ELSE natural_key END AS k
-            FROM matched WHERE reject IS NULL
+            FROM matched WHERE reject IS NULL"""
+    if "case_id" in present:
+        keys = """
+            SELECT sheet_no, row_no, kind, 'id:' || case_id AS k
+            FROM checked WHERE skip IS NULL AND reject IS NULL AND case_id IS NOT NULL AND kind = 'case'
+            UNION ALL
+            SELECT sheet_no, row_no, kind, natural_key AS k
+            FROM matched WHERE reject IS NULL AND NOT (case_id IS NOT NULL AND kind = 'case')"""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE repeats AS
+        WITH keys AS ({keys}
         ),
         repeated AS (SELECT kind, k FROM keys GROUP BY ALL HAVING count(*) > 1)
         SELECT sheet_no, row_no, occurrence FROM (

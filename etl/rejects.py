@@ -73,6 +73,13 @@ def reason_text(code: str, file: str, sheet: str | None, row: int, column: str, 
 def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict[int, str] | None = None) -> list[dict]:
     """Rejected rows of the staged file as dicts: sheet, row, column, value, reason, raw
     (and file, title: the sheet's title rows, so --rejects-out can keep the context)."""
+    # Most files have no reject at all: then the query over `keyed` (its joins run for every
+    # row before its filter) is not needed.
+    if not con.execute("""
+        SELECT EXISTS (SELECT 1 FROM checked WHERE skip IS NULL AND reject IS NOT NULL)
+               OR EXISTS (SELECT 1 FROM repeats)
+    """).fetchall()[0][0]:
+        return []
     rows = con.execute("""
         SELECT k.sheet_no, k.sheet, k.row_no, k.reject, h.header,
                CASE split_part(k.reject, ':', 2)

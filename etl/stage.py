@@ -51,7 +51,7 @@ class Staged:
 
     @property
     def sql(self) -> str:
-        """SELECT of every sheet's rows: row meta, {field}_txt, skip, raw."""
+        """SELECT of every sheet's rows: row meta, {field}_txt, skip, raw, row_text."""
         return "\nUNION ALL\n".join(self.parts)
 
 
@@ -66,54 +66,68 @@ def stage_sheet(
     else:
         source = _arrow_source(con, sheet_no, sheet, layout, width)
         staged.registered.append(source)
-    names = [f"c{i}" for i in range(width)]
     fields = layout.field_columns()
     p = f"s{sheet_no}_"  # this sheet's bound values are named $s<n>_…
 
     def cell(i: int) -> str:
-        # trim() costs more than a look at both ends; most cells need none.
-        c = _ident(names[i])
-        return (f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') THEN nullif(trim({c}), '') "
-                f"ELSE nullif({c}, '') END")
+        # the cell trimmed, '' as NULL: computed once below (`cells`), referenced by name here
+        return f"t{i}"
 
     field_exprs = []
     for fld in FIELDS:
         col = fields.get(fld)
         field_exprs.append(f"{cell(col.index)} AS {fld}_txt" if col else f"NULL::VARCHAR AS {fld}_txt")
 
-    nonempty = " + ".join(f"({cell(i)} IS NOT NULL)::INTEGER" for i in range(width)) or "0"
+    # No mapped cell filled (then no cell at all is, or only unmapped ones): a blank row.
+    # coalesce() stops at the first filled cell, which for a case is its first column.
     mapped = [c.index for c in layout.columns if c.field] or [0]
-    mapped_nonempty = " + ".join(f"({cell(i)} IS NOT NULL)::INTEGER" for i in mapped)
-    # A total row says 合计 in one of its first cells; a repeated header repeats ≥2 header texts.
+    blank = f"coalesce({', '.join(cell(i) for i in mapped)}) IS NULL"
+    # A total row says 合计 in one of its first cells; every total word ends in 计 or 数, so
+    # only a cell holding one of those is looked at further.
     first_cells = " OR ".join(
-        f"contains('{TOTAL_WORDS}', chr(31) || left(replace(coalesce({cell(i)}, ''), ' ', ''), 2) || chr(31))"
+        f"CASE WHEN contains({cell(i)}, '计') OR contains({cell(i)}, '数') THEN "
+        f"contains('{TOTAL_WORDS}', chr(31) || left(replace({cell(i)}, ' ', ''), 2) || chr(31)) ELSE false END"
         for i in range(min(width, 4))
     ) or "false"
+    # A repeated header repeats ≥2 header texts (spaces dropped). A trimmed cell never starts
+    # with a space, so a cell not starting with its header's first character cannot be it.
+    # (A NULL cell keeps the sum NULL: the row is not a header row, as before.)
     header_cols = [c for c in layout.columns if c.field]
     header_hits = " + ".join(
-        f"((CASE WHEN contains({cell(c.index)}, ' ') THEN replace({cell(c.index)}, ' ', '') "
-        f"ELSE {cell(c.index)} END) = ${p}h{n})::INTEGER" for n, c in enumerate(header_cols)
+        f"(CASE WHEN NOT starts_with({cell(c.index)}, ${p}f{n}) THEN false "
+        f"ELSE (CASE WHEN contains({cell(c.index)}, ' ') THEN replace({cell(c.index)}, ' ', '') "
+        f"ELSE {cell(c.index)} END) = ${p}h{n} END)::INTEGER" for n, c in enumerate(header_cols)
     ) or "0"
     raw_keys = _unique_keys([c.header for c in layout.columns])
     raw_pairs = ", ".join(f"${p}k{n}, {cell(c.index)}" for n, c in enumerate(layout.columns))
+    # The cells of `raw` run together: what normalisation searches for numbers to mask and
+    # characters to fold (a match across two cells only costs that row a useless fold).
+    row_text = f"concat({', '.join(cell(c.index) for c in layout.columns)})" if layout.columns else "''"
 
     key_fields = ("received_on", "title", "case_id", "status") if layout.kind == "case" else ("meeting_on", "topic")
     content = " OR ".join(
         f"{cell(fields[k].index)} IS NOT NULL" for k in key_fields if k in fields
     ) or "false"
+    # trim() costs more than a look at both ends; most cells need none.
+    cells = ", ".join(
+        f"CASE WHEN {c} LIKE ' %' OR {c} LIKE '% ' THEN nullif(trim({c}), '') "
+        f"ELSE nullif({c}, '') END AS t{i}"
+        for i, c in enumerate(_ident(f"c{i}") for i in range(width))
+    )
 
     staged.parts.append(f"""
         SELECT ${p}sheet_no::INTEGER AS sheet_no, ${p}sheet::VARCHAR AS sheet, row_no, ${p}kind::VARCHAR AS kind,
                ${p}district::VARCHAR AS ctx_district, ${p}street::VARCHAR AS ctx_street,
                ${p}community::VARCHAR AS ctx_community, ${p}year::INTEGER AS ctx_year,
                {", ".join(field_exprs)},
-               CASE WHEN ({nonempty}) = 0 OR ({mapped_nonempty}) = 0 THEN 'blank'
+               CASE WHEN {blank} THEN 'blank'
                     WHEN {first_cells} THEN 'total'
                     WHEN ({header_hits}) >= 2 THEN 'header'
                     WHEN NOT ({content}) THEN 'blank'
                END AS skip,
-               json_object({raw_pairs}) AS raw
-        FROM {source}""")
+               json_object({raw_pairs}) AS raw,
+               {row_text} AS row_text
+        FROM (SELECT row_no{", " if cells else ""}{cells} FROM {source})""")
     ctx = layout.context
     staged.params.update({
         f"{p}sheet_no": sheet_no, f"{p}sheet": None if sheet.csv is not None else sheet.name,
@@ -123,6 +137,7 @@ def stage_sheet(
         f"{p}community": ctx.get("community") or fixed.get("community"), f"{p}year": layout.year,
         # replace(?, ' ', ''): the header as a row would repeat it, spaces dropped
         **{f"{p}h{n}": c.header.replace(" ", "") for n, c in enumerate(header_cols)},
+        **{f"{p}f{n}": c.header.replace(" ", "")[:1] for n, c in enumerate(header_cols)},
         **{f"{p}k{n}": key for n, key in enumerate(raw_keys)},
     })
     headers = [(sheet_no, c.field, c.header) for c in layout.columns if c.field]
