@@ -92,8 +92,13 @@ def _unknown_areas_aggregated(ib, ctx) -> int | None:
     cells = aggregated.received_by_area(ib, ctx.state)
     if cells is None:
         return None
-    registered = set(runner.raw_connection(ib).execute(
-        "SELECT DISTINCT street, community FROM areas").fetchall())
+    if "areas" in ctx.state:  # the registry's rows came with the state (kpi.aggregated)
+        from kpi.inmemory import registry
+
+        registered = {(street, community) for _, street, community in registry(ctx.state["areas"])}
+    else:
+        registered = set(runner.raw_connection(ib).execute(
+            "SELECT DISTINCT street, community FROM areas").fetchall())
     return sum(received for street, community, received in cells
                if community and (street, community) not in registered)
 
