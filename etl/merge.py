@@ -16,6 +16,7 @@ from datetime import date
 import duckdb
 
 from etl import aggregates
+from etl.errors import LedgerError
 
 # Values a ledger carries; a difference in any of them makes a case "updated".
 CASE_VALUES = (
@@ -71,9 +72,12 @@ def _officials_from(con, source: str, key: str, roles: dict[str, str], target: s
                    nullif(trim(regexp_extract(token, '[(](.*?)[)]?$', 1)), '') AS title
             FROM tokens WHERE token <> ''
         ),
+        -- One row per official of a list, even when the list names someone twice with two
+        -- titles ('张三(书记)、张三(主任)'): case_officials gets the pair once.
         officials_of AS (
-            SELECT DISTINCT names, 'o' || substr(md5(name), 1, 12) AS official_id, name, title
-            FROM named WHERE name <> ''
+            SELECT names, 'o' || substr(md5(name), 1, 12) AS official_id, any_value(name) AS name,
+                   max(title) AS title
+            FROM named WHERE name <> '' GROUP BY ALL
         )
         -- Each (key, role) has one list (keys are unique: repeats are rejected or numbered)
         -- and officials_of is distinct per list, so these rows are distinct without a DISTINCT
@@ -145,6 +149,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
         _update_cases(con, import_id, as_of, source_file)
     if counts.new or counts.updated:
+        check_unique_cases(con, import_id, whole_table=empty)
         _write_events_and_officials(con, import_id, as_of, not known, order)
         if empty:  # every month is new: the whole tables, without looking up each case
             aggregates.rebuild(con)
@@ -153,6 +158,35 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         else:
             aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change IN ('new', 'updated')")
     return counts
+
+
+def check_unique_cases(con: duckdb.DuckDBPyConnection, import_id: int, whole_table: bool = False) -> None:
+    """Raise LedgerError when a case this import wrote shares its case_id with another row.
+
+    `cases` has no key index (etl/schema.sql); keys are unique by construction, and this
+    checks it after the fact, so that a ledger id equal to a key generated for another row
+    (h + 16 hex digits) fails the file instead of storing one case twice. `whole_table`: the
+    database held no case before this import, so every row is this import's.
+    """
+    mine = "" if whole_table else "WHERE case_id IN (SELECT case_id FROM cases WHERE import_id = $import_id)"
+    found = con.execute(f"""
+        SELECT case_id, count(*) FROM cases {mine}
+        GROUP BY case_id HAVING count(*) > 1 ORDER BY case_id LIMIT 1
+    """, {"import_id": import_id} if mine else {}).fetchall()
+    if not found:
+        return
+    case_id, times = found[0]
+    rows = con.execute("""
+        SELECT coalesce(source_sheet || ' ', '') || source_row FROM cases
+        WHERE case_id = ? AND import_id = ? ORDER BY source_sheet, source_row LIMIT 3
+    """, [case_id, import_id]).fetchall()
+    where = "、".join(str(r[0]) for r in rows)
+    raise LedgerError(
+        f"案件编号「{case_id}」导入后出现 {times} 次(第 {where} 行):文件中的编号与另一行自动生成的编号"
+        f"或库中已有的案件相同,整个文件未导入;请改正该编号后重新导入 / case id '{case_id}' would be stored "
+        f"{times} times (row {where}): a ledger id equal to the key generated for another row, or to a "
+        "stored case; nothing from this file was imported: correct that id and load the file again"
+    )
 
 
 def _in_received_order(con) -> bool:
@@ -211,14 +245,21 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
 def _write_events_and_officials(con, import_id: int, as_of: date, first: bool, order: str) -> None:
     """First-sight and status-change events; the officials of new and updated cases
     (`first`: every incoming case is new, there is no case_diff; `order`: as for cases)."""
-    changed = "" if first else """JOIN case_diff d USING (case_id)
-        WHERE d.change = 'new' OR (d.change = 'updated' AND d.old_status <> i.status)"""
-    con.execute(f"""
-        INSERT INTO case_events (case_id, event_on, status, note, import_id)
-        SELECT i.case_id, ?, i.status, i.note, ?
-        FROM incoming i {changed}
-        {order}
-    """, [as_of, import_id])
+    if first:
+        # Every case of this import is new and written already, in received_on order: read
+        # back from `cases`, not through `incoming` (its registry and repeats joins again).
+        con.execute("""
+            INSERT INTO case_events (case_id, event_on, status, note, import_id)
+            SELECT case_id, ?, status, note, import_id FROM cases WHERE import_id = ?
+        """, [as_of, import_id])
+    else:
+        con.execute(f"""
+            INSERT INTO case_events (case_id, event_on, status, note, import_id)
+            SELECT i.case_id, ?, i.status, i.note, ?
+            FROM incoming i JOIN case_diff d USING (case_id)
+            WHERE d.change = 'new' OR (d.change = 'updated' AND d.old_status <> i.status)
+            {order}
+        """, [as_of, import_id])
     if not first:
         con.execute("""
             DELETE FROM case_officials

@@ -53,3 +53,40 @@ def test_a_cell_edged_by_a_no_break_space_is_trimmed_whatever_else_its_row_holds
     got = cases(db)
     assert (got["N-1"][0], got["N-2"][0], got["N-3"][0]) == ("路灯不亮", "停车难", "楼道\u00a0堆物")
     assert json.loads(got["N-1"][1])["诉求内容"] == "\u00a0路灯不亮\u00a0"  # raw keeps the cell as written
+
+
+def test_a_ledger_id_equal_to_a_generated_key_fails_the_file_and_changes_nothing(tmp_path):
+    # Row A has no id: its key is generated (h + 16 hex digits). Row B of the same file
+    # carries exactly that text as its id. cases has no key index, so only the post-merge
+    # check stands between this file and one case stored twice.
+    first = tmp_path / "first.duckdb"
+    row_a = ["", "2023-01-08", "桃源社区", "路灯不亮", "办理中"]
+    [summary] = load_paths(first, [write_csv(tmp_path / "a.csv", [row_a])])
+    [generated] = cases(first, "case_id")
+    assert generated.startswith("h") and len(generated) == 17
+    db = tmp_path / "t.duckdb"
+    [ok] = load_paths(db, [write_csv(tmp_path / "早先.csv", [["K-1", "2023-01-02", "桃源社区", "漏水", "已解决"]])])
+    assert ok.status == "ok"
+    both = write_csv(tmp_path / "台账.csv", [row_a, [generated, "2023-01-09", "桃源社区", "停车难", "办理中"]])
+    [failed] = load_paths(db, [both])
+    assert failed.status == "failed"
+    assert generated in failed.error and "第 2、3 行" in failed.error and "nothing from this file" in failed.error
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT case_id FROM cases").fetchall() == [("K-1",)]
+        assert con.execute("SELECT count(*) FROM case_events").fetchall() == [(1,)]
+        assert con.execute("SELECT status FROM imports ORDER BY import_id").fetchall() == [("ok",), ("failed",)]
+    # Into an empty database (the first-load path checks the whole table).
+    [failed] = load_paths(tmp_path / "empty.duckdb", [both])
+    assert failed.status == "failed" and generated in failed.error
+
+
+def test_a_name_listed_twice_with_two_titles_links_the_official_once(tmp_path):
+    header = HEADER + ["挂点领导"]
+    rows = [["L-1", "2023-01-08", "桃源社区", "路灯不亮", "办理中", "张三(书记)、张三(主任)、李四"]]
+    db = tmp_path / "t.duckdb"
+    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows, header=header)])
+    assert summary.status == "ok", summary.line()
+    with duckdb.connect(str(db), read_only=True) as con:
+        links = con.execute("SELECT o.name, co.role FROM case_officials co JOIN officials o USING (official_id) "
+                            "ORDER BY 1").fetchall()
+        assert links == [("张三", "lead"), ("李四", "lead")]
