@@ -217,12 +217,13 @@ def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings
 
     grain = plan["grain"]
     version = version_for(state)
-    days = version.table(con, "agg_days", grain)
     as_of_month = month_number(plan["as_of_month"])
     if plan["mode"] == "latest":  # nothing resolved after as_of: the month cells' sums serve
         rows = version.derived(("latest_counts", grain), lambda: _latest_counts(con, version, grain))
+        days = version.derived(("latest_days", grain), lambda: _latest_days(con, version, grain))
     else:
         rows = version.table(con, "agg_counts", grain)
+        days = version.table(con, "agg_days", grain)
     keep = _mask(rows, version, plan, filters)
     if keys:
         group_of, first, inverse = np.unique(_group_ids(rows, keys, version, keep),
@@ -285,6 +286,21 @@ def _latest_counts(con, version: Version, grain: str) -> dict[str, np.ndarray]:
     return out
 
 
+def _latest_days(con, version: Version, grain: str) -> dict[str, np.ndarray]:
+    """agg_days summed over resolved_month per (month cell, days) (latest mode, where every
+    resolution counts): a third fewer rows to mask and count for each question."""
+    rows = version.table(con, "agg_days", grain)
+    cell, first = _cells_of(rows, version, grain)
+    low = int(rows["days"].min()) if len(first) else 0
+    span = (int(rows["days"].max()) - low + 1) if len(first) else 1
+    ids, at, inverse = np.unique(cell * span + (rows["days"] - low), return_index=True,
+                                 return_inverse=True)
+    out = {key: rows[key][at] for key in (*aggregates.GRAINS[grain], "month", "days")}
+    out["n"] = np.rint(np.bincount(inverse, weights=rows["n"], minlength=len(ids))).astype(np.int64)
+    out["resolved_month"] = np.full(len(ids), NULL_LOW, dtype=np.int64)  # all count: none after as_of
+    return out
+
+
 def _open_index(con, version: Version, grain: str) -> dict:
     """agg_open ordered by (month cell, kind, day) with running counts: how many cases of a
     cell are due (or last progressed) before a day is then two binary searches."""
@@ -320,9 +336,13 @@ def _open_now(con, version, grain, keys, plan, filters, group_of, due_before: in
 
 def _histograms(days, keys, version, plan, filters, group_of, as_of_month):
     """Per group (in group_of's order): closure days ascending and their counts, as ListArrays."""
-    keep = _mask(days, version, plan, filters) & (days["resolved_month"] <= as_of_month)
+    keep = _mask(days, version, plan, filters)
+    if plan["mode"] != "latest":
+        keep &= days["resolved_month"] <= as_of_month
     slot, found = _slots(group_of, _group_ids(days, keys, version, keep))
-    values, n = days["days"][keep][found], days["n"][keep][found]
+    values, n = days["days"][keep], days["n"][keep]
+    if not found.all():
+        values, n = values[found], n[found]
     low = int(values.min()) if len(values) else 0
     span = (int(values.max()) - low + 1) if len(values) else 1
     index = slot * span + (values - low)
