@@ -43,8 +43,10 @@ def serve_command(port: int, host: str) -> list[str]:
 def run_serve(args) -> int:
     """Serve the dashboard for the database of --db / $TAIZHANG_DB until interrupted."""
     database = db_path(args.db).resolve()
-    # The server answers each street's page ahead of a click (dashboard.loaders.PREFETCH).
-    env = dict(os.environ, **{ENV_DB: str(database), "TAIZHANG_PREFETCH": "1"})
+    # The server answers each street's click ahead of it (dashboard.loaders.PREFETCH) unless
+    # TAIZHANG_PREFETCH=0 says otherwise (to measure what it costs).
+    env = dict(os.environ, **{ENV_DB: str(database)})
+    env.setdefault("TAIZHANG_PREFETCH", "1")
     print(f"台账看板 / Taizhang dashboard: http://{args.host}:{args.port}  (database {database})",
           flush=True)
     process = subprocess.Popen(serve_command(args.port, args.host), env=env)

@@ -140,11 +140,14 @@ def prefetch_streets(view: View) -> None:
 def _warm_streets(path: Path, view: View, filters: Filters) -> None:
     try:
         streets = _load_from(path, "ranking", "street", filters)
-        for street in streets.sort_values("rank")["street"]:
-            if isinstance(street, str):
-                street_view = drill_into(view, "street", street)
-                street_page(street_view, path)
-                _load_from(path, "trend", filters_for(street_view), 12)
+        views = [drill_into(view, "street", street)
+                 for street in streets.sort_values("rank")["street"] if isinstance(street, str)]
+        # Not the street's categories: 0.5–1 s of CPU each at 10M (no aggregate holds
+        # street × category), ~10 s in all, which slowed every other reader's first numbers
+        # (measured); the click's run computes them after its communities are on screen.
+        for street_view in views:
+            street_page(street_view, path)
+            _load_from(path, "trend", filters_for(street_view), 12)
     except Exception:  # noqa: BLE001 - a failed guess costs nothing: the click asks again
         traceback.print_exc(file=sys.stderr)
     finally:

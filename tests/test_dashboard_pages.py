@@ -102,6 +102,9 @@ def test_overview_drilled_into_a_street_shows_its_communities(demo_db, use_db):
                      charts[1])
     link = at.get("page_link")[0].proto
     assert link.label == f"{street} 社区明细表 ›" and "areas" in link.page
+    at = run(street=street, lang="en")
+    assert metric(at, "Received") == str(int(total["received"]))
+    assert f"Communities of {street} by score" in json.loads(at.get("bidi_component")[2].proto.json)["svg"]
 
 
 def test_areas_district_level_lists_the_street_ranking(demo_db, use_db):

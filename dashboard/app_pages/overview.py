@@ -40,8 +40,6 @@ if not head["metrics"]["received"]:
 
 ui.headline_cards(head, lang)
 timing.mark("cards")
-# What a click on a bar will ask for, computed from now on while the reader looks.
-loaders.prefetch_streets(view)
 
 # Places on screen first, filled in the order a click needs them: the street's communities,
 # then the ranking, the trend, and the categories (the slowest for a street) last.
@@ -78,3 +76,6 @@ with categories_slot:
     svg_chart(loaders.chart("category_svg", "metrics", (("category",), filters), lang=lang),
               key="categories")
 timing.mark("charts")
+
+# What a click on a street's bar will ask for, computed while the reader looks at the page.
+loaders.prefetch_streets(view)

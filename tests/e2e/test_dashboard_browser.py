@@ -136,6 +136,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(bars.first).to_have_attribute("aria-label", re.compile(f" {ranked['score'].iloc[0]:.1f}$"))
     expect(tab.get_by_role("link", name=re.compile(f"{street} 社区明细表"))).to_be_visible()
     settle(tab)
+    tab.locator(".st-key-community-ranking").scroll_into_view_if_needed()   # below the trend
     tab.screenshot(path=output_dir / "02_street.png")
 
     # 3. Click the top community's bar: its cases on the Areas page.
