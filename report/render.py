@@ -1,8 +1,9 @@
 """Turns the report's HTML into a one-page A4 PDF and a PNG with Debian's chromium.
 
-Playwright drives /usr/bin/chromium (never a browser Playwright downloads). One
-`Renderer` keeps one browser open, so `--each street` prints every street's page with
-a single browser start, and prints PDF and PNG from one load of each page;
+Debian's /usr/bin/chromium is driven through its DevTools protocol over a pipe
+(report/devtools.py; no Node.js driver to start). One `Renderer` keeps one browser open,
+so `--each street` prints every street's page with a single browser start, and prints
+PDF and PNG from one load of each page;
 `RendererThread` starts it in a thread of its own so that chromium starts while the
 numbers are computed; `html_to_pdf` / `html_to_png` are the one-off shortcuts the
 dashboard calls.
@@ -18,6 +19,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from report.devtools import Browser, BrowserError
+
 CHROMIUM = Path(os.environ.get("TAIZHANG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -30,9 +33,6 @@ CHROMIUM_ARGS = [
 # A4 at CSS 96 dpi: 210 mm × 297 mm. The template draws its sheet at exactly this size.
 A4_CSS_PX = (794, 1123)
 INSTALL_HINT = "sudo apt-get install chromium fonts-noto-cjk"
-# Node (Playwright's driver) keeps its compiled JavaScript here between runs, so the driver
-# starts in ~0.5 s instead of ~1 s; a NODE_COMPILE_CACHE the user set wins.
-NODE_CACHE = Path.home() / ".cache" / "taizhang" / "node"
 FORMATS = ("pdf", "png")
 
 
@@ -100,6 +100,43 @@ def check_prerequisites() -> None:
         )
 
 
+class _Page:
+    """One browser tab at a device scale, attached through its own DevTools session."""
+
+    def __init__(self, browser: Browser, scale: float) -> None:
+        self._browser = browser
+        self.target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = browser.send("Target.attachToTarget",
+                                    {"targetId": self.target, "flatten": True})["sessionId"]
+        # The A4 sheet's size at `scale` device pixels per CSS pixel; every request
+        # refused (the page is self-contained: inline CSS and SVG).
+        for method, params in (
+            ("Emulation.setDeviceMetricsOverride", {"width": A4_CSS_PX[0], "height": A4_CSS_PX[1],
+                                                    "deviceScaleFactor": scale, "mobile": False}),
+            ("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}),
+        ):
+            self.send(method, params)
+
+    def send(self, method: str, params: dict | None = None) -> dict:
+        return self._browser.send(method, params, self.session)
+
+    def set_content(self, html: str) -> None:
+        """Replace the document (the main frame's id is the target's) and wait for its fonts."""
+        self.send("Page.setDocumentContent", {"frameId": self.target, "html": html})
+        self.evaluate("document.fonts.ready.then(() => true)")
+
+    def evaluate(self, expression: str):
+        """The value of a JavaScript expression (a promise is awaited)."""
+        answer = self.send("Runtime.evaluate", {"expression": expression, "awaitPromise": True,
+                                                "returnByValue": True})
+        if "exceptionDetails" in answer:
+            raise BrowserError(answer["exceptionDetails"].get("text", "script failed"))
+        return answer["result"].get("value")
+
+    def close(self) -> None:
+        self._browser.post("Target.closeTarget", {"targetId": self.target})
+
+
 class Renderer:
     """One chromium browser that prints any number of report pages.
 
@@ -110,73 +147,50 @@ class Renderer:
     """
 
     def __init__(self) -> None:
-        self._playwright = None
-        self._browser = None
-        self._contexts: dict[float, object] = {}
-        self._spare: dict[float, object] = {}  # an open blank page per scale, made ahead
+        self._browser: Browser | None = None
+        self._spare: dict[float, _Page] = {}  # an open, warmed page per scale, made ahead
 
     def __enter__(self) -> "Renderer":
         check_prerequisites()
-        from playwright.sync_api import Error as PlaywrightError, sync_playwright
-
-        os.environ.setdefault("NODE_COMPILE_CACHE", str(NODE_CACHE))
-        self._playwright = sync_playwright().start()
         try:
-            self._browser = self._playwright.chromium.launch(
-                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-            )
-        except PlaywrightError as exc:
-            self._playwright.stop()
-            self._playwright = None
+            self._browser = Browser(str(CHROMIUM), CHROMIUM_ARGS)
+            self._browser.send("Browser.getVersion", timeout=30)
+        except (BrowserError, TimeoutError) as exc:
+            if self._browser is not None:
+                self._browser.close()
+                self._browser = None
             raise RenderUnavailable(
-                f"chromium 无法启动 / chromium at {CHROMIUM} did not start "
-                f"({str(exc).splitlines()[0]}). Reinstall with: {INSTALL_HINT}"
+                f"chromium 无法启动 / chromium at {CHROMIUM} did not start ({exc}). "
+                f"Reinstall with: {INSTALL_HINT}"
             ) from exc
         return self
 
     def __exit__(self, *exc_info) -> None:
-        # Stopping Playwright's driver ends its browser too; closing each context and the
-        # browser first would cost a round trip each.
-        if self._playwright is not None:
-            self._playwright.stop()
-        self._playwright = self._browser = None
-        self._contexts.clear()
+        if self._browser is not None:
+            self._browser.close()
+        self._browser = None
         self._spare.clear()
 
-    def _context(self, scale: float):
-        """A browser context at `scale` device pixels per CSS pixel (one per scale)."""
-        if scale not in self._contexts:
-            context = self._browser.new_context(
-                viewport={"width": A4_CSS_PX[0], "height": A4_CSS_PX[1]},
-                device_scale_factor=scale,
-            )
-            # The page is self-contained (inline CSS and SVG); no request ever leaves it.
-            context.route("**/*", lambda route: route.abort())
-            self._contexts[scale] = context
-        return self._contexts[scale]
-
     def prepare(self, scale: float = 2) -> None:
-        """Open a page at `scale` now (the first costs ~0.5 s: a renderer process) and warm
+        """Open a page at `scale` now (the first costs ~0.3 s: a renderer process) and warm
         its fonts, so that the next page to print at that scale is only loaded."""
         if scale not in self._spare:
             from report.page import stylesheet
 
-            page = self._context(scale).new_page()
-            page.set_content(_WARM_UP.format(css=stylesheet()), wait_until="load")
-            page.evaluate("document.fonts.ready.then(() => true)")
+            page = _Page(self._browser, scale)
+            page.set_content(_WARM_UP.format(css=stylesheet()))
             self._spare[scale] = page
 
-    def _page(self, html: str, scale: float):
-        page = self._spare.pop(scale, None) or self._context(scale).new_page()
-        page.set_content(html, wait_until="load")
-        page.evaluate("document.fonts.ready.then(() => true)")
+    def _page(self, html: str, scale: float) -> _Page:
+        page = self._spare.pop(scale, None) or _Page(self._browser, scale)
+        page.set_content(html)
         return page
 
     def natural_height(self, html: str) -> int:
         """The sheet's height in CSS px before any shrinking (≤ 1123 means it fits A4)."""
         page = self._page(html, 1)
         try:
-            return int(page.evaluate(_HEIGHT_SCRIPT))
+            return int(page.evaluate(f"({_HEIGHT_SCRIPT})()"))
         finally:
             page.close()
 
@@ -187,43 +201,39 @@ class Renderer:
         try:
             # Lists are cut to fit (report/sections.py); should a page still run long (very
             # long names wrapping), shrink the whole sheet rather than print a second page.
-            page.evaluate(_FIT_SCRIPT, A4_CSS_PX[1])
+            page.evaluate(f"({_FIT_SCRIPT})({A4_CSS_PX[1]})")
             files = {}
             # The screenshot first: printing switches the page to print media.
             if "png" in formats:
                 files["png"] = self._screenshot(page, scale)
             if "pdf" in formats:
-                page.emulate_media(media="print")
-                files["pdf"] = page.pdf(
-                    format="A4",
-                    print_background=True,
-                    prefer_css_page_size=True,
-                    margin={"top": "0", "right": "0", "bottom": "0", "left": "0"},
+                page.send("Emulation.setEmulatedMedia", {"media": "print"})
+                files["pdf"] = base64.b64decode(page.send("Page.printToPDF", {
+                    "paperWidth": 8.27, "paperHeight": 11.7,  # A4 in inches
+                    "printBackground": True,
+                    "preferCSSPageSize": True,
+                    "marginTop": 0, "marginBottom": 0, "marginLeft": 0, "marginRight": 0,
                     # The template fits the sheet to one page; this guards against a stray
                     # overflow ever printing a second, near-empty page.
-                    page_ranges="1",
-                )
+                    "pageRanges": "1",
+                    "generateTaggedPDF": False,
+                })["data"])
             return {fmt: files[fmt] for fmt in formats}
         finally:
             page.close()
 
-    def _screenshot(self, page, scale: float) -> bytes:
-        """The A4 sheet as PNG at `scale`×, through chromium's own screenshot command.
+    def _screenshot(self, page: _Page, scale: float) -> bytes:
+        """The A4 sheet as PNG at `scale`×.
 
         `optimizeForSpeed` makes chromium compress the PNG faster (the same pixels, a
-        file ~15% larger): 0.25 s instead of 0.65 s for Playwright's page.screenshot.
+        file ~15% larger): 0.25 s instead of 0.65 s.
         """
-        session = page.context.new_cdp_session(page)
-        try:
-            shot = session.send("Page.captureScreenshot", {
-                "format": "png",
-                "optimizeForSpeed": True,
-                "captureBeyondViewport": False,
-                "clip": {"x": 0, "y": 0, "width": A4_CSS_PX[0], "height": A4_CSS_PX[1],
-                         "scale": scale},
-            })
-        finally:
-            session.detach()
+        shot = page.send("Page.captureScreenshot", {
+            "format": "png",
+            "optimizeForSpeed": True,
+            "captureBeyondViewport": False,
+            "clip": {"x": 0, "y": 0, "width": A4_CSS_PX[0], "height": A4_CSS_PX[1], "scale": 1},
+        })
         return base64.b64decode(shot["data"])
 
     def pdf(self, html: str) -> bytes:
@@ -238,9 +248,10 @@ class Renderer:
 class RendererThread:
     """A Renderer living in a thread of its own, started at once.
 
-    Chromium starts (1–2 s) while the caller imports and asks the KPI layer for the
-    numbers; Playwright's sync objects must stay in the thread that made them, so every
-    call is handed to that one thread. Works inside a running asyncio loop too.
+    Chromium starts (~0.7 s) and opens and warms its first page while the caller imports
+    and asks the KPI layer for the numbers; pages are printed in the order submitted, so
+    a caller can compute page n+1 while page n prints. Works inside a running asyncio
+    loop too.
 
         with RendererThread() as r:
             html = …                  # computed meanwhile
@@ -292,8 +303,6 @@ class RendererThread:
 
 def html_to_pdf(html: str) -> bytes:
     """Print the report HTML to a one-page A4 PDF (starts and stops a browser)."""
-    # The browser's own thread: Playwright's sync API refuses to run inside a running
-    # asyncio loop (as under some servers), and a plain thread has none.
     with RendererThread(scale=1) as renderer:
         return renderer.pdf(html)
 
