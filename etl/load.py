@@ -29,7 +29,7 @@ from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
 
 TEMP_TABLES = (
-    "sheet_headers", "csv_rows", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
+    "sheet_headers", "csv_rows", "csv_line_nos", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
     "incoming_meetings", "incoming_attendance", "meeting_diff",
 )
 TEMP_VIEWS = ("incoming", "keyed", "matched")
@@ -78,11 +78,19 @@ class ImportSummary:
 
 def file_sha256(path: Path) -> str:
     """sha256 of a file's bytes, read in chunks."""
+    return file_digest(path)[0]
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """sha256 of a file's bytes and its number of lines, from one read of the file."""
     digest = hashlib.sha256()
+    breaks, last = 0, b""
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
-    return digest.hexdigest()
+            breaks += chunk.count(b"\n")
+            last = chunk[-1:]
+    return digest.hexdigest(), breaks + (1 if last not in (b"", b"\n") else 0)
 
 
 def load_paths(
@@ -163,11 +171,11 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     staged = Staged()
     try:
         raw = read_ledger(path)
-        sha = file_sha256(path)
+        sha, lines = file_digest(path)
         for sheet in raw.sheets:
             layout = find_layout(sheet.head(), profile) if sheet.csv else None
             if layout is not None:
-                read_csv_rows(con, sheet, layout)  # reading only; outside the transaction
+                read_csv_rows(con, sheet, layout, lines)  # reading only; outside the transaction
         _step(bar, path, "read")
         con.execute("BEGIN TRANSACTION")
         try:

@@ -37,6 +37,7 @@ class CsvSource:
     delimiter: str
     head: list[list[str]]    # the first HEAD_ROWS records, for finding the header
     temporary: bool = False  # utf8_path is a transcoded copy to delete after loading
+    numbered: bool = False   # temp table csv_line_nos holds each record's first line (etl/stage.py)
 
 
 @dataclass

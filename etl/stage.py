@@ -9,6 +9,7 @@ here: normalisation reads it in the statement that builds `checked`.
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass, field
 
 import duckdb
@@ -62,7 +63,7 @@ def stage_sheet(
     """Add a sheet's rows under its header to `staged` (and its headers to sheet_headers)."""
     width = max((c.index for c in layout.columns), default=-1) + 1
     if sheet.csv is not None:
-        source = _csv_source(layout)
+        source = _csv_source(layout, sheet.csv.numbered)
     else:
         source = _arrow_source(con, sheet_no, sheet, layout, width)
         staged.registered.append(source)
@@ -167,11 +168,14 @@ def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, widt
     return name
 
 
-def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout) -> None:
+def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | None = None) -> None:
     """Read a CSV's rows under its header into temp table `csv_rows` with DuckDB's reader.
 
     Run outside the file's transaction: a failed attempt would abort it, and line breaks
     inside quoted cells (a multi-line 问题) need a second, single-threaded attempt.
+    `file_lines`: the file's number of lines; when the records do not account for every
+    line after the header (a cell holding line breaks, blank lines, which the reader drops),
+    each record's first line is found as an editor numbers it (csv_line_nos, `numbered`).
     """
     src = sheet.csv
     width = max((c.index for c in layout.columns), default=-1) + 1
@@ -182,16 +186,49 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout) -> None:
         "delim = ?, quote = '\"', escape = '\"', columns = ?, null_padding = true, strict_mode = false, "
         "all_varchar = true, auto_detect = false{})"
     )
-    params = [str(src.utf8_path), layout.header_row + 1, src.delimiter, columns]
+    skip = layout.header_row + 1
+    params = [str(src.utf8_path), skip, src.delimiter, columns]
+    multiline = False
     try:
         con.execute(read.format(""), params)
     except duckdb.Error as exc:
         if "parallel" not in str(exc):
             raise
         con.execute(read.format(", parallel = false"), params)
+        multiline = True
+    records = con.execute("SELECT count(*) FROM csv_rows").fetchall()[0][0]
+    src.numbered = False
+    if multiline or file_lines is None or file_lines - skip != records:
+        starts = record_lines(src.utf8_path, skip, src.delimiter)
+        # Found the same records as DuckDB (else the row numbers stay records counted from
+        # the header, as docs/ledgers.md says).
+        if len(starts) == records:
+            con.register("csv_line_starts", pa.table({"line_no": pa.array(starts, pa.int32())}))
+            con.execute("CREATE OR REPLACE TEMP TABLE csv_line_nos AS SELECT line_no FROM csv_line_starts")
+            con.unregister("csv_line_starts")
+            src.numbered = True
 
 
-def _csv_source(layout: SheetLayout) -> str:
+def record_lines(path, skip: int, delimiter: str) -> list[int]:
+    """The line (1-based, as a text editor or spreadsheet numbers it) on which each record
+    after the first `skip` lines starts; blank lines are no record, as for DuckDB's reader."""
+    starts = []
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        for _ in range(skip):
+            fh.readline()
+        reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True)
+        line = skip
+        for record in reader:
+            if record:
+                starts.append(line + 1)
+            line = skip + reader.line_num
+    return starts
+
+
+def _csv_source(layout: SheetLayout, numbered: bool) -> str:
+    if numbered:
+        # csv_rows is stored in file order, csv_line_nos in the same order: row by row.
+        return "(SELECT n.line_no AS row_no, r.* FROM csv_rows r POSITIONAL JOIN csv_line_nos n)"
     start = layout.header_row + 2
     # rowid follows file order; inside a transaction it does not start at 0, hence the offset.
     return (

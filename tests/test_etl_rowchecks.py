@@ -90,3 +90,28 @@ def test_a_name_listed_twice_with_two_titles_links_the_official_once(tmp_path):
         links = con.execute("SELECT o.name, co.role FROM case_officials co JOIN officials o USING (official_id) "
                             "ORDER BY 1").fetchall()
         assert links == [("张三", "lead"), ("李四", "lead")]
+
+
+def test_row_numbers_are_the_lines_an_editor_shows_despite_line_breaks_in_cells(tmp_path):
+    # Line 1 header; line 2 a case whose 诉求内容 spans lines 2-4; line 5 blank; line 6 a case;
+    # line 7 a case without a received date (a reject: its message names line 7).
+    rows = [["B-1", "2023-01-08", "桃源社区", "楼道\n堆放\n杂物", "办理中"],
+            [],
+            ["B-2", "2023-01-09", "桃源社区", "停车难", "办理中"],
+            ["B-3", "", "桃源社区", "漏水", "办理中"]]
+    for newline in ("\n", "\r\n"):
+        db = tmp_path / f"t{len(newline)}.duckdb"
+        path = write_csv(tmp_path / f"台账{len(newline)}.csv", rows, newline=newline)
+        assert path.read_bytes().count(b"\n") == 7
+        [summary] = load_paths(db, [path])
+        assert summary.status == "ok", summary.line()
+        assert cases(db, "case_id, source_row, title") == {"B-1": (2, "楼道 堆放 杂物"), "B-2": (6, "停车难")}
+        [reject] = summary.rejects
+        assert reject["row"] == 7 and "第7行「受理时间」" in reject["reason"]
+
+
+def test_row_numbers_of_a_plain_csv_count_from_the_header(tmp_path):
+    rows = [["P-1", "2023-01-08", "桃源社区", "路灯", "办理中"], ["P-2", "2023-01-09", "桃源社区", "停车", "办理中"]]
+    db = tmp_path / "t.duckdb"
+    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    assert cases(db, "case_id, source_row") == {"P-1": (2,), "P-2": (3,)}
