@@ -22,7 +22,7 @@ from kpi import aggregated, runner, sla
 from kpi.facts import (
     backend, case_facts, in_period, settings_or_default, slice_conditions, slice_shape, slice_values,
 )
-from kpi.filters import Filters
+from kpi.filters import FilterError, Filters
 from kpi.lists import _finish, _with_officials, slice_facts
 from kpi.runner import DataContext, Slot
 from taizhang.settings import Settings
@@ -137,6 +137,18 @@ def _first_kind(t: ir.Table, kinds: tuple[str, ...]) -> ir.Table:
                           kind_order=order.cast("int64"), sort_days=days.cast("int64"))
 
 
+def _check_kinds(kinds) -> tuple[str, ...]:
+    """The kinds asked for, in list order (all four for None); FilterError for an unknown one."""
+    if kinds is None:
+        return SUPERVISION_KINDS
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
+    unknown = set(kinds) - set(SUPERVISION_KINDS)
+    if unknown:
+        raise FilterError(f"未知督办类型 / unknown supervision kind {', '.join(sorted(unknown))}; "
+                          f"use {', '.join(SUPERVISION_KINDS)}.")
+    return tuple(k for k in SUPERVISION_KINDS if k in kinds)
+
+
 def _open_cases_answer(ctx: DataContext, standing: Filters, settings: Settings) -> bool:
     """Whether agg_open_cases (the cases open now) holds exactly the standing slice's open cases:
     tables current and of this shape and settings, nothing resolved after as_of, no official."""
@@ -150,35 +162,48 @@ def _open_cases_answer(ctx: DataContext, standing: Filters, settings: Settings) 
     return not latest or (standing.as_of or ctx.as_of) >= date.fromisoformat(latest)
 
 
-def _open_flagged(ib, standing: Filters, slot: Slot) -> ir.Table:
-    """_first_kind(standing facts, STANDING_KINDS) read from agg_open_cases (a tenth of the
-    cases, narrow rows): valid when _open_cases_answer says so."""
+def _open_flagged(ib, standing: Filters, slot: Slot, kinds: tuple[str, ...] = STANDING_KINDS) -> ir.Table:
+    """_first_kind(standing facts, kinds) read from agg_open_cases (a tenth of the cases,
+    narrow rows): valid when _open_cases_answer says so."""
     t = ib.table("agg_open_cases")
     t = t.filter(*slice_conditions(t, t.month, standing, slot))
     as_of = slot("as_of", "date")
-    overdue = t.due < as_of  # as kpi.facts: overdue = open and due < as_of, and so on
-    stalled = t.progress_on < slot("stall_before", "date")
-    flagged = t.filter(overdue | stalled)
-    overdue = flagged.due < as_of
+
+    def conditions(t: ir.Table) -> dict[str, ir.BooleanValue]:
+        # As kpi.facts: overdue = open and due < as_of; stalled = open and last progress
+        # before the stall cutoff (every row here is open).
+        every = {"overdue": t.due < as_of, "stalled": t.progress_on < slot("stall_before", "date")}
+        return {kind: every[kind] for kind in kinds}
+
+    flagged = t.filter(ibis.or_(*conditions(t).values()))
+    flags = conditions(flagged)
+    days = {"overdue": as_of.delta(flagged.due, unit="day"),
+            "stalled": as_of.delta(flagged.progress_on, unit="day")}
     return flagged.select(
         case_id=flagged.case_id.cast("string"), received_on=flagged.received_on.cast("date"),
-        kind_order=ibis.ifelse(overdue, SUPERVISION_KINDS.index("overdue"),
-                               SUPERVISION_KINDS.index("stalled")).cast("int64"),
-        sort_days=ibis.ifelse(overdue, as_of.delta(flagged.due, unit="day"),
-                              as_of.delta(flagged.progress_on, unit="day")).cast("int64"),
+        kind_order=ibis.cases(*((c, SUPERVISION_KINDS.index(k)) for k, c in flags.items())).cast("int64"),
+        sort_days=ibis.cases(*((c, days[k]) for k, c in flags.items())).cast("int64"),
     )
 
 
 def supervision_summary(con, standing: Filters, signals: Filters, limit: int = 12,
-                        settings: Settings | None = None) -> tuple[pd.DataFrame, int]:
+                        settings: Settings | None = None,
+                        kinds: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, int]:
     """The first `limit` cases of a 督办 list and how many cases it holds, in one statement.
 
     The list: overdue and stalled cases of the `standing` slice (open at its as_of, any
     month), then dissatisfied and reopened cases of the `signals` slice (the monthly report:
     cases received in the month) not listed already. Returns (supervision_list's columns
     and order for the first `limit` distinct cases — every kind row of each —, the number
-    of distinct cases of the whole list).
+    of distinct cases of the whole list). `kinds`: only these kinds are listed and counted
+    (None: all four); with standing = signals = a slice this is supervision_list(slice)
+    cut to those kinds.
     """
+    kinds = _check_kinds(kinds)
+    standing_kinds = tuple(k for k in STANDING_KINDS if k in kinds)
+    signal_kinds = tuple(k for k in SIGNAL_KINDS if k in kinds)
+    if not kinds:
+        return _finish(pd.DataFrame({c: pd.Series(dtype=object) for c in SUPERVISION_COLUMNS})), 0
     ib = backend(con)
     settings = settings_or_default(settings)
     ctx = runner.data_context(ib, standing)
@@ -191,12 +216,17 @@ def supervision_summary(con, standing: Filters, signals: Filters, limit: int = 1
 
     def build() -> ir.Table:
         open_cases, signal_cases = standing_facts(), signal_facts()
-        first = _open_flagged(ib, standing, Slot("standing_")) if from_open_cases \
-            else _first_kind(open_cases, STANDING_KINDS)
-        # Only cases received in the signals' period can be on both lists.
-        overlap = first.filter(*in_period(first, "received_on", signals, Slot("signals_")))
-        later = _first_kind(signal_cases, SIGNAL_KINDS).anti_join(overlap, "case_id")
-        every = first.union(later)
+        parts = []
+        if standing_kinds:
+            parts.append(_open_flagged(ib, standing, Slot("standing_"), standing_kinds)
+                         if from_open_cases else _first_kind(open_cases, standing_kinds))
+        if signal_kinds:
+            later = _first_kind(signal_cases, signal_kinds)
+            if parts:  # only cases received in the signals' period can be on both lists
+                overlap = parts[0].filter(*in_period(parts[0], "received_on", signals, Slot("signals_")))
+                later = later.anti_join(overlap, "case_id")
+            parts.append(later)
+        every = ibis.union(*parts) if len(parts) > 1 else parts[0]
         top = every.order_by(["kind_order", ibis.desc("sort_days"), "received_on", "case_id"]).limit(
             page("limit", "int64"), offset=page("offset", "int64")).select("case_id", "received_on")
 
@@ -205,12 +235,13 @@ def supervision_summary(con, standing: Filters, signals: Filters, limit: int = 1
             t = t.filter(t.received_on.between(top.received_on.min(), top.received_on.max()))
             return t.semi_join(top, "case_id")
 
-        rows = _kind_rows(of_top(open_cases), STANDING_KINDS).union(
-            _kind_rows(of_top(signal_cases), SIGNAL_KINDS))
-        listed = _listed(ib, rows)
+        rows = [_kind_rows(of_top(cases), part_kinds)
+                for cases, part_kinds in ((open_cases, standing_kinds), (signal_cases, signal_kinds))
+                if part_kinds]
+        listed = _listed(ib, ibis.union(*rows) if len(rows) > 1 else rows[0])
         return listed.mutate(cases=every.count().as_scalar())
 
-    key = ("supervision_summary", standing_shape, signal_shape, ctx.schema, from_open_cases)
+    key = ("supervision_summary", standing_shape, signal_shape, ctx.schema, from_open_cases, kinds)
     values = {**standing_values, **signal_values, "limit": int(limit), "offset": 0}
     frame = runner.run(ib, key, build, values)
     total = int(frame["cases"].iloc[0]) if len(frame) else 0

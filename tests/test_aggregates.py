@@ -96,6 +96,23 @@ def test_both_paths_equal_on_random_slices(hotline_db):
     con.close()
 
 
+def test_a_streets_categories_come_from_their_own_grain(hotline_db):
+    """The overview drilled into a street asks for its categories: the street_category grain."""
+    con = duckdb.connect(str(hotline_db), read_only=True)
+    streets = sorted({s for (s,) in con.execute("SELECT street FROM areas").fetchall()})
+    state = aggregated.read_state(con)
+    for by, filters in [(("category",), Filters.make(where={"street": streets[0]})),
+                        (("street", "category"), Filters.make(date_from="2023-01-01", as_of="2024-05-31")),
+                        (("category", "month"), Filters.make(date_from="2024-01-01",
+                                                             where={"street": streets[1:3]}))]:
+        assert aggregated._plan(by, filters, Settings(), filters.as_of or date(2025, 1, 1),
+                                state)["grain"] == "street_category"
+        pd.testing.assert_frame_equal(metrics(con, by, filters, source="aggregated"),
+                                      metrics(con, by, filters, source="raw"),
+                                      check_exact=False, rtol=1e-12, atol=1e-12, obj=f"{by} {filters}")
+    con.close()
+
+
 def test_a_slice_with_every_kind_of_number(hotline_db):
     """Month-end as_of before the data ends: resolved-after-as_of, overdue, stalled, quantiles."""
     con = duckdb.connect(str(hotline_db), read_only=True)
@@ -111,7 +128,7 @@ def test_a_slice_with_every_kind_of_number(hotline_db):
 
 @pytest.mark.parametrize("by, filters, why", [
     (("official",), Filters(), "a case counts once per official"),
-    (("street", "category"), Filters(), "no grain holds street and category"),
+    (("community", "category"), Filters(), "no grain holds community and category"),
     ((), Filters.make(as_of="2024-06-15"), "mid-month as_of before the data ends"),
     ((), Filters.make(date_from="2024-01-10"), "period starting mid-month"),
     ((), Filters.make(date_to="2024-03-20", as_of="2024-06-30"), "period ending mid-month"),
@@ -425,4 +442,32 @@ def test_a_page_of_cases_is_the_whole_list_cut(hotline_db):
         pd.testing.assert_frame_equal(plain(page), plain(whole.iloc[offset:offset + limit]),
                                       obj=f"case_list({filters}, {search}, {limit}, {offset})")
         assert len(page) == min(limit, max(len(whole) - offset, 0))
+    con.close()
+
+
+def test_supervision_summary_of_some_kinds_is_the_list_of_those_kinds(hotline_db, monkeypatch):
+    """kinds=: only those kinds listed and counted = supervision_list of the slice cut to them,
+    whether the standing part comes from agg_open_cases or from every case's facts."""
+    from kpi import supervision
+
+    con = duckdb.connect(str(hotline_db), read_only=True)
+    street = con.execute("SELECT street FROM areas ORDER BY ALL LIMIT 1").fetchall()[0][0]
+    plain = lambda df: df.astype(object).where(df.notna(), None).reset_index(drop=True)  # noqa: E731
+    real = supervision._open_cases_answer
+    for filters in (Filters(), Filters.make(date_from="2024-01-01", where={"street": street}),
+                    Filters.make(as_of="2024-06-30")):
+        whole = supervision.supervision_list(con, filters)
+        for kinds in (("overdue",), ("stalled",), ("dissatisfied", "reopened"), ("reopened", "overdue")):
+            kept = whole[whole["kind"].isin(kinds)]
+            cases = pd.unique(kept["case_id"])
+            expected = kept[kept["case_id"].isin(cases[:15])]
+            for fast in (True, False):
+                monkeypatch.setattr(supervision, "_open_cases_answer",
+                                    real if fast else (lambda *a: False))
+                shown, total = supervision.supervision_summary(con, filters, filters, 15, kinds=kinds)
+                assert total == len(cases) > 0, (filters, kinds, fast)
+                pd.testing.assert_frame_equal(plain(shown), plain(expected), obj=f"{filters} {kinds} {fast}")
+    assert supervision.supervision_summary(con, Filters(), Filters(), 5, kinds=())[1] == 0
+    with pytest.raises(Exception, match="unknown supervision kind"):
+        supervision.supervision_summary(con, Filters(), Filters(), 5, kinds=("late",))
     con.close()
