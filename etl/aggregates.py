@@ -53,6 +53,8 @@ META_VERSION = "aggregates_version"
 # Which tables and columns the refresh writes: a database whose tables were written by
 # another shape (or under other settings) has every month rebuilt at its next refresh.
 META_SHAPE, SHAPE = "aggregates_shape", "3"  # 2: agg_open_cases; 3: street_category grain
+# The shape that brought a grain (older tables do not hold its rows).
+GRAIN_SHAPES = {"street_category": 3}
 # as_of for facts that must not depend on as_of: every case counts with its status now.
 FAR_FUTURE = date(9999, 1, 1)
 
