@@ -1,16 +1,15 @@
 -- Pre-aggregated case counts that let kpi/aggregated.py answer most KPI questions in a few
 -- milliseconds instead of scanning every case (docs/performance.md).
 --
--- A row belongs to one grain — district, street, community, category, channel,
--- matter_class or street_category — and holds that grain's key columns (district, plus
--- street and community, or plus the one other dimension, or street and category) and the
--- month of received_on; other keys are NULL.
+-- A row belongs to one grain — district, street, community, category, channel or
+-- matter_class — and holds that grain's key columns (district, plus street and community,
+-- or plus the one other dimension) and the month of received_on; other keys are NULL.
 -- Every statement is run by etl/aggregates.py; sections start with "-- name: <name>".
 -- Whole closure days make the per-cell histograms exact for median and p90.
 
 -- name: schema
 CREATE TABLE IF NOT EXISTS agg_counts (
-    grain        VARCHAR NOT NULL,   -- district | street | community | category | channel | matter_class | street_category
+    grain        VARCHAR NOT NULL,   -- district | street | community | category | channel | matter_class
     district     VARCHAR, street VARCHAR, community VARCHAR,
     channel      VARCHAR, category VARCHAR, matter_class VARCHAR,
     month        VARCHAR NOT NULL,   -- received_on, '2023-01'

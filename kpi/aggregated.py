@@ -129,8 +129,8 @@ def _plan(by, filters: Filters, settings, as_of: date, state: dict) -> dict | No
     if int(state[aggregates.META_CASES]) != state["cases_now"] or not aggregates.supported(settings):
         return None
     grain = choose_grain(by, filters)
-    if grain is None or int(state.get(aggregates.META_SHAPE) or 1) < aggregates.GRAIN_SHAPES.get(grain, 1):
-        return None  # tables written before this grain existed (an older ETL's): raw path
+    if grain is None:
+        return None
     latest = date.fromisoformat(state[aggregates.META_MAX_DATE]) if state[aggregates.META_MAX_DATE] else None
     if latest is None or as_of >= latest:
         last_month = NO_MONTH  # nothing was resolved after as_of, every case received by then

@@ -96,27 +96,6 @@ def test_both_paths_equal_on_random_slices(hotline_db):
     con.close()
 
 
-def test_a_streets_categories_come_from_their_own_grain(hotline_db):
-    """The overview drilled into a street asks for its categories: the street_category grain."""
-    con = duckdb.connect(str(hotline_db), read_only=True)
-    streets = sorted({s for (s,) in con.execute("SELECT street FROM areas").fetchall()})
-    state = aggregated.read_state(con)
-    for by, filters in [(("category",), Filters.make(where={"street": streets[0]})),
-                        (("street", "category"), Filters.make(date_from="2023-01-01", as_of="2024-05-31")),
-                        (("category", "month"), Filters.make(date_from="2024-01-01",
-                                                             where={"street": streets[1:3]}))]:
-        assert aggregated._plan(by, filters, Settings(), filters.as_of or date(2025, 1, 1),
-                                state)["grain"] == "street_category"
-        pd.testing.assert_frame_equal(metrics(con, by, filters, source="aggregated"),
-                                      metrics(con, by, filters, source="raw"),
-                                      check_exact=False, rtol=1e-12, atol=1e-12, obj=f"{by} {filters}")
-    # Tables of an older shape have no rows of that grain: the raw path answers then.
-    older = dict(state, **{aggregates.META_SHAPE: "2"})
-    assert aggregated._plan(("street", "category"), Filters(), Settings(), date(2025, 1, 1), older) is None
-    assert aggregated._plan(("category",), Filters(), Settings(), date(2025, 1, 1), older) is not None
-    con.close()
-
-
 def test_a_slice_with_every_kind_of_number(hotline_db):
     """Month-end as_of before the data ends: resolved-after-as_of, overdue, stalled, quantiles."""
     con = duckdb.connect(str(hotline_db), read_only=True)
@@ -132,7 +111,7 @@ def test_a_slice_with_every_kind_of_number(hotline_db):
 
 @pytest.mark.parametrize("by, filters, why", [
     (("official",), Filters(), "a case counts once per official"),
-    (("community", "category"), Filters(), "no grain holds community and category"),
+    (("street", "category"), Filters(), "no grain holds street and category"),
     ((), Filters.make(as_of="2024-06-15"), "mid-month as_of before the data ends"),
     ((), Filters.make(date_from="2024-01-10"), "period starting mid-month"),
     ((), Filters.make(date_to="2024-03-20", as_of="2024-06-30"), "period ending mid-month"),
