@@ -10,7 +10,6 @@ without a restart. Only small results are cached: KPI tables, one page of cases.
 from __future__ import annotations
 
 import concurrent.futures
-import inspect
 import multiprocessing
 import os
 import sys
@@ -227,11 +226,10 @@ def case_count(filters: Filters) -> int:
 # capped (an .xlsx sheet holds at most 1,048,576 rows; 100,000 rows take ~45 s to write here).
 SUPERVISION_PAGE_CASES = 500
 SUPERVISION_EXPORT_CASES = 5000
-SUPERVISION_LIST_ROWS_MAX = 50_000   # the whole list in memory: only below this many rows
 
 
 def supervision_page(filters: Filters, kinds: tuple[str, ...] | None = None,
-                     limit: int | None = None) -> tuple[pd.DataFrame | None, int]:
+                     limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """The first `limit` cases of the 督办 list (every kind row of each) and how many cases it holds.
 
     kpi.supervision_summary with one slice for both halves, i.e. kpi.supervision_list's
@@ -239,18 +237,6 @@ def supervision_page(filters: Filters, kinds: tuple[str, ...] | None = None,
     `limit` defaults to SUPERVISION_PAGE_CASES.
     """
     limit = limit or SUPERVISION_PAGE_CASES
-    if _kinds(kinds) and not _SUMMARY_TAKES_KINDS:
-        # Until kpi.supervision_summary takes kinds=: the whole list, cut here, and only when
-        # it is small enough (10M cases: 2.5M rows, 22 s, 5 GB); else (None, rows) for the
-        # page to ask for narrower filters.
-        rows = sum(supervision_counts(filters).values())
-        if rows > SUPERVISION_LIST_ROWS_MAX:
-            return None, rows
-        listing = _load("supervision_list", filters)
-        listing = listing[listing["kind"].isin(kinds)].reset_index(drop=True)
-        first = listing["case_id"].drop_duplicates().head(limit)
-        return (listing[listing["case_id"].isin(first)].reset_index(drop=True),
-                int(listing["case_id"].nunique()))
     return _load("supervision_summary", filters, filters, limit=limit, **_kinds(kinds))
 
 
@@ -261,9 +247,6 @@ def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -
     script run, so it closes its own connection.
     """
     try:
-        if _kinds(kinds) and not _SUMMARY_TAKES_KINDS:
-            listing = supervision_page(filters, kinds, SUPERVISION_EXPORT_CASES)[0]
-            return listing if listing is not None else pd.DataFrame()
         cursor = _connection(str(database_file())).cursor()
         try:
             return kpi.supervision_summary(cursor, filters, filters, limit=SUPERVISION_EXPORT_CASES,
@@ -272,9 +255,6 @@ def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -
             cursor.close()
     finally:
         release()
-
-
-_SUMMARY_TAKES_KINDS = "kinds" in inspect.signature(kpi.supervision_summary).parameters
 
 
 def _kinds(kinds: tuple[str, ...] | None) -> dict:

@@ -190,18 +190,6 @@ def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use
     assert any(c.value.startswith(f"共 {signals['case_id'].nunique()} 件需督办") for c in at.caption)
 
 
-def test_supervision_filter_by_kind_never_holds_a_long_list(demo_db, use_db, monkeypatch):
-    from dashboard import loaders
-    if loaders._SUMMARY_TAKES_KINDS:
-        pytest.skip("kpi.supervision_summary lists kinds itself: no whole list is held")
-    use_db(demo_db)
-    monkeypatch.setattr("dashboard.loaders.SUPERVISION_LIST_ROWS_MAX", 10)
-    at = run("supervision", kinds="dissatisfied")
-    rows = len(kpi_call(demo_db, "supervision_list", kpi.Filters()))
-    assert any(f"当前清单共 {rows} 条" in i.value or f"共 {rows} 件" in i.value for i in at.info)
-    assert not at.dataframe and not at.get("download_button")
-
-
 def test_cases_search_finds_what_the_kpi_layer_finds(demo_db, use_db):
     use_db(demo_db)
     word = kpi_call(demo_db, "case_list", kpi.Filters(), limit=1)["title"].iloc[0][:2]

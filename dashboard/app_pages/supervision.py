@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard import cards, loaders, ui
 from dashboard.state import filters_for
 from kpi import format_number
-from taizhang.i18n import TEXT, t
+from taizhang.i18n import t
 
 KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
 COLUMNS = [
@@ -43,17 +43,10 @@ st.multiselect(t("filters.reasons", lang), KINDS, key="w-kinds",
 
 filters = filters_for(view)
 listing, total = loaders.supervision_page(filters, kinds)
-if listing is not None:
-    ui.follow_selection("supervision-table", listing, "case_id", "case")
+ui.follow_selection("supervision-table", listing, "case_id", "case")
 counts = loaders.supervision_counts(filters)
 cards.show([cards.Card(kind, t(f"reason.{kind}", lang), str(counts.get(kind, 0)),
                        span=12 // len(KINDS)) for kind in KINDS])
-if listing is None:   # a filter by kind over a list too long to hold (loaders.supervision_page)
-    # (cases.more until the catalogue has its own words for it, asked for)
-    words = ("supervision.narrow_for_kinds", {}) if "supervision.narrow_for_kinds" in TEXT \
-        else ("cases.more", {"shown": 0})
-    st.info(t(words[0], lang, n=format_number(total), **words[1]), icon=":material/filter_alt:")
-    ui.stop()
 
 if listing.empty:
     st.info(t("empty.supervision", lang), icon=":material/task_alt:")
