@@ -266,16 +266,17 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
         [import_id, str(path), sha, profile.name, summary.as_of, started],
     )
     counts = merge_cases(con, import_id, summary.as_of, str(path))
-    meetings = merge_meetings(con, import_id, str(path))
+    meetings = merge_meetings(con, import_id, summary.as_of, str(path))
     if meetings.new or meetings.updated or counts.new or counts.updated:
         link_cases_to_meetings(con)
     total = MergeCounts(counts.new + meetings.new, counts.updated + meetings.updated,
                         counts.unchanged + meetings.unchanged)
     summary.rows_new, summary.rows_updated, summary.rows_unchanged = total.new, total.updated, total.unchanged
-    if counts.older:
+    older = counts.older + meetings.older
+    if older:
         summary.notes.append(
-            f"{counts.older} 行早于数据库中的版本(本文件截至 {summary.as_of},已导入过更新的版本),未覆盖 / "
-            f"{counts.older} rows are older than the database's version of those cases (this file is as of "
+            f"{older} 行早于数据库中的版本(本文件截至 {summary.as_of},已导入过更新的版本),未覆盖 / "
+            f"{older} rows are older than the database's version of those cases or meetings (this file is as of "
             f"{summary.as_of}, a later version was loaded already): left as they were"
         )
     seen_before = con.execute(

@@ -277,8 +277,10 @@ def _write_events_and_officials(con, import_id: int, as_of: date, first: bool, o
     """)
 
 
-def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, source_file: str) -> MergeCounts:
-    """Insert or update the file's meetings and their attendance."""
+def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date,
+                   source_file: str) -> MergeCounts:
+    """Insert or update the file's meetings and their attendance; a meeting a later version
+    of the ledger carried already (meetings.last_seen_on after as_of) is left as it is."""
     con.execute("""
         CREATE OR REPLACE TEMP TABLE incoming_meetings AS
         SELECT meeting_key AS meeting_id, meeting_on_date AS held_on, district, street, community,
@@ -301,24 +303,33 @@ def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, source_file: 
         SELECT i.meeting_id,
                CASE WHEN m.meeting_id IS NULL THEN 'new'
                     WHEN {_same('i', 'm', MEETING_VALUES)} AND ns.sig IS NOT DISTINCT FROM os.sig THEN 'unchanged'
+                    WHEN m.last_seen_on > ? THEN 'older'
                     ELSE 'updated' END AS change
         FROM incoming_meetings i
         LEFT JOIN meetings m USING (meeting_id)
         LEFT JOIN new_sig ns USING (meeting_id)
         LEFT JOIN old_sig os USING (meeting_id)
-    """)
+    """, [as_of])
+    # Seen again, unchanged: a version older than this one must not overwrite them later.
+    con.execute("""
+        UPDATE meetings SET last_seen_on = ?
+        FROM meeting_diff d
+        WHERE d.meeting_id = meetings.meeting_id AND d.change = 'unchanged'
+          AND (meetings.last_seen_on IS NULL OR meetings.last_seen_on < ?)
+    """, [as_of, as_of])
     con.execute("DELETE FROM meetings WHERE meeting_id IN (SELECT meeting_id FROM meeting_diff WHERE change = 'updated')")
     con.execute("""
         DELETE FROM meeting_attendance
         WHERE meeting_id IN (SELECT meeting_id FROM meeting_diff WHERE change = 'updated')
     """)
     con.execute(f"""
-        INSERT INTO meetings (meeting_id, {", ".join(MEETING_VALUES)}, import_id, source_file, source_sheet, source_row)
-        SELECT i.meeting_id, {", ".join("i." + c for c in MEETING_VALUES)}, ?, ?, i.sheet, i.row_no
+        INSERT INTO meetings (meeting_id, {", ".join(MEETING_VALUES)}, import_id, source_file,
+                              source_sheet, source_row, last_seen_on)
+        SELECT i.meeting_id, {", ".join("i." + c for c in MEETING_VALUES)}, ?, ?, i.sheet, i.row_no, ?
         FROM incoming_meetings i JOIN meeting_diff d USING (meeting_id)
         WHERE d.change IN ('new', 'updated')
         ORDER BY i.held_on
-    """, [import_id, source_file])
+    """, [import_id, source_file, as_of])
     con.execute("""
         INSERT INTO meeting_attendance (meeting_id, official_id)
         SELECT DISTINCT a.key, a.official_id

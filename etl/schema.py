@@ -6,7 +6,7 @@ from importlib import resources
 
 import duckdb
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Tables whose key index schema 3 drops (see schema.sql): rebuilt by the 2 → 3 migration.
 UNINDEXED = ("cases", "case_officials")
@@ -44,6 +44,14 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("""
             UPDATE cases SET last_seen_on = imports.as_of FROM imports
             WHERE cases.import_id = imports.import_id AND cases.last_seen_on IS NULL
+        """)
+    if version is not None and version < 4:
+        # meetings.last_seen_on, as cases.last_seen_on in 2: an older meeting ledger must
+        # not overwrite a newer one's meetings.
+        con.execute("ALTER TABLE meetings ADD COLUMN IF NOT EXISTS last_seen_on DATE")
+        con.execute("""
+            UPDATE meetings SET last_seen_on = imports.as_of FROM imports
+            WHERE meetings.import_id = imports.import_id AND meetings.last_seen_on IS NULL
         """)
     if version is not None and version < 3:
         # DuckDB cannot drop a PRIMARY KEY: the two tables are renamed, created anew by the

@@ -57,7 +57,8 @@ CREATE TABLE IF NOT EXISTS meetings (
     import_id    INTEGER,
     source_file  VARCHAR,
     source_sheet VARCHAR,
-    source_row   INTEGER
+    source_row   INTEGER,
+    last_seen_on DATE      -- as-of date of the latest import that carried the meeting
 );
 
 -- cases and case_officials carry no PRIMARY KEY: DuckDB keeps such an index (ART) in

@@ -221,3 +221,59 @@ def test_out_of_memory_says_which_setting_to_raise():
     text = _internal_error_text(duckdb.OutOfMemoryException("failed to pin block of size 256.0 KiB"))
     assert "TAIZHANG_LOAD_MEMORY_LIMIT" in text and "内存不足" in text and "split the file" in text
     assert _internal_error_text(ValueError("x")) == "内部错误 / internal error: ValueError: x"
+
+
+def write_meetings(path, topic, participants, attendees):
+    """A meeting ledger of one 幸福圆桌会 (its key: date, community and form, not the topic)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "会议记录"
+    ws.append(["会议时间", "街道", "社区", "议事形式", "议题", "参会人数", "参会领导"])
+    ws.append([D(2023, 3, 1), "南站街道", "桃源社区", "幸福圆桌会", topic, participants, attendees])
+    wb.save(path)
+    return path
+
+
+def stored_meeting(db):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("""
+            SELECT m.topic, m.participants, list(o.name ORDER BY o.name), m.last_seen_on
+            FROM meetings m JOIN meeting_attendance USING (meeting_id) JOIN officials o USING (official_id)
+            GROUP BY ALL
+        """).fetchall()
+
+
+def test_an_older_meeting_ledger_overwrites_no_meeting(db, tmp_path):
+    july = write_meetings(tmp_path / "会议7月.xlsx", "小区照明", 23, "王一、赵三")
+    load_paths(db, [july], as_of="2023-07-31")
+    [june] = load_paths(db, [write_meetings(tmp_path / "会议6月.xlsx", "照明", 20, "王一")],
+                        as_of="2023-06-30")
+    assert (june.rows_new, june.rows_updated, june.rows_unchanged) == (0, 0, 1)
+    assert "1 行早于数据库中的版本" in june.line()
+    assert stored_meeting(db) == [("小区照明", 23, ["王一", "赵三"], D(2023, 7, 31))]
+    # Seen unchanged in August: a mid-August version is older than what the database knows.
+    load_paths(db, [write_meetings(tmp_path / "会议8月.xlsx", "小区照明", 23, "王一、赵三")],
+               as_of="2023-08-31")
+    [mid] = load_paths(db, [write_meetings(tmp_path / "会议8月中.xlsx", "照明", 20, "王一")],
+                       as_of="2023-08-15")
+    assert mid.rows_updated == 0
+    assert stored_meeting(db) == [("小区照明", 23, ["王一", "赵三"], D(2023, 8, 31))]
+    # A later version still moves the meeting on.
+    [september] = load_paths(db, [write_meetings(tmp_path / "会议9月.xlsx", "小区照明改造", 25, "钱四")],
+                             as_of="2023-09-30")
+    assert september.rows_updated == 1
+    assert stored_meeting(db) == [("小区照明改造", 25, ["钱四"], D(2023, 9, 30))]
+
+
+def test_a_schema_3_database_gets_meetings_last_seen_on_from_its_imports(db, tmp_path):
+    load_paths(db, [write_meetings(tmp_path / "会议7月.xlsx", "小区照明", 23, "王一")], as_of="2023-07-31")
+    with duckdb.connect(str(db)) as con:  # as Taizhang with schema 3 left it
+        con.execute("ALTER TABLE meetings DROP COLUMN last_seen_on")
+        con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
+    [june] = load_paths(db, [write_meetings(tmp_path / "会议6月.xlsx", "照明", 20, "王一")],
+                        as_of="2023-06-30")
+    assert june.rows_updated == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [
+            (str(SCHEMA_VERSION),)]
+    assert stored_meeting(db) == [("小区照明", 23, ["王一"], D(2023, 7, 31))]
