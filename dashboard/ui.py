@@ -17,7 +17,7 @@ from dashboard import cards, export, loaders
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
-from kpi.formatting import is_missing
+from taizhang.formatting import is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
 
 VIEW_KEY = "view"

@@ -15,13 +15,15 @@ import importlib
 import sys
 import types
 
-# public name → the module that defines it
+# public name → the module that defines it (kpi.<module>, or a full name: the number
+# formats live in taizhang/ beside the text catalogue, shared with the charts)
 _WHERE = {
     "data_quality": "dataset", "data_quality_cases": "dataset", "dataset_info": "dataset",
     "imports_history": "dataset", "rejects_list": "dataset",
     "DIMENSIONS": "filters", "METRICS": "filters", "FilterError": "filters", "Filters": "filters",
-    "format_date": "formatting", "format_delta": "formatting", "format_number": "formatting",
-    "format_rate": "formatting", "format_ratio": "formatting",
+    "format_date": "taizhang.formatting", "format_delta": "taizhang.formatting",
+    "format_number": "taizhang.formatting", "format_rate": "taizhang.formatting",
+    "format_ratio": "taizhang.formatting",
     "case_count": "lists", "case_detail": "lists", "case_list": "lists",
     "case_timeline": "lists", "mask_name": "lists",
     "supervision_counts": "supervision", "supervision_list": "supervision",
@@ -37,7 +39,8 @@ __all__ = sorted(_WHERE)
 def __getattr__(name: str):
     """Loads the module that defines `name` (or the submodule `name`) on first use."""
     if name in _WHERE:
-        value = getattr(importlib.import_module(f"kpi.{_WHERE[name]}"), name)
+        where = _WHERE[name]
+        value = getattr(importlib.import_module(where if "." in where else f"kpi.{where}"), name)
     else:
         try:
             value = importlib.import_module(f"kpi.{name}")

@@ -69,7 +69,7 @@ def output_records(frame, by: tuple[str, ...]) -> list[dict]:
 def render(records: list[dict], by: tuple[str, ...], fmt: str) -> str:
     """records as JSON, CSV (fractions, empty = undefined) or a readable table (84.6%, —)."""
     from kpi.filters import METRICS, RATE_METRICS
-    from kpi.formatting import format_number, format_rate
+    from taizhang.formatting import format_number, format_rate
 
     columns = [*by, *METRICS]
     if fmt == "json":

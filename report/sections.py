@@ -10,6 +10,7 @@ from datetime import date
 
 import kpi
 from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
+from taizhang.formatting import is_missing
 from taizhang.i18n import other_lang as other
 from taizhang.i18n import t as say
 from taizhang.svg import PRINT, TrendNames, TrendPoint, trend_svg
@@ -41,7 +42,7 @@ def heading(key: str, lang: str) -> Section:
 def _delta(value, good_when_up: bool | None, rate: bool, label: str) -> Delta:
     text = f"{label} {kpi.format_delta(value, rate=rate)}"
     # A change that shows as 0.0 (a city's rate moving by 0.02 points) gets no arrow.
-    if kpi.formatting.is_missing(value) or round(float(value) * (100 if rate else 1), 1) == 0:
+    if is_missing(value) or round(float(value) * (100 if rate else 1), 1) == 0:
         return Delta(text, "", "flat")
     up = value > 0
     tone = "flat" if good_when_up is None else ("good" if up == good_when_up else "bad")
@@ -50,14 +51,14 @@ def _delta(value, good_when_up: bool | None, rate: bool, label: str) -> Delta:
 
 def text(value) -> str:
     """Ledger text as shown: '—' for a missing or blank value (None, NaN, NA, '')."""
-    if kpi.formatting.is_missing(value) or not str(value).strip():
+    if is_missing(value) or not str(value).strip():
         return "—"
     return str(value)
 
 
 def score_text(value) -> str:
     """A score with one decimal (80.0, 76.7) so the column lines up; '—' when undefined."""
-    return "—" if kpi.formatting.is_missing(value) else f"{float(value):.1f}"
+    return "—" if is_missing(value) else f"{float(value):.1f}"
 
 
 def _value(metric: str, value) -> str:
@@ -111,7 +112,7 @@ def trend(con, filters, settings, lang: str) -> str:
         label = f"{month}月" if lang == "zh" else date(year, month, 1).strftime("%b")
         points.append(TrendPoint(
             label, int(row.received), int(row.resolved),
-            None if kpi.formatting.is_missing(row.resolution_rate) else float(row.resolution_rate),
+            None if is_missing(row.resolution_rate) else float(row.resolution_rate),
         ))
     names = TrendNames(say("received", lang), say("resolved", lang), say("resolution_rate", lang),
                        empty=say("report.no_cases_period", lang))
@@ -143,8 +144,8 @@ def ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, lis
     frame = kpi.ranking(con, level, filters, settings=settings)
     rows = []
     for r in frame.head(MAX_RANKING_ROWS).itertuples(index=False):
-        ranked = not kpi.formatting.is_missing(r.rank)
-        if kpi.formatting.is_missing(r.rank_change):
+        ranked = not is_missing(r.rank)
+        if is_missing(r.rank_change):
             change = Delta(say("rank.new", lang) if ranked else "—", "", "flat")
         elif r.rank_change == 0:
             change = Delta("0", "", "flat")

@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass
 from html import escape
 
-from kpi.formatting import format_number, format_rate
+from taizhang.formatting import format_number, format_rate
 
 # The same status is the same colour on every chart, on screen and in the report.
 STATUS_COLORS = {
