@@ -288,8 +288,9 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     if summary.rejects and not seen_before:
         # The same file imported again adds no second copy of its rejects.
         con.executemany(
-            'INSERT INTO rejects (import_id, sheet, "row", "column", value, reason, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
-            [[import_id, r["sheet"], r["row"], r["column"], r["value"], r["reason"], r["raw"]]
+            'INSERT INTO rejects (import_id, sheet, "row", "column", value, reason, raw, code) '
+            'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            [[import_id, r["sheet"], r["row"], r["column"], r["value"], r["reason"], r["raw"], r["code"]]
              for r in summary.rejects],
         )
     con.execute(

@@ -71,8 +71,8 @@ def reason_text(code: str, file: str, sheet: str | None, row: int, column: str, 
 
 
 def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict[int, str] | None = None) -> list[dict]:
-    """Rejected rows of the staged file as dicts: sheet, row, column, value, reason, raw
-    (and file, title: the sheet's title rows, so --rejects-out can keep the context)."""
+    """Rejected rows of the staged file as dicts: sheet, row, column, value, reason, raw,
+    code ('rule:field') (and file, title: the sheet's title rows, so --rejects-out can keep the context)."""
     # Most files have no reject at all: then the query over `keyed` (its joins run for every
     # row before its filter) is not needed.
     if not con.execute("""
@@ -106,6 +106,7 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
         out.append({
             "sheet": sheet, "row": row, "column": column, "value": value,
             "reason": reason_text(code, file_name, sheet, row, column, value, received), "raw": raw,
+            "code": code,
             "file": file_name, "title": (titles or {}).get(sheet_no, ""),
         })
     return out

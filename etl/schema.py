@@ -49,6 +49,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         # meetings.last_seen_on, as cases.last_seen_on in 2: an older meeting ledger must
         # not overwrite a newer one's meetings.
         con.execute("ALTER TABLE meetings ADD COLUMN IF NOT EXISTS last_seen_on DATE")
+        # rejects.code: what the data-quality page counts by, instead of the reason text.
+        # Older rejects keep code NULL (their reason was written from a template that may
+        # have changed since); kpi.dataset reads their text for the one rule it counts.
+        con.execute("ALTER TABLE rejects ADD COLUMN IF NOT EXISTS code VARCHAR")
         con.execute("""
             UPDATE meetings SET last_seen_on = imports.as_of FROM imports
             WHERE meetings.import_id = imports.import_id AND meetings.last_seen_on IS NULL

@@ -42,7 +42,9 @@ CREATE TABLE IF NOT EXISTS rejects (
     "column"  VARCHAR,            -- the ledger's own column header
     value     VARCHAR,
     reason    VARCHAR NOT NULL,   -- Chinese first, then English
-    raw       JSON                -- the whole row as read, header → cell text (masked)
+    raw       JSON,               -- the whole row as read, header → cell text (masked)
+    code      VARCHAR             -- the reason as 'rule:field' (etl/rejects.py REASONS), e.g.
+                                  -- 'before_received:resolved_on'; NULL for rejects of schema < 4
 );
 
 CREATE TABLE IF NOT EXISTS meetings (

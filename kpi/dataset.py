@@ -16,11 +16,11 @@ from kpi.lists import listed_cases
 from kpi.runner import Slot
 from taizhang.settings import Settings
 
-# Rejects carry their reason as text only (no code column). A reason etl/rejects.py wrote
-# for a date before the received date is its "before_received" template, Chinese / English,
-# with any text where the template has a placeholder: matched as that whole pattern, derived
-# from the template itself, so a value quoting the words of it cannot pass for one and a
-# reworded template is followed.
+# A reject's rule is its code's first part ('before_received:resolved_on'). Rejects written
+# before schema 4 have no code: for them the reason text is matched against the rule's
+# template, Chinese / English, with any text where the template has a placeholder — the
+# whole pattern, derived from the template itself, so a value quoting its words cannot pass
+# for one.
 REJECT_CODE = "before_received"
 
 
@@ -138,7 +138,9 @@ def rejects_list(con, import_id: int | None = None) -> pd.DataFrame:
 
 def _resolved_before_received(ib) -> ir.Table:
     rejects = ib.table("rejects")
-    return rejects.filter(rejects.reason.re_search(reason_pattern(REJECT_CODE)))
+    return rejects.filter(ibis.ifelse(
+        rejects.code.isnull(), rejects.reason.re_search(reason_pattern(REJECT_CODE)),
+        rejects.code.split(":")[0] == REJECT_CODE))
 
 
 def _flagged(ib, flag: str, filters: Filters, settings: Settings, ctx, slot: Slot) -> ir.Table:

@@ -146,3 +146,17 @@ def test_rejects_out_writes_rows_as_they_were_and_fixed_rows_load(result):
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT street, community, status FROM cases WHERE case_id = 'GD-5'").fetchall() == [
             ("南站街道", "桃源社区", "in_progress")]
+
+
+def test_each_stored_reject_keeps_its_rule_as_a_code(result):
+    """rejects.code: the rule and field behind each reason (what data-quality counts by)."""
+    _, db, _ = result
+    with duckdb.connect(str(db), read_only=True) as con:
+        codes = con.execute('SELECT "row", code FROM rejects JOIN imports USING (import_id) '
+                            'WHERE file LIKE ? ORDER BY "row"', [f"%/{F}"]).fetchall()
+    assert codes == [
+        (4, "missing:received_on"), (5, "bad_date:received_on"), (6, "no_year:received_on"),
+        (7, "unknown_status:status"), (8, "before_received:resolved_on"),
+        (9, "unknown_satisfaction:satisfaction"), (10, "duplicate_id:case_id"),
+        (11, "unknown_matter_class:matter_class"), (12, "missing:status"),
+    ]

@@ -494,3 +494,25 @@ def test_resolved_before_received_is_the_reason_not_its_words(tmp_path):
     listed = kpi.data_quality_cases(con, "resolved_before_received")
     assert sorted(listed["reason"]) == sorted(rows)
     con.close()
+
+
+def test_resolved_before_received_is_the_reject_code_when_there_is_one(tmp_path):
+    """Rejects of schema 4 carry their rule as a code: the flag counts by it, whatever the
+    reason's words (a reworded template still counts, another rule's code never does)."""
+    from etl.rejects import reason_text
+
+    template_text = reason_text("before_received", "台账.xlsx", "南站", 5, "办结时间", "2023-01-02",
+                                "2023-01-09")
+    rejects = [("before_received:resolved_on", "办结时间早于受理时间 / resolved before received"),
+               ("before_received:closed_on", template_text),
+               ("bad_date:resolved_on", template_text),          # another rule: never counted
+               (None, template_text)]                            # before schema 4: its text
+    con = make_db(tmp_path / "coded.duckdb",
+                  imports=[{"import_id": 1, "file": "台账.xlsx", "sha256": "0", "profile": "default",
+                            "started_at": "2023-02-01 09:00:00", "status": "ok"}],
+                  rejects=[{"import_id": 1, "sheet": "南站", "row": i, "column": "办结时间", "value": "x",
+                            "reason": reason, "code": code} for i, (code, reason) in enumerate(rejects)])
+    counts = dict(zip(*kpi.data_quality(con)[["flag", "count"]].T.values))
+    assert counts["resolved_before_received"] == 3
+    assert sorted(kpi.data_quality_cases(con, "resolved_before_received")["row"]) == [0, 1, 3]
+    con.close()
