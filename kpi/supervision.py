@@ -95,14 +95,27 @@ def supervision_list(con, filters: Filters, settings: Settings | None = None) ->
 def supervision_counts(con, filters: Filters, settings: Settings | None = None) -> dict[str, int]:
     """{kind: number of cases of the slice under that kind} for every kind, without listing them."""
     ib = backend(con)
-    facts, shape, values = slice_facts(ib, filters, settings_or_default(settings))
+    settings = settings_or_default(settings)
+    ctx = runner.data_context(ib, filters)
+    facts, shape, values = _slice(ib, filters, settings, "", ctx)
+    # Overdue and stalled from the cases open now when they hold the slice's open cases
+    # (as supervision_summary): the other kinds then need no deadline of any case.
+    from_open_cases = _open_cases_answer(ctx, filters, settings)
 
     def build() -> ir.Table:
         t = facts()
-        return t.aggregate(**{kind: c.cast("int64").sum().fill_null(0)
-                              for kind, c in _conditions(t, SUPERVISION_KINDS).items()})
+        kinds = SIGNAL_KINDS if from_open_cases else SUPERVISION_KINDS
+        counts = t.aggregate(**{kind: c.cast("int64").sum().fill_null(0)
+                                for kind, c in _conditions(t, kinds).items()})
+        if not from_open_cases:
+            return counts
+        slot = Slot()
+        open_cases = _open_cases(ib, filters, slot)
+        return counts.cross_join(open_cases.aggregate(**{
+            kind: c.cast("int64").sum().fill_null(0)
+            for kind, c in _open_conditions(open_cases, slot, STANDING_KINDS).items()}))
 
-    row = runner.run(ib, ("supervision_counts", shape), build, values)
+    row = runner.run(ib, ("supervision_counts", shape, ctx.schema, from_open_cases), build, values)
     return {kind: int(row[kind].iloc[0]) for kind in SUPERVISION_KINDS}
 
 
@@ -162,21 +175,27 @@ def _open_cases_answer(ctx: DataContext, standing: Filters, settings: Settings) 
     return not latest or (standing.as_of or ctx.as_of) >= date.fromisoformat(latest)
 
 
+def _open_cases(ib, standing: Filters, slot: Slot) -> ir.Table:
+    """The standing slice's rows of agg_open_cases (valid when _open_cases_answer says so)."""
+    t = ib.table("agg_open_cases")
+    return t.filter(*slice_conditions(t, t.month, standing, slot))
+
+
+def _open_conditions(t: ir.Table, slot: Slot, kinds: tuple[str, ...]) -> dict[str, ir.BooleanValue]:
+    # As kpi.facts: overdue = open and due < as_of; stalled = open and last progress
+    # before the stall cutoff (every row of agg_open_cases is open).
+    every = {"overdue": t.due < slot("as_of", "date"),
+             "stalled": t.progress_on < slot("stall_before", "date")}
+    return {kind: every[kind] for kind in kinds}
+
+
 def _open_flagged(ib, standing: Filters, slot: Slot, kinds: tuple[str, ...] = STANDING_KINDS) -> ir.Table:
     """_first_kind(standing facts, kinds) read from agg_open_cases (a tenth of the cases,
     narrow rows): valid when _open_cases_answer says so."""
-    t = ib.table("agg_open_cases")
-    t = t.filter(*slice_conditions(t, t.month, standing, slot))
+    t = _open_cases(ib, standing, slot)
+    flagged = t.filter(ibis.or_(*_open_conditions(t, slot, kinds).values()))
+    flags = _open_conditions(flagged, slot, kinds)
     as_of = slot("as_of", "date")
-
-    def conditions(t: ir.Table) -> dict[str, ir.BooleanValue]:
-        # As kpi.facts: overdue = open and due < as_of; stalled = open and last progress
-        # before the stall cutoff (every row here is open).
-        every = {"overdue": t.due < as_of, "stalled": t.progress_on < slot("stall_before", "date")}
-        return {kind: every[kind] for kind in kinds}
-
-    flagged = t.filter(ibis.or_(*conditions(t).values()))
-    flags = conditions(flagged)
     days = {"overdue": as_of.delta(flagged.due, unit="day"),
             "stalled": as_of.delta(flagged.progress_on, unit="day")}
     return flagged.select(

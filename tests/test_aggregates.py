@@ -454,3 +454,26 @@ def test_supervision_summary_of_some_kinds_is_the_list_of_those_kinds(hotline_db
     with pytest.raises(Exception, match="unknown supervision kind"):
         supervision.supervision_summary(con, Filters(), Filters(), 5, kinds=("late",))
     con.close()
+
+
+def test_supervision_counts_from_the_open_cases_equal_the_list(hotline_db, monkeypatch):
+    """supervision_counts: overdue and stalled from agg_open_cases at the latest date, the
+    same as from every case's facts and as the whole supervision_list counted in pandas."""
+    from kpi import supervision
+
+    con = duckdb.connect(str(hotline_db), read_only=True)
+    street = con.execute("SELECT street FROM areas ORDER BY ALL LIMIT 1").fetchall()[0][0]
+    real = supervision._open_cases_answer
+    used = []
+    for filters in (Filters(), Filters.make(date_from="2024-01-01", where={"street": street}),
+                    Filters.make(as_of="2024-06-30")):
+        whole = supervision.supervision_list(con, filters)
+        expected = {kind: whole.loc[whole["kind"] == kind, "case_id"].nunique()
+                    for kind in supervision.SUPERVISION_KINDS}
+        assert expected["overdue"] and expected["stalled"] and expected["dissatisfied"]
+        monkeypatch.setattr(supervision, "_open_cases_answer", lambda *a: used.append(real(*a)) or used[-1])
+        assert supervision.supervision_counts(con, filters) == expected, filters
+        monkeypatch.setattr(supervision, "_open_cases_answer", lambda *a: False)
+        assert supervision.supervision_counts(con, filters) == expected, filters
+    assert used == [True, True, False]
+    con.close()
