@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
+from etl.fold import TRIM_SPACES
 from etl.layout import SheetLayout
 from etl.profile import FIELDS
 from etl.read import RawSheet
@@ -100,7 +101,9 @@ def stage_sheet(
         f"ELSE {cell(c.index)} END) = ${p}h{n} END)::INTEGER" for n, c in enumerate(header_cols)
     ) or "0"
     raw_keys = _unique_keys([c.header for c in layout.columns])
-    raw_pairs = ", ".join(f"${p}k{n}, {cell(c.index)}" for n, c in enumerate(layout.columns))
+    # `raw` keeps each cell as written (edge spaces too); only an empty cell becomes null.
+    raw_pairs = ", ".join(f"${p}k{n}, nullif({_ident(f'c{c.index}')}, '')"
+                          for n, c in enumerate(layout.columns))
     # The cells of `raw` run together: what normalisation searches for numbers to mask and
     # characters to fold (a match across two cells only costs that row a useless fold).
     row_text = f"concat({', '.join(cell(c.index) for c in layout.columns)})" if layout.columns else "''"
@@ -109,9 +112,11 @@ def stage_sheet(
     content = " OR ".join(
         f"{cell(fields[k].index)} IS NOT NULL" for k in key_fields if k in fields
     ) or "false"
-    # trim() costs more than a look at both ends; most cells need none.
+    # trim() costs more than a look at both ends; most cells need none. Every space trim()
+    # removes counts (a row of full-width spaces is blank, '　合计' a total row).
     cells = ", ".join(
-        f"CASE WHEN {c} LIKE ' %' OR {c} LIKE '% ' THEN nullif(trim({c}), '') "
+        f"CASE WHEN contains('{TRIM_SPACES}', left({c}, 1)) OR contains('{TRIM_SPACES}', right({c}, 1)) "
+        f"THEN nullif(trim({c}), '') "
         f"ELSE nullif({c}, '') END AS t{i}"
         for i, c in enumerate(_ident(f"c{i}") for i in range(width))
     )
@@ -126,9 +131,9 @@ def stage_sheet(
                     WHEN ({header_hits}) >= 2 THEN 'header'
                     WHEN NOT ({content}) THEN 'blank'
                END AS skip,
-               json_object({raw_pairs}) AS raw,
+               raw,
                {row_text} AS row_text
-        FROM (SELECT row_no{", " if cells else ""}{cells} FROM {source})""")
+        FROM (SELECT row_no{", " if cells else ""}{cells}, json_object({raw_pairs}) AS raw FROM {source})""")
     ctx = layout.context
     staged.params.update({
         f"{p}sheet_no": sheet_no, f"{p}sheet": None if sheet.csv is not None else sheet.name,

@@ -115,3 +115,26 @@ def test_row_numbers_of_a_plain_csv_count_from_the_header(tmp_path):
     db = tmp_path / "t.duckdb"
     [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
     assert cases(db, "case_id, source_row") == {"P-1": (2,), "P-2": (3,)}
+
+
+def test_trim_spaces_are_the_ones_duckdb_trims():
+    """etl.fold.TRIM_SPACES (the cells' edge test) holds exactly what DuckDB's trim() removes."""
+    from etl.fold import TRIM_SPACES
+
+    with duckdb.connect() as con:
+        trimmed = con.execute("""
+            SELECT list(chr(i::INTEGER) ORDER BY i) FROM range(1, 1114112) t(i)
+            WHERE (i < 55296 OR i > 57343) AND trim(chr(i::INTEGER)) = ''
+        """).fetchall()[0][0]
+    assert "".join(trimmed) == TRIM_SPACES
+
+
+def test_rows_of_full_width_spaces_and_spaced_totals_are_skipped_not_rejected(tmp_path):
+    # Chinese exports pad with U+3000: such a row is blank, '　合计' a total row, as '合计' is.
+    rows = [["S-1", "2023-01-08", "桃源社区", "路灯不亮", "办理中"],
+            ["\u3000", "\u3000\u3000", "\u3000", "", "\u3000"],
+            ["\u3000合计", "", "", "1件", ""],
+            ["合计\u00a0", "", "", "1件", ""]]
+    db = tmp_path / "t.duckdb"
+    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    assert (summary.rows_new, summary.rows_skipped, summary.rows_rejected) == (1, 3, 0), summary.line()
