@@ -76,11 +76,6 @@ class ImportSummary:
         return text
 
 
-def file_sha256(path: Path) -> str:
-    """sha256 of a file's bytes, read in chunks."""
-    return file_digest(path)[0]
-
-
 def file_digest(path: Path) -> tuple[str, int]:
     """sha256 of a file's bytes and its number of lines, from one read of the file."""
     digest = hashlib.sha256()
@@ -315,7 +310,6 @@ def _internal_error_text(exc: Exception) -> str:
     """The message for an error that is not the ledger's: out of memory says what to change."""
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, duckdb.OutOfMemoryException) or "failed to pin block" in str(exc):
-        from taizhang.db import LOAD_MEMORY_LIMIT
 
         return (
             f"内存不足 / out of memory: 导入可用内存为 {LOAD_MEMORY_LIMIT},请设置更大的 "

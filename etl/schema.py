@@ -45,6 +45,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             UPDATE cases SET last_seen_on = imports.as_of FROM imports
             WHERE cases.import_id = imports.import_id AND cases.last_seen_on IS NULL
         """)
+    if version is not None and version < 3:
+        # DuckDB cannot drop a PRIMARY KEY: the two tables are renamed, created anew by the
+        # DDL below and refilled by column name.
+        for table in UNINDEXED:
+            con.execute(f"ALTER TABLE {table} RENAME TO {table}_v2")
+    con.execute(schema_sql())
+    if version is not None and version < 3:
+        for table in UNINDEXED:
+            # case_officials by case_id, as etl/merge.py writes them (a page's lookups).
+            order = " ORDER BY case_id" if table == "case_officials" else ""
+            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {table}_v2{order}")
+            con.execute(f"DROP TABLE {table}_v2")
     if version is not None and version < 4:
         # meetings.last_seen_on, as cases.last_seen_on in 2: an older meeting ledger must
         # not overwrite a newer one's meetings.
@@ -57,16 +69,6 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             UPDATE meetings SET last_seen_on = imports.as_of FROM imports
             WHERE meetings.import_id = imports.import_id AND meetings.last_seen_on IS NULL
         """)
-    if version is not None and version < 3:
-        # DuckDB cannot drop a PRIMARY KEY: the two tables are renamed, created anew by the
-        # DDL below and refilled by column name.
-        for table in UNINDEXED:
-            con.execute(f"ALTER TABLE {table} RENAME TO {table}_v2")
-    con.execute(schema_sql())
-    if version is not None and version < 3:
-        for table in UNINDEXED:
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {table}_v2")
-            con.execute(f"DROP TABLE {table}_v2")
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )

@@ -67,13 +67,15 @@ def _kind_rows(t: ir.Table, kinds: tuple[str, ...] = SUPERVISION_KINDS) -> ir.Ta
     )
 
 
-LIST_ORDER = ("kind_order", "sort_days", "received_on", "case_id")
+def _list_order() -> list:
+    """The 督办 list's order: kind, most days overdue/stalled first, then received, id."""
+    return ["kind_order", ibis.desc("sort_days"), "received_on", "case_id"]
 
 
 def _listed(ib, rows: ir.Table) -> ir.Table:
     """The rows with their lead officials, in list order (kind, days desc, received, case)."""
     listed = _with_officials(ib, rows)
-    listed = listed.order_by(["kind_order", ibis.desc("sort_days"), "received_on", "case_id"])
+    listed = listed.order_by(_list_order())
     return listed.select(*SUPERVISION_COLUMNS)
 
 
@@ -172,7 +174,7 @@ def _open_cases_answer(ctx: DataContext, standing: Filters, settings: Settings) 
             or not aggregates.supported(settings) or standing.values("official"):
         return False
     latest = state[aggregates.META_MAX_DATE]
-    return not latest or (standing.as_of or ctx.as_of) >= date.fromisoformat(latest)
+    return not latest or ctx.as_of >= date.fromisoformat(latest)
 
 
 def _open_cases(ib, standing: Filters, slot: Slot) -> ir.Table:
@@ -246,7 +248,7 @@ def supervision_summary(con, standing: Filters, signals: Filters, limit: int = 1
                 later = later.anti_join(overlap, "case_id")
             parts.append(later)
         every = ibis.union(*parts) if len(parts) > 1 else parts[0]
-        top = every.order_by(["kind_order", ibis.desc("sort_days"), "received_on", "case_id"]).limit(
+        top = every.order_by(_list_order()).limit(
             page("limit", "int64"), offset=page("offset", "int64")).select("case_id", "received_on")
 
         def of_top(t: ir.Table) -> ir.Table:

@@ -477,3 +477,28 @@ def test_supervision_counts_from_the_open_cases_equal_the_list(hotline_db, monke
         assert supervision.supervision_counts(con, filters) == expected, filters
     assert used == [True, True, False]
     con.close()
+
+
+def test_open_cases_path_declines_what_it_cannot_answer(hotline_db):
+    """The 督办 fast path (agg_open_cases) must not answer under other SLA/stall settings (its
+    deadlines were built with the ETL's) nor for a slice it cannot filter (an official): the
+    counts and the summary equal the whole list counted in pandas there too."""
+    from kpi import supervision
+    from taizhang.settings import Settings as S
+
+    con = duckdb.connect(str(hotline_db), read_only=True)
+    official = con.execute("SELECT o.name FROM case_officials JOIN officials o USING (official_id) "
+                           "GROUP BY ALL ORDER BY count(*) DESC LIMIT 1").fetchall()[0][0]
+    category = con.execute("SELECT category FROM cases GROUP BY ALL ORDER BY count(*) DESC LIMIT 1"
+                           ).fetchall()[0][0]
+    for filters, settings in [(Filters(), S(sla_days=60, stall_days=3)),
+                              (Filters.make(where={"official": official}), S()),
+                              (Filters.make(where={"category": category}), S())]:
+        whole = supervision.supervision_list(con, filters, settings)
+        expected = {kind: whole.loc[whole["kind"] == kind, "case_id"].nunique()
+                    for kind in supervision.SUPERVISION_KINDS}
+        assert expected["overdue"] and expected["stalled"], (filters, settings)
+        assert supervision.supervision_counts(con, filters, settings) == expected, (filters, settings)
+        _, total = supervision.supervision_summary(con, filters, filters, 5, settings)
+        assert total == whole["case_id"].nunique(), (filters, settings)
+    con.close()
