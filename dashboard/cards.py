@@ -14,6 +14,8 @@ from html import escape
 
 import streamlit as st
 
+from taizhang.formatting import change_tone
+
 _CSS = """
 <style>
 .tz-cards { display: grid; grid-template-columns: repeat(12, 1fr); gap: 1rem; margin-bottom: 1rem; }
@@ -31,6 +33,7 @@ _CSS = """
 </style>
 """
 ARROWS = {"up": "↑", "down": "↓"}
+_METRIC_COLOURS = {"normal": True, "inverse": False, "off": None}
 
 
 @dataclass(frozen=True)
@@ -46,15 +49,11 @@ class Card:
     span: int = 4                  # of 12 columns
 
 
-def tone_of(change: float | None, colour: str) -> tuple[str, str | None]:
-    """(tone, arrow) of a change: 'normal' means up is good, 'inverse' up is bad, 'off' neither."""
-    if change is None or change == 0:
-        return "flat", None
-    arrow = "up" if change > 0 else "down"
-    if colour == "off":
-        return "flat", arrow
-    good = (change > 0) == (colour == "normal")
-    return ("good" if good else "bad"), arrow
+def tone_of(change: float | None, rise: bool | str | None, rate: bool = True) -> tuple[str, str | None]:
+    """(tone, arrow) of a change by the one rule screen and report share
+    (taizhang.formatting.change_tone); `rise` is a formatting.RISE value (a rise is good:
+    True, bad: False, neither: None) or st.metric's word for it: 'normal', 'inverse', 'off'."""
+    return change_tone(change, _METRIC_COLOURS.get(rise, rise), rate)
 
 
 def cards_html(cards: list[Card]) -> str:

@@ -17,7 +17,7 @@ from dashboard import cards, export, loaders
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
-from taizhang.formatting import is_missing
+from taizhang.formatting import RISE, is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
 
 VIEW_KEY = "view"
@@ -183,22 +183,22 @@ def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: lis
 def headline_cards(head: dict, lang: str) -> None:
     """Six KPI cards with their month-over-month deltas (rates in points)."""
     now, delta = head["metrics"], head.get("delta_month") or {}
-    # (key, value, colour of a rise: normal = good, inverse = bad, off = neither, is a rate)
+    # (key, value, is a rate); whether a rise is good is formatting.RISE, as in the report.
     rows = [
-        ("received", format_number(now["received"]), "normal", False),
-        ("resolved", format_ratio(now["resolved"], now["received"]), "normal", False),
-        ("in_progress", format_number(now["in_progress"]), "off", False),
-        ("median_days", format_number(now["median_days"]), "inverse", False),
-        ("on_time_rate", format_rate(now["on_time_rate"]), "normal", True),
-        ("satisfaction_rate", format_rate(now["satisfaction_rate"]), "normal", True),
+        ("received", format_number(now["received"]), False),
+        ("resolved", format_ratio(now["resolved"], now["received"]), False),
+        ("in_progress", format_number(now["in_progress"]), False),
+        ("median_days", format_number(now["median_days"]), False),
+        ("on_time_rate", format_rate(now["on_time_rate"]), True),
+        ("satisfaction_rate", format_rate(now["satisfaction_rate"]), True),
     ]
     # 已解决 reads "1769/2090 (84.6%)": it gets a double-width card so nothing is cut off.
     spans = (3, 6, 3, 4, 4, 4)
     shown = []
-    for (key, value, colour, is_rate), span in zip(rows, spans):
+    for (key, value, is_rate), span in zip(rows, spans):
         change = delta.get(key)
         text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
-        tone, arrow = cards.tone_of(change, colour)
+        tone, arrow = cards.tone_of(change, RISE[key], rate=is_rate)
         shown.append(cards.Card(key, label(key, lang), value, text, tone, arrow, span))
     cards.show(shown)
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import kpi
 from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
-from taizhang.formatting import is_missing
+from taizhang.formatting import RISE, change_tone, is_missing
 from taizhang.i18n import other_lang as other
 from taizhang.i18n import t as say
 from taizhang.svg import PRINT, TrendNames, TrendPoint, trend_svg
@@ -22,16 +22,11 @@ MAX_SUPERVISION_ROWS = 12
 MAX_ATTENDANCE_ROWS = 12
 TREND_WIDTH, TREND_HEIGHT = 380, 178
 
-# Headline cards: metric, whether a rise is good (True), bad (False) or neither (None).
-CARDS = (
-    ("received", None),
-    ("resolved", True),
-    ("in_progress", None),
-    ("overdue_open", False),
-    ("median_days", False),
-    ("on_time_rate", True),
-    ("satisfaction_rate", True),
-)
+# Headline cards in their order; whether a rise is good is taizhang.formatting.RISE,
+# shared with the dashboard's cards.
+CARDS = ("received", "resolved", "in_progress", "overdue_open", "median_days",
+         "on_time_rate", "satisfaction_rate")
+REPORT_ARROWS = {"up": "▲", "down": "▼", None: ""}
 
 
 def heading(key: str, lang: str) -> Section:
@@ -39,14 +34,10 @@ def heading(key: str, lang: str) -> Section:
     return Section(say(key, lang), say(key, other(lang)))
 
 
-def _delta(value, good_when_up: bool | None, rate: bool, label: str) -> Delta:
+def _delta(value, rise_is_good: bool | None, rate: bool, label: str) -> Delta:
     text = f"{label} {kpi.format_delta(value, rate=rate)}"
-    # A change that shows as 0.0 (a city's rate moving by 0.02 points) gets no arrow.
-    if is_missing(value) or round(float(value) * (100 if rate else 1), 1) == 0:
-        return Delta(text, "", "flat")
-    up = value > 0
-    tone = "flat" if good_when_up is None else ("good" if up == good_when_up else "bad")
-    return Delta(text, "▲" if up else "▼", tone)
+    tone, arrow = change_tone(value, rise_is_good, rate)
+    return Delta(text, REPORT_ARROWS[arrow], tone)
 
 
 def text(value) -> str:
@@ -73,7 +64,7 @@ def cards(head: dict, standing: dict, lang: str) -> list[Card]:
     deltas from kpi.headline."""
     current = head["metrics"]
     cards = []
-    for metric, good_when_up in CARDS:
+    for metric in CARDS:
         rate = metric in kpi.filters.RATE_METRICS
         source = standing if metric == "overdue_open" else head
         if metric == "resolved":
@@ -91,8 +82,8 @@ def cards(head: dict, standing: dict, lang: str) -> list[Card]:
             label=say(metric, lang),
             value=_value(metric, source["metrics"][metric]),
             detail=detail,
-            mom=_delta(mom, good_when_up, rate, say("report.mom_short", lang)),
-            yoy=_delta(yoy, good_when_up, rate, say("report.yoy_short", lang)),
+            mom=_delta(mom, RISE[metric], rate, say("report.mom_short", lang)),
+            yoy=_delta(yoy, RISE[metric], rate, say("report.yoy_short", lang)),
         ))
     return cards
 

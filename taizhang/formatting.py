@@ -61,3 +61,32 @@ def format_delta(x, rate: bool = False, digits: int = 1) -> str:
     if rate:
         return f"{float(x) * 100:+.{digits}f}pp"
     return f"{int(x):+d}" if float(x).is_integer() else f"{float(x):+.{digits}f}"
+
+
+# Whether a rise in a headline KPI is good (True), bad (False) or neither (None), for the
+# dashboard's cards and the report's alike. More cases received is neither: it says how
+# busy residents kept the offices, not how well the offices did. Shared here so that dashboard and report never import each other.
+RISE = {
+    "received": None,
+    "resolved": True,
+    "in_progress": None,
+    "overdue_open": False,
+    "median_days": False,
+    "on_time_rate": True,
+    "satisfaction_rate": True,
+}
+
+
+def change_tone(value, rise_is_good: bool | None, rate: bool = False,
+                digits: int = 1) -> tuple[str, str | None]:
+    """(tone, arrow) of a change as format_delta shows it: tone good | bad | flat, arrow
+    up | down | None; a change that shows as 0 ('-0.0pp') is flat with no arrow."""
+    # Judged on the rounded figure, so that a city's rate moving by 0.02 points (printed
+    # as -0.0pp) is neither a red ↓ nor a green ↑.
+    if is_missing(value) or round(float(value) * (100 if rate else 1), digits) == 0:
+        return "flat", None
+    up = float(value) > 0
+    arrow = "up" if up else "down"
+    if rise_is_good is None:
+        return "flat", arrow
+    return ("good" if up == rise_is_good else "bad"), arrow

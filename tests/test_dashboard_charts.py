@@ -166,3 +166,32 @@ def test_xlsx_export_neutralises_formula_text():
     assert [sheet.cell(row=r, column=2).value for r in range(2, 7)] == [1, -2, 3, 4, 5]
     assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 7))
     assert neutralise(None) is None
+
+
+def test_screen_and_report_colour_a_change_alike(monkeypatch):
+    """One rule for a change's colour and arrow: a rate moving by 0.02 points (shown as
+    '-0.0pp') is neither red nor ↓ on the dashboard, and every card the two share has
+    the same tone on screen as in the report (受理 rising is neither good nor bad)."""
+    from dashboard import ui
+    from report import sections
+
+    metrics = {"received": 2090, "resolved": 1769, "in_progress": 300, "median_days": 4.5,
+               "on_time_rate": 0.8, "satisfaction_rate": 0.9, "rated": 600, "overdue_open": 12}
+    delta = {"received": 146, "resolved": -20, "in_progress": 0, "median_days": 1.5,
+             "on_time_rate": -0.0002, "satisfaction_rate": -0.024, "rated": 3, "overdue_open": 2}
+    head = {"metrics": metrics, "delta_month": delta, "delta_year": delta}
+    shown = []
+    monkeypatch.setattr(cards, "show", shown.extend)
+    ui.headline_cards(head, "zh")
+    screen = {card.key: card for card in shown}
+    assert screen["on_time_rate"].change_text == "-0.0pp 环比"
+    assert (screen["on_time_rate"].tone, screen["on_time_rate"].arrow) == ("flat", None)
+    assert '<div class="tz-delta tz-flat">-0.0pp 环比</div>' in cards.cards_html(shown)
+    assert (screen["satisfaction_rate"].tone, screen["satisfaction_rate"].arrow) == ("bad", "down")
+    assert (screen["received"].tone, screen["received"].arrow) == ("flat", "up")
+    assert (screen["median_days"].tone, screen["median_days"].arrow) == ("bad", "up")
+
+    report = dict(zip(sections.CARDS, sections.cards(head, head, "zh")))
+    arrows = {"▲": "up", "▼": "down", "": None}
+    for key, card in screen.items():
+        assert (card.tone, card.arrow) == (report[key].mom.tone, arrows[report[key].mom.arrow]), key
