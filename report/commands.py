@@ -62,6 +62,7 @@ def _parse_formats(text: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Write the requested reports and print one line per file."""
+    from report.devtools import BrowserError
     from report.render import RenderUnavailable, RendererThread, check_prerequisites
     from taizhang import db, i18n
     from taizhang.cli import UserError
@@ -94,8 +95,10 @@ def run(args: argparse.Namespace) -> int:
                     target = out / f"{page.file_stem}.{fmt}"
                     target.write_bytes(data)
                     print(f"{target}  ({len(data) // 1024} KB)")
-    except RenderUnavailable as exc:
-        raise UserError(str(exc)) from None
+    except (RenderUnavailable, BrowserError) as exc:
+        # Chromium missing, crashed or timed out: a message, Chinese first, not a traceback.
+        raise UserError(" / ".join(i18n.t("report.render_failed", lang, error=exc)
+                                   for lang in i18n.LANGS)) from None
     except OSError as exc:
         raise UserError(f"无法写入 / cannot write to {out}: {exc.strerror}") from None
     return 0

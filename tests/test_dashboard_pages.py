@@ -264,3 +264,15 @@ def test_missing_and_empty_database_say_how_to_load_data(tmp_path, use_db):
     for page in (None, "areas", "officials", "supervision", "cases", "report"):
         at = run(page)
         assert any("taizhang demo" in i.value for i in at.info), page
+
+
+def test_report_page_without_chromium_says_so(demo_db, use_db, monkeypatch):
+    """Chromium missing: the report is still shown, with a message instead of buttons
+    that would fail."""
+    from report import render
+
+    monkeypatch.setattr(render, "CHROMIUM", Path("/nonexistent/chromium"))
+    use_db(demo_db)
+    at = run("report")
+    assert not at.get("download_button")
+    assert any("生成文件失败" in w.value and "chromium" in w.value for w in at.warning)

@@ -306,3 +306,26 @@ def test_one_off_helpers_also_work_inside_an_event_loop(june, tmp_path):
     _, pages = pdf_facts(pdf, tmp_path)
     assert pages == 1
     assert_png_page(render.html_to_png(html, scale=2))
+
+
+@pytest.mark.parametrize("failure", ["no chromium", "chromium crashed"])
+def test_a_render_failure_is_a_message_not_a_traceback(failure, small_db, tmp_path,
+                                                       monkeypatch, capsys):
+    """Chromium missing, or crashing while it prints: `taizhang report` says so in
+    Chinese then English and exits 2."""
+    from report.devtools import BrowserError
+    from taizhang import cli
+
+    if failure == "no chromium":
+        monkeypatch.setattr(render, "CHROMIUM", tmp_path / "no-chromium")
+    else:
+        def crash(self, *args, **kwargs):
+            raise BrowserError("chromium quit")
+        monkeypatch.setattr(render.Renderer, "render", crash)
+    code = cli.main(["--db", str(small_db), "report", "--month", "2020-01",
+                     "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert 0 <= err.index("生成文件失败") < err.index("Could not render the file")
+    assert ("chromium" if failure == "no chromium" else "chromium quit") in err
+    assert not list((tmp_path / "out").glob("*.pdf"))

@@ -6,7 +6,9 @@ import streamlit as st
 
 from dashboard import loaders, ui
 from dashboard.state import report_months
-from taizhang.i18n import t
+from report.devtools import BrowserError
+from report.render import RenderUnavailable, check_prerequisites, html_to_pdf, html_to_png
+from taizhang.i18n import LANGS, t
 
 view = ui.current_view()
 lang = view.lang
@@ -28,19 +30,26 @@ controls = st.container(horizontal=True, vertical_alignment="bottom")
 controls.selectbox(t("report.month", lang), months, key="w-month", on_change=_on_month, width=200)
 
 scope = (("street", view.street),) if view.street else None
+html = loaders.report_html(month, scope, lang)
 try:
-    from report.render import html_to_pdf, html_to_png
-
-    html = loaders.report_html(month, scope, lang)
-except ImportError as exc:
-    st.warning(t("report.unavailable", lang, error=exc))
+    # Missing chromium or fonts: said on the page, not found out by a click on a button.
+    check_prerequisites()
+except RenderUnavailable as exc:
+    st.warning(t("report.render_failed", lang, error=exc))
+    st.iframe(html, height=1200)
     ui.stop()
 
 
 def _render(renderer):
     """Build the file only when its button is clicked (it starts a browser)."""
     def build() -> bytes:
-        return renderer(html)
+        try:
+            return renderer(html)
+        except (RenderUnavailable, BrowserError) as exc:
+            # This runs outside the page's script, where nothing can be drawn: Streamlit
+            # tells the user the download failed and logs this reason, not a traceback.
+            raise RuntimeError(" / ".join(t("report.render_failed", lg, error=exc)
+                                          for lg in LANGS)) from None
     return build
 
 
