@@ -131,9 +131,9 @@ def prefetch_streets(view: View) -> None:
         if key in _prefetched:
             return
         _prefetched.add(key)
-    base = View(date_from=view.date_from, date_to=view.date_to, as_of=view.as_of,
-                category=view.category, channel=view.channel)
-    _prefetcher.submit(_warm_streets, path, base, filters)
+    # The view at district level: every filter it carries (a field added to View later
+    # too) reaches the prefetched answers' keys, as it reaches the click's.
+    _prefetcher.submit(_warm_streets, path, drill_into(view, "district", None), filters)
 
 
 def _warm_streets(path: Path, view: View, filters: Filters) -> None:

@@ -276,3 +276,27 @@ def test_report_page_without_chromium_says_so(demo_db, use_db, monkeypatch):
     at = run("report")
     assert not at.get("download_button")
     assert any("生成文件失败" in w.value and "chromium" in w.value for w in at.warning)
+
+
+def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, monkeypatch):
+    """After the background prefetch, the drilled overview asks the KPI layer only for the
+    street's categories (left out of the prefetch on purpose): its communities, headline
+    and trend are the prefetched answers, so their cache keys agree."""
+    import streamlit as st
+
+    from dashboard import loaders
+    from dashboard.state import View, drill_into, filters_for
+
+    use_db(demo_db)
+    st.cache_data.clear()
+    run()  # the reader opens the overview (its sidebar's option lists are cached then)
+    view = View()
+    loaders._warm_streets(demo_db, drill_into(view, "district", None), filters_for(view, areas=False))
+    street = kpi_call(demo_db, "ranking", "street", kpi.Filters()).sort_values("rank")["street"].iloc[0]
+    asked = []
+    for name in ("headline", "trend", "ranking", "metrics"):
+        real = getattr(kpi, name)
+        monkeypatch.setattr(kpi, name, lambda con, *a, _n=name, _f=real, **k: (
+            asked.append((_n, a[0] if _n in ("ranking", "metrics") else None)) or _f(con, *a, **k)))
+    run(street=street)
+    assert asked == [("metrics", ("category",))], asked
