@@ -168,17 +168,9 @@ def _page_rows(ib, chosen, settings: Settings, ctx: DataContext) -> pd.DataFrame
     return runner.run(ib, ("case_page_rows", sla.due_shape(settings, span), ctx.schema), build, values)
 
 
-def case_rows(ib, facts: ir.Table, page_slot: Slot | None = None) -> ir.Table:
-    """case_list's columns for the cases of a case_facts expression, newest first.
-
-    page_slot: hands out "limit" and "offset" for one page; None lists every case.
-    """
-    newest_first = list(NEWEST_FIRST)
-    # Page first, then look up the officials of that page's cases only.
-    page = facts.order_by(newest_first)
-    if page_slot is not None:
-        page = page.limit(page_slot("limit", "int64"), offset=page_slot("offset", "int64"))
-    return _shown(_with_officials(ib, page))
+def case_rows(ib, facts: ir.Table) -> ir.Table:
+    """case_list's columns for every case of a case_facts expression, newest first."""
+    return _shown(_with_officials(ib, facts.order_by(list(NEWEST_FIRST))))
 
 
 def _shown(t: ir.Table) -> ir.Table:

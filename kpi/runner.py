@@ -28,8 +28,6 @@ import ibis.expr.datashape as ds
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
-import pandas as pd
-import pyarrow as pa
 import sqlglot.expressions as sge
 
 from kpi import sqlstore
@@ -182,7 +180,7 @@ def data_context(ib, filters: Filters, known: DataContext | None = None) -> Data
 
 def run(ib, key: Hashable, build: Callable[[], ir.Table],
         values: Mapping[str, object] | None = None,
-        inputs: tuple[ir.Table, ...] = (), via_arrow: bool = False, arrow: bool = False):
+        inputs: tuple[ir.Table, ...] = (), arrow: bool = False):
     """Execute build()'s expression with `values` bound, compiling it only the first time for key.
 
     Returns a DataFrame, or the Arrow table itself when `arrow`.
@@ -190,8 +188,6 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     `key` must name the query's shape: everything that changes the expression other than
     the values its Slot hands out. `inputs` are the in-memory tables (ibis.memtable) the
     expression reads; their data may differ from run to run, their schema may not.
-    via_arrow: fetch through Arrow with floats as Float64 (about twice as fast as a
-    DataFrame from DuckDB; dates would arrive as objects, so only for frames without).
     """
     with _lock:
         entry = _cache.get(key)
@@ -214,7 +210,7 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     for name, table in zip(input_names, inputs):
         con.register(name, table.op().data.to_pyarrow(table.schema()))
     try:
-        return fetch(con, sql, bound, via_arrow, arrow)
+        return fetch(con, sql, bound, arrow)
     finally:
         for name in input_names:
             con.unregister(name)
@@ -241,20 +237,10 @@ def parsed(con, sql: str):
     return statement
 
 
-def fetch(con, sql: str, values: Mapping[str, object] | None = None,
-          via_arrow: bool = False, arrow: bool = False):
-    """Run one statement with bound values: a DataFrame, or an Arrow table when `arrow`.
-
-    via_arrow: the DataFrame through Arrow with floats as Float64 (about twice as fast as
-    DuckDB's own DataFrame; dates would arrive as objects, so only for frames without).
-    """
+def fetch(con, sql: str, values: Mapping[str, object] | None = None, arrow: bool = False):
+    """Run one statement with bound values: a DataFrame, or an Arrow table when `arrow`."""
     result = con.execute(parsed(con, sql), dict(values) if values else None)
-    if arrow or via_arrow:
-        table = result.to_arrow_table()
-        if arrow:
-            return table
-        return table.to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get)
-    return result.df()
+    return result.to_arrow_table() if arrow else result.df()
 
 
 def clear_cache() -> None:

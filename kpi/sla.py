@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import chinese_calendar
-import ibis
 import ibis.expr.types as ir
 
 from taizhang.settings import Settings
