@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from etl.errors import LedgerError
@@ -66,15 +67,85 @@ def _decode(data: bytes, path: Path) -> str:
     )
 
 
-def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> int:
-    """Load (upsert) the registry CSV district,street,community,kind; returns the row count."""
+@dataclass
+class AreasLoaded:
+    """What `taizhang areas` did: registry rows, and stored cases and meetings it moved."""
+
+    rows: int
+    cases_moved: int = 0
+    meetings_moved: int = 0
+    ambiguous: list[tuple[str, str, int]] = field(default_factory=list)  # community, candidates, cases
+
+
+def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> AreasLoaded:
+    """Load (upsert) the registry CSV district,street,community,kind, then resolve the areas
+    of the cases and meetings already stored against it, in one transaction."""
     rows = read_registry(csv_path)
     con = connect(db_path)
     try:
         ensure_schema(con)
         con.execute("BEGIN TRANSACTION")
         con.executemany("INSERT OR REPLACE INTO areas VALUES (?, ?, ?, ?)", rows)
+        result = AreasLoaded(len(rows), *reresolve(con))
         con.execute("COMMIT")
     finally:
         con.close()
-    return len(rows)
+    return result
+
+
+def reresolve(con) -> tuple[int, int, list[tuple[str, str, int]]]:
+    """Resolve every stored case's and meeting's area as written (given_*) against the
+    registry as it is now, exactly as an import does (etl/normalize.py area_match_sql);
+    update those that move and the aggregate tables' months they are in.
+
+    Returns (cases moved, meetings moved, [(community, candidates, cases)] for names the
+    registry has in several streets and the ledger does not say which)."""
+    from etl import aggregates
+    from etl.merge import link_cases_to_meetings
+    from etl.normalize import area_match_sql
+
+    names = " UNION ".join(
+        f"SELECT DISTINCT given_district AS district_in, given_street AS street_in, "
+        f"given_community AS community_in FROM {table}" for table in ("cases", "meetings"))
+    con.execute("CREATE OR REPLACE TEMP TABLE area_match AS " + area_match_sql(names))
+    same = " AND ".join(f"am.{c}_in IS NOT DISTINCT FROM t.given_{c}" for c in ("district", "street", "community"))
+    moved = []
+    for table, key in (("cases", "case_id"), ("meetings", "meeting_id")):
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE moved AS
+            SELECT t.{key} AS id, am.district, am.street, am.community
+            FROM {table} t JOIN area_match am ON {same}
+            WHERE {" OR ".join(f"am.{c} IS DISTINCT FROM t.{c}" for c in ("district", "street", "community"))}
+        """)
+        count = con.execute("SELECT count(*) FROM moved").fetchall()[0][0]
+        if count and table == "cases":
+            aggregates.note_cases(con, "SELECT id FROM moved")
+        if count:
+            con.execute(f"""
+                UPDATE {table} SET district = m.district, street = m.street, community = m.community
+                FROM moved m WHERE {table}.{key} = m.id
+            """)
+        if count and table == "cases":
+            aggregates.refresh(con, "SELECT id FROM moved")
+        moved.append(count)
+    if any(moved):
+        link_cases_to_meetings(con)
+    ambiguous = con.execute(f"""
+        SELECT am.community_in, am.ambiguous, count(*) FROM cases t JOIN area_match am ON {same}
+        WHERE am.ambiguous IS NOT NULL GROUP BY ALL ORDER BY 3 DESC, 1
+    """).fetchall()
+    for table in ("moved", "area_match"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    return moved[0], moved[1], ambiguous
+
+
+def ambiguous_text(community: str, candidates: str, cases: int, sheet: str | None = None) -> str:
+    """The warning for a community name the registry has in several streets."""
+    zh, en = (f"工作表「{sheet}」中", f"sheet {sheet}: ") if sheet else ("", "")
+    return (
+        f"注意:{zh}社区「{community}」在区域名录中不止一处({candidates}),台账未写明属于哪个街道,"
+        f"{cases} 件未归入街道;请在台账中加「街道」列或在标题中写明街道后重新导入 / warning: {en}"
+        f"the registry has {community} in more than one street ({candidates}) and the ledger does not say "
+        f"which: {cases} rows are left without a street; add a 街道 column or name the street in the "
+        "title, then load the file again"
+    )

@@ -53,13 +53,19 @@ def _fail(message: str) -> int:
 
 def run_areas(args) -> int:
     """`taizhang areas PATH`."""
-    from etl.areas import load_areas
+    from etl.areas import ambiguous_text, load_areas
 
     try:
-        count = load_areas(db_path(args.db), args.path)
+        loaded = load_areas(db_path(args.db), args.path)
     except LedgerError as exc:
         return _fail(str(exc))
-    print(f"区域名录已载入 {count} 行 / loaded {count} registry rows")
+    print(f"区域名录已载入 {loaded.rows} 行 / loaded {loaded.rows} registry rows")
+    if loaded.cases_moved or loaded.meetings_moved:
+        print(f"已按名录重新确定 {loaded.cases_moved} 件案件、{loaded.meetings_moved} 次会议的所属区域 / "
+              f"the areas of {loaded.cases_moved} stored cases and {loaded.meetings_moved} meetings were "
+              "resolved again against this registry")
+    for community, candidates, cases in loaded.ambiguous:
+        print(ambiguous_text(community, candidates, cases))
     return 0
 
 

@@ -97,40 +97,6 @@ def find_layout(head: list[list[str]], profile: Profile) -> SheetLayout | None:
     return SheetLayout(r, columns, kind, title)
 
 
-def area_base(name: str) -> str:
-    """An area name without its administrative suffix (桃源社区居委会 → 桃源)."""
-    name = fold_text(name)
-    for suffix in ("社区居民委员会", "村民委员会", "居民委员会", "街道办事处", "社区居委会", "办事处",
-                   "居委会", "村委会", "街道", "社区", "镇", "乡", "村"):
-        if name.endswith(suffix) and len(name) > len(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-@dataclass
-class Registry:
-    """The area registry as lists, for recognising names in titles and file names."""
-
-    rows: list[tuple[str, str, str, str]]  # district, street, community, kind
-
-    def find(self, text: str) -> dict[str, str]:
-        """district/street/community named in `text` (registry names first, then by suffix)."""
-        found: dict[str, str] = {}
-        for district, street, community, _ in sorted(self.rows, key=lambda r: -len(r[2])):
-            if community in text or (len(area_base(community)) >= 2 and area_base(community) + _kind_word(community) in text):
-                found.update(district=district, street=street, community=community)
-                return found
-        for district, street, _, _ in sorted(self.rows, key=lambda r: -len(r[1])):
-            if street in text or (len(area_base(street)) >= 2 and area_base(street) + "街道" in text):
-                found.update(district=district, street=street)
-                return found
-        return found
-
-
-def _kind_word(community: str) -> str:
-    return "村" if community.endswith("村") else "社区"
-
-
 def names_in(text: str) -> dict[str, str]:
     """Area names that look like one by their suffix (…区, …街道/镇/乡, …社区/村)."""
     found: dict[str, str] = {}
@@ -149,13 +115,18 @@ def names_in(text: str) -> dict[str, str]:
     return found
 
 
-def sheet_context(sheet_name: str, title: str, file_stem: str, registry: Registry) -> tuple[dict[str, str], int | None]:
-    """Area and year a sheet is about: sheet name first, then its title rows, then the file name."""
+def sheet_context(sheet_name: str, title: str, file_stem: str) -> tuple[dict[str, str], int | None]:
+    """Area and year a sheet is about, as the ledger writes them: names with an area suffix
+    in the sheet name first, then its title rows, then the file name (a level the sheet
+    name lacks comes from the title, e.g. 南站街道 from the title and 桃源社区 from the sheet).
+
+    No registry here: the names stay as written, the registry resolves them together
+    (etl/normalize.py), so a case's key never depends on the registry loaded at the time.
+    """
     context: dict[str, str] = {}
     for text in (sheet_name, title, file_stem):
-        for source in (registry.find(fold_text(text)), names_in(text)):
-            for key, value in source.items():
-                context.setdefault(key, value)
+        for key, value in names_in(text).items():
+            context.setdefault(key, value)
     year = None
     for text in (title, sheet_name, file_stem):
         m = _YEAR.search(fold_text(text))

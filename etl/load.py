@@ -17,20 +17,22 @@ from pathlib import Path
 
 import duckdb
 
+from etl.areas import ambiguous_text
 from etl.errors import LedgerError
-from etl.layout import Registry, find_layout, sheet_context
+from etl.layout import find_layout, sheet_context
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
 from etl.profile import Profile, load_profile
 from etl.read import LEDGER_SUFFIXES, is_registry, ledger_files, read_ledger
 from etl.rejects import collect_rejects
+from etl.rekey import adopt_legacy_keys
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
 
 TEMP_TABLES = (
     "sheet_headers", "csv_rows", "csv_line_nos", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
-    "incoming_meetings", "incoming_attendance", "meeting_diff",
+    "incoming_meetings", "incoming_attendance", "meeting_diff", "rekey",
 )
 TEMP_VIEWS = ("incoming", "keyed", "matched")
 STEPS = ("read", "stage", "normalise", "write")
@@ -216,7 +218,6 @@ def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
 
 def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar) -> None:
     path = raw.path
-    registry = Registry(con.execute("SELECT district, street, community, kind FROM areas").fetchall())
     create_stage(con)
     sheets = 0
     titles: dict[int, str] = {}
@@ -230,7 +231,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
                 )
             continue
         layout.context, layout.year = sheet_context(
-            sheet.name if sheet.csv is None else "", layout.title, path.stem, registry
+            sheet.name if sheet.csv is None else "", layout.title, path.stem
         )
         stage_sheet(con, staged, sheet_no, sheet, layout, profile.fixed)
         titles[sheet_no] = layout.title
@@ -248,6 +249,11 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
         )
     _step(bar, path, "stage")
     summary.rows_read, summary.rows_skipped = normalise(con, profile, staged)
+    for sheet, community, candidates, rows in con.execute("""
+        SELECT sheet, community_in, ambiguous, count(*) FROM keyed
+        WHERE ambiguous IS NOT NULL AND reject IS NULL GROUP BY ALL ORDER BY min(sheet_no), 2
+    """).fetchall():
+        summary.notes.append(ambiguous_text(community, candidates, rows, sheet))
     summary.rejects = collect_rejects(con, path.name, titles)
     summary.rows_rejected = len(summary.rejects)
     _step(bar, path, "normalise")
@@ -260,6 +266,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
         "VALUES (?, ?, ?, ?, ?, ?, 'running')",
         [import_id, str(path), sha, profile.name, summary.as_of, started],
     )
+    adopt_legacy_keys(con)  # a database of schema 4: its generated keys become today's
     counts = merge_cases(con, import_id, summary.as_of, str(path))
     meetings = merge_meetings(con, import_id, summary.as_of, str(path))
     if meetings.new or meetings.updated or counts.new or counts.updated:

@@ -26,6 +26,9 @@ CASE_VALUES = (
 )
 MEETING_VALUES = ("held_on", "district", "street", "community", "channel", "topic", "participants")
 NAME_SPLIT = r"[、,;/\s]+"
+# The area as the ledger writes it, kept beside the resolved names (etl/areas.py re-resolves).
+GIVEN_COLUMNS = ("given_district", "given_street", "given_community")
+GIVEN = ", ".join(GIVEN_COLUMNS)
 
 
 @dataclass
@@ -107,7 +110,8 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
                     WHEN satisfaction_score >= 3 THEN 'basically_satisfied'
                     WHEN satisfaction_score IS NOT NULL THEN 'dissatisfied' END AS satisfaction,
                last_progress_on_date AS last_progress_on, meeting_on_date AS meeting_on,
-               sheet, row_no, raw, lead, deputy, handler, supervisor
+               sheet, row_no, raw, lead, deputy, handler, supervisor,
+               district_in AS given_district, street_in AS given_street, community_in AS given_community
         FROM keyed WHERE kind = 'case' AND reject IS NULL
     """)
     _officials_from(
@@ -130,9 +134,9 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
     order = "" if _in_received_order(con) else "ORDER BY i.received_on, i.case_id"
     con.execute(f"""
         INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
-                           source_file, source_sheet, source_row, raw, last_seen_on)
+                           source_file, source_sheet, source_row, raw, last_seen_on, {GIVEN})
         SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
-               ?, i.sheet, i.row_no, i.raw, ?
+               ?, i.sheet, i.row_no, i.raw, ?, {", ".join("i." + c for c in GIVEN_COLUMNS)}
         FROM incoming i {new_only}
         {order}
     """, [import_id, source_file, as_of])
@@ -236,7 +240,8 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
                 CASE WHEN i.status <> cases.status OR i.note IS DISTINCT FROM cases.note THEN ?::DATE
                      ELSE cases.last_progress_on END),
             import_id = ?, source_file = ?, source_sheet = i.sheet, source_row = i.row_no, raw = i.raw,
-            last_seen_on = greatest(cases.last_seen_on, ?::DATE)
+            last_seen_on = greatest(cases.last_seen_on, ?::DATE),
+            {", ".join(f"{c} = i.{c}" for c in GIVEN_COLUMNS)}
         FROM incoming i JOIN case_diff d USING (case_id)
         WHERE d.change = 'updated' AND cases.case_id = i.case_id
     """, [as_of, import_id, source_file, as_of])
@@ -284,7 +289,8 @@ def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date,
     con.execute("""
         CREATE OR REPLACE TEMP TABLE incoming_meetings AS
         SELECT meeting_key AS meeting_id, meeting_on_date AS held_on, district, street, community,
-               channel, topic, participants_n AS participants, attendees, sheet, row_no
+               channel, topic, participants_n AS participants, attendees, sheet, row_no,
+               district_in AS given_district, street_in AS given_street, community_in AS given_community
         FROM keyed WHERE kind = 'meeting' AND reject IS NULL
     """)
     if not con.execute("SELECT count(*) FROM incoming_meetings").fetchall()[0][0]:
@@ -324,8 +330,9 @@ def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date,
     """)
     con.execute(f"""
         INSERT INTO meetings (meeting_id, {", ".join(MEETING_VALUES)}, import_id, source_file,
-                              source_sheet, source_row, last_seen_on)
-        SELECT i.meeting_id, {", ".join("i." + c for c in MEETING_VALUES)}, ?, ?, i.sheet, i.row_no, ?
+                              source_sheet, source_row, last_seen_on, {GIVEN})
+        SELECT i.meeting_id, {", ".join("i." + c for c in MEETING_VALUES)}, ?, ?, i.sheet, i.row_no, ?,
+               {", ".join("i." + c for c in GIVEN_COLUMNS)}
         FROM incoming_meetings i JOIN meeting_diff d USING (meeting_id)
         WHERE d.change IN ('new', 'updated')
         ORDER BY i.held_on

@@ -34,7 +34,7 @@ _MD = r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"
 
 
 def area_base_sql(expr: str) -> str:
-    """SQL twin of etl.layout.area_base: the name without its administrative suffix."""
+    """An area name without its administrative suffix (桃源社区居委会 → 桃源), in SQL."""
     return f"regexp_replace({expr}, '^(.+?){_AREA_SUFFIX}$', '\\1')"
 
 
@@ -153,31 +153,35 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
     """
 
 
-def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
-    """Registry names for each distinct (district, street, community) as written.
+def area_match_sql(names_sql: str) -> str:
+    """SELECT resolving each distinct (district_in, street_in, community_in) of `names_sql`
+    (the names as a ledger writes them) against the registry, all three levels together.
 
-    A community matches by name with or without its suffix; when several registry entries
-    share the name, the one in the row's street wins; a name that stays ambiguous (no
-    street, or two matches) is kept as written rather than guessed, and a match that
-    contradicts the street is taken only when it is the only candidate. A street alone
-    matches likewise.
+    A community matches by name with or without its suffix. Among registry entries of that
+    name, those in the street the ledger names win, then those in the district it names,
+    then the one spelt exactly as written; one entry left → taken. Several left (the name
+    is in two streets and nothing says which) → kept as written, no street or district
+    guessed, and `ambiguous` lists the candidates (the import says so). A match that
+    contradicts the street is taken only when it is the only entry of that name. A street
+    without a matched community resolves the same way (district named, then exact).
     """
     base = area_base_sql
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE area_match AS
-        WITH names AS (
-            SELECT DISTINCT district_in, street_in, community_in FROM checked WHERE skip IS NULL
-        ),
+    return f"""
+        WITH names AS ({names_sql}),
         scored AS (
             SELECT n.district_in, n.street_in, n.community_in, a.district, a.street, a.community,
-                   (n.street_in IS NULL OR {base('a.street')} = {base('n.street_in')})::INTEGER * 2
+                   (n.street_in IS NULL OR {base('a.street')} = {base('n.street_in')}) AS street_ok,
+                   (n.street_in IS NULL OR {base('a.street')} = {base('n.street_in')})::INTEGER * 4
+                     + coalesce({base('a.district')} = {base('n.district_in')}, false)::INTEGER * 2
                      + (a.community = n.community_in)::INTEGER AS score
             FROM names n JOIN areas a ON {base('a.community')} = {base('n.community_in')}
         ),
         community_hits AS (
             SELECT *,
                    count(*) OVER w AS candidates,
-                   count(*) FILTER (score = max_score) OVER w AS best
+                   count(*) FILTER (score = max_score) OVER w AS best,
+                   string_agg(CASE WHEN score = max_score THEN district || street END, '、'
+                              ORDER BY district, street) OVER w AS tied
             FROM (SELECT *, max(score) OVER (PARTITION BY district_in, street_in, community_in) AS max_score
                   FROM scored)
             WINDOW w AS (PARTITION BY district_in, street_in, community_in)
@@ -185,29 +189,55 @@ def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
                                        ORDER BY score DESC, street, community) = 1
         ),
         street_hits AS (
-            SELECT DISTINCT n.district_in, n.street_in, n.community_in, a.district, a.street
-            FROM names n JOIN (SELECT DISTINCT district, street FROM areas) a
-                 ON {base('a.street')} = {base('n.street_in')}
-            QUALIFY row_number() OVER (PARTITION BY n.district_in, n.street_in, n.community_in
-                                       ORDER BY (a.street = n.street_in) DESC, a.street) = 1
+            SELECT *, count(*) FILTER (score = max_score) OVER w AS best
+            FROM (
+                SELECT *, max(score) OVER w AS max_score
+                FROM (
+                    SELECT n.district_in, n.street_in, n.community_in, a.district, a.street,
+                           coalesce({base('a.district')} = {base('n.district_in')}, false)::INTEGER * 2
+                             + (a.street = n.street_in)::INTEGER AS score
+                    FROM names n JOIN (SELECT DISTINCT district, street FROM areas) a
+                         ON {base('a.street')} = {base('n.street_in')}
+                )
+                WINDOW w AS (PARTITION BY district_in, street_in, community_in)
+            )
+            WINDOW w AS (PARTITION BY district_in, street_in, community_in)
+            QUALIFY row_number() OVER (PARTITION BY district_in, street_in, community_in
+                                       ORDER BY score DESC, district, street) = 1
+        ),
+        decided AS (
+            SELECT n.district_in, n.street_in, n.community_in, ch.district AS c_district,
+                   ch.street AS c_street, ch.community AS c_community,
+                   coalesce((ch.street_ok AND ch.best = 1) OR ch.candidates = 1, false) AS take_community,
+                   CASE WHEN ch.street_ok AND ch.best > 1 THEN ch.tied END AS ambiguous,
+                   sh.district AS s_district, sh.street AS s_street, coalesce(sh.best = 1, false) AS take_street
+            FROM names n
+            LEFT JOIN community_hits ch
+                   ON ch.district_in IS NOT DISTINCT FROM n.district_in
+                  AND ch.street_in IS NOT DISTINCT FROM n.street_in
+                  AND ch.community_in IS NOT DISTINCT FROM n.community_in
+            LEFT JOIN street_hits sh
+                   ON sh.district_in IS NOT DISTINCT FROM n.district_in
+                  AND sh.street_in IS NOT DISTINCT FROM n.street_in
+                  AND sh.community_in IS NOT DISTINCT FROM n.community_in
         )
-        SELECT n.district_in, n.street_in, n.community_in,
-               CASE WHEN (ch.score >= 2 AND ch.best = 1) OR ch.candidates = 1 THEN ch.district
-                    ELSE coalesce(sh.district, n.district_in) END AS district,
-               CASE WHEN (ch.score >= 2 AND ch.best = 1) OR ch.candidates = 1 THEN ch.street
-                    ELSE coalesce(sh.street, n.street_in) END AS street,
-               CASE WHEN (ch.score >= 2 AND ch.best = 1) OR ch.candidates = 1 THEN ch.community
-                    ELSE n.community_in END AS community
-        FROM names n
-        LEFT JOIN community_hits ch
-               ON ch.district_in IS NOT DISTINCT FROM n.district_in
-              AND ch.street_in IS NOT DISTINCT FROM n.street_in
-              AND ch.community_in IS NOT DISTINCT FROM n.community_in
-        LEFT JOIN street_hits sh
-               ON sh.district_in IS NOT DISTINCT FROM n.district_in
-              AND sh.street_in IS NOT DISTINCT FROM n.street_in
-              AND sh.community_in IS NOT DISTINCT FROM n.community_in
-    """)
+        SELECT district_in, street_in, community_in,
+               CASE WHEN take_community THEN c_district WHEN take_street THEN s_district
+                    ELSE district_in END AS district,
+               CASE WHEN take_community THEN c_street WHEN take_street THEN s_street
+                    ELSE street_in END AS street,
+               CASE WHEN take_community THEN c_community ELSE community_in END AS community,
+               ambiguous
+        FROM decided
+    """
+
+
+def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
+    """area_match: the registry names of each distinct area as the file writes it."""
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE area_match AS "
+        + area_match_sql("SELECT DISTINCT district_in, street_in, community_in FROM checked WHERE skip IS NULL")
+    )
 
 
 def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
@@ -277,6 +307,10 @@ def _dropped(present: set[str]) -> list[str]:
     return ["ctx_district", "ctx_street", "ctx_community", "ctx_year", *AREA_FIELDS, "has_status", *absent]
 
 
+def _base_or_blank(expr: str) -> str:
+    return f"coalesce({area_base_sql(expr)}, '')"
+
+
 def _key(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
     """View `keyed`: the rows of `checked` that are not skipped, with registry area names,
     the duplicates of an id or a natural key marked, and each row's case or meeting key."""
@@ -287,8 +321,12 @@ def _key(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
     con.execute(f"""
         CREATE OR REPLACE TEMP VIEW matched AS
         SELECT b.*, am.district, am.street, am.community,
+               am.ambiguous,
+               -- The area as the ledger writes it (suffixes aside), not as the registry resolves
+               -- it: loading or changing the registry never gives a case a second key.
                CASE WHEN b.kind = 'meeting' OR b.case_id IS NULL THEN
-                    concat_ws('|', coalesce(am.district, ''), coalesce(am.street, ''), coalesce(am.community, ''),
+                    concat_ws('|', {_base_or_blank('b.district_in')}, {_base_or_blank('b.street_in')},
+                              {_base_or_blank('b.community_in')},
                               CASE WHEN b.kind = 'meeting' THEN b.meeting_on_date ELSE b.received_on_date END::VARCHAR,
                               lower(regexp_replace(coalesce(CASE WHEN b.kind = 'meeting' THEN b.channel ELSE b.title END, ''),
                                                    '[\\s\\p{{P}}\\p{{S}}]', '', 'g')))

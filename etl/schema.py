@@ -6,7 +6,7 @@ from importlib import resources
 
 import duckdb
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Tables whose key index schema 3 drops (see schema.sql): rebuilt by the 2 → 3 migration.
 UNINDEXED = ("cases", "case_officials")
@@ -69,6 +69,31 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             UPDATE meetings SET last_seen_on = imports.as_of FROM imports
             WHERE meetings.import_id = imports.import_id AND meetings.last_seen_on IS NULL
         """)
+    if version is not None and version < 5:
+        _given_areas_and_legacy_keys(con)
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )
+
+
+def _given_areas_and_legacy_keys(con: duckdb.DuckDBPyConnection) -> None:
+    """4 → 5: cases and meetings get the area as the ledger writes it (given_*), and a key
+    generated without a ledger id no longer hashes the resolved area but that.
+
+    A database of schema 4 kept only the resolved names, and not the title rows a sheet's
+    street may come from, so the new keys cannot be computed here: given_* start as the
+    resolved names, the generated keys are listed in legacy_keys, and the next import of
+    their ledger re-keys each case it finds there (etl/rekey.py), so that a re-import of an
+    old file adds no second copy.
+    """
+    for table in ("cases", "meetings"):
+        for level in ("district", "street", "community"):
+            con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS given_{level} VARCHAR")
+        con.execute(f"UPDATE {table} SET given_district = district, given_street = street, "
+                    "given_community = community")
+    con.execute("""
+        INSERT INTO legacy_keys
+        SELECT case_id FROM cases WHERE regexp_full_match(case_id, 'h[0-9a-f]{16}')
+        UNION ALL
+        SELECT meeting_id FROM meetings WHERE regexp_full_match(meeting_id, 'm[0-9a-f]{16}')
+    """)

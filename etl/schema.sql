@@ -60,7 +60,10 @@ CREATE TABLE IF NOT EXISTS meetings (
     source_file  VARCHAR,
     source_sheet VARCHAR,
     source_row   INTEGER,
-    last_seen_on DATE      -- as-of date of the latest import that carried the meeting
+    last_seen_on DATE,     -- as-of date of the latest import that carried the meeting
+    given_district  VARCHAR,  -- the area as the ledger writes it (row, else sheet name, title, file
+    given_street    VARCHAR,  -- name): what the registry resolves district/street/community from,
+    given_community VARCHAR   -- again whenever it changes (etl/areas.py)
 );
 
 -- cases and case_officials carry no PRIMARY KEY: DuckDB keeps such an index (ART) in
@@ -98,7 +101,21 @@ CREATE TABLE IF NOT EXISTS cases (
     -- The ledger row as read (header → cell). zstd: the default string compression costs
     -- more CPU than the rest of a large import's write together, for a column rarely read.
     raw              JSON USING COMPRESSION 'zstd',
-    last_seen_on     DATE         -- as-of date of the latest import that carried the case
+    last_seen_on     DATE,        -- as-of date of the latest import that carried the case
+    -- The area as the ledger writes it (its row, else the sheet name, title rows or file
+    -- name); district/street/community are these resolved against the registry, again
+    -- whenever the registry is loaded (etl/areas.py). A key generated for a case without
+    -- a ledger id hashes these, not the resolved names.
+    given_district   VARCHAR,
+    given_street     VARCHAR,
+    given_community  VARCHAR
+);
+
+-- Keys of cases and meetings without a ledger id that Taizhang before schema 5 generated
+-- from the resolved area names. The next import of their ledger gives each its key of
+-- today (etl/rekey.py) instead of a second copy. Empty in a database created since.
+CREATE TABLE IF NOT EXISTS legacy_keys (
+    id VARCHAR NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS officials (
