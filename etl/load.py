@@ -24,7 +24,7 @@ from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_me
 from etl.normalize import create_value_maps, normalise
 from etl.profile import Profile, load_profile
 from etl.read import LEDGER_SUFFIXES, is_registry, ledger_files, read_ledger
-from etl.rejects import collect_rejects
+from etl.rejects import collect_rejects, top_reasons
 from etl.rekey import adopt_legacy_keys
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
@@ -257,6 +257,8 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     summary.rejects = collect_rejects(con, path.name, titles)
     summary.rows_rejected = len(summary.rejects)
     _step(bar, path, "normalise")
+    if summary.rows_read - summary.rows_skipped - summary.rows_rejected <= 0:
+        raise LedgerError(_nothing_to_import(summary))
 
     summary.as_of = as_of or _latest_date(con) or date.today()
     import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
@@ -303,6 +305,18 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
          import_id],
     )
     _step(bar, path, "write")
+
+
+def _nothing_to_import(summary: ImportSummary) -> str:
+    """Why a file with a header but no row that could be imported changes nothing."""
+    if not summary.rows_rejected:
+        return ("表头下没有数据行,没有导入任何内容 / nothing was imported: there is no data row under "
+                "the header")
+    zh, en = top_reasons(summary.rejects)
+    n = summary.rows_rejected
+    return (f"全部 {n} 行都未通过检查,没有导入任何内容。主要原因:{zh}。请按下面各行的提示修改后重新导入 / "
+            f"nothing was imported: all {n} rows were rejected. Top reasons: {en}. Fix the rows as "
+            "listed below and load the file again")
 
 
 def _latest_date(con) -> date | None:

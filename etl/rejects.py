@@ -57,6 +57,34 @@ REASONS = {
     ),
 }
 
+# A rule in a few words, for the summary of a file none of whose rows could be imported.
+SHORT = {
+    "missing": ("为空", "empty"),
+    "bad_date": ("不是可识别的日期", "not a date"),
+    "no_year": ("日期没有年份", "a date without a year"),
+    "unknown_status": ("不是已知的办理状态", "not a known status"),
+    "before_received": ("早于受理日期", "before the received date"),
+    "unknown_satisfaction": ("不是已知的满意度", "not a known satisfaction"),
+    "unknown_matter_class": ("不是已知的事项分类", "not a known matter class"),
+    "duplicate_id": ("编号重复", "a repeated id"),
+}
+
+
+def top_reasons(rejects: list[dict], limit: int = 3) -> tuple[str, str]:
+    """The most frequent reasons of these rejects with their counts, (中文, English):
+    ('「反映时间」为空 5 行;…', 'column 反映时间 empty: 5 rows; …')."""
+    counts: dict[tuple[str, str], int] = {}
+    for reject in rejects:
+        key = (reject["code"].split(":")[0], reject["column"] or "")
+        counts[key] = counts.get(key, 0) + 1
+    top = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+    zh = ";".join(f"「{column}」{SHORT[rule][0]} {n} 行" for (rule, column), n in top)
+    en = "; ".join(f"{column} {SHORT[rule][1]}: {n} row{'' if n == 1 else 's'}" for (rule, column), n in top)
+    more = len(counts) - len(top)
+    if more > 0:
+        zh, en = zh + f";另有 {more} 种原因", en + f"; {more} more kinds of reason"
+    return zh, en
+
 
 def reason_text(code: str, file: str, sheet: str | None, row: int, column: str, value: str | None,
                 received: str | None) -> str:

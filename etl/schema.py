@@ -90,7 +90,8 @@ def _given_areas_and_legacy_keys(con: duckdb.DuckDBPyConnection) -> None:
         for level in ("district", "street", "community"):
             con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS given_{level} VARCHAR")
         con.execute(f"UPDATE {table} SET given_district = district, given_street = street, "
-                    "given_community = community")
+                    "given_community = community "
+                    "WHERE given_district IS NULL AND given_street IS NULL AND given_community IS NULL")
     con.execute("""
         INSERT INTO legacy_keys
         SELECT case_id FROM cases WHERE regexp_full_match(case_id, 'h[0-9a-f]{16}')

@@ -50,7 +50,7 @@ STATE_KEYS = (
 STATE_SQL = f"""
 SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
 UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
-UNION ALL SELECT 'latest_import', max(as_of)::VARCHAR FROM imports WHERE status <> 'failed'
+UNION ALL SELECT 'latest_import', ({runner.LATEST_IMPORT_SQL})::VARCHAR
 UNION ALL SELECT 'schema', ({runner.SCHEMA_SQL})::VARCHAR
 UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
           WHERE database_name = current_database()

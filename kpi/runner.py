@@ -43,6 +43,11 @@ compile_count = 0
 # CREATE statements: a third of the cost of hashing duckdb_columns()).
 SCHEMA_SQL = ("SELECT hash(string_agg(sql, ';' ORDER BY database_name, table_name)) "
               "FROM duckdb_tables() WHERE NOT temporary")
+# The as-of date of the latest import that stored something: a file that failed, or whose
+# every row was rejected, says nothing about how far the data goes.
+LATEST_IMPORT_SQL = """
+    SELECT max(as_of) FROM imports
+    WHERE status <> 'failed' AND rows_new + rows_updated + rows_unchanged > 0"""
 # Latest dates of the data and the span of received_on, in one statement with no values.
 CONTEXT_SQL = f"""
 SELECT
@@ -50,7 +55,7 @@ SELECT
     (SELECT max(received_on) FROM cases),
     (SELECT greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on))
        FROM cases),
-    (SELECT max(as_of) FROM imports WHERE status <> 'failed'),
+    ({LATEST_IMPORT_SQL}),
     ({SCHEMA_SQL})
 """
 

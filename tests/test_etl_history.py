@@ -271,11 +271,13 @@ def test_a_schema_3_database_gets_meetings_last_seen_on_from_its_imports(db, tmp
         con.execute("ALTER TABLE meetings DROP COLUMN last_seen_on")
         con.execute("ALTER TABLE rejects DROP COLUMN code")
         con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    # A ledger with one meeting and one bad case row: a reject stored with its code.
+    # A ledger with one meeting, then one with a good and a bad case row: a reject stored
+    # with its code (a file whose every row is rejected imports nothing, rejects included).
     [june] = load_paths(db, [write_meetings(tmp_path / "会议6月.xlsx", "照明", 20, "王一")],
                         as_of="2023-06-30")
     assert june.rows_updated == 0
-    [bad] = load_paths(db, [write_ledger(tmp_path / "台账坏.xlsx", [JANUARY[0][:3] + [None] + JANUARY[0][4:]])])
+    [bad] = load_paths(db, [write_ledger(tmp_path / "台账坏.xlsx",
+                                         [JANUARY[1], JANUARY[0][:3] + [None] + JANUARY[0][4:]])])
     assert bad.rows_rejected == 1, bad.line()
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [
