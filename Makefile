@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
+# Your own database (what `taizhang load` writes by default): `make serve` shows it, nothing
+# here deletes it. The demo lives in its own file, rebuilt by `make run`.
 DB     ?= data/taizhang.duckdb
+DEMO_DB ?= data/demo.duckdb
 PORT   ?= 8501
 ROWS   ?= 1000000
 # Debian packages the project needs: a browser for the report and the end-to-end tests,
@@ -39,11 +42,13 @@ system-deps:
 	fi
 
 demo: install
-	$(BIN)/taizhang --db $(DB) demo
+	$(BIN)/taizhang --db $(DEMO_DB) demo
 
-run: install system-deps demo
-	$(BIN)/taizhang --db $(DB) serve --port $(PORT)
+# The demo: `serve --demo` says at once when PORT is taken, then rebuilds $(DEMO_DB) and serves it.
+run: install system-deps
+	$(BIN)/taizhang --db $(DEMO_DB) serve --demo --port $(PORT)
 
+# Your own data ($(DB), or DB=path/to/file.duckdb).
 serve: install
 	$(BIN)/taizhang --db $(DB) serve --port $(PORT)
 
@@ -57,5 +62,6 @@ test-fast: install
 bench: install system-deps
 	$(PY) benchmarks/bench.py --rows $(ROWS)
 
+# The environment, the demo and test output only: your database ($(DB)) and your reports stay.
 clean:
-	rm -rf $(VENV) data/*.duckdb data/*.duckdb.wal data/demo data/reports tests/output
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal data/demo tests/output

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
-from taizhang.db import ENV_DB, db_path
+from taizhang.db import ENV_DB, db_path, demo_db_path
 
 APP = Path(__file__).with_name("app.py")
 
@@ -18,7 +21,21 @@ def register(sub) -> None:
     serve = sub.add_parser("serve", help="看板 / run the dashboard (Streamlit) on the database")
     serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--demo", action="store_true",
+                       help="先重新生成示例数据库再启动看板(data/demo.duckdb,除非给了 --db)/ rebuild the demo "
+                            "database first and serve it (data/demo.duckdb unless --db)")
     serve.set_defaults(func=run_serve)
+
+
+def port_in_use(host: str, port: int) -> bool:
+    """True when another program listens on host:port (as Streamlit would bind it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
 
 
 def serve_command(port: int, host: str) -> list[str]:
@@ -41,8 +58,26 @@ def serve_command(port: int, host: str) -> list[str]:
 
 
 def run_serve(args) -> int:
-    """Serve the dashboard for the database of --db / $TAIZHANG_DB until interrupted."""
-    database = db_path(args.db).resolve()
+    """Serve the dashboard for the database of --db / $TAIZHANG_DB until interrupted
+    (--demo: the demo database, rebuilt first). A port in use is said before anything runs."""
+    from taizhang.cli import UserError
+
+    if port_in_use(args.host, args.port):
+        raise UserError(
+            f"端口 {args.port} 已被占用(也许另一个看板正在运行):请先停止它,或换一个端口,如 "
+            f"make run PORT={args.port + 1} 或 taizhang serve --port {args.port + 1} / port {args.port} is "
+            f"already in use (another dashboard may be running): stop it or choose another port, e.g. "
+            f"make run PORT={args.port + 1} or taizhang serve --port {args.port + 1}"
+        )
+    if args.demo:
+        from etl.commands import DEMO_LEDGERS, run_demo
+
+        code = run_demo(argparse.Namespace(db=args.db, out=DEMO_LEDGERS))
+        if code:
+            return code
+        database = demo_db_path(args.db).resolve()
+    else:
+        database = db_path(args.db).resolve()
     # The server answers each street's click ahead of it (dashboard.loaders.PREFETCH) unless
     # TAIZHANG_PREFETCH=0 says otherwise (to measure what it costs).
     env = dict(os.environ, **{ENV_DB: str(database)})

@@ -8,8 +8,10 @@ from datetime import date
 from pathlib import Path
 
 from etl.errors import LedgerError
-from taizhang.db import db_path
+from taizhang.db import db_path, demo_db_path
 
+# Where `taizhang demo` writes the demo's ledger files (beside its database, data/demo.duckdb).
+DEMO_LEDGERS = "data/demo"
 # A terminal shows this many reject reasons per file; the rest go to --rejects-out.
 REJECTS_SHOWN = 20
 
@@ -34,8 +36,10 @@ def register(sub) -> None:
                          help=f"print the reasons of the first N rejected rows of each file (default {REJECTS_SHOWN})")
         cmd.set_defaults(func=run_load, dry_run=dry_run)
 
-    demo = sub.add_parser("demo", help="生成示例台账并导入 / write the demo ledgers and import them")
-    demo.add_argument("--out", default="data/demo", help="folder for the demo ledgers (default data/demo)")
+    demo = sub.add_parser(
+        "demo", help="生成示例台账并导入示例数据库 / write the demo ledgers and import them into the demo "
+                     "database (data/demo.duckdb unless --db; your own database is never touched)")
+    demo.add_argument("--out", default=DEMO_LEDGERS, help=f"folder for the demo ledgers (default {DEMO_LEDGERS})")
     demo.set_defaults(func=run_demo)
 
 
@@ -109,15 +113,15 @@ def _print_rejects(rejects: list[dict], limit: int) -> None:
 
 
 def run_demo(args) -> int:
-    """`taizhang demo [--out DIR]`: write the demo ledgers and import them."""
+    """`taizhang demo [--out DIR]`: write the demo ledgers and import them into the demo's
+    own database (--db, else data/demo.duckdb)."""
     from etl.demo import build_demo
 
-    out = Path(args.out)
+    out, database = Path(args.out), demo_db_path(args.db)
     try:
-        result = build_demo(db_path(args.db), out)
+        build_demo(database, out)
     except LedgerError as exc:
         return _fail(str(exc))
-    if result is not None:
-        print(result)
-    print(f"示例数据已生成:台账在 {out},数据库 {db_path(args.db)} / demo data written: ledgers in {out}, database {db_path(args.db)}")
+    print(f"示例数据已生成:台账在 {out},数据库 {database};查看:taizhang --db {database} serve / "
+          f"demo data written: ledgers in {out}, database {database}; to see it: taizhang --db {database} serve")
     return 0

@@ -129,8 +129,10 @@ def write_registry(path: Path) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
-def _start_fresh(db_path: Path) -> None:
-    """Remove an earlier demo database; refuse to touch one that holds anything else."""
+def _start_fresh(db_path: Path, demo_files: int) -> None:
+    """Remove an earlier demo database; refuse to touch one that holds anything else: a
+    database that is not the demo's, or the demo's with ledgers imported into it since
+    (more imports than the demo made: `demo_files`, or as recorded when it was built)."""
     if not db_path.exists():
         return
     from taizhang.db import connect
@@ -138,33 +140,40 @@ def _start_fresh(db_path: Path) -> None:
     con = connect(db_path, read_only=True)
     try:
         tables = {t for (t,) in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-        is_demo = "meta" in tables and con.execute(
-            "SELECT count(*) FROM meta WHERE key = 'demo' AND value = '1'").fetchone()[0]
-        has_data = "imports" in tables and con.execute("SELECT count(*) FROM imports").fetchone()[0]
+        marks = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('demo', 'demo_imports')").fetchall()
+                     ) if "meta" in tables else {}
+        imports = con.execute("SELECT count(*) FROM imports").fetchone()[0] if "imports" in tables else 0
     finally:
         con.close()
-    if has_data and not is_demo:
+    own = int(marks.get("demo_imports") or demo_files) if marks.get("demo") == "1" else 0
+    if imports > own:
+        what = ("是示例数据库,但之后又导入了其他台账", "is the demo database, but other ledgers were imported into "
+                "it since") if own else ("中有导入的台账数据", "holds imported ledgers")
         raise LedgerError(
-            f"{db_path} 已有导入的台账数据,示例数据不会覆盖它;请用 --db 指定另一个文件 / {db_path} holds "
-            "imported ledgers and the demo will not overwrite them: pass --db with another file"
+            f"{db_path} {what[0]}({imports - own} 次导入),示例数据不会覆盖它;请用 --db 为示例指定另一个"
+            f"文件(如 --db data/demo.duckdb),或把这些台账导入你自己的数据库后再删除 {db_path} / {db_path} "
+            f"{what[1]} ({imports - own} imports) and the demo will not overwrite them: pass --db with another "
+            f"file for the demo (e.g. --db data/demo.duckdb), or load those ledgers into your own database "
+            f"and delete {db_path} first"
         )
     for leftover in (db_path, Path(f"{db_path}.wal")):
         leftover.unlink(missing_ok=True)
 
 
 def build_demo(db_path: str | os.PathLike, ledger_dir: str | os.PathLike) -> None:
-    """Write the demo ledgers into ledger_dir and import them into a fresh demo database."""
+    """Write the demo ledgers into ledger_dir and import them into a fresh demo database
+    (never over a database that holds other imports: see _start_fresh)."""
     from etl.areas import load_areas
     from etl.load import load_paths
     from taizhang.db import connect
 
     db_path, ledger_dir = Path(db_path), Path(ledger_dir)
-    _start_fresh(db_path)
     ledger_dir.mkdir(parents=True, exist_ok=True)
     world = build_world(SEED)
     _assign_ids(world)
     write_registry(ledger_dir / "areas.csv")
     earlier, final = write_ledgers(world, ledger_dir)
+    _start_fresh(db_path, len(earlier) + len(final))
     load_areas(db_path, ledger_dir / "areas.csv")
     summaries = load_paths(db_path, earlier, as_of=EARLIER_AS_OF) + load_paths(db_path, final, as_of=AS_OF)
     failed = [s for s in summaries if s.status == "failed"]
@@ -175,6 +184,8 @@ def build_demo(db_path: str | os.PathLike, ledger_dir: str | os.PathLike) -> Non
     try:
         con.execute("BEGIN TRANSACTION")
         con.execute("INSERT OR REPLACE INTO meta VALUES ('demo', '1')")
+        # How many imports are the demo's: any more are a user's, and no rebuild overwrites them.
+        con.execute("INSERT OR REPLACE INTO meta SELECT 'demo_imports', count(*)::VARCHAR FROM imports")
         # Ledgers name officials but not their posts; the demo knows the invented posts.
         con.execute("CREATE TEMP TABLE demo_posts (name VARCHAR, title VARCHAR, unit VARCHAR)")
         con.executemany("INSERT INTO demo_posts VALUES (?, ?, ?)",

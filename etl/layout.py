@@ -18,7 +18,8 @@ _BRACKETS = re.compile(r"[(\[【(].*?[)\]】)]")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年?")
 _DISTRICT = re.compile(r"([\u4e00-\u9fff]{1,6}?(?:区|县|市))")
 _STREET = re.compile(r"([\u4e00-\u9fff]{2,8}?(?:街道办事处|街道|镇|乡))")
-_COMMUNITY = re.compile(r"([\u4e00-\u9fff]{2,10}?(?:社区居委会|社区|居委会|村委会|村))")
+# (铁路一村社区: a 村 may be part of a 社区's name, so a 社区 suffix right after it is kept.)
+_COMMUNITY = re.compile(r"([\u4e00-\u9fff]{2,10}?(?:社区居委会|社区|居委会|村委会|村)(?:社区居委会|社区|居委会)?)")
 # Words that end in 村/镇/区 without naming an area.
 _NOT_AREA = ("农村", "乡村", "新农村", "城区", "辖区", "社区")
 

@@ -315,7 +315,8 @@ def _nothing_to_import(summary: ImportSummary) -> str:
     zh, en = top_reasons(summary.rejects)
     n = summary.rows_rejected
     return (f"全部 {n} 行都未通过检查,没有导入任何内容。主要原因:{zh}。请按下面各行的提示修改后重新导入 / "
-            f"nothing was imported: all {n} rows were rejected. Top reasons: {en}. Fix the rows as "
+            f"nothing was imported: {f'all {n} rows were' if n > 1 else 'its one row was'} rejected. "
+            f"Top reasons: {en}. Fix the rows as "
             "listed below and load the file again")
 
 

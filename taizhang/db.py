@@ -17,6 +17,8 @@ from typing import Iterator
 import duckdb
 
 DEFAULT_DB = Path("data/taizhang.duckdb")
+# The demo's own file: `taizhang demo` and `make run` rebuild it, never DEFAULT_DB.
+DEMO_DB = Path("data/demo.duckdb")
 ENV_DB = "TAIZHANG_DB"
 # DuckDB's default is 80% of RAM; a dashboard and a loader side by side must not fight.
 DEFAULT_MEMORY_LIMIT = os.environ.get("TAIZHANG_MEMORY_LIMIT", "2GB")
@@ -37,6 +39,12 @@ def db_path(arg: str | os.PathLike | None = None) -> Path:
     if os.environ.get(ENV_DB):
         return Path(os.environ[ENV_DB])
     return DEFAULT_DB
+
+
+def demo_db_path(arg: str | os.PathLike | None = None) -> Path:
+    """The demo's database file: the --db argument, else data/demo.duckdb ($TAIZHANG_DB,
+    a user's own database, is never the demo's unless named with --db)."""
+    return Path(arg) if arg else DEMO_DB
 
 
 def _is_lock_conflict(exc: Exception) -> bool:

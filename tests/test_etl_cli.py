@@ -78,7 +78,8 @@ def test_rejects_out_workbook(files, capsys):
     wb.save(bad)
     out_file = root / "未导入.xlsx"
     code, out, _ = run(["--db", str(root / "t.duckdb"), "load", str(bad), "--rejects-out", str(out_file)], capsys)
-    assert code == 0
+    assert code == 1  # its only row rejected: nothing imported, the rejected row written back all the same
+    assert "nothing was imported: its one row was rejected" in out
     assert f"1 rejected rows written to {out_file}" in out
     rows = list(openpyxl.load_workbook(out_file).active.iter_rows(values_only=True))
     assert rows[0][0] == "bad"
@@ -94,6 +95,7 @@ def test_check_prints_each_reject_reason_up_to_the_limit(files, capsys):
     wb.active.append(["问题", "反映时间", "办理状态"])
     wb.active.append(["路灯不亮", "2023-01-08", "搞定了"])
     wb.active.append(["井盖缺失", "2023/13/45", "已解决"])
+    wb.active.append(["停车难", "2023-01-09", "已解决"])
     wb.save(bad)
     code, out, _ = run(["--db", str(root / "t.duckdb"), "check", str(bad)], capsys)
     assert code == 0
