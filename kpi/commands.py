@@ -120,7 +120,9 @@ def run(args) -> int:
     path = db_path(args.db)
     if not Path(path).exists():
         raise UserError(
-            f"数据库不存在 / no database at {path}: run `taizhang demo` or `taizhang load PATH` first."
+            f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入;示例数据:先运行 `taizhang demo`,再加 --db "
+            f"data/demo.duckdb / no database at {path}: load ledgers with `taizhang load PATH` first; for the "
+            "demo, run `taizhang demo`, then add --db data/demo.duckdb."
         )
     with reading(path) as con:
         frame = kpi.metrics(con, by, filters, settings)

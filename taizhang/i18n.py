@@ -160,15 +160,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "as_of.caption": ("统计截至 {date}", "As of {date}"),
     # --- empty states and errors -----------------------------------------------------
     "empty.db": (
-        "数据库中还没有台账数据。可运行 `taizhang demo` 生成示例数据,或在“数据”页上传台账"
-        "(Excel/CSV),或运行 `taizhang load 台账.xlsx`。",
-        "The database holds no ledger data yet. Run `taizhang demo` for demo data, upload a "
-        "ledger (Excel/CSV) on the Data page, or run `taizhang load ledger.xlsx`.",
+        "数据库中还没有台账数据。可在“数据”页上传台账(Excel/CSV),或运行 `taizhang load 台账.xlsx`;"
+        "想先看示例数据,运行 `make run` 或 `taizhang serve --demo`(示例另存一个数据库,不影响你的数据)。",
+        "The database holds no ledger data yet. Upload a ledger (Excel/CSV) on the Data page or "
+        "run `taizhang load ledger.xlsx`; to see demo data first, run `make run` or `taizhang serve "
+        "--demo` (the demo has its own database and leaves yours alone).",
     ),
     "empty.no_file": (
-        "找不到数据库文件 {path}。运行 `taizhang demo` 生成示例数据,或在“数据”页上传台账。",
-        "No database file at {path}. Run `taizhang demo` for demo data, or upload a ledger "
-        "on the Data page.",
+        "找不到数据库文件 {path}。在“数据”页上传台账或运行 `taizhang load` 即会创建;想先看示例数据,"
+        "运行 `make run` 或 `taizhang serve --demo`。",
+        "No database file at {path}. Uploading a ledger on the Data page or `taizhang load` creates "
+        "it; to see demo data first, run `make run` or `taizhang serve --demo`.",
     ),
     "empty.slice": (
         "当前筛选条件下没有案件。请放宽日期范围或清除筛选。",

@@ -253,7 +253,7 @@ def test_empty_slice_says_so(demo_db, use_db):
 def test_missing_and_empty_database_say_how_to_load_data(tmp_path, use_db):
     use_db(tmp_path / "none.duckdb")
     at = run()
-    assert any("taizhang demo" in i.value for i in at.info)
+    assert any("taizhang load" in i.value and "taizhang serve --demo" in i.value for i in at.info)
     at = run("data")  # the Data page stays usable so a ledger can be uploaded
     assert at.get("file_uploader")
     empty = tmp_path / "empty.duckdb"
@@ -263,7 +263,7 @@ def test_missing_and_empty_database_say_how_to_load_data(tmp_path, use_db):
     use_db(empty)
     for page in (None, "areas", "officials", "supervision", "cases", "report"):
         at = run(page)
-        assert any("taizhang demo" in i.value for i in at.info), page
+        assert any("taizhang load" in i.value and "taizhang serve --demo" in i.value for i in at.info), page
 
 
 def test_report_page_without_chromium_says_so(demo_db, use_db, monkeypatch):

@@ -189,7 +189,7 @@ def test_fullest_page_fits_a4_without_shrinking(june, renderer):
 def test_empty_database_says_how_to_load_data(tmp_path):
     with duckdb.connect(str(tmp_path / "empty.duckdb")) as con:
         ensure_schema(con)
-        with pytest.raises(ReportError, match="taizhang demo"):
+        with pytest.raises(ReportError, match="taizhang serve --demo"):
             report_pages(con, None)
 
 
