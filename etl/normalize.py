@@ -38,6 +38,10 @@ def area_base_sql(expr: str) -> str:
     return f"regexp_replace({expr}, '^(.+?){_AREA_SUFFIX}$', '\\1')"
 
 
+def _base_or_blank(expr: str) -> str:
+    return f"coalesce({area_base_sql(expr)}, '')"
+
+
 def date_sql(x: str, year: str, formats: list[str]) -> str:
     """SQL parsing text `x` into a DATE: profile formats (bound as $date_formats), 2023-01-08 /
     2023/1/8 / 2023.1.8 / 2023年1月8日 (a time may follow), 20230108, Excel serials, 1月8日 with `year`."""
@@ -227,7 +231,11 @@ def area_match_sql(names_sql: str) -> str:
                CASE WHEN take_community THEN c_street WHEN take_street THEN s_street
                     ELSE street_in END AS street,
                CASE WHEN take_community THEN c_community ELSE community_in END AS community,
-               ambiguous
+               ambiguous,
+               -- the area part of a generated key: the names as written, suffixes aside
+               -- (computed once a distinct name here, not once a row)
+               concat_ws('|', {_base_or_blank('district_in')}, {_base_or_blank('street_in')},
+                         {_base_or_blank('community_in')}) AS written_key
         FROM decided
     """
 
@@ -307,10 +315,6 @@ def _dropped(present: set[str]) -> list[str]:
     return ["ctx_district", "ctx_street", "ctx_community", "ctx_year", *AREA_FIELDS, "has_status", *absent]
 
 
-def _base_or_blank(expr: str) -> str:
-    return f"coalesce({area_base_sql(expr)}, '')"
-
-
 def _key(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
     """View `keyed`: the rows of `checked` that are not skipped, with registry area names,
     the duplicates of an id or a natural key marked, and each row's case or meeting key."""
@@ -325,8 +329,7 @@ def _key(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
                -- The area as the ledger writes it (suffixes aside), not as the registry resolves
                -- it: loading or changing the registry never gives a case a second key.
                CASE WHEN b.kind = 'meeting' OR b.case_id IS NULL THEN
-                    concat_ws('|', {_base_or_blank('b.district_in')}, {_base_or_blank('b.street_in')},
-                              {_base_or_blank('b.community_in')},
+                    concat_ws('|', am.written_key,
                               CASE WHEN b.kind = 'meeting' THEN b.meeting_on_date ELSE b.received_on_date END::VARCHAR,
                               lower(regexp_replace(coalesce(CASE WHEN b.kind = 'meeting' THEN b.channel ELSE b.title END, ''),
                                                    '[\\s\\p{{P}}\\p{{S}}]', '', 'g')))
@@ -341,7 +344,8 @@ def _key(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
     """)
     # Repeats are rare: find the repeated keys by grouping first, number only their rows.
     # A ledger id needs no area names: those rows are keyed from `checked` itself, and only
-    # the others go through the registry join of `matched` for their natural key.
+    # the others go through the join of `matched` with area_match (written_key) for their
+    # natural key.
     keys = """
             SELECT sheet_no, row_no, kind,
                    CASE WHEN case_id IS NOT NULL AND kind = 'case' THEN 'id:' || case_id ELSE natural_key END AS k
