@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 from etl.errors import LedgerError
-from etl.layout import Registry, find_layout, sheet_context
+from etl.layout import (Registry, check_profile_columns, describe_layout, find_layout,
+                        no_header_text, sheet_context)
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
 from etl.profile import Profile, load_profile
@@ -52,11 +53,15 @@ class ImportSummary:
     error: str | None = None
     rejects: list[dict] = field(default_factory=list)  # sheet,row,column,value,reason,raw
     notes: list[str] = field(default_factory=list)     # e.g. sheets without a ledger table
+    headers: list[str] = field(default_factory=list)   # the header row found in each sheet
     as_of: date | None = None
+    dry_run: bool = False
 
     def line(self) -> str:
         """The one-line summary the CLI prints for this file (中文 / English)."""
         name = Path(self.file).name
+        if self.status == "failed" and self.dry_run:
+            return f"{name}: 检查未通过,此文件不能导入 / check failed, this file cannot be imported: {self.error}"
         if self.status == "failed":
             return f"{name}: 导入失败,数据库未改动 / failed, database unchanged: {self.error}"
         head = {
@@ -159,7 +164,7 @@ def _step(bar, path: Path, step: str) -> None:
 
 
 def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar) -> ImportSummary:
-    summary = ImportSummary(str(path), "checked" if dry_run else "ok")
+    summary = ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
     started = datetime.now()
     sha = ""
     raw = None
@@ -229,6 +234,8 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
                     "in its first 20 rows, not imported"
                 )
             continue
+        check_profile_columns(profile, layout, path.name, sheet.name if sheet.csv is None else None)
+        summary.headers.append(describe_layout(layout, sheet.name if sheet.csv is None else None))
         layout.context, layout.year = sheet_context(
             sheet.name if sheet.csv is None else "", layout.title, path.stem, registry
         )
@@ -241,11 +248,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
             f"registry: load it with `taizhang areas {path.name}`"
         )
     if not sheets:
-        raise LedgerError(
-            f"{path.name}: 前 20 行中找不到表头,请确认有一行列名(如 反映时间、问题、办理状态) / "
-            "no header row in the first 20 rows: the ledger needs a row of column names such as "
-            "反映时间, 问题, 办理状态"
-        )
+        raise LedgerError(no_header_text(path, raw.sheets, profile))
     _step(bar, path, "stage")
     summary.rows_read, summary.rows_skipped = normalise(con, profile, staged)
     summary.rejects = collect_rejects(con, path.name, titles)

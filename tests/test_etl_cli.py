@@ -96,7 +96,7 @@ def test_check_prints_each_reject_reason_up_to_the_limit(files, capsys):
     wb.active.append(["井盖缺失", "2023/13/45", "已解决"])
     wb.save(bad)
     code, out, _ = run(["--db", str(root / "t.duckdb"), "check", str(bad)], capsys)
-    assert code == 0
+    assert code == 1  # rows would be rejected
     reasons = [line for line in out.splitlines() if line.startswith("  - ")]
     assert len(reasons) == 2
     assert "南站社区" in reasons[0] and "办理状态" in reasons[0] and "搞定了" in reasons[0]
