@@ -112,10 +112,11 @@ def test_bad_registry_and_unknown_profile_are_messages(files, capsys):
     bad_registry.write_text("区,街道\n西湖区,南站街道\n", encoding="utf-8")
     code, _, err = run(["--db", str(root / "t.duckdb"), "areas", str(bad_registry)], capsys)
     assert code == 2
+    # 区 and 街道 are read as district and street: only the two missing columns are named.
     assert err.strip() == (
-        "taizhang: 区域名录 bad_areas.csv 缺少列 district,street,community,kind:第一行应为 district,street,community,kind / "
-        "the registry bad_areas.csv lacks column(s) district,street,community,kind: its first line must be "
-        "district,street,community,kind"
+        "taizhang: 区域名录 bad_areas.csv 缺少列 community,kind:第一行应为 区,街道,社区,类型(或 "
+        "district,street,community,kind)/ the registry bad_areas.csv lacks column(s) community,kind: "
+        "its first line must be district,street,community,kind (or 区,街道,社区,类型)"
     )
     code, _, err = run(["--db", str(root / "t.duckdb"), "load", str(folder), "--profile", "nope"], capsys)
     assert code == 2
