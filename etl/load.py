@@ -28,6 +28,9 @@ from etl.rejects import collect_rejects
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
+from taizhang.i18n import LANGS
+from taizhang.settings import Settings, SettingsError, load_settings
+from taizhang.workdays import assumed_note, assumed_years
 
 TEMP_TABLES = (
     "sheet_headers", "csv_rows", "csv_line_nos", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
@@ -56,6 +59,7 @@ class ImportSummary:
     headers: list[str] = field(default_factory=list)   # the header row found in each sheet
     as_of: date | None = None
     dry_run: bool = False
+    received_span: tuple[date, date] | None = None     # first and last received_on read
 
     def line(self) -> str:
         """The one-line summary the CLI prints for this file (中文 / English)."""
@@ -101,11 +105,20 @@ def load_paths(
     as_of: date | str | None = None,
     dry_run: bool = False,
     progress: bool = False,
+    settings: Settings | None = None,
 ) -> list[ImportSummary]:
-    """Import ledger files and folders (one transaction a file); a dry run writes nothing."""
+    """Import ledger files and folders (one transaction a file); a dry run writes nothing.
+
+    `settings` (default: the settings file's) say how deadlines count, for the note on
+    years whose working days are assumed."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if settings is None:
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            raise LedgerError(str(exc)) from None
     if isinstance(as_of, str):
         try:
             as_of = date.fromisoformat(as_of)
@@ -127,7 +140,12 @@ def load_paths(
             ensure_schema(con)
         create_value_maps(con, prof)  # temp tables, shared by every file of this run
         for path in files:
-            summaries.append(_load_file(con, path, prof, as_of, dry_run, bar))
+            summary = _load_file(con, path, prof, as_of, dry_run, bar)
+            if summary.received_span:
+                years = assumed_years(*summary.received_span, settings)
+                if years:
+                    summary.notes.append(" / ".join(assumed_note(years, lang) for lang in LANGS))
+            summaries.append(summary)
     finally:
         if bar is not None:
             bar.close()
@@ -255,7 +273,9 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     summary.rows_rejected = len(summary.rejects)
     _step(bar, path, "normalise")
 
-    summary.as_of = as_of or _latest_date(con) or date.today()
+    latest, *span = _file_dates(con)
+    summary.as_of = as_of or latest or date.today()
+    summary.received_span = tuple(span) if None not in span else None
     import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
     summary.import_id = None if dry_run else import_id
     con.execute(
@@ -301,12 +321,14 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     _step(bar, path, "write")
 
 
-def _latest_date(con) -> date | None:
-    """The latest date inside the file (received, resolved, closed, progress): its as-of date."""
+def _file_dates(con) -> tuple[date | None, date | None, date | None]:
+    """The latest date inside the file (received, resolved, closed, progress: its as-of date),
+    and its first and last received date."""
     return con.execute("""
-        SELECT max(greatest(received_on_date, resolved_on_date, closed_on_date, last_progress_on_date, meeting_on_date))
+        SELECT max(greatest(received_on_date, resolved_on_date, closed_on_date, last_progress_on_date, meeting_on_date)),
+               min(received_on_date), max(received_on_date)
         FROM keyed WHERE reject IS NULL
-    """).fetchall()[0][0]
+    """).fetchall()[0]
 
 
 def _internal_error_text(exc: Exception) -> str:

@@ -20,7 +20,7 @@ import types
 _WHERE = {
     "data_quality": "dataset", "data_quality_cases": "dataset", "dataset_info": "dataset",
     "imports_history": "dataset", "rejects_list": "dataset", "check_where": "dataset",
-    "known_values": "dataset",
+    "known_values": "dataset", "assumed_calendar_years": "dataset",
     "DIMENSIONS": "filters", "METRICS": "filters", "FilterError": "filters", "Filters": "filters",
     "format_date": "taizhang.formatting", "format_delta": "taizhang.formatting",
     "format_number": "taizhang.formatting", "format_rate": "taizhang.formatting",

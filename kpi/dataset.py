@@ -15,6 +15,7 @@ from kpi.filters import NAMED_DIMENSIONS, FilterError, Filters, close_names
 from kpi.lists import listed_cases
 from kpi.runner import Slot
 from taizhang.settings import Settings
+from taizhang.workdays import assumed_years
 
 # A reject's rule is its code's first part ('before_received:resolved_on'). Rejects written
 # before schema 4 have no code: for them the reason text is matched against the rule's
@@ -122,6 +123,13 @@ def _dataset_counts(ib, with_unknown: bool) -> ir.Table:
     parts = [ibis.literal(name).name("name").as_table().mutate(n=n.as_scalar().cast("int64"))
              for name, n in counts.items()]
     return ibis.union(*parts)
+
+
+def assumed_calendar_years(info: dict, settings: Settings | None = None) -> list[int]:
+    """Years the data's working-day deadlines reach whose working days are assumed
+    Monday–Friday (no chinese-calendar data and no [calendar] entry); from dataset_info."""
+    return assumed_years(info.get("first_received_on"), info.get("last_received_on"),
+                         settings_or_default(settings))
 
 
 def known_values(con, dim: str) -> set[str]:
