@@ -189,10 +189,12 @@ def _read_calendar(path: Path, table: dict) -> tuple:
             raise SettingsError(f"找不到日历文件 / {path}: [calendar] file {source} not found.") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"日历文件格式错误 / {source} is not valid TOML: {exc}") from None
-        for year, entry in loaded.get("calendar", loaded).items():
-            years[_year_of(source, year)] = _year_schedule(source, year, entry)
-    for year, entry in tables.items():
-        years[_year_of(path, year)] = _year_schedule(path, year, entry)
+        for key, entry in loaded.get("calendar", loaded).items():
+            year = _year_of(source, key)
+            years[year] = _year_schedule(source, key, entry)
+    for key, entry in tables.items():
+        year = _year_of(path, key)
+        years[year] = _year_schedule(path, key, entry)
     return tuple((year, *years[year]) for year in sorted(years))
 
 
