@@ -149,7 +149,7 @@ def known_values(con, dim: str) -> set[str]:
 def check_where(con, filters: Filters) -> None:
     """FilterError naming each --where value that no case, area or official has, with the
     names that come close (a typo or a short name must not read as a row of zeros)."""
-    problems = []
+    problems, dims = [], []
     for dim in NAMED_DIMENSIONS:
         wanted = filters.values(dim)
         if not wanted:
@@ -163,8 +163,10 @@ def check_where(con, filters: Filters) -> None:
             hint_en = f"close names: {', '.join(close)}" if close else "no close name in the data"
             problems.append(f"{dim}={value}:数据中没有这个值,{hint_zh} / no {dim} {value!r} in the "
                             f"data; {hint_en}")
+            dims.append(dim)
     if problems:
-        raise FilterError(";".join(problems) + "。 (taizhang kpi --by street lists the names)")
+        raise FilterError(";".join(problems) + f"。(taizhang kpi --by {dims[0]} 列出全部名称 / "
+                          "lists every name)")
 
 
 def _contributing_imports(imports: ir.Table) -> ir.Scalar:

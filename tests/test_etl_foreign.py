@@ -8,6 +8,7 @@ import csv
 import json
 import random
 import tomllib
+from pathlib import Path
 
 import duckdb
 import openpyxl
@@ -34,46 +35,49 @@ BOSTON_COLUMNS = [
 BOARD_COLUMNS = ["留言编号", "留言用户", "留言标题", "留言时间", "留言内容", "留言对象", "状态", "答复时间", "答复内容"]
 
 
+def write_csv(path, columns, rows):
+    """A CSV export (csv module): `rows` are dicts of the filled cells, the rest empty."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=columns, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
 def write_la(path, rows=60, seed=1):
     """An LA 311 (MyLA311) export as the portal writes it: month-first dates with AM/PM."""
     rng = random.Random(seed)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(LA_COLUMNS)
-        for i in range(rows):
-            status = rng.choice(LA_STATUSES)
-            month, day = rng.randint(1, 3), rng.randint(1, 28)
-            created = f"{month:02d}/{day:02d}/2023 {rng.randint(1, 12):02d}:{rng.randint(0, 59):02d}:00 {rng.choice(['AM', 'PM'])}"
-            closed = f"{month + 1:02d}/{day:02d}/2023 10:00:00 AM" if status == "Closed" else ""
-            row = dict.fromkeys(LA_COLUMNS, "")
-            row.update(SRNumber=f"1-{4000000 + i}", CreatedDate=created, UpdatedDate=created,
-                       ActionTaken="SR Created", Owner="BOS", Status=status, ClosedDate=closed,
-                       RequestType=rng.choice(["Bulky Items", "Graffiti Removal", "Illegal Dumping Pickup"]),
-                       RequestSource=rng.choice(["Mobile App", "Call"]), Address=f"{100 + i} W MAIN ST",
-                       APC=rng.choice(["Central APC", "South Valley APC"]),
-                       NCName=rng.choice(["DOWNTOWN LOS ANGELES", "BOYLE HEIGHTS"]))
-            writer.writerow([row[c] for c in LA_COLUMNS])
-    return path
+
+    def row(i):
+        status = rng.choice(LA_STATUSES)
+        month, day = rng.randint(1, 3), rng.randint(1, 28)
+        created = f"{month:02d}/{day:02d}/2023 {rng.randint(1, 12):02d}:{rng.randint(0, 59):02d}:00 {rng.choice(['AM', 'PM'])}"
+        return dict(SRNumber=f"1-{4000000 + i}", CreatedDate=created, UpdatedDate=created,
+                    ActionTaken="SR Created", Owner="BOS", Status=status,
+                    ClosedDate=f"{month + 1:02d}/{day:02d}/2023 10:00:00 AM" if status == "Closed" else "",
+                    RequestType=rng.choice(["Bulky Items", "Graffiti Removal", "Illegal Dumping Pickup"]),
+                    RequestSource=rng.choice(["Mobile App", "Call"]), Address=f"{100 + i} W MAIN ST",
+                    APC=rng.choice(["Central APC", "South Valley APC"]),
+                    NCName=rng.choice(["DOWNTOWN LOS ANGELES", "BOYLE HEIGHTS"]))
+
+    return write_csv(path, LA_COLUMNS, [row(i) for i in range(rows)])
 
 
 def write_boston(path, rows=30, seed=2):
     """A Boston 311 export: snake_case names, year-first timestamps."""
     rng = random.Random(seed)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(BOSTON_COLUMNS)
-        for i in range(rows):
-            status, day = rng.choice(["Closed", "Closed", "Open"]), rng.randint(1, 25)
-            row = dict.fromkeys(BOSTON_COLUMNS, "")
-            row.update(case_enquiry_id=str(101004000000 + i), open_dt=f"2023-03-{day:02d} 08:15:00",
-                       sla_target_dt=f"2023-04-{day:02d} 08:30:00", case_status=status,
-                       closed_dt=f"2023-03-{day + 2:02d} 09:00:00" if status == "Closed" else "",
-                       case_title="Request for Pothole Repair", department="PWDx",
-                       reason=rng.choice(["Highway Maintenance", "Street Lights"]),
-                       neighborhood=rng.choice(["Dorchester", "Roxbury"]), ward="Ward 7",
-                       source="Constituent Call")
-            writer.writerow([row[c] for c in BOSTON_COLUMNS])
-    return path
+
+    def row(i):
+        status, day = rng.choice(["Closed", "Closed", "Open"]), rng.randint(1, 25)
+        return dict(case_enquiry_id=str(101004000000 + i), open_dt=f"2023-03-{day:02d} 08:15:00",
+                    sla_target_dt=f"2023-04-{day:02d} 08:30:00", case_status=status,
+                    closed_dt=f"2023-03-{day + 2:02d} 09:00:00" if status == "Closed" else "",
+                    case_title="Request for Pothole Repair", department="PWDx",
+                    reason=rng.choice(["Highway Maintenance", "Street Lights"]),
+                    neighborhood=rng.choice(["Dorchester", "Roxbury"]), ward="Ward 7",
+                    source="Constituent Call")
+
+    return write_csv(path, BOSTON_COLUMNS, [row(i) for i in range(rows)])
 
 
 def write_board(path, rows=25, seed=3):
@@ -251,3 +255,28 @@ def test_a_date_reject_names_the_profile_setting_that_fixes_it(tmp_path, capsys)
     code, out, _ = run(["check", export, "--profile", tmp_path / "la.toml"], capsys)
     assert code == 1
     assert "column CreatedDate:" in out and 'date_formats = ["%m/%d/%Y"]' in out
+
+
+REAL_NYC = Path("/work/shared/realdata/nyc311_sample.csv")
+
+
+@pytest.mark.skipif(not REAL_NYC.exists(), reason="real data sample not present")
+def test_a_suggested_profile_reads_the_real_nyc_export_as_the_shipped_one_does(tmp_path, capsys):
+    code, suggestion, _ = run(["profile", "suggest", REAL_NYC], capsys)
+    assert code == 0
+    profile = tomllib.loads(suggestion)
+    assert profile["date_formats"] == ["%m/%d/%Y %I:%M:%S %p"]
+    assert '#   "Unspecified"  (1)' in suggestion  # the one phrase nobody can place
+    (tmp_path / "nyc.toml").write_text(suggestion, encoding="utf-8")
+    results = {}
+    for name, option in (("suggested", tmp_path / "nyc.toml"), ("shipped", "nyc311")):
+        db = tmp_path / f"{name}.duckdb"
+        code, out, _ = run(["load", REAL_NYC, "--db", db, "--profile", option, "--show-rejects", "0"], capsys)
+        assert code == 0
+        results[name] = (out.splitlines()[0].split(" / ")[-1], kpi_rows(capsys, db)[0]["resolved"])
+    frame = pd.read_csv(REAL_NYC, dtype=str, keep_default_na=False)
+    assert results["suggested"] == results["shipped"]
+    assert results["suggested"][0] == (f"new {len(frame) - 3}, updated 0, unchanged 0, skipped 0, rejected 3")
+    # Every Closed row is resolved (two of them rejected: their Closed Date is 01/01/1900).
+    closed = frame[frame["Status"] == "Closed"]
+    assert results["suggested"][1] == len(closed) - closed["Closed Date"].str.startswith("01/01/1900").sum()
