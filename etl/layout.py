@@ -98,17 +98,14 @@ def find_layout(head: list[list[str]], profile: Profile) -> SheetLayout | None:
     return SheetLayout(r, columns, kind, title)
 
 
-def _header_keys(row: list[str]) -> set[str]:
-    keys = {header_key(cell) for cell in row}
-    return keys | {_BRACKETS.sub("", k).strip("*※:：") for k in keys}
-
-
 def check_profile_columns(profile: Profile, layout: SheetLayout, file: str, sheet: str | None) -> None:
-    """LedgerError when the file lacks a column the profile names (a profile read against the
-    wrong file must not load it with the metric silently empty)."""
-    present = _header_keys([c.header for c in layout.columns])
-    missing = [(fld, names) for fld, names in profile.required.items()
-               if not any(header_key(n) in present for n in names)]
+    """LedgerError when a case sheet has no column for a field the profile names (a profile
+    read against the wrong file must not load it with that metric silently empty). Any of
+    the field's names will do, the built-in ones included."""
+    if layout.kind != "case":
+        return
+    present = layout.field_columns()
+    missing = [(fld, names) for fld, names in profile.required.items() if fld not in present]
     if not missing:
         return
     where = f"{file} 工作表「{sheet}」" if sheet else file

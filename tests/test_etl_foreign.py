@@ -280,3 +280,20 @@ def test_a_suggested_profile_reads_the_real_nyc_export_as_the_shipped_one_does(t
     # Every Closed row is resolved (two of them rejected: their Closed Date is 01/01/1900).
     closed = frame[frame["Status"] == "Closed"]
     assert results["suggested"][1] == len(closed) - closed["Closed Date"].str.startswith("01/01/1900").sum()
+
+
+def test_a_profile_adding_a_name_still_reads_ledgers_using_the_built_in_one(tmp_path, capsys):
+    """A district profile that adds 群众诉求 for the problem must not refuse a ledger whose
+    column is called 问题: the field is there, under another of its names."""
+    profile = tmp_path / "my_office.toml"
+    profile.write_text('name = "my_office"\n[columns]\ntitle = ["群众诉求"]\n', encoding="utf-8")
+    ledgers = []
+    for header in ("群众诉求", "问题"):
+        wb = openpyxl.Workbook()
+        wb.active.title = "桃源社区"
+        wb.active.append([header, "反映时间", "办理状态"])
+        wb.active.append([f"路灯不亮({header})", "2023-01-08", "已解决"])
+        ledgers.append(tmp_path / f"{header}.xlsx")
+        wb.save(ledgers[-1])
+    code, out, err = run(["load", *ledgers, "--db", tmp_path / "t.duckdb", "--profile", profile], capsys)
+    assert code == 0 and out.count("new 1,") == 2, out + err
