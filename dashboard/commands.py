@@ -18,9 +18,16 @@ APP = Path(__file__).with_name("app.py")
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
-    serve = sub.add_parser("serve", help="看板 / run the dashboard (Streamlit) on the database")
-    serve.add_argument("--port", type=int, default=8501, help="port (default 8501)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve = sub.add_parser(
+        "serve", help="看板 / run the dashboard (Streamlit) on the database",
+        description="在浏览器中打开看板,数据来自 --db 指定的数据库。\n"
+                    "Serve the dashboard for the database given by --db; open the printed address.",
+    )
+    serve.add_argument("--port", type=int, default=8501,
+                       help="端口(默认 8501)/ port (default 8501)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="监听地址(默认 127.0.0.1,仅本机)/ address to listen on "
+                            "(default 127.0.0.1: this machine only)")
     serve.add_argument("--demo", action="store_true",
                        help="先重新生成示例数据库再启动看板(data/demo.duckdb,除非给了 --db)/ rebuild the demo "
                             "database first and serve it (data/demo.duckdb unless --db)")

@@ -165,6 +165,11 @@ def database_status() -> tuple[str, dict]:
     return ("ok" if info.get("cases") else "empty"), info
 
 
+def assumed_calendar_years(info: dict) -> list[int]:
+    """Years of the data whose working days are assumed Monday–Friday (see kpi)."""
+    return kpi.assumed_calendar_years(info)
+
+
 def filter_options() -> dict:
     """Choices for the sidebar: streets, {street: communities} (registry order), categories, channels."""
     areas = metrics(("street", "community"), Filters())

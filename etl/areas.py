@@ -14,6 +14,13 @@ from etl.schema import ensure_schema
 from taizhang.db import connect
 
 REGISTRY_COLUMNS = ("district", "street", "community", "kind")
+# Header names a registry may use for each column (compared after folding, lower case).
+HEADER_ALIASES = {
+    "district": ("district", "区", "区县", "县区", "所属区", "区(县)"),
+    "street": ("street", "街道", "镇街", "街镇", "乡镇", "街道(镇)", "街道(乡镇)", "乡镇(街道)", "所属街道"),
+    "community": ("community", "社区", "村社区", "社区(村)", "村(社区)", "村居", "所属社区", "社区名称"),
+    "kind": ("kind", "类型", "类别", "社区类型", "村/社区"),
+}
 KINDS = {"社区": "社区", "村": "村", "community": "社区", "village": "村"}
 
 
@@ -26,13 +33,13 @@ def read_registry(csv_path: str | os.PathLike) -> list[tuple[str, str, str, str]
         raise LedgerError(f"无法读取区域名录 {path} / cannot read the registry {path}: {exc.strerror}") from exc
     text = _decode(data, path)
     reader = csv.DictReader(io.StringIO(text))
-    header = [fold_text(h or "").lower() for h in (reader.fieldnames or [])]
+    header = [registry_column(h or "") or fold_text(h or "") for h in (reader.fieldnames or [])]
     missing = [c for c in REGISTRY_COLUMNS if c not in header]
     if missing:
         raise LedgerError(
-            f"区域名录 {path.name} 缺少列 {','.join(missing)}:第一行应为 district,street,community,kind / "
-            f"the registry {path.name} lacks column(s) {','.join(missing)}: its first line must be "
-            "district,street,community,kind"
+            f"区域名录 {path.name} 缺少列 {','.join(missing)}:第一行应为 区,街道,社区,类型(或 "
+            f"district,street,community,kind)/ the registry {path.name} lacks column(s) "
+            f"{','.join(missing)}: its first line must be district,street,community,kind (or 区,街道,社区,类型)"
         )
     reader.fieldnames = header
     rows: dict[tuple[str, str, str], str] = {}
@@ -53,6 +60,17 @@ def read_registry(csv_path: str | os.PathLike) -> list[tuple[str, str, str, str]
             )
         rows[(district, street, community)] = KINDS.get(kind) or KINDS[kind.lower()]
     return [(*key, kind) for key, kind in rows.items()]
+
+
+def registry_column(name: str) -> str | None:
+    """The registry column a header cell names (区 → district …), None for another name."""
+    key = fold_text(name).replace(" ", "").lower()
+    return next((col for col, names in HEADER_ALIASES.items() if key in names), None)
+
+
+def is_registry_header(cells: list[str]) -> bool:
+    """True when a CSV's first line names the four registry columns (in any order)."""
+    return {registry_column(c) for c in cells} >= set(REGISTRY_COLUMNS)
 
 
 def _decode(data: bytes, path: Path) -> str:

@@ -31,8 +31,9 @@ def fold_text(value: str) -> str:
 
 
 def header_key(value: str) -> str:
-    """A header cell reduced for synonym matching: folded, no spaces, ASCII brackets."""
-    return _SPACES.sub("", fold_text(value))
+    """A header cell reduced for synonym matching: folded, no spaces or underscores, lower
+    case ('Created Date', 'CreatedDate', 'created_date' and ' CREATED DATE ' match)."""
+    return _SPACES.sub("", fold_text(value)).replace("_", "").lower()
 
 
 def mask_text(value: str) -> str:

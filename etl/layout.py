@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from etl.errors import LedgerError
 from etl.fold import fold_text, header_key
 from etl.profile import Profile
 
@@ -96,6 +97,63 @@ def find_layout(head: list[list[str]], profile: Profile) -> SheetLayout | None:
         kind = "case"
     title = " ".join(fold_text(cell) for row in head[:r] for cell in row if fold_text(cell))
     return SheetLayout(r, columns, kind, title)
+
+
+def check_profile_columns(profile: Profile, layout: SheetLayout, file: str, sheet: str | None) -> None:
+    """LedgerError when a case sheet has no column for a field the profile names (a profile
+    read against the wrong file must not load it with that metric silently empty). Any of
+    the field's names will do, the built-in ones included."""
+    if layout.kind != "case":
+        return
+    present = layout.field_columns()
+    missing = [(fld, names) for fld, names in profile.required.items() if fld not in present]
+    if not missing:
+        return
+    where = f"{file} 工作表「{sheet}」" if sheet else file
+    where_en = f"{file}, sheet {sheet}" if sheet else file
+    wanted = "; ".join(f"{fld} ← {' / '.join(names)}" for fld, names in missing)
+    has = ", ".join(c.header for c in layout.columns if c.header)
+    raise LedgerError(
+        f"{where}:格式配置 {profile.name} 要求的列在文件中找不到:{wanted}。文件中的列:{has}。"
+        f"请换用合适的配置,或用 taizhang profile suggest {file} 生成一个 / {where_en}: the profile "
+        f"{profile.name} names column(s) the file lacks: {wanted}. The file's columns: {has}. Use "
+        f"the profile made for this export, or write one with `taizhang profile suggest {file}`."
+    )
+
+
+def describe_layout(layout: SheetLayout, sheet: str | None) -> str:
+    """The header row a sheet was read with and what each of its names became (for check)."""
+    where = f"工作表「{sheet}」" if sheet else ""
+    where_en = f"sheet {sheet}, " if sheet else ""
+    used = ", ".join(f"{c.header}→{c.field}" for c in layout.columns if c.field)
+    unused = ", ".join(c.header for c in layout.columns if not c.field and c.header)
+    return (f"表头:{where}第 {layout.header_row + 1} 行 / header: {where_en}row "
+            f"{layout.header_row + 1}; 识别 recognised: {used or '—'}; 未用 not used: {unused or '—'}")
+
+
+def no_header_text(path, sheets, profile: Profile) -> str:
+    """The error for a file in which no sheet has a header row: the row that looks most like
+    one and its names, the profile's missing columns, and how to get a profile."""
+    first_rows = [(sheet.name, r, row) for sheet in sheets for r, row in enumerate(sheet.head())
+                  if sum(1 for cell in row if cell.strip()) >= 2]
+    seen = ""
+    if first_rows:
+        name, r, row = first_rows[0]
+        names = ", ".join(fold_text(cell) for cell in row if cell.strip())
+        seen = f"第 {r + 1} 行的列名 / the names in row {r + 1}: {names}. "
+    lacking = ""
+    if profile.required:
+        wanted = "; ".join(f"{fld} ← {' / '.join(names)}" for fld, names in profile.required.items())
+        lacking = (f"格式配置 {profile.name} 要求的列都不在其中 / none of the columns the profile "
+                   f"{profile.name} names: {wanted}. ")
+    return (
+        f"{path.name}: 前 20 行中找不到可识别的表头(需要如 反映时间、问题、办理状态 这样的列名)/ no header "
+        f"row Taizhang recognises in the first 20 rows (it needs column names such as 反映时间, 问题, "
+        f"办理状态). {seen}{lacking}"
+        f"若这是其他系统的导出文件,运行 taizhang profile suggest {path.name} > 配置.toml 生成格式配置,编辑后用 "
+        f"--profile 配置.toml 导入 / if this is another system's export, run `taizhang profile suggest "
+        f"{path.name} > my.toml`, edit it, and load with --profile my.toml."
+    )
 
 
 def names_in(text: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ import duckdb
 
 from etl.areas import ambiguous_text
 from etl.errors import LedgerError
-from etl.layout import find_layout, sheet_context
+from etl.layout import check_profile_columns, describe_layout, find_layout, no_header_text, sheet_context
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
 from etl.profile import Profile, load_profile
@@ -29,6 +29,9 @@ from etl.rekey import adopt_legacy_keys
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
+from taizhang.i18n import LANGS
+from taizhang.settings import Settings, SettingsError, load_settings
+from taizhang.workdays import assumed_note, assumed_years
 
 TEMP_TABLES = (
     "sheet_headers", "csv_rows", "csv_line_nos", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
@@ -54,11 +57,16 @@ class ImportSummary:
     error: str | None = None
     rejects: list[dict] = field(default_factory=list)  # sheet,row,column,value,reason,raw
     notes: list[str] = field(default_factory=list)     # e.g. sheets without a ledger table
+    headers: list[str] = field(default_factory=list)   # the header row found in each sheet
     as_of: date | None = None
+    dry_run: bool = False
+    received_span: tuple[date, date] | None = None     # first and last received_on read
 
     def line(self) -> str:
         """The one-line summary the CLI prints for this file (中文 / English)."""
         name = Path(self.file).name
+        if self.status == "failed" and self.dry_run:
+            return f"{name}: 检查未通过,此文件不能导入 / check failed, this file cannot be imported: {self.error}"
         if self.status == "failed":
             return f"{name}: 导入失败,数据库未改动 / failed, database unchanged: {self.error}"
         head = {
@@ -98,11 +106,20 @@ def load_paths(
     as_of: date | str | None = None,
     dry_run: bool = False,
     progress: bool = False,
+    settings: Settings | None = None,
 ) -> list[ImportSummary]:
-    """Import ledger files and folders (one transaction a file); a dry run writes nothing."""
+    """Import ledger files and folders (one transaction a file); a dry run writes nothing.
+
+    `settings` (default: the settings file's) say how deadlines count, for the note on
+    years whose working days are assumed."""
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    if settings is None:
+        try:
+            settings = load_settings()
+        except SettingsError as exc:
+            raise LedgerError(str(exc)) from None
     if isinstance(as_of, str):
         try:
             as_of = date.fromisoformat(as_of)
@@ -124,7 +141,12 @@ def load_paths(
             ensure_schema(con)
         create_value_maps(con, prof)  # temp tables, shared by every file of this run
         for path in files:
-            summaries.append(_load_file(con, path, prof, as_of, dry_run, bar))
+            summary = _load_file(con, path, prof, as_of, dry_run, bar)
+            if summary.received_span:
+                years = assumed_years(*summary.received_span, settings)
+                if years:
+                    summary.notes.append(" / ".join(assumed_note(years, lang) for lang in LANGS))
+            summaries.append(summary)
     finally:
         if bar is not None:
             bar.close()
@@ -161,7 +183,7 @@ def _step(bar, path: Path, step: str) -> None:
 
 
 def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar) -> ImportSummary:
-    summary = ImportSummary(str(path), "checked" if dry_run else "ok")
+    summary = ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
     started = datetime.now()
     sha = ""
     raw = None
@@ -230,6 +252,8 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
                     "in its first 20 rows, not imported"
                 )
             continue
+        check_profile_columns(profile, layout, path.name, sheet.name if sheet.csv is None else None)
+        summary.headers.append(describe_layout(layout, sheet.name if sheet.csv is None else None))
         layout.context, layout.year = sheet_context(
             sheet.name if sheet.csv is None else "", layout.title, path.stem
         )
@@ -242,11 +266,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
             f"registry: load it with `taizhang areas {path.name}`"
         )
     if not sheets:
-        raise LedgerError(
-            f"{path.name}: 前 20 行中找不到表头,请确认有一行列名(如 反映时间、问题、办理状态) / "
-            "no header row in the first 20 rows: the ledger needs a row of column names such as "
-            "反映时间, 问题, 办理状态"
-        )
+        raise LedgerError(no_header_text(path, raw.sheets, profile))
     _step(bar, path, "stage")
     summary.rows_read, summary.rows_skipped = normalise(con, profile, staged)
     for sheet, community, candidates, rows in con.execute("""
@@ -260,7 +280,9 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     if summary.rows_read - summary.rows_skipped - summary.rows_rejected <= 0:
         raise LedgerError(_nothing_to_import(summary))
 
-    summary.as_of = as_of or _latest_date(con) or date.today()
+    latest, *span = _file_dates(con)
+    summary.as_of = as_of or latest or date.today()
+    summary.received_span = tuple(span) if None not in span else None
     import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
     summary.import_id = None if dry_run else import_id
     con.execute(
@@ -320,12 +342,14 @@ def _nothing_to_import(summary: ImportSummary) -> str:
             "listed below and load the file again")
 
 
-def _latest_date(con) -> date | None:
-    """The latest date inside the file (received, resolved, closed, progress): its as-of date."""
+def _file_dates(con) -> tuple[date | None, date | None, date | None]:
+    """The latest date inside the file (received, resolved, closed, progress: its as-of date),
+    and its first and last received date."""
     return con.execute("""
-        SELECT max(greatest(received_on_date, resolved_on_date, closed_on_date, last_progress_on_date, meeting_on_date))
+        SELECT max(greatest(received_on_date, resolved_on_date, closed_on_date, last_progress_on_date, meeting_on_date)),
+               min(received_on_date), max(received_on_date)
         FROM keyed WHERE reject IS NULL
-    """).fetchall()[0][0]
+    """).fetchall()[0]
 
 
 def _internal_error_text(exc: Exception) -> str:

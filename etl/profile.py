@@ -41,6 +41,9 @@ class Profile:
     null_values: list[str] = field(default_factory=list)
     date_formats: list[str] = field(default_factory=list)
     fixed: dict[str, str] = field(default_factory=dict)
+    # The columns this profile itself names (not the built-in synonyms it extends): a file
+    # read with the profile must have one of the names of each.
+    required: dict[str, list[str]] = field(default_factory=dict)
 
     def header_index(self) -> dict[str, str]:
         """header_key(column name) → canonical field, for matching a sheet's header row."""
@@ -85,6 +88,8 @@ def _merge(base: Profile, data: dict, origin: str) -> Profile:
         null_values=list(base.null_values),
         date_formats=list(data.get("date_formats", [])) + base.date_formats,
         fixed={**base.fixed, **{k: str(v) for k, v in data.get("fixed", {}).items()}},
+        required={} if origin == "builtin" else {
+            fld: [str(n) for n in names] for fld, names in data.get("columns", {}).items() if names},
     )
     for fld, names in data.get("columns", {}).items():
         # The profile's own names come first: they win when a header matches two fields.

@@ -85,12 +85,22 @@ def ledger_files(paths: list[str | os.PathLike]) -> list[Path]:
 
 
 def is_registry(path: Path) -> bool:
-    """True for an area registry CSV (first line district,street,community,kind)."""
+    """True for an area registry CSV (first line district,street,community,kind or 区,街道,社区,类型)."""
+    from etl.areas import is_registry_header
+
     if path.suffix.lower() not in CSV_SUFFIXES:
         return False
     with path.open("rb") as fh:
-        first = fh.readline(200).decode("utf-8-sig", errors="ignore").strip().lower().replace(" ", "")
-    return first.startswith("district,street,community,kind")
+        raw = fh.readline(400)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            first = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return False
+    return is_registry_header(next(csv.reader([first]), []))
 
 
 def read_ledger(path: str | os.PathLike) -> RawLedger:

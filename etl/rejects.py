@@ -27,8 +27,11 @@ REASONS = {
         "{pe} is empty and there is no resolved date: fill in the status (未启动, 正在解决, 已解决 or 暂缓)",
     ),
     "bad_date": (
-        "{p}的值「{v}」不是可识别的日期,请写成 2023-01-08",
-        "{pe}: '{v}' is not a date Taizhang can read; write it like 2023-01-08",
+        "{p}的值「{v}」不是可识别的日期,请写成 2023-01-08;若整列都是另一种写法,在格式配置(--profile)中写明,"
+        "如 date_formats = [\"%m/%d/%Y\"](taizhang profile suggest 文件 可代为识别)",
+        "{pe}: '{v}' is not a date Taizhang can read; write it like 2023-01-08, or if the whole "
+        "column uses another form, name it in the profile (--profile): date_formats = [\"%m/%d/%Y\"] "
+        "(taizhang profile suggest FILE finds it)",
     ),
     "no_year": (
         "{p}的值「{v}」没有年份,标题、工作表名和文件名中也找不到年份,请写成 2023-01-08",
@@ -36,8 +39,10 @@ REASONS = {
         "write it like 2023-01-08",
     ),
     "unknown_status": (
-        "{p}的值「{v}」不是已知的办理状态,请改为 未启动、正在解决、已解决 或 暂缓(或在配置文件中补充这一说法)",
-        "{pe}: '{v}' is not a known status; write 未启动, 正在解决, 已解决 or 暂缓 (or add the phrase to a profile)",
+        "{p}的值「{v}」不是已知的办理状态,请改为 未启动、正在解决、已解决 或 暂缓,"
+        "或在格式配置(--profile)的 [status] 中加入这一说法,如 resolved = [\"{v}\"]",
+        "{pe}: '{v}' is not a known status; write 未启动, 正在解决, 已解决 or 暂缓, or add the phrase "
+        "to the [status] table of a profile (--profile), e.g. resolved = [\"{v}\"]",
     ),
     "before_received": (
         "{p}的值「{v}」早于受理日期 {r},请核对这两个日期",

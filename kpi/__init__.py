@@ -19,7 +19,8 @@ import types
 # formats live in taizhang/ beside the text catalogue, shared with the charts)
 _WHERE = {
     "data_quality": "dataset", "data_quality_cases": "dataset", "dataset_info": "dataset",
-    "imports_history": "dataset", "rejects_list": "dataset",
+    "imports_history": "dataset", "rejects_list": "dataset", "check_where": "dataset",
+    "known_values": "dataset", "assumed_calendar_years": "dataset",
     "DIMENSIONS": "filters", "METRICS": "filters", "FilterError": "filters", "Filters": "filters",
     "format_date": "taizhang.formatting", "format_delta": "taizhang.formatting",
     "format_number": "taizhang.formatting", "format_rate": "taizhang.formatting",

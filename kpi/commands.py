@@ -4,7 +4,8 @@
                  --where street=南站街道 --format json
 
 JSON is a list of objects whose keys are the group columns and exactly SPEC §7's metric
-names (rates as fractions 0–1, undefined as null); without --by, a one-row list.
+names (rates as fractions 0–1, undefined as null); without --by, a one-row list. The table
+and CSV headers are the metrics' names in the chosen language (--lang, $TAIZHANG_LANG).
 """
 
 from __future__ import annotations
@@ -25,22 +26,33 @@ def register(sub) -> None:
     p = sub.add_parser(
         "kpi",
         help="指标 / KPIs of any slice, grouped by any dimension",
-        description="按维度输出指标 / print the KPIs (SPEC §4) of a slice, grouped by dimensions.",
+        description="按维度输出指标(与看板同一口径)。日期可写 2023-03-31、2023/3/31、2023年3月31日、"
+                    "20230331,或月份 2023年3月、2023-3。\n"
+                    "Print the KPIs of a slice, grouped by dimensions (the dashboard's numbers).\n"
+                    "例 example: taizhang kpi --by 街道,月份 --from 2023年1月 --to 2023年3月 "
+                    "--where 街道=南站街道",
     )
     p.add_argument("--by", default="", metavar="DIM[,DIM…]",
-                   help=f"分组维度 / group by, comma-separated: {', '.join(DIMENSIONS)}")
-    p.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD",
-                   help="受理日期起 / received on or after")
-    p.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD",
-                   help="受理日期止 / received on or before")
-    p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
-                   help="统计截至 / status as of this date (default: the latest date in the data)")
+                   help=f"分组维度,逗号分隔:区、街道、社区、渠道、类别、事项分类、干部、月份 / group by, "
+                        f"comma-separated: {', '.join(DIMENSIONS)}")
+    p.add_argument("--from", dest="date_from", metavar="DATE",
+                   help="受理日期起(月份表示该月第一天)/ received on or after (a month: its first day)")
+    p.add_argument("--to", dest="date_to", metavar="DATE",
+                   help="受理日期止(月份表示该月最后一天)/ received on or before (a month: its last day)")
+    p.add_argument("--as-of", dest="as_of", metavar="DATE",
+                   help="统计截至(默认数据中最新日期)/ status as of this date (default: the latest "
+                        "date in the data)")
     p.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
-                   help="筛选 / keep only this value of a dimension; repeat for more "
-                        "(same dimension: any of the values)")
-    p.add_argument("--format", default="table", choices=FORMATS, help="输出格式 / output format")
+                   help="筛选,如 街道=南站街道;可重复(同一维度任一值即可);数据中没有的名称会报错并列出相近名称 / "
+                        "keep only this value of a dimension, e.g. street=南站街道; repeat for more "
+                        "(same dimension: any of the values); a name the data lacks is refused "
+                        "with the close names")
+    p.add_argument("--format", default="table", choices=FORMATS,
+                   help="输出格式:table 表格、csv、json(JSON 键为固定英文名)/ output format (JSON keys "
+                        "are fixed machine names)")
     p.add_argument("--config", metavar="FILE.toml",
-                   help="设置文件 / settings file (default: $TAIZHANG_CONFIG, else ./taizhang.toml)")
+                   help="设置文件(默认 $TAIZHANG_CONFIG,否则 ./taizhang.toml)/ settings file "
+                        "(default: $TAIZHANG_CONFIG, else ./taizhang.toml)")
     p.set_defaults(func=run)
 
 
@@ -52,7 +64,7 @@ def parse_where(items: list[str]) -> list[tuple[str, str]]:
     for item in items:
         dim, sep, value = item.partition("=")
         if not sep or not dim.strip() or not value.strip():
-            raise UserError(f"--where {item!r}: 请写成 street=南站街道 / write it as street=南站街道.")
+            raise UserError(f"--where {item!r}: 请写成 街道=南站街道 / write it as street=南站街道.")
         pairs.append((dim.strip(), value.strip()))
     return pairs
 
@@ -66,19 +78,22 @@ def output_records(frame, by: tuple[str, ...]) -> list[dict]:
     return [{c: plain(row[c]) for c in columns} for row in frame[columns].to_dict("records")]
 
 
-def render(records: list[dict], by: tuple[str, ...], fmt: str) -> str:
-    """records as JSON, CSV (fractions, empty = undefined) or a readable table (84.6%, —)."""
+def render(records: list[dict], by: tuple[str, ...], fmt: str, lang: str = "zh") -> str:
+    """records as JSON (machine names), CSV (fractions, empty = undefined) or a readable
+    table (84.6%, —); CSV and table headed by the columns' names in `lang`."""
     from kpi.filters import METRICS, RATE_METRICS
     from taizhang.formatting import format_number, format_rate
+    from taizhang.i18n import label
 
     columns = [*by, *METRICS]
     if fmt == "json":
         return json.dumps(records, ensure_ascii=False, indent=2)
+    headers = [label(c, lang) for c in columns]
     if fmt == "csv":
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({c: ("" if r[c] is None else r[c]) for c in columns} for r in records)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows([("" if r[c] is None else r[c]) for c in columns] for r in records)
         return out.getvalue().rstrip("\n")
 
     def cell(column, value):
@@ -87,8 +102,8 @@ def render(records: list[dict], by: tuple[str, ...], fmt: str) -> str:
         return format_rate(value) if column in RATE_METRICS else format_number(value)
 
     rows = [[cell(c, r[c]) for c in columns] for r in records]
-    widths = [max([_width(c)] + [_width(row[i]) for row in rows]) for i, c in enumerate(columns)]
-    lines = ["  ".join(_pad(c, w) for c, w in zip(columns, widths))]
+    widths = [max([_width(h)] + [_width(row[i]) for row in rows]) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths))]
     lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)) for row in rows]
     return "\n".join(lines)
 
@@ -125,7 +140,12 @@ def run(args) -> int:
             "demo, run `taizhang demo`, then add --db data/demo.duckdb."
         )
     with reading(path) as con:
+        try:
+            kpi.check_where(con, filters)
+        except kpi.FilterError as exc:
+            raise UserError(str(exc)) from None
         frame = kpi.metrics(con, by, filters, settings)
     by_columns = tuple(by)
-    sys.stdout.write(render(output_records(frame, by_columns), by_columns, args.format) + "\n")
+    sys.stdout.write(render(output_records(frame, by_columns), by_columns, args.format,
+                            getattr(args, "lang", "zh")) + "\n")
     return 0

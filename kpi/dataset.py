@@ -11,10 +11,11 @@ import pandas as pd
 
 from kpi import aggregated, runner, sla
 from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
-from kpi.filters import FilterError, Filters
+from kpi.filters import NAMED_DIMENSIONS, FilterError, Filters, close_names
 from kpi.lists import listed_cases
 from kpi.runner import Slot
 from taizhang.settings import Settings
+from taizhang.workdays import assumed_years
 
 # A reject's rule is its code's first part ('before_received:resolved_on'). Rejects written
 # before schema 4 have no code: for them the reason text is matched against the rule's
@@ -56,8 +57,8 @@ def dataset_info(con) -> dict:
 
     Keys: is_demo (meta key 'demo' set to a true value), last_import (when the latest
     import started), first_received_on, last_received_on, as_of, cases, rejects,
-    unknown_areas, imports, areas, streets, communities, officials, meetings. Dates are
-    None on an empty database.
+    unknown_areas, imports, source_files (files that added or changed data), areas, streets,
+    communities, officials, meetings. Dates are None on an empty database.
     """
     ib = backend(con)
     ctx = runner.data_context(ib, Filters())
@@ -80,8 +81,8 @@ def dataset_info(con) -> dict:
     }
 
 
-COUNTED = ("cases", "rejects", "unknown_areas", "imports", "areas", "streets", "communities",
-           "officials", "meetings")
+COUNTED = ("cases", "rejects", "unknown_areas", "imports", "source_files", "areas", "streets",
+           "communities", "officials", "meetings")
 
 
 def _unknown_areas_aggregated(ib, ctx) -> int | None:
@@ -113,12 +114,64 @@ def _dataset_counts(ib, with_unknown: bool) -> ir.Table:
         "streets": areas.street.nunique(),
         "communities": areas.select("street", "community").distinct().count(),
         **{name: table(name).count() for name in ("rejects", "imports", "officials", "meetings")},
+        # Files whose rows are in the database: an import that added or changed data (a
+        # failed, unchanged or all-rejected attempt contributed nothing).
+        "source_files": _contributing_imports(table("imports")),
     }
     if with_unknown:
         counts["unknown_areas"] = unknown_area_cases(ib, cases).count()
     parts = [ibis.literal(name).name("name").as_table().mutate(n=n.as_scalar().cast("int64"))
              for name, n in counts.items()]
     return ibis.union(*parts)
+
+
+def assumed_calendar_years(info: dict, settings: Settings | None = None) -> list[int]:
+    """Years the data's working-day deadlines reach whose working days are assumed
+    Monday–Friday (no chinese-calendar data and no [calendar] entry); from dataset_info."""
+    return assumed_years(info.get("first_received_on"), info.get("last_received_on"),
+                         settings_or_default(settings))
+
+
+def known_values(con, dim: str) -> set[str]:
+    """The values a dimension can take: the registry's and the cases' area names, the
+    officials' names and ids, the cases' channels, categories and matter classes."""
+    ib = backend(con)
+    if dim == "official":
+        officials = ib.table("officials")
+        frame = officials.select("official_id", "name").execute()
+        return set(frame["official_id"].dropna()) | set(frame["name"].dropna())
+    values = set(ib.table("cases").select(dim).distinct().execute()[dim].dropna())
+    if dim in ("district", "street", "community"):
+        values |= set(ib.table("areas").select(dim).distinct().execute()[dim].dropna())
+    return {str(v) for v in values}
+
+
+def check_where(con, filters: Filters) -> None:
+    """FilterError naming each --where value that no case, area or official has, with the
+    names that come close (a typo or a short name must not read as a row of zeros)."""
+    problems, dims = [], []
+    for dim in NAMED_DIMENSIONS:
+        wanted = filters.values(dim)
+        if not wanted:
+            continue
+        known = known_values(con, dim)
+        for value in wanted:
+            if value in known:
+                continue
+            close = close_names(value, known)
+            hint_zh = f"相近的名称:{'、'.join(close)}" if close else "数据中没有相近的名称"
+            hint_en = f"close names: {', '.join(close)}" if close else "no close name in the data"
+            problems.append(f"{dim}={value}:数据中没有这个值,{hint_zh} / no {dim} {value!r} in the "
+                            f"data; {hint_en}")
+            dims.append(dim)
+    if problems:
+        raise FilterError(";".join(problems) + f"。(taizhang kpi --by {dims[0]} 列出全部名称 / "
+                          "lists every name)")
+
+
+def _contributing_imports(imports: ir.Table) -> ir.Scalar:
+    ok = imports.filter((imports.status == "ok") & ((imports.rows_new + imports.rows_updated) > 0))
+    return ok.file.nunique()
 
 
 def imports_history(con) -> pd.DataFrame:

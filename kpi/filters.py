@@ -7,11 +7,54 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Iterable, Mapping
 
+from taizhang.dates import DAY_FORMS, MONTH_FORMS, parse_day_or_month, parse_month
+
 
 # Group-by names from a fixed list: nothing else ever reaches a query as an identifier.
 DIMENSIONS = (
     "district", "street", "community", "channel", "category", "matter_class", "official", "month",
 )
+
+# The words people type for a dimension (--where 街道=南站街道, --by 街道,月份).
+DIMENSION_ALIASES = {
+    "区": "district", "区县": "district", "县区": "district",
+    "街道": "street", "镇街": "street", "街镇": "street", "镇": "street", "乡镇": "street",
+    "街道(镇)": "street", "街道(乡镇)": "street",
+    "社区": "community", "村": "community", "村社区": "community", "社区(村)": "community",
+    "村(社区)": "community", "村居": "community",
+    "渠道": "channel", "来源": "channel", "来源渠道": "channel",
+    "类别": "category", "问题类别": "category", "问题类型": "category",
+    "事项分类": "matter_class", "大小事": "matter_class",
+    "官员": "official", "干部": "official", "领导": "official",
+    "月份": "month", "月": "month",
+}
+# Dimensions whose values come from the data: an unknown value is refused, not a row of zeros.
+NAMED_DIMENSIONS = ("district", "street", "community", "channel", "category", "matter_class",
+                    "official")
+
+
+def dimension_name(text: str) -> str:
+    """The dimension `text` names (street, 街道, Street …); FilterError when none."""
+    key = str(text).strip().replace("（", "(").replace("）", ")")
+    if key.lower() in DIMENSIONS:
+        return key.lower()
+    if key in DIMENSION_ALIASES:
+        return DIMENSION_ALIASES[key]
+    raise FilterError(
+        f"未知维度 {text!r},可用:{'、'.join(sorted(set(DIMENSION_ALIASES)))} / unknown dimension "
+        f"{text!r}; use one of {', '.join(DIMENSIONS)}."
+    )
+
+
+def close_names(value: str, known: Iterable[str], limit: int = 5) -> list[str]:
+    """Known names that contain `value` or look like it, best first."""
+    import difflib
+
+    known = sorted({str(k) for k in known if k is not None})
+    containing = [k for k in known if value in k or k in value]
+    similar = difflib.get_close_matches(value, known, n=limit, cutoff=0.4)
+    return list(dict.fromkeys(containing + similar))[:limit]
+
 
 # SPEC §7, in order: the columns of every metrics() frame and the keys of `taizhang kpi` JSON.
 METRICS = (
@@ -32,16 +75,18 @@ class FilterError(ValueError):
     """A filter names an unknown dimension or holds a date that cannot be read."""
 
 
-def parse_date(value: date | str | None, what: str = "date") -> date | None:
-    """A date from a date or an ISO text (2023-01-08); None stays None."""
+def parse_date(value: date | str | None, what: str = "date", end: bool = False) -> date | None:
+    """A date from a date or a text (2023-01-08, 2023/1/8, 2023年1月8日, 20230108; a month
+    such as 2023年1月 means its first day, its last day when `end`); None stays None."""
     if value is None or isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
+    parsed = parse_day_or_month(str(value), end=end)
+    if parsed is None:
         raise FilterError(
-            f"日期格式错误 / {what} {value!r} is not a date; write it as 2023-01-08."
-        ) from None
+            f"日期格式错误:{what} 的值 {value!r} 不是日期,请写成 {DAY_FORMS} 或月份 {MONTH_FORMS} / "
+            f"{what} {value!r} is not a date; write it as 2023-01-08 (or a month, 2023-01)."
+        )
+    return parsed
 
 
 def to_date(value) -> date | None:
@@ -64,13 +109,19 @@ def shift_months(d: date, months: int) -> date:
 
 
 def month_bounds(month: str) -> tuple[date, date]:
-    """First and last day of a month given as '2023-01'."""
-    try:
-        year, mon = (int(p) for p in month.split("-"))
-        first = date(year, mon, 1)
-    except (ValueError, TypeError):
-        raise FilterError(f"月份格式错误 / month {month!r}: write it as 2023-01.") from None
-    return first, date(year, mon, calendar.monthrange(year, mon)[1])
+    """First and last day of a month given as '2023-01' (or 2023-1, 2023/01, 2023年1月)."""
+    bounds = parse_month(str(month))
+    if bounds is None:
+        raise FilterError(
+            f"月份格式错误:{month!r} 不是月份,请写成 {MONTH_FORMS} / month {month!r}: "
+            "write it as 2023-01."
+        )
+    return bounds
+
+
+def _month_key(value: str) -> str:
+    """A month value as the data names months ('2023-03'), from any form month_bounds reads."""
+    return month_bounds(value)[0].strftime("%Y-%m")
 
 
 @dataclass(frozen=True)
@@ -101,14 +152,11 @@ class Filters:
         items = where.items() if isinstance(where, Mapping) else (where or ())
         for dim, value in items:
             values = [value] if isinstance(value, str) or not isinstance(value, Iterable) else value
-            pairs.extend((dim, str(v)) for v in values if v is not None)
-        for dim, _ in pairs:
-            if dim not in DIMENSIONS:
-                raise FilterError(
-                    f"未知维度 / unknown dimension {dim!r}; use one of {', '.join(DIMENSIONS)}."
-                )
+            pairs.extend((dimension_name(dim), str(v)) for v in values if v is not None)
+        pairs = [(d, _month_key(v) if d == "month" else v) for d, v in pairs]
         filters = cls(
-            parse_date(date_from, "from"), parse_date(date_to, "to"), parse_date(as_of, "as_of"),
+            parse_date(date_from, "from"), parse_date(date_to, "to", end=True),
+            parse_date(as_of, "as_of", end=True),
             tuple(sorted(set(pairs))),
         )
         if filters.date_from and filters.date_to and filters.date_from > filters.date_to:

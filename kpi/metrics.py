@@ -24,7 +24,7 @@ from kpi import completion, runner, sla
 from kpi.facts import (
     CASE_COLUMN_DIMENSIONS, backend, case_facts, settings_or_default, slice_shape, slice_values,
 )
-from kpi.filters import DIMENSIONS, METRICS, FilterError, Filters
+from kpi.filters import METRICS, FilterError, Filters, dimension_name
 from kpi.runner import DataContext, Slot
 from taizhang.settings import Settings
 
@@ -52,11 +52,7 @@ def group_columns(by: tuple[str, ...]) -> tuple[str, ...]:
 def check_by(by) -> tuple[str, ...]:
     """The grouping as a tuple of known dimension names (FilterError otherwise)."""
     by = (by,) if isinstance(by, str) else tuple(by or ())
-    for dim in by:
-        if dim not in DIMENSIONS:
-            raise FilterError(
-                f"未知分组维度 / unknown grouping {dim!r}; use one of {', '.join(DIMENSIONS)}."
-            )
+    by = tuple(dimension_name(dim) for dim in by)
     if len(set(by)) != len(by):
         raise FilterError(f"分组维度重复 / a grouping dimension is repeated: {', '.join(by)}.")
     return by

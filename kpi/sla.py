@@ -2,44 +2,19 @@
 
 The SLA counts calendar days by default; with `sla_calendar = "workdays"` it counts
 working days on the Chinese calendar (statutory holidays off, 调休 make-up weekend days
-on), as published in the chinese-calendar package. That package covers the years it
-has official data for; beyond them a plain Monday–Friday week is assumed.
+on), as published in the chinese-calendar package, or as a district enters them in the
+[calendar] settings for years the package lacks (taizhang.workdays); beyond both a plain
+Monday–Friday week is assumed, and the import and the data page say so.
 """
 
 from __future__ import annotations
 
-import bisect
-from datetime import date, timedelta
-from functools import lru_cache
+from datetime import date
 
-import chinese_calendar
 import ibis.expr.types as ir
 
 from taizhang.settings import Settings
-
-
-def is_workday(d: date) -> bool:
-    """True when d is a working day in mainland China (Mon–Fri outside the package's years)."""
-    try:
-        return chinese_calendar.is_workday(d)
-    except NotImplementedError:
-        return d.weekday() < 5
-
-
-@lru_cache(maxsize=16)
-def workday_due_dates(first: date, last: date, workdays: int) -> tuple[tuple[date, date], ...]:
-    """(received_on, due) for every day from first to last: due is the workdays-th working day after."""
-    # Enough room after `last` for `workdays` working days across the longest holiday.
-    horizon = last + timedelta(days=workdays * 2 + 30)
-    days = [first + timedelta(days=i) for i in range((horizon - first).days + 1)]
-    working = [d for d in days if is_workday(d)]
-    pairs = []
-    for d in days:
-        if d > last:
-            break
-        nth = bisect.bisect_right(working, d) + max(workdays, 1) - 1
-        pairs.append((d, working[nth] if workdays > 0 else d))
-    return tuple(pairs)
+from taizhang.workdays import is_workday, workday_due_dates  # noqa: F401 (kpi.sla's API)
 
 
 def due_shape(settings: Settings, span: tuple[date | None, date | None]) -> tuple:
@@ -54,7 +29,7 @@ def due_values(settings: Settings, span: tuple[date | None, date | None]) -> dic
     first, last = span
     if first is None or last is None:
         return {}
-    pairs = workday_due_dates(first, last, settings.sla_days)
+    pairs = workday_due_dates(first, last, settings.sla_days, settings.calendar)
     return {"due_offsets": [(due - received).days for received, due in pairs],
             "calendar_first": first}
 

@@ -144,7 +144,7 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
         attendance_header=[say("official", lang), say("unit", lang),
                            say("meetings_attended", lang), say("attendance", lang)],
         attendance_rows=attendance_rows,
-        sources=[say("report.sources_detail", lang, files=info.get("imports") or 0,
+        sources=[say("report.sources_detail", lang, files=info.get("source_files") or 0,
                      last_import=last_import, rejected=info.get("rejects") or 0)],
         definitions=[
             say("report.definitions" if settings.sla_calendar == "calendar"
@@ -178,6 +178,22 @@ def default_month(con, dataset: DatasetFacts | None = None) -> str:
     """The month of the latest data ('2022-07'), else the current month on an empty database."""
     as_of = (dataset.info if dataset else kpi.dataset_info(con)).get("as_of")
     return (as_of or datetime.now().date()).strftime("%Y-%m")
+
+
+def check_month_covered(month: str, info: dict) -> None:
+    """ReportError when `month` lies before the first case received or after the data's
+    as-of date: such a page would be zeros beside another year's chart."""
+    first = info.get("first_received_on")
+    last = max(d for d in (info.get("last_received_on"), info.get("as_of")) if d is not None)
+    covered = (first.strftime("%Y-%m"), last.strftime("%Y-%m"))
+    if covered[0] <= month <= covered[1]:
+        return
+    raise ReportError(
+        f"{month} 不在数据范围内:台账数据覆盖 {covered[0]} 至 {covered[1]}(受理日期 "
+        f"{kpi.format_date(first)} 起,截至 {kpi.format_date(last)}),请选择其中的月份 / "
+        f"{month} is outside the data: the ledgers cover {covered[0]} to {covered[1]}; "
+        "choose a month in that range."
+    )
 
 
 def _file_stem(scope: Mapping[str, str], month: str, scope_name: str) -> str:
@@ -214,6 +230,7 @@ def iter_report_pages(con, month: str | None, scope: Mapping[str, str] | None = 
         month = month_bounds(month)[0].strftime("%Y-%m")  # '2022-6' names files 2022-06
     except kpi.FilterError as exc:
         raise ReportError(str(exc)) from None
+    check_month_covered(month, dataset.info)
     scope = dict(scope or {})
     if each is None:
         scopes = [scope]

@@ -18,35 +18,42 @@ def register(sub) -> None:
     p = sub.add_parser(
         "report",
         help="月报 PDF/PNG / write the monthly report as PDF and PNG",
-        description="写出月报(A4 一页,PDF 与 PNG)/ Write the monthly report (one A4 page).",
+        description="写出月报(A4 一页,PDF 与 PNG);--lang en 写英文版。\n"
+                    "Write the monthly report (one A4 page, PDF and PNG); --lang en writes it in English.\n"
+                    "月份须在数据覆盖的月份之内 / the month must be one the data covers.",
     )
-    p.add_argument("--month", help="月份 / month as 2022-06 (default: the month of the latest data)")
+    p.add_argument("--month", metavar="YYYY-MM",
+                   help="月份,如 2022-06、2022-6 或 2022年6月(默认:最新数据所在月)/ month as 2022-06, "
+                        "2022-6 or 2022年6月 (default: the month of the latest data)")
     p.add_argument(
         "--scope", action="append", default=[], metavar="LEVEL=NAME",
-        help="范围 / report for one area, e.g. street=南站街道 (district, street, community)",
+        help="范围,如 street=南站街道 或 街道=南站街道(区、街道、社区)/ report for one area, e.g. "
+             "street=南站街道 (district, street, community)",
     )
     p.add_argument(
         "--each", choices=("street", "community"),
         help="每个街道(社区)各一份 / one report per street (or community) in one run",
     )
     p.add_argument("--out", default="data/reports", help="输出目录 / output folder (default data/reports)")
-    p.add_argument("--format", default="pdf,png", help="pdf,png (default both)")
-    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="语言 / language (default zh)")
+    p.add_argument("--format", default="pdf,png", help="文件格式 pdf、png 或 pdf,png(默认两者)/ pdf, png or pdf,png (default both)")
     p.set_defaults(func=run)
 
 
 def _parse_scope(items: list[str]) -> dict[str, str]:
     from taizhang.cli import UserError
 
+    from kpi.filters import DIMENSION_ALIASES
+
     scope = {}
     for item in items:
         level, sep, name = item.partition("=")
-        if not sep or not name.strip() or level.strip() not in ("district", "street", "community"):
+        level = DIMENSION_ALIASES.get(level.strip(), level.strip().lower())
+        if not sep or not name.strip() or level not in ("district", "street", "community"):
             raise UserError(
                 f"--scope {item!r}: 请写成 street=南站街道 / write it as street=南站街道 "
                 "(district, street or community)."
             )
-        scope[level.strip()] = name.strip()
+        scope[level] = name.strip()
     return scope
 
 

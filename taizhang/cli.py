@@ -18,22 +18,71 @@ from taizhang.db import DatabaseBusy
 COMMAND_MODULES = ("etl.commands", "kpi.commands", "report.commands", "dashboard.commands")
 
 
+ENV_LANG = "TAIZHANG_LANG"
+LANGS = ("zh", "en")
+
+
 class UserError(Exception):
     """Bad input or a missing prerequisite: printed as a message, exit code 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="taizhang",
-        description="台账看板 Taizhang — district case ledgers → DuckDB → KPIs, dashboard, report",
+class Parser(argparse.ArgumentParser):
+    """argparse with its own words in Chinese first (usage, option headings, -h)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("add_help", False)
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数 / arguments"
+        self._optionals.title = "选项 / options"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS,
+                          help="显示本帮助并退出 / show this help and exit")
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "用法 usage:", 1)
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage:", "用法 usage:", 1)
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: 参数错误 / error: {message}\n")
+
+
+def default_lang() -> str:
+    """$TAIZHANG_LANG when it names a language (zh, en), else zh."""
+    lang = os.environ.get(ENV_LANG, "").strip().lower()
+    return lang if lang in LANGS else "zh"
+
+
+def add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--db and --lang: on the main parser (with defaults) and on every sub-command (without,
+    so an option given before the sub-command is not overwritten by one absent after it)."""
+    parser.add_argument(
+        "--db", default=None if top else argparse.SUPPRESS, metavar="FILE.duckdb",
+        help="数据库文件(默认 $TAIZHANG_DB,否则 data/taizhang.duckdb)/ DuckDB file "
+             "(default: $TAIZHANG_DB, else data/taizhang.duckdb)",
     )
     parser.add_argument(
-        "--db",
-        help="DuckDB file (default: $TAIZHANG_DB, else data/taizhang.duckdb)",
+        "--lang", choices=LANGS, default=default_lang() if top else argparse.SUPPRESS,
+        help=f"输出语言(默认 ${ENV_LANG},否则 zh)/ language of the output "
+             f"(default: ${ENV_LANG}, else zh)",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="taizhang",
+        description="台账看板:区级民生问题台账 → DuckDB → 指标、看板、月报\n"
+                    "Taizhang: district case ledgers → DuckDB → KPIs, dashboard, report",
+    )
+    add_global_options(parser, top=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
+                                title="命令 / commands")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    for command in set(sub.choices.values()):
+        add_global_options(command, top=False)
     return parser
 
 

@@ -291,6 +291,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.quality": ("数据质量", "Data quality"),
     "data.dataset": ("数据概况", "Dataset"),
     "data.db_path": ("数据库文件:{path}", "Database file: {path}"),
+    "calendar.assumed": (
+        "{years} 年的工作日按周一至周五计算(chinese-calendar 只收录到 {last} 年的法定节假日与调休);"
+        "国务院公布安排后,可在 taizhang.toml 的 [calendar] 中填写",
+        "Working days in {years} are assumed Monday–Friday (chinese-calendar has the holidays and "
+        "make-up days up to {last}); enter the State Council's schedule in the [calendar] section "
+        "of taizhang.toml once it is published",
+    ),
     "file": ("文件", "File"),
         "started_at": ("开始时间", "Started"),
     "rows_read": ("读取", "Read"),

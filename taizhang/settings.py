@@ -78,6 +78,9 @@ class Settings:
         4, "meetings",
         "社区年度议事次数 / the '2+4' rule: consultations a community must hold a year.",
     )
+    # [calendar]: a district's own working-day schedule per year (holidays, make-up workdays),
+    # for years the chinese-calendar package lacks. Not a scalar: read by _read_calendar.
+    calendar: tuple = field(default=(), metadata={"section": "calendar", "structured": True})
     bulk_same_day_min: int = setting(
         10, "quality",
         "批量当日办结阈值 / this many or more cases of one community received and resolved "
@@ -105,7 +108,7 @@ def setting_docs() -> list[dict]:
             "choices": f.metadata["choices"],
         }
         for f in fields(Settings)
-        if f.default is not MISSING
+        if f.default is not MISSING and not f.metadata.get("structured")
     ]
 
 
@@ -157,6 +160,9 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
             raise SettingsError(
                 f"未知设置 / {path}: '{section}' must be a [section]; see docs/config.md."
             )
+        if section == "calendar":
+            values["calendar"] = _read_calendar(path, table)
+            continue
         for name, value in table.items():
             doc = docs.get((section, name))
             if doc is None:
@@ -166,3 +172,77 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
                 )
             values[name] = _coerce(path, section, name, value, doc)
     return replace(Settings(), **values)
+
+
+def _read_calendar(path: Path, table: dict) -> tuple:
+    """[calendar]: `file = "…toml"` (tables [2027] …, relative to the settings file) and/or
+    inline [calendar.2027] tables of `holidays` and `workdays` (dates, or ranges
+    "2027-02-06..2027-02-12"); as ((year, holidays, workdays), …) sorted by year."""
+    years: dict[int, tuple] = {}
+    tables = {k: v for k, v in table.items() if k != "file"}
+    if "file" in table:
+        source = Path(str(table["file"]))
+        source = source if source.is_absolute() else path.parent / source
+        try:
+            loaded = tomllib.loads(source.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise SettingsError(f"找不到日历文件 / {path}: [calendar] file {source} not found.") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"日历文件格式错误 / {source} is not valid TOML: {exc}") from None
+        for key, entry in loaded.get("calendar", loaded).items():
+            year = _year_of(source, key)
+            years[year] = _year_schedule(source, key, entry)
+    for key, entry in tables.items():
+        year = _year_of(path, key)
+        years[year] = _year_schedule(path, key, entry)
+    return tuple((year, *years[year]) for year in sorted(years))
+
+
+def _year_of(path: Path, key: str) -> int:
+    if not str(key).isdigit() or not 1900 < int(key) < 2200:
+        raise SettingsError(
+            f"未知设置 / {path}: [calendar] {key}: write a year's schedule as [calendar.2027] with "
+            "holidays = [...] and workdays = [...] (or file = \"calendar.toml\"); see docs/config.md."
+        )
+    return int(key)
+
+
+def _year_schedule(path: Path, year: str, entry) -> tuple[tuple, tuple]:
+    """(holidays, workdays) of one year's table, every date checked to lie in that year."""
+    where = f"{path}: [calendar.{year}]"
+    if not isinstance(entry, dict) or set(entry) - {"holidays", "workdays"}:
+        raise SettingsError(
+            f"日历设置错误 / {where} may hold only holidays = [...] and workdays = [...]."
+        )
+    lists = []
+    for name in ("holidays", "workdays"):
+        days: set = set()
+        for item in entry.get(name, []):
+            for day in _days(where, name, item):
+                if day.year != int(year):
+                    raise SettingsError(f"日期不在该年 / {where} {name}: {day} is not in {year}.")
+                days.add(day)
+        lists.append(tuple(sorted(days)))
+    both = set(lists[0]) & set(lists[1])
+    if both:
+        raise SettingsError(
+            f"日期重复 / {where}: {', '.join(map(str, sorted(both)))} is both a holiday and a workday."
+        )
+    return lists[0], lists[1]
+
+
+def _days(where: str, name: str, item) -> list:
+    from datetime import date, timedelta
+
+    from taizhang.dates import parse_day
+
+    if isinstance(item, date):
+        return [item]
+    first, _, last = str(item).partition("..")
+    start, end = parse_day(first), parse_day(last) if last else parse_day(first)
+    if start is None or end is None or end < start:
+        raise SettingsError(
+            f"日期格式错误 / {where} {name}: {item!r} is not a date (2027-01-01) or a range "
+            "(2027-02-06..2027-02-12)."
+        )
+    return [start + timedelta(days=i) for i in range((end - start).days + 1)]

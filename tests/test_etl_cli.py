@@ -98,7 +98,7 @@ def test_check_prints_each_reject_reason_up_to_the_limit(files, capsys):
     wb.active.append(["停车难", "2023-01-09", "已解决"])
     wb.save(bad)
     code, out, _ = run(["--db", str(root / "t.duckdb"), "check", str(bad)], capsys)
-    assert code == 0
+    assert code == 1  # rows would be rejected
     reasons = [line for line in out.splitlines() if line.startswith("  - ")]
     assert len(reasons) == 2
     assert "南站社区" in reasons[0] and "办理状态" in reasons[0] and "搞定了" in reasons[0]
@@ -114,10 +114,11 @@ def test_bad_registry_and_unknown_profile_are_messages(files, capsys):
     bad_registry.write_text("区,街道\n西湖区,南站街道\n", encoding="utf-8")
     code, _, err = run(["--db", str(root / "t.duckdb"), "areas", str(bad_registry)], capsys)
     assert code == 2
+    # 区 and 街道 are read as district and street: only the two missing columns are named.
     assert err.strip() == (
-        "taizhang: 区域名录 bad_areas.csv 缺少列 district,street,community,kind:第一行应为 district,street,community,kind / "
-        "the registry bad_areas.csv lacks column(s) district,street,community,kind: its first line must be "
-        "district,street,community,kind"
+        "taizhang: 区域名录 bad_areas.csv 缺少列 community,kind:第一行应为 区,街道,社区,类型(或 "
+        "district,street,community,kind)/ the registry bad_areas.csv lacks column(s) community,kind: "
+        "its first line must be district,street,community,kind (or 区,街道,社区,类型)"
     )
     code, _, err = run(["--db", str(root / "t.duckdb"), "load", str(folder), "--profile", "nope"], capsys)
     assert code == 2
@@ -147,3 +148,78 @@ def test_a_registry_in_a_folder_is_left_out_and_named_alone_is_explained(files, 
     code, out, _ = run(["--db", str(root / "t.duckdb"), "load", str(folder / "areas.csv")], capsys)
     assert code == 1
     assert "areas.csv 是区域名录,请用 `taizhang areas areas.csv` 载入" in out
+
+
+def test_check_speaks_of_a_check_not_of_a_failed_import(files, capsys):
+    root, _, folder, _ = files
+    db = root / "t.duckdb"
+    code, out, err = run(["check", str(folder), "--db", str(db)], capsys)
+    assert code == 0 and "check passed: every row would be imported (nothing was written)" in out
+    assert "header: row 1; 识别 recognised: " in out  # the header row it took, and the names
+    no_header = root / "说明.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["只有一行说明文字"])
+    wb.save(no_header)
+    code, out, err = run(["check", str(no_header), str(folder), "--db", str(db)], capsys)
+    assert code == 1
+    # Before: "导入失败,数据库未改动 / failed, database unchanged" and "could not be imported".
+    assert "导入失败" not in out + err and "could not be imported" not in out + err
+    assert out.startswith("说明.xlsx: 检查未通过,此文件不能导入 / check failed, this file cannot be imported")
+    assert "check found problems: 1 file(s) cannot be read" in err and "nothing was written" in err
+    assert not db.exists()
+
+
+def test_global_options_after_the_subcommand(files, capsys, monkeypatch):
+    root, registry, folder, _ = files
+    monkeypatch.chdir(root)  # the default data/taizhang.duckdb would be made here
+    db = root / "after.duckdb"
+    assert run(["areas", str(registry), "--db", str(db)], capsys)[0] == 0
+    code, out, _ = run(["load", str(folder), "--db", str(db)], capsys)
+    assert code == 0 and "new 6" in out
+    assert not (root / "data").exists()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM cases").fetchall() == [(len(CASES),)]
+        assert con.execute("SELECT count(*) FROM areas").fetchall() == [(4,)]
+
+
+@pytest.mark.parametrize("header", ["区,街道,社区,类型", "区县,镇街,村社区,类型", "区,街道(镇),社区(村),类型"])
+def test_a_registry_with_chinese_headers(files, capsys, header):
+    root, registry, folder, _ = files
+    rows = registry.read_text(encoding="utf-8").splitlines()[1:]
+    chinese = folder / "区划.csv"
+    chinese.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    db = str(root / "t.duckdb")
+    code, out, err = run(["areas", str(chinese), "--db", db], capsys)
+    assert (code, out.strip()) == (0, "区域名录已载入 4 行 / loaded 4 registry rows"), err
+    with duckdb.connect(db, read_only=True) as con:
+        assert sorted(con.execute("SELECT * FROM areas").fetchall()) == sorted(
+            tuple(r.split(",")) for r in rows)
+    # In a folder of ledgers it is recognised as the registry and left out of `load`.
+    code, out, _ = run(["load", str(folder), "--db", db], capsys)
+    assert code == 0 and out.startswith("hotline_gbk.csv") and "区划.csv" not in out
+
+
+def test_help_of_every_command_is_chinese_first(capsys):
+    import argparse
+    import re
+
+    from taizhang.cli import build_parser
+
+    chinese_first = re.compile(r"[^A-Za-z]*[\u4e00-\u9fff]")
+    commands = {}
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            commands = action.choices
+            assert all(chinese_first.match(a.help) for a in action._choices_actions)
+    assert set(commands) >= {"load", "check", "areas", "demo", "serve", "kpi", "report", "profile"}
+    for name, parser in commands.items():
+        assert chinese_first.match(parser.description), name
+        for action in parser._actions:
+            if action.help != argparse.SUPPRESS and not isinstance(action, argparse._SubParsersAction):
+                assert chinese_first.match(action.help) and "/ " in action.help, \
+                    (name, action.dest, action.help)
+        with pytest.raises(SystemExit) as exit_:
+            main([name, "-h"])
+        assert exit_.value.code == 0
+        text = capsys.readouterr().out
+        assert text.startswith("用法 usage:") and "显示本帮助并退出 / show this help and exit" in text

@@ -130,8 +130,11 @@ def test_unreadable_files_fail_with_a_message_and_the_others_load(db, tmp_path):
     assert summaries["坏文件.xlsx"].status == "failed"
     assert "请用 Excel/WPS 打开后另存为 .xlsx" in summaries["坏文件.xlsx"].error
     assert summaries["无表头.xlsx"].error == (
-        "无表头.xlsx: 前 20 行中找不到表头,请确认有一行列名(如 反映时间、问题、办理状态) / no header row in the first "
-        "20 rows: the ledger needs a row of column names such as 反映时间, 问题, 办理状态"
+        "无表头.xlsx: 前 20 行中找不到可识别的表头(需要如 反映时间、问题、办理状态 这样的列名)/ no header row "
+        "Taizhang recognises in the first 20 rows (it needs column names such as 反映时间, 问题, 办理状态). "
+        "若这是其他系统的导出文件,运行 taizhang profile suggest 无表头.xlsx > 配置.toml 生成格式配置,编辑后用 "
+        "--profile 配置.toml 导入 / if this is another system's export, run `taizhang profile suggest "
+        "无表头.xlsx > my.toml`, edit it, and load with --profile my.toml."
     )
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM cases").fetchall() == [(3,)]

@@ -39,16 +39,20 @@ EXPECTED = [
      f"{W}第4行「反映时间」为空:受理日期必填,请填写如 2023-01-08 / {E}, row 4, column 反映时间 is empty: "
      "the received date is required, write it like 2023-01-08"),
     (5, "反映时间", "2023-13-45",
-     f"{W}第5行「反映时间」的值「2023-13-45」不是可识别的日期,请写成 2023-01-08 / {E}, row 5, column 反映时间: "
-     "'2023-13-45' is not a date Taizhang can read; write it like 2023-01-08"),
+     f"{W}第5行「反映时间」的值「2023-13-45」不是可识别的日期,请写成 2023-01-08;若整列都是另一种写法,"
+     "在格式配置(--profile)中写明,如 date_formats = [\"%m/%d/%Y\"](taizhang profile suggest 文件 可代为识别) / "
+     f"{E}, row 5, column 反映时间: '2023-13-45' is not a date Taizhang can read; write it like 2023-01-08, "
+     "or if the whole column uses another form, name it in the profile (--profile): "
+     "date_formats = [\"%m/%d/%Y\"] (taizhang profile suggest FILE finds it)"),
     (6, "反映时间", "3月5日",
      f"{W}第6行「反映时间」的值「3月5日」没有年份,标题、工作表名和文件名中也找不到年份,请写成 2023-01-08 / {E}, row 6, "
      "column 反映时间: '3月5日' has no year and neither the title, the sheet name nor the file name gives one; "
      "write it like 2023-01-08"),
     (7, "办理状态", "搞定了",
-     f"{W}第7行「办理状态」的值「搞定了」不是已知的办理状态,请改为 未启动、正在解决、已解决 或 暂缓(或在配置文件中补充这一说法) / "
-     f"{E}, row 7, column 办理状态: '搞定了' is not a known status; write 未启动, 正在解决, 已解决 or 暂缓 "
-     "(or add the phrase to a profile)"),
+     f"{W}第7行「办理状态」的值「搞定了」不是已知的办理状态,请改为 未启动、正在解决、已解决 或 暂缓,"
+     "或在格式配置(--profile)的 [status] 中加入这一说法,如 resolved = [\"搞定了\"] / "
+     f"{E}, row 7, column 办理状态: '搞定了' is not a known status; write 未启动, 正在解决, 已解决 or 暂缓, "
+     "or add the phrase to the [status] table of a profile (--profile), e.g. resolved = [\"搞定了\"]"),
     (8, "办结时间", "2023-02-01",
      f"{W}第8行「办结时间」的值「2023-02-01」早于受理日期 2023-02-10,请核对这两个日期 / {E}, row 8, column 办结时间: "
      "2023-02-01 is before the received date 2023-02-10; check both dates"),

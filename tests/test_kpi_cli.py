@@ -13,6 +13,7 @@ from kpi_fixtures import case, make_db
 
 from kpi import METRICS
 from taizhang.cli import main
+from taizhang.i18n import label
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +60,73 @@ def test_json_by_community_lists_every_registry_community(capsys, db):
 
 
 def test_csv_and_table(capsys, db):
-    assert main(["--db", str(db), "kpi", "--by", "street", "--format", "csv"]) == 0
+    # English headers with --lang en; the values are the same in both languages.
+    assert main(["--db", str(db), "--lang", "en", "kpi", "--by", "street", "--format", "csv"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert list(rows[0]) == ["street", *METRICS] and rows[1]["street"] == "桃花镇"
-    assert rows[1]["resolution_rate"] == "0.0" and rows[1]["on_time_rate"] == ""
-    assert main(["--db", str(db), "kpi", "--by", "street"]) == 0
+    assert list(rows[0]) == ["Street (town)", *(label(m, "en") for m in METRICS)]
+    assert rows[1]["Street (town)"] == "桃花镇"
+    assert rows[1]["Resolution rate"] == "0.0" and rows[1]["On-time rate"] == ""
+    assert main(["--db", str(db), "kpi", "--by", "street", "--lang", "en"]) == 0
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split()[:3] == ["street", "received", "resolved"]
+    assert table[0].split()[:4] == ["Street", "(town)", "Received", "Resolved"]
     assert "50.0%" in table[1] and "—" in table[2]
 
 
+def test_table_and_csv_headers_are_chinese_by_default_json_keys_stay(capsys, db, monkeypatch):
+    monkeypatch.delenv("TAIZHANG_LANG", raising=False)
+    assert main(["--db", str(db), "kpi", "--by", "street", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert list(rows[0])[:4] == ["街道(镇)", "受理", "已解决", "正在解决"]
+    assert {r["街道(镇)"]: r["受理"] for r in rows} == {"南站街道": "2", "桃花镇": "1"}
+    assert main(["--db", str(db), "kpi", "--by", "street"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split()[:3] == ["街道(镇)", "受理", "已解决"]
+    # $TAIZHANG_LANG switches the default; JSON keys never change.
+    monkeypatch.setenv("TAIZHANG_LANG", "en")
+    assert main(["--db", str(db), "kpi", "--by", "street", "--format", "csv"]) == 0
+    assert capsys.readouterr().out.startswith("Street (town),Received,Resolved")
+    assert list(kpi_json(capsys, db, "--by", "street")[0]) == ["street", *METRICS]
+
+
+def test_db_and_lang_after_the_subcommand(capsys, db, tmp_path, monkeypatch):
+    # The README's promise: every command takes --db, before or after its name.
+    monkeypatch.chdir(tmp_path)  # no data/taizhang.duckdb here: the option must be used
+    assert main(["kpi", "--format", "json", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["received"] == 3
+    # Given before the sub-command it is not lost by the sub-command's parser.
+    assert main(["--db", str(db), "kpi", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["received"] == 3
+
+
+def test_unknown_area_or_official_is_refused_with_close_names(capsys, db):
+    # Before: a row of zeros and exit 0 for a street nobody has.
+    assert main(["--db", str(db), "kpi", "--where", "street=南站"]) == 2
+    err = capsys.readouterr().err
+    assert "南站" in err and "南站街道" in err and "close names" in err
+    assert main(["--db", str(db), "kpi", "--where", "community=Z社区"]) == 2
+    assert "Z社区" in capsys.readouterr().err
+    assert main(["--db", str(db), "kpi", "--where", "干部=无此人"]) == 2
+    assert "无此人" in capsys.readouterr().err
+    # A registry community without cases is known: zeros are the right answer there.
+    assert kpi_json(capsys, db, "--where", "community=B社区")[0]["received"] == 0
+
+
+def test_chinese_keys_and_dates(capsys, db):
+    english = kpi_json(capsys, db, "--by", "street,month", "--where", "street=南站街道",
+                       "--from", "2023-01-01", "--to", "2023-02-28", "--as-of", "2023-02-28")
+    for frm, to, as_of in (("2023年1月", "2023年2月", "2023年2月28日"),
+                           ("2023-1", "2023/02/28", "20230228"),
+                           ("2023/01/01", "2023-2", "2023-2-28")):
+        chinese = kpi_json(capsys, db, "--by", "街道,月份", "--where", "街道=南站街道",
+                           "--from", frm, "--to", to, "--as-of", as_of)
+        assert chinese == english
+    # Counted by hand from the fixture: c1 (January, resolved) and c2 (February) in 南站街道.
+    assert [(r["month"], r["received"], r["resolved"]) for r in english] == [
+        ("2023-01", 1, 1), ("2023-02", 1, 0)]
+    assert kpi_json(capsys, db, "--where", "月份=2023年2月")[0]["received"] == 2
+
+
 @pytest.mark.parametrize("args, message", [
-    (["--by", "colour"], "unknown grouping 'colour'"),
+    (["--by", "colour"], "unknown dimension 'colour'"),
     (["--where", "street"], "write it as street=南站街道"),
     (["--where", "colour=red"], "unknown dimension 'colour'"),
     (["--as-of", "31/07/2022"], "write it as 2023-01-08"),

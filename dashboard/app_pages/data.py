@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import loaders, ui
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
+from taizhang.workdays import assumed_note
 
 HISTORY_COLUMNS = [
     "import_id", "file", "result", "error", "started_at", "rows_read", "rows_new", "rows_updated",
@@ -67,6 +68,10 @@ status, info = loaders.database_status()
 if not info:  # no file, or a file without the schema yet: nothing imported so far
     st.info(t("empty.no_file" if status == "missing" else "empty.db", lang, path=db_file))
     ui.stop()
+
+assumed = loaders.assumed_calendar_years(info)
+if assumed:
+    st.info(assumed_note(assumed, lang))
 
 st.subheader(t("data.history", lang))
 history = loaders.imports_history()
