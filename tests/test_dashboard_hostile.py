@@ -142,7 +142,7 @@ def test_every_page_shows_hostile_names_as_text(hostile_db, monkeypatch):
         ("officials", {}),
         ("officials", {"official": official}),
         ("supervision", {"street": street, "community": hostile.COMMUNITY}),
-        ("cases", {"search": "路灯不亮"}),
+        ("cases", {"q": "路灯不亮"}),
         ("report", {"street": street}),
         ("data", {}),
     )
