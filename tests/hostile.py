@@ -9,6 +9,7 @@ or colour from data, no request to example.invalid, and never the number's digit
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import openpyxl
@@ -35,6 +36,12 @@ NOTE = f"第一行 {BOLD}\n    缩进的第二行 {MATHS} {LINK}\n回访电话 {
 COMMUNITY = f"{MATHS}{IMAGE}{COLOUR}社区"
 OFFICIAL = f"{BOLD}{MATHS}{COLOUR}{EMOJI}王"   # no "/": the import splits names on it
 UNIT = "<b>城管</b>[办](http://example.invalid/u)"
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown written by dashboard.ui.plain: the escapes and
+    zero-width spaces it adds removed."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
 
 
 def street() -> str:

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import element_tree as tree
 
 import hostile
+from hostile import shown
 from dashboard.ui import masked, plain
 from taizhang.db import reading
 
@@ -34,11 +35,6 @@ def hostile_db(demo_db, tmp_path_factory) -> Path:
 def unescaped(fragment: str, source: str) -> bool:
     """Whether `fragment` is in the Markdown `source` with its first mark not escaped."""
     return re.search(r"(?<!\\)" + re.escape(fragment), source) is not None
-
-
-def shown(markdown: str) -> str:
-    """What a reader sees of Markdown written by ui.plain (escapes and zero-width spaces gone)."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
 
 
 def walk(node):
@@ -169,3 +165,23 @@ def test_a_crafted_url_is_text_too(hostile_db, monkeypatch):
     at = run(hostile_db, monkeypatch, "cases", case=hostile.IMAGE)
     assert_text_only(at)
     assert any(hostile.IMAGE in shown(w.value) for w in at.warning)
+
+
+def test_the_server_sends_nothing_out_and_offers_no_raw_csv(hostile_db, monkeypatch):
+    """`taizhang serve` turns usage statistics off and the grids' CSV download off; the app
+    turns the latter off itself too (a `streamlit run` by hand gets it as well)."""
+    from streamlit import config
+
+    from dashboard.commands import serve_command
+
+    command = serve_command(8611, "127.0.0.1")
+
+    def option(name: str) -> str:
+        return command[command.index(name) + 1]
+
+    assert option("--browser.gatherUsageStats") == "false"
+    assert option("--client.disableDataExport") == "true"
+    assert option("--server.address") == "127.0.0.1"
+    config.set_option("client.disableDataExport", False)
+    run(hostile_db, monkeypatch, "cases")
+    assert config.get_option("client.disableDataExport") is True

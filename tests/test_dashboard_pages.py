@@ -21,6 +21,8 @@ from etl.schema import ensure_schema
 from taizhang import svg
 from taizhang.db import connect, reading
 
+from hostile import shown
+
 APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
 
 
@@ -44,12 +46,6 @@ def run(page: str | None = None, **params) -> AppTest:
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     return at
-
-
-def shown(markdown: str) -> str:
-    """What a reader sees of Markdown written by dashboard.ui.plain: the escapes and
-    zero-width spaces it adds removed."""
-    return re.sub(r"\\(.)", r"\1", markdown).replace("\u200b", "")
 
 
 def kpi_call(db, function, *args, **kwargs):

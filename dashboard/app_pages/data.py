@@ -65,13 +65,13 @@ st.caption(ui.say("data.db_path", lang, path=db_file.name))
 
 st.subheader(t("data.upload", lang))
 st.caption(t("data.upload_help", lang))
-uploads = st.file_uploader(
+chosen = st.file_uploader(
     t("data.upload", lang), type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
     label_visibility="collapsed",
 )
-if st.button(t("data.import_button", lang), type="primary", disabled=not uploads):
+if st.button(t("data.import_button", lang), type="primary", disabled=not chosen):
     try:
-        import_uploads(uploads)
+        import_uploads(chosen)
     except DatabaseBusy:
         st.warning(t("error.busy", lang))
     except Exception as exc:  # noqa: BLE001 - a bad upload is a message, never a traceback

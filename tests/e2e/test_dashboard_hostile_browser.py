@@ -31,7 +31,12 @@ WAIT_MS = 60_000
 @pytest.fixture
 def hostile_server(demo_db_copy, tmp_path):
     db = hostile.build_hostile_db(demo_db_copy, tmp_path)
+    # An original an earlier version kept (0644, forever): gone once the server starts.
+    kept = db.parent / "uploads" / "20240101-120000" / "台账.xlsx"
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"resident names and numbers")
     process, url = dashboard_server.start(db, tmp_path / "serve.log", timeout=60)
+    assert not kept.exists() and not kept.parent.exists()
     yield url, db
     dashboard_server.stop(process)
 
