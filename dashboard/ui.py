@@ -40,6 +40,9 @@ TIME_COLUMNS = {"started_at", "finished_at"}
 # first, so that it shows as the characters it is and never as markup.
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")   # every ASCII punctuation mark
 _ZERO_WIDTH_SPACE = "\u200b"
+# Where a shortcode could start: ':' (escaped) before a letter, digit, _ + - or / (remark-emoji
+# reads `:[\w-]+:`, `:+1:`, Streamlit `:material/…:`); "文件.xlsx: 已导入" keeps its colon as is.
+_SHORTCODE_START = re.compile(r":(?=\\?[A-Za-z0-9_+/-])")
 
 
 def plain(value) -> str:
@@ -47,15 +50,15 @@ def plain(value) -> str:
     `:red[colours]`, `:emoji:` and HTML stay characters.
 
     Every ASCII punctuation mark is backslash-escaped (CommonMark shows an escaped mark as
-    itself), and a zero-width space follows each ':' because Streamlit replaces emoji and
-    icon shortcodes in the text after the escapes are read. Lines keep their breaks; their
+    itself), and a zero-width space follows a ':' that could start a shortcode, because
+    Streamlit replaces emoji and icon shortcodes in the text after the escapes are read. Lines keep their breaks; their
     leading spaces go (four of them would start a code block).
     """
     if value is None:
         return ""
     lines = [line.strip() for line in str(value).splitlines()]
     text = _PUNCTUATION.sub(r"\\\1", "  \n".join(line for line in lines))
-    return text.replace(":", ":" + _ZERO_WIDTH_SPACE)
+    return _SHORTCODE_START.sub(":" + _ZERO_WIDTH_SPACE, text)
 
 
 def say(key: str, lang: str, **values) -> str:

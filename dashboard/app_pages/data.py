@@ -55,8 +55,10 @@ def import_uploads(files) -> None:
     for summary in summaries:
         (st.error if summary.status == "failed" else st.success)(ui.plain(ui.masked(summary.line())))
         if summary.rejects:
-            ui.table(pd.DataFrame(summary.rejects), ["sheet", "row", "column", "value", "reason"],
-                     lang, key=f"upload-rejects-{summary.import_id}")
+            # A short list, shown whole (st.table reads cells as Markdown: each shown as text).
+            shown = ui.display_frame(pd.DataFrame(summary.rejects),
+                                     ["sheet", "row", "column", "value", "reason"], lang)
+            st.table(shown.map(ui.plain))
 
 
 st.header(t("data.title", lang))
