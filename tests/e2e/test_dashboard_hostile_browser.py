@@ -55,11 +55,15 @@ def recorded_page():
 
 
 def settle(tab) -> None:
-    """Wait until Streamlit has finished the current run (and anything it loads)."""
+    """Wait until Streamlit has finished the current run (and anything it loads).
+
+    app.py draws the sidebar after the page: once its last button shows, the page is there.
+    """
+    expect(tab.get_by_role("button", name="清除筛选")).to_be_visible()
+    expect(tab.locator("[data-testid=stSkeleton]")).to_have_count(0)
     tab.wait_for_timeout(400)
     tab.locator("[data-testid=stStatusWidget]").wait_for(state="detached")
-    tab.wait_for_load_state("networkidle")
-    tab.wait_for_timeout(600)
+    tab.wait_for_timeout(1000)   # what the drawn page asks for (images, fonts) is asked by then
 
 
 def visible_text(tab) -> str:
