@@ -51,13 +51,13 @@ def plain(value) -> str:
 
     Every ASCII punctuation mark is backslash-escaped (CommonMark shows an escaped mark as
     itself), and a zero-width space follows a ':' that could start a shortcode, because
-    Streamlit replaces emoji and icon shortcodes in the text after the escapes are read. Lines keep their breaks; their
-    leading spaces go (four of them would start a code block).
+    Streamlit replaces emoji and icon shortcodes in the text after the escapes are read.
+    Lines keep their breaks; their leading spaces go (four would start a code block).
     """
     if value is None:
         return ""
     lines = [line.strip() for line in str(value).splitlines()]
-    text = _PUNCTUATION.sub(r"\\\1", "  \n".join(line for line in lines))
+    text = _PUNCTUATION.sub(r"\\\1", "  \n".join(lines))
     return _SHORTCODE_START.sub(":" + _ZERO_WIDTH_SPACE, text)
 
 
