@@ -10,6 +10,7 @@ import sys
 import traceback
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import streamlit as st
 
@@ -28,6 +29,10 @@ PAGES = (
     ("report", "app_pages/report.py", ":material/description:"),
     ("data", "app_pages/data.py", ":material/upload_file:"),
 )
+# The browser tab's icon: a file served by this server. A ":material/…:" icon would make
+# every browser fetch it from fonts.gstatic.com (Streamlit's frontend does), and the
+# office network is often closed; nothing the dashboard shows comes from outside.
+ICON = Path(__file__).with_name("static") / "icon.png"
 # Bounds of the date pickers: wide, so any date a shared URL carries can be shown.
 EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
 
@@ -152,15 +157,19 @@ def guarded(draw, lang: str) -> None:
     except DatabaseBusy:
         st.warning(t("error.busy", lang), icon=":material/hourglass:")
     except FilterError as exc:
-        st.error(str(exc))
+        st.error(ui.plain(exc))
     except Exception as exc:  # noqa: BLE001 - never a traceback on screen; the log keeps it
         traceback.print_exc(file=sys.stderr)
-        st.error(t("error.query", lang, error=f"{type(exc).__name__}: {exc}"))
+        st.error(ui.say("error.query", lang, error=f"{type(exc).__name__}: {exc}"))
 
 
 def main() -> None:
     timing.start()
-    st.set_page_config(page_title=t("app.title"), page_icon=":material/table_chart:", layout="wide")
+    st.set_page_config(page_title=t("app.title"), page_icon=ICON, layout="wide")
+    # A grid's own "Download as CSV" writes cells as they are (a cell "=HYPERLINK(…)" is a
+    # live formula in Excel/WPS): it is hidden, and the pages offer .xlsx downloads whose
+    # text cells stay text (dashboard/export.py). `taizhang serve` sets it too.
+    st.set_option("client.disableDataExport", True)
     view = read_view()
     lang = view.lang
     pages = [
@@ -183,7 +192,8 @@ def main() -> None:
         timing.mark("status")
         if found["status"] != "ok" and page.url_path != "data":
             key = "empty.no_file" if found["status"] == "missing" else "empty.db"
-            st.info(t(key, lang, path=loaders.database_file()), icon=":material/info:")
+            # The file's name only: its folder is nothing a visitor needs to know.
+            st.info(ui.say(key, lang, path=loaders.database_file().name), icon=":material/info:")
             return
         try:
             page.run()

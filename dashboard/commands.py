@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dashboard.uploads import purge
 from taizhang.db import ENV_DB, db_path, demo_db_path
 
 APP = Path(__file__).with_name("app.py")
@@ -60,6 +61,8 @@ def serve_command(port: int, host: str) -> list[str]:
         # run and the page it switches to). Python's own collector still runs.
         "--runner.postScriptGC", "false",
         "--client.toolbarMode", "minimal",
+        # The grids' own CSV download writes formulas as they are; the pages offer safe ones.
+        "--client.disableDataExport", "true",
         "--theme.base", "light",
     ]
 
@@ -89,6 +92,9 @@ def run_serve(args) -> int:
     # TAIZHANG_PREFETCH=0 says otherwise (to measure what it costs).
     env = dict(os.environ, **{ENV_DB: str(database)})
     env.setdefault("TAIZHANG_PREFETCH", "1")
+    # Uploads are never kept (dashboard/uploads.py): what a killed import or an earlier
+    # version left in uploads/ goes now, while this server runs no import.
+    purge(database, older_than=0)
     print(f"台账看板 / Taizhang dashboard: http://{args.host}:{args.port}  (database {database})",
           flush=True)
     process = subprocess.Popen(serve_command(args.port, args.host), env=env)

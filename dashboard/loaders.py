@@ -304,6 +304,18 @@ def imports_history() -> pd.DataFrame:
     return _load("imports_history")
 
 
+def imported_file(sha256: str) -> dict | None:
+    """The latest import of a file with these bytes that went in (ok or unchanged), or None."""
+    if not database_file().exists():
+        return None
+    try:
+        history = imports_history()
+    except duckdb.CatalogException:   # a file without the schema yet: nothing imported
+        return None
+    same = history[(history["sha256"] == sha256) & history["status"].isin(["ok", "unchanged"])]
+    return None if same.empty else same.iloc[0].to_dict()
+
+
 def rejects_list() -> pd.DataFrame:
     """kpi.rejects_list: every rejected row with its reason and file."""
     return _load("rejects_list")

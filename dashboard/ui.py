@@ -6,6 +6,7 @@ formatted (kpi.format_*) and labelled (taizhang.i18n).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
@@ -14,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cards, export, loaders
+from etl.fold import FULL_WIDTH, HALF_WIDTH, mask_text
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
@@ -30,6 +32,61 @@ DATE_COLUMNS = {
     "received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "event_on", "held_on",
 }
 TIME_COLUMNS = {"started_at", "finished_at"}
+
+
+# --- ledger text on screen ------------------------------------------------------------
+# Streamlit reads headings, captions, alerts, labels and markdown as Markdown (with maths,
+# colours, emoji and icon shortcodes): a ledger's or a URL's text goes through `plain`
+# first, so that it shows as the characters it is and never as markup.
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")   # every ASCII punctuation mark
+_ZERO_WIDTH_SPACE = "\u200b"
+# Where a shortcode could start: ':' (escaped) before a letter, digit, _ + - or / (remark-emoji
+# reads `:[\w-]+:`, `:+1:`, Streamlit `:material/…:`); "文件.xlsx: 已导入" keeps its colon as is.
+_SHORTCODE_START = re.compile(r":(?=\\?[A-Za-z0-9_+/-])")
+
+
+def plain(value) -> str:
+    """Text for a Markdown slot that shows as itself: links, images, bold, `$maths$`,
+    `:red[colours]`, `:emoji:` and HTML stay characters.
+
+    Every ASCII punctuation mark is backslash-escaped (CommonMark shows an escaped mark as
+    itself), and a zero-width space follows a ':' that could start a shortcode, because
+    Streamlit replaces emoji and icon shortcodes in the text after the escapes are read.
+    Lines keep their breaks; their leading spaces go (four would start a code block).
+    """
+    if value is None:
+        return ""
+    lines = [line.strip() for line in str(value).splitlines()]
+    text = _PUNCTUATION.sub(r"\\\1", "  \n".join(lines))
+    return _SHORTCODE_START.sub(":" + _ZERO_WIDTH_SPACE, text)
+
+
+def say(key: str, lang: str, **values) -> str:
+    """t(key, lang, **values) with every value shown as text (see `plain`)."""
+    return t(key, lang, **{name: plain(value) for name, value in values.items()})
+
+
+# --- personal numbers on screen ---------------------------------------------------------
+# What the screen shows of a case's free text is masked again when drawn, so that the
+# promise "反映人姓名与电话已脱敏" holds even for a number written in a way the import did
+# not recognise: the ETL's mask_text first, then any run of 11 or more digits (full-width
+# too, one space or dash allowed between two digits: 139-1234-5678, +86 139 1234 5678,
+# ID numbers) keeps only its first 3 and last 4 digits.
+MASKED_COLUMNS = {"title", "note", "reporter", "value", "error", "raw"}
+_DIGIT_RUN = re.compile(r"[0-9\uff10-\uff19](?:[ \-\u3000\uff0d]?[0-9\uff10-\uff19]){10,}")
+_FOLD_DIGITS = str.maketrans(FULL_WIDTH, HALF_WIDTH)
+
+
+def _hide_run(match: re.Match) -> str:
+    digits = re.sub(r"[^0-9]", "", match.group(0).translate(_FOLD_DIGITS))
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def masked(value):
+    """A text with personal numbers masked (values that are not text pass unchanged)."""
+    if not isinstance(value, str):
+        return value
+    return _DIGIT_RUN.sub(_hide_run, mask_text(value))
 
 
 def file_name(path) -> str | None:
@@ -113,6 +170,8 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
         if column not in frame.columns:
             continue
         values = frame[column]
+        if column in MASKED_COLUMNS:
+            values = values.map(masked)
         if column in RATE_COLUMNS:
             values = values.map(format_rate)
         elif column in DAY_COLUMNS:
@@ -149,16 +208,23 @@ def _cell_text(value) -> str:
 
 
 def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None = None,
-          select: bool = False, height: int | str = "auto"):
-    """Show a labelled table; with select=True, one row can be selected (returns the event)."""
+          select: bool = False, height: int | str = "auto", download: str | None = None):
+    """Show a labelled table; with select=True, one row can be selected (returns the event).
+
+    The grid's own CSV download is off (app.py): with `download` (an i18n key naming the
+    table), an .xlsx of the same rows is offered below it, its text cells kept text.
+    """
     shown = display_frame(frame, columns, lang)
     if select:
-        return st.dataframe(
+        event = st.dataframe(
             shown, hide_index=True, key=selection_key(key), on_select="rerun",
             selection_mode="single-row", height=height,
         )
-    st.dataframe(shown, hide_index=True, key=key, height=height)
-    return None
+    else:
+        event = st.dataframe(shown, hide_index=True, key=key, height=height)
+    if download and len(shown):
+        xlsx_download(frame, columns, lang, "download.table", download, download)
+    return event if select else None
 
 
 def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: list[str], lang: str,
@@ -210,34 +276,35 @@ def breadcrumb_bar(view: View, lang: str) -> None:
     for i, (level, name, target) in enumerate(crumbs):
         text = t("areas.district", lang) if level == "district" else name
         if i == len(crumbs) - 1:
-            bar.markdown(f"**{text}**")
+            bar.markdown(f"**{plain(text)}**")
         else:
-            bar.button(f"{text} ›", key=f"crumb-{level}", on_click=apply_view, args=(target,),
-                       type="tertiary")
+            bar.button(f"{plain(text)} ›", key=f"crumb-{level}", on_click=apply_view,
+                       args=(target,), type="tertiary")
 
 
 def case_panel(case_id: str, lang: str) -> None:
     """One case: its fields, officials, source file/sheet/row and timeline (names masked)."""
     case = loaders.case_detail(case_id)
     if not case:
-        st.warning(t("error.case_missing", lang, case_id=case_id))
+        st.warning(say("error.case_missing", lang, case_id=case_id))
         return
-    st.subheader(f"{case['case_id']} · {case.get('title') or ''}")
+    st.subheader(plain(f"{case['case_id']} · {masked(case.get('title') or '')}"))
     left, right = st.columns(2)
     fields_left = ["street", "community", "channel", "category", "responsible_unit", "reporter"]
     fields_right = ["status", "received_on", "due_on", "resolved_on", "closed_on", "satisfaction"]
     for column, names in ((left, fields_left), (right, fields_right)):
         values = display_frame(pd.DataFrame([{n: case.get(n) for n in names}]), names, lang).iloc[0]
-        column.markdown("\n".join(f"- {name}:**{value}**" for name, value in values.items()))
+        column.markdown("\n".join(f"- {plain(name)}:**{plain(value)}**"
+                                   for name, value in values.items()))
     if case.get("note"):
-        st.markdown(f"**{label('note', lang)}**:{case['note']}")
+        st.markdown(f"**{label('note', lang)}**:{plain(masked(case['note']))}")
     officials = pd.DataFrame(case.get("officials") or [])
     if len(officials):
         officials = officials.rename(columns={"title": "title_job"})
         officials["roles"] = officials.get("role", "")
         table(officials, ["name", "title_job", "unit", "roles"], lang, key=f"officials-{case_id}")
-    st.caption(t("cases.source_text", lang, file=case.get("source_file") or "—",
-                 sheet=case.get("source_sheet") or "—", row=case.get("source_row") or "—"))
+    st.caption(say("cases.source_text", lang, file=file_name(case.get("source_file")) or "—",
+                   sheet=case.get("source_sheet") or "—", row=case.get("source_row") or "—"))
     st.markdown(f"**{t('timeline', lang)}**")
     timeline = loaders.case_timeline(case_id)
     timeline = timeline.assign(file=timeline["file"].map(file_name))

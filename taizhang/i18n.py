@@ -275,10 +275,22 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.title": ("数据", "Data"),
     "data.upload": ("上传台账(Excel / CSV / ODS)", "Upload ledgers (Excel / CSV / ODS)"),
     "data.upload_help": (
-        "与命令行 `taizhang load` 使用同一导入流程:重复导入不会重复计数,无法识别的行进入“未导入行”。",
-        "Uses the same import as `taizhang load`: importing twice counts nothing twice; rows it cannot read go to the rejected rows.",
+        "与命令行 `taizhang load` 使用同一导入流程:重复导入不会重复计数,无法识别的行进入“未导入行”。"
+        "上传的文件导入后即从服务器删除,数据库只保存脱敏后的内容。",
+        "Uses the same import as `taizhang load`: importing twice counts nothing twice; rows it cannot "
+        "read go to the rejected rows. An uploaded file is deleted from the server once imported; the "
+        "database keeps its content masked.",
     ),
     "data.import_button": ("导入", "Import"),
+    "download.table": ("下载本表(Excel)", "Download this table (Excel)"),
+    "data.already_imported": (
+        "{file} 与 {date} 导入的 {earlier}(导入记录 {id})内容完全相同,未重复导入。",
+        "{file} has the same content as {earlier}, imported {date} (import {id}): not imported again.",
+    ),
+    "data.same_upload": (
+        "{file} 与本次上传的 {earlier} 内容完全相同,只导入一次。",
+        "{file} has the same content as {earlier} in this upload: imported once.",
+    ),
     "data.importing": ("正在导入……", "Importing…"),
     "data.import_done": ("导入完成。", "Import finished."),
     "data.import_failed": ("导入失败:{error}", "The import failed: {error}"),

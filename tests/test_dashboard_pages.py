@@ -21,6 +21,8 @@ from etl.schema import ensure_schema
 from taizhang import svg
 from taizhang.db import connect, reading
 
+from hostile import shown
+
 APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
 
 
@@ -139,8 +141,8 @@ def test_areas_community_level_lists_its_cases_and_a_case_page(demo_db, use_db):
     case_id = at.dataframe[0].value["编号"].iloc[0]
     at = run("areas", street=street, community=community, case=case_id)
     detail = kpi_call(demo_db, "case_detail", case_id)
-    assert at.subheader[0].value.startswith(case_id)
-    assert any(Path(detail["source_file"]).name in c.value for c in at.caption)
+    assert shown(at.subheader[0].value).startswith(case_id)
+    assert any(Path(detail["source_file"]).name in shown(c.value) for c in at.caption)
 
 
 def test_officials_page_lists_every_official_with_the_note(demo_db, use_db):
@@ -223,7 +225,7 @@ def test_officials_drill_into_one_officials_cases(demo_db, use_db):
     at = run("officials", official=official["official_id"])
     cases = kpi_call(demo_db, "case_list", kpi.Filters.make(where={"official": official["official_id"]}))
     assert len(at.dataframe[0].value) == len(cases) == official["received"]
-    assert at.subheader[0].value == f"{official['official']} 的案件"
+    assert shown(at.subheader[0].value) == f"{official['official']} 的案件"
 
 
 def test_a_busy_database_is_a_message_not_a_traceback(demo_db_copy, use_db, monkeypatch):

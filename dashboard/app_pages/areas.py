@@ -26,26 +26,29 @@ if level == "district":
     streets = loaders.ranking("street", filters_for(view, areas=False))
     ui.follow_selection("streets-table", streets, "street", "street")
     st.subheader(t("areas.streets", lang))
-    ui.table(streets, RANKING_COLUMNS, lang, key="streets-table", select=True)
+    ui.table(streets, RANKING_COLUMNS, lang, key="streets-table", select=True,
+             download="areas.title")
 
 elif level == "street":
     communities, head = loaders.street_page(view)   # what the overview prefetches
     ui.follow_selection("communities-table", communities, "community", "community")
     ui.headline_cards(head, lang)
     timing.mark("cards")
-    st.subheader(t("areas.communities", lang, street=view.street))
+    st.subheader(ui.say("areas.communities", lang, street=view.street))
     columns = ["community" if c == "street" else c for c in RANKING_COLUMNS]
-    ui.table(communities, columns, lang, key="communities-table", select=True)
+    ui.table(communities, columns, lang, key="communities-table", select=True,
+             download="areas.title")
 
 elif level == "community":
     filters = filters_for(view)
     cases = loaders.case_list(filters)
     ui.follow_selection("community-cases", cases, "case_id", "case")
     ui.headline_cards(loaders.headline(filters), lang)
-    st.subheader(t("areas.cases", lang, community=view.community))
+    st.subheader(ui.say("areas.cases", lang, community=view.community))
     if cases.empty:
         st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
-    ui.table(cases, CASE_COLUMNS, lang, key="community-cases", select=True)
+    ui.table(cases, CASE_COLUMNS, lang, key="community-cases", select=True,
+             download="cases.title")
 
 else:
     ui.case_panel(view.case, lang)

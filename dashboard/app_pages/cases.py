@@ -45,4 +45,4 @@ else:
     st.caption(t("cases.count", lang, n=total) if total <= len(cases)
                else t("cases.more", lang, shown=len(cases), n=total))
 st.caption(f"{t('cases.open', lang)} · {t('cases.masked', lang)}")
-ui.table(cases, COLUMNS, lang, key="cases-table", select=True)
+ui.table(cases, COLUMNS, lang, key="cases-table", select=True, download="cases.title")

@@ -2,13 +2,11 @@
 
 import sys
 import traceback
-from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import loaders, ui
+from dashboard import loaders, ui, uploads
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
 from taizhang.workdays import assumed_note
@@ -27,46 +25,65 @@ db_file = loaders.database_file()
 def import_uploads(files) -> None:
     """Run the ordinary ETL on the uploaded files; show each file's summary line and rejects.
 
-    The files are kept next to the database (uploads/<time>/<name>) so that a case's
-    source file still exists after the import.
+    A file whose bytes were imported before (by upload or `taizhang load`), or that came
+    twice in this upload, is not imported again: the page says so. Each file is written
+    privately for the ETL and deleted when its import ends (dashboard/uploads.py).
     """
-    folder = db_file.parent / "uploads" / datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder.mkdir(parents=True, exist_ok=True)
+    uploads.purge(db_file)
+    seen: dict[str, str] = {}
     paths = []
-    for upload in files:
-        path = folder / Path(upload.name).name
-        path.write_bytes(upload.getvalue())
-        paths.append(path)
-    with st.spinner(t("data.importing", lang)):
-        summaries = loaders.import_ledgers(db_file, paths)
+    try:
+        for upload in files:
+            data = upload.getvalue()
+            digest = uploads.sha256(data)
+            earlier = loaders.imported_file(digest)
+            if digest in seen:
+                st.info(ui.say("data.same_upload", lang, file=upload.name, earlier=seen[digest]))
+            elif earlier:
+                st.info(ui.say("data.already_imported", lang, file=upload.name,
+                               earlier=ui.file_name(earlier["file"]), id=earlier["import_id"],
+                               date=str(earlier["started_at"])[:16]))
+            else:
+                seen[digest] = upload.name
+                paths.append(uploads.write_private(db_file, upload.name, data))
+        if not paths:
+            return
+        with st.spinner(t("data.importing", lang)):
+            summaries = loaders.import_ledgers(db_file, paths)
+    finally:
+        for path in paths:
+            uploads.discard(path)
     for summary in summaries:
-        (st.error if summary.status == "failed" else st.success)(summary.line())
+        (st.error if summary.status == "failed" else st.success)(ui.plain(ui.masked(summary.line())))
         if summary.rejects:
-            rejects = pd.DataFrame(summary.rejects)
-            st.table(ui.display_frame(rejects, ["sheet", "row", "column", "value", "reason"], lang))
+            # A short list, shown whole (st.table reads cells as Markdown: each shown as text).
+            shown = ui.display_frame(pd.DataFrame(summary.rejects),
+                                     ["sheet", "row", "column", "value", "reason"], lang)
+            st.table(shown.map(ui.plain))
 
 
 st.header(t("data.title", lang))
-st.caption(t("data.db_path", lang, path=db_file))
+# The file's name only: where it lies on the server is nothing a visitor needs to know.
+st.caption(ui.say("data.db_path", lang, path=db_file.name))
 
 st.subheader(t("data.upload", lang))
 st.caption(t("data.upload_help", lang))
-uploads = st.file_uploader(
+chosen = st.file_uploader(
     t("data.upload", lang), type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
     label_visibility="collapsed",
 )
-if st.button(t("data.import_button", lang), type="primary", disabled=not uploads):
+if st.button(t("data.import_button", lang), type="primary", disabled=not chosen):
     try:
-        import_uploads(uploads)
+        import_uploads(chosen)
     except DatabaseBusy:
         st.warning(t("error.busy", lang))
     except Exception as exc:  # noqa: BLE001 - a bad upload is a message, never a traceback
         traceback.print_exc(file=sys.stderr)
-        st.error(t("data.import_failed", lang, error=exc))
+        st.error(ui.say("data.import_failed", lang, error=ui.masked(str(exc))))
 
 status, info = loaders.database_status()
 if not info:  # no file, or a file without the schema yet: nothing imported so far
-    st.info(t("empty.no_file" if status == "missing" else "empty.db", lang, path=db_file))
+    st.info(ui.say("empty.no_file" if status == "missing" else "empty.db", lang, path=db_file.name))
     ui.stop()
 
 assumed = loaders.assumed_calendar_years(info)

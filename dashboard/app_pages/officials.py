@@ -38,11 +38,12 @@ if view.official:
     else:
         cases = loaders.case_list(filters_for(view, official=True))
         ui.follow_selection("official-cases", cases, "case_id", "case")
-        st.subheader(t("officials.cases", lang, name=name))
+        st.subheader(ui.say("officials.cases", lang, name=name))
         if cases.empty:
             st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
         ui.table(cases, CASE_COLUMNS, lang, key="official-cases", select=True)
 else:
     ui.follow_selection("officials-table", officials, "official_id", "official")
     st.subheader(t("officials.table", lang))
-    ui.table(officials, OFFICIAL_COLUMNS, lang, key="officials-table", select=True)
+    ui.table(officials, OFFICIAL_COLUMNS, lang, key="officials-table", select=True,
+             download="officials.title")

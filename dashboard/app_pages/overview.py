@@ -60,7 +60,7 @@ with right:
         links.button(f"‹ {t('areas.district', lang)}", key="back-to-district", type="tertiary",
                      on_click=ui.apply_view, args=(drill_into(view, "district", None),))
         links.page_link("app_pages/areas.py", query_params=params_from_view(street_view),
-                        label=t("overview.communities_table", lang, street=view.street))
+                        label=ui.say("overview.communities_table", lang, street=view.street))
         timing.mark("communities")
     categories_slot = st.container()
 with left:

@@ -35,7 +35,7 @@ try:
     # Missing chromium or fonts: said on the page, not found out by a click on a button.
     check_prerequisites()
 except RenderUnavailable as exc:
-    st.warning(t("report.render_failed", lang, error=exc))
+    st.warning(ui.say("report.render_failed", lang, error=exc))
     st.iframe(html, height=1200)
     ui.stop()
 

@@ -202,7 +202,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(tab.locator("[data-testid=stTable]").get_by_text(re.compile("「反映时间」的值「某日」"))).to_be_visible()
     history = kpi_call(db, "imports_history")
     assert Path(history["file"].iloc[0]).name == "上传台账.xlsx" and history["rows_rejected"].iloc[0] == 1
-    assert Path(history["file"].iloc[0]).exists()  # the upload is kept next to the database
+    assert not Path(history["file"].iloc[0]).exists()  # no copy of the upload is kept
     settle(tab)
     tab.screenshot(path=output_dir / "07_upload.png")
     assert "Traceback" not in log.read_text()

@@ -1,0 +1,132 @@
+"""Uploads on the Data page (AppTest, real .xlsx bytes written by openpyxl, the real ETL in
+its child process): each upload is written 0600 in its own 0700 folder and deleted after
+its import; two files with one name are two imports, neither lost; bytes imported before
+are said, not imported again; leftovers are purged."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import time
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import uploads
+from hostile import shown
+from taizhang.db import reading
+
+APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def ledger_bytes(prefix: str, n: int) -> bytes:
+    """A small office ledger with `n` cases numbered <prefix>-001…, as openpyxl writes it."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "湖滨社区"
+    sheet.append(["南浦街道湖滨社区民生问题台账(2022年7月)"])
+    sheet.append(["编号", "街道", "社区", "议题", "类别", "反映时间", "办理状态", "责任单位"])
+    for i in range(n):
+        sheet.append([f"{prefix}-{i + 1:03d}", "南浦街道", "湖滨社区", f"路灯不亮{i}", "市政设施",
+                      f"2022-07-{10 + i:02d}", "正在解决", "街道城管办"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def data_page(demo_db_copy, monkeypatch):
+    """Run the Data page on a demo copy; → (function uploading files and clicking 导入, db)."""
+    monkeypatch.setenv("TAIZHANG_DB", str(demo_db_copy))
+    written: list[tuple[Path, int, int]] = []
+    write = uploads.write_private
+
+    def recording(db_file, name, data):
+        path = write(db_file, name, data)
+        written.append((path, stat.S_IMODE(path.stat().st_mode),
+                        stat.S_IMODE(path.parent.stat().st_mode)))
+        return path
+
+    monkeypatch.setattr(uploads, "write_private", recording)
+
+    def upload(*files: tuple[str, bytes]) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.run()
+        at.switch_page("app_pages/data.py").run()
+        at.get("file_uploader")[0].set_value([(name, data, XLSX) for name, data in files]).run()
+        next(b for b in at.button if b.label == "导入").click().run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        return at
+
+    return upload, demo_db_copy, written
+
+
+def cases_like(db: Path, prefix: str) -> int:
+    with reading(db) as con:
+        return con.execute("SELECT count(*) FROM cases WHERE case_id LIKE ?", [f"{prefix}-%"]).fetchone()[0]
+
+
+def imports_count(db: Path) -> int:
+    with reading(db) as con:
+        return con.execute("SELECT count(*) FROM imports").fetchone()[0]
+
+
+def test_an_upload_is_private_while_imported_and_not_kept(data_page):
+    upload, db, written = data_page
+    at = upload(("台账.xlsx", ledger_bytes("UPA", 3)))
+    assert shown(at.success[0].value).startswith("台账.xlsx: 已导入")
+    assert cases_like(db, "UPA") == 3
+    [(path, file_mode, folder_mode)] = written
+    assert file_mode == 0o600 and folder_mode == 0o700
+    assert stat.S_IMODE((db.parent / "uploads").stat().st_mode) == 0o700
+    assert path.name == "台账.xlsx" and path.parent.parent == db.parent / "uploads"
+    assert not path.exists() and not path.parent.exists()        # deleted after the import
+    assert list((db.parent / "uploads").iterdir()) == []          # nothing kept
+
+
+def test_two_files_with_one_name_are_two_imports(data_page):
+    upload, db, written = data_page
+    before = imports_count(db)
+    at = upload(("台账.xlsx", ledger_bytes("UPB", 2)), ("台账.xlsx", ledger_bytes("UPC", 4)))
+    assert len(at.success) == 2
+    assert cases_like(db, "UPB") == 2 and cases_like(db, "UPC") == 4   # neither overwritten
+    assert imports_count(db) == before + 2
+    assert written[0][0].parent != written[1][0].parent           # each its own folder
+
+
+def test_bytes_imported_before_are_not_imported_again(data_page):
+    upload, db, written = data_page
+    data = ledger_bytes("UPD", 2)
+    upload(("台账.xlsx", data))
+    before = imports_count(db)
+    at = upload(("台账(副本).xlsx", data))
+    [info] = [shown(i.value) for i in at.info if "未重复导入" in i.value]
+    assert "台账(副本).xlsx" in info and "台账.xlsx" in info
+    assert imports_count(db) == before and len(written) == 1
+    assert not at.success
+
+    # The same bytes twice in one upload: imported once, and the page says so.
+    twice = ledger_bytes("UPE", 1)
+    at = upload(("a.xlsx", twice), ("b.xlsx", twice))
+    assert len(at.success) == 1 and cases_like(db, "UPE") == 1
+    assert any("b.xlsx" in shown(i.value) and "只导入一次" in i.value for i in at.info)
+
+
+def test_purge_removes_leftovers_older_than_the_limit(tmp_path):
+    db = tmp_path / "taizhang.duckdb"
+    old = uploads.write_private(db, "旧台账.xlsx", b"old")
+    fresh = uploads.write_private(db, "新台账.xlsx", b"new")
+    stray = db.parent / "uploads" / "20240101-120000" / "kept.xlsx"   # as an earlier version kept it
+    stray.parent.mkdir()
+    stray.write_bytes(b"x")
+    hour_ago = time.time() - 3600
+    for path in (old.parent, stray.parent):
+        os.utime(path, (hour_ago, hour_ago))
+    assert uploads.purge(db, older_than=1800) == 2
+    assert fresh.exists() and not old.exists() and not stray.exists()
+    assert uploads.purge(db, older_than=0) == 1 and not fresh.exists()
