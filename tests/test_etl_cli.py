@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 import subprocess
 import sys
 from pathlib import Path
@@ -221,3 +222,17 @@ def test_help_of_every_command_is_chinese_first(capsys):
         assert exit_.value.code == 0
         text = capsys.readouterr().out
         assert text.startswith("用法 usage:") and "显示本帮助并退出 / show this help and exit" in text
+
+
+def test_as_of_in_chinese_and_a_bad_one_is_a_message(files, capsys):
+    root, _, folder, _ = files
+    db = root / "t.duckdb"
+    code, out, err = run(["load", str(folder), "--as-of", "2023年2月28日", "--db", str(db)], capsys)
+    assert code == 0, err
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT as_of FROM imports").fetchall() == [(date(2023, 2, 28),)]
+    with pytest.raises(SystemExit) as exit_:
+        main(["load", str(folder), "--as-of", "2023年2月30日", "--db", str(db)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "2023年2月30日" in err and "expected a date like 2022-07-31" in err and "Traceback" not in err

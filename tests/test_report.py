@@ -241,6 +241,13 @@ def test_a_month_outside_the_data_is_refused_naming_the_months_it_covers(small_d
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_scope_levels_in_chinese():
+    from report.commands import _parse_scope
+
+    assert _parse_scope(["街道=南站街道", "社区=三店社区"]) == {"street": "南站街道", "community": "三店社区"}
+    assert _parse_scope(["street=南站街道"]) == {"street": "南站街道"}
+
+
 def test_the_footer_counts_only_files_that_brought_data(tmp_path):
     """Two ledgers with cases, one imported twice (unchanged), and a broken file tried twice:
     5 attempts, 2 files the data comes from. Before, the footer said 5."""
