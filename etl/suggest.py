@@ -18,7 +18,7 @@ from pathlib import Path
 
 from etl.errors import LedgerError
 from etl.fold import fold_text, header_key
-from etl.layout import _match_field
+from etl.layout import match_field
 from etl.profile import FIELDS, STATUSES, load_profile
 from etl.read import RawSheet, read_ledger
 
@@ -74,7 +74,7 @@ MAX_PHRASES = 60      # status phrases listed
 
 def field_of(header: str) -> str | None:
     """The canonical field a column name suggests: built-in names, then foreign ones."""
-    builtin = _match_field(header, load_profile().header_index())
+    builtin = match_field(header, load_profile().header_index())
     return builtin or _FOREIGN_INDEX.get(header_key(header))
 
 
