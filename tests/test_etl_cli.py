@@ -202,26 +202,27 @@ def test_help_of_every_command_is_chinese_first(capsys):
     import argparse
     import re
 
-    from taizhang.cli import build_parser
+    from taizhang.cli import _commands, build_parser
 
     chinese_first = re.compile(r"[^A-Za-z]*[\u4e00-\u9fff]")
-    commands = {}
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            commands = action.choices
-            assert all(chinese_first.match(a.help) for a in action._choices_actions)
-    assert set(commands) >= {"load", "check", "areas", "demo", "serve", "kpi", "report", "profile"}
+    commands = {parser.prog.removeprefix("taizhang "): parser for parser in _commands(build_parser())}
+    assert set(commands) >= {"load", "check", "areas", "demo", "serve", "kpi", "report", "profile",
+                             "profile suggest"}
     for name, parser in commands.items():
         assert chinese_first.match(parser.description), name
         for action in parser._actions:
-            if action.help != argparse.SUPPRESS and not isinstance(action, argparse._SubParsersAction):
+            if isinstance(action, argparse._SubParsersAction):
+                assert all(chinese_first.match(a.help) for a in action._choices_actions), name
+            elif action.help != argparse.SUPPRESS:
                 assert chinese_first.match(action.help) and "/ " in action.help, \
                     (name, action.dest, action.help)
         with pytest.raises(SystemExit) as exit_:
-            main([name, "-h"])
+            main([*name.split(), "-h"])
         assert exit_.value.code == 0
         text = capsys.readouterr().out
         assert text.startswith("用法 usage:") and "显示本帮助并退出 / show this help and exit" in text
+        # The global options are taken after the command's name too.
+        assert "--db FILE.duckdb" in text and "--lang {zh,en}" in text
 
 
 def test_as_of_in_chinese_and_a_bad_one_is_a_message(files, capsys):
