@@ -376,7 +376,7 @@ def test_a_render_failure_is_a_message_not_a_traceback(failure, small_db, tmp_pa
         def crash(self, *args, **kwargs):
             raise BrowserError("chromium quit")
         monkeypatch.setattr(render.Renderer, "render", crash)
-    code = cli.main(["--db", str(small_db), "report", "--month", "2020-01",
+    code = cli.main(["--db", str(small_db), "report", "--month", "2021-12",
                      "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
