@@ -164,7 +164,7 @@ def test_check_speaks_of_a_check_not_of_a_failed_import(files, capsys):
     # Before: "导入失败,数据库未改动 / failed, database unchanged" and "could not be imported".
     assert "导入失败" not in out + err and "could not be imported" not in out + err
     assert out.startswith("说明.xlsx: 检查未通过,此文件不能导入 / check failed, this file cannot be imported")
-    assert "check found problems: 1 file(s) cannot be read" in err and "nothing was written" in err
+    assert "check found problems: 1 file(s) cannot be imported as they are" in err and "nothing was written" in err
     assert not db.exists()
 
 
