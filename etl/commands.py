@@ -176,8 +176,8 @@ def _check_verdict(summaries, failed) -> int:
         return 0
     parts_zh, parts_en = [], []
     if failed:
-        parts_zh.append(f"{len(failed)} 个文件无法读取")
-        parts_en.append(f"{len(failed)} file(s) cannot be read")
+        parts_zh.append(f"{len(failed)} 个文件不能导入")
+        parts_en.append(f"{len(failed)} file(s) cannot be imported as they are")
     if rejected:
         parts_zh.append(f"{rejected} 行将不能导入")
         parts_en.append(f"{rejected} row(s) would be rejected")

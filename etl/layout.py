@@ -54,7 +54,7 @@ class SheetLayout:
         return out
 
 
-def _match_field(header: str, index: dict[str, str]) -> str | None:
+def match_field(header: str, index: dict[str, str]) -> str | None:
     key = header_key(header)
     if not key:
         return None
@@ -70,7 +70,7 @@ def find_layout(head: list[list[str]], profile: Profile) -> SheetLayout | None:
     index = profile.header_index()
     best: tuple[int, int] | None = None
     for r, row in enumerate(head):
-        fields = {_match_field(cell, index) for cell in row} - {None}
+        fields = {match_field(cell, index) for cell in row} - {None}
         if len(fields) >= MIN_HEADER_FIELDS and fields & KEY_FIELDS:
             if best is None or len(fields) > best[1]:
                 best = (r, len(fields))
@@ -80,7 +80,7 @@ def find_layout(head: list[list[str]], profile: Profile) -> SheetLayout | None:
     columns = []
     seen: set[str] = set()
     for c, cell in enumerate(head[r]):
-        fld = _match_field(cell, index)
+        fld = match_field(cell, index)
         if fld in seen:
             fld = None
         if fld:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from etl.errors import LedgerError
 from etl.fold import fold_text, header_key
-from etl.layout import _match_field
+from etl.layout import match_field
 from etl.profile import FIELDS, STATUSES, load_profile
 from etl.read import RawSheet, read_ledger
 
@@ -74,7 +74,7 @@ MAX_PHRASES = 60      # status phrases listed
 
 def field_of(header: str) -> str | None:
     """The canonical field a column name suggests: built-in names, then foreign ones."""
-    builtin = _match_field(header, load_profile().header_index())
+    builtin = match_field(header, load_profile().header_index())
     return builtin or _FOREIGN_INDEX.get(header_key(header))
 
 
@@ -152,6 +152,8 @@ def _suggest(raw) -> str:
     statuses: Counter = Counter()
     status_col = mapping.get("status", (None,))[0]
     for n, row in enumerate(_rows_after(sheet, r)):
+        if sum(1 for cell, name in zip(row, headers) if name and fold_text(cell) == name) >= 2:
+            continue  # the header repeated (a ledger printed page by page)
         if n < SAMPLE_ROWS:
             for fld in dates:
                 c = mapping[fld][0]
@@ -192,9 +194,10 @@ def _render(path, sheet, r, mapping, unused, formats, statuses: Counter) -> str:
     lines += ["", "# 办理状态:把每种说法放进一个列表;不在任何列表中的行将被拒绝并说明原因",
               "# status: put each phrase in one list; a row whose phrase is in none is rejected",
               "[status]"]
-    known = {s: [p for p in statuses if KNOWN_STATUS.get(p.lower()) == s] for s in STATUSES}
+    phrases = {**{k.lower(): v for k, v in load_profile().status.items()}, **KNOWN_STATUS}
+    known = {s: [p for p in statuses if phrases.get(p.lower()) == s] for s in STATUSES}
     lines += [f"{s} = [{', '.join(_toml(p) for p in known[s])}]" for s in STATUSES]
-    left = [(p, n) for p, n in statuses.most_common() if p.lower() not in KNOWN_STATUS]
+    left = [(p, n) for p, n in statuses.most_common() if p.lower() not in phrases]
     if left:
         lines.append("# 待对应的说法(行数)/ phrases still to map (rows):")
         lines += [f"#   {_toml(p)}  ({n})" for p, n in left[:MAX_PHRASES]]

@@ -81,9 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
                                 title="命令 / commands")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
-    for command in set(sub.choices.values()):
+    for command in _commands(parser):
         add_global_options(command, top=False)
     return parser
+
+
+def _commands(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """Every sub-command's parser, nested ones (profile suggest) included."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in dict.fromkeys(action.choices.values()):
+                found += [command, *_commands(command)]
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,8 +15,11 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+from taizhang.dates import parse_day
 
 CONFIG_FILE = Path("taizhang.toml")
 ENV_CONFIG = "TAIZHANG_CONFIG"
@@ -232,10 +235,6 @@ def _year_schedule(path: Path, year: str, entry) -> tuple[tuple, tuple]:
 
 
 def _days(where: str, name: str, item) -> list:
-    from datetime import date, timedelta
-
-    from taizhang.dates import parse_day
-
     if isinstance(item, date):
         return [item]
     first, _, last = str(item).partition("..")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import date
 import subprocess
 import sys
 from pathlib import Path
@@ -165,7 +166,7 @@ def test_check_speaks_of_a_check_not_of_a_failed_import(files, capsys):
     # Before: "导入失败,数据库未改动 / failed, database unchanged" and "could not be imported".
     assert "导入失败" not in out + err and "could not be imported" not in out + err
     assert out.startswith("说明.xlsx: 检查未通过,此文件不能导入 / check failed, this file cannot be imported")
-    assert "check found problems: 1 file(s) cannot be read" in err and "nothing was written" in err
+    assert "check found problems: 1 file(s) cannot be imported as they are" in err and "nothing was written" in err
     assert not db.exists()
 
 
@@ -203,23 +204,38 @@ def test_help_of_every_command_is_chinese_first(capsys):
     import argparse
     import re
 
-    from taizhang.cli import build_parser
+    from taizhang.cli import _commands, build_parser
 
     chinese_first = re.compile(r"[^A-Za-z]*[\u4e00-\u9fff]")
-    commands = {}
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            commands = action.choices
-            assert all(chinese_first.match(a.help) for a in action._choices_actions)
-    assert set(commands) >= {"load", "check", "areas", "demo", "serve", "kpi", "report", "profile"}
+    commands = {parser.prog.removeprefix("taizhang "): parser for parser in _commands(build_parser())}
+    assert set(commands) >= {"load", "check", "areas", "demo", "serve", "kpi", "report", "profile",
+                             "profile suggest"}
     for name, parser in commands.items():
         assert chinese_first.match(parser.description), name
         for action in parser._actions:
-            if action.help != argparse.SUPPRESS and not isinstance(action, argparse._SubParsersAction):
+            if isinstance(action, argparse._SubParsersAction):
+                assert all(chinese_first.match(a.help) for a in action._choices_actions), name
+            elif action.help != argparse.SUPPRESS:
                 assert chinese_first.match(action.help) and "/ " in action.help, \
                     (name, action.dest, action.help)
         with pytest.raises(SystemExit) as exit_:
-            main([name, "-h"])
+            main([*name.split(), "-h"])
         assert exit_.value.code == 0
         text = capsys.readouterr().out
         assert text.startswith("用法 usage:") and "显示本帮助并退出 / show this help and exit" in text
+        # The global options are taken after the command's name too.
+        assert "--db FILE.duckdb" in text and "--lang {zh,en}" in text
+
+
+def test_as_of_in_chinese_and_a_bad_one_is_a_message(files, capsys):
+    root, _, folder, _ = files
+    db = root / "t.duckdb"
+    code, out, err = run(["load", str(folder), "--as-of", "2023年2月28日", "--db", str(db)], capsys)
+    assert code == 0, err
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT as_of FROM imports").fetchall() == [(date(2023, 2, 28),)]
+    with pytest.raises(SystemExit) as exit_:
+        main(["load", str(folder), "--as-of", "2023年2月30日", "--db", str(db)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "2023年2月30日" in err and "expected a date like 2022-07-31" in err and "Traceback" not in err

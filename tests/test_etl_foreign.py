@@ -297,3 +297,24 @@ def test_a_profile_adding_a_name_still_reads_ledgers_using_the_built_in_one(tmp_
         wb.save(ledgers[-1])
     code, out, err = run(["load", *ledgers, "--db", tmp_path / "t.duckdb", "--profile", profile], capsys)
     assert code == 0 and out.count("new 1,") == 2, out + err
+
+
+def test_suggest_skips_title_rows_and_repeated_headers(tmp_path, capsys):
+    path = tmp_path / "南站街道台账.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["南站街道幸福圆桌会问题台账(2023年)"])
+    ws.merge_cells("A1:D1")
+    header = ["序号", "问题", "反映时间", "办理进度"]
+    ws.append(header)
+    ws.append([1, "路灯不亮", "2023-01-08", "已办结"])
+    ws.append(header)  # printed page by page: the header again
+    ws.append([2, "井盖缺失", "2023-01-09", "研究中"])
+    wb.save(path)
+    code, suggestion, _ = run(["profile", "suggest", path], capsys)
+    assert code == 0
+    assert "header: row 2" in suggestion
+    profile = tomllib.loads(suggestion)
+    assert profile["columns"] == {"title": ["问题"], "received_on": ["反映时间"], "status": ["办理进度"]}
+    assert profile["status"]["resolved"] == ["已办结"]
+    assert '#   "研究中"  (1)' in suggestion and '"办理进度"  (' not in suggestion

@@ -241,6 +241,13 @@ def test_a_month_outside_the_data_is_refused_naming_the_months_it_covers(small_d
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_scope_levels_in_chinese():
+    from report.commands import _parse_scope
+
+    assert _parse_scope(["街道=南站街道", "社区=三店社区"]) == {"street": "南站街道", "community": "三店社区"}
+    assert _parse_scope(["street=南站街道"]) == {"street": "南站街道"}
+
+
 def test_the_footer_counts_only_files_that_brought_data(tmp_path):
     """Two ledgers with cases, one imported twice (unchanged), and a broken file tried twice:
     5 attempts, 2 files the data comes from. Before, the footer said 5."""
@@ -267,3 +274,112 @@ def test_the_footer_counts_only_files_that_brought_data(tmp_path):
     with duckdb.connect(str(db), read_only=True) as con:
         view = report_view(con, "2023-02")
     assert "数据来源:2 个台账文件" in view.sources[0]
+
+
+def test_missing_chromium_says_what_to_install(small_db, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "TAIZHANG_CHROMIUM": str(tmp_path / "no-chromium")}
+    result = subprocess.run(
+        [str(TAIZHANG), "--db", str(small_db), "report", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "apt-get install chromium" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def demo_sql_facts(con, street: str | None) -> tuple[int, int, int]:
+    """July 2022 by plain SQL (not via kpi/): received, resolved and in progress on 07-31,
+    the demo's last day, when every case's stored status is its status as of then."""
+    return con.execute(
+        "SELECT count(*), count(*) FILTER (status = 'resolved'), "
+        "count(*) FILTER (status = 'in_progress') FROM cases "
+        "WHERE received_on BETWEEN DATE '2022-07-01' AND DATE '2022-07-31' "
+        "AND (CAST(? AS VARCHAR) IS NULL OR street = ?)",
+        [street, street],
+    ).fetchone()
+
+
+@pytest.mark.parametrize("scope", [None, "南站街道"], ids=["district", "street"])
+def test_demo_latest_month(demo_db, renderer, output_dir, tmp_path, scope):
+    """The demo's latest month, district and one street: SQL numbers, stamp, PDF and PNG."""
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        received, resolved, in_progress = demo_sql_facts(con, scope)
+        view = report_view(con, "2022-07", {"street": scope} if scope else None)
+    html = page_html(view)
+    files = renderer.render(html)  # both from one load of the page, as the command prints them
+    pdf, png = files["pdf"], files["png"]
+    name = f"{scope or '西湖区'}_2022-07"
+    (output_dir / f"{name}.pdf").write_bytes(pdf)
+    (output_dir / f"{name}.png").write_bytes(png)
+    text, pages = pdf_facts(pdf, tmp_path)
+    assert pages == 1
+    assert f"西湖区{scope or ''}2022年7月" in text and "2022-07-31" in text
+    assert "示例数据" in text
+    rate = f"{resolved / received * 100:.1f}%"
+    assert f"{resolved}/{received} ({rate})" in text
+    cards = {c.label: c.value for c in view.cards}
+    assert (cards["受理"], cards["已解决"], cards["正在解决"]) == tuple(
+        str(n) for n in (received, resolved, in_progress))
+    if scope:
+        # A street's report ranks its own communities.
+        assert view.ranking.title.startswith("社区") and len(view.ranking_rows) > 2
+    else:
+        assert {r.name for r in view.ranking_rows} >= {"南站街道", "朝阳洲街道", "桃花镇"}
+    assert_png_page(png)
+    # The trend is the dashboard's chart (taizhang/svg.py: same colours and ticks), printed.
+    assert f'fill="{svg.STATUS_COLORS["received"]}"' in view.trend_svg
+    assert 'width="380"' in view.trend_svg and "<title>" not in view.trend_svg
+
+
+def test_a_change_too_small_to_show_gets_no_arrow():
+    """A city's rate moving by 0.02 points prints as 0.0pp: neither ▼ nor red."""
+    tiny = sections._delta(-0.0002, True, True, "同比")
+    assert (tiny.arrow, tiny.tone) == ("", "flat")
+    fall = sections._delta(-0.024, True, True, "环比")
+    assert (fall.text, fall.arrow, fall.tone) == ("环比 -2.4pp", "▼", "bad")
+    assert sections._delta(3, None, False, "环比").arrow == "▲"
+
+
+def test_missing_fonts_say_what_to_install(monkeypatch):
+    monkeypatch.setattr(render, "_has_cjk_font", lambda: False)
+    with pytest.raises(render.RenderUnavailable, match="apt-get install fonts-noto-cjk"):
+        render.check_prerequisites()
+
+
+def test_one_off_helpers_also_work_inside_an_event_loop(june, tmp_path):
+    """What the dashboard calls: html_to_pdf / html_to_png, even from async server code."""
+    html = page_html(june[0])
+
+    async def in_loop() -> bytes:
+        return render.html_to_pdf(html)
+
+    # A thread of its own, as a server's loop would be (this module's browser fixture
+    # keeps Playwright's loop on the main thread).
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pdf = pool.submit(asyncio.run, in_loop()).result()
+    _, pages = pdf_facts(pdf, tmp_path)
+    assert pages == 1
+    assert_png_page(render.html_to_png(html, scale=2))
+
+
+@pytest.mark.parametrize("failure", ["no chromium", "chromium crashed"])
+def test_a_render_failure_is_a_message_not_a_traceback(failure, small_db, tmp_path,
+                                                       monkeypatch, capsys):
+    """Chromium missing, or crashing while it prints: `taizhang report` says so in
+    Chinese then English and exits 2."""
+    from report.devtools import BrowserError
+    from taizhang import cli
+
+    if failure == "no chromium":
+        monkeypatch.setattr(render, "CHROMIUM", tmp_path / "no-chromium")
+    else:
+        def crash(self, *args, **kwargs):
+            raise BrowserError("chromium quit")
+        monkeypatch.setattr(render.Renderer, "render", crash)
+    code = cli.main(["--db", str(small_db), "report", "--month", "2021-12",
+                     "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert 0 <= err.index("生成文件失败") < err.index("Could not render the file")
+    assert ("chromium" if failure == "no chromium" else "chromium quit") in err
+    assert not list((tmp_path / "out").glob("*.pdf"))
