@@ -40,9 +40,11 @@ REASONS = {
     ),
     "unknown_status": (
         "{p}的值「{v}」不是已知的办理状态,请改为 未启动、正在解决、已解决 或 暂缓,"
-        "或在格式配置(--profile)的 [status] 中加入这一说法,如 resolved = [\"{v}\"]",
+        "或在格式配置(--profile)的 [status] 中按其含义加入这一说法,如 pending = [\"{v}\"]"
+        "(pending 未启动、in_progress 正在解决、resolved 已解决、deferred 暂缓)",
         "{pe}: '{v}' is not a known status; write 未启动, 正在解决, 已解决 or 暂缓, or add the phrase "
-        "to the [status] table of a profile (--profile), e.g. resolved = [\"{v}\"]",
+        "to the [status] table of a profile (--profile) under what it means, e.g. pending = [\"{v}\"] "
+        "(pending 未启动, in_progress 正在解决, resolved 已解决, deferred 暂缓)",
     ),
     "before_received": (
         "{p}的值「{v}」早于受理日期 {r},请核对这两个日期",
