@@ -122,6 +122,10 @@ def run_demo(args) -> int:
         build_demo(database, out)
     except LedgerError as exc:
         return _fail(str(exc))
-    print(f"示例数据已生成:台账在 {out},数据库 {database};查看:taizhang --db {database} serve / "
-          f"demo data written: ledgers in {out}, database {database}; to see it: taizhang --db {database} serve")
+    if getattr(args, "command", None) == "demo":
+        print(f"示例数据已生成:台账在 {out},数据库 {database};查看:taizhang --db {database} serve / "
+              f"demo data written: ledgers in {out}, database {database}; to see it: taizhang --db {database} serve")
+    else:  # `serve --demo` serves it next
+        print(f"示例数据已生成:台账在 {out},数据库 {database} / demo data written: ledgers in {out}, "
+              f"database {database}")
     return 0
