@@ -68,8 +68,8 @@ def run_areas(args) -> int:
         print(f"已按名录重新确定 {loaded.cases_moved} 件案件、{loaded.meetings_moved} 次会议的所属区域 / "
               f"the areas of {loaded.cases_moved} stored cases and {loaded.meetings_moved} meetings were "
               "resolved again against this registry")
-    for community, candidates, cases in loaded.ambiguous:
-        print(ambiguous_text(community, candidates, cases))
+    for community, candidates, cases, sheet, file in loaded.ambiguous:
+        print(ambiguous_text(community, candidates, cases, sheet, file))
     return 0
 
 

@@ -113,7 +113,9 @@ def test_a_community_nothing_disambiguates_is_left_without_a_street_and_said(off
     assert areas_of(db) == [(None, None, "和平社区", 2)]  # not the registry's first row
     # Loading the registry again says the same about the cases stored.
     assert main(["--db", str(db), "areas", str(office["registry"])]) == 0
-    assert "社区「和平社区」在区域名录中不止一处" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "注意:圆桌会问题台账.xlsx 工作表「和平社区」中社区「和平社区」在区域名录中不止一处" in out
+    assert "warning: 圆桌会问题台账.xlsx, sheet 和平社区: the registry has 和平社区" in out
 
 
 def test_workbook_before_registry_then_again_gives_the_figures_of_registry_first(office, tmp_path, capsys):
