@@ -88,6 +88,13 @@ def areas_of(db) -> list[tuple]:
         """).fetchall()
 
 
+def aggregate_tables(db) -> dict[str, list]:
+    from etl.aggregates import TABLES
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+
+
 def figures(db, capsys) -> list[dict]:
     """What `taizhang kpi --by street` prints, as a user reads it."""
     capsys.readouterr()
@@ -130,6 +137,8 @@ def test_workbook_before_registry_then_again_gives_the_figures_of_registry_first
     loaded = load_areas(late, office["registry"])  # re-resolves the stored cases
     assert (loaded.rows, loaded.cases_moved) == (5, 9)
     assert areas_of(late) == areas_of(first)
+    assert aggregate_tables(late) == aggregate_tables(first)  # what the fast KPI path reads
+    assert ("street", "东湖区", "南站街道") in {r[:3] for r in aggregate_tables(first)["agg_counts"]}
     assert figures(late, capsys) == figures(first, capsys)
     again = load_paths(late, [office["south"], office["unnamed"]])
     assert [(s.status, s.rows_new, s.rows_updated) for s in again] == [("unchanged", 0, 0)] * 2
