@@ -92,7 +92,8 @@ class AreasLoaded:
     rows: int
     cases_moved: int = 0
     meetings_moved: int = 0
-    ambiguous: list[tuple[str, str, int]] = field(default_factory=list)  # community, candidates, cases
+    # (community, candidates, cases, sheet, file) the registry has in several streets
+    ambiguous: list[tuple] = field(default_factory=list)
 
 
 def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> AreasLoaded:
@@ -111,13 +112,13 @@ def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> Areas
     return result
 
 
-def reresolve(con) -> tuple[int, int, list[tuple[str, str, int]]]:
+def reresolve(con) -> tuple[int, int, list[tuple]]:
     """Resolve every stored case's and meeting's area as written (given_*) against the
     registry as it is now, exactly as an import does (etl/normalize.py area_match_sql);
     update those that move and the aggregate tables' months they are in.
 
-    Returns (cases moved, meetings moved, [(community, candidates, cases)] for names the
-    registry has in several streets and the ledger does not say which)."""
+    Returns (cases moved, meetings moved, [(community, candidates, cases, sheet, file)] for
+    names the registry has in several streets and the ledger does not say which)."""
     from etl import aggregates
     from etl.merge import link_cases_to_meetings
     from etl.normalize import area_match_sql
@@ -149,17 +150,23 @@ def reresolve(con) -> tuple[int, int, list[tuple[str, str, int]]]:
     if any(moved):
         link_cases_to_meetings(con)
     ambiguous = con.execute(f"""
-        SELECT am.community_in, am.ambiguous, count(*) FROM cases t JOIN area_match am ON {same}
-        WHERE am.ambiguous IS NOT NULL GROUP BY ALL ORDER BY 3 DESC, 1
+        SELECT am.community_in, am.ambiguous, count(*), t.source_sheet,
+               regexp_extract(t.source_file, '[^/\\\\]*$') AS file
+        FROM cases t JOIN area_match am ON {same}
+        WHERE am.ambiguous IS NOT NULL GROUP BY ALL ORDER BY file, 4, 1
     """).fetchall()
     for table in ("moved", "area_match"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return moved[0], moved[1], ambiguous
 
 
-def ambiguous_text(community: str, candidates: str, cases: int, sheet: str | None = None) -> str:
-    """The warning for a community name the registry has in several streets."""
-    zh, en = (f"工作表「{sheet}」中", f"sheet {sheet}: ") if sheet else ("", "")
+def ambiguous_text(community: str, candidates: str, cases: int, sheet: str | None = None,
+                   file: str | None = None) -> str:
+    """The warning for a community name the registry has in several streets (the file is
+    named when the text does not stand under the file's own summary line)."""
+    zh = (f"{file} " if file else "") + (f"工作表「{sheet}」中" if sheet else "")
+    en = ", ".join(([file] if file else []) + ([f"sheet {sheet}"] if sheet else []))
+    en = f"{en}: " if en else ""
     return (
         f"注意:{zh}社区「{community}」在区域名录中不止一处({candidates}),台账未写明属于哪个街道,"
         f"{cases} 件未归入街道;请在台账中加「街道」列或在标题中写明街道后重新导入 / warning: {en}"

@@ -123,8 +123,8 @@ def run_areas(args) -> int:
         print(f"已按名录重新确定 {loaded.cases_moved} 件案件、{loaded.meetings_moved} 次会议的所属区域 / "
               f"the areas of {loaded.cases_moved} stored cases and {loaded.meetings_moved} meetings were "
               "resolved again against this registry")
-    for community, candidates, cases in loaded.ambiguous:
-        print(ambiguous_text(community, candidates, cases))
+    for community, candidates, cases, sheet, file in loaded.ambiguous:
+        print(ambiguous_text(community, candidates, cases, sheet, file))
     return 0
 
 
@@ -206,8 +206,12 @@ def run_demo(args) -> int:
         build_demo(database, out)
     except LedgerError as exc:
         return _fail(str(exc))
-    print(f"示例数据已生成:台账在 {out},数据库 {database};查看:taizhang --db {database} serve / "
-          f"demo data written: ledgers in {out}, database {database}; to see it: taizhang --db {database} serve")
+    if getattr(args, "command", None) == "demo":
+        print(f"示例数据已生成:台账在 {out},数据库 {database};查看:taizhang --db {database} serve / "
+              f"demo data written: ledgers in {out}, database {database}; to see it: taizhang --db {database} serve")
+    else:  # `serve --demo` serves it next
+        print(f"示例数据已生成:台账在 {out},数据库 {database} / demo data written: ledgers in {out}, "
+              f"database {database}")
     return 0
 
 

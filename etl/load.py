@@ -269,11 +269,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
         raise LedgerError(no_header_text(path, raw.sheets, profile))
     _step(bar, path, "stage")
     summary.rows_read, summary.rows_skipped = normalise(con, profile, staged)
-    for sheet, community, candidates, rows in con.execute("""
-        SELECT sheet, community_in, ambiguous, count(*) FROM keyed
-        WHERE ambiguous IS NOT NULL AND reject IS NULL GROUP BY ALL ORDER BY min(sheet_no), 2
-    """).fetchall():
-        summary.notes.append(ambiguous_text(community, candidates, rows, sheet))
+    _note_ambiguous_areas(con, summary)
     summary.rejects = collect_rejects(con, path.name, titles)
     summary.rows_rejected = len(summary.rejects)
     _step(bar, path, "normalise")
@@ -327,6 +323,18 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
          import_id],
     )
     _step(bar, path, "write")
+
+
+def _note_ambiguous_areas(con, summary: ImportSummary) -> None:
+    """A note per sheet whose community the registry has in several streets (the rows are
+    read again only when area_match, one row a distinct name, has such a name at all)."""
+    if not con.execute("SELECT count(*) FROM area_match WHERE ambiguous IS NOT NULL").fetchall()[0][0]:
+        return
+    for sheet, community, candidates, rows in con.execute("""
+        SELECT sheet, community_in, ambiguous, count(*) FROM keyed
+        WHERE ambiguous IS NOT NULL AND reject IS NULL GROUP BY ALL ORDER BY min(sheet_no), 2
+    """).fetchall():
+        summary.notes.append(ambiguous_text(community, candidates, rows, sheet))
 
 
 def _nothing_to_import(summary: ImportSummary) -> str:

@@ -88,6 +88,13 @@ def areas_of(db) -> list[tuple]:
         """).fetchall()
 
 
+def aggregate_tables(db) -> dict[str, list]:
+    from etl.aggregates import TABLES
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+
+
 def figures(db, capsys) -> list[dict]:
     """What `taizhang kpi --by street` prints, as a user reads it."""
     capsys.readouterr()
@@ -113,7 +120,9 @@ def test_a_community_nothing_disambiguates_is_left_without_a_street_and_said(off
     assert areas_of(db) == [(None, None, "和平社区", 2)]  # not the registry's first row
     # Loading the registry again says the same about the cases stored.
     assert main(["--db", str(db), "areas", str(office["registry"])]) == 0
-    assert "社区「和平社区」在区域名录中不止一处" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "注意:圆桌会问题台账.xlsx 工作表「和平社区」中社区「和平社区」在区域名录中不止一处" in out
+    assert "warning: 圆桌会问题台账.xlsx, sheet 和平社区: the registry has 和平社区" in out
 
 
 def test_workbook_before_registry_then_again_gives_the_figures_of_registry_first(office, tmp_path, capsys):
@@ -128,6 +137,8 @@ def test_workbook_before_registry_then_again_gives_the_figures_of_registry_first
     loaded = load_areas(late, office["registry"])  # re-resolves the stored cases
     assert (loaded.rows, loaded.cases_moved) == (5, 9)
     assert areas_of(late) == areas_of(first)
+    assert aggregate_tables(late) == aggregate_tables(first)  # what the fast KPI path reads
+    assert ("street", "东湖区", "南站街道") in {r[:3] for r in aggregate_tables(first)["agg_counts"]}
     assert figures(late, capsys) == figures(first, capsys)
     again = load_paths(late, [office["south"], office["unnamed"]])
     assert [(s.status, s.rows_new, s.rows_updated) for s in again] == [("unchanged", 0, 0)] * 2
