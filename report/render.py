@@ -121,9 +121,11 @@ class _Page:
         return self._browser.send(method, params, self.session)
 
     def set_content(self, html: str) -> None:
-        """Replace the document (the main frame's id is the target's) and wait for its fonts."""
+        """Replace the document (the main frame's id is the target's) and wait for its
+        fonts and its charts (the page's `window.taizhangCharts` promise, when it has one)."""
         self.send("Page.setDocumentContent", {"frameId": self.target, "html": html})
-        self.evaluate("document.fonts.ready.then(() => true)")
+        self.evaluate("Promise.all([document.fonts.ready, window.taizhangCharts])"
+                      ".then(() => document.fonts.ready).then(() => true)")
 
     def evaluate(self, expression: str):
         """The value of a JavaScript expression (a promise is awaited)."""
