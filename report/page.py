@@ -37,6 +37,16 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
+def plotly_script() -> str:
+    """The page's <script> element of plotly.js, exactly as the template writes it."""
+    return f"<script>{plotly_js()}</script>"
+
+
+def without_plotly(html: str) -> str:
+    """A report page without its plotly.js (for a browser page that has it loaded already)."""
+    return html.replace(plotly_script(), "", 1)
+
+
 def page_html(view: ReportView) -> str:
     """The report page as one HTML document with its CSS, plotly.js and chart inline (no requests)."""
     template = _environment().get_template("template.html")
