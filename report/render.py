@@ -67,6 +67,18 @@ _WARM_UP = """<!doctype html><html><head><meta charset="utf-8"><style>{css}</sty
 </svg></div>{plotly}</body></html>"""
 
 
+# plotly.js puts its own CSS rules (how a chart's layers stack) into a <style> of the
+# document it loaded in, once; the new document gets them copied into its head.
+_WRITE_SCRIPT = """(() => {
+  const css = [...document.querySelectorAll('style[id^="plotly.js-style"]')].map((style) =>
+    `<style id="${style.id}">${[...style.sheet.cssRules].map((r) => r.cssText).join('\\n')}</style>`);
+  document.open();
+  document.write(HTML.replace('</head>', () => css.join('') + '</head>'));
+  document.close();
+  return true;
+})()"""
+
+
 class RenderUnavailable(RuntimeError):
     """Chromium or the CJK fonts are missing: the message says what to install."""
 
@@ -136,8 +148,7 @@ class _Page:
         which the page has already, is left out. Then wait as set_content does."""
         from report.page import without_plotly
 
-        self.evaluate(f"document.open(); document.write({json.dumps(without_plotly(html))}); "
-                      "document.close(); true")
+        self.evaluate(_WRITE_SCRIPT.replace("HTML", json.dumps(without_plotly(html))))
         self.evaluate("Promise.all([document.fonts.ready, window.taizhangCharts])"
                       ".then(() => document.fonts.ready).then(() => true)")
 

@@ -91,7 +91,9 @@ def base_layout(medium: Medium, title: str = "") -> dict:
         "showlegend": True,
     }
     if title:
-        layout["title"] = {"text": title, "x": 0, "xanchor": "left",
+        # At the top edge whatever the margin below it holds (a legend, on some charts).
+        layout["title"] = {"text": title, "x": 0, "xanchor": "left", "yref": "container",
+                           "y": 1, "yanchor": "top", "pad": {"t": 12},
                            "font": {"size": medium.text + 3}}
     if medium.width:
         layout.update(width=medium.width, height=medium.height, autosize=False)

@@ -345,3 +345,29 @@ def test_a_render_failure_is_a_message_not_a_traceback(failure, small_db, tmp_pa
     assert 0 <= err.index("生成文件失败") < err.index("Could not render the file")
     assert ("chromium" if failure == "no chromium" else "chromium quit") in err
     assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+_TREND_INSIDE = """(() => {
+  const block = document.querySelector('.trend-block').getBoundingClientRect();
+  const parts = [...document.querySelectorAll('#trend-chart .legend, #trend-chart .xtick')];
+  return parts.length > 12 && parts.every((part) => {
+    const box = part.getBoundingClientRect();
+    return box.top >= block.top && box.bottom <= block.bottom;
+  });
+})()"""
+
+
+def test_trend_is_drawn_inside_its_block_on_screen_and_in_print(june, renderer):
+    """plotly.js is loaded once per browser page and each report written into that page:
+    its chart keeps plotly's layout rules (legend and month labels inside the trend block),
+    on the first report and on the next, on screen and in print."""
+    html = page_html(june[0])
+    for _ in range(2):
+        page = renderer._page(html, 1)
+        try:
+            assert page.evaluate("typeof Plotly") == "object"
+            for media in ("screen", "print"):
+                page.send("Emulation.setEmulatedMedia", {"media": media})
+                assert page.evaluate(_TREND_INSIDE), media
+        finally:
+            renderer._keep(page, 1)
