@@ -54,17 +54,14 @@ _FIT_SCRIPT = """(limit) => {
 }"""
 
 
-# What a browser's page pays for once: the CJK fonts (regular and bold, in HTML and in
-# SVG), the stylesheet, and plotly.js (4.8 MB: 0.5–1 s of CPU to parse, several seconds on
-# a busy machine). A page loads this while the numbers are computed and is then kept:
+# What a browser's page pays for once: the CJK fonts (regular and bold; the charts' SVG
+# text uses the same faces), the stylesheet, and plotly.js (4.8 MB: 0.5–1 s of CPU to
+# parse, several seconds on a busy machine). A page loads this while the numbers are computed and is then kept:
 # each report is written into it (document.open/write), which replaces the document but
 # keeps the page's scripts, so plotly.js is parsed once per browser, not once per report.
 _WARM_UP = """<!doctype html><html><head><meta charset="utf-8"><style>{css}</style></head>
 <body><div class="sheet"><h1>月报 0123</h1><h2>趋势 <small>Trend</small></h2>
-<table><tr><th>受理</th><td>已解决 84.6%</td></tr></table>
-<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20" style="font-family: Noto Sans CJK SC">
-<text x="0" y="10" font-size="9">解决率 100%</text><text x="0" y="20" font-weight="600">6月</text>
-</svg></div>{plotly}</body></html>"""
+<table><tr><th>受理</th><td>已解决 84.6% 6月</td></tr></table></div>{plotly}</body></html>"""
 
 
 # plotly.js puts its own CSS rules (how a chart's layers stack) into a <style> of the

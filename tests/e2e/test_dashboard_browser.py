@@ -146,6 +146,9 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(plots).to_have_count(3)   # trend, street ranking, categories
     tab.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')]"
                           ".every((c) => c._fullLayout && c.querySelector('.modebar'))")
+    # The modebar is reduced: the PNG download stays, zoom and pan are gone.
+    expect(plots.first.locator(".modebar-btn[data-title^='Download plot']")).to_have_count(1)
+    expect(plots.first.locator(".modebar-btn[data-val='zoom'], .modebar-btn[data-val='pan']")).to_have_count(0)
     settle(tab)
     tab.screenshot(path=output_dir / "01_overview.png")
 
