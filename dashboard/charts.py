@@ -32,7 +32,9 @@ def clicked_area(state) -> str | None:
 def show(figure: dict, key: str, on_click: Callable[[str], None] | None = None) -> None:
     """Draw `figure` (a plotly figure as a dict); with on_click, a click on a bar calls
     on_click(area) before the run it starts."""
-    options = {"key": key, "config": config(key), "width": "stretch"}
+    # A downloaded PNG is named after the chart's title (街道综合排名.png), else its key.
+    title = (figure.get("layout", {}).get("title") or {}).get("text") or key
+    options = {"key": key, "config": config(title), "width": "stretch"}
     if on_click is None:
         st.plotly_chart(figure, **options)
         return

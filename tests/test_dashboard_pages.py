@@ -80,6 +80,9 @@ def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):
     assert streets["data"][0]["y"][0] == best and streets["layout"]["title"]["text"] == "街道综合排名"
     assert trend["layout"]["title"]["text"] == "月度受理与解决"
     assert categories["layout"]["title"]["text"] == "问题类别构成"
+    # The reduced modebar; a chart's PNG is named after its title.
+    config = json.loads(at.get("plotly_chart")[1].proto.config)
+    assert config["toImageButtonOptions"]["filename"] == "街道综合排名" and not config["displaylogo"]
     # The trend's last month is the KPI layer's, and its hover says the exact count.
     months = kpi_call(demo_db, "trend", kpi.Filters())
     assert trend["data"][0]["y"][-1] == int(months["received"].iloc[-1])
