@@ -22,6 +22,7 @@ TARGETS = {
     "drill_ms_p50": ("one community's cases of 12 months, median", "ms", None, None),
     "drill_ms_p95": ("one community's cases of 12 months, p95", "ms", "<=", 50),
     "first_numbers_s": ("Chromium: open overview → headline numbers shown", "s", "<=", 2),
+    "charts_s": ("Chromium: open overview → every chart interactive", "s", "<=", 3),
     "click_ms": ("Chromium: click a street → its communities shown", "ms", "<=", 300),
     "report_s": ("taizhang report, one month, PDF + PNG", "s", "<=", 5),
     "dashboard_rss_mb": ("peak RSS of taizhang serve", "MB", "<=", 1000),

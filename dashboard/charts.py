@@ -1,72 +1,54 @@
-"""The dashboard's charts: a KPI DataFrame in, SVG markup out (drawn by taizhang/svg.py).
+"""Charts on the page: the figures of taizhang/charts.py in st.plotly_chart, bars clickable.
 
-They never query and never compute a metric: every number drawn is a column the KPI
-layer returned. This module only turns frames into the shared drawer's rows and picks
-the words from the catalogue; the drawing, the palette and the axis ticks are the ones
-the monthly report prints (taizhang/svg.py, `SCREEN` medium: hover titles, and ranking
-bars carrying `data-area`, which dashboard/clickable.py turns into a click).
+A ranking's bars are clicked through Streamlit's own selection events
+(`on_select`, `selection_mode="points"`): the callback runs before the run the click
+starts and reads the clicked bar's area from the widget's state. The followed chart then
+gets a new key (`ui.selection_key`), because the browser would otherwise send its old
+selection again when the page is shown next.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Callable
 
-from taizhang import svg
-from taizhang.i18n import label, status_label, t
+import streamlit as st
 
-# Widths in SVG units = CSS pixels at the 1400 px wide layout (the SVG scales with its
-# column): the trend spans the page, the ranking 3/5 of it, the categories 2/5.
-TREND_WIDTH, RANKING_WIDTH, CATEGORY_WIDTH = 940, 560, 370
+from dashboard import ui
+from taizhang.charts import config
 
 
-def _count(value) -> int:
-    return 0 if pd.isna(value) else int(value)
+def clicked_area(state) -> str | None:
+    """The area of the clicked bar in a plotly selection state (its customdata[0], else its y)."""
+    points = (state or {}).get("selection", {}).get("points") or []
+    if not points:
+        return None
+    point = points[0]
+    custom = point.get("customdata")
+    if isinstance(custom, (list, tuple)) and custom:
+        return str(custom[0])
+    return None if point.get("y") is None else str(point["y"])
 
 
-def trend_svg(trend: pd.DataFrame, lang: str = "zh") -> str:
-    """Monthly received vs resolved bars with the resolution rate as a line (right axis).
+def show(figure: dict, key: str, on_click: Callable[[str], None] | None = None) -> None:
+    """Draw `figure` (a plotly figure as a dict); with on_click, a click on a bar calls
+    on_click(area) before the run it starts."""
+    # A downloaded PNG is named after the chart's title (街道综合排名.png), else its key.
+    title = (figure.get("layout", {}).get("title") or {}).get("text") or key
+    options = {"key": key, "config": config(title), "width": "stretch"}
+    if on_click is None:
+        st.plotly_chart(figure, **options)
+        return
 
-    trend: one row a month with columns month (date or 'YYYY-MM'), received, resolved,
-    resolution_rate (fraction 0–1 or null).
-    """
-    months = pd.to_datetime(trend["month"].astype(str)).dt.strftime("%Y-%m").tolist()
-    points = [
-        svg.TrendPoint(month, _count(received), _count(resolved),
-                       None if pd.isna(rate) else float(rate))
-        for month, received, resolved, rate in zip(
-            months, trend["received"], trend["resolved"], trend["resolution_rate"])
-    ]
-    names = svg.TrendNames(label("received", lang), label("resolved", lang),
-                           label("resolution_rate", lang), title=t("overview.trend", lang),
-                           count_axis=t("chart.count", lang), rate_axis=t("chart.rate", lang))
-    return svg.trend_svg(points, names, svg.SCREEN, width=TREND_WIDTH, height=300)
+    def clicked() -> None:
+        area = clicked_area(st.session_state.get(key))
+        if area:
+            on_click(area)
 
-
-def ranking_svg(ranking: pd.DataFrame, area_column: str = "street", lang: str = "zh",
-                selected: str | None = None, title: str | None = None) -> str:
-    """Horizontal bars of score by area, best on top; each bar carries its area in data-area.
-
-    ranking: columns <area_column>, score (0–100 or null for unranked), rank. Unranked
-    areas are left out. A bar is a focusable group, so a keyboard can open it too.
-    `title` replaces the overview's "street ranking" (e.g. whose communities these are).
-    """
-    ranked = ranking.dropna(subset=["score"]).sort_values("score", ascending=False)
-    bars = [(str(name), float(score)) for name, score in zip(ranked[area_column], ranked["score"])]
-    return svg.ranking_svg(bars, title or t("overview.ranking", lang), label("score", lang), selected,
-                           svg.SCREEN, width=RANKING_WIDTH)
+    st.plotly_chart(figure, on_select=clicked, selection_mode="points", **options)
 
 
-def category_svg(categories: pd.DataFrame, lang: str = "zh", top: int = 10) -> str:
-    """Stacked bars of each category's cases by status (top categories by received, largest first).
-
-    categories: columns category, received, resolved, in_progress, pending, deferred.
-    """
-    shown = categories.sort_values("received", ascending=False).head(top)
-    rows = [
-        (str(name), {s: _count(v) for s, v in zip(svg.STATUSES, values)})
-        for name, *values in zip(shown["category"].fillna("—"),
-                                 *(shown[s] for s in svg.STATUSES))
-    ]
-    return svg.category_svg(rows, {s: status_label(s, lang) for s in svg.STATUSES},
-                            t("overview.categories", lang), t("chart.count", lang),
-                            svg.SCREEN, width=CATEGORY_WIDTH)
+def follow(name: str, go_to: Callable, view) -> None:
+    """Follow a click on chart `name`: retire its widget (so the browser never sends the
+    followed selection again, see ui.selection_key), then go_to(view)."""
+    ui.forget_selection(name)
+    go_to(view)

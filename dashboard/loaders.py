@@ -23,7 +23,6 @@ import pandas as pd
 import streamlit as st
 
 import kpi
-from dashboard import charts
 from dashboard.state import View, drill_into, filters_for
 from kpi import Filters
 from kpi.supervision import SUPERVISION_KINDS
@@ -81,8 +80,9 @@ def _load_from(path: Path, function: str, *args, **kwargs):
     return _query(function, str(path), data_version(path), args, tuple(sorted(kwargs.items())))
 
 
-def chart(builder: str, loader: str, args: tuple, **options) -> str:
-    """charts.<builder>(<loader>(*args), **options): a chart's SVG, built once per data version."""
+def chart(builder: str, loader: str, args: tuple, **options) -> dict:
+    """taizhang.charts.<builder>(<loader>(*args), **options): a chart's plotly figure as a
+    dict, built once per data version."""
     path = database_file()
     return _chart(builder, loader, args, tuple(sorted(options.items())), str(path),
                   data_version(path))
@@ -90,9 +90,12 @@ def chart(builder: str, loader: str, args: tuple, **options) -> str:
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
 def _chart(builder: str, loader: str, args: tuple, options: tuple, path: str,
-           version: tuple) -> str:
-    # `path` and `version` are part of the cache key: new data, new chart.
-    return getattr(charts, builder)(globals()[loader](*args), **dict(options))
+           version: tuple) -> dict:
+    # `path` and `version` are part of the cache key: new data, new chart. Imported here:
+    # plotly is needed only once a chart is drawn, after the cards.
+    from taizhang import charts
+
+    return getattr(charts, builder)(globals()[loader](*args), **dict(options)).to_dict()
 
 
 def street_page(view: View, path: Path | None = None) -> tuple[pd.DataFrame, dict]:

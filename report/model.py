@@ -97,7 +97,7 @@ class ReportView:
     cards: list[Card]
     cards_note: str
     trend: Section
-    trend_svg: str  # inline SVG, already safe markup
+    trend_figure: str  # plotly figure as JSON, safe inside <script> (no '<')
     categories: Section
     category_header: list[str]
     category_rows: list[CategoryRow]

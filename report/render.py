@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import concurrent.futures
 import functools
+import json
 import os
 import shutil
 import subprocess
@@ -53,15 +54,26 @@ _FIT_SCRIPT = """(limit) => {
 }"""
 
 
-# What a browser's first page pays for once: the CJK fonts (regular and bold, in HTML and
-# in SVG) and the stylesheet. The spare page loads this while the numbers are computed,
-# so the report's own load is ~0.05 s instead of ~0.2 s.
+# What a browser's page pays for once: the CJK fonts (regular and bold; the charts' SVG
+# text uses the same faces), the stylesheet, and plotly.js (4.8 MB: 0.5–1 s of CPU to
+# parse, several seconds on a busy machine). A page loads this while the numbers are computed and is then kept:
+# each report is written into it (document.open/write), which replaces the document but
+# keeps the page's scripts, so plotly.js is parsed once per browser, not once per report.
 _WARM_UP = """<!doctype html><html><head><meta charset="utf-8"><style>{css}</style></head>
 <body><div class="sheet"><h1>月报 0123</h1><h2>趋势 <small>Trend</small></h2>
-<table><tr><th>受理</th><td>已解决 84.6%</td></tr></table>
-<svg xmlns="http://www.w3.org/2000/svg" width="60" height="20" style="font-family: Noto Sans CJK SC">
-<text x="0" y="10" font-size="9">解决率 100%</text><text x="0" y="20" font-weight="600">6月</text>
-</svg></div></body></html>"""
+<table><tr><th>受理</th><td>已解决 84.6% 6月</td></tr></table></div>{plotly}</body></html>"""
+
+
+# plotly.js puts its own CSS rules (how a chart's layers stack) into a <style> of the
+# document it loaded in, once; the new document gets them copied into its head.
+_WRITE_SCRIPT = """(() => {
+  const css = [...document.querySelectorAll('style[id^="plotly.js-style"]')].map((style) =>
+    `<style id="${style.id}">${[...style.sheet.cssRules].map((r) => r.cssText).join('\\n')}</style>`);
+  document.open();
+  document.write(HTML.replace('</head>', () => css.join('') + '</head>'));
+  document.close();
+  return true;
+})()"""
 
 
 class RenderUnavailable(RuntimeError):
@@ -121,9 +133,21 @@ class _Page:
         return self._browser.send(method, params, self.session)
 
     def set_content(self, html: str) -> None:
-        """Replace the document (the main frame's id is the target's) and wait for its fonts."""
+        """Replace the document (the main frame's id is the target's) and wait for its
+        fonts and its charts (the page's `window.taizhangCharts` promise, when it has one)."""
         self.send("Page.setDocumentContent", {"frameId": self.target, "html": html})
-        self.evaluate("document.fonts.ready.then(() => true)")
+        self.evaluate("Promise.all([document.fonts.ready, window.taizhangCharts])"
+                      ".then(() => document.fonts.ready).then(() => true)")
+
+    def write(self, html: str) -> None:
+        """Write `html` as the page's new document, keeping the scripts it has loaded
+        (document.open no longer makes a new global object); its own <script> of plotly.js,
+        which the page has already, is left out. Then wait as set_content does."""
+        from report.page import without_plotly
+
+        self.evaluate(_WRITE_SCRIPT.replace("HTML", json.dumps(without_plotly(html))))
+        self.evaluate("Promise.all([document.fonts.ready, window.taizhangCharts])"
+                      ".then(() => document.fonts.ready).then(() => true)")
 
     def evaluate(self, expression: str):
         """The value of a JavaScript expression (a promise is awaited)."""
@@ -175,16 +199,26 @@ class Renderer:
         """Open a page at `scale` now (the first costs ~0.3 s: a renderer process) and warm
         its fonts, so that the next page to print at that scale is only loaded."""
         if scale not in self._spare:
-            from report.page import stylesheet
+            from report.page import plotly_script, stylesheet
 
             page = _Page(self._browser, scale)
-            page.set_content(_WARM_UP.format(css=stylesheet()))
+            page.set_content(_WARM_UP.format(css=stylesheet(), plotly=plotly_script()))
             self._spare[scale] = page
 
     def _page(self, html: str, scale: float) -> _Page:
-        page = self._spare.pop(scale, None) or _Page(self._browser, scale)
-        page.set_content(html)
+        """The kept page at `scale` (made and warmed now if there is none) showing `html`."""
+        self.prepare(scale)
+        page = self._spare.pop(scale)
+        page.send("Emulation.setEmulatedMedia", {"media": ""})  # a PDF left it on print
+        page.write(html)
         return page
+
+    def _keep(self, page: _Page, scale: float) -> None:
+        """Keep `page` for the next report at its scale (close it if one is kept already)."""
+        if scale in self._spare:
+            page.close()
+        else:
+            self._spare[scale] = page
 
     def natural_height(self, html: str) -> int:
         """The sheet's height in CSS px before any shrinking (≤ 1123 means it fits A4)."""
@@ -192,7 +226,7 @@ class Renderer:
         try:
             return int(page.evaluate(f"({_HEIGHT_SCRIPT})()"))
         finally:
-            page.close()
+            self._keep(page, 1)
 
     def render(self, html: str, formats=FORMATS, scale: float = 2) -> dict[str, bytes]:
         """The page in each of `formats` ('pdf': one A4 page with selectable text; 'png':
@@ -220,7 +254,7 @@ class Renderer:
                 })["data"])
             return {fmt: files[fmt] for fmt in formats}
         finally:
-            page.close()
+            self._keep(page, scale)
 
     def _screenshot(self, page: _Page, scale: float) -> bytes:
         """The A4 sheet as PNG at `scale`×.

@@ -13,14 +13,13 @@ from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Secti
 from taizhang.formatting import RISE, change_tone, is_missing
 from taizhang.i18n import other_lang as other
 from taizhang.i18n import t as say
-from taizhang.svg import PRINT, TrendNames, TrendPoint, trend_svg
+from taizhang.charts import PRINT, trend_figure
 
 # What fits on one page next to everything else (checked by the long-list test).
 MAX_RANKING_ROWS = 13
 MAX_CATEGORY_ROWS = 7
 MAX_SUPERVISION_ROWS = 12
 MAX_ATTENDANCE_ROWS = 12
-TREND_WIDTH, TREND_HEIGHT = 380, 178
 
 # Headline cards in their order; whether a rise is good is taizhang.formatting.RISE,
 # shared with the dashboard's cards.
@@ -95,20 +94,14 @@ def month_label(first: date, lang: str) -> str:
 
 
 def trend(con, filters, settings, lang: str) -> str:
-    """The 12-month trend up to the slice's end (kpi.trend) as inline SVG."""
+    """The 12-month trend up to the slice's end (kpi.trend): the dashboard's trend figure
+    (taizhang.charts) at its size on the A4 sheet, as JSON for the page's plotly.js.
+
+    `<` is written as \\u003c, so no text in it can close the page's <script>.
+    """
     frame = kpi.trend(con, filters, months=12, settings=settings)
-    points = []
-    for row in frame.itertuples(index=False):
-        year, month = (int(p) for p in str(row.month).split("-"))
-        label = f"{month}月" if lang == "zh" else date(year, month, 1).strftime("%b")
-        points.append(TrendPoint(
-            label, int(row.received), int(row.resolved),
-            None if is_missing(row.resolution_rate) else float(row.resolution_rate),
-        ))
-    names = TrendNames(say("received", lang), say("resolved", lang), say("resolution_rate", lang),
-                       empty=say("report.no_cases_period", lang))
-    # Drawn at its size on the A4 sheet (report.css gives the block 382 px).
-    return trend_svg(points, names, PRINT, width=TREND_WIDTH, height=TREND_HEIGHT)
+    figure = trend_figure(frame, lang, PRINT, empty=say("report.no_cases_period", lang))
+    return figure.to_json().replace("<", "\\u003c")
 
 
 def categories(con, filters, settings, lang: str) -> tuple[Section, list[CategoryRow]]:

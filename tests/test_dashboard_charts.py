@@ -1,146 +1,107 @@
-"""Charts (the dashboard's frames → taizhang/svg.py, the drawer the report shares) and the
-Excel export, as plain functions."""
+"""Charts (taizhang/charts.py: KPI frames → plotly figures, shared by dashboard and report),
+the click on a bar, the KPI cards and the Excel export, as plain functions."""
 
 from __future__ import annotations
 
 import io
-import xml.etree.ElementTree as ET
 
 import openpyxl
 import pandas as pd
-import pytest
 
-from dashboard import cards, charts
+from dashboard import cards
+from dashboard.charts import clicked_area
 from dashboard.export import neutralise, xlsx_bytes
-from taizhang import svg
+from taizhang import charts
 
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def _svg(markup: str) -> ET.Element:
-    """Parse chart markup (it must be well-formed XML to be drawn at all)."""
-    return ET.fromstring(markup)
+TREND = pd.DataFrame({"month": ["2022-06", "2022-07", "2022-08"], "received": [1769, 120, 0],
+                      "resolved": [1500, 90, 0], "resolution_rate": [0.8458, 0.75, None]})
 
 
-def _tips(root: ET.Element) -> list[str]:
-    return [el.text for el in root.iter(f"{SVG}title")]
+def _hover(trace, i: int) -> str:
+    """The hover label of point i as plotly.js writes it: the template with its customdata."""
+    text = trace.hovertemplate.replace("<extra></extra>", "")
+    custom = trace.customdata[i]
+    if isinstance(custom, (list, tuple)):
+        for k, value in enumerate(custom):
+            text = text.replace(f"%{{customdata[{k}]}}", str(value))
+    return text.replace("%{customdata}", str(custom)).replace("%{y}", str(trace.y[i]))
 
 
-def test_trend_svg_draws_the_kpi_columns_in_status_colours():
-    trend = pd.DataFrame({"month": ["2022-06", "2022-07"], "received": [100, 120],
-                          "resolved": [80, 90], "resolution_rate": [0.8, None]})
-    root = _svg(charts.trend_svg(trend, "zh"))
-    tips = _tips(root)
-    assert "2022-07 受理: 120" in tips and "2022-06 已解决: 80" in tips
-    assert "2022-06 解决率: 80.0%" in tips and not any("2022-07 解决率" in t for t in tips)
-    fills = {rect.get("fill") for rect in root.iter(f"{SVG}rect")}
-    assert {svg.STATUS_COLORS["received"], svg.STATUS_COLORS["resolved"]} <= fills
-    texts = [el.text for el in root.iter(f"{SVG}text")]
-    assert "月度受理与解决" in texts and "100%" in texts
-    assert "Resolved" in [el.text for el in _svg(charts.trend_svg(trend, "en")).iter(f"{SVG}text")]
+def test_trend_figure_draws_the_kpi_columns_with_exact_hover_values():
+    fig = charts.trend_figure(TREND, "zh")
+    received, resolved, rate = fig.data
+    assert (received.type, resolved.type, rate.type) == ("bar", "bar", "scatter")
+    assert list(received.x) == ["2022-06", "2022-07", "2022-08"]
+    assert list(received.y) == [1769, 120, 0] and list(resolved.y) == [1500, 90, 0]
+    assert received.marker.color == charts.STATUS_COLORS["received"]
+    assert resolved.marker.color == charts.STATUS_COLORS["resolved"]
+    # Hover: the number as the cards write it (no thousands separator, one decimal rate).
+    assert _hover(received, 0) == "受理: 1769" and _hover(rate, 0) == "解决率: 84.6%"
+    # An undefined rate is a gap in the line, never 0.
+    assert rate.y[2] is None and rate.yaxis == "y2"
+    layout = fig.layout
+    assert layout.yaxis2.tickformat == ".0%" and layout.yaxis2.range == (0, charts.RATE_TOP)
+    assert layout.yaxis.tickformat == "d" and layout.separators == ".,"
+    assert layout.title.text == "月度受理与解决" and layout.hovermode == "x unified"
+    english = charts.trend_figure(TREND, "en")
+    assert [t.name for t in english.data] == ["Received", "Resolved", "Resolution rate"]
 
 
-def test_ranking_svg_carries_each_street_for_click_through():
-    ranking = pd.DataFrame({"street": ["南站街道", "桃花镇", "新区<b>"], "score": [70.0, 85.5, None],
+def test_ranking_figure_carries_each_area_for_the_click():
+    ranking = pd.DataFrame({"street": ["南站街道", "桃花镇", "新区"], "score": [70.0, 85.55, None],
                             "rank": [2, 1, None]})
-    root = _svg(charts.ranking_svg(ranking, "street", "zh", selected="南站街道"))
-    bars = [g for g in root.iter(f"{SVG}g") if g.get("data-area")]
-    # Unscored areas are left out; best on top.
-    assert [g.get("data-area") for g in bars] == ["桃花镇", "南站街道"]
-    selected = [r.get("fill") for r in bars[1].iter(f"{SVG}rect")]
-    assert svg.SELECTED_COLOR in selected and svg.SCORE_COLOR not in selected
-    assert "桃花镇\n综合得分: 85.5" in _tips(root)
-    titled = _svg(charts.ranking_svg(ranking, "street", "zh", title="南站街道 各社区"))
-    assert titled.get("aria-label") == "南站街道 各社区"
-    # Names from ledgers are escaped, never markup.
-    odd = pd.DataFrame({"street": ["新区<b>\"x"], "score": [50.0], "rank": [1]})
-    assert [g.get("data-area") for g in _svg(charts.ranking_svg(odd)).iter(f"{SVG}g")
-            if g.get("data-area")] == ['新区<b>"x']
+    fig = charts.ranking_figure(ranking, "street", "zh", selected="南站街道")
+    (bars,) = fig.data
+    # Unscored areas are left out; best on top (the axis runs downwards).
+    assert list(bars.y) == ["桃花镇", "南站街道"] and fig.layout.yaxis.autorange == "reversed"
+    assert list(bars.marker.color) == [charts.SCORE_COLOR, charts.SELECTED_COLOR]
+    assert list(bars.text) == ["85.5", "70.0"]  # as the tables write a score
+    assert _hover(bars, 0) == "桃花镇<br>综合得分: 85.5"
+    assert fig.layout.title.text == "街道综合排名"
+    titled = charts.ranking_figure(ranking, "street", "zh", title="南站街道 各社区(村)综合排名")
+    assert titled.layout.title.text == "南站街道 各社区(村)综合排名"
 
 
-def test_category_svg_stacks_statuses_with_the_same_colours():
-    categories = pd.DataFrame({"category": ["停车", "环境卫生"], "received": [5, 9], "resolved": [3, 8],
-                               "in_progress": [1, 1], "pending": [1, 0], "deferred": [0, 0]})
-    root = _svg(charts.category_svg(categories, "zh"))
-    tips = _tips(root)
-    assert "环境卫生\n已解决: 8" in tips and "停车\n正在解决: 1" in tips
-    assert not any("暂缓" in t for t in tips)  # a zero segment is not drawn
-    labels = [el.text for el in root.iter(f"{SVG}text") if el.text in ("停车", "环境卫生")]
-    assert labels == ["环境卫生", "停车"]  # largest first, on top
-    fills = {rect.find(f"{SVG}title").text.split("\n")[1].split(":")[0]: rect.get("fill")
-             for rect in root.iter(f"{SVG}rect") if rect.find(f"{SVG}title") is not None}
-    assert fills == {"已解决": svg.STATUS_COLORS["resolved"],
-                     "正在解决": svg.STATUS_COLORS["in_progress"],
-                     "未启动": svg.STATUS_COLORS["pending"]}
+def test_a_click_on_a_bar_names_its_area():
+    event = {"selection": {"points": [{"x": 85.5, "y": "桃花镇", "customdata": ["桃花镇", "85.5"],
+                                       "point_index": 0}], "point_indices": [0]}}
+    assert clicked_area(event) == "桃花镇"
+    assert clicked_area({"selection": {"points": [{"y": "南站街道"}]}}) == "南站街道"
+    assert clicked_area({"selection": {"points": [], "point_indices": []}}) is None
+    assert clicked_area(None) is None
 
 
-# The shared drawer (taizhang/svg.py) on both media: the report prints what the dashboard shows.
-
-NAMES = svg.TrendNames("受理", "已解决", "解决率", empty="无数据")
-MEDIA = {"screen": (svg.SCREEN, 940, 300), "print": (svg.PRINT, 380, 178)}
-
-
-def _trend(points, medium: str) -> ET.Element:
-    chosen, width, height = MEDIA[medium]
-    return _svg(svg.trend_svg(points, NAMES, chosen, width, height))
-
-
-def test_axis_ticks_are_round_whole_and_cover_the_data():
-    assert svg.nice_ticks(308, 3) == [0, 200, 400]
-    assert svg.nice_ticks(165) == [0, 50, 100, 150, 200]
-    assert svg.nice_ticks(100) == [0, 25, 50, 75, 100]
-    assert svg.nice_ticks(9) == [0, 5, 10]  # counts are whole: never a step of 2.5
-    assert svg.nice_ticks(3) == [0, 1, 2, 3]
-    assert svg.nice_ticks(0) == [0, 1]
+def test_category_figure_stacks_statuses_with_the_same_colours():
+    categories = pd.DataFrame({"category": ["停车", "环境卫生", None], "received": [5, 9, 1],
+                               "resolved": [3, 8, 1], "in_progress": [1, 1, 0],
+                               "pending": [1, 0, 0], "deferred": [0, 0, 0]})
+    fig = charts.category_figure(categories, "zh")
+    assert [t.name for t in fig.data] == ["已解决", "正在解决", "未启动", "暂缓"]
+    assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS[s] for s in charts.STATUSES]
+    assert list(fig.data[0].y) == ["环境卫生", "停车", "—"]  # largest first, on top
+    assert list(fig.data[0].x) == [8, 3, 1] and fig.layout.barmode == "stack"
+    assert _hover(fig.data[1], 1) == "停车<br>正在解决: 1"
 
 
-def test_screen_and_print_share_colours_and_ticks_and_differ_in_behaviour():
-    points = [svg.TrendPoint(f"{m}月", 100 + m, 80, 0.8) for m in range(1, 13)]
-    screen, printed = _trend(points, "screen"), _trend(points, "print")
-    for root in (screen, printed):
-        fills = {r.get("fill") for r in root.iter(f"{SVG}rect")}
-        assert fills == {svg.STATUS_COLORS["received"], svg.STATUS_COLORS["resolved"]}
-        assert {c.get("fill") for c in root.iter(f"{SVG}circle")} == {svg.RATE_COLOR}
-    ticks = [[t.text for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"
-              and t.get("fill") == svg.AXIS_COLOR] for root in (screen, printed)]
-    assert ticks[0] == ticks[1] == ["0", "50", "100", "150"]
-    # Screen: scales with its column, hover titles. Print: fixed size, no pointer markup.
-    assert screen.get("width") == "100%" and _tips(screen)
-    assert (printed.get("width"), printed.get("height")) == ("380", "178") and not _tips(printed)
-    bars = [("南站街道", 80.0)]
-    assert 'data-area="南站街道"' in svg.ranking_svg(bars, "排名", "得分")
-    plain = svg.ranking_svg(bars, "排名", "得分", medium=svg.PRINT)
-    assert "data-area" not in plain and "<title>" not in plain and "南站街道" in plain
+def test_screen_and_print_draw_the_same_trend_at_different_sizes():
+    screen = charts.trend_figure(TREND, "zh", charts.SCREEN)
+    printed = charts.trend_figure(TREND, "zh", charts.PRINT, empty="无数据")
+    for a, b in zip(screen.data, printed.data):
+        assert list(a.y) == list(b.y) and a.marker.color == b.marker.color
+    assert list(printed.data[0].x) == ["6月", "7月", "8月"]
+    assert (printed.layout.width, printed.layout.height) == (380, 178)
+    assert screen.layout.width is None and printed.layout.title.text is None
+    assert not printed.layout.annotations  # cases in the period: no "无数据"
+    empty = TREND.assign(received=0, resolved=0, resolution_rate=None)
+    assert charts.trend_figure(empty, "zh", charts.PRINT, empty="无数据").layout.annotations[0].text == "无数据"
 
 
-@pytest.mark.parametrize("medium", MEDIA)
-def test_trend_never_draws_an_undefined_rate_as_zero(medium):
-    points = [svg.TrendPoint("1月", 10, 8, 0.8), svg.TrendPoint("2月", 12, 9, 0.75),
-              svg.TrendPoint("3月", 0, 0, None), svg.TrendPoint("4月", 5, 5, 1.0),
-              svg.TrendPoint("5月", 4, 2, 0.5)]
-    root = _trend(points, medium)
-    # The line stops at March and starts again; a dot for each of the four defined months
-    # and the legend's.
-    assert [len(p.get("points").split()) for p in root.iter(f"{SVG}polyline")] == [2, 2]
-    assert len(list(root.iter(f"{SVG}circle"))) == 4 + 1
-    markup = ET.tostring(root, encoding="unicode")
-    assert "nan" not in markup.lower() and "无数据" not in markup
-    empty = _trend([svg.TrendPoint("1月", 0, 0, None)] * 12, medium)
-    assert "无数据" in [t.text for t in empty.iter(f"{SVG}text")]
-    assert not list(empty.iter(f"{SVG}polyline"))
-
-
-@pytest.mark.parametrize("medium", MEDIA)
-def test_trend_axis_makes_room_for_a_city_s_counts(medium):
-    """Seven-digit counts (a city's month) are not cut at the chart's left edge."""
-    size = MEDIA[medium][0].text
-    for received in (146, 317540, 1734567):
-        root = _trend([svg.TrendPoint("1月", received, received // 2, 0.5)] * 12, medium)
-        labels = [t for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"
-                  and t.get("fill") == svg.AXIS_COLOR]
-        assert labels[-1].text == svg.format_number(svg.nice_ticks(received)[-1])
-        # Right-aligned at x: the widest label (digits ≈ 0.6 em) starts inside the chart.
-        assert min(float(t.get("x")) - 0.6 * size * len(t.text) for t in labels) >= 0
+def test_modebar_is_reduced_and_keeps_the_png_download():
+    config = charts.config("trend")
+    assert config["displaylogo"] is False
+    assert "toImage" not in config["modeBarButtonsToRemove"]
+    assert {"zoom2d", "pan2d", "select2d", "lasso2d"} <= set(config["modeBarButtonsToRemove"])
+    assert config["toImageButtonOptions"]["filename"] == "trend"
 
 
 def test_cards_show_values_and_changes_escaped_and_coloured():

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 import kpi
 from etl.schema import ensure_schema
-from taizhang import svg
+from taizhang import charts as figures
 from taizhang.db import connect, reading
 
 from hostile import shown
@@ -63,6 +63,11 @@ def metric(at: AppTest, label: str) -> str:
     raise AssertionError(f"no card labelled {label}")
 
 
+def plotly_figures(at: AppTest) -> list[dict]:
+    """The plotly figures the page sent, in page order (AppTest keeps each as its proto)."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
 def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):
     use_db(demo_db)
     at = run()
@@ -71,10 +76,19 @@ def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):
     assert metric(at, "受理") == str(int(total["received"]))
     assert metric(at, "满意率") == kpi.format_rate(total["satisfaction_rate"])
     assert any("示例数据" in i.value for i in at.info)
-    trend, streets, categories = (json.loads(c.proto.json)["svg"] for c in at.get("bidi_component"))
+    trend, streets, categories = plotly_figures(at)
     ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
     best = ranking.sort_values("rank")["street"].iloc[0]
-    assert f'data-area="{best}"' in streets and "月度受理与解决" in trend and "问题类别构成" in categories
+    assert streets["data"][0]["y"][0] == best and streets["layout"]["title"]["text"] == "街道综合排名"
+    assert trend["layout"]["title"]["text"] == "月度受理与解决"
+    assert categories["layout"]["title"]["text"] == "问题类别构成"
+    # The reduced modebar; a chart's PNG is named after its title.
+    config = json.loads(at.get("plotly_chart")[1].proto.config)
+    assert config["toImageButtonOptions"]["filename"] == "街道综合排名" and not config["displaylogo"]
+    # The trend's last month is the KPI layer's, and its hover says the exact count.
+    months = kpi_call(demo_db, "trend", kpi.Filters())
+    assert trend["data"][0]["y"][-1] == int(months["received"].iloc[-1])
+    assert trend["data"][0]["customdata"][-1] == str(int(months["received"].iloc[-1]))
 
 
 def test_overview_in_english(demo_db, use_db):
@@ -93,20 +107,23 @@ def test_overview_drilled_into_a_street_shows_its_communities(demo_db, use_db):
     at = run(street=street)
     total = kpi_call(demo_db, "metrics", (), kpi.Filters.make(where={"street": street})).iloc[0]
     assert metric(at, "受理") == str(int(total["received"]))
-    charts = [json.loads(c.proto.json)["svg"] for c in at.get("bidi_component")]
+    charts = plotly_figures(at)
     assert len(charts) == 4   # trend, streets, the street's communities, categories
     communities = kpi_call(demo_db, "ranking", "community", kpi.Filters.make(where={"street": street}))
-    ranked = communities.dropna(subset=["score"]).sort_values("score", ascending=False)
-    shown = re.findall(r'data-area="([^"]+)"', charts[2])
-    assert shown == [html.escape(c) for c in ranked["community"]] and len(shown) > 1
-    assert f"{street} 各社区(村)综合排名" in charts[2]
-    assert re.search(f'data-area="{re.escape(street)}"[^>]*>.*?fill="{svg.SELECTED_COLOR}"',
-                     charts[1])
+    ranked = communities.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
+    shown = charts[2]["data"][0]["y"]
+    assert shown == list(ranked["community"]) and len(shown) > 1
+    assert charts[2]["data"][0]["text"] == [f"{s:.1f}" for s in ranked["score"]]
+    assert charts[2]["layout"]["title"]["text"] == f"{street} 各社区(村)综合排名"
+    streets = charts[1]["data"][0]
+    colours = dict(zip(streets["y"], streets["marker"]["color"]))
+    assert colours.pop(street) == figures.SELECTED_COLOR
+    assert set(colours.values()) == {figures.SCORE_COLOR}
     link = at.get("page_link")[0].proto
     assert link.label == f"{street} 社区明细表 ›" and "areas" in link.page
     at = run(street=street, lang="en")
     assert metric(at, "Received") == str(int(total["received"]))
-    assert f"Communities of {street} by score" in json.loads(at.get("bidi_component")[2].proto.json)["svg"]
+    assert plotly_figures(at)[2]["layout"]["title"]["text"] == f"Communities of {street} by score"
 
 
 def test_areas_district_level_lists_the_street_ranking(demo_db, use_db):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import io
+import json
 import re
 import subprocess
 import sys
@@ -29,7 +30,7 @@ from report.sections import (
 )
 from report import render, sections
 from report.render import A4_CSS_PX, Renderer
-from taizhang import svg
+from taizhang import charts
 
 TAIZHANG = Path(sys.executable).with_name("taizhang")
 LONG_LIST = 40  # overdue cases in 南站街道: more than one page could hold
@@ -326,9 +327,24 @@ def test_demo_latest_month(demo_db, renderer, output_dir, tmp_path, scope):
     else:
         assert {r.name for r in view.ranking_rows} >= {"南站街道", "朝阳洲街道", "桃花镇"}
     assert_png_page(png)
-    # The trend is the dashboard's chart (taizhang/svg.py: same colours and ticks), printed.
-    assert f'fill="{svg.STATUS_COLORS["received"]}"' in view.trend_svg
-    assert 'width="380"' in view.trend_svg and "<title>" not in view.trend_svg
+    # The trend is the dashboard's figure (taizhang.charts.trend_figure), drawn by the page's
+    # plotly.js: the months' counts as SQL counts them, vector text in the PDF (its month
+    # labels), its colours in the PNG.
+    figure = json.loads(view.trend_figure)
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        monthly = [n for _, n in con.execute(
+            "SELECT strftime(received_on, '%Y-%m') AS m, count(*) FROM cases "
+            "WHERE received_on BETWEEN DATE '2021-08-01' AND DATE '2022-07-31' "
+            "AND (CAST(? AS VARCHAR) IS NULL OR street = ?) GROUP BY m ORDER BY m",
+            [scope, scope]).fetchall()]
+    assert figure["data"][0]["y"] == monthly and len(monthly) == 12
+    assert figure["data"][0]["marker"]["color"] == charts.STATUS_COLORS["received"]
+    assert (figure["layout"]["width"], figure["layout"]["height"]) == (380, 178)
+    assert "<" not in view.trend_figure  # nothing in it can close the page's <script>
+    assert re.search(r"8月\s+9月\s+10月\s+11月\s+12月\s+1月", text)
+    blue = tuple(int(charts.STATUS_COLORS["received"][i:i + 2], 16) for i in (1, 3, 5))
+    colours = {c: n for n, c in Image.open(io.BytesIO(png)).convert("RGB").getcolors(1 << 24)}
+    assert colours.get(blue, 0) > 2000  # the received bars, drawn
 
 
 def test_a_change_too_small_to_show_gets_no_arrow():
@@ -383,3 +399,29 @@ def test_a_render_failure_is_a_message_not_a_traceback(failure, small_db, tmp_pa
     assert 0 <= err.index("生成文件失败") < err.index("Could not render the file")
     assert ("chromium" if failure == "no chromium" else "chromium quit") in err
     assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+_TREND_INSIDE = """(() => {
+  const block = document.querySelector('.trend-block').getBoundingClientRect();
+  const parts = [...document.querySelectorAll('#trend-chart .legend, #trend-chart .xtick')];
+  return parts.length > 12 && parts.every((part) => {
+    const box = part.getBoundingClientRect();
+    return box.top >= block.top && box.bottom <= block.bottom;
+  });
+})()"""
+
+
+def test_trend_is_drawn_inside_its_block_on_screen_and_in_print(june, renderer):
+    """plotly.js is loaded once per browser page and each report written into that page:
+    its chart keeps plotly's layout rules (legend and month labels inside the trend block),
+    on the first report and on the next, on screen and in print."""
+    html = page_html(june[0])
+    for _ in range(2):
+        page = renderer._page(html, 1)
+        try:
+            assert page.evaluate("typeof Plotly") == "object"
+            for media in ("screen", "print"):
+                page.send("Emulation.setEmulatedMedia", {"media": media})
+                assert page.evaluate(_TREND_INSIDE), media
+        finally:
+            renderer._keep(page, 1)

@@ -9,8 +9,7 @@ docs/dashboard.md, "the click".
 
 import streamlit as st
 
-from dashboard import loaders, timing, ui
-from dashboard.clickable import svg_chart
+from dashboard import charts, loaders, timing, ui
 from dashboard.state import drill_into, filters_for, params_from_view
 from taizhang.i18n import t
 
@@ -29,7 +28,7 @@ def open_street(street: str) -> None:
     """Callback of a street bar: drill into it here (its bar again: back to the district)."""
     current = ui.current_view()
     level = "district" if street == current.street else "street"
-    ui.apply_view(drill_into(current, level, street))
+    charts.follow("street-ranking", ui.apply_view, drill_into(current, level, street))
 
 
 st.header(t("overview.title", lang))
@@ -48,12 +47,13 @@ left, right = st.columns([3, 2])
 with right:
     if view.street:
         street_view = drill_into(view, "street", view.street)
-        svg_chart(
-            loaders.chart("ranking_svg", "ranking", ("community", filters_for(street_view)),
+        charts.show(
+            loaders.chart("ranking_figure", "ranking", ("community", filters_for(street_view)),
                           area_column="community", lang=lang, selected=view.community,
                           title=t("overview.communities", lang, street=view.street)),
-            key="community-ranking",
-            on_click=lambda community: ui.follow(drill_into(street_view, "community", community)),
+            key=ui.selection_key("community-ranking"),
+            on_click=lambda community: charts.follow(
+                "community-ranking", ui.follow, drill_into(street_view, "community", community)),
         )
         # Back up, and on to the full table, without moving what is above (no breadcrumb row).
         links = st.container(horizontal=True, vertical_alignment="center", gap="small")
@@ -64,17 +64,17 @@ with right:
         timing.mark("communities")
     categories_slot = st.container()
 with left:
-    svg_chart(
-        loaders.chart("ranking_svg", "ranking", ("street", filters_for(view, areas=False)),
+    charts.show(
+        loaders.chart("ranking_figure", "ranking", ("street", filters_for(view, areas=False)),
                       area_column="street", lang=lang, selected=view.street),
-        key="street-ranking", on_click=open_street,
+        key=ui.selection_key("street-ranking"), on_click=open_street,
     )
     st.caption(t("overview.ranking_hint", lang))
 with trend_slot:
-    svg_chart(loaders.chart("trend_svg", "trend", (filters,), lang=lang), key="trend")
+    charts.show(loaders.chart("trend_figure", "trend", (filters,), lang=lang), key="trend")
 with categories_slot:
-    svg_chart(loaders.chart("category_svg", "metrics", (("category",), filters), lang=lang),
-              key="categories")
+    charts.show(loaders.chart("category_figure", "metrics", (("category",), filters), lang=lang),
+                key="categories")
 timing.mark("charts")
 
 # What a click on a street's bar will ask for, computed while the reader looks at the page.

@@ -1,6 +1,6 @@
 """The dashboard in a real browser: `taizhang serve` on a copy of the demo database, driven
-by Debian chromium through Playwright. Overview → a street's bar (drilled in place) → a
-community's bar (Areas page) → case, numbers equal to the KPI layer's at each step; a `taizhang load` from another process while the page is
+by Debian chromium through Playwright. Overview (a street's bar hovered: its exact score)
+→ a click on a street's plotly bar (drilled in place) → a community's bar (Areas page) → case, numbers equal to the KPI layer's at each step; a `taizhang load` from another process while the page is
 open shows after the next click; then English. Screenshots go to the test's output folder.
 """
 
@@ -19,6 +19,7 @@ import pytest
 import kpi
 from dashboard import server as dashboard_server
 from report.render import CHROMIUM, CHROMIUM_ARGS
+from taizhang.charts import SCORE_COLOR, SELECTED_COLOR
 from taizhang.db import reading
 
 pytestmark = pytest.mark.e2e
@@ -74,6 +75,33 @@ def click_row(tab, row: int, grid: int = 0) -> None:
     tab.mouse.click(box["x"] + 15, box["y"] + 35 * (row + 1) + 17)
 
 
+def chart(tab, key: str):
+    """The plotly chart drawn by st.plotly_chart(key=<key>…) (a followed chart's key gets a suffix)."""
+    return tab.locator(f'[class*="st-key-{key}"] .js-plotly-plot')
+
+
+def bar_centre(tab, plot, index: int) -> tuple[float, float]:
+    """Where a reader points at bar `index` of a plotly bar chart (its drawn path)."""
+    bar = plot.locator("g.point path").nth(index)
+    bar.scroll_into_view_if_needed()
+    box = bar.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def drawn_bars(plot) -> tuple[list[str], list[str]]:
+    """A horizontal bar chart as drawn: its bars' names (y tick labels, top first) and texts."""
+    names = [t.strip() for t in plot.locator(".ytick text").all_text_contents()]
+    tops = plot.locator(".ytick text").evaluate_all(
+        "(ts) => ts.map((t) => t.getBoundingClientRect().top)")
+    return ([n for _, n in sorted(zip(tops, names))],
+            plot.locator(".bars .bartext").all_text_contents())
+
+
+def rgb(colour: str) -> str:
+    """'#0b3c75' as the browser writes a fill: 'rgb(11, 60, 117)'."""
+    return "rgb({}, {}, {})".format(*(int(colour[i:i + 2], 16) for i in (1, 3, 5)))
+
+
 def settle(tab) -> None:
     """Wait until Streamlit has finished the current run."""
     time.sleep(0.4)
@@ -114,34 +142,57 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(district["resolved"], district["received"]))
     expect(card(tab, "受理")).to_have_text(str(int(district["received"])))
     expect(tab.get_by_text("示例数据").first).to_be_visible()
-    expect(tab.locator("svg[role=img]")).to_have_count(3)   # trend, ranking, categories
+    plots = tab.locator(".js-plotly-plot")
+    expect(plots).to_have_count(3)   # trend, street ranking, categories
+    tab.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')]"
+                          ".every((c) => c._fullLayout && c.querySelector('.modebar'))")
+    # The modebar is reduced: the PNG download stays, zoom and pan are gone.
+    expect(plots.first.locator(".modebar-btn[data-title^='Download plot']")).to_have_count(1)
+    expect(plots.first.locator(".modebar-btn[data-val='zoom'], .modebar-btn[data-val='pan']")).to_have_count(0)
     settle(tab)
     tab.screenshot(path=output_dir / "01_overview.png")
 
+    # Hover the top street's bar: plotly's hover label says its exact score.
+    ranking = kpi_call(db, "ranking", "street", kpi.Filters())
+    best = ranking.sort_values("score", ascending=False, kind="stable").iloc[0]
+    streets = chart(tab, "street-ranking")
+    x, y = bar_centre(tab, streets, 0)
+    tab.mouse.move(x, y)
+    label = streets.locator(".hoverlayer .hovertext")
+    expect(label).to_have_text(f"{best['street']}综合得分: {best['score']:.1f}")
+    tab.screenshot(path=output_dir / "01b_hover.png")
+
     # 2. Click the top bar of the street ranking: the overview drills into that street in
     # place — its numbers, its bar highlighted, its communities ranked beside it, all in the URL.
-    tab.locator("[data-area] rect").nth(1).click()   # the top bar (its first rect is the row)
+    tab.mouse.click(x, y)
     tab.wait_for_function("location.search.includes('street=')")
     street = query(tab)["street"]
-    ranking = kpi_call(db, "ranking", "street", kpi.Filters())
-    assert street == ranking.sort_values("score", ascending=False)["street"].iloc[0]
+    assert street == best["street"]
     street_total = totals(db, street=street)
     expect(card(tab, "受理")).to_have_text(str(int(street_total["received"])))
     expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(street_total["resolved"], street_total["received"]))
     communities = kpi_call(db, "ranking", "community", kpi.Filters.make(where={"street": street}))
-    ranked = communities.dropna(subset=["score"]).sort_values("score", ascending=False)
-    bars = tab.locator(".st-key-community-ranking [data-area]")
-    expect(bars).to_have_count(len(ranked))
-    assert [bars.nth(i).get_attribute("data-area") for i in range(len(ranked))] == list(ranked["community"])
-    expect(bars.first).to_have_attribute("aria-label", re.compile(f" {ranked['score'].iloc[0]:.1f}$"))
-    expect(tab.get_by_role("link", name=re.compile(f"{street} 社区明细表"))).to_be_visible()
+    ranked = communities.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
+    community_plot = chart(tab, "community-ranking")
+    expect(community_plot.locator("g.point")).to_have_count(len(ranked))
     settle(tab)
-    tab.locator(".st-key-community-ranking").scroll_into_view_if_needed()   # below the trend
+    names, scores = drawn_bars(community_plot)
+    assert sorted(names) == sorted(ranked["community"])
+    assert sorted(scores) == sorted(f"{s:.1f}" for s in ranked["score"])
+    assert community_plot.evaluate("(c) => c.data[0].y") == list(ranked["community"])
+    # The clicked street's bar is the dark one.
+    streets = chart(tab, "street-ranking")
+    fills = streets.locator("g.point path").evaluate_all("(ps) => ps.map((p) => p.style.fill)")
+    order = streets.evaluate("(c) => c.data[0].y")
+    assert fills[order.index(street)] == rgb(SELECTED_COLOR)
+    assert {f for n, f in zip(order, fills) if n != street} == {rgb(SCORE_COLOR)}
+    expect(tab.get_by_role("link", name=re.compile(f"{street} 社区明细表"))).to_be_visible()
+    community_plot.scroll_into_view_if_needed()   # below the trend
     tab.screenshot(path=output_dir / "02_street.png")
 
     # 3. Click the top community's bar: its cases on the Areas page.
     community = ranked["community"].iloc[0]
-    bars.first.locator("rect").nth(1).click()
+    tab.mouse.click(*bar_centre(tab, community_plot, 0))
     tab.wait_for_url(re.compile(r"/areas\?.*community="))
     assert query(tab)["community"] == community and query(tab)["street"] == street
     community_total = totals(db, street=street, community=community)

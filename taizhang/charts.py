@@ -1,0 +1,242 @@
+"""Every chart of the dashboard and the monthly report, as plotly figures from KPI frames.
+
+One builder per chart, used by the screen (st.plotly_chart) and by the printed page
+(report/render.py draws the same figure with the plotly.js that ships in the plotly
+package): the same colours, axes and words on both. A `Medium` says what differs:
+type size, a fixed size on the A4 sheet, the title, how months are labelled.
+
+The builders never query and never compute a metric: every value drawn is a column the
+KPI layer returned, and every number in a hover label reads as taizhang.formatting
+writes it on the cards (84.6%, 2090, 76.0), passed in `customdata` so that plotly shows
+the exact text rather than formatting the value again. Labels come from the catalogue
+(taizhang/i18n.py). Text from the data (area and category names) is only ever data of
+a trace, which plotly.js sets as text, never as markup.
+
+Adding a chart: a function `x_figure(frame, lang, medium=SCREEN) -> go.Figure` that
+starts from `base_layout` and uses the palette below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from taizhang.formatting import format_number, format_rate, is_missing
+from taizhang.i18n import label, status_label, t
+
+# The same status is the same colour on every chart, on screen and in the report.
+STATUS_COLORS = {
+    "received": "#1f5fa8",
+    "resolved": "#2e8540",
+    "in_progress": "#e0a100",
+    "pending": "#8c8c8c",
+    "deferred": "#8a5a44",
+}
+RATE_COLOR = "#c0392b"
+SCORE_COLOR = "#1f5fa8"
+SELECTED_COLOR = "#0b3c75"
+TEXT_COLOR = "#31333f"
+GRID_COLOR = "#e8e8e8"
+FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+STATUSES = ("resolved", "in_progress", "pending", "deferred")
+# The rate axis reaches a little above 100%, so a month at 100% is not drawn on the frame.
+RATE_TOP = 1.05
+
+
+@dataclass(frozen=True)
+class Medium:
+    """Where a chart is shown."""
+
+    text: float  # font size of axes, legend and values
+    title: bool  # the chart carries its own title (the report titles its blocks itself)
+    width: int | None  # fixed size in CSS px (None: the column's width)
+    height: int | None
+    short_months: bool  # '6月' / 'Jun' instead of '2022-06'
+
+
+SCREEN = Medium(text=12, title=True, width=None, height=None, short_months=False)
+# report.css gives the trend block 382 px on the A4 sheet.
+PRINT = Medium(text=9, title=False, width=380, height=178, short_months=True)
+
+
+def config(filename: str) -> dict:
+    """plotly.js options for the screen: no logo, a modebar reduced to what a reader uses
+    (the PNG download, zoom back), PNG files named after the chart.
+
+    plotly.js has its modebar texts in Chinese only as a locale module (zh-CN) that
+    Streamlit's bundled plotly.js does not include, so the buttons are few rather than
+    translated.
+    """
+    return {
+        "displaylogo": False,
+        "modeBarButtonsToRemove": ["zoom2d", "pan2d", "select2d", "lasso2d", "zoomIn2d",
+                                   "zoomOut2d", "autoScale2d", "toggleSpikelines",
+                                   "hoverClosestCartesian", "hoverCompareCartesian"],
+        "toImageButtonOptions": {"format": "png", "filename": filename, "scale": 2},
+    }
+
+
+def base_layout(medium: Medium, title: str = "") -> dict:
+    """What every chart shares: font, colours, margins, the number separators."""
+    layout = {
+        "font": {"family": FONT, "size": medium.text, "color": TEXT_COLOR},
+        "separators": ".,",  # 84.6%, no grouping of thousands (as the cards write 2090)
+        "margin": {"l": 8, "r": 8, "t": 48 if title else 8, "b": 8},
+        "plot_bgcolor": "white",
+        "paper_bgcolor": "white",
+        "hoverlabel": {"font": {"family": FONT}},
+        "showlegend": True,
+    }
+    if title:
+        # At the top edge whatever the margin below it holds (a legend, on some charts).
+        layout["title"] = {"text": title, "x": 0, "xanchor": "left", "yref": "container",
+                           "y": 1, "yanchor": "top", "pad": {"t": 12},
+                           "font": {"size": medium.text + 3}}
+    if medium.width:
+        layout.update(width=medium.width, height=medium.height, autosize=False)
+    return layout
+
+
+def _count(value) -> int:
+    return 0 if is_missing(value) else int(value)
+
+
+def _month_labels(months, lang: str, short: bool) -> list[str]:
+    """'2022-06', or on paper '6月' / 'Jun'."""
+    labels = []
+    for month in months:
+        year, number = (int(p) for p in str(month)[:7].split("-"))
+        if not short:
+            labels.append(f"{year:04d}-{number:02d}")
+        else:
+            labels.append(f"{number}月" if lang == "zh" else date(year, number, 1).strftime("%b"))
+    return labels
+
+
+def trend_figure(trend: pd.DataFrame, lang: str = "zh", medium: Medium = SCREEN,
+                 empty: str = "") -> go.Figure:
+    """Monthly received vs resolved bars (left axis) with the resolution rate as a line
+    (right axis, broken where a month has no rate: an undefined rate is never 0).
+
+    trend: one row a month with columns month (date or 'YYYY-MM'), received, resolved,
+    resolution_rate (fraction 0–1 or null). `empty` is written across a chart whose
+    months have no cases at all.
+    """
+    months = _month_labels(trend["month"], lang, medium.short_months)
+    received = [_count(v) for v in trend["received"]]
+    resolved = [_count(v) for v in trend["resolved"]]
+    rates = [None if is_missing(r) else float(r) for r in trend["resolution_rate"]]
+    fig = go.Figure()
+    for key, values in (("received", received), ("resolved", resolved)):
+        name = label(key, lang)
+        fig.add_bar(x=months, y=values, name=name, marker_color=STATUS_COLORS[key],
+                    customdata=[format_number(v) for v in values],
+                    hovertemplate=f"{name}: %{{customdata}}<extra></extra>")
+    rate_name = label("resolution_rate", lang)
+    fig.add_scatter(x=months, y=rates, name=rate_name, yaxis="y2", mode="lines+markers",
+                    line={"color": RATE_COLOR, "width": 2}, marker={"size": 5},
+                    customdata=[format_rate(r) for r in rates],
+                    hovertemplate=f"{rate_name}: %{{customdata}}<extra></extra>")
+    title = t("overview.trend", lang) if medium.title else ""
+    layout = base_layout(medium, title)
+    layout.update(
+        barmode="group",
+        bargap=0.3,
+        hovermode="x unified",
+        xaxis={"type": "category", "tickangle": 0, "automargin": True},
+        yaxis={"title": {"text": t("chart.count", lang) if medium.title else ""},
+               "tickformat": "d", "rangemode": "tozero", "gridcolor": GRID_COLOR,
+               "automargin": True, "fixedrange": True},
+        yaxis2={"title": {"text": t("chart.rate", lang) if medium.title else "",
+                          "font": {"color": RATE_COLOR}},
+                "overlaying": "y", "side": "right", "range": [0, RATE_TOP],
+                "tickformat": ".0%", "tickvals": [0, 0.2, 0.4, 0.6, 0.8, 1.0],
+                "tickfont": {"color": RATE_COLOR}, "showgrid": False, "automargin": True,
+                "fixedrange": True},
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
+    )
+    if not medium.width:
+        layout["height"] = 340
+    if not medium.title:
+        layout["margin"]["t"] = medium.text * 3
+    if empty and not any(received) and not any(resolved):
+        layout["annotations"] = [{"text": empty, "showarrow": False, "xref": "paper",
+                                  "yref": "paper", "x": 0.5, "y": 0.5,
+                                  "font": {"color": "#9aa5b1", "size": medium.text * 1.2}}]
+    fig.update_layout(layout)
+    return fig
+
+
+def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str = "zh",
+                   selected: str | None = None, title: str | None = None,
+                   medium: Medium = SCREEN) -> go.Figure:
+    """Horizontal bars of score by area, best on top, the selected area darker.
+
+    ranking: columns <area_column>, score (0–100 or null for unranked). Unranked areas
+    are left out. Each bar carries its area as its y value and in customdata[0], which
+    a click hands back (dashboard/app_pages/overview.py). `title` replaces the overview's
+    "street ranking" (e.g. whose communities these are).
+    """
+    ranked = ranking.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
+    names = [str(name) for name in ranked[area_column]]
+    scores = [float(s) for s in ranked["score"]]
+    shown = [f"{s:.1f}" for s in scores]
+    score_name = label("score", lang)
+    fig = go.Figure(go.Bar(
+        x=scores, y=names, orientation="h", name=score_name,
+        marker_color=[SELECTED_COLOR if n == selected else SCORE_COLOR for n in names],
+        text=shown, textposition="outside", cliponaxis=False,
+        customdata=list(zip(names, shown)),
+        hovertemplate=f"%{{customdata[0]}}<br>{score_name}: %{{customdata[1]}}<extra></extra>",
+    ))
+    layout = base_layout(medium, (title or t("overview.ranking", lang)) if medium.title else "")
+    row = medium.text * 2.3
+    layout["margin"]["r"] = medium.text * 3  # room for '100.0' beside the longest bar
+    layout.update(
+        showlegend=False,
+        dragmode=False,  # a drag would only pan the bars; a click is what a reader does
+        height=layout.get("height") or int(80 + row * max(len(names), 1)),
+        bargap=0.25,
+        xaxis={"range": [0, 108], "title": {"text": score_name}, "tickvals": [0, 20, 40, 60, 80, 100],
+               "gridcolor": GRID_COLOR, "fixedrange": True},
+        yaxis={"autorange": "reversed", "type": "category", "automargin": True,
+               "fixedrange": True, "ticksuffix": " "},
+    )
+    fig.update_layout(layout)
+    return fig
+
+
+def category_figure(categories: pd.DataFrame, lang: str = "zh", top: int = 10,
+                    medium: Medium = SCREEN) -> go.Figure:
+    """Stacked bars of each category's cases by status (top categories by received, largest
+    on top), one trace a status in STATUSES order.
+
+    categories: columns category, received, resolved, in_progress, pending, deferred.
+    """
+    shown = categories.sort_values("received", ascending=False, kind="stable").head(top)
+    names = [str(n) if not is_missing(n) else "—" for n in shown["category"]]
+    fig = go.Figure()
+    for status in STATUSES:
+        values = [_count(v) for v in shown[status]]
+        name = status_label(status, lang)
+        fig.add_bar(x=values, y=names, orientation="h", name=name,
+                    marker_color=STATUS_COLORS[status],
+                    customdata=[format_number(v) for v in values],
+                    hovertemplate=f"%{{y}}<br>{name}: %{{customdata}}<extra></extra>")
+    layout = base_layout(medium, t("overview.categories", lang) if medium.title else "")
+    layout["margin"]["t"] += medium.text * 4  # the legend between the title and the bars
+    layout["margin"]["r"] = medium.text * 2
+    layout.update(
+        barmode="stack",
+        height=layout.get("height") or int(110 + medium.text * 2.2 * max(len(names), 1)),
+        xaxis={"title": {"text": t("chart.count", lang)}, "tickformat": "d",
+               "gridcolor": GRID_COLOR, "fixedrange": True},
+        yaxis={"autorange": "reversed", "type": "category", "automargin": True,
+               "fixedrange": True, "ticksuffix": " "},
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
+    )
+    fig.update_layout(layout)
+    return fig
