@@ -25,7 +25,7 @@ def clicked_area(state) -> str | None:
     point = points[0]
     custom = point.get("customdata")
     if isinstance(custom, (list, tuple)) and custom:
-        return str(custom[0])
+        return str(custom[0]) or None  # '' is the bar of cases without an area: no drill
     return None if point.get("y") is None else str(point["y"])
 
 

@@ -9,8 +9,10 @@ The builders never query and never compute a metric: every value drawn is a colu
 KPI layer returned, and every number in a hover label reads as taizhang.formatting
 writes it on the cards (84.6%, 2090, 76.0), passed in `customdata` so that plotly shows
 the exact text rather than formatting the value again. Labels come from the catalogue
-(taizhang/i18n.py). Text from the data (area and category names) is only ever data of
-a trace, which plotly.js sets as text, never as markup.
+(taizhang/i18n.py). Text from the data (area and category names) is drawn through
+`data_text`: plotly.js reads a subset of HTML in tick labels and hover labels (`<a href>`,
+`<b>`, `<span style>`), so `&`, `<` and `>` are written as entities and show as typed; a
+click still hands back the name as stored (customdata[0]).
 
 Adding a chart: a function `x_figure(frame, lang, medium=SCREEN) -> go.Figure` that
 starts from `base_layout` and uses the palette below.
@@ -100,6 +102,14 @@ def base_layout(medium: Medium, title: str = "") -> dict:
     return layout
 
 
+def data_text(value, missing: str = "—") -> str:
+    """A name from the data as plotly shows it literally: entities for `&`, `<`, `>`
+    (plotly.js would draw `<a href=…>` as a link, `<b>` as bold); `missing` for no name."""
+    if is_missing(value) or str(value).strip() == "":
+        return missing
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _count(value) -> int:
     return 0 if is_missing(value) else int(value)
 
@@ -181,16 +191,17 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
     "street ranking" (e.g. whose communities these are).
     """
     ranked = ranking.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
-    names = [str(name) for name in ranked[area_column]]
+    names = ["" if is_missing(name) else str(name) for name in ranked[area_column]]
+    drawn = [data_text(name, t("chart.no_area", lang)) for name in names]
     scores = [float(s) for s in ranked["score"]]
     shown = [f"{s:.1f}" for s in scores]
     score_name = label("score", lang)
     fig = go.Figure(go.Bar(
-        x=scores, y=names, orientation="h", name=score_name,
+        x=scores, y=drawn, orientation="h", name=score_name,
         marker_color=[SELECTED_COLOR if n == selected else SCORE_COLOR for n in names],
         text=shown, textposition="outside", cliponaxis=False,
-        customdata=list(zip(names, shown)),
-        hovertemplate=f"%{{customdata[0]}}<br>{score_name}: %{{customdata[1]}}<extra></extra>",
+        customdata=list(zip(names, shown, drawn)),
+        hovertemplate=f"%{{customdata[2]}}<br>{score_name}: %{{customdata[1]}}<extra></extra>",
     ))
     layout = base_layout(medium, (title or t("overview.ranking", lang)) if medium.title else "")
     row = medium.text * 2.3
@@ -217,7 +228,7 @@ def category_figure(categories: pd.DataFrame, lang: str = "zh", top: int = 10,
     categories: columns category, received, resolved, in_progress, pending, deferred.
     """
     shown = categories.sort_values("received", ascending=False, kind="stable").head(top)
-    names = [str(n) if not is_missing(n) else "—" for n in shown["category"]]
+    names = [data_text(n) for n in shown["category"]]
     fig = go.Figure()
     for status in STATUSES:
         values = [_count(v) for v in shown[status]]

@@ -198,6 +198,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.communities_table": ("{street} 社区明细表 ›", "Table of {street}'s communities ›"),
     "overview.status_mix": ("办理状态", "Status"),
     "chart.count": ("件数", "Cases"),
+    "chart.no_area": ("未明确区域", "No area given"),
     "chart.rate": ("解决率", "Resolution rate"),
     # --- areas -----------------------------------------------------------------------
     "areas.title": ("街道社区", "Streets and communities"),

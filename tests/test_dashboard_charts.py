@@ -62,6 +62,23 @@ def test_ranking_figure_carries_each_area_for_the_click():
     assert titled.layout.title.text == "南站街道 各社区(村)综合排名"
 
 
+def test_names_from_the_data_are_drawn_as_typed_and_clicked_as_stored():
+    hostile = '<a href="http://example.invalid">南站</a>&<b>x</b>'
+    ranking = pd.DataFrame({"street": [hostile, None], "score": [80.0, 60.0], "rank": [1, 2]})
+    (bars,) = charts.ranking_figure(ranking, "street", "zh").data
+    # plotly.js reads <a>, <b> in tick and hover labels as markup: entities show them as text.
+    drawn = '&lt;a href="http://example.invalid"&gt;南站&lt;/a&gt;&amp;&lt;b&gt;x&lt;/b&gt;'
+    assert list(bars.y) == [drawn, "未明确区域"]  # a case without a street is not 'nan'
+    assert "<a" not in _hover(bars, 0) and _hover(bars, 0).startswith(drawn)
+    # The click hands back the stored name; the bar of cases without an area drills nowhere.
+    assert [c[0] for c in bars.customdata] == [hostile, ""]
+    assert clicked_area({"selection": {"points": [{"customdata": list(bars.customdata[0])}]}}) == hostile
+    assert clicked_area({"selection": {"points": [{"customdata": list(bars.customdata[1])}]}}) is None
+    categories = pd.DataFrame({"category": ["<i>停车</i>"], "received": [1], "resolved": [1],
+                               "in_progress": [0], "pending": [0], "deferred": [0]})
+    assert list(charts.category_figure(categories, "zh").data[0].y) == ["&lt;i&gt;停车&lt;/i&gt;"]
+
+
 def test_a_click_on_a_bar_names_its_area():
     event = {"selection": {"points": [{"x": 85.5, "y": "桃花镇", "customdata": ["桃花镇", "85.5"],
                                        "point_index": 0}], "point_indices": [0]}}
