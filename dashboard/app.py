@@ -13,7 +13,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import loaders, timing, ui
+from dashboard import access, loaders, timing, ui
 from dashboard.state import View, params_from_view, view_from_params
 from kpi import FilterError, format_date
 from taizhang.db import DatabaseBusy
@@ -163,6 +163,9 @@ def main() -> None:
     st.set_page_config(page_title=t("app.title"), page_icon=":material/table_chart:", layout="wide")
     view = read_view()
     lang = view.lang
+    # Who is asking: the login page, or whom to ask, stops the run here for anyone else.
+    person = access.gate(loaders.database_file(), lang)
+    loaders.act_as(person)
     pages = [
         st.Page(path, title=t(f"page.{name}", lang), icon=icon, url_path=name,
                 default=(name == "overview"))
@@ -194,9 +197,12 @@ def main() -> None:
     try:
         guarded(content, lang)
         guarded(lambda: shell(view, found["status"], found["info"], top, side), lang)
+        with side:
+            access.identity(person, lang)
         timing.mark("sidebar")
     finally:
         loaders.release()  # no connection stays open between two clicks
+        loaders.act_as(None)
         timing.report(page.url_path or "overview")
 
 

@@ -21,6 +21,7 @@ from etl.errors import LedgerError
 from etl.layout import Registry, find_layout, sheet_context
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
+from etl.scope import check_streets
 from etl.profile import Profile, load_profile
 from etl.read import LEDGER_SUFFIXES, is_registry, ledger_files, read_ledger
 from etl.rejects import collect_rejects
@@ -53,6 +54,7 @@ class ImportSummary:
     rejects: list[dict] = field(default_factory=list)  # sheet,row,column,value,reason,raw
     notes: list[str] = field(default_factory=list)     # e.g. sheets without a ledger table
     as_of: date | None = None
+    out_of_scope: int = 0  # rows refused because they are not of the uploader's streets
 
     def line(self) -> str:
         """The one-line summary the CLI prints for this file (中文 / English)."""
@@ -96,8 +98,13 @@ def load_paths(
     as_of: date | str | None = None,
     dry_run: bool = False,
     progress: bool = False,
+    streets: tuple[str, ...] | None = None,
 ) -> list[ImportSummary]:
-    """Import ledger files and folders (one transaction a file); a dry run writes nothing."""
+    """Import ledger files and folders (one transaction a file); a dry run writes nothing.
+
+    `streets`: the uploader's streets (None: any); a file with a case or meeting of another
+    street, or touching a stored case of another street, is refused whole (etl.scope).
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
@@ -122,7 +129,7 @@ def load_paths(
             ensure_schema(con)
         create_value_maps(con, prof)  # temp tables, shared by every file of this run
         for path in files:
-            summaries.append(_load_file(con, path, prof, as_of, dry_run, bar))
+            summaries.append(_load_file(con, path, prof, as_of, dry_run, bar, streets))
     finally:
         if bar is not None:
             bar.close()
@@ -158,7 +165,8 @@ def _step(bar, path: Path, step: str) -> None:
         bar.update(1)
 
 
-def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar) -> ImportSummary:
+def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar,
+               streets: tuple[str, ...] | None = None) -> ImportSummary:
     summary = ImportSummary(str(path), "checked" if dry_run else "ok")
     started = datetime.now()
     sha = ""
@@ -174,7 +182,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         _step(bar, path, "read")
         con.execute("BEGIN TRANSACTION")
         try:
-            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar)
+            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar, streets)
             con.execute("ROLLBACK" if dry_run else "COMMIT")
         except BaseException:
             try:
@@ -214,7 +222,8 @@ def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
     )
 
 
-def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar) -> None:
+def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar,
+            streets: tuple[str, ...] | None = None) -> None:
     path = raw.path
     registry = Registry(con.execute("SELECT district, street, community, kind FROM areas").fetchall())
     create_stage(con)
@@ -251,6 +260,8 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     summary.rejects = collect_rejects(con, path.name, titles)
     summary.rows_rejected = len(summary.rejects)
     _step(bar, path, "normalise")
+    if streets is not None:
+        check_streets(con, path.name, titles, streets, summary)
 
     summary.as_of = as_of or _latest_date(con) or date.today()
     import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
