@@ -69,7 +69,7 @@ def release() -> None:
 # Who this thread's questions are for: set by app.py for each script run (dashboard.access),
 # and by a download's builder for the thread that builds it. Every query below takes its
 # street scope and `pii` from here, so no page can ask past them.
-PII_FUNCTIONS = ("case_list", "case_detail", "supervision_summary", "data_quality_cases")
+PII_FUNCTIONS = ("case_list", "case_detail", "data_quality_cases")  # those with a reporter
 
 
 def act_as(person: Person | None) -> None:
@@ -308,7 +308,7 @@ def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -
         cursor = _cursor(str(database_file()), access)
         try:
             return kpi.supervision_summary(cursor, filters, filters, limit=SUPERVISION_EXPORT_CASES,
-                                           pii=access[1], **_kinds(kinds))[0]
+                                           **_kinds(kinds))[0]
         finally:
             cursor.close()
     finally:

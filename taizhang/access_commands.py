@@ -107,9 +107,10 @@ def run_list(args) -> int:
     finally:
         con.close()
     for row in rows:
-        row["streets"] = "、".join(row["streets"]) if row["streets"] else "全部 / all"
-        row["pii"] = "是 / yes" if row["pii"] else "否 / no"
         row["granted_at"] = row["granted_at"].strftime("%Y-%m-%d %H:%M")
+        if args.format == "table":
+            row["streets"] = "、".join(row["streets"]) if row["streets"] else "全部 / all"
+            row["pii"] = "是 / yes" if row["pii"] else "否 / no"
     _print(rows, USER_COLUMNS, args.format, "尚无授权 / no grants yet")
     return 0
 
