@@ -206,4 +206,7 @@ def main() -> None:
         timing.report(page.url_path or "overview")
 
 
-main()
+# An upload's writer process (dashboard.loaders.import_ledgers, "spawn") imports this script
+# again as __mp_main__: it must not draw the app there (nor ask who is logged in).
+if __name__ != "__mp_main__":
+    main()
