@@ -179,21 +179,23 @@ def prefetch_streets(view: View) -> None:
     Once per data version and filters: the street a view is drilled into does not
     matter (every street is computed), nor its language (the answers are numbers).
     """
-    if not PREFETCH or current_person().scoped:
+    person = current_person()
+    if not PREFETCH or person.scoped:
         return  # a scoped person's answers are theirs alone: nothing to share ahead
     path = database_file()
     filters = filters_for(view, areas=False)
-    key = (str(path), data_version(path), filters)
+    key = (str(path), data_version(path), filters, _access(person))
     with _prefetched_lock:
         if key in _prefetched:
             return
         _prefetched.add(key)
     # The view at district level: every filter it carries (a field added to View later
     # too) reaches the prefetched answers' keys, as it reaches the click's.
-    _prefetcher.submit(_warm_streets, path, drill_into(view, "district", None), filters)
+    _prefetcher.submit(_warm_streets, path, drill_into(view, "district", None), filters, person)
 
 
-def _warm_streets(path: Path, view: View, filters: Filters) -> None:
+def _warm_streets(path: Path, view: View, filters: Filters, person: Person) -> None:
+    act_as(person)  # the answers land under the keys of the person who will click
     try:
         streets = _load_from(path, "ranking", "street", filters)
         views = [drill_into(view, "street", street)
@@ -208,6 +210,7 @@ def _warm_streets(path: Path, view: View, filters: Filters) -> None:
         traceback.print_exc(file=sys.stderr)
     finally:
         release()
+        act_as(None)
 
 
 def database_status() -> tuple[str, dict]:
