@@ -425,7 +425,10 @@ def _load_paths(path: str, files: list[str], person: Person = LOCAL) -> list:
 def report_html(month: str, scope: tuple[tuple[str, str], ...] | None, lang: str) -> str:
     """The monthly report's HTML (report.build.report_html) for a month and scope."""
     path = database_file()
-    return _report_html(str(path), data_version(path), _access(current_person()), month, scope, lang)
+    person = current_person()
+    if scope is None and person.scoped and len(person.streets) == 1:
+        scope = (("street", person.streets[0]),)  # their street's report, titled so
+    return _report_html(str(path), data_version(path), _access(person), month, scope, lang)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)

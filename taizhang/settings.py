@@ -95,7 +95,8 @@ class Settings:
     max_session_hours: float = setting(
         8.0, "access",
         "登录有效时长(小时) / hours a login lasts; after that the person is logged out and "
-        "logs in again (the login cookie itself does not expire with the provider's token).",
+        "logs in again (the login cookie itself does not expire with the provider's token); "
+        "0: no limit.",
     )
 
     def score_weights(self) -> dict[str, float]:

@@ -70,6 +70,21 @@ def taizhang(db, *args) -> str:
     return done.stdout
 
 
+def serve_with_login(provider: str, db: Path, tmp_path: Path, settings: str = ""):
+    """`taizhang serve` with [auth] pointing at the provider (plus `settings` TOML); → (process, url, log)."""
+    port = dashboard_server.free_port()
+    config = tmp_path / "taizhang.toml"
+    config.write_text(
+        settings + "[auth]\n"
+        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
+        'client_id = "taizhang-e2e"\nclient_secret = "e2e-secret"\n'
+        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n', encoding="utf-8")
+    log = tmp_path / "serve.log"
+    process, url = dashboard_server.start(db, log, timeout=60, port=port,
+                                          env={"TAIZHANG_CONFIG": str(config)})
+    return process, url, log
+
+
 @pytest.fixture
 def server(provider, demo_db_copy, tmp_path, output_dir):
     """`taizhang serve` with login through the provider, and grants for three people."""
@@ -77,16 +92,7 @@ def server(provider, demo_db_copy, tmp_path, output_dir):
     taizhang(db, "users", "add", "nz-secretary", "--role", "street", "--streets", STREET)
     taizhang(db, "users", "add", "boss", "--role", "leader", "--pii")
     taizhang(db, "users", "add", "admin@example.org", "--role", "admin")
-    port = dashboard_server.free_port()
-    config = tmp_path / "taizhang.toml"
-    config.write_text(
-        "[auth]\n"
-        f'server_metadata_url = "{provider}/.well-known/openid-configuration"\n'
-        'client_id = "taizhang-e2e"\nclient_secret = "e2e-secret"\n'
-        f'redirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n', encoding="utf-8")
-    log = tmp_path / "serve.log"
-    process, url = dashboard_server.start(db, log, timeout=60, port=port,
-                                          env={"TAIZHANG_CONFIG": str(config)})
+    process, url, log = serve_with_login(provider, db, tmp_path)
     yield url, db, log
     dashboard_server.stop(process)
     (output_dir / "serve.log").write_text(log.read_text())
@@ -258,3 +264,26 @@ def test_no_grant_sees_nothing_and_pii_sees_names(server, browser, output_dir):
     expect(secretary.get_by_text(kpi.mask_name(mine_reporter)).first).to_be_visible()
     expect(secretary.get_by_text(mine_reporter, exact=True)).to_have_count(0)
     assert "Traceback" not in log.read_text()
+
+
+def test_a_login_older_than_the_session_limit_is_logged_out(provider, demo_db_copy, tmp_path, browser):
+    taizhang(demo_db_copy, "users", "add", "boss", "--role", "leader")
+    # 0.004 h = 14.4 s: long enough to log in on a busy machine, short enough to wait out.
+    process, url, log = serve_with_login(provider, demo_db_copy, tmp_path,
+                                         "[access]\nmax_session_hours = 0.004\n")
+    try:
+        tab = login(browser, url, "boss")
+        expect(card(tab, "受理")).to_have_text(str(int(street_totals(demo_db_copy)["received"])))
+        time.sleep(16)
+        tab.goto(f"{url}/cases")
+        # Logged out: Streamlit sends the browser to the provider's end-session page, which
+        # sends it back to the dashboard, where only the login button is left.
+        tab.wait_for_url(re.compile(r"/oauth2/end_session"))
+        tab.get_by_role("button", name="End session").click()
+        tab.wait_for_url(re.compile(re.escape(url)))
+        tab.goto(f"{url}/cases")
+        expect(tab.get_by_role("button", name="登录")).to_be_visible()
+        expect(tab.locator(".tz-card")).to_have_count(0)
+        assert "Traceback" not in log.read_text()
+    finally:
+        dashboard_server.stop(process)
