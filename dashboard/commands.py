@@ -25,8 +25,11 @@ def register(sub) -> None:
 
 def serve_command(port: int, host: str, secrets_file: Path | None = None) -> list[str]:
     """The `streamlit run` command line: headless, no usage stats, no browser; with login,
-    Streamlit reads its [auth] from `secrets_file` only."""
-    secrets = ["--secrets.files", str(secrets_file)] if secrets_file is not None else []
+    Streamlit reads its [auth] from `secrets_file` only, and tables offer no export of their own."""
+    # With login, the tables' own CSV button and clipboard copy are off: every export then goes
+    # through the dashboard's downloads, which are written to the audit log.
+    secrets = ["--secrets.files", str(secrets_file), "--client.disableDataExport", "true"] \
+        if secrets_file is not None else []
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(port),

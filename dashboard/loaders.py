@@ -194,7 +194,7 @@ def prefetch_streets(view: View) -> None:
     _prefetcher.submit(_warm_streets, path, drill_into(view, "district", None), filters, person)
 
 
-def _warm_streets(path: Path, view: View, filters: Filters, person: Person) -> None:
+def _warm_streets(path: Path, view: View, filters: Filters, person: Person | None = None) -> None:
     act_as(person)  # the answers land under the keys of the person who will click
     try:
         streets = _load_from(path, "ranking", "street", filters)

@@ -146,6 +146,58 @@ def test_names_masked_without_pii(demo_db):
         assert kpi.mask_name(named.reporter) != named.reporter
 
 
+# --- the dashboard's loaders ask as the person of the run --------------------------------
+
+@pytest.fixture
+def loaders_on(demo_db, monkeypatch, tmp_path):
+    from dashboard import loaders
+
+    monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
+    monkeypatch.delenv("TAIZHANG_AUTH", raising=False)
+    monkeypatch.chdir(tmp_path)  # settings from tmp_path/taizhang.toml when a test writes one
+    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
+    yield loaders
+    loaders.act_as(None)
+    loaders.release()
+
+
+def test_loaders_answer_for_the_person_of_the_run(loaders_on, tmp_path):
+    loaders = loaders_on
+    cases = all_cases(loaders.database_file())
+    street_user = access.Person("nz", "street", (STREET,), False)
+    loaders.act_as(street_user)
+    assert loaders.metrics(("street",), Filters()).street.tolist() == [STREET]
+    assert loaders.case_count(Filters()) == int((cases.street == STREET).sum())
+    assert loaders.filter_options()["streets"] == [STREET]
+    # The district's street ranking (totals, no case) stays open to a street user by default …
+    assert len(loaders.ranking("street", Filters())) == cases.street.nunique()
+    loaders.act_as(access.LOCAL)  # … and the same cache gives the local user every street
+    assert set(cases.street) <= set(loaders.metrics(("street",), Filters()).street)
+    assert loaders.case_count(Filters()) == len(cases)
+    # … unless the setting says no.
+    (tmp_path / "taizhang.toml").write_text("[access]\nstreet_sees_district_ranking = false\n",
+                                            encoding="utf-8")
+    loaders.act_as(street_user)
+    assert loaders.ranking("street", Filters()).street.tolist() == [STREET]
+
+
+def test_with_login_on_a_question_for_nobody_is_refused(loaders_on, monkeypatch):
+    from dashboard.access import NoAccess
+
+    monkeypatch.setenv("TAIZHANG_AUTH", "oidc")
+    loaders_on.act_as(None)
+    with pytest.raises(NoAccess):
+        loaders_on.metrics((), Filters())
+
+
+@pytest.mark.parametrize("role", ["leader", "supervisor"])
+def test_roles_without_upload_rights_cannot_import(loaders_on, tmp_path, role):
+    loaders_on.act_as(access.Person("someone", role, None, False))
+    with pytest.raises(PermissionError) as info:
+        loaders_on.import_ledgers(loaders_on.database_file(), [tmp_path / "x.xlsx"])
+    assert f"您的角色({role})不能上传台账" in str(info.value)
+
+
 # --- uploads by street ------------------------------------------------------------------
 
 def test_a_street_users_file_with_another_streets_rows_is_refused_whole(demo_build, demo_db_copy):

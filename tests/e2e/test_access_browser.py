@@ -178,6 +178,9 @@ def test_street_user_sees_and_downloads_only_their_street(server, browser, outpu
     # Cases page: the count is the street's.
     tab.goto(f"{url}/cases")
     expect(tab.get_by_text(re.compile(f"共 {int(mine['received'])} ")).first).to_be_visible()
+    expect(tab.locator("[data-testid=stDataFrame]")).to_have_count(1)
+    # No export but the audited downloads: the table's own CSV button is off with login.
+    expect(tab.get_by_role("button", name="Download as CSV")).to_have_count(0)
     settle(tab)
     tab.screenshot(path=output_dir / "02_street_cases.png")
 
