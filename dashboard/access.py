@@ -18,7 +18,7 @@ import streamlit as st
 
 from dashboard.auth import ENV_MODE
 from taizhang.access import LOCAL, Person, admins, person_for
-from taizhang.db import data_version, reading
+from taizhang.db import DatabaseBusy, data_version, reading
 from taizhang.i18n import t
 from taizhang.settings import load_settings
 
@@ -74,7 +74,11 @@ def gate(path, lang: str) -> Person:
         st.logout()
         st.stop()
     subject, email = _claim("sub"), _claim("email")
-    person, admin_list = _grant(str(path), data_version(path), subject, email)
+    try:
+        person, admin_list = _grant(str(path), data_version(path), subject, email)
+    except DatabaseBusy:
+        st.warning(t("error.busy", lang), icon=":material/hourglass:")
+        st.stop()
     if person is None:
         who = email or subject or "?"
         st.title(t("app.title", lang))

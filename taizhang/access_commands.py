@@ -52,9 +52,14 @@ def register(sub) -> None:
 
 def _writer(args):
     from etl.schema import ensure_schema
+    from taizhang.cli import UserError
     from taizhang.db import connect, db_path
 
-    con = connect(db_path(args.db))
+    path = db_path(args.db)
+    if not path.exists():  # a typo in --db must not make an empty database with grants
+        raise UserError(f"找不到数据库 / no database at {path}; load ledgers first (taizhang load) "
+                        "or name the file with --db.")
+    con = connect(path)
     ensure_schema(con)
     return con
 
@@ -66,7 +71,8 @@ def _reader(args):
 
     path = db_path(args.db)
     if not path.exists():
-        raise UserError(f"找不到数据库 / no database at {path}; load ledgers first (taizhang load).")
+        raise UserError(f"找不到数据库 / no database at {path}; load ledgers first (taizhang load) "
+                        "or name the file with --db.")
     con = connect(path, read_only=True)
     if (stored_version(con) or 0) < SCHEMA_VERSION:
         con.close()

@@ -59,6 +59,14 @@ def test_users_add_list_remove_through_the_cli(demo_db_copy, capsys):
     assert code == 2 and "没有此用户的授权" in err
 
 
+def test_users_on_a_missing_database_make_no_file(tmp_path, capsys):
+    missing = tmp_path / "typo.duckdb"
+    for argv in (("users", "add", "x", "--role", "admin"), ("users", "list"), ("audit",)):
+        code, _, err = cli(capsys, "--db", str(missing), *argv)
+        assert code == 2 and "找不到数据库" in err
+    assert not missing.exists()
+
+
 @pytest.mark.parametrize("argv, message", [
     (("users", "add", "x", "--role", "street"), "街道用户须指定街道"),
     (("users", "add", "x", "--role", "street", "--streets", "无此街道"), "未知街道 / unknown street(s): 无此街道"),
