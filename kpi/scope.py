@@ -55,12 +55,12 @@ def restrict(con, streets: tuple[str, ...]) -> None:
     stored = {name for (name,) in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE NOT temporary AND schema_name = 'main' "
         "AND database_name = current_database()").fetchall()}
-    con.execute("CREATE OR REPLACE TEMP TABLE scope_streets (street VARCHAR)")
-    con.executemany("INSERT INTO temp.scope_streets VALUES (?)", [[s] for s in streets])
-    for table, keep in SCOPED_TABLES.items():
-        if table in stored:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS "
-                        f"SELECT * FROM {catalog}.main.{table} WHERE {keep}")
+    con.execute("CREATE OR REPLACE TEMP TABLE scope_streets AS SELECT unnest(?::VARCHAR[]) AS street",
+                [list(streets)])
+    # One round trip for every view (each statement alone costs a few milliseconds).
+    con.execute(";\n".join(f"CREATE OR REPLACE TEMP VIEW {table} AS "
+                           f"SELECT * FROM {catalog}.main.{table} WHERE {keep}"
+                           for table, keep in SCOPED_TABLES.items() if table in stored))
     # Fail closed: a table left unscoped would answer for every street.
     shadowed = {name for (name,) in con.execute(
         "SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()}
