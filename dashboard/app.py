@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import loaders, timing, ui
+from dashboard import access, loaders, timing, ui
 from dashboard.state import View, params_from_view, view_from_params
 from kpi import FilterError, format_date
 from taizhang.db import DatabaseBusy
@@ -172,6 +172,9 @@ def main() -> None:
     st.set_option("client.disableDataExport", True)
     view = read_view()
     lang = view.lang
+    # Who is asking: the login page, or whom to ask, stops the run here for anyone else.
+    person = access.gate(loaders.database_file(), lang)
+    loaders.act_as(person)
     pages = [
         st.Page(path, title=t(f"page.{name}", lang), icon=icon, url_path=name,
                 default=(name == "overview"))
@@ -204,10 +207,16 @@ def main() -> None:
     try:
         guarded(content, lang)
         guarded(lambda: shell(view, found["status"], found["info"], top, side), lang)
+        with side:
+            access.identity(person, lang)
         timing.mark("sidebar")
     finally:
         loaders.release()  # no connection stays open between two clicks
+        loaders.act_as(None)
         timing.report(page.url_path or "overview")
 
 
-main()
+# An upload's writer process (dashboard.loaders.import_ledgers, "spawn") imports this script
+# again as __mp_main__: it must not draw the app there (nor ask who is logged in).
+if __name__ != "__mp_main__":
+    main()

@@ -27,8 +27,9 @@ def register(sub) -> None:
     serve.add_argument("--port", type=int, default=8501,
                        help="端口(默认 8501)/ port (default 8501)")
     serve.add_argument("--host", default="127.0.0.1",
-                       help="监听地址(默认 127.0.0.1,仅本机)/ address to listen on "
-                            "(default 127.0.0.1: this machine only)")
+                       help="监听地址(默认 127.0.0.1,仅本机);非本机地址须先配置登录(docs/access.md)/ "
+                            "address to listen on (default 127.0.0.1: this machine only; any other "
+                            "address needs [auth] login configured)")
     serve.add_argument("--demo", action="store_true",
                        help="先重新生成示例数据库再启动看板(data/demo.duckdb,除非给了 --db)/ rebuild the demo "
                             "database first and serve it (data/demo.duckdb unless --db)")
@@ -46,8 +47,10 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
-def serve_command(port: int, host: str) -> list[str]:
-    """The `streamlit run` command line: headless, no usage stats, no browser."""
+def serve_command(port: int, host: str, secrets_file: Path | None = None) -> list[str]:
+    """The `streamlit run` command line: headless, no usage stats, no browser; with login,
+    Streamlit reads its [auth] from `secrets_file` only."""
+    secrets = ["--secrets.files", str(secrets_file)] if secrets_file is not None else []
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.port", str(port),
@@ -64,14 +67,24 @@ def serve_command(port: int, host: str) -> list[str]:
         # The grids' own CSV download writes formulas as they are; the pages offer safe ones.
         "--client.disableDataExport", "true",
         "--theme.base", "light",
+        *secrets,
     ]
 
 
 def run_serve(args) -> int:
     """Serve the dashboard for the database of --db / $TAIZHANG_DB until interrupted
-    (--demo: the demo database, rebuilt first). A port in use is said before anything runs."""
+    (--demo: the demo database, rebuilt first). A port in use, or another address without
+    login configured, is said before anything runs."""
+    from dashboard import auth
     from taizhang.cli import UserError
+    from taizhang.settings import SettingsError
 
+    try:
+        login = auth.auth_config()
+        if login is None and not auth.is_loopback(args.host):
+            raise UserError(auth.refusal(args.host))
+    except SettingsError as exc:
+        raise UserError(str(exc)) from None
     if port_in_use(args.host, args.port):
         raise UserError(
             f"端口 {args.port} 已被占用(也许另一个看板正在运行):请先停止它,或换一个端口,如 "
@@ -88,6 +101,7 @@ def run_serve(args) -> int:
         database = demo_db_path(args.db).resolve()
     else:
         database = db_path(args.db).resolve()
+    secrets_file = auth.write_secrets(login, args.host, args.port) if login else None
     # The server answers each street's click ahead of it (dashboard.loaders.PREFETCH) unless
     # TAIZHANG_PREFETCH=0 says otherwise (to measure what it costs).
     env = dict(os.environ, **{ENV_DB: str(database)})
@@ -95,9 +109,14 @@ def run_serve(args) -> int:
     # Uploads are never kept (dashboard/uploads.py): what a killed import or an earlier
     # version left in uploads/ goes now, while this server runs no import.
     purge(database, older_than=0)
+    env[auth.ENV_MODE] = "oidc" if login else ""
+    for key in auth.AUTH_KEYS:  # the Streamlit process gets them from its secrets file only
+        env.pop(auth.env_name(key), None)
     print(f"台账看板 / Taizhang dashboard: http://{args.host}:{args.port}  (database {database})",
           flush=True)
-    process = subprocess.Popen(serve_command(args.port, args.host), env=env)
+    if login:
+        print("登录已启用 / login on (OIDC); grants: taizhang users list", flush=True)
+    process = subprocess.Popen(serve_command(args.port, args.host, secrets_file), env=env)
     # Stopping `taizhang serve` (Ctrl-C, or SIGTERM from a test or a scheduler) stops the server.
     signal.signal(signal.SIGTERM, lambda *_: process.terminate())
     try:
@@ -105,3 +124,6 @@ def run_serve(args) -> int:
     except KeyboardInterrupt:
         process.terminate()
         return process.wait()
+    finally:
+        if secrets_file is not None:
+            auth.remove_secrets(secrets_file)

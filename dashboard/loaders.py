@@ -25,8 +25,11 @@ import streamlit as st
 import kpi
 from dashboard.state import View, drill_into, filters_for
 from kpi import Filters
+from kpi.scope import restrict
 from kpi.supervision import SUPERVISION_KINDS
+from taizhang.access import LOCAL, Person
 from taizhang.db import connect, data_version, db_path
+from taizhang.settings import load_settings
 
 CACHE_TTL_SECONDS = 600
 CACHE_ENTRIES = 512
@@ -62,12 +65,63 @@ def release() -> None:
         con.close()
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
-def _query(function: str, path: str, version: tuple, args: tuple, kwargs: tuple):
-    # `version` is unused in the body on purpose: it is part of the cache key.
+# Who this thread's questions are for: set by app.py for each script run (dashboard.access),
+# and by a download's builder for the thread that builds it. Every query below takes its
+# street scope and `pii` from here, so no page can ask past them.
+PII_FUNCTIONS = ("case_list", "case_detail", "data_quality_cases")  # those with a reporter
+
+
+def act_as(person: Person | None) -> None:
+    """Run this thread's later questions for `person` (None: nobody)."""
+    _run.person = person
+
+
+def current_person() -> Person:
+    """The person this thread's questions are for; with login on and nobody set, no access."""
+    person = getattr(_run, "person", None)
+    if person is not None:
+        return person
+    from dashboard.access import NoAccess, login_on
+
+    if login_on():
+        raise NoAccess("no person for this question")
+    return LOCAL
+
+
+def _access(person: Person, function: str = "", args: tuple = ()) -> tuple:
+    """The part of a cache key and of a query that depends on who asks: (streets, pii).
+
+    The district's street ranking (every street's totals and score, no case) is open to a
+    street user when [access] street_sees_district_ranking says so.
+    """
+    if person.scoped and function == "ranking" and args[:1] == ("street",) \
+            and load_settings().street_sees_district_ranking:
+        return (None, False)
+    return (person.streets, person.pii)
+
+
+def _cursor(path: str, access: tuple):
+    """A cursor on this run's connection, restricted to the person's streets (kpi.scope)."""
     cursor = _connection(path).cursor()  # each query on its own cursor
+    if access[0] is not None:
+        try:
+            restrict(cursor, access[0])
+        except BaseException:
+            cursor.close()
+            raise
+    return cursor
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
+def _query(function: str, path: str, version: tuple, access: tuple, args: tuple, kwargs: tuple):
+    # `version` is unused in the body on purpose: it is part of the cache key, and so is
+    # `access` (streets, pii): one person's answers are never another's.
+    cursor = _cursor(path, access)
+    kwargs = dict(kwargs)
+    if access[1] and function in PII_FUNCTIONS:
+        kwargs["pii"] = True
     try:
-        return getattr(kpi, function)(cursor, *args, **dict(kwargs))
+        return getattr(kpi, function)(cursor, *args, **kwargs)
     finally:
         cursor.close()
 
@@ -77,7 +131,9 @@ def _load(function: str, *args, **kwargs):
 
 
 def _load_from(path: Path, function: str, *args, **kwargs):
-    return _query(function, str(path), data_version(path), args, tuple(sorted(kwargs.items())))
+    access = _access(current_person(), function, args)
+    return _query(function, str(path), data_version(path), access, args,
+                  tuple(sorted(kwargs.items())))
 
 
 def chart(builder: str, loader: str, args: tuple, **options) -> dict:
@@ -85,13 +141,14 @@ def chart(builder: str, loader: str, args: tuple, **options) -> dict:
     dict, built once per data version."""
     path = database_file()
     return _chart(builder, loader, args, tuple(sorted(options.items())), str(path),
-                  data_version(path))
+                  data_version(path), current_person())
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
 def _chart(builder: str, loader: str, args: tuple, options: tuple, path: str,
-           version: tuple) -> dict:
-    # `path` and `version` are part of the cache key: new data, new chart. Imported here:
+           version: tuple, person: Person) -> dict:
+    # `path`, `version` and `person` are part of the cache key: new data, new chart, and
+    # one person's chart is never another's (the loader asks for `person`). Imported here:
     # plotly is needed only once a chart is drawn, after the cards.
     from taizhang import charts
 
@@ -125,21 +182,23 @@ def prefetch_streets(view: View) -> None:
     Once per data version and filters: the street a view is drilled into does not
     matter (every street is computed), nor its language (the answers are numbers).
     """
-    if not PREFETCH:
-        return
+    person = current_person()
+    if not PREFETCH or person.scoped:
+        return  # a scoped person's answers are theirs alone: nothing to share ahead
     path = database_file()
     filters = filters_for(view, areas=False)
-    key = (str(path), data_version(path), filters)
+    key = (str(path), data_version(path), filters, _access(person))
     with _prefetched_lock:
         if key in _prefetched:
             return
         _prefetched.add(key)
     # The view at district level: every filter it carries (a field added to View later
     # too) reaches the prefetched answers' keys, as it reaches the click's.
-    _prefetcher.submit(_warm_streets, path, drill_into(view, "district", None), filters)
+    _prefetcher.submit(_warm_streets, path, drill_into(view, "district", None), filters, person)
 
 
-def _warm_streets(path: Path, view: View, filters: Filters) -> None:
+def _warm_streets(path: Path, view: View, filters: Filters, person: Person | None = None) -> None:
+    act_as(person)  # the answers land under the keys of the person who will click
     try:
         streets = _load_from(path, "ranking", "street", filters)
         views = [drill_into(view, "street", street)
@@ -154,6 +213,7 @@ def _warm_streets(path: Path, view: View, filters: Filters) -> None:
         traceback.print_exc(file=sys.stderr)
     finally:
         release()
+        act_as(None)
 
 
 def database_status() -> tuple[str, dict]:
@@ -255,7 +315,8 @@ def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -
     script run, so it closes its own connection.
     """
     try:
-        cursor = _connection(str(database_file())).cursor()
+        access = _access(current_person())
+        cursor = _cursor(str(database_file()), access)
         try:
             return kpi.supervision_summary(cursor, filters, filters, limit=SUPERVISION_EXPORT_CASES,
                                            **_kinds(kinds))[0]
@@ -278,8 +339,27 @@ def supervision_counts(filters: Filters) -> dict[str, int]:
 
 
 def case_detail(case_id: str) -> dict | None:
-    """kpi.case_detail: one case with its officials and meeting, names masked."""
-    return _load("case_detail", case_id)
+    """kpi.case_detail: one case with its officials and meeting, names masked without `pii`.
+
+    A case opened with names shown is written to the audit log (once per session and case).
+    """
+    case = _load("case_detail", case_id)
+    person = current_person()
+    seen = st.session_state.setdefault("access-pii-seen", set())
+    if case and person.pii and case_id not in seen:
+        audit("pii_view", case_id, {"street": case.get("street"), "community": case.get("community")})
+        seen.add(case_id)
+    return case
+
+
+def audit(action: str, what: str | None, detail: dict | None = None,
+          person: Person | None = None) -> None:
+    """Write one audit entry for `person` (default: this thread's), closing this thread's
+    connection first (the writer needs the file to itself)."""
+    from dashboard import access
+
+    release()
+    access.audit(database_file(), person or current_person(), action, what, detail)
 
 
 def case_timeline(case_id: str) -> pd.DataFrame:
@@ -330,30 +410,52 @@ def import_ledgers(path: Path, files: list[Path]) -> list:
     DuckDB refuses a writing connection in a process that has the same file open
     read-only (another session's query may be running), so the writer gets its own
     process, exactly like `taizhang load`. Returns the ImportSummary of each file.
+
+    Only a person whose role may upload gets here (PermissionError otherwise); a street
+    user's file is refused whole when any of its rows is of another street. Every file
+    is written to the audit log, refused ones too.
     """
+    from taizhang.i18n import t
+
+    person = current_person()
+    if not person.may_upload():
+        raise PermissionError(t("access.upload_denied", "zh", role=person.role) + " / "
+                              + t("access.upload_denied", "en", role=person.role))
     release()
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_load_paths, str(path), [str(f) for f in files]).result()
+        return pool.submit(_load_paths, str(path), [str(f) for f in files], person).result()
 
 
-def _load_paths(path: str, files: list[str]) -> list:
-    from etl.load import load_paths
+def _load_paths(path: str, files: list[str], person: Person = LOCAL) -> list:
+    from etl.load import file_digest, load_paths
+    from taizhang.access import record_to
 
-    return load_paths(path, files)
+    summaries = load_paths(path, files, streets=person.streets)
+    for summary in summaries:
+        sha = file_digest(Path(summary.file))[0] if Path(summary.file).is_file() else None
+        record_to(path, person.who, "upload_refused" if summary.out_of_scope else "upload",
+                  Path(summary.file).name, {
+            "sha256": sha, "status": summary.status, "rows_read": summary.rows_read,
+            "rows_new": summary.rows_new, "rows_updated": summary.rows_updated,
+            "rows_rejected": summary.rows_rejected, "error": summary.error})
+    return summaries
 
 
 def report_html(month: str, scope: tuple[tuple[str, str], ...] | None, lang: str) -> str:
     """The monthly report's HTML (report.build.report_html) for a month and scope."""
     path = database_file()
-    return _report_html(str(path), data_version(path), month, scope, lang)
+    person = current_person()
+    if scope is None and person.scoped and len(person.streets) == 1:
+        scope = (("street", person.streets[0]),)  # their street's report, titled so
+    return _report_html(str(path), data_version(path), _access(person), month, scope, lang)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
-def _report_html(path: str, version: tuple, month: str, scope, lang: str) -> str:
+def _report_html(path: str, version: tuple, access: tuple, month: str, scope, lang: str) -> str:
     from report.build import report_html as build
 
-    cursor = _connection(path).cursor()
+    cursor = _cursor(path, access)
     try:
         return build(cursor, month, scope=dict(scope) if scope else None, lang=lang)
     finally:

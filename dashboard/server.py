@@ -20,13 +20,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(db: Path, log: Path, timeout: float = 90.0) -> tuple[subprocess.Popen, str]:
-    """Start `taizhang serve` for `db` (output to `log`) and wait until it answers; → (process, url)."""
-    port = free_port()
+def start(db: Path, log: Path, timeout: float = 90.0, port: int | None = None,
+          env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    """Start `taizhang serve` for `db` (output to `log`) and wait until it answers; → (process, url).
+
+    `port`: a given one (a login's redirect address names it), else a free one. `env`:
+    variables to add to the server's environment (e.g. $TAIZHANG_CONFIG).
+    """
+    port = port or free_port()
     with log.open("w") as out:  # the child keeps its own descriptor
         process = subprocess.Popen(
             [sys.executable, "-m", "taizhang", "--db", str(db), "serve", "--port", str(port)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

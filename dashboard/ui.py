@@ -233,9 +233,18 @@ def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: lis
 
     `frame` may be a function giving the frame, so that it too is loaded only on a click.
     """
+    # The download is built on its click in another thread: it asks, and is logged, for the
+    # person of this run (dashboard.loaders.act_as).
+    person = loaders.current_person()
+
     def build() -> bytes:
-        data = frame() if callable(frame) else frame
-        return export.xlsx_bytes(display_frame(data, columns, lang), t(sheet_key, lang))
+        loaders.act_as(person)
+        try:
+            data = frame() if callable(frame) else frame
+            loaders.audit("export", f"{t(file_key, lang)}.xlsx", {"rows": len(data)}, person)
+            return export.xlsx_bytes(display_frame(data, columns, lang), t(sheet_key, lang))
+        finally:
+            loaders.act_as(None)
 
     st.download_button(
         t(label_key, lang),
@@ -309,4 +318,4 @@ def case_panel(case_id: str, lang: str) -> None:
     timeline = loaders.case_timeline(case_id)
     timeline = timeline.assign(file=timeline["file"].map(file_name))
     table(timeline, ["event_on", "status", "note", "file"], lang, key=f"timeline-{case_id}")
-    st.caption(t("cases.masked", lang))
+    st.caption(t("access.names_shown_case" if loaders.current_person().pii else "cases.masked", lang))

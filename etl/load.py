@@ -22,6 +22,7 @@ from etl.errors import LedgerError
 from etl.layout import check_profile_columns, describe_layout, find_layout, no_header_text, sheet_context
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
+from etl.scope import check_streets
 from etl.profile import Profile, load_profile
 from etl.read import LEDGER_SUFFIXES, is_registry, ledger_files, read_ledger
 from etl.rejects import collect_rejects, top_reasons
@@ -61,6 +62,7 @@ class ImportSummary:
     as_of: date | None = None
     dry_run: bool = False
     received_span: tuple[date, date] | None = None     # first and last received_on read
+    out_of_scope: int = 0  # rows refused because they are not of the uploader's streets
 
     def line(self) -> str:
         """The one-line summary the CLI prints for this file (中文 / English)."""
@@ -107,11 +109,15 @@ def load_paths(
     dry_run: bool = False,
     progress: bool = False,
     settings: Settings | None = None,
+    streets: tuple[str, ...] | None = None,
 ) -> list[ImportSummary]:
     """Import ledger files and folders (one transaction a file); a dry run writes nothing.
 
     `settings` (default: the settings file's) say how deadlines count, for the note on
-    years whose working days are assumed."""
+    years whose working days are assumed. `streets`: the uploader's streets (None: any); a
+    file with a case or meeting of another street, or touching a stored case of another
+    street, is refused whole (etl.scope).
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
@@ -141,7 +147,7 @@ def load_paths(
             ensure_schema(con)
         create_value_maps(con, prof)  # temp tables, shared by every file of this run
         for path in files:
-            summary = _load_file(con, path, prof, as_of, dry_run, bar)
+            summary = _load_file(con, path, prof, as_of, dry_run, bar, streets)
             if summary.received_span:
                 years = assumed_years(*summary.received_span, settings)
                 if years:
@@ -182,7 +188,8 @@ def _step(bar, path: Path, step: str) -> None:
         bar.update(1)
 
 
-def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar) -> ImportSummary:
+def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar,
+               streets: tuple[str, ...] | None = None) -> ImportSummary:
     summary = ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
     started = datetime.now()
     sha = ""
@@ -198,7 +205,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         _step(bar, path, "read")
         con.execute("BEGIN TRANSACTION")
         try:
-            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar)
+            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar, streets)
             con.execute("ROLLBACK" if dry_run else "COMMIT")
         except BaseException:
             try:
@@ -238,7 +245,8 @@ def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
     )
 
 
-def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar) -> None:
+def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar,
+            streets: tuple[str, ...] | None = None) -> None:
     path = raw.path
     create_stage(con)
     sheets = 0
@@ -275,6 +283,8 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     _step(bar, path, "normalise")
     if summary.rows_read - summary.rows_skipped - summary.rows_rejected <= 0:
         raise LedgerError(_nothing_to_import(summary))
+    if streets is not None:
+        check_streets(con, path.name, titles, streets, summary)
 
     latest, *span = _file_dates(con)
     summary.as_of = as_of or latest or date.today()

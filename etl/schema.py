@@ -6,7 +6,9 @@ from importlib import resources
 
 import duckdb
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+# 6: grants and audit_log (docs/access.md). New tables only: the DDL creates them, so the
+# migration from 5 has no step of its own.
 
 # Tables whose key index schema 3 drops (see schema.sql): rebuilt by the 2 → 3 migration.
 UNINDEXED = ("cases", "case_officials")

@@ -145,3 +145,27 @@ CREATE TABLE IF NOT EXISTS case_events (
     note      VARCHAR,
     import_id INTEGER
 );
+
+-- Who may see what (schema 6): one grant a person, by their login's subject or e-mail
+-- (lower-case). No grant, no access: the dashboard shows only whom to ask.
+CREATE TABLE IF NOT EXISTS grants (
+    subject    VARCHAR PRIMARY KEY,
+    role       VARCHAR NOT NULL
+               CHECK (role IN ('leader', 'street', 'supervisor', 'data', 'admin')),
+    streets    VARCHAR[],         -- the streets the person sees; NULL: every street
+    pii        BOOLEAN NOT NULL DEFAULT false,   -- sees residents' names unmasked
+    granted_by VARCHAR,
+    granted_at TIMESTAMP NOT NULL
+);
+
+-- What was done with the data, by whom (schema 6): uploads, exports and downloads, cases
+-- opened with names shown, refused uploads. Written, never updated.
+CREATE SEQUENCE IF NOT EXISTS audit_id_seq START 1;
+CREATE TABLE IF NOT EXISTS audit_log (
+    audit_id  BIGINT PRIMARY KEY DEFAULT nextval('audit_id_seq'),
+    logged_at TIMESTAMP NOT NULL,
+    who       VARCHAR NOT NULL,
+    action    VARCHAR NOT NULL,    -- upload | upload_refused | export | download | pii_view
+    what      VARCHAR,             -- the file, list or report, or the case
+    detail    VARCHAR              -- JSON: file hash and counts, filters, rows
+);

@@ -1,4 +1,4 @@
-"""The `taizhang` command: demo | areas | load | check | kpi | report | serve.
+"""The `taizhang` command: demo | areas | load | check | kpi | report | serve | users | audit.
 
 Each part of the system registers its own sub-commands (etl.commands, kpi.commands,
 report.commands, dashboard.commands); this module only parses the shared options and
@@ -15,7 +15,8 @@ import threading
 
 from taizhang.db import DatabaseBusy
 
-COMMAND_MODULES = ("etl.commands", "kpi.commands", "report.commands", "dashboard.commands")
+COMMAND_MODULES = ("etl.commands", "kpi.commands", "report.commands", "dashboard.commands",
+                   "taizhang.access_commands")
 
 
 ENV_LANG = "TAIZHANG_LANG"

@@ -382,6 +382,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.whole_district": ("全区", "All districts"),
 }
 
+# Login, grants and the audit log (dashboard/access.py).
+from taizhang.i18n_access import ACCESS_TEXT  # noqa: E402
+
+TEXT.update(ACCESS_TEXT)
+
 
 def t(key: str, lang: str = DEFAULT_LANG, **fields) -> str:
     """The text for `key` in `lang` ('zh' or 'en'), with `fields` filled in."""

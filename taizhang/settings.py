@@ -22,6 +22,9 @@ from typing import Any
 from taizhang.dates import parse_day
 
 CONFIG_FILE = Path("taizhang.toml")
+# Sections of the same file read elsewhere: [auth] holds the login's client secret, which
+# must never sit in a hashable, printable Settings (dashboard/auth.py reads it).
+OWN_SECTIONS = ("auth",)
 ENV_CONFIG = "TAIZHANG_CONFIG"
 
 
@@ -88,6 +91,18 @@ class Settings:
         10, "quality",
         "批量当日办结阈值 / this many or more cases of one community received and resolved "
         "on the same day are flagged as suspicious bulk closures.",
+    )
+
+    street_sees_district_ranking: bool = setting(
+        True, "access",
+        "街道用户可见全区排名 / a street user sees the district's street ranking (other "
+        "streets' totals and scores, never their cases); false: their own street only.",
+    )
+    max_session_hours: float = setting(
+        8.0, "access",
+        "登录有效时长(小时) / hours a login lasts; after that the person is logged out and "
+        "logs in again (the login cookie itself does not expire with the provider's token); "
+        "0: no limit.",
     )
 
     def score_weights(self) -> dict[str, float]:
@@ -159,6 +174,8 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     docs = {(d["section"], d["name"]): d for d in setting_docs()}
     values: dict[str, Any] = {}
     for section, table in data.items():
+        if section in OWN_SECTIONS:
+            continue  # read by the module that owns it
         if not isinstance(table, dict):
             raise SettingsError(
                 f"未知设置 / {path}: '{section}' must be a [section]; see docs/config.md."

@@ -40,10 +40,14 @@ except RenderUnavailable as exc:
     ui.stop()
 
 
-def _render(renderer):
-    """Build the file only when its button is clicked (it starts a browser)."""
+person = loaders.current_person()
+
+
+def _render(renderer, file_name: str):
+    """Build the file only when its button is clicked (it starts a browser); logged."""
     def build() -> bytes:
         try:
+            loaders.audit("download", file_name, {"month": month, "street": view.street}, person)
             return renderer(html)
         except (RenderUnavailable, BrowserError) as exc:
             # This runs outside the page's script, where nothing can be drawn: Streamlit
@@ -54,8 +58,8 @@ def _render(renderer):
 
 
 name = f"{view.street or info.get('district') or 'report'}-{month}"
-controls.download_button(t("report.pdf", lang), data=_render(html_to_pdf), file_name=f"{name}.pdf",
+controls.download_button(t("report.pdf", lang), data=_render(html_to_pdf, f"{name}.pdf"), file_name=f"{name}.pdf",
                      mime="application/pdf", icon=":material/picture_as_pdf:")
-controls.download_button(t("report.png", lang), data=_render(html_to_png), file_name=f"{name}.png",
+controls.download_button(t("report.png", lang), data=_render(html_to_png, f"{name}.png"), file_name=f"{name}.png",
                       mime="image/png", icon=":material/image:")
 st.iframe(html, height=1200)
