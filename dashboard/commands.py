@@ -83,6 +83,8 @@ def run_serve(args) -> int:
         login = auth.auth_config()
         if login is None and not auth.is_loopback(args.host):
             raise UserError(auth.refusal(args.host))
+        if login:
+            auth.redirect_uri(login, args.host, args.port)  # a missing one is said now
     except SettingsError as exc:
         raise UserError(str(exc)) from None
     if port_in_use(args.host, args.port):
