@@ -7,3 +7,21 @@ class LedgerError(Exception):
 
 class ProfileError(LedgerError):
     """A profile TOML that is missing or malformed."""
+
+
+class Interrupted(BaseException):
+    """The import was stopped by a signal (Ctrl-C: SIGINT, or SIGTERM). A BaseException, as
+    KeyboardInterrupt is: no `except Exception` may take it for a broken file.
+
+    `file`: the file being imported when it came; `committed`: whether that file's rows were
+    in the database when it stopped (the interruption came after its commit); `done`: the
+    summaries of the files finished before it."""
+
+    def __init__(self, signum: int, file: str | None = None, committed: bool = False, done: list | None = None):
+        super().__init__(signum)
+        self.signum, self.file, self.committed, self.done = signum, file, committed, done or []
+
+
+def raise_interrupted(signum, _frame) -> None:
+    """Signal handler for SIGINT and SIGTERM while files are imported (etl/commands.py)."""
+    raise Interrupted(signum)

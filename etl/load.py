@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import signal
 import sys
+import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from etl.errors import LedgerError
+from etl.errors import Interrupted, LedgerError
 from etl.layout import Registry, find_layout, sheet_context
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
@@ -27,6 +30,7 @@ from etl.rejects import collect_rejects
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
+from taizhang.settings import Settings, load_settings
 
 TEMP_TABLES = (
     "sheet_headers", "csv_rows", "csv_line_nos", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
@@ -96,10 +100,15 @@ def load_paths(
     as_of: date | str | None = None,
     dry_run: bool = False,
     progress: bool = False,
+    settings: Settings | None = None,
 ) -> list[ImportSummary]:
-    """Import ledger files and folders (one transaction a file); a dry run writes nothing."""
+    """Import ledger files and folders (one transaction a file); a dry run writes nothing.
+
+    Raises Interrupted (with the summaries of the files done before) when a signal stops it.
+    """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    settings = settings or load_settings()
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     if isinstance(as_of, str):
         try:
@@ -117,16 +126,24 @@ def load_paths(
         files += found
     con = _connect_for(Path(db_path), dry_run)
     bar = _progress_bar(len(files), progress)
+    # A transcoded CSV copy is made here, never in the shared system temp folder: a private
+    # folder (0700) beside the database, removed when the run ends, fails or is interrupted.
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    temp_dir = Path(tempfile.mkdtemp(prefix=".taizhang-import-", dir=Path(db_path).parent))
     try:
         if not dry_run:
             ensure_schema(con)
         create_value_maps(con, prof)  # temp tables, shared by every file of this run
         for path in files:
-            summaries.append(_load_file(con, path, prof, as_of, dry_run, bar))
+            summaries.append(_load_file(con, path, prof, as_of, dry_run, bar, settings, temp_dir))
+    except Interrupted as exc:
+        exc.done = summaries
+        raise
     finally:
         if bar is not None:
             bar.close()
         con.close()
+        shutil.rmtree(temp_dir, ignore_errors=True)
     return summaries
 
 
@@ -158,14 +175,15 @@ def _step(bar, path: Path, step: str) -> None:
         bar.update(1)
 
 
-def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar) -> ImportSummary:
+def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar,
+               settings: Settings, temp_dir: Path) -> ImportSummary:
     summary = ImportSummary(str(path), "checked" if dry_run else "ok")
     started = datetime.now()
     sha = ""
     raw = None
     staged = Staged()
     try:
-        raw = read_ledger(path)
+        raw = read_ledger(path, settings, temp_dir)
         sha, lines = file_digest(path)
         for sheet in raw.sheets:
             layout = find_layout(sheet.head(), profile) if sheet.csv else None
@@ -174,7 +192,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         _step(bar, path, "read")
         con.execute("BEGIN TRANSACTION")
         try:
-            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar)
+            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar, settings)
             con.execute("ROLLBACK" if dry_run else "COMMIT")
         except BaseException:
             try:
@@ -182,6 +200,11 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
             except duckdb.TransactionException:
                 pass  # DuckDB ended it already (a failed COMMIT): keep the error that did
             raise
+    except (KeyboardInterrupt, Interrupted, duckdb.InterruptException) as exc:
+        # Say what happened: which signal, and whether this file's rows are in (the signal
+        # may come after its COMMIT, or stop the COMMIT itself), asked of the database.
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        raise Interrupted(signum, str(path), _committed(con, summary.import_id)) from None
     except LedgerError as exc:
         _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
     except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
@@ -199,6 +222,18 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     return summary
 
 
+def _committed(con, import_id: int | None) -> bool:
+    """Whether the import `import_id` is in the database (committed) after an interruption."""
+    if import_id is None:
+        return False
+    try:
+        return bool(con.execute(
+            "SELECT count(*) FROM imports WHERE import_id = ? AND status IN ('ok', 'unchanged')", [import_id]
+        ).fetchall()[0][0])
+    except duckdb.Error:
+        return False
+
+
 def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
     """Record a failed file in `imports` (its own transaction, after the rollback)."""
     summary.status, summary.error = "failed", error
@@ -214,7 +249,8 @@ def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
     )
 
 
-def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar) -> None:
+def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar,
+            settings: Settings) -> None:
     path = raw.path
     registry = Registry(con.execute("SELECT district, street, community, kind FROM areas").fetchall())
     create_stage(con)
@@ -247,8 +283,12 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
             "反映时间, 问题, 办理状态"
         )
     _step(bar, path, "stage")
-    summary.rows_read, summary.rows_skipped = normalise(con, profile, staged)
-    summary.rejects = collect_rejects(con, path.name, titles)
+    # Dates outside these are typing errors: before `earliest_year`, or after the day of the
+    # import plus `future_days` of slack (not --as-of: an older version of a ledger is loaded
+    # with its own earlier as-of date while it may carry later dates, docs/ledgers.md).
+    date_range = (date(settings.earliest_year, 1, 1), date.today() + timedelta(days=settings.future_days))
+    summary.rows_read, summary.rows_skipped = normalise(con, profile, staged, date_range)
+    summary.rejects = collect_rejects(con, path.name, titles, date_range)
     summary.rows_rejected = len(summary.rejects)
     _step(bar, path, "normalise")
 

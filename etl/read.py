@@ -5,6 +5,12 @@ into text the way a person reads them (dates as 2023-01-08, 12.0 as 12) and merg
 filled with their top-left value. A CSV is not read into Python: its encoding is detected
 (charset-normalizer), a GBK/GB18030 file is transcoded to a UTF-8 temporary file, and the
 first rows are parsed so the loader can find the header; DuckDB's own reader then reads it.
+
+A hostile or broken file is refused before it can take the machine's memory (limits are
+settings, [import] in taizhang.toml): a workbook is a zip archive, whose parts are checked
+for their unpacked size and packing ratio, and unpacked once as a stream (declared sizes can
+lie) counting a sheet's cells, before calamine reads it; a sheet with more cells or columns
+than a ledger has is refused with its name.
 """
 
 from __future__ import annotations
@@ -14,18 +20,24 @@ import csv
 import io
 import math
 import os
-import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from etl.errors import LedgerError
+from taizhang.safetext import mask_text
+from taizhang.settings import Settings
 
 WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt"}
 LEDGER_SUFFIXES = WORKBOOK_SUFFIXES | CSV_SUFFIXES
+ZIP_SUFFIXES = {".xlsx", ".xlsm", ".ods"}  # workbooks that are zip archives
 HEAD_ROWS = 20          # the header row is looked for within this many rows
 SNIFF_BYTES = 1 << 20   # bytes of a CSV used to detect its encoding
+RATIO_FLOOR = 8 << 20   # parts smaller than this unpacked are not checked for their ratio
+# A worksheet part of an .xlsx holds one <c …> element per cell that has a value or a style.
+_CELL_TAGS = (b"<c ", b"<c>")
 
 
 @dataclass
@@ -93,16 +105,22 @@ def is_registry(path: Path) -> bool:
     return first.startswith("district,street,community,kind")
 
 
-def read_ledger(path: str | os.PathLike) -> RawLedger:
-    """Read a ledger file into raw sheets; raises LedgerError when it cannot be read at all."""
+def read_ledger(path: str | os.PathLike, limits: Settings | None = None,
+                temp_dir: Path | None = None) -> RawLedger:
+    """Read a ledger file into raw sheets; raises LedgerError when it cannot be read at all
+    or is larger than `limits` allow. `temp_dir`: where a transcoded CSV copy goes (a
+    private folder; etl/load.py makes one beside the database)."""
     path = Path(path)
+    limits = limits or Settings()
     if not path.is_file():
         raise LedgerError(f"找不到文件 {path} / no such file: {path}")
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
-        return RawLedger(path, _read_workbook(path))
+        if suffix in ZIP_SUFFIXES:
+            check_archive(path, limits)
+        return RawLedger(path, _read_workbook(path, limits))
     if suffix in CSV_SUFFIXES:
-        return RawLedger(path, [RawSheet(path.stem, csv=_prepare_csv(path))])
+        return RawLedger(path, [RawSheet(path.stem, csv=_prepare_csv(path, temp_dir))])
     raise LedgerError(
         f"{path.name}: 不支持的文件类型 {suffix or '(无扩展名)'},请另存为 .xlsx 或 .csv / "
         f"unsupported file type {suffix or '(none)'}: save the ledger as .xlsx or .csv"
@@ -111,7 +129,79 @@ def read_ledger(path: str | os.PathLike) -> RawLedger:
 
 # ---------------------------------------------------------------- workbooks
 
-def _read_workbook(path: Path) -> list[RawSheet]:
+def check_archive(path: Path, limits: Settings) -> None:
+    """Refuse a zip workbook that unpacks to more than `limits` allow (a decompression
+    bomb), before anything reads it: the declared sizes and ratios first, then every part
+    unpacked as a stream into nothing, which stops at the limit whatever the headers say and
+    counts each worksheet's cells."""
+    max_bytes = limits.max_unzipped_mb << 20
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            declared = sum(info.file_size for info in infos)
+            if declared > max_bytes:
+                raise _too_large(path, f"解压后 {declared >> 20} MB", f"unpacks to {declared >> 20} MB",
+                                 limits, "max_unzipped_mb")
+            for info in infos:
+                if info.file_size > RATIO_FLOOR and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
+                    ratio = info.file_size // max(info.compress_size, 1)
+                    raise LedgerError(
+                        f"{path.name}: 其中的 {info.filename} 压缩比为 {ratio} 倍(上限 {limits.max_zip_ratio}),"
+                        f"不像台账,可能是“压缩炸弹”,未读取;如确是台账,请另存为 CSV 或调高 [import] max_zip_ratio / "
+                        f"its part {info.filename} is packed {ratio} times (limit {limits.max_zip_ratio}): not like a "
+                        "ledger, possibly a decompression bomb, so it was not read; if it is a ledger, save it as "
+                        "CSV or raise [import] max_zip_ratio"
+                    )
+            unpacked = 0
+            for info in infos:
+                cells, unpacked = _unpack_counting(archive, info, unpacked, max_bytes, path, limits)
+                if cells > limits.max_cells:
+                    raise _too_many_cells(path, Path(info.filename).stem, cells, limits)
+    except zipfile.BadZipFile as exc:
+        raise LedgerError(
+            f"{path.name}: 无法打开工作簿(文件已损坏,无法解压:{exc}),请用 Excel/WPS 打开后另存为 .xlsx / cannot "
+            f"open the workbook (damaged, cannot be unpacked: {exc}): open it in Excel or WPS and save it again as .xlsx"
+        ) from exc
+
+
+def _unpack_counting(archive: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: int, max_bytes: int,
+                     path: Path, limits: Settings) -> tuple[int, int]:
+    """Unpack one part into nothing; returns (its <c> cells if a worksheet, bytes so far)."""
+    sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
+    cells, tail = 0, b""
+    # zipfile stops at the declared size and then checks the CRC: a part that says it is
+    # small but unpacks to more fails there (BadZipFile) instead of growing.
+    with archive.open(info) as member:
+        while chunk := member.read(1 << 20):
+            unpacked += len(chunk)
+            if unpacked > max_bytes:
+                raise _too_large(path, f"解压后超过 {max_bytes >> 20} MB", f"unpacks to more than {max_bytes >> 20} MB",
+                                 limits, "max_unzipped_mb")
+            if sheet:
+                # a tag cut by the chunk's end is whole in the 2 bytes kept + the next chunk
+                cells += sum((tail + chunk).count(tag) for tag in _CELL_TAGS)
+                tail = chunk[-2:]
+    return cells, unpacked
+
+
+def _too_large(path: Path, zh: str, en: str, limits: Settings, key: str) -> LedgerError:
+    return LedgerError(
+        f"{path.name}: 工作簿{zh}(上限 {limits.max_unzipped_mb} MB),未读取;请把台账拆成几个文件或另存为 CSV "
+        f"(或调高 [import] {key}) / the workbook {en} (limit {limits.max_unzipped_mb} MB) and was not read: "
+        f"split the ledger into several files or save it as CSV (or raise [import] {key})"
+    )
+
+
+def _too_many_cells(path: Path, sheet: str, cells: int, limits: Settings) -> LedgerError:
+    return LedgerError(
+        f"{path.name}: 工作表「{sheet}」有 {cells} 个单元格(上限 {limits.max_cells}),未读取;请删除多余的行列、"
+        f"把台账拆成几个文件或另存为 CSV(或调高 [import] max_cells) / sheet {sheet} has {cells} cells "
+        f"(limit {limits.max_cells}) and was not read: delete unused rows and columns, split the ledger or "
+        "save it as CSV (or raise [import] max_cells)"
+    )
+
+
+def _read_workbook(path: Path, limits: Settings) -> list[RawSheet]:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -119,11 +209,16 @@ def _read_workbook(path: Path) -> list[RawSheet]:
         sheets = []
         for name in workbook.sheet_names:
             sheet = workbook.get_sheet_by_name(name)
+            # Before any cell becomes a Python object: a used range can be far larger than
+            # its cells (one value in XFD1048576), and to_python() fills all of it.
+            if sheet.height * sheet.width > limits.max_cells:
+                raise _too_many_cells(path, mask_text(name), sheet.height * sheet.width, limits)
             # Most cells are text already: only the others go through cell_text.
             rows = [[v if type(v) is str else cell_text(v) for v in row]
                     for row in sheet.to_python(skip_empty_area=False)]
+            _check_width(path, mask_text(name), rows, limits)
             _fill_merged(rows, sheet.merged_cell_ranges or [])
-            sheets.append(RawSheet(name, rows=rows))
+            sheets.append(RawSheet(mask_text(name), rows=rows))
     except LedgerError:
         raise
     except Exception as exc:  # calamine raises several private error types for broken files
@@ -134,11 +229,41 @@ def _read_workbook(path: Path) -> list[RawSheet]:
     return sheets
 
 
+def used_width(rows: list[list[str]]) -> int:
+    """Columns up to the last one holding text in any row (blank columns at the right end
+    not counted)."""
+    width = 0
+    for row in rows:
+        end = len(row)
+        while end > width and not row[end - 1]:
+            end -= 1
+        width = max(width, end)
+    return width
+
+
+def _check_width(path: Path, sheet: str, rows: list[list[str]], limits: Settings) -> None:
+    """Refuse a sheet wider than any ledger; cut blank columns off its right end."""
+    width = used_width(rows)
+    if width > limits.max_columns:
+        raise LedgerError(
+            f"{path.name}: 工作表「{sheet}」有 {width} 列(上限 {limits.max_columns}),不像台账,未读取;请删除多余的列"
+            f"(或调高 [import] max_columns) / sheet {sheet} has {width} columns (limit {limits.max_columns}): not "
+            "like a ledger, so it was not read; delete the unused columns (or raise [import] max_columns)"
+        )
+    for i, row in enumerate(rows):
+        if len(row) > width:
+            rows[i] = row[:width]
+
+
 def _fill_merged(rows: list[list[str]], ranges) -> None:
-    """Give every cell of a merged range its top-left value, as the user sees it on screen."""
+    """Give every cell of a merged range its top-left value, as the user sees it on screen.
+    Only inside the sheet's cells: a range reaching row 1048576 adds no row of its own."""
+    height = len(rows)
+    width = max((len(r) for r in rows), default=0)
     for (r0, c0), (r1, c1) in ranges:
-        while len(rows) <= r1:
-            rows.append([])
+        r1, c1 = min(r1, height - 1), min(c1, width - 1)
+        if r0 > r1 or c0 > c1:
+            continue
         for r in range(r0, r1 + 1):
             if len(rows[r]) <= c1:
                 rows[r].extend([""] * (c1 + 1 - len(rows[r])))
@@ -193,7 +318,7 @@ def detect_encoding(sample: bytes) -> str:
     return "gb18030" if name in {"gb2312", "gbk", "gb18030", "hz"} else best.encoding
 
 
-def _prepare_csv(path: Path) -> CsvSource:
+def _prepare_csv(path: Path, temp_dir: Path | None) -> CsvSource:
     with path.open("rb") as fh:
         sample = fh.read(SNIFF_BYTES)
     encoding = detect_encoding(sample)
@@ -204,7 +329,7 @@ def _prepare_csv(path: Path) -> CsvSource:
         )
     utf8_path, temporary = path, False
     if encoding not in ("utf-8", "utf-8-sig", "ascii"):
-        utf8_path, temporary = _transcode(path, encoding), True
+        utf8_path, temporary = _transcode(path, encoding, temp_dir), True
     head_text = sample.decode(encoding, errors="ignore")
     head = _head_records(head_text)
     if not head:
@@ -212,22 +337,38 @@ def _prepare_csv(path: Path) -> CsvSource:
     return CsvSource(utf8_path, encoding, _sniff_delimiter(head_text), head, temporary)
 
 
-def _transcode(path: Path, encoding: str) -> Path:
-    """Stream a non-UTF-8 CSV into a UTF-8 temporary file (DuckDB reads UTF-8 only here)."""
-    fd, name = tempfile.mkstemp(prefix="taizhang-", suffix=".csv")
+def _transcode(path: Path, encoding: str, temp_dir: Path | None) -> Path:
+    """Stream a non-UTF-8 CSV into a UTF-8 copy (DuckDB reads UTF-8 only here), with every
+    phone and ID number already masked, in `temp_dir` (a private folder beside the database,
+    removed when the import ends or is interrupted: etl/load.py)."""
+    if temp_dir is None:
+        raise ValueError("a transcoded copy needs a private temp_dir")
+    name = temp_dir / f"{path.stem[:40]}-utf8.csv"
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    read = 0  # bytes of the file decoded so far (for the position of a bad byte)
     try:
         decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         with path.open("rb") as src, os.fdopen(fd, "w", encoding="utf-8", newline="") as dst:
+            carry = ""
             while chunk := src.read(1 << 22):
-                dst.write(decoder.decode(chunk))
-            dst.write(decoder.decode(b"", final=True))
+                read += len(chunk)
+                text = carry + decoder.decode(chunk)
+                # masked a line at a time: a number never spans a line break
+                cut = text.rfind("\n") + 1
+                dst.write(mask_text(text[:cut]))
+                carry = text[cut:]
+            dst.write(mask_text(carry + decoder.decode(b"", final=True)))
     except UnicodeDecodeError as exc:
-        Path(name).unlink(missing_ok=True)
+        name.unlink(missing_ok=True)
+        at = read - len(exc.object) + exc.start  # exc.object: the bytes decoded last (with any held over)
         raise LedgerError(
-            f"{path.name}: 文件按 {encoding} 编码读取时在第 {exc.start} 字节出错,请另存为“CSV UTF-8” / "
-            f"the file is not valid {encoding} text (byte {exc.start}): save it as CSV UTF-8"
+            f"{path.name}: 文件按 {encoding} 编码读取时在第 {at} 字节出错,请另存为“CSV UTF-8” / "
+            f"the file is not valid {encoding} text (byte {at}): save it as CSV UTF-8"
         ) from exc
-    return Path(name)
+    except BaseException:
+        name.unlink(missing_ok=True)
+        raise
+    return name
 
 
 def _head_records(text: str) -> list[list[str]]:

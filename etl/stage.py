@@ -28,6 +28,13 @@ HEADERS_DDL = "CREATE OR REPLACE TEMP TABLE sheet_headers (sheet_no INTEGER, fie
 # per cell, which costs more than the whole test.
 TOTAL_WORDS = "\x1f合计\x1f总计\x1f小计\x1f共计\x1f总数\x1f"
 
+# A sheet with more columns than this is staged "wide": its cells reach DuckDB as one list
+# per row, not one column each. DuckDB plans a SELECT in time growing with the square of
+# its expressions (a column and its trimmed value each), which took 78 s for 200 rows of
+# 4,000 columns; as a list, the cells no field is read from cost one expression whatever
+# their number. Narrow sheets (every real ledger) keep one column a cell, the faster path.
+WIDE_COLUMNS = 64
+
 
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create the table of each sheet's headers for one file."""
@@ -63,12 +70,17 @@ def stage_sheet(
 ) -> None:
     """Add a sheet's rows under its header to `staged` (and its headers to sheet_headers)."""
     width = max((c.index for c in layout.columns), default=-1) + 1
-    if sheet.csv is not None:
-        source = _csv_source(layout, sheet.csv.numbered)
-    else:
-        source = _arrow_source(con, sheet_no, sheet, layout, width)
-        staged.registered.append(source)
+    wide = len(layout.columns) > WIDE_COLUMNS
     fields = layout.field_columns()
+    # The cells read one by one: every mapped field and the first four (totals); when the
+    # sheet is not wide, every cell (`raw` and `row_text` name each of them).
+    used = sorted({c.index for c in layout.columns if c.field} | set(range(min(width, 4)))) if wide \
+        else list(range(width))
+    if sheet.csv is not None:
+        source = _csv_source(layout, sheet.csv.numbered, used if wide else None)
+    else:
+        source = _arrow_source(con, sheet_no, sheet, layout, width, used if wide else None)
+        staged.registered.append(source)
     p = f"s{sheet_no}_"  # this sheet's bound values are named $s<n>_…
 
     def cell(i: int) -> str:
@@ -104,22 +116,21 @@ def stage_sheet(
     # `raw` keeps each cell as written (edge spaces too); only an empty cell becomes null.
     raw_pairs = ", ".join(f"${p}k{n}, nullif({_ident(f'c{c.index}')}, '')"
                           for n, c in enumerate(layout.columns))
+    raw = f"json_object({raw_pairs})"
     # The cells of `raw` run together: what normalisation searches for numbers to mask and
     # characters to fold (a match across two cells only costs that row a useless fold).
     row_text = f"concat({', '.join(cell(c.index) for c in layout.columns)})" if layout.columns else "''"
+    if wide:
+        # The same two values from the row's list of cells (`cells`, in column order): the
+        # same JSON text (a MAP keeps its keys' order), the same text run together.
+        raw = f"to_json(map(${p}keys, list_transform(cells, lambda x: nullif(x, ''))))::JSON"
+        row_text = f"array_to_string(list_transform(cells, lambda x: {_trimmed('x')}), '')"
 
     key_fields = ("received_on", "title", "case_id", "status") if layout.kind == "case" else ("meeting_on", "topic")
     content = " OR ".join(
         f"{cell(fields[k].index)} IS NOT NULL" for k in key_fields if k in fields
     ) or "false"
-    # trim() costs more than a look at both ends; most cells need none. Every space trim()
-    # removes counts (a row of full-width spaces is blank, '　合计' a total row).
-    cells = ", ".join(
-        f"CASE WHEN contains('{TRIM_SPACES}', left({c}, 1)) OR contains('{TRIM_SPACES}', right({c}, 1)) "
-        f"THEN nullif(trim({c}), '') "
-        f"ELSE nullif({c}, '') END AS t{i}"
-        for i, c in enumerate(_ident(f"c{i}") for i in range(width))
-    )
+    cells = ", ".join(f"{_trimmed(_ident(f'c{i}'))} AS t{i}" for i in used)
 
     staged.parts.append(f"""
         SELECT ${p}sheet_no::INTEGER AS sheet_no, ${p}sheet::VARCHAR AS sheet, row_no, ${p}kind::VARCHAR AS kind,
@@ -133,7 +144,7 @@ def stage_sheet(
                END AS skip,
                raw,
                {row_text} AS row_text
-        FROM (SELECT row_no{", " if cells else ""}{cells}, json_object({raw_pairs}) AS raw FROM {source})""")
+        FROM (SELECT row_no{", " if cells else ""}{cells}, {raw} AS raw{", cells" if wide else ""} FROM {source})""")
     ctx = layout.context
     staged.params.update({
         f"{p}sheet_no": sheet_no, f"{p}sheet": None if sheet.csv is not None else sheet.name,
@@ -144,10 +155,18 @@ def stage_sheet(
         # replace(?, ' ', ''): the header as a row would repeat it, spaces dropped
         **{f"{p}h{n}": c.header.replace(" ", "") for n, c in enumerate(header_cols)},
         **{f"{p}f{n}": c.header.replace(" ", "")[:1] for n, c in enumerate(header_cols)},
-        **{f"{p}k{n}": key for n, key in enumerate(raw_keys)},
+        **({f"{p}keys": raw_keys} if wide else {f"{p}k{n}": key for n, key in enumerate(raw_keys)}),
     })
     headers = [(sheet_no, c.field, c.header) for c in layout.columns if c.field]
     con.executemany("INSERT INTO sheet_headers VALUES (?, ?, ?)", headers)
+
+
+def _trimmed(c: str) -> str:
+    """SQL: cell `c` trimmed, '' as NULL. trim() costs more than a look at both ends; most
+    cells need none. Every space trim() removes counts (a row of full-width spaces is
+    blank, '　合计' a total row)."""
+    return (f"CASE WHEN contains('{TRIM_SPACES}', left({c}, 1)) OR contains('{TRIM_SPACES}', right({c}, 1)) "
+            f"THEN nullif(trim({c}), '') ELSE nullif({c}, '') END")
 
 
 def _unique_keys(headers: list[str]) -> list[str]:
@@ -160,12 +179,19 @@ def _unique_keys(headers: list[str]) -> list[str]:
     return keys
 
 
-def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, width: int) -> str:
+def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, width: int,
+                  used: list[int] | None) -> str:
+    """Register the sheet's data rows as an Arrow table: row_no and a column c<i> per cell
+    (`used`: only those, and a list column `cells` holding all of the row's cells)."""
     rows = sheet.rows[layout.header_row + 1:]
     start = layout.header_row + 2  # Excel row number of the first data row
     columns = {"row_no": pa.array(range(start, start + len(rows)), pa.int32())}
-    for i in range(width):
+    for i in (range(width) if used is None else used):
         columns[f"c{i}"] = pa.array([r[i] if i < len(r) else "" for r in rows], pa.string())
+    if used is not None:
+        flat = [r[i] if i < len(r) else "" for r in rows for i in range(width)]
+        offsets = pa.array(range(0, width * len(rows) + 1, width), pa.int32())
+        columns["cells"] = pa.ListArray.from_arrays(offsets, pa.array(flat, pa.string()))
     # Registered until the file is done (etl/load.py unregisters them): the staged
     # SELECT reads them when `checked` is built.
     name = f"sheet_rows_{sheet_no}"
@@ -230,12 +256,20 @@ def record_lines(path, skip: int, delimiter: str) -> list[int]:
     return starts
 
 
-def _csv_source(layout: SheetLayout, numbered: bool) -> str:
+def _csv_source(layout: SheetLayout, numbered: bool, used: list[int] | None = None) -> str:
+    """The CSV's rows with row_no; `used`: only those columns, and a list `cells` of all."""
+    width = max((c.index for c in layout.columns), default=-1) + 1
+    if used is None:
+        columns = "r.*"
+    else:
+        every = ", ".join("r." + _ident(f"c{i}") for i in range(width))
+        columns = ", ".join([*("r." + _ident(f"c{i}") for i in used), f"list_value({every}) AS cells"])
     if numbered:
         # csv_rows is stored in file order, csv_line_nos in the same order: row by row.
-        return "(SELECT n.line_no AS row_no, r.* FROM csv_rows r POSITIONAL JOIN csv_line_nos n)"
+        return f"(SELECT n.line_no AS row_no, {columns} FROM csv_rows r POSITIONAL JOIN csv_line_nos n)"
     start = layout.header_row + 2
     # rowid follows file order; inside a transaction it does not start at 0, hence the offset.
     return (
-        f"(SELECT (rowid - (SELECT min(rowid) FROM csv_rows) + {start})::INTEGER AS row_no, * FROM csv_rows)"
+        f"(SELECT (r.rowid - (SELECT min(rowid) FROM csv_rows) + {start})::INTEGER AS row_no, {columns} "
+        "FROM csv_rows r)"
     )

@@ -70,6 +70,7 @@ def render(records: list[dict], by: tuple[str, ...], fmt: str) -> str:
     """records as JSON, CSV (fractions, empty = undefined) or a readable table (84.6%, —)."""
     from kpi.filters import METRICS, RATE_METRICS
     from taizhang.formatting import format_number, format_rate
+    from taizhang.safetext import csv_cell
 
     columns = [*by, *METRICS]
     if fmt == "json":
@@ -78,7 +79,8 @@ def render(records: list[dict], by: tuple[str, ...], fmt: str) -> str:
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({c: ("" if r[c] is None else r[c]) for c in columns} for r in records)
+        # Area and official names are ledger text: one starting like a formula gets a '.
+        writer.writerows({c: ("" if r[c] is None else csv_cell(r[c])) for c in columns} for r in records)
         return out.getvalue().rstrip("\n")
 
     def cell(column, value):
