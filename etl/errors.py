@@ -22,6 +22,30 @@ class Interrupted(BaseException):
         self.signum, self.file, self.committed, self.done = signum, file, committed, done or []
 
 
+# The signals received while files are imported: DuckDB turns an exception raised by the
+# handler during a query into its own "Query interrupted" error, which the loader must
+# still recognise as the interruption it is.
+_received: list[int] = []
+
+
 def raise_interrupted(signum, _frame) -> None:
     """Signal handler for SIGINT and SIGTERM while files are imported (etl/commands.py)."""
+    _received.append(signum)
     raise Interrupted(signum)
+
+
+def interruption(exc: BaseException) -> int | None:
+    """The signal behind `exc` when it is an interruption (ours, Ctrl-C's KeyboardInterrupt,
+    or any error raised while a signal was being handled), else None."""
+    if isinstance(exc, Interrupted):
+        return exc.signum
+    if _received:
+        return _received[-1]
+    if isinstance(exc, KeyboardInterrupt):
+        return 2  # SIGINT
+    return None
+
+
+def forget_signals() -> None:
+    """Start a run with no signal seen."""
+    _received.clear()

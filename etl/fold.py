@@ -17,10 +17,17 @@ HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
 
 _TRANSLATE = str.maketrans(FULL_WIDTH, HALF_WIDTH)
 _SPACES = re.compile(r"\s+")
+# Control characters (NUL and the like; not tab or line breaks) are never stored: nothing a
+# person typed, they break the text's display and the files we write.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_SQL = r"[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}]"
+# The same characters as DuckDB's JSON text writes them (\u0000 …; DEL as itself).
+JSON_CONTROL_SQL = r"\\u00(0[0-8bBcCeEfF]|1[0-9a-fA-F])|\x{7F}"
 
 def fold_text(value: str) -> str:
-    """Full-width to half-width, runs of white space to one space, trimmed."""
-    return _SPACES.sub(" ", value.translate(_TRANSLATE)).strip()
+    """Full-width to half-width, runs of white space to one space, control characters
+    dropped, trimmed."""
+    return _SPACES.sub(" ", _CONTROL.sub("", value.translate(_TRANSLATE))).strip()
 
 
 def header_key(value: str) -> str:

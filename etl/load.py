@@ -11,16 +11,16 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import signal
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
-from etl.errors import Interrupted, LedgerError
+from etl.errors import Interrupted, LedgerError, forget_signals, interruption
 from etl.layout import Registry, find_layout, sheet_context
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
@@ -38,6 +38,7 @@ TEMP_TABLES = (
 )
 TEMP_VIEWS = ("incoming", "keyed", "matched")
 STEPS = ("read", "stage", "normalise", "write")
+PAUSE_ENV = "TAIZHANG_TEST_PAUSE"
 
 
 @dataclass
@@ -109,6 +110,7 @@ def load_paths(
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     settings = settings or load_settings()
+    forget_signals()
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     if isinstance(as_of, str):
         try:
@@ -190,26 +192,32 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
             if layout is not None:
                 read_csv_rows(con, sheet, layout, lines)  # reading only; outside the transaction
         _step(bar, path, "read")
+        _pause("read")
         con.execute("BEGIN TRANSACTION")
         try:
             _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar, settings)
+            _pause("before_commit")
             con.execute("ROLLBACK" if dry_run else "COMMIT")
+            _pause("after_commit")
         except BaseException:
             try:
                 con.execute("ROLLBACK")
             except duckdb.TransactionException:
                 pass  # DuckDB ended it already (a failed COMMIT): keep the error that did
             raise
-    except (KeyboardInterrupt, Interrupted, duckdb.InterruptException) as exc:
-        # Say what happened: which signal, and whether this file's rows are in (the signal
-        # may come after its COMMIT, or stop the COMMIT itself), asked of the database.
-        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
-        raise Interrupted(signum, str(path), _committed(con, summary.import_id)) from None
-    except LedgerError as exc:
-        _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
-    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
-        # Not the user's fault as far as we know; still a message, never a traceback.
-        _failed(con, summary, _internal_error_text(exc), path, sha, profile, started, dry_run)
+    except BaseException as exc:  # noqa: BLE001 - one bad file must not stop the others
+        signum = interruption(exc)
+        if signum is not None:
+            # Say what happened: which signal, and whether this file's rows are in (the
+            # signal may come after its COMMIT, or stop the COMMIT itself): asked of the database.
+            raise Interrupted(signum, str(path), _committed(con, summary.import_id)) from None
+        if isinstance(exc, LedgerError):
+            _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
+        elif isinstance(exc, Exception):
+            # Not the user's fault as far as we know; still a message, never a traceback.
+            _failed(con, summary, _internal_error_text(exc), path, sha, profile, started, dry_run)
+        else:
+            raise
     finally:
         if raw is not None:
             raw.cleanup()
@@ -220,6 +228,14 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         for name in staged.registered:
             con.unregister(name)
     return summary
+
+
+def _pause(point: str) -> None:
+    """Tests only: with $TAIZHANG_TEST_PAUSE set to `point`, say so on stderr and wait there
+    (for the signal the test sends); every other step is the real one."""
+    if os.environ.get(PAUSE_ENV) == point:
+        print(f"paused at {point}", file=sys.stderr, flush=True)
+        time.sleep(60)
 
 
 def _committed(con, import_id: int | None) -> bool:

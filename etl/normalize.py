@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import duckdb
 
-from etl.fold import ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
+from etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from etl.profile import FIELDS, Profile
 from etl.stage import Staged
 from taizhang.safetext import MAYBE_NUMBER
@@ -134,7 +134,9 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
     """SELECT of the staged rows folded, masked and with null words as NULL (text still)."""
     folded = []
     for f in FIELDS:
-        expr = fold_sql(f"{f}_txt", "has_wide", "has_spaces", trimmed=True) if f in present else "NULL::VARCHAR"
+        # control characters out first (rare: only the rows holding one)
+        cell = f"CASE WHEN has_control THEN nullif(trim(regexp_replace({f}_txt, '{CONTROL_SQL}', '', 'g')), '') ELSE {f}_txt END"
+        expr = fold_sql(f"({cell})", "has_wide", "has_spaces", trimmed=True) if f in present else "NULL::VARCHAR"
         if f in TEXT_FIELDS and f in present:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
         folded.append(f"{expr} AS {f}")
@@ -158,21 +160,28 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                coalesce(community, ctx_community, $fixed_community) AS community_in
         FROM (
             SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year, skip,
-                   CASE WHEN has_digits THEN {mask_sql('raw::VARCHAR')}::JSON ELSE raw END AS raw,
+                   CASE WHEN has_digits OR has_control THEN {mask_sql(_no_control_json('raw::VARCHAR'))}::JSON
+                        ELSE raw END AS raw,
                    {", ".join(folded)}
             FROM (
                 SELECT * EXCLUDE (needs_work, row_text),
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{DIGITS_SQL}') ELSE false END AS has_digits,
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_WIDE_SQL}') ELSE false END AS has_wide,
-                       CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces
+                       CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces,
+                       CASE WHEN needs_work THEN regexp_matches(row_text, '{CONTROL_SQL}') ELSE false END AS has_control
                 FROM (
-                    SELECT *, skip IS NULL AND regexp_matches(row_text, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}')
+                    SELECT *, skip IS NULL AND regexp_matches(row_text, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}|{CONTROL_SQL}')
                               AS needs_work
                     FROM ({stage_sql})
                 )
             )
         )
     """
+
+
+def _no_control_json(expr: str) -> str:
+    """SQL: JSON text `expr` without control characters (their \\u00xx escapes)."""
+    return f"CASE WHEN has_control THEN regexp_replace({expr}, '{JSON_CONTROL_SQL}', '', 'g') ELSE {expr} END"
 
 
 def _match_areas(con: duckdb.DuckDBPyConnection) -> None:
@@ -284,8 +293,10 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                  {_out_of_range('p.', [f for f in HAPPENED if f in present and f != 'meeting_on'])}
                  WHEN p.resolved_on_date < p.received_on_date THEN 'before_received:resolved_on'
                  WHEN p.closed_on_date < p.received_on_date THEN 'before_received:closed_on'
+                 -- a score is a whole number 1–5: 3.5 or NaN fits no grade and is rejected
                  WHEN p.satisfaction IS NOT NULL AND NOT p.satisfaction_known
-                      AND NOT coalesce(p.satisfaction_score BETWEEN 1 AND 5, false)
+                      AND NOT coalesce(p.satisfaction_score BETWEEN 1 AND 5
+                                       AND p.satisfaction_score = floor(p.satisfaction_score), false)
                       THEN 'unknown_satisfaction:satisfaction'
                  WHEN p.matter_class IS NOT NULL AND p.matter_value IS NULL THEN 'unknown_matter_class:matter_class'
                END AS reject

@@ -49,6 +49,7 @@ class CsvSource:
     delimiter: str
     head: list[list[str]]    # the first HEAD_ROWS records, for finding the header
     temporary: bool = False  # utf8_path is a transcoded copy to delete after loading
+    name: str = ""           # the original file's name, for messages
     numbered: bool = False   # temp table csv_line_nos holds each record's first line (etl/stage.py)
 
 
@@ -120,7 +121,7 @@ def read_ledger(path: str | os.PathLike, limits: Settings | None = None,
             check_archive(path, limits)
         return RawLedger(path, _read_workbook(path, limits))
     if suffix in CSV_SUFFIXES:
-        return RawLedger(path, [RawSheet(path.stem, csv=_prepare_csv(path, temp_dir))])
+        return RawLedger(path, [RawSheet(path.stem, csv=_prepare_csv(path, temp_dir, limits))])
     raise LedgerError(
         f"{path.name}: 不支持的文件类型 {suffix or '(无扩展名)'},请另存为 .xlsx 或 .csv / "
         f"unsupported file type {suffix or '(none)'}: save the ledger as .xlsx or .csv"
@@ -318,7 +319,7 @@ def detect_encoding(sample: bytes) -> str:
     return "gb18030" if name in {"gb2312", "gbk", "gb18030", "hz"} else best.encoding
 
 
-def _prepare_csv(path: Path, temp_dir: Path | None) -> CsvSource:
+def _prepare_csv(path: Path, temp_dir: Path | None, limits: Settings) -> CsvSource:
     with path.open("rb") as fh:
         sample = fh.read(SNIFF_BYTES)
     encoding = detect_encoding(sample)
@@ -327,14 +328,15 @@ def _prepare_csv(path: Path, temp_dir: Path | None) -> CsvSource:
             f"{path.name}: 无法识别文件编码,请另存为“CSV UTF-8” / cannot tell the text encoding: "
             "save the file as CSV UTF-8"
         )
-    utf8_path, temporary = path, False
-    if encoding not in ("utf-8", "utf-8-sig", "ascii"):
-        utf8_path, temporary = _transcode(path, encoding, temp_dir), True
     head_text = sample.decode(encoding, errors="ignore")
     head = _head_records(head_text)
     if not head:
         raise LedgerError(f"{path.name}: 文件是空的 / the file is empty")
-    return CsvSource(utf8_path, encoding, _sniff_delimiter(head_text), head, temporary)
+    _check_width(path, path.stem, head, limits)
+    utf8_path, temporary = path, False
+    if encoding not in ("utf-8", "utf-8-sig", "ascii"):
+        utf8_path, temporary = _transcode(path, encoding, temp_dir), True
+    return CsvSource(utf8_path, encoding, _sniff_delimiter(head_text), head, temporary, name=path.name)
 
 
 def _transcode(path: Path, encoding: str, temp_dir: Path | None) -> Path:

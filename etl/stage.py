@@ -10,11 +10,13 @@ here: normalisation reads it in the statement that builds `checked`.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
 
+from etl.errors import LedgerError
 from etl.fold import TRIM_SPACES
 from etl.layout import SheetLayout
 from etl.profile import FIELDS
@@ -34,6 +36,9 @@ TOTAL_WORDS = "\x1f合计\x1f总计\x1f小计\x1f共计\x1f总数\x1f"
 # 4,000 columns; as a list, the cells no field is read from cost one expression whatever
 # their number. Narrow sheets (every real ledger) keep one column a cell, the faster path.
 WIDE_COLUMNS = 64
+# DuckDB's CSV reader takes lines up to its max_line_size (2 MB) and silently drops a longer
+# one; record_lines (Python's csv) refuses a cell past this, so such a file is refused.
+MAX_CELL_BYTES = 2 << 20
 
 
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -221,16 +226,29 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | N
     params = [str(src.utf8_path), skip, src.delimiter, columns]
     multiline = False
     try:
-        con.execute(read.format(""), params)
-    except duckdb.Error as exc:
-        if "parallel" not in str(exc):
-            raise
-        con.execute(read.format(", parallel = false"), params)
-        multiline = True
+        try:
+            con.execute(read.format(""), params)
+        except duckdb.Error as exc:
+            if "parallel" not in str(exc):
+                raise
+            con.execute(read.format(", parallel = false"), params)
+            multiline = True
+    except duckdb.InvalidInputException as exc:
+        raise _csv_error(src.name, str(exc)) from None
     records = con.execute("SELECT count(*) FROM csv_rows").fetchall()[0][0]
     src.numbered = False
     if multiline or file_lines is None or file_lines - skip != records:
-        starts = record_lines(src.utf8_path, skip, src.delimiter)
+        try:
+            starts = record_lines(src.utf8_path, skip, src.delimiter)
+        except CellTooLong as exc:
+            # DuckDB's reader drops such a line without a word: the file is refused instead.
+            raise LedgerError(
+                f"{src.name}: 第{exc.line}行有一个超过 {MAX_CELL_BYTES >> 20} MB 的单元格,不像台账内容(可能是引号没有"
+                "配对,把后面的行并进了一个单元格),请检查这一行的引号或删去多余的内容 / line "
+                f"{exc.line} holds a cell longer than {MAX_CELL_BYTES >> 20} MB: not ledger text (often a quote "
+                "left open, which runs the following lines into one cell); check that line's quotes or cut "
+                "the cell short"
+            ) from None
         # Found the same records as DuckDB (else the row numbers stay records counted from
         # the header, as docs/ledgers.md says).
         if len(starts) == records:
@@ -240,19 +258,52 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | N
             src.numbered = True
 
 
+class CellTooLong(Exception):
+    """A CSV cell longer than MAX_CELL_BYTES, starting on `line`."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def _csv_error(name: str, text: str) -> LedgerError:
+    """DuckDB's CSV reader error as a message a user can act on (line, what to do)."""
+    found = re.search(r"CSV Error on Line: (\d+)", text)
+    line = found.group(1) if found else "?"
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        return LedgerError(
+            f"{name}: 第{line}行不是 UTF-8 编码(文件前面是 UTF-8,从这里换了编码,常见于把两个文件拼在一起),"
+            "请用 Excel/WPS 打开整个文件,另存为“CSV UTF-8” / line "
+            f"{line} is not UTF-8 text although the lines before it are (the encoding changes there, as "
+            "when two files were pasted together): open the whole file in Excel or WPS and save it as CSV UTF-8"
+        )
+    first = text.splitlines()[0] if text else ""
+    return LedgerError(
+        f"{name}: 第{line}行无法按 CSV 读取({first}),请用 Excel/WPS 打开后另存为“CSV UTF-8” / line {line} "
+        f"cannot be read as CSV ({first}): open the file in Excel or WPS and save it as CSV UTF-8"
+    )
+
+
 def record_lines(path, skip: int, delimiter: str) -> list[int]:
     """The line (1-based, as a text editor or spreadsheet numbers it) on which each record
-    after the first `skip` lines starts; blank lines are no record, as for DuckDB's reader."""
+    after the first `skip` lines starts; blank lines are no record, as for DuckDB's reader.
+    Raises CellTooLong for a cell longer than DuckDB reads (it drops that line)."""
     starts = []
+    csv.field_size_limit(MAX_CELL_BYTES)
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for _ in range(skip):
             fh.readline()
         reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True)
         line = skip
-        for record in reader:
-            if record:
-                starts.append(line + 1)
-            line = skip + reader.line_num
+        try:
+            for record in reader:
+                if record:
+                    starts.append(line + 1)
+                line = skip + reader.line_num
+        except csv.Error as exc:
+            if "field larger than field limit" not in str(exc):
+                raise
+            raise CellTooLong(line + 1) from None
     return starts
 
 
