@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import html
 import io
 import math
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -154,10 +156,12 @@ def check_archive(path: Path, limits: Settings) -> None:
                         "CSV or raise [import] max_zip_ratio"
                     )
             unpacked = 0
+            names = _sheet_names(archive)
             for info in infos:
                 cells, unpacked = _unpack_counting(archive, info, unpacked, max_bytes, path, limits)
                 if cells > limits.max_cells:
-                    raise _too_many_cells(path, Path(info.filename).stem, cells, limits)
+                    sheet = names.get(Path(info.filename).name, Path(info.filename).stem)
+                    raise _too_many_cells(path, mask_text(sheet), cells, limits)
     except zipfile.BadZipFile as exc:
         raise LedgerError(
             f"{path.name}: 无法打开工作簿(文件已损坏,无法解压:{exc}),请用 Excel/WPS 打开后另存为 .xlsx / cannot "
@@ -165,11 +169,70 @@ def check_archive(path: Path, limits: Settings) -> None:
         ) from exc
 
 
+def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part file name (sheet1.xml) → the sheet's name as Excel shows it, from the
+    workbook part and its relationships (small parts, read after their sizes were checked)."""
+    try:
+        book = archive.read("xl/workbook.xml").decode("utf-8", "replace")
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+    except KeyError:
+        return {}
+    targets = {}
+    for tag in re.findall(r"<Relationship\b[^>]*>", rels):
+        rid, target = re.search(r'Id="([^"]*)"', tag), re.search(r'Target="([^"]*)"', tag)
+        if rid and target:
+            targets[rid.group(1)] = target.group(1).rsplit("/", 1)[-1]
+    names = {}
+    for tag in re.findall(r"<sheet\b[^>]*>", book):
+        name, rid = re.search(r'\bname="([^"]*)"', tag), re.search(r'r:id="([^"]*)"', tag)
+        if name and rid and rid.group(1) in targets:
+            names[targets[rid.group(1)]] = html.unescape(name.group(1))
+    return names
+
+
+class _SheetExtent:
+    """What a worksheet part's XML says of its size, read as it streams past: its cells
+    (<c> elements) and the span of the cell references (A1 … XFD1048576) in it. calamine
+    allocates the whole span at once, so one far-away cell is as costly as a full sheet
+    (17 billion cells for XFD1048576: the process aborts)."""
+
+    def __init__(self):
+        self.cells = 0
+        self.rows: list[int] = []
+        self.columns: set[bytes] = set()
+
+    def feed(self, data: bytes) -> None:
+        self.cells += sum(data.count(tag) for tag in _CELL_TAGS)
+        rows = [int(r) for r in _ROW_REF.findall(data)]
+        if rows:
+            self.rows = [min(rows + self.rows[:1]), max(rows + self.rows[1:])]
+        self.columns.update(_CELL_COLUMN.findall(data))
+
+    def span(self) -> int:
+        """Cells of the rectangle the references cover (0 when there are none)."""
+        if not self.rows or not self.columns:
+            return 0
+        numbers = [_column_number(c) for c in self.columns]
+        return (self.rows[1] - self.rows[0] + 1) * (max(numbers) - min(numbers) + 1)
+
+
+_ROW_REF = re.compile(rb'<row r="([0-9]{1,9})"')
+_CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})[0-9]')
+
+
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
 def _unpack_counting(archive: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: int, max_bytes: int,
                      path: Path, limits: Settings) -> tuple[int, int]:
-    """Unpack one part into nothing; returns (its <c> cells if a worksheet, bytes so far)."""
+    """Unpack one part into nothing; returns (its cells if a worksheet: the larger of its
+    <c> elements and the span of its references, bytes so far)."""
     sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-    cells, tail = 0, b""
+    extent, carry = _SheetExtent(), b""
     # zipfile stops at the declared size and then checks the CRC: a part that says it is
     # small but unpacks to more fails there (BadZipFile) instead of growing.
     with archive.open(info) as member:
@@ -179,10 +242,15 @@ def _unpack_counting(archive: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: 
                 raise _too_large(path, f"解压后超过 {max_bytes >> 20} MB", f"unpacks to more than {max_bytes >> 20} MB",
                                  limits, "max_unzipped_mb")
             if sheet:
-                # a tag cut by the chunk's end is whole in the 2 bytes kept + the next chunk
-                cells += sum((tail + chunk).count(tag) for tag in _CELL_TAGS)
-                tail = chunk[-2:]
-    return cells, unpacked
+                # whole tags only: the text from the chunk's last '<' waits for the next one
+                data = carry + chunk
+                cut = data.rfind(b"<")
+                cut = cut if cut > 0 else len(data)
+                extent.feed(data[:cut])
+                carry = data[cut:][-4096:]
+    if sheet:
+        extent.feed(carry)
+    return max(extent.cells, extent.span()), unpacked
 
 
 def _too_large(path: Path, zh: str, en: str, limits: Settings, key: str) -> LedgerError:

@@ -241,14 +241,8 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | N
         try:
             starts = record_lines(src.utf8_path, skip, src.delimiter)
         except CellTooLong as exc:
-            # DuckDB's reader drops such a line without a word: the file is refused instead.
-            raise LedgerError(
-                f"{src.name}: 第{exc.line}行有一个超过 {MAX_CELL_BYTES >> 20} MB 的单元格,不像台账内容(可能是引号没有"
-                "配对,把后面的行并进了一个单元格),请检查这一行的引号或删去多余的内容 / line "
-                f"{exc.line} holds a cell longer than {MAX_CELL_BYTES >> 20} MB: not ledger text (often a quote "
-                "left open, which runs the following lines into one cell); check that line's quotes or cut "
-                "the cell short"
-            ) from None
+            # DuckDB's reader may drop such a line without a word: the file is refused instead.
+            raise _too_long(src.name, exc.line) from None
         # Found the same records as DuckDB (else the row numbers stay records counted from
         # the header, as docs/ledgers.md says).
         if len(starts) == records:
@@ -266,10 +260,22 @@ class CellTooLong(Exception):
         self.line = line
 
 
+def _too_long(name: str, line) -> LedgerError:
+    return LedgerError(
+        f"{name}: 第{line}行有一个超过 {MAX_CELL_BYTES >> 20} MB 的单元格,不像台账内容(可能是引号没有配对,"
+        "把后面的行并进了一个单元格),请检查这一行的引号或删去多余的内容 / line "
+        f"{line} holds a cell longer than {MAX_CELL_BYTES >> 20} MB: not ledger text (often a quote left open, "
+        "which runs the following lines into one cell); check that line's quotes or cut the cell short"
+    )
+
+
 def _csv_error(name: str, text: str) -> LedgerError:
-    """DuckDB's CSV reader error as a message a user can act on (line, what to do)."""
+    """DuckDB's CSV reader error as a message a user can act on (line, what to do). Never
+    DuckDB's text itself: it quotes the line (unmasked) and suggests its own options."""
     found = re.search(r"CSV Error on Line: (\d+)", text)
     line = found.group(1) if found else "?"
+    if "Maximum line size" in text:
+        return _too_long(name, line)
     if "unicode" in text.lower() or "utf-8" in text.lower():
         return LedgerError(
             f"{name}: 第{line}行不是 UTF-8 编码(文件前面是 UTF-8,从这里换了编码,常见于把两个文件拼在一起),"

@@ -31,6 +31,10 @@ _NOT_D = "[^0-9０-９]"
 _SEP = "[- 　－]?"        # one optional separator: hyphen, space, ideographic space, full-width hyphen
 _X = "[0-9０-９XxＸｘ]"
 
+_ID15 = (rf"(^|{_NOT_D})([1-8１-８]{_D}{{5}})({_D}{{2}}(?:[0０][1-9１-９]|[1１][0-2０-２])"
+         rf"(?:[0０][1-9１-９]|[12１２]{_D}|[3３][01０１]))({_D}{{3}})($|[^0-9０-９XxＸｘ])",
+         r"\1\2******\4\5")
+
 # (pattern, replacement) in the order they run: ID numbers first, since an ID number holds
 # digit runs that look like a mobile number. Neither engine has look-behind here (RE2 has
 # none), so the character before a number is captured and put back (\1).
@@ -42,9 +46,7 @@ MASKS: tuple[tuple[str, str], ...] = (
     # Only a run of exactly 15 digits whose middle reads as a date, so that a 15-digit
     # work-order number (mostly 2023… with a month 00 or above 12 where the date would be)
     # stays readable.
-    (rf"(^|{_NOT_D})([1-8１-８]{_D}{{5}})({_D}{{2}}(?:[0０][1-9１-９]|[1１][0-2０-２])"
-     rf"(?:[0０][1-9１-９]|[12１２]{_D}|[3３][01０１]))({_D}{{3}})($|[^0-9０-９XxＸｘ])",
-     r"\1\2******\4\5"),
+    _ID15, _ID15,  # twice: a match takes the character after it, which the next one may need
     # Mobile numbers 1[3-9]x xxxx xxxx, with an optional +86 / 86 and separators: the
     # middle four digits are masked, separators kept (139-****-5678).
     (rf"(^|{_NOT_D})((?:[+＋]?[8８][6６]{_SEP})?[1１][3-9３-９]{_D})({_SEP}){_D}{{4}}({_SEP})({_D}{{4}})",
