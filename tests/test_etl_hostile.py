@@ -22,6 +22,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from benchmarks.hostile import write_bomb
 from etl import stage
 from etl.commands import run_load
 from etl.load import load_paths
@@ -79,26 +80,6 @@ def run_measured(args: list[str], env: dict | None = None) -> tuple[int, str, st
 
 
 # ---------------------------------------------------------------- decompression bombs
-
-def write_bomb(path: Path, unpacked_mb: int) -> Path:
-    """A real .xlsx (openpyxl's parts) whose sheet is `unpacked_mb` MB of the same row over
-    and over: a few hundred KB packed."""
-    template = good_book(path.with_name("template.xlsx"), 1)
-    row = b"<row>" + b'<c t="inlineStr"><is><t>x</t></is></c>' * 40 + b"</row>"
-    block = row * ((1 << 20) // len(row))
-    with zipfile.ZipFile(template) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
-        for info in src.infolist():
-            if info.filename != "xl/worksheets/sheet1.xml":
-                dst.writestr(info.filename, src.read(info.filename))
-                continue
-            with dst.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-                sheet.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-                            b'spreadsheetml/2006/main"><sheetData>')
-                for _ in range(unpacked_mb):
-                    sheet.write(block)
-                sheet.write(b"</sheetData></worksheet>")
-    return path
-
 
 def test_a_decompression_bomb_is_refused_within_bounded_memory(tmp_path):
     db = tmp_path / "t.duckdb"
