@@ -30,6 +30,7 @@ from etl.rejects import collect_rejects
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
+from taizhang.safetext import mask_text
 from taizhang.settings import Settings, load_settings
 
 TEMP_TABLES = (
@@ -251,8 +252,10 @@ def _committed(con, import_id: int | None) -> bool:
 
 
 def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
-    """Record a failed file in `imports` (its own transaction, after the rollback)."""
-    summary.status, summary.error = "failed", error
+    """Record a failed file in `imports` (its own transaction, after the rollback). The
+    message is masked: an error from a library may quote a line of the file."""
+    summary.status, summary.error = "failed", mask_text(error)
+    error = summary.error
     summary.rows_new = summary.rows_updated = summary.rows_unchanged = 0
     if dry_run:
         return

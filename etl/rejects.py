@@ -59,9 +59,8 @@ REASONS = {
         "{pe}: {v} is before the received date {r}; check both dates",
     ),
     "unknown_satisfaction": (
-        "{p}的值「{v}」不是已知的满意度,请改为 满意、基本满意、不满意 或 1–5 的整数分(3.5 这样的分数归不进任何一档)",
-        "{pe}: '{v}' is not a known satisfaction; write 满意, 基本满意, 不满意 or a whole score from 1 to 5 "
-        "(a score such as 3.5 fits no grade)",
+        "{p}的值「{v}」不是已知的满意度,请改为 满意、基本满意、不满意 或 1–5 的整数分",
+        "{pe}: '{v}' is not a known satisfaction; write 满意, 基本满意, 不满意 or a whole score from 1 to 5",
     ),
     "unknown_matter_class": (
         "{p}的值「{v}」不是已知的事项分类,请改为 大事、小事 或 私事",
