@@ -252,10 +252,8 @@ def _committed(con, import_id: int | None) -> bool:
 
 
 def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
-    """Record a failed file in `imports` (its own transaction, after the rollback). The
-    message is masked: an error from a library may quote a line of the file."""
-    summary.status, summary.error = "failed", mask_text(error)
-    error = summary.error
+    """Record a failed file in `imports` (its own transaction, after the rollback)."""
+    summary.status, summary.error = "failed", error
     summary.rows_new = summary.rows_updated = summary.rows_unchanged = 0
     if dry_run:
         return
@@ -366,8 +364,9 @@ def _latest_date(con) -> date | None:
 
 
 def _internal_error_text(exc: Exception) -> str:
-    """The message for an error that is not the ledger's: out of memory says what to change."""
-    text = f"{type(exc).__name__}: {exc}"
+    """The message for an error that is not the ledger's: out of memory says what to change.
+    Masked: a library's error may quote a line of the file."""
+    text = mask_text(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, duckdb.OutOfMemoryException) or "failed to pin block" in str(exc):
 
         return (

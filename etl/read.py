@@ -192,32 +192,37 @@ def _sheet_names(archive: zipfile.ZipFile) -> dict[str, str]:
 
 class _SheetExtent:
     """What a worksheet part's XML says of its size, read as it streams past: its cells
-    (<c> elements) and the span of the cell references (A1 … XFD1048576) in it. calamine
-    allocates the whole span at once, so one far-away cell is as costly as a full sheet
-    (17 billion cells for XFD1048576: the process aborts)."""
+    (<c> elements) and the rectangle from A1 to its last row and column reference.
+    calamine allocates the whole rectangle at once, so one far-away cell is as costly as a
+    full sheet (17 billion cells for XFD1048576: the process aborts). The references A…Z
+    (most cells of a ledger) are not collected one by one: only whether a letter above
+    the last one seen occurs at all; the longer references AA… are collected."""
 
     def __init__(self):
         self.cells = 0
-        self.rows: list[int] = []
+        self.last_row = 0
+        self.last_letter = 0  # 1 = A … 26 = Z
         self.columns: set[bytes] = set()
 
     def feed(self, data: bytes) -> None:
         self.cells += sum(data.count(tag) for tag in _CELL_TAGS)
-        rows = [int(r) for r in _ROW_REF.findall(data)]
+        rows = _ROW_REF.findall(data)
         if rows:
-            self.rows = [min(rows + self.rows[:1]), max(rows + self.rows[1:])]
-        self.columns.update(_CELL_COLUMN.findall(data))
+            self.last_row = max(self.last_row, max(map(int, rows)))
+        for letter in range(26, self.last_letter, -1):
+            if data.find(b' r="%c' % (64 + letter)) >= 0:
+                self.last_letter = letter
+                break
+        if _LONG_COLUMN.search(data):
+            self.columns.update(_LONG_COLUMN.findall(data))
 
     def span(self) -> int:
-        """Cells of the rectangle the references cover (0 when there are none)."""
-        if not self.rows or not self.columns:
-            return 0
-        numbers = [_column_number(c) for c in self.columns]
-        return (self.rows[1] - self.rows[0] + 1) * (max(numbers) - min(numbers) + 1)
+        """Cells of the rectangle A1 … last row and column referenced."""
+        return self.last_row * max([self.last_letter, *(_column_number(c) for c in self.columns)])
 
 
 _ROW_REF = re.compile(rb'<row r="([0-9]{1,9})"')
-_CELL_COLUMN = re.compile(rb'\sr="([A-Z]{1,3})[0-9]')
+_LONG_COLUMN = re.compile(rb' r="([A-Z]{2,3})[0-9]')  # writers put one space before an attribute
 
 
 def _column_number(letters: bytes) -> int:
