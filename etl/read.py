@@ -159,9 +159,10 @@ def check_archive(path: Path, limits: Settings) -> None:
             names = _sheet_names(archive)
             for info in infos:
                 cells, unpacked = _unpack_counting(archive, info, unpacked, max_bytes, path, limits)
-                if cells > limits.max_cells:
-                    sheet = names.get(Path(info.filename).name, Path(info.filename).stem)
-                    raise _too_many_cells(path, mask_text(sheet), cells, limits)
+                for sheet, count in cells.items():
+                    if count > limits.max_cells:
+                        sheet = names.get(sheet, Path(sheet).stem)
+                        raise _too_many_cells(path, mask_text(sheet), count, limits)
     except zipfile.BadZipFile as exc:
         raise LedgerError(
             f"{path.name}: 无法打开工作簿(文件已损坏,无法解压:{exc}),请用 Excel/WPS 打开后另存为 .xlsx / cannot "
@@ -220,6 +221,10 @@ class _SheetExtent:
         """Cells of the rectangle A1 … last row and column referenced."""
         return self.last_row * max([self.last_letter, *(_column_number(c) for c in self.columns)])
 
+    def sizes(self, part: str) -> dict[str, int]:
+        """{worksheet part file name: cells}."""
+        return {part: max(self.cells, self.span())}
+
 
 _ROW_REF = re.compile(rb'<row r="([0-9]{1,9})"')
 _LONG_COLUMN = re.compile(rb' r="([A-Z]{2,3})[0-9]')  # writers put one space before an attribute
@@ -233,11 +238,18 @@ def _column_number(letters: bytes) -> int:
 
 
 def _unpack_counting(archive: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: int, max_bytes: int,
-                     path: Path, limits: Settings) -> tuple[int, int]:
-    """Unpack one part into nothing; returns (its cells if a worksheet: the larger of its
-    <c> elements and the span of its references, bytes so far)."""
-    sheet = info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")
-    extent, carry = _SheetExtent(), b""
+                     path: Path, limits: Settings) -> tuple[dict[str, int], int]:
+    """Unpack one part into nothing; returns ({sheet: cells it makes the reader hold}, bytes
+    so far): for an .xlsx worksheet part, the larger of its <c> elements and the span of
+    its references; for an .ods content part, each table's span."""
+    name = info.filename
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        extent = _SheetExtent()
+    elif name == "content.xml":
+        extent = _OdsExtent()
+    else:
+        extent = None
+    carry = b""
     # zipfile stops at the declared size and then checks the CRC: a part that says it is
     # small but unpacks to more fails there (BadZipFile) instead of growing.
     with archive.open(info) as member:
@@ -246,16 +258,73 @@ def _unpack_counting(archive: zipfile.ZipFile, info: zipfile.ZipInfo, unpacked: 
             if unpacked > max_bytes:
                 raise _too_large(path, f"解压后超过 {max_bytes >> 20} MB", f"unpacks to more than {max_bytes >> 20} MB",
                                  limits, "max_unzipped_mb")
-            if sheet:
+            if extent is not None:
                 # whole tags only: the text from the chunk's last '<' waits for the next one
                 data = carry + chunk
                 cut = data.rfind(b"<")
                 cut = cut if cut > 0 else len(data)
                 extent.feed(data[:cut])
                 carry = data[cut:][-4096:]
-    if sheet:
-        extent.feed(carry)
-    return max(extent.cells, extent.span()), unpacked
+    if extent is None:
+        return {}, unpacked
+    extent.feed(carry)
+    return extent.sizes(Path(name).name), unpacked
+
+
+class _OdsExtent:
+    """The rectangle each table of an .ods content part fills, read as it streams past.
+    A cell or row may say it repeats (number-columns-repeated / number-rows-repeated): a
+    1.5 KB file can ask for 99 million cells, which calamine allocates (and aborts beyond
+    its own cap). Empty repeats (every LibreOffice file ends its sheets with a million
+    empty rows) fill nothing, as for calamine."""
+
+    def __init__(self):
+        self.tables: dict[str, int] = {}
+        self.table = ""
+        self.row = self.col = self.last_row = self.last_col = 0
+        self.repeat = 1
+        self.filled = False
+
+    def feed(self, data: bytes) -> None:
+        for match in _ODS_TOKEN.finditer(data):
+            tag, attrs, closed = match.group(1), match.group(2), match.group(3)
+            if tag == b"table:table":
+                self._close_table()
+                found = re.search(rb'table:name="([^"]*)"', attrs)
+                self.table = html.unescape(found.group(1).decode("utf-8", "replace")) if found else "?"
+            elif tag == b"table:table-row":
+                self.repeat, self.col, self.filled = _repeats(attrs, b"rows"), 0, False
+                if closed:
+                    self.row += self.repeat
+            elif tag == b"/table:table-row":
+                if self.filled:
+                    self.last_row = self.row + self.repeat
+                self.row += self.repeat
+            else:  # a cell, covered or not
+                span = _repeats(attrs, b"columns")
+                if not closed or b"value-type" in attrs:
+                    self.filled = True
+                    self.last_col = max(self.last_col, self.col + span)
+                self.col += span
+
+    def _close_table(self) -> None:
+        if self.table:
+            self.tables[self.table] = self.last_row * self.last_col
+        self.row = self.col = self.last_row = self.last_col = 0
+
+    def sizes(self, _part: str) -> dict[str, int]:
+        self._close_table()
+        self.table = ""
+        return self.tables
+
+
+_ODS_TOKEN = re.compile(
+    rb"<(table:table|table:table-row|/table:table-row|table:table-cell|table:covered-table-cell)(?=[\s/>])([^>]*?)(/?)>")
+
+
+def _repeats(attrs: bytes, what: bytes) -> int:
+    found = re.search(rb"number-" + what + rb'-repeated="([0-9]{1,9})"', attrs)
+    return int(found.group(1)) if found else 1
 
 
 def _too_large(path: Path, zh: str, en: str, limits: Settings, key: str) -> LedgerError:

@@ -120,6 +120,38 @@ def test_too_many_cells_and_a_far_away_cell_are_refused_before_reading(tmp_path)
     assert summary.status == "failed" and "工作表「桃源社区」有 17179869184 个单元格(上限 5000000)" in summary.error
 
 
+def test_an_ods_asking_for_99_million_cells_in_1_kb_is_refused(tmp_path):
+    """number-rows-repeated × number-columns-repeated on a filled cell: calamine would
+    allocate every cell. Empty repeats (LibreOffice's million trailing rows) count nothing."""
+    def ods(path: Path, rows: int, filled: bool) -> Path:
+        cell = ('<table:table-cell table:number-columns-repeated="1000" office:value-type="string"><text:p>x</text:p>'
+                '</table:table-cell>' if filled else '<table:table-cell table:number-columns-repeated="1024"/>')
+        content = (
+            '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+            'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+            'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+            'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+            '<office:spreadsheet><table:table table:name="桃源社区"><table:table-column table:number-columns-repeated="1024"/>'
+            '<table:table-row><table:table-cell office:value-type="string"><text:p>反映时间</text:p></table:table-cell>'
+            '<table:table-cell office:value-type="string"><text:p>问题</text:p></table:table-cell></table:table-row>'
+            f'<table:table-row table:number-rows-repeated="{rows}">{cell}</table:table-row>'
+            '</table:table></office:spreadsheet></office:body></office:document-content>')
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            archive.writestr("content.xml", content)
+            archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+                             '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry '
+                             'manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')
+        return path
+
+    bomb = ods(tmp_path / "炸弹.ods", 99_000, filled=True)
+    assert bomb.stat().st_size < 2000
+    [summary] = load_paths(tmp_path / "t.duckdb", [bomb])
+    assert summary.status == "failed" and "工作表「桃源社区」有 99001000 个单元格(上限 5000000),未读取" in summary.error
+    [summary] = load_paths(tmp_path / "t.duckdb", [ods(tmp_path / "空行.ods", 1_048_553, filled=False)])
+    assert "个单元格" not in (summary.error or "")  # a million empty rows: read (no ledger rows in it)
+
+
 # ---------------------------------------------------------------- wide sheets
 
 def wide_book(path: Path, columns: int, filled: int | None = None) -> Path:
