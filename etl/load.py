@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -25,7 +23,7 @@ from etl.layout import Registry, find_layout, sheet_context
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
 from etl.profile import Profile, load_profile
-from etl.read import LEDGER_SUFFIXES, is_registry, ledger_files, read_ledger
+from etl.read import LEDGER_SUFFIXES, PrivateTemp, is_registry, ledger_files, read_ledger
 from etl.rejects import collect_rejects
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
@@ -129,10 +127,9 @@ def load_paths(
         files += found
     con = _connect_for(Path(db_path), dry_run)
     bar = _progress_bar(len(files), progress)
-    # A transcoded CSV copy is made here, never in the shared system temp folder: a private
-    # folder (0700) beside the database, removed when the run ends, fails or is interrupted.
-    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-    temp_dir = Path(tempfile.mkdtemp(prefix=".taizhang-import-", dir=Path(db_path).parent))
+    # A transcoded CSV copy goes into a private folder beside the database (made when first
+    # needed), removed when the run ends, fails or is interrupted.
+    temp_dir = PrivateTemp(Path(db_path).parent)
     try:
         if not dry_run:
             ensure_schema(con)
@@ -146,7 +143,7 @@ def load_paths(
         if bar is not None:
             bar.close()
         con.close()
-        shutil.rmtree(temp_dir, ignore_errors=True)
+        temp_dir.remove()
     return summaries
 
 
@@ -179,7 +176,7 @@ def _step(bar, path: Path, step: str) -> None:
 
 
 def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar,
-               settings: Settings, temp_dir: Path) -> ImportSummary:
+               settings: Settings, temp_dir: PrivateTemp) -> ImportSummary:
     summary = ImportSummary(str(path), "checked" if dry_run else "ok")
     started = datetime.now()
     sha = ""

@@ -22,6 +22,8 @@ import io
 import math
 import os
 import re
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -108,8 +110,27 @@ def is_registry(path: Path) -> bool:
     return first.startswith("district,street,community,kind")
 
 
+class PrivateTemp:
+    """A private folder (0700) for transcoded copies, made in `parent` (the database's
+    folder) on first use, never in the shared system temp folder; remove() deletes it."""
+
+    def __init__(self, parent: Path):
+        self.parent, self.folder = parent, None
+
+    def path(self) -> Path:
+        if self.folder is None:
+            self.parent.mkdir(parents=True, exist_ok=True)
+            self.folder = Path(tempfile.mkdtemp(prefix=".taizhang-import-", dir=self.parent))
+        return self.folder
+
+    def remove(self) -> None:
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
 def read_ledger(path: str | os.PathLike, limits: Settings | None = None,
-                temp_dir: Path | None = None) -> RawLedger:
+                temp_dir: PrivateTemp | None = None) -> RawLedger:
     """Read a ledger file into raw sheets; raises LedgerError when it cannot be read at all
     or is larger than `limits` allow. `temp_dir`: where a transcoded CSV copy goes (a
     private folder; etl/load.py makes one beside the database)."""
@@ -461,7 +482,7 @@ def detect_encoding(sample: bytes) -> str:
     return "gb18030" if name in {"gb2312", "gbk", "gb18030", "hz"} else best.encoding
 
 
-def _prepare_csv(path: Path, temp_dir: Path | None, limits: Settings) -> CsvSource:
+def _prepare_csv(path: Path, temp_dir: PrivateTemp | None, limits: Settings) -> CsvSource:
     with path.open("rb") as fh:
         sample = fh.read(SNIFF_BYTES)
     encoding = detect_encoding(sample)
@@ -481,13 +502,13 @@ def _prepare_csv(path: Path, temp_dir: Path | None, limits: Settings) -> CsvSour
     return CsvSource(utf8_path, encoding, _sniff_delimiter(head_text), head, temporary, name=path.name)
 
 
-def _transcode(path: Path, encoding: str, temp_dir: Path | None) -> Path:
+def _transcode(path: Path, encoding: str, temp_dir: PrivateTemp | None) -> Path:
     """Stream a non-UTF-8 CSV into a UTF-8 copy (DuckDB reads UTF-8 only here), with every
     phone and ID number already masked, in `temp_dir` (a private folder beside the database,
     removed when the import ends or is interrupted: etl/load.py)."""
     if temp_dir is None:
         raise ValueError("a transcoded copy needs a private temp_dir")
-    name = temp_dir / f"{path.stem[:40]}-utf8.csv"
+    name = temp_dir.path() / f"{path.stem[:40]}-utf8.csv"
     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     read = 0  # bytes of the file decoded so far (for the position of a bad byte)
     try:

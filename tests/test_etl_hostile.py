@@ -175,6 +175,11 @@ def test_a_sheet_wider_than_the_limit_is_refused_naming_file_and_sheet(tmp_path,
     assert code == 1
     assert "宽.xlsx: 工作表「宽表」有 1200 列(上限 1000),不像台账,未读取" in out
     assert "sheet 宽表 has 1200 columns (limit 1000)" in out
+    wide_csv = tmp_path / "宽.csv"
+    wide_csv.write_text(",".join(HEADER + [f"列{i}" for i in range(1200)]) + "\nA1,南站街道,桃源社区,x,2023-03-01,已解决,,\n",
+                        encoding="utf-8")
+    [summary] = load_paths(db, [wide_csv])
+    assert summary.status == "failed" and "宽.csv: 工作表「宽」有 1208 列(上限 1000)" in summary.error
     # blank columns at the right end are not counted: 1,200 columns, 20 of them used
     [summary] = load_paths(db, [wide_book(tmp_path / "右侧空列.xlsx", 1200, filled=20)])
     assert summary.status == "ok" and summary.rows_new == 3
