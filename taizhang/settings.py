@@ -95,7 +95,7 @@ class Settings:
         "thousands of times).",
     )
     max_cells: int = setting(
-        5_000_000, "import",
+        2_000_000, "import",
         "单元格上限 / a workbook sheet with more cells (rows × columns) than this is refused: "
         "save a ledger this large as CSV.",
     )
