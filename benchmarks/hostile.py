@@ -23,7 +23,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path

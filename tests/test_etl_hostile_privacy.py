@@ -13,7 +13,6 @@ import openpyxl
 import pytest
 
 from etl.commands import run_load
-from etl.load import load_paths
 from taizhang.cli import build_parser
 from taizhang.safetext import csv_cell, mask_text
 
