@@ -115,10 +115,11 @@ class PrivateTemp:
     folder) on first use, never in the shared system temp folder; remove() deletes it."""
 
     def __init__(self, parent: Path):
-        self.parent, self.folder = parent, None
+        self.parent, self.folder, self.made_parent = parent, None, False
 
     def path(self) -> Path:
         if self.folder is None:
+            self.made_parent = not self.parent.exists()  # `taizhang check` on a new path
             self.parent.mkdir(parents=True, exist_ok=True)
             self.folder = Path(tempfile.mkdtemp(prefix=".taizhang-import-", dir=self.parent))
         return self.folder
@@ -127,6 +128,8 @@ class PrivateTemp:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+            if self.made_parent and not any(self.parent.iterdir()):
+                self.parent.rmdir()
 
 
 def read_ledger(path: str | os.PathLike, limits: Settings | None = None,
