@@ -13,7 +13,7 @@ ROWS   ?= 1000000
 # CJK fonts so Chinese renders, poppler-utils so tests can read the PDF report.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
 
-.PHONY: install system-deps demo run serve test test-fast bench clean
+.PHONY: install system-deps demo run serve test test-fast bench bench-hostile clean
 
 install: $(VENV)/.installed
 
@@ -61,6 +61,11 @@ test-fast: install
 
 bench: install system-deps
 	$(PY) benchmarks/bench.py --rows $(ROWS)
+	$(PY) benchmarks/hostile.py
+
+# What hostile ledgers cost: time per million cells of wide sheets, peak memory of bombs.
+bench-hostile: install
+	$(PY) benchmarks/hostile.py
 
 # The environment, the demo and test output only: your database ($(DB)) and your reports stay.
 clean:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from datetime import date
 from pathlib import Path
 
-from etl.errors import LedgerError
+from etl.errors import Interrupted, LedgerError, raise_interrupted
 from taizhang.db import db_path, demo_db_path
 
 # Where `taizhang demo` writes the demo's ledger files (beside its database, data/demo.duckdb).
@@ -136,14 +137,23 @@ def run_load(args) -> int:
     """
     from etl.load import load_paths
     from etl.rejects_out import write_rejects
+    from taizhang.settings import SettingsError
 
+    # Ctrl-C and SIGTERM (a service manager, `kill`) stop the import the same way: the file
+    # under way is rolled back (or was committed already) and we say which.
+    previous = {sig: signal.signal(sig, raise_interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         summaries = load_paths(
             db_path(args.db), args.paths, profile=args.profile, as_of=args.as_of,
             dry_run=args.dry_run, progress=args.progress or sys.stderr.isatty(),
         )
-    except LedgerError as exc:
+    except (LedgerError, SettingsError) as exc:
         return _fail(str(exc))
+    except Interrupted as exc:
+        return _interrupted(exc, args)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     for summary in summaries:
         print(summary.line())
         if args.dry_run:
@@ -185,6 +195,26 @@ def _check_verdict(summaries, failed) -> int:
           f"{' and '.join(parts_en)}; fix them as the lines above say (nothing was written).",
           file=sys.stderr)
     return 1
+def _interrupted(exc: Interrupted, args) -> int:
+    """What an interrupted import did: the files finished, the file under way in or out."""
+    for summary in exc.done:
+        print(summary.line())
+    name = Path(exc.file).name if exc.file else ""
+    if not exc.file:
+        state = ("下一个文件尚未开始;数据库中只有上面已导入的文件 / the next file had not started: the database "
+                 "holds the files listed above, nothing else")
+    elif args.dry_run:
+        state = f"{name} 检查未完成,未写入任何内容 / {name}: check not finished, nothing written"
+    elif exc.committed:
+        state = (f"{name} 在中断前已全部导入(中断发生在提交之后)/ {name} was imported completely "
+                 "before the interruption (it came after the commit)")
+    else:
+        state = (f"{name} 未导入,数据库中没有它的任何一行,请重新导入 / {name} was not imported: none of its "
+                 "rows are in the database; load it again")
+    signame = "Ctrl-C" if exc.signum == signal.SIGINT else signal.Signals(exc.signum).name
+    print(f"taizhang: 已中断({signame})/ interrupted ({signame}): {state}", file=sys.stderr)
+    sys.stdout.flush()
+    return 128 + int(exc.signum)
 
 
 def _print_rejects(rejects: list[dict], limit: int) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from taizhang.safetext import mask_sql, mask_text  # noqa: F401 - the one masking rule, re-exported
+
 # Full-width ASCII (U+FF01..U+FF5E) → ASCII, the ideographic space → space, and the few
 # punctuation marks offices type in Chinese input mode inside dates and numbers.
 FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
@@ -15,31 +17,23 @@ HALF_WIDTH = "".join(chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)) + " "
 
 _TRANSLATE = str.maketrans(FULL_WIDTH, HALF_WIDTH)
 _SPACES = re.compile(r"\s+")
-
-# Mobile numbers 1[3-9]xxxxxxxxx and 18-character ID numbers that start a digit run. RE2
-# (DuckDB) has no look-around: the character before is captured and put back; the end is
-# not checked, so the start of a longer digit run is masked too (privacy errs that way).
-ID_CARD_SQL = r"(^|[^0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])"
-MOBILE_SQL = r"(^|[^0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})"
-_ID_CARD = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])")
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})")
-
+# Control characters (NUL and the like; not tab or line breaks) are never stored: nothing a
+# person typed, they break the text's display and the files we write.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_SQL = r"[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}]"
+# The same characters as DuckDB's JSON text writes them (\u0000 …; DEL as itself).
+JSON_CONTROL_SQL = r"\\u00(0[0-8bBcCeEfF]|1[0-9a-fA-F])|\x{7F}"
 
 def fold_text(value: str) -> str:
-    """Full-width to half-width, runs of white space to one space, trimmed."""
-    return _SPACES.sub(" ", value.translate(_TRANSLATE)).strip()
+    """Full-width to half-width, runs of white space to one space, control characters
+    dropped, trimmed."""
+    return _SPACES.sub(" ", _CONTROL.sub("", value.translate(_TRANSLATE))).strip()
 
 
 def header_key(value: str) -> str:
     """A header cell reduced for synonym matching: folded, no spaces or underscores, lower
     case ('Created Date', 'CreatedDate', 'created_date' and ' CREATED DATE ' match)."""
     return _SPACES.sub("", fold_text(value)).replace("_", "").lower()
-
-
-def mask_text(value: str) -> str:
-    """Mask mobile and ID-card numbers in a text (Python side, for names and messages)."""
-    value = _ID_CARD.sub(lambda m: m.group(1) + "*" * 8 + m.group(2), value)
-    return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), value)
 
 
 WIDE_SQL = "[\\x{FF01}-\\x{FF5E}\\x{3000}]"      # a full-width character
@@ -75,10 +69,3 @@ def fold_sql(expr: str, wide: str | None = None, spaces: str | None = None, trim
         return (f"CASE WHEN {spaces} THEN nullif(trim({spaced}), '') "
                 f"WHEN {wide} THEN nullif(trim({translate}), '') ELSE {expr} END")
     return f"nullif(trim(CASE WHEN {spaces} THEN {spaced} ELSE {translated} END), '')"
-
-
-def mask_sql(expr: str) -> str:
-    """SQL that masks mobile and ID-card numbers in a VARCHAR expression (ID numbers first:
-    an ID number holds digit runs that look like a mobile number)."""
-    masked_id = f"regexp_replace({expr}, '{ID_CARD_SQL}', '\\1\\2********\\3', 'g')"
-    return f"regexp_replace({masked_id}, '{MOBILE_SQL}', '\\1\\2****\\3', 'g')"

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from etl.errors import LedgerError
-from etl.fold import fold_text, header_key
+from etl.fold import fold_text, header_key, mask_text
 from etl.profile import Profile
 
 # A header row must name at least this many known columns, one of them the case's or the
@@ -85,7 +85,7 @@ def find_layout(head: list[list[str]], profile: Profile) -> SheetLayout | None:
             fld = None
         if fld:
             seen.add(fld)
-        columns.append(Column(c, fold_text(cell) or f"列{c + 1}", fld))
+        columns.append(Column(c, mask_text(fold_text(cell)) or f"列{c + 1}", fld))
     fields = {c.field for c in columns}
     # A meeting ledger has a meeting date but no received date, status or case id.
     if "meeting_on" in fields and not fields & {"received_on", "status", "case_id", "resolved_on"}:
@@ -95,8 +95,21 @@ def find_layout(head: list[list[str]], profile: Profile) -> SheetLayout | None:
                 col.field = "topic"
     else:
         kind = "case"
-    title = " ".join(fold_text(cell) for row in head[:r] for cell in row if fold_text(cell))
-    return SheetLayout(r, columns, kind, title)
+    return SheetLayout(r, columns, kind, title_text(head[:r]))
+
+
+def title_text(rows: list[list[str]]) -> str:
+    """The text of the rows above the header, each text once: a merged title fills every
+    cell it spans (etl/read.py), and the same words repeated in a row say nothing more.
+    Numbers a person could be reached by are masked (the title goes into messages and
+    into the --rejects-out workbook)."""
+    texts: list[str] = []
+    for row in rows:
+        for cell in row:
+            text = fold_text(cell)
+            if text and text not in texts:
+                texts.append(text)
+    return mask_text(" ".join(texts))
 
 
 def check_profile_columns(profile: Profile, layout: SheetLayout, file: str, sheet: str | None) -> None:

@@ -11,26 +11,28 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import time
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
 
 from etl.areas import ambiguous_text
-from etl.errors import LedgerError
+from etl.errors import Interrupted, LedgerError, forget_signals, interruption
 from etl.layout import check_profile_columns, describe_layout, find_layout, no_header_text, sheet_context
 from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
 from etl.normalize import create_value_maps, normalise
 from etl.scope import check_streets
 from etl.profile import Profile, load_profile
-from etl.read import LEDGER_SUFFIXES, is_registry, ledger_files, read_ledger
+from etl.read import LEDGER_SUFFIXES, PrivateTemp, is_registry, ledger_files, read_ledger
 from etl.rejects import collect_rejects, top_reasons
 from etl.rekey import adopt_legacy_keys
 from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
 from taizhang.i18n import LANGS
+from taizhang.safetext import mask_text
 from taizhang.settings import Settings, SettingsError, load_settings
 from taizhang.workdays import assumed_note, assumed_years
 
@@ -40,6 +42,7 @@ TEMP_TABLES = (
 )
 TEMP_VIEWS = ("incoming", "keyed", "matched")
 STEPS = ("read", "stage", "normalise", "write")
+PAUSE_ENV = "TAIZHANG_TEST_PAUSE"
 
 
 @dataclass
@@ -114,12 +117,15 @@ def load_paths(
     """Import ledger files and folders (one transaction a file); a dry run writes nothing.
 
     `settings` (default: the settings file's) say how deadlines count, for the note on
-    years whose working days are assumed. `streets`: the uploader's streets (None: any); a
-    file with a case or meeting of another street, or touching a stored case of another
-    street, is refused whole (etl.scope).
+    years whose working days are assumed, and which dates are implausible. `streets`: the
+    uploader's streets (None: any); a file with a case or meeting of another street, or
+    touching a stored case of another street, is refused whole (etl.scope).
+
+    Raises Interrupted (with the summaries of the files done before) when a signal stops it.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
+    forget_signals()
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     if settings is None:
         try:
@@ -142,21 +148,28 @@ def load_paths(
         files += found
     con = _connect_for(Path(db_path), dry_run)
     bar = _progress_bar(len(files), progress)
+    # A transcoded CSV copy goes into a private folder beside the database (made when first
+    # needed), removed when the run ends, fails or is interrupted.
+    temp_dir = PrivateTemp(Path(db_path).parent)
     try:
         if not dry_run:
             ensure_schema(con)
         create_value_maps(con, prof)  # temp tables, shared by every file of this run
         for path in files:
-            summary = _load_file(con, path, prof, as_of, dry_run, bar, streets)
+            summary = _load_file(con, path, prof, as_of, dry_run, bar, settings, temp_dir, streets)
             if summary.received_span:
                 years = assumed_years(*summary.received_span, settings)
                 if years:
                     summary.notes.append(" / ".join(assumed_note(years, lang) for lang in LANGS))
             summaries.append(summary)
+    except Interrupted as exc:
+        exc.done = summaries
+        raise
     finally:
         if bar is not None:
             bar.close()
         con.close()
+        temp_dir.remove()
     return summaries
 
 
@@ -189,6 +202,7 @@ def _step(bar, path: Path, step: str) -> None:
 
 
 def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar,
+               settings: Settings, temp_dir: PrivateTemp,
                streets: tuple[str, ...] | None = None) -> ImportSummary:
     summary = ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
     started = datetime.now()
@@ -196,28 +210,39 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     raw = None
     staged = Staged()
     try:
-        raw = read_ledger(path)
+        raw = read_ledger(path, settings, temp_dir)
         sha, lines = file_digest(path)
         for sheet in raw.sheets:
             layout = find_layout(sheet.head(), profile) if sheet.csv else None
             if layout is not None:
                 read_csv_rows(con, sheet, layout, lines)  # reading only; outside the transaction
         _step(bar, path, "read")
+        _pause("read")
         con.execute("BEGIN TRANSACTION")
         try:
-            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar, streets)
+            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar, settings, streets)
+            _pause("before_commit")
             con.execute("ROLLBACK" if dry_run else "COMMIT")
+            _pause("after_commit")
         except BaseException:
             try:
                 con.execute("ROLLBACK")
             except duckdb.TransactionException:
                 pass  # DuckDB ended it already (a failed COMMIT): keep the error that did
             raise
-    except LedgerError as exc:
-        _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
-    except Exception as exc:  # noqa: BLE001 - one bad file must not stop the others
-        # Not the user's fault as far as we know; still a message, never a traceback.
-        _failed(con, summary, _internal_error_text(exc), path, sha, profile, started, dry_run)
+    except BaseException as exc:  # noqa: BLE001 - one bad file must not stop the others
+        signum = interruption(exc)
+        if signum is not None:
+            # Say what happened: which signal, and whether this file's rows are in (the
+            # signal may come after its COMMIT, or stop the COMMIT itself): asked of the database.
+            raise Interrupted(signum, str(path), _committed(con, summary.import_id)) from None
+        if isinstance(exc, LedgerError):
+            _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
+        elif isinstance(exc, Exception):
+            # Not the user's fault as far as we know; still a message, never a traceback.
+            _failed(con, summary, _internal_error_text(exc), path, sha, profile, started, dry_run)
+        else:
+            raise
     finally:
         if raw is not None:
             raw.cleanup()
@@ -228,6 +253,26 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         for name in staged.registered:
             con.unregister(name)
     return summary
+
+
+def _pause(point: str) -> None:
+    """Tests only: with $TAIZHANG_TEST_PAUSE set to `point`, say so on stderr and wait there
+    (for the signal the test sends); every other step is the real one."""
+    if os.environ.get(PAUSE_ENV) == point:
+        print(f"paused at {point}", file=sys.stderr, flush=True)
+        time.sleep(60)
+
+
+def _committed(con, import_id: int | None) -> bool:
+    """Whether the import `import_id` is in the database (committed) after an interruption."""
+    if import_id is None:
+        return False
+    try:
+        return bool(con.execute(
+            "SELECT count(*) FROM imports WHERE import_id = ? AND status IN ('ok', 'unchanged')", [import_id]
+        ).fetchall()[0][0])
+    except duckdb.Error:
+        return False
 
 
 def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
@@ -246,7 +291,7 @@ def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
 
 
 def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar,
-            streets: tuple[str, ...] | None = None) -> None:
+            settings: Settings, streets: tuple[str, ...] | None = None) -> None:
     path = raw.path
     create_stage(con)
     sheets = 0
@@ -276,9 +321,13 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     if not sheets:
         raise LedgerError(no_header_text(path, raw.sheets, profile))
     _step(bar, path, "stage")
-    summary.rows_read, summary.rows_skipped = normalise(con, profile, staged)
+    # Dates outside these are typing errors: before `earliest_year`, or after the day of the
+    # import plus `future_days` of slack (not --as-of: an older version of a ledger is loaded
+    # with its own earlier as-of date while it may carry later dates, docs/ledgers.md).
+    date_range = (date(settings.earliest_year, 1, 1), date.today() + timedelta(days=settings.future_days))
+    summary.rows_read, summary.rows_skipped = normalise(con, profile, staged, date_range)
     _note_ambiguous_areas(con, summary)
-    summary.rejects = collect_rejects(con, path.name, titles)
+    summary.rejects = collect_rejects(con, path.name, titles, date_range)
     summary.rows_rejected = len(summary.rejects)
     _step(bar, path, "normalise")
     if summary.rows_read - summary.rows_skipped - summary.rows_rejected <= 0:
@@ -371,8 +420,9 @@ def _file_dates(con) -> tuple[date | None, date | None, date | None]:
 
 
 def _internal_error_text(exc: Exception) -> str:
-    """The message for an error that is not the ledger's: out of memory says what to change."""
-    text = f"{type(exc).__name__}: {exc}"
+    """The message for an error that is not the ledger's: out of memory says what to change.
+    Masked: a library's error may quote a line of the file."""
+    text = mask_text(f"{type(exc).__name__}: {exc}")
     if isinstance(exc, duckdb.OutOfMemoryException) or "failed to pin block" in str(exc):
 
         return (

@@ -70,8 +70,8 @@ def _officials_from(con, source: str, key: str, roles: dict[str, str], target: s
         ),
         named AS (
             SELECT names,
-                   -- '王一138****5678' → '王一': a (masked) phone number is not part of a name
-                   trim(regexp_replace(regexp_replace(token, '[(].*$', ''), '[0-9*]{{7,}}', '', 'g')) AS name,
+                   -- '王一138****5678', '王一138 **** 5678' → '王一': a (masked) number is no part of a name
+                   trim(regexp_replace(regexp_replace(token, '[(].*$', ''), '[-+0-9*]{{7,}}[Xx]?|[-+0-9*]+$', '', 'g')) AS name,
                    nullif(trim(regexp_extract(token, '[(](.*?)[)]?$', 1)), '') AS title
             FROM tokens WHERE token <> ''
         ),
@@ -80,7 +80,7 @@ def _officials_from(con, source: str, key: str, roles: dict[str, str], target: s
         officials_of AS (
             SELECT names, 'o' || substr(md5(name), 1, 12) AS official_id, any_value(name) AS name,
                    max(title) AS title
-            FROM named WHERE name <> '' GROUP BY ALL
+            FROM named WHERE regexp_matches(name, '[^-+0-9*]') GROUP BY ALL  -- '+86', '****': no name
         )
         -- Each (key, role) has one list (keys are unique: repeats are rejected or numbered)
         -- and officials_of is distinct per list, so these rows are distinct without a DISTINCT

@@ -13,20 +13,27 @@ turns that into a message.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import duckdb
 
-from etl.fold import ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
+from etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from etl.profile import FIELDS, Profile
 from etl.stage import Staged
+from taizhang.safetext import MAYBE_NUMBER
 
-# A mobile or ID-card number may be in the row; full-width digits too (folded first, they
-# become a number to mask).
-DIGITS_SQL = "1[3-9][0-9]{9}|[0-9]{17}|[\\x{FF10}-\\x{FF19}]"
+# A mobile or ID-card number may be in the row (any form taizhang.safetext masks).
+DIGITS_SQL = MAYBE_NUMBER
 DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
 TEXT_FIELDS = tuple(f for f in FIELDS if f not in DATE_FIELDS)
 AREA_FIELDS = ("district", "street", "community")
 # Date fields checked after status, in the order a reject names the first bad one.
 OTHER_DATES = ("resolved_on", "due_on", "closed_on", "last_progress_on", "meeting_on")
+# Dates that say when something happened: none can be after the import's as-of day or
+# before the earliest year (a deadline, due_on, may be in the future).
+HAPPENED = ("received_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
+# A date cell holding Excel's day 0 (or a bare time) reads as a time of day, no date.
+_TIME_ONLY = r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
 
 _AREA_SUFFIX = "(社区居民委员会|村民委员会|居民委员会|街道办事处|社区居委会|办事处|居委会|村委会|街道|社区|镇|乡|村)"
 _YMD = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:\s*[ T].*)?$"
@@ -65,8 +72,18 @@ def date_sql(x: str, year: str, formats: list[str]) -> str:
 
 
 def _date_problem(f: str) -> str:
-    """'no_year' for 1月8日 without a year anywhere, else 'bad_date' (when the parse failed)."""
-    return f"CASE WHEN regexp_matches({f}, '{_MD}') THEN 'no_year:{f}' ELSE 'bad_date:{f}' END"
+    """'no_year' for 1月8日 without a year anywhere, 'time_only' for 00:00:00 (Excel's day 0
+    in a date cell), else 'bad_date' (when the parse failed)."""
+    return (f"CASE WHEN regexp_matches({f}, '{_MD}') THEN 'no_year:{f}' "
+            f"WHEN regexp_matches({f}, '{_TIME_ONLY}') THEN 'time_only:{f}' ELSE 'bad_date:{f}' END")
+
+
+def _out_of_range(p: str, fields) -> str:
+    """CASE branches: the first of `fields` dated after $latest or before $earliest."""
+    return "\n".join(
+        f"WHEN {p}{f}_date > $latest THEN 'future_date:{f}' WHEN {p}{f}_date < $earliest THEN 'too_early:{f}'"
+        for f in fields
+    )
 
 
 def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
@@ -83,15 +100,20 @@ def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
             con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(rows.items()))
 
 
-def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged) -> tuple[int, int]:
+def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
+              date_range: tuple[date, date] | None = None) -> tuple[int, int]:
     """Build temp table `checked` and view `keyed` (every staged row that is not skipped, with
-    key or reject) from the file's staged SELECT; returns (rows read, rows skipped)."""
+    key or reject) from the file's staged SELECT; returns (rows read, rows skipped).
+    `date_range`: the earliest and latest plausible date (etl/load.py); a received,
+    resolved, closed, progress or meeting date outside it is a reject."""
+    earliest, latest = date_range or (date(1990, 1, 1), date.today() + timedelta(days=1))
     # Only the fields some sheet of this file has are worked on; the rest stay NULL.
     present = {row[0] for row in con.execute("SELECT DISTINCT field FROM sheet_headers").fetchall()}
     params = {
         **staged.params,
         "fixed_district": profile.fixed.get("district"), "fixed_street": profile.fixed.get("street"),
         "fixed_community": profile.fixed.get("community"),
+        "earliest": earliest, "latest": latest,
     }
     if profile.date_formats and present & set(DATE_FIELDS):
         params["date_formats"] = list(profile.date_formats)
@@ -116,7 +138,9 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
     """SELECT of the staged rows folded, masked and with null words as NULL (text still)."""
     folded = []
     for f in FIELDS:
-        expr = fold_sql(f"{f}_txt", "has_wide", "has_spaces", trimmed=True) if f in present else "NULL::VARCHAR"
+        # control characters out first (rare: only the rows holding one)
+        cell = f"CASE WHEN has_control THEN nullif(trim(regexp_replace({f}_txt, '{CONTROL_SQL}', '', 'g')), '') ELSE {f}_txt END"
+        expr = fold_sql(f"({cell})", "has_wide", "has_spaces", trimmed=True) if f in present else "NULL::VARCHAR"
         if f in TEXT_FIELDS and f in present:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
         folded.append(f"{expr} AS {f}")
@@ -140,21 +164,28 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                coalesce(community, ctx_community, $fixed_community) AS community_in
         FROM (
             SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year, skip,
-                   CASE WHEN has_digits THEN {mask_sql('raw::VARCHAR')}::JSON ELSE raw END AS raw,
+                   CASE WHEN has_digits OR has_control THEN {mask_sql(_no_control_json('raw::VARCHAR'))}::JSON
+                        ELSE raw END AS raw,
                    {", ".join(folded)}
             FROM (
                 SELECT * EXCLUDE (needs_work, row_text),
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{DIGITS_SQL}') ELSE false END AS has_digits,
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_WIDE_SQL}') ELSE false END AS has_wide,
-                       CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces
+                       CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces,
+                       CASE WHEN needs_work THEN regexp_matches(row_text, '{CONTROL_SQL}') ELSE false END AS has_control
                 FROM (
-                    SELECT *, skip IS NULL AND regexp_matches(row_text, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}')
+                    SELECT *, skip IS NULL AND regexp_matches(row_text, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}|{CONTROL_SQL}')
                               AS needs_work
                     FROM ({stage_sql})
                 )
             )
         )
     """
+
+
+def _no_control_json(expr: str) -> str:
+    """SQL: JSON text `expr` without control characters (their \\u00xx escapes)."""
+    return f"CASE WHEN has_control THEN regexp_replace({expr}, '{JSON_CONTROL_SQL}', '', 'g') ELSE {expr} END"
 
 
 def area_match_sql(names_sql: str) -> str:
@@ -289,6 +320,7 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                  WHEN p.kind = 'meeting' THEN CASE
                       WHEN p.meeting_on IS NULL THEN 'missing:meeting_on'
                       WHEN p.meeting_on_date IS NULL THEN {_date_problem('meeting_on')}
+                      {_out_of_range('p.', ['meeting_on'])}
                  END
                  WHEN p.received_on IS NULL THEN 'missing:received_on'
                  WHEN p.received_on_date IS NULL THEN {_date_problem('received_on')}
@@ -296,10 +328,13 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                  WHEN p.status IS NULL AND p.resolved_on_date IS NULL AND coalesce(p.has_status, false)
                       THEN 'missing:status'
                  {other_dates}
+                 {_out_of_range('p.', [f for f in HAPPENED if f in present and f != 'meeting_on'])}
                  WHEN p.resolved_on_date < p.received_on_date THEN 'before_received:resolved_on'
                  WHEN p.closed_on_date < p.received_on_date THEN 'before_received:closed_on'
+                 -- a score is a whole number 1–5: 3.5 or NaN fits no grade and is rejected
                  WHEN p.satisfaction IS NOT NULL AND NOT p.satisfaction_known
-                      AND NOT coalesce(p.satisfaction_score BETWEEN 1 AND 5, false)
+                      AND NOT coalesce(p.satisfaction_score BETWEEN 1 AND 5
+                                       AND p.satisfaction_score = floor(p.satisfaction_score), false)
                       THEN 'unknown_satisfaction:satisfaction'
                  WHEN p.matter_class IS NOT NULL AND p.matter_value IS NULL THEN 'unknown_matter_class:matter_class'
                END AS reject

@@ -12,7 +12,8 @@ FIELD_LABELS = {
     "satisfaction": "满意度", "matter_class": "事项分类", "case_id": "编号",
 }
 
-# {p}/{pe}: where (中文/English); {v}: the value; {r}: the row's received date.
+# {p}/{pe}: where (中文/English); {v}: the value; {r}: the row's received date; {lo}/{hi}:
+# the earliest and latest plausible date of the import.
 REASONS = {
     "missing:received_on": (
         "{p}为空:受理日期必填,请填写如 2023-01-08",
@@ -33,6 +34,20 @@ REASONS = {
         "column uses another form, name it in the profile (--profile): date_formats = [\"%m/%d/%Y\"] "
         "(taizhang profile suggest FILE finds it)",
     ),
+    "time_only": (
+        "{p}的值「{v}」只有时间、没有日期(Excel 中日期为 0 的单元格显示为 1900-01-00),请填写日期如 2023-01-08",
+        "{pe}: '{v}' is a time without a date (an Excel date cell holding 0, shown as 1900-01-00); "
+        "write the date like 2023-01-08",
+    ),
+    "future_date": (
+        "{p}的值「{v}」晚于 {hi},到导入当天还不可能发生,请核对年份(如 2100、2999 应为 2023)",
+        "{pe}: {v} is after {hi}: it cannot have happened by the day of the import; check the "
+        "year (e.g. 2100 or 2999 for 2023)",
+    ),
+    "too_early": (
+        "{p}的值「{v}」早于 {lo},请核对年份(如 1900、1923 应为 2023)",
+        "{pe}: {v} is before {lo}; check the year (e.g. 1900 or 1923 for 2023)",
+    ),
     "no_year": (
         "{p}的值「{v}」没有年份,标题、工作表名和文件名中也找不到年份,请写成 2023-01-08",
         "{pe}: '{v}' has no year and neither the title, the sheet name nor the file name gives one; "
@@ -51,8 +66,8 @@ REASONS = {
         "{pe}: {v} is before the received date {r}; check both dates",
     ),
     "unknown_satisfaction": (
-        "{p}的值「{v}」不是已知的满意度,请改为 满意、基本满意、不满意 或 1–5 分",
-        "{pe}: '{v}' is not a known satisfaction; write 满意, 基本满意, 不满意 or a score from 1 to 5",
+        "{p}的值「{v}」不是已知的满意度,请改为 满意、基本满意、不满意 或 1–5 的整数分",
+        "{pe}: '{v}' is not a known satisfaction; write 满意, 基本满意, 不满意 or a whole score from 1 to 5",
     ),
     "unknown_matter_class": (
         "{p}的值「{v}」不是已知的事项分类,请改为 大事、小事 或 私事",
@@ -94,7 +109,7 @@ def top_reasons(rejects: list[dict], limit: int = 3) -> tuple[str, str]:
 
 
 def reason_text(code: str, file: str, sheet: str | None, row: int, column: str, value: str | None,
-                received: str | None) -> str:
+                received: str | None, date_range: tuple | None = None) -> str:
     """The message for one reject (also used to document the messages in docs/ledgers.md)."""
     zh, en = REASONS.get(code) or REASONS[code.split(":")[0]]
     if sheet:
@@ -102,10 +117,13 @@ def reason_text(code: str, file: str, sheet: str | None, row: int, column: str, 
     else:
         p, pe = f"{file} 第{row}行「{column}」", f"{file}, row {row}, column {column}"
     v = value or ""
-    return zh.format(p=p, v=v, r=received or "") + " / " + en.format(pe=pe, v=v, r=received or "")
+    lo, hi = date_range or ("", "")
+    return (zh.format(p=p, v=v, r=received or "", lo=lo, hi=hi) + " / "
+            + en.format(pe=pe, v=v, r=received or "", lo=lo, hi=hi))
 
 
-def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict[int, str] | None = None) -> list[dict]:
+def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict[int, str] | None = None,
+                    date_range: tuple | None = None) -> list[dict]:
     """Rejected rows of the staged file as dicts: sheet, row, column, value, reason, raw,
     code ('rule:field') (and file, title: the sheet's title rows, so --rejects-out can keep the context)."""
     # Most files have no reject at all: then the query over `keyed` (its joins run for every
@@ -140,7 +158,7 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
         column = header or FIELD_LABELS.get(code.split(":")[1], code.split(":")[1])
         out.append({
             "sheet": sheet, "row": row, "column": column, "value": value,
-            "reason": reason_text(code, file_name, sheet, row, column, value, received), "raw": raw,
+            "reason": reason_text(code, file_name, sheet, row, column, value, received, date_range), "raw": raw,
             "code": code,
             "file": file_name, "title": (titles or {}).get(sheet_no, ""),
         })

@@ -12,6 +12,8 @@ import os
 import re
 from pathlib import Path
 
+from taizhang.safetext import XLSX_OPTIONS, mask_text
+
 REASON_HEADER = "原因"
 
 
@@ -34,7 +36,8 @@ def write_rejects(path: str | os.PathLike, summaries) -> int:
         for reject in summary.rejects:
             key = (summary.file, reject.get("sheet") or Path(summary.file).stem)
             groups.setdefault(key, []).append(reject)
-    workbook = xlsxwriter.Workbook(str(path))
+    # Every text a string cell: a ledger's '=HYPERLINK(…)' stays inert text, shown as written.
+    workbook = xlsxwriter.Workbook(str(path), XLSX_OPTIONS)
     bold = workbook.add_format({"bold": True})
     used: set[str] = set()
     count = 0
@@ -51,7 +54,8 @@ def write_rejects(path: str | os.PathLike, summaries) -> int:
                     headers.append(key)
             rows.append((raw, reject["reason"]))
         source = rejects[0]
-        ws.write(0, 0, " ".join(t for t in (Path(source.get("file") or "").stem, source.get("title")) if t))
+        title = " ".join(t for t in (Path(source.get("file") or "").stem, source.get("title")) if t)
+        ws.write(0, 0, mask_text(title))
         ws.write_row(1, 0, headers + [REASON_HEADER], bold)
         for r, (raw, reason) in enumerate(rows, start=2):
             ws.write_row(r, 0, [raw.get(h) if raw.get(h) is not None else "" for h in headers] + [reason])

@@ -10,11 +10,13 @@ here: normalisation reads it in the statement that builds `checked`.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
 
+from etl.errors import LedgerError
 from etl.fold import TRIM_SPACES
 from etl.layout import SheetLayout
 from etl.profile import FIELDS
@@ -27,6 +29,16 @@ HEADERS_DDL = "CREATE OR REPLACE TEMP TABLE sheet_headers (sheet_no INTEGER, fie
 # as a substring of one text between \x1f marks: DuckDB plans an IN list here as a join
 # per cell, which costs more than the whole test.
 TOTAL_WORDS = "\x1f合计\x1f总计\x1f小计\x1f共计\x1f总数\x1f"
+
+# A sheet with more columns than this is staged "wide": its cells reach DuckDB as one list
+# per row, not one column each. DuckDB plans a SELECT in time growing with the square of
+# its expressions (a column and its trimmed value each), which took 78 s for 200 rows of
+# 4,000 columns; as a list, the cells no field is read from cost one expression whatever
+# their number. Narrow sheets (every real ledger) keep one column a cell, the faster path.
+WIDE_COLUMNS = 64
+# DuckDB's CSV reader takes lines up to its max_line_size (2 MB) and silently drops a longer
+# one; record_lines (Python's csv) refuses a cell past this, so such a file is refused.
+MAX_CELL_BYTES = 2 << 20
 
 
 def create_stage(con: duckdb.DuckDBPyConnection) -> None:
@@ -63,12 +75,17 @@ def stage_sheet(
 ) -> None:
     """Add a sheet's rows under its header to `staged` (and its headers to sheet_headers)."""
     width = max((c.index for c in layout.columns), default=-1) + 1
-    if sheet.csv is not None:
-        source = _csv_source(layout, sheet.csv.numbered)
-    else:
-        source = _arrow_source(con, sheet_no, sheet, layout, width)
-        staged.registered.append(source)
+    wide = len(layout.columns) > WIDE_COLUMNS
     fields = layout.field_columns()
+    # The cells read one by one: every mapped field and the first four (totals); when the
+    # sheet is not wide, every cell (`raw` and `row_text` name each of them).
+    used = sorted({c.index for c in layout.columns if c.field} | set(range(min(width, 4)))) if wide \
+        else list(range(width))
+    if sheet.csv is not None:
+        source = _csv_source(layout, sheet.csv.numbered, used if wide else None)
+    else:
+        source = _arrow_source(con, sheet_no, sheet, layout, width, used if wide else None)
+        staged.registered.append(source)
     p = f"s{sheet_no}_"  # this sheet's bound values are named $s<n>_…
 
     def cell(i: int) -> str:
@@ -104,22 +121,21 @@ def stage_sheet(
     # `raw` keeps each cell as written (edge spaces too); only an empty cell becomes null.
     raw_pairs = ", ".join(f"${p}k{n}, nullif({_ident(f'c{c.index}')}, '')"
                           for n, c in enumerate(layout.columns))
+    raw = f"json_object({raw_pairs})"
     # The cells of `raw` run together: what normalisation searches for numbers to mask and
     # characters to fold (a match across two cells only costs that row a useless fold).
     row_text = f"concat({', '.join(cell(c.index) for c in layout.columns)})" if layout.columns else "''"
+    if wide:
+        # The same two values from the row's list of cells (`cells`, in column order): the
+        # same JSON text (a MAP keeps its keys' order), the same text run together.
+        raw = f"to_json(map(${p}keys, list_transform(cells, lambda x: nullif(x, ''))))::JSON"
+        row_text = f"array_to_string(list_transform(cells, lambda x: {_trimmed('x')}), '')"
 
     key_fields = ("received_on", "title", "case_id", "status") if layout.kind == "case" else ("meeting_on", "topic")
     content = " OR ".join(
         f"{cell(fields[k].index)} IS NOT NULL" for k in key_fields if k in fields
     ) or "false"
-    # trim() costs more than a look at both ends; most cells need none. Every space trim()
-    # removes counts (a row of full-width spaces is blank, '　合计' a total row).
-    cells = ", ".join(
-        f"CASE WHEN contains('{TRIM_SPACES}', left({c}, 1)) OR contains('{TRIM_SPACES}', right({c}, 1)) "
-        f"THEN nullif(trim({c}), '') "
-        f"ELSE nullif({c}, '') END AS t{i}"
-        for i, c in enumerate(_ident(f"c{i}") for i in range(width))
-    )
+    cells = ", ".join(f"{_trimmed(_ident(f'c{i}'))} AS t{i}" for i in used)
 
     staged.parts.append(f"""
         SELECT ${p}sheet_no::INTEGER AS sheet_no, ${p}sheet::VARCHAR AS sheet, row_no, ${p}kind::VARCHAR AS kind,
@@ -133,7 +149,7 @@ def stage_sheet(
                END AS skip,
                raw,
                {row_text} AS row_text
-        FROM (SELECT row_no{", " if cells else ""}{cells}, json_object({raw_pairs}) AS raw FROM {source})""")
+        FROM (SELECT row_no{", " if cells else ""}{cells}, {raw} AS raw{", cells" if wide else ""} FROM {source})""")
     ctx = layout.context
     staged.params.update({
         f"{p}sheet_no": sheet_no, f"{p}sheet": None if sheet.csv is not None else sheet.name,
@@ -144,10 +160,18 @@ def stage_sheet(
         # replace(?, ' ', ''): the header as a row would repeat it, spaces dropped
         **{f"{p}h{n}": c.header.replace(" ", "") for n, c in enumerate(header_cols)},
         **{f"{p}f{n}": c.header.replace(" ", "")[:1] for n, c in enumerate(header_cols)},
-        **{f"{p}k{n}": key for n, key in enumerate(raw_keys)},
+        **({f"{p}keys": raw_keys} if wide else {f"{p}k{n}": key for n, key in enumerate(raw_keys)}),
     })
     headers = [(sheet_no, c.field, c.header) for c in layout.columns if c.field]
     con.executemany("INSERT INTO sheet_headers VALUES (?, ?, ?)", headers)
+
+
+def _trimmed(c: str) -> str:
+    """SQL: cell `c` trimmed, '' as NULL. trim() costs more than a look at both ends; most
+    cells need none. Every space trim() removes counts (a row of full-width spaces is
+    blank, '　合计' a total row)."""
+    return (f"CASE WHEN contains('{TRIM_SPACES}', left({c}, 1)) OR contains('{TRIM_SPACES}', right({c}, 1)) "
+            f"THEN nullif(trim({c}), '') ELSE nullif({c}, '') END")
 
 
 def _unique_keys(headers: list[str]) -> list[str]:
@@ -160,12 +184,19 @@ def _unique_keys(headers: list[str]) -> list[str]:
     return keys
 
 
-def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, width: int) -> str:
+def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, width: int,
+                  used: list[int] | None) -> str:
+    """Register the sheet's data rows as an Arrow table: row_no and a column c<i> per cell
+    (`used`: only those, and a list column `cells` holding all of the row's cells)."""
     rows = sheet.rows[layout.header_row + 1:]
     start = layout.header_row + 2  # Excel row number of the first data row
     columns = {"row_no": pa.array(range(start, start + len(rows)), pa.int32())}
-    for i in range(width):
+    for i in (range(width) if used is None else used):
         columns[f"c{i}"] = pa.array([r[i] if i < len(r) else "" for r in rows], pa.string())
+    if used is not None:
+        flat = [r[i] if i < len(r) else "" for r in rows for i in range(width)]
+        offsets = pa.array(range(0, width * len(rows) + 1, width), pa.int32())
+        columns["cells"] = pa.ListArray.from_arrays(offsets, pa.array(flat, pa.string()))
     # Registered until the file is done (etl/load.py unregisters them): the staged
     # SELECT reads them when `checked` is built.
     name = f"sheet_rows_{sheet_no}"
@@ -195,16 +226,23 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | N
     params = [str(src.utf8_path), skip, src.delimiter, columns]
     multiline = False
     try:
-        con.execute(read.format(""), params)
-    except duckdb.Error as exc:
-        if "parallel" not in str(exc):
-            raise
-        con.execute(read.format(", parallel = false"), params)
-        multiline = True
+        try:
+            con.execute(read.format(""), params)
+        except duckdb.Error as exc:
+            if "parallel" not in str(exc):
+                raise
+            con.execute(read.format(", parallel = false"), params)
+            multiline = True
+    except duckdb.InvalidInputException as exc:
+        raise _csv_error(src.name, str(exc)) from None
     records = con.execute("SELECT count(*) FROM csv_rows").fetchall()[0][0]
     src.numbered = False
     if multiline or file_lines is None or file_lines - skip != records:
-        starts = record_lines(src.utf8_path, skip, src.delimiter)
+        try:
+            starts = record_lines(src.utf8_path, skip, src.delimiter)
+        except CellTooLong as exc:
+            # DuckDB's reader may drop such a line without a word: the file is refused instead.
+            raise _too_long(src.name, exc.line) from None
         # Found the same records as DuckDB (else the row numbers stay records counted from
         # the header, as docs/ledgers.md says).
         if len(starts) == records:
@@ -214,28 +252,81 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | N
             src.numbered = True
 
 
+class CellTooLong(Exception):
+    """A CSV cell longer than MAX_CELL_BYTES, starting on `line`."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+def _too_long(name: str, line) -> LedgerError:
+    return LedgerError(
+        f"{name}: 第{line}行有一个超过 {MAX_CELL_BYTES >> 20} MB 的单元格,不像台账内容(可能是引号没有配对,"
+        "把后面的行并进了一个单元格),请检查这一行的引号或删去多余的内容 / line "
+        f"{line} holds a cell longer than {MAX_CELL_BYTES >> 20} MB: not ledger text (often a quote left open, "
+        "which runs the following lines into one cell); check that line's quotes or cut the cell short"
+    )
+
+
+def _csv_error(name: str, text: str) -> LedgerError:
+    """DuckDB's CSV reader error as a message a user can act on (line, what to do). Never
+    DuckDB's text itself: it quotes the line (unmasked) and suggests its own options."""
+    found = re.search(r"CSV Error on Line: (\d+)", text)
+    line = found.group(1) if found else "?"
+    if "Maximum line size" in text:
+        return _too_long(name, line)
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        return LedgerError(
+            f"{name}: 第{line}行不是 UTF-8 编码(文件前面是 UTF-8,从这里换了编码,常见于把两个文件拼在一起),"
+            "请用 Excel/WPS 打开整个文件,另存为“CSV UTF-8” / line "
+            f"{line} is not UTF-8 text although the lines before it are (the encoding changes there, as "
+            "when two files were pasted together): open the whole file in Excel or WPS and save it as CSV UTF-8"
+        )
+    first = text.splitlines()[0] if text else ""
+    return LedgerError(
+        f"{name}: 第{line}行无法按 CSV 读取({first}),请用 Excel/WPS 打开后另存为“CSV UTF-8” / line {line} "
+        f"cannot be read as CSV ({first}): open the file in Excel or WPS and save it as CSV UTF-8"
+    )
+
+
 def record_lines(path, skip: int, delimiter: str) -> list[int]:
     """The line (1-based, as a text editor or spreadsheet numbers it) on which each record
-    after the first `skip` lines starts; blank lines are no record, as for DuckDB's reader."""
+    after the first `skip` lines starts; blank lines are no record, as for DuckDB's reader.
+    Raises CellTooLong for a cell longer than DuckDB reads (it drops that line)."""
     starts = []
+    csv.field_size_limit(MAX_CELL_BYTES)
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for _ in range(skip):
             fh.readline()
         reader = csv.reader(fh, delimiter=delimiter, quotechar='"', doublequote=True)
         line = skip
-        for record in reader:
-            if record:
-                starts.append(line + 1)
-            line = skip + reader.line_num
+        try:
+            for record in reader:
+                if record:
+                    starts.append(line + 1)
+                line = skip + reader.line_num
+        except csv.Error as exc:
+            if "field larger than field limit" not in str(exc):
+                raise
+            raise CellTooLong(line + 1) from None
     return starts
 
 
-def _csv_source(layout: SheetLayout, numbered: bool) -> str:
+def _csv_source(layout: SheetLayout, numbered: bool, used: list[int] | None = None) -> str:
+    """The CSV's rows with row_no; `used`: only those columns, and a list `cells` of all."""
+    width = max((c.index for c in layout.columns), default=-1) + 1
+    if used is None:
+        columns = "r.*"
+    else:
+        every = ", ".join("r." + _ident(f"c{i}") for i in range(width))
+        columns = ", ".join([*("r." + _ident(f"c{i}") for i in used), f"list_value({every}) AS cells"])
     if numbered:
         # csv_rows is stored in file order, csv_line_nos in the same order: row by row.
-        return "(SELECT n.line_no AS row_no, r.* FROM csv_rows r POSITIONAL JOIN csv_line_nos n)"
+        return f"(SELECT n.line_no AS row_no, {columns} FROM csv_rows r POSITIONAL JOIN csv_line_nos n)"
     start = layout.header_row + 2
     # rowid follows file order; inside a transaction it does not start at 0, hence the offset.
     return (
-        f"(SELECT (rowid - (SELECT min(rowid) FROM csv_rows) + {start})::INTEGER AS row_no, * FROM csv_rows)"
+        f"(SELECT (r.rowid - (SELECT min(rowid) FROM csv_rows) + {start})::INTEGER AS row_no, {columns} "
+        "FROM csv_rows r)"
     )

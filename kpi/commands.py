@@ -84,6 +84,7 @@ def render(records: list[dict], by: tuple[str, ...], fmt: str, lang: str = "zh")
     from kpi.filters import METRICS, RATE_METRICS
     from taizhang.formatting import format_number, format_rate
     from taizhang.i18n import label
+    from taizhang.safetext import csv_cell
 
     columns = [*by, *METRICS]
     if fmt == "json":
@@ -93,7 +94,8 @@ def render(records: list[dict], by: tuple[str, ...], fmt: str, lang: str = "zh")
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(headers)
-        writer.writerows([("" if r[c] is None else r[c]) for c in columns] for r in records)
+        # Area and official names are ledger text: one starting like a formula gets a '.
+        writer.writerows([("" if r[c] is None else csv_cell(r[c])) for c in columns] for r in records)
         return out.getvalue().rstrip("\n")
 
     def cell(column, value):

@@ -92,6 +92,37 @@ class Settings:
         "批量当日办结阈值 / this many or more cases of one community received and resolved "
         "on the same day are flagged as suspicious bulk closures.",
     )
+    max_unzipped_mb: int = setting(
+        500, "import",
+        "解压上限(MB) / a workbook (.xlsx .xlsm .ods: a zip archive) whose parts unpack to more "
+        "than this many megabytes is refused before it is read.",
+    )
+    max_zip_ratio: int = setting(
+        200, "import",
+        "压缩比上限 / a part of a workbook larger than 8 MB unpacked that is more than this many "
+        "times its packed size is refused (a real ledger packs 5–30 times; a decompression bomb "
+        "thousands of times).",
+    )
+    max_cells: int = setting(
+        2_000_000, "import",
+        "单元格上限 / a workbook sheet with more cells (rows × columns) than this is refused: "
+        "save a ledger this large as CSV.",
+    )
+    max_columns: int = setting(
+        1000, "import",
+        "列数上限 / a sheet wider than this many columns (blank columns at its right end not "
+        "counted) is refused: no ledger has that many.",
+    )
+    earliest_year: int = setting(
+        1990, "import",
+        "最早年份 / a received, resolved, closed or progress date before 1 January of this year "
+        "is rejected as a typing error.",
+    )
+    future_days: int = setting(
+        1, "import",
+        "未来天数 / a received, resolved, closed or progress date more than this many days after "
+        "the day of the import is rejected.",
+    )
 
     street_sees_district_ranking: bool = setting(
         True, "access",

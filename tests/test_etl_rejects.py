@@ -59,8 +59,8 @@ EXPECTED = [
      f"{W}第8行「办结时间」的值「2023-02-01」早于受理日期 2023-02-10,请核对这两个日期 / {E}, row 8, column 办结时间: "
      "2023-02-01 is before the received date 2023-02-10; check both dates"),
     (9, "满意度", "还行吧",
-     f"{W}第9行「满意度」的值「还行吧」不是已知的满意度,请改为 满意、基本满意、不满意 或 1–5 分 / {E}, row 9, column 满意度: "
-     "'还行吧' is not a known satisfaction; write 满意, 基本满意, 不满意 or a score from 1 to 5"),
+     f"{W}第9行「满意度」的值「还行吧」不是已知的满意度,请改为 满意、基本满意、不满意 或 1–5 的整数分 / {E}, row 9, column 满意度: "
+     "'还行吧' is not a known satisfaction; write 满意, 基本满意, 不满意 or a whole score from 1 to 5"),
     (10, "编号", "GD-1",
      f"{W}第10行「编号」的编号「GD-1」在本文件前面已出现过,请删除重复的行或改正编号 / {E}, row 10, column 编号: "
      "case id 'GD-1' already appears earlier in this file; delete the duplicate row or correct the id"),
