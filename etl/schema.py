@@ -6,7 +6,10 @@ from importlib import resources
 
 import duckdb
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+# The version that added meetings.feedback (and the service_groups table, which the DDL
+# creates): a named step, so that renumbering it beside another migration is one line.
+FEEDBACK_VERSION = 6
 
 # Tables whose key index schema 3 drops (see schema.sql): rebuilt by the 2 → 3 migration.
 UNINDEXED = ("cases", "case_officials")
@@ -71,6 +74,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         """)
     if version is not None and version < 5:
         _given_areas_and_legacy_keys(con)
+    if version is not None and version < FEEDBACK_VERSION:
+        # meetings.feedback: the answer to a meeting's proposal (反馈/答复); older meetings
+        # have none recorded.
+        con.execute("ALTER TABLE meetings ADD COLUMN IF NOT EXISTS feedback VARCHAR")
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )
