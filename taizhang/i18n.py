@@ -381,6 +381,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.whole_district": ("全区", "All districts"),
 }
 
+# The seed systems' and recurring problems' texts live beside this file.
+from taizhang.i18n_seeds import SEEDS_TEXT  # noqa: E402
+
+TEXT.update(SEEDS_TEXT)
+
 
 def t(key: str, lang: str = DEFAULT_LANG, **fields) -> str:
     """The text for `key` in `lang` ('zh' or 'en'), with `fields` filled in."""
