@@ -126,14 +126,14 @@ def _store_groups(con, rows: list[tuple[str, str, str, str, str]]) -> None:
     """The registry's service groups: a community listed with a group gets it, one listed
     with its cell empty loses its group, and a file naming no group at all (no 服务团
     column, or an empty one) changes none."""
-    con.executemany("DELETE FROM service_groups WHERE district = ? AND street = ? AND community = ?",
-                    [row[:3] for row in rows if not row[4]] if _has_groups(rows) else [])
+    if not any(row[4] for row in rows):
+        return
+    removed = [row[:3] for row in rows if not row[4]]
+    if removed:
+        con.executemany("DELETE FROM service_groups WHERE district = ? AND street = ? AND community = ?",
+                        removed)
     con.executemany("INSERT OR REPLACE INTO service_groups VALUES (?, ?, ?, ?)",
                     [(*row[:3], row[4]) for row in rows if row[4]])
-
-
-def _has_groups(rows) -> bool:
-    return any(row[4] for row in rows)
 
 
 def reresolve(con) -> tuple[int, int, list[tuple[str, str, int]]]:

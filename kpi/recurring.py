@@ -65,7 +65,7 @@ def recurring_problems(con, filters: Filters, settings: Settings | None = None,
                        top: int = TOP, similarity: float = SIMILARITY) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(groups, cases) of the slice's recurring problems, best first.
 
-    groups: group (1 = the top group), label (the group's most frequent title), cases,
+    groups: group (1 = the top group), label (its most frequent title; ties: the earliest), cases,
     communities (distinct communities affected), streets, recent (cases received in the
     RECENT_MONTHS months up to as_of), earlier (the RECENT_MONTHS months before those),
     growth (recent − earlier), open (not resolved as of as_of). Only groups of at least
@@ -109,7 +109,7 @@ def rank_groups(cases: pd.DataFrame, as_of, top: int = TOP,
     grouped["earlier"] = (received > earlier_from) & (received <= recent_from)
     grouped["open"] = grouped["status"] != "resolved"
     groups = grouped.groupby("cluster").agg(
-        label=("title", lambda s: s.value_counts().index[0]),
+        label=("title", lambda s: s.value_counts(sort=False).idxmax()),
         cases=("case_id", "size"),
         communities=("community", "nunique"),
         streets=("street", "nunique"),
