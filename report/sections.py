@@ -230,3 +230,29 @@ def attendance(con, filters, settings, lang, has_meetings: bool):
         notes.append(say("report.attendance_more", lang, n=len(frame) - MAX_ATTENDANCE_ROWS))
     section.note = " ".join(notes)
     return section, rows
+
+
+def seeds(con, filters, settings, lang) -> tuple[Section, list[str]]:
+    """议事与服务 in three lines: proposal feedback and the consultation funnel, service
+    groups and 销号, the top recurring problems (kpi.seeds, kpi.recurring)."""
+    from kpi import recurring
+    from kpi import seeds as seed_kpis
+
+    section = heading("report.seeds", lang)
+    meetings = seed_kpis.meetings_overview(seed_kpis.meetings_compliance(con, filters, settings))
+    funnel = seed_kpis.funnel_totals(seed_kpis.funnel(con, filters, settings))
+    coverage = seed_kpis.service_coverage(seed_kpis.service_groups(con, filters, settings))
+    signed = seed_kpis.signoff(con, filters, settings, by="")
+    awaiting = int(signed["awaiting_signoff"].iloc[0]) if len(signed) else 0
+    groups, _ = recurring.recurring_problems(con, filters, settings, top=3)
+    lines = [
+        say("report.seeds_meetings", lang, rate=kpi.format_rate(meetings["feedback_rate"]),
+            answered=meetings["answered"], proposals=meetings["proposals"], **funnel),
+        say("report.seeds_service", lang, with_group=coverage["with_group"],
+            communities=coverage["communities"], awaiting=awaiting),
+    ]
+    if len(groups):
+        listed = "、".join(say("report.seeds_group", lang, label=r.label, n=r.communities)
+                          for r in groups.itertuples())
+        lines.append(say("report.seeds_recurring", lang, groups=listed))
+    return section, lines

@@ -84,5 +84,11 @@ SEEDS_TEXT: dict[str, tuple[str, str]] = {
     "recurring.empty": ("所选范围内没有在两个以上社区反复出现的问题。", "No problem recurs in two or more communities in this slice."),
     # the monthly report
     "report.seeds": ("议事与服务", "Consultation and service"),
+    "report.seeds_meetings": ("提议反馈率 {rate}({answered}/{proposals});协商议事 {consultations} → 建议/问题 {suggestions} → 解决 {solved}。",
+                              "Proposal feedback {rate} ({answered}/{proposals}); consultations {consultations} → suggestions {suggestions} → solved {solved}."),
+    "report.seeds_service": ("服务团覆盖 {with_group}/{communities};已解决未销号 {awaiting} 件。",
+                             "Service groups {with_group}/{communities}; resolved, not signed off: {awaiting}."),
+    "report.seeds_recurring": ("多处反映:{groups}。", "Recurring: {groups}."),
+    "report.seeds_group": ("{label}({n} 个社区)", "{label} ({n} communities)"),
     "report.recurring": ("多处反映的同类问题(每月一题参考)", "Recurring problems (for the month's theme)"),
 }
