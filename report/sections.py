@@ -19,7 +19,8 @@ from taizhang.svg import PRINT, TrendNames, TrendPoint, trend_svg
 MAX_RANKING_ROWS = 13
 MAX_CATEGORY_ROWS = 7
 MAX_SUPERVISION_ROWS = 12
-MAX_ATTENDANCE_ROWS = 12
+MAX_ATTENDANCE_ROWS = 9  # 12 before the 议事与服务 lines below it took the room of three
+MAX_RECURRING_LABEL = 16  # characters of a recurring problem's label in the report
 TREND_WIDTH, TREND_HEIGHT = 380, 178
 
 # Headline cards in their order; whether a rise is good is taizhang.formatting.RISE,
@@ -252,7 +253,11 @@ def seeds(con, filters, settings, lang) -> tuple[Section, list[str]]:
             communities=coverage["communities"], awaiting=awaiting),
     ]
     if len(groups):
-        listed = "、".join(say("report.seeds_group", lang, label=r.label, n=r.communities)
+        listed = "、".join(say("report.seeds_group", lang, label=_clip(r.label), n=r.communities)
                           for r in groups.itertuples())
         lines.append(say("report.seeds_recurring", lang, groups=listed))
     return section, lines
+
+
+def _clip(label: str) -> str:
+    return label if len(label) <= MAX_RECURRING_LABEL else label[:MAX_RECURRING_LABEL - 1] + "…"

@@ -45,6 +45,9 @@ SEEDS_TEXT: dict[str, tuple[str, str]] = {
         "每个街道(镇)每年至少召开 2 次、每个社区(村)至少 4 次议事会议(按所选期间折算);提议反馈率 = 有反馈(答复)的提议 / 提议。",
         "Each street (town) holds at least 2 consultation meetings a year and each community (village) 4, "
         "prorated to the period; proposal feedback rate = proposals answered / proposals."),
+    "seeds.no_registry": ("尚未导入区域名录:按街道、社区列出的表需要名录,请先运行 `taizhang areas 名录.csv`。",
+                          "No area registry loaded: the tables by street and community list the registry's areas; "
+                          "load it with `taizhang areas registry.csv`."),
     "seeds.streets_ok": ("达标街道", "Streets meeting the rule"),
     "seeds.communities_ok": ("达标社区", "Communities meeting the rule"),
     "seeds.funnel": ("协商议事 → 建议/问题 → 解决", "Consultation → suggestions → solved"),

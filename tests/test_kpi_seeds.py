@@ -166,3 +166,38 @@ def test_registry_service_groups_and_feedback_migration(tmp_path):
         ensure_schema(c)
         assert "feedback" in [r[0] for r in c.execute("DESCRIBE meetings").fetchall()]
         assert c.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [(str(SCHEMA_VERSION),)]
+
+
+def test_ledgers_carry_feedback_and_deputies_through_the_etl(tmp_path):
+    """A meetings ledger with 反馈情况 and a case ledger with a 代表 column, written by openpyxl
+    and loaded by the ordinary import: the rate and the deputies' table count them."""
+    import openpyxl
+
+    from etl.load import load_paths
+
+    meetings = openpyxl.Workbook()
+    sheet = meetings.active
+    sheet.append(["会议时间", "街道", "社区", "议事形式", "主题", "答复"])
+    sheet.append(["2022-03-01", "S1", "A社区", "小队会", "路灯不亮", "已书面答复"])
+    sheet.append(["2022-03-15", "S1", "A社区", "小队会", "停车难", None])
+    sheet.append(["2022-04-02", "S1", "A社区", "民生议事堂", "垃圾清运", "已反馈"])
+    meetings.save(tmp_path / "会议台账.xlsx")
+    cases = openpyxl.Workbook()
+    sheet = cases.active
+    sheet.append(["编号", "街道", "社区", "问题", "反映时间", "办理状态", "办结时间", "代表", "会议时间"])
+    sheet.append(["A1", "S1", "A社区", "路灯不亮", "2022-03-01", "已解决", "2022-03-05", "代表甲", "2022-03-01"])
+    sheet.append(["A2", "S1", "A社区", "停车难", "2022-03-15", "办理中", None, "代表甲", "2022-03-15"])
+    cases.save(tmp_path / "问题台账.xlsx")
+    db = tmp_path / "etl.duckdb"
+    load_paths(db, [tmp_path / "会议台账.xlsx", tmp_path / "问题台账.xlsx"])
+    registry = tmp_path / "areas.csv"  # after the ledgers: the areas are resolved again
+    registry.write_text("区,街道,社区,类型\n西湖区,S1,A社区,社区\n", encoding="utf-8")
+    load_areas(db, registry)
+    with duckdb.connect(str(db)) as c:
+        slice_ = Filters.make("2022-01-01", "2022-06-30", "2022-06-30")
+        frame = seeds.meetings_compliance(c, slice_)
+        assert frame["proposals"].sum() == 3 and frame["answered"].sum() == 2
+        funnel = seeds.funnel_totals(seeds.funnel(c, slice_))
+        assert funnel == {"consultations": 3, "suggestions": 2, "solved": 1, "solved_rate": 0.5}
+        deputies = seeds.deputies(c, slice_)
+        assert deputies[["official", "claimed", "resolved"]].values.tolist() == [["代表甲", 2, 1]]

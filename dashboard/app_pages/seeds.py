@@ -24,6 +24,8 @@ lang = view.lang
 filters = filters_for(view)
 
 st.header(t("seeds.title", lang))
+if loaders.seed_table("meetings_compliance", filters).empty:  # lists the registry's areas
+    st.info(t("seeds.no_registry", lang), icon=":material/info:")
 
 st.subheader(t("seeds.meetings", lang))
 st.caption(t("seeds.meetings_note", lang))
