@@ -53,9 +53,10 @@ def register(sub) -> None:
                    help="输出格式:table 表格、csv、json(JSON 键为固定英文名)/ output format (JSON keys "
                         "are fixed machine names)")
     p.add_argument("--view", choices=VIEWS, default=None,
-                   help="专项表(不按 --by 分组):meetings 2+4 与提议反馈率、funnel 协商议事漏斗、groups 服务团、"
-                        "matters 三事分流、signoff 销号、deputies 认领代表、recurring 重复问题(每月一题)/ "
-                        "a seed-system table instead of the metrics (ignores --by): " + ", ".join(VIEWS))
+                   help="专项表(自带分组;funnel 可加 --by 社区):meetings 2+4 与提议反馈率、funnel 协商议事漏斗、"
+                        "groups 服务团、matters 三事分流、signoff 销号、deputies 认领代表、recurring 重复问题(每月一题)/ "
+                        "a seed-system table instead of the metrics, with its own grouping (funnel: "
+                        "--by community for communities): " + ", ".join(VIEWS))
     p.add_argument("--config", metavar="FILE.toml",
                    help="设置文件(默认 $TAIZHANG_CONFIG,否则 ./taizhang.toml)/ settings file "
                         "(default: $TAIZHANG_CONFIG, else ./taizhang.toml)")
@@ -151,7 +152,7 @@ def run(args) -> int:
         except kpi.FilterError as exc:
             raise UserError(str(exc)) from None
         if args.view:
-            frame = view_frame(con, args.view, filters, settings)
+            frame = view_frame(con, args.view, filters, settings, by)
             sys.stdout.write(render_view(frame, args.format, getattr(args, "lang", "zh")) + "\n")
             return 0
         frame = kpi.metrics(con, by, filters, settings)
@@ -161,12 +162,15 @@ def run(args) -> int:
     return 0
 
 
-def view_frame(con, view: str, filters, settings):
-    """The table `--view` names, as kpi.seeds / kpi.recurring give it."""
+def view_frame(con, view: str, filters, settings, by: tuple[str, ...] = ()):
+    """The table `--view` names, as kpi.seeds / kpi.recurring give it (`--by community`:
+    the funnel per community; other groupings are the view's own)."""
     from kpi import recurring, seeds
 
     if view == "recurring":
         return recurring.recurring_problems(con, filters, settings)[0]
+    if view == "funnel" and "community" in by:
+        return seeds.funnel(con, filters, settings, level="community")
     build = {"meetings": seeds.meetings_compliance, "funnel": seeds.funnel, "groups": seeds.service_groups,
              "matters": seeds.matter_shares, "signoff": seeds.signoff, "deputies": seeds.deputies}[view]
     return build(con, filters, settings)

@@ -1,8 +1,8 @@
 """Recurring problems: case titles that describe the same problem, grouped across communities.
 
     titles ──► TF-IDF over character 2–3-grams (Chinese needs no word splitting for this)
-           ──► pairs of titles whose cosine similarity is at least SIMILARITY
-           ──► groups: connected titles (a group keeps only titles linked to its others)
+           ──► average-linkage clustering on cosine distance: groups join while their
+               titles' average similarity is at least SIMILARITY
            ──► ranked by communities affected, then growth (recent months against the
                months before), then cases
 
@@ -28,6 +28,9 @@ SIMILARITY = 0.2     # cosine similarity of two titles' n-gram vectors that join
 MIN_CASES = 3        # a group has at least this many cases
 RECENT_MONTHS = 3    # growth: cases of the last 3 months against the 3 before
 TOP = 10
+# The clustering holds every pair's distance (n² numbers): a slice with more titles is
+# grouped over its latest MAX_TITLES (5000: ~300 MB at the peak, a few seconds).
+MAX_TITLES = 5000
 # Characters that say nothing about the problem itself.
 STOP_CHARS = "的了在和与及是有问题请求反映希望要求居民群众小区社区"
 
@@ -38,9 +41,11 @@ def _clean(title: str) -> str:
 
 
 def cluster_titles(titles: list[str], similarity: float = SIMILARITY) -> np.ndarray:
-    """A group number for each title (-1: a title like no other); titles whose character
-    2–3-gram TF-IDF vectors have cosine similarity ≥ `similarity` share a group."""
-    from sklearn.cluster import AgglomerativeClustering
+    """A group number for each title (-1: a title like no other): average-linkage groups of
+    the titles' character 2–3-gram TF-IDF vectors, joined while their average cosine
+    similarity is at least `similarity`."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     if len(titles) == 0:
@@ -55,8 +60,9 @@ def cluster_titles(titles: list[str], similarity: float = SIMILARITY) -> np.ndar
     # Average linkage: a title joins a group only when it is close to the group as a whole
     # (single links chained every title naming the same estate into one group).
     distance = np.clip(1.0 - (vectors @ vectors.T).toarray(), 0.0, None)
-    labels = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
-                                     distance_threshold=1.0 - similarity).fit_predict(distance)
+    np.fill_diagonal(distance, 0.0)
+    tree = linkage(squareform(distance, checks=False), method="average")
+    labels = fcluster(tree, t=1.0 - similarity, criterion="distance") - 1
     sizes = np.bincount(labels)
     return np.where(sizes[labels] > 1, labels, -1)
 
@@ -97,7 +103,7 @@ def rank_groups(cases: pd.DataFrame, as_of, top: int = TOP,
     """Group and rank a frame of cases (case_id, received_on, street, community, title,
     status) as recurring_problems() describes."""
     columns = ["group", "label", "cases", "communities", "streets", "recent", "earlier", "growth", "open"]
-    cases = cases.sort_values(["received_on", "case_id"], kind="stable").reset_index(drop=True)
+    cases = cases.sort_values(["received_on", "case_id"], kind="stable").tail(MAX_TITLES).reset_index(drop=True)
     cases["cluster"] = cluster_titles(cases["title"].astype(str).tolist(), similarity)
     grouped = cases[cases["cluster"] >= 0].copy()
     if grouped.empty:

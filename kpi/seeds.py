@@ -15,7 +15,8 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from kpi import runner
-from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
+from kpi.facts import (backend, case_facts, settings_or_default, slice_shape, slice_values,
+                       where_values)
 from kpi.filters import Filters
 from kpi.officials import meetings_in_slice, meetings_summary
 from kpi.runner import Slot
@@ -112,7 +113,11 @@ def funnel(con, filters: Filters, settings: Settings | None = None,
         linked = facts.filter(facts.meeting_id.notnull())
         cases = linked.group_by(keys).aggregate(
             suggestions=linked.count(), solved=linked.is_resolved.cast("int64").sum())
-        areas = ib.table("areas").select(*keys).distinct()
+        areas = ib.table("areas")
+        for dim in ("district", "street", "community"):
+            if filters.values(dim):
+                areas = areas.filter(areas[dim].isin(where_values(slot, filters, dim)))
+        areas = areas.select(*keys).distinct()
         out = areas.left_join(meetings, keys).select(areas, meetings.consultations)
         out = out.left_join(cases, keys).select(out, cases.suggestions, cases.solved)
         return out.order_by(keys)
@@ -137,13 +142,14 @@ def service_groups(con, filters: Filters, settings: Settings | None = None) -> p
     from kpi.metrics import metrics
 
     registry = runner.raw_connection(backend(con)).execute("""
-        SELECT a.street, a.community, g.service_group
+        SELECT a.district, a.street, a.community, g.service_group
         FROM areas a LEFT JOIN service_groups g USING (district, street, community)
         ORDER BY a.street, a.community
     """).df()
-    for dim in ("street", "community"):
+    for dim in ("district", "street", "community"):
         if filters.values(dim):
             registry = registry[registry[dim].isin(filters.values(dim))]
+    registry = registry.drop(columns="district")
     received = metrics(con, ("street", "community"), filters, settings)[["street", "community", "received"]]
     out = registry.merge(received, how="left", on=["street", "community"])
     out["received"] = out["received"].fillna(0).astype("int64")

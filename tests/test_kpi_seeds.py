@@ -94,6 +94,8 @@ def test_funnel_per_street_and_community(con):
     assert street.loc["S1", ["consultations", "suggestions", "solved"]].tolist() == [3, 3, 2]
     assert street.loc["S1", "solved_rate"] == pytest.approx(2 / 3)
     assert street.loc["S2", ["consultations", "suggestions", "solved"]].tolist() == [1, 1, 1]
+    only_s2 = seeds.funnel(con, SLICE.with_where(street="S2"))
+    assert only_s2["street"].tolist() == ["S2"]  # the registry's other streets are not listed
     community = seeds.funnel(con, SLICE, level="community").set_index(["street", "community"])
     assert community.loc[("S1", "A社区"), ["consultations", "suggestions", "solved"]].tolist() == [2, 3, 2]
     assert community.loc[("S1", "B社区"), "suggestions"] == 0
@@ -143,6 +145,8 @@ def test_kpi_view_json_keys(con):
     records = json.loads(render_view(view_frame(con, "funnel", SLICE, None), "json"))
     assert records[0] == {"street": "S1", "consultations": 3, "suggestions": 3, "solved": 2,
                           "solved_rate": pytest.approx(2 / 3)}
+    per_community = json.loads(render_view(view_frame(con, "funnel", SLICE, None, ("community",)), "json"))
+    assert [(r["community"], r["suggestions"]) for r in per_community] == [("A社区", 3), ("B社区", 0), ("C村", 1)]
     table = render_view(view_frame(con, "meetings", SLICE, None), "table")
     assert "提议反馈率" in table and "50.0%" in table
 
