@@ -102,6 +102,7 @@ class AreasLoaded:
     cases_moved: int = 0
     meetings_moved: int = 0
     ambiguous: list[tuple[str, str, int]] = field(default_factory=list)  # community, candidates, cases
+    groups: int = 0  # rows of the file naming a service group (服务团)
 
 
 def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> AreasLoaded:
@@ -115,7 +116,7 @@ def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> Areas
         con.executemany("INSERT OR REPLACE INTO areas (district, street, community, kind) "
                         "VALUES (?, ?, ?, ?)", [row[:4] for row in rows])
         _store_groups(con, rows)
-        result = AreasLoaded(len(rows), *reresolve(con))
+        result = AreasLoaded(len(rows), *reresolve(con), groups=sum(1 for row in rows if row[4]))
         con.execute("COMMIT")
     finally:
         con.close()
