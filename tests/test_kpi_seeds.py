@@ -205,3 +205,44 @@ def test_ledgers_carry_feedback_and_deputies_through_the_etl(tmp_path):
         assert funnel == {"consultations": 3, "suggestions": 2, "solved": 1, "solved_rate": 0.5}
         deputies = seeds.deputies(c, slice_)
         assert deputies[["official", "claimed", "resolved"]].values.tolist() == [["代表甲", 2, 1]]
+
+
+def test_kpi_view_on_the_command_line(con, tmp_path, capsys):
+    import json
+
+    from taizhang.cli import main
+
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchall()[0][0]
+    con.close()
+    assert main(["--db", path, "kpi", "--view", "deputies", "--from", "2022-01-01", "--to", "2022-06-30",
+                 "--as-of", "2022-06-30", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["official"], r["claimed"], r["reopened"]) for r in rows] == [("代表甲", 3, 1), ("代表乙", 1, 0)]
+    assert main(["--db", path, "--lang", "en", "kpi", "--view", "signoff", "--where", "street=S1"]) == 0
+    out = capsys.readouterr().out
+    assert "Signed off" in out and "66.7%" in out  # S1: 2 of 3 resolved signed off
+
+
+def test_report_lines_equal_plain_sql_on_the_demo(demo_db):
+    """The report's 议事与服务 lines on the demo's July 2022 (the year to date), against counts
+    written in SQL here: meetings held Jan 1–Jul 31 in registry areas, those answered."""
+    from report.build import report_view
+
+    with duckdb.connect(str(demo_db), read_only=True) as c:
+        proposals, answered = c.execute("""
+            SELECT count(*), count(*) FILTER (WHERE trim(feedback) <> '')
+            FROM meetings m WHERE held_on BETWEEN DATE '2022-01-01' AND DATE '2022-07-31'
+              AND EXISTS (SELECT 1 FROM areas a WHERE a.street = m.street
+                          AND (m.community IS NULL OR a.community = m.community))
+        """).fetchall()[0]
+        awaiting = c.execute("""
+            SELECT count(*) FROM cases WHERE status = 'resolved' AND resolved_on <= DATE '2022-07-31'
+              AND received_on BETWEEN DATE '2022-01-01' AND DATE '2022-07-31'
+              AND (closed_on IS NULL OR closed_on > DATE '2022-07-31')
+        """).fetchall()[0][0]
+        view = report_view(c, "2022-07")
+    assert view.seeds.title == "议事与服务"
+    assert f"({answered}/{proposals})" in view.seeds_lines[0]
+    assert f"{answered / proposals:.1%}" in view.seeds_lines[0]
+    assert f"已解决未销号 {awaiting} 件" in view.seeds_lines[1]
+    assert view.seeds_lines[2].startswith("多处反映:") and view.seeds_lines[2].count("个社区") == 3
