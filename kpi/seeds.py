@@ -230,7 +230,8 @@ def deputies(con, filters: Filters, settings: Settings | None = None) -> pd.Data
     """The deputies' (认领代表) table: per official linked to cases of the slice as deputy:
     official_id, official, title, claimed (cases), resolved (as of as_of),
     deputy_resolution_rate (resolved / claimed), dissatisfied (rated 不满意 as of as_of),
-    reopened (cases handled again after a 不满意 sign-off: reopened_count > 0)."""
+    reopened (cases handled again after they were resolved: reopened_count > 0, which in
+    the 人民来作主 process follows a 不满意 rating)."""
     ib, settings, ctx, filters, values = _context(con, filters, settings)
     slot = Slot()
 

@@ -110,7 +110,9 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
         con, month_filters, standing_filters, settings, lang)
     attendance, attendance_rows = sections.attendance(
         con, year_filters, settings, lang, bool(info.get("meetings")))
-    seeds, seeds_lines = sections.seeds(con, year_filters, settings, lang)
+    # A community's report has no recurring problems (they span communities): not searched.
+    seeds, seeds_lines = sections.seeds(con, year_filters, settings, lang,
+                                        recurring="community" not in scope)
     month_label = sections.month_label(first, lang)
     last_import = kpi.format_date(dataset.last_import)
     weights = settings.score_weights()

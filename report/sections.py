@@ -233,10 +233,11 @@ def attendance(con, filters, settings, lang, has_meetings: bool):
     return section, rows
 
 
-def seeds(con, filters, settings, lang) -> tuple[Section, list[str]]:
+def seeds(con, filters, settings, lang, recurring: bool = True) -> tuple[Section, list[str]]:
     """议事与服务 in three lines: proposal feedback and the consultation funnel, service
-    groups and 销号, the top recurring problems (kpi.seeds, kpi.recurring)."""
-    from kpi import recurring
+    groups and 销号, the top recurring problems (kpi.seeds, kpi.recurring; not when
+    `recurring` is False)."""
+    from kpi import recurring as recurring_kpis
     from kpi import seeds as seed_kpis
 
     section = heading("report.seeds", lang)
@@ -245,7 +246,7 @@ def seeds(con, filters, settings, lang) -> tuple[Section, list[str]]:
     coverage = seed_kpis.service_coverage(seed_kpis.service_groups(con, filters, settings))
     signed = seed_kpis.signoff(con, filters, settings, by="")
     awaiting = int(signed["awaiting_signoff"].iloc[0]) if len(signed) else 0
-    groups, _ = recurring.recurring_problems(con, filters, settings, top=3)
+    groups = recurring_kpis.recurring_problems(con, filters, settings, top=3)[0] if recurring else ()
     lines = [
         say("report.seeds_meetings", lang, rate=kpi.format_rate(meetings["feedback_rate"]),
             answered=meetings["answered"], proposals=meetings["proposals"], **funnel),

@@ -83,6 +83,7 @@ SEEDS_TEXT: dict[str, tuple[str, str]] = {
         "the month's theme — groups can be wrong."),
     "recurring.groups": ("同类问题", "Problem groups"),
     "recurring.cases": ("第 {n} 组的事项", "Cases of group {n}"),
+    "recurring.working": ("正在比对事项标题……", "Comparing case titles…"),
     "recurring.pick": ("查看第几组", "Show group"),
     "recurring.empty": ("所选范围内没有在两个以上社区反复出现的问题。", "No problem recurs in two or more communities in this slice."),
     # the monthly report

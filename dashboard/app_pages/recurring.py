@@ -15,7 +15,8 @@ lang = view.lang
 
 st.header(t("recurring.title", lang))
 st.caption(t("recurring.note", lang))
-groups, cases = loaders.seed_table("recurring_problems", filters_for(view))
+with st.spinner(t("recurring.working", lang)):  # seconds for a few thousand titles
+    groups, cases = loaders.seed_table("recurring_problems", filters_for(view))
 if groups.empty:
     st.info(t("recurring.empty", lang))
     ui.stop()
