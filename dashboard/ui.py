@@ -19,7 +19,7 @@ from etl.fold import FULL_WIDTH, HALF_WIDTH, mask_text
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
-from kpi.seeds import SEED_DAYS, SEED_RATES
+from kpi.seed_columns import SEED_DAYS, SEED_RATES
 from taizhang.formatting import RISE, is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
 

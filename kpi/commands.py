@@ -180,7 +180,7 @@ def render_view(frame, fmt: str, lang: str = "zh") -> str:
     """A --view table as JSON (its column names as keys, rates 0–1, undefined null), CSV or
     a readable table, like the metrics."""
     from kpi.metrics import plain
-    from kpi.seeds import SEED_RATES
+    from kpi.seed_columns import SEED_RATES
     from taizhang.formatting import format_number, format_rate
     from taizhang.i18n import label
 

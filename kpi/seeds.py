@@ -23,10 +23,6 @@ from kpi.runner import Slot
 from taizhang.settings import Settings
 
 MATTER_CLASSES = ("大事", "小事", "私事")
-# Columns holding fractions 0–1 (shown as 84.6%) and day counts, for the screens.
-SEED_RATES = ("feedback_rate", "solved_rate", "share_大事", "share_小事", "share_私事",
-              "signoff_rate", "deputy_resolution_rate")
-SEED_DAYS = ("median_signoff_days",)
 LEVELS = ("street", "community")
 
 
