@@ -164,6 +164,12 @@ def test_registry_service_groups_and_feedback_migration(tmp_path):
     load_areas(db, registry)
     with duckdb.connect(str(db)) as c:
         assert c.execute("SELECT count(*) FROM service_groups").fetchall() == [(1,)]
+    # One naming groups but leaving A's cell empty takes A's group away.
+    registry.write_text("区,街道,社区,类型,服务团\n西湖区,S1,A社区,社区,\n西湖区,S1,B社区,社区,B服务团\n",
+                        encoding="utf-8")
+    load_areas(db, registry)
+    with duckdb.connect(str(db)) as c:
+        assert c.execute("SELECT community, service_group FROM service_groups").fetchall() == [("B社区", "B服务团")]
         # An older database (schema 5, meetings without feedback) gains the column.
         c.execute("ALTER TABLE meetings DROP COLUMN feedback")
         c.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
@@ -205,6 +211,14 @@ def test_ledgers_carry_feedback_and_deputies_through_the_etl(tmp_path):
         assert funnel == {"consultations": 3, "suggestions": 2, "solved": 1, "solved_rate": 0.5}
         deputies = seeds.deputies(c, slice_)
         assert deputies[["official", "claimed", "resolved"]].values.tolist() == [["代表甲", 2, 1]]
+    # The office answers the second proposal and sends the ledger again: the meeting is
+    # updated, not added.
+    meetings["Sheet"]["F3"] = "已电话答复"
+    meetings.save(tmp_path / "会议台账.xlsx")
+    load_paths(db, [tmp_path / "会议台账.xlsx"], as_of="2022-06-30")
+    with duckdb.connect(str(db)) as c:
+        frame = seeds.meetings_compliance(c, slice_)
+        assert frame["proposals"].sum() == 3 and frame["answered"].sum() == 3
 
 
 def test_kpi_view_on_the_command_line(con, tmp_path, capsys):
