@@ -25,6 +25,8 @@ PAGES = (
     ("areas", "app_pages/areas.py", ":material/account_tree:"),
     ("officials", "app_pages/officials.py", ":material/badge:"),
     ("supervision", "app_pages/supervision.py", ":material/assignment_late:"),
+    ("seeds", "app_pages/seeds.py", ":material/groups:"),
+    ("recurring", "app_pages/recurring.py", ":material/repeat:"),
     ("cases", "app_pages/cases.py", ":material/search:"),
     ("report", "app_pages/report.py", ":material/description:"),
     ("data", "app_pages/data.py", ":material/upload_file:"),

@@ -460,3 +460,16 @@ def _report_html(path: str, version: tuple, access: tuple, month: str, scope, la
         return build(cursor, month, scope=dict(scope) if scope else None, lang=lang)
     finally:
         cursor.close()
+
+
+def seed_table(function: str, filters: Filters, **options):
+    """kpi.<function> of the seed systems (kpi.seeds) or recurring problems (kpi.recurring)."""
+    return _load(function, filters, **options)
+
+
+def seed_totals(kind: str, frame: pd.DataFrame) -> dict:
+    """The totals of a seed table: meetings (2+4 and feedback), funnel, groups (coverage)."""
+    from kpi import seeds
+
+    return {"meetings": seeds.meetings_overview, "funnel": seeds.funnel_totals,
+            "groups": seeds.service_coverage}[kind](frame)

@@ -19,6 +19,7 @@ from taizhang.safetext import mask_display
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
+from kpi.seed_columns import SEED_DAYS, SEED_RATES
 from taizhang.formatting import RISE, is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
 
@@ -26,8 +27,8 @@ VIEW_KEY = "view"
 # The view a chart click chose, set by the click's callback and followed by the page
 # before it draws anything (see overview.py).
 FOLLOW_KEY = "follow-view"
-RATE_COLUMNS = set(RATE_METRICS) | {"attendance", "rate"}
-DAY_COLUMNS = {"median_days", "p90_days", "mean_days", "score"}
+RATE_COLUMNS = set(RATE_METRICS) | {"attendance", "rate"} | set(SEED_RATES)
+DAY_COLUMNS = {"median_days", "p90_days", "mean_days", "score"} | set(SEED_DAYS)
 DATE_COLUMNS = {
     "received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "event_on", "held_on",
 }

@@ -20,12 +20,20 @@ HEADER_ALIASES = {
     "street": ("street", "街道", "镇街", "街镇", "乡镇", "街道(镇)", "街道(乡镇)", "乡镇(街道)", "所属街道"),
     "community": ("community", "社区", "村社区", "社区(村)", "村(社区)", "村居", "所属社区", "社区名称"),
     "kind": ("kind", "类型", "类别", "社区类型", "村/社区"),
+    # Optional: the community's service group (one group per community).
+    "service_group": ("service_group", "服务团", "服务团队", "服务组", "社区服务团"),
 }
 KINDS = {"社区": "社区", "村": "村", "community": "社区", "village": "村"}
 
 
 def read_registry(csv_path: str | os.PathLike) -> list[tuple[str, str, str, str]]:
     """Rows (district, street, community, kind) of a registry CSV, checked and folded."""
+    return [row[:4] for row in read_registry_groups(csv_path)]
+
+
+def read_registry_groups(csv_path: str | os.PathLike) -> list[tuple[str, str, str, str, str]]:
+    """Rows (district, street, community, kind, service_group) of a registry CSV, checked
+    and folded; service_group is '' where the optional 服务团 column is absent or empty."""
     path = Path(csv_path)
     try:
         data = path.read_bytes()
@@ -42,7 +50,7 @@ def read_registry(csv_path: str | os.PathLike) -> list[tuple[str, str, str, str]
             f"{','.join(missing)}: its first line must be district,street,community,kind (or 区,街道,社区,类型)"
         )
     reader.fieldnames = header
-    rows: dict[tuple[str, str, str], str] = {}
+    rows: dict[tuple[str, str, str], tuple[str, str]] = {}
     for line_no, record in enumerate(reader, start=2):
         values = [fold_text(record.get(c) or "") for c in REGISTRY_COLUMNS]
         if not any(values):
@@ -58,8 +66,9 @@ def read_registry(csv_path: str | os.PathLike) -> list[tuple[str, str, str, str]
                 f"区域名录 {path.name} 第{line_no}行 kind 的值「{kind}」应为 社区 或 村 / the registry "
                 f"{path.name}, line {line_no}: kind is '{kind}', write 社区 or 村"
             )
-        rows[(district, street, community)] = KINDS.get(kind) or KINDS[kind.lower()]
-    return [(*key, kind) for key, kind in rows.items()]
+        group = fold_text(record.get("service_group") or "")
+        rows[(district, street, community)] = (KINDS.get(kind) or KINDS[kind.lower()], group)
+    return [(*key, kind, group) for key, (kind, group) in rows.items()]
 
 
 def registry_column(name: str) -> str | None:
@@ -94,22 +103,39 @@ class AreasLoaded:
     meetings_moved: int = 0
     # (community, candidates, cases, sheet, file) the registry has in several streets
     ambiguous: list[tuple] = field(default_factory=list)
+    groups: int = 0  # rows of the file naming a service group (服务团)
 
 
 def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> AreasLoaded:
     """Load (upsert) the registry CSV district,street,community,kind, then resolve the areas
     of the cases and meetings already stored against it, in one transaction."""
-    rows = read_registry(csv_path)
+    rows = read_registry_groups(csv_path)
     con = connect(db_path)
     try:
         ensure_schema(con)
         con.execute("BEGIN TRANSACTION")
-        con.executemany("INSERT OR REPLACE INTO areas VALUES (?, ?, ?, ?)", rows)
-        result = AreasLoaded(len(rows), *reresolve(con))
+        con.executemany("INSERT OR REPLACE INTO areas (district, street, community, kind) "
+                        "VALUES (?, ?, ?, ?)", [row[:4] for row in rows])
+        _store_groups(con, rows)
+        result = AreasLoaded(len(rows), *reresolve(con), groups=sum(1 for row in rows if row[4]))
         con.execute("COMMIT")
     finally:
         con.close()
     return result
+
+
+def _store_groups(con, rows: list[tuple[str, str, str, str, str]]) -> None:
+    """The registry's service groups: a community listed with a group gets it, one listed
+    with its cell empty loses its group, and a file naming no group at all (no 服务团
+    column, or an empty one) changes none."""
+    if not any(row[4] for row in rows):
+        return
+    removed = [row[:3] for row in rows if not row[4]]
+    if removed:
+        con.executemany("DELETE FROM service_groups WHERE district = ? AND street = ? AND community = ?",
+                        removed)
+    con.executemany("INSERT OR REPLACE INTO service_groups VALUES (?, ?, ?, ?)",
+                    [(*row[:3], row[4]) for row in rows if row[4]])
 
 
 def reresolve(con) -> tuple[int, int, list[tuple]]:

@@ -120,6 +120,8 @@ def run_areas(args) -> int:
     except LedgerError as exc:
         return _fail(str(exc))
     print(f"区域名录已载入 {loaded.rows} 行 / loaded {loaded.rows} registry rows")
+    if loaded.groups:
+        print(f"其中 {loaded.groups} 个社区(村)写明了服务团 / {loaded.groups} of them name a service group")
     if loaded.cases_moved or loaded.meetings_moved:
         print(f"已按名录重新确定 {loaded.cases_moved} 件案件、{loaded.meetings_moved} 次会议的所属区域 / "
               f"the areas of {loaded.cases_moved} stored cases and {loaded.meetings_moved} meetings were "

@@ -121,11 +121,12 @@ def write_ledgers(world: DemoWorld, ledger_dir: Path) -> tuple[list[Path], list[
 
 
 def write_registry(path: Path) -> None:
-    """The area registry CSV (district,street,community,kind) that `taizhang areas` loads."""
+    """The area registry CSV (district,street,community,kind,service_group) that `taizhang
+    areas` loads."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["district", "street", "community", "kind"])
-    writer.writerows(names.registry())
+    writer.writerow(["district", "street", "community", "kind", "service_group"])
+    writer.writerows(names.registry_with_groups())
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 

@@ -49,6 +49,11 @@ def registry() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def registry_with_groups() -> list[tuple[str, str, str, str, str]]:
+    """The registry with each community's service group (服务团); one in twelve has none yet."""
+    return [(*row, "" if i % 12 == 5 else f"{row[2]}服务团") for i, row in enumerate(registry())]
+
+
 # Invented people: surname + one or two given-name characters, all in GBK.
 SURNAMES = list(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"

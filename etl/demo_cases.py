@@ -27,6 +27,7 @@ DAYS_ALLOWED = {"大事": 60, "小事": 20, "私事": 10}
 MEDIAN_DAYS = {"大事": 24.0, "小事": 7.0, "私事": 3.0}
 SATISFACTION = {"satisfied": 76, "basically_satisfied": 17, "dissatisfied": 7}
 RATED_SHARE = 0.84
+FEEDBACK = ("已书面答复提议人", "已在居务公开栏反馈", "已电话反馈办理结果", "已当面答复")
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Meeting:
     topic: str
     participants: int
     attendees: list[str]
+    feedback: str = ""  # the answer given to the meeting's proposal (反馈情况); "" for none yet
 
 
 @dataclass
@@ -298,6 +300,11 @@ def build_world(seed: int = 2022) -> DemoWorld:
     for m in meetings:
         topics = raised.get((m.community, m.held_on), [])
         m.topic = m.topic or ("；".join(topics[:2]) if topics else "收集居民意见建议")
+    for i, m in enumerate(sorted(meetings, key=lambda m: (m.held_on, m.street, m.community))):
+        # Every proposal answered but one in eight, and those of the last month (no random
+        # draw here: the cases drawn after this stay as they were).
+        if i % 8 and m.held_on < date(AS_OF.year, AS_OF.month, 1):
+            m.feedback = FEEDBACK[i % len(FEEDBACK)]
     cases.sort(key=lambda c: (c.received_on, c.street, c.community, c.title))
     _mark_reopened(rng, cases)
     _settle(rng, cases)

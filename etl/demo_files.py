@@ -229,7 +229,7 @@ def _hotline_area(value, fld):
     return value
 
 
-MEETING_HEADER = ["序号", "会议时间", "街道", "社区", "议事形式", "议题", "参会人数", "参会领导"]
+MEETING_HEADER = ["序号", "会议时间", "街道", "社区", "议事形式", "议题", "参会人数", "参会领导", "反馈情况"]
 
 
 def write_meetings(path: Path, title: str, meetings: list[Meeting]) -> None:
@@ -247,5 +247,6 @@ def write_meetings(path: Path, title: str, meetings: list[Meeting]) -> None:
         for r, m in enumerate(mine, start=2):
             sheet.write_row(r, 0, [r - 1])
             sheet.write_datetime(r, 1, datetime(m.held_on.year, m.held_on.month, m.held_on.day), date_format)
-            sheet.write_row(r, 2, [m.street, m.community, m.channel, m.topic, m.participants, "、".join(m.attendees)])
+            sheet.write_row(r, 2, [m.street, m.community, m.channel, m.topic, m.participants, "、".join(m.attendees),
+                                  m.feedback])
     workbook.close()

@@ -24,7 +24,8 @@ CASE_VALUES = (
     "responsible_unit", "reporter", "note", "received_on", "due_on", "resolved_on", "closed_on",
     "status", "satisfaction", "meeting_on",
 )
-MEETING_VALUES = ("held_on", "district", "street", "community", "channel", "topic", "participants")
+MEETING_VALUES = ("held_on", "district", "street", "community", "channel", "topic", "participants",
+                  "feedback")
 NAME_SPLIT = r"[、,;/\s]+"
 # The area as the ledger writes it, kept beside the resolved names (etl/areas.py re-resolves).
 GIVEN_COLUMNS = ("given_district", "given_street", "given_community")
@@ -289,7 +290,7 @@ def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date,
     con.execute("""
         CREATE OR REPLACE TEMP TABLE incoming_meetings AS
         SELECT meeting_key AS meeting_id, meeting_on_date AS held_on, district, street, community,
-               channel, topic, participants_n AS participants, attendees, sheet, row_no,
+               channel, topic, participants_n AS participants, feedback, attendees, sheet, row_no,
                district_in AS given_district, street_in AS given_street, community_in AS given_community
         FROM keyed WHERE kind = 'meeting' AND reject IS NULL
     """)

@@ -21,7 +21,7 @@ FIELDS = (
     "matter_class", "reporter", "received_on", "due_on", "resolved_on", "closed_on",
     "last_progress_on", "status", "satisfaction", "note", "responsible_unit",
     "lead", "deputy", "handler", "supervisor",
-    "meeting_on", "participants", "attendees", "topic",
+    "meeting_on", "participants", "attendees", "topic", "feedback",
 )
 STATUSES = ("pending", "in_progress", "resolved", "deferred")
 SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")

@@ -6,9 +6,12 @@ from importlib import resources
 
 import duckdb
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # 6: grants and audit_log (docs/access.md). New tables only: the DDL creates them, so the
 # migration from 5 has no step of its own.
+# 7: meetings.feedback (and the service_groups table, which the DDL creates): a named step,
+# so that renumbering it beside another migration is one line.
+FEEDBACK_VERSION = 7
 
 # Tables whose key index schema 3 drops (see schema.sql): rebuilt by the 2 → 3 migration.
 UNINDEXED = ("cases", "case_officials")
@@ -73,6 +76,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         """)
     if version is not None and version < 5:
         _given_areas_and_legacy_keys(con)
+    if version is not None and version < FEEDBACK_VERSION:
+        # meetings.feedback: the answer to a meeting's proposal (反馈/答复); older meetings
+        # have none recorded.
+        con.execute("ALTER TABLE meetings ADD COLUMN IF NOT EXISTS feedback VARCHAR")
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )

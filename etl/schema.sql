@@ -15,6 +15,16 @@ CREATE TABLE IF NOT EXISTS areas (
     PRIMARY KEY (district, street, community)
 );
 
+-- The service group (服务团) of each community, from the registry's optional 服务团 column:
+-- one group per community; a community without a row has none.
+CREATE TABLE IF NOT EXISTS service_groups (
+    district      VARCHAR NOT NULL,
+    street        VARCHAR NOT NULL,
+    community     VARCHAR NOT NULL,
+    service_group VARCHAR NOT NULL,
+    PRIMARY KEY (district, street, community)
+);
+
 CREATE TABLE IF NOT EXISTS imports (
     import_id      INTEGER PRIMARY KEY,
     file           VARCHAR NOT NULL,
@@ -63,7 +73,8 @@ CREATE TABLE IF NOT EXISTS meetings (
     last_seen_on DATE,     -- as-of date of the latest import that carried the meeting
     given_district  VARCHAR,  -- the area as the ledger writes it (row, else sheet name, title, file
     given_street    VARCHAR,  -- name): what the registry resolves district/street/community from,
-    given_community VARCHAR   -- again whenever it changes (etl/areas.py)
+    given_community VARCHAR,  -- again whenever it changes (etl/areas.py)
+    feedback     VARCHAR   -- the answer given to the meeting's proposal (反馈/答复); NULL: none
 );
 
 -- cases and case_officials carry no PRIMARY KEY: DuckDB keeps such an index (ART) in

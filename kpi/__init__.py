@@ -32,6 +32,9 @@ _WHERE = {
     "headline": "comparisons", "ranking": "comparisons", "trend": "comparisons",
     "metrics": "metrics",
     "meetings_summary": "officials", "official_table": "officials",
+    "meetings_compliance": "seeds", "funnel": "seeds", "service_groups": "seeds",
+    "matter_shares": "seeds", "signoff": "seeds", "deputies": "seeds",
+    "recurring_problems": "recurring",
 }
 
 __all__ = sorted(_WHERE)

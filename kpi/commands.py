@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 FORMATS = ("table", "csv", "json")
+# --view NAME: the seed systems' tables (kpi.seeds, kpi.recurring), keys as docs/kpi.md lists.
+VIEWS = ("meetings", "funnel", "groups", "matters", "signoff", "deputies", "recurring")
 
 
 def register(sub) -> None:
@@ -50,6 +52,11 @@ def register(sub) -> None:
     p.add_argument("--format", default="table", choices=FORMATS,
                    help="输出格式:table 表格、csv、json(JSON 键为固定英文名)/ output format (JSON keys "
                         "are fixed machine names)")
+    p.add_argument("--view", choices=VIEWS, default=None,
+                   help="专项表(自带分组;funnel 可加 --by 社区):meetings 2+4 与提议反馈率、funnel 协商议事漏斗、"
+                        "groups 服务团、matters 三事分流、signoff 销号、deputies 认领代表、recurring 重复问题(每月一题)/ "
+                        "a seed-system table instead of the metrics, with its own grouping (funnel: "
+                        "--by community for communities): " + ", ".join(VIEWS))
     p.add_argument("--config", metavar="FILE.toml",
                    help="设置文件(默认 $TAIZHANG_CONFIG,否则 ./taizhang.toml)/ settings file "
                         "(default: $TAIZHANG_CONFIG, else ./taizhang.toml)")
@@ -146,8 +153,60 @@ def run(args) -> int:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:
             raise UserError(str(exc)) from None
+        if args.view:
+            frame = view_frame(con, args.view, filters, settings, by)
+            sys.stdout.write(render_view(frame, args.format, getattr(args, "lang", "zh")) + "\n")
+            return 0
         frame = kpi.metrics(con, by, filters, settings)
     by_columns = tuple(by)
     sys.stdout.write(render(output_records(frame, by_columns), by_columns, args.format,
                             getattr(args, "lang", "zh")) + "\n")
     return 0
+
+
+def view_frame(con, view: str, filters, settings, by: tuple[str, ...] = ()):
+    """The table `--view` names, as kpi.seeds / kpi.recurring give it (`--by community`:
+    the funnel per community; other groupings are the view's own)."""
+    from kpi import recurring, seeds
+
+    if view == "recurring":
+        return recurring.recurring_problems(con, filters, settings)[0]
+    if view == "funnel" and "community" in by:
+        return seeds.funnel(con, filters, settings, level="community")
+    build = {"meetings": seeds.meetings_compliance, "funnel": seeds.funnel, "groups": seeds.service_groups,
+             "matters": seeds.matter_shares, "signoff": seeds.signoff, "deputies": seeds.deputies}[view]
+    return build(con, filters, settings)
+
+
+def render_view(frame, fmt: str, lang: str = "zh") -> str:
+    """A --view table as JSON (its column names as keys, rates 0–1, undefined null), CSV or
+    a readable table, like the metrics."""
+    from kpi.metrics import plain
+    from kpi.seed_columns import SEED_RATES
+    from taizhang.formatting import format_number, format_rate
+    from taizhang.i18n import label
+
+    columns = list(frame.columns)
+    records = [{c: plain(row[c]) for c in columns} for row in frame.to_dict("records")]
+    if fmt == "json":
+        return json.dumps(records, ensure_ascii=False, indent=2)
+    headers = [label(c, lang) for c in columns]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows([("" if r[c] is None else r[c]) for c in columns] for r in records)
+        return out.getvalue().rstrip("\n")
+
+    def cell(column, value):
+        if column in SEED_RATES:
+            return format_rate(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return format_number(value)
+        return "—" if value is None else str(value)
+
+    rows = [[cell(c, r[c]) for c in columns] for r in records]
+    widths = [max([_width(h)] + [_width(row[i]) for row in rows]) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths))]
+    lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)) for row in rows]
+    return "\n".join(lines)

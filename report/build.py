@@ -110,6 +110,9 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
         con, month_filters, standing_filters, settings, lang)
     attendance, attendance_rows = sections.attendance(
         con, year_filters, settings, lang, bool(info.get("meetings")))
+    # A community's report has no recurring problems (they span communities): not searched.
+    seeds, seeds_lines = sections.seeds(con, year_filters, settings, lang,
+                                        recurring="community" not in scope)
     month_label = sections.month_label(first, lang)
     last_import = kpi.format_date(dataset.last_import)
     weights = settings.score_weights()
@@ -144,6 +147,8 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
         attendance_header=[say("official", lang), say("unit", lang),
                            say("meetings_attended", lang), say("attendance", lang)],
         attendance_rows=attendance_rows,
+        seeds=seeds,
+        seeds_lines=seeds_lines,
         sources=[say("report.sources_detail", lang, files=info.get("source_files") or 0,
                      last_import=last_import, rejected=info.get("rejects") or 0)],
         definitions=[

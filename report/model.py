@@ -114,3 +114,5 @@ class ReportView:
     sources: list[str] = field(default_factory=list)
     definitions: list[str] = field(default_factory=list)
     generated: str = ""
+    seeds: Section | None = None  # 议事与服务 (report.sections.seeds)
+    seeds_lines: list[str] = field(default_factory=list)

@@ -19,7 +19,8 @@ from taizhang.charts import PRINT, trend_figure
 MAX_RANKING_ROWS = 13
 MAX_CATEGORY_ROWS = 7
 MAX_SUPERVISION_ROWS = 12
-MAX_ATTENDANCE_ROWS = 12
+MAX_ATTENDANCE_ROWS = 9  # 12 before the 议事与服务 lines below it took the room of three
+MAX_RECURRING_LABEL = 16  # characters of a recurring problem's label in the report
 
 # Headline cards in their order; whether a rise is good is taizhang.formatting.RISE,
 # shared with the dashboard's cards.
@@ -223,3 +224,34 @@ def attendance(con, filters, settings, lang, has_meetings: bool):
         notes.append(say("report.attendance_more", lang, n=len(frame) - MAX_ATTENDANCE_ROWS))
     section.note = " ".join(notes)
     return section, rows
+
+
+def seeds(con, filters, settings, lang, recurring: bool = True) -> tuple[Section, list[str]]:
+    """议事与服务 in three lines: proposal feedback and the consultation funnel, service
+    groups and 销号, the top recurring problems (kpi.seeds, kpi.recurring; not when
+    `recurring` is False)."""
+    from kpi import recurring as recurring_kpis
+    from kpi import seeds as seed_kpis
+
+    section = heading("report.seeds", lang)
+    meetings = seed_kpis.meetings_overview(seed_kpis.meetings_compliance(con, filters, settings))
+    funnel = seed_kpis.funnel_totals(seed_kpis.funnel(con, filters, settings))
+    coverage = seed_kpis.service_coverage(seed_kpis.service_groups(con, filters, settings))
+    signed = seed_kpis.signoff(con, filters, settings, by="")
+    awaiting = int(signed["awaiting_signoff"].iloc[0]) if len(signed) else 0
+    groups = recurring_kpis.recurring_problems(con, filters, settings, top=3)[0] if recurring else ()
+    lines = [
+        say("report.seeds_meetings", lang, rate=kpi.format_rate(meetings["feedback_rate"]),
+            answered=meetings["answered"], proposals=meetings["proposals"], **funnel),
+        say("report.seeds_service", lang, with_group=coverage["with_group"],
+            communities=coverage["communities"], awaiting=awaiting),
+    ]
+    if len(groups):
+        listed = "、".join(say("report.seeds_group", lang, label=_clip(r.label), n=r.communities)
+                          for r in groups.itertuples())
+        lines.append(say("report.seeds_recurring", lang, groups=listed))
+    return section, lines
+
+
+def _clip(label: str) -> str:
+    return label if len(label) <= MAX_RECURRING_LABEL else label[:MAX_RECURRING_LABEL - 1] + "…"

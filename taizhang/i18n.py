@@ -386,6 +386,10 @@ TEXT: dict[str, tuple[str, str]] = {
 from taizhang.i18n_access import ACCESS_TEXT  # noqa: E402
 
 TEXT.update(ACCESS_TEXT)
+# The seed systems' and recurring problems' texts live beside this file.
+from taizhang.i18n_seeds import SEEDS_TEXT  # noqa: E402
+
+TEXT.update(SEEDS_TEXT)
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **fields) -> str:

@@ -185,3 +185,20 @@ def test_demo_never_overwrites_real_data(tmp_path):
         build_demo(db, tmp_path / "ledgers")
     with duckdb.connect(str(db), read_only=True) as real:
         assert one(real, "SELECT count(*) FROM imports") == 1
+
+
+def test_demo_holds_data_for_every_seed_measure(con, world):
+    """Meetings with feedback, service groups (and communities without one), cases signed
+    off and awaiting 销号, deputies with reopened cases: every 议事与服务 table has rows."""
+    from etl import demo_areas
+
+    answered = sum(1 for m in world.meetings if m.feedback)
+    assert 0 < answered < len(world.meetings)
+    assert one(con, "SELECT count(*) FROM meetings WHERE feedback IS NOT NULL") == answered
+    groups = [row for row in demo_areas.registry_with_groups() if row[4]]
+    assert one(con, "SELECT count(*) FROM service_groups") == len(groups) < len(demo_areas.registry())
+    signed = one(con, "SELECT count(*) FROM cases WHERE status = 'resolved' AND closed_on IS NOT NULL")
+    assert 0 < signed < 1769
+    assert one(con, "SELECT count(DISTINCT official_id) FROM case_officials WHERE role = 'deputy'") > 10
+    assert one(con, "SELECT count(*) FROM cases c JOIN case_officials o USING (case_id) "
+                    "WHERE o.role = 'deputy' AND c.reopened_count > 0") > 0

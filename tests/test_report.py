@@ -183,6 +183,11 @@ def test_fullest_page_fits_a4_without_shrinking(june, renderer):
         attendance_rows=[replace(view.attendance_rows[0], unit=long)] * MAX_ATTENDANCE_ROWS,
         supervision_more="… 另有 1234 条未列出(见看板“督办”页) / and 1234 more",
         ranking=replace(view.ranking, note=view.ranking.note + " … 另有 123 个未列出"),
+        seeds_lines=[
+            "提议反馈率 100.0%(12345/12345);协商议事 12345 → 建议/问题 123456 → 解决 123456。",
+            "服务团覆盖 1234/1234;已解决未销号 123456 件。",
+            "多处反映:" + "、".join([long[:15] + "…(1234 个社区)"] * 3) + "。",
+        ],
     )
     assert renderer.natural_height(page_html(fullest)) <= A4_CSS_PX[1]
 
