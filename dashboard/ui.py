@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import cards, export, loaders
-from etl.fold import FULL_WIDTH, HALF_WIDTH, mask_text
+from dashboard.masking import MASKED_COLUMNS, masked
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
@@ -64,29 +64,6 @@ def plain(value) -> str:
 def say(key: str, lang: str, **values) -> str:
     """t(key, lang, **values) with every value shown as text (see `plain`)."""
     return t(key, lang, **{name: plain(value) for name, value in values.items()})
-
-
-# --- personal numbers on screen ---------------------------------------------------------
-# What the screen shows of a case's free text is masked again when drawn, so that the
-# promise "反映人姓名与电话已脱敏" holds even for a number written in a way the import did
-# not recognise: the ETL's mask_text first, then any run of 11 or more digits (full-width
-# too, one space or dash allowed between two digits: 139-1234-5678, +86 139 1234 5678,
-# ID numbers) keeps only its first 3 and last 4 digits.
-MASKED_COLUMNS = {"title", "note", "reporter", "value", "error", "raw"}
-_DIGIT_RUN = re.compile(r"[0-9\uff10-\uff19](?:[ \-\u3000\uff0d]?[0-9\uff10-\uff19]){10,}")
-_FOLD_DIGITS = str.maketrans(FULL_WIDTH, HALF_WIDTH)
-
-
-def _hide_run(match: re.Match) -> str:
-    digits = re.sub(r"[^0-9]", "", match.group(0).translate(_FOLD_DIGITS))
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def masked(value):
-    """A text with personal numbers masked (values that are not text pass unchanged)."""
-    if not isinstance(value, str):
-        return value
-    return _DIGIT_RUN.sub(_hide_run, mask_text(value))
 
 
 def file_name(path) -> str | None:

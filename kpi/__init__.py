@@ -29,7 +29,7 @@ _WHERE = {
     "case_timeline": "lists", "mask_name": "lists",
     "supervision_counts": "supervision", "supervision_list": "supervision",
     "supervision_summary": "supervision", "supervision_cases": "supervision",
-    "supervision_breakdown": "supervision",
+    "supervision_breakdown": "supervision", "list_as_of": "supervision",
     "headline": "comparisons", "ranking": "comparisons", "trend": "comparisons",
     "metrics": "metrics",
     "meetings_summary": "officials", "official_table": "officials",

@@ -331,6 +331,11 @@ def list_slices(filters: Filters) -> tuple[Filters, Filters]:
     return replace(filters, date_from=None, date_to=None), filters
 
 
+def list_as_of(con, filters: Filters) -> date:
+    """The date the list of `filters` is as of: theirs, else the latest date in the data."""
+    return runner.data_context(backend(con), filters).as_of
+
+
 def supervision_cases(con, filters: Filters, settings: Settings | None = None,
                       kinds: tuple[str, ...] | None = None,
                       limit: int | None = None) -> tuple[pd.DataFrame, int]:

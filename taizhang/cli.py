@@ -15,7 +15,8 @@ import threading
 
 from taizhang.db import DatabaseBusy
 
-COMMAND_MODULES = ("etl.commands", "kpi.commands", "report.commands", "dashboard.commands")
+COMMAND_MODULES = ("etl.commands", "kpi.commands", "report.commands", "dashboard.commands",
+                   "dashboard.supervise_command")
 
 
 ENV_LANG = "TAIZHANG_LANG"
