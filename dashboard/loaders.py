@@ -235,18 +235,18 @@ SUPERVISION_EXPORT_CASES = 5000
 
 def supervision_page(filters: Filters, kinds: tuple[str, ...] | None = None,
                      limit: int | None = None) -> tuple[pd.DataFrame, int]:
-    """The first `limit` cases of the 督办 list (every kind row of each) and how many cases it holds.
+    """The first `limit` cases of the 督办 list, one row each, and how many cases it holds.
 
-    kpi.supervision_summary with one slice for both halves, i.e. kpi.supervision_list's
-    cases; with `kinds`, only cases of those kinds (and only their rows of those kinds).
-    `limit` defaults to SUPERVISION_PAGE_CASES.
+    kpi.supervision_cases (the list every surface shows); with `kinds`, only cases of
+    those kinds. `limit` defaults to SUPERVISION_PAGE_CASES.
     """
     limit = limit or SUPERVISION_PAGE_CASES
-    return _load("supervision_summary", filters, filters, limit=limit, **_kinds(kinds))
+    return _load("supervision_cases", filters, limit=limit, **_kinds(kinds))
 
 
-def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The first SUPERVISION_EXPORT_CASES cases of the 督办 list, for a download.
+def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, int, object]:
+    """(the first SUPERVISION_EXPORT_CASES cases of the 督办 list, how many it holds, its as-of
+    date), for a download.
 
     Not cached (thousands of rows), and it runs when the download is clicked, outside any
     script run, so it closes its own connection.
@@ -254,12 +254,23 @@ def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -
     try:
         cursor = _connection(str(database_file())).cursor()
         try:
-            return kpi.supervision_summary(cursor, filters, filters, limit=SUPERVISION_EXPORT_CASES,
-                                           **_kinds(kinds))[0]
+            rows, total = kpi.supervision_cases(cursor, filters, limit=SUPERVISION_EXPORT_CASES,
+                                                **_kinds(kinds))
+            return rows, total, kpi.list_as_of(cursor, filters)
         finally:
             cursor.close()
     finally:
         release()
+
+
+def list_as_of(filters: Filters):
+    """kpi.list_as_of: the date the 督办 list of `filters` is as of."""
+    return _load("list_as_of", filters)
+
+
+def supervision_breakdown(filters: Filters, by: str, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """kpi.supervision_breakdown: the list's cases by responsible_unit, official or tier."""
+    return _load("supervision_breakdown", filters, by, **_kinds(kinds))
 
 
 def _kinds(kinds: tuple[str, ...] | None) -> dict:
@@ -270,8 +281,9 @@ def _kinds(kinds: tuple[str, ...] | None) -> dict:
 
 
 def supervision_counts(filters: Filters) -> dict[str, int]:
-    """kpi.supervision_counts: {kind: number of cases} — overdue, stalled, dissatisfied, reopened."""
-    return _load("supervision_counts", filters)
+    """kpi.supervision_kind_counts: {kind: cases of the 督办 list} — overdue, stalled,
+    dissatisfied, reopened."""
+    return _load("supervision_kind_counts", filters)
 
 
 def case_detail(case_id: str) -> dict | None:

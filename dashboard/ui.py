@@ -14,7 +14,7 @@ from typing import NoReturn
 import pandas as pd
 import streamlit as st
 
-from dashboard import cards, export, loaders
+from dashboard import cards, export, loaders, supervision_file
 from dashboard.masking import MASKED_COLUMNS, masked
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
@@ -163,6 +163,10 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
             values = values.map(lambda s: satisfaction_label(s if isinstance(s, str) else None, lang))
         elif column == "kind":
             values = values.map(lambda k: t(f"reason.{k}", lang))
+        elif column == "reasons":
+            values = values.map(lambda r: supervision_file.reasons_text(r, lang))
+        elif column == "tier":
+            values = values.map(lambda d: supervision_file.tier_text(d, lang) or format_number(None))
         elif column == "rank_change":
             values = values.map(format_delta)
         elif column == "rank":

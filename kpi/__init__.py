@@ -30,6 +30,7 @@ _WHERE = {
     "supervision_counts": "supervision", "supervision_list": "supervision",
     "supervision_summary": "supervision", "supervision_cases": "supervision",
     "supervision_breakdown": "supervision", "list_as_of": "supervision",
+    "supervision_kind_counts": "supervision",
     "headline": "comparisons", "ranking": "comparisons", "trend": "comparisons",
     "metrics": "metrics",
     "meetings_summary": "officials", "official_table": "officials",

@@ -41,7 +41,7 @@ SUPERVISION_COLUMNS = (
 CASE_COLUMNS = ("case_no", "case_id", "reasons", "tier", "days_overdue", "days_stalled",
                 *(c for c in SUPERVISION_COLUMNS if c not in (
                     "kind", "case_no", "case_id", "tier", "days_overdue", "days_stalled")))
-BREAKDOWNS = ("responsible_unit", "official", "tier")
+BREAKDOWNS = ("responsible_unit", "lead", "tier")
 
 
 def _conditions(t: ir.Table, kinds: tuple[str, ...]) -> dict[str, ir.BooleanValue]:
@@ -331,6 +331,17 @@ def list_slices(filters: Filters) -> tuple[Filters, Filters]:
     return replace(filters, date_from=None, date_to=None), filters
 
 
+def supervision_kind_counts(con, filters: Filters, settings: Settings | None = None) -> dict[str, int]:
+    """{kind: cases of supervision_cases(filters) under that kind}: overdue and stalled of the
+    open cases of any month, dissatisfied and reopened of the period (a case may count twice)."""
+    standing, signals = list_slices(filters)
+    counts = supervision_counts(con, standing, settings)
+    if signals != standing:
+        counts.update({k: v for k, v in supervision_counts(con, signals, settings).items()
+                       if k in SIGNAL_KINDS})
+    return counts
+
+
 def list_as_of(con, filters: Filters) -> date:
     """The date the list of `filters` is as of: theirs, else the latest date in the data."""
     return runner.data_context(backend(con), filters).as_of
@@ -371,7 +382,7 @@ def supervision_breakdown(con, filters: Filters, by: str, settings: Settings | N
                           kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
     """How many cases of supervision_cases(filters) each 承办单位, 挂点领导 or escalation tier has.
 
-    by: 'responsible_unit' (the case's unit; null when the ledger names none), 'official'
+    by: 'responsible_unit' (the case's unit; null when the ledger names none), 'lead'
     (each lead official of the case — a case with two leads counts for both, one without
     any under null) or 'tier' (settings.escalation_days; null: not overdue beyond the
     first). Columns: the `by` column and `cases`, most cases first, then by name.
@@ -397,7 +408,7 @@ def supervision_breakdown(con, filters: Filters, by: str, settings: Settings | N
             cases = ib.table("cases")
             keyed = every.left_join(cases.select("case_id", "responsible_unit"), "case_id")
         else:
-            keyed = every.left_join(lead_officials(ib), "case_id").mutate(official=lambda t: t.name)
+            keyed = every.left_join(lead_officials(ib), "case_id").mutate(lead=lambda t: t.name)
         return keyed.group_by(by).aggregate(cases=keyed.case_id.nunique().cast("int64"))
 
     frame = runner.run(ib, ("supervision_breakdown", by, *query.key, thresholds), build,

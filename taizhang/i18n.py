@@ -249,6 +249,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "supervision.by_official": ("按挂点领导", "By lead official"),
     "supervision.by_tier": ("超期升级档", "Escalation tiers"),
     "supervision.tier_none": ("超期≤{days}天或未超期", "overdue ≤{days} days or not overdue"),
+    "supervision.more_rows": ("… 另有 {n} 项", "… and {n} more"),
     "supervision.none_named": ("(未填写)", "(not given)"),
     "supervision.why": ("列入督办的原因", "Why this case is on the 督办 list"),
     "supervision.why_none": ("截至 {as_of},此案件不在督办清单上。", "As of {as_of}, this case is not on the 督办 list."),
