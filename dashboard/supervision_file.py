@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import numbers
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
@@ -77,28 +78,32 @@ def tier_text(tier, lang: str) -> str | None:
     return None if is_missing(tier) else t("tier.value", lang, days=int(tier))
 
 
+def _cell(column: str, value, lang: str):
+    """One value of a supervision_cases row as a file holds it (None when missing)."""
+    if column == "reasons":
+        return reasons_text(value, lang)
+    if column == "status":
+        return status_label(value, lang)
+    if column == "satisfaction":
+        return satisfaction_label(value if isinstance(value, str) else None, lang)
+    if is_missing(value):
+        return None
+    if column == "tier":
+        return tier_text(value, lang)
+    if column in DATE_COLUMNS:
+        return pd.Timestamp(value).date()
+    if column in NUMBER_COLUMNS:
+        return int(value)
+    return masked(value) if column in ("title", "note") else value
+
+
 def typed_rows(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
     """EXPORT_COLUMNS of supervision_cases' rows, as a file holds them: days as whole
     numbers, dates as dates, statuses and reasons in words, personal numbers masked."""
-    out = pd.DataFrame(index=rows.index)
-    for column in EXPORT_COLUMNS:
-        values = rows[column] if column in rows.columns else pd.Series(None, index=rows.index)
-        if column == "reasons":
-            values = values.map(lambda r: reasons_text(r, lang))
-        elif column == "tier":
-            values = values.map(lambda d: tier_text(d, lang))
-        elif column in DATE_COLUMNS:
-            values = values.map(lambda d: None if is_missing(d) else pd.Timestamp(d).date())
-        elif column in NUMBER_COLUMNS:
-            values = values.map(lambda n: None if is_missing(n) else int(n))
-        elif column == "status":
-            values = values.map(lambda s: status_label(s, lang))
-        elif column == "satisfaction":
-            values = values.map(lambda s: satisfaction_label(s if isinstance(s, str) else None, lang))
-        elif column in ("title", "note"):
-            values = values.map(masked)
-        out[column] = values.map(lambda v: None if is_missing(v) else v).astype(object)
-    return out.reset_index(drop=True)
+    records = rows.to_dict("records")
+    # Plain Python values in object columns: pandas would turn days with gaps into floats.
+    return pd.DataFrame({c: pd.Series([_cell(c, r.get(c), lang) for r in records], dtype=object)
+                         for c in EXPORT_COLUMNS})
 
 
 def file_name(scope: str, as_of: date, ext: str, lang: str) -> str:
@@ -141,8 +146,8 @@ def xlsx_bytes(rows: pd.DataFrame, title: SheetTitle, lang: str) -> bytes:
                 sheet.write_blank(i, col, None)
             elif isinstance(value, date):
                 sheet.write_datetime(i, col, pd.Timestamp(value).to_pydatetime(), day)
-            elif isinstance(value, int):
-                sheet.write_number(i, col, value)
+            elif isinstance(value, numbers.Integral):
+                sheet.write_number(i, col, int(value))
             else:
                 sheet.write_string(i, col, neutralise(str(value)))
             if value is not None:
@@ -164,7 +169,8 @@ def csv_text(rows: pd.DataFrame, lang: str) -> str:
     writer.writerow([label(c, lang) for c in EXPORT_COLUMNS])
     for record in data.itertuples(index=False):
         writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date)
-                         else v if isinstance(v, int) else neutralise(str(v)) for v in record])
+                         else int(v) if isinstance(v, numbers.Integral) else neutralise(str(v))
+                         for v in record])
     return "\ufeff" + out.getvalue()
 
 
