@@ -291,6 +291,23 @@ def case_detail(case_id: str) -> dict | None:
     return _load("case_detail", case_id)
 
 
+def case_history(case_id: str) -> pd.DataFrame:
+    """kpi.case_history: received, each status seen across imports, progress, resolved, closed."""
+    return _load("case_history", case_id)
+
+
+def case_reasons(case_id: str, as_of=None) -> pd.DataFrame:
+    """kpi.case_reasons: why the case is on the 督办 list as of `as_of` (empty: it is not)."""
+    return _load("case_reasons", case_id, as_of=as_of)
+
+
+def settings():
+    """The settings in use (taizhang.toml), e.g. the stall threshold a page names."""
+    from kpi.facts import settings_or_default
+
+    return settings_or_default(None)
+
+
 def case_timeline(case_id: str) -> pd.DataFrame:
     """kpi.case_timeline: the case's status changes, oldest first."""
     return _load("case_timeline", case_id)

@@ -263,13 +263,42 @@ def breadcrumb_bar(view: View, lang: str) -> None:
                        args=(target,), type="tertiary")
 
 
+def supervision_reasons(case_id: str, lang: str) -> None:
+    """Why the case is on the 督办 list (each reason with its days), or that it is not."""
+    chosen = current_view().as_of
+    reasons = loaders.case_reasons(case_id, chosen)
+    as_of = format_date(loaders.list_as_of(loaders.Filters(as_of=chosen)))
+    if reasons.empty:
+        st.caption(t("supervision.why_none", lang, as_of=as_of))
+        return
+    lines = []
+    for r in reasons.itertuples(index=False):
+        if r.kind == "overdue":
+            text = t("supervision.why_overdue", lang, due=format_date(r.due_on), days=format_number(r.days_overdue))
+            tier = supervision_file.tier_text(r.tier, lang)
+            text += f"({tier})" if tier and lang == "zh" else f" ({tier})" if tier else ""
+        elif r.kind == "stalled":
+            text = t("supervision.why_stalled", lang, days=format_number(r.days_stalled),
+                     stall=loaders.settings().stall_days)
+        elif r.kind == "reopened":
+            text = t("supervision.why_reopened", lang, n=format_number(r.reopened_count))
+        else:
+            text = t("supervision.why_dissatisfied", lang)
+        lines.append(f"- {plain(text)}")
+    st.warning(f"**{t('supervision.why', lang)}**({as_of})\n" + "\n".join(lines),
+               icon=":material/assignment_late:")
+
+
 def case_panel(case_id: str, lang: str) -> None:
     """One case: its fields, officials, source file/sheet/row and timeline (names masked)."""
     case = loaders.case_detail(case_id)
     if not case:
         st.warning(say("error.case_missing", lang, case_id=case_id))
         return
-    st.subheader(plain(f"{case['case_id']} · {masked(case.get('title') or '')}"))
+    st.subheader(plain(f"{case['case_no']} · {masked(case.get('title') or '')}"))
+    if case["case_no"] != case["case_id"]:
+        st.caption(say("cases.generated_no", lang, key=case["case_id"]))
+    supervision_reasons(case_id, lang)
     left, right = st.columns(2)
     fields_left = ["street", "community", "channel", "category", "responsible_unit", "reporter"]
     fields_right = ["status", "received_on", "due_on", "resolved_on", "closed_on", "satisfaction"]
@@ -287,7 +316,8 @@ def case_panel(case_id: str, lang: str) -> None:
     st.caption(say("cases.source_text", lang, file=file_name(case.get("source_file")) or "—",
                    sheet=case.get("source_sheet") or "—", row=case.get("source_row") or "—"))
     st.markdown(f"**{t('timeline', lang)}**")
-    timeline = loaders.case_timeline(case_id)
-    timeline = timeline.assign(file=timeline["file"].map(file_name))
-    table(timeline, ["event_on", "status", "note", "file"], lang, key=f"timeline-{case_id}")
+    timeline = loaders.case_history(case_id)
+    timeline = timeline.assign(file=timeline["file"].map(file_name),
+                               event=timeline["event"].map(lambda e: t(f"event.{e}", lang)))
+    table(timeline, ["event_on", "event", "status", "note", "file"], lang, key=f"timeline-{case_id}")
     st.caption(t("cases.masked", lang))

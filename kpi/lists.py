@@ -312,3 +312,35 @@ def case_timeline(con, case_id: str) -> pd.DataFrame:
 
     schema = runner.data_context(ib, Filters()).schema
     return runner.run(ib, ("case_timeline", schema), events_of_case, {"case_id": case_id})
+
+
+# case_history's events, in the order two events of one day are listed.
+HISTORY_EVENTS = ("received", "first_seen", "status_change", "progress", "resolved", "closed")
+
+
+def case_history(con, case_id: str) -> pd.DataFrame:
+    """A case's real timeline, oldest first: event_on, event, status, note, file.
+
+    event: received (受理, received_on), first_seen (the status the first import that
+    carried it saw, dated by that import's as-of), status_change (a later import saw another
+    status), progress (last_progress_on), resolved (resolved_on), closed (closed_on, 销号).
+    Empty for an unknown case.
+    """
+    detail = case_detail(con, case_id)
+    if detail is None:
+        return pd.DataFrame(columns=["event_on", "event", "status", "note", "file"])
+    seen = case_timeline(con, case_id)
+    rows = [{"event_on": detail.get("received_on"), "event": "received", "status": None,
+             "note": None, "file": None}]
+    for i, e in enumerate(seen.itertuples(index=False)):
+        rows.append({"event_on": _plain(e.event_on), "event": "first_seen" if i == 0 else "status_change",
+                     "status": e.status, "note": e.note, "file": e.file})
+    for column, event in (("last_progress_on", "progress"), ("resolved_on", "resolved"),
+                          ("closed_on", "closed")):
+        if detail.get(column):
+            rows.append({"event_on": detail[column], "event": event, "status": None, "note": None,
+                         "file": None})
+    frame = pd.DataFrame(rows)
+    frame["order"] = frame["event"].map(HISTORY_EVENTS.index)
+    frame = frame.sort_values(["event_on", "order"], kind="stable", na_position="last")
+    return frame.drop(columns="order").reset_index(drop=True)

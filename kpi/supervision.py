@@ -342,6 +342,29 @@ def supervision_kind_counts(con, filters: Filters, settings: Settings | None = N
     return counts
 
 
+def case_reasons(con, case_id: str, settings: Settings | None = None,
+                 as_of: date | None = None) -> pd.DataFrame:
+    """Why one case is on the 督办 list as of `as_of` (default: the latest date in the data):
+    one row a kind it has — kind, days_overdue, days_stalled, due_on, reopened_count, tier.
+    Empty when the case is on no list (or unknown)."""
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    thresholds = settings.escalation_days
+    ctx = runner.data_context(ib, Filters(as_of=as_of))
+    span = (ctx.first_received, ctx.last_received)
+    slot = Slot()
+    values = {**slice_values(Filters(), settings, ctx.as_of, span), "case_id": case_id}
+
+    def build() -> ir.Table:
+        t = case_facts(ib, Filters(), settings, ctx.as_of, span=span, slot=slot)
+        rows = _kind_rows(t.filter(t.case_id == slot("case_id", "string")))
+        return rows.select("kind", "days_overdue", "days_stalled", "due_on", "reopened_count",
+                           tier=escalation_tier(rows.days_overdue, rows.overdue, thresholds))
+
+    key = ("case_reasons", sla.due_shape(settings, span), ctx.schema, thresholds)
+    return _finish(runner.run(ib, key, build, values))
+
+
 def list_as_of(con, filters: Filters) -> date:
     """The date the list of `filters` is as of: theirs, else the latest date in the data."""
     return runner.data_context(backend(con), filters).as_of

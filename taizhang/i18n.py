@@ -99,6 +99,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "compliant": ("达标", "Met"),
     "level": ("层级", "Level"),
     "timeline": ("办理过程", "Timeline"),
+    "event": ("事项", "Event"),
+    "event.received": ("受理", "Received"),
+    "event.first_seen": ("首次导入时状态", "Status when first imported"),
+    "event.status_change": ("状态变化(再次导入)", "Status changed (later import)"),
+    "event.progress": ("最近进展", "Last progress"),
+    "event.resolved": ("办结", "Resolved"),
+    "event.closed": ("销号", "Closed"),
+    "cases.generated_no": (
+        "台账未填编号,案件编号由系统生成(内部编号 {key})。",
+        "The ledger gives no number: the case number is derived (internal key {key}).",
+    ),
     # --- status and satisfaction values ----------------------------------------------
     "status.pending": ("未启动", "Not started"),
     "status.in_progress": ("正在解决", "In progress"),

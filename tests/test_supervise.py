@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -188,3 +188,32 @@ def test_escalation_tiers_follow_the_setting(con):
     got = {int(t): int(n) for t, n in zip(tiers["tier"], tiers["cases"]) if pd.notna(t)}
     assert got == expected
     assert tiers["cases"].sum() == len(pandas_list(con))
+
+
+def test_case_page_says_why_and_shows_the_timeline(demo_db, monkeypatch, con):
+    # NZ2022-0023: imported resolved (2022-06-30), then reopened after a dissatisfied callback.
+    monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["case"] = "NZ2022-0023"
+    at.run()
+    at.switch_page("app_pages/supervision.py").run()
+    assert not at.exception
+    why = " ".join(w.value for w in at.warning)
+    received, due = con.execute("SELECT received_on, due_on FROM cases WHERE case_id = 'NZ2022-0023'").fetchone()
+    due = due or received + timedelta(days=30)
+    days = (AS_OF - due).days
+    assert f"办理时限 {due.isoformat()},已超期 {days} 天" in why.replace("\\", "")
+    assert "重新办理" in why
+    timeline = at.dataframe[-1].value
+    events = con.execute("SELECT event_on, status FROM case_events WHERE case_id = 'NZ2022-0023' ORDER BY event_on").fetchall()
+    assert len(events) == 2
+    assert list(timeline["事项"]) == ["受理", "首次导入时状态", "最近进展", "状态变化(再次导入)"]
+    assert list(timeline["办理状态"])[1:4:2] == ["已解决", "正在解决"]
+    # A case on no list says so.
+    ok = con.execute("SELECT case_id FROM cases WHERE status = 'resolved' AND satisfaction = 'satisfied' "
+                 "AND reopened_count = 0 LIMIT 1").fetchone()[0]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["case"] = ok
+    at.run()
+    at.switch_page("app_pages/cases.py").run()
+    assert any("此案件不在督办清单上" in c.value for c in at.caption)
