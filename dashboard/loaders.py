@@ -328,6 +328,11 @@ def data_quality(filters: Filters | None = None) -> pd.DataFrame:
     return _load("data_quality", filters)
 
 
+def data_quality_cases(flag: str) -> pd.DataFrame:
+    """kpi.data_quality_cases: the cases behind one data-quality count (rejects for one flag)."""
+    return _load("data_quality_cases", flag)
+
+
 def imports_history() -> pd.DataFrame:
     """kpi.imports_history: every import, newest first."""
     return _load("imports_history")

@@ -260,6 +260,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "supervision.by_official": ("按挂点领导", "By lead official"),
     "supervision.by_tier": ("超期升级档", "Escalation tiers"),
     "supervision.tier_none": ("超期≤{days}天或未超期", "overdue ≤{days} days or not overdue"),
+    "data.quality_open": ("选中一行,列出该项的案件;再选中案件查看详情。", "Select a row to list its cases; select a case to open it."),
     "supervision.more_rows": ("… 另有 {n} 项", "… and {n} more"),
     "supervision.none_named": ("(未填写)", "(not given)"),
     "supervision.why": ("列入督办的原因", "Why this case is on the 督办 list"),

@@ -217,3 +217,29 @@ def test_case_page_says_why_and_shows_the_timeline(demo_db, monkeypatch, con):
     at.run()
     at.switch_page("app_pages/cases.py").run()
     assert any("此案件不在督办清单上" in c.value for c in at.caption)
+
+
+def test_data_quality_counts_open_their_cases(demo_db, monkeypatch, con):
+    monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    at.switch_page("app_pages/data.py").run()
+    quality = at.dataframe[-1].value
+    row = list(quality["问题"]).index("已解决未回访")
+    count = int(quality["数量"].iloc[row])
+    # pandas: resolved (as of the data's date) and never rated.
+    cases = con.sql("SELECT case_id, status, satisfaction FROM cases").df()
+    expected = cases[(cases["status"] == "resolved") & cases["satisfaction"].isna()]
+    assert count == len(expected) > 0
+    at.session_state["quality-table-0"] = {"selection": {"rows": [row], "columns": []}}
+    at.run()
+    assert not at.exception
+    listed = at.dataframe[-1].value
+    assert len(listed) == count
+    numbers = kpi.case_list(con, kpi.Filters(), limit=None).set_index("case_id")["case_no"]
+    assert set(listed["案件编号"]) == set(numbers[expected["case_id"]])
+    # A case of the list opens on the same page.
+    at.session_state["quality-cases-0"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert not at.exception
+    assert any(listed["案件编号"].iloc[0] in h.value.replace("\\", "") for h in at.subheader)
