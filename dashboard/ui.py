@@ -19,7 +19,7 @@ from dashboard.masking import MASKED_COLUMNS, masked
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
-from taizhang.formatting import RISE, is_missing
+from taizhang.formatting import RISE, format_score, is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
 
 VIEW_KEY = "view"
@@ -27,7 +27,7 @@ VIEW_KEY = "view"
 # before it draws anything (see overview.py).
 FOLLOW_KEY = "follow-view"
 RATE_COLUMNS = set(RATE_METRICS) | {"attendance", "rate"}
-DAY_COLUMNS = {"median_days", "p90_days", "mean_days", "score"}
+DAY_COLUMNS = {"median_days", "p90_days", "mean_days"}
 DATE_COLUMNS = {
     "received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "event_on", "held_on",
 }
@@ -153,6 +153,8 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
             values = values.map(format_rate)
         elif column in DAY_COLUMNS:
             values = values.map(format_number)
+        elif column == "score":
+            values = values.map(format_score)
         elif column in DATE_COLUMNS:
             values = values.map(format_date)
         elif column in TIME_COLUMNS:

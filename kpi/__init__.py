@@ -24,7 +24,7 @@ _WHERE = {
     "DIMENSIONS": "filters", "METRICS": "filters", "FilterError": "filters", "Filters": "filters",
     "format_date": "taizhang.formatting", "format_delta": "taizhang.formatting",
     "format_number": "taizhang.formatting", "format_rate": "taizhang.formatting",
-    "format_ratio": "taizhang.formatting",
+    "format_ratio": "taizhang.formatting", "format_score": "taizhang.formatting",
     "case_count": "lists", "case_detail": "lists", "case_list": "lists",
     "case_timeline": "lists", "mask_name": "lists",
     "supervision_counts": "supervision", "supervision_list": "supervision",
@@ -33,7 +33,8 @@ _WHERE = {
     "supervision_kind_counts": "supervision", "case_reasons": "supervision",
     "case_history": "lists",
     "headline": "comparisons", "ranking": "comparisons", "trend": "comparisons",
-    "metrics": "metrics",
+    "metrics": "metrics", "resolved_in_period": "flow",
+    "definitions": "definitions", "DEFINITIONS": "definitions",
     "meetings_summary": "officials", "official_table": "officials",
 }
 

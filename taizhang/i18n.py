@@ -381,7 +381,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "截至 {as_of} 超期未办结、进展停滞(超过 {stall} 天无进展)的全部案件,及本月受理中群众不满意或重新办理的案件;按天数排列。",
         "As of {as_of}: every overdue or stalled case (no progress for over {stall} days), and this month's cases rated dissatisfied or reopened; longest first.",
     ),
-    "report.supervision_more": ("… 另有 {n} 条未列出(见看板“督办”页)", "… and {n} more (see the dashboard's Supervision page)"),
+    "report.supervision_more": (
+        "… 共 {total} 件,另有 {n} 件未列出:看板“督办”页期间选 {first} 至 {last} 即为同一清单(或 taizhang supervise --from {first} --to {last})",
+        "… {total} cases, {n} more not shown: the dashboard's 督办 page with the period {first} to {last} lists the same cases (or taizhang supervise --from {first} --to {last})",
+    ),
     "report.days": ("天数", "Days"),
     "report.overdue_detail": ("在办案件,不限受理月份", "open cases, any month"),
     "report.place": ("社区(村)", "Community"),

@@ -111,7 +111,8 @@ def test_the_report_counts_the_list_of_its_month(con):
     from report.build import report_view
     view = report_view(con, "2022-07", settings=Settings())
     shown = len(view.supervision_rows)
-    more = int(re.search(r"另有 (\d+) 条", view.supervision_more).group(1)) if view.supervision_more else 0
+    more = int(re.search(r"另有 (\d+) 件", view.supervision_more).group(1)) if view.supervision_more else 0
+    assert f"共 {total} 件" in view.supervision_more and "期间选 2022-07-01 至 2022-07-31" in view.supervision_more
     assert shown + more == total
 
 
