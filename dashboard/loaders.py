@@ -308,6 +308,11 @@ def settings():
     return settings_or_default(None)
 
 
+def definitions() -> list[dict]:
+    """kpi.definitions with the settings in use: the glossary's rows."""
+    return kpi.definitions(settings())
+
+
 def case_timeline(case_id: str) -> pd.DataFrame:
     """kpi.case_timeline: the case's status changes, oldest first."""
     return _load("case_timeline", case_id)

@@ -229,6 +229,15 @@ def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: lis
     )
 
 
+def rank_period(filters, lang: str) -> str:
+    """'排名期间:2021-01-01 至 2022-07-31(数据截至 2022-07-31)': the period a rank is over."""
+    info = loaders.dataset_info()
+    first = filters.date_from or info.get("first_received_on")
+    last = filters.date_to or info.get("last_received_on")
+    return t("rank.period", lang, first=format_date(first), last=format_date(last),
+             as_of=format_date(filters.as_of or info.get("as_of")))
+
+
 def headline_cards(head: dict, lang: str) -> None:
     """Six KPI cards with their month-over-month deltas (rates in points)."""
     now, delta = head["metrics"], head.get("delta_month") or {}

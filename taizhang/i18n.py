@@ -65,6 +65,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # --- case fields -----------------------------------------------------------------
     "case_id": ("内部编号", "Internal key"),
     "case_no": ("案件编号", "Case no."),
+    "resolved_in_period": ("本月办结(期间内办结)", "Resolved in the period"),
     "reasons": ("督办原因", "Why listed"),
     "tier": ("升级档", "Escalation"),
     "tier.value": ("超期>{days}天", "overdue >{days} days"),
@@ -146,6 +147,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "page.areas": ("街道社区", "Areas"),
     "page.officials": ("干部", "Officials"),
     "page.supervision": ("督办", "Supervision"),
+    "rank.period": ("排名期间:受理于 {first} 至 {last} 的案件(截至 {as_of})", "Ranked over cases received {first} to {last} (as of {as_of})"),
+    "page.glossary": ("口径", "Glossary"),
+    "glossary.title": ("指标口径", "What each figure means"),
+    "glossary.caption": (
+        "看板、月报、Excel 与命令行中每个数字的名称与定义,按当前设置(taizhang.toml)计算时的实际口径。",
+        "The name and definition of every figure on screen, in the report, the Excel and the command line, "
+        "as computed with the settings in use (taizhang.toml).",
+    ),
+    "glossary.computed_by": ("计算:{where}", "Computed by {where}"),
     "page.cases": ("案件", "Cases"),
     "page.report": ("月报", "Monthly report"),
     "page.data": ("数据", "Data"),

@@ -138,10 +138,12 @@ def test_areas_community_level_lists_its_cases_and_a_case_page(demo_db, use_db):
     filters = kpi.Filters.make(where={"street": street, "community": community})
     received = kpi_call(demo_db, "metrics", (), filters)["received"].iloc[0]
     assert len(at.dataframe[0].value) == received
-    case_id = at.dataframe[0].value["编号"].iloc[0]
+    listed = kpi_call(demo_db, "case_list", filters, limit=None)
+    case_no = at.dataframe[0].value["案件编号"].iloc[0]
+    case_id = listed.set_index("case_no").loc[case_no, "case_id"]
     at = run("areas", street=street, community=community, case=case_id)
     detail = kpi_call(demo_db, "case_detail", case_id)
-    assert shown(at.subheader[0].value).startswith(case_id)
+    assert shown(at.subheader[0].value).startswith(case_no)
     assert any(Path(detail["source_file"]).name in shown(c.value) for c in at.caption)
 
 
@@ -227,7 +229,7 @@ def test_cases_search_finds_what_the_kpi_layer_finds(demo_db, use_db):
     word = kpi_call(demo_db, "case_list", kpi.Filters(), limit=1)["title"].iloc[0][:2]
     at = run("cases", q=word)
     found = kpi_call(demo_db, "case_list", kpi.Filters(), search=word)
-    assert list(at.dataframe[0].value["编号"]) == list(found["case_id"])
+    assert list(at.dataframe[0].value["案件编号"]) == list(found["case_no"])
 
 
 def test_report_page_shows_the_report_and_offers_downloads(demo_db, use_db):
