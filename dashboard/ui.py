@@ -308,7 +308,7 @@ def case_panel(case_id: str, lang: str) -> None:
         return
     st.subheader(plain(f"{case['case_no']} · {masked(case.get('title') or '')}"))
     if case["case_no"] != case["case_id"]:
-        st.caption(say("cases.generated_no", lang, key=case["case_id"]))
+        st.caption(say("cases.generated_no", lang, internal=case["case_id"]))
     supervision_reasons(case_id, lang)
     left, right = st.columns(2)
     fields_left = ["street", "community", "channel", "category", "responsible_unit", "reporter"]

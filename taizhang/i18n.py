@@ -108,8 +108,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "event.resolved": ("办结", "Resolved"),
     "event.closed": ("销号", "Closed"),
     "cases.generated_no": (
-        "台账未填编号,案件编号由系统生成(内部编号 {key})。",
-        "The ledger gives no number: the case number is derived (internal key {key}).",
+        "台账未填编号,案件编号由系统生成(内部编号 {internal})。",
+        "The ledger gives no number: the case number is derived (internal key {internal}).",
     ),
     # --- status and satisfaction values ----------------------------------------------
     "status.pending": ("未启动", "Not started"),

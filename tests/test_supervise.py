@@ -210,6 +210,16 @@ def test_case_page_says_why_and_shows_the_timeline(demo_db, monkeypatch, con):
     assert len(events) == 2
     assert list(timeline["事项"]) == ["受理", "首次导入时状态", "最近进展", "状态变化(再次导入)"]
     assert list(timeline["办理状态"])[1:4:2] == ["已解决", "正在解决"]
+    # A case without a ledger id: its derived number, and its key beside it.
+    generated = con.execute("SELECT case_id FROM cases WHERE regexp_full_match(case_id, 'h[0-9a-f]{16}') "
+                            "LIMIT 1").fetchone()[0]
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["case"] = generated
+    at.run()
+    at.switch_page("app_pages/supervision.py").run()
+    assert not at.exception and not at.error
+    assert any(f"内部编号 {generated}" in c.value for c in at.caption)
+    assert at.subheader[0].value.replace("\\", "").split(" · ")[0].endswith(generated[1:9].upper())
     # A case on no list says so.
     ok = con.execute("SELECT case_id FROM cases WHERE status = 'resolved' AND satisfaction = 'satisfied' "
                  "AND reopened_count = 0 LIMIT 1").fetchone()[0]
