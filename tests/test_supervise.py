@@ -200,7 +200,7 @@ def test_case_page_says_why_and_shows_the_timeline(demo_db, monkeypatch, con):
     at.switch_page("app_pages/supervision.py").run()
     assert not at.exception
     why = " ".join(w.value for w in at.warning)
-    received, due = con.execute("SELECT received_on, due_on FROM cases WHERE case_id = 'NZ2022-0023'").fetchone()
+    received, due = con.execute("SELECT received_on, due_on FROM cases WHERE case_id = 'NZ2022-0023'").fetchall()[0]
     due = due or received + timedelta(days=30)
     days = (AS_OF - due).days
     assert f"办理时限 {due.isoformat()},已超期 {days} 天" in why.replace("\\", "")
@@ -212,7 +212,7 @@ def test_case_page_says_why_and_shows_the_timeline(demo_db, monkeypatch, con):
     assert list(timeline["办理状态"])[1:4:2] == ["已解决", "正在解决"]
     # A case without a ledger id: its derived number, and its key beside it.
     generated = con.execute("SELECT case_id FROM cases WHERE regexp_full_match(case_id, 'h[0-9a-f]{16}') "
-                            "LIMIT 1").fetchone()[0]
+                            "LIMIT 1").fetchall()[0][0]
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["case"] = generated
     at.run()
@@ -222,7 +222,7 @@ def test_case_page_says_why_and_shows_the_timeline(demo_db, monkeypatch, con):
     assert at.subheader[0].value.replace("\\", "").split(" · ")[0].endswith(generated[1:9].upper())
     # A case on no list says so.
     ok = con.execute("SELECT case_id FROM cases WHERE status = 'resolved' AND satisfaction = 'satisfied' "
-                 "AND reopened_count = 0 LIMIT 1").fetchone()[0]
+                 "AND reopened_count = 0 LIMIT 1").fetchall()[0][0]
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["case"] = ok
     at.run()
