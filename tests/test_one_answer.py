@@ -148,3 +148,21 @@ def test_glossary_shows_the_definitions_the_code_applies(demo_db, monkeypatch, t
     at = app(demo_db, monkeypatch, "glossary", lang="en")
     first = next(m.value for m in at.markdown if "Stalled" in m.value).replace("\\", "")
     assert first.index("Stalled / 进展停滞") < first.index("more than 21 days") < first.index("21 天")
+
+
+def test_lists_name_their_lead_officials_and_the_case_page_every_role(demo_db, monkeypatch):
+    with reading(demo_db) as con:
+        links = con.sql("""SELECT l.case_id, l.role, o.name FROM case_officials l
+                           JOIN officials o USING (official_id)""").df()
+        listed = kpi.case_list(con, kpi.Filters(), limit=None)
+    several = links.groupby("case_id")["role"].nunique()
+    case_id = several[several > 1].index[0]          # a case with a lead and other roles
+    leads = "、".join(sorted(links[(links["case_id"] == case_id) & (links["role"] == "lead")]["name"]))
+    row = listed.set_index("case_id").loc[case_id]
+    at = app(demo_db, monkeypatch, "cases", q=row["case_no"])
+    table = at.dataframe[0].value
+    assert "挂点领导" in table.columns and "相关干部" not in table.columns
+    assert table.set_index("案件编号").loc[row["case_no"], "挂点领导"] == leads
+    at = app(demo_db, monkeypatch, "cases", case=case_id)
+    people = at.dataframe[0].value
+    assert len(people) == (links["case_id"] == case_id).sum() and people["角色"].nunique() > 1
