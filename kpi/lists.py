@@ -26,7 +26,8 @@ CASE_LIST_COLUMNS = (
 LIST_INPUTS = (*(c for c in CASE_LIST_COLUMNS if c not in ("case_no", "officials", "due_on")),
                "given_street")
 LIST_FACTS = ("due", "status_asof", "satisfaction_asof")
-SEARCHED = ("case_id", "title", "note", "responsible_unit", "community", "street")
+SEARCHED = ("case_id", "title", "note", "responsible_unit", "community", "street", "given_street",
+            "received_on")
 NEWEST_FIRST = (ibis.desc("received_on"), "case_id")
 
 
@@ -102,7 +103,7 @@ def _with_officials(ib, t: ir.Table) -> ir.Table:
 def _search(t: ir.Table, slot: Slot) -> ir.Table:
     # The text is a bound value ("search", lower-cased): nothing of it becomes SQL.
     needle = slot("search", "string")
-    fields = [t.case_id, t.title, t.note, t.responsible_unit, t.community, t.street]
+    fields = [t.case_id, case_number(t), t.title, t.note, t.responsible_unit, t.community, t.street]
     match = ibis.literal(False)
     for field in fields:
         match = match | field.lower().contains(needle).fill_null(False)
@@ -155,7 +156,8 @@ def case_list(con, filters: Filters, search: str | None = None, limit: int | Non
     matter_class, title, responsible_unit, officials (lead names joined by 、), reporter
     (masked 陶*国 unless pii), status (as of as_of), due_on (the ledger's, else with the
     SLA), resolved_on, closed_on, satisfaction, reopened_count, source_file, source_sheet,
-    source_row. `search` matches case_id, title, note, unit, street, community. limit None: all.
+    source_row. `search` matches case_id, case_no, title, note, unit, street, community.
+    limit None: all.
     """
     ib = backend(con)
     settings = settings_or_default(settings)

@@ -254,3 +254,11 @@ def test_data_quality_counts_open_their_cases(demo_db, monkeypatch, con):
     at.run()
     assert not at.exception
     assert any(listed["案件编号"].iloc[0] in h.value.replace("\\", "") for h in at.subheader)
+
+
+def test_a_derived_case_number_is_found_by_the_search(con):
+    rows, _ = kpi.supervision_cases(con, kpi.Filters())
+    derived = rows[rows["case_no"] != rows["case_id"]].iloc[0]
+    for text in (derived["case_no"], derived["case_no"].lower(), derived["case_id"]):
+        found = kpi.case_list(con, kpi.Filters(), search=text)
+        assert list(found["case_id"]) == [derived["case_id"]], text
