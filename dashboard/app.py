@@ -30,6 +30,7 @@ PAGES = (
     ("cases", "app_pages/cases.py", ":material/search:"),
     ("report", "app_pages/report.py", ":material/description:"),
     ("data", "app_pages/data.py", ":material/upload_file:"),
+    ("glossary", "app_pages/glossary.py", ":material/menu_book:"),
 )
 # The browser tab's icon: a file served by this server. A ":material/…:" icon would make
 # every browser fetch it from fonts.gstatic.com (Streamlit's frontend does), and the

@@ -298,18 +298,18 @@ SUPERVISION_EXPORT_CASES = 5000
 
 def supervision_page(filters: Filters, kinds: tuple[str, ...] | None = None,
                      limit: int | None = None) -> tuple[pd.DataFrame, int]:
-    """The first `limit` cases of the 督办 list (every kind row of each) and how many cases it holds.
+    """The first `limit` cases of the 督办 list, one row each, and how many cases it holds.
 
-    kpi.supervision_summary with one slice for both halves, i.e. kpi.supervision_list's
-    cases; with `kinds`, only cases of those kinds (and only their rows of those kinds).
-    `limit` defaults to SUPERVISION_PAGE_CASES.
+    kpi.supervision_cases (the list every surface shows); with `kinds`, only cases of
+    those kinds. `limit` defaults to SUPERVISION_PAGE_CASES.
     """
     limit = limit or SUPERVISION_PAGE_CASES
-    return _load("supervision_summary", filters, filters, limit=limit, **_kinds(kinds))
+    return _load("supervision_cases", filters, limit=limit, **_kinds(kinds))
 
 
-def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The first SUPERVISION_EXPORT_CASES cases of the 督办 list, for a download.
+def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, int, object]:
+    """(the first SUPERVISION_EXPORT_CASES cases of the 督办 list, how many it holds, its as-of
+    date), for a download.
 
     Not cached (thousands of rows), and it runs when the download is clicked, outside any
     script run, so it closes its own connection.
@@ -318,12 +318,23 @@ def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -
         access = _access(current_person())
         cursor = _cursor(str(database_file()), access)
         try:
-            return kpi.supervision_summary(cursor, filters, filters, limit=SUPERVISION_EXPORT_CASES,
-                                           **_kinds(kinds))[0]
+            rows, total = kpi.supervision_cases(cursor, filters, limit=SUPERVISION_EXPORT_CASES,
+                                                **_kinds(kinds))
+            return rows, total, kpi.list_as_of(cursor, filters)
         finally:
             cursor.close()
     finally:
         release()
+
+
+def list_as_of(filters: Filters):
+    """kpi.list_as_of: the date the 督办 list of `filters` is as of."""
+    return _load("list_as_of", filters)
+
+
+def supervision_breakdown(filters: Filters, by: str, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """kpi.supervision_breakdown: the list's cases by responsible_unit, official or tier."""
+    return _load("supervision_breakdown", filters, by, **_kinds(kinds))
 
 
 def _kinds(kinds: tuple[str, ...] | None) -> dict:
@@ -334,8 +345,9 @@ def _kinds(kinds: tuple[str, ...] | None) -> dict:
 
 
 def supervision_counts(filters: Filters) -> dict[str, int]:
-    """kpi.supervision_counts: {kind: number of cases} — overdue, stalled, dissatisfied, reopened."""
-    return _load("supervision_counts", filters)
+    """kpi.supervision_kind_counts: {kind: cases of the 督办 list} — overdue, stalled,
+    dissatisfied, reopened."""
+    return _load("supervision_kind_counts", filters)
 
 
 def case_detail(case_id: str) -> dict | None:
@@ -362,6 +374,28 @@ def audit(action: str, what: str | None, detail: dict | None = None,
     access.audit(database_file(), person or current_person(), action, what, detail)
 
 
+def case_history(case_id: str) -> pd.DataFrame:
+    """kpi.case_history: received, each status seen across imports, progress, resolved, closed."""
+    return _load("case_history", case_id)
+
+
+def case_reasons(case_id: str, as_of=None) -> pd.DataFrame:
+    """kpi.case_reasons: why the case is on the 督办 list as of `as_of` (empty: it is not)."""
+    return _load("case_reasons", case_id, as_of=as_of)
+
+
+def settings():
+    """The settings in use (taizhang.toml), e.g. the stall threshold a page names."""
+    from kpi.facts import settings_or_default
+
+    return settings_or_default(None)
+
+
+def definitions() -> list[dict]:
+    """kpi.definitions with the settings in use: the glossary's rows."""
+    return kpi.definitions(settings())
+
+
 def case_timeline(case_id: str) -> pd.DataFrame:
     """kpi.case_timeline: the case's status changes, oldest first."""
     return _load("case_timeline", case_id)
@@ -380,6 +414,11 @@ def meetings_summary(filters: Filters) -> pd.DataFrame:
 def data_quality(filters: Filters | None = None) -> pd.DataFrame:
     """kpi.data_quality: data-quality flags with counts."""
     return _load("data_quality", filters)
+
+
+def data_quality_cases(flag: str) -> pd.DataFrame:
+    """kpi.data_quality_cases: the cases behind one data-quality count (rejects for one flag)."""
+    return _load("data_quality_cases", flag)
 
 
 def imports_history() -> pd.DataFrame:

@@ -14,13 +14,13 @@ from typing import NoReturn
 import pandas as pd
 import streamlit as st
 
-from dashboard import cards, export, loaders
-from taizhang.safetext import mask_display
+from dashboard import cards, export, loaders, supervision_file
+from dashboard.masking import MASKED_COLUMNS, masked
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from kpi import format_date, format_delta, format_number, format_rate, format_ratio
 from kpi.filters import RATE_METRICS
 from kpi.seed_columns import SEED_DAYS, SEED_RATES
-from taizhang.formatting import RISE, is_missing
+from taizhang.formatting import RISE, format_score, is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
 
 VIEW_KEY = "view"
@@ -28,7 +28,7 @@ VIEW_KEY = "view"
 # before it draws anything (see overview.py).
 FOLLOW_KEY = "follow-view"
 RATE_COLUMNS = set(RATE_METRICS) | {"attendance", "rate"} | set(SEED_RATES)
-DAY_COLUMNS = {"median_days", "p90_days", "mean_days", "score"} | set(SEED_DAYS)
+DAY_COLUMNS = {"median_days", "p90_days", "mean_days"} | set(SEED_DAYS)
 DATE_COLUMNS = {
     "received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "event_on", "held_on",
 }
@@ -65,17 +65,6 @@ def plain(value) -> str:
 def say(key: str, lang: str, **values) -> str:
     """t(key, lang, **values) with every value shown as text (see `plain`)."""
     return t(key, lang, **{name: plain(value) for name, value in values.items()})
-
-
-# --- personal numbers on screen ---------------------------------------------------------
-# What the screen shows of a case's free text is masked again when drawn
-# (taizhang.safetext.mask_display), so the promise "反映人姓名与电话已脱敏" holds.
-MASKED_COLUMNS = {"title", "note", "reporter", "value", "error", "raw"}
-
-
-def masked(value):
-    """A text with personal numbers masked (values that are not text pass unchanged)."""
-    return mask_display(value)
 
 
 def file_name(path) -> str | None:
@@ -165,6 +154,8 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
             values = values.map(format_rate)
         elif column in DAY_COLUMNS:
             values = values.map(format_number)
+        elif column == "score":
+            values = values.map(format_score)
         elif column in DATE_COLUMNS:
             values = values.map(format_date)
         elif column in TIME_COLUMNS:
@@ -175,6 +166,10 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
             values = values.map(lambda s: satisfaction_label(s if isinstance(s, str) else None, lang))
         elif column == "kind":
             values = values.map(lambda k: t(f"reason.{k}", lang))
+        elif column == "reasons":
+            values = values.map(lambda r: supervision_file.reasons_text(r, lang))
+        elif column == "tier":
+            values = values.map(lambda d: supervision_file.tier_text(d, lang) or format_number(None))
         elif column == "rank_change":
             values = values.map(format_delta)
         elif column == "rank":
@@ -244,6 +239,15 @@ def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: lis
     )
 
 
+def rank_period(filters, lang: str) -> str:
+    """'排名期间:2021-01-01 至 2022-07-31(数据截至 2022-07-31)': the period a rank is over."""
+    info = loaders.dataset_info()
+    first = filters.date_from or info.get("first_received_on")
+    last = filters.date_to or info.get("last_received_on")
+    return t("rank.period", lang, first=format_date(first), last=format_date(last),
+             as_of=format_date(filters.as_of or info.get("as_of")))
+
+
 def headline_cards(head: dict, lang: str) -> None:
     """Six KPI cards with their month-over-month deltas (rates in points)."""
     now, delta = head["metrics"], head.get("delta_month") or {}
@@ -280,13 +284,42 @@ def breadcrumb_bar(view: View, lang: str) -> None:
                        args=(target,), type="tertiary")
 
 
+def supervision_reasons(case_id: str, lang: str) -> None:
+    """Why the case is on the 督办 list (each reason with its days), or that it is not."""
+    chosen = current_view().as_of
+    reasons = loaders.case_reasons(case_id, chosen)
+    as_of = format_date(loaders.list_as_of(loaders.Filters(as_of=chosen)))
+    if reasons.empty:
+        st.caption(t("supervision.why_none", lang, as_of=as_of))
+        return
+    lines = []
+    for r in reasons.itertuples(index=False):
+        if r.kind == "overdue":
+            text = t("supervision.why_overdue", lang, due=format_date(r.due_on), days=format_number(r.days_overdue))
+            tier = supervision_file.tier_text(r.tier, lang)
+            text += f"({tier})" if tier and lang == "zh" else f" ({tier})" if tier else ""
+        elif r.kind == "stalled":
+            text = t("supervision.why_stalled", lang, days=format_number(r.days_stalled),
+                     stall=loaders.settings().stall_days)
+        elif r.kind == "reopened":
+            text = t("supervision.why_reopened", lang, n=format_number(r.reopened_count))
+        else:
+            text = t("supervision.why_dissatisfied", lang)
+        lines.append(f"- {plain(text)}")
+    st.warning(f"**{t('supervision.why', lang)}**({as_of})\n" + "\n".join(lines),
+               icon=":material/assignment_late:")
+
+
 def case_panel(case_id: str, lang: str) -> None:
     """One case: its fields, officials, source file/sheet/row and timeline (names masked)."""
     case = loaders.case_detail(case_id)
     if not case:
         st.warning(say("error.case_missing", lang, case_id=case_id))
         return
-    st.subheader(plain(f"{case['case_id']} · {masked(case.get('title') or '')}"))
+    st.subheader(plain(f"{case['case_no']} · {masked(case.get('title') or '')}"))
+    if case["case_no"] != case["case_id"]:
+        st.caption(say("cases.generated_no", lang, internal=case["case_id"]))
+    supervision_reasons(case_id, lang)
     left, right = st.columns(2)
     fields_left = ["street", "community", "channel", "category", "responsible_unit", "reporter"]
     fields_right = ["status", "received_on", "due_on", "resolved_on", "closed_on", "satisfaction"]
@@ -304,7 +337,8 @@ def case_panel(case_id: str, lang: str) -> None:
     st.caption(say("cases.source_text", lang, file=file_name(case.get("source_file")) or "—",
                    sheet=case.get("source_sheet") or "—", row=case.get("source_row") or "—"))
     st.markdown(f"**{t('timeline', lang)}**")
-    timeline = loaders.case_timeline(case_id)
-    timeline = timeline.assign(file=timeline["file"].map(file_name))
-    table(timeline, ["event_on", "status", "note", "file"], lang, key=f"timeline-{case_id}")
+    timeline = loaders.case_history(case_id)
+    timeline = timeline.assign(file=timeline["file"].map(file_name),
+                               event=timeline["event"].map(lambda e: t(f"event.{e}", lang)))
+    table(timeline, ["event_on", "event", "status", "note", "file"], lang, key=f"timeline-{case_id}")
     st.caption(t("access.names_shown_case" if loaders.current_person().pii else "cases.masked", lang))

@@ -89,7 +89,7 @@ def render(records: list[dict], by: tuple[str, ...], fmt: str, lang: str = "zh")
     """records as JSON (machine names), CSV (fractions, empty = undefined) or a readable
     table (84.6%, —); CSV and table headed by the columns' names in `lang`."""
     from kpi.filters import METRICS, RATE_METRICS
-    from taizhang.formatting import format_number, format_rate
+    from taizhang.formatting import format_number, format_rate, format_score
     from taizhang.i18n import label
     from taizhang.safetext import csv_cell
 
@@ -108,6 +108,8 @@ def render(records: list[dict], by: tuple[str, ...], fmt: str, lang: str = "zh")
     def cell(column, value):
         if column in by:
             return "—" if value is None else str(value)
+        if column == "score":
+            return format_score(value)
         return format_rate(value) if column in RATE_METRICS else format_number(value)
 
     rows = [[cell(c, r[c]) for c in columns] for r in records]

@@ -16,17 +16,42 @@ from kpi.runner import DataContext, Slot
 from taizhang.settings import Settings
 
 CASE_LIST_COLUMNS = (
-    "case_id", "received_on", "district", "street", "community", "channel", "category",
+    "case_no", "case_id", "received_on", "district", "street", "community", "channel", "category",
     "matter_class", "title", "responsible_unit", "officials", "reporter", "status", "due_on",
     "resolved_on", "closed_on", "satisfaction", "reopened_count", "source_file",
     "source_sheet", "source_row",
 )
 # What case_list reads of `cases` and which facts it shows: a narrower expression binds and
 # plans in less time (10M cases: ~8 ms of a drill's ~35 ms statement).
-LIST_INPUTS = tuple(c for c in CASE_LIST_COLUMNS if c not in ("officials", "due_on"))
+LIST_INPUTS = (*(c for c in CASE_LIST_COLUMNS if c not in ("case_no", "officials", "due_on")),
+               "given_street")
 LIST_FACTS = ("due", "status_asof", "satisfaction_asof")
-SEARCHED = ("case_id", "title", "note", "responsible_unit", "community", "street")
+SEARCHED = ("case_id", "title", "note", "responsible_unit", "community", "street", "given_street",
+            "received_on")
 NEWEST_FIRST = (ibis.desc("received_on"), "case_id")
+
+
+# A key Taizhang generated for a case whose ledger gives no id (etl/merge.py): 'h' and 16
+# hex digits of a hash of the case's content and its area as the ledger writes it.
+GENERATED_ID = "^h[0-9a-f]{16}$"
+# What a street's name ends with, left out of its short form in a case number.
+STREET_SUFFIXES = "(街道办事处|街道|镇|乡|街)$"
+
+
+def case_number(t: ir.Table) -> ir.StringValue:
+    """The case number people read: the ledger's own id, else one derived from the generated key.
+
+    Derived: the street as the ledger writes it (given_street, its 街道/镇/乡 suffix left
+    out, at most 4 characters; none when the ledger names no street), the year received and the key's first 8 hex digits, upper
+    case: h3ded733b7fb3aa9a of 南站街道 received 2022-03-05 → 南站2022-3DED733B. Every part
+    is fixed when the case is first stored (the key hashes the given area, never the
+    resolved one), so the number never changes with another import or a registry reload.
+    """
+    # Not the resolved street: a registry loaded later may resolve the case elsewhere.
+    street = t.given_street.fill_null("").re_replace(STREET_SUFFIXES, "")
+    derived = (street.substr(0, 4) + t.received_on.year().cast("string") + "-"
+               + t.case_id.substr(1, 8).upper())
+    return ibis.ifelse(t.case_id.re_search(GENERATED_ID), derived, t.case_id)
 
 
 def mask_name(name) -> str | None:
@@ -41,6 +66,18 @@ def mask_name(name) -> str | None:
     return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
+def lead_officials(ib, links: ir.Table | None = None) -> ir.Table:
+    """(case_id, name): each lead official (挂点领导) of a case, by name (id when unnamed).
+
+    links: rows of case_officials to read (None: all).
+    """
+    links = ib.table("case_officials") if links is None else links
+    officials = ib.table("officials")
+    leads = links.filter(links.role == "lead").left_join(
+        officials, links.official_id == officials.official_id)
+    return leads.select(leads.case_id, name=leads.name.fill_null(leads.official_id))
+
+
 def lead_names(ib, cases: ir.Table | None = None, bounds: tuple | None = None) -> ir.Table:
     """(case_id, officials): the names of a case's lead officials joined by 、 (of `cases` only).
 
@@ -53,11 +90,7 @@ def lead_names(ib, cases: ir.Table | None = None, bounds: tuple | None = None) -
         # all of it (10M links: 0.5 s for one page of 500 cases, 10 ms with the bounds).
         low, high = bounds if bounds is not None else (ids.min(), ids.max())
         links = links.filter(links.case_id.between(low, high), links.case_id.isin(ids))
-    officials = ib.table("officials")
-    leads = links.filter(links.role == "lead").left_join(
-        officials, links.official_id == officials.official_id
-    )
-    leads = leads.select(leads.case_id, name=leads.name.fill_null(leads.official_id))
+    leads = lead_officials(ib, links)
     return leads.group_by("case_id").aggregate(
         officials=leads.name.group_concat("、", order_by=leads.name)
     )
@@ -70,7 +103,7 @@ def _with_officials(ib, t: ir.Table) -> ir.Table:
 def _search(t: ir.Table, slot: Slot) -> ir.Table:
     # The text is a bound value ("search", lower-cased): nothing of it becomes SQL.
     needle = slot("search", "string")
-    fields = [t.case_id, t.title, t.note, t.responsible_unit, t.community, t.street]
+    fields = [t.case_id, case_number(t), t.title, t.note, t.responsible_unit, t.community, t.street]
     match = ibis.literal(False)
     for field in fields:
         match = match | field.lower().contains(needle).fill_null(False)
@@ -123,7 +156,8 @@ def case_list(con, filters: Filters, search: str | None = None, limit: int | Non
     matter_class, title, responsible_unit, officials (lead names joined by 、), reporter
     (masked 陶*国 unless pii), status (as of as_of), due_on (the ledger's, else with the
     SLA), resolved_on, closed_on, satisfaction, reopened_count, source_file, source_sheet,
-    source_row. `search` matches case_id, title, note, unit, street, community. limit None: all.
+    source_row. `search` matches case_id, case_no, title, note, unit, street, community.
+    limit None: all.
     """
     ib = backend(con)
     settings = settings_or_default(settings)
@@ -175,7 +209,8 @@ def case_rows(ib, facts: ir.Table) -> ir.Table:
 
 def _shown(t: ir.Table) -> ir.Table:
     """case_list's columns (status and satisfaction as of as_of, due with the SLA), newest first."""
-    t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due)
+    t = t.mutate(status=t.status_asof, satisfaction=t.satisfaction_asof, due_on=t.due,
+                 case_no=case_number(t))
     return t.select(*CASE_LIST_COLUMNS).order_by(list(NEWEST_FIRST))
 
 
@@ -219,7 +254,8 @@ def case_detail(con, case_id: str, pii: bool = False,
 
     def one_case() -> ir.Table:
         cases = ib.table("cases")
-        return sla.with_due(cases.filter(cases.case_id == slot("case_id", "string")), settings, span, slot)
+        one = cases.filter(cases.case_id == slot("case_id", "string"))
+        return sla.with_due(one.mutate(case_no=case_number(one)), settings, span, slot)
 
     row = runner.run(ib, ("case_detail", sla.due_shape(settings, span), ctx.schema), one_case,
                      {"case_id": case_id, **sla.due_values(settings, span)})
@@ -278,3 +314,35 @@ def case_timeline(con, case_id: str) -> pd.DataFrame:
 
     schema = runner.data_context(ib, Filters()).schema
     return runner.run(ib, ("case_timeline", schema), events_of_case, {"case_id": case_id})
+
+
+# case_history's events, in the order two events of one day are listed.
+HISTORY_EVENTS = ("received", "first_seen", "status_change", "progress", "resolved", "closed")
+
+
+def case_history(con, case_id: str) -> pd.DataFrame:
+    """A case's real timeline, oldest first: event_on, event, status, note, file.
+
+    event: received (受理, received_on), first_seen (the status the first import that
+    carried it saw, dated by that import's as-of), status_change (a later import saw another
+    status), progress (last_progress_on), resolved (resolved_on), closed (closed_on, 销号).
+    Empty for an unknown case.
+    """
+    detail = case_detail(con, case_id)
+    if detail is None:
+        return pd.DataFrame(columns=["event_on", "event", "status", "note", "file"])
+    seen = case_timeline(con, case_id)
+    rows = [{"event_on": detail.get("received_on"), "event": "received", "status": None,
+             "note": None, "file": None}]
+    for i, e in enumerate(seen.itertuples(index=False)):
+        rows.append({"event_on": _plain(e.event_on), "event": "first_seen" if i == 0 else "status_change",
+                     "status": e.status, "note": e.note, "file": e.file})
+    for column, event in (("last_progress_on", "progress"), ("resolved_on", "resolved"),
+                          ("closed_on", "closed")):
+        if detail.get(column):
+            rows.append({"event_on": detail[column], "event": event, "status": None, "note": None,
+                         "file": None})
+    frame = pd.DataFrame(rows)
+    frame["order"] = frame["event"].map(HISTORY_EVENTS.index)
+    frame = frame.sort_values(["event_on", "order"], kind="stable", na_position="last")
+    return frame.drop(columns="order").reset_index(drop=True)

@@ -16,6 +16,7 @@ The same expression-building code also serves callers that need plain SQL with l
 
 from __future__ import annotations
 
+import re
 import threading
 import warnings
 from collections import OrderedDict
@@ -122,6 +123,8 @@ def _compile(ib, expr: ir.Table) -> tuple[str, tuple[str, ...]]:
         _compiler = Compiler()
     names = tuple(sorted({node.key for node in expr.op().find(Bound)}))
     sql = _compiler.to_sqlglot(expr).sql(dialect=ib.dialect)
+    # A value only an unused column needed is pruned from the SQL: DuckDB refuses to bind it.
+    names = tuple(n for n in names if re.search(rf"\${re.escape(n)}\b", sql))
     with _lock:
         compile_count += 1
     return sql, names

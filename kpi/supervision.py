@@ -3,6 +3,8 @@
     supervision_list     every (case, kind) row of a slice
     supervision_counts   how many cases of each kind (one aggregate, no rows)
     supervision_summary  the first N cases of two slices in list order, and how many there are
+    supervision_cases    the 督办 list as people read it: one row per case, its reasons joined
+    supervision_breakdown  the list's cases counted by 承办单位, by 挂点领导 and by escalation tier
 
 At city scale a slice holds millions of flagged rows (10M cases: 2.5M); a page or the
 monthly report shows a dozen cases and a count, so those are asked of DuckDB directly.
@@ -10,7 +12,7 @@ monthly report shows a dozen cases and a count, so those are asked of DuckDB dir
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import ibis
@@ -23,7 +25,7 @@ from kpi.facts import (
     backend, case_facts, in_period, settings_or_default, slice_conditions, slice_shape, slice_values,
 )
 from kpi.filters import FilterError, Filters
-from kpi.lists import _finish, _with_officials, slice_facts
+from kpi.lists import _finish, _with_officials, case_number, lead_officials, slice_facts
 from kpi.runner import DataContext, Slot
 from taizhang.settings import Settings
 
@@ -31,10 +33,15 @@ SUPERVISION_KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
 STANDING_KINDS = ("overdue", "stalled")          # open cases, whatever month they came in
 SIGNAL_KINDS = ("dissatisfied", "reopened")      # the period's signals from residents
 SUPERVISION_COLUMNS = (
-    "kind", "case_id", "title", "district", "street", "community", "responsible_unit",
+    "kind", "case_no", "case_id", "title", "district", "street", "community", "responsible_unit",
     "officials", "received_on", "due_on", "days_overdue", "days_stalled", "status",
-    "satisfaction", "reopened_count", "last_progress_on", "note",
+    "satisfaction", "reopened_count", "last_progress_on", "note", "tier",
 )
+# supervision_cases: one row per case, `reasons` its kinds in list order joined by ','.
+CASE_COLUMNS = ("case_no", "case_id", "reasons", "tier", "days_overdue", "days_stalled",
+                *(c for c in SUPERVISION_COLUMNS if c not in (
+                    "kind", "case_no", "case_id", "tier", "days_overdue", "days_stalled")))
+BREAKDOWNS = ("responsible_unit", "lead", "tier")
 
 
 def _conditions(t: ir.Table, kinds: tuple[str, ...]) -> dict[str, ir.BooleanValue]:
@@ -67,13 +74,27 @@ def _kind_rows(t: ir.Table, kinds: tuple[str, ...] = SUPERVISION_KINDS) -> ir.Ta
     )
 
 
+def escalation_tier(days: ir.IntegerValue, overdue: ir.BooleanValue,
+                    thresholds: tuple[int, ...]) -> ir.IntegerValue:
+    """The escalation tier of a case: the greatest threshold its days overdue exceed, else null.
+
+    thresholds: settings.escalation_days, e.g. (30, 90, 365): 31–90 days overdue → 30,
+    91–365 → 90, 366 and more → 365; not overdue, or 30 days or less → null.
+    """
+    over = [(overdue & (days > limit), ibis.literal(limit, "int64")) for limit in reversed(thresholds)]
+    return ibis.cases(*over, else_=ibis.null("int64"))
+
+
 def _list_order() -> list:
     """The 督办 list's order: kind, most days overdue/stalled first, then received, id."""
     return ["kind_order", ibis.desc("sort_days"), "received_on", "case_id"]
 
 
-def _listed(ib, rows: ir.Table) -> ir.Table:
-    """The rows with their lead officials, in list order (kind, days desc, received, case)."""
+def _listed(ib, rows: ir.Table, thresholds: tuple[int, ...]) -> ir.Table:
+    """The rows with their lead officials, case number and tier, in list order (kind, days
+    desc, received, case)."""
+    rows = rows.mutate(case_no=case_number(rows),
+                       tier=escalation_tier(rows.days_overdue, rows.overdue, thresholds))
     listed = _with_officials(ib, rows)
     listed = listed.order_by(_list_order())
     return listed.select(*SUPERVISION_COLUMNS)
@@ -90,8 +111,9 @@ def supervision_list(con, filters: Filters, settings: Settings | None = None) ->
     """
     ib = backend(con)
     facts, shape, values = slice_facts(ib, filters, settings_or_default(settings))
-    return _finish(runner.run(ib, ("supervision", shape), lambda: _listed(ib, _kind_rows(facts())),
-                              values))
+    thresholds = settings_or_default(settings).escalation_days
+    return _finish(runner.run(ib, ("supervision", shape, thresholds),
+                              lambda: _listed(ib, _kind_rows(facts()), thresholds), values))
 
 
 def supervision_counts(con, filters: Filters, settings: Settings | None = None) -> dict[str, int]:
@@ -207,6 +229,51 @@ def _open_flagged(ib, standing: Filters, slot: Slot, kinds: tuple[str, ...] = ST
     )
 
 
+@dataclass
+class _ListQuery:
+    """The parts of one 督办 list question: its cases' expression and what runs it."""
+
+    kinds: tuple[str, ...]
+    standing_kinds: tuple[str, ...]
+    signal_kinds: tuple[str, ...]
+    standing_facts: object
+    signal_facts: object
+    every: object          # () -> (case_id, received_on, kind_order, sort_days) a listed case
+    key: tuple
+    values: dict
+
+
+def _list_query(ib, standing: Filters, signals: Filters, settings: Settings,
+                kinds: tuple[str, ...]) -> _ListQuery:
+    """The list's distinct cases (first kind and its days) for supervision_summary and
+    supervision_breakdown."""
+    standing_kinds = tuple(k for k in STANDING_KINDS if k in kinds)
+    signal_kinds = tuple(k for k in SIGNAL_KINDS if k in kinds)
+    ctx = runner.data_context(ib, standing)
+    standing_facts, standing_shape, standing_values = _slice(ib, standing, settings, "standing_", ctx)
+    signal_facts, signal_shape, signal_values = _slice(ib, signals, settings, "signals_", ctx)
+    # The standing list from the cases open now (10M cases: ~1/10 of them, narrow) when it
+    # holds them all, else from every case's facts.
+    from_open_cases = _open_cases_answer(ctx, standing, settings)
+
+    def every(open_cases: ir.Table, signal_cases: ir.Table) -> ir.Table:
+        parts = []
+        if standing_kinds:
+            parts.append(_open_flagged(ib, standing, Slot("standing_"), standing_kinds)
+                         if from_open_cases else _first_kind(open_cases, standing_kinds))
+        if signal_kinds:
+            later = _first_kind(signal_cases, signal_kinds)
+            if parts:  # only cases received in the signals' period can be on both lists
+                overlap = parts[0].filter(*in_period(parts[0], "received_on", signals, Slot("signals_")))
+                later = later.anti_join(overlap, "case_id")
+            parts.append(later)
+        return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+    key = (standing_shape, signal_shape, ctx.schema, from_open_cases, kinds)
+    return _ListQuery(kinds, standing_kinds, signal_kinds, standing_facts, signal_facts, every,
+                      key, {**standing_values, **signal_values})
+
+
 def supervision_summary(con, standing: Filters, signals: Filters, limit: int = 12,
                         settings: Settings | None = None,
                         kinds: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, int]:
@@ -221,33 +288,17 @@ def supervision_summary(con, standing: Filters, signals: Filters, limit: int = 1
     cut to those kinds.
     """
     kinds = _check_kinds(kinds)
-    standing_kinds = tuple(k for k in STANDING_KINDS if k in kinds)
-    signal_kinds = tuple(k for k in SIGNAL_KINDS if k in kinds)
     if not kinds:
         return _finish(pd.DataFrame({c: pd.Series(dtype=object) for c in SUPERVISION_COLUMNS})), 0
     ib = backend(con)
     settings = settings_or_default(settings)
-    ctx = runner.data_context(ib, standing)
-    standing_facts, standing_shape, standing_values = _slice(ib, standing, settings, "standing_", ctx)
-    signal_facts, signal_shape, signal_values = _slice(ib, signals, settings, "signals_", ctx)
+    thresholds = settings.escalation_days
+    query = _list_query(ib, standing, signals, settings, kinds)
     page = Slot()
-    # The standing list from the cases open now (10M cases: ~1/10 of them, narrow) when it
-    # holds them all, else from every case's facts.
-    from_open_cases = _open_cases_answer(ctx, standing, settings)
 
     def build() -> ir.Table:
-        open_cases, signal_cases = standing_facts(), signal_facts()
-        parts = []
-        if standing_kinds:
-            parts.append(_open_flagged(ib, standing, Slot("standing_"), standing_kinds)
-                         if from_open_cases else _first_kind(open_cases, standing_kinds))
-        if signal_kinds:
-            later = _first_kind(signal_cases, signal_kinds)
-            if parts:  # only cases received in the signals' period can be on both lists
-                overlap = parts[0].filter(*in_period(parts[0], "received_on", signals, Slot("signals_")))
-                later = later.anti_join(overlap, "case_id")
-            parts.append(later)
-        every = ibis.union(*parts) if len(parts) > 1 else parts[0]
+        open_cases, signal_cases = query.standing_facts(), query.signal_facts()
+        every = query.every(open_cases, signal_cases)
         top = every.order_by(_list_order()).limit(
             page("limit", "int64"), offset=page("offset", "int64")).select("case_id", "received_on")
 
@@ -257,13 +308,138 @@ def supervision_summary(con, standing: Filters, signals: Filters, limit: int = 1
             return t.semi_join(top, "case_id")
 
         rows = [_kind_rows(of_top(cases), part_kinds)
-                for cases, part_kinds in ((open_cases, standing_kinds), (signal_cases, signal_kinds))
+                for cases, part_kinds in ((open_cases, query.standing_kinds),
+                                          (signal_cases, query.signal_kinds))
                 if part_kinds]
-        listed = _listed(ib, ibis.union(*rows) if len(rows) > 1 else rows[0])
+        listed = _listed(ib, ibis.union(*rows) if len(rows) > 1 else rows[0], thresholds)
         return listed.mutate(cases=every.count().as_scalar())
 
-    key = ("supervision_summary", standing_shape, signal_shape, ctx.schema, from_open_cases, kinds)
-    values = {**standing_values, **signal_values, "limit": int(limit), "offset": 0}
+    key = ("supervision_summary", *query.key, thresholds)
+    values = {**query.values, "limit": int(limit), "offset": 0}
     frame = runner.run(ib, key, build, values)
     total = int(frame["cases"].iloc[0]) if len(frame) else 0
     return _finish(frame.drop(columns="cases")), total
+
+
+def list_slices(filters: Filters) -> tuple[Filters, Filters]:
+    """(standing, signals) of the 督办 list of a slice, as every surface asks it.
+
+    Overdue and stalled cases are those of the slice's areas still open at as_of, whatever
+    month they came in (a case a year overdue stays on the list in every month's view);
+    dissatisfied and reopened cases are those received in the slice's period.
+    """
+    return replace(filters, date_from=None, date_to=None), filters
+
+
+def supervision_kind_counts(con, filters: Filters, settings: Settings | None = None) -> dict[str, int]:
+    """{kind: cases of supervision_cases(filters) under that kind}: overdue and stalled of the
+    open cases of any month, dissatisfied and reopened of the period (a case may count twice)."""
+    standing, signals = list_slices(filters)
+    counts = supervision_counts(con, standing, settings)
+    if signals != standing:
+        counts.update({k: v for k, v in supervision_counts(con, signals, settings).items()
+                       if k in SIGNAL_KINDS})
+    return counts
+
+
+def case_reasons(con, case_id: str, settings: Settings | None = None,
+                 as_of: date | None = None) -> pd.DataFrame:
+    """Why one case is on the 督办 list as of `as_of` (default: the latest date in the data):
+    one row a kind it has — kind, days_overdue, days_stalled, due_on, reopened_count, tier.
+    Empty when the case is on no list (or unknown)."""
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    thresholds = settings.escalation_days
+    ctx = runner.data_context(ib, Filters(as_of=as_of))
+    span = (ctx.first_received, ctx.last_received)
+    slot = Slot()
+    values = {**slice_values(Filters(), settings, ctx.as_of, span), "case_id": case_id}
+
+    def build() -> ir.Table:
+        t = case_facts(ib, Filters(), settings, ctx.as_of, span=span, slot=slot)
+        rows = _kind_rows(t.filter(t.case_id == slot("case_id", "string")))
+        return rows.select("kind", "days_overdue", "days_stalled", "due_on", "reopened_count",
+                           tier=escalation_tier(rows.days_overdue, rows.overdue, thresholds))
+
+    key = ("case_reasons", sla.due_shape(settings, span), ctx.schema, thresholds)
+    return _finish(runner.run(ib, key, build, values))
+
+
+def list_as_of(con, filters: Filters) -> date:
+    """The date the list of `filters` is as of: theirs, else the latest date in the data."""
+    return runner.data_context(backend(con), filters).as_of
+
+
+def supervision_cases(con, filters: Filters, settings: Settings | None = None,
+                      kinds: tuple[str, ...] | None = None,
+                      limit: int | None = None) -> tuple[pd.DataFrame, int]:
+    """The 督办 list as the page, the report, the Excel and `taizhang supervise` show it.
+
+    One row per case, in list order (most urgent first): CASE_COLUMNS — case_no (the
+    ledger's id, else a derived readable number), case_id, reasons (its kinds in list
+    order joined by ',', e.g. 'overdue,stalled'), tier (escalation threshold its days
+    overdue exceed, else null), days_overdue, days_stalled, then supervision_list's other
+    columns. The slices are list_slices(filters). Returns (the first `limit` cases — all
+    for None —, the number of cases of the whole list).
+    """
+    standing, signals = list_slices(filters)
+    if limit is None:
+        limit = 2 ** 62  # every case (a bound value: the statement is the same)
+    rows, total = supervision_summary(con, standing, signals, limit, settings, kinds)
+    return one_row_per_case(rows), total
+
+
+def one_row_per_case(rows: pd.DataFrame) -> pd.DataFrame:
+    """supervision_list-style rows (one per case and kind) as one row per case, reasons joined."""
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in CASE_COLUMNS})
+    reasons = rows.groupby("case_id", sort=False)["kind"].agg(
+        lambda kinds: ",".join(k for k in SUPERVISION_KINDS if k in set(kinds)))
+    first = rows.drop_duplicates("case_id", keep="first").set_index("case_id")
+    first["reasons"] = reasons
+    # Days overdue and stalled of the case whatever row they came on (each kind row carries both).
+    return first.reset_index()[list(CASE_COLUMNS)].reset_index(drop=True)
+
+
+def supervision_breakdown(con, filters: Filters, by: str, settings: Settings | None = None,
+                          kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """How many cases of supervision_cases(filters) each 承办单位, 挂点领导 or escalation tier has.
+
+    by: 'responsible_unit' (the case's unit; null when the ledger names none), 'lead'
+    (each lead official of the case — a case with two leads counts for both, one without
+    any under null) or 'tier' (settings.escalation_days; null: not overdue beyond the
+    first). Columns: the `by` column and `cases`, most cases first, then by name.
+    """
+    if by not in BREAKDOWNS:
+        raise FilterError(f"未知分组 / unknown breakdown {by!r}; use {', '.join(BREAKDOWNS)}.")
+    kinds = _check_kinds(kinds)
+    if not kinds:
+        return pd.DataFrame({by: pd.Series(dtype=object), "cases": pd.Series(dtype="int64")})
+    ib = backend(con)
+    settings = settings_or_default(settings)
+    thresholds = settings.escalation_days
+    standing, signals = list_slices(filters)
+    query = _list_query(ib, standing, signals, settings, kinds)
+
+    def build() -> ir.Table:
+        every = query.every(query.standing_facts(), query.signal_facts())
+        if by == "tier":
+            # Overdue is the first kind: a case's sort_days are its days overdue when it is.
+            keyed = every.mutate(tier=escalation_tier(
+                every.sort_days, every.kind_order == SUPERVISION_KINDS.index("overdue"), thresholds))
+        elif by == "responsible_unit":
+            cases = ib.table("cases")
+            keyed = every.left_join(cases.select("case_id", "responsible_unit"), "case_id")
+        else:
+            keyed = every.left_join(lead_officials(ib), "case_id").mutate(lead=lambda t: t.name)
+        return keyed.group_by(by).aggregate(cases=keyed.case_id.nunique().cast("int64"))
+
+    frame = runner.run(ib, ("supervision_breakdown", by, *query.key, thresholds), build,
+                       query.values)
+    frame = frame.sort_values(["cases", by], ascending=[False, True], na_position="last",
+                              kind="stable").reset_index(drop=True)
+    frame["cases"] = frame["cases"].astype("int64")
+    if by == "tier":
+        frame["tier"] = frame["tier"].astype("Int64")
+    return frame
+

@@ -106,8 +106,7 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
     trend.note = say("report.trend_note", lang)
     categories, category_rows = sections.categories(con, month_filters, settings, lang)
     ranking, ranking_rows = sections.ranking(con, level, ranking_filters, settings, lang)
-    supervision, supervision_rows, more = sections.supervision(
-        con, month_filters, standing_filters, settings, lang)
+    supervision, supervision_rows, more = sections.supervision(con, month_filters, settings, lang)
     attendance, attendance_rows = sections.attendance(
         con, year_filters, settings, lang, bool(info.get("meetings")))
     # A community's report has no recurring problems (they span communities): not searched.

@@ -10,7 +10,7 @@ from datetime import date
 
 import kpi
 from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
-from taizhang.formatting import RISE, change_tone, is_missing
+from taizhang.formatting import RISE, change_tone, format_score, is_missing
 from taizhang.i18n import other_lang as other
 from taizhang.i18n import t as say
 from taizhang.charts import PRINT, trend_figure
@@ -48,8 +48,8 @@ def text(value) -> str:
 
 
 def score_text(value) -> str:
-    """A score with one decimal (80.0, 76.7) so the column lines up; '—' when undefined."""
-    return "—" if is_missing(value) else f"{float(value):.1f}"
+    """A score as everywhere (taizhang.formatting.format_score): 80.0, 76.7; '—' undefined."""
+    return format_score(value)
 
 
 def _value(metric: str, value) -> str:
@@ -158,14 +158,10 @@ def ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, lis
 
 
 def supervision_rows(frame, lang: str) -> list[SupervisionRow]:
-    """One row per case, its kinds joined (a case both overdue and stalled shows once)."""
-    by_case: dict[str, tuple[list[str], object]] = {}
-    for r in frame.itertuples(index=False):
-        kinds, _ = by_case.setdefault(str(r.case_id), ([], r))
-        if r.kind not in kinds:
-            kinds.append(r.kind)
+    """One row per case (kpi.supervision_cases), its reasons joined: 超期、停滞."""
     rows = []
-    for case_id, (kinds, r) in by_case.items():
+    for r in frame.itertuples(index=False):
+        kinds = [k for k in str(r.reasons).split(",") if k]
         if "overdue" in kinds:
             days = kpi.format_number(r.days_overdue)
         elif "stalled" in kinds:
@@ -174,7 +170,7 @@ def supervision_rows(frame, lang: str) -> list[SupervisionRow]:
             days = "—"
         rows.append(SupervisionRow(
             kind=say("report.kind_separator", lang).join(say(f"report.kind.{k}", lang) for k in kinds),
-            case_id=case_id,
+            case_id=text(r.case_no),
             title=text(r.title),
             place=text(r.community),
             days=days,
@@ -184,18 +180,20 @@ def supervision_rows(frame, lang: str) -> list[SupervisionRow]:
     return rows
 
 
-def supervision(con, month_filters, standing_filters, settings, lang):
-    """The 督办 block: overdue and stalled cases of any month still open at as_of, then the
-    month's dissatisfied and reopened cases; the first MAX_SUPERVISION_ROWS cases shown."""
+def supervision(con, month_filters, settings, lang):
+    """The 督办 block: the 督办 list of the month (kpi.supervision_cases: overdue and stalled
+    cases of any month still open at as_of, then the month's dissatisfied and reopened
+    cases), its first MAX_SUPERVISION_ROWS cases shown."""
     section = heading("report.supervision", lang)
     # The first cases and the count, not the list: at city scale it holds millions of rows.
-    frame, cases = kpi.supervision_summary(con, standing_filters, month_filters,
-                                           MAX_SUPERVISION_ROWS, settings=settings)
+    frame, cases = kpi.supervision_cases(con, month_filters, settings, limit=MAX_SUPERVISION_ROWS)
     rows = supervision_rows(frame, lang)
     hidden = cases - len(rows)
-    more = say("report.supervision_more", lang, n=hidden) if hidden > 0 else ""
+    more = say("report.supervision_more", lang, n=hidden, total=cases,
+               first=kpi.format_date(month_filters.date_from),
+               last=kpi.format_date(month_filters.date_to)) if hidden > 0 else ""
     section.note = say("report.supervision_note", lang,
-                       as_of=kpi.format_date(standing_filters.as_of), stall=settings.stall_days)
+                       as_of=kpi.format_date(month_filters.as_of), stall=settings.stall_days)
     if not rows:
         section.note = say("report.no_supervision", lang) + " " + section.note
     return section, rows, more

@@ -16,7 +16,7 @@ import threading
 from taizhang.db import DatabaseBusy
 
 COMMAND_MODULES = ("etl.commands", "kpi.commands", "report.commands", "dashboard.commands",
-                   "taizhang.access_commands")
+                   "taizhang.access_commands", "dashboard.supervise_command")
 
 
 ENV_LANG = "TAIZHANG_LANG"

@@ -54,6 +54,12 @@ def format_number(x, digits: int = 1) -> str:
     return f"{float(x):.{digits}f}"
 
 
+def format_score(x) -> str:
+    """A score (0–100) with one decimal everywhere — tables, charts, report, CLI: '76.0',
+    '76.7'; undefined as '—'."""
+    return UNDEFINED if is_missing(x) else f"{float(x):.1f}"
+
+
 def format_delta(x, rate: bool = False, digits: int = 1) -> str:
     """A change with its sign: '+12', '-3.5', rates in points '+1.2pp'; missing as '—'."""
     if is_missing(x):

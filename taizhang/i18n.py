@@ -60,9 +60,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "title_job": ("职务", "Title"),
     "unit": ("单位", "Unit"),
     "roles": ("角色", "Roles"),
-    "officials": ("相关干部", "Officials"),
+    # Lists show a case's lead officials (挂点领导, who answers for it); the case page all roles.
+    "officials": ("挂点领导", "Lead officials"),
     # --- case fields -----------------------------------------------------------------
-    "case_id": ("编号", "Case no."),
+    "case_id": ("内部编号", "Internal key"),
+    "case_no": ("案件编号", "Case no."),
+    "resolved_in_period": ("本月办结(期间内办结)", "Resolved in the period"),
+    "reasons": ("督办原因", "Why listed"),
+    "tier": ("升级档", "Escalation"),
+    "tier.value": ("超期>{days}天", "overdue >{days} days"),
     "title": ("问题", "Issue"),
     "reporter": ("反映人", "Raised by"),
     "note": ("进展情况", "Progress note"),
@@ -94,6 +100,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "compliant": ("达标", "Met"),
     "level": ("层级", "Level"),
     "timeline": ("办理过程", "Timeline"),
+    "event": ("事项", "Event"),
+    "event.received": ("受理", "Received"),
+    "event.first_seen": ("首次导入时状态", "Status when first imported"),
+    "event.status_change": ("状态变化(再次导入)", "Status changed (later import)"),
+    "event.progress": ("最近进展", "Last progress"),
+    "event.resolved": ("办结", "Resolved"),
+    "event.closed": ("销号", "Closed"),
+    "cases.generated_no": (
+        "台账未填编号,案件编号由系统生成(内部编号 {internal})。",
+        "The ledger gives no number: the case number is derived (internal key {internal}).",
+    ),
     # --- status and satisfaction values ----------------------------------------------
     "status.pending": ("未启动", "Not started"),
     "status.in_progress": ("正在解决", "In progress"),
@@ -130,6 +147,15 @@ TEXT: dict[str, tuple[str, str]] = {
     "page.areas": ("街道社区", "Areas"),
     "page.officials": ("干部", "Officials"),
     "page.supervision": ("督办", "Supervision"),
+    "rank.period": ("排名期间:受理于 {first} 至 {last} 的案件(截至 {as_of})", "Ranked over cases received {first} to {last} (as of {as_of})"),
+    "page.glossary": ("口径", "Glossary"),
+    "glossary.title": ("指标口径", "What each figure means"),
+    "glossary.caption": (
+        "看板、月报、Excel 与命令行中每个数字的名称与定义,按当前设置(taizhang.toml)计算时的实际口径。",
+        "The name and definition of every figure on screen, in the report, the Excel and the command line, "
+        "as computed with the settings in use (taizhang.toml).",
+    ),
+    "glossary.computed_by": ("计算:{where}", "Computed by {where}"),
     "page.cases": ("案件", "Cases"),
     "page.report": ("月报", "Monthly report"),
     "page.data": ("数据", "Data"),
@@ -234,6 +260,26 @@ TEXT: dict[str, tuple[str, str]] = {
         "The download holds the first {shown} of {n} cases; narrow the filters to download them all.",
     ),
     "supervision.file": ("督办清单", "supervision"),
+    "supervision.sheet_title": ("督办清单 · {scope} · 数据截至 {as_of}", "Supervision list · {scope} · data as of {as_of}"),
+    "supervision.sheet_note": (
+        "截至 {as_of} 仍未办结的超期、停滞案件(不论受理月份),及受理于 {period} 的群众不满意、重新办理案件;共 {n} 件。",
+        "Cases still open at {as_of} that are overdue or stalled (whatever month they came in), and "
+        "cases received {period} rated dissatisfied or reopened; {n} cases.",
+    ),
+    "supervision.all_periods": ("全部时间", "at any time"),
+    "supervision.by_unit": ("按承办单位", "By responsible unit"),
+    "supervision.by_official": ("按挂点领导", "By lead official"),
+    "supervision.by_tier": ("超期升级档", "Escalation tiers"),
+    "supervision.tier_none": ("超期≤{days}天或未超期", "overdue ≤{days} days or not overdue"),
+    "data.quality_open": ("选中一行,列出该项的案件;再选中案件查看详情。", "Select a row to list its cases; select a case to open it."),
+    "supervision.more_rows": ("… 另有 {n} 项", "… and {n} more"),
+    "supervision.none_named": ("(未填写)", "(not given)"),
+    "supervision.why": ("列入督办的原因", "Why this case is on the 督办 list"),
+    "supervision.why_none": ("截至 {as_of},此案件不在督办清单上。", "As of {as_of}, this case is not on the 督办 list."),
+    "supervision.why_overdue": ("超期未办结:办理时限 {due},已超期 {days} 天", "Overdue: due {due}, {days} days overdue"),
+    "supervision.why_stalled": ("进展停滞:{days} 天无进展(阈值 {stall} 天)", "Stalled: no progress for {days} days (threshold {stall})"),
+    "supervision.why_dissatisfied": ("群众不满意:回访结果为不满意", "Resident dissatisfied at the callback"),
+    "supervision.why_reopened": ("重新办理:已重办 {n} 次", "Reopened {n} times"),
     # --- cases -----------------------------------------------------------------------
     "cases.title": ("案件查询", "Cases"),
     "cases.count": ("共 {n} 件", "{n} cases"),
@@ -346,7 +392,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "截至 {as_of} 超期未办结、进展停滞(超过 {stall} 天无进展)的全部案件,及本月受理中群众不满意或重新办理的案件;按天数排列。",
         "As of {as_of}: every overdue or stalled case (no progress for over {stall} days), and this month's cases rated dissatisfied or reopened; longest first.",
     ),
-    "report.supervision_more": ("… 另有 {n} 条未列出(见看板“督办”页)", "… and {n} more (see the dashboard's Supervision page)"),
+    "report.supervision_more": (
+        "… 共 {total} 件,另有 {n} 件未列出:看板“督办”页期间选 {first} 至 {last} 即为同一清单(或 taizhang supervise --from {first} --to {last})",
+        "… {total} cases, {n} more not shown: the dashboard's 督办 page with the period {first} to {last} lists the same cases (or taizhang supervise --from {first} --to {last})",
+    ),
     "report.days": ("天数", "Days"),
     "report.overdue_detail": ("在办案件,不限受理月份", "open cases, any month"),
     "report.place": ("社区(村)", "Community"),
@@ -382,13 +431,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.whole_district": ("全区", "All districts"),
 }
 
-# Login, grants and the audit log (dashboard/access.py).
+# Login, grants and the audit log (dashboard/access.py), and the seed systems' and
+# recurring problems' texts, live beside this file. They add keys, never change one: a
+# key defined twice would give one figure two names (tests/test_i18n.py).
 from taizhang.i18n_access import ACCESS_TEXT  # noqa: E402
-
-TEXT.update(ACCESS_TEXT)
-# The seed systems' and recurring problems' texts live beside this file.
 from taizhang.i18n_seeds import SEEDS_TEXT  # noqa: E402
 
+BASE_KEYS = frozenset(TEXT)
+TEXT.update(ACCESS_TEXT)
 TEXT.update(SEEDS_TEXT)
 
 

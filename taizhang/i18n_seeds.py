@@ -5,7 +5,6 @@ from __future__ import annotations
 
 SEEDS_TEXT: dict[str, tuple[str, str]] = {
     # column names (keys of `taizhang kpi --view … --format json`)
-    "level": ("层级", "Level"),
     "proposals": ("提议", "Proposals"),
     "answered": ("已反馈", "Answered"),
     "feedback_rate": ("提议反馈率", "Proposal feedback rate"),
@@ -30,7 +29,6 @@ SEEDS_TEXT: dict[str, tuple[str, str]] = {
     "reopened": ("不满意重办", "Reopened after 不满意"),
     "group": ("序号", "No."),
     "label": ("问题", "Problem"),
-    "cases": ("件数", "Cases"),
     "communities": ("涉及社区", "Communities"),
     "streets": ("涉及街道", "Streets"),
     "recent": ("近3个月", "Last 3 months"),

@@ -136,6 +136,12 @@ class Settings:
         "0: no limit.",
     )
 
+    escalation_days: tuple = setting(
+        (30, 90, 365), "supervision",
+        "督办升级档(超期天数) / escalation tiers of the 督办 list: an overdue case is in the tier "
+        "of the greatest of these numbers its days overdue exceed (e.g. 超期>90天).",
+    )
+
     def score_weights(self) -> dict[str, float]:
         """The score's weights by the rate they apply to."""
         return {
@@ -172,6 +178,8 @@ def config_path() -> Path | None:
 def _coerce(path: Path, section: str, name: str, value: Any, doc: dict) -> Any:
     expected = type(doc["default"])
     where = f"{path}: [{section}] {name} = {value!r}"
+    if expected is tuple:
+        return _ascending_days(where, value)
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
@@ -186,6 +194,19 @@ def _coerce(path: Path, section: str, name: str, value: Any, doc: dict) -> Any:
     if isinstance(value, (int, float)) and value < 0:
         raise SettingsError(f"设置值不能为负 / {where}: must be 0 or more.")
     return value
+
+
+def _ascending_days(where: str, value: Any) -> tuple:
+    """A list of day counts (escalation tiers) as a tuple: whole numbers above 0, ascending."""
+    if not isinstance(value, list) or not value or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value):
+        raise SettingsError(
+            f"设置值类型错误 / {where}: expected a list of whole numbers of days above 0, "
+            "e.g. [30, 90, 365]; see docs/config.md.")
+    if list(value) != sorted(set(value)):
+        raise SettingsError(f"设置值无效 / {where}: list the days ascending, each once, "
+                            "e.g. [30, 90, 365].")
+    return tuple(value)
 
 
 def load_settings(path: str | os.PathLike | None = None) -> Settings:

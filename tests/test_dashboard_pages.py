@@ -155,10 +155,12 @@ def test_areas_community_level_lists_its_cases_and_a_case_page(demo_db, use_db):
     filters = kpi.Filters.make(where={"street": street, "community": community})
     received = kpi_call(demo_db, "metrics", (), filters)["received"].iloc[0]
     assert len(at.dataframe[0].value) == received
-    case_id = at.dataframe[0].value["编号"].iloc[0]
+    listed = kpi_call(demo_db, "case_list", filters, limit=None)
+    case_no = at.dataframe[0].value["案件编号"].iloc[0]
+    case_id = listed.set_index("case_no").loc[case_no, "case_id"]
     at = run("areas", street=street, community=community, case=case_id)
     detail = kpi_call(demo_db, "case_detail", case_id)
-    assert shown(at.subheader[0].value).startswith(case_id)
+    assert shown(at.subheader[0].value).startswith(case_no)
     assert any(Path(detail["source_file"]).name in shown(c.value) for c in at.caption)
 
 
@@ -178,8 +180,39 @@ def test_supervision_counts_equal_the_kpi_list(demo_db, use_db):
     for kind, label in (("overdue", "超期未办结"), ("stalled", "进展停滞"), ("dissatisfied", "群众不满意")):
         assert metric(at, label) == str((listing["kind"] == kind).sum())
     assert any(c.value == f"共 {listing['case_id'].nunique()} 件需督办。" for c in at.caption)
-    assert len(at.dataframe[0].value) == len(listing)   # the demo's list fits on the page
+    # One row a case, its reasons joined (the demo's list fits on the page).
+    table = at.dataframe[0].value
+    assert len(table) == listing["case_id"].nunique()
+    assert table["案件编号"].is_unique
+    both = listing.groupby("case_id")["kind"].apply(set)
+    both = both[both.map(lambda k: {"overdue", "stalled"} <= k)]
+    assert len(both) > 0
+    assert (table["督办原因"].str.startswith("超期未办结、进展停滞")).sum() == len(both)
     assert at.get("download_button")
+
+
+def test_supervision_page_counts_by_unit_lead_official_and_tier(demo_db, use_db):
+    use_db(demo_db)
+    at = run("supervision")
+    cases = kpi_call(demo_db, "supervision_list", kpi.Filters()).drop_duplicates("case_id")
+    # pandas over the list: the unit table's first rows, and the tier cards.
+    by_unit = cases["responsible_unit"].value_counts()
+    unit_table = at.dataframe[1].value
+    assert dict(zip(unit_table["承办单位"].head(3), unit_table["案件数"].head(3))) == by_unit.head(3).to_dict()
+    overdue = cases.loc[cases["kind"] == "overdue", "days_overdue"]
+    for low, high in ((30, 90), (90, 365)):
+        assert metric(at, f"超期>{low}天") == str(((overdue > low) & (overdue <= high)).sum())
+    assert metric(at, "超期>365天") == str((overdue > 365).sum())
+    with reading(demo_db) as con:
+        leads = con.sql("""SELECT o.name, l.case_id FROM case_officials l JOIN officials o USING (official_id)
+                           WHERE l.role = 'lead'""").df()
+    per_lead = leads[leads["case_id"].isin(cases["case_id"])].groupby("name")["case_id"].nunique()
+    lead_table = at.dataframe[2].value
+    shown = dict(zip(lead_table["挂点领导"], lead_table["案件数"]))
+    named = {n: c for n, c in shown.items() if n in per_lead.index}
+    assert len(named) >= 10
+    assert named == {n: per_lead[n] for n in named}
+    assert max(shown.values()) >= per_lead.max()   # the unnamed (no lead) row may be larger
 
 
 def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use_db, monkeypatch):
@@ -189,23 +222,22 @@ def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use
     monkeypatch.setattr("dashboard.loaders.SUPERVISION_PAGE_CASES", 5)
     monkeypatch.setattr("dashboard.loaders.SUPERVISION_EXPORT_CASES", 7)
     listing = kpi_call(demo_db, "supervision_list", kpi.Filters())
-    order = list(dict.fromkeys(listing["case_id"]))   # cases in list order, counted by pandas
+    order = list(dict.fromkeys(listing["case_no"]))   # cases in list order, counted by pandas
     at = run("supervision")
     table = at.dataframe[0].value
-    assert list(dict.fromkeys(table["编号"])) == order[:5]
-    assert len(table) == listing["case_id"].isin(order[:5]).sum()   # every kind row of each
+    assert list(table["案件编号"]) == order[:5]
     captions = [c.value for c in at.caption]
     assert f"共 {len(order)} 件需督办,此处列出前 5 件(最紧迫的在前);请用筛选缩小范围。" in captions
     assert f"下载包含前 7 件(共 {len(order)} 件);请缩小筛选范围以下载全部。" in captions
     from dashboard import loaders
-    exported = loaders.supervision_export(kpi.Filters())
-    assert list(dict.fromkeys(exported["case_id"])) == order[:7]
+    exported, total, _ = loaders.supervision_export(kpi.Filters())
+    assert list(exported["case_no"]) == order[:7] and total == len(order)
 
     at = run("supervision", kinds="dissatisfied,reopened")
     signals = listing[listing["kind"].isin(["dissatisfied", "reopened"])]
     shown = at.dataframe[0].value
-    assert list(dict.fromkeys(shown["编号"])) == list(dict.fromkeys(signals["case_id"]))[:5]
-    assert set(shown["类型"]) <= {"群众不满意", "重新办理"}
+    assert list(shown["案件编号"]) == list(dict.fromkeys(signals["case_no"]))[:5]
+    assert set(shown["督办原因"]) <= {"群众不满意", "重新办理", "群众不满意、重新办理"}
     assert any(c.value.startswith(f"共 {signals['case_id'].nunique()} 件需督办") for c in at.caption)
 
 
@@ -214,7 +246,7 @@ def test_cases_search_finds_what_the_kpi_layer_finds(demo_db, use_db):
     word = kpi_call(demo_db, "case_list", kpi.Filters(), limit=1)["title"].iloc[0][:2]
     at = run("cases", q=word)
     found = kpi_call(demo_db, "case_list", kpi.Filters(), search=word)
-    assert list(at.dataframe[0].value["编号"]) == list(found["case_id"])
+    assert list(at.dataframe[0].value["案件编号"]) == list(found["case_no"])
 
 
 def test_report_page_shows_the_report_and_offers_downloads(demo_db, use_db):

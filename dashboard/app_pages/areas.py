@@ -11,7 +11,7 @@ RANKING_COLUMNS = [
     "satisfaction_rate", "received", "resolved", "overdue_open",
 ]
 CASE_COLUMNS = [
-    "case_id", "received_on", "title", "category", "status", "responsible_unit", "officials",
+    "case_no", "received_on", "title", "category", "status", "responsible_unit", "officials",
     "resolved_on", "satisfaction",
 ]
 
@@ -26,6 +26,7 @@ if level == "district":
     streets = loaders.ranking("street", filters_for(view, areas=False))
     ui.follow_selection("streets-table", streets, "street", "street")
     st.subheader(t("areas.streets", lang))
+    st.caption(ui.rank_period(filters_for(view, areas=False), lang))
     ui.table(streets, RANKING_COLUMNS, lang, key="streets-table", select=True,
              download="areas.title")
 
@@ -35,6 +36,7 @@ elif level == "street":
     ui.headline_cards(head, lang)
     timing.mark("cards")
     st.subheader(ui.say("areas.communities", lang, street=view.street))
+    st.caption(ui.rank_period(filters_for(view), lang))
     columns = ["community" if c == "street" else c for c in RANKING_COLUMNS]
     ui.table(communities, columns, lang, key="communities-table", select=True,
              download="areas.title")

@@ -9,7 +9,7 @@ from dashboard.state import filters_for
 from taizhang.i18n import t
 
 COLUMNS = [
-    "case_id", "received_on", "street", "community", "channel", "category", "title", "status",
+    "case_no", "received_on", "street", "community", "channel", "category", "title", "status",
     "responsible_unit", "officials", "reporter", "resolved_on", "satisfaction",
 ]
 

@@ -1,12 +1,14 @@
 """数据 Data: upload ledgers through the ETL, import history, rejected rows (downloadable)."""
 
 import sys
+from dataclasses import replace
 import traceback
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import loaders, ui, uploads
+from dashboard.state import table_selection
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
 from taizhang.workdays import assumed_note
@@ -16,6 +18,8 @@ HISTORY_COLUMNS = [
     "rows_unchanged", "rows_skipped", "rows_rejected",
 ]
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
+QUALITY_CASE_COLUMNS = ["case_no", "received_on", "street", "community", "title", "status",
+                        "resolved_on", "satisfaction", "source_file", "source_sheet", "source_row"]
 
 view = ui.current_view()
 lang = view.lang
@@ -63,6 +67,10 @@ def import_uploads(files) -> None:
 
 
 st.header(t("data.title", lang))
+if view.case:  # a case opened from the data-quality list
+    st.button(f"‹ {t('areas.back', lang)}", on_click=ui.apply_view, args=(replace(view, case=None),))
+    ui.case_panel(view.case, lang)
+    ui.stop()
 # The file's name only: where it lies on the server is nothing a visitor needs to know.
 st.caption(ui.say("data.db_path", lang, path=db_file.name))
 
@@ -112,5 +120,21 @@ else:
 st.subheader(t("data.quality", lang))
 quality = loaders.data_quality()
 if not quality.empty:
-    quality = quality.assign(flag=quality["label_en" if lang == "en" else "label_zh"])
-    ui.table(quality, ["flag", "count"], lang, key="quality-table")
+    quality = quality.assign(label=quality["label_en" if lang == "en" else "label_zh"])
+    st.caption(t("data.quality_open", lang))
+    ui.table(quality.assign(flag=quality["label"]), ["flag", "count"], lang,
+             key="quality-table", select=True)
+    flag = table_selection(ui.selected("quality-table"), quality, "flag")
+    if flag:
+        label = quality.loc[quality["flag"] == flag, "label"].iloc[0]
+        st.markdown(f"**{ui.plain(label)}**")
+        behind = loaders.data_quality_cases(flag)
+        if flag == "resolved_before_received":
+            # Rejected rows, not cases: they are listed above with their file, sheet and row.
+            behind = behind.assign(file=behind["file"].map(ui.file_name))
+            ui.table(behind, REJECT_COLUMNS, lang, key="quality-rejects")
+        else:
+            ui.follow_selection("quality-cases", behind, "case_id", "case")
+            st.caption(t("cases.open", lang))
+            ui.table(behind, QUALITY_CASE_COLUMNS, lang, key="quality-cases", select=True,
+                     download="data.quality")

@@ -1,0 +1,202 @@
+"""The 督办 list as a file: Excel (typed cells, title, autofilter), CSV or JSON.
+
+One writer for the page's download and `taizhang supervise`, from kpi.supervision_cases'
+rows (one per case): what the page lists is what the file holds.
+
+    data = xlsx_bytes(rows, SheetTitle("南站街道", date(2022, 7, 31), "全部时间", 345), "zh")
+    name = file_name("南站街道", date(2022, 7, 31), "xlsx", "zh")  # 督办清单_南站街道_2022-07-31.xlsx
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import numbers
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from dashboard.masking import masked
+from kpi.supervision import SUPERVISION_KINDS
+from taizhang.formatting import is_missing
+from taizhang.i18n import label, satisfaction_label, status_label, t
+from taizhang.safetext import XLSX_OPTIONS, csv_cell
+
+# The columns of every file, in order (kpi.supervision.CASE_COLUMNS less the internal key).
+EXPORT_COLUMNS = (
+    "case_no", "reasons", "tier", "days_overdue", "days_stalled", "title", "street", "community",
+    "responsible_unit", "officials", "received_on", "due_on", "status", "satisfaction",
+    "reopened_count", "last_progress_on", "note",
+)
+DATE_COLUMNS = ("received_on", "due_on", "last_progress_on")
+NUMBER_COLUMNS = ("days_overdue", "days_stalled", "reopened_count")
+DATE_FORMAT = "yyyy-mm-dd"
+MAX_WIDTH = 50
+
+
+@dataclass(frozen=True)
+class SheetTitle:
+    """What the title rows say: scope ('南站街道', '全区'), as-of date, period, number of cases."""
+
+    scope: str
+    as_of: date
+    period: str
+    cases: int
+
+
+SCOPE_DIMENSIONS = ("community", "street", "district")
+
+
+def sheet_title(filters, as_of: date, cases: int, lang: str) -> SheetTitle:
+    """The title of the list of `filters` (kpi.Filters): its narrowest area (全区 for none),
+    as-of date and period of the signals (全部时间 without dates)."""
+    scope = next(("、".join(filters.values(d)) for d in SCOPE_DIMENSIONS if filters.values(d)),
+                 t("report.whole_district", lang))
+    others = [v for d, v in filters.where if d not in SCOPE_DIMENSIONS]
+    if others:
+        scope = " · ".join([scope, *others])
+    if filters.date_from or filters.date_to:
+        first = filters.date_from.isoformat() if filters.date_from else "…"
+        last = filters.date_to.isoformat() if filters.date_to else "…"
+        period = f"{first}{' 至 ' if lang == 'zh' else ' to '}{last}"
+    else:
+        period = t("supervision.all_periods", lang)
+    return SheetTitle(scope, as_of, period, cases)
+
+
+def reasons_text(reasons, lang: str) -> str:
+    """'overdue,stalled' as people read it: 超期未办结、进展停滞."""
+    kinds = [k for k in str(reasons or "").split(",") if k in SUPERVISION_KINDS]
+    return ("、" if lang == "zh" else ", ").join(t(f"reason.{k}", lang) for k in kinds)
+
+
+def tier_text(tier, lang: str) -> str | None:
+    """An escalation tier (days) as people read it: 超期>90天; None when in no tier."""
+    return None if is_missing(tier) else t("tier.value", lang, days=int(tier))
+
+
+def _cell(column: str, value, lang: str):
+    """One value of a supervision_cases row as a file holds it (None when missing)."""
+    if column == "reasons":
+        return reasons_text(value, lang)
+    if column == "status":
+        return status_label(value, lang)
+    if column == "satisfaction":
+        return satisfaction_label(value if isinstance(value, str) else None, lang)
+    if is_missing(value):
+        return None
+    if column == "tier":
+        return tier_text(value, lang)
+    if column in DATE_COLUMNS:
+        return pd.Timestamp(value).date()
+    if column in NUMBER_COLUMNS:
+        return int(value)
+    return masked(value) if column in ("title", "note") else value
+
+
+def typed_rows(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """EXPORT_COLUMNS of supervision_cases' rows, as a file holds them: days as whole
+    numbers, dates as dates, statuses and reasons in words, personal numbers masked."""
+    records = rows.to_dict("records")
+    # Plain Python values in object columns: pandas would turn days with gaps into floats.
+    return pd.DataFrame({c: pd.Series([_cell(c, r.get(c), lang) for r in records], dtype=object)
+                         for c in EXPORT_COLUMNS})
+
+
+def file_name(scope: str, as_of: date, ext: str, lang: str) -> str:
+    """督办清单_南站街道_2022-07-31.xlsx: the list, its scope and as-of date (never a path)."""
+    safe = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in scope).strip(". ")
+    return f"{t('supervision.file', lang)}_{safe or 'all'}_{as_of.isoformat()}.{ext}"
+
+
+def _width(value) -> int:
+    # Chinese characters take two columns of a spreadsheet's width unit.
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def xlsx_bytes(rows: pd.DataFrame, title: SheetTitle, lang: str) -> bytes:
+    """The list as .xlsx: a title row (scope, as-of), a note row (what is listed), the
+    header with an autofilter, then one row a case — days as numbers, dates as dates."""
+    import xlsxwriter
+
+    data = typed_rows(rows, lang)
+    headers = [label(c, lang) for c in EXPORT_COLUMNS]
+    buffer = io.BytesIO()
+    # Every text a plain text cell (no formula, no link, no ' needed): XLSX_OPTIONS.
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **XLSX_OPTIONS})
+    sheet = book.add_worksheet(t("supervision.file", lang)[:31])
+    bold = book.add_format({"bold": True, "font_size": 14})
+    head = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
+    day = book.add_format({"num_format": DATE_FORMAT})
+    as_of = title.as_of.isoformat()
+    sheet.write_string(0, 0, t("supervision.sheet_title", lang, scope=title.scope, as_of=as_of), bold)
+    sheet.write_string(1, 0, t("supervision.sheet_note", lang, as_of=as_of, period=title.period,
+                                 n=title.cases))
+    header_row = 2
+    for col, text in enumerate(headers):
+        sheet.write_string(header_row, col, text, head)
+    widths = [_width(h) for h in headers]
+    for i, record in enumerate(data.itertuples(index=False), start=header_row + 1):
+        for col, value in enumerate(record):
+            if value is None:
+                sheet.write_blank(i, col, None)
+            elif isinstance(value, date):
+                sheet.write_datetime(i, col, pd.Timestamp(value).to_pydatetime(), day)
+            elif isinstance(value, numbers.Integral):
+                sheet.write_number(i, col, int(value))
+            else:
+                sheet.write_string(i, col, str(value))  # a text cell: never a formula
+            if value is not None:
+                widths[col] = max(widths[col], _width(value))
+    sheet.autofilter(header_row, 0, header_row + len(data), len(headers) - 1)
+    sheet.freeze_panes(header_row + 1, 0)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, min(MAX_WIDTH, width + 2))
+    book.close()
+    return buffer.getvalue()
+
+
+def csv_text(rows: pd.DataFrame, lang: str) -> str:
+    """The list as CSV (UTF-8 with a BOM so Excel reads the Chinese): labelled header, dates
+    2022-07-31, days as numbers, formula-looking text neutralised."""
+    data = typed_rows(rows, lang)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([label(c, lang) for c in EXPORT_COLUMNS])
+    for record in data.itertuples(index=False):
+        writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date)
+                         else int(v) if isinstance(v, numbers.Integral) else csv_cell(str(v))
+                         for v in record])
+    return "\ufeff" + out.getvalue()
+
+
+def json_records(rows: pd.DataFrame) -> list[dict]:
+    """The list as plain records with fixed machine keys (reasons as a list of kind names,
+    tier and days as numbers, dates as 2022-07-31, null when missing), text masked."""
+    records = []
+    for r in rows.to_dict("records"):
+        record = {}
+        for column in ("case_id", *EXPORT_COLUMNS):
+            value = r.get(column)
+            if column == "reasons":
+                value = [k for k in str(value or "").split(",") if k]
+            elif is_missing(value):
+                value = None
+            elif column in DATE_COLUMNS:
+                value = pd.Timestamp(value).date().isoformat()
+            elif column in (*NUMBER_COLUMNS, "tier"):
+                value = int(value)
+            elif column in ("title", "note"):
+                value = masked(value)
+            record[column] = value
+        records.append(record)
+    return records
+
+
+def json_text(rows: pd.DataFrame) -> str:
+    """json_records as indented JSON (Chinese kept as characters)."""
+    return json.dumps(json_records(rows), ensure_ascii=False, indent=2)

@@ -1,0 +1,132 @@
+"""One name and one definition for every figure: the table the glossary page shows.
+
+The screen, the monthly report, the Excel and `taizhang kpi` / `taizhang supervise` show
+these figures under these names; each entry names the KPI-layer function that computes
+it, and its text is filled with the settings in use (the SLA days, the stall threshold,
+the weights …), so the glossary says what the code applies, not what it once did.
+
+    for d in definitions(settings):  # [{name, label_zh, label_en, zh, en, computed_by}, …]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from taizhang.i18n import label
+from taizhang.settings import Settings
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A figure: its machine name (its 中文/English name is taizhang.i18n's label of it), its
+    definitions, where it is computed."""
+
+    name: str
+    zh: str
+    en: str
+    computed_by: str
+
+
+DEFINITIONS: tuple[Definition, ...] = (
+    Definition("received",
+               "受理日期在所选期间内、属于所选区域等的案件数。",
+               "Cases received in the chosen period (and areas, categories …).",
+               "kpi.metrics: received"),
+    Definition("resolved",
+               "所选期间受理的案件中(当期受理已解决),截至统计日({as_of_rule})状态为已解决的件数;选一个月时即“当月受理当月办结”。"
+               "办结日期在统计日之后的案件按正在解决计。",
+               "Of the cases received in the period, those resolved as of the as-of date ({as_of_rule_en}); "
+               "for one month, “received and resolved in the month”. A case resolved after the as-of "
+               "date counts as in progress.",
+               "kpi.metrics: resolved"),
+    Definition("resolved_in_period",
+               "办结日期在所选期间内的案件数,不论何时受理;即期末与期初累计已解决件数之差。",
+               "Cases whose resolved_on falls in the period, whatever month they were received; "
+               "the change of the cumulative resolved count over the period.",
+               "kpi.resolved_in_period"),
+    Definition("resolution_rate",
+               "当期受理已解决 ÷ 受理,写作 1769/2090 (84.6%)。",
+               "Received-and-resolved ÷ received, shown 1769/2090 (84.6%).",
+               "kpi.metrics: resolution_rate"),
+    Definition("median_days",
+               "有办结日期的已解决案件:办结日期 − 受理日期(整天)的中位数与 90 分位数。",
+               "Over resolved cases with a resolved_on: resolved_on − received_on in whole days, "
+               "median and 90th percentile.",
+               "kpi.metrics: median_days, p90_days"),
+    Definition("on_time_rate",
+               "有办结日期的已解决案件中,办结日期不晚于办理时限的比例;办理时限取台账所填,否则为受理后 {sla}。",
+               "Of resolved cases with a resolved_on, the share resolved by their deadline: the "
+               "ledger's, else {sla_en} after received.",
+               "kpi.metrics: on_time_rate"),
+    Definition("overdue_open",
+               "截至统计日未办结(未启动或正在解决)且已过办理时限的案件。",
+               "Cases not resolved at the as-of date (pending or in progress) past their deadline.",
+               "kpi.metrics: overdue_open"),
+    Definition("stalled",
+               "截至统计日未办结,且最近进展日期(无则受理日期)早于统计日前 {stall} 天的案件。",
+               "Cases not resolved at the as-of date whose last progress (else received) is more "
+               "than {stall} days before it.",
+               "kpi.metrics: stalled"),
+    Definition("satisfaction_rate",
+               "(满意 + {w} × 基本满意)÷ 已回访件数。",
+               "(satisfied + {w} × basically satisfied) ÷ rated cases.",
+               "kpi.metrics: satisfaction_rate"),
+    Definition("score",
+               "100 ×({w_res} × 解决率 + {w_time} × 按期办结率 + {w_sat} × 满意率)÷ 有值各率的权重之和;"
+               "处处保留一位小数,如 76.0。",
+               "100 × ({w_res} × resolution + {w_time} × on-time + {w_sat} × satisfaction) ÷ the weights "
+               "of the rates that are defined; shown with one decimal everywhere, e.g. 76.0.",
+               "kpi.metrics: score; taizhang.formatting.format_score"),
+    Definition("rank",
+               "同一期间内按综合得分从高到低排名(得分相同按受理数);受理少于 {min_cases} 件不排名。"
+               "排名总注明其期间,如“排名(2022-07-01 至 2022-07-31)”。",
+               "Ranked by score within one period (ties by received); fewer than {min_cases} cases "
+               "received: no rank. A rank always says its period, e.g. “Rank (2022-07-01 to 2022-07-31)”.",
+               "kpi.ranking"),
+    Definition("supervision",
+               "截至统计日仍未办结的超期或停滞案件(不论受理月份),加上所选期间受理的群众不满意或重新办理案件;"
+               "一案一行,原因合并。看板“督办”页、月报、督办 Excel 与 taizhang supervise 为同一清单。",
+               "Cases still open at the as-of date that are overdue or stalled (whatever month they "
+               "came in), plus cases received in the period rated dissatisfied or reopened; one row a "
+               "case, its reasons joined. The 督办 page, the report, the Excel and taizhang supervise "
+               "list the same cases.",
+               "kpi.supervision_cases"),
+    Definition("tier",
+               "超期天数超过的最大档位:{tiers}。",
+               "The greatest threshold the days overdue exceed: {tiers_en}.",
+               "kpi.supervision.escalation_tier"),
+    Definition("officials",
+               "列表中的“挂点领导”只列案件的挂点领导(对案件负责者);案件详情列出全部相关干部及其角色。",
+               "Lists show a case's lead officials (who answer for it); the case page lists every "
+               "official linked to it with their role.",
+               "kpi.lists.lead_officials"),
+    Definition("case_no",
+               "台账所填编号;台账未填时由街道简称 + 受理年份 + 系统键前 8 位生成,如 南站2022-3DED733B,"
+               "再次导入或重新匹配区域都不会改变。",
+               "The ledger's own number; where it gives none, the street's short name + year received + "
+               "the first 8 digits of the generated key, e.g. 南站2022-3DED733B, unchanged by later imports "
+               "or a new area registry.",
+               "kpi.lists.case_number"),
+)
+
+
+def definitions(settings: Settings) -> list[dict]:
+    """DEFINITIONS with the settings' values filled in, as dicts (the glossary's rows)."""
+    calendar = settings.sla_calendar == "calendar"
+    values = {
+        "sla": f"{settings.sla_days} {'天' if calendar else '个工作日'}",
+        "sla_en": f"{settings.sla_days} {'days' if calendar else 'working days'}",
+        "stall": settings.stall_days,
+        "w": settings.basically_satisfied_weight,
+        "w_res": settings.weight_resolution,
+        "w_time": settings.weight_on_time,
+        "w_sat": settings.weight_satisfaction,
+        "min_cases": settings.min_cases_ranked,
+        "tiers": "、".join(f"超期>{d}天" for d in settings.escalation_days),
+        "tiers_en": ", ".join(f"overdue >{d} days" for d in settings.escalation_days),
+        "as_of_rule": "默认为数据中最新日期",
+        "as_of_rule_en": "by default the latest date in the data",
+    }
+    return [{"name": d.name, "label_zh": label(d.name, "zh"), "label_en": label(d.name, "en"),
+             "zh": d.zh.format(**values), "en": d.en.format(**values), "computed_by": d.computed_by}
+            for d in DEFINITIONS]

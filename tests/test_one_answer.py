@@ -1,0 +1,168 @@
+"""One question, one answer: the overview's cards, the areas table, the monthly report's
+model, the 督办 page and Excel, and `taizhang kpi --format json` asked the same question
+for the same filters give the same figure — and pandas over the cases table agrees."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import kpi
+from report.build import report_view
+from taizhang.cli import main
+from taizhang.db import reading
+from taizhang.settings import Settings
+
+APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+JULY = {"from": "2022-07-01", "to": "2022-07-31", "as_of": "2022-07-31"}
+STREET = "南站街道"
+
+
+@pytest.fixture(scope="module")
+def cases(demo_db) -> pd.DataFrame:
+    with reading(demo_db) as con:
+        return con.sql("SELECT * FROM cases").df()
+
+
+@pytest.fixture(scope="module")
+def report(demo_db):
+    with reading(demo_db) as con:
+        return report_view(con, "2022-07", settings=Settings())
+
+
+def app(demo_db, monkeypatch, page: str | None = None, **params) -> AppTest:
+    monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page:
+        at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception
+    return at
+
+
+def card(at: AppTest, label: str) -> tuple[str, str | None]:
+    """(value, change text) of the card labelled `label`."""
+    pattern = (f'<div class="tz-label">{re.escape(html.escape(label))}</div><div class="tz-value">(.*?)</div>'
+               r'(?:<div class="tz-delta[^"]*">(?:[▲▼↑↓] )?(.*?)</div>)?')
+    for block in at.markdown:
+        found = re.search(pattern, block.value)
+        if found:
+            return html.unescape(found.group(1)), found.group(2) and html.unescape(found.group(2))
+    raise AssertionError(f"no card labelled {label}")
+
+
+def kpi_json(demo_db, capsys, *args) -> list[dict]:
+    assert main(["kpi", "--db", str(demo_db), "--format", "json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_resolved_received_in_july_is_one_number_everywhere(demo_db, monkeypatch, capsys, cases, report):
+    # pandas: cases received in July, resolved by 07-31 (当期受理已解决).
+    received = pd.to_datetime(cases["received_on"])
+    july = cases[(received >= "2022-07-01") & (received <= "2022-07-31")]
+    resolved = july[(july["status"] == "resolved")
+                    & ~(pd.to_datetime(july["resolved_on"]) > "2022-07-31")]
+    expected = kpi.format_ratio(len(resolved), len(july))
+    at = app(demo_db, monkeypatch, **JULY)
+    assert card(at, "已解决")[0] == expected
+    shown = next(c for c in report.cards if c.label == "已解决")
+    assert shown.detail == expected
+    row = kpi_json(demo_db, capsys, "--from", "2022-07-01", "--to", "2022-07-31", "--as-of", "2022-07-31")[0]
+    assert (row["resolved"], row["received"]) == (len(resolved), len(july))
+
+
+def test_resolved_in_july_whatever_month_received_is_one_number(demo_db, monkeypatch, cases):
+    # 本月办结: resolved_on in July, any received date: the overview's month-over-month change.
+    resolved_on = pd.to_datetime(cases["resolved_on"])
+    expected = int(((cases["status"] == "resolved") & (resolved_on >= "2022-07-01")
+                    & (resolved_on <= "2022-07-31")).sum())
+    with reading(demo_db) as con:
+        july = kpi.Filters.make(JULY["from"], JULY["to"], JULY["as_of"])
+        assert kpi.resolved_in_period(con, july) == expected
+    at = app(demo_db, monkeypatch)
+    assert card(at, "已解决")[1] == f"+{expected} 环比"
+    assert expected != 41   # the two questions have two answers, under two names
+
+
+def test_supervision_total_is_one_number_everywhere(demo_db, monkeypatch, tmp_path, report, capsys):
+    with reading(demo_db) as con:
+        _, total = kpi.supervision_cases(con, kpi.Filters.make("2022-07-01", "2022-07-31", "2022-07-31"))
+    at = app(demo_db, monkeypatch, "supervision", **JULY)
+    assert f"共 {total} 件需督办。" in [c.value for c in at.caption]
+    more = int(re.search(r"另有 (\d+) 件", report.supervision_more).group(1))
+    assert len(report.supervision_rows) + more == total
+    out = tmp_path / "list.xlsx"
+    assert main(["supervise", "--db", str(demo_db), "--from", "2022-07-01", "--to", "2022-07-31",
+                 "--as-of", "2022-07-31", "--out", str(out)]) == 0
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet.max_row - 3 == total and f"共 {total} 件" in sheet["A2"].value
+    # The report's rows are the list's first cases, by the same case numbers.
+    assert [r.case_id for r in report.supervision_rows] == \
+        [sheet.cell(row, 1).value for row in range(4, 4 + len(report.supervision_rows))]
+
+
+def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, monkeypatch, capsys, report):
+    rows = kpi_json(demo_db, capsys, "--by", "street", "--from", "2022-07-01", "--to", "2022-07-31",
+                    "--as-of", "2022-07-31")
+    cli = next(r for r in rows if r["street"] == STREET)
+    with reading(demo_db) as con:
+        ranking = kpi.ranking(con, "street", kpi.Filters.make("2022-07-01", "2022-07-31", "2022-07-31"))
+    row = ranking.set_index("street").loc[STREET]
+    assert cli["rank"] == row["rank"] and cli["score"] == pytest.approx(row["score"])
+    score = kpi.format_score(row["score"])
+    assert re.fullmatch(r"\d+\.\d", score)
+    in_report = next(r for r in report.ranking_rows if r.name == STREET)
+    assert (in_report.rank, in_report.score) == (kpi.format_number(row["rank"]), score)
+    at = app(demo_db, monkeypatch, "areas", **JULY)
+    table = at.dataframe[0].value.set_index("街道(镇)")
+    assert table.loc[STREET, "综合得分"] == score
+    assert str(table.loc[STREET, "排名"]) == kpi.format_number(row["rank"])
+    assert any("排名期间:受理于 2022-07-01 至 2022-07-31" in c.value for c in at.caption)
+    # The report names the same window beside its ranking.
+    assert "2022-07-01 至 2022-07-31" in report.ranking.note
+
+
+def test_glossary_shows_the_definitions_the_code_applies(demo_db, monkeypatch, tmp_path):
+    config = tmp_path / "taizhang.toml"
+    config.write_text("[kpi]\nstall_days = 21\n[supervision]\nescalation_days = [15, 60]\n", encoding="utf-8")
+    monkeypatch.setenv("TAIZHANG_CONFIG", str(config))
+    at = app(demo_db, monkeypatch, "glossary")
+    text = " ".join(m.value for m in at.markdown).replace("\\", "")
+    for d in kpi.definitions(Settings(stall_days=21, escalation_days=(15, 60))):
+        # every definition under its catalogue name, 中文 first, with both texts
+        assert f"{d['label_zh']} / {d['label_en']}" in text and d["zh"] in text and d["en"] in text
+    assert "进展停滞 / Stalled" in text and "早于统计日前 21 天" in text and "more than 21 days" in text
+    assert "超期>15天、超期>60天" in text
+    assert "本月办结(期间内办结) / Resolved in the period" in text
+    assert "已解决 / Resolved" in text and "当月受理当月办结" in text
+    at = app(demo_db, monkeypatch, "glossary", lang="en")
+    first = next(m.value for m in at.markdown if "Stalled" in m.value).replace("\\", "")
+    assert first.index("Stalled / 进展停滞") < first.index("more than 21 days") < first.index("21 天")
+
+
+def test_lists_name_their_lead_officials_and_the_case_page_every_role(demo_db, monkeypatch):
+    with reading(demo_db) as con:
+        links = con.sql("""SELECT l.case_id, l.role, o.name FROM case_officials l
+                           JOIN officials o USING (official_id)""").df()
+        listed = kpi.case_list(con, kpi.Filters(), limit=None)
+    several = links.groupby("case_id")["role"].nunique()
+    case_id = several[several > 1].index[0]          # a case with a lead and other roles
+    leads = "、".join(sorted(links[(links["case_id"] == case_id) & (links["role"] == "lead")]["name"]))
+    row = listed.set_index("case_id").loc[case_id]
+    at = app(demo_db, monkeypatch, "cases", q=row["case_no"])
+    table = at.dataframe[0].value
+    assert "挂点领导" in table.columns and "相关干部" not in table.columns
+    assert table.set_index("案件编号").loc[row["case_no"], "挂点领导"] == leads
+    at = app(demo_db, monkeypatch, "cases", case=case_id)
+    people = at.dataframe[0].value
+    assert len(people) == (links["case_id"] == case_id).sum() and people["角色"].nunique() > 1
