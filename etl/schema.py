@@ -6,7 +6,11 @@ from importlib import resources
 
 import duckdb
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
+# The version whose migration rebuilds `cases` for the hotline statuses and timestamps
+# (_hotline_cases). Other migrations may be numbered around it: it is the one place to
+# renumber, and the rebuild copies any column by name, whatever was added before it.
+HOTLINE_VERSION = 6
 
 # Tables whose key index schema 3 drops (see schema.sql): rebuilt by the 2 → 3 migration.
 UNINDEXED = ("cases", "case_officials")
@@ -45,14 +49,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             UPDATE cases SET last_seen_on = imports.as_of FROM imports
             WHERE cases.import_id = imports.import_id AND cases.last_seen_on IS NULL
         """)
-    if version is not None and version < 3:
-        # DuckDB cannot drop a PRIMARY KEY: the two tables are renamed, created anew by the
-        # DDL below and refilled by column name.
-        for table in UNINDEXED:
+    rebuilt = list(UNINDEXED) if version is not None and version < 3 else []
+    if version is not None and HOTLINE_VERSION > version >= 3:
+        # cases.status admits cancelled and referred: rebuilt like the 2 → 3 step.
+        rebuilt = ["cases"]
+    if rebuilt:
+        # DuckDB cannot drop a PRIMARY KEY (2 → 3) nor alter a CHECK constraint: the tables
+        # are renamed, created anew by the DDL below and refilled by column name (a column
+        # the old table lacks starts NULL).
+        for table in rebuilt:
             con.execute(f"ALTER TABLE {table} RENAME TO {table}_v2")
     con.execute(schema_sql())
-    if version is not None and version < 3:
-        for table in UNINDEXED:
+    if rebuilt:
+        for table in rebuilt:
             # case_officials by case_id, as etl/merge.py writes them (a page's lookups).
             order = " ORDER BY case_id" if table == "case_officials" else ""
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {table}_v2{order}")

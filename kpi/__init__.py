@@ -30,7 +30,7 @@ _WHERE = {
     "supervision_counts": "supervision", "supervision_list": "supervision",
     "supervision_summary": "supervision",
     "headline": "comparisons", "ranking": "comparisons", "trend": "comparisons",
-    "metrics": "metrics",
+    "metrics": "metrics", "resolution_base": "metrics",
     "meetings_summary": "officials", "official_table": "officials",
 }
 

@@ -27,7 +27,7 @@ CASE_COLUMN_DIMENSIONS = ("district", "street", "community", "channel", "categor
 # The stored columns the facts are computed from.
 FACT_INPUTS = (
     "case_id", "received_on", "due_on", "resolved_on", "status", "satisfaction",
-    "last_progress_on", "reopened_count",
+    "last_progress_on", "reopened_count", "received_at", "resolved_at", "responded_at", "feedback_at",
 )
 
 
@@ -117,6 +117,8 @@ def slice_values(filters: Filters, settings: Settings, as_of: date,
     """The values a slice's expressions bind: as_of, period, where-values, SLA and stall cutoff."""
     values: dict[str, object] = {
         "as_of": as_of, "stall_before": as_of - timedelta(days=settings.stall_days),
+        "response_seconds": settings.response_hours * 3600.0,
+        "feedback_seconds": settings.feedback_hours * 3600.0,
     }
     if filters.date_from is not None:
         values["date_from"] = filters.date_from
@@ -198,6 +200,13 @@ def case_facts(
     last_progress = t.last_progress_on.fill_null(t.received_on)
     is_overdue = is_open & (t.due < as_of_value)
     is_stalled = is_open & (last_progress < slot("stall_before", "date"))
+    # Times of day (12345/311 exports): a moment without its own time is its day at 00:00.
+    received_time = t.received_at.fill_null(t.received_on.cast("timestamp"))
+    seconds_after = lambda moment: moment.epoch_seconds() - received_time.epoch_seconds()  # noqa: E731
+    closure_minutes = (t.resolved_at.epoch_seconds() - t.received_at.epoch_seconds()) // 60
+    response_known = t.responded_at.notnull() & (t.responded_at.date() <= as_of_value)
+    feedback_known = t.feedback_at.notnull() & (t.feedback_at.date() <= as_of_value)
+    feedback_seconds = slot("feedback_seconds", "float64")
     every = dict(
         status_asof=ibis.ifelse(resolved_late, "in_progress", t.status),
         satisfaction_asof=ibis.ifelse(resolved_late, ibis.null("string"), t.satisfaction),
@@ -206,6 +215,20 @@ def case_facts(
         closure_days=ibis.ifelse(
             dated_resolution, t.resolved_on.delta(t.received_on, unit="day"), ibis.null("int64")
         ),
+        # Whole minutes from received to resolved where both carry a time (NULL otherwise):
+        # whole, so the aggregate path's histograms give exact quantiles (kpi/cells.py).
+        closure_minutes=ibis.ifelse(
+            dated_resolution & t.received_at.notnull() & t.resolved_at.notnull() & (closure_minutes >= 0),
+            closure_minutes, ibis.null("int64"),
+        ),
+        response_known=response_known,
+        response_on_time=response_known
+        & (seconds_after(t.responded_at) <= slot("response_seconds", "float64")),
+        feedback_known=feedback_known,
+        feedback_on_time=feedback_known & ibis.ifelse(
+            feedback_seconds > 0, seconds_after(t.feedback_at) <= feedback_seconds,
+            t.feedback_at.date() <= t.due),
+        reopened=t.reopened_count > 0,
         on_time_known=dated_resolution,
         on_time=dated_resolution & (t.resolved_on <= t.due),
         overdue=is_overdue,

@@ -19,11 +19,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "in_progress": ("正在解决", "In progress"),
     "pending": ("未启动", "Not started"),
     "deferred": ("暂缓", "Deferred"),
+    "cancelled": ("撤单", "Cancelled"),
+    "referred": ("转办退回", "Referred out"),
     "resolution_rate": ("解决率", "Resolution rate"),
     "closure_days": ("办结天数(中位/90分位)", "Days to resolve (median / p90)"),
     "median_days": ("中位办结天数", "Median days to resolve"),
     "p90_days": ("90分位办结天数", "Days to resolve (p90)"),
     "mean_days": ("平均办结天数", "Mean days to resolve"),
+    "median_hours": ("中位办结时长(小时)", "Median hours to resolve"),
+    "p90_hours": ("90分位办结时长(小时)", "Hours to resolve (p90)"),
+    "response_rate": ("响应率", "Response rate"),
+    "reopened_rate": ("重办率", "Reopened rate"),
+    "return_rate": ("回退率", "Return rate"),
+    "feedback_on_time_rate": ("按时反馈率", "Feedback on time"),
     "on_time_rate": ("按期办结率", "On-time rate"),
     "overdue_open": ("超期未办结", "Overdue"),
     "stalled": ("进展停滞", "Stalled"),
@@ -99,6 +107,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "status.in_progress": ("正在解决", "In progress"),
     "status.resolved": ("已解决", "Resolved"),
     "status.deferred": ("暂缓", "Deferred"),
+    "status.cancelled": ("撤单", "Cancelled"),
+    "status.referred": ("转办退回", "Referred out"),
     "satisfaction.satisfied": ("满意", "Satisfied"),
     "satisfaction.basically_satisfied": ("基本满意", "Basically satisfied"),
     "satisfaction.dissatisfied": ("不满意", "Dissatisfied"),
@@ -247,6 +257,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "cases.close": ("关闭详情", "Close"),
     # --- report ----------------------------------------------------------------------
     "report.title": ("月报", "Monthly report"),
+    "report.hotline": ("12345 三率及相关", "12345 measures"),
     "report.heading": ("{scope}{month}民生问题办理月报", "{scope} residents' issues report, {month}"),
     "report.month": ("月份", "Month"),
     "report.pdf": ("下载 PDF", "Download PDF"),
@@ -400,7 +411,8 @@ def label(key: str, lang: str = DEFAULT_LANG) -> str:
 
 
 def status_label(status: str | None, lang: str = DEFAULT_LANG) -> str:
-    """中文/English name of a canonical status (pending, in_progress, resolved, deferred)."""
+    """中文/English name of a canonical status (pending, in_progress, resolved, deferred,
+    cancelled, referred)."""
     return t(f"status.{status}", lang) if f"status.{status}" in TEXT else (status or "")
 
 

@@ -31,6 +31,8 @@ STATUS_COLORS = {
     "in_progress": "#e0a100",
     "pending": "#8c8c8c",
     "deferred": "#8a5a44",
+    "cancelled": "#b5b5b5",
+    "referred": "#6a5acd",
 }
 RATE_COLOR = "#c0392b"
 SCORE_COLOR = "#1f5fa8"
@@ -40,7 +42,7 @@ AXIS_COLOR = "#666666"
 GRID_COLOR = "#e8e8e8"
 BASELINE_COLOR = "#bbbbbb"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
-STATUSES = ("resolved", "in_progress", "pending", "deferred")
+STATUSES = ("resolved", "in_progress", "pending", "deferred", "cancelled", "referred")
 RATE_TICKS = (0, 0.2, 0.4, 0.6, 0.8, 1.0)
 # The rate axis reaches a little above 100%, so a month at 100% is not drawn on the frame.
 RATE_TOP = 1.05
