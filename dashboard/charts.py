@@ -59,13 +59,13 @@ def ranking_svg(ranking: pd.DataFrame, area_column: str = "street", lang: str = 
 def category_svg(categories: pd.DataFrame, lang: str = "zh", top: int = 10) -> str:
     """Stacked bars of each category's cases by status (top categories by received, largest first).
 
-    categories: columns category, received, resolved, in_progress, pending, deferred.
+    categories: columns category, received and every status of svg.STATUSES.
     """
     shown = categories.sort_values("received", ascending=False).head(top)
     rows = [
         (str(name), {s: _count(v) for s, v in zip(svg.STATUSES, values)})
-        for name, *values in zip(shown["category"].fillna("—"),
-                                 *(shown[s] for s in svg.STATUSES))
+        for name, *values in zip(shown["category"].fillna("—"),  # a status not given: 0
+                                 *(shown[s] if s in shown else [0] * len(shown) for s in svg.STATUSES))
     ]
     return svg.category_svg(rows, {s: status_label(s, lang) for s in svg.STATUSES},
                             t("overview.categories", lang), t("chart.count", lang),

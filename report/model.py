@@ -96,6 +96,7 @@ class ReportView:
     demo_label: str
     cards: list[Card]
     cards_note: str
+    hotline_note: str  # the 12345 三率 and what comes with them, "" when the month has none
     trend: Section
     trend_svg: str  # inline SVG, already safe markup
     categories: Section
