@@ -150,8 +150,9 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
         definitions=[
             say("report.definitions" if settings.sla_calendar == "calendar"
                 else "report.definitions_workdays", lang, sla=settings.sla_days,
-                w_res=weights["resolution_rate"], w_time=weights["on_time_rate"],
-                w_sat=weights["satisfaction_rate"]),
+                score=" + ".join(say("report.score_term", lang, rate=say(f"score_term.{rate}", lang),
+                                     weight=f"{round(weight, 2):g}")
+                                 for rate, weight in weights.items())),
             say("report.definitions_more", lang, stall=settings.stall_days,
                 w=settings.basically_satisfied_weight, min_cases=settings.min_cases_ranked),
         ],

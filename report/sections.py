@@ -104,7 +104,7 @@ def hotline(head: dict, lang: str) -> str:
         return ""
     parts = [f"{say(m, lang)} {_value(m, current[m])}" for m in HOTLINE
              if not is_missing(current.get(m)) and (m not in ("cancelled", "referred") or current[m])]
-    return f"{say('report.hotline', lang)}:" + " · ".join(parts)
+    return say("report.hotline", lang, items=" · ".join(parts))
 
 
 def month_label(first: date, lang: str) -> str:

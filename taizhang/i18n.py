@@ -257,7 +257,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "cases.close": ("关闭详情", "Close"),
     # --- report ----------------------------------------------------------------------
     "report.title": ("月报", "Monthly report"),
-    "report.hotline": ("12345 三率及相关", "12345 measures"),
+    "report.hotline": ("12345 三率及相关:{items}", "12345 measures: {items}"),
+    # one term of the score's formula in the report's footer: 解决率×0.4 / resolution × 0.4
+    "report.score_term": ("{rate}×{weight}", "{rate} × {weight}"),
+    "score_term.resolution_rate": ("解决率", "resolution"),
+    "score_term.on_time_rate": ("按期办结率", "on-time"),
+    "score_term.satisfaction_rate": ("满意率", "satisfaction"),
+    "score_term.response_rate": ("响应率", "response"),
     "report.heading": ("{scope}{month}民生问题办理月报", "{scope} residents' issues report, {month}"),
     "report.month": ("月份", "Month"),
     "report.pdf": ("下载 PDF", "Download PDF"),
@@ -278,8 +284,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.more": ("… 另有 {n} 件", "… and {n} more"),
     "report.sources": ("数据来源:{files} 个台账文件,{rejected} 行未导入", "Sources: {files} ledger files, {rejected} rows not imported"),
     "report.definitions": (
-        "口径:办理时限默认受理后 {sla} 天;综合得分 = 解决率×{w_res} + 按期办结率×{w_time} + 满意率×{w_sat}",
-        "Definitions: due {sla} days after receipt unless the ledger says; score = resolution × {w_res} + on-time × {w_time} + satisfaction × {w_sat}",
+        "口径:办理时限默认受理后 {sla} 天;综合得分 = {score}",
+        "Definitions: due {sla} days after receipt unless the ledger says; score = {score}",
     ),
     "report.generated": ("生成于 {date}", "Generated {date}"),
     # --- data ------------------------------------------------------------------------
@@ -374,8 +380,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.attendance_more": ("… 另有 {n} 名干部", "… and {n} more officials"),
     "report.no_meetings": ("本期台账没有会议记录。", "The ledgers record no meetings in this period."),
     "report.definitions_workdays": (
-        "口径:办理时限默认受理后 {sla} 个工作日(按法定节假日与调休);综合得分 = 解决率×{w_res} + 按期办结率×{w_time} + 满意率×{w_sat}",
-        "Definitions: due {sla} working days after receipt (Chinese calendar) unless the ledger says; score = resolution × {w_res} + on-time × {w_time} + satisfaction × {w_sat}",
+        "口径:办理时限默认受理后 {sla} 个工作日(按法定节假日与调休);综合得分 = {score}",
+        "Definitions: due {sla} working days after receipt (Chinese calendar) unless the ledger says; score = {score}",
     ),
     "report.definitions_more": (
         "停滞:超过 {stall} 天无进展;满意率 = (满意 + {w} × 基本满意) / 已回访;受理不足 {min_cases} 件不排名;空值“—”表示无法计算(分母为 0)。",

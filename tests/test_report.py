@@ -387,3 +387,20 @@ def test_a_render_failure_is_a_message_not_a_traceback(failure, small_db, tmp_pa
     assert 0 <= err.index("生成文件失败") < err.index("Could not render the file")
     assert ("chromium" if failure == "no chromium" else "chromium quit") in err
     assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+def test_the_footer_states_the_score_in_use(demo_db):
+    """The default weights, and the 12345 preset's 三率 (a third each), as the score is computed."""
+    from taizhang.settings import Settings
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        default = report_view(con, "2022-07", settings=Settings())
+        preset = report_view(con, "2022-07", settings=Settings(preset="12345"), lang="en")
+        hotline = report_view(con, "2022-07", settings=Settings(preset="12345"))
+    assert "综合得分 = 解决率×0.4 + 按期办结率×0.2 + 满意率×0.4" in default.definitions[0]
+    assert "score = response × 0.33 + resolution × 0.33 + satisfaction × 0.33" in preset.definitions[0]
+    assert "12345 measures: Response rate" in preset.hotline_note
+    # 三率 first in the line: 响应率, 解决率, 满意率
+    assert re.match(r"12345 三率及相关:响应率 [\d.]+% · 解决率 [\d.]+% · 满意率 [\d.]+%", hotline.hotline_note)
+    # the score is the mean of the three rates
+    assert [r.score for r in hotline.ranking_rows] != [r.score for r in default.ranking_rows]
