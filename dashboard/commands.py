@@ -88,6 +88,9 @@ def run_serve(args) -> int:
         database = demo_db_path(args.db).resolve()
     else:
         database = db_path(args.db).resolve()
+    from etl.schema import upgrade_file
+
+    upgrade_file(database)  # a file an older Taizhang wrote: migrated before it is read
     # The server answers each street's click ahead of it (dashboard.loaders.PREFETCH) unless
     # TAIZHANG_PREFETCH=0 says otherwise (to measure what it costs).
     env = dict(os.environ, **{ENV_DB: str(database)})

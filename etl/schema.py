@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
+from pathlib import Path
 
 import duckdb
 
@@ -107,3 +109,38 @@ def _given_areas_and_legacy_keys(con: duckdb.DuckDBPyConnection) -> None:
         UNION ALL
         SELECT meeting_id FROM meetings WHERE regexp_full_match(meeting_id, 'm[0-9a-f]{16}')
     """)
+
+
+def upgrade_file(path: str | os.PathLike) -> int | None:
+    """Migrate a database file that an older Taizhang wrote before a reader opens it.
+
+    Readers (kpi, report, the dashboard) open the file read-only and cannot migrate it,
+    while the KPI layer reads columns of the current schema (the times of schema 6). So the
+    commands call this first: a file of an older schema is migrated in one transaction and
+    its aggregate tables rebuilt. Returns the version it had; None when nothing was to do
+    (no file, an empty one, or the current schema).
+    """
+    from etl import aggregates
+    from taizhang.db import connect
+
+    if not Path(path).exists():
+        return None
+    con = connect(path, read_only=True)
+    try:
+        version = stored_version(con)
+    finally:
+        con.close()
+    if version is None or version >= SCHEMA_VERSION:
+        return None
+    con = connect(path)
+    try:
+        con.execute("BEGIN")
+        ensure_schema(con)
+        aggregates.rebuild(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return version

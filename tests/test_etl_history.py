@@ -14,6 +14,7 @@ from etl.areas import load_areas
 from etl.errors import LedgerError
 from etl.load import load_paths
 from etl.schema import SCHEMA_VERSION, UNINDEXED, schema_sql
+from taizhang.cli import main
 from ledgers import write_registry
 
 HEADER = ["序号", "编号", "社区", "问题", "反映时间", "办理状态", "办结时间", "满意度", "挂点领导", "进展情况"]
@@ -238,6 +239,12 @@ def test_a_schema_5_database_takes_the_statuses_that_end_without_resolution(db, 
         con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
         with pytest.raises(duckdb.ConstraintException):
             con.execute("UPDATE cases SET status = 'cancelled' WHERE case_id = 'A3'")
+    # A reader first (taizhang kpi opens the file read-only): the file is migrated before.
+    assert main(["kpi", "--db", str(db), "--format", "json"]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),)
+        assert con.execute("SELECT case_id, status, received_on FROM cases ORDER BY ALL").fetchall() == before
     withdrawn = [[*JANUARY[2][:4], "撤单", *JANUARY[2][5:]],
                  ["A5", "桃源社区", "外区事项", D(2023, 1, 8), "转办", None, None, "王一", None]]
     [summary] = load_paths(db, [write_ledger(tmp_path / "台账2.xlsx", [*JANUARY[:2], *withdrawn])])
