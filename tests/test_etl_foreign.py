@@ -182,6 +182,12 @@ def test_la_export_end_to_end_through_a_suggested_profile(tmp_path, capsys):
     days = (pd.to_datetime(closed["ClosedDate"], format="%m/%d/%Y %I:%M:%S %p").dt.normalize()
             - pd.to_datetime(closed["CreatedDate"], format="%m/%d/%Y %I:%M:%S %p").dt.normalize()).dt.days
     assert total["median_days"] == pytest.approx(days.median())
+    # The export stamps times of day (02:05:00 PM): closure in hours too, over whole minutes.
+    seconds = (pd.to_datetime(closed["ClosedDate"], format="%m/%d/%Y %I:%M:%S %p")
+               - pd.to_datetime(closed["CreatedDate"], format="%m/%d/%Y %I:%M:%S %p")).dt.total_seconds()
+    minutes = (seconds // 60)[seconds >= 0]
+    assert total["median_hours"] == pytest.approx(minutes.median() / 60)
+    assert total["p90_hours"] == pytest.approx(minutes.quantile(0.9) / 60)
     with duckdb.connect(str(db), read_only=True) as con:
         ids = {r[0] for r in con.execute("SELECT case_id FROM cases").fetchall()}
     assert ids == set(frame["SRNumber"])
