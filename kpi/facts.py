@@ -22,6 +22,8 @@ from kpi.runner import Slot
 from taizhang.settings import Settings, load_settings
 
 OPEN_STATUSES = ("pending", "in_progress")
+# Ended without resolution (撤单, 转办): not the district's to resolve, or to supervise.
+ENDED_STATUSES = ("cancelled", "referred")
 # Dimensions that are plain columns of `cases`; month and official are derived.
 CASE_COLUMN_DIMENSIONS = ("district", "street", "community", "channel", "category", "matter_class")
 # The stored columns the facts are computed from.

@@ -180,3 +180,20 @@ def test_a_ledger_of_dates_alone_has_no_hours(tmp_path, capsys):
     assert total["median_hours"] is None and total["p90_hours"] is None
     assert total["response_rate"] is None and total["feedback_on_time_rate"] is None
     assert total["median_days"] == pytest.approx(1.5)  # h1 1, h2 2, h5 0, h7 2: (1 + 2) / 2
+
+
+def test_ended_cases_are_not_supervised(tmp_path):
+    """A referred case rated 不满意 and a cancelled one past its deadline are not on the
+    督办 list; an open one rated 不满意, past its deadline and without progress is, for each."""
+    import kpi
+
+    rows = [["s1", "A社区", "外区事项", "2023-01-05 09:00", "退单", None, None, None, "不满意"],
+            ["s2", "A社区", "重复来电", "2023-01-06 09:00", "撤单", None, None, None, None],
+            ["s3", "A社区", "路面塌陷", "2023-01-07 09:00", "办理中", None, None, None, "不满意"]]
+    db = tmp_path / "s.duckdb"
+    assert main(["load", str(write_ledger(tmp_path / "s.xlsx", rows)), "--db", str(db),
+                 "--as-of", "2023-03-31"]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        listed = kpi.supervision_list(con, Filters.make(as_of="2023-03-31"))
+    assert sorted(zip(listed["case_id"], listed["kind"])) == [
+        ("s3", "dissatisfied"), ("s3", "overdue"), ("s3", "stalled")]
