@@ -73,6 +73,7 @@ def settings_fingerprint(settings) -> str:
     return json.dumps(
         {"sla_days": settings.sla_days, "sla_calendar": settings.sla_calendar,
          "stall_days": settings.stall_days, "response_hours": settings.response_hours,
+         "response_workdays": settings.response_workdays,
          "feedback_hours": settings.feedback_hours},
         sort_keys=True,
     )
@@ -145,8 +146,8 @@ def _grain_expression() -> str:
 
 
 def supported(settings) -> bool:
-    """Working-day SLAs join a calendar table the aggregates do not carry: raw path then."""
-    return settings.sla_calendar == "calendar"
+    """Working-day limits (SLA, response) need a calendar the aggregates do not carry: raw path then."""
+    return settings.sla_calendar == "calendar" and not settings.response_workdays
 
 
 def refresh(con, case_ids_sql: str | None = None, settings=None, everything: bool = False,
@@ -214,7 +215,8 @@ def _record_state(con, settings) -> None:
     cases, max_date, first, last, latest = con.execute("""
         SELECT count(*), max(greatest(received_on, resolved_on, responded_at::DATE, feedback_at::DATE)),
                min(received_on), max(received_on),
-               greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on))
+               greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on),
+                        max(responded_at)::DATE, max(feedback_at)::DATE)
         FROM cases
     """).fetchall()[0]
     iso = lambda d: d.isoformat() if d else ""  # noqa: E731

@@ -175,7 +175,7 @@ def case_facts(
     them); None writes them into the expression as literals. `facts`: the facts to add
     (None: all); a list that shows three of them binds and plans in half the time.
     """
-    if span is None and settings.sla_calendar == "workdays":
+    if span is None and (settings.sla_calendar == "workdays" or settings.response_workdays > 0):
         span = runner.latest_dates(ib)[:2]
     span = span or (None, None)
     if slot is None:
@@ -224,8 +224,7 @@ def case_facts(
             closure_minutes, ibis.null("int64"),
         ),
         response_known=response_known,
-        response_on_time=response_known
-        & (seconds_after(t.responded_at) <= slot("response_seconds", "float64")),
+        response_on_time=response_known & sla.response_in_time(t, received_time, settings, span, slot),
         feedback_known=feedback_known,
         feedback_on_time=feedback_known & ibis.ifelse(
             feedback_seconds > 0, seconds_after(t.feedback_at) <= feedback_seconds,

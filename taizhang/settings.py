@@ -64,6 +64,12 @@ class Settings:
         "响应时限(小时) / a case counts as responded in time (响应率) when its 签收/响应时间 is "
         "at most this many hours after it was received; 24 for 'one day'.",
     )
+    response_workdays: int = setting(
+        0, "kpi",
+        "响应时限(工作日) / when more than 0, a case is responded in time when its 签收/响应时间 "
+        "falls on or before this many Chinese working days after the day it was received "
+        "(instead of response_hours).",
+    )
     feedback_hours: float = setting(
         0.0, "kpi",
         "反馈时限(小时) / feedback to the resident (反馈时间) is on time when at most this many "

@@ -197,3 +197,28 @@ def test_ended_cases_are_not_supervised(tmp_path):
         listed = kpi.supervision_list(con, Filters.make(as_of="2023-03-31"))
     assert sorted(zip(listed["case_id"], listed["kind"])) == [
         ("s3", "dissatisfied"), ("s3", "overdue"), ("s3", "stalled")]
+
+
+def test_a_response_limit_in_working_days(tmp_path, capsys, monkeypatch):
+    """response_workdays = 1 on the Chinese calendar (2023: Spring Festival 01-21…01-27,
+    Saturday 01-28 a make-up working day):
+      w1 received Fri 02-03 17:00, 签收 Mon 02-06 09:00: the 1st working day after → in time (64 h)
+      w2 received Wed 02-08 10:00, 签收 Fri 02-10 09:00: after Thu 02-09 → late (47 h)
+      w3 received Fri 01-20 10:00, 签收 Sat 01-28 09:00: the make-up day is the 1st → in time
+    so 2/3; with response_hours = 24 instead none is in time."""
+    rows = [["w1", "A社区", "路灯", "2023-02-03 17:00", "办理中", None, "2023-02-06 09:00", None, None],
+            ["w2", "A社区", "井盖", "2023-02-08 10:00", "办理中", None, "2023-02-10 09:00", None, None],
+            ["w3", "A社区", "积水", "2023-01-20 10:00", "办理中", None, "2023-01-28 09:00", None, None]]
+    db = tmp_path / "w.duckdb"
+    assert main(["load", str(write_ledger(tmp_path / "w.xlsx", rows)), "--db", str(db)]) == 0
+    capsys.readouterr()
+    config = tmp_path / "taizhang.toml"
+    monkeypatch.setenv("TAIZHANG_CONFIG", str(config))
+    config.write_text("[kpi]\nresponse_workdays = 1\n", encoding="utf-8")
+    [total] = kpi_json(capsys, db)
+    assert total["response_rate"] == pytest.approx(2 / 3)
+    assert {r["month"]: r["response_rate"] for r in kpi_json(capsys, db, "--by", "month")} == \
+        {"2023-01": 1.0, "2023-02": 0.5}
+    config.write_text("[kpi]\nresponse_hours = 24\n", encoding="utf-8")
+    [total] = kpi_json(capsys, db)
+    assert total["response_rate"] == 0
