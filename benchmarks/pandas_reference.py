@@ -20,7 +20,8 @@ from kpi.filters import shift_months
 
 CASE_COLUMNS = (
     "district", "street", "community", "category", "received_on", "due_on", "resolved_on", "status",
-    "satisfaction", "last_progress_on",
+    "satisfaction", "last_progress_on", "reopened_count", "received_at", "resolved_at", "responded_at",
+    "feedback_at",
 )
 
 
@@ -28,7 +29,8 @@ def load_frame(con) -> pd.DataFrame:
     """The columns the overview needs, every case, as a pandas DataFrame (dates as datetime64)."""
     columns = ", ".join(CASE_COLUMNS)
     frame = con.execute(f"SELECT {columns} FROM cases").df()
-    for col in ("received_on", "due_on", "resolved_on", "last_progress_on"):
+    for col in ("received_on", "due_on", "resolved_on", "last_progress_on", "received_at", "resolved_at",
+                "responded_at", "feedback_at"):
         frame[col] = pd.to_datetime(frame[col])
     return frame
 
@@ -49,12 +51,30 @@ def _facts(frame: pd.DataFrame, as_of: date, settings) -> pd.DataFrame:
     last_progress = frame["last_progress_on"].fillna(frame["received_on"])
     stall_cutoff = as_of_ts - pd.Timedelta(days=settings.stall_days)
     days = (frame["resolved_on"] - frame["received_on"]).dt.days.where(has_day)
+    # 12345 measures: whole minutes to resolve where both times are given; 签收 and 反馈
+    # counted once they happened (on or before as_of), against the limits in settings.
+    minutes = (frame["resolved_at"] - frame["received_at"]).dt.total_seconds() // 60
+    minutes = minutes.where(has_day & (minutes >= 0))
+    received_time = frame["received_at"].fillna(frame["received_on"])
+    seconds = lambda column: (frame[column] - received_time).dt.total_seconds()  # noqa: E731
+    responded = frame["responded_at"].notna() & (frame["responded_at"].dt.normalize() <= as_of_ts)
+    fed_back = frame["feedback_at"].notna() & (frame["feedback_at"].dt.normalize() <= as_of_ts)
+    feedback_in_time = (seconds("feedback_at") <= settings.feedback_hours * 3600) \
+        if settings.feedback_hours > 0 else frame["feedback_at"].dt.normalize() <= due
     return pd.DataFrame({
         "received": 1,
         "resolved": is_resolved,
         "in_progress": status == "in_progress",
         "pending": status == "pending",
         "deferred": status == "deferred",
+        "cancelled": status == "cancelled",
+        "referred": status == "referred",
+        "reopened": frame["reopened_count"] > 0,
+        "response_known": responded,
+        "response_on_time": responded & (seconds("responded_at") <= settings.response_hours * 3600),
+        "feedback_known": fed_back,
+        "feedback_on_time": fed_back & feedback_in_time,
+        "minutes": minutes.astype("float64"),
         "days": days.astype("float64"),
         "on_time": has_day & (frame["resolved_on"] <= due),
         "on_time_known": has_day,
@@ -75,9 +95,10 @@ def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
 
 def _grouped(facts: pd.DataFrame, keys: list[pd.Series] | None, settings) -> pd.DataFrame:
     """SPEC §4 metrics per group of `keys` (one row for the whole frame when None)."""
-    counts = ["received", "resolved", "in_progress", "pending", "deferred", "on_time",
-              "on_time_known", "overdue_open", "stalled", "rated", "satisfied", "basically",
-              "dissatisfied"]
+    counts = ["received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+              "on_time", "on_time_known", "overdue_open", "stalled", "rated", "satisfied", "basically",
+              "dissatisfied", "reopened", "response_known", "response_on_time", "feedback_known",
+              "feedback_on_time"]
     if keys is None:
         keys = [pd.Series(0, index=facts.index, name="_all")]
     grouped = facts.groupby(keys, sort=True, observed=True)
@@ -85,7 +106,13 @@ def _grouped(facts: pd.DataFrame, keys: list[pd.Series] | None, settings) -> pd.
     out["median_days"] = grouped["days"].quantile(0.5, interpolation="linear")
     out["p90_days"] = grouped["days"].quantile(0.9, interpolation="linear")
     out["mean_days"] = grouped["days"].mean()
-    out["resolution_rate"] = _rate(out["resolved"], out["received"])
+    out["median_hours"] = grouped["minutes"].quantile(0.5, interpolation="linear") / 60
+    out["p90_hours"] = grouped["minutes"].quantile(0.9, interpolation="linear") / 60
+    out["resolution_rate"] = _rate(out["resolved"], out["received"] - out["cancelled"] - out["referred"])
+    out["response_rate"] = _rate(out["response_on_time"], out["response_known"])
+    out["reopened_rate"] = _rate(out["reopened"], out["resolved"])
+    out["return_rate"] = _rate(out["referred"], out["received"])
+    out["feedback_on_time_rate"] = _rate(out["feedback_on_time"], out["feedback_known"])
     out["on_time_rate"] = _rate(out["on_time"], out["on_time_known"])
     out["rated_share"] = _rate(out["rated"], out["resolved"])
     out["satisfaction_rate"] = _rate(

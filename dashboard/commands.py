@@ -104,6 +104,9 @@ def run_serve(args) -> int:
     else:
         database = db_path(args.db).resolve()
     secrets_file = auth.write_secrets(login, args.host, args.port) if login else None
+    from etl.schema import upgrade_file
+
+    upgrade_file(database)  # a file an older Taizhang wrote: migrated before it is read
     # The server answers each street's click ahead of it (dashboard.loaders.PREFETCH) unless
     # TAIZHANG_PREFETCH=0 says otherwise (to measure what it costs).
     env = dict(os.environ, **{ENV_DB: str(database)})

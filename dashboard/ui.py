@@ -17,7 +17,7 @@ import streamlit as st
 from dashboard import cards, export, loaders, supervision_file
 from dashboard.masking import MASKED_COLUMNS, masked
 from dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
-from kpi import format_date, format_delta, format_number, format_rate, format_ratio
+from kpi import format_date, format_delta, format_number, format_rate, format_ratio, resolution_base
 from kpi.filters import RATE_METRICS
 from kpi.seed_columns import SEED_DAYS, SEED_RATES
 from taizhang.formatting import RISE, format_score, is_missing
@@ -28,7 +28,7 @@ VIEW_KEY = "view"
 # before it draws anything (see overview.py).
 FOLLOW_KEY = "follow-view"
 RATE_COLUMNS = set(RATE_METRICS) | {"attendance", "rate"} | set(SEED_RATES)
-DAY_COLUMNS = {"median_days", "p90_days", "mean_days"} | set(SEED_DAYS)
+DAY_COLUMNS = {"median_days", "p90_days", "mean_days", "median_hours", "p90_hours"} | set(SEED_DAYS)
 DATE_COLUMNS = {
     "received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "event_on", "held_on",
 }
@@ -254,7 +254,7 @@ def headline_cards(head: dict, lang: str) -> None:
     # (key, value, is a rate); whether a rise is good is formatting.RISE, as in the report.
     rows = [
         ("received", format_number(now["received"]), False),
-        ("resolved", format_ratio(now["resolved"], now["received"]), False),
+        ("resolved", format_ratio(now["resolved"], resolution_base(now)), False),
         ("in_progress", format_number(now["in_progress"]), False),
         ("median_days", format_number(now["median_days"]), False),
         ("on_time_rate", format_rate(now["on_time_rate"]), True),
@@ -269,6 +269,32 @@ def headline_cards(head: dict, lang: str) -> None:
         tone, arrow = cards.tone_of(change, RISE[key], rate=is_rate)
         shown.append(cards.Card(key, label(key, lang), value, text, tone, arrow, span))
     cards.show(shown)
+    hotline_cards(head, lang)
+
+
+# The 12345 measures: (key, is a rate); a ledger without their column shows none of them.
+HOTLINE_CARDS = (
+    ("response_rate", True), ("median_hours", False), ("feedback_on_time_rate", True),
+    ("reopened_rate", True), ("return_rate", True), ("cancelled", False), ("referred", False),
+)
+
+
+def hotline_cards(head: dict, lang: str) -> None:
+    """A second row of cards for the 12345 measures the slice has: rates and hours where
+    defined, cancelled and referred where any case ended so."""
+    now, delta = head["metrics"], head.get("delta_month") or {}
+    shown = []
+    for key, is_rate in HOTLINE_CARDS:
+        value = now.get(key)
+        if value is None or (key in ("cancelled", "referred") and not value):
+            continue
+        text_value = format_rate(value) if is_rate else format_number(value)
+        change = delta.get(key)
+        text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
+        tone, arrow = cards.tone_of(change, RISE[key], rate=is_rate)
+        shown.append(cards.Card(key, label(key, lang), text_value, text, tone, arrow, span=3))
+    if shown:
+        cards.show(shown)
 
 
 def breadcrumb_bar(view: View, lang: str) -> None:

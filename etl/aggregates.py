@@ -36,12 +36,14 @@ GRAINS = {
 ROLLED_UP = ("street", "district")
 # Each statement's keys besides a grain's own and month.
 STATEMENT_KEYS = {
-    "insert_counts": ("status", "resolved_month", "due_key_open", "stall_key_open"),
+    "insert_counts": ("status", "resolved_month", "due_key_open", "stall_key_open",
+                      "response_month", "feedback_month"),
     "insert_days": ("resolved_month", "closure_days"),
+    "insert_minutes": ("resolved_month", "closure_minutes"),
     "insert_open": ("kind", "day"),
 }
 DIMENSION_COLUMNS = ("district", "street", "community", "channel", "category", "matter_class")
-TABLES = ("agg_counts", "agg_days", "agg_open_cases", "agg_open")
+TABLES = ("agg_counts", "agg_days", "agg_minutes", "agg_open_cases", "agg_open")
 META_SETTINGS, META_CASES, META_MAX_DATE = "aggregates_settings", "aggregates_cases", "aggregates_max_date"
 META_FIRST_RECEIVED, META_LAST_RECEIVED = "aggregates_first_received", "aggregates_last_received"
 META_LATEST_CASE_DATE = "aggregates_latest_case_date"
@@ -53,7 +55,7 @@ META_VERSION = "aggregates_version"
 # (A street_category grain was tried as shape 3 and left out: at 10M its rows outnumber the
 # community grain's — +9.5 s CPU per full refresh, +265 MB and 1.6 s CPU for a reader's
 # first question by street and category — so those questions read the cases.)
-META_SHAPE, SHAPE = "aggregates_shape", "2"  # 2: agg_open_cases
+META_SHAPE, SHAPE = "aggregates_shape", "3"  # 2: agg_open_cases; 3: 12345 counts, agg_minutes
 # as_of for facts that must not depend on as_of: every case counts with its status now.
 FAR_FUTURE = date(9999, 1, 1)
 
@@ -70,7 +72,9 @@ def settings_fingerprint(settings) -> str:
     """The settings the stored facts depend on, as a stable text."""
     return json.dumps(
         {"sla_days": settings.sla_days, "sla_calendar": settings.sla_calendar,
-         "stall_days": settings.stall_days},
+         "stall_days": settings.stall_days, "response_hours": settings.response_hours,
+         "response_workdays": settings.response_workdays,
+         "feedback_hours": settings.feedback_hours},
         sort_keys=True,
     )
 
@@ -111,7 +115,10 @@ def _facts_sql(con, settings) -> str:
     )
     source = f.select(
         "case_id", *DIMENSION_COLUMNS, "month", "received_on", "status", "closure_days", "on_time",
-        "on_time_known", "satisfaction", "due",
+        "on_time_known", "satisfaction", "due", "closure_minutes", "response_known",
+        "response_on_time", "feedback_known", "feedback_on_time", "reopened",
+        response_month=f.responded_at.date().strftime("%Y-%m"),
+        feedback_month=f.feedback_at.date().strftime("%Y-%m"),
         resolved_month=resolved_month,
         progress_on=progress_on,
         due_key=(f.due + ibis.interval(days=1)).cast("date").strftime("%Y-%m"),
@@ -139,8 +146,8 @@ def _grain_expression() -> str:
 
 
 def supported(settings) -> bool:
-    """Working-day SLAs join a calendar table the aggregates do not carry: raw path then."""
-    return settings.sla_calendar == "calendar"
+    """Working-day limits (SLA, response) need a calendar the aggregates do not carry: raw path then."""
+    return settings.sla_calendar == "calendar" and not settings.response_workdays
 
 
 def refresh(con, case_ids_sql: str | None = None, settings=None, everything: bool = False,
@@ -153,6 +160,11 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
     ensure_tables(con)
     recorded = dict(con.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
                                 [META_SHAPE, META_SETTINGS]).fetchall())
+    if recorded.get(META_SHAPE, SHAPE) != SHAPE:
+        # Tables of another shape may lack columns this one writes: made anew, then filled.
+        for table in TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        ensure_tables(con)
     if recorded != {META_SHAPE: SHAPE, META_SETTINGS: settings_fingerprint(settings)}:
         everything = True  # months written otherwise (or never) must not mix with these
     _create_dirty(con)
@@ -185,7 +197,7 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
         for grain in ROLLED_UP:
             keys = ", ".join(c if c in GRAINS[grain] else f"NULL::VARCHAR AS {c}"
                              for c in DIMENSION_COLUMNS)
-            for table in ("counts", "days", "open"):
+            for table in ("counts", "days", "minutes", "open"):
                 con.execute(statements()[f"rollup_{table}"].format(keys=keys), {"grain": grain})
     con.execute("DROP TABLE IF EXISTS agg_dirty")
     _record_state(con, settings)
@@ -201,8 +213,10 @@ def _record_state(con, settings) -> None:
     # Dates the KPI layer asks for on every question (the default as_of, the span of
     # received_on), kept here so that it need not scan the cases each time.
     cases, max_date, first, last, latest = con.execute("""
-        SELECT count(*), max(greatest(received_on, resolved_on)), min(received_on), max(received_on),
-               greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on))
+        SELECT count(*), max(greatest(received_on, resolved_on, responded_at::DATE, feedback_at::DATE)),
+               min(received_on), max(received_on),
+               greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on),
+                        max(responded_at)::DATE, max(feedback_at)::DATE)
         FROM cases
     """).fetchall()[0]
     iso = lambda d: d.isoformat() if d else ""  # noqa: E731

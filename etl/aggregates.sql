@@ -26,7 +26,16 @@ CREATE TABLE IF NOT EXISTS agg_counts (
     on_time      BIGINT NOT NULL,
     on_time_known BIGINT NOT NULL,
     days_n       BIGINT NOT NULL,
-    days_sum     BIGINT NOT NULL
+    days_sum     BIGINT NOT NULL,
+    -- 12345 measures: the month of the 签收/响应 and 反馈 times (a response is counted at an
+    -- as_of on or after it), and counts of those in time, and of reopened cases.
+    response_month VARCHAR,
+    feedback_month VARCHAR,
+    response_known BIGINT NOT NULL,
+    response_on_time BIGINT NOT NULL,
+    feedback_known BIGINT NOT NULL,
+    feedback_on_time BIGINT NOT NULL,
+    reopened     BIGINT NOT NULL
 );
 -- Closure days of resolved cases: one row a cell, resolved month and whole number of days.
 CREATE TABLE IF NOT EXISTS agg_days (
@@ -35,6 +44,15 @@ CREATE TABLE IF NOT EXISTS agg_days (
     channel VARCHAR, category VARCHAR, matter_class VARCHAR,
     month VARCHAR NOT NULL, resolved_month VARCHAR NOT NULL,
     days BIGINT NOT NULL, n BIGINT NOT NULL
+);
+-- Closure in whole minutes of resolved cases whose ledger gives both times of day, as
+-- agg_days: exact median_hours and p90_hours from the summed histograms.
+CREATE TABLE IF NOT EXISTS agg_minutes (
+    grain VARCHAR NOT NULL,
+    district VARCHAR, street VARCHAR, community VARCHAR,
+    channel VARCHAR, category VARCHAR, matter_class VARCHAR,
+    month VARCHAR NOT NULL, resolved_month VARCHAR NOT NULL,
+    minutes BIGINT NOT NULL, n BIGINT NOT NULL
 );
 -- Cases open now (pending, in_progress), one row each: the 督办 list's candidates at the
 -- latest date (kpi/supervision.py) without reading every case, and agg_open's source.
@@ -72,7 +90,13 @@ SELECT {grain}, district, street, community, channel, category, matter_class, mo
        count(*) FILTER (WHERE on_time),
        count(*) FILTER (WHERE on_time_known),
        count(closure_days),
-       coalesce(sum(closure_days), 0)
+       coalesce(sum(closure_days), 0),
+       response_month, feedback_month,
+       count(*) FILTER (WHERE response_known),
+       count(*) FILTER (WHERE response_on_time),
+       count(*) FILTER (WHERE feedback_known),
+       count(*) FILTER (WHERE feedback_on_time),
+       count(*) FILTER (WHERE reopened)
 FROM (SELECT *, CASE WHEN open_later THEN due_key END AS due_key_open,
              CASE WHEN open_later THEN stall_key END AS stall_key_open FROM {source})
 GROUP BY GROUPING SETS ({grouping_sets});
@@ -82,6 +106,13 @@ INSERT INTO agg_days
 SELECT {grain}, district, street, community, channel, category, matter_class, month,
        resolved_month, closure_days, count(*)
 FROM {source} WHERE closure_days IS NOT NULL AND resolved_month IS NOT NULL
+GROUP BY GROUPING SETS ({grouping_sets});
+
+-- name: insert_minutes
+INSERT INTO agg_minutes
+SELECT {grain}, district, street, community, channel, category, matter_class, month,
+       resolved_month, closure_minutes, count(*)
+FROM {source} WHERE closure_minutes IS NOT NULL AND resolved_month IS NOT NULL
 GROUP BY GROUPING SETS ({grouping_sets});
 
 -- name: insert_open_cases
@@ -105,7 +136,9 @@ GROUP BY GROUPING SETS ({grouping_sets});
 INSERT INTO agg_counts
 SELECT $grain, {keys}, month, status, resolved_month, due_key, stall_key,
        sum(n), sum(satisfied), sum(basically_satisfied), sum(dissatisfied), sum(on_time),
-       sum(on_time_known), sum(days_n), sum(days_sum)
+       sum(on_time_known), sum(days_n), sum(days_sum), response_month, feedback_month,
+       sum(response_known), sum(response_on_time), sum(feedback_known), sum(feedback_on_time),
+       sum(reopened)
 FROM agg_counts WHERE grain = 'community' AND month IN (SELECT month FROM agg_dirty)
 GROUP BY ALL;
 
@@ -113,6 +146,12 @@ GROUP BY ALL;
 INSERT INTO agg_days
 SELECT $grain, {keys}, month, resolved_month, days, sum(n)
 FROM agg_days WHERE grain = 'community' AND month IN (SELECT month FROM agg_dirty)
+GROUP BY ALL;
+
+-- name: rollup_minutes
+INSERT INTO agg_minutes
+SELECT $grain, {keys}, month, resolved_month, minutes, sum(n)
+FROM agg_minutes WHERE grain = 'community' AND month IN (SELECT month FROM agg_dirty)
 GROUP BY ALL;
 
 -- name: rollup_open

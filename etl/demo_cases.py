@@ -20,6 +20,11 @@ FIRST_DAY = date(2021, 1, 1)
 AS_OF = date(2022, 7, 31)
 EARLIER_AS_OF = date(2022, 6, 30)  # the first version of the twice-imported ledger
 TARGET = {"received": 2090, "resolved": 1769, "in_progress": 246, "pending": 28, "deferred": 47}
+# Of the 75 neither resolved nor in progress, these end without resolution (撤单, 转办):
+# taken from the pending and deferred ones after they are settled, so the rest of the
+# world (and SPEC's 2090 / 1769 / 246 / 75 other) is as before.
+ENDED = {"cancelled": 7, "referred": 5}
+ENDED_NOTES = {"cancelled": ["群众来电撤回诉求", "重复来电，已并案"], "referred": ["非本区职责，已转办", "退回市热线重新派单"]}
 REOPENED = 4
 MEETING_CHANNELS = {"幸福圆桌会": 60, "小队会": 22, "民生议事堂": 18}
 CASE_CHANNELS = {"meeting": 64, "12345热线": 24, "周末服务日": 12}
@@ -227,6 +232,19 @@ def _settle(rng: random.Random, cases: list[DemoCase]) -> None:
             c.note += f"，当事人身份证号{id_card_number(rng)}"
 
 
+def _end_without_resolution(seed: int, cases: list[DemoCase]) -> None:
+    """A few pending or deferred cases, mostly hotline calls, were withdrawn or handed on.
+    A generator of their own, so that choosing them moves nothing else."""
+    rng = random.Random(f"{seed}|ended")
+    pool = [c for c in cases if c.status in ("pending", "deferred") and not c.reopened]
+    weight = lambda c: 6.0 if c.channel == "12345热线" else 1.0  # noqa: E731
+    chosen = _pick_weighted(rng, pool, weight, sum(ENDED.values()))
+    for status, n in ENDED.items():
+        for c in chosen[:n]:
+            c.status, c.note = status, rng.choice(ENDED_NOTES[status])
+        chosen = chosen[n:]
+
+
 def _mark_reopened(rng: random.Random, cases: list[DemoCase]) -> None:
     """A few 南站街道 2022 cases were signed off in June, rated 不满意, and re-handled in July."""
     pool = [c for c in cases if c.street == "南站街道" and c.channel != "12345热线"
@@ -309,6 +327,7 @@ def build_world(seed: int = 2022) -> DemoWorld:
     _mark_reopened(rng, cases)
     _settle(rng, cases)
     _after_reopening(rng, cases)
+    _end_without_resolution(seed, cases)
     world = DemoWorld(cases, _bad_rows(rng, people, areas, taken_keys, estates), meetings, people.officials)
     _check(world)
     return world
@@ -316,9 +335,13 @@ def build_world(seed: int = 2022) -> DemoWorld:
 
 def _check(world: DemoWorld) -> None:
     cases = world.cases
-    counts = {s: sum(c.status == s for c in cases) for s in ("resolved", "in_progress", "pending", "deferred")}
+    counts = {s: sum(c.status == s for c in cases)
+              for s in ("resolved", "in_progress", "pending", "deferred", *ENDED)}
     assert len(cases) == TARGET["received"], len(cases)
-    assert counts == {k: v for k, v in TARGET.items() if k != "received"}, counts
+    assert (counts["resolved"], counts["in_progress"]) == (TARGET["resolved"], TARGET["in_progress"]), counts
+    other = sum(counts[s] for s in ("pending", "deferred", *ENDED))
+    assert other == TARGET["pending"] + TARGET["deferred"] == 75, counts
+    assert {s: counts[s] for s in ENDED} == ENDED, counts
     assert all(FIRST_DAY <= c.received_on <= AS_OF for c in cases)
     assert all(c.received_on <= c.resolved_on <= AS_OF for c in cases if c.status == "resolved")
     assert sum(c.reopened for c in cases) == REOPENED

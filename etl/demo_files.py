@@ -65,13 +65,14 @@ HOTLINE_HEADER = [
     ("工单编号", "case_id"), ("来电时间", "received_on"), ("来电人", "reporter"), ("来源", "channel"),
     ("所属街道", "street"), ("所属社区", "community"), ("诉求类型", "category"),
     ("诉求内容", "title"), ("承办单位", "responsible_unit"), ("承办人", "handler"),
-    ("办理时限", "due_on"), ("办理状态", "status"), ("办结时间", "resolved_on"), ("回访结果", "satisfaction"),
+    ("办理时限", "due_on"), ("签收时间", "responded_at"), ("办理状态", "status"), ("办结时间", "resolved_on"),
+    ("反馈时间", "feedback_at"), ("回访结果", "satisfaction"),
 ]
 
 
 def _row(header, case: DemoCase, style: Style, as_of: date, number: int) -> list:
     values = fields_of(case, style, as_of)
-    return [number if fld is None else values[fld] for _, fld in header]
+    return [number if fld is None else values.get(fld) for _, fld in header]
 
 
 YEARBOOK_HEADER = ROUNDTABLE_HEADER[:2] + [("社区", "community")] + ROUNDTABLE_HEADER[2:]

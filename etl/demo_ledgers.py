@@ -16,13 +16,13 @@ from etl.demo_cases import AS_OF, DemoCase
 STATUS_PHRASES = {
     # style → canonical status → phrases an office uses (stalled cases: 协调对接中)
     "roundtable": {"resolved": ["已解决"], "in_progress": ["正在解决"], "pending": ["未启动"],
-                   "deferred": ["暂缓", "列入长期计划"]},
+                   "deferred": ["暂缓", "列入长期计划"], "cancelled": ["撤销"], "referred": ["转办"]},
     "office": {"resolved": ["已办结"], "in_progress": ["办理中", "正在办理"], "pending": ["待处理"],
-               "deferred": ["解释说明", "无法解决"]},
+               "deferred": ["解释说明", "无法解决"], "cancelled": ["无效件"], "referred": ["退单"]},
     "closing": {"resolved": ["已销号"], "in_progress": ["正在办理", "推进中"], "pending": ["已受理"],
-                "deferred": ["暂缓"]},
+                "deferred": ["暂缓"], "cancelled": ["已撤单"], "referred": ["转出"]},
     "hotline": {"resolved": ["已办结"], "in_progress": ["办理中"], "pending": ["待办"],
-                "deferred": ["解释说明"]},
+                "deferred": ["解释说明"], "cancelled": ["撤单", "重复件"], "referred": ["退单", "转办"]},
 }
 SATISFACTION_PHRASES = {
     "satisfied": ["满意", "满意", "非常满意"],
@@ -65,6 +65,8 @@ def state_as_of(case: DemoCase, as_of: date) -> State:
         return State("resolved", case.resolved_on, closed, case.satisfaction, case.resolved_on, case.note)
     if case.status == "deferred" and case.received_on < as_of - timedelta(days=60):
         return State("deferred", None, None, None, None, case.note)
+    if case.status in ("cancelled", "referred") and case.received_on < as_of - timedelta(days=7):
+        return State(case.status, None, None, None, None, case.note)
     if case.received_on > as_of - timedelta(days=7):
         return State("pending", None, None, None, None, "已登记，待分派")
     progress = min(case.last_progress_on or as_of, as_of)
@@ -147,7 +149,35 @@ def fields_of(case: DemoCase, style: Style, as_of: date) -> dict[str, object]:
         "resolved_on": style.date_cell(resolved, case_rng(case)),
         "closed_on": style.date_cell(state.closed_on),
         "satisfaction": style.satisfaction_text(case, state),
+        **(call_times(case, state) if style.dates == "datetime" and received else {}),
     }
+
+
+def call_times(case: DemoCase, state: State) -> dict[str, str]:
+    """What a 12345 system stamps to the second: the call (as date_cell writes it), 签收 by
+    the unit (most within 2 hours), 办结 (after the call), 反馈 to the caller (a few hours
+    to three days after 办结). Nothing after the ledger's as-of day; a generator of the case's
+    own, so the dates and the other cells stay as they are."""
+    rng = random.Random(f"{case.community}|{case.received_on}|{case.title}|times")
+    call = datetime.fromisoformat(Style(dates="datetime").date_cell(case.received_on, case_rng(case)))
+    last = datetime.combine(AS_OF, datetime.max.time()).replace(microsecond=0)
+    minutes = rng.randint(5, 115) if rng.random() < 0.85 else rng.randint(121, 900)
+    out = {"responded_at": _stamp(min(call + timedelta(minutes=minutes), last))}
+    if state.status == "resolved" and state.resolved_on:
+        earliest = call + timedelta(minutes=30) if state.resolved_on == case.received_on \
+            else datetime.combine(state.resolved_on, datetime.min.time()) + timedelta(hours=8)
+        latest = datetime.combine(state.resolved_on, datetime.min.time()) + timedelta(hours=20)
+        resolved = earliest + timedelta(seconds=rng.randrange(max(1, int((latest - earliest).total_seconds()))))
+        resolved = min(max(resolved, earliest), datetime.combine(state.resolved_on, datetime.max.time()))
+        out["resolved_on"] = _stamp(resolved.replace(microsecond=0))
+        feedback = resolved + timedelta(minutes=rng.randint(30, 72 * 60))
+        if feedback <= last:
+            out["feedback_at"] = _stamp(feedback.replace(microsecond=0))
+    return out
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def present_in(case: DemoCase, as_of: date) -> bool:

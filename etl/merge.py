@@ -23,6 +23,7 @@ CASE_VALUES = (
     "district", "street", "community", "channel", "title", "category", "matter_class",
     "responsible_unit", "reporter", "note", "received_on", "due_on", "resolved_on", "closed_on",
     "status", "satisfaction", "meeting_on",
+    "received_at", "resolved_at", "responded_at", "feedback_at",
 )
 MEETING_VALUES = ("held_on", "district", "street", "community", "channel", "topic", "participants",
                   "feedback")
@@ -111,6 +112,11 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
                     WHEN satisfaction_score >= 3 THEN 'basically_satisfied'
                     WHEN satisfaction_score IS NOT NULL THEN 'dissatisfied' END AS satisfaction,
                last_progress_on_date AS last_progress_on, meeting_on_date AS meeting_on,
+               -- times of day where the ledger writes them (a date alone: NULL, or midnight
+               -- for the two moments that only ever have a date-and-time meaning)
+               received_on_time AS received_at, resolved_on_time AS resolved_at,
+               coalesce(responded_at_time, responded_at_date::TIMESTAMP) AS responded_at,
+               coalesce(feedback_at_time, feedback_at_date::TIMESTAMP) AS feedback_at,
                sheet, row_no, raw, lead, deputy, handler, supervisor,
                district_in AS given_district, street_in AS given_street, community_in AS given_community
         FROM keyed WHERE kind = 'case' AND reject IS NULL

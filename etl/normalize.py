@@ -24,20 +24,29 @@ from taizhang.safetext import MAYBE_NUMBER
 
 # A mobile or ID-card number may be in the row (any form taizhang.safetext masks).
 DIGITS_SQL = MAYBE_NUMBER
-DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
+DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on",
+               "responded_at", "feedback_at")
+# Date fields whose time of day is kept too ({f}_time, TIMESTAMP; NULL when the text has no
+# time): closure in hours, response and feedback against limits in hours (docs/kpi.md).
+TIME_FIELDS = ("received_on", "resolved_on", "responded_at", "feedback_at")
 TEXT_FIELDS = tuple(f for f in FIELDS if f not in DATE_FIELDS)
 AREA_FIELDS = ("district", "street", "community")
 # Date fields checked after status, in the order a reject names the first bad one.
-OTHER_DATES = ("resolved_on", "due_on", "closed_on", "last_progress_on", "meeting_on")
+OTHER_DATES = ("resolved_on", "due_on", "closed_on", "last_progress_on", "meeting_on",
+               "responded_at", "feedback_at")
 # Dates that say when something happened: none can be after the import's as-of day or
 # before the earliest year (a deadline, due_on, may be in the future).
-HAPPENED = ("received_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on")
+HAPPENED = ("received_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on",
+            "responded_at", "feedback_at")
 # A date cell holding Excel's day 0 (or a bare time) reads as a time of day, no date.
 _TIME_ONLY = r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
 
 _AREA_SUFFIX = "(社区居民委员会|村民委员会|居民委员会|街道办事处|社区居委会|办事处|居委会|村委会|街道|社区|镇|乡|村)"
 _YMD = r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?:\s*[ T].*)?$"
 _MD = r"^(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"
+# 2023-01-08 14:05, 2023/1/8 14:05:00, 2023-01-08T14:05:00.5, 2023年1月8日 14时05分
+_YMD_TIME = (r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?\s*[ T]?\s*"
+             r"(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})(?:\.\d+)?\s*秒?|分)?$")
 
 
 def area_base_sql(expr: str) -> str:
@@ -69,6 +78,22 @@ def date_sql(x: str, year: str, formats: list[str]) -> str:
         CASE WHEN regexp_matches({x}, '{_MD}') AND {year} IS NOT NULL
              THEN try_strptime({year}::VARCHAR || '-' || regexp_replace({x}, '{_MD}', '\\1-\\2'), '%Y-%m-%d')::DATE END
     ) END"""
+
+
+def time_sql(x: str, formats: list[str]) -> str:
+    """SQL parsing text `x` into a TIMESTAMP when it carries a time of day (NULL otherwise):
+    the profile's formats with %H or %I (bound as $time_formats), then 2023-01-08 14:05[:00]."""
+    custom = f"try_strptime({x}, $time_formats), " if time_formats(formats) else ""
+    # Without seconds the text ends in ':' here; ':0' makes it one form for strptime.
+    text = f"regexp_replace(regexp_replace({x}, '{_YMD_TIME}', '\\1-\\2-\\3 \\4:\\5:\\6'), ':$', ':0')"
+    return f"""CASE WHEN {x} IS NULL THEN NULL ELSE coalesce({custom}
+        CASE WHEN regexp_matches({x}, '{_YMD_TIME}') THEN try_strptime({text}, '%Y-%m-%d %H:%M:%S') END
+    ) END"""
+
+
+def time_formats(formats: list[str]) -> list[str]:
+    """The profile's date formats that read a time of day."""
+    return [f for f in formats if "%H" in f or "%I" in f]
 
 
 def _date_problem(f: str) -> str:
@@ -117,6 +142,8 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
     }
     if profile.date_formats and present & set(DATE_FIELDS):
         params["date_formats"] = list(profile.date_formats)
+    if time_formats(profile.date_formats) and present & set(TIME_FIELDS):
+        params["time_formats"] = time_formats(profile.date_formats)
     words = sorted({v.replace(" ", "").lower() for v in profile.null_values})
     if words and present:
         # One text \x1fword\x1f…\x1f searched with contains(): an IN list or list_contains()
@@ -286,6 +313,7 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
         f"{date_sql(f, 'ctx_year', profile.date_formats) if f in present else 'NULL::DATE'} AS {f}_date"
         for f in DATE_FIELDS
     )
+    dates += "".join(f", {time_sql(f, profile.date_formats)} AS {f}_time" for f in TIME_FIELDS if f in present)
     other_dates = "\n".join(
         f"WHEN p.{f} IS NOT NULL AND p.{f}_date IS NULL THEN {_date_problem(f)}" for f in OTHER_DATES
     )
@@ -355,6 +383,7 @@ def _key(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
     the duplicates of an id or a natural key marked, and each row's case or meeting key."""
     absent = [f"NULL::VARCHAR AS {f}" for f in FIELDS if f not in present and f not in AREA_FIELDS]
     absent += [f"NULL::DATE AS {f}_date" for f in DATE_FIELDS if f not in present]
+    absent += [f"NULL::TIMESTAMP AS {f}_time" for f in TIME_FIELDS if f not in present]
     rows = f"SELECT *, {', '.join(absent)} FROM checked" if absent else "SELECT * FROM checked"
     # The natural key is needed only by rows without a ledger id (and by meetings).
     con.execute(f"""

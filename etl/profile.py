@@ -19,11 +19,13 @@ from etl.fold import fold_text, header_key
 FIELDS = (
     "case_id", "district", "street", "community", "channel", "title", "category",
     "matter_class", "reporter", "received_on", "due_on", "resolved_on", "closed_on",
-    "last_progress_on", "status", "satisfaction", "note", "responsible_unit",
+    "last_progress_on", "responded_at", "feedback_at", "status", "satisfaction", "note", "responsible_unit",
     "lead", "deputy", "handler", "supervisor",
     "meeting_on", "participants", "attendees", "topic", "feedback",
 )
-STATUSES = ("pending", "in_progress", "resolved", "deferred")
+# cancelled and referred end a case without resolving it (撤单, 转办): counted in received,
+# kept out of the resolution and on-time denominators (docs/kpi.md).
+STATUSES = ("pending", "in_progress", "resolved", "deferred", "cancelled", "referred")
 SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
 MATTER_CLASSES = ("大事", "小事", "私事")
 OFFICIAL_ROLES = ("lead", "deputy", "handler", "supervisor")

@@ -9,6 +9,7 @@ import duckdb
 FIELD_LABELS = {
     "received_on": "反映时间", "status": "办理状态", "meeting_on": "会议时间", "resolved_on": "办结时间",
     "due_on": "办理时限", "closed_on": "销号时间", "last_progress_on": "进展更新时间",
+    "responded_at": "签收时间", "feedback_at": "反馈时间",
     "satisfaction": "满意度", "matter_class": "事项分类", "case_id": "编号",
 }
 
@@ -56,10 +57,10 @@ REASONS = {
     "unknown_status": (
         "{p}的值「{v}」不是已知的办理状态,请改为 未启动、正在解决、已解决 或 暂缓,"
         "或在格式配置(--profile)的 [status] 中按其含义加入这一说法,如 pending = [\"{v}\"]"
-        "(pending 未启动、in_progress 正在解决、resolved 已解决、deferred 暂缓)",
+        "(pending 未启动、in_progress 正在解决、resolved 已解决、deferred 暂缓、cancelled 撤单、referred 转办)",
         "{pe}: '{v}' is not a known status; write 未启动, 正在解决, 已解决 or 暂缓, or add the phrase "
         "to the [status] table of a profile (--profile) under what it means, e.g. pending = [\"{v}\"] "
-        "(pending 未启动, in_progress 正在解决, resolved 已解决, deferred 暂缓)",
+        "(pending 未启动, in_progress 正在解决, resolved 已解决, deferred 暂缓, cancelled 撤单, referred 转办)",
     ),
     "before_received": (
         "{p}的值「{v}」早于受理日期 {r},请核对这两个日期",
@@ -139,6 +140,7 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
                     WHEN 'received_on' THEN k.received_on WHEN 'meeting_on' THEN k.meeting_on
                     WHEN 'resolved_on' THEN k.resolved_on WHEN 'due_on' THEN k.due_on
                     WHEN 'closed_on' THEN k.closed_on WHEN 'last_progress_on' THEN k.last_progress_on
+                    WHEN 'responded_at' THEN k.responded_at WHEN 'feedback_at' THEN k.feedback_at
                     WHEN 'status' THEN k.status WHEN 'satisfaction' THEN k.satisfaction
                     WHEN 'matter_class' THEN k.matter_class WHEN 'case_id' THEN k.case_id
                END AS value,

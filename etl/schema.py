@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from importlib import resources
+from pathlib import Path
 
 import duckdb
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # 6: grants and audit_log (docs/access.md). New tables only: the DDL creates them, so the
 # migration from 5 has no step of its own.
 # 7: meetings.feedback (and the service_groups table, which the DDL creates): a named step,
 # so that renumbering it beside another migration is one line.
 FEEDBACK_VERSION = 7
+# 8: the version whose migration rebuilds `cases` for the hotline statuses and timestamps
+# (_hotline_cases). The rebuild copies any column by name, whatever was added before it.
+HOTLINE_VERSION = 8
 
 # Tables whose key index schema 3 drops (see schema.sql): rebuilt by the 2 → 3 migration.
 UNINDEXED = ("cases", "case_officials")
@@ -50,14 +55,19 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             UPDATE cases SET last_seen_on = imports.as_of FROM imports
             WHERE cases.import_id = imports.import_id AND cases.last_seen_on IS NULL
         """)
-    if version is not None and version < 3:
-        # DuckDB cannot drop a PRIMARY KEY: the two tables are renamed, created anew by the
-        # DDL below and refilled by column name.
-        for table in UNINDEXED:
+    rebuilt = list(UNINDEXED) if version is not None and version < 3 else []
+    if version is not None and HOTLINE_VERSION > version >= 3:
+        # cases.status admits cancelled and referred: rebuilt like the 2 → 3 step.
+        rebuilt = ["cases"]
+    if rebuilt:
+        # DuckDB cannot drop a PRIMARY KEY (2 → 3) nor alter a CHECK constraint: the tables
+        # are renamed, created anew by the DDL below and refilled by column name (a column
+        # the old table lacks starts NULL).
+        for table in rebuilt:
             con.execute(f"ALTER TABLE {table} RENAME TO {table}_v2")
     con.execute(schema_sql())
-    if version is not None and version < 3:
-        for table in UNINDEXED:
+    if rebuilt:
+        for table in rebuilt:
             # case_officials by case_id, as etl/merge.py writes them (a page's lookups).
             order = " ORDER BY case_id" if table == "case_officials" else ""
             con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {table}_v2{order}")
@@ -107,3 +117,38 @@ def _given_areas_and_legacy_keys(con: duckdb.DuckDBPyConnection) -> None:
         UNION ALL
         SELECT meeting_id FROM meetings WHERE regexp_full_match(meeting_id, 'm[0-9a-f]{16}')
     """)
+
+
+def upgrade_file(path: str | os.PathLike) -> int | None:
+    """Migrate a database file that an older Taizhang wrote before a reader opens it.
+
+    Readers (kpi, report, the dashboard) open the file read-only and cannot migrate it,
+    while the KPI layer reads columns of the current schema (the times of schema 6). So the
+    commands call this first: a file of an older schema is migrated in one transaction and
+    its aggregate tables rebuilt. Returns the version it had; None when nothing was to do
+    (no file, an empty one, or the current schema).
+    """
+    from etl import aggregates
+    from taizhang.db import connect
+
+    if not Path(path).exists():
+        return None
+    con = connect(path, read_only=True)
+    try:
+        version = stored_version(con)
+    finally:
+        con.close()
+    if version is None or version >= SCHEMA_VERSION:
+        return None
+    con = connect(path)
+    try:
+        con.execute("BEGIN")
+        ensure_schema(con)
+        aggregates.rebuild(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+    return version

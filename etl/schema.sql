@@ -99,8 +99,15 @@ CREATE TABLE IF NOT EXISTS cases (
     due_on           DATE,        -- the ledger's own deadline; the KPI layer adds the SLA
     resolved_on      DATE,
     closed_on        DATE,        -- 销号
+    -- Date and time where the ledger writes a time of day (12345/311 exports); NULL for a
+    -- date-only ledger. received_at/resolved_at fall on received_on/resolved_on.
+    received_at      TIMESTAMP,
+    resolved_at      TIMESTAMP,
+    responded_at     TIMESTAMP,   -- 签收/响应: when the unit accepted or first answered
+    feedback_at      TIMESTAMP,   -- 反馈: when the resident was told the outcome
     status           VARCHAR NOT NULL
-                     CHECK (status IN ('pending', 'in_progress', 'resolved', 'deferred')),
+                     CHECK (status IN ('pending', 'in_progress', 'resolved', 'deferred',
+                                       'cancelled', 'referred')),
     satisfaction     VARCHAR
                      CHECK (satisfaction IN ('satisfied', 'basically_satisfied', 'dissatisfied')),
     reopened_count   INTEGER NOT NULL DEFAULT 0,

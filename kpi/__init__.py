@@ -33,7 +33,7 @@ _WHERE = {
     "supervision_kind_counts": "supervision", "case_reasons": "supervision",
     "case_history": "lists",
     "headline": "comparisons", "ranking": "comparisons", "trend": "comparisons",
-    "metrics": "metrics", "resolved_in_period": "flow",
+    "metrics": "metrics", "resolution_base": "metrics", "resolved_in_period": "flow",
     "definitions": "definitions", "DEFINITIONS": "definitions",
     "meetings_summary": "officials", "official_table": "officials",
     "meetings_compliance": "seeds", "funnel": "seeds", "service_groups": "seeds",

@@ -32,7 +32,9 @@ from kpi.cells import NO_MONTH
 from kpi.filters import Filters
 
 AREA_DIMENSIONS = ("district", "street", "community")
-QUANTILES = {"median_days": 0.5, "p90_days": 0.9}
+QUANTILES = {"median": 0.5, "p90": 0.9}
+# Closure in whole minutes becomes hours as the raw path does: quantile first, then / 60.
+UNITS = {"days": 1.0, "hours": 60.0}
 
 
 def _raw_connection(ib):
@@ -154,8 +156,9 @@ def _plan(by, filters: Filters, settings, as_of: date, state: dict) -> dict | No
     return {"grain": grain, "first": first, "end": end, "mode": mode, "as_of_month": last_month}
 
 
-def quantiles(days: pa.ListArray, counts: pa.ListArray) -> dict[str, pa.Array]:
-    """median_days and p90_days per row from its histogram (days ascending, counts).
+def quantiles(days: pa.ListArray, counts: pa.ListArray, unit: str = "days") -> dict[str, pa.Array]:
+    """median_days and p90_days per row from its histogram (days ascending, counts); with
+    unit="hours", median_hours and p90_hours from a histogram of whole minutes.
 
     As DuckDB's quantile_cont over the expanded values: RN = (n−1)·q, lo = x[floor RN],
     hi = x[ceil RN], lo + (hi − lo)·(RN − floor RN); x[i] is the first day whose running
@@ -175,7 +178,10 @@ def quantiles(days: pa.ListArray, counts: pa.ListArray) -> dict[str, pa.Array]:
             np.searchsorted(running, before + i, side="right"), len(values) - 1)] if len(values) \
             else np.zeros(len(starts))
         lo, hi = pick(np.floor(rn)), pick(np.ceil(rn))
-        out[name] = pa.array(lo + (hi - lo) * (rn - np.floor(rn)), type=pa.float64(), mask=empty)
+        value = lo + (hi - lo) * (rn - np.floor(rn))
+        if unit == "hours":
+            value = value / UNITS[unit]
+        out[f"{name}_{unit}"] = pa.array(value, type=pa.float64(), mask=empty)
     return out
 
 

@@ -37,21 +37,28 @@ MONTH_WIDTH = 10_000 * 12  # months as year × 12 + month − 1 are below this
 
 COUNTED = ("satisfied", "basically_satisfied", "dissatisfied", "on_time", "on_time_known",
            "days_n", "days_sum")
+# Counted at as_of once their moment (response_month, feedback_month) is on or before it.
+RESPONSES = {"response_known": "response_month", "response_on_time": "response_month",
+             "feedback_known": "feedback_month", "feedback_on_time": "feedback_month"}
 
 # Per table, the columns read besides the grain's keys (SQL over fixed names, values bound).
 
 
 # Months arrive as 'YYYY-MM' texts and become integers here, in numpy: a few dozen distinct
 # values, where DuckDB would parse every row's text (half the cost of reading a grain).
-MONTHS = {"month": None, "resolved_month": NULL_LOW, "due_key": NULL_HIGH, "stall_key": NULL_HIGH}
+MONTHS = {"month": None, "resolved_month": NULL_LOW, "due_key": NULL_HIGH, "stall_key": NULL_HIGH,
+          "response_month": NULL_HIGH, "feedback_month": NULL_HIGH}
 COLUMNS = {
     "agg_counts": (
         "month",
         "status = 'resolved' AS is_resolved", "status = 'in_progress' AS is_in_progress",
         "status = 'pending' AS is_pending", "status = 'deferred' AS is_deferred",
+        "status = 'cancelled' AS is_cancelled", "status = 'referred' AS is_referred",
         "resolved_month", "due_key", "stall_key", "n", *COUNTED,
+        "response_month", "feedback_month", *RESPONSES, "reopened",
     ),
     "agg_days": ("month", "resolved_month", "days", "n"),
+    "agg_minutes": ("month", "resolved_month", "minutes", "n"),
     "agg_open": ("month", "kind = 'due' AS is_due", "day", "n"),
 }
 
@@ -220,10 +227,13 @@ def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings
     as_of_month = month_number(plan["as_of_month"])
     if plan["mode"] == "latest":  # nothing resolved after as_of: the month cells' sums serve
         rows = version.derived(("latest_counts", grain), lambda: _latest_counts(con, version, grain))
-        days = version.derived(("latest_days", grain), lambda: _latest_days(con, version, grain))
+        days, minutes = (version.derived((f"latest_{table}", grain),
+                                         lambda table=table: _latest_days(con, version, grain, table))
+                         for table in ("agg_days", "agg_minutes"))
     else:
         rows = version.table(con, "agg_counts", grain)
         days = version.table(con, "agg_days", grain)
+        minutes = version.table(con, "agg_minutes", grain)
     keep = _mask(rows, version, plan, filters)
     if keys:
         group_of, first, inverse = np.unique(_group_ids(rows, keys, version, keep),
@@ -241,11 +251,14 @@ def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings
         sums = _month_end_sums({name: column[keep] for name, column in rows.items()}, as_of_month)
         out.update(zip(sums, _group_sums(inverse, groups, list(sums.values())).T))
     out = {k: out[k] for k in (*keys, *COUNT_COLUMNS)}
-    out.update(quantiles(*_histograms(days, keys, version, plan, filters, group_of, as_of_month)))
+    out.update(quantiles(*_histograms(days, "days", keys, version, plan, filters, group_of, as_of_month)))
+    out.update(quantiles(*_histograms(minutes, "minutes", keys, version, plan, filters, group_of,
+                                      as_of_month), unit="hours"))
     return pa.table(out)
 
 
-LATEST_SUMS = ("received", "resolved", "in_progress", "pending", "deferred", "rated", *COUNTED)
+LATEST_SUMS = ("received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+               "rated", *COUNTED, *RESPONSES, "reopened")
 
 
 def _month_end_sums(c: dict[str, np.ndarray], as_of_month: int) -> dict[str, np.ndarray]:
@@ -261,8 +274,12 @@ def _month_end_sums(c: dict[str, np.ndarray], as_of_month: int) -> dict[str, np.
         "in_progress": n * (c["is_in_progress"] | late),
         "pending": n * c["is_pending"],
         "deferred": n * c["is_deferred"],
+        "cancelled": n * c["is_cancelled"],
+        "referred": n * c["is_referred"],
         "rated": (c["satisfied"] + c["basically_satisfied"] + c["dissatisfied"]) * known,
         **{name: c[name] * known for name in COUNTED},
+        **{name: c[name] * (c[month] <= as_of_month) for name, month in RESPONSES.items()},
+        "reopened": c["reopened"],
         "overdue_open": n * (open_at & (c["due_key"] <= as_of_month)),
         "stalled": n * (open_at & (c["stall_key"] <= as_of_month)),
     }
@@ -286,16 +303,17 @@ def _latest_counts(con, version: Version, grain: str) -> dict[str, np.ndarray]:
     return out
 
 
-def _latest_days(con, version: Version, grain: str) -> dict[str, np.ndarray]:
-    """agg_days summed over resolved_month per (month cell, days) (latest mode, where every
-    resolution counts): a third fewer rows to mask and count for each question."""
-    rows = version.table(con, "agg_days", grain)
+def _latest_days(con, version: Version, grain: str, table: str = "agg_days") -> dict[str, np.ndarray]:
+    """agg_days (or agg_minutes) summed over resolved_month per (month cell, days) (latest
+    mode, where every resolution counts): a third fewer rows to mask and count for each question."""
+    rows = version.table(con, table, grain)
+    value = "days" if table == "agg_days" else "minutes"
     cell, first = _cells_of(rows, version, grain)
-    low = int(rows["days"].min()) if len(first) else 0
-    span = (int(rows["days"].max()) - low + 1) if len(first) else 1
-    ids, at, inverse = np.unique(cell * span + (rows["days"] - low), return_index=True,
+    low = int(rows[value].min()) if len(first) else 0
+    span = (int(rows[value].max()) - low + 1) if len(first) else 1
+    ids, at, inverse = np.unique(cell * span + (rows[value] - low), return_index=True,
                                  return_inverse=True)
-    out = {key: rows[key][at] for key in (*aggregates.GRAINS[grain], "month", "days")}
+    out = {key: rows[key][at] for key in (*aggregates.GRAINS[grain], "month", value)}
     out["n"] = np.rint(np.bincount(inverse, weights=rows["n"], minlength=len(ids))).astype(np.int64)
     out["resolved_month"] = np.full(len(ids), NULL_LOW, dtype=np.int64)  # all count: none after as_of
     return out
@@ -334,13 +352,14 @@ def _open_now(con, version, grain, keys, plan, filters, group_of, due_before: in
     return tuple(_group_sums(slot, len(group_of), counts).T)
 
 
-def _histograms(days, keys, version, plan, filters, group_of, as_of_month):
-    """Per group (in group_of's order): closure days ascending and their counts, as ListArrays."""
+def _histograms(days, value, keys, version, plan, filters, group_of, as_of_month):
+    """Per group (in group_of's order): closure days (or minutes: `value` names the column)
+    ascending and their counts, as ListArrays."""
     keep = _mask(days, version, plan, filters)
     if plan["mode"] != "latest":
         keep &= days["resolved_month"] <= as_of_month
     slot, found = _slots(group_of, _group_ids(days, keys, version, keep))
-    values, n = days["days"][keep], days["n"][keep]
+    values, n = days[value][keep], days["n"][keep]
     if not found.all():
         values, n = values[found], n[found]
     low = int(values.min()) if len(values) else 0

@@ -133,6 +133,7 @@ def run(args) -> int:
     import kpi
     from kpi.metrics import check_by
     from taizhang.cli import UserError
+    from etl.schema import upgrade_file
     from taizhang.db import db_path, reading
     from taizhang.settings import SettingsError, load_settings
 
@@ -150,6 +151,7 @@ def run(args) -> int:
             f"data/demo.duckdb / no database at {path}: load ledgers with `taizhang load PATH` first; for the "
             "demo, run `taizhang demo`, then add --db data/demo.duckdb."
         )
+    upgrade_file(path)  # a file an older Taizhang wrote: migrated before it is read
     with reading(path) as con:
         try:
             kpi.check_where(con, filters)

@@ -22,12 +22,14 @@ from kpi.runner import Slot
 from taizhang.settings import Settings, load_settings
 
 OPEN_STATUSES = ("pending", "in_progress")
+# Ended without resolution (撤单, 转办): not the district's to resolve, or to supervise.
+ENDED_STATUSES = ("cancelled", "referred")
 # Dimensions that are plain columns of `cases`; month and official are derived.
 CASE_COLUMN_DIMENSIONS = ("district", "street", "community", "channel", "category", "matter_class")
 # The stored columns the facts are computed from.
 FACT_INPUTS = (
     "case_id", "received_on", "due_on", "resolved_on", "status", "satisfaction",
-    "last_progress_on", "reopened_count",
+    "last_progress_on", "reopened_count", "received_at", "resolved_at", "responded_at", "feedback_at",
 )
 
 
@@ -117,6 +119,8 @@ def slice_values(filters: Filters, settings: Settings, as_of: date,
     """The values a slice's expressions bind: as_of, period, where-values, SLA and stall cutoff."""
     values: dict[str, object] = {
         "as_of": as_of, "stall_before": as_of - timedelta(days=settings.stall_days),
+        "response_seconds": settings.response_hours * 3600.0,
+        "feedback_seconds": settings.feedback_hours * 3600.0,
     }
     if filters.date_from is not None:
         values["date_from"] = filters.date_from
@@ -171,7 +175,7 @@ def case_facts(
     them); None writes them into the expression as literals. `facts`: the facts to add
     (None: all); a list that shows three of them binds and plans in half the time.
     """
-    if span is None and settings.sla_calendar == "workdays":
+    if span is None and (settings.sla_calendar == "workdays" or settings.response_workdays > 0):
         span = runner.latest_dates(ib)[:2]
     span = span or (None, None)
     if slot is None:
@@ -198,6 +202,13 @@ def case_facts(
     last_progress = t.last_progress_on.fill_null(t.received_on)
     is_overdue = is_open & (t.due < as_of_value)
     is_stalled = is_open & (last_progress < slot("stall_before", "date"))
+    # Times of day (12345/311 exports): a moment without its own time is its day at 00:00.
+    received_time = t.received_at.fill_null(t.received_on.cast("timestamp"))
+    seconds_after = lambda moment: moment.epoch_seconds() - received_time.epoch_seconds()  # noqa: E731
+    closure_minutes = (t.resolved_at.epoch_seconds() - t.received_at.epoch_seconds()) // 60
+    response_known = t.responded_at.notnull() & (t.responded_at.date() <= as_of_value)
+    feedback_known = t.feedback_at.notnull() & (t.feedback_at.date() <= as_of_value)
+    feedback_seconds = slot("feedback_seconds", "float64")
     every = dict(
         status_asof=ibis.ifelse(resolved_late, "in_progress", t.status),
         satisfaction_asof=ibis.ifelse(resolved_late, ibis.null("string"), t.satisfaction),
@@ -206,6 +217,19 @@ def case_facts(
         closure_days=ibis.ifelse(
             dated_resolution, t.resolved_on.delta(t.received_on, unit="day"), ibis.null("int64")
         ),
+        # Whole minutes from received to resolved where both carry a time (NULL otherwise):
+        # whole, so the aggregate path's histograms give exact quantiles (kpi/cells.py).
+        closure_minutes=ibis.ifelse(
+            dated_resolution & t.received_at.notnull() & t.resolved_at.notnull() & (closure_minutes >= 0),
+            closure_minutes, ibis.null("int64"),
+        ),
+        response_known=response_known,
+        response_on_time=response_known & sla.response_in_time(t, received_time, settings, span, slot),
+        feedback_known=feedback_known,
+        feedback_on_time=feedback_known & ibis.ifelse(
+            feedback_seconds > 0, seconds_after(t.feedback_at) <= feedback_seconds,
+            t.feedback_at.date() <= t.due),
+        reopened=t.reopened_count > 0,
         on_time_known=dated_resolution,
         on_time=dated_resolution & (t.resolved_on <= t.due),
         overdue=is_overdue,

@@ -58,17 +58,19 @@ def close_names(value: str, known: Iterable[str], limit: int = 5) -> list[str]:
 
 # SPEC §7, in order: the columns of every metrics() frame and the keys of `taizhang kpi` JSON.
 METRICS = (
-    "received", "resolved", "in_progress", "pending", "deferred",
-    "resolution_rate", "median_days", "p90_days", "mean_days", "on_time_rate",
-    "overdue_open", "stalled", "rated", "rated_share", "satisfaction_rate", "dissatisfied",
+    "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+    "resolution_rate", "median_days", "p90_days", "mean_days", "median_hours", "p90_hours",
+    "on_time_rate", "overdue_open", "stalled", "rated", "rated_share", "satisfaction_rate",
+    "dissatisfied", "response_rate", "reopened_rate", "return_rate", "feedback_on_time_rate",
     "score", "rank",
 )
 
 COUNT_METRICS = (
-    "received", "resolved", "in_progress", "pending", "deferred",
+    "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
     "overdue_open", "stalled", "rated", "dissatisfied",
 )
-RATE_METRICS = ("resolution_rate", "on_time_rate", "rated_share", "satisfaction_rate")
+RATE_METRICS = ("resolution_rate", "on_time_rate", "rated_share", "satisfaction_rate",
+                "response_rate", "reopened_rate", "return_rate", "feedback_on_time_rate")
 
 
 class FilterError(ValueError):

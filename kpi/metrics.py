@@ -30,14 +30,16 @@ from taizhang.settings import Settings
 
 # The contract of a base-counts source: one row per group, these columns after the keys.
 COUNT_COLUMNS = (
-    "received", "resolved", "in_progress", "pending", "deferred", "overdue_open", "stalled",
-    "rated", "satisfied", "basically_satisfied", "dissatisfied",
+    "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+    "overdue_open", "stalled", "rated", "satisfied", "basically_satisfied", "dissatisfied",
     "on_time", "on_time_known", "days_n", "days_sum",
+    "response_known", "response_on_time", "feedback_known", "feedback_on_time", "reopened",
 )
-QUANTILE_COLUMNS = ("median_days", "p90_days")
+QUANTILE_COLUMNS = ("median_days", "p90_days", "median_hours", "p90_hours")
 RATE_COLUMNS = (
-    "resolution_rate", "median_days", "p90_days", "mean_days", "on_time_rate",
-    "rated_share", "satisfaction_rate", "score",
+    "resolution_rate", "median_days", "p90_days", "mean_days", "median_hours", "p90_hours",
+    "on_time_rate", "rated_share", "satisfaction_rate", "response_rate", "reopened_rate",
+    "return_rate", "feedback_on_time_rate", "score",
 )
 
 
@@ -73,6 +75,8 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
         in_progress=as_int(t.status_asof == "in_progress"),
         pending=as_int(t.status_asof == "pending"),
         deferred=as_int(t.status_asof == "deferred"),
+        cancelled=as_int(t.status_asof == "cancelled"),
+        referred=as_int(t.status_asof == "referred"),
         overdue_open=as_int(t.overdue),
         stalled=as_int(t.stalled),
         rated=t.satisfaction_asof.count(),
@@ -83,9 +87,17 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
         on_time_known=as_int(t.on_time_known),
         days_n=t.closure_days.count(),
         days_sum=t.closure_days.sum(),
+        response_known=as_int(t.response_known),
+        response_on_time=as_int(t.response_on_time),
+        feedback_known=as_int(t.feedback_known),
+        feedback_on_time=as_int(t.feedback_on_time),
+        reopened=as_int(t.reopened),
         # DuckDB quantile_cont: linear interpolation, as SPEC §4 asks.
         median_days=t.closure_days.quantile(0.5),
         p90_days=t.closure_days.quantile(0.9),
+        # Over whole minutes, then in hours: the aggregate path divides the same way.
+        median_hours=t.closure_minutes.quantile(0.5) / 60.0,
+        p90_hours=t.closure_minutes.quantile(0.9) / 60.0,
     )
     return counts  # NULL sums over no rows become zeros in plan_metrics
 
@@ -134,6 +146,12 @@ class IbisOps:
     null_if_zero = staticmethod(lambda x: x.nullif(0.0))
 
 
+def resolution_base(c):
+    """The cases resolution_rate is judged on: received less those that ended without
+    resolution (cancelled, referred). `c`: base counts or a metrics row, by name."""
+    return c["received"] - c["cancelled"] - c["referred"]
+
+
 def derived(c, w, weights: dict, ops=IbisOps) -> dict:
     """The rates, mean days and score from base counts `c` (columns by name): the only place
     a rate is divided. Written once for any engine `ops` (ibis here, numpy in kpi.inmemory).
@@ -141,11 +159,18 @@ def derived(c, w, weights: dict, ops=IbisOps) -> dict:
     w: the basically-satisfied weight; weights: the score's weight per rate.
     """
     rates = {
-        "resolution_rate": ops.ratio(c["resolved"], c["received"]),
+        # Cancelled and referred cases ended without the district resolving them: not
+        # counted against it (docs/kpi.md).
+        "resolution_rate": ops.ratio(c["resolved"], resolution_base(c)),
         "mean_days": ops.ratio(c["days_sum"], c["days_n"]),
         "on_time_rate": ops.ratio(c["on_time"], c["on_time_known"]),
         "rated_share": ops.ratio(c["rated"], c["resolved"]),
         "satisfaction_rate": ops.ratio(c["satisfied"] + w * c["basically_satisfied"], c["rated"]),
+        # 12345 measures (docs/kpi.md): 响应率, 重办率, 回退率, 按时反馈率.
+        "response_rate": ops.ratio(c["response_on_time"], c["response_known"]),
+        "reopened_rate": ops.ratio(c["reopened"], c["resolved"]),
+        "return_rate": ops.ratio(c["referred"], c["received"]),
+        "feedback_on_time_rate": ops.ratio(c["feedback_on_time"], c["feedback_known"]),
     }
     # Score: weighted mean of the defined rates; an undefined rate's weight is redistributed
     # to the others by dividing by the weights of the defined ones only. Written over the
@@ -227,7 +252,9 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
             return inmemory.complete(in_memory, by, filters, ctx.state["areas"], values.get("months"))
 
     inputs = (aggregated,) if aggregated is not None else ()
+    # The score's rates (a preset scores others) shape the SQL too; their weights are bound.
     key = ("metrics", by, slice_shape(filters), sla.due_shape(settings, span), "months" in values,
+           tuple(settings.score_weights()),
            ctx.schema, slot.prefix, tuple(str(t.schema()) for t in inputs))
     return Plan(key, slot.values(values), inputs, build, counts, memory)
 

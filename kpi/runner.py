@@ -54,7 +54,8 @@ CONTEXT_SQL = f"""
 SELECT
     (SELECT min(received_on) FROM cases),
     (SELECT max(received_on) FROM cases),
-    (SELECT greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on))
+    (SELECT greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on),
+                     max(responded_at)::DATE, max(feedback_at)::DATE)
        FROM cases),
     ({LATEST_IMPORT_SQL}),
     ({SCHEMA_SQL})

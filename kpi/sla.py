@@ -18,20 +18,44 @@ from taizhang.workdays import is_workday, workday_due_dates  # noqa: F401 (kpi.s
 
 
 def due_shape(settings: Settings, span: tuple[date | None, date | None]) -> tuple:
-    """What about the deadline changes the SQL: the calendar kind, and whether a span is known."""
-    return (settings.sla_calendar, None not in span)
+    """What about the deadlines changes the SQL: the calendar kind, whether a span is known,
+    and whether the response limit counts working days."""
+    return (settings.sla_calendar, None not in span, settings.response_workdays > 0)
 
 
 def due_values(settings: Settings, span: tuple[date | None, date | None]) -> dict:
     """The values with_due binds: sla_days, or the working-day offsets and their first day."""
-    if settings.sla_calendar != "workdays":
-        return {"sla_days": settings.sla_days}
     first, last = span
+    values: dict = {}
+    if settings.response_workdays > 0 and None not in span:
+        values = {"response_offsets": _offsets(first, last, settings.response_workdays, settings),
+                  "calendar_first": first}
+    if settings.sla_calendar != "workdays":
+        return {**values, "sla_days": settings.sla_days}
     if first is None or last is None:
-        return {}
-    pairs = workday_due_dates(first, last, settings.sla_days, settings.calendar)
-    return {"due_offsets": [(due - received).days for received, due in pairs],
+        return values
+    return {**values, "due_offsets": _offsets(first, last, settings.sla_days, settings),
             "calendar_first": first}
+
+
+def _offsets(first: date, last: date, workdays: int, settings: Settings) -> list[int]:
+    """Days from each received_on (first … last) to the workdays-th working day after it."""
+    return [(due - received).days for received, due in
+            workday_due_dates(first, last, workdays, settings.calendar)]
+
+
+def response_in_time(t: ir.Table, received_time: ir.TimestampValue, settings: Settings,
+                     span: tuple[date | None, date | None], slot) -> ir.BooleanValue:
+    """Whether the 签收/响应 time `t.responded_at` is within the response limit: on or before
+    the response_workdays-th working day after received_on (when set and the span is known),
+    else at most response_hours after `received_time`."""
+    if settings.response_workdays > 0 and None not in span:
+        index = t.received_on.delta(slot("calendar_first", "date"), unit="day")
+        offsets = slot("response_offsets", "array<int32>")
+        last_day = (t.received_on + offsets[index].as_interval("D")).cast("date")
+        return t.responded_at.date() <= last_day
+    seconds = t.responded_at.epoch_seconds() - received_time.epoch_seconds()
+    return seconds <= slot("response_seconds", "float64")
 
 
 def with_due(t: ir.Table, settings: Settings, span: tuple[date | None, date | None],

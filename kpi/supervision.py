@@ -22,7 +22,8 @@ import pandas as pd
 from etl import aggregates
 from kpi import aggregated, runner, sla
 from kpi.facts import (
-    backend, case_facts, in_period, settings_or_default, slice_conditions, slice_shape, slice_values,
+    ENDED_STATUSES, backend, case_facts, in_period, settings_or_default, slice_conditions, slice_shape,
+    slice_values,
 )
 from kpi.filters import FilterError, Filters
 from kpi.lists import _finish, _with_officials, case_number, lead_officials, slice_facts
@@ -45,11 +46,14 @@ BREAKDOWNS = ("responsible_unit", "lead", "tier")
 
 
 def _conditions(t: ir.Table, kinds: tuple[str, ...]) -> dict[str, ir.BooleanValue]:
+    # Overdue and stalled cases are open; a case that ended without resolution (cancelled,
+    # referred) is not supervised for a rating or a reopening either.
+    ours = ~t.status_asof.isin(ENDED_STATUSES)
     every = {
         "overdue": t.overdue,
         "stalled": t.stalled,
-        "dissatisfied": (t.satisfaction_asof == "dissatisfied").fill_null(False),
-        "reopened": (t.reopened_count > 0).fill_null(False),
+        "dissatisfied": ((t.satisfaction_asof == "dissatisfied") & ours).fill_null(False),
+        "reopened": ((t.reopened_count > 0) & ours).fill_null(False),
     }
     return {kind: every[kind] for kind in SUPERVISION_KINDS if kind in kinds}
 

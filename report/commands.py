@@ -79,6 +79,9 @@ def run(args: argparse.Namespace) -> int:
     path = db.db_path(args.db)
     if not path.exists():
         raise UserError(" / ".join(i18n.t("empty.no_file", lang, path=path) for lang in i18n.LANGS))
+    from etl.schema import upgrade_file
+
+    upgrade_file(path)  # a file an older Taizhang wrote: migrated before it is read
     out = Path(args.out)
     try:
         # Fail before any query when the browser or the fonts are missing.

@@ -96,6 +96,7 @@ class ReportView:
     demo_label: str
     cards: list[Card]
     cards_note: str
+    hotline_note: str  # the 12345 三率 and what comes with them, "" when the month has none
     trend: Section
     trend_figure: str  # plotly figure as JSON, safe inside <script> (no '<')
     categories: Section

@@ -68,7 +68,7 @@ def cards(head: dict, standing: dict, lang: str) -> list[Card]:
         rate = metric in kpi.filters.RATE_METRICS
         source = standing if metric == "overdue_open" else head
         if metric == "resolved":
-            detail = kpi.format_ratio(current["resolved"], current["received"])
+            detail = kpi.format_ratio(current["resolved"], kpi.resolution_base(current))
         elif metric == "satisfaction_rate":
             detail = f"{say('rated', lang)} {kpi.format_number(current['rated'])}"
         elif metric == "on_time_rate":
@@ -86,6 +86,25 @@ def cards(head: dict, standing: dict, lang: str) -> list[Card]:
             yoy=_delta(yoy, RISE[metric], rate, say("report.yoy_short", lang)),
         ))
     return cards
+
+
+# The 12345 measures in the line under the cards, in the order a 12345 board reads them
+# (三率 first); each only where the month's data defines it.
+HOTLINE = ("response_rate", "resolution_rate", "satisfaction_rate", "feedback_on_time_rate",
+           "reopened_rate", "return_rate", "median_hours", "cancelled", "referred")
+
+
+def hotline(head: dict, lang: str) -> str:
+    """'12345 三率:响应率 85.7% · 解决率 60.0% · 满意率 100.0% · … · 撤单 1 · 转办退回 2', or ''
+    when the month has none of the 12345 facts (no 签收/反馈 times, times of day, no case
+    cancelled or referred): a ledger of dates alone reads as before."""
+    current = head["metrics"]
+    extra = ("response_rate", "feedback_on_time_rate", "median_hours", "cancelled", "referred")
+    if not any(current.get(m) for m in extra):
+        return ""
+    parts = [f"{say(m, lang)} {_value(m, current[m])}" for m in HOTLINE
+             if not is_missing(current.get(m)) and (m not in ("cancelled", "referred") or current[m])]
+    return say("report.hotline", lang, items=" · ".join(parts))
 
 
 def month_label(first: date, lang: str) -> str:

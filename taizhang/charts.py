@@ -36,6 +36,8 @@ STATUS_COLORS = {
     "in_progress": "#e0a100",
     "pending": "#8c8c8c",
     "deferred": "#8a5a44",
+    "cancelled": "#b5b5b5",
+    "referred": "#6a5acd",
 }
 RATE_COLOR = "#c0392b"
 SCORE_COLOR = "#1f5fa8"
@@ -43,7 +45,7 @@ SELECTED_COLOR = "#0b3c75"
 TEXT_COLOR = "#31333f"
 GRID_COLOR = "#e8e8e8"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
-STATUSES = ("resolved", "in_progress", "pending", "deferred")
+STATUSES = ("resolved", "in_progress", "pending", "deferred", "cancelled", "referred")
 # The rate axis reaches a little above 100%, so a month at 100% is not drawn on the frame.
 RATE_TOP = 1.05
 
@@ -225,13 +227,13 @@ def category_figure(categories: pd.DataFrame, lang: str = "zh", top: int = 10,
     """Stacked bars of each category's cases by status (top categories by received, largest
     on top), one trace a status in STATUSES order.
 
-    categories: columns category, received, resolved, in_progress, pending, deferred.
+    categories: columns category, received and the statuses of STATUSES (one missing: 0).
     """
     shown = categories.sort_values("received", ascending=False, kind="stable").head(top)
     names = [data_text(n) for n in shown["category"]]
     fig = go.Figure()
     for status in STATUSES:
-        values = [_count(v) for v in shown[status]]
+        values = [_count(v) for v in shown[status]] if status in shown else [0] * len(shown)
         name = status_label(status, lang)
         fig.add_bar(x=values, y=names, orientation="h", name=name,
                     marker_color=STATUS_COLORS[status],

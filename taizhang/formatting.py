@@ -80,6 +80,14 @@ RISE = {
     "median_days": False,
     "on_time_rate": True,
     "satisfaction_rate": True,
+    # 12345 measures (shown where the ledger has them)
+    "cancelled": None,
+    "referred": None,
+    "median_hours": False,
+    "response_rate": True,
+    "reopened_rate": False,
+    "return_rate": False,
+    "feedback_on_time_rate": True,
 }
 
 

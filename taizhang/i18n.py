@@ -19,11 +19,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "in_progress": ("正在解决", "In progress"),
     "pending": ("未启动", "Not started"),
     "deferred": ("暂缓", "Deferred"),
+    "cancelled": ("撤单", "Cancelled"),
+    "referred": ("转办退回", "Referred out"),
     "resolution_rate": ("解决率", "Resolution rate"),
     "closure_days": ("办结天数(中位/90分位)", "Days to resolve (median / p90)"),
     "median_days": ("中位办结天数", "Median days to resolve"),
     "p90_days": ("90分位办结天数", "Days to resolve (p90)"),
     "mean_days": ("平均办结天数", "Mean days to resolve"),
+    "median_hours": ("中位办结时长(小时)", "Median hours to resolve"),
+    "p90_hours": ("90分位办结时长(小时)", "Hours to resolve (p90)"),
+    "response_rate": ("响应率", "Response rate"),
+    "reopened_rate": ("重办率", "Reopened rate"),
+    "return_rate": ("回退率", "Return rate"),
+    "feedback_on_time_rate": ("按时反馈率", "Feedback on time"),
     "on_time_rate": ("按期办结率", "On-time rate"),
     "overdue_open": ("超期未办结", "Overdue"),
     "stalled": ("进展停滞", "Stalled"),
@@ -116,6 +124,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "status.in_progress": ("正在解决", "In progress"),
     "status.resolved": ("已解决", "Resolved"),
     "status.deferred": ("暂缓", "Deferred"),
+    "status.cancelled": ("撤单", "Cancelled"),
+    "status.referred": ("转办退回", "Referred out"),
     "satisfaction.satisfied": ("满意", "Satisfied"),
     "satisfaction.basically_satisfied": ("基本满意", "Basically satisfied"),
     "satisfaction.dissatisfied": ("不满意", "Dissatisfied"),
@@ -294,6 +304,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "cases.close": ("关闭详情", "Close"),
     # --- report ----------------------------------------------------------------------
     "report.title": ("月报", "Monthly report"),
+    "report.hotline": ("12345 三率及相关:{items}", "12345 measures: {items}"),
+    # one term of the score's formula in the report's footer: 解决率×0.4 / resolution × 0.4
+    "report.score_term": ("{rate}×{weight}", "{rate} × {weight}"),
+    "score_term.resolution_rate": ("解决率", "resolution"),
+    "score_term.on_time_rate": ("按期办结率", "on-time"),
+    "score_term.satisfaction_rate": ("满意率", "satisfaction"),
+    "score_term.response_rate": ("响应率", "response"),
     "report.heading": ("{scope}{month}民生问题办理月报", "{scope} residents' issues report, {month}"),
     "report.month": ("月份", "Month"),
     "report.pdf": ("下载 PDF", "Download PDF"),
@@ -314,8 +331,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.more": ("… 另有 {n} 件", "… and {n} more"),
     "report.sources": ("数据来源:{files} 个台账文件,{rejected} 行未导入", "Sources: {files} ledger files, {rejected} rows not imported"),
     "report.definitions": (
-        "口径:办理时限默认受理后 {sla} 天;综合得分 = 解决率×{w_res} + 按期办结率×{w_time} + 满意率×{w_sat}",
-        "Definitions: due {sla} days after receipt unless the ledger says; score = resolution × {w_res} + on-time × {w_time} + satisfaction × {w_sat}",
+        "口径:办理时限默认受理后 {sla} 天;综合得分 = {score}",
+        "Definitions: due {sla} days after receipt unless the ledger says; score = {score}",
     ),
     "report.generated": ("生成于 {date}", "Generated {date}"),
     # --- data ------------------------------------------------------------------------
@@ -413,8 +430,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.attendance_more": ("… 另有 {n} 名干部", "… and {n} more officials"),
     "report.no_meetings": ("本期台账没有会议记录。", "The ledgers record no meetings in this period."),
     "report.definitions_workdays": (
-        "口径:办理时限默认受理后 {sla} 个工作日(按法定节假日与调休);综合得分 = 解决率×{w_res} + 按期办结率×{w_time} + 满意率×{w_sat}",
-        "Definitions: due {sla} working days after receipt (Chinese calendar) unless the ledger says; score = resolution × {w_res} + on-time × {w_time} + satisfaction × {w_sat}",
+        "口径:办理时限默认受理后 {sla} 个工作日(按法定节假日与调休);综合得分 = {score}",
+        "Definitions: due {sla} working days after receipt (Chinese calendar) unless the ledger says; score = {score}",
     ),
     "report.definitions_more": (
         "停滞:超过 {stall} 天无进展;满意率 = (满意 + {w} × 基本满意) / 已回访;受理不足 {min_cases} 件不排名;空值“—”表示无法计算(分母为 0)。",
@@ -460,7 +477,8 @@ def label(key: str, lang: str = DEFAULT_LANG) -> str:
 
 
 def status_label(status: str | None, lang: str = DEFAULT_LANG) -> str:
-    """中文/English name of a canonical status (pending, in_progress, resolved, deferred)."""
+    """中文/English name of a canonical status (pending, in_progress, resolved, deferred,
+    cancelled, referred)."""
     return t(f"status.{status}", lang) if f"status.{status}" in TEXT else (status or "")
 
 

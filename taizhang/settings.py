@@ -62,6 +62,28 @@ class Settings:
         "基本满意权重 / weight w of 基本满意 in satisfaction_rate = (satisfied + w × "
         "basically_satisfied) / rated; some districts use 0.9 or 0.8.",
     )
+    response_hours: float = setting(
+        2.0, "kpi",
+        "响应时限(小时) / a case counts as responded in time (响应率) when its 签收/响应时间 is "
+        "at most this many hours after it was received; 24 for 'one day'.",
+    )
+    response_workdays: int = setting(
+        0, "kpi",
+        "响应时限(工作日) / when more than 0, a case is responded in time when its 签收/响应时间 "
+        "falls on or before this many Chinese working days after the day it was received "
+        "(instead of response_hours).",
+    )
+    feedback_hours: float = setting(
+        0.0, "kpi",
+        "反馈时限(小时) / feedback to the resident (反馈时间) is on time when at most this many "
+        "hours after the case was received; 0: by the case's own deadline (due).",
+    )
+    preset: str = setting(
+        "", "score",
+        "评分方案 / '' scores with the weights below; '12345' with the 12345 hotline's 三率: "
+        "响应率、解决率、满意率, one third each (the weights below are then not used).",
+        choices=("", "12345"),
+    )
     weight_resolution: float = setting(
         0.4, "score", "解决率权重 / weight of resolution_rate in the score.",
     )
@@ -70,6 +92,9 @@ class Settings:
     )
     weight_satisfaction: float = setting(
         0.4, "score", "满意率权重 / weight of satisfaction_rate in the score.",
+    )
+    weight_response: float = setting(
+        0.0, "score", "响应率权重 / weight of response_rate in the score (0: not scored).",
     )
     min_cases_ranked: int = setting(
         5, "score",
@@ -144,11 +169,17 @@ class Settings:
 
     def score_weights(self) -> dict[str, float]:
         """The score's weights by the rate they apply to."""
-        return {
+        if self.preset == "12345":  # 三率: 响应率、解决率、满意率
+            third = 1 / 3
+            return {"response_rate": third, "resolution_rate": third, "satisfaction_rate": third}
+        weights = {
             "resolution_rate": self.weight_resolution,
             "on_time_rate": self.weight_on_time,
             "satisfaction_rate": self.weight_satisfaction,
         }
+        if self.weight_response:
+            weights["response_rate"] = self.weight_response
+        return weights
 
 
 def setting_docs() -> list[dict]:

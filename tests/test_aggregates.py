@@ -77,16 +77,22 @@ def _random_slice(rng: random.Random, streets, communities, categories) -> tuple
     return by, Filters.make(date_from, date_to, as_of, where)
 
 
-def test_both_paths_equal_on_random_slices(hotline_db):
-    con = duckdb.connect(str(hotline_db), read_only=True)
+def _vocabulary(con) -> tuple:
+    """(streets, communities by street, categories): what _random_slice draws from."""
     areas = con.execute("SELECT street, community FROM areas").fetchall()
     streets = sorted({s for s, _ in areas})
     communities = {s: sorted(c for st, c in areas if st == s) for s in streets}
     categories = [r[0] for r in con.execute("SELECT DISTINCT category FROM cases ORDER BY 1").fetchall()]
+    return streets, communities, categories
+
+
+def test_both_paths_equal_on_random_slices(hotline_db):
+    con = duckdb.connect(str(hotline_db), read_only=True)
+    vocabulary = _vocabulary(con)
     rng = random.Random(6)
     answered = 0
     for _ in range(10):
-        by, filters = _random_slice(rng, streets, communities, categories)
+        by, filters = _random_slice(rng, *vocabulary)
         fast = metrics(con, by, filters, source="aggregated")
         raw = metrics(con, by, filters, source="raw")
         pd.testing.assert_frame_equal(fast, raw, check_exact=False, rtol=1e-12, atol=1e-12,
@@ -106,6 +112,65 @@ def test_a_slice_with_every_kind_of_number(hotline_db):
     # The slice really exercises the as_of logic: cases resolved after June are in progress.
     assert raw["in_progress"].sum() > 0 and raw["overdue_open"].sum() > 0
     assert raw["stalled"].sum() > 0 and raw["median_days"].notna().all()
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def hotline_times_db(hotline_db, tmp_path_factory):
+    """hotline_db with 12345 facts written in: cancelled and referred cases, times of day on
+    received/resolved (some resolutions dated only), 签收 and 反馈 times (some after the month
+    of receipt, some missing), reopened cases; aggregates rebuilt."""
+    db = tmp_path_factory.mktemp("times") / "times.duckdb"
+    shutil.copy(hotline_db, db)
+    con = duckdb.connect(str(db))
+    con.execute("BEGIN")
+    con.execute("""
+        UPDATE cases SET
+            status = CASE WHEN hash(case_id) % 17 = 0 AND status <> 'resolved' THEN 'cancelled'
+                          WHEN hash(case_id) % 23 = 0 AND status <> 'resolved' THEN 'referred'
+                          ELSE status END,
+            received_at = received_on + to_minutes((hash(case_id) % 1440)::BIGINT),
+            reopened_count = CASE WHEN hash(case_id) % 11 = 0 THEN 1 ELSE 0 END,
+            responded_at = CASE WHEN hash(case_id) % 9 <> 0 THEN received_on
+                                + to_minutes((hash(case_id) % 1440 + hash(title) % 300)::BIGINT) END,
+            feedback_at = CASE WHEN hash(case_id) % 3 = 0 THEN received_on
+                               + to_days((hash(case_id) % 45)::INTEGER) END
+    """)
+    # Some same-day resolutions fall before their time of receipt: no closure hours then.
+    con.execute("""
+        UPDATE cases SET resolved_at = CASE WHEN hash(case_id) % 5 <> 0 THEN resolved_on
+                                            + to_minutes((hash(title || case_id) % 1440)::BIGINT) END
+        WHERE resolved_on IS NOT NULL
+    """)
+    aggregates.rebuild(con, Settings())
+    con.execute("COMMIT")
+    counts = con.execute("SELECT count(*) FILTER (status = 'cancelled'), count(*) FILTER (status = 'referred'), "
+                         "count(resolved_at) FROM cases").fetchone()
+    assert all(counts)
+    con.close()
+    return db
+
+
+def test_both_paths_equal_with_12345_facts(hotline_times_db):
+    """Cancelled/referred counts, closure hours, response, feedback and reopened rates: the
+    aggregate path (month-cell sums, minute histograms) gives the raw path's numbers."""
+    con = duckdb.connect(str(hotline_times_db), read_only=True)
+    vocabulary = _vocabulary(con)
+    rng = random.Random(20)
+    slices = [_random_slice(rng, *vocabulary) for _ in range(8)]
+    slices.append((("street",), Filters.make(date_from="2024-01-01", as_of="2024-06-30")))
+    for by, filters in slices:
+        fast = metrics(con, by, filters, source="aggregated")
+        raw = metrics(con, by, filters, source="raw")
+        pd.testing.assert_frame_equal(fast, raw, check_exact=False, rtol=1e-12, atol=1e-12,
+                                      obj=f"metrics(by={by}, {filters})")
+    total = metrics(con, (), Filters(), source="raw").iloc[0]
+    assert total["cancelled"] > 0 and total["referred"] > 0 and pd.notna(total["median_hours"])
+    assert 0 < total["response_rate"] < 1 and 0 < total["feedback_on_time_rate"] < 1
+    assert total["reopened_rate"] > 0
+    # The resolution rate leaves the cases that ended without resolution out of its denominator.
+    assert total["resolution_rate"] == pytest.approx(
+        total["resolved"] / (total["received"] - total["cancelled"] - total["referred"]))
     con.close()
 
 

@@ -153,7 +153,8 @@ def test_screen_and_report_colour_a_change_alike(monkeypatch):
     from dashboard import ui
     from report import sections
 
-    metrics = {"received": 2090, "resolved": 1769, "in_progress": 300, "median_days": 4.5,
+    metrics = {"received": 2090, "resolved": 1769, "cancelled": 0, "referred": 0, "in_progress": 300,
+               "median_days": 4.5,
                "on_time_rate": 0.8, "satisfaction_rate": 0.9, "rated": 600, "overdue_open": 12}
     delta = {"received": 146, "resolved": -20, "in_progress": 0, "median_days": 1.5,
              "on_time_rate": -0.0002, "satisfaction_rate": -0.024, "rated": 3, "overdue_open": 2}
@@ -173,3 +174,26 @@ def test_screen_and_report_colour_a_change_alike(monkeypatch):
     arrows = {"▲": "up", "▼": "down", "": None}
     for key, card in screen.items():
         assert (card.tone, card.arrow) == (report[key].mom.tone, arrows[report[key].mom.arrow]), key
+
+
+def test_12345_cards_only_where_the_ledger_has_them(monkeypatch):
+    """The second row: a 12345 measure is a card only when defined (a ledger without 签收
+    times has no 响应率 card), cancelled/referred only when some case ended so; a falling
+    response rate and a rising reopened rate are bad."""
+    from dashboard import ui
+
+    metrics = {"received": 20, "resolved": 10, "cancelled": 0, "referred": 2, "in_progress": 8,
+               "median_days": 3.0, "on_time_rate": 0.8, "satisfaction_rate": 0.9,
+               "response_rate": 0.75, "median_hours": None, "feedback_on_time_rate": None,
+               "reopened_rate": 0.1, "return_rate": 0.1}
+    delta = {"response_rate": -0.05, "reopened_rate": 0.02}
+    shown = []
+    monkeypatch.setattr(cards, "show", shown.extend)
+    ui.headline_cards({"metrics": metrics, "delta_month": delta}, "zh")
+    screen = {card.key: card for card in shown}
+    assert screen["resolved"].value == "10/18 (55.6%)"  # 2 referred are not judged
+    assert {"response_rate", "reopened_rate", "return_rate", "referred"} <= set(screen)
+    assert not {"median_hours", "feedback_on_time_rate", "cancelled"} & set(screen)
+    assert (screen["response_rate"].value, screen["referred"].value) == ("75.0%", "2")
+    assert (screen["response_rate"].tone, screen["response_rate"].arrow) == ("bad", "down")
+    assert (screen["reopened_rate"].tone, screen["reopened_rate"].arrow) == ("bad", "up")

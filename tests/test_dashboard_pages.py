@@ -72,9 +72,17 @@ def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):
     use_db(demo_db)
     at = run()
     total = kpi_call(demo_db, "metrics", (), kpi.Filters()).iloc[0]
-    assert metric(at, "已解决") == kpi.format_ratio(total["resolved"], total["received"])
+    # resolved over the cases not cancelled or referred, counted here by hand
+    judged = total["received"] - total["cancelled"] - total["referred"]
+    assert metric(at, "已解决") == kpi.format_ratio(total["resolved"], judged)
     assert metric(at, "受理") == str(int(total["received"]))
     assert metric(at, "满意率") == kpi.format_rate(total["satisfaction_rate"])
+    # the 12345 cards: the demo's hotline export has 签收/办结/反馈 times, and a few cases
+    # ended without resolution
+    assert metric(at, "响应率") == kpi.format_rate(total["response_rate"])
+    assert metric(at, "中位办结时长(小时)") == kpi.format_number(total["median_hours"])
+    assert metric(at, "重办率") == kpi.format_rate(total["reopened_rate"])
+    assert (metric(at, "撤单"), metric(at, "转办退回")) == ("7", "5")
     assert any("示例数据" in i.value for i in at.info)
     trend, streets, categories = plotly_figures(at)
     ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
@@ -95,7 +103,8 @@ def test_overview_in_english(demo_db, use_db):
     use_db(demo_db)
     at = run(lang="en")
     total = kpi_call(demo_db, "metrics", (), kpi.Filters()).iloc[0]
-    assert metric(at, "Resolved") == kpi.format_ratio(total["resolved"], total["received"])
+    assert metric(at, "Resolved") == kpi.format_ratio(total["resolved"], kpi.resolution_base(total))
+    assert metric(at, "Response rate") == kpi.format_rate(total["response_rate"])
     assert at.header[0].value == "Overview"
 
 

@@ -140,20 +140,22 @@ def test_la_export_end_to_end_through_a_suggested_profile(tmp_path, capsys):
     # The phrases it cannot place are listed for the user, with their row counts.
     frame = pd.read_csv(export, dtype=str, keep_default_na=False)
     counts = frame["Status"].value_counts()
-    for phrase in ("Cancelled", "Referred Out", "Forward"):
-        assert f'#   "{phrase}"  ({counts[phrase]})' in suggestion
+    assert f'#   "Forward"  ({counts["Forward"]})' in suggestion
+    # Cancelled and Referred Out are built-in phrases of the two statuses that end a case
+    # without resolving it.
+    assert profile["status"]["cancelled"] == ["Cancelled"]
+    assert profile["status"]["referred"] == ["Referred Out"]
 
     # check with the unedited profile: the header it took, and those phrases' rows rejected.
     (tmp_path / "la.toml").write_text(suggestion, encoding="utf-8")
     code, out, _ = run(["check", export, "--profile", tmp_path / "la.toml"], capsys)
     assert code == 1
     assert "header: row 1; 识别 recognised: SRNumber→case_id, CreatedDate→received_on" in out
-    unplaced = int(counts[["Cancelled", "Referred Out", "Forward"]].sum())
+    unplaced = int(counts["Forward"])
     assert f"rejected {unplaced}" in out and "is not a known status" in out
 
     # The user maps them, as a district would, and loads.
-    edited = suggestion.replace('deferred = []', 'deferred = ["Cancelled", "Referred Out"]') \
-                       .replace('in_progress = []', 'in_progress = ["Forward"]')
+    edited = suggestion.replace('in_progress = []', 'in_progress = ["Forward"]')
     (tmp_path / "la.toml").write_text(edited, encoding="utf-8")
     code, out, err = run(["load", export, "--profile", tmp_path / "la.toml", "--db", db], capsys)
     assert code == 0, out + err
@@ -165,7 +167,11 @@ def test_la_export_end_to_end_through_a_suggested_profile(tmp_path, capsys):
     assert total["resolved"] == (status == "Closed").sum()
     assert total["pending"] == status.isin(["Open", "Pending"]).sum()
     assert total["in_progress"] == (status == "Forward").sum()
-    assert total["deferred"] == status.isin(["Cancelled", "Referred Out"]).sum()
+    assert total["deferred"] == 0
+    assert total["cancelled"] == (status == "Cancelled").sum()
+    assert total["referred"] == (status == "Referred Out").sum()
+    ended = (status == "Cancelled").sum() + (status == "Referred Out").sum()
+    assert total["resolution_rate"] == pytest.approx((status == "Closed").sum() / (len(frame) - ended))
     by_type = {r["category"]: r["received"] for r in kpi_rows(capsys, db, "--by", "category")}
     assert by_type == frame["RequestType"].value_counts().to_dict()
     created = pd.to_datetime(frame["CreatedDate"], format="%m/%d/%Y %I:%M:%S %p")
@@ -176,6 +182,12 @@ def test_la_export_end_to_end_through_a_suggested_profile(tmp_path, capsys):
     days = (pd.to_datetime(closed["ClosedDate"], format="%m/%d/%Y %I:%M:%S %p").dt.normalize()
             - pd.to_datetime(closed["CreatedDate"], format="%m/%d/%Y %I:%M:%S %p").dt.normalize()).dt.days
     assert total["median_days"] == pytest.approx(days.median())
+    # The export stamps times of day (02:05:00 PM): closure in hours too, over whole minutes.
+    seconds = (pd.to_datetime(closed["ClosedDate"], format="%m/%d/%Y %I:%M:%S %p")
+               - pd.to_datetime(closed["CreatedDate"], format="%m/%d/%Y %I:%M:%S %p")).dt.total_seconds()
+    minutes = (seconds // 60)[seconds >= 0]
+    assert total["median_hours"] == pytest.approx(minutes.median() / 60)
+    assert total["p90_hours"] == pytest.approx(minutes.quantile(0.9) / 60)
     with duckdb.connect(str(db), read_only=True) as con:
         ids = {r[0] for r in con.execute("SELECT case_id FROM cases").fetchall()}
     assert ids == set(frame["SRNumber"])
@@ -187,8 +199,9 @@ def test_boston_and_board_exports_load_through_their_suggestions(tmp_path, capsy
     for export in (boston, board):
         code, suggestion, _ = run(["profile", "suggest", export], capsys)
         assert code == 0
-        (tmp_path / f"{export.stem}.toml").write_text(
-            suggestion.replace('in_progress = ["办理中"]', 'in_progress = ["办理中", "已转办"]'), encoding="utf-8")
+        # 已转办 (handed to another body) is a built-in phrase of `referred`.
+        assert export.suffix == ".csv" or 'referred = ["已转办"]' in suggestion
+        (tmp_path / f"{export.stem}.toml").write_text(suggestion, encoding="utf-8")
     board_profile = tomllib.loads((tmp_path / "问政.toml").read_text(encoding="utf-8"))
     assert board_profile["columns"]["received_on"] == ["留言时间"]
     assert board_profile["columns"]["resolved_on"] == ["答复时间"]
@@ -207,7 +220,8 @@ def test_boston_and_board_exports_load_through_their_suggestions(tmp_path, capsy
         assert total["received"] == len(frame)
         assert total["resolved"] == status.isin(["Closed", "已答复"]).sum()
         assert total["pending"] == status.isin(["Open", "未答复"]).sum()
-        assert total["in_progress"] == status.isin(["办理中", "已转办"]).sum()
+        assert total["in_progress"] == status.isin(["办理中"]).sum()
+        assert total["referred"] == status.isin(["已转办"]).sum()
 
 
 def test_the_nyc_profile_refuses_an_la_file(tmp_path, capsys):

@@ -14,6 +14,7 @@ from etl.areas import load_areas
 from etl.errors import LedgerError
 from etl.load import load_paths
 from etl.schema import SCHEMA_VERSION, UNINDEXED, schema_sql
+from taizhang.cli import main
 from ledgers import write_registry
 
 HEADER = ["序号", "编号", "社区", "问题", "反映时间", "办理状态", "办结时间", "满意度", "挂点领导", "进展情况"]
@@ -216,6 +217,44 @@ def test_a_schema_2_database_loses_its_key_indexes_and_keeps_every_row(db, tmp_p
                            ).fetchone()[0] == 0
         for table in UNINDEXED:
             assert con.execute(everything.format(table)).fetchall() == before[table]
+
+
+def test_a_schema_5_database_takes_the_statuses_that_end_without_resolution(db, tmp_path):
+    """5 → 6: cases is rebuilt (its status CHECK admits cancelled and referred; the time
+    columns are added, NULL), every row kept; a ledger of 撤单/转办 then loads."""
+    load_paths(db, [write_ledger(tmp_path / "台账1.xlsx", JANUARY)])
+    with duckdb.connect(str(db)) as con:  # as Taizhang with schema 5 left it
+        before = con.execute("SELECT case_id, status, received_on FROM cases ORDER BY ALL").fetchall()
+        old = schema_sql().replace("""CHECK (status IN ('pending', 'in_progress', 'resolved', 'deferred',
+                                       'cancelled', 'referred')),""",
+                                   "CHECK (status IN ('pending', 'in_progress', 'resolved', 'deferred')),")
+        for column in ("received_at", "resolved_at", "responded_at", "feedback_at"):
+            old = "\n".join(line for line in old.split("\n") if not line.strip().startswith(column))
+        assert "'cancelled'" not in old and "responded_at" not in old
+        con.execute("ALTER TABLE cases RENAME TO cases_old")
+        con.execute(old)
+        con.execute("INSERT INTO cases BY NAME SELECT * EXCLUDE (received_at, resolved_at, responded_at, "
+                    "feedback_at) FROM cases_old")
+        con.execute("DROP TABLE cases_old")
+        con.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute("UPDATE cases SET status = 'cancelled' WHERE case_id = 'A3'")
+    # A reader first (taizhang kpi opens the file read-only): the file is migrated before.
+    assert main(["kpi", "--db", str(db), "--format", "json"]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (
+            str(SCHEMA_VERSION),)
+        assert con.execute("SELECT case_id, status, received_on FROM cases ORDER BY ALL").fetchall() == before
+    withdrawn = [[*JANUARY[2][:4], "撤单", *JANUARY[2][5:]],
+                 ["A5", "桃源社区", "外区事项", D(2023, 1, 8), "转办", None, None, "王一", None]]
+    [summary] = load_paths(db, [write_ledger(tmp_path / "台账2.xlsx", [*JANUARY[:2], *withdrawn])])
+    assert summary.status == "ok" and summary.rows_rejected == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [
+            (str(SCHEMA_VERSION),)]
+        rows = con.execute("SELECT case_id, status, received_on FROM cases ORDER BY ALL").fetchall()
+        assert rows == [*before[:2], ("A3", "cancelled", D(2023, 1, 7)), ("A5", "referred", D(2023, 1, 8))]
+        assert con.execute("SELECT count(received_at) FROM cases").fetchone() == (0,)
 
 
 def test_out_of_memory_says_which_setting_to_raise():

@@ -51,10 +51,10 @@ EXPECTED = [
     (7, "办理状态", "搞定了",
      f"{W}第7行「办理状态」的值「搞定了」不是已知的办理状态,请改为 未启动、正在解决、已解决 或 暂缓,"
      "或在格式配置(--profile)的 [status] 中按其含义加入这一说法,如 pending = [\"搞定了\"]"
-     "(pending 未启动、in_progress 正在解决、resolved 已解决、deferred 暂缓) / "
+     "(pending 未启动、in_progress 正在解决、resolved 已解决、deferred 暂缓、cancelled 撤单、referred 转办) / "
      f"{E}, row 7, column 办理状态: '搞定了' is not a known status; write 未启动, 正在解决, 已解决 or 暂缓, "
      "or add the phrase to the [status] table of a profile (--profile) under what it means, e.g. "
-     "pending = [\"搞定了\"] (pending 未启动, in_progress 正在解决, resolved 已解决, deferred 暂缓)"),
+     "pending = [\"搞定了\"] (pending 未启动, in_progress 正在解决, resolved 已解决, deferred 暂缓, cancelled 撤单, referred 转办)"),
     (8, "办结时间", "2023-02-01",
      f"{W}第8行「办结时间」的值「2023-02-01」早于受理日期 2023-02-10,请核对这两个日期 / {E}, row 8, column 办结时间: "
      "2023-02-01 is before the received date 2023-02-10; check both dates"),

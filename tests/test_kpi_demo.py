@@ -23,8 +23,12 @@ def test_district_total_is_the_article_figure(con):
     total = kpi.metrics(con, (), kpi.Filters.make("2021-01-01", "2022-07-31", "2022-07-31"))
     row = total.iloc[0]
     assert (row.received, row.resolved, row.in_progress) == (2090, 1769, 246)
-    assert row.pending + row.deferred == 75
+    assert row.pending + row.deferred + row.cancelled + row.referred == 75
+    # Of the 75, the demo ends 7 without resolution (撤单 …) and refers 5 (转办 …): the
+    # resolution rate is judged on the other 2078.
+    assert (row.cancelled, row.referred) == (7, 5)
     assert kpi.format_ratio(row.resolved, row.received) == "1769/2090 (84.6%)"
+    assert row.resolution_rate == pytest.approx(1769 / 2078)
     default = kpi.metrics(con, (), kpi.Filters())  # default as_of = latest date = 2022-07-31
     assert default.iloc[0].received == 2090 and default.iloc[0].resolved == 1769
 
@@ -34,8 +38,8 @@ def test_streets_sum_to_the_district_and_every_community_is_listed(con):
     total = kpi.metrics(con, (), f).iloc[0]
     streets = kpi.metrics(con, ("street",), f)
     assert len(streets) == 11
-    for metric in ("received", "resolved", "in_progress", "pending", "deferred",
-                   "overdue_open", "stalled", "rated", "dissatisfied"):
+    for metric in ("received", "resolved", "in_progress", "pending", "deferred", "cancelled",
+                   "referred", "overdue_open", "stalled", "rated", "dissatisfied"):
         assert streets[metric].sum() == total[metric], metric
     registry = con.execute("SELECT street, community FROM areas").fetchall()
     assert len(registry) == 151  # 138 communities and 13 villages
@@ -118,3 +122,33 @@ def test_supervision_counts_are_the_list_counted(con):
     counts = kpi.supervision_counts(con, f)
     assert counts == {kind: int(listed.get(kind, 0)) for kind in counts}
     assert counts["overdue"] > 0 and counts["dissatisfied"] > 0
+
+
+def test_hotline_measures_from_the_hotline_export(con, demo_build):
+    """The 12345 export is the demo's one ledger with times of day, 签收 and 反馈: its
+    figures, counted here from the CSV with pandas, are the district's."""
+    import pandas as pd
+
+    from etl.profile import load_profile
+
+    [export] = (demo_build / "ledgers" / "ledgers").glob("*12345*.csv")
+    calls = pd.read_csv(export, encoding="gbk", dtype=str, keep_default_na=False)
+    # The row whose status no profile knows is rejected by the import: left out here too.
+    calls = calls[calls["办理状态"].isin(load_profile().status)]
+    moment = lambda column: pd.to_datetime(calls[column].replace("", None))  # noqa: E731
+    received, responded, resolved = moment("来电时间"), moment("签收时间"), moment("办结时间")
+    done = calls["办理状态"] == "已办结"
+    minutes = ((resolved - received)[done].dt.total_seconds() // 60)
+    total = kpi.metrics(con, (), kpi.Filters()).iloc[0]
+    assert total["median_hours"] == pytest.approx(minutes.median() / 60)
+    assert total["p90_hours"] == pytest.approx(minutes.quantile(0.9) / 60)
+    answered = responded.notna()
+    in_time = ((responded - received).dt.total_seconds() <= 2 * 3600) & answered
+    assert total["response_rate"] == pytest.approx(in_time.sum() / answered.sum())
+    assert 0 < total["response_rate"] < 1
+    assert 0 < total["feedback_on_time_rate"] <= 1 and total["return_rate"] == pytest.approx(5 / 2090)
+    # Cancelled and referred cases are not open: never on the 督办 list.
+    listed = set(kpi.supervision_list(con, kpi.Filters())["case_id"])
+    ended = {r[0] for r in con.execute(
+        "SELECT case_id FROM cases WHERE status IN ('cancelled', 'referred')").fetchall()}
+    assert len(ended) == 12 and not listed & ended

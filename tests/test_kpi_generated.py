@@ -19,7 +19,7 @@ COMMUNITIES = [(s, f"{s[:2]}{i}社区") for s in STREETS for i in range(1, 6)]
 EMPTY_COMMUNITIES = [(STREETS[0], "东湖空社区"), (STREETS[3], "北湖空村")]
 CHANNELS = ["幸福圆桌会", "小队会", "民生议事堂", "12345"]
 CATEGORIES = [f"类别{i}" for i in range(10)]
-STATUSES = ["pending", "in_progress", "resolved", "deferred"]
+STATUSES = ["pending", "in_progress", "resolved", "deferred", "cancelled", "referred"]
 SATISFACTION = ["satisfied", "basically_satisfied", "dissatisfied", None]
 GROUPINGS = [(), *((d,) for d in kpi.DIMENSIONS), ("street", "community"), ("street", "month"),
              ("channel", "category"), ("matter_class", "month")]
@@ -29,7 +29,7 @@ def generate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     """(cases, case_officials, officials) with every awkward case SPEC §4 knows of."""
     n = N_CASES
     received = pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 912, n), unit="D")
-    status = rng.choice(STATUSES, n, p=[0.08, 0.12, 0.74, 0.06])
+    status = rng.choice(STATUSES, n, p=[0.08, 0.12, 0.70, 0.05, 0.03, 0.02])
     closure = np.floor(rng.lognormal(2.3, 1.0, n)).astype(int)
     resolved_on = pd.Series(received + pd.to_timedelta(closure, unit="D"))
     resolved_on[(status != "resolved") | (rng.random(n) < 0.03)] = pd.NaT  # some undated
@@ -46,6 +46,16 @@ def generate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
     satisfaction = rng.choice(np.array(SATISFACTION, dtype=object), n, p=[0.5, 0.2, 0.08, 0.22])
     satisfaction[(status != "resolved") & (rng.random(n) < 0.8)] = None
     matter = rng.choice(np.array(["大事", "小事", "私事", None], dtype=object), n)
+    # 12345-style rows (60%) carry times of day; 签收 on 70% of rows (a date alone on the
+    # others' 00:00), 反馈 on a third of the resolved ones, some after as_of.
+    minute = lambda: pd.to_timedelta(rng.integers(0, 1440, n), unit="min")  # noqa: E731
+    timed = rng.random(n) < 0.6
+    received_at = pd.Series(received + minute()).where(timed)
+    resolved_at = (resolved_on + minute()).where(timed)
+    responded_at = (received_at.fillna(pd.Series(received)) + pd.to_timedelta(rng.integers(0, 600, n), unit="min")
+                    ).where(rng.random(n) < 0.7)
+    feedback_at = (resolved_on + pd.to_timedelta(rng.integers(0, 15 * 1440, n), unit="min")
+                   ).where(rng.random(n) < 0.33)
     cases = pd.DataFrame({
         "case_id": [f"G{i:06d}" for i in range(n)],
         "district": "西湖区", "street": street, "community": community,
@@ -53,6 +63,8 @@ def generate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
         "matter_class": matter, "received_on": received, "due_on": due_on,
         "resolved_on": resolved_on, "status": status, "satisfaction": satisfaction,
         "reopened_count": (rng.random(n) < 0.02).astype(int), "last_progress_on": progress,
+        "received_at": received_at, "resolved_at": resolved_at, "responded_at": responded_at,
+        "feedback_at": feedback_at,
     })
     officials = pd.DataFrame({"official_id": [f"o{i}" for i in range(60)],
                               "name": [f"干部{i}" for i in range(60)]})
@@ -86,6 +98,14 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
     df["overdue"] = open_ & (df.due < AS_OF)
     last = df.last_progress_on.fillna(df.received_on)
     df["stalled"] = open_ & (last < AS_OF - pd.Timedelta(days=settings.stall_days))
+    minutes = (df.resolved_at - df.received_at).dt.total_seconds() // 60
+    df["minutes"] = minutes.where(dated & (minutes >= 0))
+    received_time = df.received_at.fillna(df.received_on)
+    df["resp_known"] = df.responded_at.notna() & (df.responded_at.dt.normalize() <= AS_OF)
+    df["resp_in"] = df.resp_known & ((df.responded_at - received_time).dt.total_seconds()
+                                     <= settings.response_hours * 3600)
+    df["fb_known"] = df.feedback_at.notna() & (df.feedback_at.dt.normalize() <= AS_OF)
+    df["fb_in"] = df.fb_known & (df.feedback_at.dt.normalize() <= df.due)
     keys = []
     for dim in by:
         keys += ["official_id", "official"] if dim == "official" else [dim]
@@ -97,12 +117,18 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
     groups = df.groupby(keys, dropna=False) if keys else [((), df)]
     for key, g in groups:
         key = key if isinstance(key, tuple) else (key,)
-        days = g.days.dropna()
+        days, minutes = g.days.dropna(), g.minutes.dropna()
         rows.append({
             **dict(zip(keys, key)),
             "received": len(g), "resolved": int(g.is_resolved.sum()),
             "in_progress": int((g.st == "in_progress").sum()),
             "pending": int((g.st == "pending").sum()), "deferred": int((g.st == "deferred").sum()),
+            "cancelled": int((g.st == "cancelled").sum()), "referred": int((g.st == "referred").sum()),
+            "median_hours": minutes.quantile(0.5) / 60 if len(minutes) else None,
+            "p90_hours": minutes.quantile(0.9) / 60 if len(minutes) else None,
+            "resp_known": int(g.resp_known.sum()), "resp_in": int(g.resp_in.sum()),
+            "fb_known": int(g.fb_known.sum()), "fb_in": int(g.fb_in.sum()),
+            "reopened": int((g.reopened_count > 0).sum()),
             "median_days": days.quantile(0.5) if len(days) else None,
             "p90_days": days.quantile(0.9) if len(days) else None,
             "days_sum": days.sum(), "days_n": len(days),
@@ -119,7 +145,10 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
         for area in registry[area_keys].drop_duplicates().itertuples(index=False):
             if tuple(area) not in present:
                 rows.append({**dict(zip(area_keys, area)), "received": 0, "resolved": 0,
-                             "in_progress": 0, "pending": 0, "deferred": 0, "days_sum": 0,
+                             "in_progress": 0, "pending": 0, "deferred": 0, "cancelled": 0,
+                             "referred": 0, "resp_known": 0, "resp_in": 0, "fb_known": 0,
+                             "fb_in": 0, "reopened": 0, "median_hours": None, "p90_hours": None,
+                             "days_sum": 0,
                              "days_n": 0, "on_time": 0, "dated": 0, "overdue_open": 0,
                              "stalled": 0, "rated": 0, "satisfied": 0, "basic": 0,
                              "dissatisfied": 0, "median_days": None, "p90_days": None})
@@ -128,7 +157,11 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
     def rate(num, den):
         return [n / d if d else None for n, d in zip(num, den)]
 
-    out["resolution_rate"] = rate(out.resolved, out.received)
+    out["resolution_rate"] = rate(out.resolved, out.received - out.cancelled - out.referred)
+    out["response_rate"] = rate(out.resp_in, out.resp_known)
+    out["reopened_rate"] = rate(out.reopened, out.resolved)
+    out["return_rate"] = rate(out.referred, out.received)
+    out["feedback_on_time_rate"] = rate(out.fb_in, out.fb_known)
     out["mean_days"] = rate(out.days_sum, out.days_n)
     out["on_time_rate"] = rate(out.on_time, out.dated)
     out["rated_share"] = rate(out.rated, out.resolved)

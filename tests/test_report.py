@@ -293,12 +293,14 @@ def test_missing_chromium_says_what_to_install(small_db, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def demo_sql_facts(con, street: str | None) -> tuple[int, int, int]:
+def demo_sql_facts(con, street: str | None) -> tuple[int, int, int, int]:
     """July 2022 by plain SQL (not via kpi/): received, resolved and in progress on 07-31,
-    the demo's last day, when every case's stored status is its status as of then."""
+    the demo's last day, when every case's stored status is its status as of then, and the
+    cases the resolution rate is judged on (not cancelled or referred)."""
     return con.execute(
         "SELECT count(*), count(*) FILTER (status = 'resolved'), "
-        "count(*) FILTER (status = 'in_progress') FROM cases "
+        "count(*) FILTER (status = 'in_progress'), "
+        "count(*) FILTER (status NOT IN ('cancelled', 'referred')) FROM cases "
         "WHERE received_on BETWEEN DATE '2022-07-01' AND DATE '2022-07-31' "
         "AND (CAST(? AS VARCHAR) IS NULL OR street = ?)",
         [street, street],
@@ -309,7 +311,7 @@ def demo_sql_facts(con, street: str | None) -> tuple[int, int, int]:
 def test_demo_latest_month(demo_db, renderer, output_dir, tmp_path, scope):
     """The demo's latest month, district and one street: SQL numbers, stamp, PDF and PNG."""
     with duckdb.connect(str(demo_db), read_only=True) as con:
-        received, resolved, in_progress = demo_sql_facts(con, scope)
+        received, resolved, in_progress, judged = demo_sql_facts(con, scope)
         view = report_view(con, "2022-07", {"street": scope} if scope else None)
     html = page_html(view)
     files = renderer.render(html)  # both from one load of the page, as the command prints them
@@ -321,8 +323,10 @@ def test_demo_latest_month(demo_db, renderer, output_dir, tmp_path, scope):
     assert pages == 1
     assert f"西湖区{scope or ''}2022年7月" in text and "2022-07-31" in text
     assert "示例数据" in text
-    rate = f"{resolved / received * 100:.1f}%"
-    assert f"{resolved}/{received} ({rate})" in text
+    rate = f"{resolved / judged * 100:.1f}%"
+    assert f"{resolved}/{judged} ({rate})" in text
+    if not scope:  # the 12345 export's calls: the 三率 line under the cards
+        assert "12345 三率及相关" in text and "响应率" in text and "中位办结时长" in text
     cards = {c.label: c.value for c in view.cards}
     assert (cards["受理"], cards["已解决"], cards["正在解决"]) == tuple(
         str(n) for n in (received, resolved, in_progress))
@@ -430,3 +434,18 @@ def test_trend_is_drawn_inside_its_block_on_screen_and_in_print(june, renderer):
                 assert page.evaluate(_TREND_INSIDE), media
         finally:
             renderer._keep(page, 1)
+def test_the_footer_states_the_score_in_use(demo_db):
+    """The default weights, and the 12345 preset's 三率 (a third each), as the score is computed."""
+    from taizhang.settings import Settings
+
+    with duckdb.connect(str(demo_db), read_only=True) as con:
+        default = report_view(con, "2022-07", settings=Settings())
+        preset = report_view(con, "2022-07", settings=Settings(preset="12345"), lang="en")
+        hotline = report_view(con, "2022-07", settings=Settings(preset="12345"))
+    assert "综合得分 = 解决率×0.4 + 按期办结率×0.2 + 满意率×0.4" in default.definitions[0]
+    assert "score = response × 0.33 + resolution × 0.33 + satisfaction × 0.33" in preset.definitions[0]
+    assert "12345 measures: Response rate" in preset.hotline_note
+    # 三率 first in the line: 响应率, 解决率, 满意率
+    assert re.match(r"12345 三率及相关:响应率 [\d.]+% · 解决率 [\d.]+% · 满意率 [\d.]+%", hotline.hotline_note)
+    # the score is the mean of the three rates
+    assert [r.score for r in hotline.ranking_rows] != [r.score for r in default.ranking_rows]

@@ -8,7 +8,8 @@ from taizhang.i18n import t
 
 RANKING_COLUMNS = [
     "rank", "street", "score", "rank_change", "resolution_rate", "on_time_rate",
-    "satisfaction_rate", "received", "resolved", "overdue_open",
+    "satisfaction_rate", "response_rate", "median_hours", "reopened_rate", "return_rate",
+    "received", "resolved", "cancelled", "referred", "overdue_open",
 ]
 CASE_COLUMNS = [
     "case_no", "received_on", "title", "category", "status", "responsible_unit", "officials",

@@ -139,7 +139,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     # 1. Overview: the headline equals the KPI layer's district total.
     tab.goto(url)
     district = totals(db)
-    expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(district["resolved"], district["received"]))
+    expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(district["resolved"], kpi.resolution_base(district)))
     expect(card(tab, "受理")).to_have_text(str(int(district["received"])))
     expect(tab.get_by_text("示例数据").first).to_be_visible()
     plots = tab.locator(".js-plotly-plot")
@@ -170,7 +170,8 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     assert street == best["street"]
     street_total = totals(db, street=street)
     expect(card(tab, "受理")).to_have_text(str(int(street_total["received"])))
-    expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(street_total["resolved"], street_total["received"]))
+    expect(card(tab, "已解决")).to_have_text(
+        kpi.format_ratio(street_total["resolved"], kpi.resolution_base(street_total)))
     communities = kpi_call(db, "ranking", "community", kpi.Filters.make(where={"street": street}))
     ranked = communities.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
     community_plot = chart(tab, "community-ranking")
