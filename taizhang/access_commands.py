@@ -21,7 +21,10 @@ def register(sub) -> None:
                     "未授权的登录用户看不到任何数据 / grants: a login's subject or e-mail → "
                     "role, streets, pii; a login without a grant sees nothing.")
     actions = users.add_subparsers(dest="users_command", metavar="ACTION", required=True)
-    add = actions.add_parser("add", help="授权或修改授权 / give or change a grant")
+    add = actions.add_parser(
+        "add", help="授权或修改授权 / give or change a grant",
+        description="授权或修改一个登录用户的角色、街道范围和可见姓名(--pii)。\n"
+                    "Give a login a role, its streets and whether it sees names (--pii), or change them.")
     add.add_argument("subject", help="登录主体标识(sub)或邮箱 / the login's subject (sub) or e-mail")
     add.add_argument("--role", required=True, choices=ROLES,
                      help="角色 / role: leader 区领导, street 街道, supervisor 督办, data 数据科, admin 管理员")
@@ -31,11 +34,14 @@ def register(sub) -> None:
     add.add_argument("--pii", action="store_true",
                      help="可见居民姓名 / sees residents' names unmasked")
     add.set_defaults(func=run_add)
-    lst = actions.add_parser("list", help="列出授权 / list grants")
+    lst = actions.add_parser("list", help="列出授权 / list grants",
+                             description="列出全部授权 / list every grant.")
     lst.add_argument("--format", choices=("table", "json"), default="table",
                      help="输出格式 / output format")
     lst.set_defaults(func=run_list)
-    rm = actions.add_parser("remove", help="取消授权 / take a grant away")
+    rm = actions.add_parser("remove", help="取消授权 / take a grant away",
+                            description="取消一个登录用户的授权,此后其登录看不到任何数据 / take a login's "
+                                        "grant away: it sees nothing after that.")
     rm.add_argument("subject", help="登录主体标识或邮箱 / the login's subject or e-mail")
     rm.set_defaults(func=run_remove)
 
