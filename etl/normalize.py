@@ -81,14 +81,19 @@ def date_sql(x: str, year: str, formats: list[str]) -> str:
 
 
 def time_sql(x: str, formats: list[str]) -> str:
-    """SQL parsing text `x` into a TIMESTAMP when it carries a time of day (NULL otherwise):
-    the profile's formats with %H or %I (bound as $time_formats), then 2023-01-08 14:05[:00]."""
+    """SQL parsing text `x` into a TIMESTAMP when it carries a time of day (NULL otherwise,
+    and for exactly 00:00:00): the profile's formats with %H or %I (bound as $time_formats),
+    then 2023-01-08 14:05[:00]."""
     custom = f"try_strptime({x}, $time_formats), " if time_formats(formats) else ""
     # Without seconds the text ends in ':' here; ':0' makes it one form for strptime.
     text = f"regexp_replace(regexp_replace({x}, '{_YMD_TIME}', '\\1-\\2-\\3 \\4:\\5:\\6'), ':$', ':0')"
-    return f"""CASE WHEN {x} IS NULL THEN NULL ELSE coalesce({custom}
+    parsed = f"""coalesce({custom}
         CASE WHEN regexp_matches({x}, '{_YMD_TIME}') THEN try_strptime({text}, '%Y-%m-%d %H:%M:%S') END
-    ) END"""
+    )"""
+    # Exactly midnight is a date without a time: what an Excel date cell and a date-only
+    # export write (2023-03-01T00:00:00), so a workbook and its CSV copy store the same case.
+    return f"""CASE WHEN {x} IS NULL THEN NULL
+        ELSE nullif({parsed}, CAST(CAST({parsed} AS DATE) AS TIMESTAMP)) END"""
 
 
 def time_formats(formats: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ import pandas as pd
 from kpi import runner
 from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
 from kpi.filters import Filters, shift_months
+from kpi.lists import case_number
 from kpi.runner import Slot
 from taizhang.settings import Settings
 
@@ -87,11 +88,13 @@ def recurring_problems(con, filters: Filters, settings: Settings | None = None,
     slot = Slot()
 
     def build():
-        facts = case_facts(ib, filters, settings, ctx.as_of, columns=("title", "street", "community"),
+        facts = case_facts(ib, filters, settings, ctx.as_of,
+                           columns=("title", "street", "community", "given_street"),
                            span=span, slot=slot, facts=("status_asof",))
         # `due` rides along: the SQL binds the SLA values that compute it.
         return facts.filter(facts.title.notnull()).select(
-            "case_id", "received_on", "street", "community", "title", "due", status=facts.status_asof)
+            "case_id", "received_on", "street", "community", "title", "due", status=facts.status_asof,
+            case_no=case_number(facts))
 
     values = slice_values(filters, settings, ctx.as_of, span)
     cases = runner.run(ib, ("recurring", slice_shape(filters), ctx.schema), build, values).drop(columns="due")
@@ -132,7 +135,8 @@ def rank_groups(cases: pd.DataFrame, as_of, top: int = TOP,
     listed = grouped[grouped["cluster"].isin(number)].copy()
     listed["group"] = listed["cluster"].map(number)
     listed = listed.sort_values(["group", "received_on", "case_id"], kind="stable")
-    listed = listed[["group", "case_id", "received_on", "street", "community", "title", "status"]]
+    listed = listed[["group", "case_id", *(["case_no"] if "case_no" in listed else []),
+                     "received_on", "street", "community", "title", "status"]]
     for column in ("cases", "communities", "streets", "recent", "earlier", "growth", "open"):
         groups[column] = groups[column].astype("int64")
     return groups[columns].reset_index(drop=True), listed.reset_index(drop=True)

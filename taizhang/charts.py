@@ -46,6 +46,7 @@ TEXT_COLOR = "#31333f"
 GRID_COLOR = "#e8e8e8"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 STATUSES = ("resolved", "in_progress", "pending", "deferred", "cancelled", "referred")
+ENDED_WITHOUT_RESOLUTION = ("cancelled", "referred")
 # The rate axis reaches a little above 100%, so a month at 100% is not drawn on the frame.
 RATE_TOP = 1.05
 
@@ -234,6 +235,8 @@ def category_figure(categories: pd.DataFrame, lang: str = "zh", top: int = 10,
     fig = go.Figure()
     for status in STATUSES:
         values = [_count(v) for v in shown[status]] if status in shown else [0] * len(shown)
+        if status in ENDED_WITHOUT_RESOLUTION and not any(values):
+            continue  # 撤单 / 转办退回 only where the slice has them
         name = status_label(status, lang)
         fig.add_bar(x=values, y=names, orientation="h", name=name,
                     marker_color=STATUS_COLORS[status],

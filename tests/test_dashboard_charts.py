@@ -94,7 +94,11 @@ def test_category_figure_stacks_statuses_with_the_same_colours():
                                "pending": [1, 0, 0], "deferred": [0, 0, 0]})
     fig = charts.category_figure(categories, "zh")
     assert [t.name for t in fig.data] == ["已解决", "正在解决", "未启动", "暂缓"]
-    assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS[s] for s in charts.STATUSES]
+    assert [t.marker.color for t in fig.data] == [charts.STATUS_COLORS[s] for s in charts.STATUSES[:4]]
+    # 撤单 / 转办退回 are drawn where the slice has them, and not listed in the legend otherwise
+    with_cancelled = charts.category_figure(categories.assign(cancelled=[0, 2, 0], referred=0), "zh")
+    assert [t.name for t in with_cancelled.data] == ["已解决", "正在解决", "未启动", "暂缓", "撤单"]
+    assert list(with_cancelled.data[4].x) == [2, 0, 0]
     assert list(fig.data[0].y) == ["环境卫生", "停车", "—"]  # largest first, on top
     assert list(fig.data[0].x) == [8, 3, 1] and fig.layout.barmode == "stack"
     assert _hover(fig.data[1], 1) == "停车<br>正在解决: 1"

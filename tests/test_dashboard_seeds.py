@@ -52,5 +52,5 @@ def test_recurring_page_lists_the_top_groups_and_their_cases(demo_db, use_db):  
     assert len(groups) == 10
     shown = _frame_with(at, "涉及社区")
     assert list(shown["问题"]) == list(groups["label"])
-    listed = _frame_with(at, "编号")
-    assert sorted(listed["编号"]) == sorted(cases[cases["group"] == 1]["case_id"])
+    listed = _frame_with(at, "案件编号")
+    assert sorted(listed["案件编号"]) == sorted(cases[cases["group"] == 1]["case_no"])

@@ -152,7 +152,11 @@ def test_supervise_csv_and_refusals(demo_db, tmp_path, capsys):
     out = tmp_path / "list.csv"
     assert main(["supervise", "--db", str(demo_db), "--format", "csv", "--out", str(out)]) == 0
     rows = list(pd.read_csv(out, encoding="utf-8-sig").itertuples(index=False))
-    assert len(rows) == 345
+    json_out = tmp_path / "list.json"
+    assert main(["supervise", "--db", str(demo_db), "--format", "json", "--out", str(json_out)]) == 0
+    records = json.loads(json_out.read_text(encoding="utf-8"))
+    assert len(rows) == len(records) > 300     # one row a case, as the JSON has them
+    assert [r[0] for r in rows] == [r["case_no"] for r in records]
     assert main(["supervise", "--db", str(demo_db), "--out", "-"]) == 2
     assert "xlsx 不能写到标准输出" in capsys.readouterr().err
     assert main(["supervise", "--db", str(demo_db), "--where", "街道=南站街到"]) == 2

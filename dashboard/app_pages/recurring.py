@@ -8,7 +8,7 @@ from dashboard.state import filters_for
 from taizhang.i18n import t
 
 GROUP_COLUMNS = ["group", "label", "cases", "communities", "streets", "recent", "earlier", "growth", "open"]
-CASE_COLUMNS = ["case_id", "received_on", "street", "community", "title", "status"]
+CASE_COLUMNS = ["case_no", "received_on", "street", "community", "title", "status"]
 
 view = ui.current_view()
 lang = view.lang
