@@ -38,14 +38,33 @@ EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
 
 
 def read_view() -> View:
-    """The view of this run: the URL's, or (after a page switch dropped it) the session's."""
+    """The view of this run: the URL's, and nothing else.
+
+    The URL is the only truth, so that the browser's Back and Forward show exactly the
+    views that were shown: an empty query string is the default view (the district in
+    中文), never a view remembered from the session. Links between pages carry the
+    view (see `page_links`), so a page switch does not drop it.
+    """
     view = view_from_params(st.query_params.to_dict())
-    remembered = st.session_state.get(ui.VIEW_KEY)
-    if not params_from_view(view) and remembered is not None and params_from_view(remembered):
-        view = remembered
-        st.query_params.from_dict(params_from_view(view))
     st.session_state[ui.VIEW_KEY] = view
     return view
+
+
+def page_links(pages: list, view: View) -> None:
+    """The pages as links that carry the view's query string (language and filters)."""
+    params = params_from_view(view)
+    for page in pages:
+        st.page_link(page, query_params=params)
+
+
+def tab_title(view: View, page_name: str) -> str:
+    """The browser tab's title: where the reader is, then the app ('南站街道 · 台账看板')."""
+    lang = view.lang
+    place = view.case or view.community or view.street
+    parts = [place] if place else []
+    if page_name != "overview" or not place:
+        parts.append(t(f"page.{page_name}", lang))
+    return " · ".join(parts + [t("app.title", lang)])
 
 
 def _on_widget(field: str, key: str, clears: tuple[str, ...] = ()) -> None:
@@ -136,11 +155,12 @@ def banners(view: View, info: dict) -> None:
         st.warning(t("banner.unknown_areas", lang, n=info["unknown_areas"]), icon=":material/help:")
 
 
-def shell(view: View, status: str, info: dict, top, side) -> None:
-    """The sidebar (title, 中文 / English, filters) and the banners above the page."""
+def shell(view: View, status: str, info: dict, top, side, pages: list) -> None:
+    """The sidebar (title, pages, 中文 / English, filters) and the banners above the page."""
     lang = view.lang
     with side:
         st.title(t("app.title", lang))
+        page_links(pages, view)
         language_switch(view)
         if status == "ok":
             filter_sidebar(view, info)
@@ -165,7 +185,6 @@ def guarded(draw, lang: str) -> None:
 
 def main() -> None:
     timing.start()
-    st.set_page_config(page_title=t("app.title"), page_icon=ICON, layout="wide")
     # A grid's own "Download as CSV" writes cells as they are (a cell "=HYPERLINK(…)" is a
     # live formula in Excel/WPS): it is hidden, and the pages offer .xlsx downloads whose
     # text cells stay text (dashboard/export.py). `taizhang serve` sets it too.
@@ -177,7 +196,11 @@ def main() -> None:
                 default=(name == "overview"))
         for name, path, icon in PAGES
     ]
-    page = st.navigation(pages)
+    # The sidebar's own page menu would drop the query string on a page switch: it is
+    # hidden, and page_links draws the pages as links that keep the view.
+    page = st.navigation(pages, position="hidden")
+    st.set_page_config(page_title=tab_title(view, page.url_path or "overview"), page_icon=ICON,
+                       layout="wide")
     timing.mark("navigation")
     # The page is drawn before the sidebar and the banners, into containers that keep
     # their places on screen: the browser draws what arrives first first, and the
@@ -203,7 +226,8 @@ def main() -> None:
 
     try:
         guarded(content, lang)
-        guarded(lambda: shell(view, found["status"], found["info"], top, side), lang)
+        # Read again after the page: an upload on the Data page changes the rejects banner.
+        guarded(lambda: shell(view, *loaders.database_status(), top, side, pages), lang)
         timing.mark("sidebar")
     finally:
         loaders.release()  # no connection stays open between two clicks

@@ -30,6 +30,7 @@ PARAM_NAMES = {
     "category": "category",
     "channel": "channel",
     "official": "official",
+    "role": "role",
     "case": "case",
     "search": "q",
     "kinds": "kinds",
@@ -53,6 +54,7 @@ class View:
     category: str | None = None
     channel: str | None = None
     official: str | None = None
+    role: str | None = None       # the Officials page's role filter: lead, deputy, handler …
     case: str | None = None
     search: str | None = None
     kinds: str | None = None      # supervision kinds, comma-separated

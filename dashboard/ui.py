@@ -23,9 +23,6 @@ from taizhang.formatting import RISE, is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
 
 VIEW_KEY = "view"
-# The view a chart click chose, set by the click's callback and followed by the page
-# before it draws anything (see overview.py).
-FOLLOW_KEY = "follow-view"
 RATE_COLUMNS = set(RATE_METRICS) | {"attendance", "rate"}
 DAY_COLUMNS = {"median_days", "p90_days", "mean_days", "score"}
 DATE_COLUMNS = {
@@ -125,12 +122,6 @@ def stop() -> NoReturn:
     raise PageDone
 
 
-def follow(view: View) -> None:
-    """Callback of a chart click: make `view` current; the page then switches to it."""
-    apply_view(view)
-    st.session_state[FOLLOW_KEY] = view
-
-
 def selection_key(name: str) -> str:
     """The widget key of a selectable table or chart; it changes once a selection is followed.
 
@@ -163,8 +154,30 @@ def follow_selection(name: str, frame: pd.DataFrame, column: str, level: str) ->
         go(drill_into(current_view(), level, value))
 
 
-def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
-    """The columns to show, formatted as on every screen (84.6%, 2023-01-08, —) and labelled."""
+# In a grid, rates, scores, days and ranks stay numbers (so 9.1% sorts below 70.0%); the
+# grid formats them: a rate as its percentage (0–100) with one decimal, like format_rate.
+NUMBER_FORMATS = {
+    **{column: "%.1f%%" for column in RATE_COLUMNS},
+    **{column: "%.1f" for column in DAY_COLUMNS},
+    "rank": "%d",
+    "rank_change": "%+d",
+}
+
+
+def grid_column_config(shown: pd.DataFrame, columns: list[str], lang: str) -> dict:
+    """st.column_config of a grid from display_frame(numeric=True): numbers as numbers."""
+    labels = column_labels(columns, lang)
+    return {labels[column]: st.column_config.NumberColumn(labels[column], format=NUMBER_FORMATS[column])
+            for column in columns if column in NUMBER_FORMATS and labels.get(column) in shown.columns}
+
+
+def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
+                  numeric: bool = False) -> pd.DataFrame:
+    """The columns to show, formatted as on every screen (84.6%, 2023-01-08, —) and labelled.
+
+    With numeric=True (a grid), the columns of NUMBER_FORMATS stay numbers (a rate as
+    0–100) for the grid to format and sort; a missing one is an empty cell.
+    """
     shown = pd.DataFrame(index=frame.index)
     for column in columns:
         if column not in frame.columns:
@@ -172,7 +185,11 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
         values = frame[column]
         if column in MASKED_COLUMNS:
             values = values.map(masked)
-        if column in RATE_COLUMNS:
+        if numeric and column in NUMBER_FORMATS:
+            values = pd.to_numeric(values, errors="coerce").astype("Float64")
+            if column in RATE_COLUMNS:
+                values = values * 100
+        elif column in RATE_COLUMNS:
             values = values.map(format_rate)
         elif column in DAY_COLUMNS:
             values = values.map(format_number)
@@ -186,6 +203,8 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
             values = values.map(lambda s: satisfaction_label(s if isinstance(s, str) else None, lang))
         elif column == "kind":
             values = values.map(lambda k: t(f"reason.{k}", lang))
+        elif column == "unranked_reason":
+            values = values.map(lambda r: t(f"unranked.{r}", lang) if isinstance(r, str) else "")
         elif column == "rank_change":
             values = values.map(format_delta)
         elif column == "rank":
@@ -196,7 +215,7 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
     shown = shown.reset_index(drop=True)
     for column in shown.columns:
         # Arrow needs one type a column: a column with gaps becomes text, gaps read "—".
-        if shown[column].isna().any():
+        if shown[column].isna().any() and not (numeric and column in NUMBER_FORMATS):
             shown[column] = shown[column].map(_cell_text)
     return shown.rename(columns=column_labels(shown.columns, lang))
 
@@ -214,14 +233,15 @@ def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None
     The grid's own CSV download is off (app.py): with `download` (an i18n key naming the
     table), an .xlsx of the same rows is offered below it, its text cells kept text.
     """
-    shown = display_frame(frame, columns, lang)
+    shown = display_frame(frame, columns, lang, numeric=True)
+    config = grid_column_config(shown, columns, lang)
     if select:
         event = st.dataframe(
             shown, hide_index=True, key=selection_key(key), on_select="rerun",
-            selection_mode="single-row", height=height,
+            selection_mode="single-row", height=height, column_config=config,
         )
     else:
-        event = st.dataframe(shown, hide_index=True, key=key, height=height)
+        event = st.dataframe(shown, hide_index=True, key=key, height=height, column_config=config)
     if download and len(shown):
         xlsx_download(frame, columns, lang, "download.table", download, download)
     return event if select else None

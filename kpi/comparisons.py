@@ -113,8 +113,10 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None,
 
     Columns: the level's columns (street; street, community; official_id, official), METRICS,
     previous_rank and rank_change (previous_rank − rank, positive = moved up; <NA> when
-    unranked in either month). The previous month moves the period and as_of back a month.
-    Sorted by rank, unranked last.
+    unranked in either month), unranked_reason (None when ranked; 'few_cases': fewer
+    received than min_cases_ranked; 'few_due': fewer cases due or closed than
+    min_due_cases; 'no_score': no rate defined). The previous month moves the period and
+    as_of back a month. Sorted by rank, unranked last.
     """
     if level not in RANKING_LEVELS:
         raise FilterError(f"未知排名层级 / unknown ranking level {level!r}: street, community or official.")
@@ -152,7 +154,27 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None,
         ranked = run_plan(ib, plan)
     # Best first; unranked rows last, the bigger ones first (Arrow's sort is stable).
     ranked = ranked.sort_by([("rank", "ascending", "at_end"), ("received", "descending", "at_end")])
-    return to_frame(ranked)
+    frame = to_frame(ranked)
+    frame["unranked_reason"] = unranked_reasons(frame, settings)
+    return frame
+
+
+def unranked_reasons(frame: pd.DataFrame, settings: Settings) -> list[str | None]:
+    """Why each unranked row of a ranking has no rank (None for a ranked row), checked in
+    the order add_rank applies its conditions."""
+    reasons = []
+    on_due = settings.ranking_basis == "due"
+    for received, due, score, rank in zip(frame["received"], frame["due_cases"], frame["score"],
+                                          frame["rank"]):
+        if not pd.isna(rank):
+            reasons.append(None)
+        elif received < settings.min_cases_ranked:
+            reasons.append("few_cases")
+        elif on_due and due < settings.min_due_cases:
+            reasons.append("few_due")
+        else:
+            reasons.append("no_score")
+    return reasons
 
 
 def _ranking_in_memory(now: Plan, before: Plan, by, keys: list[str], settings: Settings) -> pa.Table:

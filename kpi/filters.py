@@ -61,14 +61,16 @@ METRICS = (
     "received", "resolved", "in_progress", "pending", "deferred",
     "resolution_rate", "median_days", "p90_days", "mean_days", "on_time_rate",
     "overdue_open", "stalled", "rated", "rated_share", "satisfaction_rate", "dissatisfied",
+    "due_cases", "due_resolution_rate", "due_on_time_rate",
     "score", "rank",
 )
 
 COUNT_METRICS = (
     "received", "resolved", "in_progress", "pending", "deferred",
-    "overdue_open", "stalled", "rated", "dissatisfied",
+    "overdue_open", "stalled", "rated", "dissatisfied", "due_cases",
 )
-RATE_METRICS = ("resolution_rate", "on_time_rate", "rated_share", "satisfaction_rate")
+RATE_METRICS = ("resolution_rate", "on_time_rate", "rated_share", "satisfaction_rate",
+                "due_resolution_rate", "due_on_time_rate")
 
 
 class FilterError(ValueError):

@@ -31,6 +31,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "satisfaction_rate": ("满意率", "Satisfaction"),
     "dissatisfied": ("不满意", "Dissatisfied"),
     "rated_share": ("回访率", "Callback coverage"),
+    "due_cases": ("到期件数", "Cases due"),
+    "due_resolution_rate": ("到期解决率", "Resolved of due"),
+    "due_on_time_rate": ("到期按期率", "On time of due"),
+    "unranked_reason": ("未排名原因", "Why unranked"),
+    "unranked.few_cases": ("受理件数不足", "too few cases"),
+    "unranked.few_due": ("到期件数不足", "too few cases due"),
+    "unranked.no_score": ("无可计算的比率", "no rate to judge"),
     "score": ("综合得分", "Score"),
     "rank": ("排名", "Rank"),
     "rank_change": ("排名变化", "Rank change"),
@@ -196,6 +203,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "overview.categories": ("问题类别构成", "Issues by category"),
     "overview.communities": ("{street} 各社区(村)综合排名", "Communities of {street} by score"),
     "overview.communities_table": ("{street} 社区明细表 ›", "Table of {street}'s communities ›"),
+    "overview.community_cases": ("{community} 案件明细 ›", "Cases of {community} ›"),
     "overview.status_mix": ("办理状态", "Status"),
     "chart.count": ("件数", "Cases"),
     "chart.no_area": ("未明确区域", "No area given"),
@@ -214,6 +222,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "一件案件关联多名干部时,计入每名干部,因此各干部合计可能超过全区总数。",
         "A case counts for every official linked to it, so officials' totals may exceed the district's.",
     ),
+    "officials.role": ("角色", "Role"),
+    "officials.attendance_note": ("参会率只对挂点领导及参加过会议的干部计算;其他干部显示“—”。",
+                                  "Attendance is computed for lead officials and for those who "
+                                  "attended a meeting; others show “—”."),
     "officials.table": ("干部办理情况(选中一行查看其案件)", "Officials (select a row to see their cases)"),
     "officials.cases": ("{name} 的案件", "Cases of {name}"),
     # --- supervision -----------------------------------------------------------------
@@ -275,6 +287,11 @@ TEXT: dict[str, tuple[str, str]] = {
     # --- data ------------------------------------------------------------------------
     "data.title": ("数据", "Data"),
     "data.upload": ("上传台账(Excel / CSV / ODS)", "Upload ledgers (Excel / CSV / ODS)"),
+    "data.uploader_label": ("选择台账文件(可多选;可拖入下方框内,或点 Browse files 选择)",
+                            "Choose ledger files (several at once; drop them on the box below "
+                            "or press Browse files)"),
+    "data.uploader_help": ("支持 .xlsx、.xls、.ods、.csv,每个文件不超过 200MB。选好后点“导入”。",
+                           "Accepted: .xlsx, .xls, .ods, .csv, up to 200MB a file. Then press Import."),
     "data.upload_help": (
         "与命令行 `taizhang load` 使用同一导入流程:重复导入不会重复计数,无法识别的行进入“未导入行”。"
         "上传的文件导入后即从服务器删除,数据库只保存脱敏后的内容。",

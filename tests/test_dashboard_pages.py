@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -132,7 +133,38 @@ def test_areas_district_level_lists_the_street_ranking(demo_db, use_db):
     ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
     table = at.dataframe[0].value
     assert list(table["街道(镇)"]) == list(ranking["street"])
-    assert list(table["综合得分"]) == [kpi.format_number(s) for s in ranking["score"]]
+    assert list(table["综合得分"]) == pytest.approx(list(ranking["score"]))
+
+
+def test_grids_hold_rates_scores_and_ranks_as_numbers_that_sort_as_numbers(demo_db, use_db):
+    """A rate is a number 0–100 the grid shows as '84.6%': sorted, 9.1 comes before 70.0
+    (as text '9.1%' sorted after '70.0%'); scores and ranks are numbers too."""
+    use_db(demo_db)
+    at = run("areas")
+    ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
+    grid = at.dataframe[0]
+    table = grid.value
+    for column in ("排名", "综合得分", "解决率", "到期解决率", "到期按期率", "满意率", "到期件数"):
+        assert pd.api.types.is_numeric_dtype(table[column]), column
+    assert list(table["解决率"]) == pytest.approx([r * 100 for r in ranking["resolution_rate"]])
+    assert list(table["到期件数"]) == list(ranking["due_cases"])
+    ascending = table.sort_values("解决率", kind="stable")["街道(镇)"].tolist()
+    assert ascending == ranking.sort_values("resolution_rate", kind="stable")["street"].tolist()
+    config = json.loads(grid.proto.columns)
+    assert config["解决率"]["type_config"]["format"] == "%.1f%%"
+    assert config["排名"]["type_config"]["format"] == "%d"
+
+
+def test_rates_sort_as_numbers_not_as_text():
+    """The grid's frame of a hand-made ranking: 9.1% sorts below 70.0% (text would not)."""
+    from dashboard.ui import display_frame
+    frame = pd.DataFrame({"street": ["甲街道", "乙街道", "丙街道"],
+                          "resolution_rate": [0.7, 0.091, None], "rank": [1, 2, None]})
+    shown = display_frame(frame, ["street", "resolution_rate", "rank"], "zh", numeric=True)
+    ordered = shown.sort_values("解决率", na_position="last")["街道(镇)"].tolist()
+    assert ordered == ["乙街道", "甲街道", "丙街道"]
+    assert sorted(["70.0%", "9.1%"]) == ["70.0%", "9.1%"]   # what text sorting did
+    assert display_frame(frame, ["resolution_rate"], "zh")["解决率"].tolist() == ["70.0%", "9.1%", "—"]
 
 
 def test_areas_street_level_lists_every_registry_community(demo_db, use_db):
@@ -169,6 +201,28 @@ def test_officials_page_lists_every_official_with_the_note(demo_db, use_db):
     assert len(at.dataframe[0].value) == len(officials)
     assert list(at.dataframe[0].value["受理"]) == list(officials["received"])
     assert any("计入每名干部" in i.value for i in at.info)
+
+
+def test_officials_role_filter_and_no_attendance_for_handlers(demo_db, use_db):
+    """role=handler lists the handlers only; none shows an attendance (meetings are the
+    lead officials' duty), while a lead official's is a number."""
+    use_db(demo_db)
+    officials = kpi_call(demo_db, "official_table", kpi.Filters())
+    handlers = officials[officials["roles"].str.split(",").map(lambda rs: "handler" in rs)]
+    leads = officials[officials["roles"].str.split(",").map(lambda rs: "lead" in rs)]
+    assert len(handlers) and len(leads)
+    at = run("officials", role="handler")
+    table = at.dataframe[0].value
+    assert sorted(table["干部"]) == sorted(handlers["official"])
+    never = handlers[~handlers["roles"].str.contains("lead") & (handlers["meetings_attended"] == 0)]
+    assert len(never)
+    assert table.set_index("干部").loc[never["official"].iloc[0], "参会率"] is pd.NA or \
+        pd.isna(table.set_index("干部").loc[never["official"].iloc[0], "参会率"])
+    at = run("officials", role="lead")
+    table = at.dataframe[0].value
+    assert sorted(table["干部"]) == sorted(leads["official"])
+    assert table["参会率"].notna().all()
+    assert list(table["参会率"]) == pytest.approx([a * 100 for a in leads["attendance"]])
 
 
 def test_supervision_counts_equal_the_kpi_list(demo_db, use_db):

@@ -6,9 +6,11 @@ from dashboard import loaders, timing, ui
 from dashboard.state import drill_level, filters_for
 from taizhang.i18n import t
 
+# What the score judges first, each rate with its n beside it; then what was received.
 RANKING_COLUMNS = [
-    "rank", "street", "score", "rank_change", "resolution_rate", "on_time_rate",
-    "satisfaction_rate", "received", "resolved", "overdue_open",
+    "rank", "street", "score", "rank_change", "due_resolution_rate", "due_on_time_rate",
+    "due_cases", "satisfaction_rate", "rated", "received", "resolved", "resolution_rate",
+    "overdue_open", "unranked_reason",
 ]
 CASE_COLUMNS = [
     "case_id", "received_on", "title", "category", "status", "responsible_unit", "officials",
@@ -26,7 +28,7 @@ if level == "district":
     streets = loaders.ranking("street", filters_for(view, areas=False))
     ui.follow_selection("streets-table", streets, "street", "street")
     st.subheader(t("areas.streets", lang))
-    ui.table(streets, RANKING_COLUMNS, lang, key="streets-table", select=True,
+    ui.table(streets, RANKING_COLUMNS, lang, key="streets-table", select=True, height="content",
              download="areas.title")
 
 elif level == "street":
@@ -36,7 +38,7 @@ elif level == "street":
     timing.mark("cards")
     st.subheader(ui.say("areas.communities", lang, street=view.street))
     columns = ["community" if c == "street" else c for c in RANKING_COLUMNS]
-    ui.table(communities, columns, lang, key="communities-table", select=True,
+    ui.table(communities, columns, lang, key="communities-table", select=True, height="content",
              download="areas.title")
 
 elif level == "community":

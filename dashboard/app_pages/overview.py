@@ -2,9 +2,11 @@
 
 A click on a street's bar puts the street in the URL and this page shows it where the
 reader looks: the cards, trend and categories of that street, the bar highlighted, and
-the street's communities as the same clickable ranking beside it (a click on a
-community opens its cases on the Areas page). Why in place and not on the Areas page:
-docs/dashboard.md, "the click".
+the street's communities as the same clickable ranking beside it. A click on a community
+drills in place too (its cards, trend and categories, a link to its cases on the Areas
+page): every click is one URL, one history entry, so the browser's Back walks exactly
+the views shown (a page switch would first write the community into this page's URL, a
+view never shown). Why in place and not on the Areas page: docs/dashboard.md, "the click".
 """
 
 import streamlit as st
@@ -17,11 +19,6 @@ view = ui.current_view()
 lang = view.lang
 filters = filters_for(view)
 
-# A click on a community bar started this run (its callback chose the view): open that
-# community's cases before drawing anything.
-target = st.session_state.pop(ui.FOLLOW_KEY, None)
-if target is not None:
-    st.switch_page("app_pages/areas.py", query_params=params_from_view(target))
 
 
 def open_street(street: str) -> None:
@@ -31,7 +28,17 @@ def open_street(street: str) -> None:
     charts.follow("street-ranking", ui.apply_view, drill_into(current, level, street))
 
 
-st.header(t("overview.title", lang))
+def open_community(community: str) -> None:
+    """Callback of a community bar: drill into it here (its bar again: back to the street)."""
+    current = ui.current_view()
+    target = (drill_into(current, "street", current.street) if community == current.community
+              else drill_into(current, "community", community))
+    charts.follow("community-ranking", ui.apply_view, target)
+
+
+# Drilled in place, the heading names the street: the reader sees whose numbers these are.
+place = " › ".join(name for name in (view.street, view.community) if name)
+st.header(ui.plain(f"{place} · {t('overview.title', lang)}") if place else t("overview.title", lang))
 head = loaders.headline(filters)
 if not head["metrics"]["received"]:
     st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
@@ -51,9 +58,7 @@ with right:
             loaders.chart("ranking_figure", "ranking", ("community", filters_for(street_view)),
                           area_column="community", lang=lang, selected=view.community,
                           title=t("overview.communities", lang, street=view.street)),
-            key=ui.selection_key("community-ranking"),
-            on_click=lambda community: charts.follow(
-                "community-ranking", ui.follow, drill_into(street_view, "community", community)),
+            key=ui.selection_key("community-ranking"), on_click=open_community,
         )
         # Back up, and on to the full table, without moving what is above (no breadcrumb row).
         links = st.container(horizontal=True, vertical_alignment="center", gap="small")
@@ -61,6 +66,9 @@ with right:
                      on_click=ui.apply_view, args=(drill_into(view, "district", None),))
         links.page_link("app_pages/areas.py", query_params=params_from_view(street_view),
                         label=ui.say("overview.communities_table", lang, street=view.street))
+        if view.community:
+            links.page_link("app_pages/areas.py", query_params=params_from_view(view),
+                            label=ui.say("overview.community_cases", lang, community=view.community))
         timing.mark("communities")
     categories_slot = st.container()
 with left:
