@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import loaders, timing, ui
-from dashboard.state import View, params_from_view, view_from_params
+from dashboard.state import PERIODS, View, params_from_view, view_from_params, with_period
 from kpi import FilterError, format_date
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
@@ -33,6 +33,17 @@ PAGES = (
 # every browser fetch it from fonts.gstatic.com (Streamlit's frontend does), and the
 # office network is often closed; nothing the dashboard shows comes from outside.
 ICON = Path(__file__).with_name("static") / "icon.png"
+# A phone (≤ 640 px): less padding around the page, smaller headings and notices, the
+# embedded report scaled to the screen's width. One style block, no script.
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding: 0.75rem 0.6rem 3rem 0.6rem; }
+  h1 { font-size: 1.5rem !important; } h2 { font-size: 1.25rem !important; }
+  h3 { font-size: 1.1rem !important; }
+  [data-testid="stAlert"] { font-size: 0.8rem; }
+  [data-testid="stAlert"] > div { padding: 0.4rem 0.6rem; }
+}
+</style>"""
 # Bounds of the date pickers: wide, so any date a shared URL carries can be shown.
 EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
 
@@ -72,11 +83,10 @@ def _on_widget(field: str, key: str, clears: tuple[str, ...] = ()) -> None:
     value = st.session_state.get(key)
     if field == "period":
         start, end = (tuple(value) + (None, None))[:2] if value else (None, None)
-        bounds = st.session_state.get("data-bounds", (None, None))
-        changes = {
-            "date_from": None if start == bounds[0] else start,
-            "date_to": None if end in (None, bounds[1]) else end,
-        }
+        # Dates picked by hand: a custom period, written into the URL as from/to.
+        changes = {"period": "custom", "date_from": start, "date_to": end}
+    elif field == "preset":
+        changes = {"period": value or "month", "date_from": None, "date_to": None}
     elif field == "as_of":
         changes = {"as_of": None if value == st.session_state.get("data-as-of") else value}
     else:
@@ -109,6 +119,12 @@ def filter_sidebar(view: View, info: dict) -> None:
     st.session_state["data-as-of"] = as_of_default
     sidebar = st  # drawn inside the sidebar's container (see main)
     sidebar.subheader(t("filters.header", lang))
+    st.session_state["w-preset"] = view.period
+    sidebar.selectbox(
+        t("filters.preset", lang), list(PERIODS), key="w-preset",
+        format_func=lambda p: t(f"period.{p}", lang),
+        on_change=_on_widget, args=("preset", "w-preset"),
+    )
     if first and last:
         st.session_state["w-period"] = (view.date_from or first, view.date_to or last)
         sidebar.date_input(
@@ -201,6 +217,7 @@ def main() -> None:
     page = st.navigation(pages, position="hidden")
     st.set_page_config(page_title=tab_title(view, page.url_path or "overview"), page_icon=ICON,
                        layout="wide")
+    st.html(PHONE_CSS)
     timing.mark("navigation")
     # The page is drawn before the sidebar and the banners, into containers that keep
     # their places on screen: the browser draws what arrives first first, and the
@@ -212,6 +229,8 @@ def main() -> None:
     def content() -> None:
         found["status"], found["info"] = loaders.database_status()
         st.session_state["db-status"] = found["status"]
+        # A preset period (本月, 本季 …) gets its dates from the data's latest date.
+        st.session_state[ui.VIEW_KEY] = with_period(view, view.as_of or found["info"].get("as_of"))
         timing.mark("status")
         if found["status"] != "ok" and page.url_path != "data":
             key = "empty.no_file" if found["status"] == "missing" else "empty.db"
@@ -227,7 +246,7 @@ def main() -> None:
     try:
         guarded(content, lang)
         # Read again after the page: an upload on the Data page changes the rejects banner.
-        guarded(lambda: shell(view, *loaders.database_status(), top, side, pages), lang)
+        guarded(lambda: shell(ui.current_view(), *loaders.database_status(), top, side, pages), lang)
         timing.mark("sidebar")
     finally:
         loaders.release()  # no connection stays open between two clicks

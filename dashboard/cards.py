@@ -29,7 +29,17 @@ _CSS = """
 .tz-good { color: rgb(23, 114, 51); background: rgba(33, 195, 84, 0.1); }
 .tz-bad { color: rgb(189, 64, 67); background: rgba(255, 43, 43, 0.1); }
 .tz-flat { color: rgb(49, 51, 63); background: rgba(49, 51, 63, 0.08); }
-@media (max-width: 640px) { .tz-card { grid-column: span 12 !important; } }
+.tz-scope, .tz-year { grid-column: span 12; font-size: 0.875rem; color: rgba(49, 51, 63, 0.75); }
+@media (max-width: 640px) {
+  /* A phone: two cards a row (已解决, the long one, a row of its own), smaller numbers,
+     so the six cards take half a screen instead of three. */
+  .tz-cards { gap: 0.5rem; }
+  .tz-card { grid-column: span 6 !important; padding: 0.4rem 0.6rem; }
+  .tz-card[data-kpi="resolved"] { grid-column: span 12 !important; }
+  .tz-label { font-size: 0.8rem; margin-bottom: 0; }
+  .tz-value { font-size: 1.5rem; }
+  .tz-delta { font-size: 0.75rem; }
+}
 </style>
 """
 ARROWS = {"up": "↑", "down": "↓"}
@@ -56,9 +66,10 @@ def tone_of(change: float | None, rise: bool | str | None, rate: bool = True) ->
     return change_tone(change, _METRIC_COLOURS.get(rise, rise), rate)
 
 
-def cards_html(cards: list[Card]) -> str:
-    """The cards as HTML in a 12-column grid (each card spans `span` columns)."""
-    parts = []
+def cards_html(cards: list[Card], scope: str | None = None, footer: str | None = None) -> str:
+    """The cards as HTML in a 12-column grid (each card spans `span` columns); `scope`
+    (what period and place they count) above them, `footer` below."""
+    parts = [f'<div class="tz-scope" data-scope="1">{escape(scope)}</div>'] if scope else []
     for card in cards:
         change = ""
         if card.change_text is not None:
@@ -71,9 +82,11 @@ def cards_html(cards: list[Card]) -> str:
             f'<div class="tz-label">{escape(card.label)}</div>'
             f'<div class="tz-value">{escape(card.value)}</div>{change}</div>'
         )
+    if footer:
+        parts.append(f'<div class="tz-year">{escape(footer)}</div>')
     return f'{_CSS}<div class="tz-cards">{"".join(parts)}</div>'
 
 
-def show(cards: list[Card]) -> None:
+def show(cards: list[Card], scope: str | None = None, footer: str | None = None) -> None:
     """Draw the cards."""
-    st.markdown(cards_html(cards), unsafe_allow_html=True)
+    st.markdown(cards_html(cards, scope, footer), unsafe_allow_html=True)

@@ -266,8 +266,18 @@ def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: lis
     )
 
 
-def headline_cards(head: dict, lang: str) -> None:
-    """Six KPI cards with their month-over-month deltas (rates in points)."""
+def scope_text(view: View, lang: str) -> str:
+    """What the cards count: the period (preset and dates) and the place, for the line above them."""
+    start, end = view.date_from, view.date_to
+    dates = f"{format_date(start)} – {format_date(end)}" if start or end else t("period.all", lang)
+    place = " › ".join(n for n in (view.street, view.community) if n) or t("areas.district", lang)
+    return t("cards.scope", lang, period=t(f"period.{view.period}", lang), dates=dates, place=place)
+
+
+def headline_cards(head: dict, lang: str, scope: str | None = None,
+                   year: dict | None = None) -> None:
+    """Six KPI cards with their deltas against the like period (rates in points); `scope`
+    (the period and place) heads them, `year` (本年累计 metrics) follows them."""
     now, delta = head["metrics"], head.get("delta_month") or {}
     # (key, value, is a rate); whether a rise is good is formatting.RISE, as in the report.
     rows = [
@@ -286,7 +296,23 @@ def headline_cards(head: dict, lang: str) -> None:
         text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
         tone, arrow = cards.tone_of(change, RISE[key], rate=is_rate)
         shown.append(cards.Card(key, label(key, lang), value, text, tone, arrow, span))
-    cards.show(shown)
+    if scope:
+        # Names from the data: a caption shown as text (ui.plain), not inside the cards' HTML.
+        st.caption(plain(scope))
+    cards.show(shown, footer=year_text(year, lang) if year else None)
+
+
+def year_text(year: dict, lang: str) -> str:
+    """本年累计: the year-to-date figures beside a month's cards, each rate with its n."""
+    m = year["metrics"]
+    parts = [
+        f"{label('received', lang)} {format_number(m['received'])}",
+        f"{label('resolved', lang)} {format_ratio(m['resolved'], m['received'])}",
+        f"{label('on_time_rate', lang)} {format_rate(m['on_time_rate'])}",
+        f"{label('satisfaction_rate', lang)} {format_rate(m['satisfaction_rate'])} ({format_number(m['rated'])})",
+    ]
+    return t("cards.year", lang, dates=f"{format_date(year['filters'].date_from)} – "
+             f"{format_date(year['filters'].date_to)}", figures=" · ".join(parts))
 
 
 def breadcrumb_bar(view: View, lang: str) -> None:

@@ -32,14 +32,19 @@ def _delta(current, previous):
     return current - previous
 
 
-def headline(con, filters: Filters, settings: Settings | None = None, source: str = "auto") -> dict:
-    """The slice's KPIs with the same slice one month and one year earlier, and the deltas.
+def headline(con, filters: Filters, settings: Settings | None = None, source: str = "auto",
+             step: int = 1) -> dict:
+    """The slice's KPIs with the like period before (环比) and a year earlier (同比), and the deltas.
+
+    `step`: the length of the period in months, so that 环比 compares like periods (a
+    quarter with the quarter before: step=3); 1 by default (a month with the month before).
 
     Returns {"as_of", "filters", "metrics", "previous_month", "previous_year",
     "delta_month", "delta_year", "previous_month_filters", "previous_year_filters"}:
     the metric dicts map every name of METRICS to a plain value (None when undefined); a
     delta is current − previous (rates in fraction points), None when either is None.
-    The earlier slices move date_from, date_to and as_of back by 1 and 12 months.
+    The earlier slices move date_from, date_to and as_of back by `step` and 12 months
+    (a month's last day stays a month's last day: Filters.shifted).
     `source`: "auto", "raw" or "aggregated" (kpi.metrics.metrics).
     """
     ib = backend(con)
@@ -47,7 +52,7 @@ def headline(con, filters: Filters, settings: Settings | None = None, source: st
     ctx = runner.data_context(ib, filters)
     current_filters = replace(filters, as_of=ctx.as_of)
     result = {"as_of": ctx.as_of, "filters": current_filters}
-    slices = {"metrics": current_filters, "month": current_filters.shifted(-1),
+    slices = {"metrics": current_filters, "month": current_filters.shifted(-step),
               "year": current_filters.shifted(-12)}
     plans = {name: plan_metrics(ib, (), f, settings, source, slot=Slot(f"{name}_"), known=ctx)
              for name, f in slices.items()}

@@ -110,6 +110,14 @@ def shift_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
+def like_day(d: date, months: int) -> date:
+    """shift_months, except that a month's last day stays its month's last day."""
+    moved = shift_months(d, months)
+    if d.day == calendar.monthrange(d.year, d.month)[1]:
+        return moved.replace(day=calendar.monthrange(moved.year, moved.month)[1])
+    return moved
+
+
 def month_bounds(month: str) -> tuple[date, date]:
     """First and last day of a month given as '2023-01' (or 2023-1, 2023/01, 2023年1月)."""
     bounds = parse_month(str(month))
@@ -178,8 +186,13 @@ class Filters:
         return Filters.make(self.date_from, self.date_to, self.as_of, kept)
 
     def shifted(self, months: int) -> "Filters":
-        """The same slice moved `months` months (negative: back), as_of included."""
-        move = lambda d: shift_months(d, months) if d else None  # noqa: E731
+        """The same slice moved `months` months (negative: back), as_of included.
+
+        A like period: a date on the last day of its month moves to the last day of the
+        target month (2022-06-30 back 3 months is 2022-03-31, so Q2 compares with all of
+        Q1), any other day as shift_months moves it.
+        """
+        move = lambda d: like_day(d, months) if d else None  # noqa: E731
         return replace(
             self, date_from=move(self.date_from), date_to=move(self.date_to), as_of=move(self.as_of)
         )

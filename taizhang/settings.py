@@ -91,6 +91,14 @@ class Settings:
         "最少回访件数 / fewer rated cases than this: satisfaction does not enter the score "
         "(its weight goes to the other rates), so two ratings cannot move a score 50 points.",
     )
+    target_resolution_rate: float = setting(
+        0.9, "targets",
+        "解决率目标 / drawn as a dashed line on the trend (0.9 = 90%); 0 draws none.",
+    )
+    target_score: float = setting(
+        0.0, "targets",
+        "综合得分目标 / drawn as a dashed line on the rankings (e.g. 80); 0 draws none.",
+    )
     street_meetings_per_year: int = setting(
         2, "meetings",
         "街道年度议事次数 / the '2+4' rule: consultations a street must hold a year.",

@@ -39,6 +39,8 @@ def use_db(monkeypatch):
 def run(page: str | None = None, **params) -> AppTest:
     """Run the app on `page` (app_pages/<page>.py) with these query parameters."""
     at = AppTest.from_file(APP, default_timeout=120)
+    # All the data, as kpi.Filters() counts it, unless the test gives dates (a custom period).
+    params.setdefault("period", "custom" if "from" in params or "to" in params else "all")
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -373,3 +375,55 @@ def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, mon
             asked.append((_n, a[0] if _n in ("ranking", "metrics") else None)) or _f(con, *a, **k)))
     run(street=street)
     assert asked == [("metrics", ("category",))], asked
+
+
+def card_change(at: AppTest, label: str) -> str:
+    """The change line of the KPI card labelled `label` ('↑ +30 环比')."""
+    pattern = (f'<div class="tz-label">{re.escape(html.escape(label))}</div>'
+               '<div class="tz-value">.*?</div><div class="tz-delta[^"]*">(.*?)</div>')
+    for block in at.markdown:
+        found = re.search(pattern, block.value)
+        if found:
+            return html.unescape(found.group(1))
+    raise AssertionError(f"no change on the card {label}")
+
+
+@pytest.mark.parametrize("period, now, before", [
+    # The demo's data end 2022-07-31. Last month: June against all of May (05-31, not 05-30).
+    ("last_month", ("2022-06-01", "2022-06-30"), ("2022-05-01", "2022-05-31")),
+    # This quarter so far (July) against the same stretch of the quarter before (April).
+    ("quarter", ("2022-07-01", "2022-07-31"), ("2022-04-01", "2022-04-30")),
+    ("12m", ("2021-08-01", "2022-07-31"), ("2020-08-01", "2021-07-31")),
+])
+def test_period_presets_compare_like_periods(demo_db, use_db, period, now, before):
+    """环比 of 受理 = cases received in the period − in the like period before, counted
+    with SQL on the cases table (not through the KPI layer); the cards say their period."""
+    use_db(demo_db)
+    at = run(period=period)
+    with reading(demo_db) as con:
+        def count(bounds):
+            return con.execute("SELECT count(*) FROM cases WHERE received_on BETWEEN ? AND ?",
+                               list(bounds)).fetchone()[0]
+        received, earlier = count(now), count(before)
+    assert metric(at, "受理") == str(received)
+    change = received - earlier
+    assert card_change(at, "受理").endswith(f"{change:+d} 环比")
+    scope = next(shown(c.value) for c in at.caption if shown(c.value).startswith(("本", "上", "近")))
+    assert f"{now[0]} – {now[1]}" in scope and "全区" in scope
+
+
+def test_default_period_is_the_latest_complete_month_with_the_year_beside_it(demo_db, use_db):
+    use_db(demo_db)
+    at = run(period="month")
+    with reading(demo_db) as con:
+        july = con.execute("SELECT count(*) FROM cases WHERE received_on BETWEEN '2022-07-01' "
+                           "AND '2022-07-31'").fetchone()[0]
+        year = con.execute("SELECT count(*) FROM cases WHERE received_on BETWEEN '2022-01-01' "
+                           "AND '2022-07-31'").fetchone()[0]
+    assert metric(at, "受理") == str(july)
+    cards_block = next(b.value for b in at.markdown if 'class="tz-year"' in b.value)
+    assert f"本年累计(2022-01-01 – 2022-07-31):受理 {year}" in html.unescape(cards_block)
+    # The trend keeps twelve months of context: 2021-08 … 2022-07, not July alone.
+    trend = next(f for f in plotly_figures(at) if len(f["data"]) >= 3 and f["data"][0]["type"] == "bar"
+                 and f["data"][0].get("orientation") != "h")
+    assert trend["data"][0]["x"][0] == "2021-08" and trend["data"][0]["x"][-1] == "2022-07"

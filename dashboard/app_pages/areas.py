@@ -1,8 +1,10 @@
 """街道社区 Areas: street ranking → a street's communities → a community's cases → a case."""
 
+from dataclasses import replace
+
 import streamlit as st
 
-from dashboard import loaders, timing, ui
+from dashboard import charts, loaders, timing, ui
 from dashboard.state import drill_level, filters_for
 from taizhang.i18n import t
 
@@ -12,6 +14,7 @@ RANKING_COLUMNS = [
     "due_cases", "satisfaction_rate", "rated", "received", "resolved", "resolution_rate",
     "overdue_open", "unranked_reason",
 ]
+TOP_N = 3  # 先进 / 后进: how many of each
 CASE_COLUMNS = [
     "case_id", "received_on", "title", "category", "status", "responsible_unit", "officials",
     "resolved_on", "satisfaction",
@@ -30,6 +33,33 @@ if level == "district":
     st.subheader(t("areas.streets", lang))
     ui.table(streets, RANKING_COLUMNS, lang, key="streets-table", select=True, height="content",
              download="areas.title")
+
+    # 先进 / 后进, as 12345 boards publish them: the first and the last ranked.
+    ranked = streets.dropna(subset=["rank"])
+    n = min(TOP_N, len(ranked) // 2)
+    if n:
+        best, worst = st.columns(2)
+        for column, key, rows in ((best, "areas.leaders", ranked.head(n)),
+                                  (worst, "areas.laggards", ranked.tail(n))):
+            with column:
+                st.markdown(f"**{t(key, lang, n=n)}**")
+                ui.table(rows, ["rank", "street", "score", "due_resolution_rate", "due_cases"], lang,
+                         key=f"{key}-table")
+
+    # Two streets side by side: every figure of both, and the rank month by month.
+    st.subheader(t("areas.compare", lang))
+    names = [s for s in streets["street"] if isinstance(s, str)]
+    if len(names) >= 2:
+        left, right = st.columns(2)
+        first = left.selectbox(t("areas.compare_pick", lang), names, index=0, key="compare-a")
+        second = right.selectbox(t("areas.compare_pick", lang), names, index=len(names) - 1,
+                                 key="compare-b")
+        pair = streets[streets["street"].isin([first, second])].set_index("street").reindex(
+            [first, second]).reset_index()
+        ui.table(pair, RANKING_COLUMNS, lang, key="compare-table")
+        history = filters_for(replace(view, period="12m", date_from=None), areas=False)
+        charts.show(loaders.chart("rank_history_figure", "rank_history", (history,), lang=lang,
+                                  selected=first), key="rank-history")
 
 elif level == "street":
     communities, head = loaders.street_page(view)   # what the overview prefetches

@@ -9,10 +9,12 @@ the views shown (a page switch would first write the community into this page's 
 view never shown). Why in place and not on the Areas page: docs/dashboard.md, "the click".
 """
 
+from dataclasses import replace
+
 import streamlit as st
 
 from dashboard import charts, loaders, timing, ui
-from dashboard.state import drill_into, filters_for, params_from_view
+from dashboard.state import comparison_step, drill_into, filters_for, params_from_view
 from taizhang.i18n import t
 
 view = ui.current_view()
@@ -39,13 +41,23 @@ def open_community(community: str) -> None:
 # Drilled in place, the heading names the street: the reader sees whose numbers these are.
 place = " › ".join(name for name in (view.street, view.community) if name)
 st.header(ui.plain(f"{place} · {t('overview.title', lang)}") if place else t("overview.title", lang))
-head = loaders.headline(filters)
+head = loaders.headline(filters, step=comparison_step(view))
 if not head["metrics"]["received"]:
     st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
     ui.stop()
 
-ui.headline_cards(head, lang)
+# A month or a quarter: 本年累计 beside it (the year to the period's end).
+year = None
+if view.period in ("month", "last_month", "quarter") and view.date_to:
+    year = loaders.headline(filters_for(replace(view, period="year",
+                                                date_from=view.date_to.replace(month=1, day=1))))
+ui.headline_cards(head, lang, scope=ui.scope_text(view, lang), year=year)
 timing.mark("cards")
+
+# The lines drawn on the charts: targets from the settings, the district's own score.
+targets = loaders.settings()
+score_target = targets.target_score or None
+district_score = loaders.headline(filters_for(view, areas=False))["metrics"]["score"]
 
 # Places on screen first, filled in the order a click needs them: the street's communities,
 # then the ranking, the trend, and the categories (the slowest for a street) last.
@@ -57,7 +69,9 @@ with right:
         charts.show(
             loaders.chart("ranking_figure", "ranking", ("community", filters_for(street_view)),
                           area_column="community", lang=lang, selected=view.community,
-                          title=t("overview.communities", lang, street=view.street)),
+                          title=t("overview.communities", lang, street=view.street),
+                          average=loaders.headline(filters_for(street_view))["metrics"]["score"],
+                          target=score_target),
             key=ui.selection_key("community-ranking"), on_click=open_community,
         )
         # Back up, and on to the full table, without moving what is above (no breadcrumb row).
@@ -74,12 +88,15 @@ with right:
 with left:
     charts.show(
         loaders.chart("ranking_figure", "ranking", ("street", filters_for(view, areas=False)),
-                      area_column="street", lang=lang, selected=view.street),
+                      area_column="street", lang=lang, selected=view.street,
+                      average=district_score, target=score_target),
         key=ui.selection_key("street-ranking"), on_click=open_street,
     )
     st.caption(t("overview.ranking_hint", lang))
 with trend_slot:
-    charts.show(loaders.chart("trend_figure", "trend", (filters,), lang=lang), key="trend")
+    # Twelve months of context whatever the period: the trend ends with the period.
+    charts.show(loaders.chart("trend_figure", "trend", (replace(filters, date_from=None),), lang=lang,
+                              target=targets.target_resolution_rate or None), key="trend")
 with categories_slot:
     charts.show(loaders.chart("category_figure", "metrics", (("category",), filters), lang=lang),
                 key="categories")

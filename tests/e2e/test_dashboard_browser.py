@@ -137,8 +137,8 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     url, db, log = server
     tab = page
 
-    # 1. Overview: the headline equals the KPI layer's district total.
-    tab.goto(url)
+    # 1. Overview: the headline equals the KPI layer's district total (all the data).
+    tab.goto(url + "?period=all")
     district = totals(db)
     expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(district["resolved"], district["received"]))
     expect(card(tab, "受理")).to_have_text(str(int(district["received"])))
@@ -279,7 +279,7 @@ def test_back_and_forward_walk_the_views_shown(server, page, output_dir, lang):
     tab = page
     words = {"zh": ("受理", "总览", "台账看板"), "en": ("Received", "Overview", "Taizhang")}[lang]
     received, overview, app = words
-    tab.goto(url + ("?lang=en" if lang == "en" else ""))
+    tab.goto(url + ("?period=all&lang=en" if lang == "en" else "?period=all"))
     district = totals(db)
     expect(card(tab, received)).to_have_text(str(int(district["received"])))
     tab.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')]"
