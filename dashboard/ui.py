@@ -164,11 +164,21 @@ NUMBER_FORMATS = {
 }
 
 
+# The column naming a row stays pinned on the left while the numbers scroll past it (on a
+# phone the grid is wider than the screen: names with their numbers, not names alone).
+NAME_COLUMNS = ("street", "community", "official", "case_id")
+
+
 def grid_column_config(shown: pd.DataFrame, columns: list[str], lang: str) -> dict:
-    """st.column_config of a grid from display_frame(numeric=True): numbers as numbers."""
+    """st.column_config of a grid from display_frame(numeric=True): numbers as numbers,
+    the first name column pinned."""
     labels = column_labels(columns, lang)
-    return {labels[column]: st.column_config.NumberColumn(labels[column], format=NUMBER_FORMATS[column])
-            for column in columns if column in NUMBER_FORMATS and labels.get(column) in shown.columns}
+    config = {labels[column]: st.column_config.NumberColumn(labels[column], format=NUMBER_FORMATS[column])
+              for column in columns if column in NUMBER_FORMATS and labels.get(column) in shown.columns}
+    name = next((c for c in columns if c in NAME_COLUMNS and labels[c] in shown.columns), None)
+    if name:
+        config[labels[name]] = st.column_config.Column(labels[name], pinned=True)
+    return config
 
 
 def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,

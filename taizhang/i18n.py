@@ -284,6 +284,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.month": ("月份", "Month"),
     "report.pdf": ("下载 PDF", "Download PDF"),
     "report.png": ("下载 PNG(发群用)", "Download PNG (for chat groups)"),
+    "report.longpng": ("下载长图(手机看)", "Download long image (for phones)"),
+    "report.longpng_file": ("长图", "long"),
     "report.unavailable": (
         "月报模块尚未就绪:{error}",
         "The report module is not ready: {error}",
