@@ -22,6 +22,7 @@ from dashboard import server as dashboard_server
 from report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.charts import SCORE_COLOR, SELECTED_COLOR
 from taizhang.db import reading
+from taizhang.formatting import is_missing as kpi_is_missing
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -160,7 +161,10 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     x, y = bar_centre(tab, streets, 0)
     tab.mouse.move(x, y)
     label = streets.locator(".hoverlayer .hovertext")
-    expect(label).to_have_text(f"{best['street']}综合得分: {best['score']:.1f}")
+    moved = "" if kpi_is_missing(best["rank_change"]) else f" (较上月 {int(best['rank_change']):+d})"
+    expect(label).to_have_text(
+        f"{best['street']}综合得分: {best['score']:.1f}排名: {int(best['rank'])}{moved}"
+        f"受理: {int(best['received'])}到期件数: {int(best['due_cases'])}")
     tab.screenshot(path=output_dir / "01b_hover.png")
 
     # 2. Click the top bar of the street ranking: the overview drills into that street in
