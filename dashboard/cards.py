@@ -24,6 +24,7 @@ _CSS = """
 .tz-label { font-size: 0.875rem; color: rgb(49, 51, 63); margin-bottom: 0.25rem; }
 .tz-value { font-size: 2.25rem; line-height: 1.3; white-space: nowrap; overflow: hidden;
             text-overflow: ellipsis; color: rgb(49, 51, 63); }
+.tz-detail { font-size: 0.8rem; color: rgba(49, 51, 63, 0.7); }
 .tz-delta { display: inline-block; font-size: 0.875rem; border-radius: 0.5rem;
             padding: 0 0.4rem; margin-top: 0.25rem; }
 .tz-good { color: rgb(23, 114, 51); background: rgba(33, 195, 84, 0.1); }
@@ -57,6 +58,7 @@ class Card:
     tone: str = "flat"             # good | bad | flat: the colour of the change
     arrow: str | None = None       # up | down | None
     span: int = 4                  # of 12 columns
+    detail: str | None = None      # the n a rate rests on ('已回访 34'), under the value
 
 
 def tone_of(change: float | None, rise: bool | str | None, rate: bool = True) -> tuple[str, str | None]:
@@ -80,7 +82,9 @@ def cards_html(cards: list[Card], scope: str | None = None, footer: str | None =
             f'<div class="tz-card" data-kpi="{escape(card.key)}" '
             f'style="grid-column: span {card.span}">'
             f'<div class="tz-label">{escape(card.label)}</div>'
-            f'<div class="tz-value">{escape(card.value)}</div>{change}</div>'
+            f'<div class="tz-value">{escape(card.value)}</div>'
+            + (f'<div class="tz-detail">{escape(card.detail)}</div>' if card.detail else "")
+            + f"{change}</div>"
         )
     if footer:
         parts.append(f'<div class="tz-year">{escape(footer)}</div>')

@@ -300,12 +300,19 @@ def headline_cards(head: dict, lang: str, scope: str | None = None,
     ]
     # 已解决 reads "1769/2090 (84.6%)": it gets a double-width card so nothing is cut off.
     spans = (3, 6, 3, 4, 4, 4)
+    # The n under a measure, as the report's cards write it: what it rests on.
+    details = {
+        "median_days": f"{label('resolved', lang)} {format_number(now['resolved'])}",
+        "on_time_rate": f"{label('resolved', lang)} {format_number(now['resolved'])}",
+        "satisfaction_rate": f"{label('rated', lang)} {format_number(now['rated'])}",
+    }
     shown = []
     for (key, value, is_rate), span in zip(rows, spans):
         change = delta.get(key)
         text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
         tone, arrow = cards.tone_of(change, RISE[key], rate=is_rate)
-        shown.append(cards.Card(key, label(key, lang), value, text, tone, arrow, span))
+        shown.append(cards.Card(key, label(key, lang), value, text, tone, arrow, span,
+                                details.get(key)))
     if scope:
         # Names from the data: a caption shown as text (ui.plain), not inside the cards' HTML.
         st.caption(plain(scope))
