@@ -34,12 +34,13 @@ _CSS = """
 @media (max-width: 640px) {
   /* A phone: two cards a row (已解决, the long one, a row of its own), smaller numbers,
      so the six cards take half a screen instead of three. */
-  .tz-cards { gap: 0.5rem; }
-  .tz-card { grid-column: span 6 !important; padding: 0.4rem 0.6rem; }
+  .tz-cards { gap: 0.4rem; grid-auto-flow: row dense; }
+  .tz-card { grid-column: span 6 !important; padding: 0.3rem 0.55rem; }
   .tz-card[data-kpi="resolved"] { grid-column: span 12 !important; }
   .tz-label { font-size: 0.8rem; margin-bottom: 0; }
-  .tz-value { font-size: 1.5rem; }
-  .tz-delta { font-size: 0.75rem; }
+  .tz-value { font-size: 1.4rem; line-height: 1.25; }
+  .tz-detail { font-size: 0.7rem; }
+  .tz-delta { font-size: 0.7rem; margin-top: 0.1rem; }
 }
 </style>
 """

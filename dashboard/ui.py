@@ -279,8 +279,10 @@ def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: lis
 def scope_text(view: View, lang: str) -> str:
     """What the cards count: the period (preset and dates) and the place, for the line above them."""
     start, end = view.date_from, view.date_to
-    dates = f"{format_date(start)} – {format_date(end)}" if start or end else t("period.all", lang)
     place = " › ".join(n for n in (view.street, view.community) if n) or t("areas.district", lang)
+    if not (start or end):   # all the data: no dates to name
+        return f"{t('period.all', lang)} · {place}"
+    dates = f"{format_date(start)} – {format_date(end)}"
     return t("cards.scope", lang, period=t(f"period.{view.period}", lang), dates=dates, place=place)
 
 

@@ -339,3 +339,34 @@ def test_back_and_forward_walk_the_views_shown(server, page, output_dir, lang):
     expect(card(tab, received)).to_have_text(str(int(street_total["received"])))
     assert tab.evaluate("history.length") == history_length
     assert "Traceback" not in log.read_text()
+
+
+def test_phone_layout_keeps_cards_compact_and_the_report_whole(server, output_dir):
+    """At 390×844 (a phone): the six cards take under half the screen's height, each card's
+    number is drawn at least 20 px high, and the embedded report fits the screen's width."""
+    url, db, log = server
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
+                               has_touch=True, locale="zh-CN")
+        tab.set_default_timeout(WAIT_MS)
+        tab.goto(url + "?period=all")
+        expect(card(tab, "受理")).to_have_text(str(int(totals(db)["received"])))
+        box = tab.locator(".tz-cards").bounding_box()
+        cards = tab.locator(".tz-card")
+        expect(cards).to_have_count(6)
+        assert box["height"] < 844 / 2, box
+        size = tab.locator(".tz-value").first.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 20
+        tab.screenshot(path=output_dir / "phone_overview.png")
+        tab.goto(url + "/report?period=all")
+        frame = tab.frame_locator("iframe").first
+        sheet = frame.locator(".sheet")
+        expect(sheet).to_be_visible()
+        frame_width = tab.locator("iframe").first.bounding_box()["width"]
+        drawn = sheet.evaluate("(s) => s.getBoundingClientRect().width * "
+                               "parseFloat(getComputedStyle(document.documentElement).zoom || 1)")
+        assert drawn <= frame_width + 1, (drawn, frame_width)
+        tab.screenshot(path=output_dir / "phone_report.png")
+        browser.close()
+    assert "Traceback" not in log.read_text()
