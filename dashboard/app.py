@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import access, loaders, timing, ui
-from dashboard.state import View, params_from_view, view_from_params
+from dashboard.state import PERIODS, View, params_from_view, view_from_params, with_period
 from kpi import FilterError, format_date
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
@@ -36,19 +36,49 @@ PAGES = (
 # every browser fetch it from fonts.gstatic.com (Streamlit's frontend does), and the
 # office network is often closed; nothing the dashboard shows comes from outside.
 ICON = Path(__file__).with_name("static") / "icon.png"
+# A phone (≤ 640 px): less padding around the page, smaller headings and notices, the
+# embedded report scaled to the screen's width. One style block, no script.
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding: 0.75rem 0.6rem 3rem 0.6rem; }
+  h1 { font-size: 1.5rem !important; } h2 { font-size: 1.25rem !important; }
+  h3 { font-size: 1.1rem !important; }
+  [data-testid="stAlert"] { font-size: 0.8rem; }
+  [data-testid="stAlert"] > div { padding: 0.4rem 0.6rem; }
+}
+</style>"""
 # Bounds of the date pickers: wide, so any date a shared URL carries can be shown.
 EARLIEST, LATEST = date(1990, 1, 1), date(2099, 12, 31)
 
 
 def read_view() -> View:
-    """The view of this run: the URL's, or (after a page switch dropped it) the session's."""
+    """The view of this run: the URL's, and nothing else.
+
+    The URL is the only truth, so that the browser's Back and Forward show exactly the
+    views that were shown: an empty query string is the default view (the district in
+    中文), never a view remembered from the session. Links between pages carry the
+    view (see `page_links`), so a page switch does not drop it.
+    """
     view = view_from_params(st.query_params.to_dict())
-    remembered = st.session_state.get(ui.VIEW_KEY)
-    if not params_from_view(view) and remembered is not None and params_from_view(remembered):
-        view = remembered
-        st.query_params.from_dict(params_from_view(view))
     st.session_state[ui.VIEW_KEY] = view
     return view
+
+
+def page_links(pages: list, view: View) -> None:
+    """The pages as links that carry the view's query string (language and filters)."""
+    params = params_from_view(view)
+    for page in pages:
+        st.page_link(page, query_params=params)
+
+
+def tab_title(view: View, page_name: str) -> str:
+    """The browser tab's title: where the reader is, then the app ('南站街道 · 台账看板')."""
+    lang = view.lang
+    place = view.case or view.community or view.street
+    parts = [place] if place else []
+    if page_name != "overview" or not place:
+        parts.append(t(f"page.{page_name}", lang))
+    return " · ".join(parts + [t("app.title", lang)])
 
 
 def _on_widget(field: str, key: str, clears: tuple[str, ...] = ()) -> None:
@@ -56,11 +86,10 @@ def _on_widget(field: str, key: str, clears: tuple[str, ...] = ()) -> None:
     value = st.session_state.get(key)
     if field == "period":
         start, end = (tuple(value) + (None, None))[:2] if value else (None, None)
-        bounds = st.session_state.get("data-bounds", (None, None))
-        changes = {
-            "date_from": None if start == bounds[0] else start,
-            "date_to": None if end in (None, bounds[1]) else end,
-        }
+        # Dates picked by hand: a custom period, written into the URL as from/to.
+        changes = {"period": "custom", "date_from": start, "date_to": end}
+    elif field == "preset":
+        changes = {"period": value or "month", "date_from": None, "date_to": None}
     elif field == "as_of":
         changes = {"as_of": None if value == st.session_state.get("data-as-of") else value}
     else:
@@ -93,6 +122,12 @@ def filter_sidebar(view: View, info: dict) -> None:
     st.session_state["data-as-of"] = as_of_default
     sidebar = st  # drawn inside the sidebar's container (see main)
     sidebar.subheader(t("filters.header", lang))
+    st.session_state["w-preset"] = view.period
+    sidebar.selectbox(
+        t("filters.preset", lang), list(PERIODS), key="w-preset",
+        format_func=lambda p: t(f"period.{p}", lang),
+        on_change=_on_widget, args=("preset", "w-preset"),
+    )
     if first and last:
         st.session_state["w-period"] = (view.date_from or first, view.date_to or last)
         sidebar.date_input(
@@ -139,11 +174,12 @@ def banners(view: View, info: dict) -> None:
         st.warning(t("banner.unknown_areas", lang, n=info["unknown_areas"]), icon=":material/help:")
 
 
-def shell(view: View, status: str, info: dict, top, side) -> None:
-    """The sidebar (title, 中文 / English, filters) and the banners above the page."""
+def shell(view: View, status: str, info: dict, top, side, pages: list) -> None:
+    """The sidebar (title, pages, 中文 / English, filters) and the banners above the page."""
     lang = view.lang
     with side:
         st.title(t("app.title", lang))
+        page_links(pages, view)
         language_switch(view)
         if status == "ok":
             filter_sidebar(view, info)
@@ -168,7 +204,6 @@ def guarded(draw, lang: str) -> None:
 
 def main() -> None:
     timing.start()
-    st.set_page_config(page_title=t("app.title"), page_icon=ICON, layout="wide")
     # A grid's own "Download as CSV" writes cells as they are (a cell "=HYPERLINK(…)" is a
     # live formula in Excel/WPS): it is hidden, and the pages offer .xlsx downloads whose
     # text cells stay text (dashboard/export.py). `taizhang serve` sets it too.
@@ -183,7 +218,12 @@ def main() -> None:
                 default=(name == "overview"))
         for name, path, icon in PAGES
     ]
-    page = st.navigation(pages)
+    # The sidebar's own page menu would drop the query string on a page switch: it is
+    # hidden, and page_links draws the pages as links that keep the view.
+    page = st.navigation(pages, position="hidden")
+    st.set_page_config(page_title=tab_title(view, page.url_path or "overview"), page_icon=ICON,
+                       layout="wide")
+    st.html(PHONE_CSS)
     timing.mark("navigation")
     # The page is drawn before the sidebar and the banners, into containers that keep
     # their places on screen: the browser draws what arrives first first, and the
@@ -195,6 +235,8 @@ def main() -> None:
     def content() -> None:
         found["status"], found["info"] = loaders.database_status()
         st.session_state["db-status"] = found["status"]
+        # A preset period (本月, 本季 …) gets its dates from the data's latest date.
+        st.session_state[ui.VIEW_KEY] = with_period(view, view.as_of or found["info"].get("as_of"))
         timing.mark("status")
         if found["status"] != "ok" and page.url_path != "data":
             key = "empty.no_file" if found["status"] == "missing" else "empty.db"
@@ -209,7 +251,8 @@ def main() -> None:
 
     try:
         guarded(content, lang)
-        guarded(lambda: shell(view, found["status"], found["info"], top, side), lang)
+        # Read again after the page: an upload on the Data page changes the rejects banner.
+        guarded(lambda: shell(ui.current_view(), *loaders.database_status(), top, side, pages), lang)
         with side:
             access.identity(person, lang)
         timing.mark("sidebar")

@@ -24,12 +24,24 @@ _CSS = """
 .tz-label { font-size: 0.875rem; color: rgb(49, 51, 63); margin-bottom: 0.25rem; }
 .tz-value { font-size: 2.25rem; line-height: 1.3; white-space: nowrap; overflow: hidden;
             text-overflow: ellipsis; color: rgb(49, 51, 63); }
+.tz-detail { font-size: 0.8rem; color: rgba(49, 51, 63, 0.7); }
 .tz-delta { display: inline-block; font-size: 0.875rem; border-radius: 0.5rem;
             padding: 0 0.4rem; margin-top: 0.25rem; }
 .tz-good { color: rgb(23, 114, 51); background: rgba(33, 195, 84, 0.1); }
 .tz-bad { color: rgb(189, 64, 67); background: rgba(255, 43, 43, 0.1); }
 .tz-flat { color: rgb(49, 51, 63); background: rgba(49, 51, 63, 0.08); }
-@media (max-width: 640px) { .tz-card { grid-column: span 12 !important; } }
+.tz-scope, .tz-year { grid-column: span 12; font-size: 0.875rem; color: rgba(49, 51, 63, 0.75); }
+@media (max-width: 640px) {
+  /* A phone: two cards a row (已解决, the long one, a row of its own), smaller numbers,
+     so the six cards take half a screen instead of three. */
+  .tz-cards { gap: 0.4rem; grid-auto-flow: row dense; }
+  .tz-card { grid-column: span 6 !important; padding: 0.3rem 0.55rem; }
+  .tz-card[data-kpi="resolved"] { grid-column: span 12 !important; }
+  .tz-label { font-size: 0.8rem; margin-bottom: 0; }
+  .tz-value { font-size: 1.4rem; line-height: 1.25; }
+  .tz-detail { font-size: 0.7rem; }
+  .tz-delta { font-size: 0.7rem; margin-top: 0.1rem; }
+}
 </style>
 """
 ARROWS = {"up": "↑", "down": "↓"}
@@ -47,6 +59,7 @@ class Card:
     tone: str = "flat"             # good | bad | flat: the colour of the change
     arrow: str | None = None       # up | down | None
     span: int = 4                  # of 12 columns
+    detail: str | None = None      # the n a rate rests on ('已回访 34'), under the value
 
 
 def tone_of(change: float | None, rise: bool | str | None, rate: bool = True) -> tuple[str, str | None]:
@@ -56,9 +69,10 @@ def tone_of(change: float | None, rise: bool | str | None, rate: bool = True) ->
     return change_tone(change, _METRIC_COLOURS.get(rise, rise), rate)
 
 
-def cards_html(cards: list[Card]) -> str:
-    """The cards as HTML in a 12-column grid (each card spans `span` columns)."""
-    parts = []
+def cards_html(cards: list[Card], scope: str | None = None, footer: str | None = None) -> str:
+    """The cards as HTML in a 12-column grid (each card spans `span` columns); `scope`
+    (what period and place they count) above them, `footer` below."""
+    parts = [f'<div class="tz-scope" data-scope="1">{escape(scope)}</div>'] if scope else []
     for card in cards:
         change = ""
         if card.change_text is not None:
@@ -69,11 +83,15 @@ def cards_html(cards: list[Card]) -> str:
             f'<div class="tz-card" data-kpi="{escape(card.key)}" '
             f'style="grid-column: span {card.span}">'
             f'<div class="tz-label">{escape(card.label)}</div>'
-            f'<div class="tz-value">{escape(card.value)}</div>{change}</div>'
+            f'<div class="tz-value">{escape(card.value)}</div>'
+            + (f'<div class="tz-detail">{escape(card.detail)}</div>' if card.detail else "")
+            + f"{change}</div>"
         )
+    if footer:
+        parts.append(f'<div class="tz-year">{escape(footer)}</div>')
     return f'{_CSS}<div class="tz-cards">{"".join(parts)}</div>'
 
 
-def show(cards: list[Card]) -> None:
+def show(cards: list[Card], scope: str | None = None, footer: str | None = None) -> None:
     """Draw the cards."""
-    st.markdown(cards_html(cards), unsafe_allow_html=True)
+    st.markdown(cards_html(cards, scope, footer), unsafe_allow_html=True)

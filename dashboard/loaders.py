@@ -257,9 +257,10 @@ def dataset_info() -> dict:
     return _load("dataset_info")
 
 
-def headline(filters: Filters) -> dict:
-    """kpi.headline: the slice's metrics with month-over-month and year-over-year deltas."""
-    return _load("headline", filters)
+def headline(filters: Filters, step: int = 1) -> dict:
+    """kpi.headline: the slice's metrics with the like period before (`step` months back)
+    and the year before, and the deltas."""
+    return _load("headline", filters, step=step) if step != 1 else _load("headline", filters)
 
 
 def metrics(by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
@@ -275,6 +276,15 @@ def trend(filters: Filters, months: int = 12) -> pd.DataFrame:
 def ranking(level: str, filters: Filters) -> pd.DataFrame:
     """kpi.ranking of streets, communities or officials with score, rank and rank change."""
     return _load("ranking", level, filters)
+
+
+def rank_history(filters: Filters, months: int = 12) -> pd.DataFrame:
+    """Each street's rank in each of the `months` months ending with the slice's end
+    (kpi.metrics by street and month ranks within each month)."""
+    end = filters.date_to or filters.as_of or database_status()[1].get("as_of")
+    start = kpi.filters.month_bounds(kpi.filters.shift_months(end, -(months - 1)).strftime("%Y-%m"))[0]
+    window = replace(filters, date_from=start, date_to=end)
+    return metrics(("street", "month"), window)
 
 
 def case_list(filters: Filters, search: str | None = None, limit: int = CASE_PAGE_SIZE,
@@ -512,3 +522,9 @@ def seed_totals(kind: str, frame: pd.DataFrame) -> dict:
 
     return {"meetings": seeds.meetings_overview, "funnel": seeds.funnel_totals,
             "groups": seeds.service_coverage}[kind](frame)
+
+
+def settings():
+    """The settings in use (taizhang.toml): targets drawn on the charts."""
+    from taizhang.settings import load_settings
+    return load_settings()

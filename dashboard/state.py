@@ -22,6 +22,7 @@ from taizhang.i18n import DEFAULT_LANG, LANGS
 # View field → query-string key. Order is the order keys appear in a URL.
 PARAM_NAMES = {
     "lang": "lang",
+    "period": "period",
     "date_from": "from",
     "date_to": "to",
     "as_of": "as_of",
@@ -30,6 +31,7 @@ PARAM_NAMES = {
     "category": "category",
     "channel": "channel",
     "official": "official",
+    "role": "role",
     "case": "case",
     "search": "q",
     "kinds": "kinds",
@@ -45,6 +47,7 @@ class View:
     """What is on screen: filters, drill-down position and page inputs (all optional)."""
 
     lang: str = DEFAULT_LANG
+    period: str = "month"         # a PERIODS preset; "custom" uses date_from/date_to
     date_from: date | None = None
     date_to: date | None = None
     as_of: date | None = None
@@ -53,6 +56,7 @@ class View:
     category: str | None = None
     channel: str | None = None
     official: str | None = None
+    role: str | None = None       # the Officials page's role filter: lead, deputy, handler …
     case: str | None = None
     search: str | None = None
     kinds: str | None = None      # supervision kinds, comma-separated
@@ -78,20 +82,89 @@ def view_from_params(params: Mapping[str, Any]) -> View:
         values[name] = _date_or_none(raw) if name in DATE_FIELDS else str(raw).strip()
     if values.get("lang") not in LANGS:
         values.pop("lang", None)
+    if values.get("period") not in PERIODS:
+        values.pop("period", None)
+    if (values.get("date_from") or values.get("date_to")) and "period" not in values:
+        values["period"] = "custom"   # a URL with dates and no preset (older links)
     if values.get("date_from") and values.get("date_to") and values["date_from"] > values["date_to"]:
         values["date_from"], values["date_to"] = values["date_to"], values["date_from"]
     return View(**{k: v for k, v in values.items() if v is not None})
 
 
 def params_from_view(view: View) -> dict[str, str]:
-    """The query parameters of a View: only what differs from the defaults."""
+    """The query parameters of a View: only what differs from the defaults (a preset's
+    dates are the preset's: only a custom period writes from/to)."""
     params: dict[str, str] = {}
     for f in fields(View):
         value = getattr(view, f.name)
         if value is None or value == f.default:
             continue
+        if f.name in ("date_from", "date_to") and view.period != "custom":
+            continue
         params[PARAM_NAMES[f.name]] = value.isoformat() if isinstance(value, date) else str(value)
     return params
+
+
+# --- periods: the presets a leader thinks in ----------------------------------------------
+
+# Preset → months it spans (the 环比 step: a quarter compares with the quarter before).
+PERIODS = {"month": 1, "last_month": 1, "quarter": 3, "year": 12, "12m": 12, "all": 0, "custom": 0}
+
+
+def _month_end(d: date) -> date:
+    return (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()
+
+
+def latest_complete_month(last: date) -> date:
+    """The last day of the latest complete month of data ending on `last` (its own month
+    when `last` is that month's last day, else the month before)."""
+    if last == _month_end(last):
+        return last
+    return date(last.year, last.month, 1) - pd.Timedelta(days=1)
+
+
+def period_bounds(period: str, last: date | None) -> tuple[date | None, date | None]:
+    """(date_from, date_to) of a preset for data whose latest date is `last`.
+
+    本月 month: the latest complete month; 上月 last_month: the month before it; 本季
+    quarter: the quarter of that month up to its end; 本年 year: 1 January to its end;
+    近12个月 12m: the twelve months ending with it; all / custom: (None, None).
+    """
+    if last is None or period in ("all", "custom"):
+        return None, None
+    end = latest_complete_month(last)
+    if period == "last_month":
+        end = date(end.year, end.month, 1) - pd.Timedelta(days=1)
+    first_of = date(end.year, end.month, 1)
+    if period in ("month", "last_month"):
+        return first_of, end
+    if period == "quarter":
+        return date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
+    if period == "year":
+        return date(end.year, 1, 1), end
+    start = (pd.Timestamp(first_of) - pd.DateOffset(months=11)).date()
+    return start, end
+
+
+def with_period(view: View, last: date | None) -> View:
+    """The view with a preset's dates filled in (from the data's latest date); a custom
+    period keeps its own."""
+    if view.period == "custom":
+        return view
+    start, end = period_bounds(view.period, last)
+    return replace(view, date_from=start, date_to=end)
+
+
+def comparison_step(view: View) -> int:
+    """Months between a period and its like period for 环比 (a custom period: its length
+    in whole months, at least 1)."""
+    step = PERIODS.get(view.period, 1)
+    if step:
+        return step
+    if view.date_from and view.date_to:
+        months = (view.date_to.year - view.date_from.year) * 12 + view.date_to.month - view.date_from.month + 1
+        return max(months, 1)
+    return 1
 
 
 def filters_for(view: View, *, areas: bool = True, official: bool = False) -> Filters:

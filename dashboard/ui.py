@@ -103,12 +103,6 @@ def stop() -> NoReturn:
     raise PageDone
 
 
-def follow(view: View) -> None:
-    """Callback of a chart click: make `view` current; the page then switches to it."""
-    apply_view(view)
-    st.session_state[FOLLOW_KEY] = view
-
-
 def selection_key(name: str) -> str:
     """The widget key of a selectable table or chart; it changes once a selection is followed.
 
@@ -141,8 +135,40 @@ def follow_selection(name: str, frame: pd.DataFrame, column: str, level: str) ->
         go(drill_into(current_view(), level, value))
 
 
-def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.DataFrame:
-    """The columns to show, formatted as on every screen (84.6%, 2023-01-08, —) and labelled."""
+# In a grid, rates, scores, days and ranks stay numbers (so 9.1% sorts below 70.0%); the
+# grid formats them: a rate as its percentage (0–100) with one decimal, like format_rate.
+NUMBER_FORMATS = {
+    **{column: "%.1f%%" for column in RATE_COLUMNS},
+    **{column: "%.1f" for column in DAY_COLUMNS},
+    "rank": "%d",
+    "rank_change": "%+d",
+}
+
+
+# The column naming a row stays pinned on the left while the numbers scroll past it (on a
+# phone the grid is wider than the screen: names with their numbers, not names alone).
+NAME_COLUMNS = ("street", "community", "official", "case_id")
+
+
+def grid_column_config(shown: pd.DataFrame, columns: list[str], lang: str) -> dict:
+    """st.column_config of a grid from display_frame(numeric=True): numbers as numbers,
+    the first name column pinned."""
+    labels = column_labels(columns, lang)
+    config = {labels[column]: st.column_config.NumberColumn(labels[column], format=NUMBER_FORMATS[column])
+              for column in columns if column in NUMBER_FORMATS and labels.get(column) in shown.columns}
+    name = next((c for c in columns if c in NAME_COLUMNS and labels[c] in shown.columns), None)
+    if name:
+        config[labels[name]] = st.column_config.Column(labels[name], pinned=True)
+    return config
+
+
+def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
+                  numeric: bool = False) -> pd.DataFrame:
+    """The columns to show, formatted as on every screen (84.6%, 2023-01-08, —) and labelled.
+
+    With numeric=True (a grid), the columns of NUMBER_FORMATS stay numbers (a rate as
+    0–100) for the grid to format and sort; a missing one is an empty cell.
+    """
     shown = pd.DataFrame(index=frame.index)
     for column in columns:
         if column not in frame.columns:
@@ -150,7 +176,11 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
         values = frame[column]
         if column in MASKED_COLUMNS:
             values = values.map(masked)
-        if column in RATE_COLUMNS:
+        if numeric and column in NUMBER_FORMATS:
+            values = pd.to_numeric(values, errors="coerce").astype("Float64")
+            if column in RATE_COLUMNS:
+                values = values * 100
+        elif column in RATE_COLUMNS:
             values = values.map(format_rate)
         elif column in DAY_COLUMNS:
             values = values.map(format_number)
@@ -170,6 +200,8 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
             values = values.map(lambda r: supervision_file.reasons_text(r, lang))
         elif column == "tier":
             values = values.map(lambda d: supervision_file.tier_text(d, lang) or format_number(None))
+        elif column == "unranked_reason":
+            values = values.map(lambda r: t(f"unranked.{r}", lang) if isinstance(r, str) else "")
         elif column == "rank_change":
             values = values.map(format_delta)
         elif column == "rank":
@@ -180,7 +212,7 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> pd.Data
     shown = shown.reset_index(drop=True)
     for column in shown.columns:
         # Arrow needs one type a column: a column with gaps becomes text, gaps read "—".
-        if shown[column].isna().any():
+        if shown[column].isna().any() and not (numeric and column in NUMBER_FORMATS):
             shown[column] = shown[column].map(_cell_text)
     return shown.rename(columns=column_labels(shown.columns, lang))
 
@@ -198,14 +230,15 @@ def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None
     The grid's own CSV download is off (app.py): with `download` (an i18n key naming the
     table), an .xlsx of the same rows is offered below it, its text cells kept text.
     """
-    shown = display_frame(frame, columns, lang)
+    shown = display_frame(frame, columns, lang, numeric=True)
+    config = grid_column_config(shown, columns, lang)
     if select:
         event = st.dataframe(
             shown, hide_index=True, key=selection_key(key), on_select="rerun",
-            selection_mode="single-row", height=height,
+            selection_mode="single-row", height=height, column_config=config,
         )
     else:
-        event = st.dataframe(shown, hide_index=True, key=key, height=height)
+        event = st.dataframe(shown, hide_index=True, key=key, height=height, column_config=config)
     if download and len(shown):
         xlsx_download(frame, columns, lang, "download.table", download, download)
     return event if select else None
@@ -248,8 +281,20 @@ def rank_period(filters, lang: str) -> str:
              as_of=format_date(filters.as_of or info.get("as_of")))
 
 
-def headline_cards(head: dict, lang: str) -> None:
-    """Six KPI cards with their month-over-month deltas (rates in points)."""
+def scope_text(view: View, lang: str) -> str:
+    """What the cards count: the period (preset and dates) and the place, for the line above them."""
+    start, end = view.date_from, view.date_to
+    place = " › ".join(n for n in (view.street, view.community) if n) or t("areas.district", lang)
+    if not (start or end):   # all the data: no dates to name
+        return f"{t('period.all', lang)} · {place}"
+    dates = f"{format_date(start)} – {format_date(end)}"
+    return t("cards.scope", lang, period=t(f"period.{view.period}", lang), dates=dates, place=place)
+
+
+def headline_cards(head: dict, lang: str, scope: str | None = None,
+                   year: dict | None = None) -> None:
+    """Six KPI cards with their deltas against the like period (rates in points); `scope`
+    (the period and place) heads them, `year` (本年累计 metrics) follows them."""
     now, delta = head["metrics"], head.get("delta_month") or {}
     # (key, value, is a rate); whether a rise is good is formatting.RISE, as in the report.
     rows = [
@@ -262,14 +307,37 @@ def headline_cards(head: dict, lang: str) -> None:
     ]
     # 已解决 reads "1769/2090 (84.6%)": it gets a double-width card so nothing is cut off.
     spans = (3, 6, 3, 4, 4, 4)
+    # The n under a measure, as the report's cards write it: what it rests on.
+    details = {
+        "median_days": f"{label('resolved', lang)} {format_number(now['resolved'])}",
+        "on_time_rate": f"{label('resolved', lang)} {format_number(now['resolved'])}",
+        "satisfaction_rate": f"{label('rated', lang)} {format_number(now['rated'])}",
+    }
     shown = []
     for (key, value, is_rate), span in zip(rows, spans):
         change = delta.get(key)
         text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
         tone, arrow = cards.tone_of(change, RISE[key], rate=is_rate)
-        shown.append(cards.Card(key, label(key, lang), value, text, tone, arrow, span))
-    cards.show(shown)
+        shown.append(cards.Card(key, label(key, lang), value, text, tone, arrow, span,
+                                details.get(key)))
+    if scope:
+        # Names from the data: a caption shown as text (ui.plain), not inside the cards' HTML.
+        st.caption(plain(scope))
+    cards.show(shown, footer=year_text(year, lang) if year else None)
     hotline_cards(head, lang)
+
+
+def year_text(year: dict, lang: str) -> str:
+    """本年累计: the year-to-date figures beside a month's cards, each rate with its n."""
+    m = year["metrics"]
+    parts = [
+        f"{label('received', lang)} {format_number(m['received'])}",
+        f"{label('resolved', lang)} {format_ratio(m['resolved'], resolution_base(m))}",
+        f"{label('on_time_rate', lang)} {format_rate(m['on_time_rate'])}",
+        f"{label('satisfaction_rate', lang)} {format_rate(m['satisfaction_rate'])} ({format_number(m['rated'])})",
+    ]
+    return t("cards.year", lang, dates=f"{format_date(year['filters'].date_from)} – "
+             f"{format_date(year['filters'].date_to)}", figures=" · ".join(parts))
 
 
 # The 12345 measures: (key, is a rate); a ledger without their column shows none of them.
@@ -295,6 +363,7 @@ def hotline_cards(head: dict, lang: str) -> None:
         shown.append(cards.Card(key, label(key, lang), text_value, text, tone, arrow, span=3))
     if shown:
         cards.show(shown)
+
 
 
 def breadcrumb_bar(view: View, lang: str) -> None:

@@ -9,6 +9,7 @@ as failed; a dry run (`taizhang check`) does all the work and rolls it back.
 from __future__ import annotations
 
 import hashlib
+import re
 import os
 import sys
 import time
@@ -67,28 +68,44 @@ class ImportSummary:
     received_span: tuple[date, date] | None = None     # first and last received_on read
     out_of_scope: int = 0  # rows refused because they are not of the uploader's streets
 
-    def line(self) -> str:
-        """The one-line summary the CLI prints for this file (中文 / English)."""
+    def line(self, lang: str | None = None) -> str:
+        """The one-line summary of this file: both languages (中文 / English, as the CLI
+        prints it), or with `lang` ('zh' | 'en') that language only (the dashboard)."""
         name = Path(self.file).name
+        error = one_language(self.error, lang) if self.error else self.error
         if self.status == "failed" and self.dry_run:
-            return f"{name}: 检查未通过,此文件不能导入 / check failed, this file cannot be imported: {self.error}"
+            head = "检查未通过,此文件不能导入 / check failed, this file cannot be imported"
+            return f"{name}: {one_language(head, lang)}: {error}"
         if self.status == "failed":
-            return f"{name}: 导入失败,数据库未改动 / failed, database unchanged: {self.error}"
+            return f"{name}: {one_language('导入失败,数据库未改动 / failed, database unchanged', lang)}: {error}"
         head = {
             "ok": "已导入 / imported",
             "unchanged": "无变化 / unchanged",
             "checked": "检查(未写入)/ checked (nothing written)",
         }[self.status]
-        counts = (
-            f"新增 {self.rows_new}、更新 {self.rows_updated}、未变 {self.rows_unchanged}、"
-            f"跳过 {self.rows_skipped}、未导入 {self.rows_rejected} / new {self.rows_new}, "
-            f"updated {self.rows_updated}, unchanged {self.rows_unchanged}, "
-            f"skipped {self.rows_skipped}, rejected {self.rows_rejected}"
-        )
-        text = f"{name}: {head} — {counts}"
+        zh = (f"新增 {self.rows_new}、更新 {self.rows_updated}、未变 {self.rows_unchanged}、"
+              f"跳过 {self.rows_skipped}、未导入 {self.rows_rejected}")
+        en = (f"new {self.rows_new}, updated {self.rows_updated}, unchanged {self.rows_unchanged}, "
+              f"skipped {self.rows_skipped}, rejected {self.rows_rejected}")
+        counts = {"zh": zh, "en": en}.get(lang, f"{zh} / {en}")
+        text = f"{name}: {one_language(head, lang)} — {counts}"
         for note in self.notes:
-            text += f"\n  {note}"
+            text += f"\n  {one_language(note, lang)}"
         return text
+
+
+def one_language(text: str, lang: str | None) -> str:
+    """One side of a '中文 / English' text: the Chinese (lang='zh') or the English ('en').
+
+    A text with no ' / ' or with several (a path, a list) is returned whole; so is any
+    text when lang is None. '检查(未写入)/ checked' counts as one separator too.
+    """
+    if lang not in ("zh", "en"):
+        return text
+    parts = re.split(r"\s?/ ", text)
+    if len(parts) != 2:
+        return text
+    return parts[0].strip() if lang == "zh" else parts[1].strip()
 
 
 def file_digest(path: Path) -> tuple[str, int]:

@@ -32,14 +32,19 @@ def _delta(current, previous):
     return current - previous
 
 
-def headline(con, filters: Filters, settings: Settings | None = None, source: str = "auto") -> dict:
-    """The slice's KPIs with the same slice one month and one year earlier, and the deltas.
+def headline(con, filters: Filters, settings: Settings | None = None, source: str = "auto",
+             step: int = 1) -> dict:
+    """The slice's KPIs with the like period before (环比) and a year earlier (同比), and the deltas.
+
+    `step`: the length of the period in months, so that 环比 compares like periods (a
+    quarter with the quarter before: step=3); 1 by default (a month with the month before).
 
     Returns {"as_of", "filters", "metrics", "previous_month", "previous_year",
     "delta_month", "delta_year", "previous_month_filters", "previous_year_filters"}:
     the metric dicts map every name of METRICS to a plain value (None when undefined); a
     delta is current − previous (rates in fraction points), None when either is None.
-    The earlier slices move date_from, date_to and as_of back by 1 and 12 months.
+    The earlier slices move date_from, date_to and as_of back by `step` and 12 months
+    (a month's last day stays a month's last day: Filters.shifted).
     `source`: "auto", "raw" or "aggregated" (kpi.metrics.metrics).
     """
     ib = backend(con)
@@ -47,7 +52,7 @@ def headline(con, filters: Filters, settings: Settings | None = None, source: st
     ctx = runner.data_context(ib, filters)
     current_filters = replace(filters, as_of=ctx.as_of)
     result = {"as_of": ctx.as_of, "filters": current_filters}
-    slices = {"metrics": current_filters, "month": current_filters.shifted(-1),
+    slices = {"metrics": current_filters, "month": current_filters.shifted(-step),
               "year": current_filters.shifted(-12)}
     plans = {name: plan_metrics(ib, (), f, settings, source, slot=Slot(f"{name}_"), known=ctx)
              for name, f in slices.items()}
@@ -113,8 +118,10 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None,
 
     Columns: the level's columns (street; street, community; official_id, official), METRICS,
     previous_rank and rank_change (previous_rank − rank, positive = moved up; <NA> when
-    unranked in either month). The previous month moves the period and as_of back a month.
-    Sorted by rank, unranked last.
+    unranked in either month), unranked_reason (None when ranked; 'few_cases': fewer
+    received than min_cases_ranked; 'few_due': fewer cases due or closed than
+    min_due_cases; 'no_score': no rate defined). The previous month moves the period and
+    as_of back a month. Sorted by rank, unranked last.
     """
     if level not in RANKING_LEVELS:
         raise FilterError(f"未知排名层级 / unknown ranking level {level!r}: street, community or official.")
@@ -152,7 +159,27 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None,
         ranked = run_plan(ib, plan)
     # Best first; unranked rows last, the bigger ones first (Arrow's sort is stable).
     ranked = ranked.sort_by([("rank", "ascending", "at_end"), ("received", "descending", "at_end")])
-    return to_frame(ranked)
+    frame = to_frame(ranked)
+    frame["unranked_reason"] = unranked_reasons(frame, settings)
+    return frame
+
+
+def unranked_reasons(frame: pd.DataFrame, settings: Settings) -> list[str | None]:
+    """Why each unranked row of a ranking has no rank (None for a ranked row), checked in
+    the order add_rank applies its conditions."""
+    reasons = []
+    on_due = settings.ranking_basis == "due"
+    for received, due, score, rank in zip(frame["received"], frame["due_cases"], frame["score"],
+                                          frame["rank"]):
+        if not pd.isna(rank):
+            reasons.append(None)
+        elif received < settings.min_cases_ranked:
+            reasons.append("few_cases")
+        elif on_due and due < settings.min_due_cases:
+            reasons.append("few_due")
+        else:
+            reasons.append("no_score")
+    return reasons
 
 
 def _ranking_in_memory(now: Plan, before: Plan, by, keys: list[str], settings: Settings) -> pa.Table:

@@ -62,15 +62,17 @@ METRICS = (
     "resolution_rate", "median_days", "p90_days", "mean_days", "median_hours", "p90_hours",
     "on_time_rate", "overdue_open", "stalled", "rated", "rated_share", "satisfaction_rate",
     "dissatisfied", "response_rate", "reopened_rate", "return_rate", "feedback_on_time_rate",
+    "due_cases", "due_resolution_rate", "due_on_time_rate",
     "score", "rank",
 )
 
 COUNT_METRICS = (
     "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
-    "overdue_open", "stalled", "rated", "dissatisfied",
+    "overdue_open", "stalled", "rated", "dissatisfied", "due_cases",
 )
 RATE_METRICS = ("resolution_rate", "on_time_rate", "rated_share", "satisfaction_rate",
-                "response_rate", "reopened_rate", "return_rate", "feedback_on_time_rate")
+                "response_rate", "reopened_rate", "return_rate", "feedback_on_time_rate",
+                "due_resolution_rate", "due_on_time_rate")
 
 
 class FilterError(ValueError):
@@ -108,6 +110,14 @@ def shift_months(d: date, months: int) -> date:
     year, month = divmod(index, 12)
     month += 1
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+
+
+def like_day(d: date, months: int) -> date:
+    """shift_months, except that a month's last day stays its month's last day."""
+    moved = shift_months(d, months)
+    if d.day == calendar.monthrange(d.year, d.month)[1]:
+        return moved.replace(day=calendar.monthrange(moved.year, moved.month)[1])
+    return moved
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -178,8 +188,13 @@ class Filters:
         return Filters.make(self.date_from, self.date_to, self.as_of, kept)
 
     def shifted(self, months: int) -> "Filters":
-        """The same slice moved `months` months (negative: back), as_of included."""
-        move = lambda d: shift_months(d, months) if d else None  # noqa: E731
+        """The same slice moved `months` months (negative: back), as_of included.
+
+        A like period: a date on the last day of its month moves to the last day of the
+        target month (2022-06-30 back 3 months is 2022-03-31, so Q2 compares with all of
+        Q1), any other day as shift_months moves it.
+        """
+        move = lambda d: like_day(d, months) if d else None  # noqa: E731
         return replace(
             self, date_from=move(self.date_from), date_to=move(self.date_to), as_of=move(self.as_of)
         )

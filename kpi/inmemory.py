@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from kpi.completion import AREA_DIMENSIONS
 from kpi.filters import METRICS
-from kpi.metrics import COUNT_COLUMNS, derived, group_columns
+from kpi.metrics import COUNT_COLUMNS, DERIVED_COUNTS, derived, group_columns, ranking_values
 from taizhang.settings import Settings
 
 # Separators of the registry's rows in the aggregates state (kpi.aggregated.STATE_SQL).
@@ -112,13 +112,13 @@ def _numpy(column: pa.ChunkedArray) -> np.ndarray:
 
 
 def rank(score: np.ndarray, received: np.ndarray, min_cases: int,
-         partitions: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+         partitions: list[np.ndarray], enough: np.ndarray | bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(rank, unranked mask): kpi.metrics.add_rank over numpy columns.
 
     Within each partition, eligible rows (received ≥ min_cases, a score) are ranked by score
     desc, then received desc; equal (score, received) share the smaller rank (1, 1, 3).
     """
-    eligible = (received >= min_cases) & ~np.isnan(score)
+    eligible = (received >= min_cases) & ~np.isnan(score) & enough
     out = np.zeros(len(score), dtype=np.int64)
     rows = np.flatnonzero(eligible)
     if len(rows):
@@ -145,12 +145,16 @@ def finish(columns: dict, by: tuple[str, ...], settings: Settings,
     partition: columns naming separate slices, ranked apart (a headline's months).
     """
     n = len(columns["received"])
-    rates = derived(columns, settings.basically_satisfied_weight, settings.score_weights(), NumpyOps)
+    ranking = ranking_values(settings)
+    rates = derived(columns, settings.basically_satisfied_weight, settings.score_weights(), NumpyOps,
+                    ranking)
     rates = {k: np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for k, v in rates.items()}
     parts = [columns[c] for c in partition]
     if "month" in by and len(by) > 1:
         parts.append(columns["month"])  # streets by month: ranked within each month
-    ranks, unranked = rank(rates["score"], columns["received"], settings.min_cases_ranked, parts)
+    enough = (ranking["rank_on_due"] < 0.5) | (rates["due_cases"] >= ranking["min_due_cases"])
+    ranks, unranked = rank(rates["score"], columns["received"], settings.min_cases_ranked, parts,
+                           enough)
     out = {}
     for name in (*partition, *group_columns(by)):
         out[name] = pa.array(columns[name], pa.string())
@@ -159,6 +163,8 @@ def finish(columns: dict, by: tuple[str, ...], settings: Settings,
             out[name] = pa.array(ranks, pa.int64(), mask=unranked)
         elif name in COUNT_COLUMNS:
             out[name] = pa.array(columns[name], pa.int64())
+        elif name in DERIVED_COUNTS:
+            out[name] = pa.array(np.asarray(rates[name]).astype(np.int64), pa.int64())
         else:
             values = rates[name] if name in rates else columns[name]
             out[name] = pa.array(values, pa.float64(), mask=np.isnan(values))

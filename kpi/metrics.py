@@ -39,8 +39,10 @@ QUANTILE_COLUMNS = ("median_days", "p90_days", "median_hours", "p90_hours")
 RATE_COLUMNS = (
     "resolution_rate", "median_days", "p90_days", "mean_days", "median_hours", "p90_hours",
     "on_time_rate", "rated_share", "satisfaction_rate", "response_rate", "reopened_rate",
-    "return_rate", "feedback_on_time_rate", "score",
+    "return_rate", "feedback_on_time_rate", "due_resolution_rate", "due_on_time_rate", "score",
 )
+# Derived from the base counts in derived(), not summed: cases due or closed by as_of.
+DERIVED_COUNTS = ("due_cases",)
 
 
 def group_columns(by: tuple[str, ...]) -> tuple[str, ...]:
@@ -132,7 +134,17 @@ def settings_values(settings: Settings) -> dict:
     return {
         "basically_satisfied_weight": settings.basically_satisfied_weight,
         "min_cases_ranked": settings.min_cases_ranked,
+        **ranking_values(settings),
         **{f"weight_{rate}": weight for rate, weight in settings.score_weights().items()},
+    }
+
+
+def ranking_values(settings: Settings) -> dict:
+    """The [ranking] settings as the numbers derived() binds."""
+    return {
+        "rank_on_due": 1.0 if settings.ranking_basis == "due" else 0.0,
+        "min_due_cases": settings.min_due_cases,
+        "min_rated": settings.min_rated,
     }
 
 
@@ -152,15 +164,26 @@ def resolution_base(c):
     return c["received"] - c["cancelled"] - c["referred"]
 
 
-def derived(c, w, weights: dict, ops=IbisOps) -> dict:
+def derived(c, w, weights: dict, ops=IbisOps, ranking: dict | None = None) -> dict:
     """The rates, mean days and score from base counts `c` (columns by name): the only place
     a rate is divided. Written once for any engine `ops` (ibis here, numpy in kpi.inmemory).
 
-    w: the basically-satisfied weight; weights: the score's weight per rate.
+    w: the basically-satisfied weight; weights: the score's weight per rate; ranking: the
+    values of ranking_values() (bound values in SQL, numbers in memory).
+
+    The score judges what was due (ranking_basis 'due', the default): due_cases = cases
+    resolved by as_of or open past their deadline; due_resolution_rate = resolved /
+    due_cases; due_on_time_rate = resolved on time / (resolved with dates + open past
+    their deadline). A case received late in the period and not yet due is in neither
+    denominator. Below min_due_cases those rates are undefined; below min_rated the
+    satisfaction rate does not enter the score. Cancelled and referred cases ended without
+    the district resolving them: never counted against it (docs/kpi.md).
     """
+    ranking = ranking or {"rank_on_due": 1.0, "min_due_cases": 0, "min_rated": 0}
+    due_cases = c["resolved"] + c["overdue_open"]
+    late_known = c["on_time_known"] + c["overdue_open"]
+    enough = lambda n, low: ops.choose(n >= low, n, 0)  # noqa: E731 - a denominator below low is 0
     rates = {
-        # Cancelled and referred cases ended without the district resolving them: not
-        # counted against it (docs/kpi.md).
         "resolution_rate": ops.ratio(c["resolved"], resolution_base(c)),
         "mean_days": ops.ratio(c["days_sum"], c["days_n"]),
         "on_time_rate": ops.ratio(c["on_time"], c["on_time_known"]),
@@ -171,6 +194,16 @@ def derived(c, w, weights: dict, ops=IbisOps) -> dict:
         "reopened_rate": ops.ratio(c["reopened"], c["resolved"]),
         "return_rate": ops.ratio(c["referred"], c["received"]),
         "feedback_on_time_rate": ops.ratio(c["feedback_on_time"], c["feedback_known"]),
+        "due_resolution_rate": ops.ratio(c["resolved"], enough(due_cases, ranking["min_due_cases"])),
+        "due_on_time_rate": ops.ratio(c["on_time"], enough(late_known, ranking["min_due_cases"])),
+    }
+    on_due = ranking["rank_on_due"] > 0.5
+    judged = {
+        **rates,
+        "resolution_rate": ops.choose(on_due, rates["due_resolution_rate"], rates["resolution_rate"]),
+        "on_time_rate": ops.choose(on_due, rates["due_on_time_rate"], rates["on_time_rate"]),
+        "satisfaction_rate": ops.ratio(c["satisfied"] + w * c["basically_satisfied"],
+                                       enough(c["rated"], ranking["min_rated"])),
     }
     # Score: weighted mean of the defined rates; an undefined rate's weight is redistributed
     # to the others by dividing by the weights of the defined ones only. Written over the
@@ -179,23 +212,29 @@ def derived(c, w, weights: dict, ops=IbisOps) -> dict:
     numerator = 0.0
     total = 0.0
     for rate, weight in weights.items():
-        numerator = numerator + weight * ops.fill_zero(rates[rate])
-        total = total + ops.choose(ops.defined(rates[rate]), weight, 0.0)
-    return {**rates, "score": 100 * numerator / ops.null_if_zero(total)}
+        numerator = numerator + weight * ops.fill_zero(judged[rate])
+        total = total + ops.choose(ops.defined(judged[rate]), weight, 0.0)
+    return {**rates, "due_cases": due_cases, "score": 100 * numerator / ops.null_if_zero(total)}
 
 
 def derive(counts: ir.Table, settings: Settings, slot: Slot) -> ir.Table:
     """Rates, mean days and the score from base counts, as an ibis expression (kpi.metrics.derived)."""
     weights = {rate: slot(f"weight_{rate}", "float64") for rate in settings.score_weights()}
-    return counts.mutate(**derived(counts, slot("basically_satisfied_weight", "float64"), weights))
+    ranking = {"rank_on_due": slot("rank_on_due", "float64"),
+               "min_due_cases": slot("min_due_cases", "int64"), "min_rated": slot("min_rated", "int64")}
+    return counts.mutate(**derived(counts, slot("basically_satisfied_weight", "float64"), weights,
+                                   ranking=ranking))
 
 
 def add_rank(t: ir.Table, by: tuple[str, ...], slot: Slot, slices: tuple[str, ...] = ()) -> ir.Table:
-    """rank: 1 = best score, ties broken by more received; slices too small are unranked.
+    """rank: 1 = best score, ties broken by more received; slices too small are unranked
+    (fewer received than min_cases_ranked, no score, or, ranked on what was due, fewer
+    cases due or closed than min_due_cases).
 
     slices: columns naming separate slices of t (comparisons), each ranked on its own.
     """
-    eligible = (t.received >= slot("min_cases_ranked", "int64")) & t.score.notnull()
+    enough_due = (slot("rank_on_due", "float64") < 0.5) | (t.due_cases >= slot("min_due_cases", "int64"))
+    eligible = (t.received >= slot("min_cases_ranked", "int64")) & t.score.notnull() & enough_due
     partition = [eligible, *(t[c] for c in slices)]
     if "month" in by and len(by) > 1:
         partition.append(t.month)  # streets by month: ranked within each month
@@ -292,7 +331,7 @@ def _column(name: str, column: pa.ChunkedArray):
             return pd.arrays.FloatingArray(values, mask)
         values = column.cast(pa.int64()).fill_null(0).to_numpy(zero_copy_only=False)
         return pd.arrays.IntegerArray(values, mask)
-    if name in COUNT_COLUMNS:
+    if name in COUNT_COLUMNS or name in DERIVED_COUNTS:
         return column.cast(pa.int64()).to_numpy(zero_copy_only=False)
     return column.to_pandas()
 
@@ -315,7 +354,7 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
             df[column] = df[column].astype("Float64")
         elif column in RANK_COLUMNS:
             df[column] = df[column].astype("Int64")
-        elif column in COUNT_COLUMNS:
+        elif column in COUNT_COLUMNS or column in DERIVED_COUNTS:
             df[column] = df[column].astype("int64")
     return df
 

@@ -47,8 +47,11 @@ def attendance_expr(ib, filters: Filters, slot: Slot) -> ir.Table:
 
 def official_table(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
     """Per official: official_id, official, title, unit, METRICS, meetings_attended,
-    months_attended, months_in_period, attendance (months with ≥1 meeting attended /
-    months in the period; <NA> when the period has no months).
+    months_attended, months_in_period, roles (the roles the official holds on cases,
+    comma-joined: 'handler,lead'), attendance (months with ≥1 meeting attended / months
+    in the period; <NA> when the period has no months, and for an official who is no
+    lead official and attended no meeting: meetings are the lead officials' duty, and a
+    handler's 0% would read as a failure nobody expected of them).
 
     Officials with cases in the slice or meetings attended in it are listed. A case counts
     for every official linked to it, so the officials' totals may exceed the district's.
@@ -76,7 +79,14 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
             listed, attendance.meetings_attended, attendance.months_attended
         )
         listed = listed.filter(listed.received.notnull() | listed.meetings_attended.notnull())
+        links = ib.table("case_officials")
+        roles = links.select("official_id", "role").distinct()
+        roles = roles.group_by("official_id").aggregate(
+            roles=roles.role.group_concat(",", order_by=roles.role))
+        listed = listed.left_join(roles, listed.official_id == roles.official_id).select(
+            listed, roles.roles)
         months = slot("months_in_period", "int64")
+        expected = listed.roles.contains("lead").fill_null(False) | listed.meetings_attended.notnull()
         return listed.select(
             listed.official_id,
             official=listed.name,
@@ -86,7 +96,11 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
             meetings_attended=listed.meetings_attended.fill_null(0),
             months_attended=listed.months_attended.fill_null(0),
             months_in_period=months,
-            attendance=listed.months_attended.fill_null(0).cast("float64") / months.nullif(0),
+            roles=listed.roles.fill_null(""),
+            attendance=ibis.ifelse(
+                expected,
+                listed.months_attended.fill_null(0).cast("float64") / months.nullif(0),
+                ibis.null("float64")),
         )
 
     values = {**per_official.values, "months_in_period": len(period_months(filters, ctx))}

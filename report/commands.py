@@ -2,6 +2,7 @@
 
     taizhang report --month 2022-06 --out reports/
     taizhang report --scope street=南站街道 --out reports/ --format png
+    taizhang report --format longpng      # 长图: one tall column for a phone's chat group
     taizhang report --each street --out reports/        # one report per street, one browser
 """
 
@@ -10,7 +11,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-FORMATS = ("pdf", "png")
+FORMATS = ("pdf", "png", "longpng")
+# What each format's file is called: the 长图 is a PNG too, named so that both can sit
+# side by side (2022-07_全区.png and 2022-07_全区_长图.png).
+SUFFIXES = {"pdf": ".pdf", "png": ".png", "longpng": "_长图.png"}
 
 
 def register(sub) -> None:
@@ -35,7 +39,9 @@ def register(sub) -> None:
         help="每个街道(社区)各一份 / one report per street (or community) in one run",
     )
     p.add_argument("--out", default="data/reports", help="输出目录 / output folder (default data/reports)")
-    p.add_argument("--format", default="pdf,png", help="文件格式 pdf、png 或 pdf,png(默认两者)/ pdf, png or pdf,png (default both)")
+    p.add_argument("--format", default="pdf,png", help="文件格式 pdf、png、longpng(手机长图),可用逗号组合(默认 pdf,png)/ "
+                        "pdf, png, longpng (a tall one-column image for phones), comma-separated "
+                        "(default pdf,png)")
     p.set_defaults(func=run)
 
 
@@ -63,7 +69,8 @@ def _parse_formats(text: str) -> list[str]:
     formats = [f.strip().lower() for f in text.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise UserError(f"--format {text!r}: 只支持 pdf,png / use pdf, png or pdf,png.")
+        raise UserError(f"--format {text!r}: 只支持 pdf、png、longpng / use pdf, png, longpng "
+                        "or a comma-separated list of them.")
     return formats
 
 
@@ -102,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
                 raise UserError(str(exc)) from None
             for page, files in printed:
                 for fmt, data in files.result().items():
-                    target = out / f"{page.file_stem}.{fmt}"
+                    target = out / f"{page.file_stem}{SUFFIXES[fmt]}"
                     target.write_bytes(data)
                     print(f"{target}  ({len(data) // 1024} KB)")
     except (RenderUnavailable, BrowserError) as exc:

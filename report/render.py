@@ -33,6 +33,7 @@ CHROMIUM_ARGS = [
 ]
 # A4 at CSS 96 dpi: 210 mm × 297 mm. The template draws its sheet at exactly this size.
 A4_CSS_PX = (794, 1123)
+LONG_CSS_WIDTH = 440  # 长图 (longpng): the width of its one column, in CSS px
 INSTALL_HINT = "sudo apt-get install chromium fonts-noto-cjk"
 FORMATS = ("pdf", "png")
 
@@ -233,10 +234,12 @@ class Renderer:
         the A4 sheet at `scale`×), all printed from one load of the page."""
         page = self._page(html, scale)
         try:
+            files = {}
+            if "longpng" in formats:
+                files["longpng"] = self._long_screenshot(page)
             # Lists are cut to fit (report/sections.py); should a page still run long (very
             # long names wrapping), shrink the whole sheet rather than print a second page.
             page.evaluate(f"({_FIT_SCRIPT})({A4_CSS_PX[1]})")
-            files = {}
             # The screenshot first: printing switches the page to print media.
             if "png" in formats:
                 files["png"] = self._screenshot(page, scale)
@@ -268,6 +271,21 @@ class Renderer:
             "captureBeyondViewport": False,
             "clip": {"x": 0, "y": 0, "width": A4_CSS_PX[0], "height": A4_CSS_PX[1], "scale": 1},
         })
+        return base64.b64decode(shot["data"])
+
+    def _long_screenshot(self, page: _Page) -> bytes:
+        """长图: the sheet laid out in one column 440 px wide (report.css `body.long`), as
+        tall as its content, at 2× for a phone's screen; the page is put back after."""
+        height = page.evaluate(
+            "(() => { document.body.classList.add('long');"
+            " return Math.ceil(document.querySelector('.sheet').getBoundingClientRect().height); })()")
+        try:
+            shot = page.send("Page.captureScreenshot", {
+                "format": "png", "optimizeForSpeed": True, "captureBeyondViewport": True,
+                "clip": {"x": 0, "y": 0, "width": LONG_CSS_WIDTH, "height": height, "scale": 1},
+            })
+        finally:
+            page.evaluate("document.body.classList.remove('long')")
         return base64.b64decode(shot["data"])
 
     def pdf(self, html: str) -> bytes:
@@ -339,6 +357,12 @@ def html_to_pdf(html: str) -> bytes:
     """Print the report HTML to a one-page A4 PDF (starts and stops a browser)."""
     with RendererThread(scale=1) as renderer:
         return renderer.pdf(html)
+
+
+def html_to_longpng(html: str) -> bytes:
+    """The report as a 长图: one narrow column as tall as it needs, 2× (a browser starts)."""
+    with RendererThread(2) as renderer:
+        return renderer.render(html, ("longpng",), 2)["longpng"]
 
 
 def html_to_png(html: str, scale: float = 2) -> bytes:

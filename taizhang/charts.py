@@ -130,13 +130,19 @@ def _month_labels(months, lang: str, short: bool) -> list[str]:
 
 
 def trend_figure(trend: pd.DataFrame, lang: str = "zh", medium: Medium = SCREEN,
-                 empty: str = "") -> go.Figure:
+                 empty: str = "", target: float | None = None) -> go.Figure:
     """Monthly received vs resolved bars (left axis) with the resolution rate as a line
     (right axis, broken where a month has no rate: an undefined rate is never 0).
 
     trend: one row a month with columns month (date or 'YYYY-MM'), received, resolved,
-    resolution_rate (fraction 0–1 or null). `empty` is written across a chart whose
-    months have no cases at all.
+    resolution_rate (fraction 0–1 or null), and when present due_cases and deferred.
+    `empty` is written across a chart whose months have no cases at all; `target` (a
+    resolution rate, e.g. 0.9) is drawn as a dashed line.
+
+    A month with open cases not yet due (received > due_cases + deferred: typically the
+    latest one or two) is immature: its resolution rate will still rise. Its point is
+    drawn hollow on a dotted line and its hover says so, so that a reader does not take
+    the unfinished month for a dip.
     """
     months = _month_labels(trend["month"], lang, medium.short_months)
     received = [_count(v) for v in trend["received"]]
@@ -149,17 +155,33 @@ def trend_figure(trend: pd.DataFrame, lang: str = "zh", medium: Medium = SCREEN,
                     customdata=[format_number(v) for v in values],
                     hovertemplate=f"{name}: %{{customdata}}<extra></extra>")
     rate_name = label("resolution_rate", lang)
-    fig.add_scatter(x=months, y=rates, name=rate_name, yaxis="y2", mode="lines+markers",
+    immature = _immature(trend)
+    mature_rates = [None if late else r for r, late in zip(rates, immature)]
+    texts = [f"{format_rate(r)} ({format_number(n)}/{format_number(m)})"
+             for r, n, m in zip(rates, resolved, received)]
+    fig.add_scatter(x=months, y=mature_rates, name=rate_name, yaxis="y2", mode="lines+markers",
                     line={"color": RATE_COLOR, "width": 2}, marker={"size": 5},
-                    customdata=[format_rate(r) for r in rates],
-                    hovertemplate=f"{rate_name}: %{{customdata}}<extra></extra>")
+                    customdata=texts, hovertemplate=f"{rate_name}: %{{customdata}}<extra></extra>")
+    if any(immature):
+        # The last mature month starts the dotted line, so it joins the solid one.
+        first = immature.index(True)
+        tail = [r if (late or i == first - 1) else None
+                for i, (r, late) in enumerate(zip(rates, immature))]
+        note = t("chart.immature", lang)
+        fig.add_scatter(x=months, y=tail, name=f"{rate_name}({note})", yaxis="y2",
+                        mode="lines+markers", showlegend=False,
+                        line={"color": RATE_COLOR, "width": 2, "dash": "dot"},
+                        marker={"size": 7, "symbol": "circle-open"},
+                        customdata=[f"{x} · {note}" if late else x for x, late in zip(texts, immature)],
+                        hovertemplate=f"{rate_name}: %{{customdata}}<extra></extra>")
     title = t("overview.trend", lang) if medium.title else ""
     layout = base_layout(medium, title)
     layout.update(
         barmode="group",
         bargap=0.3,
         hovermode="x unified",
-        xaxis={"type": "category", "tickangle": 0, "automargin": True},
+        # Ticks turn when months do not fit side by side (a phone), instead of overlapping.
+        xaxis={"type": "category", "automargin": True},
         yaxis={"title": {"text": t("chart.count", lang) if medium.title else ""},
                "tickformat": "d", "rangemode": "tozero", "gridcolor": GRID_COLOR,
                "automargin": True, "fixedrange": True},
@@ -175,6 +197,8 @@ def trend_figure(trend: pd.DataFrame, lang: str = "zh", medium: Medium = SCREEN,
         layout["height"] = 340
     if not medium.title:
         layout["margin"]["t"] = medium.text * 3
+    if target is not None:
+        layout["shapes"] = [target_line(target, "y2 domain", lang, "target.resolution_rate", medium)]
     if empty and not any(received) and not any(resolved):
         layout["annotations"] = [{"text": empty, "showarrow": False, "xref": "paper",
                                   "yref": "paper", "x": 0.5, "y": 0.5,
@@ -183,15 +207,37 @@ def trend_figure(trend: pd.DataFrame, lang: str = "zh", medium: Medium = SCREEN,
     return fig
 
 
+def _immature(trend: pd.DataFrame) -> list[bool]:
+    """Per month: cases still open and not yet due (received > due_cases + deferred)."""
+    if "due_cases" not in trend.columns:
+        return [False] * len(trend)
+    deferred = trend["deferred"] if "deferred" in trend.columns else 0
+    waiting = trend["received"] - trend["due_cases"] - deferred
+    return [bool(w > 0) for w in waiting.fillna(0)]
+
+
+def target_line(value: float, axis: str, lang: str, key: str, medium: Medium) -> dict:
+    """A dashed horizontal line at `value` of the y axis `axis` ('y2 domain' → y2), labelled."""
+    yref = axis.split()[0]
+    return {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": yref, "y0": value,
+            "y1": value, "line": {"color": "#7f8c8d", "width": 1, "dash": "dash"},
+            "label": {"text": t(key, lang, value=format_rate(value)), "textposition": "end",
+                      "font": {"size": medium.text * 0.9, "color": "#7f8c8d"}}}
+
+
 def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str = "zh",
                    selected: str | None = None, title: str | None = None,
-                   medium: Medium = SCREEN) -> go.Figure:
+                   medium: Medium = SCREEN, average: float | None = None,
+                   target: float | None = None) -> go.Figure:
     """Horizontal bars of score by area, best on top, the selected area darker.
 
-    ranking: columns <area_column>, score (0–100 or null for unranked). Unranked areas
-    are left out. Each bar carries its area as its y value and in customdata[0], which
-    a click hands back (dashboard/app_pages/overview.py). `title` replaces the overview's
-    "street ranking" (e.g. whose communities these are).
+    ranking: columns <area_column>, score (0–100 or null for unranked), and when present
+    received, due_cases, rank and rank_change (shown in the hover label: what the score
+    rests on and how the rank moved). Unranked areas are left out. Each bar carries its
+    area as its y value and in customdata[0], which a click hands back
+    (dashboard/app_pages/overview.py). `title` replaces the overview's "street ranking"
+    (e.g. whose communities these are). `average` (the whole slice's score) and `target`
+    (a score) are drawn as vertical dashed lines.
     """
     ranked = ranking.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
     names = ["" if is_missing(name) else str(name) for name in ranked[area_column]]
@@ -199,12 +245,14 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
     scores = [float(s) for s in ranked["score"]]
     shown = [f"{s:.1f}" for s in scores]
     score_name = label("score", lang)
+    context = [_ranking_context(row, lang) for row in ranked.to_dict("records")]
     fig = go.Figure(go.Bar(
         x=scores, y=drawn, orientation="h", name=score_name,
         marker_color=[SELECTED_COLOR if n == selected else SCORE_COLOR for n in names],
         text=shown, textposition="outside", cliponaxis=False,
-        customdata=list(zip(names, shown, drawn)),
-        hovertemplate=f"%{{customdata[2]}}<br>{score_name}: %{{customdata[1]}}<extra></extra>",
+        customdata=list(zip(names, shown, drawn, context)),
+        hovertemplate=(f"%{{customdata[2]}}<br>{score_name}: %{{customdata[1]}}"
+                       "%{customdata[3]}<extra></extra>"),
     ))
     layout = base_layout(medium, (title or t("overview.ranking", lang)) if medium.title else "")
     row = medium.text * 2.3
@@ -219,8 +267,31 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
         yaxis={"autorange": "reversed", "type": "category", "automargin": True,
                "fixedrange": True, "ticksuffix": " "},
     )
+    shapes = []
+    for value, key in ((average, "target.average"), (target, "target.score")):
+        if value is not None and not is_missing(value):
+            shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": value,
+                           "x1": value, "line": {"color": "#7f8c8d", "width": 1, "dash": "dash"},
+                           "label": {"text": t(key, lang, value=f"{float(value):.1f}"),
+                                     "textposition": "end", "textangle": 0,
+                                     "font": {"size": medium.text * 0.9, "color": "#7f8c8d"}}})
+    if shapes:
+        layout["shapes"] = shapes
     fig.update_layout(layout)
     return fig
+
+
+def _ranking_context(row: dict, lang: str) -> str:
+    """Hover lines under a bar's score: rank and its change, received, cases due."""
+    lines = []
+    if not is_missing(row.get("rank")):
+        change = row.get("rank_change")
+        moved = "" if is_missing(change) else f" ({t('chart.rank_change', lang, change=f'{int(change):+d}')})"
+        lines.append(f"{label('rank', lang)}: {int(row['rank'])}{moved}")
+    for key in ("received", "due_cases"):
+        if key in row and not is_missing(row[key]):
+            lines.append(f"{label(key, lang)}: {format_number(row[key])}")
+    return "".join(f"<br>{line}" for line in lines)
 
 
 def category_figure(categories: pd.DataFrame, lang: str = "zh", top: int = 10,
@@ -254,5 +325,38 @@ def category_figure(categories: pd.DataFrame, lang: str = "zh", top: int = 10,
                "fixedrange": True, "ticksuffix": " "},
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom", "traceorder": "normal"},
     )
+    fig.update_layout(layout)
+    return fig
+
+
+def rank_history_figure(by_month: pd.DataFrame, area_column: str = "street", lang: str = "zh",
+                        selected: str | None = None, medium: Medium = SCREEN) -> go.Figure:
+    """Each area's rank month by month (1 on top), one line per area; `selected` drawn dark,
+    the others light. by_month: columns month, <area_column>, rank (kpi.metrics grouped by
+    area and month ranks within each month; an unranked month is a gap, never a rank)."""
+    months = sorted({str(m)[:7] for m in by_month["month"]})
+    labels = _month_labels(months, lang, medium.short_months)
+    fig = go.Figure()
+    rank_name = label("rank", lang)
+    for area, rows in by_month.groupby(area_column, sort=True, dropna=True):
+        ranks = dict(zip((str(m)[:7] for m in rows["month"]), rows["rank"]))
+        values = [None if is_missing(ranks.get(m)) else int(ranks[m]) for m in months]
+        strong = selected is None or area == selected
+        fig.add_scatter(
+            x=labels, y=values, name=data_text(str(area)), mode="lines+markers",
+            line={"color": SELECTED_COLOR if area == selected else SCORE_COLOR,
+                  "width": 3 if area == selected else 1.5},
+            opacity=1.0 if strong else 0.35, connectgaps=False,
+            hovertemplate=f"{data_text(str(area))} %{{x}}<br>{rank_name}: %{{y}}<extra></extra>")
+    layout = base_layout(medium, t("chart.rank_history", lang) if medium.title else "")
+    top = int(pd.to_numeric(by_month["rank"], errors="coerce").max() or 1)
+    layout.update(
+        yaxis={"autorange": False, "range": [top + 0.5, 0.5], "dtick": 1, "title": {"text": rank_name},
+               "gridcolor": GRID_COLOR, "fixedrange": True},
+        xaxis={"type": "category", "fixedrange": True},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    if not medium.width:
+        layout["height"] = 380
     fig.update_layout(layout)
     return fig

@@ -101,6 +101,32 @@ class Settings:
         "最少排名件数 / a slice with fewer received cases than this gets no rank "
         "(its score is still shown).",
     )
+    ranking_basis: str = setting(
+        "due", "ranking",
+        "排名口径 / what the score's resolution and on-time rates judge: 'due' — the cases "
+        "due or closed by as_of (resolved, or open past their deadline; a case not yet due "
+        "is not held against anyone, as 12345 boards rank), or 'received' — every case "
+        "received in the period (resolution_rate and on_time_rate as defined for the cards).",
+        choices=("due", "received"),
+    )
+    min_due_cases: int = setting(
+        3, "ranking",
+        "最少到期件数 / fewer cases due or closed than this: the due-based resolution and "
+        "on-time rates are undefined (—), and with ranking_basis = 'due' the area is not ranked.",
+    )
+    min_rated: int = setting(
+        3, "ranking",
+        "最少回访件数 / fewer rated cases than this: satisfaction does not enter the score "
+        "(its weight goes to the other rates), so two ratings cannot move a score 50 points.",
+    )
+    target_resolution_rate: float = setting(
+        0.9, "targets",
+        "解决率目标 / drawn as a dashed line on the trend (0.9 = 90%); 0 draws none.",
+    )
+    target_score: float = setting(
+        0.0, "targets",
+        "综合得分目标 / drawn as a dashed line on the rankings (e.g. 80); 0 draws none.",
+    )
     street_meetings_per_year: int = setting(
         2, "meetings",
         "街道年度议事次数 / the '2+4' rule: consultations a street must hold a year.",

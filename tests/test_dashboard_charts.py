@@ -36,7 +36,7 @@ def test_trend_figure_draws_the_kpi_columns_with_exact_hover_values():
     assert received.marker.color == charts.STATUS_COLORS["received"]
     assert resolved.marker.color == charts.STATUS_COLORS["resolved"]
     # Hover: the number as the cards write it (no thousands separator, one decimal rate).
-    assert _hover(received, 0) == "受理: 1769" and _hover(rate, 0) == "解决率: 84.6%"
+    assert _hover(received, 0) == "受理: 1769" and _hover(rate, 0) == "解决率: 84.6% (1500/1769)"
     # An undefined rate is a gap in the line, never 0.
     assert rate.y[2] is None and rate.yaxis == "y2"
     layout = fig.layout
@@ -56,7 +56,7 @@ def test_ranking_figure_carries_each_area_for_the_click():
     assert list(bars.y) == ["桃花镇", "南站街道"] and fig.layout.yaxis.autorange == "reversed"
     assert list(bars.marker.color) == [charts.SCORE_COLOR, charts.SELECTED_COLOR]
     assert list(bars.text) == ["85.5", "70.0"]  # as the tables write a score
-    assert _hover(bars, 0) == "桃花镇<br>综合得分: 85.5"
+    assert _hover(bars, 0).startswith("桃花镇<br>综合得分: 85.5<br>排名: 1")
     assert fig.layout.title.text == "街道综合排名"
     titled = charts.ranking_figure(ranking, "street", "zh", title="南站街道 各社区(村)综合排名")
     assert titled.layout.title.text == "南站街道 各社区(村)综合排名"
@@ -164,7 +164,7 @@ def test_screen_and_report_colour_a_change_alike(monkeypatch):
              "on_time_rate": -0.0002, "satisfaction_rate": -0.024, "rated": 3, "overdue_open": 2}
     head = {"metrics": metrics, "delta_month": delta, "delta_year": delta}
     shown = []
-    monkeypatch.setattr(cards, "show", shown.extend)
+    monkeypatch.setattr(cards, "show", lambda drawn, **_: shown.extend(drawn))
     ui.headline_cards(head, "zh")
     screen = {card.key: card for card in shown}
     assert screen["on_time_rate"].change_text == "-0.0pp 环比"
@@ -201,3 +201,34 @@ def test_12345_cards_only_where_the_ledger_has_them(monkeypatch):
     assert (screen["response_rate"].value, screen["referred"].value) == ("75.0%", "2")
     assert (screen["response_rate"].tone, screen["response_rate"].arrow) == ("bad", "down")
     assert (screen["reopened_rate"].tone, screen["reopened_rate"].arrow) == ("bad", "up")
+
+
+def test_an_immature_month_is_drawn_apart_and_targets_are_lines():
+    """July has 7 open cases not yet due (received 10 = due 3 + 7): its rate is on the
+    dotted trace only, June's on both (where the dotted one starts), May's on the solid."""
+    trend = pd.DataFrame({"month": ["2022-05", "2022-06", "2022-07"], "received": [10, 10, 10],
+                          "resolved": [9, 8, 3], "resolution_rate": [0.9, 0.8, 0.3],
+                          "due_cases": [10, 10, 3], "deferred": [0, 0, 0]})
+    fig = charts.trend_figure(trend, "zh", target=0.9)
+    solid, dotted = fig.data[2], fig.data[3]
+    assert list(solid.y) == [0.9, 0.8, None]
+    assert list(dotted.y) == [None, 0.8, 0.3] and dotted.line.dash == "dot"
+    assert "尚有未到期案件" in dotted.customdata[2] and "尚有未到期案件" not in dotted.customdata[1]
+    (line,) = fig.layout.shapes
+    assert (line.y0, line.yref, line.label.text) == (0.9, "y2", "目标 90.0%")
+    ranking = pd.DataFrame({"street": ["甲", "乙"], "score": [90.0, 70.0], "rank": [1, 2],
+                            "rank_change": [2, None], "received": [40, 12], "due_cases": [30, 9]})
+    bars = charts.ranking_figure(ranking, "street", "zh", average=81.25, target=80)
+    assert [s.x0 for s in bars.layout.shapes] == [81.25, 80]
+    assert bars.layout.shapes[0].label.text == "全区 81.2"
+    assert _hover(bars.data[0], 0) == "甲<br>综合得分: 90.0<br>排名: 1 (较上月 +2)<br>受理: 40<br>到期件数: 30"
+    assert _hover(bars.data[0], 1) == "乙<br>综合得分: 70.0<br>排名: 2<br>受理: 12<br>到期件数: 9"
+
+
+def test_rank_history_draws_each_street_by_month_with_gaps():
+    frame = pd.DataFrame({"month": ["2022-06", "2022-07", "2022-06", "2022-07"],
+                          "street": ["甲", "甲", "乙", "乙"], "rank": [1, 2, 2, None]})
+    fig = charts.rank_history_figure(frame, "street", "zh", selected="甲")
+    lines = {trace.name: list(trace.y) for trace in fig.data}
+    assert lines == {"甲": [1, 2], "乙": [2, None]}
+    assert list(fig.layout.yaxis.range) == [2.5, 0.5]   # rank 1 on top

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -38,6 +39,8 @@ def use_db(monkeypatch):
 def run(page: str | None = None, **params) -> AppTest:
     """Run the app on `page` (app_pages/<page>.py) with these query parameters."""
     at = AppTest.from_file(APP, default_timeout=120)
+    # All the data, as kpi.Filters() counts it, unless the test gives dates (a custom period).
+    params.setdefault("period", "custom" if "from" in params or "to" in params else "all")
     for key, value in params.items():
         at.query_params[key] = value
     at.run()
@@ -141,7 +144,38 @@ def test_areas_district_level_lists_the_street_ranking(demo_db, use_db):
     ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
     table = at.dataframe[0].value
     assert list(table["街道(镇)"]) == list(ranking["street"])
-    assert list(table["综合得分"]) == [kpi.format_number(s) for s in ranking["score"]]
+    assert list(table["综合得分"]) == pytest.approx(list(ranking["score"]))
+
+
+def test_grids_hold_rates_scores_and_ranks_as_numbers_that_sort_as_numbers(demo_db, use_db):
+    """A rate is a number 0–100 the grid shows as '84.6%': sorted, 9.1 comes before 70.0
+    (as text '9.1%' sorted after '70.0%'); scores and ranks are numbers too."""
+    use_db(demo_db)
+    at = run("areas")
+    ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
+    grid = at.dataframe[0]
+    table = grid.value
+    for column in ("排名", "综合得分", "解决率", "到期解决率", "到期按期率", "满意率", "到期件数"):
+        assert pd.api.types.is_numeric_dtype(table[column]), column
+    assert list(table["解决率"]) == pytest.approx([r * 100 for r in ranking["resolution_rate"]])
+    assert list(table["到期件数"]) == list(ranking["due_cases"])
+    ascending = table.sort_values("解决率", kind="stable")["街道(镇)"].tolist()
+    assert ascending == ranking.sort_values("resolution_rate", kind="stable")["street"].tolist()
+    config = json.loads(grid.proto.columns)
+    assert config["解决率"]["type_config"]["format"] == "%.1f%%"
+    assert config["排名"]["type_config"]["format"] == "%d"
+
+
+def test_rates_sort_as_numbers_not_as_text():
+    """The grid's frame of a hand-made ranking: 9.1% sorts below 70.0% (text would not)."""
+    from dashboard.ui import display_frame
+    frame = pd.DataFrame({"street": ["甲街道", "乙街道", "丙街道"],
+                          "resolution_rate": [0.7, 0.091, None], "rank": [1, 2, None]})
+    shown = display_frame(frame, ["street", "resolution_rate", "rank"], "zh", numeric=True)
+    ordered = shown.sort_values("解决率", na_position="last")["街道(镇)"].tolist()
+    assert ordered == ["乙街道", "甲街道", "丙街道"]
+    assert sorted(["70.0%", "9.1%"]) == ["70.0%", "9.1%"]   # what text sorting did
+    assert display_frame(frame, ["resolution_rate"], "zh")["解决率"].tolist() == ["70.0%", "9.1%", "—"]
 
 
 def test_areas_street_level_lists_every_registry_community(demo_db, use_db):
@@ -180,6 +214,28 @@ def test_officials_page_lists_every_official_with_the_note(demo_db, use_db):
     assert len(at.dataframe[0].value) == len(officials)
     assert list(at.dataframe[0].value["受理"]) == list(officials["received"])
     assert any("计入每名干部" in i.value for i in at.info)
+
+
+def test_officials_role_filter_and_no_attendance_for_handlers(demo_db, use_db):
+    """role=handler lists the handlers only; none shows an attendance (meetings are the
+    lead officials' duty), while a lead official's is a number."""
+    use_db(demo_db)
+    officials = kpi_call(demo_db, "official_table", kpi.Filters())
+    handlers = officials[officials["roles"].str.split(",").map(lambda rs: "handler" in rs)]
+    leads = officials[officials["roles"].str.split(",").map(lambda rs: "lead" in rs)]
+    assert len(handlers) and len(leads)
+    at = run("officials", role="handler")
+    table = at.dataframe[0].value
+    assert sorted(table["干部"]) == sorted(handlers["official"])
+    never = handlers[~handlers["roles"].str.contains("lead") & (handlers["meetings_attended"] == 0)]
+    assert len(never)
+    assert table.set_index("干部").loc[never["official"].iloc[0], "参会率"] is pd.NA or \
+        pd.isna(table.set_index("干部").loc[never["official"].iloc[0], "参会率"])
+    at = run("officials", role="lead")
+    table = at.dataframe[0].value
+    assert sorted(table["干部"]) == sorted(leads["official"])
+    assert table["参会率"].notna().all()
+    assert list(table["参会率"]) == pytest.approx([a * 100 for a in leads["attendance"]])
 
 
 def test_supervision_counts_equal_the_kpi_list(demo_db, use_db):
@@ -261,7 +317,7 @@ def test_cases_search_finds_what_the_kpi_layer_finds(demo_db, use_db):
 def test_report_page_shows_the_report_and_offers_downloads(demo_db, use_db):
     use_db(demo_db)
     at = run("report")
-    assert len(at.get("download_button")) == 2
+    assert [b.label for b in at.get("download_button")] == ["下载 PDF", "下载 PNG(发群用)", "下载长图(手机看)"]
     assert at.selectbox(key="w-month").value == kpi.format_date(kpi_call(demo_db, "dataset_info")["as_of"])[:7]
 
 
@@ -360,3 +416,55 @@ def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, mon
             asked.append((_n, a[0] if _n in ("ranking", "metrics") else None)) or _f(con, *a, **k)))
     run(street=street)
     assert asked == [("metrics", ("category",))], asked
+
+
+def card_change(at: AppTest, label: str) -> str:
+    """The change line of the KPI card labelled `label` ('↑ +30 环比')."""
+    pattern = (f'<div class="tz-label">{re.escape(html.escape(label))}</div>'
+               '<div class="tz-value">.*?</div><div class="tz-delta[^"]*">(.*?)</div>')
+    for block in at.markdown:
+        found = re.search(pattern, block.value)
+        if found:
+            return html.unescape(found.group(1))
+    raise AssertionError(f"no change on the card {label}")
+
+
+@pytest.mark.parametrize("period, now, before", [
+    # The demo's data end 2022-07-31. Last month: June against all of May (05-31, not 05-30).
+    ("last_month", ("2022-06-01", "2022-06-30"), ("2022-05-01", "2022-05-31")),
+    # This quarter so far (July) against the same stretch of the quarter before (April).
+    ("quarter", ("2022-07-01", "2022-07-31"), ("2022-04-01", "2022-04-30")),
+    ("12m", ("2021-08-01", "2022-07-31"), ("2020-08-01", "2021-07-31")),
+])
+def test_period_presets_compare_like_periods(demo_db, use_db, period, now, before):
+    """环比 of 受理 = cases received in the period − in the like period before, counted
+    with SQL on the cases table (not through the KPI layer); the cards say their period."""
+    use_db(demo_db)
+    at = run(period=period)
+    with reading(demo_db) as con:
+        def count(bounds):
+            return con.execute("SELECT count(*) FROM cases WHERE received_on BETWEEN ? AND ?",
+                               list(bounds)).fetchone()[0]
+        received, earlier = count(now), count(before)
+    assert metric(at, "受理") == str(received)
+    change = received - earlier
+    assert card_change(at, "受理").endswith(f"{change:+d} 环比")
+    scope = next(shown(c.value) for c in at.caption if shown(c.value).startswith(("本", "上", "近")))
+    assert f"{now[0]} – {now[1]}" in scope and "全区" in scope
+
+
+def test_default_period_is_the_latest_complete_month_with_the_year_beside_it(demo_db, use_db):
+    use_db(demo_db)
+    at = run(period="month")
+    with reading(demo_db) as con:
+        july = con.execute("SELECT count(*) FROM cases WHERE received_on BETWEEN '2022-07-01' "
+                           "AND '2022-07-31'").fetchone()[0]
+        year = con.execute("SELECT count(*) FROM cases WHERE received_on BETWEEN '2022-01-01' "
+                           "AND '2022-07-31'").fetchone()[0]
+    assert metric(at, "受理") == str(july)
+    cards_block = next(b.value for b in at.markdown if 'class="tz-year"' in b.value)
+    assert f"本年累计(2022-01-01 – 2022-07-31):受理 {year}" in html.unescape(cards_block)
+    # The trend keeps twelve months of context: 2021-08 … 2022-07, not July alone.
+    trend = next(f for f in plotly_figures(at) if len(f["data"]) >= 3 and f["data"][0]["type"] == "bar"
+                 and f["data"][0].get("orientation") != "h")
+    assert trend["data"][0]["x"][0] == "2021-08" and trend["data"][0]["x"][-1] == "2022-07"

@@ -8,14 +8,14 @@ import pandas as pd
 import pytest
 
 from dashboard.state import (
-    View, breadcrumb, drill_into, drill_level, filters_for, params_from_view,
-    report_months, table_selection, view_from_params,
+    View, breadcrumb, comparison_step, drill_into, drill_level, filters_for, params_from_view,
+    period_bounds, report_months, table_selection, view_from_params, with_period,
 )
 from taizhang import i18n
 
 
 def test_query_string_round_trip_keeps_every_field():
-    view = View(lang="en", date_from=date(2022, 1, 1), date_to=date(2022, 7, 31),
+    view = View(lang="en", period="custom", date_from=date(2022, 1, 1), date_to=date(2022, 7, 31),
                 as_of=date(2022, 7, 31), street="南站街道", community="桃源社区",
                 category="环境卫生", channel="12345热线", official="o1", case="XH-0001",
                 search="楼道", kinds="overdue,stalled", month="2022-06")
@@ -88,3 +88,34 @@ def test_catalogue_has_both_languages_and_spec_words():
 def _fields(text: str) -> list[str]:
     import string
     return [name for _, name, _, _ in string.Formatter().parse(text) if name]
+
+
+@pytest.mark.parametrize("last, period, expected", [
+    # Data up to 2022-07-31 (a month's last day): July is complete.
+    (date(2022, 7, 31), "month", (date(2022, 7, 1), date(2022, 7, 31))),
+    (date(2022, 7, 31), "last_month", (date(2022, 6, 1), date(2022, 6, 30))),
+    (date(2022, 7, 31), "quarter", (date(2022, 7, 1), date(2022, 7, 31))),
+    (date(2022, 7, 31), "year", (date(2022, 1, 1), date(2022, 7, 31))),
+    (date(2022, 7, 31), "12m", (date(2021, 8, 1), date(2022, 7, 31))),
+    # Data up to 2022-07-20: July is not complete, June is the latest complete month.
+    (date(2022, 7, 20), "month", (date(2022, 6, 1), date(2022, 6, 30))),
+    (date(2022, 7, 20), "quarter", (date(2022, 4, 1), date(2022, 6, 30))),
+    (date(2023, 1, 5), "year", (date(2022, 1, 1), date(2022, 12, 31))),
+    (date(2022, 3, 31), "last_month", (date(2022, 2, 1), date(2022, 2, 28))),
+    (date(2022, 7, 31), "all", (None, None)),
+])
+def test_period_presets_end_with_the_latest_complete_month(last, period, expected):
+    assert period_bounds(period, last) == expected
+
+
+def test_presets_keep_dates_out_of_the_url_and_custom_keeps_them():
+    view = with_period(View(period="quarter", street="南站街道"), date(2022, 7, 31))
+    assert (view.date_from, view.date_to) == (date(2022, 7, 1), date(2022, 7, 31))
+    assert params_from_view(view) == {"period": "quarter", "street": "南站街道"}
+    assert comparison_step(view) == 3
+    custom = View(period="custom", date_from=date(2022, 1, 1), date_to=date(2022, 6, 30))
+    assert params_from_view(custom) == {"period": "custom", "from": "2022-01-01", "to": "2022-06-30"}
+    assert comparison_step(custom) == 6
+    # A URL from before the presets, with dates only: a custom period.
+    assert view_from_params({"from": "2022-01-01"}).period == "custom"
+    assert view_from_params({"period": "bogus"}).period == "month"

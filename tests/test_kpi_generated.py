@@ -167,16 +167,30 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
     out["rated_share"] = rate(out.rated, out.resolved)
     w = settings.basically_satisfied_weight
     out["satisfaction_rate"] = rate(out.satisfied + w * out.basic, out.rated)
+    # Ranked on what was due: resolved or open past the deadline; rates need min_due_cases.
+    out["due_cases"] = out.resolved + out.overdue_open
+    least = settings.min_due_cases
+    out["due_resolution_rate"] = [n / d if d and d >= least else None
+                                  for n, d in zip(out.resolved, out.due_cases)]
+    out["due_on_time_rate"] = [n / d if d and d >= least else None
+                               for n, d in zip(out.on_time, out.dated + out.overdue_open)]
+    on_due = settings.ranking_basis == "due"
+    judged = {"resolution_rate": "due_resolution_rate" if on_due else "resolution_rate",
+              "on_time_rate": "due_on_time_rate" if on_due else "on_time_rate"}
     weights = settings.score_weights()
     scores = []
     for r in out.itertuples():
-        defined = [(weights[m], getattr(r, m)) for m in weights if getattr(r, m) is not None]
+        values = {m: getattr(r, judged.get(m, m)) for m in weights}
+        if r.rated < settings.min_rated:
+            values["satisfaction_rate"] = None
+        defined = [(weights[m], v) for m, v in values.items() if v is not None]
         total = sum(wt for wt, _ in defined)
         scores.append(100 * sum(wt * v for wt, v in defined) / total if total else None)
     out["score"] = scores
     out["rank"] = None
     part = ["month"] if ("month" in by and len(by) > 1) else []
-    ranked = out[(out.received >= settings.min_cases_ranked) & out.score.notna()]
+    ranked = out[(out.received >= settings.min_cases_ranked) & out.score.notna()
+                 & ((out.due_cases >= least) | (not on_due))]
     for _, g in (ranked.groupby(part) if part else [((), ranked)]):
         order = g.sort_values(["score", "received"], ascending=False)
         previous, rank = None, 0
@@ -239,7 +253,7 @@ def test_slice_with_other_settings_equals_pandas(ledger):
     con, cases, links, officials, registry = ledger
     settings = Settings(sla_days=10, stall_days=30, basically_satisfied_weight=0.8,
                         weight_resolution=0.5, weight_on_time=0.1, weight_satisfaction=0.4,
-                        min_cases_ranked=400)
+                        min_cases_ranked=400, min_due_cases=50, min_rated=20)
     street = STREETS[1]
     f = kpi.Filters.make("2022-01-01", "2022-12-31", AS_OF.date(), {"street": street})
     got = kpi.metrics(con, ("community",), f, settings)

@@ -37,6 +37,17 @@ NAN = "南站街道"
 TAO = "桃花镇"
 
 
+@pytest.fixture(autouse=True)
+def spec_score(monkeypatch, tmp_path):
+    """These ledgers check the score as received-based rates define it (ranking_basis =
+    'received', no minimum samples); the due-based ranking has its own tests
+    (tests/test_kpi_ranking_due.py)."""
+    config = tmp_path / "taizhang.toml"
+    config.write_text('[ranking]\nranking_basis = "received"\nmin_due_cases = 0\nmin_rated = 0\n',
+                      encoding="utf-8")
+    monkeypatch.setenv("TAIZHANG_CONFIG", str(config))
+
+
 def area(street, community, kind="社区"):
     return {"district": "西湖区", "street": street, "community": community, "kind": kind}
 
@@ -213,7 +224,8 @@ def test_period_without_resolutions_and_empty_slice(con):
 
 def test_settings_change_weights_and_satisfaction_weight(con):
     settings = Settings(weight_resolution=0.5, weight_on_time=0.1, weight_satisfaction=0.4,
-                        basically_satisfied_weight=0.8)
+                        basically_satisfied_weight=0.8,
+                        ranking_basis="received", min_due_cases=0, min_rated=0)
     row = one(kpi.metrics(con, (), FILTERS, settings))
     check(row, satisfaction_rate=2.8 / 4,
           score=100 * (0.5 * 5 / 11 + 0.1 * 0.6 + 0.4 * 0.7) / (0.5 + 0.1 + 0.4))

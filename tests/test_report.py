@@ -449,3 +449,25 @@ def test_the_footer_states_the_score_in_use(demo_db):
     assert re.match(r"12345 三率及相关:响应率 [\d.]+% · 解决率 [\d.]+% · 满意率 [\d.]+%", hotline.hotline_note)
     # the score is the mean of the three rates
     assert [r.score for r in hotline.ranking_rows] != [r.score for r in default.ranking_rows]
+
+
+def test_long_image_for_a_phone_from_the_command_line(small_db, tmp_path):
+    """--format longpng,png: the A4 PNG and a 长图 beside it, one column 440 px wide at 2×
+    and much taller than wide, that holds every block of the page (its last line too)."""
+    from PIL import Image
+
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [str(TAIZHANG), "--db", str(small_db), "report", "--month", "2022-06", "--out", str(out),
+         "--format", "longpng,png"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["西湖区_2022-06.png", "西湖区_2022-06_长图.png"]
+    with Image.open(out / "西湖区_2022-06_长图.png") as long_image:
+        width, height = long_image.size
+        # The bottom rows are not blank: the footer is inside the image, nothing cut off.
+        bottom = long_image.convert("L").crop((0, height - 60, width, height))
+        assert bottom.getextrema()[0] < 200
+    assert width == 880 and height > 3 * width
+    assert_png_page((out / "西湖区_2022-06.png").read_bytes())

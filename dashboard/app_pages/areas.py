@@ -1,16 +1,21 @@
 """街道社区 Areas: street ranking → a street's communities → a community's cases → a case."""
 
+from dataclasses import replace
+
 import streamlit as st
 
-from dashboard import loaders, timing, ui
+from dashboard import charts, loaders, timing, ui
 from dashboard.state import drill_level, filters_for
 from taizhang.i18n import t
 
+# What the score judges first, each rate with its n beside it; then what was received.
 RANKING_COLUMNS = [
-    "rank", "street", "score", "rank_change", "resolution_rate", "on_time_rate",
-    "satisfaction_rate", "response_rate", "median_hours", "reopened_rate", "return_rate",
-    "received", "resolved", "cancelled", "referred", "overdue_open",
+    "rank", "street", "score", "rank_change", "due_resolution_rate", "due_on_time_rate",
+    "due_cases", "satisfaction_rate", "rated", "response_rate", "median_hours", "reopened_rate",
+    "return_rate", "received", "resolved", "resolution_rate", "cancelled", "referred",
+    "overdue_open", "unranked_reason",
 ]
+TOP_N = 3  # 先进 / 后进: how many of each
 CASE_COLUMNS = [
     "case_no", "received_on", "title", "category", "status", "responsible_unit", "officials",
     "resolved_on", "satisfaction",
@@ -28,8 +33,35 @@ if level == "district":
     ui.follow_selection("streets-table", streets, "street", "street")
     st.subheader(t("areas.streets", lang))
     st.caption(ui.rank_period(filters_for(view, areas=False), lang))
-    ui.table(streets, RANKING_COLUMNS, lang, key="streets-table", select=True,
+    ui.table(streets, RANKING_COLUMNS, lang, key="streets-table", select=True, height="content",
              download="areas.title")
+
+    # 先进 / 后进, as 12345 boards publish them: the first and the last ranked.
+    ranked = streets.dropna(subset=["rank"])
+    n = min(TOP_N, len(ranked) // 2)
+    if n:
+        best, worst = st.columns(2)
+        for column, key, rows in ((best, "areas.leaders", ranked.head(n)),
+                                  (worst, "areas.laggards", ranked.tail(n))):
+            with column:
+                st.markdown(f"**{t(key, lang, n=n)}**")
+                ui.table(rows, ["rank", "street", "score", "due_resolution_rate", "due_cases"], lang,
+                         key=f"{key}-table")
+
+    # Two streets side by side: every figure of both, and the rank month by month.
+    st.subheader(t("areas.compare", lang))
+    names = [s for s in streets["street"] if isinstance(s, str)]
+    if len(names) >= 2:
+        left, right = st.columns(2)
+        first = left.selectbox(t("areas.compare_pick", lang), names, index=0, key="compare-a")
+        second = right.selectbox(t("areas.compare_pick", lang), names, index=len(names) - 1,
+                                 key="compare-b")
+        pair = streets[streets["street"].isin([first, second])].set_index("street").reindex(
+            [first, second]).reset_index()
+        ui.table(pair, RANKING_COLUMNS, lang, key="compare-table")
+        history = filters_for(replace(view, period="12m", date_from=None), areas=False)
+        charts.show(loaders.chart("rank_history_figure", "rank_history", (history,), lang=lang,
+                                  selected=first), key="rank-history")
 
 elif level == "street":
     communities, head = loaders.street_page(view)   # what the overview prefetches
@@ -39,7 +71,7 @@ elif level == "street":
     st.subheader(ui.say("areas.communities", lang, street=view.street))
     st.caption(ui.rank_period(filters_for(view), lang))
     columns = ["community" if c == "street" else c for c in RANKING_COLUMNS]
-    ui.table(communities, columns, lang, key="communities-table", select=True,
+    ui.table(communities, columns, lang, key="communities-table", select=True, height="content",
              download="areas.title")
 
 elif level == "community":

@@ -58,7 +58,7 @@ def import_uploads(files) -> None:
         for path in paths:
             uploads.discard(path)
     for summary in summaries:
-        (st.error if summary.status == "failed" else st.success)(ui.plain(ui.masked(summary.line())))
+        (st.error if summary.status == "failed" else st.success)(ui.plain(ui.masked(summary.line(lang))))
         if summary.rejects:
             # A short list, shown whole (st.table reads cells as Markdown: each shown as text).
             shown = ui.display_frame(pd.DataFrame(summary.rejects),
@@ -76,9 +76,12 @@ st.caption(ui.say("data.db_path", lang, path=db_file.name))
 
 st.subheader(t("data.upload", lang))
 st.caption(t("data.upload_help", lang))
+# The drop zone's own words ("Drag and drop files here", "Browse files") are Streamlit's,
+# in English whatever the language (no option to change them): the label and its help
+# above it say in the page's language what to do (docs/dashboard.md).
 chosen = st.file_uploader(
-    t("data.upload", lang), type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
-    label_visibility="collapsed",
+    t("data.uploader_label", lang), type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
+    help=t("data.uploader_help", lang),
 )
 if st.button(t("data.import_button", lang), type="primary", disabled=not chosen):
     try:

@@ -6,10 +6,10 @@ import streamlit as st
 
 from dashboard import loaders, ui
 from dashboard.state import filters_for
-from taizhang.i18n import t
+from taizhang.i18n import role_label, t
 
 OFFICIAL_COLUMNS = [
-    "official", "title_job", "unit", "received", "resolved", "resolution_rate", "median_days",
+    "official", "title_job", "unit", "roles", "received", "resolved", "resolution_rate", "median_days",
     "on_time_rate", "satisfaction_rate", "overdue_open", "meetings_attended", "attendance",
 ]
 CASE_COLUMNS = [
@@ -43,7 +43,18 @@ if view.official:
             st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
         ui.table(cases, CASE_COLUMNS, lang, key="official-cases", select=True)
 else:
+    # Lead officials, deputies, handlers …: one role at a time (in the URL as role=lead).
+    roles = sorted({r for rs in officials["roles"] for r in str(rs).split(",") if r})
+    st.session_state["w-role"] = view.role if view.role in roles else None
+    st.pills(t("officials.role", lang), roles, key="w-role",
+             format_func=lambda r: role_label(r, lang),
+             on_change=lambda: ui.apply_view(replace(ui.current_view(),
+                                                     role=st.session_state.get("w-role"))))
+    if view.role in roles:
+        officials = officials[officials["roles"].str.split(",").map(lambda rs: view.role in rs)]
+        officials = officials.reset_index(drop=True)
     ui.follow_selection("officials-table", officials, "official_id", "official")
     st.subheader(t("officials.table", lang))
-    ui.table(officials, OFFICIAL_COLUMNS, lang, key="officials-table", select=True,
+    st.caption(t("officials.attendance_note", lang))
+    ui.table(officials, OFFICIAL_COLUMNS, lang, key="officials-table", select=True, height=600,
              download="officials.title")

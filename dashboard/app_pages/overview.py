@@ -2,26 +2,25 @@
 
 A click on a street's bar puts the street in the URL and this page shows it where the
 reader looks: the cards, trend and categories of that street, the bar highlighted, and
-the street's communities as the same clickable ranking beside it (a click on a
-community opens its cases on the Areas page). Why in place and not on the Areas page:
-docs/dashboard.md, "the click".
+the street's communities as the same clickable ranking beside it. A click on a community
+drills in place too (its cards, trend and categories, a link to its cases on the Areas
+page): every click is one URL, one history entry, so the browser's Back walks exactly
+the views shown (a page switch would first write the community into this page's URL, a
+view never shown). Why in place and not on the Areas page: docs/dashboard.md, "the click".
 """
+
+from dataclasses import replace
 
 import streamlit as st
 
 from dashboard import charts, loaders, timing, ui
-from dashboard.state import drill_into, filters_for, params_from_view
+from dashboard.state import comparison_step, drill_into, filters_for, params_from_view
 from taizhang.i18n import t
 
 view = ui.current_view()
 lang = view.lang
 filters = filters_for(view)
 
-# A click on a community bar started this run (its callback chose the view): open that
-# community's cases before drawing anything.
-target = st.session_state.pop(ui.FOLLOW_KEY, None)
-if target is not None:
-    st.switch_page("app_pages/areas.py", query_params=params_from_view(target))
 
 
 def open_street(street: str) -> None:
@@ -31,14 +30,34 @@ def open_street(street: str) -> None:
     charts.follow("street-ranking", ui.apply_view, drill_into(current, level, street))
 
 
-st.header(t("overview.title", lang))
-head = loaders.headline(filters)
+def open_community(community: str) -> None:
+    """Callback of a community bar: drill into it here (its bar again: back to the street)."""
+    current = ui.current_view()
+    target = (drill_into(current, "street", current.street) if community == current.community
+              else drill_into(current, "community", community))
+    charts.follow("community-ranking", ui.apply_view, target)
+
+
+# Drilled in place, the heading names the street: the reader sees whose numbers these are.
+place = " › ".join(name for name in (view.street, view.community) if name)
+st.header(ui.plain(f"{place} · {t('overview.title', lang)}") if place else t("overview.title", lang))
+head = loaders.headline(filters, step=comparison_step(view))
 if not head["metrics"]["received"]:
     st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
     ui.stop()
 
-ui.headline_cards(head, lang)
+# A month or a quarter: 本年累计 beside it (the year to the period's end).
+year = None
+if view.period in ("month", "last_month", "quarter") and view.date_to:
+    year = loaders.headline(filters_for(replace(view, period="year",
+                                                date_from=view.date_to.replace(month=1, day=1))))
+ui.headline_cards(head, lang, scope=ui.scope_text(view, lang), year=year)
 timing.mark("cards")
+
+# The lines drawn on the charts: targets from the settings, the district's own score.
+targets = loaders.settings()
+score_target = targets.target_score or None
+district_score = loaders.headline(filters_for(view, areas=False))["metrics"]["score"]
 
 # Places on screen first, filled in the order a click needs them: the street's communities,
 # then the ranking, the trend, and the categories (the slowest for a street) last.
@@ -50,10 +69,10 @@ with right:
         charts.show(
             loaders.chart("ranking_figure", "ranking", ("community", filters_for(street_view)),
                           area_column="community", lang=lang, selected=view.community,
-                          title=t("overview.communities", lang, street=view.street)),
-            key=ui.selection_key("community-ranking"),
-            on_click=lambda community: charts.follow(
-                "community-ranking", ui.follow, drill_into(street_view, "community", community)),
+                          title=t("overview.communities", lang, street=view.street),
+                          average=loaders.headline(filters_for(street_view))["metrics"]["score"],
+                          target=score_target),
+            key=ui.selection_key("community-ranking"), on_click=open_community,
         )
         # Back up, and on to the full table, without moving what is above (no breadcrumb row).
         links = st.container(horizontal=True, vertical_alignment="center", gap="small")
@@ -61,17 +80,23 @@ with right:
                      on_click=ui.apply_view, args=(drill_into(view, "district", None),))
         links.page_link("app_pages/areas.py", query_params=params_from_view(street_view),
                         label=ui.say("overview.communities_table", lang, street=view.street))
+        if view.community:
+            links.page_link("app_pages/areas.py", query_params=params_from_view(view),
+                            label=ui.say("overview.community_cases", lang, community=view.community))
         timing.mark("communities")
     categories_slot = st.container()
 with left:
     charts.show(
         loaders.chart("ranking_figure", "ranking", ("street", filters_for(view, areas=False)),
-                      area_column="street", lang=lang, selected=view.street),
+                      area_column="street", lang=lang, selected=view.street,
+                      average=district_score, target=score_target),
         key=ui.selection_key("street-ranking"), on_click=open_street,
     )
     st.caption(t("overview.ranking_hint", lang))
 with trend_slot:
-    charts.show(loaders.chart("trend_figure", "trend", (filters,), lang=lang), key="trend")
+    # Twelve months of context whatever the period: the trend ends with the period.
+    charts.show(loaders.chart("trend_figure", "trend", (replace(filters, date_from=None),), lang=lang,
+                              target=targets.target_resolution_rate or None), key="trend")
 with categories_slot:
     charts.show(loaders.chart("category_figure", "metrics", (("category",), filters), lang=lang),
                 key="categories")

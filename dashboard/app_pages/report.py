@@ -7,7 +7,9 @@ import streamlit as st
 from dashboard import loaders, ui
 from dashboard.state import report_months
 from report.devtools import BrowserError
-from report.render import RenderUnavailable, check_prerequisites, html_to_pdf, html_to_png
+from report.render import (
+    RenderUnavailable, check_prerequisites, html_to_longpng, html_to_pdf, html_to_png,
+)
 from taizhang.i18n import LANGS, t
 
 view = ui.current_view()
@@ -62,4 +64,7 @@ controls.download_button(t("report.pdf", lang), data=_render(html_to_pdf, f"{nam
                      mime="application/pdf", icon=":material/picture_as_pdf:")
 controls.download_button(t("report.png", lang), data=_render(html_to_png, f"{name}.png"), file_name=f"{name}.png",
                       mime="image/png", icon=":material/image:")
+controls.download_button(t("report.longpng", lang), data=_render(html_to_longpng),
+                         file_name=f"{name}_{t('report.longpng_file', lang)}.png",
+                         mime="image/png", icon=":material/smartphone:")
 st.iframe(html, height=1200)

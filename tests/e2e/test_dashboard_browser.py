@@ -1,6 +1,7 @@
 """The dashboard in a real browser: `taizhang serve` on a copy of the demo database, driven
 by Debian chromium through Playwright. Overview (a street's bar hovered: its exact score)
-→ a click on a street's plotly bar (drilled in place) → a community's bar (Areas page) → case, numbers equal to the KPI layer's at each step; a `taizhang load` from another process while the page is
+→ a click on a street's plotly bar (drilled in place) → a community's bar (in place) → its
+cases (Areas page) → case, numbers equal to the KPI layer's at each step; a `taizhang load` from another process while the page is
 open shows after the next click; then English. Screenshots go to the test's output folder.
 """
 
@@ -21,6 +22,7 @@ from dashboard import server as dashboard_server
 from report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.charts import SCORE_COLOR, SELECTED_COLOR
 from taizhang.db import reading
+from taizhang.formatting import is_missing as kpi_is_missing
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -136,8 +138,8 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     url, db, log = server
     tab = page
 
-    # 1. Overview: the headline equals the KPI layer's district total.
-    tab.goto(url)
+    # 1. Overview: the headline equals the KPI layer's district total (all the data).
+    tab.goto(url + "?period=all")
     district = totals(db)
     expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(district["resolved"], kpi.resolution_base(district)))
     expect(card(tab, "受理")).to_have_text(str(int(district["received"])))
@@ -159,7 +161,10 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     x, y = bar_centre(tab, streets, 0)
     tab.mouse.move(x, y)
     label = streets.locator(".hoverlayer .hovertext")
-    expect(label).to_have_text(f"{best['street']}综合得分: {best['score']:.1f}")
+    moved = "" if kpi_is_missing(best["rank_change"]) else f" (较上月 {int(best['rank_change']):+d})"
+    expect(label).to_have_text(
+        f"{best['street']}综合得分: {best['score']:.1f}排名: {int(best['rank'])}{moved}"
+        f"受理: {int(best['received'])}到期件数: {int(best['due_cases'])}")
     tab.screenshot(path=output_dir / "01b_hover.png")
 
     # 2. Click the top bar of the street ranking: the overview drills into that street in
@@ -191,12 +196,16 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     community_plot.scroll_into_view_if_needed()   # below the trend
     tab.screenshot(path=output_dir / "02_street.png")
 
-    # 3. Click the top community's bar: its cases on the Areas page.
+    # 3. Click the top community's bar: drilled in place too; its link opens its cases on
+    # the Areas page.
     community = ranked["community"].iloc[0]
     tab.mouse.click(*bar_centre(tab, community_plot, 0))
-    tab.wait_for_url(re.compile(r"/areas\?.*community="))
+    tab.wait_for_function("location.search.includes('community=')")
     assert query(tab)["community"] == community and query(tab)["street"] == street
     community_total = totals(db, street=street, community=community)
+    expect(card(tab, "受理")).to_have_text(str(int(community_total["received"])))
+    tab.get_by_role("link", name=re.compile(f"{community} 案件明细")).click()
+    tab.wait_for_url(re.compile(r"/areas\?.*community="))
     expect(card(tab, "受理")).to_have_text(str(int(community_total["received"])))
     settle(tab)
     tab.screenshot(path=output_dir / "03_community.png")
@@ -247,9 +256,15 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     write_ledger(upload, street, community, 1, prefix="UP", bad_date="某日")
     tab.get_by_role("link", name="Data").click()
     tab.wait_for_url(re.compile(r"/data\?"))
+    settle(tab)
+    tab.screenshot(path=output_dir / "07a_data.png")
     tab.locator("[data-testid=stFileUploaderDropzoneInput]").set_input_files(upload)
     tab.get_by_role("button", name="Import").click()
-    expect(tab.get_by_text(re.compile("上传台账.xlsx: 已导入"))).to_be_visible()
+    # The result line in the page's language only (English here), not "中文 / English".
+    expect(tab.get_by_text(re.compile("上传台账.xlsx: imported — new 1"))).to_be_visible()
+    expect(tab.get_by_text(re.compile("已导入"))).to_have_count(0)
+    # The banner above the page counts the new reject at once (it was read before the upload).
+    expect(tab.get_by_text(re.compile(r"^7 ledger rows could not be imported"))).to_be_visible()
     expect(tab.locator("[data-testid=stTable]").get_by_text("某日", exact=True)).to_be_visible()
     expect(tab.locator("[data-testid=stTable]").get_by_text(re.compile("「反映时间」的值「某日」"))).to_be_visible()
     history = kpi_call(db, "imports_history")
@@ -257,4 +272,102 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     assert not Path(history["file"].iloc[0]).exists()  # no copy of the upload is kept
     settle(tab)
     tab.screenshot(path=output_dir / "07_upload.png")
+    assert "Traceback" not in log.read_text()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_back_and_forward_walk_the_views_shown(server, page, output_dir, lang):
+    """District → a street (drilled in place) → a community (Areas page), then Back twice
+    and Forward once: each step shows the view it showed before, heading and tab title
+    included, in 中文 and in English alike."""
+    url, db, log = server
+    tab = page
+    words = {"zh": ("受理", "总览", "台账看板"), "en": ("Received", "Overview", "Taizhang")}[lang]
+    received, overview, app = words
+    tab.goto(url + ("?period=all&lang=en" if lang == "en" else "?period=all"))
+    district = totals(db)
+    expect(card(tab, received)).to_have_text(str(int(district["received"])))
+    tab.wait_for_function("[...document.querySelectorAll('.js-plotly-plot')]"
+                          ".every((c) => c._fullLayout)")
+    settle(tab)
+    expect(tab).to_have_title(f"{overview} · {app}")
+
+    streets = chart(tab, "street-ranking")
+    tab.mouse.click(*bar_centre(tab, streets, 0))
+    tab.wait_for_function("location.search.includes('street=')")
+    street = query(tab)["street"]
+    street_total = totals(db, street=street)
+    expect(card(tab, received)).to_have_text(str(int(street_total["received"])))
+    expect(tab.get_by_role("heading", name=f"{street} · {overview}")).to_be_visible()
+    expect(tab).to_have_title(f"{street} · {app}")
+    community_plot = chart(tab, "community-ranking")
+    expect(community_plot.locator("g.point").first).to_be_visible()
+    settle(tab)
+    community = community_plot.evaluate("(c) => c.data[0].y")[0]
+    tab.mouse.click(*bar_centre(tab, community_plot, 0))
+    tab.wait_for_function("location.search.includes('community=')")
+    community_total = totals(db, street=street, community=community)
+    expect(card(tab, received)).to_have_text(str(int(community_total["received"])))
+    expect(tab.get_by_role("heading", name=f"{street} › {community} · {overview}")).to_be_visible()
+    expect(tab).to_have_title(f"{community} · {app}")
+    settle(tab)
+    history_length = tab.evaluate("history.length")
+
+    # Back: the street drilled in place on the overview, as it was shown.
+    tab.go_back()
+    tab.wait_for_function("!location.search.includes('community=')")
+    settle(tab)
+    assert query(tab).get("street") == street and "community" not in query(tab)
+    expect(card(tab, received)).to_have_text(str(int(street_total["received"])))
+    expect(tab.get_by_role("heading", name=f"{street} · {overview}")).to_be_visible()
+    expect(tab).to_have_title(f"{street} · {app}")
+    tab.screenshot(path=output_dir / f"back1_{lang}.png")
+
+    # Back again: the district, as first shown.
+    tab.go_back()
+    tab.wait_for_function("!location.search.includes('street=')")
+    settle(tab)
+    assert "street" not in query(tab)
+    expect(card(tab, received)).to_have_text(str(int(district["received"])))
+    expect(tab.get_by_role("heading", name=overview, exact=True)).to_be_visible()
+    expect(tab).to_have_title(f"{overview} · {app}")
+    tab.screenshot(path=output_dir / f"back2_{lang}.png")
+
+    # Forward: the street again; no view was added to the history on the way back.
+    tab.go_forward()
+    tab.wait_for_function("location.search.includes('street=')")
+    settle(tab)
+    expect(card(tab, received)).to_have_text(str(int(street_total["received"])))
+    assert tab.evaluate("history.length") == history_length
+    assert "Traceback" not in log.read_text()
+
+
+def test_phone_layout_keeps_cards_compact_and_the_report_whole(server, output_dir):
+    """At 390×844 (a phone): the six cards take under half the screen's height, each card's
+    number is drawn at least 20 px high, and the embedded report fits the screen's width."""
+    url, db, log = server
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        tab = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
+                               has_touch=True, locale="zh-CN")
+        tab.set_default_timeout(WAIT_MS)
+        tab.goto(url + "?period=all")
+        expect(card(tab, "受理")).to_have_text(str(int(totals(db)["received"])))
+        box = tab.locator(".tz-cards").bounding_box()
+        cards = tab.locator(".tz-card")
+        expect(cards).to_have_count(6)
+        assert box["height"] < 844 / 2, box
+        size = tab.locator(".tz-value").first.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")
+        assert size >= 20
+        tab.screenshot(path=output_dir / "phone_overview.png")
+        tab.goto(url + "/report?period=all")
+        frame = tab.frame_locator("iframe").first
+        sheet = frame.locator(".sheet")
+        expect(sheet).to_be_visible()
+        frame_width = tab.locator("iframe").first.bounding_box()["width"]
+        drawn = sheet.evaluate("(s) => s.getBoundingClientRect().width * "
+                               "parseFloat(getComputedStyle(document.documentElement).zoom || 1)")
+        assert drawn <= frame_width + 1, (drawn, frame_width)
+        tab.screenshot(path=output_dir / "phone_report.png")
+        browser.close()
     assert "Traceback" not in log.read_text()
