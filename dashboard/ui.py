@@ -140,6 +140,7 @@ def follow_selection(name: str, frame: pd.DataFrame, column: str, level: str) ->
 NUMBER_FORMATS = {
     **{column: "%.1f%%" for column in RATE_COLUMNS},
     **{column: "%.1f" for column in DAY_COLUMNS},
+    "score": "%.1f",  # as format_score writes it on cards and in the report
     "rank": "%d",
     "rank_change": "%+d",
 }

@@ -186,13 +186,13 @@ def test_12345_cards_only_where_the_ledger_has_them(monkeypatch):
     response rate and a rising reopened rate are bad."""
     from dashboard import ui
 
-    metrics = {"received": 20, "resolved": 10, "cancelled": 0, "referred": 2, "in_progress": 8,
+    metrics = {"received": 20, "resolved": 10, "cancelled": 0, "referred": 2, "in_progress": 8, "rated": 6,
                "median_days": 3.0, "on_time_rate": 0.8, "satisfaction_rate": 0.9,
                "response_rate": 0.75, "median_hours": None, "feedback_on_time_rate": None,
                "reopened_rate": 0.1, "return_rate": 0.1}
     delta = {"response_rate": -0.05, "reopened_rate": 0.02}
     shown = []
-    monkeypatch.setattr(cards, "show", shown.extend)
+    monkeypatch.setattr(cards, "show", lambda items, footer=None: shown.extend(items))
     ui.headline_cards({"metrics": metrics, "delta_month": delta}, "zh")
     screen = {card.key: card for card in shown}
     assert screen["resolved"].value == "10/18 (55.6%)"  # 2 referred are not judged

@@ -150,8 +150,10 @@ def test_as_of_a_month_end_counts_only_what_had_happened(db, capsys):
 
 def test_limits_in_hours_and_the_12345_preset(db, capsys, tmp_path, monkeypatch):
     config = tmp_path / "taizhang.toml"
-    config.write_text('[kpi]\nresponse_hours = 4\nfeedback_hours = 48\n[score]\npreset = "12345"\n',
-                      encoding="utf-8")
+    # The score over the rates as received (not the ranking's due-based ones), every rating
+    # counted: the 12345 preset's arithmetic by hand.
+    config.write_text('[kpi]\nresponse_hours = 4\nfeedback_hours = 48\n[score]\npreset = "12345"\n'
+                      '[ranking]\nranking_basis = "received"\nmin_rated = 0\n', encoding="utf-8")
     monkeypatch.setenv("TAIZHANG_CONFIG", str(config))
     [total] = kpi_json(capsys, db)
     assert total["response_rate"] == pytest.approx(1.0)  # h2's 3 h is within 4 h

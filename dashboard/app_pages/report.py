@@ -64,7 +64,8 @@ controls.download_button(t("report.pdf", lang), data=_render(html_to_pdf, f"{nam
                      mime="application/pdf", icon=":material/picture_as_pdf:")
 controls.download_button(t("report.png", lang), data=_render(html_to_png, f"{name}.png"), file_name=f"{name}.png",
                       mime="image/png", icon=":material/image:")
-controls.download_button(t("report.longpng", lang), data=_render(html_to_longpng),
-                         file_name=f"{name}_{t('report.longpng_file', lang)}.png",
+long_name = f"{name}_{t('report.longpng_file', lang)}.png"
+controls.download_button(t("report.longpng", lang), data=_render(html_to_longpng, long_name),
+                         file_name=long_name,
                          mime="image/png", icon=":material/smartphone:")
 st.iframe(html, height=1200)
