@@ -21,20 +21,21 @@ from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
 
 PAGES = (
-    ("overview", "app_pages/overview.py", ":material/dashboard:"),
-    ("areas", "app_pages/areas.py", ":material/account_tree:"),
-    ("officials", "app_pages/officials.py", ":material/badge:"),
-    ("supervision", "app_pages/supervision.py", ":material/assignment_late:"),
-    ("seeds", "app_pages/seeds.py", ":material/groups:"),
-    ("recurring", "app_pages/recurring.py", ":material/repeat:"),
-    ("cases", "app_pages/cases.py", ":material/search:"),
-    ("report", "app_pages/report.py", ":material/description:"),
-    ("data", "app_pages/data.py", ":material/upload_file:"),
-    ("glossary", "app_pages/glossary.py", ":material/menu_book:"),
+    ("overview", "app_pages/overview.py"),
+    ("areas", "app_pages/areas.py"),
+    ("officials", "app_pages/officials.py"),
+    ("supervision", "app_pages/supervision.py"),
+    ("seeds", "app_pages/seeds.py"),
+    ("recurring", "app_pages/recurring.py"),
+    ("cases", "app_pages/cases.py"),
+    ("report", "app_pages/report.py"),
+    ("data", "app_pages/data.py"),
+    ("glossary", "app_pages/glossary.py"),
 )
 # The browser tab's icon: a file served by this server. A ":material/…:" icon would make
-# every browser fetch it from fonts.gstatic.com (Streamlit's frontend does), and the
-# office network is often closed; nothing the dashboard shows comes from outside.
+# every browser fetch it from fonts.gstatic.com (Streamlit's frontend does, for the tab and
+# for every page link that has one), and the office network is often closed; nothing the
+# dashboard shows comes from outside. So the pages carry no icon either.
 ICON = Path(__file__).with_name("static") / "icon.png"
 # A phone (≤ 640 px): less padding around the page, smaller headings and notices, the
 # embedded report scaled to the screen's width. One style block, no script.
@@ -214,9 +215,9 @@ def main() -> None:
     person = access.gate(loaders.database_file(), lang)
     loaders.act_as(person)
     pages = [
-        st.Page(path, title=t(f"page.{name}", lang), icon=icon, url_path=name,
+        st.Page(path, title=t(f"page.{name}", lang), url_path=name,
                 default=(name == "overview"))
-        for name, path, icon in PAGES
+        for name, path in PAGES
     ]
     # The sidebar's own page menu would drop the query string on a page switch: it is
     # hidden, and page_links draws the pages as links that keep the view.

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 def test_seed_pages_in_the_browser(server, page, output_dir):  # noqa: F811
     url, db, _ = server
     tab = page
-    tab.goto(f"{url}/seeds")
+    tab.goto(f"{url}/seeds?period=all")   # all the data, as kpi.Filters() below
     totals = seeds.meetings_overview(kpi_call(db, "meetings_compliance", kpi.Filters()))
     rate = tab.get_by_test_id("stMetric").filter(has_text="提议反馈率")
     expect(rate).to_contain_text(kpi.format_rate(totals["feedback_rate"]))
@@ -28,7 +28,7 @@ def test_seed_pages_in_the_browser(server, page, output_dir):  # noqa: F811
     settle(tab)
     tab.screenshot(path=output_dir / "01_seeds.png", full_page=True)
 
-    tab.goto(f"{url}/recurring")
+    tab.goto(f"{url}/recurring?period=all")
     groups, cases = kpi_call(db, "recurring_problems", kpi.Filters())
     expect(tab.get_by_text("同类问题", exact=True)).to_be_visible()
     tab.get_by_test_id("stSelectbox").filter(has_text="查看第几组").click()
@@ -38,7 +38,7 @@ def test_seed_pages_in_the_browser(server, page, output_dir):  # noqa: F811
     settle(tab)
     tab.screenshot(path=output_dir / "02_recurring.png", full_page=True)
 
-    tab.goto(f"{url}/seeds?lang=en")
+    tab.goto(f"{url}/seeds?lang=en&period=all")
     expect(tab.get_by_text("Consultation and service", exact=True)).to_be_visible()
     expect(tab.get_by_test_id("stMetric").filter(has_text="Proposal feedback rate")).to_contain_text(
         kpi.format_rate(totals["feedback_rate"]))
