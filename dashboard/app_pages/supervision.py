@@ -80,16 +80,27 @@ else:
 ui.table(listing, COLUMNS, lang, key="supervision-table", select=True)
 
 
+export_name = supervision_file.file_name(title.scope, as_of, "xlsx", lang)
+# The download is built on its click in another thread: it asks, and is written to the
+# audit log, for the person of this run (no file is given if the entry cannot be written).
+person = loaders.current_person()
+
+
 def _xlsx() -> bytes:
-    rows, cases, listed_as_of = loaders.supervision_export(filters, kinds)
-    return supervision_file.xlsx_bytes(
-        rows, supervision_file.sheet_title(filters, listed_as_of, cases, lang), lang)
+    loaders.act_as(person)
+    try:
+        rows, cases, listed_as_of = loaders.supervision_export(filters, kinds)
+        loaders.audit("export", export_name, {"rows": len(rows)}, person)
+        return supervision_file.xlsx_bytes(
+            rows, supervision_file.sheet_title(filters, listed_as_of, cases, lang), lang)
+    finally:
+        loaders.act_as(None)
 
 
 # The download is built only when clicked, and holds at most SUPERVISION_EXPORT_CASES cases.
 st.download_button(
     t("supervision.download", lang), data=_xlsx,
-    file_name=supervision_file.file_name(title.scope, as_of, "xlsx", lang),
+    file_name=export_name,
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:",
 )

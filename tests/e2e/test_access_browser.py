@@ -121,6 +121,8 @@ def login(browser, url: str, subject: str):
     tab.fill("input[name=sub]", subject)
     tab.get_by_role("button", name="Authorize").click()
     tab.wait_for_url(re.compile(re.escape(url)))
+    # All the data (the overview's default is the latest complete month): street_totals'.
+    tab.goto(f"{url}/?period=all")
     return tab
 
 
@@ -160,7 +162,7 @@ def test_street_user_sees_and_downloads_only_their_street(server, browser, outpu
 
     # Overview: the street's numbers, not the district's; who and what scope, in the sidebar.
     expect(card(tab, "受理")).to_have_text(str(int(mine["received"])))
-    expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(mine["resolved"], mine["received"]))
+    expect(card(tab, "已解决")).to_have_text(kpi.format_ratio(mine["resolved"], kpi.resolution_base(mine)))
     expect(tab.get_by_text(f"可见范围:{STREET}")).to_be_visible()
     settle(tab)
     tab.screenshot(path=output_dir / "01_street_overview.png")
@@ -176,7 +178,7 @@ def test_street_user_sees_and_downloads_only_their_street(server, browser, outpu
     expect(tab.get_by_text(f"找不到编号为 {theirs} 的案件。")).to_be_visible()
 
     # Cases page: the count is the street's.
-    tab.goto(f"{url}/cases")
+    tab.goto(f"{url}/cases?period=all")
     expect(tab.get_by_text(re.compile(f"共 {int(mine['received'])} ")).first).to_be_visible()
     expect(tab.locator("[data-testid=stDataFrame]")).to_have_count(1)
     # No export but the audited downloads: the table's own CSV button is off with login.
@@ -185,20 +187,22 @@ def test_street_user_sees_and_downloads_only_their_street(server, browser, outpu
     tab.screenshot(path=output_dir / "02_street_cases.png")
 
     # 督办: the download holds the street's cases only, and is in the audit log.
-    tab.goto(f"{url}/supervision")
+    tab.goto(f"{url}/supervision?period=all")
     with tab.expect_download() as download:
         tab.get_by_role("button", name="下载督办清单(Excel)").click()
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     rows = sheet_values(saved)
-    header, body = rows[0], rows[1:]
+    # A title row and a note row above the header (scope, as-of, what is listed).
+    start = next(i for i, row in enumerate(rows) if any(str(c).startswith("街道") for c in row if c))
+    header, body = rows[start], rows[start + 1:]
     street_col = next(i for i, h in enumerate(header) if str(h).startswith("街道"))
     case_col = next(i for i, h in enumerate(header) if "编号" in str(h))
     assert body and {r[street_col] for r in body} == {STREET}
-    assert {r[case_col] for r in body} <= mine_ids
     with reading(db) as con:
         only = kpi.Filters.make(where={"street": STREET})
-        expected_cases = kpi.supervision_summary(con, only, only, limit=100_000)[1]
+        listed, expected_cases = kpi.supervision_cases(con, only, limit=100_000)
+    assert {r[case_col] for r in body} == set(listed["case_no"]) and set(listed["case_id"]) <= mine_ids
     assert len({r[case_col] for r in body}) == expected_cases
     assert not any(OTHER in str(cell) for row in rows for cell in row)
 
