@@ -208,12 +208,20 @@ def trend_figure(trend: pd.DataFrame, lang: str = "zh", medium: Medium = SCREEN,
 
 
 def _immature(trend: pd.DataFrame) -> list[bool]:
-    """Per month: cases still open and not yet due (received > due_cases + deferred)."""
+    """Per month: immature when it and every later month hold cases still open and not yet
+    due (received > due_cases + deferred + cancelled + referred). Only that trailing run: an
+    older month with one case waiting on a long deadline is drawn as the others are."""
     if "due_cases" not in trend.columns:
         return [False] * len(trend)
-    deferred = trend["deferred"] if "deferred" in trend.columns else 0
-    waiting = trend["received"] - trend["due_cases"] - deferred
-    return [bool(w > 0) for w in waiting.fillna(0)]
+    waiting = trend["received"] - trend["due_cases"]
+    for ended in ("deferred", "cancelled", "referred"):   # never due: not what a rate waits for
+        if ended in trend.columns:
+            waiting = waiting - trend[ended].fillna(0)
+    flags = [bool(w > 0) for w in waiting.fillna(0)]
+    trailing = len(flags)
+    while trailing and flags[trailing - 1]:
+        trailing -= 1
+    return [i >= trailing for i in range(len(flags))]
 
 
 def target_line(value: float, axis: str, lang: str, key: str, medium: Medium) -> dict:

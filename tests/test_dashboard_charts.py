@@ -225,6 +225,18 @@ def test_an_immature_month_is_drawn_apart_and_targets_are_lines():
     assert _hover(bars.data[0], 1) == "乙<br>综合得分: 70.0<br>排名: 2<br>受理: 12<br>到期件数: 9"
 
 
+def test_only_the_trailing_months_waiting_on_deadlines_are_immature():
+    """An older month with a case on a long deadline, or with cancelled and referred cases
+    (never due), is drawn solid: only the trailing run of waiting months is dotted."""
+    trend = pd.DataFrame({"month": ["2022-04", "2022-05", "2022-06", "2022-07"],
+                          "received": [10, 10, 10, 10], "resolved": [8, 8, 8, 3],
+                          "resolution_rate": [0.8, 0.8, 0.8, 0.3], "due_cases": [9, 8, 10, 3],
+                          "deferred": [0, 0, 0, 0], "cancelled": [0, 1, 0, 0], "referred": [0, 1, 0, 0]})
+    solid, dotted = charts.trend_figure(trend, "zh").data[2:4]
+    assert list(solid.y) == [0.8, 0.8, 0.8, None]      # April waits on one case: still solid
+    assert list(dotted.y) == [None, None, 0.8, 0.3]
+
+
 def test_rank_history_draws_each_street_by_month_with_gaps():
     frame = pd.DataFrame({"month": ["2022-06", "2022-07", "2022-06", "2022-07"],
                           "street": ["甲", "甲", "乙", "乙"], "rank": [1, 2, 2, None]})
