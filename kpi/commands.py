@@ -90,20 +90,6 @@ def render(records: list[dict], by: tuple[str, ...], fmt: str, lang: str = "zh")
     table (84.6%, —); CSV and table headed by the columns' names in `lang`."""
     from kpi.filters import METRICS, RATE_METRICS
     from taizhang.formatting import format_number, format_rate, format_score
-    from taizhang.i18n import label
-    from taizhang.safetext import csv_cell
-
-    columns = [*by, *METRICS]
-    if fmt == "json":
-        return json.dumps(records, ensure_ascii=False, indent=2)
-    headers = [label(c, lang) for c in columns]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(headers)
-        # Area and official names are ledger text: one starting like a formula gets a '.
-        writer.writerows([("" if r[c] is None else csv_cell(r[c])) for c in columns] for r in records)
-        return out.getvalue().rstrip("\n")
 
     def cell(column, value):
         if column in by:
@@ -112,6 +98,26 @@ def render(records: list[dict], by: tuple[str, ...], fmt: str, lang: str = "zh")
             return format_score(value)
         return format_rate(value) if column in RATE_METRICS else format_number(value)
 
+    return _write(records, [*by, *METRICS], fmt, lang, cell)
+
+
+def _write(records: list[dict], columns: list[str], fmt: str, lang: str, cell) -> str:
+    """records as JSON (machine names), CSV (raw values) or a table of cell(column, value),
+    CSV and table headed by the columns' names in `lang`. Every CSV cell goes through
+    csv_cell: area, official, deputy and title text is ledger text, and one starting like
+    a formula gets a '."""
+    from taizhang.i18n import label
+    from taizhang.safetext import csv_cell
+
+    if fmt == "json":
+        return json.dumps(records, ensure_ascii=False, indent=2)
+    headers = [label(c, lang) for c in columns]
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows([("" if r[c] is None else csv_cell(r[c])) for c in columns] for r in records)
+        return out.getvalue().rstrip("\n")
     rows = [[cell(c, r[c]) for c in columns] for r in records]
     widths = [max([_width(h)] + [_width(row[i]) for row in rows]) for i, h in enumerate(headers)]
     lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths))]
@@ -188,19 +194,9 @@ def render_view(frame, fmt: str, lang: str = "zh") -> str:
     from kpi.metrics import plain
     from kpi.seed_columns import SEED_RATES
     from taizhang.formatting import format_number, format_rate
-    from taizhang.i18n import label
 
     columns = list(frame.columns)
     records = [{c: plain(row[c]) for c in columns} for row in frame.to_dict("records")]
-    if fmt == "json":
-        return json.dumps(records, ensure_ascii=False, indent=2)
-    headers = [label(c, lang) for c in columns]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(headers)
-        writer.writerows([("" if r[c] is None else r[c]) for c in columns] for r in records)
-        return out.getvalue().rstrip("\n")
 
     def cell(column, value):
         if column in SEED_RATES:
@@ -209,8 +205,4 @@ def render_view(frame, fmt: str, lang: str = "zh") -> str:
             return format_number(value)
         return "—" if value is None else str(value)
 
-    rows = [[cell(c, r[c]) for c in columns] for r in records]
-    widths = [max([_width(h)] + [_width(row[i]) for row in rows]) for i, h in enumerate(headers)]
-    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths))]
-    lines += ["  ".join(_pad(v, w) for v, w in zip(row, widths)) for row in rows]
-    return "\n".join(lines)
+    return _write(records, columns, fmt, lang, cell)

@@ -311,6 +311,18 @@ def test_kpi_csv_neutralises_ledger_text_only():
     assert "-3" in rows[1]  # a number is not text: no '
 
 
+def test_kpi_view_csv_neutralises_ledger_text_too():
+    """`taizhang kpi --view` tables (deputies, recurring titles …) are ledger text as well."""
+    import pandas as pd
+
+    from kpi.commands import render_view
+
+    frame = pd.DataFrame({"deputy": ["=cmd|' /C calc'!A0", "代表甲"], "claimed": [-2, 3]})
+    rows = list(csv.reader(io.StringIO(render_view(frame, "csv"))))
+    assert rows[1][0] == "'=cmd|' /C calc'!A0" and rows[2][0] == "代表甲"
+    assert rows[1][1] == "-2"  # a number is not text: no '
+
+
 # ---------------------------------------------------------------- interruptions
 
 def paused_load(args: list[str], point: str, sig: int, tmp_path: Path, inspect=None) -> tuple[int, str]:
