@@ -33,7 +33,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 # Builds the aggregate tables of a loaded database when the import did not (older ETL).
 AGGREGATES = """
 import sys
-from etl import aggregates
+from taizhang.etl import aggregates
 from taizhang.db import connect
 con = connect(sys.argv[1])
 con.execute("BEGIN")
@@ -129,7 +129,7 @@ class Bench:
 
     def _ensure_aggregates(self, db: Path) -> None:
         """Record whether the import built the aggregate tables; build them if it did not."""
-        from kpi import aggregated
+        from taizhang.kpi import aggregated
         from taizhang.db import connect
 
         con = connect(db, read_only=True)
@@ -187,7 +187,7 @@ class Bench:
 
     def report(self, db: Path) -> None:
         """report_s: `taizhang report` of the latest month (PDF + PNG)."""
-        import kpi
+        from taizhang import kpi
         from taizhang.db import connect
 
         con = connect(db, read_only=True)

@@ -20,8 +20,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 from benchmarks.measure import median
-from dashboard import server as dashboard_server
-from report.render import CHROMIUM, CHROMIUM_ARGS
+from taizhang.dashboard import server as dashboard_server
+from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 
 WAIT_MS = 120_000
 
@@ -136,7 +136,7 @@ STREET_BARS = '[class*="st-key-street-ranking"] .js-plotly-plot'
 def measure_dashboard(db: Path, repeat: int, say) -> dict:
     """first_numbers_s (median of `repeat` opens), charts_s, click_ms (median of clicks on
     streets), RSS."""
-    import kpi
+    from taizhang import kpi
     from playwright.sync_api import expect, sync_playwright
     from taizhang.db import reading
 

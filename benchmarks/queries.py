@@ -17,7 +17,7 @@ from benchmarks.measure import median, p95, run_child
 
 # The overview page's questions (dashboard/app_pages/overview.py), default filters.
 OVERVIEW_CODE = """
-import kpi
+from taizhang import kpi
 def overview(con, filters):
     kpi.headline(con, filters)
     kpi.trend(con, filters)
@@ -27,7 +27,7 @@ def overview(con, filters):
 COLD_OVERVIEW = OVERVIEW_CODE + """
 import sys, time
 from taizhang.db import connect
-from kpi.filters import Filters
+from taizhang.kpi.filters import Filters
 started = time.perf_counter()
 con = connect(sys.argv[1], read_only=True)
 overview(con, Filters())
@@ -36,8 +36,8 @@ print((time.perf_counter() - started) * 1000)
 
 def measure(bench, db: Path) -> None:
     """overview_ms (warm p50/p95), overview_pandas_ms, speedup, drill_ms, the agreement check."""
-    import kpi
-    from kpi.filters import Filters, shift_months
+    from taizhang import kpi
+    from taizhang.kpi.filters import Filters, shift_months
     from taizhang.db import connect
     from taizhang.settings import load_settings
 
@@ -87,8 +87,8 @@ def measure(bench, db: Path) -> None:
 
 def compare(bench, con, reference: dict) -> None:
     """Records whether Taizhang's overview numbers equal the pandas reference's."""
-    import kpi
-    from kpi.filters import Filters
+    from taizhang import kpi
+    from taizhang.kpi.filters import Filters
 
     mismatches = []
     head = kpi.headline(con, Filters())

@@ -16,7 +16,7 @@ import time
 
 import streamlit as st
 
-from dashboard.auth import ENV_MODE
+from taizhang.dashboard.auth import ENV_MODE
 from taizhang.access import LOCAL, Person, admins, person_for
 from taizhang.db import DatabaseBusy, data_version, reading
 from taizhang.i18n import t

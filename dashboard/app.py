@@ -14,9 +14,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import access, loaders, timing, ui
-from dashboard.state import PERIODS, View, params_from_view, view_from_params, with_period
-from kpi import FilterError, format_date
+from taizhang.dashboard import access, loaders, timing, ui
+from taizhang.dashboard.state import PERIODS, View, params_from_view, view_from_params, with_period
+from taizhang.kpi import FilterError, format_date
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
 

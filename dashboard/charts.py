@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import ui
+from taizhang.dashboard import ui
 from taizhang.charts import config
 
 

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dashboard.uploads import purge
+from taizhang.dashboard.uploads import purge
 from taizhang.db import ENV_DB, db_path, demo_db_path
 
 APP = Path(__file__).with_name("app.py")
@@ -75,7 +75,7 @@ def run_serve(args) -> int:
     """Serve the dashboard for the database of --db / $TAIZHANG_DB until interrupted
     (--demo: the demo database, rebuilt first). A port in use, or another address without
     login configured, is said before anything runs."""
-    from dashboard import auth
+    from taizhang.dashboard import auth
     from taizhang.cli import UserError
     from taizhang.settings import SettingsError
 
@@ -95,7 +95,7 @@ def run_serve(args) -> int:
             f"make run PORT={args.port + 1} or taizhang serve --port {args.port + 1}"
         )
     if args.demo:
-        from etl.commands import DEMO_LEDGERS, run_demo
+        from taizhang.etl.commands import DEMO_LEDGERS, run_demo
 
         code = run_demo(argparse.Namespace(db=args.db, out=DEMO_LEDGERS))
         if code:
@@ -104,7 +104,7 @@ def run_serve(args) -> int:
     else:
         database = db_path(args.db).resolve()
     secrets_file = auth.write_secrets(login, args.host, args.port) if login else None
-    from etl.schema import upgrade_file
+    from taizhang.etl.schema import upgrade_file
 
     upgrade_file(database)  # a file an older Taizhang wrote: migrated before it is read
     # The server answers each street's click ahead of it (dashboard.loaders.PREFETCH) unless

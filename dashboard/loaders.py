@@ -22,11 +22,11 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-import kpi
-from dashboard.state import View, drill_into, filters_for
-from kpi import Filters
-from kpi.scope import restrict
-from kpi.supervision import SUPERVISION_KINDS
+from taizhang import kpi
+from taizhang.dashboard.state import View, drill_into, filters_for
+from taizhang.kpi import Filters
+from taizhang.kpi.scope import restrict
+from taizhang.kpi.supervision import SUPERVISION_KINDS
 from taizhang.access import LOCAL, Person
 from taizhang.db import connect, data_version, db_path
 from taizhang.settings import load_settings
@@ -81,7 +81,7 @@ def current_person() -> Person:
     person = getattr(_run, "person", None)
     if person is not None:
         return person
-    from dashboard.access import NoAccess, login_on
+    from taizhang.dashboard.access import NoAccess, login_on
 
     if login_on():
         raise NoAccess("no person for this question")
@@ -378,7 +378,7 @@ def audit(action: str, what: str | None, detail: dict | None = None,
           person: Person | None = None) -> None:
     """Write one audit entry for `person` (default: this thread's), closing this thread's
     connection first (the writer needs the file to itself)."""
-    from dashboard import access
+    from taizhang.dashboard import access
 
     release()
     access.audit(database_file(), person or current_person(), action, what, detail)
@@ -396,7 +396,7 @@ def case_reasons(case_id: str, as_of=None) -> pd.DataFrame:
 
 def settings():
     """The settings in use (taizhang.toml), e.g. the stall threshold a page names."""
-    from kpi.facts import settings_or_default
+    from taizhang.kpi.facts import settings_or_default
 
     return settings_or_default(None)
 
@@ -477,7 +477,7 @@ def import_ledgers(path: Path, files: list[Path]) -> list:
 
 
 def _load_paths(path: str, files: list[str], person: Person = LOCAL) -> list:
-    from etl.load import file_digest, load_paths
+    from taizhang.etl.load import file_digest, load_paths
     from taizhang.access import record_to
 
     summaries = load_paths(path, files, streets=person.streets)
@@ -502,7 +502,7 @@ def report_html(month: str, scope: tuple[tuple[str, str], ...] | None, lang: str
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
 def _report_html(path: str, version: tuple, access: tuple, month: str, scope, lang: str) -> str:
-    from report.build import report_html as build
+    from taizhang.report.build import report_html as build
 
     cursor = _cursor(path, access)
     try:
@@ -518,7 +518,7 @@ def seed_table(function: str, filters: Filters, **options):
 
 def seed_totals(kind: str, frame: pd.DataFrame) -> dict:
     """The totals of a seed table: meetings (2+4 and feedback), funnel, groups (coverage)."""
-    from kpi import seeds
+    from taizhang.kpi import seeds
 
     return {"meetings": seeds.meetings_overview, "funnel": seeds.funnel_totals,
             "groups": seeds.service_coverage}[kind](frame)

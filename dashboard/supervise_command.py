@@ -48,8 +48,8 @@ def register(sub) -> None:
 
 def supervise(con, filters, settings, lang: str):
     """(rows of kpi.supervision_cases for the whole list, its SheetTitle): what every format writes."""
-    import kpi
-    from dashboard.supervision_file import sheet_title
+    from taizhang import kpi
+    from taizhang.dashboard.supervision_file import sheet_title
 
     rows, total = kpi.supervision_cases(con, filters, settings)
     return rows, sheet_title(filters, kpi.list_as_of(con, filters), total, lang)
@@ -57,9 +57,9 @@ def supervise(con, filters, settings, lang: str):
 
 def run(args) -> int:
     """`taizhang supervise …`: write the list and say where."""
-    import kpi
-    from dashboard import supervision_file
-    from kpi.commands import parse_where
+    from taizhang import kpi
+    from taizhang.dashboard import supervision_file
+    from taizhang.kpi.commands import parse_where
     from taizhang.cli import UserError
     from taizhang.db import db_path, reading
     from taizhang.settings import SettingsError, load_settings

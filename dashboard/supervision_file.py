@@ -19,8 +19,8 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.masking import masked
-from kpi.supervision import SUPERVISION_KINDS
+from taizhang.dashboard.masking import masked
+from taizhang.kpi.supervision import SUPERVISION_KINDS
 from taizhang.formatting import is_missing
 from taizhang.i18n import label, satisfaction_label, status_label, t
 from taizhang.safetext import XLSX_OPTIONS, csv_cell

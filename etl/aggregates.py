@@ -63,7 +63,7 @@ FAR_FUTURE = date(9999, 1, 1)
 @lru_cache(maxsize=1)
 def statements() -> dict[str, str]:
     """The named sections of etl/aggregates.sql."""
-    text = resources.files("etl").joinpath("aggregates.sql").read_text(encoding="utf-8")
+    text = resources.files("taizhang.etl").joinpath("aggregates.sql").read_text(encoding="utf-8")
     parts = re.split(r"^-- name: (\w+)\s*$", text, flags=re.MULTILINE)
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2])}
 
@@ -103,8 +103,8 @@ def _facts_sql(con, settings) -> str:
     """SQL of one row a case with the facts we aggregate (from kpi.facts, status as of now)."""
     import ibis
 
-    from kpi.facts import OPEN_STATUSES, backend, case_facts
-    from kpi.filters import Filters
+    from taizhang.kpi.facts import OPEN_STATUSES, backend, case_facts
+    from taizhang.kpi.filters import Filters
 
     ib = backend(con)
     f = case_facts(ib, Filters(), settings, FAR_FUTURE)
@@ -154,7 +154,7 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
             months_sql: str | None = None) -> int:
     """Rebuild the months marked so far plus those of these cases now (or these months,
     'YYYY-MM' texts); returns months rebuilt."""
-    from kpi.facts import settings_or_default
+    from taizhang.kpi.facts import settings_or_default
 
     settings = settings_or_default(settings)
     ensure_tables(con)

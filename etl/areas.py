@@ -8,9 +8,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from etl.errors import LedgerError
-from etl.fold import fold_text
-from etl.schema import ensure_schema
+from taizhang.etl.errors import LedgerError
+from taizhang.etl.fold import fold_text
+from taizhang.etl.schema import ensure_schema
 from taizhang.db import connect
 
 REGISTRY_COLUMNS = ("district", "street", "community", "kind")
@@ -145,9 +145,9 @@ def reresolve(con) -> tuple[int, int, list[tuple]]:
 
     Returns (cases moved, meetings moved, [(community, candidates, cases, sheet, file)] for
     names the registry has in several streets and the ledger does not say which)."""
-    from etl import aggregates
-    from etl.merge import link_cases_to_meetings
-    from etl.normalize import area_match_sql
+    from taizhang.etl import aggregates
+    from taizhang.etl.merge import link_cases_to_meetings
+    from taizhang.etl.normalize import area_match_sql
 
     names = " UNION ".join(
         f"SELECT DISTINCT given_district AS district_in, given_street AS street_in, "

@@ -8,7 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from etl.errors import Interrupted, LedgerError, raise_interrupted
+from taizhang.etl.errors import Interrupted, LedgerError, raise_interrupted
 from taizhang.db import db_path, demo_db_path
 
 # Where `taizhang demo` writes the demo's ledger files (beside its database, data/demo.duckdb).
@@ -113,7 +113,7 @@ def _fail(message: str) -> int:
 
 def run_areas(args) -> int:
     """`taizhang areas PATH`."""
-    from etl.areas import ambiguous_text, load_areas
+    from taizhang.etl.areas import ambiguous_text, load_areas
 
     try:
         loaded = load_areas(db_path(args.db), args.path)
@@ -137,8 +137,8 @@ def run_load(args) -> int:
     load: exit 1 when a file could not be imported. check: exit 1 when a file could not be
     read or some rows would be rejected, 0 when every row would be imported.
     """
-    from etl.load import load_paths
-    from etl.rejects_out import write_rejects
+    from taizhang.etl.load import load_paths
+    from taizhang.etl.rejects_out import write_rejects
     from taizhang.settings import SettingsError
 
     # Ctrl-C and SIGTERM (a service manager, `kill`) stop the import the same way: the file
@@ -231,7 +231,7 @@ def _print_rejects(rejects: list[dict], limit: int) -> None:
 def run_demo(args) -> int:
     """`taizhang demo [--out DIR]`: write the demo ledgers and import them into the demo's
     own database (--db, else data/demo.duckdb)."""
-    from etl.demo import build_demo
+    from taizhang.etl.demo import build_demo
 
     out, database = Path(args.out), demo_db_path(args.db)
     try:
@@ -249,7 +249,7 @@ def run_demo(args) -> int:
 
 def run_suggest(args) -> int:
     """`taizhang profile suggest FILE`: a suggested profile on stdout."""
-    from etl.suggest import suggest_profile
+    from taizhang.etl.suggest import suggest_profile
 
     try:
         sys.stdout.write(suggest_profile(args.path))

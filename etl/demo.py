@@ -20,12 +20,12 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from etl import demo_areas as names
-from etl.demo_cases import AS_OF, EARLIER_AS_OF, DemoCase, DemoWorld, build_world
-from etl.demo_files import HOTLINE_HEADER, ROUNDTABLE_HEADER, TOWN_HEADER, YEARBOOK_HEADER
-from etl.demo_files import write_csv, write_meetings, write_ods, write_office, write_titled, write_xls
-from etl.demo_ledgers import Style, present_in
-from etl.errors import LedgerError
+from taizhang.etl import demo_areas as names
+from taizhang.etl.demo_cases import AS_OF, EARLIER_AS_OF, DemoCase, DemoWorld, build_world
+from taizhang.etl.demo_files import HOTLINE_HEADER, ROUNDTABLE_HEADER, TOWN_HEADER, YEARBOOK_HEADER
+from taizhang.etl.demo_files import write_csv, write_meetings, write_ods, write_office, write_titled, write_xls
+from taizhang.etl.demo_ledgers import Style, present_in
+from taizhang.etl.errors import LedgerError
 
 SEED = 2022
 ROUNDTABLE_STREET = "南站街道"  # 2022: one sheet per community, imported twice (June, then July)
@@ -164,8 +164,8 @@ def _start_fresh(db_path: Path, demo_files: int) -> None:
 def build_demo(db_path: str | os.PathLike, ledger_dir: str | os.PathLike) -> None:
     """Write the demo ledgers into ledger_dir and import them into a fresh demo database
     (never over a database that holds other imports: see _start_fresh)."""
-    from etl.areas import load_areas
-    from etl.load import load_paths
+    from taizhang.etl.areas import load_areas
+    from taizhang.etl.load import load_paths
     from taizhang.db import connect
 
     db_path, ledger_dir = Path(db_path), Path(ledger_dir)

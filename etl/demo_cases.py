@@ -13,8 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from etl import demo_areas as names
-from etl.demo_people import People, id_card_number, mobile_number
+from taizhang.etl import demo_areas as names
+from taizhang.etl.demo_people import People, id_card_number, mobile_number
 
 FIRST_DAY = date(2021, 1, 1)
 AS_OF = date(2022, 7, 31)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from etl.demo_cases import DemoCase, Meeting
-from etl.demo_ledgers import Style, fields_of
+from taizhang.etl.demo_cases import DemoCase, Meeting
+from taizhang.etl.demo_ledgers import Style, fields_of
 
 FIXED_TIME = datetime(2022, 7, 31, 18, 0)  # workbook metadata, so files do not depend on the clock
 

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from etl.demo_cases import AS_OF, DemoCase
+from taizhang.etl.demo_cases import AS_OF, DemoCase
 
 STATUS_PHRASES = {
     # style → canonical status → phrases an office uses (stalled cases: 协调对接中)

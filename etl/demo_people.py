@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from etl import demo_areas as names
+from taizhang.etl import demo_areas as names
 
 
 def id_card_number(rng: random.Random) -> str:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from etl.errors import LedgerError
-from etl.fold import fold_text, header_key, mask_text
-from etl.profile import Profile
+from taizhang.etl.errors import LedgerError
+from taizhang.etl.fold import fold_text, header_key, mask_text
+from taizhang.etl.profile import Profile
 
 # A header row must name at least this many known columns, one of them the case's or the
 # meeting's date or its title.

@@ -19,18 +19,18 @@ from pathlib import Path
 
 import duckdb
 
-from etl.areas import ambiguous_text
-from etl.errors import Interrupted, LedgerError, forget_signals, interruption
-from etl.layout import check_profile_columns, describe_layout, find_layout, no_header_text, sheet_context
-from etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
-from etl.normalize import create_value_maps, normalise
-from etl.scope import check_streets
-from etl.profile import Profile, load_profile
-from etl.read import LEDGER_SUFFIXES, PrivateTemp, is_registry, ledger_files, read_ledger
-from etl.rejects import collect_rejects, top_reasons
-from etl.rekey import adopt_legacy_keys
-from etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
-from etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
+from taizhang.etl.areas import ambiguous_text
+from taizhang.etl.errors import Interrupted, LedgerError, forget_signals, interruption
+from taizhang.etl.layout import check_profile_columns, describe_layout, find_layout, no_header_text, sheet_context
+from taizhang.etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
+from taizhang.etl.normalize import create_value_maps, normalise
+from taizhang.etl.scope import check_streets
+from taizhang.etl.profile import Profile, load_profile
+from taizhang.etl.read import LEDGER_SUFFIXES, PrivateTemp, is_registry, ledger_files, read_ledger
+from taizhang.etl.rejects import collect_rejects, top_reasons
+from taizhang.etl.rekey import adopt_legacy_keys
+from taizhang.etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
+from taizhang.etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
 from taizhang.i18n import LANGS
 from taizhang.safetext import mask_text

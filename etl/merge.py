@@ -15,8 +15,8 @@ from datetime import date
 
 import duckdb
 
-from etl import aggregates
-from etl.errors import LedgerError
+from taizhang.etl import aggregates
+from taizhang.etl.errors import LedgerError
 
 # Values a ledger carries; a difference in any of them makes a case "updated".
 CASE_VALUES = (

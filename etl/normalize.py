@@ -17,9 +17,9 @@ from datetime import date, timedelta
 
 import duckdb
 
-from etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
-from etl.profile import FIELDS, Profile
-from etl.stage import Staged
+from taizhang.etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
+from taizhang.etl.profile import FIELDS, Profile
+from taizhang.etl.stage import Staged
 from taizhang.safetext import MAYBE_NUMBER
 
 # A mobile or ID-card number may be in the row (any form taizhang.safetext masks).

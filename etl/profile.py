@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from etl.errors import ProfileError
-from etl.fold import fold_text, header_key
+from taizhang.etl.errors import ProfileError
+from taizhang.etl.fold import fold_text, header_key
 
 # Canonical fields a ledger column can map to; the order is the staging table's.
 FIELDS = (
@@ -57,13 +57,13 @@ class Profile:
 
 
 def _builtin_text(name: str) -> str | None:
-    ref = resources.files("etl").joinpath("profiles", f"{name}.toml")
+    ref = resources.files("taizhang.etl").joinpath("profiles", f"{name}.toml")
     return ref.read_text(encoding="utf-8") if ref.is_file() else None
 
 
 def builtin_names() -> list[str]:
     """Names of the profiles shipped with Taizhang."""
-    folder = resources.files("etl").joinpath("profiles")
+    folder = resources.files("taizhang.etl").joinpath("profiles")
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 

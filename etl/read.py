@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
-from etl.errors import LedgerError
+from taizhang.etl.errors import LedgerError
 from taizhang.safetext import mask_text
 from taizhang.settings import Settings
 
@@ -103,7 +103,7 @@ def ledger_files(paths: list[str | os.PathLike]) -> list[Path]:
 
 def is_registry(path: Path) -> bool:
     """True for an area registry CSV (first line district,street,community,kind or 区,街道,社区,类型)."""
-    from etl.areas import is_registry_header
+    from taizhang.etl.areas import is_registry_header
 
     if path.suffix.lower() not in CSV_SUFFIXES:
         return False

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import duckdb
 
-from etl import aggregates
-from etl.normalize import area_base_sql
+from taizhang.etl import aggregates
+from taizhang.etl.normalize import area_base_sql
 
 # lower(text), white space, punctuation and symbols removed: as the natural key has it.
 _TEXT = "lower(regexp_replace(coalesce({}, ''), '[\\s\\p{{P}}\\p{{S}}]', '', 'g'))"

@@ -6,7 +6,7 @@ anything is written; the caller's transaction is rolled back by the LedgerError.
 
 from __future__ import annotations
 
-from etl.errors import LedgerError
+from taizhang.etl.errors import LedgerError
 
 # How many of the offending rows the message names (the count is always given).
 NAMED_ROWS = 10

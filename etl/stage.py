@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
-from etl.errors import LedgerError
-from etl.fold import TRIM_SPACES
-from etl.layout import SheetLayout
-from etl.profile import FIELDS
-from etl.read import RawSheet
+from taizhang.etl.errors import LedgerError
+from taizhang.etl.fold import TRIM_SPACES
+from taizhang.etl.layout import SheetLayout
+from taizhang.etl.profile import FIELDS
+from taizhang.etl.read import RawSheet
 
 # Header text of each field per sheet, for reject messages.
 HEADERS_DDL = "CREATE OR REPLACE TEMP TABLE sheet_headers (sheet_no INTEGER, field VARCHAR, header VARCHAR)"

@@ -16,11 +16,11 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from etl.errors import LedgerError
-from etl.fold import fold_text, header_key
-from etl.layout import match_field
-from etl.profile import FIELDS, STATUSES, load_profile
-from etl.read import RawSheet, read_ledger
+from taizhang.etl.errors import LedgerError
+from taizhang.etl.fold import fold_text, header_key
+from taizhang.etl.layout import match_field
+from taizhang.etl.profile import FIELDS, STATUSES, load_profile
+from taizhang.etl.read import RawSheet, read_ledger
 
 # header_key(name) → field, for names foreign exports use (compared lower case, without
 # spaces or underscores). The built-in profile's Chinese names are tried first.

@@ -48,12 +48,12 @@ def __getattr__(name: str):
     """Loads the module that defines `name` (or the submodule `name`) on first use."""
     if name in _WHERE:
         where = _WHERE[name]
-        value = getattr(importlib.import_module(where if "." in where else f"kpi.{where}"), name)
+        value = getattr(importlib.import_module(where if "." in where else f"{__name__}.{where}"), name)
     else:
         try:
-            value = importlib.import_module(f"kpi.{name}")
+            value = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
-            if exc.name != f"kpi.{name}":
+            if exc.name != f"{__name__}.{name}":
                 raise
             raise AttributeError(f"module 'kpi' has no attribute {name!r}") from None
     globals()[name] = value

@@ -26,10 +26,10 @@ import ibis
 import numpy as np
 import pyarrow as pa
 
-from etl import aggregates
-from kpi import cells, runner
-from kpi.cells import NO_MONTH
-from kpi.filters import Filters
+from taizhang.etl import aggregates
+from taizhang.kpi import cells, runner
+from taizhang.kpi.cells import NO_MONTH
+from taizhang.kpi.filters import Filters
 
 AREA_DIMENSIONS = ("district", "street", "community")
 QUANTILES = {"median": 0.5, "p90": 0.9}
@@ -190,7 +190,7 @@ def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | N
 
     `state`: read_state() of this database moments ago (kpi.runner.DataContext.state).
     """
-    from kpi.metrics import group_columns
+    from taizhang.kpi.metrics import group_columns
 
     con = _raw_connection(ib)
     state = state if state is not None else read_state(con)

@@ -23,8 +23,8 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from etl import aggregates
-from kpi import runner
+from taizhang.etl import aggregates
+from taizhang.kpi import runner
 
 # NULL months as integers: a NULL resolved_month is never "after as_of", a NULL due/stall
 # key never "on or before as_of" — as the SQL comparisons with NULL were false.
@@ -220,7 +220,7 @@ def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings
 
     `quantiles(days, counts)` turns per-group histograms (ListArrays) into the two quantiles.
     """
-    from kpi.metrics import COUNT_COLUMNS
+    from taizhang.kpi.metrics import COUNT_COLUMNS
 
     grain = plan["grain"]
     version = version_for(state)

@@ -23,7 +23,7 @@ VIEWS = ("meetings", "funnel", "groups", "matters", "signoff", "deputies", "recu
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
-    from kpi.filters import DIMENSIONS
+    from taizhang.kpi.filters import DIMENSIONS
 
     p = sub.add_parser(
         "kpi",
@@ -78,8 +78,8 @@ def parse_where(items: list[str]) -> list[tuple[str, str]]:
 
 def output_records(frame, by: tuple[str, ...]) -> list[dict]:
     """The result as plain records: the `by` columns and METRICS, undefined values None."""
-    from kpi.filters import METRICS
-    from kpi.metrics import plain
+    from taizhang.kpi.filters import METRICS
+    from taizhang.kpi.metrics import plain
 
     columns = [*by, *METRICS]
     return [{c: plain(row[c]) for c in columns} for row in frame[columns].to_dict("records")]
@@ -88,7 +88,7 @@ def output_records(frame, by: tuple[str, ...]) -> list[dict]:
 def render(records: list[dict], by: tuple[str, ...], fmt: str, lang: str = "zh") -> str:
     """records as JSON (machine names), CSV (fractions, empty = undefined) or a readable
     table (84.6%, —); CSV and table headed by the columns' names in `lang`."""
-    from kpi.filters import METRICS, RATE_METRICS
+    from taizhang.kpi.filters import METRICS, RATE_METRICS
     from taizhang.formatting import format_number, format_rate, format_score
 
     def cell(column, value):
@@ -136,10 +136,10 @@ def _pad(text: str, width: int) -> str:
 
 def run(args) -> int:
     """`taizhang kpi …`: print the metrics of the slice."""
-    import kpi
-    from kpi.metrics import check_by
+    from taizhang import kpi
+    from taizhang.kpi.metrics import check_by
     from taizhang.cli import UserError
-    from etl.schema import upgrade_file
+    from taizhang.etl.schema import upgrade_file
     from taizhang.db import db_path, reading
     from taizhang.settings import SettingsError, load_settings
 
@@ -177,7 +177,7 @@ def run(args) -> int:
 def view_frame(con, view: str, filters, settings, by: tuple[str, ...] = ()):
     """The table `--view` names, as kpi.seeds / kpi.recurring give it (`--by community`:
     the funnel per community; other groupings are the view's own)."""
-    from kpi import recurring, seeds
+    from taizhang.kpi import recurring, seeds
 
     if view == "recurring":
         return recurring.recurring_problems(con, filters, settings)[0]
@@ -191,8 +191,8 @@ def view_frame(con, view: str, filters, settings, by: tuple[str, ...] = ()):
 def render_view(frame, fmt: str, lang: str = "zh") -> str:
     """A --view table as JSON (its column names as keys, rates 0–1, undefined null), CSV or
     a readable table, like the metrics."""
-    from kpi.metrics import plain
-    from kpi.seed_columns import SEED_RATES
+    from taizhang.kpi.metrics import plain
+    from taizhang.kpi.seed_columns import SEED_RATES
     from taizhang.formatting import format_number, format_rate
 
     columns = list(frame.columns)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from kpi.filters import Filters, shift_months
-from kpi.facts import where_values
-from kpi.runner import DataContext, Slot
+from taizhang.kpi.filters import Filters, shift_months
+from taizhang.kpi.facts import where_values
+from taizhang.kpi.runner import DataContext, Slot
 
 AREA_DIMENSIONS = ("district", "street", "community")
 

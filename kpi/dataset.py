@@ -9,11 +9,11 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from kpi import aggregated, runner, sla
-from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
-from kpi.filters import NAMED_DIMENSIONS, FilterError, Filters, close_names
-from kpi.lists import listed_cases
-from kpi.runner import Slot
+from taizhang.kpi import aggregated, runner, sla
+from taizhang.kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
+from taizhang.kpi.filters import NAMED_DIMENSIONS, FilterError, Filters, close_names
+from taizhang.kpi.lists import listed_cases
+from taizhang.kpi.runner import Slot
 from taizhang.settings import Settings
 from taizhang.workdays import assumed_years
 
@@ -27,7 +27,7 @@ REJECT_CODE = "before_received"
 
 def reason_pattern(code: str) -> str:
     """A regular expression matching exactly the reasons etl.rejects.reason_text writes for `code`."""
-    from etl.rejects import REASONS
+    from taizhang.etl.rejects import REASONS
 
     zh, en = REASONS[code]
     parts = re.split(r"\{\w+\}", zh + " / " + en)
@@ -94,7 +94,7 @@ def _unknown_areas_aggregated(ib, ctx) -> int | None:
     if cells is None:
         return None
     if "areas" in ctx.state:  # the registry's rows came with the state (kpi.aggregated)
-        from kpi.inmemory import registry
+        from taizhang.kpi.inmemory import registry
 
         registered = {(street, community) for _, street, community in registry(ctx.state["areas"])}
     else:

@@ -16,9 +16,9 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from kpi import runner, sla
-from kpi.filters import DIMENSIONS, Filters
-from kpi.runner import Slot
+from taizhang.kpi import runner, sla
+from taizhang.kpi.filters import DIMENSIONS, Filters
+from taizhang.kpi.runner import Slot
 from taizhang.settings import Settings, load_settings
 
 OPEN_STATUSES = ("pending", "in_progress")

@@ -13,10 +13,10 @@ from dataclasses import replace
 
 import ibis.expr.types as ir
 
-from kpi import runner, sla
-from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
-from kpi.filters import Filters
-from kpi.runner import Slot
+from taizhang.kpi import runner, sla
+from taizhang.kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
+from taizhang.kpi.filters import Filters
+from taizhang.kpi.runner import Slot
 from taizhang.settings import Settings
 
 

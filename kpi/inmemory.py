@@ -22,9 +22,9 @@ from functools import lru_cache
 import numpy as np
 import pyarrow as pa
 
-from kpi.completion import AREA_DIMENSIONS
-from kpi.filters import METRICS
-from kpi.metrics import COUNT_COLUMNS, DERIVED_COUNTS, derived, group_columns, ranking_values
+from taizhang.kpi.completion import AREA_DIMENSIONS
+from taizhang.kpi.filters import METRICS
+from taizhang.kpi.metrics import COUNT_COLUMNS, DERIVED_COUNTS, derived, group_columns, ranking_values
 from taizhang.settings import Settings
 
 # Separators of the registry's rows in the aggregates state (kpi.aggregated.STATE_SQL).

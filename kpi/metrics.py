@@ -20,12 +20,12 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from kpi import completion, runner, sla
-from kpi.facts import (
+from taizhang.kpi import completion, runner, sla
+from taizhang.kpi.facts import (
     CASE_COLUMN_DIMENSIONS, backend, case_facts, settings_or_default, slice_shape, slice_values,
 )
-from kpi.filters import METRICS, FilterError, Filters, dimension_name
-from kpi.runner import DataContext, Slot
+from taizhang.kpi.filters import METRICS, FilterError, Filters, dimension_name
+from taizhang.kpi.runner import DataContext, Slot
 from taizhang.settings import Settings
 
 # The contract of a base-counts source: one row per group, these columns after the keys.
@@ -113,7 +113,7 @@ def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str,
     if source not in ("auto", "aggregated"):
         return None
     try:
-        from kpi import aggregated
+        from taizhang.kpi import aggregated
     except ImportError:
         aggregated = None
     counts = None
@@ -287,7 +287,7 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
     memory = None
     if in_memory is not None and "areas" in ctx.state:
         def memory() -> dict:
-            from kpi import inmemory
+            from taizhang.kpi import inmemory
             return inmemory.complete(in_memory, by, filters, ctx.state["areas"], values.get("months"))
 
     inputs = (aggregated,) if aggregated is not None else ()
@@ -300,7 +300,7 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
 
 def kpi_aggregated():
     """kpi.aggregated (imported late: it imports this module's neighbours)."""
-    from kpi import aggregated
+    from taizhang.kpi import aggregated
     return aggregated
 
 
@@ -375,7 +375,7 @@ def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None 
     settings = settings_or_default(settings)
     plan = plan_metrics(ib, by, filters, settings, source, known=known)
     if plan.memory is not None:
-        from kpi import inmemory
+        from taizhang.kpi import inmemory
         return to_frame(inmemory.finish(plan.memory(), by, settings), sort_by=group_columns(by))
     return to_frame(run_plan(ib, plan), sort_by=group_columns(by))
 

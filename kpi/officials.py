@@ -9,12 +9,12 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from kpi.completion import period_months
-from kpi import runner
-from kpi.facts import backend, in_period, settings_or_default, slice_shape, slice_values, where_values
-from kpi.filters import COUNT_METRICS, METRICS, Filters
-from kpi.metrics import Plan, plan_metrics, run_plan, to_frame
-from kpi.runner import Slot
+from taizhang.kpi.completion import period_months
+from taizhang.kpi import runner
+from taizhang.kpi.facts import backend, in_period, settings_or_default, slice_shape, slice_values, where_values
+from taizhang.kpi.filters import COUNT_METRICS, METRICS, Filters
+from taizhang.kpi.metrics import Plan, plan_metrics, run_plan, to_frame
+from taizhang.kpi.runner import Slot
 from taizhang.settings import Settings
 
 # Dimensions a meeting has; other filters (category, matter_class …) say nothing about it.

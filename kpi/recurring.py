@@ -18,11 +18,11 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from kpi import runner
-from kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
-from kpi.filters import Filters, shift_months
-from kpi.lists import case_number
-from kpi.runner import Slot
+from taizhang.kpi import runner
+from taizhang.kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
+from taizhang.kpi.filters import Filters, shift_months
+from taizhang.kpi.lists import case_number
+from taizhang.kpi.runner import Slot
 from taizhang.settings import Settings
 
 SIMILARITY = 0.2     # cosine similarity of two titles' n-gram vectors that joins them

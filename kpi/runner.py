@@ -31,8 +31,8 @@ import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import sqlglot.expressions as sge
 
-from kpi import sqlstore
-from kpi.filters import Filters, to_date
+from taizhang.kpi import sqlstore
+from taizhang.kpi.filters import Filters, to_date
 
 CACHE_SIZE = 512
 _cache: OrderedDict[Hashable, tuple[str, tuple[str, ...], tuple[str, ...]]] = OrderedDict()
@@ -154,7 +154,7 @@ def _context_row(ib) -> tuple:
     """(first received, last received, latest date, schema hash, aggregates state or None)."""
     con = raw_connection(ib)
     # One statement in the common case: the aggregate tables' record holds the case dates.
-    from kpi import aggregated
+    from taizhang.kpi import aggregated
 
     state = aggregated.read_state(con)
     recorded = aggregated.data_dates(con, state) if state is not None else None

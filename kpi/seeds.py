@@ -14,12 +14,12 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from kpi import runner
-from kpi.facts import (backend, case_facts, settings_or_default, slice_shape, slice_values,
+from taizhang.kpi import runner
+from taizhang.kpi.facts import (backend, case_facts, settings_or_default, slice_shape, slice_values,
                        where_values)
-from kpi.filters import Filters
-from kpi.officials import meetings_in_slice, meetings_summary
-from kpi.runner import Slot
+from taizhang.kpi.filters import Filters
+from taizhang.kpi.officials import meetings_in_slice, meetings_summary
+from taizhang.kpi.runner import Slot
 from taizhang.settings import Settings
 
 MATTER_CLASSES = ("大事", "小事", "私事")
@@ -135,7 +135,7 @@ def funnel_totals(frame: pd.DataFrame) -> dict:
 def service_groups(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
     """Every registry community with its service group (None: no group) and the cases it
     received in the slice (received, kpi.metrics' count)."""
-    from kpi.metrics import metrics
+    from taizhang.kpi.metrics import metrics
 
     registry = runner.raw_connection(backend(con)).execute("""
         SELECT a.district, a.street, a.community, g.service_group
@@ -174,7 +174,7 @@ def service_coverage(frame: pd.DataFrame) -> dict:
 def matter_shares(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
     """三事分流 per street: count_大事, count_小事, count_私事, unclassified (received
     without a class) and share_大事 … (of the street's classified cases; <NA> with none)."""
-    from kpi.metrics import metrics
+    from taizhang.kpi.metrics import metrics
 
     frame = metrics(con, ("street", "matter_class"), filters, settings)
     frame["matter_class"] = frame["matter_class"].astype(object).where(frame["matter_class"].notna(), "")

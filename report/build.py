@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterator, Mapping
 
-import kpi
-from kpi.filters import month_bounds, shift_months
-from report import sections
-from report.model import ReportView
-from report.page import page_html
+from taizhang import kpi
+from taizhang.kpi.filters import month_bounds, shift_months
+from taizhang.report import sections
+from taizhang.report.model import ReportView
+from taizhang.report.page import page_html
 from taizhang.i18n import other_lang as other
 from taizhang.i18n import t as say
 from taizhang.settings import Settings, load_settings

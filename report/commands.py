@@ -48,7 +48,7 @@ def register(sub) -> None:
 def _parse_scope(items: list[str]) -> dict[str, str]:
     from taizhang.cli import UserError
 
-    from kpi.filters import DIMENSION_ALIASES
+    from taizhang.kpi.filters import DIMENSION_ALIASES
 
     scope = {}
     for item in items:
@@ -76,8 +76,8 @@ def _parse_formats(text: str) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     """Write the requested reports and print one line per file."""
-    from report.devtools import BrowserError
-    from report.render import RenderUnavailable, RendererThread, check_prerequisites
+    from taizhang.report.devtools import BrowserError
+    from taizhang.report.render import RenderUnavailable, RendererThread, check_prerequisites
     from taizhang import db, i18n
     from taizhang.cli import UserError
 
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     path = db.db_path(args.db)
     if not path.exists():
         raise UserError(" / ".join(i18n.t("empty.no_file", lang, path=path) for lang in i18n.LANGS))
-    from etl.schema import upgrade_file
+    from taizhang.etl.schema import upgrade_file
 
     upgrade_file(path)  # a file an older Taizhang wrote: migrated before it is read
     out = Path(args.out)
@@ -96,8 +96,8 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         # Chromium starts in its own thread while the KPI layer is imported and queried.
         with RendererThread() as renderer:
-            import kpi
-            from report.build import ReportError, iter_report_pages
+            from taizhang import kpi
+            from taizhang.report.build import ReportError, iter_report_pages
 
             printed = []  # (page, Future of its files): a page prints while the next is computed
             try:

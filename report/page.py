@@ -7,14 +7,14 @@ from importlib import resources
 
 import jinja2
 
-from report.model import ReportView
+from taizhang.report.model import ReportView
 
 
 @functools.cache
 def _environment() -> jinja2.Environment:
     # Autoescape: ledger text (titles, unit names) goes into the page verbatim.
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("report", "."),
+        loader=jinja2.PackageLoader("taizhang.report", "."),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -25,7 +25,7 @@ def _environment() -> jinja2.Environment:
 @functools.cache
 def stylesheet() -> str:
     """report.css, inlined into every page."""
-    return resources.files("report").joinpath("report.css").read_text(encoding="utf-8")
+    return resources.files("taizhang.report").joinpath("report.css").read_text(encoding="utf-8")
 
 
 @functools.cache

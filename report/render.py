@@ -20,7 +20,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from report.devtools import Browser, BrowserError
+from taizhang.report.devtools import Browser, BrowserError
 
 CHROMIUM = Path(os.environ.get("TAIZHANG_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -144,7 +144,7 @@ class _Page:
         """Write `html` as the page's new document, keeping the scripts it has loaded
         (document.open no longer makes a new global object); its own <script> of plotly.js,
         which the page has already, is left out. Then wait as set_content does."""
-        from report.page import without_plotly
+        from taizhang.report.page import without_plotly
 
         self.evaluate(_WRITE_SCRIPT.replace("HTML", json.dumps(without_plotly(html))))
         self.evaluate("Promise.all([document.fonts.ready, window.taizhangCharts])"
@@ -200,7 +200,7 @@ class Renderer:
         """Open a page at `scale` now (the first costs ~0.3 s: a renderer process) and warm
         its fonts, so that the next page to print at that scale is only loaded."""
         if scale not in self._spare:
-            from report.page import plotly_script, stylesheet
+            from taizhang.report.page import plotly_script, stylesheet
 
             page = _Page(self._browser, scale)
             page.set_content(_WARM_UP.format(css=stylesheet(), plotly=plotly_script()))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import kpi
-from report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
+from taizhang import kpi
+from taizhang.report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
 from taizhang.formatting import RISE, change_tone, format_score, is_missing
 from taizhang.i18n import other_lang as other
 from taizhang.i18n import t as say
@@ -247,8 +247,8 @@ def seeds(con, filters, settings, lang, recurring: bool = True) -> tuple[Section
     """议事与服务 in three lines: proposal feedback and the consultation funnel, service
     groups and 销号, the top recurring problems (kpi.seeds, kpi.recurring; not when
     `recurring` is False)."""
-    from kpi import recurring as recurring_kpis
-    from kpi import seeds as seed_kpis
+    from taizhang.kpi import recurring as recurring_kpis
+    from taizhang.kpi import seeds as seed_kpis
 
     section = heading("report.seeds", lang)
     meetings = seed_kpis.meetings_overview(seed_kpis.meetings_compliance(con, filters, settings))

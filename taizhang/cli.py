@@ -15,8 +15,8 @@ import threading
 
 from taizhang.db import DatabaseBusy
 
-COMMAND_MODULES = ("etl.commands", "kpi.commands", "report.commands", "dashboard.commands",
-                   "taizhang.access_commands", "dashboard.supervise_command")
+COMMAND_MODULES = ("taizhang.etl.commands", "taizhang.kpi.commands", "taizhang.report.commands", "taizhang.dashboard.commands",
+                   "taizhang.access_commands", "taizhang.dashboard.supervise_command")
 
 
 ENV_LANG = "TAIZHANG_LANG"

@@ -13,7 +13,7 @@ OUTPUT_DIR = Path(__file__).parent / "output"
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory) -> Path:
     """A folder holding the demo ledgers and the demo database built from them (read-only use)."""
-    from etl.demo import build_demo
+    from taizhang.etl.demo import build_demo
 
     root = tmp_path_factory.mktemp("demo")
     build_demo(root / "taizhang.duckdb", root / "ledgers")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import openpyxl
 
-from etl.demo_areas import STREETS
-from etl.load import load_paths
+from taizhang.etl.demo_areas import STREETS
+from taizhang.etl.load import load_paths
 
 IMAGE = "![x](http://example.invalid/p.png)"
 LINK = "[link](http://example.invalid/l)"

@@ -12,11 +12,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-import kpi
-from dashboard import auth
-from etl.load import load_paths
-from kpi import Filters
-from kpi.scope import ScopeError, restrict, scoped_streets
+from taizhang import kpi
+from taizhang.dashboard import auth
+from taizhang.etl.load import load_paths
+from taizhang.kpi import Filters
+from taizhang.kpi.scope import ScopeError, restrict, scoped_streets
 from taizhang import access
 from taizhang.cli import main
 from taizhang.db import reading
@@ -158,7 +158,7 @@ def test_names_masked_without_pii(demo_db):
 
 @pytest.fixture
 def loaders_on(demo_db, monkeypatch, tmp_path):
-    from dashboard import loaders
+    from taizhang.dashboard import loaders
 
     monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
     monkeypatch.delenv("TAIZHANG_AUTH", raising=False)
@@ -190,7 +190,7 @@ def test_loaders_answer_for_the_person_of_the_run(loaders_on, tmp_path):
 
 
 def test_with_login_on_a_question_for_nobody_is_refused(loaders_on, monkeypatch):
-    from dashboard.access import NoAccess
+    from taizhang.dashboard.access import NoAccess
 
     monkeypatch.setenv("TAIZHANG_AUTH", "oidc")
     loaders_on.act_as(None)

@@ -18,10 +18,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from etl import aggregates
-from kpi import aggregated
-from kpi.filters import Filters
-from kpi.metrics import metrics
+from taizhang.etl import aggregates
+from taizhang.kpi import aggregated
+from taizhang.kpi.filters import Filters
+from taizhang.kpi.metrics import metrics
 from taizhang.settings import Settings
 
 # benchmarks/ is not an installed package: its generator is imported from the checkout.
@@ -34,8 +34,8 @@ ROWS = 12_000
 @pytest.fixture(scope="module")
 def hotline_db(tmp_path_factory):
     """A database of ROWS generated hotline cases loaded by the ETL, aggregates up to date."""
-    from etl.areas import load_areas
-    from etl.load import load_paths
+    from taizhang.etl.areas import load_areas
+    from taizhang.etl.load import load_paths
 
     root = tmp_path_factory.mktemp("hotline")
     ledger = generate(ROWS, root, xlsx_rows=0, progress=lambda _: None)
@@ -247,7 +247,7 @@ def test_reimport_of_a_changed_ledger_keeps_the_tables_exact(hotline_db, tmp_pat
     """Through the ETL: next month's ledger closes cases and moves one; tables = a rebuild."""
     import pyarrow.csv as pacsv
 
-    from etl.load import load_paths
+    from taizhang.etl.load import load_paths
 
     db = tmp_path / "copy.duckdb"
     shutil.copy(hotline_db, db)
@@ -331,8 +331,8 @@ def _same_values(fast: dict, raw: dict, what: str) -> None:
 def test_comparisons_in_memory_equal_the_raw_path(hotline_db, monkeypatch):
     """headline, ranking and trend derived and ranked in numpy (kpi.inmemory) when every
     slice came from the aggregates, else by DuckDB: both equal the raw path's SQL."""
-    from kpi import inmemory
-    from kpi.comparisons import headline, ranking, trend
+    from taizhang.kpi import inmemory
+    from taizhang.kpi.comparisons import headline, ranking, trend
 
     finished = []
     real_finish = inmemory.finish
@@ -367,7 +367,7 @@ def test_in_memory_rank_ties_and_small_slices():
     """kpi.inmemory.rank by hand: equal (score, received) share a rank, small or scoreless rows none."""
     import numpy as np
 
-    from kpi import inmemory
+    from taizhang.kpi import inmemory
 
     score = np.array([90.0, 80.0, 90.0, 90.0, np.nan, 95.0, 70.0])
     received = np.array([10, 10, 10, 12, 50, 3, 8])
@@ -407,8 +407,8 @@ def _report_cut(frame: pd.DataFrame, first: date, last: date, limit: int):
 def test_supervision_summary_from_the_open_cases_equals_the_list(hotline_db, monkeypatch):
     """At the latest date the standing 督办 list comes from agg_open_cases: the same first
     cases and count as the whole supervision_list cut in pandas, and as every case's facts."""
-    from kpi import supervision
-    from kpi.filters import month_bounds
+    from taizhang.kpi import supervision
+    from taizhang.kpi.filters import month_bounds
 
     con = duckdb.connect(str(hotline_db), read_only=True)
     streets = sorted({s for (s,) in con.execute("SELECT street FROM areas").fetchall()})
@@ -472,7 +472,7 @@ def test_open_cases_follow_an_import_and_an_older_shape_is_rebuilt(hotline_db, t
 
 def test_a_page_of_cases_is_the_whole_list_cut(hotline_db):
     """case_list's page (its keys first, then its rows) = the unpaged list cut in pandas."""
-    from kpi.lists import case_list
+    from taizhang.kpi.lists import case_list
 
     con = duckdb.connect(str(hotline_db), read_only=True)
     street, community = con.execute(
@@ -496,7 +496,7 @@ def test_a_page_of_cases_is_the_whole_list_cut(hotline_db):
 def test_supervision_summary_of_some_kinds_is_the_list_of_those_kinds(hotline_db, monkeypatch):
     """kinds=: only those kinds listed and counted = supervision_list of the slice cut to them,
     whether the standing part comes from agg_open_cases or from every case's facts."""
-    from kpi import supervision
+    from taizhang.kpi import supervision
 
     con = duckdb.connect(str(hotline_db), read_only=True)
     street = con.execute("SELECT street FROM areas ORDER BY ALL LIMIT 1").fetchall()[0][0]
@@ -524,7 +524,7 @@ def test_supervision_summary_of_some_kinds_is_the_list_of_those_kinds(hotline_db
 def test_supervision_counts_from_the_open_cases_equal_the_list(hotline_db, monkeypatch):
     """supervision_counts: overdue and stalled from agg_open_cases at the latest date, the
     same as from every case's facts and as the whole supervision_list counted in pandas."""
-    from kpi import supervision
+    from taizhang.kpi import supervision
 
     con = duckdb.connect(str(hotline_db), read_only=True)
     street = con.execute("SELECT street FROM areas ORDER BY ALL LIMIT 1").fetchall()[0][0]
@@ -548,7 +548,7 @@ def test_open_cases_path_declines_what_it_cannot_answer(hotline_db):
     """The 督办 fast path (agg_open_cases) must not answer under other SLA/stall settings (its
     deadlines were built with the ETL's) nor for a slice it cannot filter (an official): the
     counts and the summary equal the whole list counted in pandas there too."""
-    from kpi import supervision
+    from taizhang.kpi import supervision
     from taizhang.settings import Settings as S
 
     con = duckdb.connect(str(hotline_db), read_only=True)

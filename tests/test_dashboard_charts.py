@@ -8,9 +8,9 @@ import io
 import openpyxl
 import pandas as pd
 
-from dashboard import cards
-from dashboard.charts import clicked_area
-from dashboard.export import xlsx_bytes
+from taizhang.dashboard import cards
+from taizhang.dashboard.charts import clicked_area
+from taizhang.dashboard.export import xlsx_bytes
 from taizhang import charts
 
 TREND = pd.DataFrame({"month": ["2022-06", "2022-07", "2022-08"], "received": [1769, 120, 0],
@@ -154,8 +154,8 @@ def test_screen_and_report_colour_a_change_alike(monkeypatch):
     """One rule for a change's colour and arrow: a rate moving by 0.02 points (shown as
     '-0.0pp') is neither red nor ↓ on the dashboard, and every card the two share has
     the same tone on screen as in the report (受理 rising is neither good nor bad)."""
-    from dashboard import ui
-    from report import sections
+    from taizhang.dashboard import ui
+    from taizhang.report import sections
 
     metrics = {"received": 2090, "resolved": 1769, "cancelled": 0, "referred": 0, "in_progress": 300,
                "median_days": 4.5,
@@ -184,7 +184,7 @@ def test_12345_cards_only_where_the_ledger_has_them(monkeypatch):
     """The second row: a 12345 measure is a card only when defined (a ledger without 签收
     times has no 响应率 card), cancelled/referred only when some case ended so; a falling
     response rate and a rising reopened rate are bad."""
-    from dashboard import ui
+    from taizhang.dashboard import ui
 
     metrics = {"received": 20, "resolved": 10, "cancelled": 0, "referred": 2, "in_progress": 8, "rated": 6,
                "median_days": 3.0, "on_time_rate": 0.8, "satisfaction_rate": 0.9,

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import element_tree as tree
 
 import hostile
 from hostile import shown
-from dashboard.ui import masked, plain
+from taizhang.dashboard.ui import masked, plain
 from taizhang.db import reading
 
 APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
@@ -172,7 +172,7 @@ def test_the_server_sends_nothing_out_and_offers_no_raw_csv(hostile_db, monkeypa
     turns the latter off itself too (a `streamlit run` by hand gets it as well)."""
     from streamlit import config
 
-    from dashboard.commands import serve_command
+    from taizhang.dashboard.commands import serve_command
 
     command = serve_command(8611, "127.0.0.1")
 

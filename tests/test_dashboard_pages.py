@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import kpi
-from etl.schema import ensure_schema
+from taizhang import kpi
+from taizhang.etl.schema import ensure_schema
 from taizhang import charts as figures
 from taizhang.db import connect, reading
 
@@ -168,7 +168,7 @@ def test_grids_hold_rates_scores_and_ranks_as_numbers_that_sort_as_numbers(demo_
 
 def test_rates_sort_as_numbers_not_as_text():
     """The grid's frame of a hand-made ranking: 9.1% sorts below 70.0% (text would not)."""
-    from dashboard.ui import display_frame
+    from taizhang.dashboard.ui import display_frame
     frame = pd.DataFrame({"street": ["甲街道", "乙街道", "丙街道"],
                           "resolution_rate": [0.7, 0.091, None], "rank": [1, 2, None]})
     shown = display_frame(frame, ["street", "resolution_rate", "rank"], "zh", numeric=True)
@@ -284,8 +284,8 @@ def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use
     # A city's list is millions of rows: the page shows the first cases, counts them all,
     # and the download is capped; both cut the list in its own order.
     use_db(demo_db)
-    monkeypatch.setattr("dashboard.loaders.SUPERVISION_PAGE_CASES", 5)
-    monkeypatch.setattr("dashboard.loaders.SUPERVISION_EXPORT_CASES", 7)
+    monkeypatch.setattr("taizhang.dashboard.loaders.SUPERVISION_PAGE_CASES", 5)
+    monkeypatch.setattr("taizhang.dashboard.loaders.SUPERVISION_EXPORT_CASES", 7)
     listing = kpi_call(demo_db, "supervision_list", kpi.Filters())
     order = list(dict.fromkeys(listing["case_no"]))   # cases in list order, counted by pandas
     at = run("supervision")
@@ -294,7 +294,7 @@ def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use
     captions = [c.value for c in at.caption]
     assert f"共 {len(order)} 件需督办,此处列出前 5 件(最紧迫的在前);请用筛选缩小范围。" in captions
     assert f"下载包含前 7 件(共 {len(order)} 件);请缩小筛选范围以下载全部。" in captions
-    from dashboard import loaders
+    from taizhang.dashboard import loaders
     exported, total, _ = loaders.supervision_export(kpi.Filters())
     assert list(exported["case_no"]) == order[:7] and total == len(order)
 
@@ -352,7 +352,7 @@ def test_a_busy_database_is_a_message_not_a_traceback(demo_db_copy, use_db, monk
     try:
         assert holder.stdout.readline().strip() == "locked"
         use_db(demo_db_copy)
-        monkeypatch.setattr("dashboard.loaders.READ_WAIT_SECONDS", 0.5)
+        monkeypatch.setattr("taizhang.dashboard.loaders.READ_WAIT_SECONDS", 0.5)
         at = run()
         assert any("数据库正在导入" in w.value for w in at.warning)
     finally:
@@ -385,7 +385,7 @@ def test_missing_and_empty_database_say_how_to_load_data(tmp_path, use_db):
 def test_report_page_without_chromium_says_so(demo_db, use_db, monkeypatch):
     """Chromium missing: the report is still shown, with a message instead of buttons
     that would fail."""
-    from report import render
+    from taizhang.report import render
 
     monkeypatch.setattr(render, "CHROMIUM", Path("/nonexistent/chromium"))
     use_db(demo_db)
@@ -400,8 +400,8 @@ def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, mon
     and trend are the prefetched answers, so their cache keys agree."""
     import streamlit as st
 
-    from dashboard import loaders
-    from dashboard.state import View, drill_into, filters_for
+    from taizhang.dashboard import loaders
+    from taizhang.dashboard.state import View, drill_into, filters_for
 
     use_db(demo_db)
     st.cache_data.clear()

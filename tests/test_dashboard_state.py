@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.state import (
+from taizhang.dashboard.state import (
     View, breadcrumb, comparison_step, drill_into, drill_level, filters_for, params_from_view,
     period_bounds, report_months, table_selection, view_from_params, with_period,
 )

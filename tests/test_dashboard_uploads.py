@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import uploads
+from taizhang.dashboard import uploads
 from hostile import shown
 from taizhang.db import reading
 

@@ -15,9 +15,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from etl.demo import SEED, build_demo
-from etl.demo_cases import build_world
-from etl.demo_ledgers import state_as_of
+from taizhang.etl.demo import SEED, build_demo
+from taizhang.etl.demo_cases import build_world
+from taizhang.etl.demo_ledgers import state_as_of
 
 MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 ID_CARD = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
@@ -174,8 +174,8 @@ def test_ledgers_are_kept_as_offices_keep_them(demo_build, con):
 
 
 def test_demo_never_overwrites_real_data(tmp_path):
-    from etl.errors import LedgerError
-    from etl.schema import ensure_schema
+    from taizhang.etl.errors import LedgerError
+    from taizhang.etl.schema import ensure_schema
 
     db = tmp_path / "real.duckdb"
     with duckdb.connect(str(db)) as real:
@@ -191,7 +191,7 @@ def test_demo_never_overwrites_real_data(tmp_path):
 def test_demo_holds_data_for_every_seed_measure(con, world):
     """Meetings with feedback, service groups (and communities without one), cases signed
     off and awaiting 销号, deputies with reopened cases: every 议事与服务 table has rows."""
-    from etl import demo_areas
+    from taizhang.etl import demo_areas
 
     answered = sum(1 for m in world.meetings if m.feedback)
     assert 0 < answered < len(world.meetings)

@@ -13,8 +13,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl.areas import load_areas
-from etl.load import load_paths
+from taizhang.etl.areas import load_areas
+from taizhang.etl.load import load_paths
 from taizhang.cli import main
 
 D = dt.date
@@ -89,7 +89,7 @@ def areas_of(db) -> list[tuple]:
 
 
 def aggregate_tables(db) -> dict[str, list]:
-    from etl.aggregates import TABLES
+    from taizhang.etl.aggregates import TABLES
 
     with duckdb.connect(str(db), read_only=True) as con:
         return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}

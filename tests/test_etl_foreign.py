@@ -15,7 +15,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from etl.fold import header_key
+from taizhang.etl.fold import header_key
 from taizhang.cli import main
 
 LA_COLUMNS = [

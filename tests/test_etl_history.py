@@ -9,11 +9,11 @@ import duckdb
 import openpyxl
 import pytest
 
-import etl.load
-from etl.areas import load_areas
-from etl.errors import LedgerError
-from etl.load import load_paths
-from etl.schema import SCHEMA_VERSION, UNINDEXED, schema_sql
+import taizhang.etl.load
+from taizhang.etl.areas import load_areas
+from taizhang.etl.errors import LedgerError
+from taizhang.etl.load import load_paths
+from taizhang.etl.schema import SCHEMA_VERSION, UNINDEXED, schema_sql
 from taizhang.cli import main
 from ledgers import write_registry
 
@@ -108,7 +108,7 @@ def test_a_file_that_fails_midway_leaves_the_database_as_it_was(db, tmp_path, mo
     def broken(*args, **kwargs):  # after cases, events and officials were written
         raise LedgerError("磁盘已满 / disk full")
 
-    monkeypatch.setattr(etl.load, "merge_meetings", broken)
+    monkeypatch.setattr(taizhang.etl.load, "merge_meetings", broken)
     [summary] = load_paths(db, [write_ledger(tmp_path / "台账2.xlsx", FEBRUARY)])
     assert summary.status == "failed"
     assert summary.line() == "台账2.xlsx: 导入失败,数据库未改动 / failed, database unchanged: 磁盘已满 / disk full"
@@ -258,7 +258,7 @@ def test_a_schema_5_database_takes_the_statuses_that_end_without_resolution(db, 
 
 
 def test_out_of_memory_says_which_setting_to_raise():
-    from etl.load import _internal_error_text
+    from taizhang.etl.load import _internal_error_text
 
     text = _internal_error_text(duckdb.OutOfMemoryException("failed to pin block of size 256.0 KiB"))
     assert "TAIZHANG_LOAD_MEMORY_LIMIT" in text and "内存不足" in text and "split the file" in text

@@ -22,10 +22,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl import stage
-from etl.commands import run_load
-from etl.load import load_paths
-from kpi.commands import render
+from taizhang.etl import stage
+from taizhang.etl.commands import run_load
+from taizhang.etl.load import load_paths
+from taizhang.kpi.commands import render
 from taizhang.cli import build_parser
 from taizhang.settings import Settings
 
@@ -300,7 +300,7 @@ def test_the_rejects_workbook_holds_no_formula_and_no_stray_quote(tmp_path, caps
 
 
 def test_kpi_csv_neutralises_ledger_text_only():
-    from kpi.filters import METRICS
+    from taizhang.kpi.filters import METRICS
 
     record = {c: None for c in METRICS}
     record.update(received=-3)
@@ -315,7 +315,7 @@ def test_kpi_view_csv_neutralises_ledger_text_too():
     """`taizhang kpi --view` tables (deputies, recurring titles …) are ledger text as well."""
     import pandas as pd
 
-    from kpi.commands import render_view
+    from taizhang.kpi.commands import render_view
 
     frame = pd.DataFrame({"deputy": ["=cmd|' /C calc'!A0", "代表甲"], "claimed": [-2, 3]})
     rows = list(csv.reader(io.StringIO(render_view(frame, "csv"))))

@@ -12,7 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl.commands import run_load
+from taizhang.etl.commands import run_load
 from taizhang.cli import build_parser
 from taizhang.safetext import csv_cell, mask_text
 

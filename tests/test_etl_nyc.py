@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from etl.load import load_paths
+from taizhang.etl.load import load_paths
 
 SAMPLE = Path("/work/shared/realdata/nyc311_sample.csv")
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="real data sample not present")

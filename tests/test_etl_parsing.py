@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.fold import fold_sql, fold_text, mask_sql
-from etl.normalize import date_sql
+from taizhang.etl.fold import fold_sql, fold_text, mask_sql
+from taizhang.etl.normalize import date_sql
 
 ROOT = Path(__file__).resolve().parent.parent
 CON = duckdb.connect()

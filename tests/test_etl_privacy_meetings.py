@@ -9,8 +9,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl.areas import load_areas
-from etl.load import load_paths
+from taizhang.etl.areas import load_areas
+from taizhang.etl.load import load_paths
 from ledgers import write_registry
 
 MOBILES = ["13812345678", "15900001111", "17712345678", "18688889999"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from etl.load import load_paths
+from taizhang.etl.load import load_paths
 
 TABLES = ("cases", "case_events", "officials", "case_officials", "meetings", "meeting_attendance", "rejects",
           "areas")

@@ -9,9 +9,9 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl.areas import load_areas
-from etl.load import load_paths
-from etl.rejects_out import write_rejects
+from taizhang.etl.areas import load_areas
+from taizhang.etl.load import load_paths
+from taizhang.etl.rejects_out import write_rejects
 from ledgers import write_registry
 
 HEADER = ["编号", "问题", "反映时间", "办理状态", "办结时间", "满意度", "事项分类", "联系电话"]

@@ -9,7 +9,7 @@ import json
 
 import duckdb
 
-from etl.load import load_paths
+from taizhang.etl.load import load_paths
 
 HEADER = ["工单编号", "受理时间", "社区", "诉求内容", "办理状态"]
 
@@ -119,7 +119,7 @@ def test_row_numbers_of_a_plain_csv_count_from_the_header(tmp_path):
 
 def test_trim_spaces_are_the_ones_duckdb_trims():
     """etl.fold.TRIM_SPACES (the cells' edge test) holds exactly what DuckDB's trim() removes."""
-    from etl.fold import TRIM_SPACES
+    from taizhang.etl.fold import TRIM_SPACES
 
     with duckdb.connect() as con:
         trimmed = con.execute("""

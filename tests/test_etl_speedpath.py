@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl import aggregates
-from etl.areas import load_areas
-from etl.fold import SPACES_SQL, WIDE_SQL, fold_sql, fold_text
-from etl.load import load_paths
+from taizhang.etl import aggregates
+from taizhang.etl.areas import load_areas
+from taizhang.etl.fold import SPACES_SQL, WIDE_SQL, fold_sql, fold_text
+from taizhang.etl.load import load_paths
 from ledgers import write_registry
 
 HEADER = ["工单编号", "受理时间", "社区", "诉求内容", "办理状态", "办结时间", "挂点领导", "满意度", "附件说明"]

@@ -7,8 +7,8 @@ import datetime as dt
 import duckdb
 import pytest
 
-from etl.areas import load_areas
-from etl.load import load_paths
+from taizhang.etl.areas import load_areas
+from taizhang.etl.load import load_paths
 from ledgers import EXPECTED, EXPECTED_LEADS, VARIANTS, write_registry
 
 

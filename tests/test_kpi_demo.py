@@ -7,9 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
-import kpi
-
-
+from taizhang import kpi
 @pytest.fixture(scope="module")
 def con(demo_db):
     connection = duckdb.connect(str(demo_db), read_only=True)
@@ -129,7 +127,7 @@ def test_hotline_measures_from_the_hotline_export(con, demo_build):
     figures, counted here from the CSV with pandas, are the district's."""
     import pandas as pd
 
-    from etl.profile import load_profile
+    from taizhang.etl.profile import load_profile
 
     [export] = (demo_build / "ledgers" / "ledgers").glob("*12345*.csv")
     calls = pd.read_csv(export, encoding="gbk", dtype=str, keep_default_na=False)

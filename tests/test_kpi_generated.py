@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from kpi_fixtures import make_db
 
-import kpi
+from taizhang import kpi
 from taizhang.settings import Settings
 
 N_CASES = 120_000

@@ -28,8 +28,8 @@ import pandas as pd
 import pytest
 from kpi_fixtures import case, d, make_db
 
-import kpi
-from kpi.sla import workday_due_dates
+from taizhang import kpi
+from taizhang.kpi.sla import workday_due_dates
 from taizhang.settings import Settings
 
 AS_OF = "2023-03-31"
@@ -436,7 +436,7 @@ def test_cached_queries_see_new_data(tmp_path):
 
 def test_one_compile_per_shape_values_bound(con, tmp_path, monkeypatch):
     """Another street, as_of or stall setting reuses the compiled SQL; values are bound, never in it."""
-    from kpi import runner
+    from taizhang.kpi import runner
 
     monkeypatch.setenv("TAIZHANG_SQL_CACHE", str(tmp_path / "sql"))
     runner.clear_cache()
@@ -490,7 +490,7 @@ def test_one_compile_per_shape_values_bound(con, tmp_path, monkeypatch):
 def test_resolved_before_received_is_the_reason_not_its_words(tmp_path):
     """The flag counts the rejects etl.rejects wrote for a date before the received date
     (with or without a sheet, any value), not another reason whose value quotes its words."""
-    from etl.rejects import REASONS, reason_text
+    from taizhang.etl.rejects import REASONS, reason_text
 
     rows = [reason_text("before_received", "台账.xlsx", "南站", 5, "办结时间", "2023-01-02", "2023-01-09"),
             reason_text("before_received", "hotline.csv", None, 7, "办结时间", "2023/1/2", "2023-01-09")]
@@ -511,7 +511,7 @@ def test_resolved_before_received_is_the_reason_not_its_words(tmp_path):
 def test_resolved_before_received_is_the_reject_code_when_there_is_one(tmp_path):
     """Rejects of schema 4 carry their rule as a code: the flag counts by it, whatever the
     reason's words (a reworded template still counts, another rule's code never does)."""
-    from etl.rejects import reason_text
+    from taizhang.etl.rejects import reason_text
 
     template_text = reason_text("before_received", "台账.xlsx", "南站", 5, "办结时间", "2023-01-02",
                                 "2023-01-09")

@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from kpi_fixtures import case, d, make_db
 
-import kpi
-from etl import aggregates
+from taizhang import kpi
+from taizhang.etl import aggregates
 from taizhang.settings import Settings
 
 JULY = kpi.Filters.make("2023-07-01", "2023-07-31", "2023-07-31")

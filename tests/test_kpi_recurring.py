@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpi.recurring import cluster_titles, group_precision, rank_groups
+from taizhang.kpi.recurring import cluster_titles, group_precision, rank_groups
 
 LABELLED = Path(__file__).parent / "data" / "recurring_titles.csv"
 # Measured: precision 1.0 of the 10 largest groups at the default similarity (docs/kpi.md).

@@ -6,10 +6,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from etl.areas import load_areas
-from etl.schema import SCHEMA_VERSION, ensure_schema
-from kpi import Filters, seeds
-from kpi.commands import render_view, view_frame
+from taizhang.etl.areas import load_areas
+from taizhang.etl.schema import SCHEMA_VERSION, ensure_schema
+from taizhang.kpi import Filters, seeds
+from taizhang.kpi.commands import render_view, view_frame
 from kpi_fixtures import case, d, make_db
 
 AREAS = [
@@ -183,7 +183,7 @@ def test_ledgers_carry_feedback_and_deputies_through_the_etl(tmp_path):
     and loaded by the ordinary import: the rate and the deputies' table count them."""
     import openpyxl
 
-    from etl.load import load_paths
+    from taizhang.etl.load import load_paths
 
     meetings = openpyxl.Workbook()
     sheet = meetings.active
@@ -240,7 +240,7 @@ def test_kpi_view_on_the_command_line(con, tmp_path, capsys):
 def test_report_lines_equal_plain_sql_on_the_demo(demo_db):
     """The report's 议事与服务 lines on the demo's July 2022 (the year to date), against counts
     written in SQL here: meetings held Jan 1–Jul 31 in registry areas, those answered."""
-    from report.build import report_view
+    from taizhang.report.build import report_view
 
     with duckdb.connect(str(demo_db), read_only=True) as c:
         proposals, answered = c.execute("""

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import kpi
-from report.build import report_view
+from taizhang import kpi
+from taizhang.report.build import report_view
 from taizhang.cli import main
 from taizhang.db import reading
 from taizhang.settings import Settings

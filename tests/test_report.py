@@ -22,14 +22,14 @@ import duckdb
 import pytest
 from PIL import Image, ImageStat
 
-from etl.schema import ensure_schema
-from report.build import ReportError, report_html, report_pages, report_view
-from report.page import page_html
-from report.sections import (
+from taizhang.etl.schema import ensure_schema
+from taizhang.report.build import ReportError, report_html, report_pages, report_view
+from taizhang.report.page import page_html
+from taizhang.report.sections import (
     MAX_ATTENDANCE_ROWS, MAX_CATEGORY_ROWS, MAX_RANKING_ROWS, MAX_SUPERVISION_ROWS,
 )
-from report import render, sections
-from report.render import A4_CSS_PX, Renderer
+from taizhang.report import render, sections
+from taizhang.report.render import A4_CSS_PX, Renderer
 from taizhang import charts
 
 TAIZHANG = Path(sys.executable).with_name("taizhang")
@@ -248,7 +248,7 @@ def test_a_month_outside_the_data_is_refused_naming_the_months_it_covers(small_d
 
 
 def test_scope_levels_in_chinese():
-    from report.commands import _parse_scope
+    from taizhang.report.commands import _parse_scope
 
     assert _parse_scope(["街道=南站街道", "社区=三店社区"]) == {"street": "南站街道", "community": "三店社区"}
     assert _parse_scope(["street=南站街道"]) == {"street": "南站街道"}
@@ -259,7 +259,7 @@ def test_the_footer_counts_only_files_that_brought_data(tmp_path):
     5 attempts, 2 files the data comes from. Before, the footer said 5."""
     import openpyxl
 
-    from etl.load import load_paths
+    from taizhang.etl.load import load_paths
     from ledgers import csv_gbk
 
     db = tmp_path / "t.duckdb"
@@ -392,7 +392,7 @@ def test_a_render_failure_is_a_message_not_a_traceback(failure, small_db, tmp_pa
                                                        monkeypatch, capsys):
     """Chromium missing, or crashing while it prints: `taizhang report` says so in
     Chinese then English and exits 2."""
-    from report.devtools import BrowserError
+    from taizhang.report.devtools import BrowserError
     from taizhang import cli
 
     if failure == "no chromium":

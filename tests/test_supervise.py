@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import kpi
-from dashboard import supervision_file
+from taizhang import kpi
+from taizhang.dashboard import supervision_file
 from taizhang.cli import main
 from taizhang.db import reading
 from taizhang.settings import Settings
@@ -110,7 +110,7 @@ def test_the_report_counts_the_list_of_its_month(con):
     july = kpi.Filters.make("2022-07-01", "2022-07-31", "2022-07-31")
     _, total = kpi.supervision_cases(con, july)
     assert total == len(pandas_list(con, "2022-07-01", "2022-07-31"))
-    from report.build import report_view
+    from taizhang.report.build import report_view
     view = report_view(con, "2022-07", settings=Settings())
     shown = len(view.supervision_rows)
     more = int(re.search(r"另有 (\d+) 件", view.supervision_more).group(1)) if view.supervision_more else 0

@@ -15,7 +15,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from etl.demo import build_demo
+from taizhang.etl.demo import build_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 TAIZHANG = Path(sys.executable).parent / "taizhang"
@@ -69,8 +69,8 @@ def test_the_demo_has_its_own_file_and_leaves_the_users_database_alone(tmp_path)
 
 
 def test_a_demo_rebuild_refuses_a_database_with_other_imports(demo_db_copy, tmp_path):
-    from etl.errors import LedgerError
-    from etl.load import load_paths
+    from taizhang.etl.errors import LedgerError
+    from taizhang.etl.load import load_paths
 
     load_paths(demo_db_copy, [write_ledger(tmp_path / "台账.xlsx")])
     with pytest.raises(LedgerError, match="1 imports"):

@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import charts, loaders, timing, ui
-from dashboard.state import drill_level, filters_for
+from taizhang.dashboard import charts, loaders, timing, ui
+from taizhang.dashboard.state import drill_level, filters_for
 from taizhang.i18n import t
 
 # What the score judges first, each rate with its n beside it; then what was received.

@@ -4,8 +4,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import loaders, ui
-from dashboard.state import filters_for
+from taizhang.dashboard import loaders, ui
+from taizhang.dashboard.state import filters_for
 from taizhang.i18n import t
 
 COLUMNS = [

@@ -7,8 +7,8 @@ import traceback
 import pandas as pd
 import streamlit as st
 
-from dashboard import loaders, ui, uploads
-from dashboard.state import table_selection
+from taizhang.dashboard import loaders, ui, uploads
+from taizhang.dashboard.state import table_selection
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
 from taizhang.workdays import assumed_note

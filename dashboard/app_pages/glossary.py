@@ -7,7 +7,7 @@ page copies no definition of its own.
 import pandas as pd
 import streamlit as st
 
-from dashboard import loaders, ui
+from taizhang.dashboard import loaders, ui
 from taizhang.i18n import t
 
 view = ui.current_view()

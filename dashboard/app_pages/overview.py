@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import charts, loaders, timing, ui
-from dashboard.state import comparison_step, drill_into, filters_for, params_from_view
+from taizhang.dashboard import charts, loaders, timing, ui
+from taizhang.dashboard.state import comparison_step, drill_into, filters_for, params_from_view
 from taizhang.i18n import t
 
 view = ui.current_view()

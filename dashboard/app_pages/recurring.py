@@ -3,8 +3,8 @@ the top groups and, for the one chosen, its cases."""
 
 import streamlit as st
 
-from dashboard import loaders, ui
-from dashboard.state import filters_for
+from taizhang.dashboard import loaders, ui
+from taizhang.dashboard.state import filters_for
 from taizhang.i18n import t
 
 GROUP_COLUMNS = ["group", "label", "cases", "communities", "streets", "recent", "earlier", "growth", "open"]

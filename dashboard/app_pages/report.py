@@ -4,10 +4,10 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import loaders, ui
-from dashboard.state import report_months
-from report.devtools import BrowserError
-from report.render import (
+from taizhang.dashboard import loaders, ui
+from taizhang.dashboard.state import report_months
+from taizhang.report.devtools import BrowserError
+from taizhang.report.render import (
     RenderUnavailable, check_prerequisites, html_to_longpng, html_to_pdf, html_to_png,
 )
 from taizhang.i18n import LANGS, t

@@ -3,9 +3,9 @@ funnel, service groups and 三事分流, 销号 and the deputies' table (kpi.see
 
 import streamlit as st
 
-from dashboard import loaders, ui
-from dashboard.state import filters_for
-from kpi import format_number, format_rate
+from taizhang.dashboard import loaders, ui
+from taizhang.dashboard.state import filters_for
+from taizhang.kpi import format_number, format_rate
 from taizhang.i18n import t
 
 MEETING_COLUMNS = ["level", "street", "community", "meetings_held", "required", "compliant",

@@ -9,9 +9,9 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import cards, loaders, supervision_file, ui
-from dashboard.state import filters_for
-from kpi import format_number
+from taizhang.dashboard import cards, loaders, supervision_file, ui
+from taizhang.dashboard.state import filters_for
+from taizhang.kpi import format_number
 from taizhang.i18n import t
 
 KINDS = ("overdue", "stalled", "dissatisfied", "reopened")

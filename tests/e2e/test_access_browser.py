@@ -18,9 +18,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-import kpi
-from dashboard import server as dashboard_server
-from report.render import CHROMIUM, CHROMIUM_ARGS
+from taizhang import kpi
+from taizhang.dashboard import server as dashboard_server
+from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.db import reading
 
 pytestmark = pytest.mark.e2e

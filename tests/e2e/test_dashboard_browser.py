@@ -17,9 +17,9 @@ from urllib.parse import parse_qs, urlparse
 import openpyxl
 import pytest
 
-import kpi
-from dashboard import server as dashboard_server
-from report.render import CHROMIUM, CHROMIUM_ARGS
+from taizhang import kpi
+from taizhang.dashboard import server as dashboard_server
+from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.charts import SCORE_COLOR, SELECTED_COLOR
 from taizhang.db import reading
 from taizhang.formatting import is_missing as kpi_is_missing

@@ -15,9 +15,9 @@ from urllib.parse import urlencode, urlparse
 import pytest
 
 import hostile
-from dashboard import server as dashboard_server
-from dashboard.ui import masked
-from report.render import CHROMIUM, CHROMIUM_ARGS
+from taizhang.dashboard import server as dashboard_server
+from taizhang.dashboard.ui import masked
+from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.db import reading
 
 pytestmark = pytest.mark.e2e

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-import kpi
-from kpi import seeds
+from taizhang import kpi
+from taizhang.kpi import seeds
 
 from test_dashboard_browser import expect, kpi_call, page, server, settle  # noqa: F401 - fixtures
 
