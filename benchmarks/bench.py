@@ -33,7 +33,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 # Builds the aggregate tables of a loaded database when the import did not (older ETL).
 AGGREGATES = """
 import sys
-from taizhang.etl import aggregates
+from taizhang.store import aggregates
 from taizhang.db import connect
 con = connect(sys.argv[1])
 con.execute("BEGIN")

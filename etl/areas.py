@@ -10,7 +10,7 @@ from pathlib import Path
 
 from taizhang.etl.errors import LedgerError
 from taizhang.etl.fold import fold_text
-from taizhang.etl.schema import ensure_schema
+from taizhang.store.schema import ensure_schema
 from taizhang.db import connect
 
 REGISTRY_COLUMNS = ("district", "street", "community", "kind")
@@ -145,7 +145,7 @@ def reresolve(con) -> tuple[int, int, list[tuple]]:
 
     Returns (cases moved, meetings moved, [(community, candidates, cases, sheet, file)] for
     names the registry has in several streets and the ledger does not say which)."""
-    from taizhang.etl import aggregates
+    from taizhang.store import aggregates
     from taizhang.etl.merge import link_cases_to_meetings
     from taizhang.etl.normalize import area_match_sql
 

@@ -26,10 +26,10 @@ import ibis
 import numpy as np
 import pyarrow as pa
 
-from taizhang.etl import aggregates
+from taizhang.store import aggregates
 from taizhang.kpi import cells, runner
 from taizhang.kpi.cells import NO_MONTH
-from taizhang.kpi.filters import Filters
+from taizhang.filters import Filters
 
 AREA_DIMENSIONS = ("district", "street", "community")
 QUANTILES = {"median": 0.5, "p90": 0.9}

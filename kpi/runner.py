@@ -11,7 +11,7 @@ pre-aggregated answer arrives as an in-memory table: the cached SQL names it, an
 run registers that run's table under that name.
 
 The same expression-building code also serves callers that need plain SQL with literals
-(etl.aggregates): a Slot given `inline` values renders them as ibis literals.
+(store.aggregates): a Slot (store.slot) given `inline` values renders them as ibis literals.
 """
 
 from __future__ import annotations
@@ -24,15 +24,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Hashable, Mapping
 
-import ibis
-import ibis.expr.datashape as ds
-import ibis.expr.datatypes as dt
-import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import sqlglot.expressions as sge
 
+from taizhang.filters import Filters, to_date
 from taizhang.kpi import sqlstore
-from taizhang.kpi.filters import Filters, to_date
+from taizhang.store.slot import Bound
 
 CACHE_SIZE = 512
 _cache: OrderedDict[Hashable, tuple[str, tuple[str, ...], tuple[str, ...]]] = OrderedDict()
@@ -60,42 +57,6 @@ SELECT
     ({LATEST_IMPORT_SQL}),
     ({SCHEMA_SQL})
 """
-
-
-class Bound(ops.Value):
-    """A value bound at execution: rendered as the named parameter $key."""
-
-    key: str
-    dtype: dt.DataType
-    shape = ds.scalar
-
-
-@dataclass(frozen=True)
-class Slot:
-    """Hands out a query's named values: placeholders, or literals when `inline` holds them.
-
-    `prefix` keeps the values of two sub-queries of one statement apart (a ranking's
-    month and the month before).
-    """
-
-    prefix: str = ""
-    inline: Mapping[str, object] | None = field(default=None, compare=False, hash=False)
-
-    def __call__(self, name: str, dtype: str) -> ir.Scalar:
-        """The value called `name` (of ibis type `dtype`) in the expression."""
-        key = self.prefix + name
-        if self.inline is not None:
-            return ibis.literal(self.inline[key], type=dtype)
-        return Bound(key, dt.dtype(dtype)).to_expr()
-
-    def values(self, values: Mapping[str, object]) -> dict[str, object]:
-        """Plain values named as this slot names them."""
-        return {self.prefix + k: v for k, v in values.items()}
-
-
-def inline_slot(values: Mapping[str, object]) -> Slot:
-    """A Slot writing these values into the expression as literals."""
-    return Slot(inline=dict(values))
 
 
 _compiler = None

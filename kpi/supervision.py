@@ -19,15 +19,17 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from taizhang.etl import aggregates
-from taizhang.kpi import aggregated, runner, sla
-from taizhang.kpi.facts import (
+from taizhang.store import aggregates
+from taizhang.kpi import aggregated, runner
+from taizhang.store import sla
+from taizhang.store.facts import (
     ENDED_STATUSES, backend, case_facts, in_period, settings_or_default, slice_conditions, slice_shape,
     slice_values,
 )
-from taizhang.kpi.filters import FilterError, Filters
+from taizhang.filters import FilterError, Filters
 from taizhang.kpi.lists import _finish, _with_officials, case_number, lead_officials, slice_facts
-from taizhang.kpi.runner import DataContext, Slot
+from taizhang.kpi.runner import DataContext
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
 SUPERVISION_KINDS = ("overdue", "stalled", "dissatisfied", "reopened")

@@ -18,9 +18,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from taizhang.etl import aggregates
+from taizhang.store import aggregates
 from taizhang.kpi import aggregated
-from taizhang.kpi.filters import Filters
+from taizhang.filters import Filters
 from taizhang.kpi.metrics import metrics
 from taizhang.settings import Settings
 
@@ -408,7 +408,7 @@ def test_supervision_summary_from_the_open_cases_equals_the_list(hotline_db, mon
     """At the latest date the standing 督办 list comes from agg_open_cases: the same first
     cases and count as the whole supervision_list cut in pandas, and as every case's facts."""
     from taizhang.kpi import supervision
-    from taizhang.kpi.filters import month_bounds
+    from taizhang.filters import month_bounds
 
     con = duckdb.connect(str(hotline_db), read_only=True)
     streets = sorted({s for (s,) in con.execute("SELECT street FROM areas").fetchall()})

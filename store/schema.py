@@ -24,7 +24,7 @@ UNINDEXED = ("cases", "case_officials")
 
 def schema_sql() -> str:
     """The DDL text of the current schema."""
-    return resources.files("taizhang.etl").joinpath("schema.sql").read_text(encoding="utf-8")
+    return resources.files("taizhang.store").joinpath("schema.sql").read_text(encoding="utf-8")
 
 
 def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -128,7 +128,7 @@ def upgrade_file(path: str | os.PathLike) -> int | None:
     its aggregate tables rebuilt. Returns the version it had; None when nothing was to do
     (no file, an empty one, or the current schema).
     """
-    from taizhang.etl import aggregates
+    from taizhang.store import aggregates
     from taizhang.db import connect
 
     if not Path(path).exists():

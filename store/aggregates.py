@@ -1,4 +1,4 @@
-"""Keeps the aggregate tables (etl/aggregates.sql) in step with `cases`, inside each import.
+"""Keeps the aggregate tables (store/aggregates.sql) in step with `cases`, inside each import.
 
 An import marks the cells its cases leave and enter (district, street, community, month
 of received_on), then rebuilds exactly those cells from the cases, in the import's own
@@ -8,7 +8,7 @@ transaction, so a failed file leaves both as they were:
     ... INSERT / UPDATE cases ...
     aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change <> 'unchanged'")   # after
 
-Per-case facts (deadline with the SLA, closure days, on time) come from kpi.facts, the one
+Per-case facts (deadline with the SLA, closure days, on time) come from store.facts, the one
 place they are defined. The settings they depend on (SLA, stall days) are recorded in
 `meta`; kpi/aggregated.py uses the tables only while those and the case count still match.
 """
@@ -63,7 +63,7 @@ FAR_FUTURE = date(9999, 1, 1)
 @lru_cache(maxsize=1)
 def statements() -> dict[str, str]:
     """The named sections of etl/aggregates.sql."""
-    text = resources.files("taizhang.etl").joinpath("aggregates.sql").read_text(encoding="utf-8")
+    text = resources.files("taizhang.store").joinpath("aggregates.sql").read_text(encoding="utf-8")
     parts = re.split(r"^-- name: (\w+)\s*$", text, flags=re.MULTILINE)
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2])}
 
@@ -100,11 +100,11 @@ def note_cases(con, case_ids_sql: str) -> None:
 
 
 def _facts_sql(con, settings) -> str:
-    """SQL of one row a case with the facts we aggregate (from kpi.facts, status as of now)."""
+    """SQL of one row a case with the facts we aggregate (from store.facts, status as of now)."""
     import ibis
 
-    from taizhang.kpi.facts import OPEN_STATUSES, backend, case_facts
-    from taizhang.kpi.filters import Filters
+    from taizhang.store.facts import OPEN_STATUSES, backend, case_facts
+    from taizhang.filters import Filters
 
     ib = backend(con)
     f = case_facts(ib, Filters(), settings, FAR_FUTURE)
@@ -154,7 +154,7 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
             months_sql: str | None = None) -> int:
     """Rebuild the months marked so far plus those of these cases now (or these months,
     'YYYY-MM' texts); returns months rebuilt."""
-    from taizhang.kpi.facts import settings_or_default
+    from taizhang.store.facts import settings_or_default
 
     settings = settings_or_default(settings)
     ensure_tables(con)
