@@ -432,6 +432,12 @@ def data_quality_cases(flag: str) -> pd.DataFrame:
     return _load("data_quality_cases", flag)
 
 
+def fast_path() -> tuple[dict, object]:
+    """kpi.fast_path_status (the aggregate tables: current, stale and why, or absent) and
+    kpi.last_fallback (this server's latest question answered from the cases, and why)."""
+    return _load("fast_path_status"), kpi.last_fallback()
+
+
 def imports_history() -> pd.DataFrame:
     """kpi.imports_history: every import, newest first."""
     return _load("imports_history")

@@ -40,6 +40,7 @@ _WHERE = {
     "meetings_compliance": "seeds", "funnel": "seeds", "service_groups": "seeds",
     "matter_shares": "seeds", "signoff": "seeds", "deputies": "seeds",
     "recurring_problems": "recurring",
+    "fast_path_status": "fastpath", "last_fallback": "fastpath",
 }
 
 __all__ = sorted(_WHERE)

@@ -20,7 +20,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from taizhang.store import aggregates
-from taizhang.kpi import aggregated, runner
+from taizhang.kpi import aggregated, fastpath, runner
 from taizhang.store import sla
 from taizhang.store.facts import (
     ENDED_STATUSES, backend, case_facts, in_period, settings_or_default, slice_conditions, slice_shape,
@@ -196,10 +196,7 @@ def _open_cases_answer(ctx: DataContext, standing: Filters, settings: Settings) 
     """Whether agg_open_cases (the cases open now) holds exactly the standing slice's open cases:
     tables current and of this shape and settings, nothing resolved after as_of, no official."""
     state = ctx.state
-    if not aggregated.is_current(state) or state.get(aggregates.META_SHAPE) != aggregates.SHAPE:
-        return False
-    if state[aggregates.META_SETTINGS] != aggregates.settings_fingerprint(settings) \
-            or not aggregates.supported(settings) or standing.values("official"):
+    if standing.values("official") or not fastpath.usable(state, settings):
         return False
     latest = state[aggregates.META_MAX_DATE]
     return not latest or ctx.as_of >= date.fromisoformat(latest)
