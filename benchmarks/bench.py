@@ -33,7 +33,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 # Builds the aggregate tables of a loaded database when the import did not (older ETL).
 AGGREGATES = """
 import sys
-from taizhang.etl import aggregates
+from taizhang.store import aggregates
 from taizhang.db import connect
 con = connect(sys.argv[1])
 con.execute("BEGIN")
@@ -129,12 +129,12 @@ class Bench:
 
     def _ensure_aggregates(self, db: Path) -> None:
         """Record whether the import built the aggregate tables; build them if it did not."""
-        from taizhang.kpi import aggregated
+        from taizhang.kpi import fastpath
         from taizhang.db import connect
 
         con = connect(db, read_only=True)
         try:
-            built = aggregated.data_dates(con) is not None
+            built = fastpath.data_dates(con) is not None
         finally:
             con.close()
         self.checks["aggregates_built_by_import"] = built

@@ -41,8 +41,8 @@ SELECT 工单编号, 'bench-' || md5(挂点领导)[:10], 'lead' FROM read_csv(?)
 
 def direct_load(db: Path, csv: Path, areas: Path) -> None:
     """Build a database of the generated ledger without the ETL (see the module docstring)."""
-    from taizhang.etl import aggregates
-    from taizhang.etl.schema import ensure_schema
+    from taizhang.store import aggregates
+    from taizhang.store.schema import ensure_schema
     from taizhang.db import connect
 
     con = connect(db)

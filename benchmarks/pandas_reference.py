@@ -16,7 +16,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from taizhang.kpi.filters import shift_months
+from taizhang.filters import shift_months
 
 CASE_COLUMNS = (
     "district", "street", "community", "category", "received_on", "due_on", "resolved_on", "status",

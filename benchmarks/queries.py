@@ -27,7 +27,7 @@ def overview(con, filters):
 COLD_OVERVIEW = OVERVIEW_CODE + """
 import sys, time
 from taizhang.db import connect
-from taizhang.kpi.filters import Filters
+from taizhang.filters import Filters
 started = time.perf_counter()
 con = connect(sys.argv[1], read_only=True)
 overview(con, Filters())
@@ -37,7 +37,7 @@ print((time.perf_counter() - started) * 1000)
 def measure(bench, db: Path) -> None:
     """overview_ms (warm p50/p95), overview_pandas_ms, speedup, drill_ms, the agreement check."""
     from taizhang import kpi
-    from taizhang.kpi.filters import Filters, shift_months
+    from taizhang.filters import Filters, shift_months
     from taizhang.db import connect
     from taizhang.settings import load_settings
 
@@ -88,7 +88,7 @@ def measure(bench, db: Path) -> None:
 def compare(bench, con, reference: dict) -> None:
     """Records whether Taizhang's overview numbers equal the pandas reference's."""
     from taizhang import kpi
-    from taizhang.kpi.filters import Filters
+    from taizhang.filters import Filters
 
     mismatches = []
     head = kpi.headline(con, Filters())

@@ -104,7 +104,7 @@ def run_serve(args) -> int:
     else:
         database = db_path(args.db).resolve()
     secrets_file = auth.write_secrets(login, args.host, args.port) if login else None
-    from taizhang.etl.schema import upgrade_file
+    from taizhang.store.schema import upgrade_file
 
     upgrade_file(database)  # a file an older Taizhang wrote: migrated before it is read
     # The server answers each street's click ahead of it (dashboard.loaders.PREFETCH) unless

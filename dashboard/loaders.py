@@ -29,6 +29,7 @@ from taizhang.kpi.scope import restrict
 from taizhang.kpi.supervision import SUPERVISION_KINDS
 from taizhang.access import LOCAL, Person
 from taizhang.db import connect, data_version, db_path
+from taizhang.filters import month_bounds, shift_months
 from taizhang.settings import load_settings
 
 CACHE_TTL_SECONDS = 600
@@ -282,7 +283,7 @@ def rank_history(filters: Filters, months: int = 12) -> pd.DataFrame:
     """Each street's rank in each of the `months` months ending with the slice's end
     (kpi.metrics by street and month ranks within each month)."""
     end = filters.date_to or filters.as_of or database_status()[1].get("as_of")
-    start = kpi.filters.month_bounds(kpi.filters.shift_months(end, -(months - 1)).strftime("%Y-%m"))[0]
+    start = month_bounds(shift_months(end, -(months - 1)).strftime("%Y-%m"))[0]
     window = replace(filters, date_from=start, date_to=end)
     return metrics(("street", "month"), window)
 
@@ -396,7 +397,7 @@ def case_reasons(case_id: str, as_of=None) -> pd.DataFrame:
 
 def settings():
     """The settings in use (taizhang.toml), e.g. the stall threshold a page names."""
-    from taizhang.kpi.facts import settings_or_default
+    from taizhang.store.facts import settings_or_default
 
     return settings_or_default(None)
 
@@ -429,6 +430,12 @@ def data_quality(filters: Filters | None = None) -> pd.DataFrame:
 def data_quality_cases(flag: str) -> pd.DataFrame:
     """kpi.data_quality_cases: the cases behind one data-quality count (rejects for one flag)."""
     return _load("data_quality_cases", flag)
+
+
+def fast_path() -> tuple[dict, object]:
+    """kpi.fast_path_status (the aggregate tables: current, stale and why, or absent) and
+    kpi.last_fallback (this server's latest question answered from the cases, and why)."""
+    return _load("fast_path_status"), kpi.last_fallback()
 
 
 def imports_history() -> pd.DataFrame:

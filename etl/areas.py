@@ -10,19 +10,10 @@ from pathlib import Path
 
 from taizhang.etl.errors import LedgerError
 from taizhang.etl.fold import fold_text
-from taizhang.etl.schema import ensure_schema
+from taizhang.etl.read import REGISTRY_COLUMNS, registry_column
+from taizhang.store.schema import ensure_schema
 from taizhang.db import connect
 
-REGISTRY_COLUMNS = ("district", "street", "community", "kind")
-# Header names a registry may use for each column (compared after folding, lower case).
-HEADER_ALIASES = {
-    "district": ("district", "区", "区县", "县区", "所属区", "区(县)"),
-    "street": ("street", "街道", "镇街", "街镇", "乡镇", "街道(镇)", "街道(乡镇)", "乡镇(街道)", "所属街道"),
-    "community": ("community", "社区", "村社区", "社区(村)", "村(社区)", "村居", "所属社区", "社区名称"),
-    "kind": ("kind", "类型", "类别", "社区类型", "村/社区"),
-    # Optional: the community's service group (one group per community).
-    "service_group": ("service_group", "服务团", "服务团队", "服务组", "社区服务团"),
-}
 KINDS = {"社区": "社区", "村": "村", "community": "社区", "village": "村"}
 
 
@@ -69,17 +60,6 @@ def read_registry_groups(csv_path: str | os.PathLike) -> list[tuple[str, str, st
         group = fold_text(record.get("service_group") or "")
         rows[(district, street, community)] = (KINDS.get(kind) or KINDS[kind.lower()], group)
     return [(*key, kind, group) for key, (kind, group) in rows.items()]
-
-
-def registry_column(name: str) -> str | None:
-    """The registry column a header cell names (区 → district …), None for another name."""
-    key = fold_text(name).replace(" ", "").lower()
-    return next((col for col, names in HEADER_ALIASES.items() if key in names), None)
-
-
-def is_registry_header(cells: list[str]) -> bool:
-    """True when a CSV's first line names the four registry columns (in any order)."""
-    return {registry_column(c) for c in cells} >= set(REGISTRY_COLUMNS)
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -145,7 +125,7 @@ def reresolve(con) -> tuple[int, int, list[tuple]]:
 
     Returns (cases moved, meetings moved, [(community, candidates, cases, sheet, file)] for
     names the registry has in several streets and the ledger does not say which)."""
-    from taizhang.etl import aggregates
+    from taizhang.store import aggregates
     from taizhang.etl.merge import link_cases_to_meetings
     from taizhang.etl.normalize import area_match_sql
 

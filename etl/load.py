@@ -29,7 +29,7 @@ from taizhang.etl.profile import Profile, load_profile
 from taizhang.etl.read import LEDGER_SUFFIXES, PrivateTemp, is_registry, ledger_files, read_ledger
 from taizhang.etl.rejects import collect_rejects, top_reasons
 from taizhang.etl.rekey import adopt_legacy_keys
-from taizhang.etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
+from taizhang.store.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from taizhang.etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
 from taizhang.i18n import LANGS

@@ -15,7 +15,7 @@ from datetime import date
 
 import duckdb
 
-from taizhang.etl import aggregates
+from taizhang.store import aggregates
 from taizhang.etl.errors import LedgerError
 
 # Values a ledger carries; a difference in any of them makes a case "updated".

@@ -30,6 +30,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from taizhang.etl.errors import LedgerError
+from taizhang.etl.fold import fold_text
 from taizhang.safetext import mask_text
 from taizhang.settings import Settings
 
@@ -101,10 +102,32 @@ def ledger_files(paths: list[str | os.PathLike]) -> list[Path]:
     return files
 
 
+# The area registry's columns and the header words for each (etl/areas.py loads the file).
+REGISTRY_COLUMNS = ("district", "street", "community", "kind")
+# Header names a registry may use for each column (compared after folding, lower case).
+HEADER_ALIASES = {
+    "district": ("district", "区", "区县", "县区", "所属区", "区(县)"),
+    "street": ("street", "街道", "镇街", "街镇", "乡镇", "街道(镇)", "街道(乡镇)", "乡镇(街道)", "所属街道"),
+    "community": ("community", "社区", "村社区", "社区(村)", "村(社区)", "村居", "所属社区", "社区名称"),
+    "kind": ("kind", "类型", "类别", "社区类型", "村/社区"),
+    # Optional: the community's service group (one group per community).
+    "service_group": ("service_group", "服务团", "服务团队", "服务组", "社区服务团"),
+}
+
+
+def registry_column(name: str) -> str | None:
+    """The registry column a header cell names (区 → district …), None for another name."""
+    key = fold_text(name).replace(" ", "").lower()
+    return next((col for col, names in HEADER_ALIASES.items() if key in names), None)
+
+
+def is_registry_header(cells: list[str]) -> bool:
+    """True when a CSV's first line names the four registry columns (in any order)."""
+    return {registry_column(c) for c in cells} >= set(REGISTRY_COLUMNS)
+
+
 def is_registry(path: Path) -> bool:
     """True for an area registry CSV (first line district,street,community,kind or 区,街道,社区,类型)."""
-    from taizhang.etl.areas import is_registry_header
-
     if path.suffix.lower() not in CSV_SUFFIXES:
         return False
     with path.open("rb") as fh:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import duckdb
 
-from taizhang.etl import aggregates
+from taizhang.store import aggregates
 from taizhang.etl.normalize import area_base_sql
 
 # lower(text), white space, punctuation and symbols removed: as the natural key has it.

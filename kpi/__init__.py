@@ -4,7 +4,7 @@ Every function takes a DuckDB connection and answers with ibis expressions over 
 canonical tables; results are pandas DataFrames or dicts. The dashboard, the monthly
 report and `taizhang kpi` call these and nothing else. Definitions: docs/kpi.md.
 
-The names below are imported on first use (PEP 562), so that `import kpi.filters` (the
+The names below are imported on first use (PEP 562), so that `from taizhang import kpi` (the
 command line's parser) does not load pandas and ibis (~1 s): the monthly report starts its
 browser while they load.
 """
@@ -21,7 +21,8 @@ _WHERE = {
     "data_quality": "dataset", "data_quality_cases": "dataset", "dataset_info": "dataset",
     "imports_history": "dataset", "rejects_list": "dataset", "check_where": "dataset",
     "known_values": "dataset", "assumed_calendar_years": "dataset",
-    "DIMENSIONS": "filters", "METRICS": "filters", "FilterError": "filters", "Filters": "filters",
+    "DIMENSIONS": "taizhang.filters", "METRICS": "taizhang.filters", "FilterError": "taizhang.filters",
+    "Filters": "taizhang.filters",
     "format_date": "taizhang.formatting", "format_delta": "taizhang.formatting",
     "format_number": "taizhang.formatting", "format_rate": "taizhang.formatting",
     "format_ratio": "taizhang.formatting", "format_score": "taizhang.formatting",
@@ -39,6 +40,7 @@ _WHERE = {
     "meetings_compliance": "seeds", "funnel": "seeds", "service_groups": "seeds",
     "matter_shares": "seeds", "signoff": "seeds", "deputies": "seeds",
     "recurring_problems": "recurring",
+    "fast_path_status": "fastpath", "last_fallback": "fastpath",
 }
 
 __all__ = sorted(_WHERE)

@@ -5,12 +5,16 @@ numbers the raw path would give, when the question allows, and returns None othe
 
 - no official in the grouping or the filters (a case counts once per official there);
 - at most one dimension besides district/street/community and month (the grains of
-  etl/aggregates.py: district, street, community, category, channel, matter_class);
+  store/aggregates.py: district, street, community, category, channel, matter_class);
 - as_of on or after the latest received/resolved date (the default), or the last day of a
   month (month-end keys make "resolved after as_of", overdue and stalled exact);
 - the period starting on a month's first day and ending on a month's last day (or after
   the data), since cells are months of received_on;
-- the tables built with the current SLA and stall settings and holding every case.
+- the tables built by this code's definition, with the current SLA and stall settings,
+  and holding every case.
+
+When it cannot, kpi.fastpath logs why (a reason code and its text) and keeps the reason
+for the data page.
 
 Closure days are whole days, so summing per-cell histograms gives medians and p90s equal
 to DuckDB's quantile_cont over the cases (same interpolation, computed the same way).
@@ -19,17 +23,16 @@ to DuckDB's quantile_cont over the cases (same interpolation, computed the same 
 from __future__ import annotations
 
 import calendar
-import weakref
 from datetime import date
 
 import ibis
 import numpy as np
 import pyarrow as pa
 
-from taizhang.etl import aggregates
-from taizhang.kpi import cells, runner
+from taizhang.store import aggregates
+from taizhang.kpi import cells, fastpath, runner
 from taizhang.kpi.cells import NO_MONTH
-from taizhang.kpi.filters import Filters
+from taizhang.filters import Filters
 
 AREA_DIMENSIONS = ("district", "street", "community")
 QUANTILES = {"median": 0.5, "p90": 0.9}
@@ -39,69 +42,6 @@ UNITS = {"days": 1.0, "hours": 60.0}
 
 def _raw_connection(ib):
     return ib.con if hasattr(ib, "con") else ib
-
-
-STATE_KEYS = (
-    aggregates.META_SETTINGS, aggregates.META_CASES, aggregates.META_MAX_DATE,
-    aggregates.META_FIRST_RECEIVED, aggregates.META_LAST_RECEIVED, aggregates.META_LATEST_CASE_DATE,
-)
-# One statement for everything a question needs to know before it is asked: the aggregate
-# tables' record, the number of cases now, the latest import's as_of, a hash of the
-# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema) and the
-# registry's rows (zero rows of areas, kpi.inmemory: the registry changes without a refresh).
-STATE_SQL = f"""
-SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
-UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
-UNION ALL SELECT 'latest_import', ({runner.LATEST_IMPORT_SQL})::VARCHAR
-UNION ALL SELECT 'schema', ({runner.SCHEMA_SQL})::VARCHAR
-UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
-          WHERE database_name = current_database()
-UNION ALL SELECT 'areas', string_agg(concat_ws(chr(31), district, street, community), chr(30)
-                                     ORDER BY district, street, community) FROM areas
-"""
-# The state of read-only connections: nothing can change their data while they are open
-# (DuckDB locks the file against writers), so it is read once per connection.
-_read_only_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def read_state(con) -> dict | None:
-    """The aggregate tables' record with cases_now, latest_import and schema; None for a foreign file."""
-    state = _read_only_states.get(con)
-    if state is not None:
-        return state
-    try:
-        state = dict(con.execute(runner.parsed(con, STATE_SQL)).fetchall())
-    except Exception:  # noqa: BLE001 - an older or foreign file: the raw path answers
-        return None
-    state["cases_now"] = int(state["cases_now"])
-    if state.get("read_only") == "true":
-        _read_only_states[con] = state
-    return state
-
-
-def _state(con) -> dict | None:
-    """The state when the aggregate tables hold a complete record, else None."""
-    state = read_state(con)
-    if state is None or any(key not in state for key in STATE_KEYS):
-        return None
-    return state
-
-
-def is_current(state: dict | None) -> bool:
-    """Whether the tables cover exactly the cases there are now."""
-    return state is not None and all(key in state for key in STATE_KEYS) \
-        and int(state[aggregates.META_CASES]) == state["cases_now"]
-
-
-def data_dates(con, state: dict | None = None) -> tuple[date | None, date | None, date | None] | None:
-    """(first received_on, last received_on, latest case date) as recorded with the
-    aggregates, without scanning the cases; None when the record is missing or stale."""
-    state = state if state is not None else read_state(_raw_connection(con))
-    if not is_current(state):
-        return None
-    read = lambda key: date.fromisoformat(state[key]) if state[key] else None  # noqa: E731
-    return (read(aggregates.META_FIRST_RECEIVED), read(aggregates.META_LAST_RECEIVED),
-            read(aggregates.META_LATEST_CASE_DATE))
 
 
 def choose_grain(by: tuple[str, ...], filters: Filters) -> str | None:
@@ -124,15 +64,16 @@ def _is_month_end(d: date) -> bool:
     return d.day == calendar.monthrange(d.year, d.month)[1]
 
 
-def _plan(by, filters: Filters, settings, as_of: date, state: dict) -> dict | None:
-    """Where the question can be answered exactly from the tables: grain, months, mode."""
-    if state[aggregates.META_SETTINGS] != aggregates.settings_fingerprint(settings):
-        return None
-    if int(state[aggregates.META_CASES]) != state["cases_now"] or not aggregates.supported(settings):
-        return None
+def _plan(by, filters: Filters, as_of: date, state: dict) -> tuple[dict | None, str, str]:
+    """Where the question can be answered exactly from the tables (grain, months, mode),
+    else None with the reason (a code of kpi.fastpath.QUESTION_REASONS) and its detail;
+    the tables themselves are usable (kpi.fastpath.usable)."""
     grain = choose_grain(by, filters)
     if grain is None:
-        return None
+        if "official" in by or filters.values("official"):
+            return None, "official", ""
+        needed = sorted({d for d in by if d != "month"} | {d for d, _ in filters.where if d != "month"})
+        return None, "grain", "+".join(needed)
     latest = date.fromisoformat(state[aggregates.META_MAX_DATE]) if state[aggregates.META_MAX_DATE] else None
     if latest is None or as_of >= latest:
         last_month = NO_MONTH  # nothing was resolved after as_of, every case received by then
@@ -140,20 +81,20 @@ def _plan(by, filters: Filters, settings, as_of: date, state: dict) -> dict | No
     elif _is_month_end(as_of):
         last_month, mode = _month(as_of), "month_end"
     else:
-        return None
+        return None, "as_of", as_of.isoformat()
     first = None
     if filters.date_from is not None:
         if filters.date_from.day != 1:
-            return None
+            return None, "period", filters.date_from.isoformat()
         first = _month(filters.date_from)
     end = None
     if filters.date_to is not None and not (latest is not None and filters.date_to >= latest):
         if not _is_month_end(filters.date_to):
-            return None
+            return None, "period", filters.date_to.isoformat()
         end = _month(filters.date_to)
     if mode == "month_end":
         end = min(end, last_month) if end else last_month
-    return {"grain": grain, "first": first, "end": end, "mode": mode, "as_of_month": last_month}
+    return {"grain": grain, "first": first, "end": end, "mode": mode, "as_of_month": last_month}, "", ""
 
 
 def quantiles(days: pa.ListArray, counts: pa.ListArray, unit: str = "days") -> dict[str, pa.Array]:
@@ -189,18 +130,18 @@ def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | N
     """Base counts per group (Arrow) from the aggregate tables, or None when they cannot answer exactly.
 
     `state`: read_state() of this database moments ago (kpi.runner.DataContext.state).
+    When None is the answer, kpi.fastpath has logged why.
     """
-    from taizhang.kpi.metrics import group_columns
-
     con = _raw_connection(ib)
-    state = state if state is not None else read_state(con)
-    if state is None or any(key not in state for key in STATE_KEYS):
+    state = state if state is not None else fastpath.read_state(con)
+    if not fastpath.usable(state, settings, con):
         return None
-    plan = _plan(tuple(by), filters, settings, as_of, state)
+    plan, reason, detail = _plan(tuple(by), filters, as_of, state)
     if plan is None:
+        fastpath.fell_back(reason, detail)
         return None
-    keys = list(group_columns(tuple(by)))
-    return cells.base_counts(con, state, keys, plan, filters, settings, as_of, quantiles)
+    # The group columns are the dimensions themselves: no official reaches a plan.
+    return cells.base_counts(con, state, list(by), plan, filters, settings, as_of, quantiles)
 
 
 _schemas: dict[str, object] = {}
@@ -222,8 +163,8 @@ def received_by_area(ib, state: dict | None) -> list[tuple] | None:
     small statement over agg_counts: the dataset facts need no histograms.
     """
     con = _raw_connection(ib)
-    state = state if state is not None else read_state(con)
-    if not is_current(state):
+    state = state if state is not None else fastpath.read_state(con)
+    if not fastpath.is_current(state):
         return None
     return con.execute(runner.parsed(con, RECEIVED_BY_AREA_SQL)).fetchall()
 

@@ -23,7 +23,7 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
-from taizhang.etl import aggregates
+from taizhang.store import aggregates
 from taizhang.kpi import runner
 
 # NULL months as integers: a NULL resolved_month is never "after as_of", a NULL due/stall

@@ -23,7 +23,7 @@ VIEWS = ("meetings", "funnel", "groups", "matters", "signoff", "deputies", "recu
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
-    from taizhang.kpi.filters import DIMENSIONS
+    from taizhang.filters import DIMENSIONS
 
     p = sub.add_parser(
         "kpi",
@@ -78,7 +78,7 @@ def parse_where(items: list[str]) -> list[tuple[str, str]]:
 
 def output_records(frame, by: tuple[str, ...]) -> list[dict]:
     """The result as plain records: the `by` columns and METRICS, undefined values None."""
-    from taizhang.kpi.filters import METRICS
+    from taizhang.filters import METRICS
     from taizhang.kpi.metrics import plain
 
     columns = [*by, *METRICS]
@@ -88,7 +88,7 @@ def output_records(frame, by: tuple[str, ...]) -> list[dict]:
 def render(records: list[dict], by: tuple[str, ...], fmt: str, lang: str = "zh") -> str:
     """records as JSON (machine names), CSV (fractions, empty = undefined) or a readable
     table (84.6%, —); CSV and table headed by the columns' names in `lang`."""
-    from taizhang.kpi.filters import METRICS, RATE_METRICS
+    from taizhang.filters import METRICS, RATE_METRICS
     from taizhang.formatting import format_number, format_rate, format_score
 
     def cell(column, value):
@@ -139,7 +139,7 @@ def run(args) -> int:
     from taizhang import kpi
     from taizhang.kpi.metrics import check_by
     from taizhang.cli import UserError
-    from taizhang.etl.schema import upgrade_file
+    from taizhang.store.schema import upgrade_file
     from taizhang.db import db_path, reading
     from taizhang.settings import SettingsError, load_settings
 

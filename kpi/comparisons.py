@@ -11,12 +11,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from taizhang.kpi import inmemory, runner
-from taizhang.kpi.facts import backend, settings_or_default
-from taizhang.kpi.filters import METRICS, FilterError, Filters, month_bounds, shift_months
+from taizhang.store.facts import backend, settings_or_default
+from taizhang.filters import METRICS, FilterError, Filters, month_bounds, shift_months
 from taizhang.kpi.metrics import (
     Plan, finish, group_columns, metrics, plain, plan_metrics, run_plan, settings_values, to_frame,
 )
-from taizhang.kpi.runner import Slot
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
 HEADLINE_METRICS = tuple(m for m in METRICS if m != "rank")

@@ -12,9 +12,10 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from taizhang.kpi.filters import Filters, shift_months
-from taizhang.kpi.facts import where_values
-from taizhang.kpi.runner import DataContext, Slot
+from taizhang.filters import Filters, shift_months
+from taizhang.store.facts import where_values
+from taizhang.kpi.runner import DataContext
+from taizhang.store.slot import Slot
 
 AREA_DIMENSIONS = ("district", "street", "community")
 

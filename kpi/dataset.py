@@ -9,11 +9,13 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from taizhang.kpi import aggregated, runner, sla
-from taizhang.kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
-from taizhang.kpi.filters import NAMED_DIMENSIONS, FilterError, Filters, close_names
+from taizhang.kpi import aggregated, runner
+from taizhang.store import sla
+from taizhang.store.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
+from taizhang.filters import NAMED_DIMENSIONS, FilterError, Filters, close_names
 from taizhang.kpi.lists import listed_cases
-from taizhang.kpi.runner import Slot
+from taizhang.store.rejects import REASONS
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 from taizhang.workdays import assumed_years
 
@@ -27,8 +29,6 @@ REJECT_CODE = "before_received"
 
 def reason_pattern(code: str) -> str:
     """A regular expression matching exactly the reasons etl.rejects.reason_text writes for `code`."""
-    from taizhang.etl.rejects import REASONS
-
     zh, en = REASONS[code]
     parts = re.split(r"\{\w+\}", zh + " / " + en)
     return "(?s)^" + ".*".join(re.escape(part) for part in parts) + "$"

@@ -13,10 +13,11 @@ from dataclasses import replace
 
 import ibis.expr.types as ir
 
-from taizhang.kpi import runner, sla
-from taizhang.kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
-from taizhang.kpi.filters import Filters
-from taizhang.kpi.runner import Slot
+from taizhang.kpi import runner
+from taizhang.store import sla
+from taizhang.store.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
+from taizhang.filters import Filters
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
 

@@ -23,11 +23,11 @@ import numpy as np
 import pyarrow as pa
 
 from taizhang.kpi.completion import AREA_DIMENSIONS
-from taizhang.kpi.filters import METRICS
+from taizhang.filters import METRICS
 from taizhang.kpi.metrics import COUNT_COLUMNS, DERIVED_COUNTS, derived, group_columns, ranking_values
 from taizhang.settings import Settings
 
-# Separators of the registry's rows in the aggregates state (kpi.aggregated.STATE_SQL).
+# Separators of the registry's rows in the aggregates state (kpi.fastpath.STATE_SQL).
 FIELD, RECORD = "\x1f", "\x1e"
 
 

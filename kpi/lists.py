@@ -9,10 +9,12 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from taizhang.kpi import runner, sla
-from taizhang.kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
-from taizhang.kpi.filters import Filters
-from taizhang.kpi.runner import DataContext, Slot
+from taizhang.kpi import runner
+from taizhang.store import sla
+from taizhang.store.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
+from taizhang.filters import Filters
+from taizhang.kpi.runner import DataContext
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
 CASE_LIST_COLUMNS = (

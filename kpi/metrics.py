@@ -20,12 +20,14 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from taizhang.kpi import completion, runner, sla
-from taizhang.kpi.facts import (
+from taizhang.kpi import completion, runner
+from taizhang.store import sla
+from taizhang.store.facts import (
     CASE_COLUMN_DIMENSIONS, backend, case_facts, settings_or_default, slice_shape, slice_values,
 )
-from taizhang.kpi.filters import METRICS, FilterError, Filters, dimension_name
-from taizhang.kpi.runner import DataContext, Slot
+from taizhang.filters import METRICS, FilterError, Filters, dimension_name
+from taizhang.kpi.runner import DataContext
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
 # The contract of a base-counts source: one row per group, these columns after the keys.

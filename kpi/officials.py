@@ -11,10 +11,10 @@ import pandas as pd
 
 from taizhang.kpi.completion import period_months
 from taizhang.kpi import runner
-from taizhang.kpi.facts import backend, in_period, settings_or_default, slice_shape, slice_values, where_values
-from taizhang.kpi.filters import COUNT_METRICS, METRICS, Filters
+from taizhang.store.facts import backend, in_period, settings_or_default, slice_shape, slice_values, where_values
+from taizhang.filters import COUNT_METRICS, METRICS, Filters
 from taizhang.kpi.metrics import Plan, plan_metrics, run_plan, to_frame
-from taizhang.kpi.runner import Slot
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
 # Dimensions a meeting has; other filters (category, matter_class …) say nothing about it.

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from taizhang.kpi import runner
-from taizhang.kpi.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
-from taizhang.kpi.filters import Filters, shift_months
+from taizhang.store.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
+from taizhang.filters import Filters, shift_months
 from taizhang.kpi.lists import case_number
-from taizhang.kpi.runner import Slot
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
 SIMILARITY = 0.2     # cosine similarity of two titles' n-gram vectors that joins them

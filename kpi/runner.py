@@ -11,7 +11,7 @@ pre-aggregated answer arrives as an in-memory table: the cached SQL names it, an
 run registers that run's table under that name.
 
 The same expression-building code also serves callers that need plain SQL with literals
-(etl.aggregates): a Slot given `inline` values renders them as ibis literals.
+(store.aggregates): a Slot (store.slot) given `inline` values renders them as ibis literals.
 """
 
 from __future__ import annotations
@@ -24,15 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Hashable, Mapping
 
-import ibis
-import ibis.expr.datashape as ds
-import ibis.expr.datatypes as dt
-import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import sqlglot.expressions as sge
 
-from taizhang.kpi import sqlstore
-from taizhang.kpi.filters import Filters, to_date
+from taizhang.filters import Filters, to_date
+from taizhang.kpi import fastpath, sqlstore
+from taizhang.kpi.fastpath import LATEST_IMPORT_SQL, SCHEMA_SQL
+from taizhang.store.slot import Bound
 
 CACHE_SIZE = 512
 _cache: OrderedDict[Hashable, tuple[str, tuple[str, ...], tuple[str, ...]]] = OrderedDict()
@@ -40,15 +38,6 @@ _lock = threading.Lock()
 # How many statements this process has compiled (tests check that a shape compiles once).
 compile_count = 0
 
-# Compiled SQL names columns, so its key holds a hash of the tables' definitions (their
-# CREATE statements: a third of the cost of hashing duckdb_columns()).
-SCHEMA_SQL = ("SELECT hash(string_agg(sql, ';' ORDER BY database_name, table_name)) "
-              "FROM duckdb_tables() WHERE NOT temporary")
-# The as-of date of the latest import that stored something: a file that failed, or whose
-# every row was rejected, says nothing about how far the data goes.
-LATEST_IMPORT_SQL = """
-    SELECT max(as_of) FROM imports
-    WHERE status <> 'failed' AND rows_new + rows_updated + rows_unchanged > 0"""
 # Latest dates of the data and the span of received_on, in one statement with no values.
 CONTEXT_SQL = f"""
 SELECT
@@ -60,42 +49,6 @@ SELECT
     ({LATEST_IMPORT_SQL}),
     ({SCHEMA_SQL})
 """
-
-
-class Bound(ops.Value):
-    """A value bound at execution: rendered as the named parameter $key."""
-
-    key: str
-    dtype: dt.DataType
-    shape = ds.scalar
-
-
-@dataclass(frozen=True)
-class Slot:
-    """Hands out a query's named values: placeholders, or literals when `inline` holds them.
-
-    `prefix` keeps the values of two sub-queries of one statement apart (a ranking's
-    month and the month before).
-    """
-
-    prefix: str = ""
-    inline: Mapping[str, object] | None = field(default=None, compare=False, hash=False)
-
-    def __call__(self, name: str, dtype: str) -> ir.Scalar:
-        """The value called `name` (of ibis type `dtype`) in the expression."""
-        key = self.prefix + name
-        if self.inline is not None:
-            return ibis.literal(self.inline[key], type=dtype)
-        return Bound(key, dt.dtype(dtype)).to_expr()
-
-    def values(self, values: Mapping[str, object]) -> dict[str, object]:
-        """Plain values named as this slot names them."""
-        return {self.prefix + k: v for k, v in values.items()}
-
-
-def inline_slot(values: Mapping[str, object]) -> Slot:
-    """A Slot writing these values into the expression as literals."""
-    return Slot(inline=dict(values))
 
 
 _compiler = None
@@ -141,7 +94,7 @@ class DataContext:
     # Compiled SQL names every column: a database with other columns needs its own.
     schema: int = 0
     latest: date | None = None  # the latest date in the data (None: no data)
-    # The aggregate tables' record read with it (kpi.aggregated.read_state), or None.
+    # The aggregate tables' record read with it (kpi.fastpath.read_state), or None.
     state: dict | None = field(default=None, compare=False, hash=False, repr=False)
 
 
@@ -154,10 +107,8 @@ def _context_row(ib) -> tuple:
     """(first received, last received, latest date, schema hash, aggregates state or None)."""
     con = raw_connection(ib)
     # One statement in the common case: the aggregate tables' record holds the case dates.
-    from taizhang.kpi import aggregated
-
-    state = aggregated.read_state(con)
-    recorded = aggregated.data_dates(con, state) if state is not None else None
+    state = fastpath.read_state(con)
+    recorded = fastpath.data_dates(con, state) if state is not None else None
     if recorded is not None:
         first, last, latest_case = recorded
         latest_import, schema = state["latest_import"], state["schema"]

@@ -15,11 +15,11 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from taizhang.kpi import runner
-from taizhang.kpi.facts import (backend, case_facts, settings_or_default, slice_shape, slice_values,
+from taizhang.store.facts import (backend, case_facts, settings_or_default, slice_shape, slice_values,
                        where_values)
-from taizhang.kpi.filters import Filters
+from taizhang.filters import Filters
 from taizhang.kpi.officials import meetings_in_slice, meetings_summary
-from taizhang.kpi.runner import Slot
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
 MATTER_CLASSES = ("大事", "小事", "私事")

@@ -19,15 +19,17 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from taizhang.etl import aggregates
-from taizhang.kpi import aggregated, runner, sla
-from taizhang.kpi.facts import (
+from taizhang.store import aggregates
+from taizhang.kpi import aggregated, fastpath, runner
+from taizhang.store import sla
+from taizhang.store.facts import (
     ENDED_STATUSES, backend, case_facts, in_period, settings_or_default, slice_conditions, slice_shape,
     slice_values,
 )
-from taizhang.kpi.filters import FilterError, Filters
+from taizhang.filters import FilterError, Filters
 from taizhang.kpi.lists import _finish, _with_officials, case_number, lead_officials, slice_facts
-from taizhang.kpi.runner import DataContext, Slot
+from taizhang.kpi.runner import DataContext
+from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
 SUPERVISION_KINDS = ("overdue", "stalled", "dissatisfied", "reopened")
@@ -194,10 +196,7 @@ def _open_cases_answer(ctx: DataContext, standing: Filters, settings: Settings) 
     """Whether agg_open_cases (the cases open now) holds exactly the standing slice's open cases:
     tables current and of this shape and settings, nothing resolved after as_of, no official."""
     state = ctx.state
-    if not aggregated.is_current(state) or state.get(aggregates.META_SHAPE) != aggregates.SHAPE:
-        return False
-    if state[aggregates.META_SETTINGS] != aggregates.settings_fingerprint(settings) \
-            or not aggregates.supported(settings) or standing.values("official"):
+    if standing.values("official") or not fastpath.usable(state, settings):
         return False
     latest = state[aggregates.META_MAX_DATE]
     return not latest or ctx.as_of >= date.fromisoformat(latest)

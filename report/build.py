@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Iterator, Mapping
 
 from taizhang import kpi
-from taizhang.kpi.filters import month_bounds, shift_months
+from taizhang.filters import month_bounds, shift_months
 from taizhang.report import sections
 from taizhang.report.model import ReportView
 from taizhang.report.page import page_html

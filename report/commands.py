@@ -48,7 +48,7 @@ def register(sub) -> None:
 def _parse_scope(items: list[str]) -> dict[str, str]:
     from taizhang.cli import UserError
 
-    from taizhang.kpi.filters import DIMENSION_ALIASES
+    from taizhang.filters import DIMENSION_ALIASES
 
     scope = {}
     for item in items:
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     path = db.db_path(args.db)
     if not path.exists():
         raise UserError(" / ".join(i18n.t("empty.no_file", lang, path=path) for lang in i18n.LANGS))
-    from taizhang.etl.schema import upgrade_file
+    from taizhang.store.schema import upgrade_file
 
     upgrade_file(path)  # a file an older Taizhang wrote: migrated before it is read
     out = Path(args.out)

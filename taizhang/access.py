@@ -154,7 +154,7 @@ def audit_entries(con, limit: int | None = 200, who: str | None = None,
 def record_to(path: str | Path, who: str, action: str, what: str | None,
               detail: dict | None = None, wait_seconds: float = 30.0) -> None:
     """record() on the database file at `path` in its own short write connection."""
-    from taizhang.etl.schema import ensure_schema
+    from taizhang.store.schema import ensure_schema
     from taizhang.db import connect
 
     con = connect(path, wait_seconds=wait_seconds)

@@ -57,7 +57,7 @@ def register(sub) -> None:
 
 
 def _writer(args):
-    from taizhang.etl.schema import ensure_schema
+    from taizhang.store.schema import ensure_schema
     from taizhang.cli import UserError
     from taizhang.db import connect, db_path
 
@@ -71,7 +71,7 @@ def _writer(args):
 
 
 def _reader(args):
-    from taizhang.etl.schema import SCHEMA_VERSION, stored_version
+    from taizhang.store.schema import SCHEMA_VERSION, stored_version
     from taizhang.cli import UserError
     from taizhang.db import connect, db_path
 

@@ -1,6 +1,6 @@
-"""The `taizhang` command: demo | areas | load | check | kpi | report | serve | users | audit.
+"""The `taizhang` command: demo | areas | load | check | rebuild | kpi | report | serve | users | audit.
 
-Each part of the system registers its own sub-commands (etl.commands, kpi.commands,
+Each part of the system registers its own sub-commands (etl.commands, store.commands, kpi.commands,
 report.commands, dashboard.commands); this module only parses the shared options and
 turns the narrow exceptions of the library into messages without a traceback.
 """
@@ -15,7 +15,7 @@ import threading
 
 from taizhang.db import DatabaseBusy
 
-COMMAND_MODULES = ("taizhang.etl.commands", "taizhang.kpi.commands", "taizhang.report.commands", "taizhang.dashboard.commands",
+COMMAND_MODULES = ("taizhang.etl.commands", "taizhang.store.commands", "taizhang.kpi.commands", "taizhang.report.commands", "taizhang.dashboard.commands",
                    "taizhang.access_commands", "taizhang.dashboard.supervise_command")
 
 

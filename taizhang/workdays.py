@@ -1,6 +1,6 @@
 """Working days on the mainland Chinese calendar: the chinese-calendar package's years, a
 district's own schedule for the years it lacks (the [calendar] settings), Monday–Friday past
-both. Used by the SLA (kpi.sla) and by the notes that say which years were assumed."""
+both. Used by the SLA (store.sla) and by the notes that say which years were assumed."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from taizhang.etl.schema import ensure_schema
+from taizhang.store.schema import ensure_schema
 
 CASE_DEFAULTS = {
     "district": "西湖区", "street": None, "community": None, "channel": "幸福圆桌会",

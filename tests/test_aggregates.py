@@ -18,9 +18,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from taizhang.etl import aggregates
-from taizhang.kpi import aggregated
-from taizhang.kpi.filters import Filters
+from taizhang.store import aggregates
+from taizhang.kpi import aggregated, fastpath
+from taizhang.filters import Filters
 from taizhang.kpi.metrics import metrics
 from taizhang.settings import Settings
 
@@ -44,7 +44,7 @@ def hotline_db(tmp_path_factory):
     [summary] = load_paths(db, [ledger.csv])
     assert summary.status == "ok", summary.line()
     con = duckdb.connect(str(db))
-    if aggregated._state(con) is None:  # an ETL without the refresh hook: build them here
+    if not fastpath.is_current(fastpath.read_state(con)):  # an ETL without the refresh hook: build them here
         con.execute("BEGIN")
         aggregates.rebuild(con, Settings())
         con.execute("COMMIT")
@@ -239,7 +239,7 @@ def test_recorded_dates_equal_the_cases(hotline_db):
                greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on))
         FROM cases
     """).fetchall()[0]
-    assert aggregated.data_dates(con) == tuple(expected)
+    assert fastpath.data_dates(con) == tuple(expected)
     con.close()
 
 
@@ -268,7 +268,7 @@ def test_reimport_of_a_changed_ledger_keeps_the_tables_exact(hotline_db, tmp_pat
 
     con = duckdb.connect(str(db))
     refreshed = _snapshot(con)
-    assert aggregated.data_dates(con) is not None  # the import kept them up to date
+    assert fastpath.data_dates(con) is not None  # the import kept them up to date
     filters = Filters.make(date_from="2023-01-01")
     pd.testing.assert_frame_equal(metrics(con, ("street",), filters, source="aggregated"),
                                   metrics(con, ("street",), filters, source="raw"),
@@ -408,7 +408,7 @@ def test_supervision_summary_from_the_open_cases_equals_the_list(hotline_db, mon
     """At the latest date the standing 督办 list comes from agg_open_cases: the same first
     cases and count as the whole supervision_list cut in pandas, and as every case's facts."""
     from taizhang.kpi import supervision
-    from taizhang.kpi.filters import month_bounds
+    from taizhang.filters import month_bounds
 
     con = duckdb.connect(str(hotline_db), read_only=True)
     streets = sorted({s for (s,) in con.execute("SELECT street FROM areas").fetchall()})
@@ -423,7 +423,7 @@ def test_supervision_summary_from_the_open_cases_equals_the_list(hotline_db, mon
                                 (None, {"street": rng.sample(streets, 2)}, 30),
                                 (date(2024, 6, 30), {}, 12)]:  # before the data ends: every case
         standing = Filters.make(as_of=as_of, where=where)
-        as_of = as_of or aggregated.data_dates(con)[2]
+        as_of = as_of or fastpath.data_dates(con)[2]
         first, last = month_bounds(as_of.strftime("%Y-%m"))
         signals = Filters.make(first, last, as_of, where)
         shown, total = supervision.supervision_summary(con, standing, signals, limit)
@@ -458,15 +458,18 @@ def test_open_cases_follow_an_import_and_an_older_shape_is_rebuilt(hotline_db, t
     aggregates.refresh(con, None, Settings())
     con.execute("COMMIT")
     assert con.execute(listed).fetchall() == con.execute(open_now).fetchall()
-    # An older ETL's tables: no agg_open_cases rows, no shape. One new case's refresh
-    # rebuilds them all, not only its month.
+    # An older ETL's tables: no agg_open_cases rows, its hand-kept shape token instead of a
+    # definition. One new case's refresh rebuilds them all, not only its month.
     con.execute("DELETE FROM agg_open_cases")
-    con.execute("DELETE FROM meta WHERE key = ?", [aggregates.META_SHAPE])
+    con.execute("DELETE FROM meta WHERE key = ?", [aggregates.META_DEFINITION])
+    con.execute("INSERT INTO meta VALUES (?, '3')", [aggregates.OLD_META_SHAPE])
     con.execute("BEGIN")
     aggregates.refresh(con, f"SELECT case_id FROM ({open_now}) LIMIT 1", Settings())
     con.execute("COMMIT")
     assert con.execute(listed).fetchall() == con.execute(open_now).fetchall()
-    assert aggregated.read_state(con)[aggregates.META_SHAPE] == aggregates.SHAPE
+    state = fastpath.read_state(con)
+    assert state[aggregates.META_DEFINITION] == fastpath.current_definition()
+    assert aggregates.OLD_META_SHAPE not in state
     con.close()
 
 

@@ -175,7 +175,7 @@ def test_ledgers_are_kept_as_offices_keep_them(demo_build, con):
 
 def test_demo_never_overwrites_real_data(tmp_path):
     from taizhang.etl.errors import LedgerError
-    from taizhang.etl.schema import ensure_schema
+    from taizhang.store.schema import ensure_schema
 
     db = tmp_path / "real.duckdb"
     with duckdb.connect(str(db)) as real:

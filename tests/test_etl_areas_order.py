@@ -89,7 +89,7 @@ def areas_of(db) -> list[tuple]:
 
 
 def aggregate_tables(db) -> dict[str, list]:
-    from taizhang.etl.aggregates import TABLES
+    from taizhang.store.aggregates import TABLES
 
     with duckdb.connect(str(db), read_only=True) as con:
         return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}

@@ -13,7 +13,7 @@ import taizhang.etl.load
 from taizhang.etl.areas import load_areas
 from taizhang.etl.errors import LedgerError
 from taizhang.etl.load import load_paths
-from taizhang.etl.schema import SCHEMA_VERSION, UNINDEXED, schema_sql
+from taizhang.store.schema import SCHEMA_VERSION, UNINDEXED, schema_sql
 from taizhang.cli import main
 from ledgers import write_registry
 

@@ -300,7 +300,7 @@ def test_the_rejects_workbook_holds_no_formula_and_no_stray_quote(tmp_path, caps
 
 
 def test_kpi_csv_neutralises_ledger_text_only():
-    from taizhang.kpi.filters import METRICS
+    from taizhang.filters import METRICS
 
     record = {c: None for c in METRICS}
     record.update(received=-3)

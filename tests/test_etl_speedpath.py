@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from taizhang.etl import aggregates
+from taizhang.store import aggregates
 from taizhang.etl.areas import load_areas
 from taizhang.etl.fold import SPACES_SQL, WIDE_SQL, fold_sql, fold_text
 from taizhang.etl.load import load_paths

@@ -29,7 +29,7 @@ import pytest
 from kpi_fixtures import case, d, make_db
 
 from taizhang import kpi
-from taizhang.kpi.sla import workday_due_dates
+from taizhang.store.sla import workday_due_dates
 from taizhang.settings import Settings
 
 AS_OF = "2023-03-31"

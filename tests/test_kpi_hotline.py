@@ -33,7 +33,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from taizhang.kpi.filters import Filters
+from taizhang.filters import Filters
 from taizhang.kpi.metrics import metrics
 from taizhang.cli import main
 from taizhang.settings import Settings

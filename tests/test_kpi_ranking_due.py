@@ -17,7 +17,7 @@ import pytest
 from kpi_fixtures import case, d, make_db
 
 from taizhang import kpi
-from taizhang.etl import aggregates
+from taizhang.store import aggregates
 from taizhang.settings import Settings
 
 JULY = kpi.Filters.make("2023-07-01", "2023-07-31", "2023-07-31")

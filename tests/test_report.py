@@ -22,7 +22,7 @@ import duckdb
 import pytest
 from PIL import Image, ImageStat
 
-from taizhang.etl.schema import ensure_schema
+from taizhang.store.schema import ensure_schema
 from taizhang.report.build import ReportError, report_html, report_pages, report_view
 from taizhang.report.page import page_html
 from taizhang.report.sections import (

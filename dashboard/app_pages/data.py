@@ -11,6 +11,7 @@ from taizhang.dashboard import loaders, ui, uploads
 from taizhang.dashboard.state import table_selection
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
+from taizhang.kpi import format_number
 from taizhang.workdays import assumed_note
 
 HISTORY_COLUMNS = [
@@ -100,6 +101,17 @@ if not info:  # no file, or a file without the schema yet: nothing imported so f
 assumed = loaders.assumed_calendar_years(info)
 if assumed:
     st.info(assumed_note(assumed, lang))
+
+st.subheader(t("data.fastpath", lang))
+tables, last = loaders.fast_path()
+if tables["status"] == "current":
+    st.success(ui.say("data.fastpath_current", lang, cases=format_number(tables["cases"]),
+                      built=tables["built"] or "—"))
+else:
+    st.warning(ui.say(f"data.fastpath_{tables['status']}", lang,
+                      reason=t(f"fastpath.{tables['reason']}", lang)))
+st.caption(ui.say("data.fastpath_last", lang, at=last.at.isoformat(sep=" "), reason=last.text(lang))
+           if last else t("data.fastpath_none", lang))
 
 st.subheader(t("data.history", lang))
 history = loaders.imports_history()

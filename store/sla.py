@@ -14,7 +14,7 @@ from datetime import date
 import ibis.expr.types as ir
 
 from taizhang.settings import Settings
-from taizhang.workdays import is_workday, workday_due_dates  # noqa: F401 (kpi.sla's API)
+from taizhang.workdays import is_workday, workday_due_dates  # noqa: F401 (store.sla's API)
 
 
 def due_shape(settings: Settings, span: tuple[date | None, date | None]) -> tuple:
@@ -63,7 +63,7 @@ def with_due(t: ir.Table, settings: Settings, span: tuple[date | None, date | No
     """t with a `due` column: due_on, else received_on + sla_days (calendar or working days).
 
     span = (first, last) received_on of all cases: the days the working-day calendar covers.
-    `slot` (kpi.runner.Slot) hands out the values of due_values().
+    `slot` (store.slot.Slot) hands out the values of due_values().
     """
     if settings.sla_calendar != "workdays":
         default_due = (t.received_on + slot("sla_days", "int64").as_interval("D")).cast("date")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+from taizhang.store import sql_text
 
 SCHEMA_VERSION = 8
 # 6: grants and audit_log (docs/access.md). New tables only: the DDL creates them, so the
@@ -24,7 +25,7 @@ UNINDEXED = ("cases", "case_officials")
 
 def schema_sql() -> str:
     """The DDL text of the current schema."""
-    return resources.files("taizhang.etl").joinpath("schema.sql").read_text(encoding="utf-8")
+    return sql_text("schema.sql")
 
 
 def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
@@ -128,7 +129,6 @@ def upgrade_file(path: str | os.PathLike) -> int | None:
     its aggregate tables rebuilt. Returns the version it had; None when nothing was to do
     (no file, an empty one, or the current schema).
     """
-    from taizhang.etl import aggregates
     from taizhang.db import connect
 
     if not Path(path).exists():
@@ -142,13 +142,27 @@ def upgrade_file(path: str | os.PathLike) -> int | None:
         return None
     con = connect(path)
     try:
-        con.execute("BEGIN")
+        migrate_and_rebuild(con)
+    finally:
+        con.close()
+    return version
+
+
+def migrate_and_rebuild(con: duckdb.DuckDBPyConnection, settings=None) -> tuple[str | None, int]:
+    """In one transaction: bring the schema up to date, then make the aggregate tables anew
+    from every case (`taizhang rebuild`, and after a migration). Returns why the tables could
+    not answer before (store.aggregates.reason; None: they could) and the months rebuilt."""
+    from taizhang.store import aggregates
+    from taizhang.store.facts import settings_or_default
+
+    settings = settings_or_default(settings)
+    con.execute("BEGIN")
+    try:
         ensure_schema(con)
-        aggregates.rebuild(con)
+        before = aggregates.reason(*aggregates.record(con), settings)
+        months = aggregates.rebuild(con, settings)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    finally:
-        con.close()
-    return version
+    return before, months

@@ -1,5 +1,5 @@
--- The canonical Taizhang schema (SPEC §2). The only DDL in the project.
--- etl/schema.py runs it (every statement is idempotent) and records schema_version.
+-- The canonical Taizhang schema: the only DDL in the project.
+-- store/schema.py runs it (every statement is idempotent) and records schema_version.
 
 CREATE TABLE IF NOT EXISTS meta (
     key   VARCHAR PRIMARY KEY,
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS rejects (
     value     VARCHAR,
     reason    VARCHAR NOT NULL,   -- Chinese first, then English
     raw       JSON,               -- the whole row as read, header → cell text (masked)
-    code      VARCHAR             -- the reason as 'rule:field' (etl/rejects.py REASONS), e.g.
+    code      VARCHAR             -- the reason as 'rule:field' (store/rejects.py REASONS), e.g.
                                   -- 'before_received:resolved_on'; NULL for rejects of schema < 4
 );
 
@@ -186,4 +186,77 @@ CREATE TABLE IF NOT EXISTS audit_log (
     action    VARCHAR NOT NULL,    -- upload | upload_refused | export | download | pii_view
     what      VARCHAR,             -- the file, list or report, or the case
     detail    VARCHAR              -- JSON: file hash and counts, filters, rows
+);
+
+-- The aggregate tables: pre-aggregated case counts that let the KPI layer
+-- (kpi/aggregated.py) answer most questions in a few milliseconds instead of scanning every
+-- case (docs/performance.md). Derived from the per-case facts (store/facts.py) and kept in
+-- step with `cases` by store/aggregates.py, which records in `meta` the definitions and
+-- settings they were built with. A row belongs to one grain — district, street, community,
+-- category, channel or matter_class — and holds that grain's key columns (district, plus
+-- street and community, or plus the one other dimension) and the month of received_on;
+-- other keys are NULL. Whole closure days make the per-cell histograms exact for median and p90.
+CREATE TABLE IF NOT EXISTS agg_counts (
+    grain        VARCHAR NOT NULL,   -- district | street | community | category | channel | matter_class
+    district     VARCHAR, street VARCHAR, community VARCHAR,
+    channel      VARCHAR, category VARCHAR, matter_class VARCHAR,
+    month        VARCHAR NOT NULL,   -- received_on, '2023-01'
+    status       VARCHAR NOT NULL,   -- the case's status now
+    resolved_month VARCHAR,          -- resolved cases with a resolved_on only
+    -- For cases that can be open at the end of a later month (still open, or resolved in
+    -- a later month): the first month at whose last day the case is overdue / stalled.
+    due_key      VARCHAR,            -- month of (due + 1 day)
+    stall_key    VARCHAR,            -- month of (last progress + stall_days + 1 day)
+    n            BIGINT NOT NULL,
+    satisfied    BIGINT NOT NULL,
+    basically_satisfied BIGINT NOT NULL,
+    dissatisfied BIGINT NOT NULL,
+    on_time      BIGINT NOT NULL,
+    on_time_known BIGINT NOT NULL,
+    days_n       BIGINT NOT NULL,
+    days_sum     BIGINT NOT NULL,
+    -- 12345 measures: the month of the 签收/响应 and 反馈 times (a response is counted at an
+    -- as_of on or after it), and counts of those in time, and of reopened cases.
+    response_month VARCHAR,
+    feedback_month VARCHAR,
+    response_known BIGINT NOT NULL,
+    response_on_time BIGINT NOT NULL,
+    feedback_known BIGINT NOT NULL,
+    feedback_on_time BIGINT NOT NULL,
+    reopened     BIGINT NOT NULL
+);
+-- Closure days of resolved cases: one row a cell, resolved month and whole number of days.
+CREATE TABLE IF NOT EXISTS agg_days (
+    grain VARCHAR NOT NULL,
+    district VARCHAR, street VARCHAR, community VARCHAR,
+    channel VARCHAR, category VARCHAR, matter_class VARCHAR,
+    month VARCHAR NOT NULL, resolved_month VARCHAR NOT NULL,
+    days BIGINT NOT NULL, n BIGINT NOT NULL
+);
+-- Closure in whole minutes of resolved cases whose ledger gives both times of day, as
+-- agg_days: exact median_hours and p90_hours from the summed histograms.
+CREATE TABLE IF NOT EXISTS agg_minutes (
+    grain VARCHAR NOT NULL,
+    district VARCHAR, street VARCHAR, community VARCHAR,
+    channel VARCHAR, category VARCHAR, matter_class VARCHAR,
+    month VARCHAR NOT NULL, resolved_month VARCHAR NOT NULL,
+    minutes BIGINT NOT NULL, n BIGINT NOT NULL
+);
+-- Cases open now (pending, in_progress), one row each: the 督办 list's candidates at the
+-- latest date (kpi/supervision.py) without reading every case, and agg_open's source.
+CREATE TABLE IF NOT EXISTS agg_open_cases (
+    month VARCHAR NOT NULL, case_id VARCHAR NOT NULL, received_on DATE NOT NULL,
+    district VARCHAR, street VARCHAR, community VARCHAR,
+    channel VARCHAR, category VARCHAR, matter_class VARCHAR,
+    due DATE, progress_on DATE
+);
+-- Cases open now (pending, in_progress): their deadline and last progress by day, so that
+-- overdue and stalled are exact for an as_of on any day after the latest date in the data.
+CREATE TABLE IF NOT EXISTS agg_open (
+    grain VARCHAR NOT NULL,
+    district VARCHAR, street VARCHAR, community VARCHAR,
+    channel VARCHAR, category VARCHAR, matter_class VARCHAR,
+    month VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL CHECK (kind IN ('due', 'progress')),
+    day DATE NOT NULL, n BIGINT NOT NULL
 );

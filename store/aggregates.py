@@ -1,4 +1,5 @@
-"""Keeps the aggregate tables (etl/aggregates.sql) in step with `cases`, inside each import.
+"""Keeps the aggregate tables (DDL in store/schema.sql, statements in store/aggregates.sql)
+in step with `cases`, inside each import.
 
 An import marks the cells its cases leave and enter (district, street, community, month
 of received_on), then rebuilds exactly those cells from the cases, in the import's own
@@ -8,19 +9,26 @@ transaction, so a failed file leaves both as they were:
     ... INSERT / UPDATE cases ...
     aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change <> 'unchanged'")   # after
 
-Per-case facts (deadline with the SLA, closure days, on time) come from kpi.facts, the one
-place they are defined. The settings they depend on (SLA, stall days) are recorded in
-`meta`; kpi/aggregated.py uses the tables only while those and the case count still match.
+Per-case facts (deadline with the SLA, closure days, on time) come from store.facts, the one
+place they are defined. Recorded in `meta` with the tables: the settings they depend on
+(SLA, stall days), the case count, and a fingerprint of their definition — a hash of every
+statement a refresh runs, the facts' SQL as generated included. A changed rule therefore
+changes the fingerprint, and stored aggregates are stale by themselves: the KPI layer
+(kpi/fastpath.py) reads the cases instead, and says why, until `taizhang rebuild` or the
+next import refreshes them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+import threading
 import uuid
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
-from importlib import resources
+
+from taizhang.store import sql_text
 
 # grain → its key columns besides month; a query uses the smallest grain that has every
 # dimension it groups or filters by.
@@ -47,23 +55,30 @@ TABLES = ("agg_counts", "agg_days", "agg_minutes", "agg_open_cases", "agg_open")
 META_SETTINGS, META_CASES, META_MAX_DATE = "aggregates_settings", "aggregates_cases", "aggregates_max_date"
 META_FIRST_RECEIVED, META_LAST_RECEIVED = "aggregates_first_received", "aggregates_last_received"
 META_LATEST_CASE_DATE = "aggregates_latest_case_date"
+META_BUILT_AT = "aggregates_built_at"  # when the latest refresh ran (local time)
 # A new token with every refresh: a reader may keep the tables' rows in memory while the
 # token it read them under is current (kpi/aggregated.py).
 META_VERSION = "aggregates_version"
-# Which tables and columns the refresh writes: a database whose tables were written by
-# another shape (or under other settings) has every month rebuilt at its next refresh.
-# (A street_category grain was tried as shape 3 and left out: at 10M its rows outnumber the
-# community grain's — +9.5 s CPU per full refresh, +265 MB and 1.6 s CPU for a reader's
-# first question by street and category — so those questions read the cases.)
-META_SHAPE, SHAPE = "aggregates_shape", "3"  # 2: agg_open_cases; 3: 12345 counts, agg_minutes
+# The definition the tables were built by (fingerprint()): a database whose tables were
+# written by another definition (or under other settings) has them made anew and every
+# month rebuilt at its next refresh. (A street_category grain was tried and left out: at
+# 10M its rows outnumber the community grain's — +9.5 s CPU per full refresh, +265 MB and
+# 1.6 s CPU for a reader's first question by street and category — so those questions
+# read the cases.)
+META_DEFINITION = "aggregates_definition"
+# What older versions recorded instead: a hand-bumped token, removed at the next refresh.
+OLD_META_SHAPE = "aggregates_shape"
+# The record a refresh leaves: without every key, the tables were never built here.
+RECORD_KEYS = (META_SETTINGS, META_CASES, META_MAX_DATE, META_FIRST_RECEIVED, META_LAST_RECEIVED,
+               META_LATEST_CASE_DATE)
 # as_of for facts that must not depend on as_of: every case counts with its status now.
 FAR_FUTURE = date(9999, 1, 1)
 
 
 @lru_cache(maxsize=1)
 def statements() -> dict[str, str]:
-    """The named sections of etl/aggregates.sql."""
-    text = resources.files("taizhang.etl").joinpath("aggregates.sql").read_text(encoding="utf-8")
+    """The named sections of store/aggregates.sql."""
+    text = sql_text("aggregates.sql")
     parts = re.split(r"^-- name: (\w+)\s*$", text, flags=re.MULTILINE)
     return {name: body.strip() for name, body in zip(parts[1::2], parts[2::2])}
 
@@ -79,11 +94,18 @@ def settings_fingerprint(settings) -> str:
     )
 
 
+@lru_cache(maxsize=1)
+def table_ddl() -> dict[str, str]:
+    """Each aggregate table's CREATE statement, as store/schema.sql writes it."""
+    found = {table: statement for statement, table in re.findall(
+        r"^(CREATE TABLE IF NOT EXISTS (\w+) \(.*?^\);)", sql_text("schema.sql"), flags=re.MULTILINE | re.DOTALL)}
+    return {table: found[table] for table in TABLES}
+
+
 def ensure_tables(con) -> None:
     """Create the aggregate tables if they are missing."""
-    for statement in statements()["schema"].split(";"):
-        if statement.strip():
-            con.execute(statement)
+    for statement in table_ddl().values():
+        con.execute(statement)
 
 
 def _create_dirty(con) -> None:
@@ -99,14 +121,36 @@ def note_cases(con, case_ids_sql: str) -> None:
     """)
 
 
-def _facts_sql(con, settings) -> str:
-    """SQL of one row a case with the facts we aggregate (from kpi.facts, status as of now)."""
+@lru_cache(maxsize=1)
+def _reference():
+    """An empty in-memory database of the current schema: the aggregates' SQL is generated
+    against it, so that it depends on the code alone, never on a database file."""
+    import duckdb
+
+    from taizhang.store.facts import backend
+
+    con = duckdb.connect()
+    con.execute(sql_text("schema.sql"))
+    return backend(con)
+
+
+_generate_lock = threading.Lock()
+
+
+@lru_cache(maxsize=8)
+def _facts_sql(settings) -> str:
+    """SQL of one row a case with the facts we aggregate (from store.facts, status as of now)."""
+    with _generate_lock:  # threads share the reference database's one connection
+        return _generate_facts_sql(settings)
+
+
+def _generate_facts_sql(settings) -> str:
     import ibis
 
-    from taizhang.kpi.facts import OPEN_STATUSES, backend, case_facts
-    from taizhang.kpi.filters import Filters
+    from taizhang.store.facts import OPEN_STATUSES, case_facts
+    from taizhang.filters import Filters
 
-    ib = backend(con)
+    ib = _reference()
     f = case_facts(ib, Filters(), settings, FAR_FUTURE)
     progress_on = f.last_progress_on.fill_null(f.received_on)
     resolved_month = ibis.ifelse(
@@ -150,22 +194,56 @@ def supported(settings) -> bool:
     return settings.sla_calendar == "calendar" and not settings.response_workdays
 
 
+def definition(settings) -> dict[str, str]:
+    """Every statement that fills the tables under these settings, as a refresh runs it
+    ($first, $last: the dirty months' received_on bounds; $grain: a rolled-up grain)."""
+    source = (f"(SELECT * FROM ({_facts_sql(settings)}) WHERE received_on >= $first "
+              "AND received_on < $last AND month IN (SELECT month FROM agg_dirty)) AS agg_src")
+    out = {"insert_open_cases": statements()["insert_open_cases"].format(source=source)}
+    open_cases = "(SELECT * FROM agg_open_cases WHERE month IN (SELECT month FROM agg_dirty))"
+    for name, own_keys in STATEMENT_KEYS.items():
+        out[name] = statements()[name].format(
+            source=open_cases if name == "insert_open" else source, grain=_grain_expression(),
+            grouping_sets=_grouping_sets(own_keys))
+    for grain in ROLLED_UP:
+        keys = ", ".join(c if c in GRAINS[grain] else f"NULL::VARCHAR AS {c}" for c in DIMENSION_COLUMNS)
+        for table in ("counts", "days", "minutes", "open"):
+            out[f"rollup_{table}:{grain}"] = statements()[f"rollup_{table}"].format(keys=keys)
+    return out
+
+
+@lru_cache(maxsize=1)
+def definition_text() -> str:
+    """What the tables are, as text: their DDL and every statement of a refresh under the
+    default settings (settings are recorded apart: aggregates_settings)."""
+    from taizhang.settings import Settings
+
+    return "\n;\n".join([*table_ddl().values(), statements()["delete_months"],
+                          *definition(Settings()).values()])
+
+
+def fingerprint(text: str | None = None) -> str:
+    """A short hash of definition_text() (or of `text`, the same read from a cache)."""
+    return hashlib.sha256((definition_text() if text is None else text).encode()).hexdigest()[:16]
+
+
 def refresh(con, case_ids_sql: str | None = None, settings=None, everything: bool = False,
             months_sql: str | None = None) -> int:
     """Rebuild the months marked so far plus those of these cases now (or these months,
     'YYYY-MM' texts); returns months rebuilt."""
-    from taizhang.kpi.facts import settings_or_default
+    from taizhang.store.facts import settings_or_default
 
     settings = settings_or_default(settings)
     ensure_tables(con)
+    current = fingerprint()
     recorded = dict(con.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
-                                [META_SHAPE, META_SETTINGS]).fetchall())
-    if recorded.get(META_SHAPE, SHAPE) != SHAPE:
-        # Tables of another shape may lack columns this one writes: made anew, then filled.
+                                [META_DEFINITION, META_SETTINGS]).fetchall())
+    if recorded.get(META_DEFINITION) != current:
+        # Tables of another definition may lack columns this one writes: made anew, then filled.
         for table in TABLES:
             con.execute(f"DROP TABLE IF EXISTS {table}")
         ensure_tables(con)
-    if recorded != {META_SHAPE: SHAPE, META_SETTINGS: settings_fingerprint(settings)}:
+    if recorded != {META_DEFINITION: current, META_SETTINGS: settings_fingerprint(settings)}:
         everything = True  # months written otherwise (or never) must not mix with these
     _create_dirty(con)
     if case_ids_sql is not None:
@@ -184,24 +262,38 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
         first = date.fromisoformat(months[1] + "-01")
         last = date.fromisoformat(months[2] + "-01")
         last = date(last.year + last.month // 12, last.month % 12 + 1, 1)
-        source = (f"(SELECT * FROM ({_facts_sql(con, settings)}) WHERE received_on >= $first "
-                  "AND received_on < $last AND month IN (SELECT month FROM agg_dirty)) AS agg_src")
-        con.execute(statements()["insert_open_cases"].format(source=source),
-                    {"first": first, "last": last})
-        open_cases = "(SELECT * FROM agg_open_cases WHERE month IN (SELECT month FROM agg_dirty))"
-        for name, own_keys in STATEMENT_KEYS.items():
-            statement = statements()[name].format(
-                source=open_cases if name == "insert_open" else source, grain=_grain_expression(),
-                grouping_sets=_grouping_sets(own_keys))
-            con.execute(statement, {} if name == "insert_open" else {"first": first, "last": last})
-        for grain in ROLLED_UP:
-            keys = ", ".join(c if c in GRAINS[grain] else f"NULL::VARCHAR AS {c}"
-                             for c in DIMENSION_COLUMNS)
-            for table in ("counts", "days", "minutes", "open"):
-                con.execute(statements()[f"rollup_{table}"].format(keys=keys), {"grain": grain})
+        for name, statement in definition(settings).items():
+            if name.startswith("rollup_"):
+                con.execute(statement, {"grain": name.split(":")[1]})
+            else:
+                con.execute(statement, {} if name == "insert_open" else {"first": first, "last": last})
     con.execute("DROP TABLE IF EXISTS agg_dirty")
-    _record_state(con, settings)
+    _record_state(con, settings, current)
     return months[0]
+
+
+def reason(record: dict, cases_now: int, settings, definition: str | None = None) -> str | None:
+    """Why tables with this record (meta's aggregates_* keys) cannot answer under these
+    settings — 'absent', 'workdays' (a working-day limit), 'definition' (built by other
+    rules), 'settings', 'cases' (not every case now) — or None when they can.
+    `definition`: this code's fingerprint (None: computed here)."""
+    if any(key not in record for key in RECORD_KEYS):
+        return "absent"
+    if not supported(settings):
+        return "workdays"  # first: no rebuild helps
+    if record.get(META_DEFINITION) != (fingerprint() if definition is None else definition):
+        return "definition"
+    if record[META_SETTINGS] != settings_fingerprint(settings):
+        return "settings"
+    if int(record[META_CASES]) != cases_now:
+        return "cases"
+    return None
+
+
+def record(con) -> tuple[dict, int]:
+    """(the tables' record in meta, the number of cases now)."""
+    rows = dict(con.execute("SELECT key, value FROM meta WHERE key LIKE 'aggregates%'").fetchall())
+    return rows, con.execute("SELECT count(*) FROM cases").fetchall()[0][0]
 
 
 def rebuild(con, settings=None) -> int:
@@ -209,7 +301,7 @@ def rebuild(con, settings=None) -> int:
     return refresh(con, settings=settings, everything=True)
 
 
-def _record_state(con, settings) -> None:
+def _record_state(con, settings, definition_fingerprint: str) -> None:
     # Dates the KPI layer asks for on every question (the default as_of, the span of
     # received_on), kept here so that it need not scan the cases each time.
     cases, max_date, first, last, latest = con.execute("""
@@ -228,7 +320,9 @@ def _record_state(con, settings) -> None:
         META_LAST_RECEIVED: iso(last),
         META_LATEST_CASE_DATE: iso(latest),
         META_VERSION: uuid.uuid4().hex,
-        META_SHAPE: SHAPE,
+        META_BUILT_AT: datetime.now().isoformat(sep=" ", timespec="seconds"),
+        META_DEFINITION: definition_fingerprint,
     }
+    con.execute("DELETE FROM meta WHERE key = ?", [OLD_META_SHAPE])
     for key, value in values.items():
         con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

@@ -4,7 +4,7 @@
           ──► status_asof, satisfaction_asof, due, closure_days, on_time, overdue, stalled
 
 A case resolved after as_of is still in progress at as_of, and its callback rating is not
-known yet. due = the ledger's due_on, else received_on + SLA (kpi.sla).
+known yet. due = the ledger's due_on, else received_on + SLA (store.sla).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from taizhang.kpi import runner, sla
-from taizhang.kpi.filters import DIMENSIONS, Filters
-from taizhang.kpi.runner import Slot
+from taizhang.filters import DIMENSIONS, Filters
+from taizhang.store import sla
+from taizhang.store.slot import Slot, inline_slot
 from taizhang.settings import Settings, load_settings
 
 OPEN_STATUSES = ("pending", "in_progress")
@@ -78,14 +78,9 @@ def settings_or_default(settings: Settings | None) -> Settings:
     return settings if settings is not None else load_settings()
 
 
-def latest_data_date(ib: ibis.BaseBackend) -> date | None:
-    """The default as_of: the latest date present in the data (case dates, ledger as-of dates)."""
-    return runner.latest_dates(ib)[2]
-
-
-def resolve_as_of(ib: ibis.BaseBackend, filters: Filters) -> date:
-    """The slice's as_of: its own, else the latest date in the data, else today."""
-    return runner.data_context(ib, filters).as_of
+def received_span(ib: ibis.BaseBackend) -> tuple[date | None, date | None]:
+    """First and last received_on of all cases (None, None when there are none)."""
+    return tuple(ib.con.execute("SELECT min(received_on), max(received_on) FROM cases").fetchall()[0])
 
 
 def official_links(ib: ibis.BaseBackend) -> ir.Table:
@@ -171,15 +166,15 @@ def case_facts(
     `columns`: the case columns to carry besides those the facts need (None: all). Fewer
     columns make a smaller expression, and ibis compiles it faster. `span`: first and last
     received_on of all cases (for a working-day SLA); None asks the database. `slot`: where
-    the values come from (kpi.runner; bound parameters named as slice_values() names
+    the values come from (store.slot; bound parameters named as slice_values() names
     them); None writes them into the expression as literals. `facts`: the facts to add
     (None: all); a list that shows three of them binds and plans in half the time.
     """
     if span is None and (settings.sla_calendar == "workdays" or settings.response_workdays > 0):
-        span = runner.latest_dates(ib)[:2]
+        span = received_span(ib)
     span = span or (None, None)
     if slot is None:
-        slot = runner.inline_slot(slice_values(filters, settings, as_of, span))
+        slot = inline_slot(slice_values(filters, settings, as_of, span))
     cases = ib.table("cases")
     month = cases.received_on.strftime("%Y-%m")
     conditions = slice_conditions(cases, month, filters, slot)

@@ -1,0 +1,198 @@
+"""The fast path, observable: the aggregate tables' record, whether they can answer, and why
+a question was answered from the cases instead.
+
+Every question reads the tables' record first (read_state: one statement). The tables
+answer (kpi/aggregated.py) only while they were built by this code's definition
+(store.aggregates.fingerprint), under the current settings, over exactly the cases there
+are now; otherwise, or when the question itself needs the cases (an official, two
+dimensions besides the areas, an as_of or period that splits a month), the cases answer.
+Each such fallback is logged on the logger "taizhang.kpi.fastpath" with one short reason
+code and its text — a stale or unreadable table at WARNING, once per table state; a
+question's own reason at INFO — and the latest is kept for the data page
+(last_fallback), beside the tables' state (status).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from taizhang.i18n import t
+from taizhang.kpi import sqlstore
+from taizhang.kpi.scope import scoped_streets
+from taizhang.store import aggregates
+
+log = logging.getLogger("taizhang.kpi.fastpath")
+
+# The as-of date of the latest import that stored something: a file that failed, or whose
+# every row was rejected, says nothing about how far the data goes.
+LATEST_IMPORT_SQL = """
+    SELECT max(as_of) FROM imports
+    WHERE status <> 'failed' AND rows_new + rows_updated + rows_unchanged > 0"""
+# Compiled SQL names columns, so its key holds a hash of the tables' definitions (their
+# CREATE statements: a third of the cost of hashing duckdb_columns()).
+SCHEMA_SQL = ("SELECT hash(string_agg(sql, ';' ORDER BY database_name, table_name)) "
+              "FROM duckdb_tables() WHERE NOT temporary")
+STATE_KEYS = aggregates.RECORD_KEYS
+# One statement for everything a question needs to know before it is asked: the aggregate
+# tables' record, the number of cases now, the latest import's as_of, a hash of the
+# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema) and the
+# registry's rows (zero rows of areas, kpi.inmemory: the registry changes without a refresh).
+STATE_SQL = f"""
+SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
+UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
+UNION ALL SELECT 'latest_import', ({LATEST_IMPORT_SQL})::VARCHAR
+UNION ALL SELECT 'schema', ({SCHEMA_SQL})::VARCHAR
+UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
+          WHERE database_name = current_database()
+UNION ALL SELECT 'areas', string_agg(concat_ws(chr(31), district, street, community), chr(30)
+                                     ORDER BY district, street, community) FROM areas
+"""
+# Reasons about the tables (the same for every question until they change) …
+TABLE_REASONS = ("unreadable", "absent", "definition", "settings", "cases", "workdays")
+# … and about the question, or the person: expected, logged at INFO. ("scope": a person
+# who sees some streets only; the tables answer for every street at once, kpi.scope.)
+QUESTION_REASONS = ("scope", "official", "grain", "as_of", "period")
+# The definition's fingerprint is kept with the compiled statements under this key.
+DEFINITION_KEY = ("aggregates", "definition")
+
+
+@dataclass(frozen=True)
+class Fallback:
+    """One question answered from the cases: why (`code`), what about it (`detail`), when."""
+
+    code: str
+    detail: str
+    at: datetime
+
+    def text(self, lang: str = "zh") -> str:
+        """The reason in words, with its detail."""
+        said = t(f"fastpath.{self.code}", lang)
+        return f"{said} ({self.detail})" if self.detail else said
+
+
+_lock = threading.Lock()
+_last: Fallback | None = None
+_logged: set[tuple] = set()
+_definition: str | None = None
+_state_statement = None
+# The state of read-only connections: nothing can change their data while they are open
+# (DuckDB locks the file against writers), so it is read once per connection.
+_read_only_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def current_definition() -> str:
+    """This code's fingerprint of the aggregate tables' definition (store.aggregates).
+
+    Generating the definition's SQL takes ~0.5 s: it is kept on disk with the compiled
+    statements (kpi.sqlstore, whose folder changes with any source that shapes SQL), so a
+    new process reads it instead.
+    """
+    global _definition
+    if _definition is None:
+        entry = sqlstore.load(DEFINITION_KEY)
+        if entry is None:
+            entry = (aggregates.definition_text(), (), ())
+            sqlstore.save(DEFINITION_KEY, entry)
+        _definition = aggregates.fingerprint(entry[0])
+    return _definition
+
+
+def read_state(con) -> dict | None:
+    """The aggregate tables' record with cases_now, latest_import and schema; None for a
+    file that cannot say (older or foreign: the cases answer, and the reason is logged)."""
+    global _state_statement
+    state = _read_only_states.get(con)
+    if state is not None:
+        return state
+    try:
+        if _state_statement is None:
+            _state_statement = con.extract_statements(STATE_SQL)[0]
+        state = dict(con.execute(_state_statement).fetchall())
+    except Exception as exc:  # noqa: BLE001 - an older or foreign file: the raw path answers
+        fell_back("unreadable", f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+        return None
+    state["cases_now"] = int(state["cases_now"])
+    if state.get("read_only") == "true":
+        _read_only_states[con] = state
+    return state
+
+
+def is_current(state: dict | None) -> bool:
+    """Whether the tables cover exactly the cases there are now (whatever their definition)."""
+    return state is not None and all(key in state for key in STATE_KEYS) \
+        and int(state[aggregates.META_CASES]) == state["cases_now"]
+
+
+def data_dates(con, state: dict | None = None) -> tuple[date | None, date | None, date | None] | None:
+    """(first received_on, last received_on, latest case date) as recorded with the
+    aggregates, without scanning the cases; None when the record is missing or stale."""
+    state = state if state is not None else read_state(con)
+    if not is_current(state):
+        return None
+    read = lambda key: date.fromisoformat(state[key]) if state[key] else None  # noqa: E731
+    return (read(aggregates.META_FIRST_RECEIVED), read(aggregates.META_LAST_RECEIVED),
+            read(aggregates.META_LATEST_CASE_DATE))
+
+
+def tables_reason(state: dict | None, settings, con=None) -> str | None:
+    """Why the tables cannot answer any question under these settings (a code of
+    TABLE_REASONS, or "scope" for a street-scoped connection `con`), or None when they can."""
+    if state is None:
+        return "unreadable"
+    reason = aggregates.reason(state, state["cases_now"], settings, current_definition())
+    if reason == "absent" and con is not None and scoped_streets(con) is not None:
+        return "scope"  # the scope hides the tables' record (kpi.scope)
+    return reason
+
+
+def usable(state: dict | None, settings, con=None) -> bool:
+    """Whether the tables can answer under these settings; when not, the reason is logged.
+    `con`: the question's connection (tells a street scope from tables never built)."""
+    reason = tables_reason(state, settings, con)
+    if reason is not None:
+        fell_back(reason, token=(state or {}).get(aggregates.META_VERSION, ""))
+    return reason is None
+
+
+def fell_back(code: str, detail: str = "", token: str = "") -> None:
+    """Record and log that a question is answered from the cases, and why.
+
+    A reason about the tables is logged at WARNING once per state of the tables (`token`:
+    their refresh's version): every question shares it until a refresh or an import.
+    """
+    global _last
+    fallback = Fallback(code, detail, datetime.now().replace(microsecond=0))
+    with _lock:
+        _last = fallback
+        key = (code, detail, token)
+        first = key not in _logged
+        if first:
+            if len(_logged) > 256:
+                _logged.clear()
+            _logged.add(key)
+    level = logging.INFO if code in QUESTION_REASONS else logging.WARNING
+    if level == logging.INFO or first:
+        log.log(level, "fast path off [%s]: %s / %s", code, fallback.text("zh"), fallback.text("en"))
+
+
+def last_fallback() -> Fallback | None:
+    """The latest question of this process answered from the cases, or None."""
+    return _last
+
+
+def fast_path_status(con, settings=None) -> dict:
+    """The aggregate tables' state for the data page: {'status': 'current' | 'stale' |
+    'absent', 'reason': a code or None, 'cases': cases the tables hold, 'built': when}."""
+    from taizhang.store.facts import settings_or_default
+
+    state = read_state(con)
+    reason = tables_reason(state, settings_or_default(settings), con)
+    kind = "current" if reason is None else "absent" if reason in ("unreadable", "absent", "scope") else "stale"
+    built = (state or {}).get(aggregates.META_BUILT_AT)
+    return {"status": kind, "reason": reason,
+            "cases": int(state[aggregates.META_CASES]) if kind != "absent" else None,
+            "built": built}

@@ -1,0 +1,135 @@
+"""The fast path, observable: a changed definition makes stored aggregate tables stale by
+itself, the KPI layer then reads the cases and logs why, `taizhang rebuild` makes them
+current again, and the data page shows their state and the latest fallback."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from taizhang import cli
+from taizhang.filters import Filters
+from taizhang.i18n import t
+from taizhang.kpi import aggregated, fastpath
+from taizhang.kpi.metrics import metrics
+from taizhang.settings import Settings
+from taizhang.store import aggregates, facts
+
+
+@pytest.fixture
+def fresh_definition(monkeypatch):
+    """Forget every generated definition before and after the test (they are cached per
+    process, and on disk with the compiled SQL: off here, the test changes code in place)."""
+    monkeypatch.setenv("TAIZHANG_SQL_CACHE", "off")
+
+    def forget():
+        aggregates._facts_sql.cache_clear()
+        aggregates.definition_text.cache_clear()
+        fastpath._definition = None
+    forget()
+    yield forget
+    monkeypatch.undo()
+    forget()
+
+
+def test_a_changed_fact_changes_the_fingerprint(fresh_definition, monkeypatch):
+    """The fingerprint is a hash of the SQL generated from the facts: changing what
+    'open' means (a fact every open/overdue/stalled count derives from) changes it."""
+    before = aggregates.fingerprint()
+    assert len(before) == 16 and before == fastpath.current_definition()
+    monkeypatch.setattr(facts, "OPEN_STATUSES", ("pending",))
+    fresh_definition()
+    changed = aggregates.fingerprint()
+    assert changed != before
+    assert "'in_progress'" not in aggregates._facts_sql(Settings()).split("open_later")[-1]
+    monkeypatch.undo()
+    fresh_definition()
+    assert aggregates.fingerprint() == before  # the same code, the same fingerprint
+
+
+def _revised_statements(original):
+    """The refresh's statements with one of them written differently (same result)."""
+    def statements():
+        revised = dict(original())
+        revised["insert_days"] = "-- days, written again\n" + revised["insert_days"]
+        return revised
+    return statements
+
+
+def test_a_stale_definition_falls_back_with_its_reason_until_rebuilt(
+        demo_db_copy, fresh_definition, monkeypatch, caplog, capsys):
+    con = duckdb.connect(str(demo_db_copy))
+    as_of = fastpath.data_dates(con)[2]
+    assert aggregated.base_counts(con, ("street",), Filters(), Settings(), as_of) is not None
+    con.close()
+
+    # This code's rules now differ from those the stored tables were built by.
+    monkeypatch.setattr(aggregates, "statements", _revised_statements(aggregates.statements))
+    fresh_definition()
+    con = duckdb.connect(str(demo_db_copy), read_only=True)
+    with caplog.at_level(logging.INFO, logger="taizhang.kpi.fastpath"):
+        assert aggregated.base_counts(con, ("street",), Filters(), Settings(), as_of) is None
+        stale = metrics(con, ("street",), Filters(), Settings())
+    records = [r for r in caplog.records if r.name == "taizhang.kpi.fastpath"]
+    assert records and records[0].levelno == logging.WARNING
+    assert "[definition]" in records[0].getMessage()
+    assert t("fastpath.definition", "zh") in records[0].getMessage()
+    assert fastpath.last_fallback().code == "definition"
+    assert fastpath.fast_path_status(con, Settings())["status"] == "stale"
+    con.close()
+
+    # `taizhang rebuild` (in this process: it runs the revised statements) says what it did.
+    assert cli.main(["rebuild", "--db", str(demo_db_copy)]) == 0
+    out = capsys.readouterr().out
+    assert t("rebuild.before", "zh", state=t("fastpath.definition", "zh")) in out
+    cases = duckdb.connect(str(demo_db_copy), read_only=True).execute("SELECT count(*) FROM cases").fetchall()[0][0]
+    months = duckdb.connect(str(demo_db_copy), read_only=True).execute(
+        "SELECT count(DISTINCT strftime(received_on, '%Y-%m')) FROM cases").fetchall()[0][0]
+    assert f"{months} 个月、{cases} 件案件" in out
+
+    con = duckdb.connect(str(demo_db_copy), read_only=True)
+    assert fastpath.fast_path_status(con, Settings())["status"] == "current"
+    assert aggregated.base_counts(con, ("street",), Filters(), Settings(), as_of) is not None
+    fast = metrics(con, ("street",), Filters(), Settings(), source="aggregated")
+    raw = metrics(con, ("street",), Filters(), Settings(), source="raw")
+    pd.testing.assert_frame_equal(fast, raw)
+    pd.testing.assert_frame_equal(stale, raw)  # the fallback's figures were right all along
+    con.close()
+
+
+@pytest.mark.parametrize("by, filters, code", [
+    (("official",), Filters(), "official"),
+    (("street", "category"), Filters(), "grain"),
+    ((), Filters.make(as_of="2022-03-15"), "as_of"),
+    ((), Filters.make(date_from="2022-01-10"), "period"),
+])
+def test_a_question_the_tables_cannot_answer_says_why(demo_db, by, filters, code, caplog):
+    con = duckdb.connect(str(demo_db), read_only=True)
+    with caplog.at_level(logging.INFO, logger="taizhang.kpi.fastpath"):
+        assert aggregated.base_counts(con, by, filters, Settings(), filters.as_of or date(2099, 1, 1)) is None
+    con.close()
+    [record] = [r for r in caplog.records if r.name == "taizhang.kpi.fastpath"]
+    assert record.levelno == logging.INFO and f"[{code}]" in record.getMessage()
+    assert fastpath.last_fallback().code == code
+
+
+def test_settings_and_cases_that_changed_are_reasons_too(demo_db_copy, caplog):
+    con = duckdb.connect(str(demo_db_copy))
+    as_of = fastpath.data_dates(con)[2]
+    with caplog.at_level(logging.INFO, logger="taizhang.kpi.fastpath"):
+        assert aggregated.base_counts(con, (), Filters(), Settings(sla_days=10), as_of) is None
+        assert aggregated.base_counts(con, (), Filters(), Settings(sla_calendar="workdays"), as_of) is None
+        con.execute("DELETE FROM cases WHERE case_id = (SELECT min(case_id) FROM cases)")
+        assert aggregated.base_counts(con, (), Filters(), Settings(), as_of) is None
+    con.close()
+    said = " ".join(r.getMessage() for r in caplog.records if r.name == "taizhang.kpi.fastpath")
+    assert "[settings]" in said and "[workdays]" in said and "[cases]" in said
+
+
+def test_rebuild_without_a_database_says_so(tmp_path, capsys):
+    assert cli.main(["rebuild", "--db", str(tmp_path / "none.duckdb")]) == 2
+    assert "taizhang load" in capsys.readouterr().err
