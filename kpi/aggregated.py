@@ -12,8 +12,9 @@ numbers the raw path would give, when the question allows, and returns None othe
   the data), since cells are months of received_on;
 - the tables built with the current SLA and stall settings and holding every case.
 
-Closure days are whole days, so summing per-cell histograms gives medians and p90s equal
-to DuckDB's quantile_cont over the cases (same interpolation, computed the same way).
+Closure days are whole days, so summing per-cell histograms gives the medians and p90s of
+the raw path, which reads its histograms from the cases: both interpolate them with
+kpi.rules.quantiles.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import weakref
 from datetime import date
 
 import ibis
-import numpy as np
 import pyarrow as pa
 
 from taizhang.etl import aggregates
@@ -32,15 +32,15 @@ from taizhang.kpi.cells import NO_MONTH
 from taizhang.kpi.filters import Filters
 
 AREA_DIMENSIONS = ("district", "street", "community")
-QUANTILES = {"median": 0.5, "p90": 0.9}
-# Closure in whole minutes becomes hours as the raw path does: quantile first, then / 60.
-UNITS = {"days": 1.0, "hours": 60.0}
 
 
 def _raw_connection(ib):
     return ib.con if hasattr(ib, "con") else ib
 
 
+# The registry's rows as one text (kpi.inmemory.registry reads it).
+AREAS_SQL = """SELECT string_agg(concat_ws(chr(31), district, street, community), chr(30)
+                       ORDER BY district, street, community) FROM areas"""
 STATE_KEYS = (
     aggregates.META_SETTINGS, aggregates.META_CASES, aggregates.META_MAX_DATE,
     aggregates.META_FIRST_RECEIVED, aggregates.META_LAST_RECEIVED, aggregates.META_LATEST_CASE_DATE,
@@ -56,8 +56,7 @@ UNION ALL SELECT 'latest_import', ({runner.LATEST_IMPORT_SQL})::VARCHAR
 UNION ALL SELECT 'schema', ({runner.SCHEMA_SQL})::VARCHAR
 UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
           WHERE database_name = current_database()
-UNION ALL SELECT 'areas', string_agg(concat_ws(chr(31), district, street, community), chr(30)
-                                     ORDER BY district, street, community) FROM areas
+UNION ALL SELECT 'areas', ({AREAS_SQL})
 """
 # The state of read-only connections: nothing can change their data while they are open
 # (DuckDB locks the file against writers), so it is read once per connection.
@@ -156,35 +155,6 @@ def _plan(by, filters: Filters, settings, as_of: date, state: dict) -> dict | No
     return {"grain": grain, "first": first, "end": end, "mode": mode, "as_of_month": last_month}
 
 
-def quantiles(days: pa.ListArray, counts: pa.ListArray, unit: str = "days") -> dict[str, pa.Array]:
-    """median_days and p90_days per row from its histogram (days ascending, counts); with
-    unit="hours", median_hours and p90_hours from a histogram of whole minutes.
-
-    As DuckDB's quantile_cont over the expanded values: RN = (n−1)·q, lo = x[floor RN],
-    hi = x[ceil RN], lo + (hi − lo)·(RN − floor RN); x[i] is the first day whose running
-    count passes i. Rows without resolved cases get NULL.
-    """
-    offsets = days.offsets.to_numpy()
-    starts, ends = offsets[:-1], offsets[1:]
-    empty = ends == starts
-    values = days.values.to_numpy(zero_copy_only=False).astype(np.float64)
-    running = np.cumsum(counts.values.to_numpy(zero_copy_only=False).astype(np.int64))
-    running_at = np.r_[0, running]                      # running count before position i
-    before, totals = running_at[starts], running_at[ends] - running_at[starts]
-    out = {}
-    for name, q in QUANTILES.items():
-        rn = (totals - 1).astype(np.float64) * q
-        pick = lambda i: values[np.minimum(  # noqa: E731
-            np.searchsorted(running, before + i, side="right"), len(values) - 1)] if len(values) \
-            else np.zeros(len(starts))
-        lo, hi = pick(np.floor(rn)), pick(np.ceil(rn))
-        value = lo + (hi - lo) * (rn - np.floor(rn))
-        if unit == "hours":
-            value = value / UNITS[unit]
-        out[f"{name}_{unit}"] = pa.array(value, type=pa.float64(), mask=empty)
-    return out
-
-
 def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | None = None):
     """Base counts per group (Arrow) from the aggregate tables, or None when they cannot answer exactly.
 
@@ -200,7 +170,7 @@ def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | N
     if plan is None:
         return None
     keys = list(group_columns(tuple(by)))
-    return cells.base_counts(con, state, keys, plan, filters, settings, as_of, quantiles)
+    return cells.base_counts(con, state, keys, plan, filters, settings, as_of)
 
 
 _schemas: dict[str, object] = {}
