@@ -16,8 +16,9 @@ numbers the raw path would give, when the question allows, and returns None othe
 When it cannot, kpi.fastpath logs why (a reason code and its text) and keeps the reason
 for the data page.
 
-Closure days are whole days, so summing per-cell histograms gives medians and p90s equal
-to DuckDB's quantile_cont over the cases (same interpolation, computed the same way).
+Closure days are whole days, so summing per-cell histograms gives the medians and p90s of
+the raw path, which reads its histograms from the cases: both interpolate them with
+store.rules.quantiles.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import calendar
 from datetime import date
 
 import ibis
-import numpy as np
 import pyarrow as pa
 
 from taizhang.store import aggregates
@@ -35,9 +35,6 @@ from taizhang.kpi.cells import NO_MONTH
 from taizhang.filters import Filters
 
 AREA_DIMENSIONS = ("district", "street", "community")
-QUANTILES = {"median": 0.5, "p90": 0.9}
-# Closure in whole minutes becomes hours as the raw path does: quantile first, then / 60.
-UNITS = {"days": 1.0, "hours": 60.0}
 
 
 def _raw_connection(ib):
@@ -97,35 +94,6 @@ def _plan(by, filters: Filters, as_of: date, state: dict) -> tuple[dict | None, 
     return {"grain": grain, "first": first, "end": end, "mode": mode, "as_of_month": last_month}, "", ""
 
 
-def quantiles(days: pa.ListArray, counts: pa.ListArray, unit: str = "days") -> dict[str, pa.Array]:
-    """median_days and p90_days per row from its histogram (days ascending, counts); with
-    unit="hours", median_hours and p90_hours from a histogram of whole minutes.
-
-    As DuckDB's quantile_cont over the expanded values: RN = (n−1)·q, lo = x[floor RN],
-    hi = x[ceil RN], lo + (hi − lo)·(RN − floor RN); x[i] is the first day whose running
-    count passes i. Rows without resolved cases get NULL.
-    """
-    offsets = days.offsets.to_numpy()
-    starts, ends = offsets[:-1], offsets[1:]
-    empty = ends == starts
-    values = days.values.to_numpy(zero_copy_only=False).astype(np.float64)
-    running = np.cumsum(counts.values.to_numpy(zero_copy_only=False).astype(np.int64))
-    running_at = np.r_[0, running]                      # running count before position i
-    before, totals = running_at[starts], running_at[ends] - running_at[starts]
-    out = {}
-    for name, q in QUANTILES.items():
-        rn = (totals - 1).astype(np.float64) * q
-        pick = lambda i: values[np.minimum(  # noqa: E731
-            np.searchsorted(running, before + i, side="right"), len(values) - 1)] if len(values) \
-            else np.zeros(len(starts))
-        lo, hi = pick(np.floor(rn)), pick(np.ceil(rn))
-        value = lo + (hi - lo) * (rn - np.floor(rn))
-        if unit == "hours":
-            value = value / UNITS[unit]
-        out[f"{name}_{unit}"] = pa.array(value, type=pa.float64(), mask=empty)
-    return out
-
-
 def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | None = None):
     """Base counts per group (Arrow) from the aggregate tables, or None when they cannot answer exactly.
 
@@ -141,7 +109,7 @@ def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | N
         fastpath.fell_back(reason, detail)
         return None
     # The group columns are the dimensions themselves: no official reaches a plan.
-    return cells.base_counts(con, state, list(by), plan, filters, settings, as_of, quantiles)
+    return cells.base_counts(con, state, list(by), plan, filters, settings, as_of)
 
 
 _schemas: dict[str, object] = {}

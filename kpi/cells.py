@@ -25,6 +25,7 @@ import pyarrow as pa
 
 from taizhang.store import aggregates
 from taizhang.kpi import runner
+from taizhang.store import rules
 
 # NULL months as integers: a NULL resolved_month is never "after as_of", a NULL due/stall
 # key never "on or before as_of" — as the SQL comparisons with NULL were false.
@@ -215,11 +216,10 @@ def _key_columns(cells, keys: list[str], version: Version, keep: np.ndarray,
 
 
 def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings,
-                as_of, quantiles) -> pa.Table:
-    """keys, COUNT_COLUMNS, median_days, p90_days per group of the slice (kpi.aggregated's contract).
-
-    `quantiles(days, counts)` turns per-group histograms (ListArrays) into the two quantiles.
-    """
+                as_of) -> pa.Table:
+    """keys, COUNT_COLUMNS, then the quantiles of closure days and hours per group of the
+    slice (kpi.aggregated's contract), the quantiles from the summed histograms
+    (store.rules.quantile_columns, as the raw path's)."""
     from taizhang.kpi.metrics import COUNT_COLUMNS
 
     grain = plan["grain"]
@@ -246,14 +246,15 @@ def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings
         out.update(zip(LATEST_SUMS, _group_sums(inverse, groups, [rows[s][keep] for s in LATEST_SUMS]).T))
         out["overdue_open"], out["stalled"] = _open_now(
             con, version, grain, keys, plan, filters, group_of,
-            (as_of - EPOCH).days, (as_of - EPOCH).days - settings.stall_days)
+            *((rules.cutoff(kind, as_of, settings) - EPOCH).days for kind in ("overdue", "stalled")))
     else:
         sums = _month_end_sums({name: column[keep] for name, column in rows.items()}, as_of_month)
         out.update(zip(sums, _group_sums(inverse, groups, list(sums.values())).T))
     out = {k: out[k] for k in (*keys, *COUNT_COLUMNS)}
-    out.update(quantiles(*_histograms(days, "days", keys, version, plan, filters, group_of, as_of_month)))
-    out.update(quantiles(*_histograms(minutes, "minutes", keys, version, plan, filters, group_of,
-                                      as_of_month), unit="hours"))
+    for unit, table, value in (("days", days, "days"), ("hours", minutes, "minutes")):
+        histogram = _histograms(table, value, keys, version, plan, filters, group_of, as_of_month)
+        out.update({name: pa.array(column, pa.float64(), mask=np.isnan(column)) for name, column in
+                    rules.quantile_columns(unit, *histogram, groups).items()})
     return pa.table(out)
 
 
@@ -264,10 +265,14 @@ LATEST_SUMS = ("received", "resolved", "in_progress", "pending", "deferred", "ca
 def _month_end_sums(c: dict[str, np.ndarray], as_of_month: int) -> dict[str, np.ndarray]:
     """Per agg_counts row, what it adds to each count on the last day of as_of_month."""
     # late: resolved after as_of, so in progress then and its rating not known yet (kpi.facts).
-    late = c["is_resolved"] & (c["resolved_month"] > as_of_month)
+    late = rules.resolved_after(c["is_resolved"], c["resolved_month"], as_of_month)
     known = ~late
     n = c["n"]
-    open_at = c["is_pending"] | c["is_in_progress"] | late
+    open_at = rules.is_open(c["is_pending"] | c["is_in_progress"], late)
+    # due_key / stall_key: the month of rules.first_flagged_day, so flagged at this month's
+    # end ⇔ key ≤ as_of_month ⇔ key < the month after (store.rules.flagged).
+    flagged = {kind: rules.flagged(open_at, c[key], as_of_month + 1)
+               for kind, key in (("overdue", "due_key"), ("stalled", "stall_key"))}
     return {
         "received": n,
         "resolved": n * (c["is_resolved"] & known),
@@ -280,8 +285,8 @@ def _month_end_sums(c: dict[str, np.ndarray], as_of_month: int) -> dict[str, np.
         **{name: c[name] * known for name in COUNTED},
         **{name: c[name] * (c[month] <= as_of_month) for name, month in RESPONSES.items()},
         "reopened": c["reopened"],
-        "overdue_open": n * (open_at & (c["due_key"] <= as_of_month)),
-        "stalled": n * (open_at & (c["stall_key"] <= as_of_month)),
+        "overdue_open": n * flagged["overdue"],
+        "stalled": n * flagged["stalled"],
     }
 
 
@@ -336,7 +341,8 @@ def _open_index(con, version: Version, grain: str) -> dict:
 
 def _open_now(con, version, grain, keys, plan, filters, group_of, due_before: int,
               progress_before: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per group: open cases due before due_before, and last progressed before progress_before."""
+    """Per group: open cases due before due_before, and last progressed before progress_before
+    (the kinds' cutoffs, store.rules.cutoff: counted as rules.flagged compares, anchor < cutoff)."""
     index = version.derived(("open_index", grain), lambda: _open_index(con, version, grain))
     keep = _mask(index, version, plan, filters)
     slot, found = _slots(group_of, _group_ids(index, keys, version, keep))
@@ -353,8 +359,8 @@ def _open_now(con, version, grain, keys, plan, filters, group_of, due_before: in
 
 
 def _histograms(days, value, keys, version, plan, filters, group_of, as_of_month):
-    """Per group (in group_of's order): closure days (or minutes: `value` names the column)
-    ascending and their counts, as ListArrays."""
+    """(group, value, count) rows: per group (its position in group_of), how many cases
+    closed in each number of days (or minutes: `value` names the column)."""
     keep = _mask(days, version, plan, filters)
     if plan["mode"] != "latest":
         keep &= days["resolved_month"] <= as_of_month
@@ -372,8 +378,5 @@ def _histograms(days, value, keys, version, plan, filters, group_of, as_of_month
     else:
         cell, inverse = np.unique(index, return_inverse=True)
         totals = np.rint(np.bincount(inverse, weights=n, minlength=len(cell))).astype(np.int64)
-    per_group = np.bincount(cell // span, minlength=len(group_of))
-    offsets = pa.array(np.r_[0, np.cumsum(per_group)].astype(np.int32))
-    return (pa.ListArray.from_arrays(offsets, pa.array(cell % span + low, pa.int64())),
-            pa.ListArray.from_arrays(offsets, pa.array(totals, pa.int64())))
+    return cell // span, cell % span + low, totals
 

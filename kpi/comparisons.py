@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import ibis
-import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taizhang.kpi import inmemory, runner
+from taizhang.kpi import runner
 from taizhang.store.facts import backend, settings_or_default
 from taizhang.filters import METRICS, FilterError, Filters, month_bounds, shift_months
-from taizhang.kpi.metrics import (
-    Plan, finish, group_columns, metrics, plain, plan_metrics, run_plan, settings_values, to_frame,
-)
+from taizhang.kpi.metrics import answer, group_columns, metrics, plain, plan_metrics, to_frame
 from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
@@ -57,25 +53,9 @@ def headline(con, filters: Filters, settings: Settings | None = None, source: st
     plans = {name: plan_metrics(ib, (), f, settings, source, slot=Slot(f"{name}_"), known=ctx)
              for name, f in slices.items()}
 
-    slot = Slot("derive_")
-
-    def build() -> ir.Table:
-        # One statement for the three slices, derived in one pass over their base counts:
-        # one round trip, one frame, and a third of the SQL three derivations would be.
-        counts = ibis.union(*(plan.counts().mutate(slice=ibis.literal(name))
-                              for name, plan in plans.items()))
-        return finish(counts, (), settings, slot, partition=("slice",))
-
-    if all(p.memory is not None for p in plans.values()):
-        # Every slice from the aggregate tables: derived in memory, no statement (kpi.inmemory).
-        table = inmemory.finish(inmemory.stack({name: p.memory() for name, p in plans.items()}),
-                              (), settings, partition=("slice",))
-    else:
-        plan = Plan(("headline", *(p.key for p in plans.values())),
-                    {**{k: v for p in plans.values() for k, v in p.values.items()},
-                     **slot.values(settings_values(settings))},
-                    tuple(t for p in plans.values() for t in p.inputs), build)
-        table = run_plan(ib, plan)
+    # The three slices' base counts in one statement (or none: from the aggregate tables),
+    # derived in one pass (kpi.metrics.answer).
+    table = answer(ib, plans, settings, partition=True)
     # Plain values straight from Arrow: None where undefined, ints and floats otherwise.
     rows = {row["slice"]: row for row in table.to_pylist()}
     result["metrics"] = _scalars(rows["metrics"])
@@ -135,28 +115,8 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None,
     before = plan_metrics(ib, by, current_filters.shifted(-1), settings, source,
                           slot=Slot("before_"), known=ctx)
 
-    slot = Slot("derive_")
-
-    def build() -> ir.Table:
-        # Both months derived and ranked in one pass over their base counts.
-        counts = now.counts().mutate(slice=ibis.literal("now")).union(
-            before.counts().mutate(slice=ibis.literal("before")))
-        both = finish(counts, by, settings, slot, partition=("slice",))
-        current = both.filter(both.slice == "now").drop("slice")
-        previous = both.filter(both.slice == "before")
-        previous = previous.select(*keys, previous_rank=previous["rank"])
-        # Keys may be NULL (cases without a street): match those too.
-        condition = [current[k].identical_to(previous[k]) for k in keys]
-        joined = current.left_join(previous, condition).select(current, previous.previous_rank)
-        return joined.mutate(rank_change=joined.previous_rank - joined["rank"])
-
-    if now.memory is not None and before.memory is not None:
-        ranked = _ranking_in_memory(now, before, by, keys, settings)
-    else:
-        plan = Plan(("ranking", now.key, before.key),
-                    {**now.values, **before.values, **slot.values(settings_values(settings))},
-                    now.inputs + before.inputs, build)
-        ranked = run_plan(ib, plan)
+    ranked = _with_previous_rank(answer(ib, {"now": now, "before": before}, settings, partition=True),
+                                 keys)
     # Best first; unranked rows last, the bigger ones first (Arrow's sort is stable).
     ranked = ranked.sort_by([("rank", "ascending", "at_end"), ("received", "descending", "at_end")])
     frame = to_frame(ranked)
@@ -182,14 +142,13 @@ def unranked_reasons(frame: pd.DataFrame, settings: Settings) -> list[str | None
     return reasons
 
 
-def _ranking_in_memory(now: Plan, before: Plan, by, keys: list[str], settings: Settings) -> pa.Table:
-    """ranking()'s rows from two slices answered by the aggregate tables (kpi.inmemory), no statement."""
-    both = inmemory.finish(inmemory.stack({"now": now.memory(), "before": before.memory()}), by,
-                         settings, partition=("slice",))
+def _with_previous_rank(both: pa.Table, keys: list[str]) -> pa.Table:
+    """The "now" slice's rows of a ranking with previous_rank (the "before" slice's rank of
+    the same keys) and rank_change (previous_rank − rank)."""
     is_now = pc.equal(both.column("slice"), "now")
     current = both.filter(is_now).drop_columns(["slice"])
     previous = both.filter(pc.invert(is_now))
-    # Keys may be NULL (cases without a street): they match too, as identical_to does.
+    # Keys may be NULL (cases without a street): they match too.
     earlier = dict(zip(zip(*(previous.column(k).to_pylist() for k in keys)),
                        previous.column("rank").to_pylist()))
     previous_rank = pa.array([earlier.get(k) for k in zip(*(current.column(k).to_pylist() for k in keys))],

@@ -41,6 +41,9 @@ STATE_KEYS = aggregates.RECORD_KEYS
 # tables' record, the number of cases now, the latest import's as_of, a hash of the
 # database's columns (compiled SQL names columns; kpi.runner.DataContext.schema) and the
 # registry's rows (zero rows of areas, kpi.inmemory: the registry changes without a refresh).
+# The registry's rows as one text (kpi.inmemory.registry reads it).
+AREAS_SQL = """SELECT string_agg(concat_ws(chr(31), district, street, community), chr(30)
+                       ORDER BY district, street, community) FROM areas"""
 STATE_SQL = f"""
 SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
 UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
@@ -48,8 +51,7 @@ UNION ALL SELECT 'latest_import', ({LATEST_IMPORT_SQL})::VARCHAR
 UNION ALL SELECT 'schema', ({SCHEMA_SQL})::VARCHAR
 UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
           WHERE database_name = current_database()
-UNION ALL SELECT 'areas', string_agg(concat_ws(chr(31), district, street, community), chr(30)
-                                     ORDER BY district, street, community) FROM areas
+UNION ALL SELECT 'areas', ({AREAS_SQL})
 """
 # Reasons about the tables (the same for every question until they change) …
 TABLE_REASONS = ("unreadable", "absent", "definition", "settings", "cases", "workdays")

@@ -123,11 +123,13 @@ def _finish(df: pd.DataFrame, pii: bool = True) -> pd.DataFrame:
 
 def slice_facts(ib, filters: Filters, settings: Settings, search: str | None = None,
                 columns: tuple[str, ...] | None = None, facts: tuple[str, ...] | None = None,
-                known: DataContext | None = None):
-    """(builder of the slice's case facts, shape key, bound values) for a list query.
+                known: DataContext | None = None, prefix: str = ""):
+    """(builder of the slice's case facts, shape key, bound values) for a list query: the
+    one definition of a slice's cases for lists and 督办 lists (kpi.supervision).
 
     `columns`, `facts`: what to carry (kpi.facts.case_facts; None: everything). `known`: a
-    context just read (kpi.runner.data_context).
+    context just read (kpi.runner.data_context). `prefix`: the bound values' names start
+    with it (two slices in one statement).
     """
     ctx = runner.data_context(ib, filters, known)
     filters = replace(filters, as_of=ctx.as_of)
@@ -136,7 +138,8 @@ def slice_facts(ib, filters: Filters, settings: Settings, search: str | None = N
     values = slice_values(filters, settings, ctx.as_of, span)
     if search:
         values["search"] = search
-    slot = Slot()
+    slot = Slot(prefix)
+    values = slot.values(values)
 
     if search and columns is not None:
         columns = tuple(dict.fromkeys((*columns, *SEARCHED)))

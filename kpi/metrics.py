@@ -1,13 +1,16 @@
-"""metrics(): every SPEC §4 metric over any slice and grouping, as ibis expressions.
+"""metrics(): every SPEC §4 metric over any slice and grouping.
 
-A metrics query is three layers, each an ibis expression:
+A metrics query is three layers:
 
-    base counts per group  (counts, day sums, quantiles — from raw cases, or from the
-                            pre-aggregated tables of kpi.aggregated when it can answer)
+    base counts per group  (counts, day sums, closure histograms → quantiles — from the
+                            cases in one SQL statement, or from the pre-aggregated tables
+                            of kpi.aggregated when they can answer)
       → completion          (every registry area / month of the period, with zeros)
-      → rates, score, rank  (derive(): the only place a rate is divided out)
+      → rates, score, rank  (derived(): the only place a rate is divided out)
 
-so a second source of base counts plugs in behind the same function.
+Only the first layer differs between the two sources; completion, rates, score and rank
+are computed once for both, over the base counts in memory (kpi.inmemory), and the
+quantiles of both come from histograms interpolated by store.rules.quantiles.
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ from typing import Callable
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from taizhang.kpi import completion, runner
-from taizhang.store import sla
+from taizhang.store import rules, sla
 from taizhang.store.facts import (
     CASE_COLUMN_DIMENSIONS, backend, case_facts, settings_or_default, slice_shape, slice_values,
 )
-from taizhang.filters import METRICS, FilterError, Filters, dimension_name
+from taizhang.filters import FilterError, Filters, dimension_name
 from taizhang.kpi.runner import DataContext
 from taizhang.store.slot import Slot
 from taizhang.settings import Settings
@@ -66,7 +71,11 @@ def check_by(by) -> tuple[str, ...]:
 
 def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Settings,
                     ctx: DataContext, slot: Slot) -> ir.Table:
-    """Base counts per group computed from the cases table itself."""
+    """Base counts per group computed from the cases table itself, with per group a
+    histogram of closure days and one of closure minutes (`days_histogram`,
+    `hours_histogram`: lists of {value, n}) in place of the quantiles: raw_counts() turns
+    them into quantiles as the aggregate path does (store.rules.quantiles; no engine's own
+    quantile function, exact on any engine)."""
     columns = tuple(d for d in by if d in CASE_COLUMN_DIMENSIONS)
     t = case_facts(ib, filters, settings, ctx.as_of, per_official="official" in by,
                    columns=columns, span=(ctx.first_received, ctx.last_received), slot=slot)
@@ -96,14 +105,41 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
         feedback_known=as_int(t.feedback_known),
         feedback_on_time=as_int(t.feedback_on_time),
         reopened=as_int(t.reopened),
-        # DuckDB quantile_cont: linear interpolation, as SPEC §4 asks.
-        median_days=t.closure_days.quantile(0.5),
-        p90_days=t.closure_days.quantile(0.9),
-        # Over whole minutes, then in hours: the aggregate path divides the same way.
-        median_hours=t.closure_minutes.quantile(0.5) / 60.0,
-        p90_hours=t.closure_minutes.quantile(0.9) / 60.0,
     )
-    return counts  # NULL sums over no rows become zeros in plan_metrics
+    for unit, (column, _) in rules.UNITS.items():
+        closed = t.filter(t[column].notnull())
+        cells = closed.group_by([*keys, column]).aggregate(n=closed.count())
+        histogram = ibis.struct({"value": cells[column], "n": cells.n}).collect()
+        per_group = (cells.group_by(keys) if keys else cells).aggregate(
+            **{f"{unit}_histogram": histogram})
+        if keys:  # keys may be NULL (cases without a street): those match too
+            joined = counts.left_join(per_group, [counts[k].identical_to(per_group[k]) for k in keys])
+            counts = joined.select(counts, per_group[f"{unit}_histogram"])
+        else:
+            counts = counts.cross_join(per_group)
+    return counts
+
+
+def raw_counts(table: pa.Table) -> pa.Table:
+    """raw_base_counts' rows as the aggregate path gives them: counts as int64 (0 for a sum
+    over no cases), the histograms as QUANTILE_COLUMNS (store.rules.quantile_columns)."""
+    groups = table.num_rows
+    out = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if name in COUNT_COLUMNS:
+            out[name] = pc.fill_null(column.cast(pa.int64()), 0)
+        elif not name.endswith("_histogram"):
+            out[name] = column
+    for unit in rules.UNITS:
+        lists = table.column(f"{unit}_histogram").combine_chunks()
+        cells = pc.list_flatten(lists)
+        group = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+        values = cells.field("value").to_numpy(zero_copy_only=False) if len(cells) else []
+        counts = cells.field("n").to_numpy(zero_copy_only=False) if len(cells) else []
+        for name, column in rules.quantile_columns(unit, group, values, counts, groups).items():
+            out[name] = pa.array(column, pa.float64(), mask=np.isnan(column))
+    return pa.table(out)
 
 
 def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str,
@@ -114,31 +150,12 @@ def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str,
     """
     if source not in ("auto", "aggregated"):
         return None
-    try:
-        from taizhang.kpi import aggregated
-    except ImportError:
-        aggregated = None
-    counts = None
-    if aggregated is not None and hasattr(aggregated, "base_counts"):
-        counts = aggregated.base_counts(ib, by, filters, settings, filters.as_of, state)
+    from taizhang.kpi import aggregated
+
+    counts = aggregated.base_counts(ib, by, filters, settings, filters.as_of, state)
     if counts is None and source == "aggregated":
         raise FilterError("预聚合表无法回答此查询 / the aggregate tables cannot answer this query.")
     return counts
-
-
-def _rate(num: ir.NumericValue, den: ir.NumericValue) -> ir.FloatingValue:
-    # A zero denominator makes the rate undefined (NULL), never 0 or NaN.
-    return num.cast("float64") / den.nullif(0)
-
-
-def settings_values(settings: Settings) -> dict:
-    """The settings derive() and add_rank() bind: the satisfaction weight, score weights, rank minimum."""
-    return {
-        "basically_satisfied_weight": settings.basically_satisfied_weight,
-        "min_cases_ranked": settings.min_cases_ranked,
-        **ranking_values(settings),
-        **{f"weight_{rate}": weight for rate, weight in settings.score_weights().items()},
-    }
 
 
 def ranking_values(settings: Settings) -> dict:
@@ -150,28 +167,18 @@ def ranking_values(settings: Settings) -> dict:
     }
 
 
-class IbisOps:
-    """What derived() needs of its engine, for ibis expressions (undefined = NULL)."""
-
-    ratio = staticmethod(_rate)
-    fill_zero = staticmethod(lambda x: x.fill_null(0.0))
-    defined = staticmethod(lambda x: x.notnull())
-    choose = staticmethod(ibis.ifelse)
-    null_if_zero = staticmethod(lambda x: x.nullif(0.0))
-
-
 def resolution_base(c):
     """The cases resolution_rate is judged on: received less those that ended without
     resolution (cancelled, referred). `c`: base counts or a metrics row, by name."""
     return c["received"] - c["cancelled"] - c["referred"]
 
 
-def derived(c, w, weights: dict, ops=IbisOps, ranking: dict | None = None) -> dict:
+def derived(c, w, weights: dict, ops, ranking: dict | None = None) -> dict:
     """The rates, mean days and score from base counts `c` (columns by name): the only place
-    a rate is divided. Written once for any engine `ops` (ibis here, numpy in kpi.inmemory).
+    a rate is divided. Written once for any engine `ops` (numpy: kpi.inmemory.NumpyOps).
 
     w: the basically-satisfied weight; weights: the score's weight per rate; ranking: the
-    values of ranking_values() (bound values in SQL, numbers in memory).
+    values of ranking_values().
 
     The score judges what was due (ranking_basis 'due', the default): due_cases = cases
     resolved by as_of or open past their deadline; due_resolution_rate = resolved /
@@ -219,106 +226,83 @@ def derived(c, w, weights: dict, ops=IbisOps, ranking: dict | None = None) -> di
     return {**rates, "due_cases": due_cases, "score": 100 * numerator / ops.null_if_zero(total)}
 
 
-def derive(counts: ir.Table, settings: Settings, slot: Slot) -> ir.Table:
-    """Rates, mean days and the score from base counts, as an ibis expression (kpi.metrics.derived)."""
-    weights = {rate: slot(f"weight_{rate}", "float64") for rate in settings.score_weights()}
-    ranking = {"rank_on_due": slot("rank_on_due", "float64"),
-               "min_due_cases": slot("min_due_cases", "int64"), "min_rated": slot("min_rated", "int64")}
-    return counts.mutate(**derived(counts, slot("basically_satisfied_weight", "float64"), weights,
-                                   ranking=ranking))
-
-
-def add_rank(t: ir.Table, by: tuple[str, ...], slot: Slot, slices: tuple[str, ...] = ()) -> ir.Table:
-    """rank: 1 = best score, ties broken by more received; slices too small are unranked
-    (fewer received than min_cases_ranked, no score, or, ranked on what was due, fewer
-    cases due or closed than min_due_cases).
-
-    slices: columns naming separate slices of t (comparisons), each ranked on its own.
-    """
-    enough_due = (slot("rank_on_due", "float64") < 0.5) | (t.due_cases >= slot("min_due_cases", "int64"))
-    eligible = (t.received >= slot("min_cases_ranked", "int64")) & t.score.notnull() & enough_due
-    partition = [eligible, *(t[c] for c in slices)]
-    if "month" in by and len(by) > 1:
-        partition.append(t.month)  # streets by month: ranked within each month
-    window = ibis.window(group_by=partition, order_by=[ibis.desc(t.score), ibis.desc(t.received)])
-    return t.mutate(rank=ibis.ifelse(eligible, ibis.rank().over(window) + 1, ibis.null("int64")))
-
-
 @dataclass(frozen=True)
 class Plan:
-    """A query ready to run: its shape key, its bound values, in-memory inputs, how to build it."""
+    """A metrics question ready to answer: its base counts' source, and what completes them.
+
+    `aggregated`: the base counts the aggregate tables gave (Arrow), or None: then `raw`
+    builds the statement over the cases (shape `key`, bound `values`).
+    """
 
     key: tuple
     values: dict
-    inputs: tuple
-    build: Callable[[], ir.Table]
-    # The completed base counts alone (before derive): comparisons derive several slices
-    # in one pass (a third of the SQL for DuckDB to bind and optimise).
-    counts: Callable[[], ir.Table] | None = None
-    # The completed base counts as numpy columns, when every count came from the aggregate
-    # tables: kpi.inmemory derives and ranks them without a statement. None otherwise.
-    memory: Callable[[], dict] | None = None
+    by: tuple[str, ...]
+    filters: Filters
+    areas: str | None
+    months: list[str] | None
+    raw: Callable[[], ir.Table]
+    aggregated: pa.Table | None = None
 
 
 def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "auto",
                  slot: Slot = Slot(), known: DataContext | None = None) -> Plan:
-    """The plan of metrics(): group columns then METRICS, from aggregates or raw cases.
+    """The plan of metrics(): base counts from the aggregates, else from the raw cases.
 
     `known`: a context just read (kpi.runner.data_context), reused for the data's facts.
+    `slot`: names the raw statement's values (several plans in one statement: base_counts).
     """
     by = check_by(by)
     ctx = runner.data_context(ib, filters, known)
     filters = replace(filters, as_of=ctx.as_of)
     in_memory = aggregated_counts(ib, by, filters, settings, source, ctx.state)
-    aggregated = None if in_memory is None else kpi_aggregated().memtable(in_memory)
     span = (ctx.first_received, ctx.last_received)
-    values = {**slice_values(filters, settings, ctx.as_of, span), **settings_values(settings),
-              **completion.completion_values(by, filters, ctx)}
-
-    def counts() -> ir.Table:
-        base = aggregated if aggregated is not None else \
-            raw_base_counts(ib, by, filters, settings, ctx, slot)
-        # A count over no cases is 0 whichever source answered (an aggregate cell-less
-        # period sums to NULL).
-        base = base.mutate(**{c: base[c].fill_null(0) for c in COUNT_COLUMNS})
-        return completion.complete(ib, base, by, filters, slot, "months" in values, COUNT_COLUMNS)
-
-    def build() -> ir.Table:
-        return finish(counts(), by, settings, slot)
-
-    memory = None
-    if in_memory is not None and "areas" in ctx.state:
-        def memory() -> dict:
-            from taizhang.kpi import inmemory
-            return inmemory.complete(in_memory, by, filters, ctx.state["areas"], values.get("months"))
-
-    inputs = (aggregated,) if aggregated is not None else ()
-    # The score's rates (a preset scores others) shape the SQL too; their weights are bound.
-    key = ("metrics", by, slice_shape(filters), sla.due_shape(settings, span), "months" in values,
-           tuple(settings.score_weights()),
-           ctx.schema, slot.prefix, tuple(str(t.schema()) for t in inputs))
-    return Plan(key, slot.values(values), inputs, build, counts, memory)
+    values = slot.values(slice_values(filters, settings, ctx.as_of, span))
+    key = ("metrics", by, slice_shape(filters), sla.due_shape(settings, span), ctx.schema, slot.prefix)
+    months = completion.completion_values(by, filters, ctx).get("months")
+    return Plan(key, values, by, filters, completion.registry_text(ib, ctx.state, by), months,
+                lambda: raw_base_counts(ib, by, filters, settings, ctx, slot), in_memory)
 
 
-def kpi_aggregated():
-    """kpi.aggregated (imported late: it imports this module's neighbours)."""
-    from taizhang.kpi import aggregated
-    return aggregated
+def base_counts(ib, plans: dict[str, Plan]) -> dict[str, pa.Table]:
+    """Each plan's base counts (Arrow: keys, COUNT_COLUMNS, QUANTILE_COLUMNS): the aggregate
+    tables' answer, or, for every plan they could not answer, one statement over the cases
+    (each plan's rows tagged with its name; their values named apart by their slots)."""
+    out = {name: plan.aggregated for name, plan in plans.items() if plan.aggregated is not None}
+    raw = {name: plan for name, plan in plans.items() if plan.aggregated is None}
+    if raw:
+        def build() -> ir.Table:
+            parts = [plan.raw().mutate(slice=ibis.literal(name)) for name, plan in raw.items()]
+            return ibis.union(*parts) if len(parts) > 1 else parts[0]
+
+        key = ("base_counts", *((name, plan.key) for name, plan in raw.items()))
+        values = {k: v for plan in raw.values() for k, v in plan.values.items()}
+        table = runner.run(ib, key, build, values, arrow=True)
+        for name in raw:
+            rows = table.filter(pc.equal(table.column("slice"), name)).drop_columns(["slice"])
+            out[name] = raw_counts(rows)
+    return {name: out[name] for name in plans}
 
 
-def finish(counts: ir.Table, by: tuple[str, ...], settings: Settings, slot: Slot,
-           partition: tuple[str, ...] = ()) -> ir.Table:
-    """Group columns (and `partition`), then METRICS: rates, score and rank from base counts.
+def completed(plan: Plan, counts: pa.Table) -> dict:
+    """A plan's base counts as numpy columns with its zero rows (kpi.inmemory.complete)."""
+    from taizhang.kpi import inmemory
 
-    partition: columns of counts naming separate slices, ranked apart (comparisons).
-    """
-    ranked = add_rank(derive(counts, settings, slot), by, slot, partition)
-    return ranked.select(*partition, *group_columns(by), *METRICS)
+    return inmemory.complete(counts, plan.by, plan.filters, plan.areas, plan.months)
 
 
-def run_plan(ib, plan: Plan) -> pa.Table:
-    """Execute a plan (its SQL compiled once per shape, its values bound): an Arrow table."""
-    return runner.run(ib, plan.key, plan.build, plan.values, plan.inputs, arrow=True)
+def answer(ib, plans: dict[str, Plan], settings: Settings, partition: bool = False) -> pa.Table:
+    """The plans' group columns then METRICS (Arrow): base counts, completion, rates, score
+    and rank, one way whichever source answered (kpi.inmemory.finish). With `partition`,
+    several plans of one grouping: a `slice` column names each row's plan, ranked apart."""
+    from taizhang.kpi import inmemory
+
+    counts = base_counts(ib, plans)
+    by = next(iter(plans.values())).by
+    if not partition:
+        [(name, plan)] = plans.items()
+        return inmemory.finish(completed(plan, counts[name]), by, settings)
+    columns = inmemory.stack({name: completed(plan, counts[name]) for name, plan in plans.items()})
+    return inmemory.finish(columns, by, settings, partition=("slice",))
 
 
 RANK_COLUMNS = ("rank", "previous_rank", "rank_change")
@@ -376,10 +360,7 @@ def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None 
     by = check_by(by)
     settings = settings_or_default(settings)
     plan = plan_metrics(ib, by, filters, settings, source, known=known)
-    if plan.memory is not None:
-        from taizhang.kpi import inmemory
-        return to_frame(inmemory.finish(plan.memory(), by, settings), sort_by=group_columns(by))
-    return to_frame(run_plan(ib, plan), sort_by=group_columns(by))
+    return to_frame(answer(ib, {"metrics": plan}, settings), sort_by=group_columns(by))
 
 
 def plain(value):

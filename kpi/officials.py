@@ -10,10 +10,10 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from taizhang.kpi.completion import period_months
-from taizhang.kpi import runner
+from taizhang.kpi import aggregated, runner
 from taizhang.store.facts import backend, in_period, settings_or_default, slice_shape, slice_values, where_values
 from taizhang.filters import COUNT_METRICS, METRICS, Filters
-from taizhang.kpi.metrics import Plan, plan_metrics, run_plan, to_frame
+from taizhang.kpi.metrics import answer, plan_metrics, to_frame
 from taizhang.store.slot import Slot
 from taizhang.settings import Settings
 
@@ -61,10 +61,10 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
     ctx = runner.data_context(ib, filters)
     filters = replace(filters, as_of=ctx.as_of)
     per_official = plan_metrics(ib, ("official",), filters, settings, known=ctx)
+    case_side = aggregated.memtable(answer(ib, {"metrics": per_official}, settings))
     slot = Slot()
 
     def build() -> ir.Table:
-        case_side = per_official.build()
         attendance = attendance_expr(ib, filters, slot)
         officials = ib.table("officials")
         if filters.values("official"):
@@ -103,9 +103,9 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
                 ibis.null("float64")),
         )
 
-    values = {**per_official.values, "months_in_period": len(period_months(filters, ctx))}
-    plan = Plan(("officials", per_official.key), values, per_official.inputs, build)
-    df = to_frame(run_plan(ib, plan))
+    values = {**slice_values(filters, settings, ctx.as_of), "months_in_period": len(period_months(filters, ctx))}
+    key = ("officials", slice_shape(filters), ctx.schema, str(case_side.schema()))
+    df = to_frame(runner.run(ib, key, build, values, (case_side,), arrow=True))
     df["attendance"] = df["attendance"].astype("Float64")
     return df.sort_values(["received", "official_id"], ascending=[False, True],
                           kind="stable").reset_index(drop=True)

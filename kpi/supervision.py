@@ -20,11 +20,10 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from taizhang.store import aggregates
-from taizhang.kpi import aggregated, fastpath, runner
-from taizhang.store import sla
+from taizhang.kpi import fastpath, runner
+from taizhang.store import rules, sla
 from taizhang.store.facts import (
-    ENDED_STATUSES, backend, case_facts, in_period, settings_or_default, slice_conditions, slice_shape,
-    slice_values,
+    ENDED_STATUSES, backend, case_facts, in_period, settings_or_default, slice_conditions, slice_values,
 )
 from taizhang.filters import FilterError, Filters
 from taizhang.kpi.lists import _finish, _with_officials, case_number, lead_officials, slice_facts
@@ -150,14 +149,8 @@ def supervision_counts(con, filters: Filters, settings: Settings | None = None) 
 
 
 def _slice(ib, filters: Filters, settings: Settings, prefix: str, ctx: DataContext):
-    """(builder of a slice's case facts, its shape, its values named with `prefix`)."""
-    ctx = runner.data_context(ib, filters, known=ctx)
-    filters = replace(filters, as_of=ctx.as_of)
-    span = (ctx.first_received, ctx.last_received)
-    slot = Slot(prefix)
-    values = slot.values(slice_values(filters, settings, ctx.as_of, span))
-    shape = (slice_shape(filters), sla.due_shape(settings, span))
-    return (lambda: case_facts(ib, filters, settings, ctx.as_of, span=span, slot=slot)), shape, values
+    """(builder of a slice's case facts, its shape, its values named with `prefix`): kpi.lists.slice_facts."""
+    return slice_facts(ib, filters, settings, known=ctx, prefix=prefix)
 
 
 def _first_kind(t: ir.Table, kinds: tuple[str, ...]) -> ir.Table:
@@ -209,11 +202,11 @@ def _open_cases(ib, standing: Filters, slot: Slot) -> ir.Table:
 
 
 def _open_conditions(t: ir.Table, slot: Slot, kinds: tuple[str, ...]) -> dict[str, ir.BooleanValue]:
-    # As kpi.facts: overdue = open and due < as_of; stalled = open and last progress
-    # before the stall cutoff (every row of agg_open_cases is open).
-    every = {"overdue": t.due < slot("as_of", "date"),
-             "stalled": t.progress_on < slot("stall_before", "date")}
-    return {kind: every[kind] for kind in kinds}
+    # store.rules.flagged, as kpi.facts applies it (every row of agg_open_cases is open).
+    anchors = {"due": t.due, "last_progress": t.progress_on}
+    return {kind: rules.flagged(ibis.literal(True), anchors[rules.STANDING[kind][0]],
+                                slot(rules.CUTOFF_VALUES[kind], "date"))
+            for kind in kinds}
 
 
 def _open_flagged(ib, standing: Filters, slot: Slot, kinds: tuple[str, ...] = STANDING_KINDS) -> ir.Table:

@@ -147,6 +147,7 @@ def _facts_sql(settings) -> str:
 def _generate_facts_sql(settings) -> str:
     import ibis
 
+    from taizhang.store import rules
     from taizhang.store.facts import OPEN_STATUSES, case_facts
     from taizhang.filters import Filters
 
@@ -157,6 +158,11 @@ def _generate_facts_sql(settings) -> str:
         (f.status == "resolved") & f.resolved_on.notnull(),
         f.resolved_on.strftime("%Y-%m"), ibis.null("string"),
     )
+    # Open cases are keyed by the first month at whose end they are overdue / stalled (store.rules).
+    add_days = lambda day, n: (day + ibis.interval(days=n)).cast("date")  # noqa: E731
+    anchors = {"due": f.due, "last_progress": progress_on}
+    first_month = {kind: rules.first_flagged_day(kind, anchors[anchor], settings, add_days).strftime("%Y-%m")
+                   for kind, (anchor, _) in rules.STANDING.items()}
     source = f.select(
         "case_id", *DIMENSION_COLUMNS, "month", "received_on", "status", "closure_days", "on_time",
         "on_time_known", "satisfaction", "due", "closure_minutes", "response_known",
@@ -165,10 +171,11 @@ def _generate_facts_sql(settings) -> str:
         feedback_month=f.feedback_at.date().strftime("%Y-%m"),
         resolved_month=resolved_month,
         progress_on=progress_on,
-        due_key=(f.due + ibis.interval(days=1)).cast("date").strftime("%Y-%m"),
-        stall_key=(progress_on + ibis.interval(days=settings.stall_days + 1)).cast("date")
-        .strftime("%Y-%m"),
-        open_later=f.status.isin(OPEN_STATUSES) | (resolved_month > f.month).fill_null(False),
+        due_key=first_month["overdue"],
+        stall_key=first_month["stalled"],
+        # Open now (as of FAR_FUTURE nothing is resolved later): agg_open_cases' rows.
+        open_now=f.is_open,
+        open_later=rules.is_open(f.status.isin(OPEN_STATUSES), (resolved_month > f.month).fill_null(False)),
     )
     return str(ib.compile(source))
 

@@ -49,7 +49,7 @@ GROUP BY GROUPING SETS ({grouping_sets});
 INSERT INTO agg_open_cases
 SELECT month, case_id, received_on, district, street, community, channel, category,
        matter_class, due, progress_on
-FROM {source} WHERE status IN ('pending', 'in_progress');
+FROM {source} WHERE open_now;
 
 -- name: insert_open
 -- {source} here is agg_open_cases of the dirty months (a tenth of the cases, not all).

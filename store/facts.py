@@ -11,19 +11,17 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import date, timedelta
+from datetime import date
 
 import ibis
 import ibis.expr.types as ir
 
 from taizhang.filters import DIMENSIONS, Filters
-from taizhang.store import sla
+from taizhang.store import rules, sla
+from taizhang.store.rules import ENDED_STATUSES, OPEN_STATUSES  # noqa: F401 (store.facts' API)
 from taizhang.store.slot import Slot, inline_slot
 from taizhang.settings import Settings, load_settings
 
-OPEN_STATUSES = ("pending", "in_progress")
-# Ended without resolution (撤单, 转办): not the district's to resolve, or to supervise.
-ENDED_STATUSES = ("cancelled", "referred")
 # Dimensions that are plain columns of `cases`; month and official are derived.
 CASE_COLUMN_DIMENSIONS = ("district", "street", "community", "channel", "category", "matter_class")
 # The stored columns the facts are computed from.
@@ -113,7 +111,7 @@ def slice_values(filters: Filters, settings: Settings, as_of: date,
                  span: tuple[date | None, date | None] = (None, None)) -> dict:
     """The values a slice's expressions bind: as_of, period, where-values, SLA and stall cutoff."""
     values: dict[str, object] = {
-        "as_of": as_of, "stall_before": as_of - timedelta(days=settings.stall_days),
+        "as_of": as_of, **rules.cutoff_values(as_of, settings),
         "response_seconds": settings.response_hours * 3600.0,
         "feedback_seconds": settings.feedback_hours * 3600.0,
     }
@@ -190,13 +188,18 @@ def case_facts(
 
     # One projection for every fact: each is written in terms of the stored columns.
     as_of_value = slot("as_of", "date")
-    resolved_late = (t.status == "resolved") & t.resolved_on.notnull() & (t.resolved_on > as_of_value)
+    # The rules of store.rules, over the stored columns (the aggregates apply the same ones).
+    resolved_late = rules.resolved_after((t.status == "resolved") & t.resolved_on.notnull(),
+                                         t.resolved_on, as_of_value)
     is_resolved = (t.status == "resolved") & ~resolved_late
-    is_open = t.status.isin(OPEN_STATUSES) | resolved_late
+    is_open = rules.is_open(t.status.isin(OPEN_STATUSES), resolved_late)
     dated_resolution = is_resolved & t.resolved_on.notnull()
     last_progress = t.last_progress_on.fill_null(t.received_on)
-    is_overdue = is_open & (t.due < as_of_value)
-    is_stalled = is_open & (last_progress < slot("stall_before", "date"))
+    anchors = {"due": t.due, "last_progress": last_progress}
+    is_overdue, is_stalled = (
+        rules.flagged(is_open, anchors[rules.STANDING[kind][0]],
+                      slot(rules.CUTOFF_VALUES[kind], "date"))
+        for kind in ("overdue", "stalled"))
     # Times of day (12345/311 exports): a moment without its own time is its day at 00:00.
     received_time = t.received_at.fill_null(t.received_on.cast("timestamp"))
     seconds_after = lambda moment: moment.epoch_seconds() - received_time.epoch_seconds()  # noqa: E731

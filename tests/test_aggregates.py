@@ -570,3 +570,187 @@ def test_open_cases_path_declines_what_it_cannot_answer(hotline_db):
         _, total = supervision.supervision_summary(con, filters, filters, 5, settings)
         assert total == whole["case_id"].nunique(), (filters, settings)
     con.close()
+
+
+# ---------------------------------------------------------------------------------------
+# Both engines asked the same random questions (hypothesis): the raw path (SQL over the
+# cases, kpi.facts) and the fast path (numpy over the aggregate rows, kpi.cells) apply the
+# rules of store.rules — open, overdue, stalled, resolved after as_of, closure quantiles —
+# and share completion, rates, score, rank, previous rank and headline deltas.
+
+OTHER_SETTINGS = Settings(sla_days=11, stall_days=9)
+BYS = ((), ("district",), ("street",), ("community",), ("month",), ("street", "month"),
+       ("community", "month"), ("category",), ("channel",), ("matter_class",),
+       ("category", "month"), ("district", "month"))
+
+
+@pytest.fixture(scope="module")
+def both_settings_dbs(hotline_times_db, tmp_path_factory):
+    """{name: (read-only connection, settings)}: the 12345 ledger's aggregates as the ETL
+    built them, and a copy rebuilt under another SLA and stall limit (other cutoffs)."""
+    other = tmp_path_factory.mktemp("other") / "other.duckdb"
+    shutil.copy(hotline_times_db, other)
+    con = duckdb.connect(str(other))
+    con.execute("BEGIN")
+    aggregates.rebuild(con, OTHER_SETTINGS)
+    con.execute("COMMIT")
+    con.close()
+    opened = {"etl": (duckdb.connect(str(hotline_times_db), read_only=True), Settings()),
+              "other": (duckdb.connect(str(other), read_only=True), OTHER_SETTINGS)}
+    yield opened
+    for con, _ in opened.values():
+        con.close()
+
+
+def _question(data, vocabulary) -> tuple[tuple, Filters]:
+    """A random question the aggregate tables can answer exactly (whole months, month-end
+    or after-the-data as_of, at most one dimension besides the areas and month)."""
+    from hypothesis import strategies as st
+
+    streets, communities, categories = vocabulary
+    by = data.draw(st.sampled_from(BYS), "by")
+    month_end = st.builds(_month_end, st.integers(2022, 2024), st.integers(1, 12))
+    as_of = data.draw(st.one_of(st.none(), month_end, st.just(date(2025, 3, 1))), "as_of")
+    date_from = data.draw(st.one_of(st.none(), st.builds(date, st.integers(2022, 2024),
+                                                          st.integers(1, 12), st.just(1))), "from")
+    date_to = data.draw(st.one_of(st.none(), month_end), "to")
+    if date_from and date_to and date_from > date_to:
+        date_from, date_to = date_to.replace(day=1), _month_end(date_from.year, date_from.month)
+    where: dict = {}
+    if not set(by) & {"category", "channel", "matter_class"}:
+        chosen = data.draw(st.lists(st.sampled_from(streets), max_size=3, unique=True), "streets")
+        if chosen:
+            where["street"] = chosen
+            if len(chosen) == 1 and data.draw(st.booleans(), "one community"):
+                where["community"] = data.draw(st.sampled_from(communities[chosen[0]]), "community")
+    elif "category" in by and data.draw(st.booleans(), "categories"):
+        where["category"] = data.draw(st.lists(st.sampled_from(categories), min_size=1,
+                                               max_size=4, unique=True), "category values")
+    if data.draw(st.booleans(), "one month") and not where.get("category"):
+        where["month"] = data.draw(st.builds(lambda y, m: f"{y}-{m:02d}", st.integers(2022, 2024),
+                                             st.integers(1, 12)), "month value")
+    return by, Filters.make(date_from, date_to, as_of, where)
+
+
+def test_both_engines_answer_random_questions_alike(both_settings_dbs):
+    """Metrics (every column), rankings (rank, previous rank, change, unranked reason),
+    headlines (three slices and their deltas) and the 督办 counts: the fast path answers
+    each question itself (source="aggregated" raises otherwise) and equals the raw path."""
+    from hypothesis import HealthCheck, Phase, given, settings as hsettings, strategies as st
+
+    from taizhang.kpi import supervision
+    from taizhang.kpi.comparisons import headline, ranking
+
+    vocabularies = {name: _vocabulary(con) for name, (con, _) in both_settings_dbs.items()}
+    seen = {"overdue": 0, "stalled": 0, "ranked": 0, "previous_rank": 0, "median": 0,
+            "late_resolved": 0, "questions": 0}
+
+    # No shrinking: a failure names its draws, and shrinking would re-ask hundreds of them.
+    @hsettings(max_examples=30, deadline=None, derandomize=True, phases=[Phase.generate],
+               suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data())
+    def ask(data):
+        name = data.draw(st.sampled_from(sorted(both_settings_dbs)), "database")
+        con, settings = both_settings_dbs[name]
+        by, filters = _question(data, vocabularies[name])
+        fast = metrics(con, by, filters, settings, source="aggregated")
+        raw = metrics(con, by, filters, settings, source="raw")
+        pd.testing.assert_frame_equal(fast, raw, check_exact=False, rtol=1e-12, atol=1e-12,
+                                      obj=f"{name}: metrics(by={by}, {filters})")
+        seen["questions"] += 1
+        seen["overdue"] += int(raw["overdue_open"].sum() > 0)
+        seen["stalled"] += int(raw["stalled"].sum() > 0)
+        seen["ranked"] += int(raw["rank"].notna().sum() > 1)
+        seen["median"] += int(raw["median_days"].notna().any() and raw["median_hours"].notna().any())
+        seen["late_resolved"] += int(raw["in_progress"].sum() > 0)
+        if data.draw(st.booleans(), "comparisons"):
+            # A month-end as_of: the month and the year before are whole months too.
+            as_of = filters.as_of
+            if as_of is None or as_of.day == 1:
+                as_of = data.draw(st.builds(_month_end, st.integers(2023, 2024), st.integers(1, 12)),
+                                  "comparisons as_of")
+            plain_filters = Filters.make(filters.date_from, filters.date_to, as_of,
+                                         {k: v for k, v in filters.where if k in ("street", "community")})
+            level = data.draw(st.sampled_from(["street", "community"]), "level")
+            keys = ["street"] if level == "street" else ["street", "community"]
+            by_key = lambda df: df.sort_values(keys).reset_index(drop=True)  # noqa: E731
+            fast_rank = ranking(con, level, plain_filters, settings, source="aggregated")
+            pd.testing.assert_frame_equal(
+                by_key(fast_rank), by_key(ranking(con, level, plain_filters, settings, source="raw")),
+                check_exact=False, rtol=1e-12, atol=1e-12, obj=f"{name}: ranking({level}, {plain_filters})")
+            seen["previous_rank"] += int(fast_rank["previous_rank"].notna().any())
+            fast_head = headline(con, plain_filters, settings, source="aggregated")
+            raw_head = headline(con, plain_filters, settings, source="raw")
+            for part in ("metrics", "previous_month", "previous_year", "delta_month", "delta_year"):
+                _same_values(fast_head[part], raw_head[part], f"{name}: headline({plain_filters}).{part}")
+        if filters.as_of is None or filters.as_of >= date(2025, 1, 1):
+            # The 督办 list's overdue and stalled cases (the third engine: agg_open_cases at
+            # the latest date) are the metrics' open cases past their cutoffs, any month.
+            standing, _ = supervision.list_slices(filters)
+            standing = Filters.make(None, None, standing.as_of,
+                                    {k: v for k, v in standing.where if k != "month"})
+            counts = supervision.supervision_counts(con, standing, settings)
+            whole = metrics(con, (), standing, settings, source="raw").iloc[0]
+            assert (counts["overdue"], counts["stalled"]) == (whole["overdue_open"], whole["stalled"])
+
+    ask()
+    # The questions really exercised the rules: none of these may be left untried.
+    assert seen["questions"] >= 30
+    assert all(seen[k] >= 3 for k in seen), seen
+    print(seen)
+
+
+def test_quantiles_from_a_histogram_equal_linear_interpolation():
+    """store.rules.quantiles (both paths' median and p90) against numpy's linear quantile
+    over the expanded values, DuckDB's quantile_cont interpolation; NaN for no values."""
+    import numpy as np
+    from hypothesis import given, settings as hsettings, strategies as st
+
+    from taizhang.store import rules
+
+    @hsettings(max_examples=200, deadline=None, derandomize=True)
+    @given(st.lists(st.lists(st.integers(0, 400), max_size=40), min_size=1, max_size=6))
+    def check(groups):
+        rows = [(g, v) for g, values in enumerate(groups) for v in values]
+        rng = random.Random(len(rows))
+        rng.shuffle(rows)  # any order: the function sorts
+        group = np.array([g for g, _ in rows], dtype=np.int64)
+        values = np.array([v for _, v in rows], dtype=np.int64)
+        got = rules.quantiles(group, values, np.ones(len(rows), dtype=np.int64), len(groups))
+        for g, expanded in enumerate(groups):
+            for name, q in rules.QUANTILES.items():
+                if expanded:
+                    assert got[name][g] == pytest.approx(np.quantile(expanded, q), abs=1e-9)
+                else:
+                    assert np.isnan(got[name][g])
+
+    check()
+    # A histogram (value, count) gives what its expanded values give: 1,1,1,5,9 → 1 and 7.4.
+    got = rules.quantiles(np.zeros(3, np.int64), np.array([9, 1, 5]), np.array([1, 3, 1]), 1)
+    assert (got["median"][0], got["p90"][0]) == (1.0, pytest.approx(7.4))
+
+
+def test_raw_quantiles_equal_duckdb_quantile_cont(hotline_times_db):
+    """The raw path's medians and p90s (histograms read from the cases, interpolated in
+    numpy) are the numbers DuckDB's quantile_cont gives over the same cases."""
+    con = duckdb.connect(str(hotline_times_db), read_only=True)
+    filters = Filters.make(date_from="2023-01-01", as_of="2024-12-31")
+    raw = metrics(con, ("street",), filters, source="raw").set_index("street")
+    expected = con.execute("""
+        SELECT street, quantile_cont(days, 0.5), quantile_cont(days, 0.9),
+               quantile_cont(minutes, 0.5) FILTER (WHERE minutes >= 0) / 60,
+               quantile_cont(minutes, 0.9) FILTER (WHERE minutes >= 0) / 60
+        FROM (SELECT street, date_diff('day', received_on, resolved_on) AS days,
+                     (epoch(resolved_at)::BIGINT - epoch(received_at)::BIGINT) // 60 AS minutes
+              FROM cases
+              WHERE received_on BETWEEN DATE '2023-01-01' AND DATE '2024-12-31'
+                AND status = 'resolved' AND resolved_on <= DATE '2024-12-31')
+        GROUP BY street
+    """).fetchall()
+    assert len(expected) > 3
+    for street, median, p90, median_hours, p90_hours in expected:
+        row = raw.loc[street]
+        assert (row["median_days"], row["p90_days"]) == (pytest.approx(median), pytest.approx(p90))
+        assert (row["median_hours"], row["p90_hours"]) == (pytest.approx(median_hours),
+                                                           pytest.approx(p90_hours))
+    con.close()
