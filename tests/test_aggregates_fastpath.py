@@ -29,7 +29,7 @@ def fresh_definition(monkeypatch):
     def forget():
         aggregates._facts_sql.cache_clear()
         aggregates.definition_text.cache_clear()
-        fastpath._definition = None
+        aggregates.current_fingerprint.cache_clear()
     forget()
     yield forget
     monkeypatch.undo()
@@ -136,9 +136,9 @@ def test_rebuild_without_a_database_says_so(tmp_path, capsys):
 
 
 def test_compiled_sql_is_kept_per_version_of_every_source_that_shapes_it(tmp_path, monkeypatch):
-    """kpi.sqlstore's folder changes when a fact of the store, a setting or a filter changes,
+    """store.sqlstore's folder changes when a fact of the store, a setting or a filter changes,
     not only the KPI layer's own files: SQL compiled under older facts is never reused."""
-    from taizhang.kpi import sqlstore
+    from taizhang.store import sqlstore
 
     named = {f"{p.parent.name}/{p.name}" for p in sqlstore.sources()}
     assert {"store/facts.py", "store/sla.py", "store/aggregates.sql", "store/schema.sql",

@@ -1,4 +1,6 @@
-"""Compiled KPI statements kept on disk, so that a new process need not compile them again.
+"""Compiled statements kept on disk, so that a new process need not compile them again:
+the KPI layer's (kpi.runner) and the aggregate tables' (store.aggregates: an import's
+statements, and the definition whose fingerprint every reader compares).
 
 A statement's SQL depends only on its shape key (kpi.runner) and on the code that built
 it: the files are named by a hash of the key under a folder named by a fingerprint of
@@ -28,14 +30,18 @@ SOURCE_PACKAGES = ("taizhang", "taizhang.store", "taizhang.kpi")
 
 
 def sources() -> list[Path]:
-    """The files whose text shapes compiled SQL (.py and .sql of SOURCE_PACKAGES' folders)."""
-    import importlib
+    """The files whose text shapes compiled SQL (.py and .sql of SOURCE_PACKAGES' folders).
+
+    The folders are found without importing the packages (the store imports no KPI code).
+    """
+    from importlib.util import find_spec
 
     found = []
     for package in SOURCE_PACKAGES:
-        folder = Path(importlib.import_module(package).__file__).parent
-        found += [p for p in folder.iterdir() if p.suffix in (".py", ".sql")]
-    return sorted(found)
+        for folder in find_spec(package).submodule_search_locations:
+            found += [p for p in Path(folder).iterdir()
+                      if p.suffix in (".py", ".sql") and (package != "taizhang" or p.parent.name == "taizhang")]
+    return sorted(set(found))
 
 
 @lru_cache(maxsize=1)
