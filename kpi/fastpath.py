@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from taizhang.i18n import t
-from taizhang.kpi import sqlstore
 from taizhang.kpi.scope import scoped_streets
 from taizhang.store import aggregates
 
@@ -58,8 +57,6 @@ TABLE_REASONS = ("unreadable", "absent", "definition", "settings", "cases", "wor
 # … and about the question, or the person: expected, logged at INFO. ("scope": a person
 # who sees some streets only; the tables answer for every street at once, kpi.scope.)
 QUESTION_REASONS = ("scope", "official", "grain", "as_of", "period")
-# The definition's fingerprint is kept with the compiled statements under this key.
-DEFINITION_KEY = ("aggregates", "definition")
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,6 @@ class Fallback:
 _lock = threading.Lock()
 _last: Fallback | None = None
 _logged: set[tuple] = set()
-_definition: str | None = None
 _state_statement = None
 # The state of read-only connections: nothing can change their data while they are open
 # (DuckDB locks the file against writers), so it is read once per connection.
@@ -87,20 +83,9 @@ _read_only_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def current_definition() -> str:
-    """This code's fingerprint of the aggregate tables' definition (store.aggregates).
-
-    Generating the definition's SQL takes ~0.5 s: it is kept on disk with the compiled
-    statements (kpi.sqlstore, whose folder changes with any source that shapes SQL), so a
-    new process reads it instead.
-    """
-    global _definition
-    if _definition is None:
-        entry = sqlstore.load(DEFINITION_KEY)
-        if entry is None:
-            entry = (aggregates.definition_text(), (), ())
-            sqlstore.save(DEFINITION_KEY, entry)
-        _definition = aggregates.fingerprint(entry[0])
-    return _definition
+    """This code's fingerprint of the aggregate tables' definition (store.aggregates;
+    generated once per version of the code, and kept on disk)."""
+    return aggregates.current_fingerprint()
 
 
 def read_state(con) -> dict | None:

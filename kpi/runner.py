@@ -6,7 +6,7 @@ and stall days, weights — therefore enters the expression as a named placehold
 (`Slot`), rendered `$name` in the SQL and bound by DuckDB at execution. The SQL depends
 only on the question's shape (grouping, which filters are present and how many values
 each has, the SLA calendar kind, the database's columns): it is compiled once per shape
-and kept, in memory (LRU) and on disk for the next process (kpi.sqlstore). A
+and kept, in memory (LRU) and on disk for the next process (store.sqlstore). A
 pre-aggregated answer arrives as an in-memory table: the cached SQL names it, and each
 run registers that run's table under that name.
 
@@ -28,8 +28,9 @@ import ibis.expr.types as ir
 import sqlglot.expressions as sge
 
 from taizhang.filters import Filters, to_date
-from taizhang.kpi import fastpath, sqlstore
+from taizhang.kpi import fastpath
 from taizhang.kpi.fastpath import LATEST_IMPORT_SQL, SCHEMA_SQL
+from taizhang.store import sqlstore
 from taizhang.store.slot import Bound
 
 CACHE_SIZE = 512

@@ -28,7 +28,7 @@ import uuid
 from datetime import date, datetime
 from functools import lru_cache
 
-from taizhang.store import sql_text
+from taizhang.store import sql_text, sqlstore
 
 # grain → its key columns besides month; a query uses the smallest grain that has every
 # dimension it groups or filters by.
@@ -139,9 +139,15 @@ _generate_lock = threading.Lock()
 
 @lru_cache(maxsize=8)
 def _facts_sql(settings) -> str:
-    """SQL of one row a case with the facts we aggregate (from store.facts, status as of now)."""
-    with _generate_lock:  # threads share the reference database's one connection
-        return _generate_facts_sql(settings)
+    """SQL of one row a case with the facts we aggregate (from store.facts, status as of now),
+    generated once per version of the code and settings (kept on disk: store.sqlstore)."""
+    key = ("aggregates", "facts", settings_fingerprint(settings))
+    entry = sqlstore.load(key)
+    if entry is None:
+        with _generate_lock:  # threads share the reference database's one connection
+            entry = (_generate_facts_sql(settings), (), ())
+        sqlstore.save(key, entry)
+    return entry[0]
 
 
 def _generate_facts_sql(settings) -> str:
@@ -230,8 +236,22 @@ def definition_text() -> str:
 
 
 def fingerprint(text: str | None = None) -> str:
-    """A short hash of definition_text() (or of `text`, the same read from a cache)."""
+    """A short hash of definition_text() (or of `text`)."""
     return hashlib.sha256((definition_text() if text is None else text).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def current_fingerprint() -> str:
+    """This code's fingerprint of the tables' definition, as a refresh records it and every
+    reader compares it. Generating the definition's SQL takes 0.5–3 s: its text is kept on
+    disk with the compiled statements (store.sqlstore, whose folder changes with any source
+    that shapes SQL), so an import warms it for the readers that follow."""
+    key = ("aggregates", "definition")
+    entry = sqlstore.load(key)
+    if entry is None:
+        entry = (definition_text(), (), ())
+        sqlstore.save(key, entry)
+    return fingerprint(entry[0])
 
 
 def refresh(con, case_ids_sql: str | None = None, settings=None, everything: bool = False,
@@ -242,7 +262,7 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
 
     settings = settings_or_default(settings)
     ensure_tables(con)
-    current = fingerprint()
+    current = current_fingerprint()
     recorded = dict(con.execute("SELECT key, value FROM meta WHERE key IN (?, ?)",
                                 [META_DEFINITION, META_SETTINGS]).fetchall())
     if recorded.get(META_DEFINITION) != current:
@@ -288,7 +308,7 @@ def reason(record: dict, cases_now: int, settings, definition: str | None = None
         return "absent"
     if not supported(settings):
         return "workdays"  # first: no rebuild helps
-    if record.get(META_DEFINITION) != (fingerprint() if definition is None else definition):
+    if record.get(META_DEFINITION) != (current_fingerprint() if definition is None else definition):
         return "definition"
     if record[META_SETTINGS] != settings_fingerprint(settings):
         return "settings"

@@ -29,7 +29,7 @@ def fresh_definition(monkeypatch):
     def forget():
         aggregates._facts_sql.cache_clear()
         aggregates.definition_text.cache_clear()
-        fastpath._definition = None
+        aggregates.current_fingerprint.cache_clear()
     forget()
     yield forget
     monkeypatch.undo()
@@ -133,3 +133,31 @@ def test_settings_and_cases_that_changed_are_reasons_too(demo_db_copy, caplog):
 def test_rebuild_without_a_database_says_so(tmp_path, capsys):
     assert cli.main(["rebuild", "--db", str(tmp_path / "none.duckdb")]) == 2
     assert "taizhang load" in capsys.readouterr().err
+
+
+def test_compiled_sql_is_kept_per_version_of_every_source_that_shapes_it(tmp_path, monkeypatch):
+    """store.sqlstore's folder changes when a fact of the store, a setting or a filter changes,
+    not only the KPI layer's own files: SQL compiled under older facts is never reused."""
+    from taizhang.store import sqlstore
+
+    named = {f"{p.parent.name}/{p.name}" for p in sqlstore.sources()}
+    assert {"store/facts.py", "store/sla.py", "store/aggregates.sql", "store/schema.sql",
+            "taizhang/settings.py", "taizhang/filters.py", "kpi/runner.py"} <= named
+    monkeypatch.setenv(sqlstore.ENV_CACHE, str(tmp_path / "sql"))
+    real = sqlstore.sources()
+    sqlstore._fingerprint.cache_clear()
+    key = ("metrics", ("street",))
+    sqlstore.save(key, ("SELECT 1", (), ()))
+    assert sqlstore.load(key) == ("SELECT 1", (), ())
+    # The same checkout with one line of the facts changed: another folder, nothing found.
+    changed = tmp_path / "store" / "facts.py"
+    changed.parent.mkdir()
+    facts_py = next(p for p in real if p.name == "facts.py")
+    changed.write_text(facts_py.read_text(encoding="utf-8") + "\n# a rule changed\n", encoding="utf-8")
+    monkeypatch.setattr(sqlstore, "sources", lambda: [changed if p == facts_py else p for p in real])
+    sqlstore._fingerprint.cache_clear()
+    try:
+        assert sqlstore.load(key) is None
+    finally:
+        monkeypatch.undo()
+        sqlstore._fingerprint.cache_clear()

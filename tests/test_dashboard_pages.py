@@ -291,7 +291,7 @@ def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use
     at = run("supervision")
     table = at.dataframe[0].value
     assert list(table["案件编号"]) == order[:5]
-    captions = [c.value for c in at.caption]
+    captions = [shown(c.value) for c in at.caption]
     assert f"共 {len(order)} 件需督办,此处列出前 5 件(最紧迫的在前);请用筛选缩小范围。" in captions
     assert f"下载包含前 7 件(共 {len(order)} 件);请缩小筛选范围以下载全部。" in captions
     from taizhang.dashboard import loaders
@@ -331,6 +331,31 @@ def test_data_page_lists_imports_and_rejects(demo_db, use_db):
     if len(rejects):
         assert list(tables[1]["原因"]) == list(rejects["reason"])
         assert any(f"{len(rejects)} 行" in w.value for w in at.warning)
+
+
+def test_data_page_shows_the_aggregate_tables_state_and_the_latest_fallback(demo_db_copy, use_db):
+    """Current tables: said with their case count; tables built by other rules: stale, with
+    the reason, and the latest question answered from the cases with its reason."""
+    from taizhang.i18n import t
+    from taizhang.kpi import fastpath
+
+    use_db(demo_db_copy)
+    with connect(demo_db_copy) as con:
+        cases = con.execute("SELECT count(*) FROM cases").fetchall()[0][0]
+        built = con.execute("SELECT value FROM meta WHERE key = 'aggregates_built_at'").fetchall()[0][0]
+    at = run("data")
+    assert f"汇总表为最新({cases} 件案件,{built} 建成)" in " ".join(shown(s.value) for s in at.success)
+    with connect(demo_db_copy) as con:  # as if built by an older version's rules
+        con.execute("UPDATE meta SET value = 'older-rules' WHERE key = 'aggregates_definition'")
+    kpi_call(demo_db_copy, "metrics", ("street",))  # a question now answered from the cases
+    last = fastpath.last_fallback()
+    assert last.code == "definition"
+    at = run("data")
+    warned = " ".join(shown(w.value) for w in at.warning)
+    assert f"汇总表已过期:{t('fastpath.definition', 'zh')}" in warned
+    assert "taizhang rebuild" in warned
+    captions = [shown(c.value) for c in at.caption]
+    assert any(c.startswith("最近一次逐件计算(") and t("fastpath.definition", "zh") in c for c in captions), captions
 
 
 def test_officials_drill_into_one_officials_cases(demo_db, use_db):

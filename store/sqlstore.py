@@ -1,8 +1,12 @@
-"""Compiled KPI statements kept on disk, so that a new process need not compile them again.
+"""Compiled statements kept on disk, so that a new process need not compile them again:
+the KPI layer's (kpi.runner) and the aggregate tables' (store.aggregates: an import's
+statements, and the definition whose fingerprint every reader compares).
 
 A statement's SQL depends only on its shape key (kpi.runner) and on the code that built
 it: the files are named by a hash of the key under a folder named by a fingerprint of
-the kpi/ sources and the ibis, sqlglot and DuckDB versions. They hold SQL with $name
+every source that shapes SQL — the KPI layer (kpi/), the store's facts and aggregate
+definitions (store/, its .sql files included), the shared modules of taizhang/ (filters,
+settings, calendars) — and the ibis, sqlglot and DuckDB versions. They hold SQL with $name
 placeholders and never a value. Folder: $TAIZHANG_SQL_CACHE, else ~/.cache/taizhang/sql;
 TAIZHANG_SQL_CACHE=off turns it off. Any error reading or writing is ignored: the
 statement is then compiled as if the file were not there.
@@ -21,6 +25,25 @@ from typing import Hashable
 ENV_CACHE = "TAIZHANG_SQL_CACHE"
 
 
+# The packages whose sources shape compiled SQL.
+SOURCE_PACKAGES = ("taizhang", "taizhang.store", "taizhang.kpi")
+
+
+def sources() -> list[Path]:
+    """The files whose text shapes compiled SQL (.py and .sql of SOURCE_PACKAGES' folders).
+
+    The folders are found without importing the packages (the store imports no KPI code).
+    """
+    from importlib.util import find_spec
+
+    found = []
+    for package in SOURCE_PACKAGES:
+        for folder in find_spec(package).submodule_search_locations:
+            found += [p for p in Path(folder).iterdir()
+                      if p.suffix in (".py", ".sql") and (package != "taizhang" or p.parent.name == "taizhang")]
+    return sorted(set(found))
+
+
 @lru_cache(maxsize=1)
 def _fingerprint() -> str:
     import duckdb
@@ -28,8 +51,8 @@ def _fingerprint() -> str:
     import sqlglot
 
     digest = hashlib.sha256(f"{ibis.__version__} {sqlglot.__version__} {duckdb.__version__}".encode())
-    for source in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(source.name.encode() + source.read_bytes())
+    for source in sources():
+        digest.update(f"{source.parent.name}/{source.name}".encode() + source.read_bytes())
     return digest.hexdigest()[:16]
 
 
