@@ -68,7 +68,7 @@ def registry(text: str | None) -> tuple[tuple[str, str, str], ...]:
 
 def complete(counts: pa.Table, by: tuple[str, ...], filters, areas, months: list[str] | None) -> dict:
     """counts (Arrow, kpi.cells' columns) as numpy columns plus a zero row for every key it
-    lacks: registry areas of the slice, crossed with `months` (kpi.completion.complete)."""
+    lacks: registry areas of the slice, crossed with `months` (as kpi.completion describes)."""
     columns = {name: _numpy(counts.column(name)) for name in counts.column_names}
     area_keys = [d for d in AREA_DIMENSIONS if d in by]
     keys: list[dict] | None = None
@@ -155,7 +155,7 @@ def rank(score: np.ndarray, received: np.ndarray, eligible: np.ndarray,
 
 def finish(columns: dict, by: tuple[str, ...], settings: Settings,
            partition: tuple[str, ...] = ()) -> pa.Table:
-    """partition, group columns, then METRICS from completed base counts (kpi.metrics.finish).
+    """partition, group columns, then METRICS from completed base counts (kpi.metrics.answer).
 
     partition: columns naming separate slices, ranked apart (a headline's months).
     """
