@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from taizhang.kpi import runner
+from taizhang.kpi import inmemory, runner
 from taizhang.store.facts import backend, settings_or_default
 from taizhang.filters import METRICS, FilterError, Filters, month_bounds, shift_months
 from taizhang.kpi.metrics import answer, group_columns, metrics, plain, plan_metrics, to_frame
@@ -125,21 +125,13 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None,
 
 
 def unranked_reasons(frame: pd.DataFrame, settings: Settings) -> list[str | None]:
-    """Why each unranked row of a ranking has no rank (None for a ranked row), checked in
-    the order add_rank applies its conditions."""
-    reasons = []
-    on_due = settings.ranking_basis == "due"
-    for received, due, score, rank in zip(frame["received"], frame["due_cases"], frame["score"],
-                                          frame["rank"]):
-        if not pd.isna(rank):
-            reasons.append(None)
-        elif received < settings.min_cases_ranked:
-            reasons.append("few_cases")
-        elif on_due and due < settings.min_due_cases:
-            reasons.append("few_due")
-        else:
-            reasons.append("no_score")
-    return reasons
+    """Why each unranked row of a ranking has no rank (None for a ranked row): the first
+    reason kpi.inmemory.unranked gives, the rule the rank itself applied."""
+    score = frame["score"].astype("Float64").to_numpy(dtype=float, na_value=float("nan"))
+    masks = inmemory.unranked(frame["received"].to_numpy(), frame["due_cases"].to_numpy(), score,
+                              settings)
+    return [None if not pd.isna(rank) else next(r for r in inmemory.UNRANKED_REASONS if masks[r][i])
+            for i, rank in enumerate(frame["rank"])]
 
 
 def _with_previous_rank(both: pa.Table, keys: list[str]) -> pa.Table:

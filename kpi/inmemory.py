@@ -1,18 +1,20 @@
-"""The fast path's last step in memory: zero rows, rates, score and rank over base counts.
+"""The last step of every metrics question, in memory: zero rows, rates, score and rank.
 
-When every slice of a question was answered from the aggregate tables (kpi/cells.py), its
-base counts are already in memory, a few hundred rows at most. Handing them to DuckDB to
-complete, derive and rank cost a statement of 10–20 ms of binding and planning each (four
-per overview page); here the same steps take well under a millisecond:
+A question's base counts — from the aggregate tables (kpi/cells.py) or from one statement
+over the cases (kpi.metrics.raw_base_counts) — are a few hundred rows at most. Handing
+them to DuckDB to complete, derive and rank cost a statement of 10–20 ms of binding and
+planning each (four per overview page); here the same steps take well under a
+millisecond, and they are written once for both sources:
 
 - zero rows as kpi.completion defines them (registry areas narrowed by the slice's area
   values, crossed with the period's months when grouping by month);
 - rates, mean days and score through kpi.metrics.derived, the one place a rate is divided,
-  here evaluated over numpy arrays (undefined = NaN inside, null in the result);
-- rank as kpi.metrics.add_rank defines it (score desc, then received desc; equal rows share
-  a rank; slices too small or without a score are unranked).
+  evaluated over numpy arrays (undefined = NaN inside, null in the result);
+- rank: score desc, then received desc; equal rows share a rank; rows unranked() leaves
+  out (too small, too little due, no score) are unranked, with the reason kpi.comparisons
+  shows.
 
-tests/test_aggregates.py compares every result with the raw path's SQL.
+tests/test_aggregates.py asks both sources the same random questions.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def registry(text: str | None) -> tuple[tuple[str, str, str], ...]:
 
 def complete(counts: pa.Table, by: tuple[str, ...], filters, areas, months: list[str] | None) -> dict:
     """counts (Arrow, kpi.cells' columns) as numpy columns plus a zero row for every key it
-    lacks: registry areas of the slice, crossed with `months` (kpi.completion.complete)."""
+    lacks: registry areas of the slice, crossed with `months` (as kpi.completion describes)."""
     columns = {name: _numpy(counts.column(name)) for name in counts.column_names}
     area_keys = [d for d in AREA_DIMENSIONS if d in by]
     keys: list[dict] | None = None
@@ -111,14 +113,27 @@ def _numpy(column: pa.ChunkedArray) -> np.ndarray:
     return column.to_numpy().astype(np.int64)
 
 
-def rank(score: np.ndarray, received: np.ndarray, min_cases: int,
-         partitions: list[np.ndarray], enough: np.ndarray | bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """(rank, unranked mask): kpi.metrics.add_rank over numpy columns.
+UNRANKED_REASONS = ("few_cases", "few_due", "no_score")
 
-    Within each partition, eligible rows (received ≥ min_cases, a score) are ranked by score
-    desc, then received desc; equal (score, received) share the smaller rank (1, 1, 3).
-    """
-    eligible = (received >= min_cases) & ~np.isnan(score) & enough
+
+def unranked(received, due_cases, score, settings: Settings) -> dict[str, np.ndarray]:
+    """Why rows are left out of a ranking, each reason a mask, in the order they are given:
+    few_cases (fewer received than min_cases_ranked), few_due (ranked on what was due:
+    fewer cases due or closed than min_due_cases), no_score (no rate defined)."""
+    ranking = ranking_values(settings)
+    received, due_cases = np.asarray(received), np.asarray(due_cases)
+    return {
+        "few_cases": received < settings.min_cases_ranked,
+        "few_due": (ranking["rank_on_due"] > 0.5) & (due_cases < ranking["min_due_cases"]),
+        "no_score": np.isnan(np.asarray(score, dtype=np.float64)),
+    }
+
+
+def rank(score: np.ndarray, received: np.ndarray, eligible: np.ndarray,
+         partitions: list[np.ndarray]) -> np.ndarray:
+    """1 = best within each partition among the eligible rows (unranked(): none applies):
+    by score desc, then received desc; equal (score, received) share the smaller rank (1, 1, 3).
+    Ineligible rows get 0."""
     out = np.zeros(len(score), dtype=np.int64)
     rows = np.flatnonzero(eligible)
     if len(rows):
@@ -135,12 +150,12 @@ def rank(score: np.ndarray, received: np.ndarray, min_cases: int,
         part_start = np.maximum.accumulate(np.where(new_part, pos, 0))
         tie_start = np.maximum.accumulate(np.where(new_value, pos, 0))
         out[rows[order]] = tie_start - part_start + 1
-    return out, ~eligible
+    return out
 
 
 def finish(columns: dict, by: tuple[str, ...], settings: Settings,
            partition: tuple[str, ...] = ()) -> pa.Table:
-    """partition, group columns, then METRICS from completed base counts (kpi.metrics.finish).
+    """partition, group columns, then METRICS from completed base counts (kpi.metrics.answer).
 
     partition: columns naming separate slices, ranked apart (a headline's months).
     """
@@ -152,15 +167,15 @@ def finish(columns: dict, by: tuple[str, ...], settings: Settings,
     parts = [columns[c] for c in partition]
     if "month" in by and len(by) > 1:
         parts.append(columns["month"])  # streets by month: ranked within each month
-    enough = (ranking["rank_on_due"] < 0.5) | (rates["due_cases"] >= ranking["min_due_cases"])
-    ranks, unranked = rank(rates["score"], columns["received"], settings.min_cases_ranked, parts,
-                           enough)
+    left_out = np.logical_or.reduce(list(unranked(columns["received"], rates["due_cases"],
+                                                  rates["score"], settings).values()))
+    ranks = rank(rates["score"], columns["received"], ~left_out, parts)
     out = {}
     for name in (*partition, *group_columns(by)):
         out[name] = pa.array(columns[name], pa.string())
     for name in METRICS:
         if name == "rank":
-            out[name] = pa.array(ranks, pa.int64(), mask=unranked)
+            out[name] = pa.array(ranks, pa.int64(), mask=left_out)
         elif name in COUNT_COLUMNS:
             out[name] = pa.array(columns[name], pa.int64())
         elif name in DERIVED_COUNTS:

@@ -329,14 +329,14 @@ def _same_values(fast: dict, raw: dict, what: str) -> None:
 
 
 def test_comparisons_in_memory_equal_the_raw_path(hotline_db, monkeypatch):
-    """headline, ranking and trend derived and ranked in numpy (kpi.inmemory) when every
-    slice came from the aggregates, else by DuckDB: both equal the raw path's SQL."""
-    from taizhang.kpi import inmemory
+    """headline, ranking and trend from the aggregate tables' base counts equal those from
+    the raw cases (both completed, derived and ranked by kpi.inmemory)."""
     from taizhang.kpi.comparisons import headline, ranking, trend
 
-    finished = []
-    real_finish = inmemory.finish
-    monkeypatch.setattr(inmemory, "finish", lambda *a, **k: finished.append(1) or real_finish(*a, **k))
+    finished = []  # one entry a slice the aggregate tables answered
+    real_counts = aggregated.base_counts
+    monkeypatch.setattr(aggregated, "base_counts", lambda *a, **k: (
+        lambda counts: finished.append(counts is not None) or counts)(real_counts(*a, **k)))
     con = duckdb.connect(str(hotline_db), read_only=True)
     streets = sorted({s for (s,) in con.execute("SELECT street FROM areas").fetchall()})
     rng = random.Random(66)
@@ -359,7 +359,9 @@ def test_comparisons_in_memory_equal_the_raw_path(hotline_db, monkeypatch):
                                           obj=f"ranking({level}, {filters})")
         pd.testing.assert_frame_equal(trend(con, filters), trend(con, filters, source="raw"),
                                       check_exact=False, rtol=1e-12, atol=1e-12, obj=f"trend({filters})")
-    assert len(finished) >= 3 * len(slices)  # the in-memory route really answered
+    # The fast path answered every slice it was asked (headline: 3, rankings: 2 × 2,
+    # trend: 1 a filter), and the raw calls never asked it.
+    assert len(finished) >= 7 * len(slices) and all(finished)
     con.close()
 
 
@@ -372,8 +374,11 @@ def test_in_memory_rank_ties_and_small_slices():
     score = np.array([90.0, 80.0, 90.0, 90.0, np.nan, 95.0, 70.0])
     received = np.array([10, 10, 10, 12, 50, 3, 8])
     part = np.array(["a", "a", "a", "a", "a", "a", "b"], dtype=object)
-    ranks, unranked = inmemory.rank(score, received, 5, [part])
-    assert unranked.tolist() == [False, False, False, False, True, True, False]
+    masks = inmemory.unranked(received, received, score, Settings(min_cases_ranked=5, min_due_cases=0))
+    assert masks["few_cases"].tolist() == [False, False, False, False, False, True, False]
+    assert masks["no_score"].tolist() == [False, False, False, False, True, False, False]
+    unranked = masks["few_cases"] | masks["no_score"]
+    ranks = inmemory.rank(score, received, ~unranked, [part])
     assert ranks[~unranked].tolist() == [2, 4, 2, 1, 1]
 
 
