@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -27,8 +28,12 @@ def _normalised(name: str) -> str:
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
-    out = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(ROOT)],
+    # From a copy of the checkout: pip builds in the source tree, and setuptools' build/
+    # folder would carry files deleted since into the next wheel.
+    source, out = tmp_path_factory.mktemp("source") / "taizhang", tmp_path_factory.mktemp("wheel")
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "data", "__pycache__", "*.egg-info", "benchmarks", "tests"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(source)],
                    check=True, capture_output=True)
     (built,) = out.glob("taizhang-*.whl")
     with zipfile.ZipFile(built) as archive:
