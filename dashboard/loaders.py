@@ -24,9 +24,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.dashboard.state import View, drill_into, filters_for
-from taizhang.kpi import Filters
+from taizhang.kpi.filters import Filters, month_bounds, shift_months
 from taizhang.kpi.scope import restrict
 from taizhang.kpi.supervision import SUPERVISION_KINDS
 from taizhang.access import LOCAL, Person
@@ -355,7 +355,7 @@ def rank_history(filters: Filters, months: int = 12) -> pd.DataFrame:
     """Each street's rank in each of the `months` months ending with the slice's end
     (kpi.metrics by street and month ranks within each month)."""
     end = filters.date_to or filters.as_of or database_status()[1].get("as_of")
-    start = kpi.filters.month_bounds(kpi.filters.shift_months(end, -(months - 1)).strftime("%Y-%m"))[0]
+    start = month_bounds(shift_months(end, -(months - 1)).strftime("%Y-%m"))[0]
     window = replace(filters, date_from=start, date_to=end)
     return metrics(("street", "month"), window)
 

@@ -47,8 +47,9 @@ STATE_KEYS = (
 )
 # One statement for everything a question needs to know before it is asked: the aggregate
 # tables' record, the number of cases now, the latest import's as_of, a hash of the
-# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema) and the
-# registry's rows (zero rows of areas, kpi.inmemory: the registry changes without a refresh).
+# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema). The
+# registry's rows come with it (AREAS_SQL; zero rows of areas, kpi.inmemory: the registry
+# changes without a refresh), as state["areas"]: a tuple of (district, street, community).
 STATE_SQL = f"""
 SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
 UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
@@ -56,9 +57,9 @@ UNION ALL SELECT 'latest_import', ({runner.LATEST_IMPORT_SQL})::VARCHAR
 UNION ALL SELECT 'schema', ({runner.SCHEMA_SQL})::VARCHAR
 UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
           WHERE database_name = current_database()
-UNION ALL SELECT 'areas', string_agg(concat_ws(chr(31), district, street, community), chr(30)
-                                     ORDER BY district, street, community) FROM areas
 """
+AREAS_SQL = "SELECT district, street, community FROM areas ORDER BY district, street, community"
+Area = tuple[str, str, str]  # (district, street, community) of the registry
 # The state of read-only connections: nothing can change their data while they are open
 # (DuckDB locks the file against writers), so it is read once per connection.
 _read_only_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -70,7 +71,9 @@ def read_state(con) -> dict | None:
     if state is not None:
         return state
     try:
-        state = dict(con.execute(runner.parsed(con, STATE_SQL)).fetchall())
+        state: dict = dict(con.execute(runner.parsed(con, STATE_SQL)).fetchall())
+        areas: tuple[Area, ...] = tuple(con.execute(AREAS_SQL).fetchall())
+        state["areas"] = areas
     except Exception:  # noqa: BLE001 - an older or foreign file: the raw path answers
         return None
     state["cases_now"] = int(state["cases_now"])

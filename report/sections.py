@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
+from taizhang.kpi.filters import RATE_METRICS
 from taizhang.report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
 from taizhang.formatting import RISE, change_tone, format_score, is_missing
 from taizhang.i18n import other_lang as other
@@ -53,7 +54,7 @@ def score_text(value) -> str:
 
 
 def _value(metric: str, value) -> str:
-    if metric in kpi.filters.RATE_METRICS:
+    if metric in RATE_METRICS:
         return kpi.format_rate(value)
     return kpi.format_number(value)
 
@@ -65,7 +66,7 @@ def cards(head: dict, standing: dict, lang: str) -> list[Card]:
     current = head["metrics"]
     cards = []
     for metric in CARDS:
-        rate = metric in kpi.filters.RATE_METRICS
+        rate = metric in RATE_METRICS
         source = standing if metric == "overdue_open" else head
         if metric == "resolved":
             detail = kpi.format_ratio(current["resolved"], kpi.resolution_base(current))

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.etl.schema import ensure_schema
 from taizhang import charts as figures
 from taizhang.db import connect, reading

@@ -7,7 +7,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
+from taizhang.kpi.filters import month_bounds
 @pytest.fixture(scope="module")
 def con(demo_db):
     connection = duckdb.connect(str(demo_db), read_only=True)
@@ -102,7 +103,7 @@ def _report_cut(frame, first: date, last: date, limit: int):
 
 @pytest.mark.parametrize("month, where", [("2022-07", {}), ("2022-06", {"street": "南站街道"})])
 def test_supervision_summary_is_the_list_cut_to_its_first_cases(con, month, where):
-    first, last = kpi.filters.month_bounds(month)
+    first, last = month_bounds(month)
     standing = kpi.Filters.make(as_of=last, where=where)
     signals = kpi.Filters.make(first, last, last, where=where)
     shown, total = kpi.supervision_summary(con, standing, signals, limit=12)

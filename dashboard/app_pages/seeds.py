@@ -5,7 +5,7 @@ import streamlit as st
 
 from taizhang.dashboard import loaders, ui
 from taizhang.dashboard.state import filters_for
-from taizhang.kpi import format_number, format_rate
+from taizhang.formatting import format_number, format_rate
 from taizhang.i18n import t
 
 MEETING_COLUMNS = ["level", "street", "community", "meetings_held", "required", "compliant",
