@@ -93,3 +93,38 @@ def test_a_waiting_writer_stops_the_prefetch(prefetching, demo_db_copy, monkeypa
     marker.unlink()  # without the marker the same job asks its first question
     loaders._warm_streets(db, View(), loaders.filters_for(View(), areas=False))
     assert len(asked) == 1
+
+
+WAITING_WRITER = """
+import sys
+from taizhang.db import connect
+con = connect(sys.argv[1], wait_seconds=60)
+con.execute("CREATE TABLE written AS SELECT 1 AS x")
+con.close()
+"""
+
+
+def test_a_writer_that_finds_the_file_open_says_it_waits_then_gets_in(tmp_path):
+    """taizhang.db.connect for writing, in another process, while this one reads: it leaves
+    the marker writer_waiting sees, gets in once the reader closes, and removes the marker."""
+    import time
+
+    from taizhang.db import writer_waiting
+
+    db = tmp_path / "t.duckdb"
+    connect(db).close()
+    reader = connect(db, read_only=True)
+    writer = subprocess.Popen([sys.executable, "-c", WAITING_WRITER, str(db)], stderr=subprocess.PIPE, text=True,
+                              env={"PYTHONPATH": str(loaders.Path(__file__).resolve().parent.parent), "PATH": "/usr/bin:/bin"})
+    try:
+        deadline = time.monotonic() + 30
+        while not writer_waiting(db) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert writer_waiting(db)
+        assert writer.poll() is None  # still waiting: the reader holds the file
+    finally:
+        reader.close()
+    assert writer.wait(60) == 0, writer.stderr.read()
+    assert not writer_waiting(db)
+    with connect(db, read_only=True) as con:
+        assert con.execute("SELECT x FROM written").fetchone() == (1,)
