@@ -187,7 +187,7 @@ class Bench:
 
     def report(self, db: Path) -> None:
         """report_s: `taizhang report` of the latest month (PDF + PNG)."""
-        from taizhang import kpi
+        from taizhang.kpi import api as kpi
         from taizhang.db import connect
 
         con = connect(db, read_only=True)

@@ -136,7 +136,7 @@ STREET_BARS = '[class*="st-key-street-ranking"] .js-plotly-plot'
 def measure_dashboard(db: Path, repeat: int, say) -> dict:
     """first_numbers_s (median of `repeat` opens), charts_s, click_ms (median of clicks on
     streets), RSS."""
-    from taizhang import kpi
+    from taizhang.kpi import api as kpi
     from playwright.sync_api import expect, sync_playwright
     from taizhang.db import reading
 

@@ -16,7 +16,8 @@ import streamlit as st
 
 from taizhang.dashboard import access, loaders, timing, ui
 from taizhang.dashboard.state import PERIODS, View, params_from_view, view_from_params, with_period
-from taizhang.kpi import FilterError, format_date
+from taizhang.formatting import format_date
+from taizhang.filters import FilterError
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
 

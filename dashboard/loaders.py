@@ -15,6 +15,8 @@ import os
 import sys
 import threading
 import traceback
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,13 +24,13 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.dashboard.state import View, drill_into, filters_for
-from taizhang.kpi import Filters
+from taizhang.filters import Filters
 from taizhang.kpi.scope import restrict
 from taizhang.kpi.supervision import SUPERVISION_KINDS
 from taizhang.access import LOCAL, Person
-from taizhang.db import connect, data_version, db_path
+from taizhang.db import DatabaseBusy, connect, data_version, db_path, writer_waiting
 from taizhang.filters import month_bounds, shift_months
 from taizhang.settings import load_settings
 
@@ -69,7 +71,7 @@ def release() -> None:
 # Who this thread's questions are for: set by app.py for each script run (dashboard.access),
 # and by a download's builder for the thread that builds it. Every query below takes its
 # street scope and `pii` from here, so no page can ask past them.
-PII_FUNCTIONS = ("case_list", "case_detail", "data_quality_cases")  # those with a reporter
+PII_FUNCTIONS = (kpi.case_list, kpi.case_detail, kpi.data_quality_cases)  # those with a reporter
 
 
 def act_as(person: Person | None) -> None:
@@ -89,13 +91,13 @@ def current_person() -> Person:
     return LOCAL
 
 
-def _access(person: Person, function: str = "", args: tuple = ()) -> tuple:
+def _access(person: Person, function: Callable | None = None, args: tuple = ()) -> tuple:
     """The part of a cache key and of a query that depends on who asks: (streets, pii).
 
     The district's street ranking (every street's totals and score, no case) is open to a
     street user when [access] street_sees_district_ranking says so.
     """
-    if person.scoped and function == "ranking" and args[:1] == ("street",) \
+    if person.scoped and function is kpi.ranking and args[:1] == ("street",) \
             and load_settings().street_sees_district_ranking:
         return (None, False)
     return (person.streets, person.pii)
@@ -113,72 +115,129 @@ def _cursor(path: str, access: tuple):
     return cursor
 
 
+def _key(function: Callable) -> str:
+    """A function's cache key: its module and name (Streamlit does not hash the function
+    itself, passed as an underscored argument)."""
+    return f"{function.__module__}.{function.__qualname__}"
+
+
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=CACHE_ENTRIES, show_spinner=False)
-def _query(function: str, path: str, version: tuple, access: tuple, args: tuple, kwargs: tuple):
-    # `version` is unused in the body on purpose: it is part of the cache key, and so is
-    # `access` (streets, pii): one person's answers are never another's.
+def _query(key: str, _function: Callable, path: str, version: tuple, access: tuple, args: tuple,
+           kwargs: tuple):
+    # `key` names `_function` in the cache key; `version` is unused in the body on purpose:
+    # it is part of the cache key, and so is `access` (streets, pii): one person's answers
+    # are never another's.
     cursor = _cursor(path, access)
     kwargs = dict(kwargs)
-    if access[1] and function in PII_FUNCTIONS:
+    if access[1] and _function in PII_FUNCTIONS:
         kwargs["pii"] = True
     try:
-        return getattr(kpi, function)(cursor, *args, **kwargs)
+        return _function(cursor, *args, **kwargs)
     finally:
         cursor.close()
 
 
-def _load(function: str, *args, **kwargs):
+def _load(function: Callable, *args, **kwargs):
+    """kpi.<function>(connection, *args, **kwargs) for this thread's person, cached."""
     return _load_from(database_file(), function, *args, **kwargs)
 
 
-def _load_from(path: Path, function: str, *args, **kwargs):
+def _load_from(path: Path, function: Callable, *args, **kwargs):
     access = _access(current_person(), function, args)
-    return _query(function, str(path), data_version(path), access, args,
+    return _query(_key(function), function, str(path), data_version(path), access, args,
                   tuple(sorted(kwargs.items())))
 
 
-def chart(builder: str, loader: str, args: tuple, **options) -> dict:
-    """taizhang.charts.<builder>(<loader>(*args), **options): a chart's plotly figure as a
-    dict, built once per data version."""
+def chart(builder: Callable, loader: Callable, args: tuple, **options) -> dict:
+    """builder(loader(*args), **options): a chart's plotly figure (a taizhang.charts
+    builder) over one of the loaders below, as a dict, built once per data version."""
     path = database_file()
-    return _chart(builder, loader, args, tuple(sorted(options.items())), str(path),
-                  data_version(path), current_person())
+    return _chart(_key(builder), _key(loader), builder, loader, args, tuple(sorted(options.items())),
+                  str(path), data_version(path), current_person())
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
-def _chart(builder: str, loader: str, args: tuple, options: tuple, path: str,
-           version: tuple, person: Person) -> dict:
-    # `path`, `version` and `person` are part of the cache key: new data, new chart, and
-    # one person's chart is never another's (the loader asks for `person`). Imported here:
-    # plotly is needed only once a chart is drawn, after the cards.
-    from taizhang import charts
-
-    return getattr(charts, builder)(globals()[loader](*args), **dict(options)).to_dict()
+def _chart(builder_key: str, loader_key: str, _builder: Callable, _loader: Callable, args: tuple,
+           options: tuple, path: str, version: tuple, person: Person) -> dict:
+    # The keys name `_builder` and `_loader`; `path`, `version` and `person` are part of the
+    # cache key: new data, new chart, and one person's chart is never another's (the
+    # loader asks for `person`).
+    return _builder(_loader(*args), **dict(options)).to_dict()
 
 
 def street_page(view: View, path: Path | None = None) -> tuple[pd.DataFrame, dict]:
     """What the Areas page shows for the street of `view`: its communities' ranking, its headline."""
     path = path or database_file()
-    return (_load_from(path, "ranking", "community", filters_for(replace(view, community=None))),
-            _load_from(path, "headline", filters_for(view)))
+    return (_load_from(path, kpi.ranking, "community", filters_for(replace(view, community=None))),
+            _load_from(path, kpi.headline, filters_for(view)))
 
 
 # One background thread answers, ahead of the click, what a click on a street's bar will
 # ask for (street_page, and the street's trend), so the click finds its answers cached.
 # It is one thread so that it never takes more than one of the machine's cores from the
-# people using it; it holds the file open only while it works. It keeps nothing of its
-# own: what it computes lands in the same small caches a click fills (rankings, a
-# headline, a trend: a few kB a street), never a page of cases. `taizhang serve` turns it
-# on (TAIZHANG_PREFETCH=1); AppTest runs and scripts do without it.
+# people using it. It works only for the views readers are on now: at most
+# PREFETCH_PENDING jobs wait, and a newer view pushes out the oldest waiting one (anyone
+# can vary `?as_of=`: a job per distinct URL would queue for minutes). It opens the file
+# for one query at a time and closes it after each, and stops when a writer is waiting
+# (taizhang.db.writer_waiting), so `taizhang load` waits at most about one query.
+# It keeps nothing of its own: what it computes lands in the same small caches a click
+# fills (rankings, a headline, a trend: a few kB a street), never a page of cases.
+# `taizhang serve` turns it on (TAIZHANG_PREFETCH=1); AppTest runs and scripts do without it.
 PREFETCH = os.environ.get("TAIZHANG_PREFETCH") == "1"
-_prefetcher = concurrent.futures.ThreadPoolExecutor(max_workers=1,
-                                                    thread_name_prefix="taizhang-prefetch")
-_prefetched: set[tuple] = set()
-_prefetched_lock = threading.Lock()
+PREFETCH_PENDING = 2
+PREFETCH_REMEMBERED = 64  # jobs done or queued, by key, so a view is warmed once
+
+
+class _Prefetcher:
+    """One worker thread and a queue of at most `pending` jobs, newest kept."""
+
+    def __init__(self, pending: int = PREFETCH_PENDING, remembered: int = PREFETCH_REMEMBERED):
+        self.pending, self.remembered = pending, remembered
+        self.jobs: OrderedDict[tuple, tuple] = OrderedDict()  # key -> arguments of _warm_streets
+        self.seen: OrderedDict[tuple, None] = OrderedDict()
+        self.most_pending = 0  # the longest the queue has been (tests read it)
+        self.lock = threading.Condition()
+        self.worker: threading.Thread | None = None
+
+    def submit(self, key: tuple, *job) -> None:
+        with self.lock:
+            if key in self.seen:
+                return
+            self.seen[key] = None
+            while len(self.seen) > self.remembered:
+                self.seen.popitem(last=False)
+            self.jobs[key] = job
+            while len(self.jobs) > self.pending:  # the oldest view waiting is no longer needed
+                dropped, _ = self.jobs.popitem(last=False)
+                self.seen.pop(dropped, None)  # a reader who comes back to it gets it again
+            self.most_pending = max(self.most_pending, len(self.jobs))
+            if self.worker is None or not self.worker.is_alive():
+                self.worker = threading.Thread(target=self._work, name="taizhang-prefetch", daemon=True)
+                self.worker.start()
+            self.lock.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self.lock:
+                if not self.jobs:
+                    self.worker = None
+                    return
+                _, job = self.jobs.popitem(last=True)  # the newest view first
+            _warm_streets(*job)
+
+    def idle(self, timeout: float) -> bool:
+        """Wait until no job is queued or running (tests); False on timeout."""
+        worker = self.worker
+        if worker is not None:
+            worker.join(timeout)
+        return self.worker is None and not self.jobs
+
+
+_prefetcher = _Prefetcher()
 
 
 def prefetch_streets(view: View) -> None:
-    """Start computing a street's click (street_page, trend) for every street, best first.
+    """Queue computing a street's click (street_page, trend) for every street, best first.
 
     Once per data version and filters: the street a view is drilled into does not
     matter (every street is computed), nor its language (the answers are numbers).
@@ -189,27 +248,41 @@ def prefetch_streets(view: View) -> None:
     path = database_file()
     filters = filters_for(view, areas=False)
     key = (str(path), data_version(path), filters, _access(person))
-    with _prefetched_lock:
-        if key in _prefetched:
-            return
-        _prefetched.add(key)
     # The view at district level: every filter it carries (a field added to View later
     # too) reaches the prefetched answers' keys, as it reaches the click's.
-    _prefetcher.submit(_warm_streets, path, drill_into(view, "district", None), filters, person)
+    _prefetcher.submit(key, path, drill_into(view, "district", None), filters, person)
+
+
+class _WriterWaiting(Exception):
+    """A writer waits for the file: the prefetch gives way."""
 
 
 def _warm_streets(path: Path, view: View, filters: Filters, person: Person | None = None) -> None:
     act_as(person)  # the answers land under the keys of the person who will click
+
+    def one(function: Callable, *args):
+        """One question on its own connection, closed at once; none while a writer waits."""
+        if writer_waiting(path):
+            raise _WriterWaiting
+        try:
+            return function(*args)
+        finally:
+            release()
+
     try:
-        streets = _load_from(path, "ranking", "street", filters)
+        streets = one(_load_from, path, kpi.ranking, "street", filters)
         views = [drill_into(view, "street", street)
                  for street in streets.sort_values("rank")["street"] if isinstance(street, str)]
         # Not the street's categories: 0.5–1 s of CPU each at 10M (no aggregate holds
         # street × category), ~10 s in all, which slowed every other reader's first numbers
         # (measured); the click's run computes them after its communities are on screen.
         for street_view in views:
-            street_page(street_view, path)
-            _load_from(path, "trend", filters_for(street_view), 12)
+            community_view = replace(street_view, community=None)
+            one(_load_from, path, kpi.ranking, "community", filters_for(community_view))
+            one(_load_from, path, kpi.headline, filters_for(street_view))
+            one(_load_from, path, kpi.trend, filters_for(street_view), 12)
+    except (_WriterWaiting, DatabaseBusy):
+        pass  # the click asks again, after the import
     except Exception:  # noqa: BLE001 - a failed guess costs nothing: the click asks again
         traceback.print_exc(file=sys.stderr)
     finally:
@@ -223,7 +296,7 @@ def database_status() -> tuple[str, dict]:
     if not path.exists():
         return "missing", {}
     try:
-        info = _load("dataset_info")
+        info = _load(kpi.dataset_info)
     except duckdb.CatalogException:
         return "empty", {}
     return ("ok" if info.get("cases") else "empty"), info
@@ -255,28 +328,28 @@ def _names(frame: pd.DataFrame, column: str) -> list[str]:
 
 def dataset_info() -> dict:
     """kpi.dataset_info: is_demo, date range, default as_of, counts of rejects and areas."""
-    return _load("dataset_info")
+    return _load(kpi.dataset_info)
 
 
 def headline(filters: Filters, step: int = 1) -> dict:
     """kpi.headline: the slice's metrics with the like period before (`step` months back)
     and the year before, and the deltas."""
-    return _load("headline", filters, step=step) if step != 1 else _load("headline", filters)
+    return _load(kpi.headline, filters, step=step) if step != 1 else _load(kpi.headline, filters)
 
 
 def metrics(by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
     """kpi.metrics grouped by `by` (street/community rows include every registry area)."""
-    return _load("metrics", tuple(by), filters)
+    return _load(kpi.metrics, tuple(by), filters)
 
 
 def trend(filters: Filters, months: int = 12) -> pd.DataFrame:
     """kpi.trend: the last `months` months of the slice."""
-    return _load("trend", filters, months)
+    return _load(kpi.trend, filters, months)
 
 
 def ranking(level: str, filters: Filters) -> pd.DataFrame:
     """kpi.ranking of streets, communities or officials with score, rank and rank change."""
-    return _load("ranking", level, filters)
+    return _load(kpi.ranking, level, filters)
 
 
 def rank_history(filters: Filters, months: int = 12) -> pd.DataFrame:
@@ -291,7 +364,7 @@ def rank_history(filters: Filters, months: int = 12) -> pd.DataFrame:
 def case_list(filters: Filters, search: str | None = None, limit: int = CASE_PAGE_SIZE,
               offset: int = 0) -> pd.DataFrame:
     """kpi.case_list: one page of the slice's cases, names masked."""
-    return _load("case_list", filters, search=search or None, limit=limit, offset=offset)
+    return _load(kpi.case_list, filters, search=search or None, limit=limit, offset=offset)
 
 
 def case_count(filters: Filters) -> int:
@@ -315,7 +388,7 @@ def supervision_page(filters: Filters, kinds: tuple[str, ...] | None = None,
     those kinds. `limit` defaults to SUPERVISION_PAGE_CASES.
     """
     limit = limit or SUPERVISION_PAGE_CASES
-    return _load("supervision_cases", filters, limit=limit, **_kinds(kinds))
+    return _load(kpi.supervision_cases, filters, limit=limit, **_kinds(kinds))
 
 
 def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, int, object]:
@@ -340,12 +413,12 @@ def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -
 
 def list_as_of(filters: Filters):
     """kpi.list_as_of: the date the 督办 list of `filters` is as of."""
-    return _load("list_as_of", filters)
+    return _load(kpi.list_as_of, filters)
 
 
 def supervision_breakdown(filters: Filters, by: str, kinds: tuple[str, ...] | None = None) -> pd.DataFrame:
     """kpi.supervision_breakdown: the list's cases by responsible_unit, official or tier."""
-    return _load("supervision_breakdown", filters, by, **_kinds(kinds))
+    return _load(kpi.supervision_breakdown, filters, by, **_kinds(kinds))
 
 
 def _kinds(kinds: tuple[str, ...] | None) -> dict:
@@ -358,7 +431,7 @@ def _kinds(kinds: tuple[str, ...] | None) -> dict:
 def supervision_counts(filters: Filters) -> dict[str, int]:
     """kpi.supervision_kind_counts: {kind: cases of the 督办 list} — overdue, stalled,
     dissatisfied, reopened."""
-    return _load("supervision_kind_counts", filters)
+    return _load(kpi.supervision_kind_counts, filters)
 
 
 def case_detail(case_id: str) -> dict | None:
@@ -366,7 +439,7 @@ def case_detail(case_id: str) -> dict | None:
 
     A case opened with names shown is written to the audit log (once per session and case).
     """
-    case = _load("case_detail", case_id)
+    case = _load(kpi.case_detail, case_id)
     person = current_person()
     seen = st.session_state.setdefault("access-pii-seen", set())
     if case and person.pii and case_id not in seen:
@@ -387,19 +460,14 @@ def audit(action: str, what: str | None, detail: dict | None = None,
 
 def case_history(case_id: str) -> pd.DataFrame:
     """kpi.case_history: received, each status seen across imports, progress, resolved, closed."""
-    return _load("case_history", case_id)
+    return _load(kpi.case_history, case_id)
 
 
 def case_reasons(case_id: str, as_of=None) -> pd.DataFrame:
     """kpi.case_reasons: why the case is on the 督办 list as of `as_of` (empty: it is not)."""
-    return _load("case_reasons", case_id, as_of=as_of)
+    return _load(kpi.case_reasons, case_id, as_of=as_of)
 
 
-def settings():
-    """The settings in use (taizhang.toml), e.g. the stall threshold a page names."""
-    from taizhang.store.facts import settings_or_default
-
-    return settings_or_default(None)
 
 
 def definitions() -> list[dict]:
@@ -409,38 +477,38 @@ def definitions() -> list[dict]:
 
 def case_timeline(case_id: str) -> pd.DataFrame:
     """kpi.case_timeline: the case's status changes, oldest first."""
-    return _load("case_timeline", case_id)
+    return _load(kpi.case_timeline, case_id)
 
 
 def official_table(filters: Filters) -> pd.DataFrame:
     """kpi.official_table: per-official metrics with meetings attended and attendance."""
-    return _load("official_table", filters)
+    return _load(kpi.official_table, filters)
 
 
 def meetings_summary(filters: Filters) -> pd.DataFrame:
     """kpi.meetings_summary: meetings held per street and community against the 2+4 rule."""
-    return _load("meetings_summary", filters)
+    return _load(kpi.meetings_summary, filters)
 
 
 def data_quality(filters: Filters | None = None) -> pd.DataFrame:
     """kpi.data_quality: data-quality flags with counts."""
-    return _load("data_quality", filters)
+    return _load(kpi.data_quality, filters)
 
 
 def data_quality_cases(flag: str) -> pd.DataFrame:
     """kpi.data_quality_cases: the cases behind one data-quality count (rejects for one flag)."""
-    return _load("data_quality_cases", flag)
+    return _load(kpi.data_quality_cases, flag)
 
 
 def fast_path() -> tuple[dict, object]:
     """kpi.fast_path_status (the aggregate tables: current, stale and why, or absent) and
     kpi.last_fallback (this server's latest question answered from the cases, and why)."""
-    return _load("fast_path_status"), kpi.last_fallback()
+    return _load(kpi.fast_path_status), kpi.last_fallback()
 
 
 def imports_history() -> pd.DataFrame:
     """kpi.imports_history: every import, newest first."""
-    return _load("imports_history")
+    return _load(kpi.imports_history)
 
 
 def imported_file(sha256: str) -> dict | None:
@@ -457,7 +525,7 @@ def imported_file(sha256: str) -> dict | None:
 
 def rejects_list() -> pd.DataFrame:
     """kpi.rejects_list: every rejected row with its reason and file."""
-    return _load("rejects_list")
+    return _load(kpi.rejects_list)
 
 
 def import_ledgers(path: Path, files: list[Path]) -> list:
@@ -518,9 +586,39 @@ def _report_html(path: str, version: tuple, access: tuple, month: str, scope, la
         cursor.close()
 
 
-def seed_table(function: str, filters: Filters, **options):
-    """kpi.<function> of the seed systems (kpi.seeds) or recurring problems (kpi.recurring)."""
-    return _load(function, filters, **options)
+def meetings_compliance(filters: Filters) -> pd.DataFrame:
+    """kpi.meetings_compliance: the 2+4 table of every registry street and community."""
+    return _load(kpi.meetings_compliance, filters)
+
+
+def funnel(filters: Filters, level: str = "street") -> pd.DataFrame:
+    """kpi.funnel: consultations → suggestions → solved, by street or community."""
+    return _load(kpi.funnel, filters, level=level)
+
+
+def service_groups(filters: Filters) -> pd.DataFrame:
+    """kpi.service_groups: every registry community with its service group and cases."""
+    return _load(kpi.service_groups, filters)
+
+
+def matter_shares(filters: Filters) -> pd.DataFrame:
+    """kpi.matter_shares: 三事分流 per street."""
+    return _load(kpi.matter_shares, filters)
+
+
+def signoff(filters: Filters, by: str = "street") -> pd.DataFrame:
+    """kpi.signoff: 销号 per street (by='street') or for the slice (by='')."""
+    return _load(kpi.signoff, filters, by=by)
+
+
+def deputies(filters: Filters) -> pd.DataFrame:
+    """kpi.deputies: the deputies' (认领代表) table."""
+    return _load(kpi.deputies, filters)
+
+
+def recurring_problems(filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """kpi.recurring_problems: (groups, cases) of the slice's recurring problems."""
+    return _load(kpi.recurring_problems, filters)
 
 
 def seed_totals(kind: str, frame: pd.DataFrame) -> dict:

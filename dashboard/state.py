@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from taizhang.kpi import Filters
+from taizhang.filters import Filters
 from taizhang.i18n import DEFAULT_LANG, LANGS
 
 # View field → query-string key. Order is the order keys appear in a URL.

@@ -48,7 +48,7 @@ def register(sub) -> None:
 
 def supervise(con, filters, settings, lang: str):
     """(rows of kpi.supervision_cases for the whole list, its SheetTitle): what every format writes."""
-    from taizhang import kpi
+    from taizhang.kpi import api as kpi
     from taizhang.dashboard.supervision_file import sheet_title
 
     rows, total = kpi.supervision_cases(con, filters, settings)
@@ -57,7 +57,7 @@ def supervise(con, filters, settings, lang: str):
 
 def run(args) -> int:
     """`taizhang supervise …`: write the list and say where."""
-    from taizhang import kpi
+    from taizhang.kpi import api as kpi
     from taizhang.dashboard import supervision_file
     from taizhang.kpi.commands import parse_where
     from taizhang.cli import UserError

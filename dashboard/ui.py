@@ -17,7 +17,8 @@ import streamlit as st
 from taizhang.dashboard import cards, export, loaders, supervision_file
 from taizhang.dashboard.masking import MASKED_COLUMNS, masked
 from taizhang.dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
-from taizhang.kpi import format_date, format_delta, format_number, format_rate, format_ratio, resolution_base
+from taizhang.formatting import format_date, format_delta, format_number, format_rate, format_ratio
+from taizhang.kpi.metrics import resolution_base
 from taizhang.filters import RATE_METRICS
 from taizhang.kpi.seed_columns import SEED_DAYS, SEED_RATES
 from taizhang.formatting import RISE, format_score, is_missing

@@ -18,12 +18,13 @@ import csv
 import io
 import os
 from collections import defaultdict
+from importlib import resources
 from pathlib import Path
 
 from taizhang.etl import demo_areas as names
 from taizhang.etl.demo_cases import AS_OF, EARLIER_AS_OF, DemoCase, DemoWorld, build_world
 from taizhang.etl.demo_files import HOTLINE_HEADER, ROUNDTABLE_HEADER, TOWN_HEADER, YEARBOOK_HEADER
-from taizhang.etl.demo_files import write_csv, write_meetings, write_ods, write_office, write_titled, write_xls
+from taizhang.etl.demo_files import write_csv, write_meetings, write_office, write_titled
 from taizhang.etl.demo_ledgers import Style, present_in
 from taizhang.etl.errors import LedgerError
 
@@ -34,6 +35,11 @@ YEARBOOK_STREETS = ("朝阳洲街道", "系马桩街道", "西湖街道")
 OFFICE_STREETS = {"绳金塔街道": "slash", "丁公路街道": "chinese", "广润门街道": "month_day",
                   "十字街街道": "cell"}
 XLS_STREET, ODS_STREET, TOWN = "南浦街道", "桃源街道", "桃花镇"
+# The .xls and .ods ledgers (南浦街道, 桃源街道) ship as files, written once by xlwt and odfpy
+# from this same world (tests/demo_old_formats.py rewrites them and checks they still match):
+# no maintained library the base install has writes .xls, and the demo must not need the test
+# extra. Shipped name -> the name an office gives it.
+OLD_FORMAT_LEDGERS = {"nanpu.xls": f"{XLS_STREET}问题清单.xls", "taoyuan.ods": f"{ODS_STREET}民生诉求台账.ods"}
 
 
 def _assign_ids(world: DemoWorld) -> None:
@@ -103,12 +109,9 @@ def write_ledgers(world: DemoWorld, ledger_dir: Path) -> tuple[list[Path], list[
             path = final_dir / f"{street}{year}年问题台账.xlsx"
             write_office(path, title, cases, Style("office", dates=dates, year=year), AS_OF)
             final.append(path)
-    sheets = {f"{y}年": cs for y, cs in _by_year(by_street[XLS_STREET], AS_OF).items()}
-    final.append(final_dir / f"{XLS_STREET}问题清单.xls")
-    write_xls(final[-1], sheets, Style("closing", scores=True, dates="dotted"), AS_OF)
-    sheets = {f"{y}年": cs for y, cs in _by_year(by_street[ODS_STREET], AS_OF).items()}
-    final.append(final_dir / f"{ODS_STREET}民生诉求台账.ods")
-    write_ods(final[-1], sheets, Style("roundtable", dates="cell"), AS_OF)
+    for shipped, name in OLD_FORMAT_LEDGERS.items():
+        final.append(final_dir / name)
+        final[-1].write_bytes(resources.files("taizhang.etl").joinpath("demo_data", shipped).read_bytes())
     town = [c for cs in _by_year(by_street[TOWN], AS_OF).values() for c in cs]
     final.append(final_dir / f"{TOWN}村(社区)问题台账.csv")
     write_csv(final[-1], TOWN_HEADER, town, Style("roundtable", dates="iso"), AS_OF, "utf-8-sig")

@@ -6,7 +6,9 @@
   office      xlsxwriter .xlsx, one sheet, title + blank row, another column order, no ids,
               a repeated header half-way, a blank row and a 合计 total row; dates as text
               (2022/1/8, 2022年1月8日, 1月8日 with the year in the title) or 年月日 date cells
-  xls / ods   .xls (xlwt) one sheet a year, dotted dates, 1–5 scores; .ods (odfpy), date cells
+  xls / ods   .xls one sheet a year, dotted dates, 1–5 scores; .ods, date cells: shipped in
+              etl/demo_data/ (the writers, xlwt and odfpy, are not installed with Taizhang;
+              tests/demo_old_formats.py rewrites them and checks they still match)
   town CSV    UTF-8 with BOM, 乡镇(街道)/村(社区) columns
   hotline     GBK CSV exported from the 12345 system, call times with seconds
   meetings    xlsxwriter, the consultation-meeting ledger: one sheet per street, 参会领导 joined by 、
@@ -40,19 +42,6 @@ OFFICE_HEADER = [
     ("事项分类", "matter_class"), ("承办单位", "responsible_unit"), ("包案领导", "lead"),
     ("认领代表", "deputy"), ("承诺时限", "due_on"), ("解决情况", "status"), ("办理情况", "note"),
     ("解决时间", "resolved_on"), ("群众满意度", "satisfaction"),
-]
-XLS_HEADER = [
-    ("编号", "case_id"), ("街道", "street"), ("社区", "community"), ("事项", "title"),
-    ("登记时间", "received_on"), ("来源", "channel"), ("会议时间", "meeting_on"), ("类别", "category"),
-    ("承办单位", "responsible_unit"), ("责任领导", "lead"), ("期限", "due_on"), ("进度", "status"),
-    ("完成时间", "resolved_on"), ("评价", "satisfaction"),
-]
-ODS_HEADER = [
-    ("问题编号", "case_id"), ("所属街道", "street"), ("所属社区", "community"), ("问题内容", "title"),
-    ("受理时间", "received_on"), ("反映渠道", "channel"), ("会议时间", "meeting_on"),
-    ("问题类别", "category"), ("责任单位", "responsible_unit"), ("挂点领导", "lead"),
-    ("认领代表", "deputy"), ("办结时限", "due_on"), ("状态", "status"), ("办结时间", "resolved_on"),
-    ("回访满意度", "satisfaction"),
 ]
 TOWN_HEADER = [
     ("问题编号", "case_id"), ("乡镇(街道)", "street"), ("村(社区)", "community"), ("诉求内容", "title"),
@@ -158,54 +147,6 @@ def _folded_oddly(value, number: int):
     if number % 11 == 5:
         value = f" {value}\u3000"
     return value
-
-
-def write_xls(path: Path, sheets: dict[str, list[DemoCase]], style: Style, as_of: date) -> None:
-    """An old-format .xls workbook (xlwt), one sheet a year, header in the first row."""
-    import xlwt
-
-    workbook = xlwt.Workbook(encoding="utf-8")
-    for name, cases in sheets.items():
-        sheet = workbook.add_sheet(name)
-        for c, (h, _) in enumerate(XLS_HEADER):
-            sheet.write(0, c, h)
-        for r, case in enumerate(cases, start=1):
-            for c, value in enumerate(_row(XLS_HEADER, case, style, as_of, r)):
-                if value not in (None, ""):
-                    sheet.write(r, c, value)
-    workbook.save(str(path))
-
-
-def write_ods(path: Path, sheets: dict[str, list[DemoCase]], style: Style, as_of: date) -> None:
-    """An OpenDocument spreadsheet (odfpy), one sheet a year, dates as date cells."""
-    from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.table import Table, TableCell, TableRow
-    from odf.text import P
-
-    def cell(value) -> TableCell:
-        if isinstance(value, datetime):
-            out = TableCell(valuetype="date", datevalue=value.date().isoformat())
-            value = value.date().isoformat()
-        elif isinstance(value, int):
-            out = TableCell(valuetype="float", value=value)
-        else:
-            out = TableCell(valuetype="string")
-        if value not in (None, ""):
-            out.addElement(P(text=str(value)))
-        return out
-
-    document = OpenDocumentSpreadsheet()
-    for name, cases in sheets.items():
-        table = Table(name=name)
-        rows = [[h for h, _ in ODS_HEADER]] + [
-            _row(ODS_HEADER, case, style, as_of, n) for n, case in enumerate(cases, start=1)]
-        for values in rows:
-            row = TableRow()
-            for value in values:
-                row.addElement(cell(value))
-            table.addElement(row)
-        document.spreadsheet.addElement(table)
-    document.save(str(path))
 
 
 def write_csv(path: Path, header, cases: list[DemoCase], style: Style, as_of: date,

@@ -136,7 +136,7 @@ def _pad(text: str, width: int) -> str:
 
 def run(args) -> int:
     """`taizhang kpi …`: print the metrics of the slice."""
-    from taizhang import kpi
+    from taizhang.kpi import api as kpi
     from taizhang.kpi.metrics import check_by
     from taizhang.cli import UserError
     from taizhang.store.schema import upgrade_file

@@ -40,8 +40,8 @@ def completion_values(by: tuple[str, ...], filters: Filters, ctx: DataContext) -
     return {"months": months} if months else {}
 
 
-def registry_text(ib, state: dict | None, by: tuple[str, ...]) -> str | None:
-    """The registry's rows as kpi.inmemory.registry reads them, when `by` groups by an area:
+def registry_areas(ib, state: dict | None, by: tuple[str, ...]) -> tuple[tuple[str, str, str], ...] | None:
+    """The registry's (district, street, community) rows, when `by` groups by an area:
     from the state read with the question (kpi.fastpath.read_state), else asked."""
     if not any(d in by for d in AREA_DIMENSIONS):
         return None
@@ -50,4 +50,4 @@ def registry_text(ib, state: dict | None, by: tuple[str, ...]) -> str | None:
     from taizhang.kpi import fastpath
 
     con = runner.raw_connection(ib)
-    return con.execute(runner.parsed(con, fastpath.AREAS_SQL)).fetchall()[0][0]
+    return tuple(con.execute(runner.parsed(con, fastpath.AREAS_SQL)).fetchall())

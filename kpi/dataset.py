@@ -94,9 +94,7 @@ def _unknown_areas_aggregated(ib, ctx) -> int | None:
     if cells is None:
         return None
     if "areas" in ctx.state:  # the registry's rows came with the state (kpi.aggregated)
-        from taizhang.kpi.inmemory import registry
-
-        registered = {(street, community) for _, street, community in registry(ctx.state["areas"])}
+        registered = {(street, community) for _, street, community in ctx.state["areas"]}
     else:
         registered = set(runner.raw_connection(ib).execute(
             "SELECT DISTINCT street, community FROM areas").fetchall())

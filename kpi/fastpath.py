@@ -38,11 +38,9 @@ SCHEMA_SQL = ("SELECT hash(string_agg(sql, ';' ORDER BY database_name, table_nam
 STATE_KEYS = aggregates.RECORD_KEYS
 # One statement for everything a question needs to know before it is asked: the aggregate
 # tables' record, the number of cases now, the latest import's as_of, a hash of the
-# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema) and the
-# registry's rows (zero rows of areas, kpi.inmemory: the registry changes without a refresh).
-# The registry's rows as one text (kpi.inmemory.registry reads it).
-AREAS_SQL = """SELECT string_agg(concat_ws(chr(31), district, street, community), chr(30)
-                       ORDER BY district, street, community) FROM areas"""
+# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema). The
+# registry's rows come with it (AREAS_SQL; zero rows of areas, kpi.inmemory: the registry
+# changes without a refresh), as state["areas"]: a tuple of (district, street, community).
 STATE_SQL = f"""
 SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
 UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
@@ -50,8 +48,9 @@ UNION ALL SELECT 'latest_import', ({LATEST_IMPORT_SQL})::VARCHAR
 UNION ALL SELECT 'schema', ({SCHEMA_SQL})::VARCHAR
 UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
           WHERE database_name = current_database()
-UNION ALL SELECT 'areas', ({AREAS_SQL})
 """
+AREAS_SQL = "SELECT district, street, community FROM areas ORDER BY district, street, community"
+Area = tuple[str, str, str]  # (district, street, community) of the registry
 # Reasons about the tables (the same for every question until they change) …
 TABLE_REASONS = ("unreadable", "absent", "definition", "settings", "cases", "workdays")
 # … and about the question, or the person: expected, logged at INFO. ("scope": a person
@@ -98,7 +97,9 @@ def read_state(con) -> dict | None:
     try:
         if _state_statement is None:
             _state_statement = con.extract_statements(STATE_SQL)[0]
-        state = dict(con.execute(_state_statement).fetchall())
+        state: dict = dict(con.execute(_state_statement).fetchall())
+        areas: tuple[Area, ...] = tuple(con.execute(AREAS_SQL).fetchall())
+        state["areas"] = areas
     except Exception as exc:  # noqa: BLE001 - an older or foreign file: the raw path answers
         fell_back("unreadable", f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
         return None

@@ -19,7 +19,6 @@ tests/test_aggregates.py asks both sources the same random questions.
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -28,10 +27,6 @@ from taizhang.kpi.completion import AREA_DIMENSIONS
 from taizhang.filters import METRICS
 from taizhang.kpi.metrics import COUNT_COLUMNS, DERIVED_COUNTS, derived, group_columns, ranking_values
 from taizhang.settings import Settings
-
-# Separators of the registry's rows in the aggregates state (kpi.fastpath.STATE_SQL).
-FIELD, RECORD = "\x1f", "\x1e"
-
 
 class NumpyOps:
     """What kpi.metrics.derived needs of its engine, for numpy arrays (undefined = NaN)."""
@@ -58,22 +53,16 @@ class NumpyOps:
         return np.where(np.asarray(x) == 0.0, np.nan, x)
 
 
-@lru_cache(maxsize=4)
-def registry(text: str | None) -> tuple[tuple[str, str, str], ...]:
-    """The registry's (district, street, community) rows from the state's 'areas' text."""
-    if not text:
-        return ()
-    return tuple(tuple(row.split(FIELD)) for row in text.split(RECORD))
-
-
-def complete(counts: pa.Table, by: tuple[str, ...], filters, areas, months: list[str] | None) -> dict:
+def complete(counts: pa.Table, by: tuple[str, ...], filters, areas: tuple[tuple[str, str, str], ...],
+             months: list[str] | None) -> dict:
     """counts (Arrow, kpi.cells' columns) as numpy columns plus a zero row for every key it
-    lacks: registry areas of the slice, crossed with `months` (as kpi.completion describes)."""
+    lacks: registry `areas` (district, street, community) of the slice, crossed with
+    `months` (kpi.completion.complete)."""
     columns = {name: _numpy(counts.column(name)) for name in counts.column_names}
     area_keys = [d for d in AREA_DIMENSIONS if d in by]
     keys: list[dict] | None = None
     if area_keys:
-        rows = registry(areas)
+        rows = areas
         for i, dim in enumerate(AREA_DIMENSIONS):
             wanted = set(filters.values(dim))
             if wanted:

@@ -259,7 +259,7 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
     values = slot.values(slice_values(filters, settings, ctx.as_of, span))
     key = ("metrics", by, slice_shape(filters), sla.due_shape(settings, span), ctx.schema, slot.prefix)
     months = completion.completion_values(by, filters, ctx).get("months")
-    return Plan(key, values, by, filters, completion.registry_text(ib, ctx.state, by), months,
+    return Plan(key, values, by, filters, completion.registry_areas(ib, ctx.state, by), months,
                 lambda: raw_base_counts(ib, by, filters, settings, ctx, slot), in_memory)
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Iterator, Mapping
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.filters import month_bounds, shift_months
 from taizhang.report import sections
 from taizhang.report.model import ReportView

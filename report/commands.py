@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         out.mkdir(parents=True, exist_ok=True)
         # Chromium starts in its own thread while the KPI layer is imported and queried.
         with RendererThread() as renderer:
-            from taizhang import kpi
+            from taizhang.kpi import api as kpi
             from taizhang.report.build import ReportError, iter_report_pages
 
             printed = []  # (page, Future of its files): a page prints while the next is computed

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
+from taizhang.filters import RATE_METRICS
 from taizhang.report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
 from taizhang.filters import RATE_METRICS
 from taizhang.formatting import RISE, change_tone, format_score, is_missing

@@ -8,15 +8,23 @@ turns the narrow exceptions of the library into messages without a traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import sys
 import threading
 
+from taizhang import access_commands
+from taizhang.dashboard import commands as dashboard_commands
+from taizhang.dashboard import supervise_command
 from taizhang.db import DatabaseBusy
+from taizhang.etl import commands as etl_commands
+from taizhang.kpi import commands as kpi_commands
+from taizhang.report import commands as report_commands
+from taizhang.store import commands as store_commands
 
-COMMAND_MODULES = ("taizhang.etl.commands", "taizhang.store.commands", "taizhang.kpi.commands", "taizhang.report.commands", "taizhang.dashboard.commands",
-                   "taizhang.access_commands", "taizhang.dashboard.supervise_command")
+# Each registers its sub-commands; these modules import only what parsing needs (the
+# libraries a command runs on are imported inside the command), so `taizhang --help` stays fast.
+COMMAND_MODULES = (etl_commands, store_commands, kpi_commands, report_commands, dashboard_commands,
+                   access_commands, supervise_command)
 
 
 ENV_LANG = "TAIZHANG_LANG"
@@ -80,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_global_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True,
                                 title="命令 / commands")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     for command in _commands(parser):
         add_global_options(command, top=False)
     return parser

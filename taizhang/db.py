@@ -65,21 +65,44 @@ def connect(
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + wait_seconds
     delay = 0.02
-    while True:
-        try:
-            return duckdb.connect(
-                str(path), read_only=read_only, config={"memory_limit": memory_limit}
-            )
-        except duckdb.IOException as exc:
-            if not _is_lock_conflict(exc):
-                raise
-            if time.monotonic() >= deadline:
-                raise DatabaseBusy(
-                    f"数据库正被其他程序占用 / the database {path} is in use by another "
-                    f"process (waited {wait_seconds:.0f} s). Try again when the import ends."
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+    marker = None
+    try:
+        while True:
+            try:
+                return duckdb.connect(
+                    str(path), read_only=read_only, config={"memory_limit": memory_limit}
+                )
+            except duckdb.IOException as exc:
+                if not _is_lock_conflict(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise DatabaseBusy(
+                        f"数据库正被其他程序占用 / the database {path} is in use by another "
+                        f"process (waited {wait_seconds:.0f} s). Try again when the import ends."
+                    ) from exc
+                if not read_only and marker is None:  # background readers step aside (writer_waiting)
+                    marker = _writer_marker(path)
+                    marker.touch()
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+
+
+def _writer_marker(path: Path) -> Path:
+    return Path(f"{path}.writer-waiting")
+
+
+def writer_waiting(path: str | os.PathLike) -> bool:
+    """Whether a writer is waiting for the file now: work nobody asked for yet (the
+    dashboard's prefetch) stops opening it. A marker left by a killed writer counts only
+    for as long as a writer could have waited."""
+    try:
+        age = time.time() - _writer_marker(Path(path)).stat().st_mtime
+    except FileNotFoundError:
+        return False
+    return age < 120
 
 
 @contextmanager

@@ -12,10 +12,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.dashboard import auth
 from taizhang.etl.load import load_paths
-from taizhang.kpi import Filters
+from taizhang.filters import Filters
 from taizhang.kpi.scope import ScopeError, restrict, scoped_streets
 from taizhang import access
 from taizhang.cli import main

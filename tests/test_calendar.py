@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from kpi_fixtures import case, make_db
 from taizhang.cli import main
 from taizhang.settings import Settings, SettingsError, load_settings

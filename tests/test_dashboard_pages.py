@@ -6,6 +6,7 @@ number on it equals the KPI layer's for the same filters (one implementation).
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import re
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.store.schema import ensure_schema
 from taizhang import charts as figures
 from taizhang.db import connect, reading
@@ -437,8 +438,9 @@ def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, mon
     asked = []
     for name in ("headline", "trend", "ranking", "metrics"):
         real = getattr(kpi, name)
-        monkeypatch.setattr(kpi, name, lambda con, *a, _n=name, _f=real, **k: (
-            asked.append((_n, a[0] if _n in ("ranking", "metrics") else None)) or _f(con, *a, **k)))
+        # wraps: the loaders' cache keys name the function (module and name), as before
+        monkeypatch.setattr(kpi, name, functools.wraps(real)(lambda con, *a, _n=name, _f=real, **k: (
+            asked.append((_n, a[0] if _n in ("ranking", "metrics") else None)) or _f(con, *a, **k))))
     run(street=street)
     assert asked == [("metrics", ("category",))], asked
 

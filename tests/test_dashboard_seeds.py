@@ -3,7 +3,7 @@ they show equals the KPI layer's answer (kpi.seeds, kpi.recurring)."""
 
 from __future__ import annotations
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.kpi import seeds
 
 from test_dashboard_pages import kpi_call, run, use_db  # noqa: F401 - use_db is a fixture

@@ -50,7 +50,7 @@ def figures(db, capsys) -> tuple:
     assert code == 0
     with duckdb.connect(str(db), read_only=True) as con:
         cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]
-    from taizhang.kpi import dataset_info
+    from taizhang.kpi.api import dataset_info
     with duckdb.connect(str(db), read_only=True) as con:
         as_of = dataset_info(con)["as_of"]
     return json.loads(out), cases, as_of

@@ -11,7 +11,7 @@ import sys
 import pytest
 from kpi_fixtures import case, make_db
 
-from taizhang.kpi import METRICS
+from taizhang.filters import METRICS
 from taizhang.cli import main
 from taizhang.i18n import label
 

@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.filters import month_bounds
 @pytest.fixture(scope="module")
 def con(demo_db):

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from kpi_fixtures import make_db
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.settings import Settings
 
 N_CASES = 120_000

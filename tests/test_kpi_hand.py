@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 from kpi_fixtures import case, d, make_db
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.store.sla import workday_due_dates
 from taizhang.settings import Settings
 

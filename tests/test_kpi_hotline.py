@@ -187,7 +187,7 @@ def test_a_ledger_of_dates_alone_has_no_hours(tmp_path, capsys):
 def test_ended_cases_are_not_supervised(tmp_path):
     """A referred case rated 不满意 and a cancelled one past its deadline are not on the
     督办 list; an open one rated 不满意, past its deadline and without progress is, for each."""
-    from taizhang import kpi
+    from taizhang.kpi import api as kpi
     rows = [["s1", "A社区", "外区事项", "2023-01-05 09:00", "退单", None, None, None, "不满意"],
             ["s2", "A社区", "重复来电", "2023-01-06 09:00", "撤单", None, None, None, None],
             ["s3", "A社区", "路面塌陷", "2023-01-07 09:00", "办理中", None, None, None, "不满意"]]

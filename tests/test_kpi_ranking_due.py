@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from kpi_fixtures import case, d, make_db
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.store import aggregates
 from taizhang.settings import Settings
 

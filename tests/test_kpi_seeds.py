@@ -8,7 +8,8 @@ import pytest
 
 from taizhang.etl.areas import load_areas
 from taizhang.store.schema import SCHEMA_VERSION, ensure_schema
-from taizhang.kpi import Filters, seeds
+from taizhang.kpi import seeds
+from taizhang.filters import Filters
 from taizhang.kpi.commands import render_view, view_frame
 from kpi_fixtures import case, d, make_db
 

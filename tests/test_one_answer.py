@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.report.build import report_view
 from taizhang.cli import main
 from taizhang.db import reading

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.dashboard import supervision_file
 from taizhang.cli import main
 from taizhang.db import reading

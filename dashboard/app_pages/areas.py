@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from taizhang import charts as figures
 from taizhang.dashboard import charts, loaders, timing, ui
 from taizhang.dashboard.state import drill_level, filters_for
 from taizhang.i18n import t
@@ -60,7 +61,7 @@ if level == "district":
             [first, second]).reset_index()
         ui.table(pair, RANKING_COLUMNS, lang, key="compare-table")
         history = filters_for(replace(view, period="12m", date_from=None), areas=False)
-        charts.show(loaders.chart("rank_history_figure", "rank_history", (history,), lang=lang,
+        charts.show(loaders.chart(figures.rank_history_figure, loaders.rank_history, (history,), lang=lang,
                                   selected=first), key="rank-history")
 
 elif level == "street":

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from taizhang import charts as figures
 from taizhang.dashboard import charts, loaders, timing, ui
 from taizhang.dashboard.state import comparison_step, drill_into, filters_for, params_from_view
 from taizhang.i18n import t
@@ -67,7 +68,7 @@ with right:
     if view.street:
         street_view = drill_into(view, "street", view.street)
         charts.show(
-            loaders.chart("ranking_figure", "ranking", ("community", filters_for(street_view)),
+            loaders.chart(figures.ranking_figure, loaders.ranking, ("community", filters_for(street_view)),
                           area_column="community", lang=lang, selected=view.community,
                           title=t("overview.communities", lang, street=view.street),
                           average=loaders.headline(filters_for(street_view))["metrics"]["score"],
@@ -87,7 +88,7 @@ with right:
     categories_slot = st.container()
 with left:
     charts.show(
-        loaders.chart("ranking_figure", "ranking", ("street", filters_for(view, areas=False)),
+        loaders.chart(figures.ranking_figure, loaders.ranking, ("street", filters_for(view, areas=False)),
                       area_column="street", lang=lang, selected=view.street,
                       average=district_score, target=score_target),
         key=ui.selection_key("street-ranking"), on_click=open_street,
@@ -95,10 +96,10 @@ with left:
     st.caption(t("overview.ranking_hint", lang))
 with trend_slot:
     # Twelve months of context whatever the period: the trend ends with the period.
-    charts.show(loaders.chart("trend_figure", "trend", (replace(filters, date_from=None),), lang=lang,
+    charts.show(loaders.chart(figures.trend_figure, loaders.trend, (replace(filters, date_from=None),), lang=lang,
                               target=targets.target_resolution_rate or None), key="trend")
 with categories_slot:
-    charts.show(loaders.chart("category_figure", "metrics", (("category",), filters), lang=lang),
+    charts.show(loaders.chart(figures.category_figure, loaders.metrics, (("category",), filters), lang=lang),
                 key="categories")
 timing.mark("charts")
 

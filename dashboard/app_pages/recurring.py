@@ -16,7 +16,7 @@ lang = view.lang
 st.header(t("recurring.title", lang))
 st.caption(t("recurring.note", lang))
 with st.spinner(t("recurring.working", lang)):  # seconds for a few thousand titles
-    groups, cases = loaders.seed_table("recurring_problems", filters_for(view))
+    groups, cases = loaders.recurring_problems(filters_for(view))
 if groups.empty:
     st.info(t("recurring.empty", lang))
     ui.stop()

@@ -5,7 +5,7 @@ import streamlit as st
 
 from taizhang.dashboard import loaders, ui
 from taizhang.dashboard.state import filters_for
-from taizhang.kpi import format_number, format_rate
+from taizhang.formatting import format_number, format_rate
 from taizhang.i18n import t
 
 MEETING_COLUMNS = ["level", "street", "community", "meetings_held", "required", "compliant",
@@ -24,12 +24,12 @@ lang = view.lang
 filters = filters_for(view)
 
 st.header(t("seeds.title", lang))
-if loaders.seed_table("meetings_compliance", filters).empty:  # lists the registry's areas
+if loaders.meetings_compliance(filters).empty:  # lists the registry's areas
     st.info(t("seeds.no_registry", lang), icon=":material/info:")
 
 st.subheader(t("seeds.meetings", lang))
 st.caption(t("seeds.meetings_note", lang))
-meetings = loaders.seed_table("meetings_compliance", filters)
+meetings = loaders.meetings_compliance(filters)
 totals = loaders.seed_totals("meetings", meetings)
 columns = st.columns(3)
 columns[0].metric(t("seeds.streets_ok", lang), f"{totals['street_compliant']}/{totals['street_areas']}")
@@ -46,7 +46,7 @@ st.subheader(t("seeds.funnel", lang))
 st.caption(t("seeds.funnel_note", lang))
 level = st.segmented_control(t("seeds.funnel_by", lang), ["street", "community"], default="street",
                              key="w-funnel-level", format_func=lambda v: t(v, lang)) or "street"
-funnel = loaders.seed_table("funnel", filters, level=level)
+funnel = loaders.funnel(filters, level=level)
 whole = loaders.seed_totals("funnel", funnel)
 columns = st.columns(4)
 for column, name in zip(columns, ("consultations", "suggestions", "solved")):
@@ -56,7 +56,7 @@ ui.table(funnel, FUNNEL_COLUMNS, lang, key="seeds-funnel", download="seeds.funne
 
 st.subheader(t("seeds.groups", lang))
 st.caption(t("seeds.groups_note", lang))
-groups = loaders.seed_table("service_groups", filters)
+groups = loaders.service_groups(filters)
 coverage = loaders.seed_totals("groups", groups)
 columns = st.columns(3)
 columns[0].metric(t("seeds.coverage", lang), format_rate(coverage["coverage"]),
@@ -72,23 +72,23 @@ with st.expander(t("service_group", lang)):
 
 st.subheader(t("seeds.matters", lang))
 st.caption(t("seeds.matters_note", lang))
-ui.table(loaders.seed_table("matter_shares", filters), MATTER_COLUMNS, lang, key="seeds-matters",
+ui.table(loaders.matter_shares(filters), MATTER_COLUMNS, lang, key="seeds-matters",
          download="seeds.matters")
 
 st.subheader(t("seeds.signoff", lang))
 st.caption(t("seeds.signoff_note", lang))
-whole = loaders.seed_table("signoff", filters, by="")
+whole = loaders.signoff(filters, by="")
 columns = st.columns(3)
 if len(whole):
     row = whole.iloc[0]
     columns[0].metric(t("signed_off", lang), f"{int(row['signed_off'])}/{int(row['resolved'])}")
     columns[1].metric(t("awaiting_signoff", lang), format_number(int(row["awaiting_signoff"])))
     columns[2].metric(t("median_signoff_days", lang), format_number(row["median_signoff_days"]))
-ui.table(loaders.seed_table("signoff", filters), SIGNOFF_COLUMNS, lang, key="seeds-signoff",
+ui.table(loaders.signoff(filters), SIGNOFF_COLUMNS, lang, key="seeds-signoff",
          download="seeds.signoff")
 
 st.subheader(t("seeds.deputies", lang))
 st.caption(t("seeds.deputies_note", lang))
-deputies = loaders.seed_table("deputies", filters).rename(columns={"title": "title_job"})
+deputies = loaders.deputies(filters).rename(columns={"title": "title_job"})
 ui.table(deputies, DEPUTY_COLUMNS, lang, key="seeds-deputies",
          download="seeds.deputies")

@@ -11,7 +11,7 @@ import streamlit as st
 
 from taizhang.dashboard import cards, loaders, supervision_file, ui
 from taizhang.dashboard.state import filters_for
-from taizhang.kpi import format_number
+from taizhang.formatting import format_number
 from taizhang.i18n import t
 
 KINDS = ("overdue", "stalled", "dissatisfied", "reopened")

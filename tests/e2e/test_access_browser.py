@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.dashboard import server as dashboard_server
 from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.db import reading

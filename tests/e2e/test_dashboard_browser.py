@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import openpyxl
 import pytest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.dashboard import server as dashboard_server
 from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.charts import SCORE_COLOR, SELECTED_COLOR

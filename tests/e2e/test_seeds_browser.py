@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from taizhang.kpi import seeds
 
 from test_dashboard_browser import expect, kpi_call, page, server, settle  # noqa: F401 - fixtures

@@ -10,7 +10,7 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from taizhang import kpi
+from taizhang.kpi import api as kpi
 from test_dashboard_browser import click_row, kpi_call, page, server, settle  # noqa: F401
 
 pytestmark = pytest.mark.e2e
