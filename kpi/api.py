@@ -32,6 +32,7 @@ from taizhang.formatting import (
 )
 
 __all__ = [
+    "fast_path_status", "last_fallback",
     "DEFINITIONS", "DIMENSIONS", "FilterError", "Filters", "METRICS", "assumed_calendar_years",
     "case_count", "case_detail", "case_history", "case_list", "case_reasons", "case_timeline",
     "check_where", "data_quality", "data_quality_cases", "dataset_info", "definitions", "deputies",

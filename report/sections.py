@@ -11,7 +11,6 @@ from datetime import date
 from taizhang.kpi import api as kpi
 from taizhang.filters import RATE_METRICS
 from taizhang.report.model import AttendanceRow, Card, CategoryRow, Delta, RankRow, Section, SupervisionRow
-from taizhang.filters import RATE_METRICS
 from taizhang.formatting import RISE, change_tone, format_score, is_missing
 from taizhang.i18n import other_lang as other
 from taizhang.i18n import t as say
