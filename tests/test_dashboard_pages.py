@@ -301,9 +301,9 @@ def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use
 
     at = run("supervision", kinds="dissatisfied,reopened")
     signals = listing[listing["kind"].isin(["dissatisfied", "reopened"])]
-    shown = at.dataframe[0].value
-    assert list(shown["案件编号"]) == list(dict.fromkeys(signals["case_no"]))[:5]
-    assert set(shown["督办原因"]) <= {"群众不满意", "重新办理", "群众不满意、重新办理"}
+    rows = at.dataframe[0].value
+    assert list(rows["案件编号"]) == list(dict.fromkeys(signals["case_no"]))[:5]
+    assert set(rows["督办原因"]) <= {"群众不满意", "重新办理", "群众不满意、重新办理"}
     assert any(c.value.startswith(f"共 {signals['case_id'].nunique()} 件需督办") for c in at.caption)
 
 
@@ -345,7 +345,7 @@ def test_data_page_shows_the_aggregate_tables_state_and_the_latest_fallback(demo
         cases = con.execute("SELECT count(*) FROM cases").fetchall()[0][0]
         built = con.execute("SELECT value FROM meta WHERE key = 'aggregates_built_at'").fetchall()[0][0]
     at = run("data")
-    assert f"汇总表为最新({cases} 件案件,{built} 建成)" in " ".join(shown(s.value) for s in at.success)
+    assert f"汇总表为最新({cases} 件案件,{built} 建成)" in " ".join(shown(s.value) for s in at.caption)
     with connect(demo_db_copy) as con:  # as if built by an older version's rules
         con.execute("UPDATE meta SET value = 'older-rules' WHERE key = 'aggregates_definition'")
     kpi_call(demo_db_copy, "metrics", ("street",))  # a question now answered from the cases

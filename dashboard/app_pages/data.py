@@ -11,7 +11,7 @@ from taizhang.dashboard import loaders, ui, uploads
 from taizhang.dashboard.state import table_selection
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
-from taizhang.kpi import format_number
+from taizhang.formatting import format_number
 from taizhang.workdays import assumed_note
 
 HISTORY_COLUMNS = [
@@ -105,7 +105,7 @@ if assumed:
 st.subheader(t("data.fastpath", lang))
 tables, last = loaders.fast_path()
 if tables["status"] == "current":
-    st.success(ui.say("data.fastpath_current", lang, cases=format_number(tables["cases"]),
+    st.caption(ui.say("data.fastpath_current", lang, cases=format_number(tables["cases"]),
                       built=tables["built"] or "—"))
 else:
     st.warning(ui.say(f"data.fastpath_{tables['status']}", lang,
