@@ -104,8 +104,8 @@ if assumed:
 
 st.subheader(t("data.fastpath", lang))
 tables, last = loaders.fast_path()
-if tables["status"] == "current":
-    st.success(ui.say("data.fastpath_current", lang, cases=format_number(tables["cases"]),
+if tables["status"] == "current":  # all is well: said quietly (the page's green is the imports')
+    st.caption(ui.say("data.fastpath_current", lang, cases=format_number(tables["cases"]),
                       built=tables["built"] or "—"))
 else:
     st.warning(ui.say(f"data.fastpath_{tables['status']}", lang,
