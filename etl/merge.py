@@ -156,7 +156,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
               AND (cases.last_seen_on IS NULL OR cases.last_seen_on < ?)
         """, [as_of, as_of])
     if counts.updated:
-        # The aggregate tables' cells these cases leave (etl/aggregates.py, docs/performance.md).
+        # The aggregate tables' cells these cases leave (store/aggregates.py, docs/performance.md).
         aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
         _update_cases(con, import_id, as_of, source_file)
     if counts.new or counts.updated:
@@ -174,7 +174,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
 def check_unique_cases(con: duckdb.DuckDBPyConnection, import_id: int, whole_table: bool = False) -> None:
     """Raise LedgerError when a case this import wrote shares its case_id with another row.
 
-    `cases` has no key index (etl/schema.sql); keys are unique by construction, and this
+    `cases` has no key index (store/schema.sql); keys are unique by construction, and this
     checks it after the fact, so that a ledger id equal to a key generated for another row
     (h + 16 hex digits) fails the file instead of storing one case twice. `whole_table`: the
     database held no case before this import, so every row is this import's.

@@ -2,7 +2,7 @@
 
 Taizhang before schema 5 keyed a case without a ledger id (and every meeting) by the md5
 of its *resolved* area, date and title, so a better registry gave it a second key. Those
-keys are listed in `legacy_keys` by the 4 → 5 migration (etl/schema.py). When a file is
+keys are listed in `legacy_keys` by the 4 → 5 migration (store/schema.py). When a file is
 imported, each of its id-less rows whose key of today is not stored yet is paired with the
 legacy case it was (same sheet, date and title, the same community as written or
 resolved, the n-th such row with the n-th such case); the stored case takes the key of

@@ -174,13 +174,15 @@ def last_fallback() -> Fallback | None:
 
 def fast_path_status(con, settings=None) -> dict:
     """The aggregate tables' state for the data page: {'status': 'current' | 'stale' |
-    'absent', 'reason': a code or None, 'cases': cases the tables hold, 'built': when}."""
+    'absent' | 'scoped' (a street-scoped connection: not the tables' fault), 'reason': a
+    code or None, 'cases': cases the tables hold, 'built': when}."""
     from taizhang.store.facts import settings_or_default
 
     state = read_state(con)
     reason = tables_reason(state, settings_or_default(settings), con)
-    kind = "current" if reason is None else "absent" if reason in ("unreadable", "absent", "scope") else "stale"
+    kind = ("current" if reason is None else "scoped" if reason == "scope"
+            else "absent" if reason in ("unreadable", "absent") else "stale")
     built = (state or {}).get(aggregates.META_BUILT_AT)
     return {"status": kind, "reason": reason,
-            "cases": int(state[aggregates.META_CASES]) if kind != "absent" else None,
+            "cases": int(state[aggregates.META_CASES]) if kind in ("current", "stale") else None,
             "built": built}

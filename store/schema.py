@@ -1,4 +1,4 @@
-"""Creates and migrates the canonical schema (etl/schema.sql) and records its version."""
+"""Creates and migrates the canonical schema (store/schema.sql) and records its version."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ they see (None: every street) and whether they see residents' names (`pii`). No 
 access. Without login (a server on 127.0.0.1 only) everything runs as LOCAL, one person
 with every right but names (docs/access.md).
 
-The tables (grants, audit_log) are part of the canonical schema (etl/schema.sql); this
+The tables (grants, audit_log) are part of the canonical schema (store/schema.sql); this
 module reads and writes them with plain parameterised SQL.
 """
 

@@ -416,6 +416,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.fastpath_absent": ("没有可用的汇总表:{reason}。指标改为逐件计算;运行 taizhang rebuild 可建立。",
                              "No aggregate tables to use: {reason}. Figures are computed from every "
                              "case; taizhang rebuild builds them."),
+    "data.fastpath_scoped": ("你按街道授权查看:指标逐件计算(汇总表含全部街道,不能只答你的街道)。",
+                             "You see some streets only: figures are computed from the cases (the "
+                             "aggregate tables hold every street at once)."),
     "data.fastpath_last": ("最近一次逐件计算({at}):{reason}", "Latest question computed from the cases ({at}): {reason}"),
     "data.fastpath_none": ("看板启动以来,没有问题需要逐件计算。",
                            "Since the dashboard started, no question had to be computed from the cases."),

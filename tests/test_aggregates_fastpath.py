@@ -161,3 +161,22 @@ def test_compiled_sql_is_kept_per_version_of_every_source_that_shapes_it(tmp_pat
     finally:
         monkeypatch.undo()
         sqlstore._fingerprint.cache_clear()
+
+
+def test_a_street_scope_is_its_own_reason_not_missing_tables(demo_db, caplog):
+    """A street-scoped connection hides the tables' record (kpi.scope): the fast path
+    declines with reason 'scope' (informational), and the status says 'scoped', not absent."""
+    from taizhang.kpi.scope import restrict
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    street = con.execute("SELECT min(street) FROM cases").fetchall()[0][0]
+    scoped = con.cursor()
+    restrict(scoped, (street,))
+    with caplog.at_level(logging.INFO, logger="taizhang.kpi.fastpath"):
+        assert aggregated.base_counts(scoped, (), Filters(), Settings(), date(2099, 1, 1)) is None
+    [record] = [r for r in caplog.records if r.name == "taizhang.kpi.fastpath"]
+    assert record.levelno == logging.INFO and "[scope]" in record.getMessage()
+    assert fastpath.fast_path_status(scoped, Settings()) == {
+        "status": "scoped", "reason": "scope", "cases": None, "built": None}
+    assert fastpath.fast_path_status(con.cursor(), Settings())["status"] == "current"
+    con.close()

@@ -104,9 +104,11 @@ if assumed:
 
 st.subheader(t("data.fastpath", lang))
 tables, last = loaders.fast_path()
-if tables["status"] == "current":
+if tables["status"] == "current":  # all is well: said quietly (the page's green is the imports')
     st.caption(ui.say("data.fastpath_current", lang, cases=format_number(tables["cases"]),
                       built=tables["built"] or "—"))
+elif tables["status"] == "scoped":  # a street user's view: nothing to rebuild
+    st.caption(t("data.fastpath_scoped", lang))
 else:
     st.warning(ui.say(f"data.fastpath_{tables['status']}", lang,
                       reason=t(f"fastpath.{tables['reason']}", lang)))
