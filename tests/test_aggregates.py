@@ -359,9 +359,11 @@ def test_comparisons_in_memory_equal_the_raw_path(hotline_db, monkeypatch):
                                           obj=f"ranking({level}, {filters})")
         pd.testing.assert_frame_equal(trend(con, filters), trend(con, filters, source="raw"),
                                       check_exact=False, rtol=1e-12, atol=1e-12, obj=f"trend({filters})")
-    # The fast path answered every slice it was asked (headline: 3, rankings: 2 × 2,
-    # trend: 1 a filter), and the raw calls never asked it.
-    assert len(finished) >= 7 * len(slices) and all(finished)
+    # The fast path answered the slices it was asked (headline: 3, rankings: 2 × 2, trend: 1
+    # a filter) but one: the year before as_of 2025-03-01 is 2024-03-01, a day inside the
+    # data that is no month's end, which only the raw cases can answer. The raw calls never
+    # asked it.
+    assert finished.count(True) >= 8 * len(slices) - 1, finished
     con.close()
 
 
