@@ -22,6 +22,8 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
+from taizhang.etl.timing import mark
+
 # grain → its key columns besides month; a query uses the smallest grain that has every
 # dimension it groups or filters by.
 GRAINS = {
@@ -179,6 +181,7 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
     months = con.execute("SELECT count(*), min(month), max(month) FROM agg_dirty").fetchall()[0]
     for table in TABLES:
         con.execute(statements()["delete_months"].format(table=table))
+    mark("aggregates:months")
     if months[0] and supported(settings):
         # received_on bounds let DuckDB skip row groups: cases are stored by received_on.
         first = date.fromisoformat(months[1] + "-01")
@@ -186,21 +189,26 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
         last = date(last.year + last.month // 12, last.month % 12 + 1, 1)
         source = (f"(SELECT * FROM ({_facts_sql(con, settings)}) WHERE received_on >= $first "
                   "AND received_on < $last AND month IN (SELECT month FROM agg_dirty)) AS agg_src")
+        mark("aggregates:facts_sql")
         con.execute(statements()["insert_open_cases"].format(source=source),
                     {"first": first, "last": last})
+        mark("aggregates:open_cases")
         open_cases = "(SELECT * FROM agg_open_cases WHERE month IN (SELECT month FROM agg_dirty))"
         for name, own_keys in STATEMENT_KEYS.items():
             statement = statements()[name].format(
                 source=open_cases if name == "insert_open" else source, grain=_grain_expression(),
                 grouping_sets=_grouping_sets(own_keys))
             con.execute(statement, {} if name == "insert_open" else {"first": first, "last": last})
+            mark(f"aggregates:{name.removeprefix('insert_')}")
         for grain in ROLLED_UP:
             keys = ", ".join(c if c in GRAINS[grain] else f"NULL::VARCHAR AS {c}"
                              for c in DIMENSION_COLUMNS)
             for table in ("counts", "days", "minutes", "open"):
                 con.execute(statements()[f"rollup_{table}"].format(keys=keys), {"grain": grain})
+        mark("aggregates:rollups")
     con.execute("DROP TABLE IF EXISTS agg_dirty")
     _record_state(con, settings)
+    mark("aggregates:state")
     return months[0]
 
 

@@ -20,6 +20,7 @@ import duckdb
 from taizhang.etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from taizhang.etl.profile import FIELDS, Profile
 from taizhang.etl.stage import Staged
+from taizhang.etl.timing import mark
 from taizhang.safetext import MAYBE_NUMBER
 
 # A mobile or ID-card number may be in the row (any form taizhang.safetext masks).
@@ -155,6 +156,7 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
         # is planned as one join per column here, each costing more than the test itself.
         params["null_words"] = "\x1f" + "\x1f".join(words) + "\x1f"
     con.execute(_checked_sql(staged.sql, present, profile), params)
+    mark("normalise")
     con.execute("DROP TABLE IF EXISTS csv_rows")
     con.execute("DROP TABLE IF EXISTS csv_line_nos")
     for name in staged.registered:
@@ -162,7 +164,9 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
     staged.registered.clear()
     rows_read, skipped = con.execute("SELECT count(*), count(skip) FROM checked").fetchall()[0]
     _match_areas(con)
+    mark("match_areas")
     _key(con, present)
+    mark("repeats")
     return rows_read, skipped
 
 
