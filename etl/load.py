@@ -23,7 +23,7 @@ from taizhang.etl.areas import ambiguous_text
 from taizhang.etl.errors import Interrupted, LedgerError, forget_signals, interruption
 from taizhang.etl.layout import check_profile_columns, describe_layout, find_layout, no_header_text, sheet_context
 from taizhang.etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
-from taizhang.etl.normalize import create_value_maps, normalise
+from taizhang.etl.normalize import normalise
 from taizhang.etl.scope import check_streets
 from taizhang.etl.profile import Profile, load_profile
 from taizhang.etl.read import LEDGER_SUFFIXES, PrivateTemp, is_registry, ledger_files, read_ledger
@@ -179,7 +179,6 @@ def _load_all(db_path, files: list[Path], summaries: list[ImportSummary], prof: 
     try:
         if not dry_run:
             ensure_schema(con)
-        create_value_maps(con, prof)  # temp tables, shared by every file of this run
         mark("connect")
         for path in files:
             summary = _load_file(con, path, prof, as_of, dry_run, bar, settings, temp_dir, streets)

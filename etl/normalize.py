@@ -117,18 +117,24 @@ def _out_of_range(p: str, fields) -> str:
     )
 
 
-def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
-    """Mapping tables for status, satisfaction and matter-class phrases (keys: lower, no spaces);
-    the profile's null words and date formats are bound to the statement (normalise)."""
-    for table, mapping in (
-        ("status_map", profile.status),
-        ("satisfaction_map", profile.satisfaction),
-        ("matter_map", profile.matter_class),
-    ):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (phrase VARCHAR PRIMARY KEY, value VARCHAR)")
-        rows = {k.replace(" ", "").lower(): v for k, v in mapping.items()}
-        if rows:
-            con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(rows.items()))
+# The profile's status, satisfaction and matter-class phrases (keys: lower, no spaces) are
+# bound to the statement as MAPs, looked up per row: as tables LEFT JOINed, DuckDB built its
+# hash table from the file's wide rows (a RIGHT join) instead of the few phrases.
+VALUE_MAPS = {"status": "status_map", "satisfaction": "satisfaction_map", "matter_class": "matter_map"}
+
+
+def value_map_params(profile: Profile) -> dict[str, list]:
+    """$<map>_keys and $<map>_values of each phrase map of the profile (see VALUE_MAPS)."""
+    params = {}
+    for field, name in VALUE_MAPS.items():
+        rows = {k.replace(" ", "").lower(): v for k, v in getattr(profile, field).items()}
+        params[f"{name}_keys"], params[f"{name}_values"] = list(rows), list(rows.values())
+    return params
+
+
+def _lookup(name: str, key: str, how: str = "map_extract_value") -> str:
+    """SQL: `how` (map_extract_value or map_contains) of phrase map `name` for text `key`."""
+    return f"{how}(map(${name}_keys::VARCHAR[], ${name}_values::VARCHAR[]), replace(lower({key}), ' ', ''))"
 
 
 def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
@@ -145,6 +151,9 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
         "fixed_district": profile.fixed.get("district"), "fixed_street": profile.fixed.get("street"),
         "fixed_community": profile.fixed.get("community"),
         "earliest": earliest, "latest": latest,
+        **value_map_params(profile),
+        "status_sheets": [row[0] for row in con.execute(
+            "SELECT DISTINCT sheet_no FROM sheet_headers WHERE field = 'status'").fetchall()],
     }
     if profile.date_formats and present & set(DATE_FIELDS):
         params["date_formats"] = list(profile.date_formats)
@@ -330,18 +339,15 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
         CREATE OR REPLACE TEMP TABLE checked AS
         WITH parsed AS (
             SELECT c.*, {dates},
-                   sm.value AS status_value,
-                   sa.value AS satisfaction_value, sa.phrase IS NOT NULL AS satisfaction_known,
+                   {_lookup("status_map", "c.status")} AS status_value,
+                   {_lookup("satisfaction_map", "c.satisfaction")} AS satisfaction_value,
+                   coalesce({_lookup("satisfaction_map", "c.satisfaction", "map_contains")}, false)
+                       AS satisfaction_known,
                    try_cast(regexp_replace(c.satisfaction, '分$', '') AS DOUBLE) AS satisfaction_score,
-                   mm.value AS matter_value,
+                   {_lookup("matter_map", "c.matter_class")} AS matter_value,
                    try_cast(regexp_replace(c.participants, '人$', '') AS INTEGER) AS participants_n,
-                   sh.has_status
+                   list_contains($status_sheets::INTEGER[], c.sheet_no) AS has_status
             FROM ({_cleaned_sql(stage_sql, present, profile)}) c
-            LEFT JOIN status_map sm ON sm.phrase = replace(lower(c.status), ' ', '')
-            LEFT JOIN satisfaction_map sa ON sa.phrase = replace(lower(c.satisfaction), ' ', '')
-            LEFT JOIN matter_map mm ON mm.phrase = replace(lower(c.matter_class), ' ', '')
-            LEFT JOIN (SELECT sheet_no, bool_or(field = 'status') AS has_status FROM sheet_headers GROUP BY ALL) sh
-                   USING (sheet_no)
         )
         -- Only what later steps read: the file's rows are held here once, so every column
         -- of a 10-million-row file counts (fields the file lacks are NULL in `matched`).
