@@ -93,7 +93,10 @@ def time_sql(x: str, formats: list[str]) -> str:
     )"""
     # Exactly midnight is a date without a time: what an Excel date cell and a date-only
     # export write (2023-03-01T00:00:00), so a workbook and its CSV copy store the same case.
-    return f"""CASE WHEN {x} IS NULL THEN NULL
+    # A text of ten characters or fewer holds no date and time of day (2023-1-19:05, the
+    # shortest, has eleven): most cells are a bare 2023-01-08, spared the regexes here.
+    short = "" if custom else f" OR strlen({x}) <= 10"
+    return f"""CASE WHEN {x} IS NULL{short} THEN NULL
         ELSE nullif({parsed}, CAST(CAST({parsed} AS DATE) AS TIMESTAMP)) END"""
 
 
@@ -188,6 +191,10 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
         expr = fold_sql(f"({cell})", "has_wide", "has_spaces", trimmed=True) if f in present else "NULL::VARCHAR"
         if f in TEXT_FIELDS and f in present:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
+        if f in present:
+            # a row needing no work (most) takes its trimmed cells as they are: one CASE
+            # a cell instead of the four levels above
+            expr = f"CASE WHEN needs_work THEN {expr} ELSE {f}_txt END"
         folded.append(f"{expr} AS {f}")
     # Null words are short: longer values skip the lookup (a CASE branch runs only on the
     # rows that reach it; AND would evaluate both sides). The words are the profile's, bound
@@ -213,7 +220,7 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                         ELSE raw END AS raw,
                    {", ".join(folded)}
             FROM (
-                SELECT * EXCLUDE (needs_work, row_text),
+                SELECT * EXCLUDE (row_text),
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{DIGITS_SQL}') ELSE false END AS has_digits,
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_WIDE_SQL}') ELSE false END AS has_wide,
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces,
