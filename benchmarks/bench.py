@@ -51,9 +51,9 @@ con.close()
 
 def step_seconds(stderr: str, run) -> tuple[dict[str, float], dict[str, float]]:
     """The import's wall and CPU seconds per step from its TAIZHANG_TIMING line
-    (etl/timing.py), each with `process`: start-up, Python imports and exit, the time the
+    (taizhang/timing.py), each with `process`: start-up, Python imports and exit, the time the
     import itself did not see."""
-    from taizhang.etl.timing import JSON_PREFIX
+    from taizhang.timing import JSON_PREFIX
 
     for line in stderr.splitlines():
         if line.startswith(JSON_PREFIX):
@@ -124,7 +124,7 @@ class Bench:
         """etl_s, etl_rss_mb, etl_vs_raw and etl_steps_s: `taizhang load` of the CSV into a new
         database file, each run paired with a raw load just before it (the machine may be
         shared: etl_vs_raw is the median of the pairs' ratios), with TAIZHANG_TIMING=1 so
-        that the import reports its seconds per step (etl/timing.py)."""
+        that the import reports its seconds per step (taizhang/timing.py)."""
         times, peaks, raws, ratios, steps, cpus = [], [], [], [], [], []
         db = self.work_file("bench.duckdb")
         raw_db = self.work_file("raw.duckdb")

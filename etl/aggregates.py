@@ -22,7 +22,7 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
-from taizhang.etl.timing import mark
+from taizhang.timing import mark
 
 # grain → its key columns besides month; a query uses the smallest grain that has every
 # dimension it groups or filters by.

@@ -31,7 +31,7 @@ from taizhang.etl.rejects import collect_rejects, top_reasons
 from taizhang.etl.rekey import adopt_legacy_keys
 from taizhang.etl.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from taizhang.etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
-from taizhang.etl.timing import mark, timed_run
+from taizhang.timing import mark, timed_run
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
 from taizhang.i18n import LANGS
 from taizhang.safetext import mask_text

@@ -17,7 +17,7 @@ import duckdb
 
 from taizhang.etl import aggregates
 from taizhang.etl.errors import LedgerError
-from taizhang.etl.timing import mark
+from taizhang.timing import mark
 
 # Values a ledger carries; a difference in any of them makes a case "updated".
 CASE_VALUES = (

@@ -20,7 +20,7 @@ import duckdb
 from taizhang.etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from taizhang.etl.profile import FIELDS, Profile
 from taizhang.etl.stage import Staged
-from taizhang.etl.timing import mark
+from taizhang.timing import mark
 from taizhang.safetext import MAYBE_NUMBER
 
 # A mobile or ID-card number may be in the row (any form taizhang.safetext masks).

@@ -1,4 +1,4 @@
-"""TAIZHANG_TIMING=1: an import says where its time goes, one line a run (etl/timing.py),
+"""TAIZHANG_TIMING=1: an import says where its time goes, one line a run (taizhang/timing.py),
 for benchmarks/bench.py and the next engineer; nothing is printed without it."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import csv
 import json
 
 from taizhang.etl.load import load_paths
-from taizhang.etl.timing import JSON_PREFIX
+from taizhang.timing import JSON_PREFIX
 
 
 def _ledger(path):

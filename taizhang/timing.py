@@ -8,7 +8,8 @@ tenth — DuckDB works on several threads; summed over the run's files). `timing
 {…}` follows with the same figures for benchmarks/bench.py. On a shared machine the CPU
 seconds say more than the wall ones. Steps are laps: each mark charges the time since the
 previous one, so a lazy view is charged to the step that runs it. Used to measure, off by
-default; the dashboard's script runs use the same variable (dashboard/timing.py).
+default; the dashboard's script runs use the same variable (dashboard/timing.py). Here, below
+every layer, so that the store's aggregate refresh can mark its statements too.
 """
 
 from __future__ import annotations
