@@ -49,6 +49,20 @@ con.close()
 """
 
 
+def step_seconds(stderr: str, run) -> tuple[dict[str, float], dict[str, float]]:
+    """The import's wall and CPU seconds per step from its TAIZHANG_TIMING line
+    (taizhang/timing.py), each with `process`: start-up, Python imports and exit, the time the
+    import itself did not see."""
+    from taizhang.timing import JSON_PREFIX
+
+    for line in stderr.splitlines():
+        if line.startswith(JSON_PREFIX):
+            figures = json.loads(line[len(JSON_PREFIX):])
+            return ({**figures["steps"], "process": round(run.seconds - figures["total"], 3)},
+                    {**figures["steps_cpu"], "process": round(run.cpu_seconds - figures["total_cpu"], 3)})
+    return {}, {}
+
+
 class Bench:
     """One benchmark run: its settings, the measured keys and why some stayed null."""
 
@@ -107,22 +121,43 @@ class Bench:
         self.results["duckdb_raw_load_s"] = round(median(times), 3)
 
     def etl_load(self, ledger) -> Path:
-        """etl_s and etl_rss_mb: `taizhang load` of the CSV into a new database file."""
-        times, peaks = [], []
+        """etl_s, etl_rss_mb, etl_vs_raw and etl_steps_s: `taizhang load` of the CSV into a new
+        database file, each run paired with a raw load just before it (the machine may be
+        shared: etl_vs_raw is the median of the pairs' ratios), with TAIZHANG_TIMING=1 so
+        that the import reports its seconds per step (taizhang/timing.py)."""
+        times, peaks, raws, ratios, steps, cpus = [], [], [], [], [], []
         db = self.work_file("bench.duckdb")
+        raw_db = self.work_file("raw.duckdb")
         for i in range(self.repeat):
+            remove_db(raw_db)
+            raw = run_child([sys.executable, "-c", RAW_LOAD, str(raw_db), str(ledger.csv)])
+            remove_db(raw_db)
             remove_db(db)
             run_child([TAIZHANG, "--db", str(db), "areas", str(ledger.areas)])
-            run = run_child([TAIZHANG, "--db", str(db), "load", str(ledger.csv)])
+            run = run_child([TAIZHANG, "--db", str(db), "load", str(ledger.csv)], env={"TAIZHANG_TIMING": "1"})
             times.append(run.seconds)
             peaks.append(run.peak_rss_mb)
-            self.say(f"  etl load {i + 1}/{self.repeat}: {run.seconds:.2f} s, "
+            raws.append(raw.seconds)
+            ratios.append(run.seconds / raw.seconds)
+            cpus.append((run.cpu_seconds, raw.cpu_seconds, run.cpu_seconds / raw.cpu_seconds))
+            steps.append(step_seconds(run.stderr, run))
+            self.say(f"  etl load {i + 1}/{self.repeat}: {run.seconds:.2f} s (raw load {raw.seconds:.2f} s, "
+                     f"{ratios[-1]:.2f}×; CPU {run.cpu_seconds:.2f} s vs {raw.cpu_seconds:.2f} s, {cpus[-1][2]:.2f}×), "
                      f"peak {run.peak_rss_mb:.0f} MB — {run.stdout.strip()[-160:]}")
         self.results["etl_s"] = round(median(times), 3)
         self.results["etl_rss_mb"] = round(max(peaks), 1)
-        raw = self.results.get("duckdb_raw_load_s")
-        if raw:
-            self.results["etl_vs_raw"] = round(self.results["etl_s"] / raw, 2)
+        self.results["duckdb_raw_load_s"] = round(median(raws), 3)
+        self.results["etl_vs_raw"] = round(median(ratios), 2)
+        self.results["etl_cpu_s"] = round(median([c[0] for c in cpus]), 3)
+        self.results["duckdb_raw_load_cpu_s"] = round(median([c[1] for c in cpus]), 3)
+        self.results["etl_vs_raw_cpu"] = round(median([c[2] for c in cpus]), 2)
+        for key, kind in (("etl_steps_s", 0), ("etl_steps_cpu_s", 1)):
+            runs = [s[kind] for s in steps]
+            self.results[key] = {name: round(median([r.get(name, 0.0) for r in runs]), 3)
+                                 for name in dict.fromkeys(n for r in runs for n in r)}
+        self.say("  seconds per step, wall/CPU (median of the runs): " + ", ".join(
+            f"{name} {seconds:.2f}/{self.results['etl_steps_cpu_s'].get(name, 0):.2f}"
+            for name, seconds in self.results["etl_steps_s"].items()))
         self._check_loaded(db)
         self._ensure_aggregates(db)
         return db
@@ -240,7 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     previous = RESULTS.parent / f"rows_{args.rows}.json"
     if only:
         # A partial re-run updates the keys of these steps in this size's last results.
-        earlier = json.loads(previous.read_text(encoding="utf-8"))
+        earlier = json.loads(previous.read_text(encoding="utf-8")) if previous.exists() else {
+            "command": "(no earlier run of this size)", "measured_at": "-"}
         bench.results.update({k: earlier.get(k) for k in KEYS}, **earlier.get("extra", {}))
         bench.null_reasons.update(earlier.get("null_reasons", {}))
         bench.checks.update(earlier.get("checks", {}))
@@ -248,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.earlier = earlier
     wanted = lambda step: only is None or step in only  # noqa: E731
     ledger = bench.generate() if wanted("raw") or wanted("etl") or wanted("xlsx") else None
-    if wanted("raw"):
+    if wanted("raw") and not wanted("etl"):  # the ETL's runs are paired with raw loads
         bench.say("raw DuckDB load")
         bench.step(("duckdb_raw_load_s",), bench.raw_load, ledger)
     if wanted("etl") and args.direct_load:

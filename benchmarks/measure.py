@@ -22,12 +22,14 @@ class StepFailed(RuntimeError):
 
 @dataclass
 class ChildRun:
-    """One finished child process: wall seconds, peak resident memory, output."""
+    """One finished child process: wall seconds, peak resident memory, output, CPU seconds
+    (user + system, every thread: on a shared machine steadier than the wall time)."""
 
     seconds: float
     peak_rss_mb: float
     stdout: str
     stderr: str
+    cpu_seconds: float = 0.0
 
 
 def run_child(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> ChildRun:
@@ -48,7 +50,7 @@ def run_child(cmd: list[str], env: dict | None = None, cwd: Path = ROOT) -> Chil
         tail = (stderr or stdout).strip().splitlines()[-5:]
         raise StepFailed(f"{' '.join(cmd[:4])} … exited {proc.returncode}: " + " | ".join(tail))
     # ru_maxrss is in KiB on Linux.
-    return ChildRun(seconds, usage.ru_maxrss / 1024, stdout, stderr)
+    return ChildRun(seconds, usage.ru_maxrss / 1024, stdout, stderr, usage.ru_utime + usage.ru_stime)
 
 
 def stop_child(proc: subprocess.Popen, timeout: float = 20.0) -> float:

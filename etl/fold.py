@@ -38,7 +38,7 @@ def header_key(value: str) -> str:
 
 WIDE_SQL = "[\\x{FF01}-\\x{FF5E}\\x{3000}]"      # a full-width character
 SPACES_SQL = "\\s\\s|[^\\S ]|\\x{3000}"           # white space that is not one plain space
-# The same tests on a row's cells run together (etl/stage.py `row_text`; cheaper than on
+# The same tests on a row's cells joined by '|' (etl/stage.py `row_text`; cheaper than on
 # its JSON, whose keys are most of its length). A row passing neither test is folded as it
 # is; a space separator other than U+0020 sends it through folding too, so that DuckDB's
 # trim() (which removes them) treats every cell the same whatever else is in its row.

@@ -23,7 +23,7 @@ from taizhang.etl.areas import ambiguous_text
 from taizhang.etl.errors import Interrupted, LedgerError, forget_signals, interruption
 from taizhang.etl.layout import check_profile_columns, describe_layout, find_layout, no_header_text, sheet_context
 from taizhang.etl.merge import MergeCounts, link_cases_to_meetings, merge_cases, merge_meetings
-from taizhang.etl.normalize import create_value_maps, normalise
+from taizhang.etl.normalize import normalise
 from taizhang.etl.scope import check_streets
 from taizhang.etl.profile import Profile, load_profile
 from taizhang.etl.read import LEDGER_SUFFIXES, PrivateTemp, is_registry, ledger_files, read_ledger
@@ -31,6 +31,7 @@ from taizhang.etl.rejects import collect_rejects, top_reasons
 from taizhang.etl.rekey import adopt_legacy_keys
 from taizhang.store.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from taizhang.etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
+from taizhang.timing import mark, timed_run
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
 from taizhang.i18n import LANGS
 from taizhang.safetext import mask_text
@@ -163,6 +164,13 @@ def load_paths(
                 f"{raw} 中没有台账文件(.xlsx .xls .ods .csv) / no ledger files "
                 f"({', '.join(sorted(LEDGER_SUFFIXES))}) in {raw}")))
         files += found
+    with timed_run():
+        _load_all(db_path, files, summaries, prof, as_of, dry_run, progress, settings, streets)
+    return summaries
+
+
+def _load_all(db_path, files: list[Path], summaries: list[ImportSummary], prof: Profile, as_of, dry_run: bool,
+              progress: bool, settings: Settings, streets: tuple[str, ...] | None) -> None:
     con = _connect_for(Path(db_path), dry_run)
     bar = _progress_bar(len(files), progress)
     # A transcoded CSV copy goes into a private folder beside the database (made when first
@@ -171,7 +179,7 @@ def load_paths(
     try:
         if not dry_run:
             ensure_schema(con)
-        create_value_maps(con, prof)  # temp tables, shared by every file of this run
+        mark("connect")
         for path in files:
             summary = _load_file(con, path, prof, as_of, dry_run, bar, settings, temp_dir, streets)
             if summary.received_span:
@@ -187,7 +195,7 @@ def load_paths(
             bar.close()
         con.close()
         temp_dir.remove()
-    return summaries
+        mark("close")
 
 
 def _connect_for(db_path: Path, dry_run: bool) -> duckdb.DuckDBPyConnection:
@@ -228,11 +236,14 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     staged = Staged()
     try:
         raw = read_ledger(path, settings, temp_dir)
+        mark("read")
         sha, lines = file_digest(path)
+        mark("digest")
         for sheet in raw.sheets:
             layout = find_layout(sheet.head(), profile) if sheet.csv else None
             if layout is not None:
                 read_csv_rows(con, sheet, layout, lines)  # reading only; outside the transaction
+        mark("csv_read")
         _step(bar, path, "read")
         _pause("read")
         con.execute("BEGIN TRANSACTION")
@@ -240,6 +251,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
             _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar, settings, streets)
             _pause("before_commit")
             con.execute("ROLLBACK" if dry_run else "COMMIT")
+            mark("commit")
             _pause("after_commit")
         except BaseException:
             try:
@@ -269,6 +281,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
             con.execute(f"DROP TABLE IF EXISTS {table}")
         for name in staged.registered:
             con.unregister(name)
+        mark("cleanup")
     return summary
 
 
@@ -338,21 +351,26 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     if not sheets:
         raise LedgerError(no_header_text(path, raw.sheets, profile))
     _step(bar, path, "stage")
+    mark("stage")
     # Dates outside these are typing errors: before `earliest_year`, or after the day of the
     # import plus `future_days` of slack (not --as-of: an older version of a ledger is loaded
     # with its own earlier as-of date while it may carry later dates, docs/ledgers.md).
     date_range = (date(settings.earliest_year, 1, 1), date.today() + timedelta(days=settings.future_days))
     summary.rows_read, summary.rows_skipped = normalise(con, profile, staged, date_range)
     _note_ambiguous_areas(con, summary)
+    mark("ambiguous_areas")
     summary.rejects = collect_rejects(con, path.name, titles, date_range)
     summary.rows_rejected = len(summary.rejects)
+    mark("rejects")
     _step(bar, path, "normalise")
     if summary.rows_read - summary.rows_skipped - summary.rows_rejected <= 0:
         raise LedgerError(_nothing_to_import(summary))
     if streets is not None:
         check_streets(con, path.name, titles, streets, summary)
 
+    mark("scope")
     latest, *span = _file_dates(con)
+    mark("file_dates")
     summary.as_of = as_of or latest or date.today()
     summary.received_span = tuple(span) if None not in span else None
     import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
@@ -363,10 +381,13 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
         [import_id, str(path), sha, profile.name, summary.as_of, started],
     )
     adopt_legacy_keys(con)  # a database of schema 4: its generated keys become today's
+    mark("legacy_keys")
     counts = merge_cases(con, import_id, summary.as_of, str(path))
     meetings = merge_meetings(con, import_id, summary.as_of, str(path))
+    mark("meetings")
     if meetings.new or meetings.updated or counts.new or counts.updated:
         link_cases_to_meetings(con)
+    mark("link_meetings")
     total = MergeCounts(counts.new + meetings.new, counts.updated + meetings.updated,
                         counts.unchanged + meetings.unchanged)
     summary.rows_new, summary.rows_updated, summary.rows_unchanged = total.new, total.updated, total.unchanged
@@ -399,6 +420,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
          import_id],
     )
     _step(bar, path, "write")
+    mark("write_rejects")
 
 
 def _note_ambiguous_areas(con, summary: ImportSummary) -> None:

@@ -17,6 +17,7 @@ import duckdb
 
 from taizhang.store import aggregates
 from taizhang.etl.errors import LedgerError
+from taizhang.timing import mark
 
 # Values a ledger carries; a difference in any of them makes a case "updated".
 CASE_VALUES = (
@@ -125,6 +126,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         con, "incoming", "case_id",
         {"lead": "lead", "deputy": "deputy", "handler": "handler", "supervisor": "supervisor"}, "incoming_officials",
     )
+    mark("officials")
     empty = not con.execute("SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)").fetchall()[0][0]
     known = 0 if empty else con.execute(
         "SELECT count(*) FROM incoming SEMI JOIN cases USING (case_id)").fetchall()[0][0]
@@ -133,12 +135,14 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
     else:
         _diff_cases(con, as_of)
         counts = _counts(con, "case_diff")
+    mark("diff")
     cols = ", ".join(CASE_VALUES)
     # All new (a first load): no join with case_diff needed to pick the new ones.
     new_only = "" if not known else "SEMI JOIN (SELECT case_id FROM case_diff WHERE change = 'new') d USING (case_id)"
     # Cases are stored by received_on (row groups skipped by date); a ledger already in that
     # order (most exports are) is written as read, without sorting its wide rows.
     order = "" if _in_received_order(con) else "ORDER BY i.received_on, i.case_id"
+    mark("order_check")
     con.execute(f"""
         INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
                            source_file, source_sheet, source_row, raw, last_seen_on, {GIVEN})
@@ -147,6 +151,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         FROM incoming i {new_only}
         {order}
     """, [import_id, source_file, as_of])
+    mark("insert_cases")
     if counts.unchanged > counts.older:
         # Seen again, unchanged: a version older than this one must not move them back.
         con.execute("""
@@ -159,8 +164,10 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         # The aggregate tables' cells these cases leave (store/aggregates.py, docs/performance.md).
         aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
         _update_cases(con, import_id, as_of, source_file)
+    mark("update_cases")
     if counts.new or counts.updated:
         check_unique_cases(con, import_id, whole_table=empty)
+        mark("unique_check")
         _write_events_and_officials(con, import_id, as_of, not known, order)
         if empty:  # every month is new: the whole tables, without looking up each case
             aggregates.rebuild(con)
@@ -272,6 +279,7 @@ def _write_events_and_officials(con, import_id: int, as_of: date, first: bool, o
             WHERE d.change = 'new' OR (d.change = 'updated' AND d.old_status <> i.status)
             {order}
         """, [as_of, import_id])
+    mark("events")
     if not first:
         con.execute("""
             DELETE FROM case_officials
@@ -287,6 +295,7 @@ def _write_events_and_officials(con, import_id: int, as_of: date, first: bool, o
         FROM incoming_officials o {written}
         ORDER BY o.key
     """)
+    mark("case_officials")
 
 
 def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date,

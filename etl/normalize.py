@@ -20,6 +20,7 @@ import duckdb
 from taizhang.etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from taizhang.etl.profile import FIELDS, Profile
 from taizhang.etl.stage import Staged
+from taizhang.timing import mark
 from taizhang.safetext import MAYBE_NUMBER
 
 # A mobile or ID-card number may be in the row (any form taizhang.safetext masks).
@@ -92,7 +93,10 @@ def time_sql(x: str, formats: list[str]) -> str:
     )"""
     # Exactly midnight is a date without a time: what an Excel date cell and a date-only
     # export write (2023-03-01T00:00:00), so a workbook and its CSV copy store the same case.
-    return f"""CASE WHEN {x} IS NULL THEN NULL
+    # A text of ten characters or fewer holds no date and time of day (2023-1-19:05, the
+    # shortest, has eleven): most cells are a bare 2023-01-08, spared the regexes here.
+    short = "" if custom else f" OR strlen({x}) <= 10"
+    return f"""CASE WHEN {x} IS NULL{short} THEN NULL
         ELSE nullif({parsed}, CAST(CAST({parsed} AS DATE) AS TIMESTAMP)) END"""
 
 
@@ -116,18 +120,24 @@ def _out_of_range(p: str, fields) -> str:
     )
 
 
-def create_value_maps(con: duckdb.DuckDBPyConnection, profile: Profile) -> None:
-    """Mapping tables for status, satisfaction and matter-class phrases (keys: lower, no spaces);
-    the profile's null words and date formats are bound to the statement (normalise)."""
-    for table, mapping in (
-        ("status_map", profile.status),
-        ("satisfaction_map", profile.satisfaction),
-        ("matter_map", profile.matter_class),
-    ):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} (phrase VARCHAR PRIMARY KEY, value VARCHAR)")
-        rows = {k.replace(" ", "").lower(): v for k, v in mapping.items()}
-        if rows:
-            con.executemany(f"INSERT INTO {table} VALUES (?, ?)", list(rows.items()))
+# The profile's status, satisfaction and matter-class phrases (keys: lower, no spaces) are
+# bound to the statement as MAPs, looked up per row: as tables LEFT JOINed, DuckDB built its
+# hash table from the file's wide rows (a RIGHT join) instead of the few phrases.
+VALUE_MAPS = {"status": "status_map", "satisfaction": "satisfaction_map", "matter_class": "matter_map"}
+
+
+def value_map_params(profile: Profile) -> dict[str, list]:
+    """$<map>_keys and $<map>_values of each phrase map of the profile (see VALUE_MAPS)."""
+    params = {}
+    for field, name in VALUE_MAPS.items():
+        rows = {k.replace(" ", "").lower(): v for k, v in getattr(profile, field).items()}
+        params[f"{name}_keys"], params[f"{name}_values"] = list(rows), list(rows.values())
+    return params
+
+
+def _lookup(name: str, key: str, how: str = "map_extract_value") -> str:
+    """SQL: `how` (map_extract_value or map_contains) of phrase map `name` for text `key`."""
+    return f"{how}(map(${name}_keys::VARCHAR[], ${name}_values::VARCHAR[]), replace(lower({key}), ' ', ''))"
 
 
 def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
@@ -144,6 +154,9 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
         "fixed_district": profile.fixed.get("district"), "fixed_street": profile.fixed.get("street"),
         "fixed_community": profile.fixed.get("community"),
         "earliest": earliest, "latest": latest,
+        **value_map_params(profile),
+        "status_sheets": [row[0] for row in con.execute(
+            "SELECT DISTINCT sheet_no FROM sheet_headers WHERE field = 'status'").fetchall()],
     }
     if profile.date_formats and present & set(DATE_FIELDS):
         params["date_formats"] = list(profile.date_formats)
@@ -155,6 +168,7 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
         # is planned as one join per column here, each costing more than the test itself.
         params["null_words"] = "\x1f" + "\x1f".join(words) + "\x1f"
     con.execute(_checked_sql(staged.sql, present, profile), params)
+    mark("normalise")
     con.execute("DROP TABLE IF EXISTS csv_rows")
     con.execute("DROP TABLE IF EXISTS csv_line_nos")
     for name in staged.registered:
@@ -162,7 +176,9 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
     staged.registered.clear()
     rows_read, skipped = con.execute("SELECT count(*), count(skip) FROM checked").fetchall()[0]
     _match_areas(con)
+    mark("match_areas")
     _key(con, present)
+    mark("repeats")
     return rows_read, skipped
 
 
@@ -175,6 +191,10 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
         expr = fold_sql(f"({cell})", "has_wide", "has_spaces", trimmed=True) if f in present else "NULL::VARCHAR"
         if f in TEXT_FIELDS and f in present:
             expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
+        if f in present:
+            # a row needing no work (most) takes its trimmed cells as they are: one CASE
+            # a cell instead of the four levels above
+            expr = f"CASE WHEN needs_work THEN {expr} ELSE {f}_txt END"
         folded.append(f"{expr} AS {f}")
     # Null words are short: longer values skip the lookup (a CASE branch runs only on the
     # rows that reach it; AND would evaluate both sides). The words are the profile's, bound
@@ -200,7 +220,7 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                         ELSE raw END AS raw,
                    {", ".join(folded)}
             FROM (
-                SELECT * EXCLUDE (needs_work, row_text),
+                SELECT * EXCLUDE (row_text),
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{DIGITS_SQL}') ELSE false END AS has_digits,
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_WIDE_SQL}') ELSE false END AS has_wide,
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces,
@@ -326,18 +346,15 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
         CREATE OR REPLACE TEMP TABLE checked AS
         WITH parsed AS (
             SELECT c.*, {dates},
-                   sm.value AS status_value,
-                   sa.value AS satisfaction_value, sa.phrase IS NOT NULL AS satisfaction_known,
+                   {_lookup("status_map", "c.status")} AS status_value,
+                   {_lookup("satisfaction_map", "c.satisfaction")} AS satisfaction_value,
+                   coalesce({_lookup("satisfaction_map", "c.satisfaction", "map_contains")}, false)
+                       AS satisfaction_known,
                    try_cast(regexp_replace(c.satisfaction, '分$', '') AS DOUBLE) AS satisfaction_score,
-                   mm.value AS matter_value,
+                   {_lookup("matter_map", "c.matter_class")} AS matter_value,
                    try_cast(regexp_replace(c.participants, '人$', '') AS INTEGER) AS participants_n,
-                   sh.has_status
+                   list_contains($status_sheets::INTEGER[], c.sheet_no) AS has_status
             FROM ({_cleaned_sql(stage_sql, present, profile)}) c
-            LEFT JOIN status_map sm ON sm.phrase = replace(lower(c.status), ' ', '')
-            LEFT JOIN satisfaction_map sa ON sa.phrase = replace(lower(c.satisfaction), ' ', '')
-            LEFT JOIN matter_map mm ON mm.phrase = replace(lower(c.matter_class), ' ', '')
-            LEFT JOIN (SELECT sheet_no, bool_or(field = 'status') AS has_status FROM sheet_headers GROUP BY ALL) sh
-                   USING (sheet_no)
         )
         -- Only what later steps read: the file's rows are held here once, so every column
         -- of a 10-million-row file counts (fields the file lacks are NULL in `matched`).

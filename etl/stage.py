@@ -36,6 +36,9 @@ TOTAL_WORDS = "\x1f合计\x1f总计\x1f小计\x1f共计\x1f总数\x1f"
 # 4,000 columns; as a list, the cells no field is read from cost one expression whatever
 # their number. Narrow sheets (every real ledger) keep one column a cell, the faster path.
 WIDE_COLUMNS = 64
+# Between the cells of a row's text (`row_text`): not a digit, space, full-width or control
+# character, so no row-level test of etl/normalize.py matches across two cells.
+ROW_TEXT_SEP = "|"
 # DuckDB's CSV reader takes lines up to its max_line_size (2 MB) and silently drops a longer
 # one; record_lines (Python's csv) refuses a cell past this, so such a file is refused.
 MAX_CELL_BYTES = 2 << 20
@@ -122,14 +125,17 @@ def stage_sheet(
     raw_pairs = ", ".join(f"${p}k{n}, nullif({_ident(f'c{c.index}')}, '')"
                           for n, c in enumerate(layout.columns))
     raw = f"json_object({raw_pairs})"
-    # The cells of `raw` run together: what normalisation searches for numbers to mask and
-    # characters to fold (a match across two cells only costs that row a useless fold).
-    row_text = f"concat({', '.join(cell(c.index) for c in layout.columns)})" if layout.columns else "''"
+    # The cells of `raw` joined by a character no test looks for: what normalisation searches
+    # for numbers to mask and characters to fold. Run together without it, a case id and the
+    # date after it read as a mobile number (RX000000130 + 2022-01-01: 1302022…) and more
+    # than half of a hotline export's rows were masked cell by cell for nothing.
+    row_text = (f"concat_ws('{ROW_TEXT_SEP}', {', '.join(cell(c.index) for c in layout.columns)})"
+                if layout.columns else "''")
     if wide:
         # The same two values from the row's list of cells (`cells`, in column order): the
         # same JSON text (a MAP keeps its keys' order), the same text run together.
         raw = f"to_json(map(${p}keys, list_transform(cells, lambda x: nullif(x, ''))))::JSON"
-        row_text = f"array_to_string(list_transform(cells, lambda x: {_trimmed('x')}), '')"
+        row_text = f"array_to_string(list_transform(cells, lambda x: {_trimmed('x')}), '{ROW_TEXT_SEP}')"
 
     key_fields = ("received_on", "title", "case_id", "status") if layout.kind == "case" else ("meeting_on", "topic")
     content = " OR ".join(

@@ -29,6 +29,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from taizhang.store import sql_text, sqlstore
+from taizhang.timing import mark
 
 # grain → its key columns besides month; a query uses the smallest grain that has every
 # dimension it groups or filters by.
@@ -284,18 +285,24 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
     months = con.execute("SELECT count(*), min(month), max(month) FROM agg_dirty").fetchall()[0]
     for table in TABLES:
         con.execute(statements()["delete_months"].format(table=table))
+    mark("aggregates:months")
     if months[0] and supported(settings):
         # received_on bounds let DuckDB skip row groups: cases are stored by received_on.
         first = date.fromisoformat(months[1] + "-01")
         last = date.fromisoformat(months[2] + "-01")
         last = date(last.year + last.month // 12, last.month % 12 + 1, 1)
-        for name, statement in definition(settings).items():
+        statements_now = definition(settings)
+        mark("aggregates:facts_sql")
+        for name, statement in statements_now.items():
             if name.startswith("rollup_"):
                 con.execute(statement, {"grain": name.split(":")[1]})
             else:
                 con.execute(statement, {} if name == "insert_open" else {"first": first, "last": last})
+            mark("aggregates:rollups" if name.startswith("rollup_")
+                 else f"aggregates:{name.removeprefix('insert_')}")
     con.execute("DROP TABLE IF EXISTS agg_dirty")
     _record_state(con, settings, current)
+    mark("aggregates:state")
     return months[0]
 
 
