@@ -34,7 +34,11 @@ def register(sub) -> None:
                    help="输出文件(默认当前目录下 督办清单_范围_截至日期.格式;- 为标准输出,xlsx 除外)/ "
                         "output file (default: 督办清单_<scope>_<as-of>.<format> here; - for standard "
                         "output, not for xlsx)")
-    add_filter_arguments(p)
+    add_filter_arguments(p, period_help=(
+        "不满意、重办案件的受理日期起(月份表示该月第一天)/ dissatisfied and reopened cases received on "
+        "or after (a month: its first day)",
+        "不满意、重办案件的受理日期止(月份表示该月最后一天)/ dissatisfied and reopened cases received on "
+        "or before (a month: its last day)"))
     p.set_defaults(func=run)
 
 

@@ -8,6 +8,10 @@ as command-line options defined once: the same names, help and defaults in each.
 
 from __future__ import annotations
 
+PERIOD_HELP = (
+    "受理日期起(月份表示该月第一天)/ received on or after (a month: its first day)",
+    "受理日期止(月份表示该月最后一天)/ received on or before (a month: its last day)",
+)
 WHERE_HELP = (
     "筛选,如 街道=南站街道;可重复(同一维度任一值即可);数据中没有的名称会报错并列出相近名称 / "
     "keep only this value of a dimension, e.g. street=南站街道; repeat for more (same "
@@ -16,22 +20,20 @@ WHERE_HELP = (
 
 
 def add_filter_arguments(parser, *, period: bool = True, where_aliases: tuple[str, ...] = (),
-                         where_help: str = WHERE_HELP) -> None:
+                         where_help: str = WHERE_HELP,
+                         period_help: tuple[str, str] = PERIOD_HELP) -> None:
     """Add the slice's options to a sub-command's parser.
 
     period: --from and --to (a command with its own period, the report's --month, has
     none); where_aliases: older names --where keeps answering to (the report's --scope);
-    where_help: what --where may name, for a command that takes less than any dimension.
+    where_help, period_help: what --where may name and which cases the period picks, for
+    a command that reads them more narrowly than `taizhang kpi`.
     """
     parser.add_argument("--where", *where_aliases, dest="where", action="append", default=[],
                         metavar="DIM=VALUE", help=where_help)
     if period:
-        parser.add_argument("--from", dest="date_from", metavar="DATE",
-                            help="受理日期起(月份表示该月第一天)/ received on or after (a month: "
-                                 "its first day)")
-        parser.add_argument("--to", dest="date_to", metavar="DATE",
-                            help="受理日期止(月份表示该月最后一天)/ received on or before (a month: "
-                                 "its last day)")
+        parser.add_argument("--from", dest="date_from", metavar="DATE", help=period_help[0])
+        parser.add_argument("--to", dest="date_to", metavar="DATE", help=period_help[1])
     parser.add_argument("--as-of", dest="as_of", metavar="DATE",
                         help="统计截至(默认数据中最新日期)/ status as of this date (default: the "
                              "latest date in the data)")
