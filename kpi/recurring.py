@@ -108,7 +108,7 @@ def _condensed_distance(vectors, block: int = 512) -> np.ndarray:
     product is ever held."""
     n = vectors.shape[0]
     distance = np.empty(n * (n - 1) // 2)
-    transposed = vectors.T.tocsc()
+    transposed = vectors.T.tocsr()  # converted once, not at every block
     start = 0
     for first in range(0, n - 1, block):
         rows = np.clip(1.0 - (vectors[first:first + block] @ transposed).toarray(), 0.0, None)
