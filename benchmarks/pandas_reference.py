@@ -108,6 +108,30 @@ def _grouped(facts: pd.DataFrame, keys: list[pd.Series] | None, settings) -> pd.
     out["mean_days"] = grouped["days"].mean()
     out["median_hours"] = grouped["minutes"].quantile(0.5, interpolation="linear") / 60
     out["p90_hours"] = grouped["minutes"].quantile(0.9, interpolation="linear") / 60
+    return derive(out, settings)
+
+
+def derive(out: pd.DataFrame, settings, rank_within: list[str] | None = None) -> pd.DataFrame:
+    """The rates, due_cases, score and rank of base counts per group (docs/kpi.md), added to
+    `out` in place and returned: written from the definitions, with no code of kpi/. Also
+    the generated ledger's test reference (tests/test_kpi_generated.py).
+
+    `out` has a row per group and the counts received, resolved, cancelled, referred,
+    on_time, on_time_known (resolved with dates), overdue_open, rated, satisfied,
+    basically, reopened, response_known, response_on_time, feedback_known,
+    feedback_on_time. rank_within: columns whose every value is ranked apart (months).
+
+    - resolution_rate = resolved / (received − cancelled − referred): a case that ended
+      without the district resolving it is not counted against it;
+    - due_cases = resolved + open past the deadline; due_resolution_rate = resolved /
+      due_cases, due_on_time_rate = on_time / (on_time_known + overdue_open), undefined
+      below min_due_cases;
+    - score: weighted mean of the defined rates (an undefined rate's weight goes to the
+      others); ranking_basis "due" judges resolution and on-time on the due_* rates, and
+      the satisfaction rate enters only from min_rated rated cases;
+    - rank: score desc, then received desc, equal pairs share the smaller rank; unranked
+      below min_cases_ranked, without a score, or (basis "due") below min_due_cases due.
+    """
     out["resolution_rate"] = _rate(out["resolved"], out["received"] - out["cancelled"] - out["referred"])
     out["response_rate"] = _rate(out["response_on_time"], out["response_known"])
     out["reopened_rate"] = _rate(out["reopened"], out["resolved"])
@@ -118,23 +142,34 @@ def _grouped(facts: pd.DataFrame, keys: list[pd.Series] | None, settings) -> pd.
     out["satisfaction_rate"] = _rate(
         out["satisfied"] + settings.basically_satisfied_weight * out["basically"], out["rated"]
     )
-    return _scored(out, settings)
-
-
-def _scored(out: pd.DataFrame, settings) -> pd.DataFrame:
-    """Adds score (weights of undefined rates redistributed) and rank (score, then received)."""
-    weights = settings.score_weights()
+    least = settings.min_due_cases
+    enough = lambda n: n.where(n >= least, 0)  # noqa: E731 - below min_due_cases: undefined
+    out["due_cases"] = out["resolved"] + out["overdue_open"]
+    out["due_resolution_rate"] = _rate(out["resolved"], enough(out["due_cases"]))
+    out["due_on_time_rate"] = _rate(out["on_time"], enough(out["on_time_known"] + out["overdue_open"]))
+    on_due = settings.ranking_basis == "due"
+    judged = {"resolution_rate": "due_resolution_rate", "on_time_rate": "due_on_time_rate"} if on_due else {}
     total = pd.Series(0.0, index=out.index)
     weight_sum = pd.Series(0.0, index=out.index)
-    for name, weight in weights.items():
-        value = pd.to_numeric(out[name], errors="coerce")
-        defined = value.notna()
+    for name, weight in settings.score_weights().items():
+        value = pd.to_numeric(out[judged.get(name, name)], errors="coerce").astype("float64")
+        if name == "satisfaction_rate":
+            value = value.where(out["rated"] >= settings.min_rated)
         total += value.fillna(0.0) * weight
-        weight_sum += defined * weight
+        weight_sum += value.notna() * weight
     out["score"] = (100 * total / weight_sum).where(weight_sum > 0)
     rankable = (out["received"] >= settings.min_cases_ranked) & out["score"].notna()
-    order = out[rankable].sort_values(["score", "received"], ascending=[False, False])
-    out["rank"] = pd.Series(np.arange(1, len(order) + 1), index=order.index)
+    if on_due:
+        rankable &= out["due_cases"] >= least
+    within = list(rank_within or [])
+    order = out[rankable].sort_values([*within, "score", "received"],
+                                      ascending=[True] * len(within) + [False, False])
+    if within:
+        position = order.groupby(within, dropna=False).cumcount() + 1
+    else:
+        position = pd.Series(np.arange(1, len(order) + 1), index=order.index)
+    ties = [order[c] for c in (*within, "score", "received")]
+    out["rank"] = position.groupby(ties, dropna=False).transform("min").reindex(out.index)
     return out
 
 

@@ -15,6 +15,8 @@ FORMATS = ("xlsx", "csv", "json")
 
 def register(sub) -> None:
     """Add `supervise` to the `taizhang` parser."""
+    from taizhang.filter_args import add_filter_arguments
+
     p = sub.add_parser(
         "supervise",
         help="督办清单 Excel/CSV/JSON / write the 督办 (supervision) list",
@@ -32,17 +34,11 @@ def register(sub) -> None:
                    help="输出文件(默认当前目录下 督办清单_范围_截至日期.格式;- 为标准输出,xlsx 除外)/ "
                         "output file (default: 督办清单_<scope>_<as-of>.<format> here; - for standard "
                         "output, not for xlsx)")
-    p.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
-                   help="筛选,如 街道=南站街道;可重复 / keep only this value of a dimension, e.g. "
-                        "street=南站街道; repeat for more")
-    p.add_argument("--from", dest="date_from", metavar="DATE",
-                   help="不满意、重办案件的受理日期起 / dissatisfied and reopened cases received on or after")
-    p.add_argument("--to", dest="date_to", metavar="DATE",
-                   help="不满意、重办案件的受理日期止 / dissatisfied and reopened cases received on or before")
-    p.add_argument("--as-of", dest="as_of", metavar="DATE",
-                   help="统计截至(默认数据中最新日期)/ as of this date (default: the latest date in the data)")
-    p.add_argument("--config", metavar="FILE.toml",
-                   help="设置文件(默认 $TAIZHANG_CONFIG,否则 ./taizhang.toml)/ settings file")
+    add_filter_arguments(p, period_help=(
+        "不满意、重办案件的受理日期起(月份表示该月第一天)/ dissatisfied and reopened cases received on "
+        "or after (a month: its first day)",
+        "不满意、重办案件的受理日期止(月份表示该月最后一天)/ dissatisfied and reopened cases received on "
+        "or before (a month: its last day)"))
     p.set_defaults(func=run)
 
 
@@ -59,20 +55,16 @@ def run(args) -> int:
     """`taizhang supervise …`: write the list and say where."""
     from taizhang.kpi import api as kpi
     from taizhang.dashboard import supervision_file
-    from taizhang.kpi.commands import parse_where
     from taizhang.cli import UserError
     from taizhang.db import db_path, reading
-    from taizhang.settings import SettingsError, load_settings
+    from taizhang.filter_args import filters_from_args, settings_from_args
 
     lang = getattr(args, "lang", "zh")
     if args.format == "xlsx" and args.out == "-":
         raise UserError("xlsx 不能写到标准输出,请用 --out 文件名 / an .xlsx cannot go to standard "
                         "output: give --out FILE.xlsx, or --format csv or json.")
-    try:
-        settings = load_settings(args.config)
-        filters = kpi.Filters.make(args.date_from, args.date_to, args.as_of, parse_where(args.where))
-    except (SettingsError, kpi.FilterError) as exc:
-        raise UserError(str(exc)) from None
+    settings = settings_from_args(args)
+    filters = filters_from_args(args)
     path = db_path(args.db)
     if not Path(path).exists():
         raise UserError(f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "

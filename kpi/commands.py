@@ -23,6 +23,7 @@ VIEWS = ("meetings", "funnel", "groups", "matters", "signoff", "deputies", "recu
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
+    from taizhang.filter_args import add_filter_arguments
     from taizhang.filters import DIMENSIONS
 
     p = sub.add_parser(
@@ -37,18 +38,7 @@ def register(sub) -> None:
     p.add_argument("--by", default="", metavar="DIM[,DIM…]",
                    help=f"分组维度,逗号分隔:区、街道、社区、渠道、类别、事项分类、干部、月份 / group by, "
                         f"comma-separated: {', '.join(DIMENSIONS)}")
-    p.add_argument("--from", dest="date_from", metavar="DATE",
-                   help="受理日期起(月份表示该月第一天)/ received on or after (a month: its first day)")
-    p.add_argument("--to", dest="date_to", metavar="DATE",
-                   help="受理日期止(月份表示该月最后一天)/ received on or before (a month: its last day)")
-    p.add_argument("--as-of", dest="as_of", metavar="DATE",
-                   help="统计截至(默认数据中最新日期)/ status as of this date (default: the latest "
-                        "date in the data)")
-    p.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
-                   help="筛选,如 街道=南站街道;可重复(同一维度任一值即可);数据中没有的名称会报错并列出相近名称 / "
-                        "keep only this value of a dimension, e.g. street=南站街道; repeat for more "
-                        "(same dimension: any of the values); a name the data lacks is refused "
-                        "with the close names")
+    add_filter_arguments(p)
     p.add_argument("--format", default="table", choices=FORMATS,
                    help="输出格式:table 表格、csv、json(JSON 键为固定英文名)/ output format (JSON keys "
                         "are fixed machine names)")
@@ -57,23 +47,7 @@ def register(sub) -> None:
                         "groups 服务团、matters 三事分流、signoff 销号、deputies 认领代表、recurring 重复问题(每月一题)/ "
                         "a seed-system table instead of the metrics, with its own grouping (funnel: "
                         "--by community for communities): " + ", ".join(VIEWS))
-    p.add_argument("--config", metavar="FILE.toml",
-                   help="设置文件(默认 $TAIZHANG_CONFIG,否则 ./taizhang.toml)/ settings file "
-                        "(default: $TAIZHANG_CONFIG, else ./taizhang.toml)")
     p.set_defaults(func=run)
-
-
-def parse_where(items: list[str]) -> list[tuple[str, str]]:
-    """`street=南站街道` items as (dimension, value) pairs; UserError for a malformed item."""
-    from taizhang.cli import UserError
-
-    pairs = []
-    for item in items:
-        dim, sep, value = item.partition("=")
-        if not sep or not dim.strip() or not value.strip():
-            raise UserError(f"--where {item!r}: 请写成 街道=南站街道 / write it as street=南站街道.")
-        pairs.append((dim.strip(), value.strip()))
-    return pairs
 
 
 def output_records(frame, by: tuple[str, ...]) -> list[dict]:
@@ -141,14 +115,13 @@ def run(args) -> int:
     from taizhang.cli import UserError
     from taizhang.store.schema import upgrade_file
     from taizhang.db import db_path, reading
-    from taizhang.settings import SettingsError, load_settings
+    from taizhang.filter_args import filters_from_args, settings_from_args
 
-    by = tuple(d.strip() for d in args.by.split(",") if d.strip())
+    settings = settings_from_args(args)
+    filters = filters_from_args(args)
     try:
-        settings = load_settings(args.config)
-        filters = kpi.Filters.make(args.date_from, args.date_to, args.as_of, parse_where(args.where))
-        by = check_by(by)
-    except (SettingsError, kpi.FilterError) as exc:
+        by = check_by(tuple(d.strip() for d in args.by.split(",") if d.strip()))
+    except kpi.FilterError as exc:
         raise UserError(str(exc)) from None
     path = db_path(args.db)
     if not Path(path).exists():

@@ -132,11 +132,9 @@ def funnel_totals(frame: pd.DataFrame) -> dict:
     return out
 
 
-def service_groups(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
-    """Every registry community with its service group (None: no group) and the cases it
-    received in the slice (received, kpi.metrics' count)."""
-    from taizhang.kpi.metrics import metrics
-
+def service_registry(con, filters: Filters) -> pd.DataFrame:
+    """Every registry community of the slice's areas (street, community) with its service
+    group (None: no group); no case is read."""
     registry = runner.raw_connection(backend(con)).execute("""
         SELECT a.district, a.street, a.community, g.service_group
         FROM areas a LEFT JOIN service_groups g USING (district, street, community)
@@ -146,29 +144,42 @@ def service_groups(con, filters: Filters, settings: Settings | None = None) -> p
         if filters.values(dim):
             registry = registry[registry[dim].isin(filters.values(dim))]
     registry = registry.drop(columns="district")
+    registry["service_group"] = registry["service_group"].astype(object).where(
+        registry["service_group"].notna(), None)
+    return registry.reset_index(drop=True)
+
+
+def service_groups(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:
+    """Every registry community with its service group (None: no group) and the cases it
+    received in the slice (received, kpi.metrics' count)."""
+    from taizhang.kpi.metrics import metrics
+
     received = metrics(con, ("street", "community"), filters, settings)[["street", "community", "received"]]
-    out = registry.merge(received, how="left", on=["street", "community"])
+    out = service_registry(con, filters).merge(received, how="left", on=["street", "community"])
     out["received"] = out["received"].fillna(0).astype("int64")
-    out["service_group"] = out["service_group"].astype(object).where(out["service_group"].notna(), None)
-    return out.reset_index(drop=True)
+    return out
+
+
+def registry_coverage(registry: pd.DataFrame) -> dict:
+    """communities, with_group, without_group (count and names), coverage (with_group /
+    communities) of service_registry()'s frame (or service_groups()')."""
+    has = registry["service_group"].notna()
+    missing = registry[~has]
+    return {
+        "communities": int(len(registry)),
+        "with_group": int(has.sum()),
+        "without_group": int((~has).sum()),
+        "coverage": float(has.sum() / len(registry)) if len(registry) else None,
+        "communities_without_group": [f"{s} {c}" for s, c in zip(missing["street"], missing["community"])],
+    }
 
 
 def service_coverage(frame: pd.DataFrame) -> dict:
-    """communities, with_group, without_group (count and names), groups_without_cases
-    (groups whose community received no case in the slice: count and names), coverage
-    (with_group / communities)."""
-    has = frame["service_group"].notna()
-    idle = frame[has & (frame["received"] == 0)]
-    missing = frame[~has]
-    return {
-        "communities": int(len(frame)),
-        "with_group": int(has.sum()),
-        "without_group": int((~has).sum()),
-        "coverage": float(has.sum() / len(frame)) if len(frame) else None,
-        "groups_without_cases": int(len(idle)),
-        "communities_without_group": [f"{s} {c}" for s, c in zip(missing["street"], missing["community"])],
-        "idle_groups": list(idle["service_group"]),
-    }
+    """registry_coverage() and groups_without_cases (groups whose community received no
+    case in the slice: count and names) of service_groups()' frame."""
+    idle = frame[frame["service_group"].notna() & (frame["received"] == 0)]
+    return {**registry_coverage(frame), "groups_without_cases": int(len(idle)),
+            "idle_groups": list(idle["service_group"])}
 
 
 def matter_shares(con, filters: Filters, settings: Settings | None = None) -> pd.DataFrame:

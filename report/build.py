@@ -65,9 +65,10 @@ def _scope_name(con, scope: Mapping[str, str], lang: str) -> str:
 def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
                 settings: Settings | None = None, lang: str = "zh",
                 today: date | None = None, dataset: "DatasetFacts | None" = None,
-                scope_name: str | None = None) -> ReportView:
+                scope_name: str | None = None, as_of: date | None = None) -> ReportView:
     """The report of `month` ('2022-06'; None: the latest data's) for the district or a
-    scope ({'street': …}).
+    scope ({'street': …}), status as of `as_of` (None, or after the month: the month's
+    last day or the latest data, whichever comes first).
 
     `dataset` lets a run of many reports read the database-wide facts once; `scope_name`
     is _scope_name's answer when the caller has it already.
@@ -87,7 +88,10 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
     except kpi.FilterError as exc:
         raise ReportError(str(exc)) from None
     info = dataset.info
-    data_as_of = info.get("as_of")
+    if as_of is not None and as_of < first:
+        raise ReportError(f"统计截至 {kpi.format_date(as_of)} 早于月份 {first:%Y-%m} / --as-of "
+                          f"{kpi.format_date(as_of)} is before the month {first:%Y-%m}.")
+    data_as_of = as_of or info.get("as_of")
     as_of = min(last, data_as_of) if data_as_of else last
 
     where = tuple(scope.items())
@@ -212,18 +216,18 @@ def _file_stem(scope: Mapping[str, str], month: str, scope_name: str) -> str:
 
 def report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
                  each: str | None = None, settings: Settings | None = None,
-                 lang: str = "zh") -> list[ReportPage]:
+                 lang: str = "zh", as_of: date | None = None) -> list[ReportPage]:
     """The reports one `taizhang report` run writes: one for the scope, or one per street.
 
     `each` ('street' or 'community') makes one report for every registry area of that
     level inside the scope, zero-case areas included.
     """
-    return list(iter_report_pages(con, month, scope, each, settings, lang))
+    return list(iter_report_pages(con, month, scope, each, settings, lang, as_of))
 
 
 def iter_report_pages(con, month: str | None, scope: Mapping[str, str] | None = None,
                       each: str | None = None, settings: Settings | None = None,
-                      lang: str = "zh") -> Iterator[ReportPage]:
+                      lang: str = "zh", as_of: date | None = None) -> Iterator[ReportPage]:
     """report_pages one page at a time, so a caller can print a page while the next one's
     numbers are computed; checks (ReportError) come before the first page."""
     settings = settings or load_settings()
@@ -231,7 +235,7 @@ def iter_report_pages(con, month: str | None, scope: Mapping[str, str] | None = 
     if not dataset.info.get("cases"):
         # A page of zeros helps nobody: say how to get data instead.
         raise ReportError(" / ".join(say("empty.db", code) for code in ("zh", "en")))
-    month = month or default_month(con, dataset)
+    month = month or (as_of.strftime("%Y-%m") if as_of else default_month(con, dataset))
     try:
         month = month_bounds(month)[0].strftime("%Y-%m")  # '2022-6' names files 2022-06
     except kpi.FilterError as exc:
@@ -254,5 +258,6 @@ def iter_report_pages(con, month: str | None, scope: Mapping[str, str] | None = 
         scopes = [{**scope, each: name} for name in names]
     for s in scopes:
         name = _scope_name(con, s, lang)
-        view = report_view(con, month, s, settings, lang, dataset=dataset, scope_name=name)
+        view = report_view(con, month, s, settings, lang, dataset=dataset, scope_name=name,
+                           as_of=as_of)
         yield ReportPage(_file_stem(s, month, name), s, page_html(view))

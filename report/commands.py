@@ -1,7 +1,7 @@
 """`taizhang report`: the monthly report as PDF and PNG, for the district, a scope or each street.
 
     taizhang report --month 2022-06 --out reports/
-    taizhang report --scope street=南站街道 --out reports/ --format png
+    taizhang report --where 街道=南站街道 --out reports/ --format png
     taizhang report --format longpng      # 长图: one tall column for a phone's chat group
     taizhang report --each street --out reports/        # one report per street, one browser
 """
@@ -19,6 +19,8 @@ SUFFIXES = {"pdf": ".pdf", "png": ".png", "longpng": "_长图.png"}
 
 def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
+    from taizhang.filter_args import add_filter_arguments
+
     p = sub.add_parser(
         "report",
         help="月报 PDF/PNG / write the monthly report as PDF and PNG",
@@ -29,10 +31,13 @@ def register(sub) -> None:
     p.add_argument("--month", metavar="YYYY-MM",
                    help="月份,如 2022-06、2022-6 或 2022年6月(默认:最新数据所在月)/ month as 2022-06, "
                         "2022-6 or 2022年6月 (default: the month of the latest data)")
-    p.add_argument(
-        "--scope", action="append", default=[], metavar="LEVEL=NAME",
-        help="范围,如 street=南站街道 或 街道=南站街道(区、街道、社区)/ report for one area, e.g. "
-             "street=南站街道 (district, street, community)",
+    # The slice as `taizhang kpi` takes it; a report's is one area (区、街道、社区), and its
+    # period the month. --scope is the older name of --where.
+    add_filter_arguments(
+        p, period=False, where_aliases=("--scope",),
+        where_help="范围:一个区、街道或社区,如 街道=南站街道(也可写 --scope);数据中没有的名称会报错并列出相近名称 / "
+                   "the report's area: one district, street or community, e.g. street=南站街道 "
+                   "(--scope works too); a name the data lacks is refused with the close names",
     )
     p.add_argument(
         "--each", choices=("street", "community"),
@@ -45,22 +50,29 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _parse_scope(items: list[str]) -> dict[str, str]:
+def _scope(filters) -> dict[str, str]:
+    """The report's area ({'street': '南站街道'}) from the --where filters: one name per
+    level, district, street or community only."""
     from taizhang.cli import UserError
 
-    from taizhang.filters import DIMENSION_ALIASES
-
     scope = {}
-    for item in items:
-        level, sep, name = item.partition("=")
-        level = DIMENSION_ALIASES.get(level.strip(), level.strip().lower())
-        if not sep or not name.strip() or level not in ("district", "street", "community"):
+    for level, name in filters.where:
+        if level not in ("district", "street", "community") or level in scope:
             raise UserError(
-                f"--scope {item!r}: 请写成 street=南站街道 / write it as street=南站街道 "
-                "(district, street or community)."
+                f"--where {level}={name}: 月报范围是一个区、街道或社区,如 街道=南站街道 / a report "
+                "covers one district, street or community, e.g. street=南站街道."
             )
-        scope[level] = name.strip()
+        scope[level] = name
     return scope
+
+
+def _parse_scope(items: list[str]) -> dict[str, str]:
+    """--where (--scope) items as the report's area."""
+    from types import SimpleNamespace
+
+    from taizhang.filter_args import filters_from_args
+
+    return _scope(filters_from_args(SimpleNamespace(where=items, as_of=None)))
 
 
 def _parse_formats(text: str) -> list[str]:
@@ -80,8 +92,11 @@ def run(args: argparse.Namespace) -> int:
     from taizhang.report.render import RenderUnavailable, RendererThread, check_prerequisites
     from taizhang import db, i18n
     from taizhang.cli import UserError
+    from taizhang.filter_args import filters_from_args, settings_from_args
 
-    scope = _parse_scope(args.scope)
+    filters = filters_from_args(args)
+    scope = _scope(filters)
+    settings = settings_from_args(args)
     formats = _parse_formats(args.format)
     path = db.db_path(args.db)
     if not path.exists():
@@ -103,7 +118,8 @@ def run(args: argparse.Namespace) -> int:
             try:
                 with db.reading(path) as con:
                     for page in iter_report_pages(con, args.month, scope, each=args.each,
-                                                  lang=args.lang):
+                                                  settings=settings, lang=args.lang,
+                                                  as_of=filters.as_of):
                         printed.append((page, renderer.submit(page.html, formats)))
             except (ReportError, kpi.FilterError) as exc:
                 raise UserError(str(exc)) from None

@@ -3,6 +3,9 @@ independent plain-pandas computation of SPEC §4 (numpy-style linear quantiles).
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +13,11 @@ from kpi_fixtures import make_db
 
 from taizhang.kpi import api as kpi
 from taizhang.settings import Settings
+
+# benchmarks/ is not an installed package: the shared pandas reference of the rates, score
+# and rank (one copy for this test and the benchmark) is imported from the checkout.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.pandas_reference import derive  # noqa: E402
 
 N_CASES = 120_000
 AS_OF = pd.Timestamp("2023-05-31")
@@ -101,11 +109,11 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
     minutes = (df.resolved_at - df.received_at).dt.total_seconds() // 60
     df["minutes"] = minutes.where(dated & (minutes >= 0))
     received_time = df.received_at.fillna(df.received_on)
-    df["resp_known"] = df.responded_at.notna() & (df.responded_at.dt.normalize() <= AS_OF)
-    df["resp_in"] = df.resp_known & ((df.responded_at - received_time).dt.total_seconds()
-                                     <= settings.response_hours * 3600)
-    df["fb_known"] = df.feedback_at.notna() & (df.feedback_at.dt.normalize() <= AS_OF)
-    df["fb_in"] = df.fb_known & (df.feedback_at.dt.normalize() <= df.due)
+    df["response_known"] = df.responded_at.notna() & (df.responded_at.dt.normalize() <= AS_OF)
+    df["response_on_time"] = df.response_known & ((df.responded_at - received_time).dt.total_seconds()
+                                                   <= settings.response_hours * 3600)
+    df["feedback_known"] = df.feedback_at.notna() & (df.feedback_at.dt.normalize() <= AS_OF)
+    df["feedback_on_time"] = df.feedback_known & (df.feedback_at.dt.normalize() <= df.due)
     keys = []
     for dim in by:
         keys += ["official_id", "official"] if dim == "official" else [dim]
@@ -126,16 +134,18 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
             "cancelled": int((g.st == "cancelled").sum()), "referred": int((g.st == "referred").sum()),
             "median_hours": minutes.quantile(0.5) / 60 if len(minutes) else None,
             "p90_hours": minutes.quantile(0.9) / 60 if len(minutes) else None,
-            "resp_known": int(g.resp_known.sum()), "resp_in": int(g.resp_in.sum()),
-            "fb_known": int(g.fb_known.sum()), "fb_in": int(g.fb_in.sum()),
+            "response_known": int(g.response_known.sum()),
+            "response_on_time": int(g.response_on_time.sum()),
+            "feedback_known": int(g.feedback_known.sum()),
+            "feedback_on_time": int(g.feedback_on_time.sum()),
             "reopened": int((g.reopened_count > 0).sum()),
             "median_days": days.quantile(0.5) if len(days) else None,
             "p90_days": days.quantile(0.9) if len(days) else None,
             "days_sum": days.sum(), "days_n": len(days),
-            "on_time": int(g.on_time.sum()), "dated": int(g.dated.sum()),
+            "on_time": int(g.on_time.sum()), "on_time_known": int(g.dated.sum()),
             "overdue_open": int(g.overdue.sum()), "stalled": int(g.stalled.sum()),
             "rated": int(g.sat.notna().sum()), "satisfied": int((g.sat == "satisfied").sum()),
-            "basic": int((g.sat == "basically_satisfied").sum()),
+            "basically": int((g.sat == "basically_satisfied").sum()),
             "dissatisfied": int((g.sat == "dissatisfied").sum()),
         })
     out = pd.DataFrame(rows)
@@ -146,58 +156,17 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
             if tuple(area) not in present:
                 rows.append({**dict(zip(area_keys, area)), "received": 0, "resolved": 0,
                              "in_progress": 0, "pending": 0, "deferred": 0, "cancelled": 0,
-                             "referred": 0, "resp_known": 0, "resp_in": 0, "fb_known": 0,
-                             "fb_in": 0, "reopened": 0, "median_hours": None, "p90_hours": None,
-                             "days_sum": 0,
-                             "days_n": 0, "on_time": 0, "dated": 0, "overdue_open": 0,
-                             "stalled": 0, "rated": 0, "satisfied": 0, "basic": 0,
+                             "referred": 0, "response_known": 0, "response_on_time": 0,
+                             "feedback_known": 0, "feedback_on_time": 0, "reopened": 0,
+                             "median_hours": None, "p90_hours": None, "days_sum": 0,
+                             "days_n": 0, "on_time": 0, "on_time_known": 0, "overdue_open": 0,
+                             "stalled": 0, "rated": 0, "satisfied": 0, "basically": 0,
                              "dissatisfied": 0, "median_days": None, "p90_days": None})
         out = pd.DataFrame(rows)
 
-    def rate(num, den):
-        return [n / d if d else None for n, d in zip(num, den)]
-
-    out["resolution_rate"] = rate(out.resolved, out.received - out.cancelled - out.referred)
-    out["response_rate"] = rate(out.resp_in, out.resp_known)
-    out["reopened_rate"] = rate(out.reopened, out.resolved)
-    out["return_rate"] = rate(out.referred, out.received)
-    out["feedback_on_time_rate"] = rate(out.fb_in, out.fb_known)
-    out["mean_days"] = rate(out.days_sum, out.days_n)
-    out["on_time_rate"] = rate(out.on_time, out.dated)
-    out["rated_share"] = rate(out.rated, out.resolved)
-    w = settings.basically_satisfied_weight
-    out["satisfaction_rate"] = rate(out.satisfied + w * out.basic, out.rated)
-    # Ranked on what was due: resolved or open past the deadline; rates need min_due_cases.
-    out["due_cases"] = out.resolved + out.overdue_open
-    least = settings.min_due_cases
-    out["due_resolution_rate"] = [n / d if d and d >= least else None
-                                  for n, d in zip(out.resolved, out.due_cases)]
-    out["due_on_time_rate"] = [n / d if d and d >= least else None
-                               for n, d in zip(out.on_time, out.dated + out.overdue_open)]
-    on_due = settings.ranking_basis == "due"
-    judged = {"resolution_rate": "due_resolution_rate" if on_due else "resolution_rate",
-              "on_time_rate": "due_on_time_rate" if on_due else "on_time_rate"}
-    weights = settings.score_weights()
-    scores = []
-    for r in out.itertuples():
-        values = {m: getattr(r, judged.get(m, m)) for m in weights}
-        if r.rated < settings.min_rated:
-            values["satisfaction_rate"] = None
-        defined = [(weights[m], v) for m, v in values.items() if v is not None]
-        total = sum(wt for wt, _ in defined)
-        scores.append(100 * sum(wt * v for wt, v in defined) / total if total else None)
-    out["score"] = scores
-    out["rank"] = None
-    part = ["month"] if ("month" in by and len(by) > 1) else []
-    ranked = out[(out.received >= settings.min_cases_ranked) & out.score.notna()
-                 & ((out.due_cases >= least) | (not on_due))]
-    for _, g in (ranked.groupby(part) if part else [((), ranked)]):
-        order = g.sort_values(["score", "received"], ascending=False)
-        previous, rank = None, 0
-        for position, (index, r) in enumerate(order.iterrows(), start=1):
-            if (r.score, r.received) != previous:
-                rank, previous = position, (r.score, r.received)
-            out.loc[index, "rank"] = rank
+    out["mean_days"] = [s / n if n else None for s, n in zip(out.days_sum, out.days_n)]
+    # Rates, score and rank: the benchmark's reference (one copy of those rules in pandas).
+    derive(out, settings, rank_within=["month"] if ("month" in by and len(by) > 1) else [])
     return out[keys + list(kpi.METRICS)]
 
 
@@ -263,3 +232,24 @@ def test_slice_with_other_settings_equals_pandas(ledger):
                      ("community",), settings)
     assert_same(got, want, ["community"])
     assert got["rank"].isna().sum() >= 1  # ~300 cases a community: some below 400, unranked
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("basis", ["due", "received"])
+def test_due_and_rated_floors_equal_pandas(ledger, basis):
+    """Street-months (~1000 cases) against floors that some reach and some do not:
+    min_due_cases undefines the due rates and (basis 'due') the rank, min_rated keeps
+    satisfaction out of the score; ranks within each month."""
+    con, cases, links, officials, registry = ledger
+    settings = Settings(ranking_basis=basis, min_due_cases=900, min_rated=595, min_cases_ranked=50)
+    by = ("street", "month")
+    got = kpi.metrics(con, by, kpi.Filters.make(as_of=AS_OF.date()), settings)
+    want = reference(cases, links, officials, registry, by, settings)
+    assert_same(got, want, ["street", "month"])
+    counted = got[got["received"] > 0]
+    assert counted["due_resolution_rate"].isna().any() and counted["due_resolution_rate"].notna().any()
+    rated = kpi.metrics(con, by, kpi.Filters.make(as_of=AS_OF.date()), Settings(ranking_basis=basis))
+    # Below min_rated the score leaves satisfaction out: it differs from the default's.
+    few = counted["rated"] < 595
+    assert few.any() and (~few).any()
+    assert (counted["score"][few] != rated.loc[counted.index, "score"][few]).any()

@@ -54,3 +54,73 @@ def test_rank_by_communities_then_growth():
     assert (first["cases"], first["communities"], first["recent"], first["earlier"], first["growth"]) == (3, 3, 2, 1, 1)
     assert groups.iloc[1]["open"] == 2  # c4, c6 in progress
     assert sorted(listed[listed["group"] == 1]["case_id"]) == ["c1", "c2", "c3"]
+
+
+def test_report_groups_computed_once_per_list_of_titles(tmp_path, monkeypatch):
+    """Two reports on the same data cluster the titles once, a new process reads the groups
+    kept on disk, and a load that changes the data clusters again; the kept groups equal
+    a fresh computation's."""
+    import sys
+
+    import duckdb
+
+    from taizhang.etl.areas import load_areas
+    from taizhang.etl.load import load_paths
+    from taizhang.kpi import recurring
+    from taizhang.report.build import report_view
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import generate  # not installed: imported from the checkout
+
+    monkeypatch.setenv(recurring.ENV_CACHE, str(tmp_path / "groups"))
+    monkeypatch.setattr(recurring, "_kept", type(recurring._kept)())
+    first = generate(6000, tmp_path / "first", xlsx_rows=0, progress=lambda _: None)
+    db = tmp_path / "taizhang.duckdb"
+    load_areas(db, first.areas)
+    assert load_paths(db, [first.csv])[0].status == "ok"
+
+    def report():
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return report_view(con, None).seeds_lines
+        finally:
+            con.close()
+
+    before = recurring.cluster_count
+    lines = report()
+    assert any("多处反映" in line for line in lines), lines  # the generated ledger has some
+    assert report() == lines
+    assert recurring.cluster_count == before + 1
+    recurring._kept.clear()  # as a new process: the groups come from disk
+    assert report() == lines
+    assert recurring.cluster_count == before + 1
+    assert len(list((tmp_path / "groups").glob("*.npy"))) == 1
+
+    # The same report with nothing kept gives the same lines.
+    monkeypatch.setenv(recurring.ENV_CACHE, "off")
+    recurring._kept.clear()
+    assert report() == lines
+    assert recurring.cluster_count == before + 2
+    monkeypatch.setenv(recurring.ENV_CACHE, str(tmp_path / "groups"))
+
+    second = generate(2000, tmp_path / "second", xlsx_rows=0, progress=lambda _: None)
+    assert load_paths(db, [second.csv])[0].status == "ok"
+    report()
+    assert recurring.cluster_count == before + 3
+    assert len(list((tmp_path / "groups").glob("*.npy"))) == 2
+
+
+def test_kept_groups_hold_no_title(tmp_path, monkeypatch):
+    """The file kept on disk holds group numbers alone, and equals the computed ones."""
+    import numpy as np
+
+    from taizhang.kpi import recurring
+
+    monkeypatch.setenv(recurring.ENV_CACHE, str(tmp_path))
+    monkeypatch.setattr(recurring, "_kept", type(recurring._kept)())
+    titles = ["巷子路灯不亮", "巷子路灯不亮了", "低保申请怎么办"]
+    labels = cluster_titles(titles)
+    [kept] = tmp_path.glob("*.npy")
+    assert "路灯".encode() not in kept.read_bytes()
+    assert np.array_equal(np.load(kept, allow_pickle=False), labels)
+    assert labels[0] == labels[1] >= 0 and labels[2] == -1

@@ -113,6 +113,13 @@ def test_service_groups_coverage(con):
     assert coverage["groups_without_cases"] == 0 and coverage["coverage"] == pytest.approx(2 / 3)
     later = seeds.service_coverage(seeds.service_groups(con, Filters.make("2022-04-01", "2022-06-30", "2022-06-30")))
     assert later["idle_groups"] == ["A服务团"]  # A received nothing from April on
+    # The report's line reads the registry alone: the same coverage, no case counted.
+    registry = seeds.service_registry(con, SLICE)
+    assert list(registry.columns) == ["street", "community", "service_group"]
+    assert seeds.registry_coverage(registry) == {k: coverage[k] for k in seeds.registry_coverage(registry)}
+    assert seeds.registry_coverage(seeds.service_registry(con, Filters.make(where={"community": "B社区"}))) == {
+        "communities": 1, "with_group": 0, "without_group": 1, "coverage": 0.0,
+        "communities_without_group": ["S1 B社区"]}
 
 
 def test_matter_shares(con):

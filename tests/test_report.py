@@ -247,6 +247,24 @@ def test_a_month_outside_the_data_is_refused_naming_the_months_it_covers(small_d
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+def test_as_of_inside_the_month(small_db):
+    """--as-of: the June page counts what was resolved by 2022-06-07 (by hand: each
+    community's cases received June 1 and 2, resolved five days later: 2 + 2 + 2 + 1), and
+    a date before the month is refused."""
+    with duckdb.connect(str(small_db), read_only=True) as con:
+        resolved = con.execute(
+            "SELECT count(*) FILTER (status = 'resolved' AND resolved_on <= DATE '2022-06-07') "
+            "FROM cases WHERE received_on BETWEEN DATE '2022-06-01' AND DATE '2022-06-07'").fetchone()[0]
+        view = report_view(con, "2022-06", as_of=date(2022, 6, 7))
+        [page] = report_pages(con, None, as_of=date(2022, 6, 7))  # no --month: the as-of's
+        with pytest.raises(ReportError, match="2022-05-31"):
+            report_view(con, "2022-06", as_of=date(2022, 5, 31))
+    assert resolved == 7
+    assert view.subtitle.startswith("数据截至 2022-06-07 ")
+    assert f"{resolved}/16" in " ".join(card.detail for card in view.cards)
+    assert page.file_stem.endswith("_2022-06") and "2022-06-07" in page.html
+
+
 def test_scope_levels_in_chinese():
     from taizhang.report.commands import _parse_scope
 
