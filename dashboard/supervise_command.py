@@ -61,8 +61,8 @@ def run(args) -> int:
     from taizhang.dashboard import supervision_file
     from taizhang.kpi.commands import parse_where
     from taizhang.cli import UserError
-    from taizhang.db import db_path, reading
     from taizhang.settings import SettingsError, load_settings
+    from taizhang.warehouse import reading_for
 
     lang = getattr(args, "lang", "zh")
     if args.format == "xlsx" and args.out == "-":
@@ -73,11 +73,9 @@ def run(args) -> int:
         filters = kpi.Filters.make(args.date_from, args.date_to, args.as_of, parse_where(args.where))
     except (SettingsError, kpi.FilterError) as exc:
         raise UserError(str(exc)) from None
-    path = db_path(args.db)
-    if not Path(path).exists():
-        raise UserError(f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "
-                        "load ledgers with `taizhang load PATH` first.")
-    with reading(path) as con:
+    missing = ("数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "
+               "load ledgers with `taizhang load PATH` first.")
+    with reading_for(args, missing) as con:
         try:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:
