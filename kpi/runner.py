@@ -150,8 +150,35 @@ def raw_connection(ib):
     return ib.con
 
 
+def is_duckdb(ib) -> bool:
+    """Whether `ib` runs on DuckDB (else another ibis backend: ClickHouse, taizhang.warehouse)."""
+    import duckdb
+
+    return isinstance(raw_connection(ib), duckdb.DuckDBPyConnection)
+
+
+def _other_context_row(ib) -> tuple:
+    """_context_row's facts on another engine, as ibis expressions (no aggregates state;
+    schema 0: nothing compiled is kept for it)."""
+    cases, imports = ib.table("cases"), ib.table("imports")
+    dates = cases.aggregate(
+        first=cases.received_on.min(), last=cases.received_on.max(),
+        **{f"latest_{i}": column.max() for i, column in enumerate((
+            cases.received_on, cases.resolved_on, cases.closed_on, cases.last_progress_on,
+            cases.responded_at.date(), cases.feedback_at.date()))}).to_pyarrow().to_pylist()[0]
+    stored = imports.filter((imports.status != "failed")
+                            & (imports.rows_new + imports.rows_updated + imports.rows_unchanged > 0))
+    latest_import = stored.aggregate(latest=stored.as_of.max()).to_pyarrow().to_pylist()[0]["latest"]
+    latest = [v for k, v in dates.items() if k.startswith("latest_") and v is not None]
+    return dates["first"], dates["last"], max(latest) if latest else None, latest_import, 0
+
+
 def _context_row(ib) -> tuple:
     """(first received, last received, latest date, schema hash, aggregates state or None)."""
+    if not is_duckdb(ib):
+        first, last, latest_case, latest_import, schema = _other_context_row(ib)
+        latest = [d for d in (to_date(latest_case), to_date(latest_import)) if d is not None]
+        return to_date(first), to_date(last), max(latest) if latest else None, schema, None
     con = raw_connection(ib)
     # One statement in the common case: the aggregate tables' record holds the case dates.
     from taizhang.kpi import aggregated
@@ -197,7 +224,11 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     `key` must name the query's shape: everything that changes the expression other than
     the values its Slot hands out. `inputs` are the in-memory tables (ibis.memtable) the
     expression reads; their data may differ from run to run, their schema may not.
+    On an engine other than DuckDB (ClickHouse) the expression is built and run each time
+    with its values written in as literals (inline), through ibis's own backend.
     """
+    if not is_duckdb(ib):
+        return _run_inline(ib, build(), values or {}, arrow)
     with _lock:
         entry = _cache.get(key)
         if entry is not None:
@@ -223,6 +254,41 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     finally:
         for name in input_names:
             con.unregister(name)
+
+
+# Operations ClickHouse answers as UInt64 while ibis types them int64: cast, or a UNION of a
+# count with a zero (kpi.completion) has no common type.
+_UNSIGNED_ON_CLICKHOUSE = (ops.Count, ops.CountStar, ops.CountDistinct, ops.CountDistinctStar)
+_UNSIGNED_WINDOWS = (ops.RowNumber, ops.MinRank, ops.DenseRank)
+_other_compilers: dict[type, object] = {}
+
+
+def _other_compiler(ib):
+    """The backend's own compiler, with ibis's integer types kept (see _UNSIGNED_ON_CLICKHOUSE)."""
+    base = type(ib.compiler)
+    compiler = _other_compilers.get(base)
+    if compiler is None:
+        class Compiler(base):
+            def visit_node(self, op, **kwargs):
+                result = super().visit_node(op, **kwargs)
+                if isinstance(op, _UNSIGNED_ON_CLICKHOUSE) or (
+                        isinstance(op, ops.WindowFunction) and isinstance(op.func, _UNSIGNED_WINDOWS)):
+                    return sge.Cast(this=result, to=self.type_mapper.from_ibis(op.dtype))
+                return result
+
+        compiler = _other_compilers[base] = Compiler()
+    return compiler
+
+
+def _run_inline(ib, expr: ir.Table, values: Mapping[str, object], arrow: bool):
+    """Execute `expr` on a non-DuckDB backend with every Bound value written in as a literal."""
+    if not isinstance(ib.compiler, tuple(_other_compilers.values()) or (type(None),)):
+        ib.compiler = _other_compiler(ib)
+    op = expr.op()
+    literals = {bound: ibis.literal(values.get(bound.key), type=bound.dtype).op()
+                for bound in op.find(Bound)}
+    table = ib.to_pyarrow(op.replace(literals).to_expr() if literals else expr)
+    return table if arrow else table.to_pandas()
 
 
 _parsed: OrderedDict[str, object] = OrderedDict()
