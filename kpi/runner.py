@@ -112,6 +112,17 @@ def _compile(ib, expr: ir.Table) -> tuple[str, tuple[str, ...]]:
                 # Cast: DuckDB then knows each parameter's type wherever it is used.
                 return sge.Cast(this=sge.Placeholder(this=key), to=self.type_mapper.from_ibis(dtype))
 
+            def _in_characters(self, node):
+                # ClickHouse's substring/length/upper count bytes; DuckDB's count characters.
+                if isinstance(node, sge.Substring):
+                    args = [node.this, node.args["start"]] + ([node.args["length"]] if node.args.get("length") else [])
+                    return self.f.substringUTF8(*args)
+                if isinstance(node, sge.Length):
+                    return self.f.lengthUTF8(node.this)
+                if isinstance(node, (sge.Upper, sge.Lower)):
+                    return (self.f.upperUTF8 if isinstance(node, sge.Upper) else self.f.lowerUTF8)(node.this)
+                return node
+
             def visit_Limit(self, op, *, parent, n, offset):
                 # ibis wraps a non-literal limit in a scalar subquery; a bound one needs none.
                 if not (isinstance(op.n, Bound) and isinstance(op.offset, Bound)):
@@ -259,7 +270,9 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
 # Operations ClickHouse answers as UInt64 while ibis types them int64: cast, or a UNION of a
 # count with a zero (kpi.completion) has no common type.
 _UNSIGNED_ON_CLICKHOUSE = (ops.Count, ops.CountStar, ops.CountDistinct, ops.CountDistinctStar)
-_UNSIGNED_WINDOWS = (ops.RowNumber, ops.MinRank, ops.DenseRank)
+_RANKS = (ops.MinRank, ops.DenseRank)
+_CHARACTER_OPS = (ops.Substring, ops.StringLength, ops.Uppercase, ops.Lowercase)
+_UNSIGNED_WINDOWS = (ops.RowNumber, *_RANKS)
 _other_compilers: dict[type, object] = {}
 
 
@@ -271,10 +284,48 @@ def _other_compiler(ib):
         class Compiler(base):
             def visit_node(self, op, **kwargs):
                 result = super().visit_node(op, **kwargs)
+                if isinstance(op, _CHARACTER_OPS):
+                    result = result.transform(self._in_characters)
+                if isinstance(op, ops.WindowFunction) and isinstance(op.func, _RANKS):
+                    # ibis gives every window a ROWS frame; ClickHouse's rank() then takes
+                    # each row as its own peer (ties ranked 4, 5 instead of 4, 4).
+                    for window in result.find_all(sge.Window):
+                        window.set("spec", None)
                 if isinstance(op, _UNSIGNED_ON_CLICKHOUSE) or (
                         isinstance(op, ops.WindowFunction) and isinstance(op.func, _UNSIGNED_WINDOWS)):
                     return sge.Cast(this=result, to=self.type_mapper.from_ibis(op.dtype))
                 return result
+
+            def _in_characters(self, node):
+                # ClickHouse's substring/length/upper count bytes; DuckDB's count characters.
+                if isinstance(node, sge.Substring):
+                    args = [node.this, node.args["start"]] + ([node.args["length"]] if node.args.get("length") else [])
+                    return self.f.substringUTF8(*args)
+                if isinstance(node, sge.Length):
+                    return self.f.lengthUTF8(node.this)
+                if isinstance(node, (sge.Upper, sge.Lower)):
+                    return (self.f.upperUTF8 if isinstance(node, sge.Upper) else self.f.lowerUTF8)(node.this)
+                return node
+
+            def visit_Limit(self, op, *, parent, n, offset):
+                # A bound limit, inlined: a number, not the scalar subquery ibis writes for
+                # a limit that is an expression (ClickHouse would run it once per row).
+                if not (isinstance(op.n, ops.Literal) and isinstance(op.offset, ops.Literal)):
+                    return super().visit_Limit(op, parent=parent, n=n, offset=offset)
+                result = super().visit_Limit(op, parent=parent, n=None, offset=0)
+                select = result.this if isinstance(result, sge.Subquery) else result
+                select.limit(op.n.value, copy=False).offset(op.offset.value, copy=False)
+                return result
+
+            def visit_GroupConcat(self, op, *, arg, sep, where, order_by):
+                # ClickHouse has no ordered string_agg: ordered by the value itself (the
+                # one ordering the KPI layer asks for), the gathered array is sorted.
+                if not order_by:
+                    return super().visit_GroupConcat(op, arg=arg, sep=sep, where=where, order_by=order_by)
+                if len(op.order_by) != 1 or op.order_by[0].arg != op.arg or not op.order_by[0].ascending:
+                    raise NotImplementedError("group_concat ordered by anything but its value, ascending")
+                call = self.f.arraySort(self.agg.groupArray(arg, where=where))
+                return self.if_(self.f.empty(call), sge.Null(), self.f.arrayStringConcat(call, sep))
 
         compiler = _other_compilers[base] = Compiler()
     return compiler
