@@ -278,7 +278,7 @@ _other_compilers: dict[type, object] = {}
 
 def _other_compiler(ib):
     """The backend's own compiler, with ibis's integer types kept (see _UNSIGNED_ON_CLICKHOUSE)."""
-    base = type(ib.compiler)
+    base = type(type(ib).compiler)  # the backend class's own, whatever this instance holds
     compiler = _other_compilers.get(base)
     if compiler is None:
         class Compiler(base):
@@ -333,8 +333,7 @@ def _other_compiler(ib):
 
 def _run_inline(ib, expr: ir.Table, values: Mapping[str, object], arrow: bool):
     """Execute `expr` on a non-DuckDB backend with every Bound value written in as a literal."""
-    if not isinstance(ib.compiler, tuple(_other_compilers.values()) or (type(None),)):
-        ib.compiler = _other_compiler(ib)
+    ib.compiler = _other_compiler(ib)
     op = expr.op()
     literals = {bound: ibis.literal(values.get(bound.key), type=bound.dtype).op()
                 for bound in op.find(Bound)}

@@ -129,7 +129,8 @@ def normaliser_path(wh: Warehouse) -> Path:
     return Path("data") / f"normaliser-{wh.host}-{wh.database}.duckdb"
 
 
-# chDB opens one data folder per process; its client is made once and shared.
+# chDB opens one data folder per process: its client is made once and shared, and closed
+# when another folder is opened.
 _chdb_clients: dict[Path, object] = {}
 _chdb_lock = threading.Lock()
 
@@ -147,6 +148,9 @@ def client(wh: Warehouse):
         with _chdb_lock:
             con = _chdb_clients.get(folder)
             if con is None:
+                for other in _chdb_clients.values():
+                    other.close()
+                _chdb_clients.clear()
                 folder.mkdir(parents=True, exist_ok=True)
                 con = clickhouse_connect.get_client(interface="chdb", path=str(folder),
                                                     settings=dict(SESSION_SETTINGS))
