@@ -73,8 +73,10 @@ def run(args) -> int:
         filters = kpi.Filters.make(args.date_from, args.date_to, args.as_of, parse_where(args.where))
     except (SettingsError, kpi.FilterError) as exc:
         raise UserError(str(exc)) from None
-    missing = ("数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "
-               "load ledgers with `taizhang load PATH` first.")
+    def missing(path) -> str:
+        return (f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "
+                "load ledgers with `taizhang load PATH` first.")
+
     with reading_for(args, missing) as con:
         try:
             kpi.check_where(con, filters)

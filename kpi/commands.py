@@ -148,9 +148,11 @@ def run(args) -> int:
         by = check_by(by)
     except (SettingsError, kpi.FilterError) as exc:
         raise UserError(str(exc)) from None
-    missing = ("数据库 {path} 不存在,请先用 `taizhang load 台账` 导入;示例数据:先运行 `taizhang demo`,再加 --db "
-               "data/demo.duckdb / no database at {path}: load ledgers with `taizhang load PATH` first; for the "
-               "demo, run `taizhang demo`, then add --db data/demo.duckdb.")
+    def missing(path) -> str:
+        return (f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入;示例数据:先运行 `taizhang demo`,再加 --db "
+                f"data/demo.duckdb / no database at {path}: load ledgers with `taizhang load PATH` first; for the "
+                "demo, run `taizhang demo`, then add --db data/demo.duckdb.")
+
     with reading_for(args, missing) as con:
         try:
             kpi.check_where(con, filters)

@@ -161,6 +161,14 @@ def raw_connection(ib):
     return ib.con
 
 
+def rows(ib, sql: str) -> list[tuple]:
+    """The rows of a plain statement (no values, SQL both engines read) on either engine."""
+    con = raw_connection(ib)
+    if is_duckdb(ib):
+        return con.execute(sql).fetchall()
+    return [tuple(row) for row in con.query(sql).result_rows]
+
+
 def is_duckdb(ib) -> bool:
     """Whether `ib` runs on DuckDB (else another ibis backend: ClickHouse, taizhang.warehouse)."""
     import duckdb
@@ -337,7 +345,16 @@ def _run_inline(ib, expr: ir.Table, values: Mapping[str, object], arrow: bool):
     op = expr.op()
     literals = {bound: ibis.literal(values.get(bound.key), type=bound.dtype).op()
                 for bound in op.find(Bound)}
-    table = ib.to_pyarrow(op.replace(literals).to_expr() if literals else expr)
+    expr = op.replace(literals).to_expr() if literals else expr
+    # ClickHouse answers a computed boolean as 0/1, which ibis's Arrow conversion refuses:
+    # fetched as int8, turned back into booleans here.
+    flags = [name for name, dtype in expr.schema().items() if dtype.is_boolean()]
+    if flags:
+        expr = expr.mutate(**{name: expr[name].cast("int8") for name in flags})
+    table = ib.to_pyarrow(expr)
+    for name in flags:
+        i = table.schema.get_field_index(name)
+        table = table.set_column(i, name, table.column(name).cast("bool"))
     return table if arrow else table.to_pandas()
 
 

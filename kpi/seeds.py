@@ -137,11 +137,11 @@ def service_groups(con, filters: Filters, settings: Settings | None = None) -> p
     received in the slice (received, kpi.metrics' count)."""
     from taizhang.kpi.metrics import metrics
 
-    registry = runner.raw_connection(backend(con)).execute("""
+    registry = pd.DataFrame(runner.rows(backend(con), """
         SELECT a.district, a.street, a.community, g.service_group
         FROM areas a LEFT JOIN service_groups g USING (district, street, community)
         ORDER BY a.street, a.community
-    """).df()
+    """), columns=["district", "street", "community", "service_group"])
     for dim in ("district", "street", "community"):
         if filters.values(dim):
             registry = registry[registry[dim].isin(filters.values(dim))]

@@ -20,7 +20,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import unquote, urlparse
 
 ENV_WAREHOUSE = "TAIZHANG_WAREHOUSE"
@@ -213,16 +213,16 @@ def reading(wh: Warehouse) -> Iterator[object]:
 
 
 @contextmanager
-def reading_for(args, missing: str) -> Iterator[object]:
+def reading_for(args, missing: Callable[[Path], str]) -> Iterator[object]:
     """A command's reader of its warehouse: a DuckDB file that must exist (else UserError
-    `missing`, formatted with {path}; an older file migrated first), or ClickHouse."""
+    with the text missing(path); an older file migrated first), or ClickHouse."""
     wh = from_args(args)
     if wh.is_duckdb:
         from taizhang.cli import UserError
         from taizhang.etl.schema import upgrade_file
 
         if not wh.path.exists():
-            raise UserError(missing.format(path=wh.path))
+            raise UserError(missing(wh.path))
         upgrade_file(wh.path)  # a file an older Taizhang wrote: migrated before it is read
     with reading(wh) as con:
         yield con
