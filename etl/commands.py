@@ -252,12 +252,20 @@ def run_demo(args) -> int:
 
     out, database, publish = Path(args.out), demo_db_path(args.db), None
     try:
-        if getattr(args, "warehouse", None) or os.environ.get(ENV_WAREHOUSE):
+        if getattr(args, "command", None) == "demo" and (
+                getattr(args, "warehouse", None) or os.environ.get(ENV_WAREHOUSE)):
             database, publish = _target(args)
         build_demo(database, out, publish)
     except (LedgerError, WarehouseError) as exc:
         return _fail(str(exc))
-    if getattr(args, "command", None) == "demo":
+    if publish is not None:
+        from taizhang.warehouse import from_args
+
+        shown = from_args(args).display()
+        print(f"示例数据已生成:台账在 {out},已发布到数据仓库 {shown};查看:taizhang --warehouse {shown} kpi / "
+              f"demo data written: ledgers in {out}, published to the warehouse {shown}; to see it: "
+              f"taizhang --warehouse {shown} kpi")
+    elif getattr(args, "command", None) == "demo":
         print(f"示例数据已生成:台账在 {out},数据库 {database};查看:taizhang --db {database} serve / "
               f"demo data written: ledgers in {out}, database {database}; to see it: taizhang --db {database} serve")
     else:  # `serve --demo` serves it next

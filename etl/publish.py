@@ -74,7 +74,7 @@ def _write_table(con, ib, database: str, name: str, duck) -> None:
     """Create `database.name` with the DuckDB table's columns and copy its rows."""
     import ibis
 
-    reader = duck.execute(f"SELECT * FROM {name}").to_arrow_reader(BATCH_ROWS)
+    reader = duck.sql(f"SELECT * FROM {name}").to_arrow_reader(BATCH_ROWS)
     schema = ibis.Schema.from_pyarrow(reader.schema)
     ib.create_table(name, schema=schema, database=database)
     for batch in reader:

@@ -4,8 +4,8 @@
     chdb:///data/warehouse                  ClickHouse in-process (chDB), data in that folder
     clickhouse://user:pass@host:8123/db     a ClickHouse server or cluster (HTTP interface)
 
-Given by `--warehouse URL`, else $TAIZHANG_WAREHOUSE; without either, the DuckDB file of
-`--db` / $TAIZHANG_DB (taizhang.db). On ClickHouse, ledgers are still read and normalised
+Given by `--warehouse URL`, else `--db FILE`, else $TAIZHANG_WAREHOUSE, else the DuckDB file
+of $TAIZHANG_DB or data/taizhang.duckdb (taizhang.db): the command line beats the environment. On ClickHouse, ledgers are still read and normalised
 by the ETL into a local DuckDB file, the normaliser (`normaliser_path`), and each imported
 file's result is then published to the warehouse (taizhang.etl.publish), which the KPI
 layer reads through ibis's ClickHouse backend. chDB and a server differ only in the client
@@ -99,14 +99,17 @@ def parse(url: str) -> Warehouse:
 
 
 def resolve(url: str | None = None, db: str | os.PathLike | None = None) -> Warehouse:
-    """The warehouse of a command: `url` (--warehouse), else $TAIZHANG_WAREHOUSE, else the
-    DuckDB file of `db` (--db, $TAIZHANG_DB, data/taizhang.duckdb)."""
+    """The warehouse of a command: `url` (--warehouse), else the DuckDB file `db` (--db),
+    else $TAIZHANG_WAREHOUSE, else the DuckDB file of $TAIZHANG_DB or data/taizhang.duckdb:
+    what the command line names beats the environment."""
     from taizhang.db import db_path
 
-    url = url or os.environ.get(ENV_WAREHOUSE, "").strip() or None
-    if url is None:
-        return Warehouse("duckdb", path=db_path(db))
-    return parse(url)
+    if url:
+        return parse(url)
+    if db:
+        return Warehouse("duckdb", path=Path(db))
+    env = os.environ.get(ENV_WAREHOUSE, "").strip()
+    return parse(env) if env else Warehouse("duckdb", path=db_path(None))
 
 
 def from_args(args) -> Warehouse:

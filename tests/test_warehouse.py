@@ -31,9 +31,10 @@ def test_default_is_the_duckdb_file_of_db(monkeypatch, tmp_path):
     assert resolve() == Warehouse("duckdb", path=Path("data/taizhang.duckdb"))
     assert resolve(db=tmp_path / "x.duckdb") == Warehouse("duckdb", path=tmp_path / "x.duckdb")
     monkeypatch.setenv("TAIZHANG_WAREHOUSE", f"chdb://{tmp_path}/wh")
-    assert resolve(db=tmp_path / "x.duckdb") == Warehouse("chdb", path=tmp_path / "wh")
-    # --warehouse wins over the environment
-    assert resolve("duckdb:///a.duckdb").path == Path("/a.duckdb")
+    assert resolve() == Warehouse("chdb", path=tmp_path / "wh")
+    # the command line (--warehouse, --db) wins over the environment
+    assert resolve(db=tmp_path / "x.duckdb") == Warehouse("duckdb", path=tmp_path / "x.duckdb")
+    assert resolve("duckdb:///a.duckdb", db=tmp_path / "x.duckdb").path == Path("/a.duckdb")
 
 
 def test_normaliser_sits_with_the_warehouse(tmp_path):
