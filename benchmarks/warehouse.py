@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from taizhang.db import reading
-    from taizhang.warehouse import normaliser_path, parse
+    from taizhang.warehouse import close_chdb, normaliser_path, parse
     from taizhang.warehouse import reading as warehouse_reading
 
     ledger = generate(args.rows, args.out / "ledger", xlsx_rows=0, progress=lambda _: None)
@@ -70,8 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         duck = _overview_ms(con, args.repeat)
     with warehouse_reading(parse(url)) as ib:
         chdb = _overview_ms(ib, args.repeat)
+    close_chdb()  # chDB: one process at a time; the reports below run in their own
     result["overview_ms_p50_duckdb"] = round(statistics.median(duck))
     result["overview_ms_p50_chdb"] = round(statistics.median(chdb))
+    print(json.dumps(result), flush=True)
     reports = args.out / "reports"
     result["report_s_duckdb"] = round(_taizhang("--db", str(db), "report", "--out", str(reports / "duckdb")), 1)
     result["report_s_chdb"] = round(_taizhang("--warehouse", url, "report", "--out", str(reports / "chdb")), 1)

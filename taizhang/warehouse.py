@@ -155,8 +155,13 @@ def client(wh: Warehouse):
                     other.close()
                 _chdb_clients.clear()
                 folder.mkdir(parents=True, exist_ok=True)
-                con = clickhouse_connect.get_client(interface="chdb", path=str(folder),
-                                                    settings=dict(SESSION_SETTINGS))
+                try:
+                    con = clickhouse_connect.get_client(interface="chdb", path=str(folder),
+                                                        settings=dict(SESSION_SETTINGS))
+                except Exception as exc:  # chDB's own errors: ProgrammingError, RuntimeError
+                    raise WarehouseError(
+                        f"无法打开 chDB 数据文件夹 {folder}(同一时间只能有一个程序使用它)/ cannot open the "
+                        f"chDB folder {folder}: one process at a time can use it ({exc})") from None
                 _chdb_clients[folder] = con
             return con
     if wh.kind == "clickhouse":
@@ -164,6 +169,14 @@ def client(wh: Warehouse):
             host=wh.host, port=wh.port, username=wh.user, password=wh.password,
             secure=wh.secure, settings=dict(SESSION_SETTINGS))
     raise WarehouseError(f"{wh.display()} is a DuckDB file, not ClickHouse")
+
+
+def close_chdb() -> None:
+    """Close this process's chDB client, so another process may open its folder."""
+    with _chdb_lock:
+        for con in _chdb_clients.values():
+            con.close()
+        _chdb_clients.clear()
 
 
 def quote(name: str) -> str:
