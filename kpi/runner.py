@@ -29,6 +29,7 @@ import ibis.expr.datashape as ds
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
+import pyarrow as pa
 import sqlglot.expressions as sge
 
 from taizhang.kpi import sqlstore
@@ -111,6 +112,9 @@ def _compile(ib, expr: ir.Table) -> tuple[str, tuple[str, ...]]:
             def visit_Bound(self, op, *, key, dtype):
                 # Cast: DuckDB then knows each parameter's type wherever it is used.
                 return sge.Cast(this=sge.Placeholder(this=key), to=self.type_mapper.from_ibis(dtype))
+
+            def visit_Bound(self, op, *, key, dtype):
+                return sge.Placeholder(this=key, kind=self.type_mapper.from_ibis(dtype))
 
             def _in_characters(self, node):
                 # ClickHouse's substring/length/upper count bytes; DuckDB's count characters.
@@ -247,7 +251,7 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     with its values written in as literals (inline), through ibis's own backend.
     """
     if not is_duckdb(ib):
-        return _run_inline(ib, build(), values or {}, arrow)
+        return _run_other(ib, key, build, values or {}, arrow)
     with _lock:
         entry = _cache.get(key)
         if entry is not None:
@@ -304,6 +308,9 @@ def _other_compiler(ib):
                     return sge.Cast(this=result, to=self.type_mapper.from_ibis(op.dtype))
                 return result
 
+            def visit_Bound(self, op, *, key, dtype):
+                return sge.Placeholder(this=key, kind=self.type_mapper.from_ibis(dtype))
+
             def _in_characters(self, node):
                 # ClickHouse's substring/length/upper count bytes; DuckDB's count characters.
                 if isinstance(node, sge.Substring):
@@ -316,13 +323,16 @@ def _other_compiler(ib):
                 return node
 
             def visit_Limit(self, op, *, parent, n, offset):
-                # A bound limit, inlined: a number, not the scalar subquery ibis writes for
-                # a limit that is an expression (ClickHouse would run it once per row).
-                if not (isinstance(op.n, ops.Literal) and isinstance(op.offset, ops.Literal)):
+                # A bound limit is a parameter of the LIMIT clause, not the scalar subquery
+                # ibis writes for a limit that is an expression (ClickHouse would run it per
+                # row); LIMIT takes no Nullable type.
+                if not (isinstance(op.n, Bound) and isinstance(op.offset, Bound)):
                     return super().visit_Limit(op, parent=parent, n=n, offset=offset)
                 result = super().visit_Limit(op, parent=parent, n=None, offset=0)
                 select = result.this if isinstance(result, sge.Subquery) else result
-                select.limit(op.n.value, copy=False).offset(op.offset.value, copy=False)
+                plain = lambda bound: sge.Placeholder(  # noqa: E731
+                    this=bound.key, kind=self.type_mapper.from_ibis(bound.dtype.copy(nullable=False)))
+                select.limit(plain(op.n), copy=False).offset(plain(op.offset), copy=False)
                 return result
 
             def visit_GroupConcat(self, op, *, arg, sep, where, order_by):
@@ -339,22 +349,30 @@ def _other_compiler(ib):
     return compiler
 
 
-def _run_inline(ib, expr: ir.Table, values: Mapping[str, object], arrow: bool):
-    """Execute `expr` on a non-DuckDB backend with every Bound value written in as a literal."""
-    ib.compiler = _other_compiler(ib)
-    op = expr.op()
-    literals = {bound: ibis.literal(values.get(bound.key), type=bound.dtype).op()
-                for bound in op.find(Bound)}
-    expr = op.replace(literals).to_expr() if literals else expr
-    # ClickHouse answers a computed boolean as 0/1, which ibis's Arrow conversion refuses:
-    # fetched as int8, turned back into booleans here.
-    flags = [name for name, dtype in expr.schema().items() if dtype.is_boolean()]
-    if flags:
-        expr = expr.mutate(**{name: expr[name].cast("int8") for name in flags})
-    table = ib.to_pyarrow(expr)
-    for name in flags:
-        i = table.schema.get_field_index(name)
-        table = table.set_column(i, name, table.column(name).cast("bool"))
+def _run_other(ib, key: Hashable, build: Callable[[], ir.Table], values: Mapping[str, object],
+               arrow: bool):
+    """run() on a non-DuckDB backend (ClickHouse): the SQL, compiled once per shape, names
+    each value as a server-side query parameter ({name: Type}), bound at execution."""
+    cache_key = ("other", type(ib).__name__, key)
+    with _lock:
+        entry = _cache.get(cache_key)
+        if entry is not None:
+            _cache.move_to_end(cache_key)
+    if entry is None:
+        expr = build()
+        names = tuple(sorted({node.key for node in expr.op().find(Bound)}))
+        sql = _other_compiler(ib).to_sqlglot(expr).sql(dialect=ib.dialect)
+        names = tuple(n for n in names if re.search(r"\{" + re.escape(n) + r":", sql))
+        entry = (sql, expr.schema().to_pyarrow(), names)
+        with _lock:
+            _cache[cache_key] = entry
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    sql, schema, names = entry
+    table = raw_connection(ib).query_arrow(sql, parameters={n: values[n] for n in names},
+                                           use_strings=True)
+    # ClickHouse's own types (UInt8 booleans, UInt64 counts) as the expression's.
+    table = pa.table([table.column(i).cast(field.type) for i, field in enumerate(schema)], schema=schema)
     return table if arrow else table.to_pandas()
 
 
