@@ -113,20 +113,6 @@ def _compile(ib, expr: ir.Table) -> tuple[str, tuple[str, ...]]:
                 # Cast: DuckDB then knows each parameter's type wherever it is used.
                 return sge.Cast(this=sge.Placeholder(this=key), to=self.type_mapper.from_ibis(dtype))
 
-            def visit_Bound(self, op, *, key, dtype):
-                return sge.Placeholder(this=key, kind=self.type_mapper.from_ibis(dtype))
-
-            def _in_characters(self, node):
-                # ClickHouse's substring/length/upper count bytes; DuckDB's count characters.
-                if isinstance(node, sge.Substring):
-                    args = [node.this, node.args["start"]] + ([node.args["length"]] if node.args.get("length") else [])
-                    return self.f.substringUTF8(*args)
-                if isinstance(node, sge.Length):
-                    return self.f.lengthUTF8(node.this)
-                if isinstance(node, (sge.Upper, sge.Lower)):
-                    return (self.f.upperUTF8 if isinstance(node, sge.Upper) else self.f.lowerUTF8)(node.this)
-                return node
-
             def visit_Limit(self, op, *, parent, n, offset):
                 # ibis wraps a non-literal limit in a scalar subquery; a bound one needs none.
                 if not (isinstance(op.n, Bound) and isinstance(op.offset, Bound)):
@@ -247,8 +233,8 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     `key` must name the query's shape: everything that changes the expression other than
     the values its Slot hands out. `inputs` are the in-memory tables (ibis.memtable) the
     expression reads; their data may differ from run to run, their schema may not.
-    On an engine other than DuckDB (ClickHouse) the expression is built and run each time
-    with its values written in as literals (inline), through ibis's own backend.
+    On an engine other than DuckDB (ClickHouse) the same happens with that engine's query
+    parameters (_run_other).
     """
     if not is_duckdb(ib):
         return _run_other(ib, key, build, values or {}, arrow)
