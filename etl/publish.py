@@ -29,12 +29,13 @@ from __future__ import annotations
 
 import time
 
+from taizhang.warehouse import POINTER, current_generation, published_generations  # noqa: F401 (re-exported)
+
 # The stored tables a warehouse holds: everything the KPI layer and the lists read. Not
 # the access tables (grants, audit_log: the dashboard's own, local to its server) and not
 # the aggregate tables (agg_*: DuckDB's fast path; ClickHouse answers from the cases).
 PUBLISHED = ("meta", "areas", "service_groups", "imports", "rejects", "meetings", "cases",
              "legacy_keys", "officials", "case_officials", "meeting_attendance", "case_events")
-POINTER = "published"
 # Rows per INSERT: bounded memory for a large table.
 BATCH_ROWS = 500_000
 
@@ -50,24 +51,6 @@ def _ensure_pointer(con, base: str) -> None:
     con.command(f"CREATE TABLE IF NOT EXISTS {quote(base)}.{POINTER} "
                 "(generation UInt64, database String, published_at DateTime64(3, 'UTC')) "
                 "ENGINE = MergeTree ORDER BY generation")
-
-
-def _generations(con, base: str) -> list[tuple[int, str]]:
-    """(generation, database) published so far, newest first."""
-    from taizhang.warehouse import quote
-
-    exists = con.command(f"EXISTS TABLE {quote(base)}.{POINTER}")
-    if not int(exists):
-        return []
-    rows = con.query(f"SELECT generation, database FROM {quote(base)}.{POINTER} "
-                     "ORDER BY generation DESC").result_rows
-    return [(int(g), str(d)) for g, d in rows]
-
-
-def current_generation(con, base: str) -> str | None:
-    """The database of the current generation, None when nothing was published."""
-    found = _generations(con, base)
-    return found[0][1] if found else None
 
 
 def _write_table(con, ib, database: str, name: str, duck) -> None:
@@ -96,7 +79,7 @@ def publish(duck, wh) -> str:
     con = client(wh)
     base = wh.database
     _ensure_pointer(con, base)
-    known = _generations(con, base)
+    known = published_generations(con, base)
     # Unique even if two writers publish at once (the later pointer row wins).
     generation = max([time.time_ns() // 1000, *(g + 1 for g, _ in known)])
     database = _generation_name(base, generation)
@@ -136,4 +119,4 @@ def generations(wh) -> list[str]:
     """The generation databases the pointer names, newest first (tests, `taizhang` status)."""
     from taizhang.warehouse import client
 
-    return [database for _, database in _generations(client(wh), wh.database)]
+    return [database for _, database in published_generations(client(wh), wh.database)]

@@ -186,11 +186,29 @@ def quote(name: str) -> str:
     return f"`{name}`"
 
 
+# The table naming the published generations (taizhang.etl.publish writes it, readers read it).
+POINTER = "published"
+
+
+def published_generations(con, base: str) -> list[tuple[int, str]]:
+    """(generation, database) published so far, newest first."""
+    exists = con.command(f"EXISTS TABLE {quote(base)}.{POINTER}")
+    if not int(exists):
+        return []
+    rows = con.query(f"SELECT generation, database FROM {quote(base)}.{POINTER} "
+                     "ORDER BY generation DESC").result_rows
+    return [(int(g), str(d)) for g, d in rows]
+
+
+def current_generation(con, base: str) -> str | None:
+    """The database of the current generation, None when nothing was published."""
+    found = published_generations(con, base)
+    return found[0][1] if found else None
+
+
 def current_database(wh: Warehouse, con=None) -> str | None:
     """The database holding the published data now (taizhang.etl.publish), None before the first."""
-    from taizhang.etl import publish
-
-    return publish.current_generation(con or client(wh), wh.database)
+    return current_generation(con or client(wh), wh.database)
 
 
 @contextmanager
