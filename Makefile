@@ -13,14 +13,20 @@ ROWS   ?= 1000000
 # CJK fonts so Chinese renders, poppler-utils so tests can read the PDF report.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
 
+# Optional extras to install besides the tests': `make test EXTRAS=test,clickhouse` (CI) adds
+# chDB and ibis's ClickHouse backend, and the ClickHouse parity tests then run.
+EXTRAS ?= test,bench
+comma := ,
+INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+
 .PHONY: install system-deps demo run serve test test-fast bench bench-hostile clean
 
-install: $(VENV)/.installed
+install: $(INSTALLED)
 
-$(VENV)/.installed: pyproject.toml
+$(INSTALLED): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
 # Installs the Debian packages when they are missing and we are root (as in CI);

@@ -78,7 +78,14 @@ def run_serve(args) -> int:
     from taizhang.dashboard import auth
     from taizhang.cli import UserError
     from taizhang.settings import SettingsError
+    from taizhang.warehouse import from_args
 
+    warehouse = from_args(args)
+    if not warehouse.is_duckdb:
+        raise UserError(
+            f"看板目前只读取 DuckDB 文件,不能直接显示数据仓库 {warehouse.display()};请用 --db 指定文件 / "
+            f"the dashboard reads a DuckDB file only, not the warehouse {warehouse.display()}: name a "
+            "file with --db (kpi, supervise and report read the warehouse).")
     try:
         login = auth.auth_config()
         if login is None and not auth.is_loopback(args.host):

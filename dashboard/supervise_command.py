@@ -56,8 +56,8 @@ def run(args) -> int:
     from taizhang.kpi import api as kpi
     from taizhang.dashboard import supervision_file
     from taizhang.cli import UserError
-    from taizhang.db import db_path, reading
     from taizhang.filter_args import filters_from_args, settings_from_args
+    from taizhang.warehouse import reading_for
 
     lang = getattr(args, "lang", "zh")
     if args.format == "xlsx" and args.out == "-":
@@ -65,11 +65,12 @@ def run(args) -> int:
                         "output: give --out FILE.xlsx, or --format csv or json.")
     settings = settings_from_args(args)
     filters = filters_from_args(args)
-    path = db_path(args.db)
-    if not Path(path).exists():
-        raise UserError(f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "
-                        "load ledgers with `taizhang load PATH` first.")
-    with reading(path) as con:
+
+    def missing(path) -> str:
+        return (f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "
+                "load ledgers with `taizhang load PATH` first.")
+
+    with reading_for(args, missing) as con:
         try:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:

@@ -7,6 +7,7 @@ import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from taizhang.etl.errors import LedgerError
 from taizhang.etl.fold import fold_text
@@ -86,9 +87,11 @@ class AreasLoaded:
     groups: int = 0  # rows of the file naming a service group (服务团)
 
 
-def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> AreasLoaded:
+def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike,
+               publish: Callable | None = None) -> AreasLoaded:
     """Load (upsert) the registry CSV district,street,community,kind, then resolve the areas
-    of the cases and meetings already stored against it, in one transaction."""
+    of the cases and meetings already stored against it, in one transaction. `publish`:
+    called with the connection before the COMMIT (etl.publish, a ClickHouse warehouse)."""
     rows = read_registry_groups(csv_path)
     con = connect(db_path)
     try:
@@ -98,6 +101,8 @@ def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike) -> Areas
                         "VALUES (?, ?, ?, ?)", [row[:4] for row in rows])
         _store_groups(con, rows)
         result = AreasLoaded(len(rows), *reresolve(con), groups=sum(1 for row in rows if row[4]))
+        if publish is not None:
+            publish(con)
         con.execute("COMMIT")
     finally:
         con.close()

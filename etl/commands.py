@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from datetime import date
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from taizhang.etl.errors import Interrupted, LedgerError, raise_interrupted
 from taizhang.db import db_path, demo_db_path
+from taizhang.warehouse import ENV_WAREHOUSE, WarehouseError
 
 # Where `taizhang demo` writes the demo's ledger files (beside its database, data/demo.duckdb).
 DEMO_LEDGERS = "data/demo"
@@ -111,13 +113,27 @@ def _fail(message: str) -> int:
     return 2
 
 
+def _target(args) -> tuple[Path, object]:
+    """(the DuckDB file the ETL writes, the publisher to call before each COMMIT or None):
+    the database itself, or a ClickHouse warehouse's normaliser (taizhang.warehouse)."""
+    from taizhang.warehouse import from_args, normaliser_path
+
+    wh = from_args(args)
+    if wh.is_duckdb:
+        return wh.path, None
+    from taizhang.etl import publish
+
+    return normaliser_path(wh), lambda con: publish.publish(con, wh)
+
+
 def run_areas(args) -> int:
     """`taizhang areas PATH`."""
     from taizhang.etl.areas import ambiguous_text, load_areas
 
     try:
-        loaded = load_areas(db_path(args.db), args.path)
-    except LedgerError as exc:
+        database, publish = _target(args)
+        loaded = load_areas(database, args.path, publish=publish)
+    except (LedgerError, WarehouseError) as exc:
         return _fail(str(exc))
     print(f"区域名录已载入 {loaded.rows} 行 / loaded {loaded.rows} registry rows")
     if loaded.groups:
@@ -145,11 +161,12 @@ def run_load(args) -> int:
     # under way is rolled back (or was committed already) and we say which.
     previous = {sig: signal.signal(sig, raise_interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        database, publish = _target(args)
         summaries = load_paths(
-            db_path(args.db), args.paths, profile=args.profile, as_of=args.as_of,
-            dry_run=args.dry_run, progress=args.progress or sys.stderr.isatty(),
+            database, args.paths, profile=args.profile, as_of=args.as_of,
+            dry_run=args.dry_run, progress=args.progress or sys.stderr.isatty(), publish=publish,
         )
-    except (LedgerError, SettingsError) as exc:
+    except (LedgerError, SettingsError, WarehouseError) as exc:
         return _fail(str(exc))
     except Interrupted as exc:
         return _interrupted(exc, args)
@@ -233,12 +250,22 @@ def run_demo(args) -> int:
     own database (--db, else data/demo.duckdb)."""
     from taizhang.etl.demo import build_demo
 
-    out, database = Path(args.out), demo_db_path(args.db)
+    out, database, publish = Path(args.out), demo_db_path(args.db), None
     try:
-        build_demo(database, out)
-    except LedgerError as exc:
+        if getattr(args, "command", None) == "demo" and (
+                getattr(args, "warehouse", None) or os.environ.get(ENV_WAREHOUSE)):
+            database, publish = _target(args)
+        build_demo(database, out, publish)
+    except (LedgerError, WarehouseError) as exc:
         return _fail(str(exc))
-    if getattr(args, "command", None) == "demo":
+    if publish is not None:
+        from taizhang.warehouse import from_args
+
+        shown = from_args(args).display()
+        print(f"示例数据已生成:台账在 {out},已发布到数据仓库 {shown};查看:taizhang --warehouse {shown} kpi / "
+              f"demo data written: ledgers in {out}, published to the warehouse {shown}; to see it: "
+              f"taizhang --warehouse {shown} kpi")
+    elif getattr(args, "command", None) == "demo":
         print(f"示例数据已生成:台账在 {out},数据库 {database};查看:taizhang --db {database} serve / "
               f"demo data written: ledgers in {out}, database {database}; to see it: taizhang --db {database} serve")
     else:  # `serve --demo` serves it next

@@ -164,9 +164,10 @@ def _start_fresh(db_path: Path, demo_files: int) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def build_demo(db_path: str | os.PathLike, ledger_dir: str | os.PathLike) -> None:
+def build_demo(db_path: str | os.PathLike, ledger_dir: str | os.PathLike, publish=None) -> None:
     """Write the demo ledgers into ledger_dir and import them into a fresh demo database
-    (never over a database that holds other imports: see _start_fresh)."""
+    (never over a database that holds other imports: see _start_fresh). `publish`: called
+    with the connection before the last COMMIT (etl.publish: the whole demo at once)."""
     from taizhang.etl.areas import load_areas
     from taizhang.etl.load import load_paths
     from taizhang.db import connect
@@ -196,6 +197,8 @@ def build_demo(db_path: str | os.PathLike, ledger_dir: str | os.PathLike) -> Non
                         [(name, title, unit) for name, (title, unit) in sorted(world.officials.items())])
         con.execute("UPDATE officials o SET title = coalesce(o.title, p.title), unit = coalesce(o.unit, p.unit) "
                     "FROM demo_posts p WHERE o.name = p.name")
+        if publish is not None:
+            publish(con)
         con.execute("COMMIT")
     finally:
         con.close()

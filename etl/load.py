@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 import duckdb
 
@@ -131,13 +132,16 @@ def load_paths(
     progress: bool = False,
     settings: Settings | None = None,
     streets: tuple[str, ...] | None = None,
+    publish: Callable | None = None,
 ) -> list[ImportSummary]:
     """Import ledger files and folders (one transaction a file); a dry run writes nothing.
 
     `settings` (default: the settings file's) say how deadlines count, for the note on
     years whose working days are assumed, and which dates are implausible. `streets`: the
     uploader's streets (None: any); a file with a case or meeting of another street, or
-    touching a stored case of another street, is refused whole (etl.scope).
+    touching a stored case of another street, is refused whole (etl.scope). `publish`:
+    called with the connection before each file's COMMIT (etl.publish, a ClickHouse
+    warehouse); when it fails, the file fails and is rolled back.
 
     Raises Interrupted (with the summaries of the files done before) when a signal stops it.
     """
@@ -181,7 +185,8 @@ def _load_all(db_path, files: list[Path], summaries: list[ImportSummary], prof: 
             ensure_schema(con)
         mark("connect")
         for path in files:
-            summary = _load_file(con, path, prof, as_of, dry_run, bar, settings, temp_dir, streets)
+            summary = _load_file(con, path, prof, as_of, dry_run, bar, settings, temp_dir, streets,
+                                 publish)
             if summary.received_span:
                 years = assumed_years(*summary.received_span, settings)
                 if years:
@@ -228,7 +233,7 @@ def _step(bar, path: Path, step: str) -> None:
 
 def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar,
                settings: Settings, temp_dir: PrivateTemp,
-               streets: tuple[str, ...] | None = None) -> ImportSummary:
+               streets: tuple[str, ...] | None = None, publish: Callable | None = None) -> ImportSummary:
     summary = ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
     started = datetime.now()
     sha = ""
@@ -249,6 +254,8 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         con.execute("BEGIN TRANSACTION")
         try:
             _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar, settings, streets)
+            if publish is not None and not dry_run:
+                publish(con)
             _pause("before_commit")
             con.execute("ROLLBACK" if dry_run else "COMMIT")
             mark("commit")

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import sys
-from pathlib import Path
 
 FORMATS = ("table", "csv", "json")
 # --view NAME: the seed systems' tables (kpi.seeds, kpi.recurring), keys as docs/kpi.md lists.
@@ -113,9 +112,8 @@ def run(args) -> int:
     from taizhang.kpi import api as kpi
     from taizhang.kpi.metrics import check_by
     from taizhang.cli import UserError
-    from taizhang.store.schema import upgrade_file
-    from taizhang.db import db_path, reading
     from taizhang.filter_args import filters_from_args, settings_from_args
+    from taizhang.warehouse import reading_for
 
     settings = settings_from_args(args)
     filters = filters_from_args(args)
@@ -123,15 +121,13 @@ def run(args) -> int:
         by = check_by(tuple(d.strip() for d in args.by.split(",") if d.strip()))
     except kpi.FilterError as exc:
         raise UserError(str(exc)) from None
-    path = db_path(args.db)
-    if not Path(path).exists():
-        raise UserError(
-            f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入;示例数据:先运行 `taizhang demo`,再加 --db "
-            f"data/demo.duckdb / no database at {path}: load ledgers with `taizhang load PATH` first; for the "
-            "demo, run `taizhang demo`, then add --db data/demo.duckdb."
-        )
-    upgrade_file(path)  # a file an older Taizhang wrote: migrated before it is read
-    with reading(path) as con:
+
+    def missing(path) -> str:
+        return (f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入;示例数据:先运行 `taizhang demo`,再加 --db "
+                f"data/demo.duckdb / no database at {path}: load ledgers with `taizhang load PATH` first; for the "
+                "demo, run `taizhang demo`, then add --db data/demo.duckdb.")
+
+    with reading_for(args, missing) as con:
         try:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:

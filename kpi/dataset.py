@@ -68,9 +68,8 @@ def dataset_info(con) -> dict:
     counted = dict(zip(counts["name"], counts["n"]))
     if unknown is not None:
         counted["unknown_areas"] = unknown
-    demo, last_import = runner.raw_connection(ib).execute(
-        "SELECT (SELECT value FROM meta WHERE key = 'demo'), (SELECT max(started_at) FROM imports)"
-    ).fetchall()[0]
+    demo, last_import = runner.rows(
+        ib, "SELECT (SELECT value FROM meta WHERE key = 'demo'), (SELECT max(started_at) FROM imports)")[0]
     return {
         "is_demo": demo is not None and str(demo).strip().lower() not in ("", "0", "false", "no"),
         "last_import": last_import,

@@ -148,11 +148,12 @@ def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str,
 
     `state`: the tables' record read with the question's context (saves a statement).
     """
-    if source not in ("auto", "aggregated"):
-        return None
-    from taizhang.kpi import aggregated
+    if source not in ("auto", "aggregated") or not runner.is_duckdb(ib):
+        counts = None  # the aggregate tables are DuckDB's (ClickHouse answers from the cases)
+    else:
+        from taizhang.kpi import aggregated
 
-    counts = aggregated.base_counts(ib, by, filters, settings, filters.as_of, state)
+        counts = aggregated.base_counts(ib, by, filters, settings, filters.as_of, state)
     if counts is None and source == "aggregated":
         raise FilterError("预聚合表无法回答此查询 / the aggregate tables cannot answer this query.")
     return counts

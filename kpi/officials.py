@@ -160,7 +160,7 @@ def meetings_summary(con, filters: Filters, settings: Settings | None = None) ->
         return both.order_by(["street", both.level.desc(), "community"])
 
     df = runner.run(ib, ("meetings", slice_shape(filters), ctx.schema), build, values)
-    has_meetings = runner.raw_connection(ib).execute("SELECT count(*) FROM meetings").fetchall()[0][0] > 0
+    has_meetings = runner.rows(ib, "SELECT count(*) FROM meetings")[0][0] > 0
     df["meetings_held"] = df["meetings_held"].astype("int64")
     df["compliant"] = df["compliant"].astype("boolean")
     if not has_meetings:

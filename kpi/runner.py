@@ -25,6 +25,7 @@ from datetime import date
 from typing import Callable, Hashable, Mapping
 
 import ibis.expr.types as ir
+import pyarrow as pa
 import sqlglot.expressions as sge
 
 from taizhang.filters import Filters, to_date
@@ -104,8 +105,43 @@ def raw_connection(ib):
     return ib.con
 
 
+def rows(ib, sql: str) -> list[tuple]:
+    """The rows of a plain statement (no values, SQL both engines read) on either engine."""
+    con = raw_connection(ib)
+    if is_duckdb(ib):
+        return con.execute(sql).fetchall()
+    return [tuple(row) for row in con.query(sql).result_rows]
+
+
+def is_duckdb(ib) -> bool:
+    """Whether `ib` runs on DuckDB (else another ibis backend: ClickHouse, taizhang.warehouse)."""
+    import duckdb
+
+    return isinstance(raw_connection(ib), duckdb.DuckDBPyConnection)
+
+
+def _other_context_row(ib) -> tuple:
+    """_context_row's facts on another engine, as ibis expressions (no aggregates state;
+    schema 0: nothing compiled is kept for it)."""
+    cases, imports = ib.table("cases"), ib.table("imports")
+    dates = cases.aggregate(
+        first=cases.received_on.min(), last=cases.received_on.max(),
+        **{f"latest_{i}": column.max() for i, column in enumerate((
+            cases.received_on, cases.resolved_on, cases.closed_on, cases.last_progress_on,
+            cases.responded_at.date(), cases.feedback_at.date()))}).to_pyarrow().to_pylist()[0]
+    stored = imports.filter((imports.status != "failed")
+                            & (imports.rows_new + imports.rows_updated + imports.rows_unchanged > 0))
+    latest_import = stored.aggregate(latest=stored.as_of.max()).to_pyarrow().to_pylist()[0]["latest"]
+    latest = [v for k, v in dates.items() if k.startswith("latest_") and v is not None]
+    return dates["first"], dates["last"], max(latest) if latest else None, latest_import, 0
+
+
 def _context_row(ib) -> tuple:
     """(first received, last received, latest date, schema hash, aggregates state or None)."""
+    if not is_duckdb(ib):
+        first, last, latest_case, latest_import, schema = _other_context_row(ib)
+        latest = [d for d in (to_date(latest_case), to_date(latest_import)) if d is not None]
+        return to_date(first), to_date(last), max(latest) if latest else None, schema, None
     con = raw_connection(ib)
     # One statement in the common case: the aggregate tables' record holds the case dates.
     state = fastpath.read_state(con)
@@ -149,7 +185,11 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     `key` must name the query's shape: everything that changes the expression other than
     the values its Slot hands out. `inputs` are the in-memory tables (ibis.memtable) the
     expression reads; their data may differ from run to run, their schema may not.
+    On an engine other than DuckDB (ClickHouse) the same happens with that engine's query
+    parameters (_run_other).
     """
+    if not is_duckdb(ib):
+        return _run_other(ib, key, build, values or {}, arrow)
     with _lock:
         entry = _cache.get(key)
         if entry is not None:
@@ -175,6 +215,103 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
     finally:
         for name in input_names:
             con.unregister(name)
+
+
+# Operations ClickHouse answers as UInt64 while ibis types them int64: cast, or a UNION of a
+# count with a zero (kpi.completion) has no common type.
+_UNSIGNED_ON_CLICKHOUSE = (ops.Count, ops.CountStar, ops.CountDistinct, ops.CountDistinctStar)
+_RANKS = (ops.MinRank, ops.DenseRank)
+_CHARACTER_OPS = (ops.Substring, ops.StringLength, ops.Uppercase, ops.Lowercase)
+_UNSIGNED_WINDOWS = (ops.RowNumber, *_RANKS)
+_other_compilers: dict[type, object] = {}
+
+
+def _other_compiler(ib):
+    """The backend's own compiler, with ibis's integer types kept (see _UNSIGNED_ON_CLICKHOUSE)."""
+    base = type(type(ib).compiler)  # the backend class's own, whatever this instance holds
+    compiler = _other_compilers.get(base)
+    if compiler is None:
+        class Compiler(base):
+            def visit_node(self, op, **kwargs):
+                result = super().visit_node(op, **kwargs)
+                if isinstance(op, _CHARACTER_OPS):
+                    result = result.transform(self._in_characters)
+                if isinstance(op, ops.WindowFunction) and isinstance(op.func, _RANKS):
+                    # ibis gives every window a ROWS frame; ClickHouse's rank() then takes
+                    # each row as its own peer (ties ranked 4, 5 instead of 4, 4).
+                    for window in result.find_all(sge.Window):
+                        window.set("spec", None)
+                if isinstance(op, _UNSIGNED_ON_CLICKHOUSE) or (
+                        isinstance(op, ops.WindowFunction) and isinstance(op.func, _UNSIGNED_WINDOWS)):
+                    return sge.Cast(this=result, to=self.type_mapper.from_ibis(op.dtype))
+                return result
+
+            def visit_Bound(self, op, *, key, dtype):
+                return sge.Placeholder(this=key, kind=self.type_mapper.from_ibis(dtype))
+
+            def _in_characters(self, node):
+                # ClickHouse's substring/length/upper count bytes; DuckDB's count characters.
+                if isinstance(node, sge.Substring):
+                    args = [node.this, node.args["start"]] + ([node.args["length"]] if node.args.get("length") else [])
+                    return self.f.substringUTF8(*args)
+                if isinstance(node, sge.Length):
+                    return self.f.lengthUTF8(node.this)
+                if isinstance(node, (sge.Upper, sge.Lower)):
+                    return (self.f.upperUTF8 if isinstance(node, sge.Upper) else self.f.lowerUTF8)(node.this)
+                return node
+
+            def visit_Limit(self, op, *, parent, n, offset):
+                # A bound limit is a parameter of the LIMIT clause, not the scalar subquery
+                # ibis writes for a limit that is an expression (ClickHouse would run it per
+                # row); LIMIT takes no Nullable type.
+                if not (isinstance(op.n, Bound) and isinstance(op.offset, Bound)):
+                    return super().visit_Limit(op, parent=parent, n=n, offset=offset)
+                result = super().visit_Limit(op, parent=parent, n=None, offset=0)
+                select = result.this if isinstance(result, sge.Subquery) else result
+                plain = lambda bound: sge.Placeholder(  # noqa: E731
+                    this=bound.key, kind=self.type_mapper.from_ibis(bound.dtype.copy(nullable=False)))
+                select.limit(plain(op.n), copy=False).offset(plain(op.offset), copy=False)
+                return result
+
+            def visit_GroupConcat(self, op, *, arg, sep, where, order_by):
+                # ClickHouse has no ordered string_agg: ordered by the value itself (the
+                # one ordering the KPI layer asks for), the gathered array is sorted.
+                if not order_by:
+                    return super().visit_GroupConcat(op, arg=arg, sep=sep, where=where, order_by=order_by)
+                if len(op.order_by) != 1 or op.order_by[0].arg != op.arg or not op.order_by[0].ascending:
+                    raise NotImplementedError("group_concat ordered by anything but its value, ascending")
+                call = self.f.arraySort(self.agg.groupArray(arg, where=where))
+                return self.if_(self.f.empty(call), sge.Null(), self.f.arrayStringConcat(call, sep))
+
+        compiler = _other_compilers[base] = Compiler()
+    return compiler
+
+
+def _run_other(ib, key: Hashable, build: Callable[[], ir.Table], values: Mapping[str, object],
+               arrow: bool):
+    """run() on a non-DuckDB backend (ClickHouse): the SQL, compiled once per shape, names
+    each value as a server-side query parameter ({name: Type}), bound at execution."""
+    cache_key = ("other", type(ib).__name__, key)
+    with _lock:
+        entry = _cache.get(cache_key)
+        if entry is not None:
+            _cache.move_to_end(cache_key)
+    if entry is None:
+        expr = build()
+        names = tuple(sorted({node.key for node in expr.op().find(Bound)}))
+        sql = _other_compiler(ib).to_sqlglot(expr).sql(dialect=ib.dialect)
+        names = tuple(n for n in names if re.search(r"\{" + re.escape(n) + r":", sql))
+        entry = (sql, expr.schema().to_pyarrow(), names)
+        with _lock:
+            _cache[cache_key] = entry
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    sql, schema, names = entry
+    table = raw_connection(ib).query_arrow(sql, parameters={n: values[n] for n in names},
+                                           use_strings=True)
+    # ClickHouse's own types (UInt8 booleans, UInt64 counts) as the expression's.
+    table = pa.table([table.column(i).cast(field.type) for i, field in enumerate(schema)], schema=schema)
+    return table if arrow else table.to_pandas()
 
 
 _parsed: OrderedDict[str, object] = OrderedDict()

@@ -135,11 +135,11 @@ def funnel_totals(frame: pd.DataFrame) -> dict:
 def service_registry(con, filters: Filters) -> pd.DataFrame:
     """Every registry community of the slice's areas (street, community) with its service
     group (None: no group); no case is read."""
-    registry = runner.raw_connection(backend(con)).execute("""
+    registry = pd.DataFrame(runner.rows(backend(con), """
         SELECT a.district, a.street, a.community, g.service_group
         FROM areas a LEFT JOIN service_groups g USING (district, street, community)
         ORDER BY a.street, a.community
-    """).df()
+    """), columns=["district", "street", "community", "service_group"])
     for dim in ("district", "street", "community"):
         if filters.values(dim):
             registry = registry[registry[dim].isin(filters.values(dim))]

@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     """Write the requested reports and print one line per file."""
     from taizhang.report.devtools import BrowserError
     from taizhang.report.render import RenderUnavailable, RendererThread, check_prerequisites
-    from taizhang import db, i18n
+    from taizhang import i18n
     from taizhang.cli import UserError
     from taizhang.filter_args import filters_from_args, settings_from_args
 
@@ -98,12 +98,14 @@ def run(args: argparse.Namespace) -> int:
     scope = _scope(filters)
     settings = settings_from_args(args)
     formats = _parse_formats(args.format)
-    path = db.db_path(args.db)
-    if not path.exists():
-        raise UserError(" / ".join(i18n.t("empty.no_file", lang, path=path) for lang in i18n.LANGS))
-    from taizhang.store.schema import upgrade_file
+    from taizhang.warehouse import from_args, reading_for
 
-    upgrade_file(path)  # a file an older Taizhang wrote: migrated before it is read
+    def missing(path) -> str:
+        return " / ".join(i18n.t("empty.no_file", lang, path=path) for lang in i18n.LANGS)
+
+    warehouse = from_args(args)  # a URL that cannot be used is refused before anything starts
+    if warehouse.is_duckdb and not warehouse.path.exists():
+        raise UserError(missing(warehouse.path))
     out = Path(args.out)
     try:
         # Fail before any query when the browser or the fonts are missing.
@@ -116,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
             printed = []  # (page, Future of its files): a page prints while the next is computed
             try:
-                with db.reading(path) as con:
+                with reading_for(args, missing) as con:
                     for page in iter_report_pages(con, args.month, scope, each=args.each,
                                                   settings=settings, lang=args.lang,
                                                   as_of=filters.as_of):

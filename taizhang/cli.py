@@ -20,6 +20,7 @@ from taizhang.etl import commands as etl_commands
 from taizhang.kpi import commands as kpi_commands
 from taizhang.report import commands as report_commands
 from taizhang.store import commands as store_commands
+from taizhang.warehouse import WarehouseError
 
 # Each registers its sub-commands; these modules import only what parsing needs (the
 # libraries a command runs on are imported inside the command), so `taizhang --help` stays fast.
@@ -65,12 +66,19 @@ def default_lang() -> str:
 
 
 def add_global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
-    """--db and --lang: on the main parser (with defaults) and on every sub-command (without,
+    """--db, --warehouse and --lang: on the main parser (with defaults) and on every sub-command (without,
     so an option given before the sub-command is not overwritten by one absent after it)."""
     parser.add_argument(
         "--db", default=None if top else argparse.SUPPRESS, metavar="FILE.duckdb",
         help="数据库文件(默认 $TAIZHANG_DB,否则 data/taizhang.duckdb)/ DuckDB file "
              "(default: $TAIZHANG_DB, else data/taizhang.duckdb)",
+    )
+    parser.add_argument(
+        "--warehouse", default=None if top else argparse.SUPPRESS, metavar="URL",
+        help="数据仓库(默认 $TAIZHANG_WAREHOUSE,否则 --db 的 DuckDB 文件):duckdb:///文件.duckdb、"
+             "chdb:///文件夹、clickhouse://用户:密码@主机:8123/库 / the warehouse (default: "
+             "$TAIZHANG_WAREHOUSE, else the DuckDB file of --db): duckdb:///file.duckdb, "
+             "chdb:///folder, clickhouse://user:pass@host:8123/db",
     )
     parser.add_argument(
         "--lang", choices=LANGS, default=default_lang() if top else argparse.SUPPRESS,
@@ -110,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (UserError, DatabaseBusy) as exc:
+    except (UserError, DatabaseBusy, WarehouseError) as exc:
         print(f"taizhang: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -1,0 +1,216 @@
+"""The same KPIs on ClickHouse (chDB, in-process) as on DuckDB, and per-file publishing.
+
+Every test goes through the real parts: ledgers written by the benchmark's generator and
+the demo, the real ETL into DuckDB (the normaliser), etl.publish into chDB, and the
+`taizhang` command reading each engine. Only the chDB extra (`pip install -e
+'.[clickhouse]'`) is needed; without it the module is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytest.importorskip("chdb", reason="the [clickhouse] extra is not installed")
+
+from taizhang.cli import main  # noqa: E402
+from taizhang.etl import publish  # noqa: E402
+from taizhang.warehouse import client, parse  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.generate import generate  # noqa: E402
+
+pytestmark = pytest.mark.chdb
+
+# More resolved cases in one street than ClickHouse's approximate quantile keeps (8,192):
+# the generator spreads ~85% resolved cases over 12 streets.
+LARGE_ROWS = 130_000
+GROUPINGS = ("street", "community,month", "official")
+QUANTILES = ("median_days", "p90_days", "median_hours", "p90_hours")
+
+
+def _cli_json(capsys, *argv) -> list:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _same(a, b, path="") -> list[str]:
+    """Where two JSON values differ; floats equal to the last bits (1e-12 relative): each engine
+    adds in its own order."""
+    if isinstance(a, float) and isinstance(b, float):
+        return [] if math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12) else [f"{path}: {a} != {b}"]
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{path}: keys {sorted(a)} != {sorted(b)}"]
+        return [d for k in a for d in _same(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: {len(a)} rows != {len(b)} rows"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in _same(x, y, f"{path}[{i}]")]
+    return [] if a == b and type(a) is type(b) else [f"{path}: {a!r} != {b!r}"]
+
+
+def _engine_quantiles(url: str) -> bool:
+    """Whether the raw path's metrics still ask the engine for a quantile (ClickHouse's is
+    approximate beyond 8,192 values; the histogram quantiles are exact on any engine)."""
+    import ibis.expr.operations as ops
+
+    from taizhang.filters import Filters
+    from taizhang.kpi.metrics import plan_metrics
+    from taizhang.settings import Settings
+    from taizhang.warehouse import reading
+
+    with reading(parse(url)) as ib:
+        expr = plan_metrics(ib, ("street",), Filters(), Settings()).build()
+    return bool(expr.op().find((ops.Quantile, ops.MultiQuantile, ops.ApproxQuantile, ops.Median)))
+
+
+def _assert_parity(capsys, db: Path, url: str, where: tuple[str, ...] = ()) -> None:
+    """`taizhang kpi --by …` and `taizhang supervise` give the same JSON on both engines."""
+    quantiles_only = []
+    for by in GROUPINGS:
+        on_duckdb = _cli_json(capsys, "--db", str(db), "kpi", "--by", by, "--format", "json", *where)
+        on_chdb = _cli_json(capsys, "--warehouse", url, "kpi", "--by", by, "--format", "json", *where)
+        assert on_duckdb, by
+        differences = _same(on_duckdb, on_chdb)
+        fields = {(m.group(1) if m else d) for d in differences
+                  for m in [re.match(r"^\[\d+\]\.(\w+):", d)]}
+        if differences and fields <= set(QUANTILES) and _engine_quantiles(url):
+            quantiles_only.append(f"--by {by}: {'; '.join(differences[:5])}")
+            continue
+        assert not differences, f"--by {by}: " + "; ".join(differences[:10])
+    supervise = ("supervise", "--format", "json", "--out", "-", *where)
+    on_duckdb = _cli_json(capsys, "--db", str(db), *supervise)
+    on_chdb = _cli_json(capsys, "--warehouse", url, *supervise)
+    assert len(on_duckdb) > 0
+    assert not _same(on_duckdb, on_chdb), _same(on_duckdb, on_chdb)[:10]
+    if quantiles_only:  # everything else is equal
+        pytest.xfail("only quantiles differ, and the raw path still uses the engine's "
+                     "(approximate on ClickHouse): " + " | ".join(quantiles_only))
+
+
+def _published(url: str) -> dict[str, list[tuple]]:
+    """Every published table's rows (sorted) in the warehouse's current generation."""
+    wh = parse(url)
+    con = client(wh)
+    database = publish.current_generation(con, wh.database)
+    rows = {}
+    for table in publish.PUBLISHED:
+        result = con.query(f"SELECT * FROM {database}.{table}")
+        rows[table] = sorted(map(repr, result.result_rows))
+    return rows
+
+
+def _databases(url: str) -> set[str]:
+    return {name for (name,) in client(parse(url)).query("SHOW DATABASES").result_rows}
+
+
+def _normaliser_count(url: str, table: str) -> int:
+    con = duckdb.connect(str(Path(parse(url).path) / "normaliser.duckdb"), read_only=True)
+    try:
+        return con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def ledgers(tmp_path_factory):
+    """Two generated hotline ledgers of different cases (2,000 and 3,000 rows) and the registry."""
+    root = tmp_path_factory.mktemp("ledgers")
+    first = generate(2_000, root / "a", xlsx_rows=0, progress=lambda _: None)
+    second = generate(3_000, root / "b", xlsx_rows=0, progress=lambda _: None)
+    return first.areas, first.csv, second.csv
+
+
+def test_reimporting_a_file_changes_nothing(ledgers, tmp_path, capsys):
+    areas, first, _ = ledgers
+    url = f"chdb://{tmp_path}/wh"
+    assert main(["--warehouse", url, "areas", str(areas)]) == 0
+    assert main(["--warehouse", url, "load", str(first)]) == 0
+    capsys.readouterr()
+    before = _published(url)
+    kpi_before = _cli_json(capsys, "--warehouse", url, "kpi", "--by", "street", "--format", "json")
+    assert len(before["cases"]) == _normaliser_count(url, "cases") > 1900
+
+    assert main(["--warehouse", url, "load", str(first)]) == 0
+    capsys.readouterr()
+    after = _published(url)
+    # The import log records the second attempt (as on DuckDB); nothing else moves.
+    assert {t: r for t, r in after.items() if t != "imports"} == \
+        {t: r for t, r in before.items() if t != "imports"}
+    assert len(after["imports"]) == len(before["imports"]) + 1
+    assert _cli_json(capsys, "--warehouse", url, "kpi", "--by", "street", "--format", "json") == kpi_before
+    # Two generations are kept (a reader may still be on the previous one), no more.
+    assert len(publish.generations(parse(url))) == 2
+    assert len([d for d in _databases(url) if d.startswith("taizhang_g")]) == 2
+
+
+def test_a_file_failing_halfway_leaves_nothing(ledgers, tmp_path, capsys, monkeypatch):
+    areas, first, second = ledgers
+    url = f"chdb://{tmp_path}/wh"
+    assert main(["--warehouse", url, "areas", str(areas)]) == 0
+    assert main(["--warehouse", url, "load", str(first)]) == 0
+    capsys.readouterr()
+    before, databases = _published(url), _databases(url)
+    cases_before = _normaliser_count(url, "cases")
+
+    written = []
+    real_write = publish._write_table
+
+    def write_then_fail(con, ib, database, name, duck):
+        if name == "cases":  # after meta, areas, imports, rejects, meetings: halfway
+            raise OSError("disk full (injected between two tables)")
+        real_write(con, ib, database, name, duck)
+        written.append(name)
+
+    monkeypatch.setattr(publish, "_write_table", write_then_fail)
+    assert main(["--warehouse", url, "load", str(second)]) == 1
+    out = capsys.readouterr()
+    assert "disk full" in out.out + out.err
+    assert written[:3] == ["meta", "areas", "service_groups"]  # some tables were written …
+    assert _published(url) == before  # … and the warehouse shows none of them
+    assert _databases(url) == databases  # the unfinished generation is gone
+    assert _normaliser_count(url, "cases") == cases_before  # the DuckDB side rolled back
+
+    monkeypatch.setattr(publish, "_write_table", real_write)
+    assert main(["--warehouse", url, "load", str(second)]) == 0
+    assert len(_published(url)["cases"]) > len(before["cases"])
+
+
+def test_demo_gives_the_same_kpis_and_list_on_both_engines(demo_db, tmp_path, capsys):
+    # The demo's DuckDB database, published as `taizhang demo --warehouse` publishes it.
+    db = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, db)
+    url = f"chdb://{tmp_path}/wh"
+    con = duckdb.connect(str(db))
+    try:
+        publish.publish(con, parse(url))
+    finally:
+        con.close()
+    _assert_parity(capsys, db, url)
+    _assert_parity(capsys, db, url, ("--from", "2022-03", "--to", "2022-05", "--where", "街道=丁公路街道"))
+
+
+@pytest.mark.slow
+def test_a_street_beyond_8192_resolved_cases_gives_the_same_kpis(tmp_path, capsys):
+    ledger = generate(LARGE_ROWS, tmp_path / "ledger", xlsx_rows=0, progress=lambda _: None)
+    url = f"chdb://{tmp_path}/wh"
+    assert main(["--warehouse", url, "areas", str(ledger.areas)]) == 0
+    assert main(["--warehouse", url, "load", str(ledger.csv)]) == 0
+    db = Path(parse(url).path) / "normaliser.duckdb"
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        largest = con.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM cases "
+                              "WHERE status = 'resolved' GROUP BY street)").fetchone()[0]
+    finally:
+        con.close()
+    assert largest > 8192
+    capsys.readouterr()
+    _assert_parity(capsys, db, url)
