@@ -169,12 +169,13 @@ def load_paths(
                 f"({', '.join(sorted(LEDGER_SUFFIXES))}) in {raw}")))
         files += found
     with timed_run():
-        _load_all(db_path, files, summaries, prof, as_of, dry_run, progress, settings, streets)
+        _load_all(db_path, files, summaries, prof, as_of, dry_run, progress, settings, streets, publish)
     return summaries
 
 
 def _load_all(db_path, files: list[Path], summaries: list[ImportSummary], prof: Profile, as_of, dry_run: bool,
-              progress: bool, settings: Settings, streets: tuple[str, ...] | None) -> None:
+              progress: bool, settings: Settings, streets: tuple[str, ...] | None,
+              publish: Callable | None = None) -> None:
     con = _connect_for(Path(db_path), dry_run)
     bar = _progress_bar(len(files), progress)
     # A transcoded CSV copy goes into a private folder beside the database (made when first
