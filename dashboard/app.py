@@ -16,6 +16,7 @@ import streamlit as st
 
 from taizhang.dashboard import access, loaders, timing, ui
 from taizhang.dashboard.state import PERIODS, View, params_from_view, view_from_params, with_period
+from taizhang.kpi.periods import DEFAULT_PERIOD
 from taizhang.kpi import FilterError, format_date
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
@@ -90,7 +91,7 @@ def _on_widget(field: str, key: str, clears: tuple[str, ...] = ()) -> None:
         # Dates picked by hand: a custom period, written into the URL as from/to.
         changes = {"period": "custom", "date_from": start, "date_to": end}
     elif field == "preset":
-        changes = {"period": value or "month", "date_from": None, "date_to": None}
+        changes = {"period": value or DEFAULT_PERIOD, "date_from": None, "date_to": None}
     elif field == "as_of":
         changes = {"as_of": None if value == st.session_state.get("data-as-of") else value}
     else:

@@ -15,6 +15,8 @@ FORMATS = ("xlsx", "csv", "json")
 
 def register(sub) -> None:
     """Add `supervise` to the `taizhang` parser."""
+    from taizhang.kpi.commands import add_period_argument
+
     p = sub.add_parser(
         "supervise",
         help="督办清单 Excel/CSV/JSON / write the 督办 (supervision) list",
@@ -41,6 +43,7 @@ def register(sub) -> None:
                    help="不满意、重办案件的受理日期止 / dissatisfied and reopened cases received on or before")
     p.add_argument("--as-of", dest="as_of", metavar="DATE",
                    help="统计截至(默认数据中最新日期)/ as of this date (default: the latest date in the data)")
+    add_period_argument(p)
     p.add_argument("--config", metavar="FILE.toml",
                    help="设置文件(默认 $TAIZHANG_CONFIG,否则 ./taizhang.toml)/ settings file")
     p.set_defaults(func=run)
@@ -59,7 +62,8 @@ def run(args) -> int:
     """`taizhang supervise …`: write the list and say where."""
     from taizhang import kpi
     from taizhang.dashboard import supervision_file
-    from taizhang.kpi.commands import parse_where
+    from taizhang.kpi.commands import parse_where, period_of, say_period
+    from taizhang.kpi.periods import period_filters, period_note
     from taizhang.cli import UserError
     from taizhang.db import db_path, reading
     from taizhang.settings import SettingsError, load_settings
@@ -73,6 +77,7 @@ def run(args) -> int:
         filters = kpi.Filters.make(args.date_from, args.date_to, args.as_of, parse_where(args.where))
     except (SettingsError, kpi.FilterError) as exc:
         raise UserError(str(exc)) from None
+    period = period_of(args)
     path = db_path(args.db)
     if not Path(path).exists():
         raise UserError(f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "
@@ -82,6 +87,8 @@ def run(args) -> int:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:
             raise UserError(str(exc)) from None
+        filters, period = period_filters(con, filters, period)
+        say_period(period_note(con, filters, period, lang), "table" if args.out != "-" else args.format)
         rows, title = supervise(con, filters, settings, lang)
     if args.format == "xlsx":
         data = supervision_file.xlsx_bytes(rows, title, lang)

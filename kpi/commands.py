@@ -44,6 +44,7 @@ def register(sub) -> None:
     p.add_argument("--as-of", dest="as_of", metavar="DATE",
                    help="统计截至(默认数据中最新日期)/ status as of this date (default: the latest "
                         "date in the data)")
+    add_period_argument(p)
     p.add_argument("--where", action="append", default=[], metavar="DIM=VALUE",
                    help="筛选,如 街道=南站街道;可重复(同一维度任一值即可);数据中没有的名称会报错并列出相近名称 / "
                         "keep only this value of a dimension, e.g. street=南站街道; repeat for more "
@@ -61,6 +62,31 @@ def register(sub) -> None:
                    help="设置文件(默认 $TAIZHANG_CONFIG,否则 ./taizhang.toml)/ settings file "
                         "(default: $TAIZHANG_CONFIG, else ./taizhang.toml)")
     p.set_defaults(func=run)
+
+
+def add_period_argument(p) -> None:
+    """--period: the preset a question without --from/--to is about (the dashboard's)."""
+    p.add_argument("--period", metavar="PERIOD",
+                   help="统计期间(不写 --from/--to 时):本月(默认,数据中最近一个完整月)、上月、本季、本年、"
+                        "近12个月、全部 / the period when no --from/--to is given: month (default: the "
+                        "latest complete month of the data), last_month, quarter, year, 12m, all")
+
+
+def period_of(args) -> str | None:
+    """The --period preset's name (None: not given); UserError for an unknown one or one
+    given with --from/--to."""
+    from taizhang.cli import UserError
+    from taizhang.kpi.periods import period_name
+
+    period = getattr(args, "period", None)
+    try:
+        name = period_name(period)
+    except ValueError:
+        raise UserError(f"--period {period!r}: 请写 本月、上月、本季、本年、近12个月 或 全部 / use month, "
+                        "last_month, quarter, year, 12m or all.") from None
+    if name and (args.date_from or args.date_to):
+        raise UserError("--period 与 --from/--to 只能写一种 / give either --period or --from/--to.")
+    return name
 
 
 def parse_where(items: list[str]) -> list[tuple[str, str]]:
@@ -138,6 +164,7 @@ def run(args) -> int:
     """`taizhang kpi …`: print the metrics of the slice."""
     from taizhang import kpi
     from taizhang.kpi.metrics import check_by
+    from taizhang.kpi.periods import period_filters, period_note
     from taizhang.cli import UserError
     from taizhang.etl.schema import upgrade_file
     from taizhang.db import db_path, reading
@@ -150,6 +177,7 @@ def run(args) -> int:
         by = check_by(by)
     except (SettingsError, kpi.FilterError) as exc:
         raise UserError(str(exc)) from None
+    period = period_of(args)
     path = db_path(args.db)
     if not Path(path).exists():
         raise UserError(
@@ -158,20 +186,28 @@ def run(args) -> int:
             "demo, run `taizhang demo`, then add --db data/demo.duckdb."
         )
     upgrade_file(path)  # a file an older Taizhang wrote: migrated before it is read
+    lang = getattr(args, "lang", "zh")
     with reading(path) as con:
         try:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:
             raise UserError(str(exc)) from None
+        filters, period = period_filters(con, filters, period)
+        say_period(period_note(con, filters, period, lang), args.format)
         if args.view:
             frame = view_frame(con, args.view, filters, settings, by)
-            sys.stdout.write(render_view(frame, args.format, getattr(args, "lang", "zh")) + "\n")
+            sys.stdout.write(render_view(frame, args.format, lang) + "\n")
             return 0
         frame = kpi.metrics(con, by, filters, settings)
     by_columns = tuple(by)
-    sys.stdout.write(render(output_records(frame, by_columns), by_columns, args.format,
-                            getattr(args, "lang", "zh")) + "\n")
+    sys.stdout.write(render(output_records(frame, by_columns), by_columns, args.format, lang) + "\n")
     return 0
+
+
+def say_period(note: str, fmt: str) -> None:
+    """The period a result counts, said first: above a table, on standard error beside
+    CSV and JSON (their standard output stays the data alone)."""
+    print(note, file=sys.stdout if fmt == "table" else sys.stderr, flush=True)
 
 
 def view_frame(con, view: str, filters, settings, by: tuple[str, ...] = ()):
