@@ -155,6 +155,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "delta.mom": ("环比", "vs previous period"),
     "delta.yoy": ("同比", "vs last year"),
     "delta.none": ("上月无数据", "no data last month"),
+    # A card's change names what it is compared with (the like period before).
+    "delta.change": ("{against} {change}", "{change} {against}"),
+    "delta.step1": ("较上月", "vs last month"),
+    "delta.step3": ("较上季", "vs last quarter"),
+    "delta.step12": ("较上年同期", "vs a year earlier"),
+    "delta.steps": ("较前{n}个月", "vs {n} months earlier"),
     "rank.new": ("新上榜", "new"),
     "rank.unranked": ("不足5件,不排名", "under 5 cases, not ranked"),
     # --- app chrome ------------------------------------------------------------------

@@ -97,7 +97,7 @@ def test_resolved_in_july_whatever_month_received_is_one_number(demo_db, monkeyp
         july = kpi.Filters.make(JULY["from"], JULY["to"], JULY["as_of"])
         assert kpi.resolved_in_period(con, july) == expected
     at = app(demo_db, monkeypatch, period="all")   # all the data: the cumulative card's change
-    assert card(at, "已解决")[1] == f"+{expected} 环比"
+    assert card(at, "已解决")[1] == f"较上月 +{expected}"
     assert expected != 41   # the two questions have two answers, under two names
 
 
