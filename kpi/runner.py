@@ -31,6 +31,7 @@ import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import sqlglot.expressions as sge
 
+from taizhang import clock
 from taizhang.kpi import sqlstore
 from taizhang.kpi.filters import Filters, to_date
 
@@ -184,7 +185,7 @@ def data_context(ib, filters: Filters, known: DataContext | None = None) -> Data
         state = known.state
     else:
         first, last, latest, schema, state = _context_row(ib)
-    return DataContext(filters.as_of or latest or date.today(), first, last, schema, latest, state)
+    return DataContext(filters.as_of or latest or clock.today(), first, last, schema, latest, state)
 
 
 def run(ib, key: Hashable, build: Callable[[], ir.Table],
