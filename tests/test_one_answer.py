@@ -202,6 +202,8 @@ def test_a_question_without_dates_is_about_the_latest_complete_month_everywhere(
     at = app(demo_db, monkeypatch)
     assert card(at, "受理")[0] == str(july)
     assert "本月(2022-07-01 – 2022-07-31)· 全区" in captions(at)
+    for page in ("officials", "seeds", "recurring", "cases"):      # every page says it too
+        assert "本月(2022-07-01 – 2022-07-31)· 全区" in captions(app(demo_db, monkeypatch, page)), page
     # `taizhang kpi`: JSON on standard output, the period it counts on standard error
     assert main(["kpi", "--db", str(demo_db), "--format", "json"]) == 0
     out, err = capsys.readouterr()
