@@ -18,7 +18,7 @@ import calendar
 from dataclasses import replace
 from datetime import date, timedelta
 
-from taizhang.kpi.filters import Filters, shift_months
+from taizhang.kpi.filters import Filters, month_bounds, shift_months
 
 # Preset → months it spans (the 环比 step: a quarter compares with the quarter before).
 PERIODS = {"month": 1, "last_month": 1, "quarter": 3, "year": 12, "12m": 12, "all": 0, "custom": 0}
@@ -96,6 +96,9 @@ def period_note(con, filters: Filters, period: str, lang: str) -> str:
     from taizhang.i18n import t
 
     first, last, latest = _data_dates(con)
+    months = sorted(filters.values("month"))
+    if months:   # --where 月份=2022-06: that month's days, not the data's
+        first, last = month_bounds(months[0])[0], month_bounds(months[-1])[1]
     return t("period.note", lang, period=t(f"period.{period}", lang),
              first=format_date(filters.date_from or first), last=format_date(filters.date_to or last),
              as_of=format_date(filters.as_of or latest))

@@ -162,6 +162,10 @@ def test_without_dates_the_latest_complete_month_is_counted_and_named(capsys, db
     # As of 2023-02-28 February is complete: c2 and c3.
     assert kpi_json(capsys, db, "--as-of", "2023-02-28")[0]["received"] == 2
     assert kpi_json(capsys, db, "--period", "本年")[0]["received"] == 1
+    # a month named in --where is the period, and said so
+    assert main(["--db", str(db), "kpi", "--format", "json", "--where", "月份=2023年2月"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)[0]["received"] == 2 and "受理于 2023-02-01 至 2023-02-28" in err
     assert kpi_json(capsys, db, "--period", "12m", "--as-of", "2023-02-28")[0]["received"] == 3
 
 
