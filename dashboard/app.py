@@ -42,7 +42,8 @@ ICON = Path(__file__).with_name("static") / "icon.png"
 # embedded report scaled to the screen's width. One style block, no script.
 PHONE_CSS = """<style>
 @media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding: 0.75rem 0.6rem 3rem 0.6rem; }
+  /* the top clears the header bar (its ≫ button), which hid the first notice */
+  [data-testid="stMainBlockContainer"] { padding: 3.25rem 0.6rem 3rem 0.6rem; }
   h1 { font-size: 1.5rem !important; } h2 { font-size: 1.25rem !important; }
   h3 { font-size: 1.1rem !important; }
   [data-testid="stAlert"] { font-size: 0.8rem; }
