@@ -18,6 +18,7 @@ from taizhang.dashboard import access, loaders, timing, ui
 from taizhang.dashboard.state import PERIODS, View, params_from_view, view_from_params, with_period
 from taizhang.formatting import format_date
 from taizhang.filters import FilterError
+from taizhang.kpi.periods import DEFAULT_PERIOD
 from taizhang.db import DatabaseBusy
 from taizhang.i18n import t
 
@@ -42,7 +43,8 @@ ICON = Path(__file__).with_name("static") / "icon.png"
 # embedded report scaled to the screen's width. One style block, no script.
 PHONE_CSS = """<style>
 @media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding: 0.75rem 0.6rem 3rem 0.6rem; }
+  /* the top clears the header bar (its ≫ button), which hid the first notice */
+  [data-testid="stMainBlockContainer"] { padding: 3.25rem 0.6rem 3rem 0.6rem; }
   h1 { font-size: 1.5rem !important; } h2 { font-size: 1.25rem !important; }
   h3 { font-size: 1.1rem !important; }
   [data-testid="stAlert"] { font-size: 0.8rem; }
@@ -91,7 +93,7 @@ def _on_widget(field: str, key: str, clears: tuple[str, ...] = ()) -> None:
         # Dates picked by hand: a custom period, written into the URL as from/to.
         changes = {"period": "custom", "date_from": start, "date_to": end}
     elif field == "preset":
-        changes = {"period": value or "month", "date_from": None, "date_to": None}
+        changes = {"period": value or DEFAULT_PERIOD, "date_from": None, "date_to": None}
     elif field == "as_of":
         changes = {"as_of": None if value == st.session_state.get("data-as-of") else value}
     else:

@@ -512,8 +512,12 @@ def imports_history() -> pd.DataFrame:
 
 
 def imported_file(sha256: str) -> dict | None:
-    """The latest import of a file with these bytes that went in (ok or unchanged), or None."""
-    if not database_file().exists():
+    """The latest import of a file with these bytes that went in (ok or unchanged), or None.
+
+    None for a street user: their file goes to the import, whose street check speaks first
+    (another street's file is refused for its scope; their own again is "unchanged"), and
+    what another street imported, and when, is not theirs to learn."""
+    if not database_file().exists() or current_person().scoped:
         return None
     try:
         history = imports_history()

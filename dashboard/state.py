@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from taizhang.filters import Filters
+from taizhang.kpi.periods import DEFAULT_PERIOD, PERIODS, period_bounds
 from taizhang.i18n import DEFAULT_LANG, LANGS
 
 # View field → query-string key. Order is the order keys appear in a URL.
@@ -47,7 +48,7 @@ class View:
     """What is on screen: filters, drill-down position and page inputs (all optional)."""
 
     lang: str = DEFAULT_LANG
-    period: str = "month"         # a PERIODS preset; "custom" uses date_from/date_to
+    period: str = DEFAULT_PERIOD  # a PERIODS preset; "custom" uses date_from/date_to
     date_from: date | None = None
     date_to: date | None = None
     as_of: date | None = None
@@ -105,46 +106,7 @@ def params_from_view(view: View) -> dict[str, str]:
     return params
 
 
-# --- periods: the presets a leader thinks in ----------------------------------------------
-
-# Preset → months it spans (the 环比 step: a quarter compares with the quarter before).
-PERIODS = {"month": 1, "last_month": 1, "quarter": 3, "year": 12, "12m": 12, "all": 0, "custom": 0}
-
-
-def _month_end(d: date) -> date:
-    return (pd.Timestamp(d) + pd.offsets.MonthEnd(0)).date()
-
-
-def latest_complete_month(last: date) -> date:
-    """The last day of the latest complete month of data ending on `last` (its own month
-    when `last` is that month's last day, else the month before)."""
-    if last == _month_end(last):
-        return last
-    return date(last.year, last.month, 1) - pd.Timedelta(days=1)
-
-
-def period_bounds(period: str, last: date | None) -> tuple[date | None, date | None]:
-    """(date_from, date_to) of a preset for data whose latest date is `last`.
-
-    本月 month: the latest complete month; 上月 last_month: the month before it; 本季
-    quarter: the quarter of that month up to its end; 本年 year: 1 January to its end;
-    近12个月 12m: the twelve months ending with it; all / custom: (None, None).
-    """
-    if last is None or period in ("all", "custom"):
-        return None, None
-    end = latest_complete_month(last)
-    if period == "last_month":
-        end = date(end.year, end.month, 1) - pd.Timedelta(days=1)
-    first_of = date(end.year, end.month, 1)
-    if period in ("month", "last_month"):
-        return first_of, end
-    if period == "quarter":
-        return date(end.year, 3 * ((end.month - 1) // 3) + 1, 1), end
-    if period == "year":
-        return date(end.year, 1, 1), end
-    start = (pd.Timestamp(first_of) - pd.DateOffset(months=11)).date()
-    return start, end
-
+# --- periods: the presets a leader thinks in (kpi.periods) -------------------------------
 
 def with_period(view: View, last: date | None) -> View:
     """The view with a preset's dates filled in (from the data's latest date); a custom

@@ -55,6 +55,8 @@ def run(args) -> int:
     """`taizhang supervise …`: write the list and say where."""
     from taizhang.kpi import api as kpi
     from taizhang.dashboard import supervision_file
+    from taizhang.filter_args import period_of, say_period
+    from taizhang.kpi.periods import period_filters, period_note
     from taizhang.cli import UserError
     from taizhang.filter_args import filters_from_args, settings_from_args
     from taizhang.warehouse import reading_for
@@ -65,6 +67,7 @@ def run(args) -> int:
                         "output: give --out FILE.xlsx, or --format csv or json.")
     settings = settings_from_args(args)
     filters = filters_from_args(args)
+    period = period_of(args)
 
     def missing(path) -> str:
         return (f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "
@@ -75,6 +78,8 @@ def run(args) -> int:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:
             raise UserError(str(exc)) from None
+        filters, period = period_filters(con, filters, period)
+        say_period(period_note(con, filters, period, lang), "table" if args.out != "-" else args.format)
         rows, title = supervise(con, filters, settings, lang)
     if args.format == "xlsx":
         data = supervision_file.xlsx_bytes(rows, title, lang)

@@ -234,13 +234,15 @@ def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None
     """
     shown = display_frame(frame, columns, lang, numeric=True)
     config = grid_column_config(shown, columns, lang)
+    # A number that is undefined (no case due, none rated) reads "—" as on the cards, not
+    # the grid's own "None".
+    options = {"hide_index": True, "height": height, "column_config": config,
+               "placeholder": format_number(None)}
     if select:
-        event = st.dataframe(
-            shown, hide_index=True, key=selection_key(key), on_select="rerun",
-            selection_mode="single-row", height=height, column_config=config,
-        )
+        event = st.dataframe(shown, key=selection_key(key), on_select="rerun",
+                             selection_mode="single-row", **options)
     else:
-        event = st.dataframe(shown, hide_index=True, key=key, height=height, column_config=config)
+        event = st.dataframe(shown, key=key, **options)
     if download and len(shown):
         xlsx_download(frame, columns, lang, "download.table", download, download)
     return event if select else None
@@ -293,10 +295,19 @@ def scope_text(view: View, lang: str) -> str:
     return t("cards.scope", lang, period=t(f"period.{view.period}", lang), dates=dates, place=place)
 
 
+def change_text(change, is_rate: bool, step: int, lang: str) -> str | None:
+    """A card's change, naming what it is compared with: '较上月 +30', '+30 vs last month'
+    (step: months between the period and the like period it is compared with)."""
+    if change is None:
+        return None
+    against = t(f"delta.step{step}", lang) if step in (1, 3, 12) else t("delta.steps", lang, n=step)
+    return t("delta.change", lang, against=against, change=format_delta(change, rate=is_rate))
+
+
 def headline_cards(head: dict, lang: str, scope: str | None = None,
-                   year: dict | None = None) -> None:
-    """Six KPI cards with their deltas against the like period (rates in points); `scope`
-    (the period and place) heads them, `year` (本年累计 metrics) follows them."""
+                   year: dict | None = None, step: int = 1) -> None:
+    """Six KPI cards with their deltas against the like period `step` months before (rates
+    in points); `scope` (the period and place) heads them, `year` (本年累计 metrics) follows them."""
     now, delta = head["metrics"], head.get("delta_month") or {}
     # (key, value, is a rate); whether a rise is good is formatting.RISE, as in the report.
     rows = [
@@ -318,7 +329,7 @@ def headline_cards(head: dict, lang: str, scope: str | None = None,
     shown = []
     for (key, value, is_rate), span in zip(rows, spans):
         change = delta.get(key)
-        text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
+        text = change_text(change, is_rate, step, lang)
         tone, arrow = cards.tone_of(change, RISE[key], rate=is_rate)
         shown.append(cards.Card(key, label(key, lang), value, text, tone, arrow, span,
                                 details.get(key)))
@@ -326,7 +337,7 @@ def headline_cards(head: dict, lang: str, scope: str | None = None,
         # Names from the data: a caption shown as text (ui.plain), not inside the cards' HTML.
         st.caption(plain(scope))
     cards.show(shown, footer=year_text(year, lang) if year else None)
-    hotline_cards(head, lang)
+    hotline_cards(head, lang, step)
 
 
 def year_text(year: dict, lang: str) -> str:
@@ -349,7 +360,7 @@ HOTLINE_CARDS = (
 )
 
 
-def hotline_cards(head: dict, lang: str) -> None:
+def hotline_cards(head: dict, lang: str, step: int = 1) -> None:
     """A second row of cards for the 12345 measures the slice has: rates and hours where
     defined, cancelled and referred where any case ended so."""
     now, delta = head["metrics"], head.get("delta_month") or {}
@@ -360,7 +371,7 @@ def hotline_cards(head: dict, lang: str) -> None:
             continue
         text_value = format_rate(value) if is_rate else format_number(value)
         change = delta.get(key)
-        text = None if change is None else f"{format_delta(change, rate=is_rate)} {t('delta.mom', lang)}"
+        text = change_text(change, is_rate, step, lang)
         tone, arrow = cards.tone_of(change, RISE[key], rate=is_rate)
         shown.append(cards.Card(key, label(key, lang), text_value, text, tone, arrow, span=3))
     if shown:

@@ -32,6 +32,7 @@ from taizhang.etl.rejects import collect_rejects, top_reasons
 from taizhang.etl.rekey import adopt_legacy_keys
 from taizhang.store.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from taizhang.etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
+from taizhang import clock
 from taizhang.timing import mark, timed_run
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
 from taizhang.i18n import LANGS
@@ -363,7 +364,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     # Dates outside these are typing errors: before `earliest_year`, or after the day of the
     # import plus `future_days` of slack (not --as-of: an older version of a ledger is loaded
     # with its own earlier as-of date while it may carry later dates, docs/ledgers.md).
-    date_range = (date(settings.earliest_year, 1, 1), date.today() + timedelta(days=settings.future_days))
+    date_range = (date(settings.earliest_year, 1, 1), clock.today() + timedelta(days=settings.future_days))
     summary.rows_read, summary.rows_skipped = normalise(con, profile, staged, date_range)
     _note_ambiguous_areas(con, summary)
     mark("ambiguous_areas")
@@ -379,7 +380,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     mark("scope")
     latest, *span = _file_dates(con)
     mark("file_dates")
-    summary.as_of = as_of or latest or date.today()
+    summary.as_of = as_of or latest or clock.today()
     summary.received_span = tuple(span) if None not in span else None
     import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
     summary.import_id = None if dry_run else import_id

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 
 import duckdb
 
+from taizhang import clock
 from taizhang.etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from taizhang.etl.profile import FIELDS, Profile
 from taizhang.etl.stage import Staged
@@ -146,7 +147,7 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
     key or reject) from the file's staged SELECT; returns (rows read, rows skipped).
     `date_range`: the earliest and latest plausible date (etl/load.py); a received,
     resolved, closed, progress or meeting date outside it is a reject."""
-    earliest, latest = date_range or (date(1990, 1, 1), date.today() + timedelta(days=1))
+    earliest, latest = date_range or (date(1990, 1, 1), clock.today() + timedelta(days=1))
     # Only the fields some sheet of this file has are worked on; the rest stay NULL.
     present = {row[0] for row in con.execute("SELECT DISTINCT field FROM sheet_headers").fetchall()}
     params = {

@@ -19,6 +19,9 @@ FIELD_LABELS = {
 SHORT = {
     "missing": ("为空", "empty"),
     "bad_date": ("不是可识别的日期", "not a date"),
+    "time_only": ("只有时间没有日期", "a time without a date"),
+    "future_date": ("晚于导入当天", "after the day of the import"),
+    "too_early": ("早于最早年份", "before the earliest year"),
     "no_year": ("日期没有年份", "a date without a year"),
     "unknown_status": ("不是已知的办理状态", "not a known status"),
     "before_received": ("早于受理日期", "before the received date"),

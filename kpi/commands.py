@@ -111,8 +111,9 @@ def run(args) -> int:
     """`taizhang kpi …`: print the metrics of the slice."""
     from taizhang.kpi import api as kpi
     from taizhang.kpi.metrics import check_by
+    from taizhang.kpi.periods import period_filters, period_note
     from taizhang.cli import UserError
-    from taizhang.filter_args import filters_from_args, settings_from_args
+    from taizhang.filter_args import filters_from_args, period_of, say_period, settings_from_args
     from taizhang.warehouse import reading_for
 
     settings = settings_from_args(args)
@@ -121,6 +122,8 @@ def run(args) -> int:
         by = check_by(tuple(d.strip() for d in args.by.split(",") if d.strip()))
     except kpi.FilterError as exc:
         raise UserError(str(exc)) from None
+    period = period_of(args)
+    lang = getattr(args, "lang", "zh")
 
     def missing(path) -> str:
         return (f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入;示例数据:先运行 `taizhang demo`,再加 --db "
@@ -132,14 +135,15 @@ def run(args) -> int:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:
             raise UserError(str(exc)) from None
+        filters, period = period_filters(con, filters, period)
+        say_period(period_note(con, filters, period, lang), args.format)
         if args.view:
             frame = view_frame(con, args.view, filters, settings, by)
-            sys.stdout.write(render_view(frame, args.format, getattr(args, "lang", "zh")) + "\n")
+            sys.stdout.write(render_view(frame, args.format, lang) + "\n")
             return 0
         frame = kpi.metrics(con, by, filters, settings)
     by_columns = tuple(by)
-    sys.stdout.write(render(output_records(frame, by_columns), by_columns, args.format,
-                            getattr(args, "lang", "zh")) + "\n")
+    sys.stdout.write(render(output_records(frame, by_columns), by_columns, args.format, lang) + "\n")
     return 0
 
 

@@ -29,6 +29,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import sqlglot.expressions as sge
 
+from taizhang import clock
 from taizhang.filters import Filters, to_date
 from taizhang.kpi import fastpath
 from taizhang.kpi.fastpath import LATEST_IMPORT_SQL, SCHEMA_SQL
@@ -173,7 +174,7 @@ def data_context(ib, filters: Filters, known: DataContext | None = None) -> Data
         state = known.state
     else:
         first, last, latest, schema, state = _context_row(ib)
-    return DataContext(filters.as_of or latest or date.today(), first, last, schema, latest, state)
+    return DataContext(filters.as_of or latest or clock.today(), first, last, schema, latest, state)
 
 
 def run(ib, key: Hashable, build: Callable[[], ir.Table],

@@ -15,6 +15,7 @@ from typing import Iterator, Mapping
 
 from taizhang.kpi import api as kpi
 from taizhang.filters import month_bounds, shift_months
+from taizhang.kpi.periods import DEFAULT_PERIOD, period_bounds
 from taizhang.report import sections
 from taizhang.report.model import ReportView
 from taizhang.report.page import page_html
@@ -66,7 +67,7 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
                 settings: Settings | None = None, lang: str = "zh",
                 today: date | None = None, dataset: "DatasetFacts | None" = None,
                 scope_name: str | None = None, as_of: date | None = None) -> ReportView:
-    """The report of `month` ('2022-06'; None: the latest data's) for the district or a
+    """The report of `month` ('2022-06'; None: the default period's) for the district or a
     scope ({'street': …}), status as of `as_of` (None, or after the month: the month's
     last day or the latest data, whichever comes first).
 
@@ -119,6 +120,8 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
     month_label = sections.month_label(first, lang)
     last_import = kpi.format_date(dataset.last_import)
     weights = settings.score_weights()
+    # The rates the score judges, as the ranking table heads them (due-based by default).
+    judged = dict(zip(("resolution_rate", "on_time_rate"), sections.score_columns(settings)[1:]))
     return ReportView(
         lang=lang,
         title=say("report.heading", lang, scope=scope_name, month=month_label),
@@ -136,10 +139,7 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
                          say("resolution_rate", lang)],
         category_rows=category_rows,
         ranking=ranking,
-        ranking_header=[say("rank", lang), say(level, lang), say("received", lang),
-                        say("resolution_rate", lang), say("on_time_rate", lang),
-                        say("satisfaction_rate", lang), say("score", lang),
-                        say("rank_change", lang)],
+        ranking_header=sections.ranking_header(level, settings, lang),
         ranking_rows=ranking_rows,
         supervision=supervision,
         supervision_header=[say("report.kind", lang), say("case_id", lang), say("title", lang),
@@ -158,7 +158,8 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
         definitions=[
             say("report.definitions" if settings.sla_calendar == "calendar"
                 else "report.definitions_workdays", lang, sla=settings.sla_days,
-                score=" + ".join(say("report.score_term", lang, rate=say(f"score_term.{rate}", lang),
+                score=" + ".join(say("report.score_term", lang,
+                                     rate=say(f"score_term.{judged.get(rate, rate)}", lang),
                                      weight=f"{round(weight, 2):g}")
                                  for rate, weight in weights.items())),
             say("report.definitions_more", lang, stall=settings.stall_days,
@@ -185,9 +186,15 @@ class ReportPage:
 
 
 def default_month(con, dataset: DatasetFacts | None = None) -> str:
-    """The month of the latest data ('2022-07'), else the current month on an empty database."""
-    as_of = (dataset.info if dataset else kpi.dataset_info(con)).get("as_of")
-    return (as_of or datetime.now().date()).strftime("%Y-%m")
+    """The month of the default period (kpi.periods: the latest complete month, '2022-07'),
+    the latest data's month when no month of the data is complete, the current month on
+    an empty database."""
+    info = dataset.info if dataset else kpi.dataset_info(con)
+    as_of, first = info.get("as_of"), info.get("first_received_on")
+    if as_of is None:
+        return datetime.now().date().strftime("%Y-%m")
+    end = period_bounds(DEFAULT_PERIOD, as_of)[1]
+    return (end if first is None or end >= first else as_of).strftime("%Y-%m")
 
 
 def check_month_covered(month: str, info: dict) -> None:

@@ -29,8 +29,8 @@ def register(sub) -> None:
                     "月份须在数据覆盖的月份之内 / the month must be one the data covers.",
     )
     p.add_argument("--month", metavar="YYYY-MM",
-                   help="月份,如 2022-06、2022-6 或 2022年6月(默认:最新数据所在月)/ month as 2022-06, "
-                        "2022-6 or 2022年6月 (default: the month of the latest data)")
+                   help="月份,如 2022-06、2022-6 或 2022年6月(默认:数据中最近一个完整月)/ month as 2022-06, "
+                        "2022-6 or 2022年6月 (default: the latest complete month of the data)")
     # The slice as `taizhang kpi` takes it; a report's is one area (区、街道、社区), and its
     # period the month. --scope is the older name of --where.
     add_filter_arguments(

@@ -34,9 +34,12 @@ class RankRow:
     """One street (or community) in the ranking table."""
 
     name: str
-    received: str
+    # The rates the score is computed from (kpi.ranking: on what was due, by default),
+    # each with its n: cases due (received, on the received basis) and cases rated.
+    n: str
     resolution_rate: str
     on_time_rate: str
+    rated: str
     satisfaction_rate: str
     score: str
     rank: str

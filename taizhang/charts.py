@@ -60,11 +60,17 @@ class Medium:
     width: int | None  # fixed size in CSS px (None: the column's width)
     height: int | None
     short_months: bool  # '6月' / 'Jun' instead of '2022-06'
+    min_text: float = 12  # no text smaller: a phone shows a screen chart at its own size
+
+    @property
+    def small(self) -> float:
+        """The size of secondary labels (a target line's, the district average's)."""
+        return max(self.text * 0.9, self.min_text)
 
 
 SCREEN = Medium(text=12, title=True, width=None, height=None, short_months=False)
-# report.css gives the trend block 382 px on the A4 sheet.
-PRINT = Medium(text=9, title=False, width=380, height=178, short_months=True)
+# report.css gives the trend block 382 px on the A4 sheet (printed, read at 2×).
+PRINT = Medium(text=9, title=False, width=380, height=178, short_months=True, min_text=8)
 
 
 def config(filename: str) -> dict:
@@ -195,7 +201,13 @@ def trend_figure(trend: pd.DataFrame, lang: str = "zh", medium: Medium = SCREEN,
     )
     if not medium.width:
         layout["height"] = 340
-    if not medium.title:
+    if medium.title:
+        # The legend on a line of its own under the title, from the left: on a phone it
+        # wraps downwards, never over the title or the chart's buttons at the top right.
+        layout["legend"] = {"orientation": "h", "x": 0, "xanchor": "left", "yref": "container",
+                            "y": 1 - (medium.text * 3.2) / layout["height"], "yanchor": "top"}
+        layout["margin"]["t"] = int(medium.text * 7.5)
+    else:
         layout["margin"]["t"] = medium.text * 3
     if target is not None:
         layout["shapes"] = [target_line(target, "y2 domain", lang, "target.resolution_rate", medium)]
@@ -230,7 +242,7 @@ def target_line(value: float, axis: str, lang: str, key: str, medium: Medium) ->
     return {"type": "line", "xref": "paper", "x0": 0, "x1": 1, "yref": yref, "y0": value,
             "y1": value, "line": {"color": "#7f8c8d", "width": 1, "dash": "dash"},
             "label": {"text": t(key, lang, value=format_rate(value)), "textposition": "end",
-                      "font": {"size": medium.text * 0.9, "color": "#7f8c8d"}}}
+                      "font": {"size": medium.small, "color": "#7f8c8d"}}}
 
 
 def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str = "zh",
@@ -282,7 +294,7 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
                            "x1": value, "line": {"color": "#7f8c8d", "width": 1, "dash": "dash"},
                            "label": {"text": t(key, lang, value=f"{float(value):.1f}"),
                                      "textposition": "end", "textangle": 0,
-                                     "font": {"size": medium.text * 0.9, "color": "#7f8c8d"}}})
+                                     "font": {"size": medium.small, "color": "#7f8c8d"}}})
     if shapes:
         layout["shapes"] = shapes
     fig.update_layout(layout)
@@ -356,13 +368,18 @@ def rank_history_figure(by_month: pd.DataFrame, area_column: str = "street", lan
                   "width": 3 if area == selected else 1.5},
             opacity=1.0 if strong else 0.35, connectgaps=False,
             hovertemplate=f"{data_text(str(area))} %{{x}}<br>{rank_name}: %{{y}}<extra></extra>")
-    layout = base_layout(medium, t("chart.rank_history", lang) if medium.title else "")
+    title = t("chart.rank_history", lang)
+    if selected is not None:
+        title = f"{title} · {data_text(str(selected))}"
+    layout = base_layout(medium, title if medium.title else "")
     top = int(pd.to_numeric(by_month["rank"], errors="coerce").max() or 1)
+    # No legend: a dozen names under the chart ran over the month labels on a phone. The
+    # chosen area is named in the title and drawn dark; a hover names any line.
     layout.update(
         yaxis={"autorange": False, "range": [top + 0.5, 0.5], "dtick": 1, "title": {"text": rank_name},
                "gridcolor": GRID_COLOR, "fixedrange": True},
-        xaxis={"type": "category", "fixedrange": True},
-        legend={"orientation": "h", "y": -0.2},
+        xaxis={"type": "category", "fixedrange": True, "automargin": True},
+        showlegend=False,
     )
     if not medium.width:
         layout["height"] = 380

@@ -1,8 +1,9 @@
 """The slice a command reads — `taizhang kpi`, `taizhang report`, `taizhang supervise` —
 as command-line options defined once: the same names, help and defaults in each.
 
-    add_filter_arguments(parser)                  # --where, --from, --to, --as-of, --config
-    filters = filters_from_args(args)             # kpi.Filters, or UserError
+    add_filter_arguments(parser)                  # --where, --from, --to, --period, --as-of, --config
+    filters = filters_from_args(args)             # Filters, or UserError
+    period = period_of(args)                      # the --period preset (None: not given)
     settings = settings_from_args(args)           # the --config settings, or UserError
 """
 
@@ -24,8 +25,8 @@ def add_filter_arguments(parser, *, period: bool = True, where_aliases: tuple[st
                          period_help: tuple[str, str] = PERIOD_HELP) -> None:
     """Add the slice's options to a sub-command's parser.
 
-    period: --from and --to (a command with its own period, the report's --month, has
-    none); where_aliases: older names --where keeps answering to (the report's --scope);
+    period: --from, --to and --period (a command with its own period, the report's
+    --month, has none); where_aliases: older names --where keeps answering to (the report's --scope);
     where_help, period_help: what --where may name and which cases the period picks, for
     a command that reads them more narrowly than `taizhang kpi`.
     """
@@ -34,6 +35,11 @@ def add_filter_arguments(parser, *, period: bool = True, where_aliases: tuple[st
     if period:
         parser.add_argument("--from", dest="date_from", metavar="DATE", help=period_help[0])
         parser.add_argument("--to", dest="date_to", metavar="DATE", help=period_help[1])
+        parser.add_argument(
+            "--period", metavar="PERIOD",
+            help="统计期间(不写 --from/--to 时):本月(默认,数据中最近一个完整月)、上月、本季、本年、"
+                 "近12个月、全部 / the period when no --from/--to is given: month (default: the "
+                 "latest complete month of the data), last_month, quarter, year, 12m, all")
     parser.add_argument("--as-of", dest="as_of", metavar="DATE",
                         help="统计截至(默认数据中最新日期)/ status as of this date (default: the "
                              "latest date in the data)")
@@ -77,3 +83,28 @@ def settings_from_args(args):
         return load_settings(args.config)
     except SettingsError as exc:
         raise UserError(str(exc)) from None
+
+
+def period_of(args) -> str | None:
+    """The --period preset's name (None: not given); UserError for an unknown one or one
+    given with --from/--to."""
+    from taizhang.cli import UserError
+    from taizhang.kpi.periods import period_name
+
+    period = getattr(args, "period", None)
+    try:
+        name = period_name(period)
+    except ValueError:
+        raise UserError(f"--period {period!r}: 请写 本月、上月、本季、本年、近12个月 或 全部 / use month, "
+                        "last_month, quarter, year, 12m or all.") from None
+    if name and (getattr(args, "date_from", None) or getattr(args, "date_to", None)):
+        raise UserError("--period 与 --from/--to 只能写一种 / give either --period or --from/--to.")
+    return name
+
+
+def say_period(note: str, fmt: str) -> None:
+    """The period a result counts, said first: above a table, on standard error beside
+    CSV and JSON (their standard output stays the data alone)."""
+    import sys
+
+    print(note, file=sys.stdout if fmt == "table" else sys.stderr, flush=True)

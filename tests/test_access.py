@@ -228,6 +228,24 @@ def test_a_street_users_file_with_another_streets_rows_is_refused_whole(demo_bui
     assert load_paths(demo_db_copy, [other])[0].status in ("ok", "unchanged")
 
 
+def test_a_street_user_hears_about_scope_first_and_nothing_of_other_streets_imports(
+        loaders_on, demo_build, demo_db_copy, monkeypatch):
+    """Another street's file imported before: the district's data office is told it was
+    imported already; a street user is not (that would tell them what another street
+    imported, and when), and their upload is refused for its scope."""
+    from taizhang.dashboard import uploads
+
+    monkeypatch.setenv("TAIZHANG_DB", str(demo_db_copy))
+    other = sorted((demo_build / "ledgers" / "ledgers").glob("丁公路街道2022*"))[0]
+    digest = uploads.sha256(other.read_bytes())
+    loaders_on.act_as(access.LOCAL)
+    assert loaders_on.imported_file(digest)["file"].endswith(other.name)
+    loaders_on.act_as(access.Person("nz", "street", (STREET,), False))
+    assert loaders_on.imported_file(digest) is None
+    summary, = loaders_on.import_ledgers(demo_db_copy, [other])
+    assert summary.status == "failed" and summary.out_of_scope > 0 and "丁公路街道" in summary.error
+
+
 def _ledger(path, rows):
     """A small ledger written by openpyxl: a title row, then the header and `rows`."""
     import openpyxl

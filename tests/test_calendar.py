@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from taizhang import clock
 from taizhang.kpi import api as kpi
 from kpi_fixtures import case, make_db
 from taizhang.cli import main
@@ -78,9 +79,11 @@ def test_a_schedule_file_and_its_mistakes(tmp_path):
 
 
 # The ledgers below are dated in the calendar package's last year, which may still be ahead
-# of the day the test runs: the import's plausibility rule (no date after the import day)
-# is widened for them.
-LATER = "[import]\nfuture_days = 3650\n"
+# of the day the test runs: the import runs on a day after them (taizhang.clock), its
+# plausibility rule (no date after the import day) as it is.
+@pytest.fixture(autouse=True)
+def after_the_last_year(monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: date(YEAR + 1, 1, 31))
 
 
 def write_ledger(path: Path, year: int) -> Path:
@@ -101,21 +104,21 @@ def test_the_import_says_which_years_are_assumed(tmp_path, capsys, monkeypatch):
     note = "are assumed Monday–Friday"
     # Received in the package's last year, due in the next: the deadline reaches YEAR.
     late = write_ledger(tmp_path / "台账.xlsx", YEAR - 1)
-    config.write_text(LATER + '[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n', encoding="utf-8")
+    config.write_text('[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n', encoding="utf-8")
     assert main(["check", str(late), "--db", db]) == 0
     out = capsys.readouterr().out
     assert f"Working days in {YEAR} {note}" in out and f"{YEAR} 年的工作日按周一至周五计算" in out
     # The district's schedule for YEAR: nothing assumed, nothing said.
-    config.write_text(LATER + '[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n' + SCHEDULE, encoding="utf-8")
+    config.write_text('[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n' + SCHEDULE, encoding="utf-8")
     assert main(["check", str(late), "--db", db]) == 0
     assert note not in capsys.readouterr().out
     # Calendar days: no working day is assumed.
-    config.write_text(LATER + "[kpi]\nsla_days = 10\n", encoding="utf-8")
+    config.write_text("[kpi]\nsla_days = 10\n", encoding="utf-8")
     assert main(["check", str(late), "--db", db]) == 0
     assert note not in capsys.readouterr().out
     # Data well inside the package's years: nothing to say.
     early = write_ledger(tmp_path / "旧台账.xlsx", 2023)
-    config.write_text(LATER + '[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n', encoding="utf-8")
+    config.write_text('[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n', encoding="utf-8")
     assert main(["load", str(early), "--db", db]) == 0
     assert note not in capsys.readouterr().out
 
@@ -123,7 +126,7 @@ def test_the_import_says_which_years_are_assumed(tmp_path, capsys, monkeypatch):
 def test_the_data_page_says_which_years_are_assumed(tmp_path, monkeypatch):
     db = tmp_path / "t.duckdb"
     config = tmp_path / "taizhang.toml"
-    config.write_text(LATER + '[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n', encoding="utf-8")
+    config.write_text('[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n', encoding="utf-8")
     monkeypatch.setenv("TAIZHANG_CONFIG", str(config))
     monkeypatch.setenv("TAIZHANG_DB", str(db))
     assert main(["load", str(write_ledger(tmp_path / "台账.xlsx", YEAR)), "--db", str(db)]) == 0
@@ -137,6 +140,32 @@ def test_the_data_page_says_which_years_are_assumed(tmp_path, monkeypatch):
 
     # Received in December of YEAR: the deadlines of the last cases fall in the next year.
     assert f"{YEAR}、{YEAR + 1} 年的工作日按周一至周五计算" in page_infos()
-    config.write_text(LATER + '[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n'
+    config.write_text('[kpi]\nsla_days = 10\nsla_calendar = "workdays"\n'
                       + SCHEDULE + SCHEDULE.replace(str(YEAR), str(YEAR + 1)), encoding="utf-8")
     assert "周一至周五" not in page_infos()
+
+
+def test_the_import_day_is_the_clocks(tmp_path, capsys, monkeypatch):
+    """The plausibility rule reads the day from taizhang.clock: the same ledger is refused
+    on a day before its dates (every row rejected: a message, not an internal error),
+    imported on a day after them."""
+    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    ledger = write_ledger(tmp_path / "台账.xlsx", YEAR)
+    db = str(tmp_path / "t.duckdb")
+    monkeypatch.setattr(clock, "today", lambda: date(YEAR, 6, 1))
+    assert main(["load", str(ledger), "--db", db]) == 1
+    out = capsys.readouterr().out
+    assert f"{YEAR}-12-20 is after {YEAR}-06-02" in out and "internal error" not in out
+    assert "全部 2 行都未通过检查" in out and "「反映时间」晚于导入当天 2 行" in out
+    monkeypatch.setattr(clock, "today", lambda: date(YEAR + 1, 1, 31))
+    assert main(["load", str(ledger), "--db", db]) == 0
+    assert "新增 2" in capsys.readouterr().out
+
+
+def test_every_reject_rule_has_a_short_reason():
+    """The summary of a file whose rows were all rejected names each rule briefly: one
+    rule without a short form made that summary an internal error (future_date)."""
+    from taizhang.etl.rejects import REASONS, SHORT
+
+    assert {code.split(":")[0] for code in REASONS} <= set(SHORT)

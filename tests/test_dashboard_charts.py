@@ -167,9 +167,9 @@ def test_screen_and_report_colour_a_change_alike(monkeypatch):
     monkeypatch.setattr(cards, "show", lambda drawn, **_: shown.extend(drawn))
     ui.headline_cards(head, "zh")
     screen = {card.key: card for card in shown}
-    assert screen["on_time_rate"].change_text == "-0.0pp 环比"
+    assert screen["on_time_rate"].change_text == "较上月 -0.0pp"
     assert (screen["on_time_rate"].tone, screen["on_time_rate"].arrow) == ("flat", None)
-    assert '<div class="tz-delta tz-flat">-0.0pp 环比</div>' in cards.cards_html(shown)
+    assert '<div class="tz-delta tz-flat">较上月 -0.0pp</div>' in cards.cards_html(shown)
     assert (screen["satisfaction_rate"].tone, screen["satisfaction_rate"].arrow) == ("bad", "down")
     assert (screen["received"].tone, screen["received"].arrow) == ("flat", "up")
     assert (screen["median_days"].tone, screen["median_days"].arrow) == ("bad", "up")
@@ -244,3 +244,61 @@ def test_rank_history_draws_each_street_by_month_with_gaps():
     lines = {trace.name: list(trace.y) for trace in fig.data}
     assert lines == {"甲": [1, 2], "乙": [2, None]}
     assert list(fig.layout.yaxis.range) == [2.5, 0.5]   # rank 1 on top
+
+
+def _fonts(layout) -> list[float]:
+    """The sizes of every `font` dict in a layout."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            font = node.get("font")
+            if isinstance(font, dict) and isinstance(font.get("size"), (int, float)):
+                found.append(font["size"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+    walk(layout)
+    return found
+
+
+def test_no_screen_chart_text_is_smaller_than_12_px_and_the_trend_legend_is_under_its_title():
+    """A phone shows a chart at its own size: no text under 12 px (the target line's and
+    the district average's labels were 10.8); the trend's legend sits on a line of its own
+    under the title, from the left, not over the title and the chart's buttons."""
+    ranking = pd.DataFrame({"street": ["甲", "乙"], "score": [80.0, 60.0], "rank": [1, 2],
+                            "received": [10, 8], "due_cases": [9, 7], "rank_change": [1, -1]})
+    categories = pd.DataFrame({"category": ["物业", "交通"], "received": [5, 3], "resolved": [3, 1],
+                               "in_progress": [2, 2]})
+    history = pd.DataFrame({"month": ["2022-06", "2022-07"] * 2, "street": ["甲", "甲", "乙", "乙"],
+                            "rank": [1, 2, 2, 1]})
+    figures = [charts.trend_figure(TREND, "zh", target=0.9),
+               charts.ranking_figure(ranking, "street", "zh", average=70.0),
+               charts.category_figure(categories, "zh"),
+               charts.rank_history_figure(history, "street", "zh", selected="甲")]
+    for fig in figures:
+        layout = fig.to_plotly_json()["layout"]
+        sizes = _fonts(layout)
+        assert sizes and min(sizes) >= 12, (layout.get("title"), sizes)
+    trend = figures[0].layout
+    assert (trend.legend.x, trend.legend.xanchor, trend.legend.yref) == (0, "left", "container")
+    # the legend's top is below the title's line (the title sits at the container's top)
+    assert (1 - trend.legend.y) * trend.height >= trend.title.font.size + trend.title.pad.t
+    assert trend.margin.t >= (1 - trend.legend.y) * trend.height + 2 * 12   # room for two legend lines
+    # the rank history has no legend of a dozen names: the chosen street is in the title
+    history_layout = figures[3].layout
+    assert history_layout.showlegend is False and history_layout.title.text.endswith("· 甲")
+    # printed at 2×, the report's trend keeps its own smaller type
+    assert charts.PRINT.small < 12
+
+
+def test_a_cards_change_names_the_period_it_is_compared_with():
+    from taizhang.dashboard import ui
+
+    assert ui.change_text(30, False, 1, "zh") == "较上月 +30"
+    assert ui.change_text(-0.024, True, 3, "zh") == "较上季 -2.4pp"
+    assert ui.change_text(5, False, 12, "en") == "+5 vs a year earlier"
+    assert ui.change_text(2, False, 2, "zh") == "较前2个月 +2"
+    assert ui.change_text(None, False, 1, "zh") is None

@@ -446,7 +446,7 @@ def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, mon
 
 
 def card_change(at: AppTest, label: str) -> str:
-    """The change line of the KPI card labelled `label` ('↑ +30 环比')."""
+    """The change line of the KPI card labelled `label` ('↑ 较上月 +30')."""
     pattern = (f'<div class="tz-label">{re.escape(html.escape(label))}</div>'
                '<div class="tz-value">.*?</div><div class="tz-delta[^"]*">(.*?)</div>')
     for block in at.markdown:
@@ -456,14 +456,14 @@ def card_change(at: AppTest, label: str) -> str:
     raise AssertionError(f"no change on the card {label}")
 
 
-@pytest.mark.parametrize("period, now, before", [
+@pytest.mark.parametrize("period, now, before, against", [
     # The demo's data end 2022-07-31. Last month: June against all of May (05-31, not 05-30).
-    ("last_month", ("2022-06-01", "2022-06-30"), ("2022-05-01", "2022-05-31")),
+    ("last_month", ("2022-06-01", "2022-06-30"), ("2022-05-01", "2022-05-31"), "较上月"),
     # This quarter so far (July) against the same stretch of the quarter before (April).
-    ("quarter", ("2022-07-01", "2022-07-31"), ("2022-04-01", "2022-04-30")),
-    ("12m", ("2021-08-01", "2022-07-31"), ("2020-08-01", "2021-07-31")),
+    ("quarter", ("2022-07-01", "2022-07-31"), ("2022-04-01", "2022-04-30"), "较上季"),
+    ("12m", ("2021-08-01", "2022-07-31"), ("2020-08-01", "2021-07-31"), "较上年同期"),
 ])
-def test_period_presets_compare_like_periods(demo_db, use_db, period, now, before):
+def test_period_presets_compare_like_periods(demo_db, use_db, period, now, before, against):
     """环比 of 受理 = cases received in the period − in the like period before, counted
     with SQL on the cases table (not through the KPI layer); the cards say their period."""
     use_db(demo_db)
@@ -475,7 +475,8 @@ def test_period_presets_compare_like_periods(demo_db, use_db, period, now, befor
         received, earlier = count(now), count(before)
     assert metric(at, "受理") == str(received)
     change = received - earlier
-    assert card_change(at, "受理").endswith(f"{change:+d} 环比")
+    # the change names the period it is compared with
+    assert card_change(at, "受理").endswith(f"{against} {change:+d}")
     scope = next(shown(c.value) for c in at.caption if shown(c.value).startswith(("本", "上", "近")))
     assert f"{now[0]} – {now[1]}" in scope and "全区" in scope
 

@@ -98,7 +98,8 @@ def aggregate_tables(db) -> dict[str, list]:
 def figures(db, capsys) -> list[dict]:
     """What `taizhang kpi --by street` prints, as a user reads it."""
     capsys.readouterr()
-    assert main(["--db", str(db), "kpi", "--by", "district,street,community", "--format", "json"]) == 0
+    assert main(["--db", str(db), "kpi", "--by", "district,street,community", "--format", "json",
+                 "--period", "all"]) == 0
     return json.loads(capsys.readouterr().out)
 
 

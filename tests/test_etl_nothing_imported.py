@@ -46,7 +46,8 @@ def run(argv, capsys):
 
 
 def figures(db, capsys) -> tuple:
-    code, out, _ = run(["--db", str(db), "kpi", "--by", "street", "--format", "json"], capsys)
+    code, out, _ = run(["--db", str(db), "kpi", "--by", "street", "--format", "json", "--period", "all"],
+                       capsys)
     assert code == 0
     with duckdb.connect(str(db), read_only=True) as con:
         cases = con.execute("SELECT count(*) FROM cases").fetchone()[0]

@@ -37,7 +37,7 @@ def kpi_json(capsys, db, *args) -> list[dict]:
 
 
 def test_json_without_by_is_one_row_of_exactly_the_metrics(capsys, db):
-    rows = kpi_json(capsys, db, "--as-of", "2023-02-28")
+    rows = kpi_json(capsys, db, "--as-of", "2023-02-28", "--period", "all")
     assert len(rows) == 1 and list(rows[0]) == list(METRICS)
     assert rows[0]["received"] == 3 and rows[0]["resolution_rate"] == pytest.approx(1 / 3)
 
@@ -53,7 +53,7 @@ def test_json_by_street_month_with_where(capsys, db):
 
 
 def test_json_by_community_lists_every_registry_community(capsys, db):
-    rows = kpi_json(capsys, db, "--by", "community")
+    rows = kpi_json(capsys, db, "--by", "community", "--period", "all")
     assert {r["community"]: r["received"] for r in rows} == {"A社区": 2, "B社区": 0, "D社区": 1}
     b = next(r for r in rows if r["community"] == "B社区")
     assert b["resolution_rate"] is None and b["score"] is None
@@ -61,25 +61,27 @@ def test_json_by_community_lists_every_registry_community(capsys, db):
 
 def test_csv_and_table(capsys, db):
     # English headers with --lang en; the values are the same in both languages.
-    assert main(["--db", str(db), "--lang", "en", "kpi", "--by", "street", "--format", "csv"]) == 0
+    assert main(["--db", str(db), "--lang", "en", "kpi", "--by", "street", "--format", "csv",
+                 "--period", "all"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert list(rows[0]) == ["Street (town)", *(label(m, "en") for m in METRICS)]
     assert rows[1]["Street (town)"] == "桃花镇"
     assert rows[1]["Resolution rate"] == "0.0" and rows[1]["On-time rate"] == ""
-    assert main(["--db", str(db), "kpi", "--by", "street", "--lang", "en"]) == 0
-    table = capsys.readouterr().out.splitlines()
+    assert main(["--db", str(db), "kpi", "--by", "street", "--lang", "en", "--period", "all"]) == 0
+    period, *table = capsys.readouterr().out.splitlines()
+    assert period == "Period: All data, cases received 2023-01-02 to 2023-02-05, as of 2023-02-05"
     assert table[0].split()[:4] == ["Street", "(town)", "Received", "Resolved"]
     assert "50.0%" in table[1] and "—" in table[2]
 
 
 def test_table_and_csv_headers_are_chinese_by_default_json_keys_stay(capsys, db, monkeypatch):
     monkeypatch.delenv("TAIZHANG_LANG", raising=False)
-    assert main(["--db", str(db), "kpi", "--by", "street", "--format", "csv"]) == 0
+    assert main(["--db", str(db), "kpi", "--by", "street", "--format", "csv", "--period", "all"]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert list(rows[0])[:4] == ["街道(镇)", "受理", "已解决", "正在解决"]
     assert {r["街道(镇)"]: r["受理"] for r in rows} == {"南站街道": "2", "桃花镇": "1"}
     assert main(["--db", str(db), "kpi", "--by", "street"]) == 0
-    assert capsys.readouterr().out.splitlines()[0].split()[:3] == ["街道(镇)", "受理", "已解决"]
+    assert capsys.readouterr().out.splitlines()[1].split()[:3] == ["街道(镇)", "受理", "已解决"]
     # $TAIZHANG_LANG switches the default; JSON keys never change.
     monkeypatch.setenv("TAIZHANG_LANG", "en")
     assert main(["--db", str(db), "kpi", "--by", "street", "--format", "csv"]) == 0
@@ -90,10 +92,10 @@ def test_table_and_csv_headers_are_chinese_by_default_json_keys_stay(capsys, db,
 def test_db_and_lang_after_the_subcommand(capsys, db, tmp_path, monkeypatch):
     # The README's promise: every command takes --db, before or after its name.
     monkeypatch.chdir(tmp_path)  # no data/taizhang.duckdb here: the option must be used
-    assert main(["kpi", "--format", "json", "--db", str(db)]) == 0
+    assert main(["kpi", "--format", "json", "--db", str(db), "--period", "all"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["received"] == 3
     # Given before the sub-command it is not lost by the sub-command's parser.
-    assert main(["--db", str(db), "kpi", "--format", "json"]) == 0
+    assert main(["--db", str(db), "kpi", "--format", "json", "--period", "all"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["received"] == 3
 
 
@@ -149,3 +151,28 @@ def test_real_command_line(db):
     )
     assert done.returncode == 0, done.stderr
     assert [r["street"] for r in json.loads(done.stdout)] == ["南站街道", "桃花镇"]
+
+
+def test_without_dates_the_latest_complete_month_is_counted_and_named(capsys, db):
+    # The data end on 2023-02-05: February is not complete, January is (c1 alone).
+    assert main(["--db", str(db), "kpi", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)[0]["received"] == 1
+    assert err.strip() == "统计期间:本月,受理于 2023-01-01 至 2023-01-31,截至 2023-02-05"
+    # As of 2023-02-28 February is complete: c2 and c3.
+    assert kpi_json(capsys, db, "--as-of", "2023-02-28")[0]["received"] == 2
+    assert kpi_json(capsys, db, "--period", "本年")[0]["received"] == 1
+    # a month named in --where is the period, and said so
+    assert main(["--db", str(db), "kpi", "--format", "json", "--where", "月份=2023年2月"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)[0]["received"] == 2 and "受理于 2023-02-01 至 2023-02-28" in err
+    assert kpi_json(capsys, db, "--period", "12m", "--as-of", "2023-02-28")[0]["received"] == 3
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--period", "week"], "use month, last_month, quarter, year, 12m or all"),
+    (["--period", "all", "--from", "2023-01-01"], "give either --period or --from/--to"),
+])
+def test_a_bad_period_is_a_message(capsys, db, args, message):
+    assert main(["--db", str(db), "kpi", *args]) == 2
+    assert message in capsys.readouterr().err

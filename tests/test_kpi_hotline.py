@@ -73,7 +73,7 @@ def run(argv, capsys):
 
 
 def kpi_json(capsys, db, *args):
-    code, out, err = run(["kpi", "--db", db, "--format", "json", *args], capsys)
+    code, out, err = run(["kpi", "--db", db, "--format", "json", "--period", "all", *args], capsys)
     assert code == 0, err
     return json.loads(out)
 

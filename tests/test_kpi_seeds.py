@@ -240,7 +240,8 @@ def test_kpi_view_on_the_command_line(con, tmp_path, capsys):
                  "--as-of", "2022-06-30", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["official"], r["claimed"], r["reopened"]) for r in rows] == [("代表甲", 3, 1), ("代表乙", 1, 0)]
-    assert main(["--db", path, "--lang", "en", "kpi", "--view", "signoff", "--where", "street=S1"]) == 0
+    assert main(["--db", path, "--lang", "en", "kpi", "--view", "signoff", "--where", "street=S1",
+                 "--period", "all"]) == 0
     out = capsys.readouterr().out
     assert "Signed off" in out and "66.7%" in out  # S1: 2 of 3 resolved signed off
 

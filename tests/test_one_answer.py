@@ -61,6 +61,11 @@ def card(at: AppTest, label: str) -> tuple[str, str | None]:
     raise AssertionError(f"no card labelled {label}")
 
 
+def captions(at: AppTest) -> list[str]:
+    """The captions as read on screen (markdown escapes removed)."""
+    return [c.value.replace("\\", "") for c in at.caption]
+
+
 def kpi_json(demo_db, capsys, *args) -> list[dict]:
     assert main(["kpi", "--db", str(demo_db), "--format", "json", *args]) == 0
     return json.loads(capsys.readouterr().out)
@@ -92,7 +97,7 @@ def test_resolved_in_july_whatever_month_received_is_one_number(demo_db, monkeyp
         july = kpi.Filters.make(JULY["from"], JULY["to"], JULY["as_of"])
         assert kpi.resolved_in_period(con, july) == expected
     at = app(demo_db, monkeypatch, period="all")   # all the data: the cumulative card's change
-    assert card(at, "已解决")[1] == f"+{expected} 环比"
+    assert card(at, "已解决")[1] == f"较上月 +{expected}"
     assert expected != 41   # the two questions have two answers, under two names
 
 
@@ -130,6 +135,17 @@ def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, monkeypatch
     assert f"{table.loc[STREET, '综合得分']:.1f}" == score   # a number the grid shows as 80.0
     assert f"{table.loc[STREET, '排名']:.0f}" == kpi.format_number(row["rank"])
     assert any("排名期间:受理于 2022-07-01 至 2022-07-31" in c.value for c in at.caption)
+    # The report's table shows the rates the score is computed from, each with its n, as the
+    # screen does: on what was due (not the received-based 解决率 of the cards).
+    assert report.ranking_header[2:7] == ["到期件数", "到期解决率", "到期按期率", "已回访", "满意率"]
+    screen = table.loc[STREET]
+    assert in_report.n == kpi.format_number(screen["到期件数"]) == kpi.format_number(row["due_cases"])
+    assert in_report.rated == kpi.format_number(screen["已回访"])
+    for shown, column in ((in_report.resolution_rate, "到期解决率"), (in_report.on_time_rate, "到期按期率"),
+                          (in_report.satisfaction_rate, "满意率")):
+        assert shown == f"{screen[column]:.1f}%"
+    assert in_report.resolution_rate == kpi.format_rate(row["due_resolution_rate"])
+    assert row["due_resolution_rate"] != row["resolution_rate"]   # the two rates differ here
     # The report names the same window beside its ranking.
     assert "2022-07-01 至 2022-07-31" in report.ranking.note
 
@@ -168,3 +184,52 @@ def test_lists_name_their_lead_officials_and_the_case_page_every_role(demo_db, m
     at = app(demo_db, monkeypatch, "cases", case=case_id, period="all")
     people = at.dataframe[0].value
     assert len(people) == (links["case_id"] == case_id).sum() and people["角色"].nunique() > 1
+
+
+def test_a_question_without_dates_is_about_the_latest_complete_month_everywhere(
+        demo_db, monkeypatch, capsys, tmp_path, cases):
+    """No dates given: the screen, the report, `taizhang kpi`, `taizhang supervise` and its
+    Excel all count the latest complete month (July: the demo's data end on 07-31), and
+    each says so; as of 07-15 the latest complete month is June, everywhere."""
+    received = pd.to_datetime(cases["received_on"])
+
+    def count(first, last):
+        return int(((received >= first) & (received <= last)).sum())
+
+    july, june = count("2022-07-01", "2022-07-31"), count("2022-06-01", "2022-06-30")
+    assert july != len(cases) and june != july      # all the data is another answer
+    # the screen
+    at = app(demo_db, monkeypatch)
+    assert card(at, "受理")[0] == str(july)
+    assert "本月(2022-07-01 – 2022-07-31)· 全区" in captions(at)
+    for page in ("officials", "seeds", "recurring", "cases"):      # every page says it too
+        assert "本月(2022-07-01 – 2022-07-31)· 全区" in captions(app(demo_db, monkeypatch, page)), page
+    # `taizhang kpi`: JSON on standard output, the period it counts on standard error
+    assert main(["kpi", "--db", str(demo_db), "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)[0]["received"] == july
+    assert "统计期间:本月,受理于 2022-07-01 至 2022-07-31,截至 2022-07-31" in err
+    assert main(["kpi", "--db", str(demo_db)]) == 0      # a table: the period is its first line
+    first_line = capsys.readouterr().out.splitlines()[0]
+    assert first_line == "统计期间:本月,受理于 2022-07-01 至 2022-07-31,截至 2022-07-31"
+    assert kpi_json(demo_db, capsys, "--period", "全部")[0]["received"] == len(cases)
+    # the report of no month given: July's, its cards July's cases
+    with reading(demo_db) as con:
+        view = report_view(con, None, settings=Settings())
+        _, listed = kpi.supervision_cases(con, kpi.Filters.make("2022-07-01", "2022-07-31"))
+    assert "2022年7月" in view.title and "2022-07-01" in view.subtitle
+    assert next(c for c in view.cards if c.label == "受理").value == str(july)
+    # the 督办 list: page, `taizhang supervise` and its Excel, the same cases
+    at = app(demo_db, monkeypatch, "supervision")
+    assert f"共 {listed} 件需督办。" in [c.value for c in at.caption]
+    out_file = tmp_path / "list.xlsx"
+    assert main(["supervise", "--db", str(demo_db), "--out", str(out_file)]) == 0
+    assert "统计期间:本月,受理于 2022-07-01 至 2022-07-31" in capsys.readouterr().out
+    sheet = openpyxl.load_workbook(out_file).active
+    assert sheet.max_row - 3 == listed and "2022-07-01 至 2022-07-31" in sheet["A2"].value
+    # as of 07-15 July is not complete: June, on the screen and on the command line alike
+    at = app(demo_db, monkeypatch, as_of="2022-07-15")
+    assert "本月(2022-06-01 – 2022-06-30)· 全区" in captions(at)
+    shown = card(at, "受理")[0]
+    rows = kpi_json(demo_db, capsys, "--as-of", "2022-07-15")
+    assert shown == str(rows[0]["received"]) == str(june)

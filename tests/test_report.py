@@ -167,7 +167,7 @@ def test_small_db_page_has_sql_numbers_and_edge_notes(june, renderer, tmp_path):
     assert "示例数据" not in text
     assert "1 个台账文件" in text and "1 行未导入" in text
     assert "最近导入 2022-07-01" in text  # the import's started_at, as written above
-    assert "受理后 30 天" in text and "解决率×0.4 + 按期办结率×0.2 + 满意率×0.4" in text
+    assert "受理后 30 天" in text and "到期解决率×0.4 + 到期按期率×0.2 + 满意率×0.4" in text
 
 
 def test_fullest_page_fits_a4_without_shrinking(june, renderer):
@@ -460,8 +460,10 @@ def test_the_footer_states_the_score_in_use(demo_db):
         default = report_view(con, "2022-07", settings=Settings())
         preset = report_view(con, "2022-07", settings=Settings(preset="12345"), lang="en")
         hotline = report_view(con, "2022-07", settings=Settings(preset="12345"))
-    assert "综合得分 = 解决率×0.4 + 按期办结率×0.2 + 满意率×0.4" in default.definitions[0]
-    assert "score = response × 0.33 + resolution × 0.33 + satisfaction × 0.33" in preset.definitions[0]
+    # the rates the score judges: on what was due, as the ranking table heads them
+    assert "综合得分 = 到期解决率×0.4 + 到期按期率×0.2 + 满意率×0.4" in default.definitions[0]
+    assert default.ranking_header[3:5] == ["到期解决率", "到期按期率"]
+    assert "score = response × 0.33 + resolved of due × 0.33 + satisfaction × 0.33" in preset.definitions[0]
     assert "12345 measures: Response rate" in preset.hotline_note
     # 三率 first in the line: 响应率, 解决率, 满意率
     assert re.match(r"12345 三率及相关:响应率 [\d.]+% · 解决率 [\d.]+% · 满意率 [\d.]+%", hotline.hotline_note)
@@ -489,3 +491,47 @@ def test_long_image_for_a_phone_from_the_command_line(small_db, tmp_path):
         assert bottom.getextrema()[0] < 200
     assert width == 880 and height > 3 * width
     assert_png_page((out / "西湖区_2022-06.png").read_bytes())
+
+
+# Everything of the 长图 inside its 440 px column: no cell cut (its text wider than the
+# cell), no block past the sheet's right edge, the last block inside the sheet's height.
+_LONG_LAYOUT = """(() => {
+  document.body.classList.add('long');
+  const sheet = document.querySelector('.sheet').getBoundingClientRect();
+  const cut = [...document.querySelectorAll('.sheet td, .sheet th')]
+    .filter(c => c.scrollWidth > c.clientWidth + 1 || c.clientWidth < 12)
+    .map(c => c.closest('section').className + ': ' + c.textContent.trim());
+  const outside = [...document.querySelectorAll('.sheet section, .sheet table')]
+    .filter(e => e.getBoundingClientRect().right > sheet.right + 0.5)
+    .map(e => e.className || e.tagName);
+  const blocks = [...document.querySelectorAll('.sheet section')];
+  const last = Math.max(...blocks.map(b => b.getBoundingClientRect().bottom));
+  document.body.classList.remove('long');
+  return {cut, outside, width: sheet.width, below: last - sheet.bottom};
+})()"""
+
+
+def test_the_long_image_holds_every_block_in_full(june, renderer):
+    """The 长图's tables keep every column inside its 440 px (the 督办 table's titles were
+    squeezed to nothing and its officials cut off at the right edge), and the image is as
+    tall as the sheet, its last block (督办) included."""
+    view, _ = june
+    long_text = "关于小区东门外人行道破损、路灯损坏及共享单车乱停放影响居民出行安全的问题"
+    fullest = replace(view, supervision_rows=[
+        replace(r, title=long_text, official="韩立新、程晓梅、欧阳文华") for r in view.supervision_rows])
+    html = page_html(fullest)
+    page = renderer._page(html, 1)
+    try:
+        layout = page.evaluate(_LONG_LAYOUT)
+    finally:
+        renderer._keep(page, 1)
+    assert layout["width"] == 440
+    assert layout["cut"] == [] and layout["outside"] == []
+    assert layout["below"] <= 0
+    image = Image.open(io.BytesIO(renderer.render(html, ("longpng",))["longpng"]))
+    width, height = image.size
+    gray = image.convert("L")
+    # 2x: the sheet's 16 px right padding is blank from top to bottom (nothing runs past it)
+    assert gray.crop((width - 24, 0, width, height)).getextrema()[0] > 240
+    # the 督办 table's last row is in the picture: its block ends above the image's bottom
+    assert height >= 2 * 440 * 3 and gray.crop((0, height - 60, width, height)).getextrema()[0] < 200

@@ -72,8 +72,7 @@ def tier_of(days) -> int | None:
 def test_supervise_json_page_and_pandas_give_the_same_rows(con, demo_db, tmp_path, capsysbinary, period, street,
                                                            monkeypatch):
     args = ["supervise", "--db", str(demo_db), "--format", "json", "--out", "-", "--as-of", "2022-07-31"]
-    if period[0]:
-        args += ["--from", period[0], "--to", period[1]]
+    args += ["--from", period[0], "--to", period[1]] if period[0] else ["--period", "all"]
     if street:
         args += ["--where", f"街道={street}"]
     assert main(args) == 0
@@ -120,7 +119,8 @@ def test_the_report_counts_the_list_of_its_month(con):
 
 def test_supervise_excel_has_types_title_filter_and_widths(demo_db, tmp_path, monkeypatch, con):
     monkeypatch.chdir(tmp_path)
-    assert main(["supervise", "--db", str(demo_db), "--where", "街道=南站街道", "--as-of", "2022-07-31"]) == 0
+    assert main(["supervise", "--db", str(demo_db), "--where", "街道=南站街道", "--as-of", "2022-07-31",
+                 "--period", "all"]) == 0
     path = tmp_path / "督办清单_南站街道_2022-07-31.xlsx"
     assert path.exists()
     sheet = openpyxl.load_workbook(path).active
@@ -152,10 +152,11 @@ def test_supervise_excel_has_types_title_filter_and_widths(demo_db, tmp_path, mo
 
 def test_supervise_csv_and_refusals(demo_db, tmp_path, capsys):
     out = tmp_path / "list.csv"
-    assert main(["supervise", "--db", str(demo_db), "--format", "csv", "--out", str(out)]) == 0
+    assert main(["supervise", "--db", str(demo_db), "--format", "csv", "--out", str(out), "--period", "all"]) == 0
     rows = list(pd.read_csv(out, encoding="utf-8-sig").itertuples(index=False))
     json_out = tmp_path / "list.json"
-    assert main(["supervise", "--db", str(demo_db), "--format", "json", "--out", str(json_out)]) == 0
+    assert main(["supervise", "--db", str(demo_db), "--format", "json", "--out", str(json_out),
+                 "--period", "all"]) == 0
     records = json.loads(json_out.read_text(encoding="utf-8"))
     assert len(rows) == len(records) > 300     # one row a case, as the JSON has them
     assert [r[0] for r in rows] == [r["case_no"] for r in records]

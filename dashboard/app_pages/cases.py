@@ -28,6 +28,7 @@ if view.case:
     ui.case_panel(view.case, lang)
     ui.stop()
 
+st.caption(ui.plain(ui.scope_text(view, lang)))  # the period and place the list below holds
 st.session_state["w-search"] = view.search or ""
 st.text_input(t("filters.search", lang), key="w-search", on_change=_on_search)
 

@@ -21,6 +21,7 @@ view = ui.current_view()
 lang = view.lang
 
 st.header(t("officials.title", lang))
+st.caption(ui.plain(ui.scope_text(view, lang)))  # the period and place every figure below counts
 st.info(t("officials.note", lang), icon=":material/info:")
 
 officials = loaders.official_table(filters_for(view)).rename(columns={"title": "title_job"})

@@ -42,7 +42,8 @@ def open_community(community: str) -> None:
 # Drilled in place, the heading names the street: the reader sees whose numbers these are.
 place = " › ".join(name for name in (view.street, view.community) if name)
 st.header(ui.plain(f"{place} · {t('overview.title', lang)}") if place else t("overview.title", lang))
-head = loaders.headline(filters, step=comparison_step(view))
+step = comparison_step(view)
+head = loaders.headline(filters, step=step)
 if not head["metrics"]["received"]:
     st.info(t("empty.slice", lang), icon=":material/filter_alt_off:")
     ui.stop()
@@ -52,7 +53,7 @@ year = None
 if view.period in ("month", "last_month", "quarter") and view.date_to:
     year = loaders.headline(filters_for(replace(view, period="year",
                                                 date_from=view.date_to.replace(month=1, day=1))))
-ui.headline_cards(head, lang, scope=ui.scope_text(view, lang), year=year)
+ui.headline_cards(head, lang, scope=ui.scope_text(view, lang), year=year, step=step)
 timing.mark("cards")
 
 # The lines drawn on the charts: targets from the settings, the district's own score.

@@ -14,6 +14,7 @@ view = ui.current_view()
 lang = view.lang
 
 st.header(t("recurring.title", lang))
+st.caption(ui.plain(ui.scope_text(view, lang)))  # the period and place every figure below counts
 st.caption(t("recurring.note", lang))
 with st.spinner(t("recurring.working", lang)):  # seconds for a few thousand titles
     groups, cases = loaders.recurring_problems(filters_for(view))

@@ -6,6 +6,7 @@ import streamlit as st
 
 from taizhang.dashboard import loaders, ui
 from taizhang.dashboard.state import report_months
+from taizhang.kpi.periods import DEFAULT_PERIOD, period_bounds
 from taizhang.report.devtools import BrowserError
 from taizhang.report.render import (
     RenderUnavailable, check_prerequisites, html_to_longpng, html_to_pdf, html_to_png,
@@ -26,7 +27,10 @@ st.header(t("report.title", lang))
 if not months:
     st.info(t("empty.db", lang))
     ui.stop()
-month = view.month if view.month in months else months[0]
+# The month the view's period ends in (the default period: the latest complete month).
+end = view.date_to or period_bounds(DEFAULT_PERIOD, view.as_of or info.get("as_of"))[1]
+default = end.strftime("%Y-%m") if end else None
+month = view.month if view.month in months else (default if default in months else months[0])
 st.session_state["w-month"] = month
 controls = st.container(horizontal=True, vertical_alignment="bottom")
 controls.selectbox(t("report.month", lang), months, key="w-month", on_change=_on_month, width=200)

@@ -24,6 +24,7 @@ lang = view.lang
 filters = filters_for(view)
 
 st.header(t("seeds.title", lang))
+st.caption(ui.plain(ui.scope_text(view, lang)))  # the period and place every figure below counts
 if loaders.meetings_compliance(filters).empty:  # lists the registry's areas
     st.info(t("seeds.no_registry", lang), icon=":material/info:")
 
