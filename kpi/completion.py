@@ -49,5 +49,4 @@ def registry_areas(ib, state: dict | None, by: tuple[str, ...]) -> tuple[tuple[s
         return state["areas"]
     from taizhang.kpi import fastpath
 
-    con = runner.raw_connection(ib)
-    return tuple(con.execute(runner.parsed(con, fastpath.AREAS_SQL)).fetchall())
+    return tuple(tuple(row) for row in runner.rows(ib, fastpath.AREAS_SQL))

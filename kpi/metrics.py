@@ -69,6 +69,9 @@ def check_by(by) -> tuple[str, ...]:
     return by
 
 
+NULL_KEY = "\x00"  # a NULL group key inside raw_base_counts' join (no stored text holds it)
+
+
 def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Settings,
                     ctx: DataContext, slot: Slot) -> ir.Table:
     """Base counts per group computed from the cases table itself, with per group a
@@ -112,8 +115,11 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
         histogram = ibis.struct({"value": cells[column], "n": cells.n}).collect()
         per_group = (cells.group_by(keys) if keys else cells).aggregate(
             **{f"{unit}_histogram": histogram})
-        if keys:  # keys may be NULL (cases without a street): those match too
-            joined = counts.left_join(per_group, [counts[k].identical_to(per_group[k]) for k in keys])
+        if keys:  # keys may be NULL (cases without a street): those match too. Every key is
+            # text; NULL as a text no key holds, so that any engine joins on plain equality
+            # (ClickHouse matches no row on IS NOT DISTINCT FROM in a join).
+            key = lambda column: column.fill_null(NULL_KEY)  # noqa: E731
+            joined = counts.left_join(per_group, [key(counts[k]) == key(per_group[k]) for k in keys])
             counts = joined.select(counts, per_group[f"{unit}_histogram"])
         else:
             counts = counts.cross_join(per_group)

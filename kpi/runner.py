@@ -312,8 +312,24 @@ def _run_other(ib, key: Hashable, build: Callable[[], ir.Table], values: Mapping
     table = raw_connection(ib).query_arrow(sql, parameters={n: values[n] for n in names},
                                            use_strings=True)
     # ClickHouse's own types (UInt8 booleans, UInt64 counts) as the expression's.
-    table = pa.table([table.column(i).cast(field.type) for i, field in enumerate(schema)], schema=schema)
+    table = pa.table([_conform(table.column(i), field.type) for i, field in enumerate(schema)],
+                     schema=schema)
     return table if arrow else table.to_pandas()
+
+
+def _conform(column: pa.ChunkedArray, target: pa.DataType) -> pa.ChunkedArray:
+    """A ClickHouse result column as the expression's type. Lists of structs (ClickHouse
+    tuples) are matched field by field in order: Arrow casts structs by field name, and
+    a tuple's names differ, which would turn every value NULL."""
+    if not (pa.types.is_list(target) and pa.types.is_struct(target.value_type)):
+        return column.cast(target)
+    lists = column.combine_chunks()
+    inner = lists.values
+    fields = list(target.value_type)
+    struct = pa.StructArray.from_arrays(
+        [inner.field(i).cast(f.type) for i, f in enumerate(fields)], fields=fields)
+    return pa.chunked_array([pa.ListArray.from_arrays(lists.offsets, struct, type=target,
+                                                      mask=lists.is_null())])
 
 
 _parsed: OrderedDict[str, object] = OrderedDict()
