@@ -76,7 +76,7 @@ def run_serve(args) -> int:
     (--demo: the demo database, rebuilt first). A port in use, or another address without
     login configured, is said before anything runs."""
     from taizhang.dashboard import auth
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
     from taizhang.settings import SettingsError
     from taizhang.warehouse import from_args
 

@@ -55,9 +55,9 @@ def run(args) -> int:
     """`taizhang supervise …`: write the list and say where."""
     from taizhang.kpi import api as kpi
     from taizhang.dashboard import supervision_file
-    from taizhang.filter_args import period_of, say_period
+    from taizhang.kpi.commands import period_of, say_period
     from taizhang.kpi.periods import period_filters, period_note
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
     from taizhang.filter_args import filters_from_args, settings_from_args
     from taizhang.warehouse import reading_for
 

@@ -112,8 +112,8 @@ def run(args) -> int:
     from taizhang.kpi import api as kpi
     from taizhang.kpi.metrics import check_by
     from taizhang.kpi.periods import period_filters, period_note
-    from taizhang.cli import UserError
-    from taizhang.filter_args import filters_from_args, period_of, say_period, settings_from_args
+    from taizhang.errors import UserError
+    from taizhang.filter_args import filters_from_args, settings_from_args
     from taizhang.warehouse import reading_for
 
     settings = settings_from_args(args)
@@ -179,3 +179,26 @@ def render_view(frame, fmt: str, lang: str = "zh") -> str:
         return "—" if value is None else str(value)
 
     return _write(records, columns, fmt, lang, cell)
+
+
+def period_of(args) -> str | None:
+    """The --period preset's name (None: not given); UserError for an unknown one or one
+    given with --from/--to."""
+    from taizhang.errors import UserError
+    from taizhang.kpi.periods import period_name
+
+    period = getattr(args, "period", None)
+    try:
+        name = period_name(period)
+    except ValueError:
+        raise UserError(f"--period {period!r}: 请写 本月、上月、本季、本年、近12个月 或 全部 / use month, "
+                        "last_month, quarter, year, 12m or all.") from None
+    if name and (getattr(args, "date_from", None) or getattr(args, "date_to", None)):
+        raise UserError("--period 与 --from/--to 只能写一种 / give either --period or --from/--to.")
+    return name
+
+
+def say_period(note: str, fmt: str) -> None:
+    """The period a result counts, said first: above a table, on standard error beside
+    CSV and JSON (their standard output stays the data alone)."""
+    print(note, file=sys.stdout if fmt == "table" else sys.stderr, flush=True)

@@ -53,7 +53,7 @@ def register(sub) -> None:
 def _scope(filters) -> dict[str, str]:
     """The report's area ({'street': '南站街道'}) from the --where filters: one name per
     level, district, street or community only."""
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
 
     scope = {}
     for level, name in filters.where:
@@ -76,7 +76,7 @@ def _parse_scope(items: list[str]) -> dict[str, str]:
 
 
 def _parse_formats(text: str) -> list[str]:
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
 
     formats = [f.strip().lower() for f in text.split(",") if f.strip()]
     bad = [f for f in formats if f not in FORMATS]
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     from taizhang.report.devtools import BrowserError
     from taizhang.report.render import RenderUnavailable, RendererThread, check_prerequisites
     from taizhang import i18n
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
     from taizhang.filter_args import filters_from_args, settings_from_args
 
     filters = filters_from_args(args)

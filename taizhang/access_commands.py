@@ -58,7 +58,7 @@ def register(sub) -> None:
 
 def _writer(args):
     from taizhang.store.schema import ensure_schema
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
     from taizhang.db import connect, db_path
 
     path = db_path(args.db)
@@ -72,7 +72,7 @@ def _writer(args):
 
 def _reader(args):
     from taizhang.store.schema import SCHEMA_VERSION, stored_version
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
     from taizhang.db import connect, db_path
 
     path = db_path(args.db)
@@ -88,7 +88,7 @@ def _reader(args):
 
 def run_add(args) -> int:
     from taizhang.access import AccessError, add_grant
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
 
     streets = tuple(s.strip() for s in (args.streets or "").replace("，", ",").split(",") if s.strip())
     con = _writer(args)
@@ -129,7 +129,7 @@ def run_list(args) -> int:
 
 def run_remove(args) -> int:
     from taizhang.access import remove_grant
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
 
     con = _writer(args)
     try:

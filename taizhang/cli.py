@@ -16,6 +16,7 @@ from taizhang import access_commands
 from taizhang.dashboard import commands as dashboard_commands
 from taizhang.dashboard import supervise_command
 from taizhang.db import DatabaseBusy
+from taizhang.errors import UserError
 from taizhang.etl import commands as etl_commands
 from taizhang.kpi import commands as kpi_commands
 from taizhang.report import commands as report_commands
@@ -30,10 +31,6 @@ COMMAND_MODULES = (etl_commands, store_commands, kpi_commands, report_commands, 
 
 ENV_LANG = "TAIZHANG_LANG"
 LANGS = ("zh", "en")
-
-
-class UserError(Exception):
-    """Bad input or a missing prerequisite: printed as a message, exit code 2."""
 
 
 class Parser(argparse.ArgumentParser):

@@ -3,7 +3,6 @@ as command-line options defined once: the same names, help and defaults in each.
 
     add_filter_arguments(parser)                  # --where, --from, --to, --period, --as-of, --config
     filters = filters_from_args(args)             # Filters, or UserError
-    period = period_of(args)                      # the --period preset (None: not given)
     settings = settings_from_args(args)           # the --config settings, or UserError
 """
 
@@ -50,7 +49,7 @@ def add_filter_arguments(parser, *, period: bool = True, where_aliases: tuple[st
 
 def parse_where(items: list[str]) -> list[tuple[str, str]]:
     """`street=南站街道` items as (dimension, value) pairs; UserError for a malformed item."""
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
 
     pairs = []
     for item in items:
@@ -63,7 +62,7 @@ def parse_where(items: list[str]) -> list[tuple[str, str]]:
 
 def filters_from_args(args):
     """The Filters the parsed options describe; UserError for a bad date or dimension."""
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
     from taizhang.filters import FilterError, Filters
 
     try:
@@ -76,7 +75,7 @@ def filters_from_args(args):
 def settings_from_args(args):
     """The settings of --config (else $TAIZHANG_CONFIG, else ./taizhang.toml); UserError
     for a file that is not valid."""
-    from taizhang.cli import UserError
+    from taizhang.errors import UserError
     from taizhang.settings import SettingsError, load_settings
 
     try:
@@ -84,27 +83,3 @@ def settings_from_args(args):
     except SettingsError as exc:
         raise UserError(str(exc)) from None
 
-
-def period_of(args) -> str | None:
-    """The --period preset's name (None: not given); UserError for an unknown one or one
-    given with --from/--to."""
-    from taizhang.cli import UserError
-    from taizhang.kpi.periods import period_name
-
-    period = getattr(args, "period", None)
-    try:
-        name = period_name(period)
-    except ValueError:
-        raise UserError(f"--period {period!r}: 请写 本月、上月、本季、本年、近12个月 或 全部 / use month, "
-                        "last_month, quarter, year, 12m or all.") from None
-    if name and (getattr(args, "date_from", None) or getattr(args, "date_to", None)):
-        raise UserError("--period 与 --from/--to 只能写一种 / give either --period or --from/--to.")
-    return name
-
-
-def say_period(note: str, fmt: str) -> None:
-    """The period a result counts, said first: above a table, on standard error beside
-    CSV and JSON (their standard output stays the data alone)."""
-    import sys
-
-    print(note, file=sys.stdout if fmt == "table" else sys.stderr, flush=True)

@@ -252,7 +252,7 @@ def reading_for(args, missing: Callable[[Path], str]) -> Iterator[object]:
     with the text missing(path); an older file migrated first), or ClickHouse."""
     wh = from_args(args)
     if wh.is_duckdb:
-        from taizhang.cli import UserError
+        from taizhang.errors import UserError
         from taizhang.store.schema import upgrade_file
 
         if not wh.path.exists():
