@@ -220,7 +220,7 @@ def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings
     """keys, COUNT_COLUMNS, then the quantiles of closure days and hours per group of the
     slice (kpi.aggregated's contract), the quantiles from the summed histograms
     (store.rules.quantile_columns, as the raw path's)."""
-    from taizhang.kpi.metrics import COUNT_COLUMNS
+    from taizhang.kpi.formulas import COUNT_COLUMNS
 
     grain = plan["grain"]
     version = version_for(state)

@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from taizhang.kpi.completion import AREA_DIMENSIONS
 from taizhang.filters import METRICS
-from taizhang.kpi.metrics import COUNT_COLUMNS, DERIVED_COUNTS, derived, group_columns, ranking_values
+from taizhang.kpi.formulas import COUNT_COLUMNS, DERIVED_COUNTS, derived, group_columns, ranking_values
 from taizhang.settings import Settings
 
 class NumpyOps:

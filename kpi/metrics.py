@@ -31,34 +31,13 @@ from taizhang.store.facts import (
     CASE_COLUMN_DIMENSIONS, backend, case_facts, settings_or_default, slice_shape, slice_values,
 )
 from taizhang.filters import FilterError, Filters, dimension_name
+from taizhang.kpi.formulas import (  # noqa: F401 (kpi.metrics' API)
+    COUNT_COLUMNS, DERIVED_COUNTS, QUANTILE_COLUMNS, RATE_COLUMNS, derived, group_columns,
+    ranking_values, resolution_base,
+)
 from taizhang.kpi.runner import DataContext
 from taizhang.store.slot import Slot
 from taizhang.settings import Settings
-
-# The contract of a base-counts source: one row per group, these columns after the keys.
-COUNT_COLUMNS = (
-    "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
-    "overdue_open", "stalled", "rated", "satisfied", "basically_satisfied", "dissatisfied",
-    "on_time", "on_time_known", "days_n", "days_sum",
-    "response_known", "response_on_time", "feedback_known", "feedback_on_time", "reopened",
-)
-QUANTILE_COLUMNS = ("median_days", "p90_days", "median_hours", "p90_hours")
-RATE_COLUMNS = (
-    "resolution_rate", "median_days", "p90_days", "mean_days", "median_hours", "p90_hours",
-    "on_time_rate", "rated_share", "satisfaction_rate", "response_rate", "reopened_rate",
-    "return_rate", "feedback_on_time_rate", "due_resolution_rate", "due_on_time_rate", "score",
-)
-# Derived from the base counts in derived(), not summed: cases due or closed by as_of.
-DERIVED_COUNTS = ("due_cases",)
-
-
-def group_columns(by: tuple[str, ...]) -> tuple[str, ...]:
-    """The key columns of a grouping: `official` brings official_id with the name."""
-    columns: list[str] = []
-    for dim in by:
-        columns += ["official_id", "official"] if dim == "official" else [dim]
-    return tuple(columns)
-
 
 def check_by(by) -> tuple[str, ...]:
     """The grouping as a tuple of known dimension names (FilterError otherwise)."""
@@ -163,74 +142,6 @@ def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str,
     if counts is None and source == "aggregated":
         raise FilterError("预聚合表无法回答此查询 / the aggregate tables cannot answer this query.")
     return counts
-
-
-def ranking_values(settings: Settings) -> dict:
-    """The [ranking] settings as the numbers derived() binds."""
-    return {
-        "rank_on_due": 1.0 if settings.ranking_basis == "due" else 0.0,
-        "min_due_cases": settings.min_due_cases,
-        "min_rated": settings.min_rated,
-    }
-
-
-def resolution_base(c):
-    """The cases resolution_rate is judged on: received less those that ended without
-    resolution (cancelled, referred). `c`: base counts or a metrics row, by name."""
-    return c["received"] - c["cancelled"] - c["referred"]
-
-
-def derived(c, w, weights: dict, ops, ranking: dict | None = None) -> dict:
-    """The rates, mean days and score from base counts `c` (columns by name): the only place
-    a rate is divided. Written once for any engine `ops` (numpy: kpi.inmemory.NumpyOps).
-
-    w: the basically-satisfied weight; weights: the score's weight per rate; ranking: the
-    values of ranking_values().
-
-    The score judges what was due (ranking_basis 'due', the default): due_cases = cases
-    resolved by as_of or open past their deadline; due_resolution_rate = resolved /
-    due_cases; due_on_time_rate = resolved on time / (resolved with dates + open past
-    their deadline). A case received late in the period and not yet due is in neither
-    denominator. Below min_due_cases those rates are undefined; below min_rated the
-    satisfaction rate does not enter the score. Cancelled and referred cases ended without
-    the district resolving them: never counted against it (docs/kpi.md).
-    """
-    ranking = ranking or {"rank_on_due": 1.0, "min_due_cases": 0, "min_rated": 0}
-    due_cases = c["resolved"] + c["overdue_open"]
-    late_known = c["on_time_known"] + c["overdue_open"]
-    enough = lambda n, low: ops.choose(n >= low, n, 0)  # noqa: E731 - a denominator below low is 0
-    rates = {
-        "resolution_rate": ops.ratio(c["resolved"], resolution_base(c)),
-        "mean_days": ops.ratio(c["days_sum"], c["days_n"]),
-        "on_time_rate": ops.ratio(c["on_time"], c["on_time_known"]),
-        "rated_share": ops.ratio(c["rated"], c["resolved"]),
-        "satisfaction_rate": ops.ratio(c["satisfied"] + w * c["basically_satisfied"], c["rated"]),
-        # 12345 measures (docs/kpi.md): 响应率, 重办率, 回退率, 按时反馈率.
-        "response_rate": ops.ratio(c["response_on_time"], c["response_known"]),
-        "reopened_rate": ops.ratio(c["reopened"], c["resolved"]),
-        "return_rate": ops.ratio(c["referred"], c["received"]),
-        "feedback_on_time_rate": ops.ratio(c["feedback_on_time"], c["feedback_known"]),
-        "due_resolution_rate": ops.ratio(c["resolved"], enough(due_cases, ranking["min_due_cases"])),
-        "due_on_time_rate": ops.ratio(c["on_time"], enough(late_known, ranking["min_due_cases"])),
-    }
-    on_due = ranking["rank_on_due"] > 0.5
-    judged = {
-        **rates,
-        "resolution_rate": ops.choose(on_due, rates["due_resolution_rate"], rates["resolution_rate"]),
-        "on_time_rate": ops.choose(on_due, rates["due_on_time_rate"], rates["on_time_rate"]),
-        "satisfaction_rate": ops.ratio(c["satisfied"] + w * c["basically_satisfied"],
-                                       enough(c["rated"], ranking["min_rated"])),
-    }
-    # Score: weighted mean of the defined rates; an undefined rate's weight is redistributed
-    # to the others by dividing by the weights of the defined ones only. Written over the
-    # rate expressions, not their columns, so the SQL is one SELECT level (DuckDB binds
-    # every nested level's columns again: a deeper statement costs milliseconds more).
-    numerator = 0.0
-    total = 0.0
-    for rate, weight in weights.items():
-        numerator = numerator + weight * ops.fill_zero(judged[rate])
-        total = total + ops.choose(ops.defined(judged[rate]), weight, 0.0)
-    return {**rates, "due_cases": due_cases, "score": 100 * numerator / ops.null_if_zero(total)}
 
 
 @dataclass(frozen=True)

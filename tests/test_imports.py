@@ -37,12 +37,6 @@ DELIBERATE = (
     # `taizhang serve --demo` builds the demo database before the server starts.
     "taizhang.dashboard.commands -> taizhang.etl.commands",
 )
-# Import circles inside the KPI layer that remain, each closed by an import inside a
-# function; any other circle fails the test. (Whoever removes one removes its line.)
-KNOWN_CYCLES = (
-    "taizhang.kpi.cells -> taizhang.kpi.metrics",      # COUNT_COLUMNS
-    "taizhang.kpi.metrics -> taizhang.kpi.inmemory",   # the numpy engine over aggregate rows
-)
 # The modules of taizhang/ everyone may use: they import none of the parts.
 SHARED = ("taizhang.settings", "taizhang.dates", "taizhang.filters", "taizhang.workdays",
           "taizhang.formatting", "taizhang.i18n", "taizhang.i18n_access", "taizhang.i18n_seeds",
@@ -91,9 +85,6 @@ name = no import circle
 type = acyclic_siblings
 ancestors =
     taizhang
-ignore_imports =
-    {lines(KNOWN_CYCLES)}
-unmatched_ignore_imports_alerting = warn
 """
 
 
