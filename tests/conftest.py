@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 OUTPUT_DIR = Path(__file__).parent / "output"
+
+# What a test run keeps on disk (compiled SQL, recurring-problem groups) goes to a folder of
+# the run's own, shared by the processes it starts, never the user's ~/.cache/taizhang.
+_CACHE = Path(tempfile.mkdtemp(prefix="taizhang-test-cache-"))
+os.environ.setdefault("TAIZHANG_SQL_CACHE", str(_CACHE / "sql"))
+os.environ.setdefault("TAIZHANG_GROUPS_CACHE", str(_CACHE / "groups"))
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
