@@ -226,9 +226,13 @@ def supervision(con, month_filters, settings, lang):
     frame, cases = kpi.supervision_cases(con, month_filters, settings, limit=MAX_SUPERVISION_ROWS)
     rows = supervision_rows(frame, lang)
     hidden = cases - len(rows)
-    more = say("report.supervision_more", lang, n=hidden, total=cases,
-               first=kpi.format_date(month_filters.date_from),
-               last=kpi.format_date(month_filters.date_to)) if hidden > 0 else ""
+    first, last = kpi.format_date(month_filters.date_from), kpi.format_date(month_filters.date_to)
+    # The command that writes this very list: the same period, as-of date and area.
+    command = " ".join([f"taizhang supervise --from {first} --to {last}",
+                        f"--as-of {kpi.format_date(month_filters.as_of)}",
+                        *(f"--where {dim}={value}" for dim, value in month_filters.where)])
+    more = say("report.supervision_more", lang, n=hidden, total=cases, first=first, last=last,
+               command=command) if hidden > 0 else ""
     section.note = say("report.supervision_note", lang,
                        as_of=kpi.format_date(month_filters.as_of), stall=settings.stall_days)
     if not rows:

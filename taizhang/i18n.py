@@ -496,8 +496,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "As of {as_of}: every overdue or stalled case (no progress for over {stall} days), and this month's cases rated dissatisfied or reopened; longest first.",
     ),
     "report.supervision_more": (
-        "… 共 {total} 件,另有 {n} 件未列出:看板“督办”页期间选 {first} 至 {last} 即为同一清单(或 taizhang supervise --from {first} --to {last})",
-        "… {total} cases, {n} more not shown: the dashboard's 督办 page with the period {first} to {last} lists the same cases (or taizhang supervise --from {first} --to {last})",
+        "… 共 {total} 件,另有 {n} 件未列出:看板“督办”页期间选 {first} 至 {last} 即为同一清单(或 {command})",
+        "… {total} cases, {n} more not shown: the dashboard's 督办 page with the period {first} to {last} lists the same cases (or {command})",
     ),
     "report.days": ("天数", "Days"),
     "report.overdue_detail": ("在办案件,不限受理月份", "open cases, any month"),

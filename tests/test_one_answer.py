@@ -118,6 +118,22 @@ def test_supervision_total_is_one_number_everywhere(demo_db, monkeypatch, tmp_pa
         [sheet.cell(row, 1).value for row in range(4, 4 + len(report.supervision_rows))]
 
 
+def test_a_street_reports_supervision_note_names_the_command_that_writes_its_list(demo_db, capsys):
+    """The street report's 督办 note gives the command for the whole list: run as written,
+    it lists exactly the report's total, its first cases the report's rows."""
+    with reading(demo_db) as con:
+        view = report_view(con, "2022-07", {"street": "南站街道"}, settings=Settings())
+    command = re.search(r"(taizhang supervise [^)]*)", view.supervision_more).group(1)
+    assert "--where street=南站街道" in command and "--as-of 2022-07-31" in command
+    total = int(re.search(r"共 (\d+) 件", view.supervision_more).group(1))
+    capsys.readouterr()
+    assert main([*command.split()[1:], "--db", str(demo_db), "--format", "json", "--out", "-"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    numbers = list(dict.fromkeys(row["case_no"] for row in listed))
+    assert len(numbers) == total > len(view.supervision_rows)
+    assert numbers[:len(view.supervision_rows)] == [r.case_id for r in view.supervision_rows]
+
+
 def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, monkeypatch, capsys, report):
     rows = kpi_json(demo_db, capsys, "--by", "street", "--from", "2022-07-01", "--to", "2022-07-31",
                     "--as-of", "2022-07-31")
