@@ -28,6 +28,15 @@ class Definition:
 
 
 DEFINITIONS: tuple[Definition, ...] = (
+    Definition("period",
+               "看板、月报、taizhang kpi 与 taizhang supervise 不指定期间时,统计数据中最近一个完整月"
+               "(受理日期在该月内,截至该月最后一天);可选本月、上月、本季、本年、近12个月、全部或自定义,"
+               "每处都写明所统计的期间与范围。",
+               "Without a chosen period, the dashboard, the monthly report, taizhang kpi and taizhang "
+               "supervise count the latest complete month of the data (cases received in it, as of its "
+               "last day); this month, last month, this quarter, this year, the last 12 months, all data "
+               "or custom dates can be chosen, and every surface names the period and area it counts.",
+               "kpi.periods: DEFAULT_PERIOD, period_bounds"),
     Definition("received",
                "受理日期在所选期间内、属于所选区域等的案件数。",
                "Cases received in the chosen period (and areas, categories …).",
@@ -45,9 +54,11 @@ DEFINITIONS: tuple[Definition, ...] = (
                "the change of the cumulative resolved count over the period.",
                "kpi.resolved_in_period"),
     Definition("resolution_rate",
-               "当期受理已解决 ÷ 受理,写作 1769/2090 (84.6%)。",
-               "Received-and-resolved ÷ received, shown 1769/2090 (84.6%).",
-               "kpi.metrics: resolution_rate"),
+               "当期受理已解决 ÷(受理 − 撤单 − 转办退回),写作 1769/2078 (85.1%);撤单、转办退回的案件"
+               "不由本区解决,不计入分母。",
+               "Received-and-resolved ÷ (received − cancelled − referred), shown 1769/2078 (85.1%): "
+               "cases cancelled or referred elsewhere were never the district's to resolve.",
+               "kpi.formulas: resolution_base, derived"),
     Definition("median_days",
                "有办结日期的已解决案件:办结日期 − 受理日期(整天)的中位数与 90 分位数。",
                "Over resolved cases with a resolved_on: resolved_on − received_on in whole days, "

@@ -254,6 +254,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "target.average": ("全区 {value}", "district {value}"),
     "target.score": ("目标 {value}", "target {value}"),
     "filters.preset": ("统计期间", "Period"),
+    "period": ("统计期间", "Period"),
     "period.month": ("本月", "This month"),
     "period.last_month": ("上月", "Last month"),
     "period.quarter": ("本季", "This quarter"),
