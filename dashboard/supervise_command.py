@@ -68,12 +68,7 @@ def run(args) -> int:
     settings = settings_from_args(args)
     filters = filters_from_args(args)
     period = period_of(args)
-
-    def missing(path) -> str:
-        return (f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入 / no database at {path}: "
-                "load ledgers with `taizhang load PATH` first.")
-
-    with reading_for(args, missing) as con:
+    with reading_for(args) as con:
         try:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:

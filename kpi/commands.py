@@ -124,13 +124,7 @@ def run(args) -> int:
         raise UserError(str(exc)) from None
     period = period_of(args)
     lang = getattr(args, "lang", "zh")
-
-    def missing(path) -> str:
-        return (f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入;示例数据:先运行 `taizhang demo`,再加 --db "
-                f"data/demo.duckdb / no database at {path}: load ledgers with `taizhang load PATH` first; for the "
-                "demo, run `taizhang demo`, then add --db data/demo.duckdb.")
-
-    with reading_for(args, missing) as con:
+    with reading_for(args) as con:
         try:
             kpi.check_where(con, filters)
         except kpi.FilterError as exc:

@@ -10,9 +10,10 @@ formats with kpi's formatters.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Iterator, Mapping
 
+from taizhang import clock
 from taizhang.kpi import api as kpi
 from taizhang.filters import month_bounds, shift_months
 from taizhang.kpi.periods import DEFAULT_PERIOD, period_bounds
@@ -166,7 +167,7 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
                 w=settings.basically_satisfied_weight, min_cases=settings.min_cases_ranked),
         ],
         generated=say("report.generated_by", lang,
-                      date=kpi.format_date(today or datetime.now().date())),
+                      date=kpi.format_date(today or clock.today())),
     )
 
 
@@ -192,7 +193,7 @@ def default_month(con, dataset: DatasetFacts | None = None) -> str:
     info = dataset.info if dataset else kpi.dataset_info(con)
     as_of, first = info.get("as_of"), info.get("first_received_on")
     if as_of is None:
-        return datetime.now().date().strftime("%Y-%m")
+        return clock.today().strftime("%Y-%m")
     end = period_bounds(DEFAULT_PERIOD, as_of)[1]
     return (end if first is None or end >= first else as_of).strftime("%Y-%m")
 

@@ -98,14 +98,11 @@ def run(args: argparse.Namespace) -> int:
     scope = _scope(filters)
     settings = settings_from_args(args)
     formats = _parse_formats(args.format)
-    from taizhang.warehouse import from_args, reading_for
-
-    def missing(path) -> str:
-        return " / ".join(i18n.t("empty.no_file", lang, path=path) for lang in i18n.LANGS)
+    from taizhang.warehouse import from_args, no_database, reading_for
 
     warehouse = from_args(args)  # a URL that cannot be used is refused before anything starts
     if warehouse.is_duckdb and not warehouse.path.exists():
-        raise UserError(missing(warehouse.path))
+        raise UserError(no_database(warehouse.path))
     out = Path(args.out)
     try:
         # Fail before any query when the browser or the fonts are missing.
@@ -118,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 
             printed = []  # (page, Future of its files): a page prints while the next is computed
             try:
-                with reading_for(args, missing) as con:
+                with reading_for(args) as con:
                     for page in iter_report_pages(con, args.month, scope, each=args.each,
                                                   settings=settings, lang=args.lang,
                                                   as_of=filters.as_of):

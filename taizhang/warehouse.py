@@ -20,7 +20,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 from urllib.parse import unquote, urlparse
 
 ENV_WAREHOUSE = "TAIZHANG_WAREHOUSE"
@@ -246,17 +246,24 @@ def reading(wh: Warehouse) -> Iterator[object]:
         own.close()
 
 
+def no_database(path: Path) -> str:
+    """What every reading command says when its DuckDB file does not exist."""
+    return (f"数据库 {path} 不存在,请先用 `taizhang load 台账` 导入;示例数据:先运行 `taizhang demo`,再加 --db "
+            f"data/demo.duckdb / no database at {path}: load ledgers with `taizhang load PATH` first; for the "
+            "demo, run `taizhang demo`, then add --db data/demo.duckdb.")
+
+
 @contextmanager
-def reading_for(args, missing: Callable[[Path], str]) -> Iterator[object]:
+def reading_for(args) -> Iterator[object]:
     """A command's reader of its warehouse: a DuckDB file that must exist (else UserError
-    with the text missing(path); an older file migrated first), or ClickHouse."""
+    saying no_database(path); an older file migrated first), or ClickHouse."""
     wh = from_args(args)
     if wh.is_duckdb:
         from taizhang.errors import UserError
         from taizhang.store.schema import upgrade_file
 
         if not wh.path.exists():
-            raise UserError(missing(wh.path))
+            raise UserError(no_database(wh.path))
         upgrade_file(wh.path)  # a file an older Taizhang wrote: migrated before it is read
     with reading(wh) as con:
         yield con

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from taizhang.kpi import api as kpi
-from taizhang.cli import UserError, build_parser
+from taizhang.cli import UserError, build_parser, main
 from taizhang.filter_args import filters_from_args
 
 COMMANDS = ("kpi", "report", "supervise")
@@ -85,3 +85,17 @@ def test_bad_values_are_user_errors_in_all_three(tmp_path):
             filters_from_args(parse(command, "--where", "楼栋=3"))
         with pytest.raises(UserError):
             settings_from_args(parse(command, "--config", str(bad)))
+
+
+@pytest.mark.parametrize("command", [["kpi"], ["supervise", "--format", "json", "--out", "-"],
+                                     ["report", "--format", "pdf"]], ids=lambda c: c[0])
+def test_a_missing_database_is_one_message_and_creates_nothing(command, tmp_path, capsys):
+    """kpi, supervise and report read through one warehouse reader: a database that is not
+    there is the same message (exit 2), how to load or try the demo, and no file appears."""
+    from taizhang.warehouse import no_database
+
+    db = tmp_path / "nowhere.duckdb"
+    assert main(["--db", str(db), *command, *(["--out", str(tmp_path / "r")] if command[0] == "report" else [])]) == 2
+    said = capsys.readouterr().err
+    assert no_database(db) in said and "taizhang load" in said and "taizhang demo" in said
+    assert not db.exists() and not (tmp_path / "r").exists()
