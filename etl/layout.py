@@ -119,6 +119,8 @@ def check_profile_columns(profile: Profile, layout: SheetLayout, file: str, shee
     if layout.kind != "case":
         return
     present = layout.field_columns()
+    if "received_on" not in present and "received_on" not in profile.fixed:
+        raise LedgerError(no_received_text(profile, layout, file, sheet))
     missing = [(fld, names) for fld, names in profile.required.items() if fld not in present]
     if not missing:
         return
@@ -131,6 +133,23 @@ def check_profile_columns(profile: Profile, layout: SheetLayout, file: str, shee
         f"请换用合适的配置,或用 taizhang profile suggest {file} 生成一个 / {where_en}: the profile "
         f"{profile.name} names column(s) the file lacks: {wanted}. The file's columns: {has}. Use "
         f"the profile made for this export, or write one with `taizhang profile suggest {file}`."
+    )
+
+
+def no_received_text(profile: Profile, layout: SheetLayout, file: str, sheet: str | None) -> str:
+    """The error for a case sheet without a received-date column: every row would be
+    rejected for an empty date the sheet never had, so the file is refused at once, with
+    the names that would be recognised and the sheet's columns Taizhang did not use."""
+    where = f"{file} 工作表「{sheet}」" if sheet else file
+    where_en = f"{file}, sheet {sheet}" if sheet else file
+    names = profile.columns.get("received_on", [])
+    unused = [c.header for c in layout.columns if not c.field and c.header] or ["—"]
+    return (
+        f"{where}:找不到受理日期列(可识别的列名:{'、'.join(names)})。未识别的列:{'、'.join(unused)}。请把记录受理"
+        f"日期的列改名为「反映时间」后重新导入,或用 taizhang profile suggest {file} 生成格式配置 / "
+        f"{where_en}: no column for the received date (names recognised: {', '.join(names)}). "
+        f"Columns not used: {', '.join(unused)}. Rename the column that holds the date a case was received to 反映时间 "
+        f"and load the file again, or write a profile with `taizhang profile suggest {file}`."
     )
 
 
