@@ -21,9 +21,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-OPEN_STATUSES = ("pending", "in_progress")
-# Ended without resolution (撤单, 转办): not the district's to resolve, or to supervise.
-ENDED_STATUSES = ("cancelled", "referred")
+from taizhang.statuses import ENDED_STATUSES, OPEN_STATUSES  # noqa: F401 (named in taizhang.statuses)
 
 # The standing kinds: a case open at as_of is flagged once its anchor date lies more than
 # `grace` days before as_of. kind → (its anchor, the settings' grace in days).

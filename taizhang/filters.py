@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Iterable, Mapping
 
 from taizhang.dates import DAY_FORMS, MONTH_FORMS, parse_day_or_month, parse_month
+from taizhang.statuses import STATUSES
 
 
 # Group-by names from a fixed list: nothing else ever reaches a query as an identifier.
@@ -58,7 +59,7 @@ def close_names(value: str, known: Iterable[str], limit: int = 5) -> list[str]:
 
 # SPEC §7, in order: the columns of every metrics() frame and the keys of `taizhang kpi` JSON.
 METRICS = (
-    "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+    "received", *STATUSES,
     "resolution_rate", "median_days", "p90_days", "mean_days", "median_hours", "p90_hours",
     "on_time_rate", "overdue_open", "stalled", "rated", "rated_share", "satisfaction_rate",
     "dissatisfied", "response_rate", "reopened_rate", "return_rate", "feedback_on_time_rate",
@@ -67,7 +68,7 @@ METRICS = (
 )
 
 COUNT_METRICS = (
-    "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+    "received", *STATUSES,
     "overdue_open", "stalled", "rated", "dissatisfied", "due_cases",
 )
 RATE_METRICS = ("resolution_rate", "on_time_rate", "rated_share", "satisfaction_rate",
