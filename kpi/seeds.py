@@ -18,6 +18,7 @@ from taizhang.kpi import runner
 from taizhang.store.facts import (backend, case_facts, settings_or_default, slice_shape, slice_values,
                        where_values)
 from taizhang.filters import Filters
+from taizhang.kpi.inmemory import NumpyOps
 from taizhang.kpi.officials import meetings_in_slice, meetings_summary
 from taizhang.store.slot import Slot
 from taizhang.settings import Settings
@@ -27,9 +28,10 @@ LEVELS = ("street", "community")
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as Float64, <NA> where the denominator is 0."""
-    den = denominator.astype("Float64")
-    return (numerator.astype("Float64") / den.where(den > 0)).astype("Float64")
+    """numerator / denominator as the metrics divide (kpi.inmemory.NumpyOps.ratio), as
+    Float64: <NA> where the denominator is 0."""
+    values = NumpyOps.ratio(numerator.astype("float64"), denominator.astype("float64"))
+    return pd.Series(values, index=numerator.index, dtype="Float64")
 
 
 def _context(con, filters: Filters, settings: Settings | None):
