@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Iterable, Mapping
 
-from taizhang.dates import DAY_FORMS, MONTH_FORMS, parse_day_or_month, parse_month
+from taizhang.dates import DAY_FORMS, MONTH_FORMS, month_end, parse_day_or_month, parse_month
 from taizhang.statuses import STATUSES
 
 
@@ -110,15 +109,13 @@ def shift_months(d: date, months: int) -> date:
     index = d.year * 12 + d.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(d.day, month_end(date(year, month, 1)).day))
 
 
 def like_day(d: date, months: int) -> date:
     """shift_months, except that a month's last day stays its month's last day."""
     moved = shift_months(d, months)
-    if d.day == calendar.monthrange(d.year, d.month)[1]:
-        return moved.replace(day=calendar.monthrange(moved.year, moved.month)[1])
-    return moved
+    return month_end(moved) if d == month_end(d) else moved
 
 
 def month_bounds(month: str) -> tuple[date, date]:
