@@ -23,6 +23,7 @@ from taizhang.filters import RATE_METRICS
 from taizhang.kpi.seed_columns import SEED_DAYS, SEED_RATES
 from taizhang.formatting import RISE, format_score, is_missing
 from taizhang.i18n import column_labels, label, role_label, satisfaction_label, status_label, t
+from taizhang.statuses import ENDED_STATUSES
 
 VIEW_KEY = "view"
 # The view a chart click chose, set by the click's callback and followed by the page
@@ -367,7 +368,7 @@ def hotline_cards(head: dict, lang: str, step: int = 1) -> None:
     shown = []
     for key, is_rate in HOTLINE_CARDS:
         value = now.get(key)
-        if value is None or (key in ("cancelled", "referred") and not value):
+        if value is None or (key in ENDED_STATUSES and not value):
             continue
         text_value = format_rate(value) if is_rate else format_number(value)
         change = delta.get(key)

@@ -17,6 +17,7 @@ import duckdb
 
 from taizhang.store import aggregates
 from taizhang.etl.errors import LedgerError
+from taizhang.statuses import OPEN_STATUSES
 from taizhang.timing import mark
 
 # Values a ledger carries; a difference in any of them makes a case "updated".
@@ -249,7 +250,7 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
         UPDATE cases SET
             {", ".join(f"{c} = i.{c}" for c in CASE_VALUES)},
             reopened_count = cases.reopened_count
-                + CASE WHEN cases.status = 'resolved' AND i.status IN ('pending', 'in_progress') THEN 1 ELSE 0 END,
+                + CASE WHEN cases.status = 'resolved' AND list_contains(?::VARCHAR[], i.status) THEN 1 ELSE 0 END,
             last_progress_on = coalesce(i.last_progress_on,
                 CASE WHEN i.status <> cases.status OR i.note IS DISTINCT FROM cases.note THEN ?::DATE
                      ELSE cases.last_progress_on END),
@@ -258,7 +259,7 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
             {", ".join(f"{c} = i.{c}" for c in GIVEN_COLUMNS)}
         FROM incoming i JOIN case_diff d USING (case_id)
         WHERE d.change = 'updated' AND cases.case_id = i.case_id
-    """, [as_of, import_id, source_file, as_of])
+    """, [list(OPEN_STATUSES), as_of, import_id, source_file, as_of])
 
 
 def _write_events_and_officials(con, import_id: int, as_of: date, first: bool, order: str) -> None:

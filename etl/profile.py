@@ -14,6 +14,7 @@ from pathlib import Path
 
 from taizhang.etl.errors import ProfileError
 from taizhang.etl.fold import fold_text, header_key
+from taizhang.statuses import STATUSES
 
 # Canonical fields a ledger column can map to; the order is the staging table's.
 FIELDS = (
@@ -23,9 +24,6 @@ FIELDS = (
     "lead", "deputy", "handler", "supervisor",
     "meeting_on", "participants", "attendees", "topic", "feedback",
 )
-# cancelled and referred end a case without resolving it (撤单, 转办): counted in received,
-# kept out of the resolution and on-time denominators (docs/kpi.md).
-STATUSES = ("pending", "in_progress", "resolved", "deferred", "cancelled", "referred")
 SATISFACTIONS = ("satisfied", "basically_satisfied", "dissatisfied")
 MATTER_CLASSES = ("大事", "小事", "私事")
 OFFICIAL_ROLES = ("lead", "deputy", "handler", "supervisor")

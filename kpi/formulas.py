@@ -9,10 +9,11 @@ module imports no other part of the KPI layer.
 from __future__ import annotations
 
 from taizhang.settings import Settings
+from taizhang.statuses import STATUSES
 
 # The contract of a base-counts source: one row per group, these columns after the keys.
 COUNT_COLUMNS = (
-    "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+    "received", *STATUSES,
     "overdue_open", "stalled", "rated", "satisfied", "basically_satisfied", "dissatisfied",
     "on_time", "on_time_known", "days_n", "days_sum",
     "response_known", "response_on_time", "feedback_known", "feedback_on_time", "reopened",

@@ -38,6 +38,7 @@ from taizhang.kpi.formulas import (  # noqa: F401 (kpi.metrics' API)
 from taizhang.kpi.runner import DataContext
 from taizhang.store.slot import Slot
 from taizhang.settings import Settings
+from taizhang.statuses import STATUSES
 
 def check_by(by) -> tuple[str, ...]:
     """The grouping as a tuple of known dimension names (FilterError otherwise)."""
@@ -67,11 +68,7 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
     counts = grouped.aggregate(
         received=t.count(),
         resolved=as_int(t.is_resolved),
-        in_progress=as_int(t.status_asof == "in_progress"),
-        pending=as_int(t.status_asof == "pending"),
-        deferred=as_int(t.status_asof == "deferred"),
-        cancelled=as_int(t.status_asof == "cancelled"),
-        referred=as_int(t.status_asof == "referred"),
+        **{status: as_int(t.status_asof == status) for status in STATUSES if status != "resolved"},
         overdue_open=as_int(t.overdue),
         stalled=as_int(t.stalled),
         rated=t.satisfaction_asof.count(),

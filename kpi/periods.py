@@ -14,10 +14,10 @@ latest date; no pandas, so the command line's parser can import it.
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import replace
 from datetime import date, timedelta
 
+from taizhang.dates import month_end
 from taizhang.filters import Filters, month_bounds, shift_months
 
 # Preset → months it spans (the 环比 step: a quarter compares with the quarter before).
@@ -27,11 +27,6 @@ DEFAULT_PERIOD = "month"
 # The words people type for a preset (--period 本月).
 PERIOD_ALIASES = {"本月": "month", "上月": "last_month", "本季": "quarter", "本年": "year",
                   "近12个月": "12m", "全部": "all"}
-
-
-def month_end(d: date) -> date:
-    """The last day of d's month."""
-    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
 
 
 def latest_complete_month(last: date) -> date:

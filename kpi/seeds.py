@@ -12,12 +12,15 @@ from dataclasses import replace
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from taizhang.kpi import runner
+from taizhang.store import rules
 from taizhang.store.facts import (backend, case_facts, settings_or_default, slice_shape, slice_values,
                        where_values)
 from taizhang.filters import Filters
+from taizhang.kpi.inmemory import NumpyOps
 from taizhang.kpi.officials import meetings_in_slice, meetings_summary
 from taizhang.store.slot import Slot
 from taizhang.settings import Settings
@@ -27,9 +30,10 @@ LEVELS = ("street", "community")
 
 
 def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """numerator / denominator as Float64, <NA> where the denominator is 0."""
-    den = denominator.astype("Float64")
-    return (numerator.astype("Float64") / den.where(den > 0)).astype("Float64")
+    """numerator / denominator as the metrics divide (kpi.inmemory.NumpyOps.ratio), as
+    Float64: <NA> where the denominator is 0."""
+    values = NumpyOps.ratio(numerator.astype("float64"), denominator.astype("float64"))
+    return pd.Series(values, index=numerator.index, dtype="Float64")
 
 
 def _context(con, filters: Filters, settings: Settings | None):
@@ -217,19 +221,27 @@ def signoff(con, filters: Filters, settings: Settings | None = None, by: str = "
         signed = resolved.closed_on.notnull() & (resolved.closed_on <= slot("as_of", "date"))
         days = ibis.ifelse(signed & resolved.resolved_on.notnull(),
                            resolved.closed_on.delta(resolved.resolved_on, unit="day"), ibis.null("int64"))
-        resolved = resolved.mutate(signed=signed.cast("int64"), days=days)
-        aggregates = dict(resolved=resolved.count(), signed_off=resolved.signed.sum(),
-                          median_signoff_days=resolved.days.median())
-        if keys:
-            return resolved.group_by(keys).aggregate(**aggregates).order_by(keys)
-        return resolved.aggregate(**aggregates)
+        # A histogram (cases per key, signed or not, days): the median is taken from it as
+        # every quantile is (store.rules.quantiles), exact and the same on any engine.
+        rows = resolved.mutate(signed=signed.cast("int64"), days=days)
+        return rows.group_by([*keys, "signed", "days"]).aggregate(n=rows.count())
 
-    df = runner.run(ib, ("signoff", by, slice_shape(filters), ctx.schema), build, values)
-    df["resolved"] = df["resolved"].fillna(0).astype("int64")
-    df["signed_off"] = df["signed_off"].fillna(0).astype("int64")
+    hist = runner.run(ib, ("signoff", by, slice_shape(filters), ctx.schema), build, values)
+    if keys:
+        codes, names = pd.factorize(hist[by], sort=True, use_na_sentinel=False)
+        df = pd.DataFrame({by: pd.Series(names).astype(hist[by].dtype)})
+    else:   # the whole slice: one row, resolved or not
+        codes, df = np.zeros(len(hist), dtype=np.int64), pd.DataFrame(index=[0])
+    n = hist["n"].to_numpy(dtype=np.int64)
+    count = lambda weights: np.bincount(codes, weights=weights, minlength=len(df)).astype(np.int64)  # noqa: E731
+    df["resolved"] = count(n)
+    df["signed_off"] = count(n * hist["signed"].to_numpy(dtype=np.int64))
     df["awaiting_signoff"] = df["resolved"] - df["signed_off"]
     df["signoff_rate"] = _ratio(df["signed_off"], df["resolved"])
-    df["median_signoff_days"] = df["median_signoff_days"].astype("Float64")
+    timed = hist["days"].notna().to_numpy()
+    median = rules.quantiles(codes[timed], hist["days"].to_numpy(dtype=np.float64, na_value=np.nan)[timed],
+                             n[timed], len(df))["median"]
+    df["median_signoff_days"] = pd.Series(median, dtype="Float64")
     return df[[*keys, "resolved", "signed_off", "awaiting_signoff", "signoff_rate", "median_signoff_days"]]
 
 

@@ -21,9 +21,10 @@ import pandas as pd
 
 from taizhang.store import aggregates
 from taizhang.kpi import fastpath, runner
-from taizhang.store import rules, sla
+from taizhang.store import sla
 from taizhang.store.facts import (
     ENDED_STATUSES, backend, case_facts, in_period, settings_or_default, slice_conditions, slice_values,
+    standing_flags,
 )
 from taizhang.filters import FilterError, Filters
 from taizhang.kpi.lists import _finish, _with_officials, case_number, lead_officials, slice_facts
@@ -201,12 +202,15 @@ def _open_cases(ib, standing: Filters, slot: Slot) -> ir.Table:
     return t.filter(*slice_conditions(t, t.month, standing, slot))
 
 
+def _open_standing(t: ir.Table, slot: Slot, kinds: tuple[str, ...]) -> dict[str, tuple]:
+    """{kind: (flagged, days past its anchor)} of agg_open_cases' rows, as store.facts gives
+    them of the cases (every row of agg_open_cases is open; progress_on: its last progress)."""
+    every = standing_flags(ibis.literal(True), {"due": t.due, "last_progress": t.progress_on}, slot)
+    return {kind: every[kind] for kind in kinds}
+
+
 def _open_conditions(t: ir.Table, slot: Slot, kinds: tuple[str, ...]) -> dict[str, ir.BooleanValue]:
-    # store.rules.flagged, as kpi.facts applies it (every row of agg_open_cases is open).
-    anchors = {"due": t.due, "last_progress": t.progress_on}
-    return {kind: rules.flagged(ibis.literal(True), anchors[rules.STANDING[kind][0]],
-                                slot(rules.CUTOFF_VALUES[kind], "date"))
-            for kind in kinds}
+    return {kind: flag for kind, (flag, _) in _open_standing(t, slot, kinds).items()}
 
 
 def _open_flagged(ib, standing: Filters, slot: Slot, kinds: tuple[str, ...] = STANDING_KINDS) -> ir.Table:
@@ -214,14 +218,11 @@ def _open_flagged(ib, standing: Filters, slot: Slot, kinds: tuple[str, ...] = ST
     narrow rows): valid when _open_cases_answer says so."""
     t = _open_cases(ib, standing, slot)
     flagged = t.filter(ibis.or_(*_open_conditions(t, slot, kinds).values()))
-    flags = _open_conditions(flagged, slot, kinds)
-    as_of = slot("as_of", "date")
-    days = {"overdue": as_of.delta(flagged.due, unit="day"),
-            "stalled": as_of.delta(flagged.progress_on, unit="day")}
+    flags = _open_standing(flagged, slot, kinds)
     return flagged.select(
         case_id=flagged.case_id.cast("string"), received_on=flagged.received_on.cast("date"),
-        kind_order=ibis.cases(*((c, SUPERVISION_KINDS.index(k)) for k, c in flags.items())).cast("int64"),
-        sort_days=ibis.cases(*((c, days[k]) for k, c in flags.items())).cast("int64"),
+        kind_order=ibis.cases(*((c, SUPERVISION_KINDS.index(k)) for k, (c, _) in flags.items())).cast("int64"),
+        sort_days=ibis.cases(*((c, days) for c, days in flags.values())).cast("int64"),
     )
 
 

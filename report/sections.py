@@ -14,6 +14,7 @@ from taizhang.report.model import AttendanceRow, Card, CategoryRow, Delta, RankR
 from taizhang.formatting import RISE, change_tone, format_score, is_missing
 from taizhang.i18n import other_lang as other
 from taizhang.i18n import t as say
+from taizhang.statuses import ENDED_STATUSES
 from taizhang.charts import PRINT, trend_figure
 
 # What fits on one page next to everything else (checked by the long-list test).
@@ -104,7 +105,7 @@ def hotline(head: dict, lang: str) -> str:
     if not any(current.get(m) for m in extra):
         return ""
     parts = [f"{say(m, lang)} {_value(m, current[m])}" for m in HOTLINE
-             if not is_missing(current.get(m)) and (m not in ("cancelled", "referred") or current[m])]
+             if not is_missing(current.get(m)) and (m not in ENDED_STATUSES or current[m])]
     return say("report.hotline", lang, items=" · ".join(parts))
 
 

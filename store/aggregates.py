@@ -155,19 +155,19 @@ def _generate_facts_sql(settings) -> str:
     import ibis
 
     from taizhang.store import rules
-    from taizhang.store.facts import OPEN_STATUSES, case_facts
+    from taizhang.store.facts import OPEN_STATUSES, case_facts, standing_anchors
     from taizhang.filters import Filters
 
     ib = _reference()
     f = case_facts(ib, Filters(), settings, FAR_FUTURE)
-    progress_on = f.last_progress_on.fill_null(f.received_on)
+    anchors = standing_anchors(f)
+    progress_on = anchors["last_progress"]
     resolved_month = ibis.ifelse(
         (f.status == "resolved") & f.resolved_on.notnull(),
         f.resolved_on.strftime("%Y-%m"), ibis.null("string"),
     )
     # Open cases are keyed by the first month at whose end they are overdue / stalled (store.rules).
     add_days = lambda day, n: (day + ibis.interval(days=n)).cast("date")  # noqa: E731
-    anchors = {"due": f.due, "last_progress": progress_on}
     first_month = {kind: rules.first_flagged_day(kind, anchors[anchor], settings, add_days).strftime("%Y-%m")
                    for kind, (anchor, _) in rules.STANDING.items()}
     source = f.select(

@@ -148,6 +148,28 @@ def slice_conditions(t: ir.Table, month: ir.StringValue, filters: Filters,
     return conditions
 
 
+def standing_anchors(t: ir.Table) -> dict[str, ir.DateValue]:
+    """The anchor dates of the standing kinds (store.rules.STANDING) of a table of cases with
+    their due date: due, and last progress (the ledger's, else the day received)."""
+    return {"due": t.due, "last_progress": t.last_progress_on.fill_null(t.received_on)}
+
+
+def days_between(later: ir.DateValue, earlier: ir.DateValue) -> ir.IntegerValue:
+    """Whole days from earlier to later, in ibis (store.rules' date arithmetic)."""
+    return later.delta(earlier, unit="day")
+
+
+def standing_flags(open_at: ir.BooleanValue, anchors: dict[str, ir.DateValue],
+             slot: Slot) -> dict[str, tuple[ir.BooleanValue, ir.IntegerValue]]:
+    """{kind: (flagged at as_of, its days past the anchor)} for each standing kind (overdue,
+    stalled): store.rules.flagged and store.rules.days_past over the slot's as_of and cutoffs.
+    The days are meaningful only where the flag is set."""
+    as_of = slot("as_of", "date")
+    return {kind: (rules.flagged(open_at, anchors[anchor], slot(rules.CUTOFF_VALUES[kind], "date")),
+                   rules.days_past(kind, as_of, anchors, days_between))
+            for kind, (anchor, _) in rules.STANDING.items()}
+
+
 def case_facts(
     ib: ibis.BaseBackend,
     filters: Filters,
@@ -194,12 +216,8 @@ def case_facts(
     is_resolved = (t.status == "resolved") & ~resolved_late
     is_open = rules.is_open(t.status.isin(OPEN_STATUSES), resolved_late)
     dated_resolution = is_resolved & t.resolved_on.notnull()
-    last_progress = t.last_progress_on.fill_null(t.received_on)
-    anchors = {"due": t.due, "last_progress": last_progress}
-    is_overdue, is_stalled = (
-        rules.flagged(is_open, anchors[rules.STANDING[kind][0]],
-                      slot(rules.CUTOFF_VALUES[kind], "date"))
-        for kind in ("overdue", "stalled"))
+    flags = standing_flags(is_open, standing_anchors(t), slot)
+    (is_overdue, days_overdue), (is_stalled, days_stalled) = flags["overdue"], flags["stalled"]
     # Times of day (12345/311 exports): a moment without its own time is its day at 00:00.
     received_time = t.received_at.fill_null(t.received_on.cast("timestamp"))
     seconds_after = lambda moment: moment.epoch_seconds() - received_time.epoch_seconds()  # noqa: E731
@@ -231,12 +249,8 @@ def case_facts(
         on_time_known=dated_resolution,
         on_time=dated_resolution & (t.resolved_on <= t.due),
         overdue=is_overdue,
-        days_overdue=ibis.ifelse(
-            is_overdue, as_of_value.delta(t.due, unit="day"), ibis.null("int64")
-        ),
+        days_overdue=ibis.ifelse(is_overdue, days_overdue, ibis.null("int64")),
         stalled=is_stalled,
-        days_stalled=ibis.ifelse(
-            is_stalled, as_of_value.delta(last_progress, unit="day"), ibis.null("int64")
-        ),
+        days_stalled=ibis.ifelse(is_stalled, days_stalled, ibis.null("int64")),
     )
     return t.mutate(**{name: value for name, value in every.items() if facts is None or name in facts})

@@ -12,6 +12,7 @@ both paths (kpi.metrics' raw histograms and kpi.cells' summed ones).
     ended     cancelled or referred: never the district's to resolve, rate or supervise
     overdue   open, and its deadline (due) is before as_of
     stalled   open, and its last progress is before as_of − stall_days
+    days      days overdue = as_of − due, days stalled = as_of − last progress
     quantile  DuckDB's quantile_cont over the expanded values: linear interpolation
 """
 
@@ -21,9 +22,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-OPEN_STATUSES = ("pending", "in_progress")
-# Ended without resolution (撤单, 转办): not the district's to resolve, or to supervise.
-ENDED_STATUSES = ("cancelled", "referred")
+from taizhang.statuses import ENDED_STATUSES, OPEN_STATUSES  # noqa: F401 (named in taizhang.statuses)
 
 # The standing kinds: a case open at as_of is flagged once its anchor date lies more than
 # `grace` days before as_of. kind → (its anchor, the settings' grace in days).
@@ -62,6 +61,16 @@ def cutoff(kind: str, as_of: date, settings) -> date:
 def flagged(open_at, anchor, before):
     """An open case whose anchor (due, last progress) lies before the kind's cutoff."""
     return open_at & (anchor < before)
+
+
+def days_past(kind: str, as_of, anchors: dict, days_between):
+    """Days a case flagged `kind` at as_of has stood past its anchor: as_of − anchor (days
+    overdue: as_of − due; days stalled: as_of − last progress; the grace not subtracted).
+
+    anchors: {anchor name (STANDING's): value}; days_between(later, earlier): the engine's
+    whole days from earlier to later.
+    """
+    return days_between(as_of, anchors[STANDING[kind][0]])
 
 
 def first_flagged_day(kind: str, anchor, settings, add_days):

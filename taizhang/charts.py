@@ -28,6 +28,7 @@ import plotly.graph_objects as go
 
 from taizhang.formatting import format_number, format_rate, is_missing
 from taizhang.i18n import label, status_label, t
+from taizhang.statuses import ENDED_STATUSES, NEVER_DUE, STATUSES
 
 # The same status is the same colour on every chart, on screen and in the report.
 STATUS_COLORS = {
@@ -45,8 +46,6 @@ SELECTED_COLOR = "#0b3c75"
 TEXT_COLOR = "#31333f"
 GRID_COLOR = "#e8e8e8"
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
-STATUSES = ("resolved", "in_progress", "pending", "deferred", "cancelled", "referred")
-ENDED_WITHOUT_RESOLUTION = ("cancelled", "referred")
 # The rate axis reaches a little above 100%, so a month at 100% is not drawn on the frame.
 RATE_TOP = 1.05
 
@@ -226,7 +225,7 @@ def _immature(trend: pd.DataFrame) -> list[bool]:
     if "due_cases" not in trend.columns:
         return [False] * len(trend)
     waiting = trend["received"] - trend["due_cases"]
-    for ended in ("deferred", "cancelled", "referred"):   # never due: not what a rate waits for
+    for ended in NEVER_DUE:   # not what a rate waits for
         if ended in trend.columns:
             waiting = waiting - trend[ended].fillna(0)
     flags = [bool(w > 0) for w in waiting.fillna(0)]
@@ -326,7 +325,7 @@ def category_figure(categories: pd.DataFrame, lang: str = "zh", top: int = 10,
     fig = go.Figure()
     for status in STATUSES:
         values = [_count(v) for v in shown[status]] if status in shown else [0] * len(shown)
-        if status in ENDED_WITHOUT_RESOLUTION and not any(values):
+        if status in ENDED_STATUSES and not any(values):
             continue  # 撤单 / 转办退回 only where the slice has them
         name = status_label(status, lang)
         fig.add_bar(x=values, y=names, orientation="h", name=name,

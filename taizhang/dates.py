@@ -18,6 +18,11 @@ DAY_FORMS = "2023-03-31、2023/3/31、2023年3月31日、20230331"
 MONTH_FORMS = "2023-03、2023-3、2023/03、2023年3月"
 
 
+def month_end(d: date) -> date:
+    """The last day of d's month."""
+    return d.replace(day=calendar.monthrange(d.year, d.month)[1])
+
+
 def _clean(text: str) -> str:
     return str(text).translate(_WIDE).strip()
 
@@ -43,7 +48,7 @@ def parse_month(text: str) -> tuple[date, date] | None:
     year, month = (int(g) for g in m.groups())
     if not 1 <= month <= 12 or year < 1:
         return None
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    return date(year, month, 1), month_end(date(year, month, 1))
 
 
 def parse_day_or_month(text: str, end: bool = False) -> date | None:

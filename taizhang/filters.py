@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Iterable, Mapping
 
-from taizhang.dates import DAY_FORMS, MONTH_FORMS, parse_day_or_month, parse_month
+from taizhang.dates import DAY_FORMS, MONTH_FORMS, month_end, parse_day_or_month, parse_month
+from taizhang.statuses import STATUSES
 
 
 # Group-by names from a fixed list: nothing else ever reaches a query as an identifier.
@@ -58,7 +58,7 @@ def close_names(value: str, known: Iterable[str], limit: int = 5) -> list[str]:
 
 # SPEC §7, in order: the columns of every metrics() frame and the keys of `taizhang kpi` JSON.
 METRICS = (
-    "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+    "received", *STATUSES,
     "resolution_rate", "median_days", "p90_days", "mean_days", "median_hours", "p90_hours",
     "on_time_rate", "overdue_open", "stalled", "rated", "rated_share", "satisfaction_rate",
     "dissatisfied", "response_rate", "reopened_rate", "return_rate", "feedback_on_time_rate",
@@ -67,7 +67,7 @@ METRICS = (
 )
 
 COUNT_METRICS = (
-    "received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+    "received", *STATUSES,
     "overdue_open", "stalled", "rated", "dissatisfied", "due_cases",
 )
 RATE_METRICS = ("resolution_rate", "on_time_rate", "rated_share", "satisfaction_rate",
@@ -109,15 +109,13 @@ def shift_months(d: date, months: int) -> date:
     index = d.year * 12 + d.month - 1 + months
     year, month = divmod(index, 12)
     month += 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+    return date(year, month, min(d.day, month_end(date(year, month, 1)).day))
 
 
 def like_day(d: date, months: int) -> date:
     """shift_months, except that a month's last day stays its month's last day."""
     moved = shift_months(d, months)
-    if d.day == calendar.monthrange(d.year, d.month)[1]:
-        return moved.replace(day=calendar.monthrange(moved.year, moved.month)[1])
-    return moved
+    return month_end(moved) if d == month_end(d) else moved
 
 
 def month_bounds(month: str) -> tuple[date, date]:

@@ -50,3 +50,12 @@ def output_dir(request) -> Path:
     path = OUTPUT_DIR / request.node.name.replace("/", "_")
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture
+def use_db(monkeypatch):
+    """Point the dashboard at a database file (the server gets it the same way): use_db(path)."""
+    def point(path):
+        monkeypatch.setenv("TAIZHANG_DB", str(path))
+        return path
+    return point

@@ -248,17 +248,10 @@ def test_a_street_user_hears_about_scope_first_and_nothing_of_other_streets_impo
 
 def _ledger(path, rows):
     """A small ledger written by openpyxl: a title row, then the header and `rows`."""
-    import openpyxl
+    from ledgers import workbook
 
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "问题台账"
-    sheet.append(["南站街道问题台账"])
-    sheet.append(["编号", "街道", "社区", "反映时间", "问题", "办理状态"])
-    for row in rows:
-        sheet.append(list(row))
-    book.save(path)
-    return path
+    return workbook(path, "问题台账", [["编号", "街道", "社区", "反映时间", "问题", "办理状态"],
+                                     *map(list, rows)], title="南站街道问题台账")
 
 
 def test_a_stored_case_of_another_street_cannot_be_moved_by_an_upload(demo_db_copy, tmp_path):

@@ -6,18 +6,17 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import openpyxl
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from taizhang import clock
 from taizhang.kpi import api as kpi
+from apptest import run
 from kpi_fixtures import case, make_db
+from ledgers import workbook
 from taizhang.cli import main
 from taizhang.settings import Settings, SettingsError, load_settings
 from taizhang.workdays import PACKAGE_YEARS, workday_due_dates
 
-APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
 YEAR = max(PACKAGE_YEARS) + 1  # the first year the package lacks (2027 with 1.11)
 # A made-up Spring Festival schedule for YEAR: Monday 02-08 to Friday 02-12 off, Sunday
 # 02-14 a make-up workday (the dates of a State Council notice, as a district types them).
@@ -87,14 +86,9 @@ def after_the_last_year(monkeypatch):
 
 
 def write_ledger(path: Path, year: int) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "桃源社区"
-    ws.append(["问题", "反映时间", "办理状态", "办结时间"])
-    ws.append(["路灯不亮", f"{year}-12-20", "已解决", f"{year}-12-28"])
-    ws.append(["井盖缺失", f"{year}-12-22", "正在解决", None])
-    wb.save(path)
-    return path
+    return workbook(path, "桃源社区", [["问题", "反映时间", "办理状态", "办结时间"],
+                                     ["路灯不亮", f"{year}-12-20", "已解决", f"{year}-12-28"],
+                                     ["井盖缺失", f"{year}-12-22", "正在解决", None]])
 
 
 def test_the_import_says_which_years_are_assumed(tmp_path, capsys, monkeypatch):
@@ -132,11 +126,7 @@ def test_the_data_page_says_which_years_are_assumed(tmp_path, monkeypatch):
     assert main(["load", str(write_ledger(tmp_path / "台账.xlsx", YEAR)), "--db", str(db)]) == 0
 
     def page_infos():
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.run()
-        at.switch_page("app_pages/data.py").run()
-        assert not at.exception, at.exception
-        return " ".join(i.value for i in at.info)
+        return " ".join(i.value for i in run("data").info)
 
     # Received in December of YEAR: the deadlines of the last cases fall in the next year.
     assert f"{YEAR}、{YEAR + 1} 年的工作日按周一至周五计算" in page_infos()

@@ -15,11 +15,11 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import element_tree as tree
 
 import hostile
+from apptest import run
 from hostile import shown
 from taizhang.dashboard.ui import masked, plain
 from taizhang.db import reading
 
-APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
 MARKDOWN_ELEMENTS = (tree.Markdown, tree.Caption, tree.HeadingBase, tree.AlertBase)
 LABELLED = (tree.Button, tree.DownloadButton, tree.PageLink, tree.Expander, tree.Tab)
 
@@ -54,19 +54,6 @@ def texts(at: AppTest) -> tuple[list[str], list[pd.DataFrame]]:
         elif isinstance(node, tree.Dataframe):
             frames.append(node.value)
     return sources, frames
-
-
-def run(db: Path, monkeypatch, page: str | None, **params) -> AppTest:
-    monkeypatch.setenv("TAIZHANG_DB", str(db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
 
 
 def assert_text_only(at: AppTest) -> str:
@@ -108,7 +95,8 @@ def test_masked_hides_numbers_the_import_may_miss(text):
     assert masked("2022-07-20 已回访,工单 E2E-2022-001") == "2022-07-20 已回访,工单 E2E-2022-001"
 
 
-def test_case_page_shows_hostile_text_as_text_and_no_number(hostile_db, monkeypatch):
+def test_case_page_shows_hostile_text_as_text_and_no_number(hostile_db, use_db):
+    use_db(hostile_db)
     street = hostile.street()
     for page, params in (
         ("areas", {"street": street, "community": hostile.COMMUNITY, "case": hostile.CASE_ID}),
@@ -116,7 +104,7 @@ def test_case_page_shows_hostile_text_as_text_and_no_number(hostile_db, monkeypa
         ("supervision", {"case": hostile.CASE_ID}),
         ("officials", {"official": official_id(hostile_db), "case": hostile.CASE_ID}),
     ):
-        at = run(hostile_db, monkeypatch, page, **params)
+        at = run(page, **params)
         seen = assert_text_only(at)
         title = masked(hostile.TITLE)
         assert f"{hostile.CASE_ID} · {title}" in seen, page
@@ -126,7 +114,8 @@ def test_case_page_shows_hostile_text_as_text_and_no_number(hostile_db, monkeypa
         assert "反映人姓名与电话已脱敏。" in seen
 
 
-def test_every_page_shows_hostile_names_as_text(hostile_db, monkeypatch):
+def test_every_page_shows_hostile_names_as_text(hostile_db, use_db):
+    use_db(hostile_db)
     street = hostile.street()
     official = official_id(hostile_db)
     views = (
@@ -143,7 +132,7 @@ def test_every_page_shows_hostile_names_as_text(hostile_db, monkeypatch):
         ("data", {}),
     )
     for page, params in views:
-        at = run(hostile_db, monkeypatch, page, **params)
+        at = run(page, **params)
         seen = assert_text_only(at)
         if page == "areas" and "community" in params:
             assert f"{hostile.COMMUNITY} 的案件" in seen
@@ -158,16 +147,17 @@ def test_every_page_shows_hostile_names_as_text(hostile_db, monkeypatch):
             assert hostile.COMMUNITY in seen   # in the grid, as text
 
 
-def test_a_crafted_url_is_text_too(hostile_db, monkeypatch):
+def test_a_crafted_url_is_text_too(hostile_db, use_db):
     """A shared link carries its own text (?street=…): it is shown as text as well."""
-    at = run(hostile_db, monkeypatch, "areas", street=" ".join(hostile.PAYLOADS))
+    use_db(hostile_db)
+    at = run("areas", street=" ".join(hostile.PAYLOADS))
     assert " ".join(hostile.PAYLOADS) in assert_text_only(at)
-    at = run(hostile_db, monkeypatch, "cases", case=hostile.IMAGE)
+    at = run("cases", case=hostile.IMAGE)
     assert_text_only(at)
     assert any(hostile.IMAGE in shown(w.value) for w in at.warning)
 
 
-def test_the_server_sends_nothing_out_and_offers_no_raw_csv(hostile_db, monkeypatch):
+def test_the_server_sends_nothing_out_and_offers_no_raw_csv(hostile_db, use_db):
     """`taizhang serve` turns usage statistics off and the grids' CSV download off; the app
     turns the latter off itself too (a `streamlit run` by hand gets it as well)."""
     from streamlit import config
@@ -183,5 +173,6 @@ def test_the_server_sends_nothing_out_and_offers_no_raw_csv(hostile_db, monkeypa
     assert option("--client.disableDataExport") == "true"
     assert option("--server.address") == "127.0.0.1"
     config.set_option("client.disableDataExport", False)
-    run(hostile_db, monkeypatch, "cases")
+    use_db(hostile_db)
+    run("cases")
     assert config.get_option("client.disableDataExport") is True

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import html
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,48 +22,9 @@ from taizhang.store.schema import ensure_schema
 from taizhang import charts as figures
 from taizhang.db import connect, reading
 
+from apptest import card, kpi_call, metric
+from apptest import run_all as run  # every page on all the data unless a test gives dates
 from hostile import shown
-
-APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
-
-
-@pytest.fixture
-def use_db(monkeypatch):
-    """Point the dashboard at a database file (the server gets it the same way)."""
-    def point(path):
-        monkeypatch.setenv("TAIZHANG_DB", str(path))
-        return path
-    return point
-
-
-def run(page: str | None = None, **params) -> AppTest:
-    """Run the app on `page` (app_pages/<page>.py) with these query parameters."""
-    at = AppTest.from_file(APP, default_timeout=120)
-    # All the data, as kpi.Filters() counts it, unless the test gives dates (a custom period).
-    params.setdefault("period", "custom" if "from" in params or "to" in params else "all")
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception, at.exception
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def kpi_call(db, function, *args, **kwargs):
-    with reading(db) as con:
-        return getattr(kpi, function)(con, *args, **kwargs)
-
-
-def metric(at: AppTest, label: str) -> str:
-    """The value of the KPI card labelled `label` (dashboard/cards.py markup)."""
-    pattern = f'<div class="tz-label">{re.escape(html.escape(label))}</div><div class="tz-value">(.*?)</div>'
-    for block in at.markdown:
-        found = re.search(pattern, block.value)
-        if found:
-            return html.unescape(found.group(1))
-    raise AssertionError(f"no card labelled {label}")
 
 
 def plotly_figures(at: AppTest) -> list[dict]:
@@ -75,7 +35,7 @@ def plotly_figures(at: AppTest) -> list[dict]:
 def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):
     use_db(demo_db)
     at = run()
-    total = kpi_call(demo_db, "metrics", (), kpi.Filters()).iloc[0]
+    total = kpi_call(demo_db, kpi.metrics, (), kpi.Filters()).iloc[0]
     # resolved over the cases not cancelled or referred, counted here by hand
     judged = total["received"] - total["cancelled"] - total["referred"]
     assert metric(at, "已解决") == kpi.format_ratio(total["resolved"], judged)
@@ -89,7 +49,7 @@ def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):
     assert (metric(at, "撤单"), metric(at, "转办退回")) == ("7", "5")
     assert any("示例数据" in i.value for i in at.info)
     trend, streets, categories = plotly_figures(at)
-    ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
+    ranking = kpi_call(demo_db, kpi.ranking, "street", kpi.Filters())
     best = ranking.sort_values("rank")["street"].iloc[0]
     assert streets["data"][0]["y"][0] == best and streets["layout"]["title"]["text"] == "街道综合排名"
     assert trend["layout"]["title"]["text"] == "月度受理与解决"
@@ -98,7 +58,7 @@ def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):
     config = json.loads(at.get("plotly_chart")[1].proto.config)
     assert config["toImageButtonOptions"]["filename"] == "街道综合排名" and not config["displaylogo"]
     # The trend's last month is the KPI layer's, and its hover says the exact count.
-    months = kpi_call(demo_db, "trend", kpi.Filters())
+    months = kpi_call(demo_db, kpi.trend, kpi.Filters())
     assert trend["data"][0]["y"][-1] == int(months["received"].iloc[-1])
     assert trend["data"][0]["customdata"][-1] == str(int(months["received"].iloc[-1]))
 
@@ -106,7 +66,7 @@ def test_overview_cards_equal_the_kpi_layer(demo_db, use_db):
 def test_overview_in_english(demo_db, use_db):
     use_db(demo_db)
     at = run(lang="en")
-    total = kpi_call(demo_db, "metrics", (), kpi.Filters()).iloc[0]
+    total = kpi_call(demo_db, kpi.metrics, (), kpi.Filters()).iloc[0]
     assert metric(at, "Resolved") == kpi.format_ratio(total["resolved"], kpi.resolution_base(total))
     assert metric(at, "Response rate") == kpi.format_rate(total["response_rate"])
     assert at.header[0].value == "Overview"
@@ -116,13 +76,13 @@ def test_overview_drilled_into_a_street_shows_its_communities(demo_db, use_db):
     # What a click on a street's bar shows (the click itself: tests/e2e): the street's own
     # numbers, its bar highlighted, its ranked communities beside it, a link to their table.
     use_db(demo_db)
-    street = kpi_call(demo_db, "ranking", "street", kpi.Filters()).sort_values("rank")["street"].iloc[-1]
+    street = kpi_call(demo_db, kpi.ranking, "street", kpi.Filters()).sort_values("rank")["street"].iloc[-1]
     at = run(street=street)
-    total = kpi_call(demo_db, "metrics", (), kpi.Filters.make(where={"street": street})).iloc[0]
+    total = kpi_call(demo_db, kpi.metrics, (), kpi.Filters.make(where={"street": street})).iloc[0]
     assert metric(at, "受理") == str(int(total["received"]))
     charts = plotly_figures(at)
     assert len(charts) == 4   # trend, streets, the street's communities, categories
-    communities = kpi_call(demo_db, "ranking", "community", kpi.Filters.make(where={"street": street}))
+    communities = kpi_call(demo_db, kpi.ranking, "community", kpi.Filters.make(where={"street": street}))
     ranked = communities.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
     shown = charts[2]["data"][0]["y"]
     assert shown == list(ranked["community"]) and len(shown) > 1
@@ -142,7 +102,7 @@ def test_overview_drilled_into_a_street_shows_its_communities(demo_db, use_db):
 def test_areas_district_level_lists_the_street_ranking(demo_db, use_db):
     use_db(demo_db)
     at = run("areas")
-    ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
+    ranking = kpi_call(demo_db, kpi.ranking, "street", kpi.Filters())
     table = at.dataframe[0].value
     assert list(table["街道(镇)"]) == list(ranking["street"])
     assert list(table["综合得分"]) == pytest.approx(list(ranking["score"]))
@@ -153,7 +113,7 @@ def test_grids_hold_rates_scores_and_ranks_as_numbers_that_sort_as_numbers(demo_
     (as text '9.1%' sorted after '70.0%'); scores and ranks are numbers too."""
     use_db(demo_db)
     at = run("areas")
-    ranking = kpi_call(demo_db, "ranking", "street", kpi.Filters())
+    ranking = kpi_call(demo_db, kpi.ranking, "street", kpi.Filters())
     grid = at.dataframe[0]
     table = grid.value
     for column in ("排名", "综合得分", "解决率", "到期解决率", "到期按期率", "满意率", "到期件数"):
@@ -181,29 +141,29 @@ def test_rates_sort_as_numbers_not_as_text():
 
 def test_areas_street_level_lists_every_registry_community(demo_db, use_db):
     use_db(demo_db)
-    street = kpi_call(demo_db, "ranking", "street", kpi.Filters())["street"].iloc[0]
+    street = kpi_call(demo_db, kpi.ranking, "street", kpi.Filters())["street"].iloc[0]
     at = run("areas", street=street)
-    communities = kpi_call(demo_db, "metrics", ("street", "community"), kpi.Filters.make(where={"street": street}))
+    communities = kpi_call(demo_db, kpi.metrics, ("street", "community"), kpi.Filters.make(where={"street": street}))
     table = at.dataframe[0].value
     assert sorted(table["社区(村)"]) == sorted(communities["community"])
     assert int(table["受理"].sum()) == int(communities["received"].sum())
-    street_total = kpi_call(demo_db, "metrics", (), kpi.Filters.make(where={"street": street})).iloc[0]
+    street_total = kpi_call(demo_db, kpi.metrics, (), kpi.Filters.make(where={"street": street})).iloc[0]
     assert metric(at, "受理") == str(int(street_total["received"]))
 
 
 def test_areas_community_level_lists_its_cases_and_a_case_page(demo_db, use_db):
     use_db(demo_db)
-    ranking = kpi_call(demo_db, "ranking", "community", kpi.Filters())
+    ranking = kpi_call(demo_db, kpi.ranking, "community", kpi.Filters())
     street, community = ranking[["street", "community"]].iloc[0]
     at = run("areas", street=street, community=community)
     filters = kpi.Filters.make(where={"street": street, "community": community})
-    received = kpi_call(demo_db, "metrics", (), filters)["received"].iloc[0]
+    received = kpi_call(demo_db, kpi.metrics, (), filters)["received"].iloc[0]
     assert len(at.dataframe[0].value) == received
-    listed = kpi_call(demo_db, "case_list", filters, limit=None)
+    listed = kpi_call(demo_db, kpi.case_list, filters, limit=None)
     case_no = at.dataframe[0].value["案件编号"].iloc[0]
     case_id = listed.set_index("case_no").loc[case_no, "case_id"]
     at = run("areas", street=street, community=community, case=case_id)
-    detail = kpi_call(demo_db, "case_detail", case_id)
+    detail = kpi_call(demo_db, kpi.case_detail, case_id)
     assert shown(at.subheader[0].value).startswith(case_no)
     assert any(Path(detail["source_file"]).name in shown(c.value) for c in at.caption)
 
@@ -211,7 +171,7 @@ def test_areas_community_level_lists_its_cases_and_a_case_page(demo_db, use_db):
 def test_officials_page_lists_every_official_with_the_note(demo_db, use_db):
     use_db(demo_db)
     at = run("officials")
-    officials = kpi_call(demo_db, "official_table", kpi.Filters())
+    officials = kpi_call(demo_db, kpi.official_table, kpi.Filters())
     assert len(at.dataframe[0].value) == len(officials)
     assert list(at.dataframe[0].value["受理"]) == list(officials["received"])
     assert any("计入每名干部" in i.value for i in at.info)
@@ -221,7 +181,7 @@ def test_officials_role_filter_and_no_attendance_for_handlers(demo_db, use_db):
     """role=handler lists the handlers only; none shows an attendance (meetings are the
     lead officials' duty), while a lead official's is a number."""
     use_db(demo_db)
-    officials = kpi_call(demo_db, "official_table", kpi.Filters())
+    officials = kpi_call(demo_db, kpi.official_table, kpi.Filters())
     handlers = officials[officials["roles"].str.split(",").map(lambda rs: "handler" in rs)]
     leads = officials[officials["roles"].str.split(",").map(lambda rs: "lead" in rs)]
     assert len(handlers) and len(leads)
@@ -242,7 +202,7 @@ def test_officials_role_filter_and_no_attendance_for_handlers(demo_db, use_db):
 def test_supervision_counts_equal_the_kpi_list(demo_db, use_db):
     use_db(demo_db)
     at = run("supervision")
-    listing = kpi_call(demo_db, "supervision_list", kpi.Filters())
+    listing = kpi_call(demo_db, kpi.supervision_list, kpi.Filters())
     for kind, label in (("overdue", "超期未办结"), ("stalled", "进展停滞"), ("dissatisfied", "群众不满意")):
         assert metric(at, label) == str((listing["kind"] == kind).sum())
     assert any(c.value == f"共 {listing['case_id'].nunique()} 件需督办。" for c in at.caption)
@@ -260,7 +220,7 @@ def test_supervision_counts_equal_the_kpi_list(demo_db, use_db):
 def test_supervision_page_counts_by_unit_lead_official_and_tier(demo_db, use_db):
     use_db(demo_db)
     at = run("supervision")
-    cases = kpi_call(demo_db, "supervision_list", kpi.Filters()).drop_duplicates("case_id")
+    cases = kpi_call(demo_db, kpi.supervision_list, kpi.Filters()).drop_duplicates("case_id")
     # pandas over the list: the unit table's first rows, and the tier cards.
     by_unit = cases["responsible_unit"].value_counts()
     unit_table = at.dataframe[1].value
@@ -287,7 +247,7 @@ def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use
     use_db(demo_db)
     monkeypatch.setattr("taizhang.dashboard.loaders.SUPERVISION_PAGE_CASES", 5)
     monkeypatch.setattr("taizhang.dashboard.loaders.SUPERVISION_EXPORT_CASES", 7)
-    listing = kpi_call(demo_db, "supervision_list", kpi.Filters())
+    listing = kpi_call(demo_db, kpi.supervision_list, kpi.Filters())
     order = list(dict.fromkeys(listing["case_no"]))   # cases in list order, counted by pandas
     at = run("supervision")
     table = at.dataframe[0].value
@@ -309,9 +269,9 @@ def test_supervision_page_lists_the_first_cases_and_counts_them_all(demo_db, use
 
 def test_cases_search_finds_what_the_kpi_layer_finds(demo_db, use_db):
     use_db(demo_db)
-    word = kpi_call(demo_db, "case_list", kpi.Filters(), limit=1)["title"].iloc[0][:2]
+    word = kpi_call(demo_db, kpi.case_list, kpi.Filters(), limit=1)["title"].iloc[0][:2]
     at = run("cases", q=word)
-    found = kpi_call(demo_db, "case_list", kpi.Filters(), search=word)
+    found = kpi_call(demo_db, kpi.case_list, kpi.Filters(), search=word)
     assert list(at.dataframe[0].value["案件编号"]) == list(found["case_no"])
 
 
@@ -319,14 +279,14 @@ def test_report_page_shows_the_report_and_offers_downloads(demo_db, use_db):
     use_db(demo_db)
     at = run("report")
     assert [b.label for b in at.get("download_button")] == ["下载 PDF", "下载 PNG(发群用)", "下载长图(手机看)"]
-    assert at.selectbox(key="w-month").value == kpi.format_date(kpi_call(demo_db, "dataset_info")["as_of"])[:7]
+    assert at.selectbox(key="w-month").value == kpi.format_date(kpi_call(demo_db, kpi.dataset_info)["as_of"])[:7]
 
 
 def test_data_page_lists_imports_and_rejects(demo_db, use_db):
     use_db(demo_db)
     at = run("data")
-    history = kpi_call(demo_db, "imports_history")
-    rejects = kpi_call(demo_db, "rejects_list")
+    history = kpi_call(demo_db, kpi.imports_history)
+    rejects = kpi_call(demo_db, kpi.rejects_list)
     tables = [d.value for d in at.dataframe]
     assert len(tables[0]) == len(history)
     if len(rejects):
@@ -348,7 +308,7 @@ def test_data_page_shows_the_aggregate_tables_state_and_the_latest_fallback(demo
     assert any(f"汇总表为最新({cases} 件案件,{built} 建成)" in shown(c.value) for c in at.caption)
     with connect(demo_db_copy) as con:  # as if built by an older version's rules
         con.execute("UPDATE meta SET value = 'older-rules' WHERE key = 'aggregates_definition'")
-    kpi_call(demo_db_copy, "metrics", ("street",))  # a question now answered from the cases
+    kpi_call(demo_db_copy, kpi.metrics, ("street",))  # a question now answered from the cases
     last = fastpath.last_fallback()
     assert last.code == "definition"
     at = run("data")
@@ -361,9 +321,9 @@ def test_data_page_shows_the_aggregate_tables_state_and_the_latest_fallback(demo
 
 def test_officials_drill_into_one_officials_cases(demo_db, use_db):
     use_db(demo_db)
-    official = kpi_call(demo_db, "official_table", kpi.Filters()).iloc[0]
+    official = kpi_call(demo_db, kpi.official_table, kpi.Filters()).iloc[0]
     at = run("officials", official=official["official_id"])
-    cases = kpi_call(demo_db, "case_list", kpi.Filters.make(where={"official": official["official_id"]}))
+    cases = kpi_call(demo_db, kpi.case_list, kpi.Filters.make(where={"official": official["official_id"]}))
     assert len(at.dataframe[0].value) == len(cases) == official["received"]
     assert shown(at.subheader[0].value) == f"{official['official']} 的案件"
 
@@ -434,7 +394,7 @@ def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, mon
     run()  # the reader opens the overview (its sidebar's option lists are cached then)
     view = View()
     loaders._warm_streets(demo_db, drill_into(view, "district", None), filters_for(view, areas=False))
-    street = kpi_call(demo_db, "ranking", "street", kpi.Filters()).sort_values("rank")["street"].iloc[0]
+    street = kpi_call(demo_db, kpi.ranking, "street", kpi.Filters()).sort_values("rank")["street"].iloc[0]
     asked = []
     for name in ("headline", "trend", "ranking", "metrics"):
         real = getattr(kpi, name)
@@ -443,17 +403,6 @@ def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, mon
             asked.append((_n, a[0] if _n in ("ranking", "metrics") else None)) or _f(con, *a, **k))))
     run(street=street)
     assert asked == [("metrics", ("category",))], asked
-
-
-def card_change(at: AppTest, label: str) -> str:
-    """The change line of the KPI card labelled `label` ('↑ 较上月 +30')."""
-    pattern = (f'<div class="tz-label">{re.escape(html.escape(label))}</div>'
-               '<div class="tz-value">.*?</div><div class="tz-delta[^"]*">(.*?)</div>')
-    for block in at.markdown:
-        found = re.search(pattern, block.value)
-        if found:
-            return html.unescape(found.group(1))
-    raise AssertionError(f"no change on the card {label}")
 
 
 @pytest.mark.parametrize("period, now, before, against", [
@@ -476,7 +425,7 @@ def test_period_presets_compare_like_periods(demo_db, use_db, period, now, befor
     assert metric(at, "受理") == str(received)
     change = received - earlier
     # the change names the period it is compared with
-    assert card_change(at, "受理").endswith(f"{against} {change:+d}")
+    assert card(at, "受理")[1].endswith(f"{against} {change:+d}")
     scope = next(shown(c.value) for c in at.caption if shown(c.value).startswith(("本", "上", "近")))
     assert f"{now[0]} – {now[1]}" in scope and "全区" in scope
 

@@ -11,31 +11,25 @@ import stat
 import time
 from pathlib import Path
 
-import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apptest import run
+from ledgers import workbook
 from taizhang.dashboard import uploads
 from hostile import shown
 from taizhang.db import reading
 
-APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def ledger_bytes(prefix: str, n: int) -> bytes:
     """A small office ledger with `n` cases numbered <prefix>-001…, as openpyxl writes it."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "湖滨社区"
-    sheet.append(["南浦街道湖滨社区民生问题台账(2022年7月)"])
-    sheet.append(["编号", "街道", "社区", "议题", "类别", "反映时间", "办理状态", "责任单位"])
-    for i in range(n):
-        sheet.append([f"{prefix}-{i + 1:03d}", "南浦街道", "湖滨社区", f"路灯不亮{i}", "市政设施",
-                      f"2022-07-{10 + i:02d}", "正在解决", "街道城管办"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    rows = [[f"{prefix}-{i + 1:03d}", "南浦街道", "湖滨社区", f"路灯不亮{i}", "市政设施",
+             f"2022-07-{10 + i:02d}", "正在解决", "街道城管办"] for i in range(n)]
+    header = ["编号", "街道", "社区", "议题", "类别", "反映时间", "办理状态", "责任单位"]
+    return workbook(io.BytesIO(), "湖滨社区", [header, *rows],
+                    title="南浦街道湖滨社区民生问题台账(2022年7月)").getvalue()
 
 
 @pytest.fixture
@@ -54,9 +48,7 @@ def data_page(demo_db_copy, monkeypatch):
     monkeypatch.setattr(uploads, "write_private", recording)
 
     def upload(*files: tuple[str, bytes]) -> AppTest:
-        at = AppTest.from_file(APP, default_timeout=180)
-        at.run()
-        at.switch_page("app_pages/data.py").run()
+        at = run("data", timeout=180)
         at.get("file_uploader")[0].set_value([(name, data, XLSX) for name, data in files]).run()
         next(b for b in at.button if b.label == "导入").click().run()
         assert not at.exception, at.exception

@@ -4,7 +4,6 @@ loading anything again adds no case (also into a database an older Taizhang wrot
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 from pathlib import Path
@@ -16,6 +15,8 @@ import pytest
 from taizhang.etl.areas import load_areas
 from taizhang.etl.load import load_paths
 from taizhang.cli import main
+
+from ledgers import write_registry
 
 D = dt.date
 # 桃源社区 is in two streets of two districts; the first row is not the one a title means.
@@ -48,14 +49,6 @@ UNNAMED = {"和平社区": [(D(2023, 2, 1), "路面破损", "正在解决", None
                         (D(2023, 2, 9), "噪音扰民", "已解决", D(2023, 2, 20))]}
 
 
-def write_registry(path: Path) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["district", "street", "community", "kind"])
-        writer.writerows(REGISTRY)
-    return path
-
-
 def write_workbook(path: Path, title: str, sheets: dict) -> Path:
     """One sheet per community, a merged title row above the header, as offices keep them."""
     wb = openpyxl.Workbook()
@@ -74,7 +67,7 @@ def write_workbook(path: Path, title: str, sheets: dict) -> Path:
 @pytest.fixture
 def office(tmp_path) -> dict[str, Path]:
     return {
-        "registry": write_registry(tmp_path / "区划.csv"),
+        "registry": write_registry(tmp_path / "区划.csv", REGISTRY),
         "south": write_workbook(tmp_path / "南站街道幸福圆桌会问题台账(2023年).xlsx",
                                 "南站街道幸福圆桌会问题台账(2023年)", SOUTH),
         "unnamed": write_workbook(tmp_path / "圆桌会问题台账.xlsx", "幸福圆桌会问题台账(2023年)", UNNAMED),

@@ -12,6 +12,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from commands import run
 from ledgers import CASES, csv_gbk, write_registry
 from taizhang.cli import main
 
@@ -25,12 +26,6 @@ def files(tmp_path):
     folder.mkdir()
     good = csv_gbk(folder)
     return tmp_path, registry, folder, good
-
-
-def run(argv, capsys):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_areas_then_load_a_folder(files, capsys):

@@ -5,7 +5,6 @@ the file refuses it, and the figures equal those counted in pandas from the file
 from __future__ import annotations
 
 import csv
-import json
 import random
 import tomllib
 from pathlib import Path
@@ -16,7 +15,8 @@ import pandas as pd
 import pytest
 
 from taizhang.etl.fold import header_key
-from taizhang.cli import main
+
+from commands import kpi_json, run
 
 LA_COLUMNS = [
     "SRNumber", "CreatedDate", "UpdatedDate", "ActionTaken", "Owner", "RequestType", "Status",
@@ -97,18 +97,6 @@ def write_board(path, rows=25, seed=3):
     return path
 
 
-def run(argv, capsys):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def kpi_rows(capsys, db, *args):
-    code, out, err = run(["kpi", "--db", db, "--format", "json", "--period", "all", *args], capsys)
-    assert code == 0, err
-    return json.loads(out)
-
-
 @pytest.mark.parametrize("writer, first_names", [
     (write_la, "SRNumber, CreatedDate, UpdatedDate"),
     (write_boston, "case_enquiry_id, open_dt, sla_target_dt"),
@@ -161,7 +149,7 @@ def test_la_export_end_to_end_through_a_suggested_profile(tmp_path, capsys):
     assert code == 0, out + err
     assert f"new {len(frame)}, updated 0, unchanged 0, skipped 0, rejected 0" in out
 
-    [total] = kpi_rows(capsys, db)
+    [total] = kpi_json(capsys, db)
     status = frame["Status"]
     assert total["received"] == len(frame)
     assert total["resolved"] == (status == "Closed").sum()
@@ -172,11 +160,11 @@ def test_la_export_end_to_end_through_a_suggested_profile(tmp_path, capsys):
     assert total["referred"] == (status == "Referred Out").sum()
     ended = (status == "Cancelled").sum() + (status == "Referred Out").sum()
     assert total["resolution_rate"] == pytest.approx((status == "Closed").sum() / (len(frame) - ended))
-    by_type = {r["category"]: r["received"] for r in kpi_rows(capsys, db, "--by", "category")}
+    by_type = {r["category"]: r["received"] for r in kpi_json(capsys, db, "--by", "category")}
     assert by_type == frame["RequestType"].value_counts().to_dict()
     created = pd.to_datetime(frame["CreatedDate"], format="%m/%d/%Y %I:%M:%S %p")
     # Months up to the as-of date are listed, the empty ones with 0.
-    by_month = {r["month"]: r["received"] for r in kpi_rows(capsys, db, "--by", "month") if r["received"]}
+    by_month = {r["month"]: r["received"] for r in kpi_json(capsys, db, "--by", "month") if r["received"]}
     assert by_month == created.dt.strftime("%Y-%m").value_counts().to_dict()
     closed = frame[status == "Closed"]
     days = (pd.to_datetime(closed["ClosedDate"], format="%m/%d/%Y %I:%M:%S %p").dt.normalize()
@@ -216,7 +204,7 @@ def test_boston_and_board_exports_load_through_their_suggestions(tmp_path, capsy
         frame = (pd.read_csv(export, dtype=str, keep_default_na=False) if export.suffix == ".csv"
                  else pd.read_excel(export, dtype=str, engine="openpyxl").fillna(""))
         status = frame["case_status" if export.suffix == ".csv" else "状态"]
-        [total] = kpi_rows(capsys, db)
+        [total] = kpi_json(capsys, db)
         assert total["received"] == len(frame)
         assert total["resolved"] == status.isin(["Closed", "已答复"]).sum()
         assert total["pending"] == status.isin(["Open", "未答复"]).sum()
@@ -287,7 +275,7 @@ def test_a_suggested_profile_reads_the_real_nyc_export_as_the_shipped_one_does(t
         db = tmp_path / f"{name}.duckdb"
         code, out, _ = run(["load", REAL_NYC, "--db", db, "--profile", option, "--show-rejects", "0"], capsys)
         assert code == 0
-        results[name] = (out.splitlines()[0].split(" / ")[-1], kpi_rows(capsys, db)[0]["resolved"])
+        results[name] = (out.splitlines()[0].split(" / ")[-1], kpi_json(capsys, db)[0]["resolved"])
     frame = pd.read_csv(REAL_NYC, dtype=str, keep_default_na=False)
     assert results["suggested"] == results["shipped"]
     assert results["suggested"][0] == (f"new {len(frame) - 3}, updated 0, unchanged 0, skipped 0, rejected 3")

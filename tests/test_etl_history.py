@@ -15,7 +15,7 @@ from taizhang.etl.errors import LedgerError
 from taizhang.etl.load import load_paths
 from taizhang.store.schema import SCHEMA_VERSION, UNINDEXED, schema_sql
 from taizhang.cli import main
-from ledgers import write_registry
+from ledgers import workbook, write_registry
 
 HEADER = ["序号", "编号", "社区", "问题", "反映时间", "办理状态", "办结时间", "满意度", "挂点领导", "进展情况"]
 D = dt.date
@@ -35,15 +35,8 @@ TABLES = ("cases", "case_events", "officials", "case_officials", "meetings", "me
 
 
 def write_ledger(path, rows):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "南站街道"
-    ws.append(["南站街道问题台账(2023年)"])
-    ws.append(HEADER)
-    for n, row in enumerate(rows, start=1):
-        ws.append([n, *row])
-    wb.save(path)
-    return path
+    numbered = ([n, *row] for n, row in enumerate(rows, start=1))
+    return workbook(path, "南站街道", [HEADER, *numbered], title="南站街道问题台账(2023年)")
 
 
 def snapshot(db) -> dict[str, list]:

@@ -29,6 +29,8 @@ from taizhang.kpi.commands import render
 from taizhang.cli import build_parser
 from taizhang.settings import Settings
 
+from ledgers import workbook
+
 D = dt.date
 ROOT = Path(__file__).resolve().parents[1]
 # benchmarks/ is not an installed package: its bomb builder is imported from the checkout.
@@ -39,15 +41,10 @@ HEADER = ["编号", "街道", "社区", "问题", "反映时间", "办理状态"
 
 
 def good_book(path: Path, rows: int = 5) -> Path:
-    wb = openpyxl.Workbook()
-    sheet = wb.active
-    sheet.title = "桃源社区"
-    sheet.append(HEADER)
-    for n in range(1, rows + 1):
-        day = D(2023, 3, 1) + dt.timedelta(days=n % 200)
-        sheet.append([f"G{n}", "南站街道", "桃源社区", f"路灯不亮{n}", day, "已解决", day + dt.timedelta(days=1), "满意"])
-    wb.save(path)
-    return path
+    days = [D(2023, 3, 1) + dt.timedelta(days=n % 200) for n in range(1, rows + 1)]
+    return workbook(path, "桃源社区", [HEADER, *(
+        [f"G{n}", "南站街道", "桃源社区", f"路灯不亮{n}", day, "已解决", day + dt.timedelta(days=1), "满意"]
+        for n, day in enumerate(days, start=1))])
 
 
 def counts(db: Path) -> tuple[int, int]:

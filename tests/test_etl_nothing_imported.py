@@ -7,9 +7,9 @@ import datetime as dt
 import json
 
 import duckdb
-import openpyxl
 
-from taizhang.cli import main
+from commands import run
+from ledgers import workbook
 
 D = dt.date
 HEADER = ["编号", "反映时间", "反映问题", "办理状态", "办结时间", "办理时限"]
@@ -28,21 +28,7 @@ BAD = [
 
 
 def write_ledger(path, rows):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "桃源社区"
-    ws.append(["南站街道问题台账"])
-    ws.append(HEADER)
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
-
-
-def run(argv, capsys):
-    code = main(argv)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return workbook(path, "桃源社区", [HEADER, *rows], title="南站街道问题台账")
 
 
 def figures(db, capsys) -> tuple:

@@ -12,7 +12,7 @@ import pytest
 from taizhang.etl.areas import load_areas
 from taizhang.etl.load import load_paths
 from taizhang.etl.rejects_out import write_rejects
-from ledgers import write_registry
+from ledgers import workbook, write_registry
 
 HEADER = ["编号", "问题", "反映时间", "办理状态", "办结时间", "满意度", "事项分类", "联系电话"]
 ROWS = [  # Excel rows 3.. (row 1 title, row 2 header)
@@ -76,15 +76,7 @@ EXPECTED = [
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     root = tmp_path_factory.mktemp("rejects")
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "南站街道"
-    ws.append(["桃源社区问题台账"])
-    ws.append(HEADER)
-    for row in ROWS:
-        ws.append(row)
-    path = root / F
-    wb.save(path)
+    path = workbook(root / F, "南站街道", [HEADER, *ROWS], title="桃源社区问题台账")
     db = root / "t.duckdb"
     load_areas(db, write_registry(root / "areas.csv"))
     [summary] = load_paths(db, [path])

@@ -40,7 +40,7 @@ DELIBERATE = (
 # The modules of taizhang/ everyone may use: they import none of the parts.
 SHARED = ("taizhang.settings", "taizhang.dates", "taizhang.filters", "taizhang.workdays",
           "taizhang.formatting", "taizhang.i18n", "taizhang.i18n_access", "taizhang.i18n_seeds",
-          "taizhang.safetext", "taizhang.db", "taizhang.charts")
+          "taizhang.safetext", "taizhang.db", "taizhang.charts", "taizhang.statuses")
 PARTS = ("taizhang.store", "taizhang.etl", "taizhang.kpi", "taizhang.report", "taizhang.dashboard")
 
 

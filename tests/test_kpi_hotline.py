@@ -26,10 +26,7 @@ response_rate = 6/7 (h4 has no 签收时间); feedback_on_time_rate = 2/3 by the
 
 from __future__ import annotations
 
-import json
-
 import duckdb
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -37,6 +34,9 @@ from taizhang.filters import Filters
 from taizhang.kpi.metrics import metrics
 from taizhang.cli import main
 from taizhang.settings import Settings
+
+from commands import kpi_json
+from ledgers import workbook
 
 HEADER = ["编号", "社区", "问题", "受理时间", "办理状态", "办结时间", "签收时间", "反馈时间", "满意度"]
 ROWS = [
@@ -55,27 +55,7 @@ ROWS = [
 
 
 def write_ledger(path, rows):
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = "南站街道"
-    sheet.append(["南站街道12345工单台账"])
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append(row)
-    book.save(path)
-    return path
-
-
-def run(argv, capsys):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def kpi_json(capsys, db, *args):
-    code, out, err = run(["kpi", "--db", db, "--format", "json", "--period", "all", *args], capsys)
-    assert code == 0, err
-    return json.loads(out)
+    return workbook(path, "南站街道", [HEADER, *rows], title="南站街道12345工单台账")
 
 
 @pytest.fixture(scope="module")

@@ -269,3 +269,33 @@ def test_report_lines_equal_plain_sql_on_the_demo(demo_db):
     assert f"{answered / proposals:.1%}" in view.seeds_lines[0]
     assert f"已解决未销号 {awaiting} 件" in view.seeds_lines[1]
     assert view.seeds_lines[2].startswith("多处反映:") and view.seeds_lines[2].count("个社区") == 3
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_signoff_median_equals_pandas_on_random_cases(tmp_path, seed):
+    """The median days to 销号, taken from a histogram as every quantile is (store.rules),
+    equals pandas' median per street and for the slice, on random cases."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(200):
+        received = pd.Timestamp("2022-01-01") + pd.Timedelta(days=int(rng.integers(0, 150)))
+        resolved = received + pd.Timedelta(days=int(rng.integers(0, 30)))
+        closed = resolved + pd.Timedelta(days=int(rng.integers(0, 40))) if rng.random() < 0.7 else None
+        rows.append(case(f"r{i}", received.date().isoformat(), str(rng.choice(["resolved", "in_progress"])),
+                         street=str(rng.choice(["S1", "S2", "S3"])), community="A社区",
+                         resolved_on=resolved.date(), closed_on=closed and closed.date()))
+    con = make_db(tmp_path / "t.duckdb", cases=rows)
+    as_of = pd.Timestamp("2022-06-30")
+    frame = pd.DataFrame(rows)
+    frame = frame[frame.status == "resolved"].astype({"resolved_on": "datetime64[ns]", "closed_on": "datetime64[ns]"})
+    signed = frame[frame.closed_on.notna() & (frame.closed_on <= as_of) & (frame.resolved_on <= as_of)]
+    days = (signed.closed_on - signed.resolved_on).dt.days
+    got = seeds.signoff(con, Filters.make(as_of="2022-06-30")).set_index("street")
+    assert got["median_signoff_days"].to_dict() == pytest.approx(days.groupby(signed.street).median().to_dict())
+    whole = seeds.signoff(con, Filters.make(as_of="2022-06-30"), by="").iloc[0]
+    assert whole["median_signoff_days"] == pytest.approx(days.median())
+    assert whole["signed_off"] == len(signed) > 0
+    con.close()

@@ -4,11 +4,8 @@ for the same filters give the same figure — and pandas over the cases table ag
 
 from __future__ import annotations
 
-import html
 import json
 import re
-from datetime import date
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -21,7 +18,8 @@ from taizhang.cli import main
 from taizhang.db import reading
 from taizhang.settings import Settings
 
-APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
+from apptest import card, run
+
 JULY = {"from": "2022-07-01", "to": "2022-07-31", "as_of": "2022-07-31"}
 STREET = "南站街道"
 
@@ -38,27 +36,10 @@ def report(demo_db):
         return report_view(con, "2022-07", settings=Settings())
 
 
-def app(demo_db, monkeypatch, page: str | None = None, **params) -> AppTest:
-    monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    if page:
-        at.switch_page(f"app_pages/{page}.py").run()
-    assert not at.exception
-    return at
-
-
-def card(at: AppTest, label: str) -> tuple[str, str | None]:
-    """(value, change text) of the card labelled `label`."""
-    pattern = (f'<div class="tz-label">{re.escape(html.escape(label))}</div><div class="tz-value">(.*?)</div>'
-               r'(?:<div class="tz-delta[^"]*">(?:[▲▼↑↓] )?(.*?)</div>)?')
-    for block in at.markdown:
-        found = re.search(pattern, block.value)
-        if found:
-            return html.unescape(found.group(1)), found.group(2) and html.unescape(found.group(2))
-    raise AssertionError(f"no card labelled {label}")
+@pytest.fixture(autouse=True)
+def pages_read_the_demo(demo_db, use_db):
+    """Every page run here (apptest.run) reads the demo database."""
+    use_db(demo_db)
 
 
 def captions(at: AppTest) -> list[str]:
@@ -71,7 +52,7 @@ def kpi_json(demo_db, capsys, *args) -> list[dict]:
     return json.loads(capsys.readouterr().out)
 
 
-def test_resolved_received_in_july_is_one_number_everywhere(demo_db, monkeypatch, capsys, cases, report):
+def test_resolved_received_in_july_is_one_number_everywhere(demo_db, capsys, cases, report):
     # pandas: cases received in July, resolved by 07-31 (当期受理已解决).
     received = pd.to_datetime(cases["received_on"])
     july = cases[(received >= "2022-07-01") & (received <= "2022-07-31")]
@@ -80,7 +61,7 @@ def test_resolved_received_in_july_is_one_number_everywhere(demo_db, monkeypatch
     # the rate's base leaves out what ended without resolution (cancelled, referred)
     base = july[~july["status"].isin(["cancelled", "referred"])]
     expected = kpi.format_ratio(len(resolved), len(base))
-    at = app(demo_db, monkeypatch, **JULY)
+    at = run(**JULY)
     assert card(at, "已解决")[0] == expected
     shown = next(c for c in report.cards if c.label == "已解决")
     assert shown.detail == expected
@@ -88,7 +69,7 @@ def test_resolved_received_in_july_is_one_number_everywhere(demo_db, monkeypatch
     assert (row["resolved"], row["received"]) == (len(resolved), len(july))
 
 
-def test_resolved_in_july_whatever_month_received_is_one_number(demo_db, monkeypatch, cases):
+def test_resolved_in_july_whatever_month_received_is_one_number(demo_db, cases):
     # 本月办结: resolved_on in July, any received date: the overview's month-over-month change.
     resolved_on = pd.to_datetime(cases["resolved_on"])
     expected = int(((cases["status"] == "resolved") & (resolved_on >= "2022-07-01")
@@ -96,15 +77,15 @@ def test_resolved_in_july_whatever_month_received_is_one_number(demo_db, monkeyp
     with reading(demo_db) as con:
         july = kpi.Filters.make(JULY["from"], JULY["to"], JULY["as_of"])
         assert kpi.resolved_in_period(con, july) == expected
-    at = app(demo_db, monkeypatch, period="all")   # all the data: the cumulative card's change
+    at = run(period="all")   # all the data: the cumulative card's change
     assert card(at, "已解决")[1] == f"较上月 +{expected}"
     assert expected != 41   # the two questions have two answers, under two names
 
 
-def test_supervision_total_is_one_number_everywhere(demo_db, monkeypatch, tmp_path, report, capsys):
+def test_supervision_total_is_one_number_everywhere(demo_db, tmp_path, report, capsys):
     with reading(demo_db) as con:
         _, total = kpi.supervision_cases(con, kpi.Filters.make("2022-07-01", "2022-07-31", "2022-07-31"))
-    at = app(demo_db, monkeypatch, "supervision", **JULY)
+    at = run("supervision", **JULY)
     assert f"共 {total} 件需督办。" in [c.value for c in at.caption]
     more = int(re.search(r"另有 (\d+) 件", report.supervision_more).group(1))
     assert len(report.supervision_rows) + more == total
@@ -134,7 +115,7 @@ def test_a_street_reports_supervision_note_names_the_command_that_writes_its_lis
     assert numbers[:len(view.supervision_rows)] == [r.case_id for r in view.supervision_rows]
 
 
-def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, monkeypatch, capsys, report):
+def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, capsys, report):
     rows = kpi_json(demo_db, capsys, "--by", "street", "--from", "2022-07-01", "--to", "2022-07-31",
                     "--as-of", "2022-07-31")
     cli = next(r for r in rows if r["street"] == STREET)
@@ -146,7 +127,7 @@ def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, monkeypatch
     assert re.fullmatch(r"\d+\.\d", score)
     in_report = next(r for r in report.ranking_rows if r.name == STREET)
     assert (in_report.rank, in_report.score) == (kpi.format_number(row["rank"]), score)
-    at = app(demo_db, monkeypatch, "areas", **JULY)
+    at = run("areas", **JULY)
     table = at.dataframe[0].value.set_index("街道(镇)")
     assert f"{table.loc[STREET, '综合得分']:.1f}" == score   # a number the grid shows as 80.0
     assert f"{table.loc[STREET, '排名']:.0f}" == kpi.format_number(row["rank"])
@@ -170,7 +151,7 @@ def test_glossary_shows_the_definitions_the_code_applies(demo_db, monkeypatch, t
     config = tmp_path / "taizhang.toml"
     config.write_text("[kpi]\nstall_days = 21\n[supervision]\nescalation_days = [15, 60]\n", encoding="utf-8")
     monkeypatch.setenv("TAIZHANG_CONFIG", str(config))
-    at = app(demo_db, monkeypatch, "glossary")
+    at = run("glossary")
     text = " ".join(m.value for m in at.markdown).replace("\\", "")
     for d in kpi.definitions(Settings(stall_days=21, escalation_days=(15, 60))):
         # every definition under its catalogue name, 中文 first, with both texts
@@ -179,12 +160,12 @@ def test_glossary_shows_the_definitions_the_code_applies(demo_db, monkeypatch, t
     assert "超期>15天、超期>60天" in text
     assert "本月办结(期间内办结) / Resolved in the period" in text
     assert "已解决 / Resolved" in text and "当月受理当月办结" in text
-    at = app(demo_db, monkeypatch, "glossary", lang="en")
+    at = run("glossary", lang="en")
     first = next(m.value for m in at.markdown if "Stalled" in m.value).replace("\\", "")
     assert first.index("Stalled / 进展停滞") < first.index("more than 21 days") < first.index("21 天")
 
 
-def test_lists_name_their_lead_officials_and_the_case_page_every_role(demo_db, monkeypatch):
+def test_lists_name_their_lead_officials_and_the_case_page_every_role(demo_db):
     with reading(demo_db) as con:
         links = con.sql("""SELECT l.case_id, l.role, o.name FROM case_officials l
                            JOIN officials o USING (official_id)""").df()
@@ -193,17 +174,17 @@ def test_lists_name_their_lead_officials_and_the_case_page_every_role(demo_db, m
     case_id = several[several > 1].index[0]          # a case with a lead and other roles
     leads = "、".join(sorted(links[(links["case_id"] == case_id) & (links["role"] == "lead")]["name"]))
     row = listed.set_index("case_id").loc[case_id]
-    at = app(demo_db, monkeypatch, "cases", q=row["case_no"], period="all")
+    at = run("cases", q=row["case_no"], period="all")
     table = at.dataframe[0].value
     assert "挂点领导" in table.columns and "相关干部" not in table.columns
     assert table.set_index("案件编号").loc[row["case_no"], "挂点领导"] == leads
-    at = app(demo_db, monkeypatch, "cases", case=case_id, period="all")
+    at = run("cases", case=case_id, period="all")
     people = at.dataframe[0].value
     assert len(people) == (links["case_id"] == case_id).sum() and people["角色"].nunique() > 1
 
 
 def test_a_question_without_dates_is_about_the_latest_complete_month_everywhere(
-        demo_db, monkeypatch, capsys, tmp_path, cases):
+        demo_db, capsys, tmp_path, cases):
     """No dates given: the screen, the report, `taizhang kpi`, `taizhang supervise` and its
     Excel all count the latest complete month (July: the demo's data end on 07-31), and
     each says so; as of 07-15 the latest complete month is June, everywhere."""
@@ -215,11 +196,11 @@ def test_a_question_without_dates_is_about_the_latest_complete_month_everywhere(
     july, june = count("2022-07-01", "2022-07-31"), count("2022-06-01", "2022-06-30")
     assert july != len(cases) and june != july      # all the data is another answer
     # the screen
-    at = app(demo_db, monkeypatch)
+    at = run()
     assert card(at, "受理")[0] == str(july)
     assert "本月(2022-07-01 – 2022-07-31)· 全区" in captions(at)
     for page in ("officials", "seeds", "recurring", "cases"):      # every page says it too
-        assert "本月(2022-07-01 – 2022-07-31)· 全区" in captions(app(demo_db, monkeypatch, page)), page
+        assert "本月(2022-07-01 – 2022-07-31)· 全区" in captions(run(page)), page
     # `taizhang kpi`: JSON on standard output, the period it counts on standard error
     assert main(["kpi", "--db", str(demo_db), "--format", "json"]) == 0
     out, err = capsys.readouterr()
@@ -236,7 +217,7 @@ def test_a_question_without_dates_is_about_the_latest_complete_month_everywhere(
     assert "2022年7月" in view.title and "2022-07-01" in view.subtitle
     assert next(c for c in view.cards if c.label == "受理").value == str(july)
     # the 督办 list: page, `taizhang supervise` and its Excel, the same cases
-    at = app(demo_db, monkeypatch, "supervision")
+    at = run("supervision")
     assert f"共 {listed} 件需督办。" in [c.value for c in at.caption]
     out_file = tmp_path / "list.xlsx"
     assert main(["supervise", "--db", str(demo_db), "--out", str(out_file)]) == 0
@@ -244,7 +225,7 @@ def test_a_question_without_dates_is_about_the_latest_complete_month_everywhere(
     sheet = openpyxl.load_workbook(out_file).active
     assert sheet.max_row - 3 == listed and "2022-07-01 至 2022-07-31" in sheet["A2"].value
     # as of 07-15 July is not complete: June, on the screen and on the command line alike
-    at = app(demo_db, monkeypatch, as_of="2022-07-15")
+    at = run(as_of="2022-07-15")
     assert "本月(2022-06-01 – 2022-06-30)· 全区" in captions(at)
     shown = card(at, "受理")[0]
     rows = kpi_json(demo_db, capsys, "--as-of", "2022-07-15")

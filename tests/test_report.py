@@ -275,21 +275,15 @@ def test_scope_levels_in_chinese():
 def test_the_footer_counts_only_files_that_brought_data(tmp_path):
     """Two ledgers with cases, one imported twice (unchanged), and a broken file tried twice:
     5 attempts, 2 files the data comes from. Before, the footer said 5."""
-    import openpyxl
-
     from taizhang.etl.load import load_paths
-    from ledgers import csv_gbk
+    from ledgers import csv_gbk, workbook
 
     db = tmp_path / "t.duckdb"
     folder = tmp_path / "ledgers"
     folder.mkdir()
     first = csv_gbk(folder)  # six cases of January and February 2023
     second = folder / "朝阳洲街道台账.xlsx"
-    wb = openpyxl.Workbook()
-    wb.active.title = "朝农社区"
-    wb.active.append(["问题", "反映时间", "办理状态"])
-    wb.active.append(["井盖缺失", "2023-02-14", "未启动"])
-    wb.save(second)
+    workbook(second, "朝农社区", [["问题", "反映时间", "办理状态"], ["井盖缺失", "2023-02-14", "未启动"]])
     broken = folder / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
     results = [s.status for s in load_paths(db, [first, broken])]

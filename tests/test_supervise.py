@@ -8,13 +8,11 @@ import json
 import re
 import shutil
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from taizhang.kpi import api as kpi
 from taizhang.dashboard import supervision_file
@@ -22,8 +20,9 @@ from taizhang.cli import main
 from taizhang.db import reading
 from taizhang.settings import Settings
 
+from apptest import run, run_all
+
 AS_OF = date(2022, 7, 31)
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,7 @@ def tier_of(days) -> int | None:
 
 @pytest.mark.parametrize("period, street", [((None, None), None), (("2022-07-01", "2022-07-31"), "南站街道")])
 def test_supervise_json_page_and_pandas_give_the_same_rows(con, demo_db, tmp_path, capsysbinary, period, street,
-                                                           monkeypatch):
+                                                           use_db):
     args = ["supervise", "--db", str(demo_db), "--format", "json", "--out", "-", "--as-of", "2022-07-31"]
     args += ["--from", period[0], "--to", period[1]] if period[0] else ["--period", "all"]
     if street:
@@ -88,18 +87,9 @@ def test_supervise_json_page_and_pandas_give_the_same_rows(con, demo_db, tmp_pat
         assert record["tier"] == tier_of(days)
 
     # The page asked the same question lists the same cases in the same order.
-    monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["as_of"] = "2022-07-31"
-    if period[0]:
-        at.query_params["from"], at.query_params["to"] = period
-    else:
-        at.query_params["period"] = "all"   # the page's default is the latest complete month
-    if street:
-        at.query_params["street"] = street
-    at.run()
-    at.switch_page("app_pages/supervision.py").run()
-    assert not at.exception
+    use_db(demo_db)
+    query = {"as_of": "2022-07-31", "from": period[0], "to": period[1], "street": street}
+    at = run_all("supervision", **{key: value for key, value in query.items() if value})
     table = at.dataframe[0].value
     assert list(table["案件编号"]) == [r["case_no"] for r in cli]
     assert list(table["督办原因"]) == [supervision_file.reasons_text(",".join(r["reasons"]), "zh") for r in cli]
@@ -198,14 +188,10 @@ def test_escalation_tiers_follow_the_setting(con):
     assert tiers["cases"].sum() == len(pandas_list(con))
 
 
-def test_case_page_says_why_and_shows_the_timeline(demo_db, monkeypatch, con):
+def test_case_page_says_why_and_shows_the_timeline(demo_db, use_db, con):
     # NZ2022-0023: imported resolved (2022-06-30), then reopened after a dissatisfied callback.
-    monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["case"] = "NZ2022-0023"
-    at.run()
-    at.switch_page("app_pages/supervision.py").run()
-    assert not at.exception
+    use_db(demo_db)
+    at = run("supervision", case="NZ2022-0023")
     why = " ".join(w.value for w in at.warning)
     received, due = con.execute("SELECT received_on, due_on FROM cases WHERE case_id = 'NZ2022-0023'").fetchall()[0]
     due = due or received + timedelta(days=30)
@@ -220,28 +206,19 @@ def test_case_page_says_why_and_shows_the_timeline(demo_db, monkeypatch, con):
     # A case without a ledger id: its derived number, and its key beside it.
     generated = con.execute("SELECT case_id FROM cases WHERE regexp_full_match(case_id, 'h[0-9a-f]{16}') "
                             "LIMIT 1").fetchall()[0][0]
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["case"] = generated
-    at.run()
-    at.switch_page("app_pages/supervision.py").run()
-    assert not at.exception and not at.error
+    at = run("supervision", case=generated)
     assert any(f"内部编号 {generated}" in c.value for c in at.caption)
     assert at.subheader[0].value.replace("\\", "").split(" · ")[0].endswith(generated[1:9].upper())
     # A case on no list says so.
     ok = con.execute("SELECT case_id FROM cases WHERE status = 'resolved' AND satisfaction = 'satisfied' "
                  "AND reopened_count = 0 LIMIT 1").fetchall()[0][0]
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.query_params["case"] = ok
-    at.run()
-    at.switch_page("app_pages/cases.py").run()
+    at = run("cases", case=ok)
     assert any("此案件不在督办清单上" in c.value for c in at.caption)
 
 
-def test_data_quality_counts_open_their_cases(demo_db, monkeypatch, con):
-    monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    at.switch_page("app_pages/data.py").run()
+def test_data_quality_counts_open_their_cases(demo_db, use_db, con):
+    use_db(demo_db)
+    at = run("data")
     quality = at.dataframe[-1].value
     row = list(quality["问题"]).index("已解决未回访")
     count = int(quality["数量"].iloc[row])

@@ -12,25 +12,20 @@ import sys
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
 
 from taizhang.etl.demo import build_demo
+
+from ledgers import workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 TAIZHANG = Path(sys.executable).parent / "taizhang"
 
 
 def write_ledger(path: Path) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "桃源社区"
-    ws.append(["南站街道问题台账(2023年)"])
-    ws.append(["反映时间", "反映问题", "办理状态"])
-    ws.append(["2023-03-01", "路灯不亮", "正在解决"])
-    ws.append(["2023-03-02", "井盖破损", "已解决"])
-    wb.save(path)
-    return path
+    return workbook(path, "桃源社区", [["反映时间", "反映问题", "办理状态"],
+                                     ["2023-03-01", "路灯不亮", "正在解决"],
+                                     ["2023-03-02", "井盖破损", "已解决"]], title="南站街道问题台账(2023年)")
 
 
 def taizhang(cwd: Path, *args: str) -> subprocess.CompletedProcess:

@@ -1,4 +1,5 @@
-"""Messy ledger variants for the ETL tests, written at test time by real writers.
+"""Messy ledger variants for the ETL tests, written at test time by real writers, and
+workbook(), the one-sheet .xlsx every other test writes its own rows into.
 
 Every variant holds the same six cases of 南站街道 (CASES), laid out the way different
 offices keep them: title rows, one sheet per community, total rows and repeated headers,
@@ -42,12 +43,29 @@ EXPECTED_LEADS = {("小区路灯不亮", "王一"), ("小区路灯不亮", "李�
                   ("停车位不足", "赵三"), ("下水道堵塞", "赵三")}
 
 
-def write_registry(path: Path) -> Path:
-    """The small area registry the variants are matched against."""
+def write_registry(path: Path, rows=REGISTRY) -> Path:
+    """An area registry CSV (district, street, community, kind): by default the small one
+    the variants are matched against."""
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["district", "street", "community", "kind"])
-        writer.writerows(REGISTRY)
+        writer.writerows(rows)
+    return path
+
+
+def workbook(path, sheet: str, rows, title: str | None = None):
+    """A ledger as an office saves it with openpyxl: one sheet named `sheet`, its title row
+    (when given) above `rows` (the header first). `path`: a file name or a binary file."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    if title is not None:
+        ws.append([title])
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
     return path
 
 
