@@ -18,7 +18,7 @@ import os
 import re
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import unquote, urlparse
@@ -59,6 +59,21 @@ class Warehouse:
             scheme = "clickhouses" if self.secure else "clickhouse"
             return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.database}"
         return f"{self.kind}://{self.path}" if self.kind == "chdb" else f"duckdb://{self.path}"
+
+
+    def url(self) -> str:
+        """The URL again, password included (for a child process's environment, never shown)."""
+        if self.kind != "clickhouse":
+            return f"{self.kind}://{self.path}"
+        from urllib.parse import quote as quote_url
+
+        scheme = "clickhouses" if self.secure else "clickhouse"
+        login = quote_url(self.user, safe="") + (f":{quote_url(self.password, safe='')}" if self.password else "")
+        return f"{scheme}://{login}@{self.host}:{self.port}/{self.database}"
+
+    def resolved(self) -> "Warehouse":
+        """The same warehouse, a path made absolute (for a process in another folder)."""
+        return replace(self, path=self.path.resolve()) if self.path is not None else self
 
 
 def _usage(url: str, why: str) -> WarehouseError:
