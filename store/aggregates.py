@@ -322,6 +322,8 @@ def refresh(con, cases: CaseIds | None = None, settings=None, everything: bool =
     received_on of the rows of table `months_of` (one of MONTH_TABLES); returns months rebuilt."""
     from taizhang.store.facts import settings_or_default
 
+    if months_of is not None and months_of not in MONTH_TABLES:
+        raise ValueError(f"no months to rebuild in {months_of}")
     settings = settings_or_default(settings)
     ensure_tables(con)
     current = current_fingerprint()
@@ -338,8 +340,6 @@ def refresh(con, cases: CaseIds | None = None, settings=None, everything: bool =
     if cases is not None:
         note_cases(con, cases)
     if months_of is not None:
-        if months_of not in MONTH_TABLES:
-            raise ValueError(f"no months to rebuild in {months_of}")
         con.execute(f"INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM {months_of}")
     if everything:
         con.execute("DELETE FROM agg_dirty")

@@ -762,3 +762,16 @@ def test_raw_quantiles_equal_duckdb_quantile_cont(hotline_times_db):
         assert (row["median_hours"], row["p90_hours"]) == (pytest.approx(median_hours),
                                                            pytest.approx(p90_hours))
     con.close()
+
+
+def test_case_ids_come_from_the_write_sides_tables_only():
+    # No SQL text reaches note_cases/refresh: a table and column of a fixed set, or the ids.
+    assert aggregates.CaseIds("case_diff", "case_id", ("updated",)).statement() == (
+        "SELECT case_id FROM case_diff WHERE list_contains(?::VARCHAR[], change)", [["updated"]])
+    assert aggregates.CaseIds.of(["a'; DROP TABLE cases; --"]).statement()[1] == [["a'; DROP TABLE cases; --"]]
+    for table, column in (("cases", "case_id"), ("case_diff", "case_id FROM cases; --")):
+        with pytest.raises(ValueError):
+            aggregates.CaseIds(table, column)
+    con = duckdb.connect()
+    with pytest.raises(ValueError):
+        aggregates.refresh(con, months_of="cases WHERE true")
