@@ -366,3 +366,26 @@ def test_a_street_beyond_8192_resolved_cases_gives_the_same_kpis(tmp_path, capsy
     assert largest > 8192
     capsys.readouterr()
     _assert_parity(capsys, db, url)
+
+
+def test_a_street_scoped_person_is_refused_on_a_warehouse(demo_warehouse, monkeypatch):
+    """The street scope is DuckDB views (kpi.scope): on a warehouse a scoped person gets a
+    refusal saying so, never every street's numbers; nobody may upload there."""
+    from taizhang.access import Person
+    from taizhang.dashboard import loaders
+    from taizhang.filters import Filters
+    from taizhang.kpi.scope import ScopeError
+
+    _, url = demo_warehouse
+    monkeypatch.setenv("TAIZHANG_WAREHOUSE", url)
+    loaders.act_as(Person("street-user", "viewer", ("丁公路街道",)))
+    try:
+        with pytest.raises(ScopeError, match="ClickHouse"):
+            loaders.headline(Filters())
+        loaders.act_as(Person("admin", "admin"))
+        assert loaders.headline(Filters())["metrics"]["received"] > 0  # district-wide: answered
+        with pytest.raises(PermissionError, match="taizhang --warehouse"):
+            loaders.import_ledgers(parse(url).path / "normaliser.duckdb", [])
+    finally:
+        loaders.release()
+        loaders.act_as(None)
