@@ -151,6 +151,7 @@ def normaliser_path(wh: Warehouse) -> Path:
 # when another folder is opened.
 _chdb_clients: dict[Path, object] = {}
 _chdb_lock = threading.Lock()
+_chdb_reader = threading.RLock()  # held by a reader of the shared client (reading)
 
 
 def client(wh: Warehouse):
@@ -246,9 +247,11 @@ def reading(wh: Warehouse) -> Iterator[object]:
             f"数据仓库 {wh.display()} 中还没有数据,请先用 `taizhang load` 导入 / the warehouse "
             f"{wh.display()} holds no data yet: load ledgers with `taizhang load` first.")
     if wh.kind == "chdb":
-        # One shared client per folder: its database is this reader's only for the moment.
-        con.database = database
-        yield ibis.clickhouse.from_connection(con)
+        # One shared client per folder, whose current database is this reader's: one reader
+        # at a time (the dashboard's sessions are threads; a server serves many at once).
+        with _chdb_reader:
+            con.database = database
+            yield ibis.clickhouse.from_connection(con)
         return
     import clickhouse_connect
 
