@@ -15,6 +15,10 @@ SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils
 
 # Optional extras to install besides the tests': `make test EXTRAS=test,clickhouse` (CI) adds
 # chDB and ibis's ClickHouse backend, and the ClickHouse parity tests then run.
+WAREHOUSE ?=
+ifneq ($(strip $(WAREHOUSE)),)
+EXTRAS ?= test,clickhouse,bench
+endif
 EXTRAS ?= test,bench
 comma := ,
 INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
@@ -65,9 +69,16 @@ test: install system-deps
 test-fast: install
 	$(BIN)/pytest -q -m "not e2e"
 
+# `make bench WAREHOUSE=chdb:///folder ROWS=200000` (or clickhouse://…) measures the overview,
+# a street's drill-down and the report on that warehouse beside DuckDB instead
+# (benchmarks/warehouse.py; the clickhouse extra is then installed too).
 bench: install system-deps
+ifeq ($(strip $(WAREHOUSE)),)
 	$(PY) benchmarks/bench.py --rows $(ROWS)
 	$(PY) benchmarks/hostile.py
+else
+	$(PY) benchmarks/warehouse.py --rows $(ROWS) --warehouse '$(WAREHOUSE)'
+endif
 
 # What hostile ledgers cost: time per million cells of wide sheets, peak memory of bombs.
 bench-hostile: install

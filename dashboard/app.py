@@ -243,9 +243,7 @@ def main() -> None:
         st.session_state[ui.VIEW_KEY] = with_period(view, view.as_of or found["info"].get("as_of"))
         timing.mark("status")
         if found["status"] != "ok" and page.url_path != "data":
-            key = "empty.no_file" if found["status"] == "missing" else "empty.db"
-            # The file's name only: its folder is nothing a visitor needs to know.
-            st.info(ui.say(key, lang, path=loaders.database_file().name), icon=":material/info:")
+            st.info(ui.empty_text(found["status"], lang), icon=":material/info:")
             return
         try:
             page.run()

@@ -21,8 +21,9 @@ def register(sub) -> None:
     """Add this package's sub-commands to the `taizhang` parser."""
     serve = sub.add_parser(
         "serve", help="看板 / run the dashboard (Streamlit) on the database",
-        description="在浏览器中打开看板,数据来自 --db 指定的数据库。\n"
-                    "Serve the dashboard for the database given by --db; open the printed address.",
+        description="在浏览器中打开看板,数据来自 --db 指定的数据库或 --warehouse 指定的数据仓库。\n"
+                    "Serve the dashboard for the database given by --db (or the warehouse given by "
+                    "--warehouse); open the printed address.",
     )
     serve.add_argument("--port", type=int, default=8501,
                        help="端口(默认 8501)/ port (default 8501)")
@@ -72,20 +73,21 @@ def serve_command(port: int, host: str, secrets_file: Path | None = None) -> lis
 
 
 def run_serve(args) -> int:
-    """Serve the dashboard for the database of --db / $TAIZHANG_DB until interrupted
-    (--demo: the demo database, rebuilt first). A port in use, or another address without
-    login configured, is said before anything runs."""
+    """Serve the dashboard for the database of --db / $TAIZHANG_DB, or the ClickHouse
+    warehouse of --warehouse / $TAIZHANG_WAREHOUSE, until interrupted (--demo: the demo
+    database, rebuilt first). A port in use, or another address without login configured,
+    is said before anything runs."""
     from taizhang.dashboard import auth
     from taizhang.errors import UserError
     from taizhang.settings import SettingsError
     from taizhang.warehouse import from_args
 
     warehouse = from_args(args)
-    if not warehouse.is_duckdb:
+    if not warehouse.is_duckdb and args.demo:
         raise UserError(
-            f"看板目前只读取 DuckDB 文件,不能直接显示数据仓库 {warehouse.display()};请用 --db 指定文件 / "
-            f"the dashboard reads a DuckDB file only, not the warehouse {warehouse.display()}: name a "
-            "file with --db (kpi, supervise and report read the warehouse).")
+            f"示例数据请先用 `taizhang --warehouse {warehouse.display()} demo` 发布到数据仓库,再运行 serve / "
+            f"publish the demo to the warehouse first with `taizhang --warehouse {warehouse.display()} demo`, "
+            "then run serve without --demo.")
     try:
         login = auth.auth_config()
         if login is None and not auth.is_loopback(args.host):
@@ -101,6 +103,10 @@ def run_serve(args) -> int:
             f"already in use (another dashboard may be running): stop it or choose another port, e.g. "
             f"make run PORT={args.port + 1} or taizhang serve --port {args.port + 1}"
         )
+    if not warehouse.is_duckdb:
+        from taizhang.warehouse import normaliser_path
+
+        return _serve(args, login, normaliser_path(warehouse).resolve(), warehouse.resolved())
     if args.demo:
         from taizhang.etl.commands import DEMO_LEDGERS, run_demo
 
@@ -110,13 +116,25 @@ def run_serve(args) -> int:
         database = demo_db_path(args.db).resolve()
     else:
         database = db_path(args.db).resolve()
-    secrets_file = auth.write_secrets(login, args.host, args.port) if login else None
     from taizhang.store.schema import upgrade_file
 
     upgrade_file(database)  # a file an older Taizhang wrote: migrated before it is read
+    return _serve(args, login, database)
+
+
+def _serve(args, login, database: Path, warehouse=None) -> int:
+    """Run Streamlit on `database` (a DuckDB file), or on a ClickHouse `warehouse`, whose
+    DuckDB file `database` (the normaliser) then holds the dashboard's own access tables."""
+    from taizhang.dashboard import auth
+    from taizhang.warehouse import ENV_WAREHOUSE
+
+    secrets_file = auth.write_secrets(login, args.host, args.port) if login else None
     # The server answers each street's click ahead of it (dashboard.loaders.PREFETCH) unless
     # TAIZHANG_PREFETCH=0 says otherwise (to measure what it costs).
     env = dict(os.environ, **{ENV_DB: str(database)})
+    env.pop(ENV_WAREHOUSE, None)  # --db beats the environment's warehouse, as on every command
+    if warehouse is not None:
+        env[ENV_WAREHOUSE] = warehouse.url()
     env.setdefault("TAIZHANG_PREFETCH", "1")
     # Uploads are never kept (dashboard/uploads.py): what a killed import or an earlier
     # version left in uploads/ goes now, while this server runs no import.
@@ -124,8 +142,8 @@ def run_serve(args) -> int:
     env[auth.ENV_MODE] = "oidc" if login else ""
     for key in auth.AUTH_KEYS:  # the Streamlit process gets them from its secrets file only
         env.pop(auth.env_name(key), None)
-    print(f"台账看板 / Taizhang dashboard: http://{args.host}:{args.port}  (database {database})",
-          flush=True)
+    shown = f"warehouse {warehouse.display()}" if warehouse is not None else f"database {database}"
+    print(f"台账看板 / Taizhang dashboard: http://{args.host}:{args.port}  ({shown})", flush=True)
     if login:
         print("登录已启用 / login on (OIDC); grants: taizhang users list", flush=True)
     process = subprocess.Popen(serve_command(args.port, args.host, secrets_file), env=env)

@@ -3,8 +3,14 @@
 A script run opens one read-only connection on its first cache miss and closes it when
 the run ends (`release`, called by app.py), so `taizhang load` in another process can
 write between two clicks; each query runs on its own cursor.
-Cache keys include the file's `data_version`, so new data shows on the next interaction
+Cache keys include the data's version (`source`: the file's size and times, or on a
+ClickHouse warehouse the published generation), so new data shows on the next interaction
 without a restart. Only small results are cached: KPI tables, one page of cases.
+
+On a ClickHouse warehouse (`taizhang serve --warehouse URL`) every question goes through
+the warehouse's reader (taizhang.warehouse.reading): a script run reads the generation
+current when it first asked, and nothing else, until it ends. Imports go through
+`taizhang load --warehouse URL` (the one writer), not the Data page.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import threading
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,6 +40,7 @@ from taizhang.access import LOCAL, Person
 from taizhang.db import DatabaseBusy, connect, data_version, db_path, writer_waiting
 from taizhang.filters import month_bounds, shift_months
 from taizhang.settings import load_settings
+from taizhang.warehouse import ENV_WAREHOUSE, Warehouse, WarehouseError, parse
 
 CACHE_TTL_SECONDS = 600
 CACHE_ENTRIES = 512
@@ -42,8 +50,34 @@ CASE_PAGE_SIZE = 500
 
 
 def database_file() -> Path:
-    """The database this server shows: $TAIZHANG_DB (set by `taizhang serve --db`)."""
+    """The database this server shows: $TAIZHANG_DB (set by `taizhang serve --db`). On a
+    ClickHouse warehouse, its local DuckDB file (the normaliser): the access tables' home."""
     return db_path(os.environ.get("TAIZHANG_DB"))
+
+
+def warehouse() -> Warehouse | None:
+    """The ClickHouse warehouse this server shows ($TAIZHANG_WAREHOUSE, set by `taizhang
+    serve --warehouse`), or None: the DuckDB file of database_file()."""
+    url = os.environ.get(ENV_WAREHOUSE, "").strip()
+    found = parse(url) if url else None
+    return None if found is None or found.is_duckdb else found
+
+
+def on_warehouse() -> bool:
+    """Whether this server reads a ClickHouse warehouse (imports: `taizhang load --warehouse`)."""
+    return warehouse() is not None
+
+
+def source() -> tuple[str, tuple]:
+    """(what this server reads, the version of its data): every cache key holds both. A
+    DuckDB file: its path, its size and times (taizhang.db.data_version). A warehouse: its
+    URL without password, and the generation this script run reads (opened on first use)."""
+    wh = warehouse()
+    if wh is None:
+        path = database_file()
+        return str(path), data_version(path)
+    _connection(wh.display())
+    return wh.display(), (_run.generation,)
 
 
 # Opening the file costs 30–70 ms (DuckDB loads its catalog), so a script run opens it once,
@@ -52,11 +86,20 @@ def database_file() -> Path:
 _run = threading.local()
 
 
-def _connection(path: str) -> duckdb.DuckDBPyConnection:
-    """This script run's read-only connection, opened on first use."""
+def _connection(path: str):
+    """This script run's read-only connection, opened on first use: DuckDB's, or on a
+    warehouse (`path` its display URL) an ibis backend bound to the generation current then."""
     if getattr(_run, "con", None) is None or _run.path != path:
         release()
-        _run.con = connect(path, read_only=True, wait_seconds=READ_WAIT_SECONDS)
+        wh = warehouse()
+        if wh is None:
+            _run.con = connect(path, read_only=True, wait_seconds=READ_WAIT_SECONDS)
+        else:
+            from taizhang.warehouse import reading
+
+            stack = ExitStack()
+            _run.con = stack.enter_context(reading(wh))
+            _run.stack, _run.generation = stack, str(_run.con.con.database)
         _run.path = path
     return _run.con
 
@@ -64,7 +107,10 @@ def _connection(path: str) -> duckdb.DuckDBPyConnection:
 def release() -> None:
     """Close this run's connection so another process (`taizhang load`) can write."""
     con, _run.con = getattr(_run, "con", None), None
-    if con is not None:
+    stack, _run.stack = getattr(_run, "stack", None), None
+    if stack is not None:
+        stack.close()
+    elif con is not None:
         con.close()
 
 
@@ -103,16 +149,28 @@ def _access(person: Person, function: Callable | None = None, args: tuple = ()) 
     return (person.streets, person.pii)
 
 
+@contextmanager
 def _cursor(path: str, access: tuple):
-    """A cursor on this run's connection, restricted to the person's streets (kpi.scope)."""
+    """A cursor on this run's connection, restricted to the person's streets (kpi.scope).
+
+    A warehouse cannot be restricted yet: a street-scoped person is refused there (fail
+    closed) rather than shown every street."""
+    if warehouse() is not None:
+        if access[0] is not None:
+            from taizhang.kpi.scope import ScopeError
+
+            raise ScopeError("数据仓库(ClickHouse)上还不能按街道限定查看;请管理员授予全区权限或改用 DuckDB 数据库 / "
+                             "a street-scoped view is not available on a ClickHouse warehouse yet: ask for "
+                             "district-wide access, or use a DuckDB database.")
+        yield _connection(path)
+        return
     cursor = _connection(path).cursor()  # each query on its own cursor
-    if access[0] is not None:
-        try:
+    try:
+        if access[0] is not None:
             restrict(cursor, access[0])
-        except BaseException:
-            cursor.close()
-            raise
-    return cursor
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def _key(function: Callable) -> str:
@@ -127,33 +185,31 @@ def _query(key: str, _function: Callable, path: str, version: tuple, access: tup
     # `key` names `_function` in the cache key; `version` is unused in the body on purpose:
     # it is part of the cache key, and so is `access` (streets, pii): one person's answers
     # are never another's.
-    cursor = _cursor(path, access)
     kwargs = dict(kwargs)
     if access[1] and _function in PII_FUNCTIONS:
         kwargs["pii"] = True
-    try:
+    with _cursor(path, access) as cursor:
         return _function(cursor, *args, **kwargs)
-    finally:
-        cursor.close()
 
 
 def _load(function: Callable, *args, **kwargs):
     """kpi.<function>(connection, *args, **kwargs) for this thread's person, cached."""
-    return _load_from(database_file(), function, *args, **kwargs)
+    return _load_from(None, function, *args, **kwargs)
 
 
-def _load_from(path: Path, function: Callable, *args, **kwargs):
+def _load_from(path: Path | None, function: Callable, *args, **kwargs):
+    """_load from the DuckDB file `path`, or (None) from what this server reads."""
     access = _access(current_person(), function, args)
-    return _query(_key(function), function, str(path), data_version(path), access, args,
+    where, version = source() if path is None else (str(path), data_version(path))
+    return _query(_key(function), function, where, version, access, args,
                   tuple(sorted(kwargs.items())))
 
 
 def chart(builder: Callable, loader: Callable, args: tuple, **options) -> dict:
     """builder(loader(*args), **options): a chart's plotly figure (a taizhang.charts
     builder) over one of the loaders below, as a dict, built once per data version."""
-    path = database_file()
     return _chart(_key(builder), _key(loader), builder, loader, args, tuple(sorted(options.items())),
-                  str(path), data_version(path), current_person())
+                  *source(), current_person())
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=64, show_spinner=False)
@@ -166,8 +222,8 @@ def _chart(builder_key: str, loader_key: str, _builder: Callable, _loader: Calla
 
 
 def street_page(view: View, path: Path | None = None) -> tuple[pd.DataFrame, dict]:
-    """What the Areas page shows for the street of `view`: its communities' ranking, its headline."""
-    path = path or database_file()
+    """What the Areas page shows for the street of `view`: its communities' ranking, its
+    headline (from the DuckDB file `path`, else from what this server reads)."""
     return (_load_from(path, kpi.ranking, "community", filters_for(replace(view, community=None))),
             _load_from(path, kpi.headline, filters_for(view)))
 
@@ -243,8 +299,10 @@ def prefetch_streets(view: View) -> None:
     matter (every street is computed), nor its language (the answers are numbers).
     """
     person = current_person()
-    if not PREFETCH or person.scoped:
-        return  # a scoped person's answers are theirs alone: nothing to share ahead
+    if not PREFETCH or person.scoped or on_warehouse():
+        # A scoped person's answers are theirs alone: nothing to share ahead. A warehouse
+        # serves many readers itself (and chDB's one client is this process's).
+        return
     path = database_file()
     filters = filters_for(view, areas=False)
     key = (str(path), data_version(path), filters, _access(person))
@@ -293,11 +351,11 @@ def _warm_streets(path: Path, view: View, filters: Filters, person: Person | Non
 def database_status() -> tuple[str, dict]:
     """('missing' | 'empty' | 'ok', dataset_info): whether there is data to show."""
     path = database_file()
-    if not path.exists():
+    if warehouse() is None and not path.exists():
         return "missing", {}
     try:
         info = _load(kpi.dataset_info)
-    except duckdb.CatalogException:
+    except (duckdb.CatalogException, WarehouseError):  # no schema yet; nothing published yet
         return "empty", {}
     return ("ok" if info.get("cases") else "empty"), info
 
@@ -400,13 +458,10 @@ def supervision_export(filters: Filters, kinds: tuple[str, ...] | None = None) -
     """
     try:
         access = _access(current_person())
-        cursor = _cursor(str(database_file()), access)
-        try:
+        with _cursor(source()[0], access) as cursor:
             rows, total = kpi.supervision_cases(cursor, filters, limit=SUPERVISION_EXPORT_CASES,
                                                 **_kinds(kinds))
             return rows, total, kpi.list_as_of(cursor, filters)
-        finally:
-            cursor.close()
     finally:
         release()
 
@@ -517,11 +572,11 @@ def imported_file(sha256: str) -> dict | None:
     None for a street user: their file goes to the import, whose street check speaks first
     (another street's file is refused for its scope; their own again is "unchanged"), and
     what another street imported, and when, is not theirs to learn."""
-    if not database_file().exists() or current_person().scoped:
+    if (warehouse() is None and not database_file().exists()) or current_person().scoped:
         return None
     try:
         history = imports_history()
-    except duckdb.CatalogException:   # a file without the schema yet: nothing imported
+    except (duckdb.CatalogException, WarehouseError):  # nothing imported yet
         return None
     same = history[(history["sha256"] == sha256) & history["status"].isin(["ok", "unchanged"])]
     return None if same.empty else same.iloc[0].to_dict()
@@ -549,6 +604,9 @@ def import_ledgers(path: Path, files: list[Path]) -> list:
     if not person.may_upload():
         raise PermissionError(t("access.upload_denied", "zh", role=person.role) + " / "
                               + t("access.upload_denied", "en", role=person.role))
+    if on_warehouse():  # the page offers no upload there; refused should anything still call
+        raise PermissionError(t("data.upload_warehouse", "zh", url=warehouse().display()) + " / "
+                              + t("data.upload_warehouse", "en", url=warehouse().display()))
     release()
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
@@ -572,22 +630,18 @@ def _load_paths(path: str, files: list[str], person: Person = LOCAL) -> list:
 
 def report_html(month: str, scope: tuple[tuple[str, str], ...] | None, lang: str) -> str:
     """The monthly report's HTML (report.build.report_html) for a month and scope."""
-    path = database_file()
     person = current_person()
     if scope is None and person.scoped and len(person.streets) == 1:
         scope = (("street", person.streets[0]),)  # their street's report, titled so
-    return _report_html(str(path), data_version(path), _access(person), month, scope, lang)
+    return _report_html(*source(), _access(person), month, scope, lang)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, max_entries=32, show_spinner=False)
 def _report_html(path: str, version: tuple, access: tuple, month: str, scope, lang: str) -> str:
     from taizhang.report.build import report_html as build
 
-    cursor = _cursor(path, access)
-    try:
+    with _cursor(path, access) as cursor:
         return build(cursor, month, scope=dict(scope) if scope else None, lang=lang)
-    finally:
-        cursor.close()
 
 
 def meetings_compliance(filters: Filters) -> pd.DataFrame:

@@ -69,6 +69,17 @@ def say(key: str, lang: str, **values) -> str:
     return t(key, lang, **{name: plain(value) for name, value in values.items()})
 
 
+def empty_text(status: str, lang: str) -> str:
+    """What to say when there is nothing to show (loaders.database_status's 'missing' or
+    'empty'): how to import, into the warehouse or the DuckDB file this server reads (the
+    file's name only: its folder is nothing a visitor needs to know)."""
+    warehouse = loaders.warehouse()
+    if warehouse is not None:
+        return say("empty.warehouse", lang, url=warehouse.display())
+    return say("empty.no_file" if status == "missing" else "empty.db", lang,
+               path=loaders.database_file().name)
+
+
 def file_name(path) -> str | None:
     """The file name of a stored source path (the folder is noise on screen)."""
     return Path(path).name if isinstance(path, str) and path else None

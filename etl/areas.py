@@ -149,14 +149,14 @@ def reresolve(con) -> tuple[int, int, list[tuple]]:
         """)
         count = con.execute("SELECT count(*) FROM moved").fetchall()[0][0]
         if count and table == "cases":
-            aggregates.note_cases(con, "SELECT id FROM moved")
+            aggregates.note_cases(con, aggregates.CaseIds("moved", "id"))
         if count:
             con.execute(f"""
                 UPDATE {table} SET district = m.district, street = m.street, community = m.community
                 FROM moved m WHERE {table}.{key} = m.id
             """)
         if count and table == "cases":
-            aggregates.refresh(con, "SELECT id FROM moved")
+            aggregates.refresh(con, aggregates.CaseIds("moved", "id"))
         moved.append(count)
     if any(moved):
         link_cases_to_meetings(con)

@@ -122,7 +122,9 @@ def _target(args) -> tuple[Path, object]:
     if wh.is_duckdb:
         return wh.path, None
     from taizhang.etl import publish
+    from taizhang.warehouse import client
 
+    client(wh)  # a warehouse that cannot be opened (chDB busy in another process) is said first
     return normaliser_path(wh), lambda con: publish.publish(con, wh)
 
 

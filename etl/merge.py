@@ -163,7 +163,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         """, [as_of, as_of])
     if counts.updated:
         # The aggregate tables' cells these cases leave (store/aggregates.py, docs/performance.md).
-        aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")
+        aggregates.note_cases(con, aggregates.CaseIds("case_diff", "case_id", ("updated",)))
         _update_cases(con, import_id, as_of, source_file)
     mark("update_cases")
     if counts.new or counts.updated:
@@ -173,9 +173,9 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         if empty:  # every month is new: the whole tables, without looking up each case
             aggregates.rebuild(con)
         elif not known:
-            aggregates.refresh(con, months_sql="SELECT DISTINCT strftime(received_on, '%Y-%m') FROM incoming")
+            aggregates.refresh(con, months_of="incoming")
         else:
-            aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change IN ('new', 'updated')")
+            aggregates.refresh(con, aggregates.CaseIds("case_diff", "case_id", ("new", "updated")))
     return counts
 
 

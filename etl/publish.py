@@ -21,19 +21,22 @@ tables (cases, their officials, events, rejects, imports); a version column make
 table's rows replace atomically, but not the tables together, and a failed file's rows
 would have to be deleted again with mutations. A generation is plain MergeTree tables read
 without FINAL, so the KPI queries are the same as on DuckDB. The cost is writing every
-table per file (seconds per million cases on one node); docs/scale-out.md says how it
-scales.
+table per file (seconds per million cases on one node), and building the aggregate
+tables anew; docs/scale-out.md says how it scales.
 """
 
 from __future__ import annotations
 
 import time
 
+from taizhang.store import aggregates
 from taizhang.warehouse import POINTER, current_generation, published_generations  # noqa: F401 (re-exported)
 
 # The stored tables a warehouse holds: everything the KPI layer and the lists read. Not
-# the access tables (grants, audit_log: the dashboard's own, local to its server) and not
-# the aggregate tables (agg_*: DuckDB's fast path; ClickHouse answers from the cases).
+# the access tables (grants, audit_log: the dashboard's own, local to its server). The
+# aggregate tables (agg_*, the fast path) are built in each generation by ClickHouse from
+# its cases, by the same definition as DuckDB's (store.aggregates.build_clickhouse), and
+# meta's record of them is that build's, not the normaliser's.
 PUBLISHED = ("meta", "areas", "service_groups", "imports", "rejects", "meetings", "cases",
              "legacy_keys", "officials", "case_officials", "meeting_attendance", "case_events")
 # Rows per INSERT: bounded memory for a large table.
@@ -57,7 +60,10 @@ def _write_table(con, ib, database: str, name: str, duck) -> None:
     """Create `database.name` with the DuckDB table's columns and copy its rows."""
     import ibis
 
-    reader = duck.sql(f"SELECT * FROM {name}").to_arrow_reader(BATCH_ROWS)
+    # meta without the normaliser's record of its aggregate tables: the generation's own
+    # are recorded when they are built.
+    rows = "SELECT * FROM meta WHERE key NOT LIKE 'aggregates%'" if name == "meta" else f"SELECT * FROM {name}"
+    reader = duck.sql(rows).to_arrow_reader(BATCH_ROWS)
     schema = ibis.Schema.from_pyarrow(reader.schema)
     ib.create_table(name, schema=schema, database=database)
     for batch in reader:
@@ -91,6 +97,8 @@ def publish(duck, wh) -> str:
         for name in PUBLISHED:
             if name in stored:
                 _write_table(con, ib, database, name, duck)
+        if "cases" in stored:
+            aggregates.build_clickhouse(con, database)
         con.insert(f"{base}.{POINTER}", [[generation, database, _now()]],
                    column_names=["generation", "database", "published_at"])
     except BaseException:

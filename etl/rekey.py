@@ -76,11 +76,11 @@ def _rename(con, kind: str) -> None:
     given = ("given_district = r.district_in, given_street = r.street_in, "
              "given_community = r.community_in")
     if kind == "case":
-        aggregates.note_cases(con, "SELECT old_id FROM rekey")  # agg_open_cases holds case ids
+        aggregates.note_cases(con, aggregates.CaseIds("rekey", "old_id"))  # agg_open_cases holds case ids
         con.execute(f"UPDATE cases SET case_id = r.new_id, {given} FROM rekey r WHERE cases.case_id = r.old_id")
         for table in ("case_events", "case_officials"):
             con.execute(f"UPDATE {table} SET case_id = r.new_id FROM rekey r WHERE {table}.case_id = r.old_id")
-        aggregates.refresh(con, "SELECT new_id FROM rekey")
+        aggregates.refresh(con, aggregates.CaseIds("rekey", "new_id"))
     else:
         # meetings and meeting_attendance have a key index: insert under the new key, then
         # delete the old rows (an update of an indexed column is not allowed in DuckDB).

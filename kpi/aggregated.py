@@ -134,7 +134,8 @@ def received_by_area(ib, state: dict | None) -> list[tuple] | None:
     state = state if state is not None else fastpath.read_state(con)
     if not fastpath.is_current(state):
         return None
-    return con.execute(runner.parsed(con, RECEIVED_BY_AREA_SQL)).fetchall()
+    rows = runner.fetch(con, RECEIVED_BY_AREA_SQL, arrow=True)
+    return list(zip(*(column.to_pylist() for column in rows.columns)))
 
 
 RECEIVED_BY_AREA_SQL = """

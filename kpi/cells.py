@@ -147,6 +147,8 @@ def _read(con, version: Version, table: str, grain: str) -> dict[str, np.ndarray
             cells[name] = _month_numbers(column, MONTHS[name])
         elif name == "day":  # DATE: days since 1970-01-01 already
             cells[name] = column.cast(pa.int32()).to_numpy().astype(np.int64)
+        elif name.startswith("is_"):  # a flag: ClickHouse answers a comparison as UInt8
+            cells[name] = np.asarray(column.to_numpy(zero_copy_only=False), dtype=bool)
         else:
             cells[name] = column.to_numpy()
     return cells

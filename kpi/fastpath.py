@@ -20,6 +20,8 @@ import weakref
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import duckdb
+
 from taizhang.i18n import t
 from taizhang.kpi.scope import scoped_streets
 from taizhang.store import aggregates
@@ -87,10 +89,48 @@ def current_definition() -> str:
     return aggregates.current_fingerprint()
 
 
+# The same on ClickHouse, transpiled (store.dialect); no schema hash (nothing compiled is
+# kept on disk for it) and no read-only flag: a published generation never changes.
+OTHER_STATE_SQL = f"""
+SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
+UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
+UNION ALL SELECT 'latest_import', ({LATEST_IMPORT_SQL})::VARCHAR
+"""
+_generation_states: dict[tuple[int, str], dict] = {}
+
+
+def _read_other_state(con) -> dict | None:
+    """read_state on a ClickHouse client bound to a published generation (kept per
+    generation: its tables never change once published)."""
+    from taizhang.store.dialect import to_clickhouse
+
+    key = (id(con), str(con.database))
+    state = _generation_states.get(key)
+    if state is not None:
+        return state
+    try:
+        state = {str(k): v for k, v in con.query(to_clickhouse(OTHER_STATE_SQL)).result_rows}
+        state["areas"] = tuple(tuple(row) for row in con.query(to_clickhouse(AREAS_SQL)).result_rows)
+    except Exception as exc:  # noqa: BLE001 - a generation without meta: the raw path answers
+        fell_back("unreadable", f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
+        return None
+    state["cases_now"], state["schema"] = int(state["cases_now"]), 0
+    with _lock:
+        if len(_generation_states) > 16:
+            _generation_states.clear()
+        _generation_states[key] = state
+    return state
+
+
 def read_state(con) -> dict | None:
     """The aggregate tables' record with cases_now, latest_import and schema; None for a
-    file that cannot say (older or foreign: the cases answer, and the reason is logged)."""
+    file that cannot say (older or foreign: the cases answer, and the reason is logged).
+    `con`: a DuckDB connection, or a ClickHouse client (taizhang.warehouse.reading)."""
     global _state_statement
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        con = getattr(con, "con", con)  # an ibis backend: its connection
+        if not isinstance(con, duckdb.DuckDBPyConnection):
+            return _read_other_state(con)
     state = _read_only_states.get(con)
     if state is not None:
         return state
@@ -132,7 +172,7 @@ def tables_reason(state: dict | None, settings, con=None) -> str | None:
     if state is None:
         return "unreadable"
     reason = aggregates.reason(state, state["cases_now"], settings, current_definition())
-    if reason == "absent" and con is not None and scoped_streets(con) is not None:
+    if reason == "absent" and isinstance(con, duckdb.DuckDBPyConnection) and scoped_streets(con) is not None:
         return "scope"  # the scope hides the tables' record (kpi.scope)
     return reason
 

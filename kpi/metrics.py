@@ -130,8 +130,8 @@ def aggregated_counts(ib, by, filters: Filters, settings: Settings, source: str,
 
     `state`: the tables' record read with the question's context (saves a statement).
     """
-    if source not in ("auto", "aggregated") or not runner.is_duckdb(ib):
-        counts = None  # the aggregate tables are DuckDB's (ClickHouse answers from the cases)
+    if source not in ("auto", "aggregated"):
+        counts = None
     else:
         from taizhang.kpi import aggregated
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Hashable, Mapping
 
+import duckdb
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pyarrow as pa
@@ -117,8 +118,6 @@ def rows(ib, sql: str) -> list[tuple]:
 
 def is_duckdb(ib) -> bool:
     """Whether `ib` runs on DuckDB (else another ibis backend: ClickHouse, taizhang.warehouse)."""
-    import duckdb
-
     return isinstance(raw_connection(ib), duckdb.DuckDBPyConnection)
 
 
@@ -140,10 +139,6 @@ def _other_context_row(ib) -> tuple:
 
 def _context_row(ib) -> tuple:
     """(first received, last received, latest date, schema hash, aggregates state or None)."""
-    if not is_duckdb(ib):
-        first, last, latest_case, latest_import, schema = _other_context_row(ib)
-        latest = [d for d in (to_date(latest_case), to_date(latest_import)) if d is not None]
-        return to_date(first), to_date(last), max(latest) if latest else None, schema, None
     con = raw_connection(ib)
     # One statement in the common case: the aggregate tables' record holds the case dates.
     state = fastpath.read_state(con)
@@ -151,8 +146,10 @@ def _context_row(ib) -> tuple:
     if recorded is not None:
         first, last, latest_case = recorded
         latest_import, schema = state["latest_import"], state["schema"]
-    else:
+    elif is_duckdb(ib):
         first, last, latest_case, latest_import, schema = con.execute(CONTEXT_SQL).fetchall()[0]
+    else:
+        first, last, latest_case, latest_import, schema = _other_context_row(ib)
     latest = [d for d in (to_date(latest_case), to_date(latest_import)) if d is not None]
     return (to_date(first), to_date(last), max(latest) if latest else None, int(schema or 0),
             state)
@@ -354,7 +351,17 @@ def parsed(con, sql: str):
 
 
 def fetch(con, sql: str, values: Mapping[str, object] | None = None, arrow: bool = False):
-    """Run one statement with bound values: a DataFrame, or an Arrow table when `arrow`."""
+    """Run one statement with bound values: a DataFrame, or an Arrow table when `arrow`.
+
+    `sql` is DuckDB's; on a ClickHouse client it runs transpiled (store.dialect), each
+    $name a query parameter."""
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        from taizhang.store.dialect import CLICKHOUSE_SETTINGS, parameter_types, to_clickhouse
+
+        table = con.query_arrow(to_clickhouse(sql, parameter_types(values)),
+                                parameters=dict(values) if values else None,
+                                settings=CLICKHOUSE_SETTINGS, use_strings=True)
+        return table if arrow else table.to_pandas()
     result = con.execute(parsed(con, sql), dict(values) if values else None)
     return result.to_arrow_table() if arrow else result.df()
 

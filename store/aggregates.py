@@ -5,9 +5,9 @@ An import marks the cells its cases leave and enter (district, street, community
 of received_on), then rebuilds exactly those cells from the cases, in the import's own
 transaction, so a failed file leaves both as they were:
 
-    aggregates.note_cases(con, "SELECT case_id FROM case_diff WHERE change = 'updated'")  # before writing
+    aggregates.note_cases(con, CaseIds("case_diff", "case_id", ("updated",)))  # before writing
     ... INSERT / UPDATE cases ...
-    aggregates.refresh(con, "SELECT case_id FROM case_diff WHERE change <> 'unchanged'")   # after
+    aggregates.refresh(con, CaseIds("case_diff", "case_id", ("new", "updated")))  # after
 
 Per-case facts (deadline with the SLA, closure days, on time) come from store.facts, the one
 place they are defined. Recorded in `meta` with the tables: the settings they depend on
@@ -16,6 +16,9 @@ statement a refresh runs, the facts' SQL as generated included. A changed rule t
 changes the fingerprint, and stored aggregates are stale by themselves: the KPI layer
 (kpi/fastpath.py) reads the cases instead, and says why, until `taizhang rebuild` or the
 next import refreshes them.
+
+A ClickHouse warehouse gets the same tables from the same definition: build_clickhouse runs
+every statement transpiled (store.dialect) in each published generation.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import json
 import re
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -113,13 +117,51 @@ def _create_dirty(con) -> None:
     con.execute("CREATE TEMP TABLE IF NOT EXISTS agg_dirty (month VARCHAR)")
 
 
-def note_cases(con, case_ids_sql: str) -> None:
+# The write side's temporary tables that name cases, with their id column: the only
+# relations note_cases and refresh read case ids from (no SQL text is passed in).
+ID_COLUMNS = {"moved": ("id",), "case_diff": ("case_id",), "rekey": ("old_id", "new_id")}
+# The write side's tables whose rows' months of received_on a refresh may be told to rebuild.
+MONTH_TABLES = ("incoming",)
+
+
+@dataclass(frozen=True)
+class CaseIds:
+    """Which cases: the ids in `column` of the write side's temporary table `table` (one
+    of ID_COLUMNS), only rows whose `change` is one of `changes` when given (case_diff);
+    or, for a caller holding them, the ids themselves (`listed`, bound as a value)."""
+
+    table: str = ""
+    column: str = ""
+    changes: tuple[str, ...] = ()
+    listed: tuple[str, ...] | None = None
+
+    def __post_init__(self):
+        if self.listed is None and self.column not in ID_COLUMNS.get(self.table, ()):
+            raise ValueError(f"no case ids in {self.table}.{self.column}")
+
+    @classmethod
+    def of(cls, ids) -> "CaseIds":
+        """These case ids."""
+        return cls(listed=tuple(ids))
+
+    def statement(self) -> tuple[str, list]:
+        """(a SELECT of the ids, its bound values)."""
+        if self.listed is not None:
+            return "SELECT unnest(?::VARCHAR[])", [list(self.listed)]
+        if self.changes:
+            return (f"SELECT {self.column} FROM {self.table} WHERE list_contains(?::VARCHAR[], change)",
+                    [list(self.changes)])
+        return f"SELECT {self.column} FROM {self.table}", []
+
+
+def note_cases(con, cases: CaseIds) -> None:
     """Mark the months these cases are in now (call before changing them)."""
     _create_dirty(con)
+    ids, values = cases.statement()
     con.execute(f"""
         INSERT INTO agg_dirty
-        SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases WHERE case_id IN ({case_ids_sql})
-    """)
+        SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases WHERE case_id IN ({ids})
+    """, values)
 
 
 @lru_cache(maxsize=1)
@@ -152,6 +194,20 @@ def _facts_sql(settings) -> str:
 
 
 def _generate_facts_sql(settings) -> str:
+    return str(_reference().compile(_facts_expression(settings)))
+
+
+@lru_cache(maxsize=8)
+def clickhouse_facts_sql(settings) -> str:
+    """_facts_sql's expression compiled by ibis for ClickHouse (the same definition)."""
+    import ibis
+
+    with _generate_lock:
+        return ibis.to_sql(_facts_expression(settings), dialect="clickhouse")
+
+
+def _facts_expression(settings):
+    """The ibis expression of _facts_sql (callers hold _generate_lock)."""
     import ibis
 
     from taizhang.store import rules
@@ -184,7 +240,7 @@ def _generate_facts_sql(settings) -> str:
         open_now=f.is_open,
         open_later=rules.is_open(f.status.isin(OPEN_STATUSES), (resolved_month > f.month).fill_null(False)),
     )
-    return str(ib.compile(source))
+    return source
 
 
 def _grouping_sets(own_keys: tuple[str, ...]) -> str:
@@ -211,7 +267,12 @@ def supported(settings) -> bool:
 def definition(settings) -> dict[str, str]:
     """Every statement that fills the tables under these settings, as a refresh runs it
     ($first, $last: the dirty months' received_on bounds; $grain: a rolled-up grain)."""
-    source = (f"(SELECT * FROM ({_facts_sql(settings)}) WHERE received_on >= $first "
+    return _definition(settings, _facts_sql(settings))
+
+
+def _definition(settings, facts_sql: str) -> dict[str, str]:
+    """definition() with the per-case facts read from `facts_sql`."""
+    source = (f"(SELECT * FROM ({facts_sql}) WHERE received_on >= $first "
               "AND received_on < $last AND month IN (SELECT month FROM agg_dirty)) AS agg_src")
     out = {"insert_open_cases": statements()["insert_open_cases"].format(source=source)}
     open_cases = "(SELECT * FROM agg_open_cases WHERE month IN (SELECT month FROM agg_dirty))"
@@ -255,12 +316,14 @@ def current_fingerprint() -> str:
     return fingerprint(entry[0])
 
 
-def refresh(con, case_ids_sql: str | None = None, settings=None, everything: bool = False,
-            months_sql: str | None = None) -> int:
-    """Rebuild the months marked so far plus those of these cases now (or these months,
-    'YYYY-MM' texts); returns months rebuilt."""
+def refresh(con, cases: CaseIds | None = None, settings=None, everything: bool = False,
+            months_of: str | None = None) -> int:
+    """Rebuild the months marked so far plus those of these cases now, and the months of
+    received_on of the rows of table `months_of` (one of MONTH_TABLES); returns months rebuilt."""
     from taizhang.store.facts import settings_or_default
 
+    if months_of is not None and months_of not in MONTH_TABLES:
+        raise ValueError(f"no months to rebuild in {months_of}")
     settings = settings_or_default(settings)
     ensure_tables(con)
     current = current_fingerprint()
@@ -274,10 +337,10 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
     if recorded != {META_DEFINITION: current, META_SETTINGS: settings_fingerprint(settings)}:
         everything = True  # months written otherwise (or never) must not mix with these
     _create_dirty(con)
-    if case_ids_sql is not None:
-        note_cases(con, case_ids_sql)
-    if months_sql is not None:
-        con.execute(f"INSERT INTO agg_dirty {months_sql}")
+    if cases is not None:
+        note_cases(con, cases)
+    if months_of is not None:
+        con.execute(f"INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM {months_of}")
     if everything:
         con.execute("DELETE FROM agg_dirty")
         con.execute("INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases")
@@ -288,22 +351,97 @@ def refresh(con, case_ids_sql: str | None = None, settings=None, everything: boo
     mark("aggregates:months")
     if months[0] and supported(settings):
         # received_on bounds let DuckDB skip row groups: cases are stored by received_on.
-        first = date.fromisoformat(months[1] + "-01")
-        last = date.fromisoformat(months[2] + "-01")
-        last = date(last.year + last.month // 12, last.month % 12 + 1, 1)
+        first, last = _span(months[1], months[2])
         statements_now = definition(settings)
         mark("aggregates:facts_sql")
         for name, statement in statements_now.items():
-            if name.startswith("rollup_"):
-                con.execute(statement, {"grain": name.split(":")[1]})
-            else:
-                con.execute(statement, {} if name == "insert_open" else {"first": first, "last": last})
+            con.execute(statement, statement_values(name, first, last))
             mark("aggregates:rollups" if name.startswith("rollup_")
                  else f"aggregates:{name.removeprefix('insert_')}")
     con.execute("DROP TABLE IF EXISTS agg_dirty")
     _record_state(con, settings, current)
     mark("aggregates:state")
     return months[0]
+
+
+def _span(first_month: str, last_month: str) -> tuple[date, date]:
+    """The first day of `first_month` and the first day after `last_month` ('YYYY-MM')."""
+    first = date.fromisoformat(first_month + "-01")
+    last = date.fromisoformat(last_month + "-01")
+    return first, date(last.year + last.month // 12, last.month % 12 + 1, 1)
+
+
+def statement_values(name: str, first: date, last: date) -> dict:
+    """The values a statement of definition() binds: a rolled-up grain's name, or the
+    dirty months' received_on bounds (none for insert_open, which reads agg_open_cases)."""
+    if name.startswith("rollup_"):
+        return {"grain": name.split(":")[1]}
+    return {} if name == "insert_open" else {"first": first, "last": last}
+
+
+# ClickHouse: the facts' place in the transpiled statements, filled with their own SQL.
+_FACTS_MARKER = "taizhang_agg_facts"
+
+
+def clickhouse_definition(settings) -> dict[str, str]:
+    """definition(settings) in ClickHouse's SQL: each statement of store/aggregates.sql as
+    generated, transpiled (store.dialect), reading the facts compiled for ClickHouse. Its
+    values are ClickHouse query parameters of the types statement_values gives them.
+    TranspileError for a statement sqlglot cannot write in ClickHouse's dialect."""
+    from taizhang.store.dialect import TranspileError, parameter_types, to_clickhouse
+
+    facts = clickhouse_facts_sql(settings)
+    bounds = date(2000, 1, 1), date(2000, 2, 1)  # for the values' types only
+    out = {}
+    for name, statement in _definition(settings, f"SELECT * FROM {_FACTS_MARKER}").items():
+        sql = to_clickhouse(statement, parameter_types(statement_values(name, *bounds)))
+        if name != "insert_open" and not name.startswith("rollup_") and _FACTS_MARKER not in sql:
+            raise TranspileError(f"{name}: the facts' place was lost in transpiling")
+        out[name] = sql.replace(_FACTS_MARKER, f"({facts})")
+    return out
+
+
+def build_clickhouse(con, database: str, settings=None) -> int:
+    """Create and fill the aggregate tables in the ClickHouse database `database` (a
+    generation being published, its cases and meta written: etl.publish) from the same
+    definition as DuckDB's refresh, transpiled (clickhouse_definition), and record them in
+    its meta as a refresh does. `con`: a clickhouse-connect client. Returns months built."""
+    import ibis
+
+    from taizhang.store.dialect import CLICKHOUSE_SETTINGS, parameter_types, to_clickhouse
+    from taizhang.store.facts import settings_or_default
+    from taizhang.warehouse import quote
+
+    settings = settings_or_default(settings)
+    ib = ibis.clickhouse.from_connection(con)
+    reference = _reference()
+    with _generate_lock:
+        schemas = {table: reference.table(table).schema() for table in TABLES}
+    for table, schema in schemas.items():
+        ib.create_table(table, schema=schema, database=database)
+    ib.create_table("agg_dirty", schema=ibis.schema({"month": "string"}), database=database)
+    previous, con.database = con.database, database  # the statements name tables unqualified
+
+    def run(sql: str, values: dict | None = None) -> None:
+        con.command(to_clickhouse(sql, parameter_types(values)), parameters=values or None,
+                    settings=CLICKHOUSE_SETTINGS)
+
+    try:
+        run("INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases")
+        months = con.query(to_clickhouse("SELECT count(*), min(month), max(month) FROM agg_dirty")).result_rows[0]
+        if months[0] and supported(settings):
+            first, last = _span(months[1], months[2])
+            for name, statement in clickhouse_definition(settings).items():
+                values = statement_values(name, first, last)
+                con.command(statement, parameters=values or None, settings=CLICKHOUSE_SETTINGS)
+        con.command(f"DROP TABLE {quote(database)}.agg_dirty")
+        cases, *dates = con.query(to_clickhouse(RECORD_SQL)).result_rows[0]
+        record = _record(settings, current_fingerprint(), cases, *dates)
+        con.insert("meta", [[key, value] for key, value in record.items()], column_names=["key", "value"],
+                   database=database)
+    finally:
+        con.database = previous
+    return int(months[0])
 
 
 def reason(record: dict, cases_now: int, settings, definition: str | None = None) -> str | None:
@@ -335,18 +473,28 @@ def rebuild(con, settings=None) -> int:
     return refresh(con, settings=settings, everything=True)
 
 
+# Dates the KPI layer asks for on every question (the default as_of, the span of
+# received_on), kept with the tables' record so that it need not scan the cases each time.
+RECORD_SQL = """
+    SELECT count(*), max(greatest(received_on, resolved_on, responded_at::DATE, feedback_at::DATE)),
+           min(received_on), max(received_on),
+           greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on),
+                    max(responded_at)::DATE, max(feedback_at)::DATE)
+    FROM cases
+"""
+
+
 def _record_state(con, settings, definition_fingerprint: str) -> None:
-    # Dates the KPI layer asks for on every question (the default as_of, the span of
-    # received_on), kept here so that it need not scan the cases each time.
-    cases, max_date, first, last, latest = con.execute("""
-        SELECT count(*), max(greatest(received_on, resolved_on, responded_at::DATE, feedback_at::DATE)),
-               min(received_on), max(received_on),
-               greatest(max(received_on), max(resolved_on), max(closed_on), max(last_progress_on),
-                        max(responded_at)::DATE, max(feedback_at)::DATE)
-        FROM cases
-    """).fetchall()[0]
+    values = _record(settings, definition_fingerprint, *con.execute(RECORD_SQL).fetchall()[0])
+    con.execute("DELETE FROM meta WHERE key = ?", [OLD_META_SHAPE])
+    for key, value in values.items():
+        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def _record(settings, definition_fingerprint: str, cases, max_date, first, last, latest) -> dict[str, str]:
+    """The tables' record (meta's aggregates_* keys) from RECORD_SQL's row."""
     iso = lambda d: d.isoformat() if d else ""  # noqa: E731
-    values = {
+    return {
         META_SETTINGS: settings_fingerprint(settings),
         META_CASES: str(cases),
         META_MAX_DATE: iso(max_date),
@@ -357,6 +505,3 @@ def _record_state(con, settings, definition_fingerprint: str) -> None:
         META_BUILT_AT: datetime.now().isoformat(sep=" ", timespec="seconds"),
         META_DEFINITION: definition_fingerprint,
     }
-    con.execute("DELETE FROM meta WHERE key = ?", [OLD_META_SHAPE])
-    for key, value in values.items():
-        con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])

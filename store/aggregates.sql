@@ -2,6 +2,8 @@
 -- (store/facts.py). Every statement is run by store/aggregates.py; sections start with
 -- "-- name: <name>". A hash of these statements as generated, the facts' SQL included, is
 -- recorded with the tables: a changed definition makes stored aggregates stale by itself.
+-- Written in DuckDB's SQL; a ClickHouse warehouse runs the same statements transpiled
+-- (store/dialect.py), so keep to what both engines have (no LATERAL, for one).
 
 -- name: delete_months
 DELETE FROM {table} WHERE month IN (SELECT month FROM agg_dirty);
@@ -56,8 +58,8 @@ FROM {source} WHERE open_now;
 INSERT INTO agg_open
 SELECT {grain}, district, street, community, channel, category, matter_class, month,
        kind, day, count(*)
-FROM (SELECT *, unnest(['due', 'progress']) AS kind FROM {source})
-     , LATERAL (SELECT CASE WHEN kind = 'due' THEN due ELSE progress_on END AS day)
+FROM (SELECT *, CASE WHEN kind = 'due' THEN due ELSE progress_on END AS day
+      FROM (SELECT *, unnest(['due', 'progress']) AS kind FROM {source}))
 WHERE day IS NOT NULL
 GROUP BY GROUPING SETS ({grouping_sets});
 

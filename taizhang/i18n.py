@@ -221,6 +221,12 @@ TEXT: dict[str, tuple[str, str]] = {
         "No database file at {path}. Uploading a ledger on the Data page or `taizhang load` creates "
         "it; to see demo data first, run `make run` or `taizhang serve --demo`.",
     ),
+    "empty.warehouse": (
+        "数据仓库 {url} 中还没有数据。请用命令「taizhang --warehouse {url} load 台账/」导入;想先看示例数据,"
+        "运行「taizhang --warehouse {url} demo」。",
+        "The warehouse {url} holds no data yet. Import ledgers with: taizhang --warehouse {url} load "
+        "ledgers/ — for demo data, run: taizhang --warehouse {url} demo",
+    ),
     "empty.slice": (
         "当前筛选条件下没有案件。请放宽日期范围或清除筛选。",
         "No cases match the current filters. Widen the period or clear the filters.",
@@ -396,6 +402,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "database keeps its content masked.",
     ),
     "data.import_button": ("导入", "Import"),
+    "data.upload_warehouse": (
+        "此看板读取数据仓库 {url}。台账请用命令「taizhang --warehouse {url} load 台账/」导入:每个文件整体发布,"
+        "看板在下一次操作时显示新数据。",
+        "This dashboard reads the warehouse {url}. Import ledgers with the command taizhang --warehouse "
+        "{url} load ledgers/ — each file is published whole, and the dashboard shows the new data at the "
+        "next click.",
+    ),
+    "data.warehouse": ("数据仓库:{url}", "Warehouse: {url}"),
     "download.table": ("下载本表(Excel)", "Download this table (Excel)"),
     "data.already_imported": (
         "{file} 与 {date} 导入的 {earlier}(导入记录 {id})内容完全相同,未重复导入。",

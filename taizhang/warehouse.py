@@ -18,7 +18,7 @@ import os
 import re
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 from urllib.parse import unquote, urlparse
@@ -59,6 +59,21 @@ class Warehouse:
             scheme = "clickhouses" if self.secure else "clickhouse"
             return f"{scheme}://{self.user}@{self.host}:{self.port}/{self.database}"
         return f"{self.kind}://{self.path}" if self.kind == "chdb" else f"duckdb://{self.path}"
+
+
+    def url(self) -> str:
+        """The URL again, password included (for a child process's environment, never shown)."""
+        if self.kind != "clickhouse":
+            return f"{self.kind}://{self.path}"
+        from urllib.parse import quote as quote_url
+
+        scheme = "clickhouses" if self.secure else "clickhouse"
+        login = quote_url(self.user, safe="") + (f":{quote_url(self.password, safe='')}" if self.password else "")
+        return f"{scheme}://{login}@{self.host}:{self.port}/{self.database}"
+
+    def resolved(self) -> "Warehouse":
+        """The same warehouse, a path made absolute (for a process in another folder)."""
+        return replace(self, path=self.path.resolve()) if self.path is not None else self
 
 
 def _usage(url: str, why: str) -> WarehouseError:
@@ -136,6 +151,7 @@ def normaliser_path(wh: Warehouse) -> Path:
 # when another folder is opened.
 _chdb_clients: dict[Path, object] = {}
 _chdb_lock = threading.Lock()
+_chdb_reader = threading.RLock()  # held by a reader of the shared client (reading)
 
 
 def client(wh: Warehouse):
@@ -231,9 +247,11 @@ def reading(wh: Warehouse) -> Iterator[object]:
             f"数据仓库 {wh.display()} 中还没有数据,请先用 `taizhang load` 导入 / the warehouse "
             f"{wh.display()} holds no data yet: load ledgers with `taizhang load` first.")
     if wh.kind == "chdb":
-        # One shared client per folder: its database is this reader's only for the moment.
-        con.database = database
-        yield ibis.clickhouse.from_connection(con)
+        # One shared client per folder, whose current database is this reader's: one reader
+        # at a time (the dashboard's sessions are threads; a server serves many at once).
+        with _chdb_reader:
+            con.database = database
+            yield ibis.clickhouse.from_connection(con)
         return
     import clickhouse_connect
 

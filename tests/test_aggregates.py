@@ -213,7 +213,7 @@ def test_refresh_of_changed_cases_equals_a_full_rebuild(hotline_db, tmp_path):
     db = tmp_path / "copy.duckdb"
     shutil.copy(hotline_db, db)
     con = duckdb.connect(str(db))
-    changed = "SELECT case_id FROM cases WHERE case_id IN ('RX000000007', 'RX000000500', 'RX000012000')"
+    changed = aggregates.CaseIds.of(["RX000000007", "RX000000500", "RX000012000"])
     con.execute("BEGIN")
     aggregates.note_cases(con, changed)
     con.execute("""
@@ -298,11 +298,12 @@ def test_rows_kept_in_memory_follow_each_refresh(hotline_db, tmp_path):
     filters = Filters.make(date_from="2023-01-01")
     before = metrics(con, ("street",), filters, source="aggregated")  # rows now kept
     con.execute("BEGIN")
-    changed = ("SELECT case_id FROM cases WHERE status IN ('pending', 'in_progress') "
-               "AND received_on >= DATE '2023-01-01' ORDER BY case_id LIMIT 50")
-    aggregates.note_cases(con, changed)
-    con.execute(f"""UPDATE cases SET status = 'resolved', resolved_on = DATE '2024-12-30',
-                    satisfaction = 'dissatisfied' WHERE case_id IN ({changed})""")
+    changed = [case_id for (case_id,) in con.execute(
+        "SELECT case_id FROM cases WHERE status IN ('pending', 'in_progress') "
+        "AND received_on >= DATE '2023-01-01' ORDER BY case_id LIMIT 50").fetchall()]
+    aggregates.note_cases(con, aggregates.CaseIds.of(changed))
+    con.execute("""UPDATE cases SET status = 'resolved', resolved_on = DATE '2024-12-30',
+                   satisfaction = 'dissatisfied' WHERE list_contains(?, case_id)""", [changed])
     aggregates.refresh(con, None, Settings())
     con.execute("COMMIT")
     after = metrics(con, ("street",), filters, source="aggregated")
@@ -458,10 +459,10 @@ def test_open_cases_follow_an_import_and_an_older_shape_is_rebuilt(hotline_db, t
     listed = "SELECT case_id FROM agg_open_cases ORDER BY ALL"
     assert con.execute(listed).fetchall() == con.execute(open_now).fetchall()
     con.execute("BEGIN")
-    changed = f"SELECT case_id FROM ({open_now}) LIMIT 30"
-    aggregates.note_cases(con, changed)
-    con.execute(f"UPDATE cases SET status = 'resolved', resolved_on = received_on + 3 "
-                f"WHERE case_id IN ({changed})")
+    changed = [case_id for (case_id,) in con.execute(f"SELECT case_id FROM ({open_now}) LIMIT 30").fetchall()]
+    aggregates.note_cases(con, aggregates.CaseIds.of(changed))
+    con.execute("UPDATE cases SET status = 'resolved', resolved_on = received_on + 3 "
+                "WHERE list_contains(?, case_id)", [changed])
     aggregates.refresh(con, None, Settings())
     con.execute("COMMIT")
     assert con.execute(listed).fetchall() == con.execute(open_now).fetchall()
@@ -471,7 +472,7 @@ def test_open_cases_follow_an_import_and_an_older_shape_is_rebuilt(hotline_db, t
     con.execute("DELETE FROM meta WHERE key = ?", [aggregates.META_DEFINITION])
     con.execute("INSERT INTO meta VALUES (?, '3')", [aggregates.OLD_META_SHAPE])
     con.execute("BEGIN")
-    aggregates.refresh(con, f"SELECT case_id FROM ({open_now}) LIMIT 1", Settings())
+    aggregates.refresh(con, aggregates.CaseIds.of([con.execute(open_now).fetchall()[0][0]]), Settings())
     con.execute("COMMIT")
     assert con.execute(listed).fetchall() == con.execute(open_now).fetchall()
     state = fastpath.read_state(con)
@@ -761,3 +762,16 @@ def test_raw_quantiles_equal_duckdb_quantile_cont(hotline_times_db):
         assert (row["median_hours"], row["p90_hours"]) == (pytest.approx(median_hours),
                                                            pytest.approx(p90_hours))
     con.close()
+
+
+def test_case_ids_come_from_the_write_sides_tables_only():
+    # No SQL text reaches note_cases/refresh: a table and column of a fixed set, or the ids.
+    assert aggregates.CaseIds("case_diff", "case_id", ("updated",)).statement() == (
+        "SELECT case_id FROM case_diff WHERE list_contains(?::VARCHAR[], change)", [["updated"]])
+    assert aggregates.CaseIds.of(["a'; DROP TABLE cases; --"]).statement()[1] == [["a'; DROP TABLE cases; --"]]
+    for table, column in (("cases", "case_id"), ("case_diff", "case_id FROM cases; --")):
+        with pytest.raises(ValueError):
+            aggregates.CaseIds(table, column)
+    con = duckdb.connect()
+    with pytest.raises(ValueError):
+        aggregates.refresh(con, months_of="cases WHERE true")

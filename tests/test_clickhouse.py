@@ -9,12 +9,14 @@ the demo, the real ETL into DuckDB (the normaliser), etl.publish into chDB, and 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import shutil
 import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 pytest.importorskip("chdb", reason="the [clickhouse] extra is not installed")
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate  # noqa: E402
 
 pytestmark = pytest.mark.chdb
+APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
 
 # More resolved cases in one street than ClickHouse's approximate quantile keeps (8,192):
 # the generator spreads ~85% resolved cases over 12 streets.
@@ -100,6 +103,14 @@ def _published(url: str) -> dict[str, list[tuple]]:
     return rows
 
 
+def _without_build(rows: list[str]) -> list[str]:
+    """Rows (as _published gives them) without the aggregate tables' version and build time."""
+    from taizhang.store import aggregates
+
+    renewed = (aggregates.META_VERSION, aggregates.META_BUILT_AT)
+    return [row for row in rows if not row.startswith(tuple(f"('{key}'," for key in renewed))]
+
+
 def _databases(url: str) -> set[str]:
     return {name for (name,) in client(parse(url)).query("SHOW DATABASES").result_rows}
 
@@ -134,9 +145,10 @@ def test_reimporting_a_file_changes_nothing(ledgers, tmp_path, capsys):
     assert main(["--warehouse", url, "load", str(first)]) == 0
     capsys.readouterr()
     after = _published(url)
-    # The import log records the second attempt (as on DuckDB); nothing else moves.
-    assert {t: r for t, r in after.items() if t != "imports"} == \
-        {t: r for t, r in before.items() if t != "imports"}
+    # The import log records the second attempt (as on DuckDB); nothing else moves but the
+    # record of the generation's aggregate tables, built anew: its version and build time.
+    assert {t: _without_build(r) for t, r in after.items() if t != "imports"} == \
+        {t: _without_build(r) for t, r in before.items() if t != "imports"}
     assert len(after["imports"]) == len(before["imports"]) + 1
     assert _cli_json(capsys, "--warehouse", url, "kpi", "--by", "street", "--format", "json") == kpi_before
     # Two generations are kept (a reader may still be on the previous one), no more.
@@ -176,18 +188,166 @@ def test_a_file_failing_halfway_leaves_nothing(ledgers, tmp_path, capsys, monkey
     assert len(_published(url)["cases"]) > len(before["cases"])
 
 
-def test_demo_gives_the_same_kpis_and_list_on_both_engines(demo_db, tmp_path, capsys):
-    # The demo's DuckDB database, published as `taizhang demo --warehouse` publishes it.
-    db = tmp_path / "demo.duckdb"
+@pytest.fixture(scope="module")
+def demo_warehouse(demo_db, tmp_path_factory) -> tuple[Path, str]:
+    """(a copy of the demo's DuckDB file, the chDB warehouse it is published to), published
+    as `taizhang demo --warehouse` publishes it. Read only."""
+    root = tmp_path_factory.mktemp("demo-warehouse")
+    db = root / "demo.duckdb"
     shutil.copy(demo_db, db)
-    url = f"chdb://{tmp_path}/wh"
+    url = f"chdb://{root}/wh"
     con = duckdb.connect(str(db))
     try:
         publish.publish(con, parse(url))
     finally:
         con.close()
-    _assert_parity(capsys, db, url)
-    _assert_parity(capsys, db, url, ("--from", "2022-03", "--to", "2022-05", "--where", "街道=丁公路街道"))
+    return db, url
+
+
+def test_demo_gives_the_same_kpis_and_list_on_both_engines(demo_warehouse, capsys, caplog):
+    db, url = demo_warehouse
+    with caplog.at_level(logging.INFO, logger="taizhang.kpi.fastpath"):
+        _assert_parity(capsys, db, url)
+        _assert_parity(capsys, db, url, ("--from", "2022-03", "--to", "2022-05", "--where", "街道=丁公路街道"))
+    # The aggregate tables answered on both engines: the only questions that read the cases
+    # are those by official (a case counts once per official), on each engine.
+    reasons = [record.getMessage() for record in caplog.records]
+    assert reasons and all("[official]" in reason for reason in reasons), reasons
+
+
+def test_the_fast_path_answers_on_clickhouse(demo_warehouse, caplog):
+    from taizhang.kpi import aggregated
+    from taizhang.kpi import api as kpi
+    from taizhang.warehouse import reading
+
+    db, url = demo_warehouse
+    with reading(parse(url)) as ib:
+        assert kpi.fast_path_status(ib)["status"] == "current"
+        answered = []
+        real = aggregated.base_counts
+
+        def spy(*args, **kwargs):
+            answered.append(real(*args, **kwargs))
+            return answered[-1]
+
+        aggregated.base_counts = spy
+        try:
+            with caplog.at_level(logging.INFO, logger="taizhang.kpi.fastpath"):
+                by_street = kpi.metrics(ib, ("street",), kpi.Filters(), source="aggregated")
+        finally:
+            aggregated.base_counts = real
+    assert not caplog.records  # no question fell back to the cases
+    assert len(answered) == 1 and answered[0] is not None and answered[0].num_rows >= 10
+    with duckdb.connect(str(db), read_only=True) as con:
+        on_duckdb = kpi.metrics(con, ("street",), kpi.Filters(), source="aggregated")
+    pd.testing.assert_frame_equal(by_street, on_duckdb, check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+def _rows(result) -> list[str]:
+    return sorted(map(repr, (tuple(row) for row in result)))
+
+
+def test_every_aggregate_statement_runs_on_clickhouse_with_duckdbs_tables(demo_warehouse):
+    """The aggregate tables a generation holds were filled by every statement of
+    store/aggregates.sql, transpiled (a statement that does not transpile, or fails on
+    ClickHouse, fails the publish), and hold exactly the rows DuckDB's refresh wrote."""
+    from taizhang.settings import Settings
+    from taizhang.store import aggregates, dialect
+
+    db, url = demo_warehouse
+    wh = parse(url)
+    con = client(wh)
+    database = publish.current_generation(con, wh.database)
+    definition = aggregates.clickhouse_definition(Settings())
+    used = {name.split(":")[0] for name in definition}
+    assert used == set(aggregates.statements()) - {"delete_months"}  # every statement, once a grain
+    duck = duckdb.connect(str(db), read_only=True)
+    try:
+        for table in aggregates.TABLES:
+            on_duckdb = _rows(duck.execute(f"SELECT * FROM {table}").fetchall())
+            on_clickhouse = _rows(con.query(f"SELECT * FROM {database}.{table}").result_rows)
+            assert len(on_duckdb) > 0, table
+            assert on_clickhouse == on_duckdb, table
+        record = dict(duck.execute("SELECT key, value FROM meta WHERE key LIKE 'aggregates%'").fetchall())
+    finally:
+        duck.close()
+    published = dict(con.query(f"SELECT key, value FROM {database}.meta WHERE key LIKE 'aggregates%'").result_rows)
+    renewed = {aggregates.META_VERSION, aggregates.META_BUILT_AT}  # each build's own
+    assert {k: v for k, v in published.items() if k not in renewed} == \
+        {k: v for k, v in record.items() if k not in renewed}
+    # delete_months, which a refresh runs before refilling months (a generation's tables
+    # start empty), runs on ClickHouse too, on a scratch copy of a table.
+    scratch = f"{database}_scratch"
+    con.command(f"CREATE DATABASE {scratch}")
+    try:
+        con.command(f"CREATE TABLE {scratch}.agg_counts AS {database}.agg_counts")
+        con.command(f"INSERT INTO {scratch}.agg_counts SELECT * FROM {database}.agg_counts")
+        con.command(f"CREATE TABLE {scratch}.agg_dirty (month Nullable(String)) ENGINE = Memory")
+        con.command(f"INSERT INTO {scratch}.agg_dirty VALUES ('2022-03')")
+        previous, con.database = con.database, scratch
+        try:
+            con.command(dialect.to_clickhouse(aggregates.statements()["delete_months"].format(table="agg_counts")),
+                        settings={"mutations_sync": 2})
+        finally:
+            con.database = previous
+        left = con.query(f"SELECT countIf(month = '2022-03'), count() FROM {scratch}.agg_counts").result_rows[0]
+        assert left[0] == 0 and left[1] > 0
+    finally:
+        con.command(f"DROP DATABASE {scratch}")
+
+
+def test_a_statement_that_does_not_transpile_is_said():
+    from taizhang.store import dialect
+
+    with pytest.raises(dialect.TranspileError, match="no value bound"):
+        dialect.to_clickhouse("SELECT $grain")
+    assert dialect.to_clickhouse("SELECT $grain", dialect.parameter_types({"grain": "street"})) == \
+        "SELECT {grain: String}"
+
+
+def test_the_overview_on_chdb_shows_the_demos_numbers(demo_warehouse, monkeypatch):
+    """The dashboard's overview read through the warehouse: the same headline numbers as on
+    the demo's DuckDB file, and the Data page says where imports go."""
+    from streamlit.testing.v1 import AppTest
+
+    db, url = demo_warehouse
+    pages = {}
+    for kind in ("duckdb", "chdb"):
+        monkeypatch.setenv("TAIZHANG_DB", str(db) if kind == "duckdb" else str(parse(url).path / "normaliser.duckdb"))
+        if kind == "chdb":
+            monkeypatch.setenv("TAIZHANG_WAREHOUSE", url)
+        else:
+            monkeypatch.delenv("TAIZHANG_WAREHOUSE", raising=False)
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.query_params["period"] = "all"
+        at.run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        pages[kind] = at
+    cards = {kind: _cards(at) for kind, at in pages.items()}
+    assert len(cards["duckdb"]) >= 8 and cards["chdb"] == cards["duckdb"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        from taizhang.kpi import api as kpi
+
+        received = int(kpi.metrics(con, (), kpi.Filters())["received"].iloc[0])
+    assert cards["chdb"]["受理"] == str(received)
+    at = pages["chdb"].switch_page("app_pages/data.py").run()
+    assert not at.exception, at.exception
+    assert any("taizhang --warehouse" in info.value.replace("\\", "") and "load" in info.value for info in at.info)
+    assert not at.get("file_uploader")
+
+
+def _cards(at) -> dict[str, str]:
+    """Every headline card's label and value (dashboard/cards.py markup)."""
+    import html
+    import re
+
+    found = {}
+    for block in at.markdown:
+        for label, value in re.findall(r'<div class="tz-label">(.*?)</div><div class="tz-value">(.*?)</div>',
+                                       block.value):
+            found[html.unescape(label)] = html.unescape(value)
+    return found
 
 
 @pytest.mark.slow
@@ -206,3 +366,26 @@ def test_a_street_beyond_8192_resolved_cases_gives_the_same_kpis(tmp_path, capsy
     assert largest > 8192
     capsys.readouterr()
     _assert_parity(capsys, db, url)
+
+
+def test_a_street_scoped_person_is_refused_on_a_warehouse(demo_warehouse, monkeypatch):
+    """The street scope is DuckDB views (kpi.scope): on a warehouse a scoped person gets a
+    refusal saying so, never every street's numbers; nobody may upload there."""
+    from taizhang.access import Person
+    from taizhang.dashboard import loaders
+    from taizhang.filters import Filters
+    from taizhang.kpi.scope import ScopeError
+
+    _, url = demo_warehouse
+    monkeypatch.setenv("TAIZHANG_WAREHOUSE", url)
+    loaders.act_as(Person("street-user", "viewer", ("丁公路街道",)))
+    try:
+        with pytest.raises(ScopeError, match="ClickHouse"):
+            loaders.headline(Filters())
+        loaders.act_as(Person("admin", "admin"))
+        assert loaders.headline(Filters())["metrics"]["received"] > 0  # district-wide: answered
+        with pytest.raises(PermissionError, match="taizhang --warehouse"):
+            loaders.import_ledgers(parse(url).path / "normaliser.duckdb", [])
+    finally:
+        loaders.release()
+        loaders.act_as(None)

@@ -63,3 +63,11 @@ def test_cli_refuses_a_bad_url_without_a_traceback(tmp_path, capsys):
     assert main(["--warehouse", "mysql://x/y", "kpi", "--format", "json"]) == 2
     err = capsys.readouterr().err
     assert "unknown kind mysql" in err and "Traceback" not in err
+
+
+def test_url_gives_the_same_warehouse_back():
+    # What `taizhang serve --warehouse` hands the dashboard's process: parsed, the same.
+    for url in ("clickhouse://viewer:s%40c:r%2Fet@ch1.example.internal:8124/city",
+                "clickhouses://ch1/city", "chdb:///srv/warehouse"):
+        assert parse(parse(url).url()) == parse(url)
+    assert parse("chdb://rel/wh").resolved().path.is_absolute()

@@ -72,19 +72,25 @@ if view.case:  # a case opened from the data-quality list
     st.button(f"‹ {t('areas.back', lang)}", on_click=ui.apply_view, args=(replace(view, case=None),))
     ui.case_panel(view.case, lang)
     ui.stop()
-# The file's name only: where it lies on the server is nothing a visitor needs to know.
-st.caption(ui.say("data.db_path", lang, path=db_file.name))
-
-st.subheader(t("data.upload", lang))
-st.caption(t("data.upload_help", lang))
+warehouse = loaders.warehouse()
+if warehouse is not None:
+    # A ClickHouse warehouse has one writer, `taizhang load --warehouse` (docs/scale-out.md).
+    st.caption(ui.say("data.warehouse", lang, url=warehouse.display()))
+    st.subheader(t("data.upload", lang))
+    st.info(ui.say("data.upload_warehouse", lang, url=warehouse.display()), icon=":material/info:")
+else:
+    # The file's name only: where it lies on the server is nothing a visitor needs to know.
+    st.caption(ui.say("data.db_path", lang, path=db_file.name))
+    st.subheader(t("data.upload", lang))
+    st.caption(t("data.upload_help", lang))
 # The drop zone's own words ("Drag and drop files here", "Browse files") are Streamlit's,
 # in English whatever the language (no option to change them): the label and its help
 # above it say in the page's language what to do (docs/dashboard.md).
-chosen = st.file_uploader(
+chosen = None if warehouse is not None else st.file_uploader(
     t("data.uploader_label", lang), type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
     help=t("data.uploader_help", lang),
 )
-if st.button(t("data.import_button", lang), type="primary", disabled=not chosen):
+if warehouse is None and st.button(t("data.import_button", lang), type="primary", disabled=not chosen):
     try:
         import_uploads(chosen)
     except DatabaseBusy:
@@ -95,7 +101,7 @@ if st.button(t("data.import_button", lang), type="primary", disabled=not chosen)
 
 status, info = loaders.database_status()
 if not info:  # no file, or a file without the schema yet: nothing imported so far
-    st.info(ui.say("empty.no_file" if status == "missing" else "empty.db", lang, path=db_file.name))
+    st.info(ui.empty_text(status, lang))
     ui.stop()
 
 assumed = loaders.assumed_calendar_years(info)
