@@ -49,6 +49,15 @@ def _same(a: str, b: str, columns) -> str:
     return " AND ".join(f"{a}.{c} IS NOT DISTINCT FROM {b}.{c}" for c in columns)
 
 
+def _change(stored: str, key: str, same: str) -> str:
+    """SQL naming what an incoming row is to the `stored` row of the same `key`: 'new' (none
+    stored), 'unchanged' (`same` holds), 'older' (the stored row was last seen in a later
+    version than this import's as-of, the one bound parameter: it is not overwritten), else
+    'updated'."""
+    return (f"CASE WHEN {stored}.{key} IS NULL THEN 'new' WHEN {same} THEN 'unchanged' "
+            f"WHEN {stored}.last_seen_on > ? THEN 'older' ELSE 'updated' END")
+
+
 def _officials_from(con, source: str, key: str, roles: dict[str, str], target: str) -> None:
     """Split name lists ('张三、李四(副书记)') of the `roles` columns (column → role) into temp
     table `target` (key, role, official_id, name, title) and add unknown names to officials.
@@ -221,6 +230,9 @@ def _in_received_order(con) -> bool:
 
 def _diff_cases(con, as_of: date) -> None:
     """case_diff: each incoming case new, updated, unchanged or older against what is stored."""
+    same = (f"{_same('i', 'c', CASE_VALUES)}"
+            " AND (i.last_progress_on IS NULL OR i.last_progress_on = c.last_progress_on)"
+            " AND ns.sig IS NOT DISTINCT FROM os.sig")
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE case_diff AS
         WITH new_sig AS (
@@ -232,12 +244,7 @@ def _diff_cases(con, as_of: date) -> None:
             FROM case_officials WHERE case_id IN (SELECT case_id FROM incoming) GROUP BY ALL
         )
         SELECT i.case_id, c.status AS old_status,
-               CASE WHEN c.case_id IS NULL THEN 'new'
-                    WHEN {_same('i', 'c', CASE_VALUES)}
-                         AND (i.last_progress_on IS NULL OR i.last_progress_on = c.last_progress_on)
-                         AND ns.sig IS NOT DISTINCT FROM os.sig THEN 'unchanged'
-                    WHEN c.last_seen_on > ? THEN 'older'
-                    ELSE 'updated' END AS change
+               {_change("c", "case_id", same)} AS change
         FROM incoming i
         LEFT JOIN cases c USING (case_id)
         LEFT JOIN new_sig ns USING (case_id)
@@ -313,6 +320,7 @@ def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date,
     if not con.execute("SELECT count(*) FROM incoming_meetings").fetchall()[0][0]:
         return MergeCounts()
     _officials_from(con, "incoming_meetings", "meeting_id", {"attendees": "attendee"}, "incoming_attendance")
+    same = f"{_same('i', 'm', MEETING_VALUES)} AND ns.sig IS NOT DISTINCT FROM os.sig"
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE meeting_diff AS
         WITH new_sig AS (
@@ -324,10 +332,7 @@ def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date,
             FROM meeting_attendance WHERE meeting_id IN (SELECT meeting_id FROM incoming_meetings) GROUP BY ALL
         )
         SELECT i.meeting_id,
-               CASE WHEN m.meeting_id IS NULL THEN 'new'
-                    WHEN {_same('i', 'm', MEETING_VALUES)} AND ns.sig IS NOT DISTINCT FROM os.sig THEN 'unchanged'
-                    WHEN m.last_seen_on > ? THEN 'older'
-                    ELSE 'updated' END AS change
+               {_change("m", "meeting_id", same)} AS change
         FROM incoming_meetings i
         LEFT JOIN meetings m USING (meeting_id)
         LEFT JOIN new_sig ns USING (meeting_id)

@@ -5,7 +5,6 @@
     run_all(page, **query)  the same on all the data (period=all) unless dates are given
     card(at, label)      (value, change) of the KPI card labelled `label`
     metric(at, label)    its value alone
-    kpi_call(db, f, …)   what the KPI layer's function f answers on the database file db
 
 The database is the one TAIZHANG_DB names, as for the server: point it with the `use_db`
 fixture (conftest.py).
@@ -18,8 +17,6 @@ import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
-
-from taizhang.db import reading
 
 APP = str(Path(__file__).resolve().parents[1] / "dashboard" / "app.py")
 
@@ -60,9 +57,3 @@ def card(at: AppTest, label: str) -> tuple[str, str | None]:
 def metric(at: AppTest, label: str) -> str:
     """The value of the KPI card labelled `label`."""
     return card(at, label)[0]
-
-
-def kpi_call(db: Path, function, *args, **kwargs):
-    """function(con, *args, **kwargs) on a read connection to the database file db."""
-    with reading(db) as con:
-        return function(con, *args, **kwargs)

@@ -54,3 +54,12 @@ def make_db(path: Path, **tables: list[dict]) -> duckdb.DuckDBPyConnection:
                   "meeting_attendance", "case_events", "imports", "rejects", "meta"):
         insert(con, table, tables.get(table, []))
     return con
+
+
+def kpi_call(db: Path, function, *args, **kwargs):
+    """What the KPI layer's `function` answers on the database file db (a read connection,
+    as the dashboard opens it): function(con, *args, **kwargs)."""
+    from taizhang.db import reading
+
+    with reading(db) as con:
+        return function(con, *args, **kwargs)

@@ -22,9 +22,10 @@ from taizhang.store.schema import ensure_schema
 from taizhang import charts as figures
 from taizhang.db import connect, reading
 
-from apptest import card, kpi_call, metric
+from apptest import card, metric
 from apptest import run_all as run  # every page on all the data unless a test gives dates
 from hostile import shown
+from kpi_fixtures import kpi_call
 
 
 def plotly_figures(at: AppTest) -> list[dict]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from taizhang.kpi import api as kpi
 from taizhang.kpi import seeds
 
-from apptest import kpi_call
 from apptest import run_all as run
+from kpi_fixtures import kpi_call
 
 
 def _frame_with(at, column: str):

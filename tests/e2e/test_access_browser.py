@@ -20,8 +20,9 @@ import pytest
 
 from taizhang.kpi import api as kpi
 from taizhang.dashboard import server as dashboard_server
-from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.db import reading
+
+from browser import WAIT_MS
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -30,7 +31,6 @@ expect.set_options(timeout=60_000)
 
 STREET = "南站街道"
 OTHER = "丁公路街道"
-WAIT_MS = 60_000
 LOCAL = re.compile(r"^https?://(127\.0\.0\.1|localhost)[:/]")
 
 
@@ -96,14 +96,6 @@ def server(provider, demo_db_copy, tmp_path, output_dir):
     yield url, db, log
     dashboard_server.stop(process)
     (output_dir / "serve.log").write_text(log.read_text())
-
-
-@pytest.fixture
-def browser():
-    with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def login(browser, url: str, subject: str):

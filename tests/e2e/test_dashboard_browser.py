@@ -18,42 +18,16 @@ import openpyxl
 import pytest
 
 from taizhang.kpi import api as kpi
-from taizhang.dashboard import server as dashboard_server
-from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.charts import SCORE_COLOR, SELECTED_COLOR
-from taizhang.db import reading
 from taizhang.formatting import is_missing as kpi_is_missing
+
+from browser import new_tab
+from kpi_fixtures import kpi_call
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 expect.set_options(timeout=60_000)  # the first run of each query compiles it
-
-WAIT_MS = 60_000
-
-
-@pytest.fixture
-def server(demo_db_copy, tmp_path):
-    """`taizhang serve` on a free port for a private copy of the demo database."""
-    log = tmp_path / "serve.log"
-    process, url = dashboard_server.start(demo_db_copy, log, timeout=60)
-    yield url, demo_db_copy, log
-    dashboard_server.stop(process)
-
-
-@pytest.fixture
-def page():
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="zh-CN")
-        tab.set_default_timeout(WAIT_MS)
-        yield tab
-        browser.close()
-
-
-def kpi_call(db, function, *args, **kwargs):
-    with reading(db) as con:
-        return getattr(kpi, function)(con, *args, **kwargs)
 
 
 def card(tab, label: str):
@@ -112,7 +86,7 @@ def settle(tab) -> None:
 
 
 def totals(db, **where):
-    frame = kpi_call(db, "metrics", (), kpi.Filters.make(where=where or None))
+    frame = kpi_call(db, kpi.metrics, (), kpi.Filters.make(where=where or None))
     return frame.iloc[0]
 
 
@@ -155,7 +129,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     tab.screenshot(path=output_dir / "01_overview.png")
 
     # Hover the top street's bar: plotly's hover label says its exact score.
-    ranking = kpi_call(db, "ranking", "street", kpi.Filters())
+    ranking = kpi_call(db, kpi.ranking, "street", kpi.Filters())
     best = ranking.sort_values("score", ascending=False, kind="stable").iloc[0]
     streets = chart(tab, "street-ranking")
     x, y = bar_centre(tab, streets, 0)
@@ -177,7 +151,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(card(tab, "受理")).to_have_text(str(int(street_total["received"])))
     expect(card(tab, "已解决")).to_have_text(
         kpi.format_ratio(street_total["resolved"], kpi.resolution_base(street_total)))
-    communities = kpi_call(db, "ranking", "community", kpi.Filters.make(where={"street": street}))
+    communities = kpi_call(db, kpi.ranking, "community", kpi.Filters.make(where={"street": street}))
     ranked = communities.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
     community_plot = chart(tab, "community-ranking")
     expect(community_plot.locator("g.point")).to_have_count(len(ranked))
@@ -211,7 +185,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     tab.screenshot(path=output_dir / "03_community.png")
 
     # 4. Select the first case: the case page with its source.
-    cases = kpi_call(db, "case_list", kpi.Filters.make(where={"street": street, "community": community}))
+    cases = kpi_call(db, kpi.case_list, kpi.Filters.make(where={"street": street, "community": community}))
     case_id = cases["case_id"].iloc[0]
     click_row(tab, 0)
     tab.wait_for_url(re.compile(r"case="))
@@ -267,7 +241,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(tab.get_by_text(re.compile(r"^7 ledger rows could not be imported"))).to_be_visible()
     expect(tab.locator("[data-testid=stTable]").get_by_text("某日", exact=True)).to_be_visible()
     expect(tab.locator("[data-testid=stTable]").get_by_text(re.compile("「反映时间」的值「某日」"))).to_be_visible()
-    history = kpi_call(db, "imports_history")
+    history = kpi_call(db, kpi.imports_history)
     assert Path(history["file"].iloc[0]).name == "上传台账.xlsx" and history["rows_rejected"].iloc[0] == 1
     assert not Path(history["file"].iloc[0]).exists()  # no copy of the upload is kept
     settle(tab)
@@ -342,33 +316,28 @@ def test_back_and_forward_walk_the_views_shown(server, page, output_dir, lang):
     assert "Traceback" not in log.read_text()
 
 
-def test_phone_layout_keeps_cards_compact_and_the_report_whole(server, output_dir):
+def test_phone_layout_keeps_cards_compact_and_the_report_whole(server, browser, output_dir):
     """At 390×844 (a phone): the six cards take under half the screen's height, each card's
     number is drawn at least 20 px high, and the embedded report fits the screen's width."""
     url, db, log = server
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True,
-                               has_touch=True, locale="zh-CN")
-        tab.set_default_timeout(WAIT_MS)
-        tab.goto(url + "?period=all")
-        expect(card(tab, "受理")).to_have_text(str(int(totals(db)["received"])))
-        # The six headline cards (the 12345 measures' row follows them where the data has it).
-        headline = tab.locator(".tz-cards").first
-        box = headline.bounding_box()
-        expect(headline.locator(".tz-card")).to_have_count(6)
-        assert box["height"] < 844 / 2, box
-        size = tab.locator(".tz-value").first.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")
-        assert size >= 20
-        tab.screenshot(path=output_dir / "phone_overview.png")
-        tab.goto(url + "/report?period=all")
-        frame = tab.frame_locator("iframe").first
-        sheet = frame.locator(".sheet")
-        expect(sheet).to_be_visible()
-        frame_width = tab.locator("iframe").first.bounding_box()["width"]
-        drawn = sheet.evaluate("(s) => s.getBoundingClientRect().width * "
-                               "parseFloat(getComputedStyle(document.documentElement).zoom || 1)")
-        assert drawn <= frame_width + 1, (drawn, frame_width)
-        tab.screenshot(path=output_dir / "phone_report.png")
-        browser.close()
+    tab = new_tab(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    tab.goto(url + "?period=all")
+    expect(card(tab, "受理")).to_have_text(str(int(totals(db)["received"])))
+    # The six headline cards (the 12345 measures' row follows them where the data has it).
+    headline = tab.locator(".tz-cards").first
+    box = headline.bounding_box()
+    expect(headline.locator(".tz-card")).to_have_count(6)
+    assert box["height"] < 844 / 2, box
+    size = tab.locator(".tz-value").first.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)")
+    assert size >= 20
+    tab.screenshot(path=output_dir / "phone_overview.png")
+    tab.goto(url + "/report?period=all")
+    frame = tab.frame_locator("iframe").first
+    sheet = frame.locator(".sheet")
+    expect(sheet).to_be_visible()
+    frame_width = tab.locator("iframe").first.bounding_box()["width"]
+    drawn = sheet.evaluate("(s) => s.getBoundingClientRect().width * "
+                           "parseFloat(getComputedStyle(document.documentElement).zoom || 1)")
+    assert drawn <= frame_width + 1, (drawn, frame_width)
+    tab.screenshot(path=output_dir / "phone_report.png")
     assert "Traceback" not in log.read_text()

@@ -17,16 +17,12 @@ import pytest
 import hostile
 from taizhang.dashboard import server as dashboard_server
 from taizhang.dashboard.ui import masked
-from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 from taizhang.db import reading
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 expect.set_options(timeout=60_000)
-
-WAIT_MS = 60_000
-
 
 @pytest.fixture
 def hostile_server(demo_db_copy, tmp_path):
@@ -42,16 +38,11 @@ def hostile_server(demo_db_copy, tmp_path):
 
 
 @pytest.fixture
-def recorded_page():
+def recorded_page(page):
     """A chromium tab and the list of every URL it requested."""
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        tab = browser.new_page(viewport={"width": 1400, "height": 1200}, locale="zh-CN")
-        tab.set_default_timeout(WAIT_MS)
-        requests: list[str] = []
-        tab.on("request", lambda request: requests.append(request.url))
-        yield tab, requests
-        browser.close()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    return page, requests
 
 
 def settle(tab) -> None:

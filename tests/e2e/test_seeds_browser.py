@@ -9,7 +9,8 @@ import pytest
 from taizhang.kpi import api as kpi
 from taizhang.kpi import seeds
 
-from test_dashboard_browser import expect, kpi_call, page, server, settle  # noqa: F401 - fixtures
+from kpi_fixtures import kpi_call
+from test_dashboard_browser import expect, settle
 
 pytestmark = pytest.mark.e2e
 
@@ -18,10 +19,10 @@ def test_seed_pages_in_the_browser(server, page, output_dir):  # noqa: F811
     url, db, _ = server
     tab = page
     tab.goto(f"{url}/seeds?period=all")   # all the data, as kpi.Filters() below
-    totals = seeds.meetings_overview(kpi_call(db, "meetings_compliance", kpi.Filters()))
+    totals = seeds.meetings_overview(kpi_call(db, kpi.meetings_compliance, kpi.Filters()))
     rate = tab.get_by_test_id("stMetric").filter(has_text="提议反馈率")
     expect(rate).to_contain_text(kpi.format_rate(totals["feedback_rate"]))
-    funnel = seeds.funnel_totals(kpi_call(db, "funnel", kpi.Filters()))
+    funnel = seeds.funnel_totals(kpi_call(db, kpi.funnel, kpi.Filters()))
     expect(tab.get_by_test_id("stMetric").filter(has_text="建议/问题")).to_contain_text(
         kpi.format_number(funnel["suggestions"]))
     expect(tab.get_by_text("认领代表", exact=True)).to_be_visible()
@@ -29,7 +30,7 @@ def test_seed_pages_in_the_browser(server, page, output_dir):  # noqa: F811
     tab.screenshot(path=output_dir / "01_seeds.png", full_page=True)
 
     tab.goto(f"{url}/recurring?period=all")
-    groups, cases = kpi_call(db, "recurring_problems", kpi.Filters())
+    groups, cases = kpi_call(db, kpi.recurring_problems, kpi.Filters())
     expect(tab.get_by_text("同类问题", exact=True)).to_be_visible()
     tab.get_by_test_id("stSelectbox").filter(has_text="查看第几组").click()
     second = f"2. {groups['label'].iloc[1]}"

@@ -11,7 +11,8 @@ import openpyxl
 import pytest
 
 from taizhang.kpi import api as kpi
-from test_dashboard_browser import click_row, kpi_call, page, server, settle  # noqa: F401
+from kpi_fixtures import kpi_call
+from test_dashboard_browser import click_row, settle
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -22,7 +23,7 @@ def test_supervision_page_download_and_case(server, page, output_dir):  # noqa: 
     url, db, _ = server
     tab = page
     july = kpi.Filters.make("2022-07-01", "2022-07-31", "2022-07-31")
-    rows, total = kpi_call(db, "supervision_cases", july)
+    rows, total = kpi_call(db, kpi.supervision_cases, july)
     tab.goto(f"{url}/supervision?from=2022-07-01&to=2022-07-31&as_of=2022-07-31")
     expect(tab.get_by_text(f"共 {total} 件需督办。")).to_be_visible()
     settle(tab)
