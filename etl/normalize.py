@@ -24,7 +24,8 @@ from taizhang.etl.stage import Staged
 from taizhang.timing import mark
 from taizhang.safetext import MAYBE_NUMBER
 
-# A mobile or ID-card number may be in the row (any form taizhang.safetext masks).
+# A mobile or ID-card number may be in the row (any form taizhang.safetext masks; a case id
+# that is a long digit run is none).
 DIGITS_SQL = MAYBE_NUMBER
 DATE_FIELDS = ("received_on", "due_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on",
                "responded_at", "feedback_at")
@@ -191,7 +192,8 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
         cell = f"CASE WHEN has_control THEN nullif(trim(regexp_replace({f}_txt, '{CONTROL_SQL}', '', 'g')), '') ELSE {f}_txt END"
         expr = fold_sql(f"({cell})", "has_wide", "has_spaces", trimmed=True) if f in present else "NULL::VARCHAR"
         if f in TEXT_FIELDS and f in present:
-            expr = f"CASE WHEN has_digits THEN {mask_sql(expr)} ELSE {expr} END"
+            # a control character dropped may join two digit runs the row test saw apart
+            expr = f"CASE WHEN has_digits OR has_control THEN {mask_sql(expr)} ELSE {expr} END"
         if f in present:
             # a row needing no work (most) takes its trimmed cells as they are: one CASE
             # a cell instead of the four levels above
