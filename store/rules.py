@@ -12,6 +12,8 @@ both paths (kpi.metrics' raw histograms and kpi.cells' summed ones).
     ended     cancelled or referred: never the district's to resolve, rate or supervise
     overdue   open, and its deadline (due) is before as_of
     stalled   open, and its last progress is before as_of − stall_days
+    judged    in a period's ranking cohort: resolved in the period, or due in it and not
+              resolved by its end (judged())
     quantile  DuckDB's quantile_cont over the expanded values: linear interpolation
 """
 
@@ -47,6 +49,23 @@ def resolved_after(resolved, resolved_on, as_of):
 def is_open(open_status, late):
     """Open at as_of: an open status now (OPEN_STATUSES), or resolved after as_of (`late`)."""
     return open_status | late
+
+
+def judged(closed_in, open_at_end, undated, due_in):
+    """In the ranking cohort of a period [from, end], end = the earlier of its last day and
+    as_of ("due or closed in the period", as 12345 boards rank):
+
+        closed_in    resolved on a day of the period (resolved_on in [from, end])
+        open_at_end  open at `end`: pending or in progress, or resolved after `end`
+        undated      resolved, with no resolved_on (counted resolved; its day unknown)
+        due_in       its deadline (due) in [from, end]
+
+    judged = closed_in | ((open_at_end | undated) & due_in). A case resolved before `from`
+    was judged in its own period; one open at `end` and due before `from` in the period it
+    fell due. Deferred, cancelled and referred cases are neither open nor resolved: never
+    judged. Closed by its deadline: closed_in & on_time (resolved_on <= due).
+    """
+    return closed_in | ((open_at_end | undated) & due_in)
 
 
 def grace(kind: str, settings) -> int:
