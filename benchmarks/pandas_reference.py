@@ -88,6 +88,7 @@ def _facts(frame: pd.DataFrame, as_of: date, settings) -> pd.DataFrame:
 
 
 COHORT = ("due_cases", "due_resolved", "due_on_time", "due_on_time_known")
+NULL_KEY = "\uffff∅"  # a NULL group key while joining (no stored text holds it)
 
 
 def judged(frame: pd.DataFrame, as_of: date, date_from, date_to, settings,
@@ -133,9 +134,14 @@ def judged(frame: pd.DataFrame, as_of: date, date_from, date_to, settings,
 def with_cohort(out: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """out (a row per group, indexed by `keys`, or one row) with COHORT summed from judged()
     rows per group; a group with judged cases but none received joins with zeros."""
-    if keys:
-        sums = rows.groupby(keys, dropna=False)[list(COHORT)].sum()
-        out = out.join(sums, how="outer")
+    if keys:  # NULL keys (a case without a community) match each other, as in SQL's GROUP BY
+        fill = lambda f: f.assign(**{k: f[k].astype(object).where(f[k].notna(), NULL_KEY)  # noqa: E731
+                                     for k in keys})
+        sums = fill(rows).groupby(keys)[list(COHORT)].sum().reset_index()
+        out = fill(out.reset_index()).merge(sums, on=keys, how="outer")
+        for k in keys:
+            out[k] = out[k].map(lambda v: None if v == NULL_KEY else v).astype(object)
+        out = out.set_index(keys)
     else:
         out = out.assign(**{name: int(rows[name].sum()) for name in COHORT})
     counts = [c for c in out.columns if c in COHORT or c in COUNTS]
