@@ -114,7 +114,7 @@ DEFINITIONS: tuple[Definition, ...] = (
     Definition("rank",
                "同一期间内按综合得分从高到低排名(得分相同按受理数);受理少于 {min_cases} 件、"
                "或(考核口径为本期到期或办结时)到期件数少于 {min_due} 件不排名,得分无值时亦不排名。"
-               "排名总注明其期间与考核口径,如“排名期间:2022-07-01 至 2022-07-31 · 考核口径：本期到期或办结”。",
+               "排名总注明其期间与考核口径,如“排名期间：2022-07-01 至 2022-07-31 · 考核口径：本期到期或办结”。",
                "Ranked by score within one period (ties by received); fewer than {min_cases} cases "
                "received, or (judged on cases due or closed) fewer than {min_due} cases due, or no "
                "score: no rank. A rank always says its period and what it judges, e.g. “Ranked over "

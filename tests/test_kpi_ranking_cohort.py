@@ -189,3 +189,27 @@ def test_the_ranking_is_the_same_at_any_later_as_of(con):
         for street in (T, Z, N):
             assert at_end[street]["due_cases"] == later[street]["due_cases"], (source, street)
         assert at_end[N]["score"] == pytest.approx(later[N]["score"])
+
+
+def test_taizhang_kpi_gives_the_cohort_and_says_which_it_is(tmp_path, monkeypatch, capsys):
+    """`taizhang kpi` gives 北站's July as the ranking does, and says under its table which
+    cases the score judges."""
+    import json
+
+    from taizhang.cli import main
+
+    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "cli.duckdb"
+    db = make_db(path, areas=areas(), cases=ledger())
+    aggregates.rebuild(db, Settings())
+    db.close()
+    july = ["--from", "2023-07-01", "--to", "2023-07-31", "--as-of", AS_OF, "--by", "street"]
+    assert main(["--db", str(path), "kpi", *july, "--format", "json"]) == 0
+    north = next(r for r in json.loads(capsys.readouterr().out) if r["street"] == N)
+    assert (north["received"], north["due_cases"]) == (6, 5)
+    assert north["score"] == pytest.approx(100 * (0.4 * 3 / 5 + 0.2 * 1 / 4) / 0.6)
+    assert main(["--db", str(path), "kpi", *july]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "考核口径：本期到期或办结"
+    assert main(["--db", str(path), "--lang", "en", "kpi", *july]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "Judged on: cases due or closed in the period"
