@@ -259,12 +259,11 @@ def _cohort(con, version: Version, grain: str, keys: list[str], plan: dict, filt
     # Open at the period's end (by month: at the end of the deadline's month, or `end`).
     last = c["due_month"] if by_month else end_month
     open_at_end = ~c["is_resolved"] | (dated & (c["resolved_month"] > last))
-    false = np.zeros(len(closed_in), dtype=bool)
+    closed, fell_due = rules.judged(closed_in, open_at_end, undated, due_in)
     n = c["n"]
-    parts = (  # the two disjoint ways into the cohort, each keyed by its month
-        (closed_in, c["resolved_month"], n, n * c["on_time"], n),
-        (rules.judged(false, open_at_end, undated, due_in), c["due_month"], n * undated,
-         np.zeros_like(n), n * ~undated),
+    parts = (  # each way into the cohort keyed by its month (store.rules.judged)
+        (closed, c["resolved_month"], n, n * c["on_time"], n),
+        (fell_due, c["due_month"], n * undated, np.zeros_like(n), n * ~undated),
     )
     ids, counts = [], {name: [] for name in ("due_cases", "due_resolved", "due_on_time", "due_on_time_known")}
     wanted_months = [month_number(m) for m in filters.values("month")]

@@ -202,15 +202,14 @@ def cohort_facts(ib: ibis.BaseBackend, filters: Filters, settings: Settings, as_
     if by_month:
         resolved_later = resolved_later | (dated & (resolved_month > due_month))
     open_at_end = t.status.isin(OPEN_STATUSES) | resolved_later
-    due_in = within(t.due)
-    zero = ibis.literal(False)
-    # The two ways into the cohort (store.rules.judged), each a row keyed by its month: in
-    # one period they never both hold (resolved in it ⇒ not open at its end).
+    closed, fell_due = rules.judged(closed_in, open_at_end, undated, within(t.due))
+    yes, no = ibis.literal(True), ibis.literal(False)
+    # Each way into the cohort a row keyed by its month (store.rules.judged).
     parts = [
-        t.filter(closed_in).mutate(month=resolved_month, due_resolved=ibis.literal(True),
-                                   due_on_time=t.resolved_on <= t.due, due_on_time_known=ibis.literal(True)),
-        t.filter(rules.judged(zero, open_at_end, undated, due_in)).mutate(
-            month=due_month, due_resolved=undated, due_on_time=zero, due_on_time_known=~undated),
+        t.filter(closed).mutate(month=resolved_month, due_resolved=yes,
+                                due_on_time=t.resolved_on <= t.due, due_on_time_known=yes),
+        t.filter(fell_due).mutate(month=due_month, due_resolved=undated, due_on_time=no,
+                                  due_on_time_known=~undated),
     ]
     judged = ibis.union(*(p.select(*columns, "case_id", "month", *COHORT_FLAGS) for p in parts))
     if filters.values("month"):

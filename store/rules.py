@@ -52,20 +52,24 @@ def is_open(open_status, late):
 
 
 def judged(closed_in, open_at_end, undated, due_in):
-    """In the ranking cohort of a period [from, end], end = the earlier of its last day and
-    as_of ("due or closed in the period", as 12345 boards rank):
+    """The ranking cohort of a period [from, end], end = the earlier of its last day and
+    as_of ("due or closed in the period", as 12345 boards rank), as its two ways in:
 
         closed_in    resolved on a day of the period (resolved_on in [from, end])
         open_at_end  open at `end`: pending or in progress, or resolved after `end`
         undated      resolved, with no resolved_on (counted resolved; its day unknown)
         due_in       its deadline (due) in [from, end]
 
-    judged = closed_in | ((open_at_end | undated) & due_in). A case resolved before `from`
-    was judged in its own period; one open at `end` and due before `from` in the period it
-    fell due. Deferred, cancelled and referred cases are neither open nor resolved: never
-    judged. Closed by its deadline: closed_in & on_time (resolved_on <= due).
+    Returns (closed, fell_due): closed in the period, and fell due in it without being
+    closed by its end ((open_at_end | undated) & due_in); a case is judged when either
+    holds. Within one period they never both hold. By month, each month a period of its
+    own, a case may be closed in one month and have fallen due unclosed in another: each
+    way is then keyed by its own month (of resolved_on, of due). A case resolved before
+    `from` was judged in its own period; one open at `end` and due before `from` in the
+    period it fell due. Deferred, cancelled and referred cases are neither open nor
+    resolved: never judged. Closed by its deadline: closed & on_time (resolved_on <= due).
     """
-    return closed_in | ((open_at_end | undated) & due_in)
+    return closed_in, (open_at_end | undated) & due_in
 
 
 def grace(kind: str, settings) -> int:
