@@ -87,18 +87,85 @@ def _facts(frame: pd.DataFrame, as_of: date, settings) -> pd.DataFrame:
     }, index=frame.index)
 
 
+COHORT = ("due_cases", "due_resolved", "due_on_time", "due_on_time_known")
+NULL_KEY = "\uffff∅"  # a NULL group key while joining (no stored text holds it)
+
+
+def judged(frame: pd.DataFrame, as_of: date, date_from, date_to, settings,
+           by_month: bool = False) -> pd.DataFrame:
+    """The ranking cohort (docs/kpi.md), written from its definition: one row per case
+    judged in the period (by_month: per case and month judged in), with its columns, the
+    month it is judged in, and COHORT's flags (due_cases 1 each).
+
+    A case received by as_of is judged in the period [date_from, end], end = the earlier
+    of date_to and as_of, when it was resolved on a day of the period (its month: that
+    day's), or when its deadline is in the period and it was still pending or in
+    progress at the period's end, or resolved after it, or resolved with no day (its
+    month: the deadline's). By month, each month is a period ending at its last day (or
+    end). Deferred, cancelled and referred cases are never judged.
+    """
+    end = pd.Timestamp(min(date_to, as_of) if date_to is not None else as_of)
+    start = pd.Timestamp(date_from) if date_from is not None else pd.Timestamp.min
+    cases = frame[(frame["received_on"] <= pd.Timestamp(as_of))
+                  & frame["status"].isin(["resolved", "pending", "in_progress"])]
+    due = cases["due_on"].fillna(cases["received_on"] + pd.Timedelta(days=settings.sla_days))
+    resolved = cases["status"] == "resolved"
+    day = cases["resolved_on"]
+    closed = resolved & day.notna() & (day >= start) & (day <= end)
+    first = cases[closed].assign(
+        month=day[closed].dt.strftime("%Y-%m"), due_resolved=True,
+        due_on_time=(day <= due)[closed], due_on_time_known=True)
+    # The end of the period the deadline is judged in: by month, its month's last day.
+    period_end = (due + pd.offsets.MonthEnd(0)).clip(upper=end) if by_month else end
+    waiting = cases["status"].isin(["pending", "in_progress"]) | (resolved & day.isna()) \
+        | (resolved & (day > period_end))
+    fell_due = waiting & (due >= start) & (due <= end)
+    undated = (resolved & day.isna())[fell_due]
+    second = cases[fell_due].assign(
+        month=due[fell_due].dt.strftime("%Y-%m"), due_resolved=undated, due_on_time=False,
+        due_on_time_known=~undated)
+    out = pd.concat([first, second])
+    out["due_cases"] = 1
+    for name in COHORT[1:]:
+        out[name] = out[name].astype(bool)
+    return out
+
+
+def with_cohort(out: pd.DataFrame, rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """out (a row per group, indexed by `keys`, or one row) with COHORT summed from judged()
+    rows per group; a group with judged cases but none received joins with zeros."""
+    if keys:  # NULL keys (a case without a community) match each other, as in SQL's GROUP BY
+        fill = lambda f: f.assign(**{k: f[k].astype(object).where(f[k].notna(), NULL_KEY)  # noqa: E731
+                                     for k in keys})
+        sums = fill(rows).groupby(keys)[list(COHORT)].sum().reset_index()
+        out = fill(out.reset_index()).merge(sums, on=keys, how="outer")
+        for k in keys:
+            out[k] = out[k].map(lambda v: None if v == NULL_KEY else v).astype(object)
+        out = out.set_index(keys)
+    else:
+        out = out.assign(**{name: int(rows[name].sum()) for name in COHORT})
+    counts = [c for c in out.columns if c in COHORT or c in COUNTS]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    return out
+
+
 def _rate(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     """numerator / denominator, None where the denominator is 0."""
     out = numerator.astype("float64") / denominator.astype("float64")
     return out.where(denominator > 0).astype(object).where(denominator > 0, None)
 
 
-def _grouped(facts: pd.DataFrame, keys: list[pd.Series] | None, settings) -> pd.DataFrame:
-    """SPEC §4 metrics per group of `keys` (one row for the whole frame when None)."""
-    counts = ["received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
-              "on_time", "on_time_known", "overdue_open", "stalled", "rated", "satisfied", "basically",
-              "dissatisfied", "reopened", "response_known", "response_on_time", "feedback_known",
-              "feedback_on_time"]
+COUNTS = ["received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred",
+          "on_time", "on_time_known", "overdue_open", "stalled", "rated", "satisfied", "basically",
+          "dissatisfied", "reopened", "response_known", "response_on_time", "feedback_known",
+          "feedback_on_time"]
+
+
+def _grouped(facts: pd.DataFrame, keys: list[pd.Series] | None, settings,
+             cohort: pd.DataFrame | None = None) -> pd.DataFrame:
+    """SPEC §4 metrics per group of `keys` (one row for the whole frame when None); `cohort`:
+    judged()'s rows of the period (keys by the same names)."""
+    counts = COUNTS
     if keys is None:
         keys = [pd.Series(0, index=facts.index, name="_all")]
     grouped = facts.groupby(keys, sort=True, observed=True)
@@ -108,6 +175,8 @@ def _grouped(facts: pd.DataFrame, keys: list[pd.Series] | None, settings) -> pd.
     out["mean_days"] = grouped["days"].mean()
     out["median_hours"] = grouped["minutes"].quantile(0.5, interpolation="linear") / 60
     out["p90_hours"] = grouped["minutes"].quantile(0.9, interpolation="linear") / 60
+    if cohort is not None:
+        out = with_cohort(out, cohort, [] if keys[0].name == "_all" else [k.name for k in keys])
     return derive(out, settings)
 
 
@@ -119,13 +188,14 @@ def derive(out: pd.DataFrame, settings, rank_within: list[str] | None = None) ->
     `out` has a row per group and the counts received, resolved, cancelled, referred,
     on_time, on_time_known (resolved with dates), overdue_open, rated, satisfied,
     basically, reopened, response_known, response_on_time, feedback_known,
-    feedback_on_time. rank_within: columns whose every value is ranked apart (months).
+    feedback_on_time, and the ranking cohort's COHORT (judged()). rank_within: columns
+    whose every value is ranked apart (months).
 
     - resolution_rate = resolved / (received − cancelled − referred): a case that ended
       without the district resolving it is not counted against it;
-    - due_cases = resolved + open past the deadline; due_resolution_rate = resolved /
-      due_cases, due_on_time_rate = on_time / (on_time_known + overdue_open), undefined
-      below min_due_cases;
+    - due_cases = cases judged in the period (judged()); due_resolution_rate = of them
+      resolved / due_cases, due_on_time_rate = of them closed by the deadline / those
+      not resolved undated, undefined below min_due_cases;
     - score: weighted mean of the defined rates (an undefined rate's weight goes to the
       others); ranking_basis "due" judges resolution and on-time on the due_* rates, and
       the satisfaction rate enters only from min_rated rated cases;
@@ -144,9 +214,8 @@ def derive(out: pd.DataFrame, settings, rank_within: list[str] | None = None) ->
     )
     least = settings.min_due_cases
     enough = lambda n: n.where(n >= least, 0)  # noqa: E731 - below min_due_cases: undefined
-    out["due_cases"] = out["resolved"] + out["overdue_open"]
-    out["due_resolution_rate"] = _rate(out["resolved"], enough(out["due_cases"]))
-    out["due_on_time_rate"] = _rate(out["on_time"], enough(out["on_time_known"] + out["overdue_open"]))
+    out["due_resolution_rate"] = _rate(out["due_resolved"], enough(out["due_cases"]))
+    out["due_on_time_rate"] = _rate(out["due_on_time"], enough(out["due_on_time_known"]))
     on_due = settings.ranking_basis == "due"
     judged = {"resolution_rate": "due_resolution_rate", "on_time_rate": "due_on_time_rate"} if on_due else {}
     total = pd.Series(0.0, index=out.index)
@@ -185,13 +254,15 @@ def _slice(frame: pd.DataFrame, as_of: date, date_from: date | None, date_to: da
 def district_kpis(frame, as_of, date_from, date_to, settings) -> dict:
     """The whole slice's metrics as one dict."""
     part = _slice(frame, as_of, date_from, date_to)
-    return _grouped(_facts(part, as_of, settings), None, settings).iloc[0].to_dict()
+    cohort = judged(frame, as_of, date_from, date_to, settings)
+    return _grouped(_facts(part, as_of, settings), None, settings, cohort).iloc[0].to_dict()
 
 
 def street_ranking(frame, areas: pd.DataFrame, as_of, date_from, date_to, settings) -> pd.DataFrame:
     """Metrics per street of the registry (zeros included), ranked."""
     part = _slice(frame, as_of, date_from, date_to)
-    out = _grouped(_facts(part, as_of, settings), [part["street"]], settings)
+    out = _grouped(_facts(part, as_of, settings), [part["street"]], settings,
+                   judged(frame, as_of, date_from, date_to, settings))
     streets = pd.Index(sorted(areas["street"].unique()), name="street")
     out = out.reindex(streets.union(out.index))
     count_cols = [c for c in out.columns if out[c].dtype != object and c not in
@@ -205,7 +276,8 @@ def monthly_trend(frame, as_of, end: date, months: int, settings) -> pd.DataFram
     first = shift_months(end.replace(day=1), -(months - 1))
     part = _slice(frame, as_of, first, end)
     label = part["received_on"].dt.strftime("%Y-%m").rename("month")
-    out = _grouped(_facts(part, as_of, settings), [label], settings)
+    out = _grouped(_facts(part, as_of, settings), [label], settings,
+                   judged(frame, as_of, first, end, settings, by_month=True))
     all_months = [shift_months(first, i).strftime("%Y-%m") for i in range(months)]
     return out.reindex(pd.Index(all_months, name="month"))
 
@@ -213,7 +285,8 @@ def monthly_trend(frame, as_of, end: date, months: int, settings) -> pd.DataFram
 def category_mix(frame, as_of, date_from, date_to, settings) -> pd.DataFrame:
     """Metrics per category present in the slice."""
     part = _slice(frame, as_of, date_from, date_to)
-    return _grouped(_facts(part, as_of, settings), [part["category"]], settings)
+    return _grouped(_facts(part, as_of, settings), [part["category"]], settings,
+                    judged(frame, as_of, date_from, date_to, settings))
 
 
 def overview_pandas(frame, areas, as_of: date, date_from, date_to, settings) -> dict:

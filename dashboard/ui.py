@@ -289,12 +289,14 @@ def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: lis
 
 
 def rank_period(filters, lang: str) -> str:
-    """'排名期间:2021-01-01 至 2022-07-31(数据截至 2022-07-31)': the period a rank is over."""
+    """'排名期间:2021-01-01 至 2022-07-31(截至 2022-07-31) · 考核口径：本期到期或办结…': the
+    period a rank is over and which of its cases the score judges."""
     info = loaders.dataset_info()
     first = filters.date_from or info.get("first_received_on")
     last = filters.date_to or info.get("last_received_on")
-    return t("rank.period", lang, first=format_date(first), last=format_date(last),
-             as_of=format_date(filters.as_of or info.get("as_of")))
+    period = t("rank.period", lang, first=format_date(first), last=format_date(last),
+               as_of=format_date(filters.as_of or info.get("as_of")))
+    return f"{period} · {t(f'ranking.cohort.{loaders.settings().ranking_basis}', lang)}"
 
 
 def scope_text(view: View, lang: str) -> str:

@@ -22,6 +22,7 @@ from datetime import date
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from taizhang.store import aggregates
 from taizhang.kpi import runner
@@ -48,7 +49,9 @@ RESPONSES = {"response_known": "response_month", "response_on_time": "response_m
 # Months arrive as 'YYYY-MM' texts and become integers here, in numpy: a few dozen distinct
 # values, where DuckDB would parse every row's text (half the cost of reading a grain).
 MONTHS = {"month": None, "resolved_month": NULL_LOW, "due_key": NULL_HIGH, "stall_key": NULL_HIGH,
-          "response_month": NULL_HIGH, "feedback_month": NULL_HIGH}
+          "response_month": NULL_HIGH, "feedback_month": NULL_HIGH, "due_month": NULL_HIGH}
+# Days since 1970-01-01; a NULL due_day (a case whose deadline month decides) as day 0.
+DAYS = {"day": None, "due_day": 0}
 COLUMNS = {
     "agg_counts": (
         "month",
@@ -61,6 +64,7 @@ COLUMNS = {
     "agg_days": ("month", "resolved_month", "days", "n"),
     "agg_minutes": ("month", "resolved_month", "minutes", "n"),
     "agg_open": ("month", "kind = 'due' AS is_due", "day", "n"),
+    "agg_cohort": ("month", "is_resolved", "resolved_month", "due_month", "due_day", "on_time", "n"),
 }
 
 
@@ -145,8 +149,11 @@ def _read(con, version: Version, table: str, grain: str) -> dict[str, np.ndarray
             cells[name] = version.encode(name, column)
         elif name in MONTHS:
             cells[name] = _month_numbers(column, MONTHS[name])
-        elif name == "day":  # DATE: days since 1970-01-01 already
-            cells[name] = column.cast(pa.int32()).to_numpy().astype(np.int64)
+        elif name in DAYS:  # DATE: days since 1970-01-01 already
+            days = column.cast(pa.int32())
+            if DAYS[name] is not None:
+                days = pc.fill_null(days, DAYS[name])
+            cells[name] = days.to_numpy().astype(np.int64)
         elif name.startswith("is_"):  # a flag: ClickHouse answers a comparison as UInt8
             cells[name] = np.asarray(column.to_numpy(zero_copy_only=False), dtype=bool)
         else:
@@ -157,18 +164,24 @@ def _read(con, version: Version, table: str, grain: str) -> dict[str, np.ndarray
 def _mask(cells: dict[str, np.ndarray], version: Version, plan: dict, filters) -> np.ndarray:
     """The rows of the slice: months of the period, dimension values."""
     month = cells["month"]
-    keep = np.ones(len(month), dtype=bool)
+    keep = _dimension_mask(cells, version, filters)
     if plan["first"]:
         keep &= month >= month_number(plan["first"])
     if plan["end"]:
         keep &= month <= month_number(plan["end"])
+    if filters.values("month"):
+        keep &= np.isin(month, [month_number(m) for m in filters.values("month")])
+    return keep
+
+
+def _dimension_mask(cells: dict[str, np.ndarray], version: Version, filters) -> np.ndarray:
+    """The rows holding the slice's dimension values (months aside)."""
+    keep = np.ones(len(cells["month"]), dtype=bool)
     for dim in aggregates.DIMENSION_COLUMNS:
         wanted = filters.values(dim)
         if wanted:
             codes = [version.codes.get(dim, {}).get(v, -2) for v in wanted]
             keep &= np.isin(cells[dim], codes)
-    if filters.values("month"):
-        keep &= np.isin(month, [month_number(m) for m in filters.values("month")])
     return keep
 
 
@@ -204,17 +217,66 @@ def _group_sums(group: np.ndarray, groups: int, columns: list[np.ndarray]) -> np
     return np.rint(np.stack(sums, axis=1)).astype(np.int64).reshape(groups, len(columns))
 
 
-def _key_columns(cells, keys: list[str], version: Version, keep: np.ndarray,
-                 first: np.ndarray) -> dict[str, pa.Array]:
+def _decoded_keys(group_of: np.ndarray, keys: list[str], version: Version) -> dict[str, pa.Array]:
+    """The key columns of groups named by _group_ids() (the inverse of its arithmetic)."""
     columns = {}
-    for key in keys:  # first: each group's first row
-        codes = cells[key][keep][first]
+    rest = np.asarray(group_of, dtype=np.int64)
+    for key in reversed(keys):
+        width = MONTH_WIDTH if key == "month" else len(version.values.get(key, ())) + 2
+        codes, rest = rest % width - 1, rest // width
         if key == "month":
             columns[key] = pa.array([f"{c // 12:04d}-{c % 12 + 1:02d}" for c in codes], pa.string())
         else:
             values = version.values.get(key, [])
             columns[key] = pa.array([values[c] if c >= 0 else None for c in codes], pa.string())
-    return columns
+    return {key: columns[key] for key in keys}
+
+
+def _cohort(con, version: Version, grain: str, keys: list[str], plan: dict, filters,
+            as_of: date) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The ranking cohort from agg_cohort (store.rules.judged, as store.facts.cohort_facts
+    judges the cases): per judged row part, its group id (_group_ids over `keys`, `month`
+    the month it is judged in) and its COHORT_COUNTS.
+
+    The period's months are plan["first"] … its end, the day cohort_end(); at the end
+    of a month whole months decide, on a day inside one (the latest mode: nothing was
+    resolved after it) the deadline day kept for cases open now decides.
+    """
+    from taizhang.store.facts import cohort_end
+
+    rows = version.table(con, "agg_cohort", grain)
+    keep = _dimension_mask(rows, version, filters)
+    if plan["mode"] != "latest":  # received by as_of, a month's end
+        keep &= rows["month"] <= month_number(plan["as_of_month"])
+    c = {name: column[keep] for name, column in rows.items()}
+    end = cohort_end(filters, as_of)
+    end_month = end.year * 12 + end.month - 1
+    first_month = month_number(plan["first"]) if plan["first"] else NULL_LOW
+    dated = c["is_resolved"] & (c["resolved_month"] != NULL_LOW)
+    undated = c["is_resolved"] & ~dated
+    closed_in = dated & (c["resolved_month"] >= first_month) & (c["resolved_month"] <= end_month)
+    due_in = (c["due_month"] >= first_month) & (c["due_month"] <= end_month)
+    due_in &= ~((c["due_month"] == end_month) & (c["due_day"] > (end - EPOCH).days))
+    by_month = "month" in keys
+    # Open at the period's end (by month: at the end of the deadline's month, or `end`).
+    last = c["due_month"] if by_month else end_month
+    open_at_end = ~c["is_resolved"] | (dated & (c["resolved_month"] > last))
+    closed, fell_due = rules.judged(closed_in, open_at_end, undated, due_in)
+    n = c["n"]
+    parts = (  # each way into the cohort keyed by its month (store.rules.judged)
+        (closed, c["resolved_month"], n, n * c["on_time"], n),
+        (fell_due, c["due_month"], n * undated, np.zeros_like(n), n * ~undated),
+    )
+    ids, counts = [], {name: [] for name in ("due_cases", "due_resolved", "due_on_time", "due_on_time_known")}
+    wanted_months = [month_number(m) for m in filters.values("month")]
+    for judged, month, resolved, on_time, known in parts:
+        if wanted_months:
+            judged = judged & np.isin(month, wanted_months)
+        keyed = {**c, "month": month}
+        ids.append(_group_ids(keyed, keys, version, judged) if keys else np.zeros(int(judged.sum()), np.int64))
+        for name, value in zip(counts, (n, resolved, on_time, known)):
+            counts[name].append(value[judged])
+    return np.concatenate(ids), {name: np.concatenate(parts) for name, parts in counts.items()}
 
 
 def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings,
@@ -237,13 +299,17 @@ def base_counts(con, state: dict, keys: list[str], plan: dict, filters, settings
         days = version.table(con, "agg_days", grain)
         minutes = version.table(con, "agg_minutes", grain)
     keep = _mask(rows, version, plan, filters)
-    if keys:
-        group_of, first, inverse = np.unique(_group_ids(rows, keys, version, keep),
-                                             return_index=True, return_inverse=True)
+    judged_ids, judged = _cohort(con, version, grain, keys, plan, filters, as_of)
+    if keys:  # the groups of the cases received and of those judged (kpi.formulas.COHORT_COUNTS)
+        received_ids = _group_ids(rows, keys, version, keep)
+        group_of, inverse = np.unique(np.r_[received_ids, judged_ids], return_inverse=True)
+        inverse, judged_group = inverse[:len(received_ids)], inverse[len(received_ids):]
     else:  # one row, as SQL's aggregate without GROUP BY gives, even over no cells
-        group_of, first, inverse = np.zeros(1, np.int64), None, np.zeros(int(keep.sum()), np.int64)
+        group_of, inverse = np.zeros(1, np.int64), np.zeros(int(keep.sum()), np.int64)
+        judged_group = np.zeros(len(judged_ids), np.int64)
     groups = len(group_of)
-    out = _key_columns(rows, keys, version, keep, first)
+    out = _decoded_keys(group_of, keys, version)
+    out.update(zip(judged, _group_sums(judged_group, groups, list(judged.values())).T))
     if plan["mode"] == "latest":
         out.update(zip(LATEST_SUMS, _group_sums(inverse, groups, [rows[s][keep] for s in LATEST_SUMS]).T))
         out["overdue_open"], out["stalled"] = _open_now(

@@ -138,6 +138,10 @@ def run(args) -> int:
         frame = kpi.metrics(con, by, filters, settings)
     by_columns = tuple(by)
     sys.stdout.write(render(output_records(frame, by_columns), by_columns, args.format, lang) + "\n")
+    if args.format == "table":  # which cases the score, rank and due columns judge, under them
+        from taizhang.i18n import t
+
+        print(t(f"ranking.cohort.{settings.ranking_basis}", lang))
     return 0
 
 

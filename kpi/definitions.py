@@ -83,17 +83,43 @@ DEFINITIONS: tuple[Definition, ...] = (
                "(satisfied + {w} × basically satisfied) ÷ rated cases.",
                "kpi.metrics: satisfaction_rate"),
     Definition("score",
-               "100 ×({w_res} × 解决率 + {w_time} × 按期办结率 + {w_sat} × 满意率)÷ 有值各率的权重之和;"
-               "处处保留一位小数,如 76.0。",
-               "100 × ({w_res} × resolution + {w_time} × on-time + {w_sat} × satisfaction) ÷ the weights "
-               "of the rates that are defined; shown with one decimal everywhere, e.g. 76.0.",
+               "100 ×({w_res} × {res_zh} + {w_time} × {time_zh} + {w_sat} × 满意率)÷ 有值各率的权重之和;"
+               "{basis_zh}回访少于 {min_rated} 件时满意率不计入。处处保留一位小数,如 76.0。",
+               "100 × ({w_res} × {res_en} + {w_time} × {time_en} + {w_sat} × satisfaction) ÷ the weights "
+               "of the rates that are defined; {basis_en} satisfaction left out below {min_rated} "
+               "ratings. Shown with one decimal everywhere, e.g. 76.0.",
                "kpi.metrics: score; taizhang.formatting.format_score"),
+    Definition("due_cases",
+               "考核口径：本期到期或办结。期间(截至期末与统计日中较早者)内办结的案件,加上办理时限在期间内、"
+               "期末仍未办结(未启动、正在解决,或期末之后才办结,或已解决但无办结日期)的案件;不论何时受理。"
+               "延期、撤单、转办退回的案件不计。按月分组时每月各为一个期间。",
+               "The ranking cohort — cases due or closed in the period (ending on its last day or the "
+               "as-of date, the earlier): those resolved on a day of the period, plus those whose "
+               "deadline falls in it and that were not resolved by its end (pending, in progress, "
+               "resolved later, or resolved with no date), whatever month they were received. Deferred, "
+               "cancelled and referred cases are not in it. By month, each month is a period of its own.",
+               "kpi.formulas: COHORT_COUNTS; store.rules.judged; store.facts.cohort_facts"),
+    Definition("due_resolution_rate",
+               "到期件数中截至期末已解决的件数 ÷ 到期件数;到期件数少于 {min_due} 件时无值(—)。",
+               "Of the cases due or closed in the period, those resolved by its end ÷ cases due; "
+               "undefined (—) below {min_due} cases due.",
+               "kpi.formulas: derived"),
+    Definition("due_on_time_rate",
+               "到期件数中在期间内办结且不晚于办理时限的件数 ÷(到期件数 − 已解决但无办结日期的件数);"
+               "期末仍未办结的到期案件计为未按期;到期件数少于 {min_due} 件时无值(—)。",
+               "Of the cases due or closed in the period, those resolved in it by their deadline ÷ "
+               "(cases due − those resolved with no date); one still open at the period's end is "
+               "late; undefined (—) below {min_due} cases due.",
+               "kpi.formulas: derived"),
     Definition("rank",
-               "同一期间内按综合得分从高到低排名(得分相同按受理数);受理少于 {min_cases} 件不排名。"
-               "排名总注明其期间,如“排名(2022-07-01 至 2022-07-31)”。",
+               "同一期间内按综合得分从高到低排名(得分相同按受理数);受理少于 {min_cases} 件、"
+               "或(考核口径为本期到期或办结时)到期件数少于 {min_due} 件不排名,得分无值时亦不排名。"
+               "排名总注明其期间与考核口径,如“排名期间：2022-07-01 至 2022-07-31 · 考核口径：本期到期或办结”。",
                "Ranked by score within one period (ties by received); fewer than {min_cases} cases "
-               "received: no rank. A rank always says its period, e.g. “Rank (2022-07-01 to 2022-07-31)”.",
-               "kpi.ranking"),
+               "received, or (judged on cases due or closed) fewer than {min_due} cases due, or no "
+               "score: no rank. A rank always says its period and what it judges, e.g. “Ranked over "
+               "2022-07-01 to 2022-07-31 · Judged on: cases due or closed in the period”.",
+               "kpi.ranking; kpi.inmemory.unranked"),
     Definition("supervision",
                "截至统计日仍未办结的超期或停滞案件(不论受理月份),加上所选期间受理的群众不满意或重新办理案件;"
                "一案一行,原因合并。看板“督办”页、月报、督办 Excel 与 taizhang supervise 为同一清单。",
@@ -133,6 +159,9 @@ def definitions(settings: Settings) -> list[dict]:
         "w_time": settings.weight_on_time,
         "w_sat": settings.weight_satisfaction,
         "min_cases": settings.min_cases_ranked,
+        "min_due": settings.min_due_cases,
+        "min_rated": settings.min_rated,
+        **_score_basis(settings.ranking_basis == "due"),
         "tiers": "、".join(f"超期>{d}天" for d in settings.escalation_days),
         "tiers_en": ", ".join(f"overdue >{d} days" for d in settings.escalation_days),
         "as_of_rule": "默认为数据中最新日期",
@@ -141,3 +170,14 @@ def definitions(settings: Settings) -> list[dict]:
     return [{"name": d.name, "label_zh": label(d.name, "zh"), "label_en": label(d.name, "en"),
              "zh": d.zh.format(**values), "en": d.en.format(**values), "computed_by": d.computed_by}
             for d in DEFINITIONS]
+
+
+def _score_basis(on_due: bool) -> dict[str, str]:
+    """The score's resolution and on-time terms as ranking_basis chooses them."""
+    if on_due:
+        return {"res_zh": "到期解决率", "time_zh": "到期按期率",
+                "basis_zh": "考核口径为本期到期或办结(见“到期件数”);",
+                "res_en": "resolved of due", "time_en": "on time of due",
+                "basis_en": "judged on cases due or closed in the period (see “Cases due”);"}
+    return {"res_zh": "解决率", "time_zh": "按期办结率", "basis_zh": "考核口径为本期受理;",
+            "res_en": "resolution", "time_en": "on-time", "basis_en": "judged on cases received in the period;"}

@@ -11,12 +11,17 @@ from __future__ import annotations
 from taizhang.settings import Settings
 from taizhang.statuses import STATUSES
 
+# The ranking cohort's counts (store.rules.judged: due or closed in the period): cases
+# judged, of them resolved, closed by their deadline, and with that known (not resolved
+# undated). A group judged in the period need not have received a case in it.
+COHORT_COUNTS = ("due_cases", "due_resolved", "due_on_time", "due_on_time_known")
 # The contract of a base-counts source: one row per group, these columns after the keys.
 COUNT_COLUMNS = (
     "received", *STATUSES,
     "overdue_open", "stalled", "rated", "satisfied", "basically_satisfied", "dissatisfied",
     "on_time", "on_time_known", "days_n", "days_sum",
     "response_known", "response_on_time", "feedback_known", "feedback_on_time", "reopened",
+    *COHORT_COUNTS,
 )
 QUANTILE_COLUMNS = ("median_days", "p90_days", "median_hours", "p90_hours")
 RATE_COLUMNS = (
@@ -24,8 +29,8 @@ RATE_COLUMNS = (
     "on_time_rate", "rated_share", "satisfaction_rate", "response_rate", "reopened_rate",
     "return_rate", "feedback_on_time_rate", "due_resolution_rate", "due_on_time_rate", "score",
 )
-# Derived from the base counts in derived(), not summed: cases due or closed by as_of.
-DERIVED_COUNTS = ("due_cases",)
+# Counts derived from the base counts in derived(), not summed (none at present).
+DERIVED_COUNTS: tuple[str, ...] = ()
 
 
 def group_columns(by: tuple[str, ...]) -> tuple[str, ...]:
@@ -58,17 +63,18 @@ def derived(c, w, weights: dict, ops, ranking: dict | None = None) -> dict:
     w: the basically-satisfied weight; weights: the score's weight per rate; ranking: the
     values of ranking_values().
 
-    The score judges what was due (ranking_basis 'due', the default): due_cases = cases
-    resolved by as_of or open past their deadline; due_resolution_rate = resolved /
-    due_cases; due_on_time_rate = resolved on time / (resolved with dates + open past
-    their deadline). A case received late in the period and not yet due is in neither
-    denominator. Below min_due_cases those rates are undefined; below min_rated the
-    satisfaction rate does not enter the score. Cancelled and referred cases ended without
-    the district resolving them: never counted against it (docs/kpi.md).
+    The score judges what was due (ranking_basis 'due', the default) over the period's
+    ranking cohort, not over the cases received in it (COHORT_COUNTS, store.rules.judged):
+    due_cases = cases resolved in the period, or due in it and not resolved by its end;
+    due_resolution_rate = of them resolved / due_cases; due_on_time_rate = of them closed
+    by their deadline / those whose closing day is known. A case received late in the
+    period and not yet due is not judged. Below min_due_cases those rates are undefined;
+    below min_rated the satisfaction rate does not enter the score. Cancelled and
+    referred cases ended without the district resolving them: never counted against it
+    (docs/kpi.md).
     """
     ranking = ranking or {"rank_on_due": 1.0, "min_due_cases": 0, "min_rated": 0}
-    due_cases = c["resolved"] + c["overdue_open"]
-    late_known = c["on_time_known"] + c["overdue_open"]
+    due_cases = c["due_cases"]
     enough = lambda n, low: ops.choose(n >= low, n, 0)  # noqa: E731 - a denominator below low is 0
     rates = {
         "resolution_rate": ops.ratio(c["resolved"], resolution_base(c)),
@@ -81,8 +87,9 @@ def derived(c, w, weights: dict, ops, ranking: dict | None = None) -> dict:
         "reopened_rate": ops.ratio(c["reopened"], c["resolved"]),
         "return_rate": ops.ratio(c["referred"], c["received"]),
         "feedback_on_time_rate": ops.ratio(c["feedback_on_time"], c["feedback_known"]),
-        "due_resolution_rate": ops.ratio(c["resolved"], enough(due_cases, ranking["min_due_cases"])),
-        "due_on_time_rate": ops.ratio(c["on_time"], enough(late_known, ranking["min_due_cases"])),
+        "due_resolution_rate": ops.ratio(c["due_resolved"], enough(due_cases, ranking["min_due_cases"])),
+        "due_on_time_rate": ops.ratio(c["due_on_time"],
+                                      enough(c["due_on_time_known"], ranking["min_due_cases"])),
     }
     on_due = ranking["rank_on_due"] > 0.5
     judged = {
@@ -101,4 +108,4 @@ def derived(c, w, weights: dict, ops, ranking: dict | None = None) -> dict:
     for rate, weight in weights.items():
         numerator = numerator + weight * ops.fill_zero(judged[rate])
         total = total + ops.choose(ops.defined(judged[rate]), weight, 0.0)
-    return {**rates, "due_cases": due_cases, "score": 100 * numerator / ops.null_if_zero(total)}
+    return {**rates, "score": 100 * numerator / ops.null_if_zero(total)}

@@ -156,7 +156,7 @@ def finish(columns: dict, by: tuple[str, ...], settings: Settings,
     parts = [columns[c] for c in partition]
     if "month" in by and len(by) > 1:
         parts.append(columns["month"])  # streets by month: ranked within each month
-    left_out = np.logical_or.reduce(list(unranked(columns["received"], rates["due_cases"],
+    left_out = np.logical_or.reduce(list(unranked(columns["received"], columns["due_cases"],
                                                   rates["score"], settings).values()))
     ranks = rank(rates["score"], columns["received"], ~left_out, parts)
     out = {}

@@ -28,11 +28,12 @@ import pyarrow.compute as pc
 from taizhang.kpi import completion, runner
 from taizhang.store import rules, sla
 from taizhang.store.facts import (
-    CASE_COLUMN_DIMENSIONS, backend, case_facts, settings_or_default, slice_shape, slice_values,
+    CASE_COLUMN_DIMENSIONS, COHORT_FLAGS, backend, case_facts, cohort_facts, settings_or_default,
+    slice_shape, slice_values,
 )
 from taizhang.filters import FilterError, Filters, dimension_name
 from taizhang.kpi.formulas import (  # noqa: F401 (kpi.metrics' API)
-    COUNT_COLUMNS, DERIVED_COUNTS, QUANTILE_COLUMNS, RATE_COLUMNS, derived, group_columns,
+    COHORT_COUNTS, COUNT_COLUMNS, DERIVED_COUNTS, QUANTILE_COLUMNS, RATE_COLUMNS, derived, group_columns,
     ranking_values, resolution_base,
 )
 from taizhang.kpi.runner import DataContext
@@ -85,6 +86,7 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
         feedback_on_time=as_int(t.feedback_on_time),
         reopened=as_int(t.reopened),
     )
+    counts = _with_cohort(ib, counts, keys, by, filters, settings, ctx, slot)
     for unit, (column, _) in rules.UNITS.items():
         closed = t.filter(t[column].notnull())
         cells = closed.group_by([*keys, column]).aggregate(n=closed.count())
@@ -100,6 +102,28 @@ def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Setting
         else:
             counts = counts.cross_join(per_group)
     return counts
+
+
+def _with_cohort(ib, counts: ir.Table, keys: list[str], by: tuple[str, ...], filters: Filters,
+                 settings: Settings, ctx: DataContext, slot: Slot) -> ir.Table:
+    """counts with the ranking cohort's counts (COHORT_COUNTS, store.facts.cohort_facts) per
+    group: both summed over the union of their rows, so that a group judged in the period
+    but with no case received in it is there too (and the reverse)."""
+    columns = tuple(d for d in by if d in CASE_COLUMN_DIMENSIONS)
+    j = cohort_facts(ib, filters, settings, ctx.as_of, by_month="month" in by,
+                     per_official="official" in by, columns=columns,
+                     span=(ctx.first_received, ctx.last_received), slot=slot)
+    as_int = lambda flag: flag.cast("int64").sum()  # noqa: E731
+    judged = (j.group_by(keys) if keys else j).aggregate(
+        due_cases=j.count(), **{name: as_int(j[name]) for name in COHORT_FLAGS})
+    zero = ibis.literal(0, "int64")
+    received_side = [c for c in COUNT_COLUMNS if c not in COHORT_COUNTS]
+    both = ibis.union(
+        counts.select(*keys, *received_side, **{c: zero for c in COHORT_COUNTS}),
+        judged.select(*keys, **{c: zero for c in received_side}, **{c: judged[c] for c in COHORT_COUNTS}),
+    )
+    grouped = both.group_by(keys) if keys else both
+    return grouped.aggregate(**{c: both[c].sum() for c in COUNT_COLUMNS})
 
 
 def raw_counts(table: pa.Table) -> pa.Table:

@@ -36,6 +36,7 @@ SCOPED_TABLES = {
     "agg_days": IN_SCOPE,
     "agg_open": IN_SCOPE,
     "agg_open_cases": IN_SCOPE,
+    "agg_cohort": IN_SCOPE,
 }
 
 

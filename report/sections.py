@@ -186,7 +186,8 @@ def ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, lis
             change=change,
         ))
     notes = [say("report.ranking_window", lang, first=kpi.format_date(filters.date_from),
-                 last=kpi.format_date(filters.date_to))]
+                 last=kpi.format_date(filters.date_to)),
+             say(f"ranking.cohort.{settings.ranking_basis}", lang) + ("。" if lang == "zh" else ".")]
     if frame["rank"].isna().any():
         notes.append(say("report.unranked", lang, n=settings.min_cases_ranked))
     if len(frame) > MAX_RANKING_ROWS:

@@ -54,9 +54,10 @@ STATEMENT_KEYS = {
     "insert_days": ("resolved_month", "closure_days"),
     "insert_minutes": ("resolved_month", "closure_minutes"),
     "insert_open": ("kind", "day"),
+    "insert_cohort": ("is_resolved", "resolved_month", "due_month", "due_day", "on_time"),
 }
 DIMENSION_COLUMNS = ("district", "street", "community", "channel", "category", "matter_class")
-TABLES = ("agg_counts", "agg_days", "agg_minutes", "agg_open_cases", "agg_open")
+TABLES = ("agg_counts", "agg_days", "agg_minutes", "agg_open_cases", "agg_open", "agg_cohort")
 META_SETTINGS, META_CASES, META_MAX_DATE = "aggregates_settings", "aggregates_cases", "aggregates_max_date"
 META_FIRST_RECEIVED, META_LAST_RECEIVED = "aggregates_first_received", "aggregates_last_received"
 META_LATEST_CASE_DATE = "aggregates_latest_case_date"
@@ -234,6 +235,7 @@ def _facts_expression(settings):
         feedback_month=f.feedback_at.date().strftime("%Y-%m"),
         resolved_month=resolved_month,
         progress_on=progress_on,
+        due_month=f.due.strftime("%Y-%m"),
         due_key=first_month["overdue"],
         stall_key=first_month["stalled"],
         # Open now (as of FAR_FUTURE nothing is resolved later): agg_open_cases' rows.
@@ -282,7 +284,7 @@ def _definition(settings, facts_sql: str) -> dict[str, str]:
             grouping_sets=_grouping_sets(own_keys))
     for grain in ROLLED_UP:
         keys = ", ".join(c if c in GRAINS[grain] else f"NULL::VARCHAR AS {c}" for c in DIMENSION_COLUMNS)
-        for table in ("counts", "days", "minutes", "open"):
+        for table in ("counts", "days", "minutes", "open", "cohort"):
             out[f"rollup_{table}:{grain}"] = statements()[f"rollup_{table}"].format(keys=keys)
     return out
 

@@ -47,6 +47,17 @@ SELECT {grain}, district, street, community, channel, category, matter_class, mo
 FROM {source} WHERE closure_minutes IS NOT NULL AND resolved_month IS NOT NULL
 GROUP BY GROUPING SETS ({grouping_sets});
 
+-- name: insert_cohort
+-- Resolved and open cases (deferred, cancelled, referred are never judged: store.rules.judged).
+INSERT INTO agg_cohort
+SELECT {grain}, district, street, community, channel, category, matter_class, month,
+       is_resolved, resolved_month, due_month, due_day, on_time, count(*)
+FROM (SELECT *, status = 'resolved' AS is_resolved,
+             CASE WHEN open_now OR (status = 'resolved' AND resolved_month IS NULL) THEN due END
+                 AS due_day
+      FROM {source} WHERE status IN ('resolved', 'pending', 'in_progress'))
+GROUP BY GROUPING SETS ({grouping_sets});
+
 -- name: insert_open_cases
 INSERT INTO agg_open_cases
 SELECT month, case_id, received_on, district, street, community, channel, category,
@@ -90,4 +101,10 @@ GROUP BY ALL;
 INSERT INTO agg_open
 SELECT $grain, {keys}, month, kind, day, sum(n)
 FROM agg_open WHERE grain = 'community' AND month IN (SELECT month FROM agg_dirty)
+GROUP BY ALL;
+
+-- name: rollup_cohort
+INSERT INTO agg_cohort
+SELECT $grain, {keys}, month, is_resolved, resolved_month, due_month, due_day, on_time, sum(n)
+FROM agg_cohort WHERE grain = 'community' AND month IN (SELECT month FROM agg_dirty)
 GROUP BY ALL;

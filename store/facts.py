@@ -119,10 +119,16 @@ def slice_values(filters: Filters, settings: Settings, as_of: date,
         values["date_from"] = filters.date_from
     if filters.date_to is not None:
         values["date_to"] = filters.date_to
+    values["cohort_end"] = cohort_end(filters, as_of)
     for dim in DIMENSIONS:
         values.update({f"{dim}_{i}": v for i, v in enumerate(filters.values(dim))})
     values.update(sla.due_values(settings, span))
     return values
+
+
+def cohort_end(filters: Filters, as_of: date) -> date:
+    """The day a period's ranking cohort is judged at: its last day, or as_of when earlier."""
+    return min(filters.date_to, as_of) if filters.date_to is not None else as_of
 
 
 def in_period(t: ir.Table, column: str, filters: Filters, slot: Slot) -> list[ir.BooleanValue]:
@@ -139,11 +145,18 @@ def slice_conditions(t: ir.Table, month: ir.StringValue, filters: Filters,
                      slot: Slot) -> list[ir.BooleanValue]:
     """The slice's conditions on a table of cases (received_on, dimension columns, `month`
     its 'YYYY-MM'): period, not after as_of, dimension values; officials are joined apart."""
-    conditions = in_period(t, "received_on", filters, slot)
+    return in_period(t, "received_on", filters, slot) + dimension_conditions(t, month, filters, slot)
+
+
+def dimension_conditions(t: ir.Table, month: ir.StringValue | None, filters: Filters,
+                         slot: Slot) -> list[ir.BooleanValue]:
+    """The slice's conditions on the dimension columns of `t` and on `month` ('YYYY-MM';
+    None: the month values are applied elsewhere)."""
+    conditions = []
     for dim in CASE_COLUMN_DIMENSIONS:
         if filters.values(dim):
             conditions.append(t[dim].isin(where_values(slot, filters, dim)))
-    if filters.values("month"):
+    if filters.values("month") and month is not None:
         conditions.append(month.isin(where_values(slot, filters, "month")))
     return conditions
 
@@ -168,6 +181,67 @@ def standing_flags(open_at: ir.BooleanValue, anchors: dict[str, ir.DateValue],
     return {kind: (rules.flagged(open_at, anchors[anchor], slot(rules.CUTOFF_VALUES[kind], "date")),
                    rules.days_past(kind, as_of, anchors, days_between))
             for kind, (anchor, _) in rules.STANDING.items()}
+
+
+COHORT_FLAGS = ("due_resolved", "due_on_time", "due_on_time_known")
+
+
+def cohort_facts(ib: ibis.BaseBackend, filters: Filters, settings: Settings, as_of: date,
+                 by_month: bool = False, per_official: bool = False,
+                 columns: tuple[str, ...] = (), span: tuple[date | None, date | None] = (None, None),
+                 slot: Slot | None = None) -> ir.Table:
+    """One row per case judged in the slice's period (store.rules.judged: resolved in it, or
+    due in it and not resolved by its end, cohort_end()), with `columns`, `month` and
+    COHORT_FLAGS (resolved, closed by its deadline, on time known: not resolved undated).
+
+    by_month: each month of the period is a period of its own (judged at its last day or
+    cohort_end, the earlier), and `month` names it; a case due in June and resolved in July
+    is then a row of June (open at its end) and one of July. Otherwise `month` is the month
+    the case is judged in: of its resolution, else of its deadline. The dimension values
+    apply as in case_facts, the month values to `month`; every case received by as_of.
+    """
+    if slot is None:
+        slot = inline_slot(slice_values(filters, settings, as_of, span))
+    cases = ib.table("cases")
+    keep = tuple(dict.fromkeys(("case_id", "received_on", "due_on", "resolved_on", "status", *columns)))
+    t = cases.filter(cases.received_on <= slot("as_of", "date"),
+                     cases.status.isin(("resolved", *OPEN_STATUSES)),
+                     *dimension_conditions(cases, None, filters, slot)).select(*keep)
+    t = sla.with_due(t, settings, span, slot)
+    end = slot("cohort_end", "date")
+    start = slot("date_from", "date") if filters.date_from is not None else None
+
+    def within(day):
+        return (day <= end) & (day >= start) if start is not None else day <= end
+
+    resolved = t.status == "resolved"
+    dated = resolved & t.resolved_on.notnull()
+    undated = resolved & t.resolved_on.isnull()
+    resolved_month, due_month = t.resolved_on.strftime("%Y-%m"), t.due.strftime("%Y-%m")
+    closed_in = dated & within(t.resolved_on)
+    # Open at the end of the period (by_month: of the deadline's month, or cohort_end).
+    resolved_later = dated & (t.resolved_on > end)
+    if by_month:
+        resolved_later = resolved_later | (dated & (resolved_month > due_month))
+    open_at_end = t.status.isin(OPEN_STATUSES) | resolved_later
+    closed, fell_due = rules.judged(closed_in, open_at_end, undated, within(t.due))
+    yes, no = ibis.literal(True), ibis.literal(False)
+    # Each way into the cohort a row keyed by its month (store.rules.judged).
+    parts = [
+        t.filter(closed).mutate(month=resolved_month, due_resolved=yes,
+                                due_on_time=t.resolved_on <= t.due, due_on_time_known=yes),
+        t.filter(fell_due).mutate(month=due_month, due_resolved=undated, due_on_time=no,
+                                  due_on_time_known=~undated),
+    ]
+    judged = ibis.union(*(p.select(*columns, "case_id", "month", *COHORT_FLAGS) for p in parts))
+    if filters.values("month"):
+        judged = judged.filter(judged.month.isin(where_values(slot, filters, "month")))
+    if per_official:
+        links = _official_filter(ib, filters, slot) if filters.values("official") else official_links(ib)
+        judged = judged.inner_join(links, "case_id")
+    elif filters.values("official"):
+        judged = judged.semi_join(_official_filter(ib, filters, slot), "case_id")
+    return judged
 
 
 def case_facts(

@@ -13,6 +13,8 @@ both paths (kpi.metrics' raw histograms and kpi.cells' summed ones).
     overdue   open, and its deadline (due) is before as_of
     stalled   open, and its last progress is before as_of − stall_days
     days      days overdue = as_of − due, days stalled = as_of − last progress
+    judged    in a period's ranking cohort: resolved in the period, or due in it and not
+              resolved by its end (judged())
     quantile  DuckDB's quantile_cont over the expanded values: linear interpolation
 """
 
@@ -46,6 +48,27 @@ def resolved_after(resolved, resolved_on, as_of):
 def is_open(open_status, late):
     """Open at as_of: an open status now (OPEN_STATUSES), or resolved after as_of (`late`)."""
     return open_status | late
+
+
+def judged(closed_in, open_at_end, undated, due_in):
+    """The ranking cohort of a period [from, end], end = the earlier of its last day and
+    as_of ("due or closed in the period", as 12345 boards rank), as its two ways in:
+
+        closed_in    resolved on a day of the period (resolved_on in [from, end])
+        open_at_end  open at `end`: pending or in progress, or resolved after `end`
+        undated      resolved, with no resolved_on (counted resolved; its day unknown)
+        due_in       its deadline (due) in [from, end]
+
+    Returns (closed, fell_due): closed in the period, and fell due in it without being
+    closed by its end ((open_at_end | undated) & due_in); a case is judged when either
+    holds. Within one period they never both hold. By month, each month a period of its
+    own, a case may be closed in one month and have fallen due unclosed in another: each
+    way is then keyed by its own month (of resolved_on, of due). A case resolved before
+    `from` was judged in its own period; one open at `end` and due before `from` in the
+    period it fell due. Deferred, cancelled and referred cases are neither open nor
+    resolved: never judged. Closed by its deadline: closed & on_time (resolved_on <= due).
+    """
+    return closed_in, (open_at_end | undated) & due_in
 
 
 def grace(kind: str, settings) -> int:

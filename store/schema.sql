@@ -242,6 +242,23 @@ CREATE TABLE IF NOT EXISTS agg_minutes (
     month VARCHAR NOT NULL, resolved_month VARCHAR NOT NULL,
     minutes BIGINT NOT NULL, n BIGINT NOT NULL
 );
+-- The ranking cohort (store.rules.judged: due or closed in a period): resolved and open
+-- cases by the month they were resolved in and the month they fall due, so that for any
+-- period of whole months a case is judged when resolved in it, or due in it and not
+-- resolved by its end. month (received_on) only places a row for a refresh.
+CREATE TABLE IF NOT EXISTS agg_cohort (
+    grain VARCHAR NOT NULL,
+    district VARCHAR, street VARCHAR, community VARCHAR,
+    channel VARCHAR, category VARCHAR, matter_class VARCHAR,
+    month VARCHAR NOT NULL,
+    is_resolved BOOLEAN NOT NULL,    -- resolved now (else pending or in progress now)
+    resolved_month VARCHAR,          -- resolved cases with a resolved_on only
+    due_month VARCHAR,               -- month of the deadline (due)
+    due_day DATE,                    -- the deadline, for cases open now or resolved undated:
+                                     -- exact for a period ending on any day after the data
+    on_time BOOLEAN NOT NULL,        -- resolved with resolved_on <= due
+    n BIGINT NOT NULL
+);
 -- Cases open now (pending, in_progress), one row each: the 督办 list's candidates at the
 -- latest date (kpi/supervision.py) without reading every case, and agg_open's source.
 CREATE TABLE IF NOT EXISTS agg_open_cases (

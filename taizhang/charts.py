@@ -140,11 +140,11 @@ def trend_figure(trend: pd.DataFrame, lang: str = "zh", medium: Medium = SCREEN,
     (right axis, broken where a month has no rate: an undefined rate is never 0).
 
     trend: one row a month with columns month (date or 'YYYY-MM'), received, resolved,
-    resolution_rate (fraction 0–1 or null), and when present due_cases and deferred.
+    resolution_rate (fraction 0–1 or null), and when present overdue_open and deferred.
     `empty` is written across a chart whose months have no cases at all; `target` (a
     resolution rate, e.g. 0.9) is drawn as a dashed line.
 
-    A month with open cases not yet due (received > due_cases + deferred: typically the
+    A month with open cases not yet due (received > resolved + overdue_open + deferred: the
     latest one or two) is immature: its resolution rate will still rise. Its point is
     drawn hollow on a dotted line and its hover says so, so that a reader does not take
     the unfinished month for a dip.
@@ -220,11 +220,12 @@ def trend_figure(trend: pd.DataFrame, lang: str = "zh", medium: Medium = SCREEN,
 
 def _immature(trend: pd.DataFrame) -> list[bool]:
     """Per month: immature when it and every later month hold cases still open and not yet
-    due (received > due_cases + deferred + cancelled + referred). Only that trailing run: an
-    older month with one case waiting on a long deadline is drawn as the others are."""
-    if "due_cases" not in trend.columns:
+    due (received > resolved + overdue_open + deferred + cancelled + referred). Only that
+    trailing run: an older month with one case waiting on a long deadline is drawn as the
+    others are."""
+    if "overdue_open" not in trend.columns:
         return [False] * len(trend)
-    waiting = trend["received"] - trend["due_cases"]
+    waiting = trend["received"] - trend["resolved"] - trend["overdue_open"]
     for ended in NEVER_DUE:   # not what a rate waits for
         if ended in trend.columns:
             waiting = waiting - trend[ended].fillna(0)

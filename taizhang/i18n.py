@@ -170,7 +170,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "page.areas": ("街道社区", "Areas"),
     "page.officials": ("干部", "Officials"),
     "page.supervision": ("督办", "Supervision"),
-    "rank.period": ("排名期间:受理于 {first} 至 {last} 的案件(截至 {as_of})", "Ranked over cases received {first} to {last} (as of {as_of})"),
+    "rank.period": ("排名期间:{first} 至 {last}(截至 {as_of})", "Ranked over {first} to {last} (as of {as_of})"),
+    # Which cases a ranking's score and its rates judge (settings.ranking_basis).
+    "ranking.cohort.due": ("考核口径：本期到期或办结", "Judged on: cases due or closed in the period"),
+    "ranking.cohort.received": ("考核口径：本期受理", "Judged on: cases received in the period"),
     "page.glossary": ("口径", "Glossary"),
     "glossary.title": ("指标口径", "What each figure means"),
     "glossary.caption": (

@@ -104,14 +104,15 @@ class Settings:
     ranking_basis: str = setting(
         "due", "ranking",
         "排名口径 / what the score's resolution and on-time rates judge: 'due' — the cases "
-        "due or closed by as_of (resolved, or open past their deadline; a case not yet due "
-        "is not held against anyone, as 12345 boards rank), or 'received' — every case "
-        "received in the period (resolution_rate and on_time_rate as defined for the cards).",
+        "due or closed in the period (考核口径：本期到期或办结: resolved in it, or due in it and "
+        "not resolved by its end, whenever received; a case not yet due is not held against "
+        "anyone, as 12345 boards rank), or 'received' — every case received in the period "
+        "(resolution_rate and on_time_rate as defined for the cards).",
         choices=("due", "received"),
     )
     min_due_cases: int = setting(
         3, "ranking",
-        "最少到期件数 / fewer cases due or closed than this: the due-based resolution and "
+        "最少到期件数 / fewer cases due or closed in the period than this: the due-based resolution and "
         "on-time rates are undefined (—), and with ranking_basis = 'due' the area is not ranked.",
     )
     min_rated: int = setting(

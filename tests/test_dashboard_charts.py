@@ -204,11 +204,11 @@ def test_12345_cards_only_where_the_ledger_has_them(monkeypatch):
 
 
 def test_an_immature_month_is_drawn_apart_and_targets_are_lines():
-    """July has 7 open cases not yet due (received 10 = due 3 + 7): its rate is on the
+    """July has 7 open cases not yet due (received 10 = resolved 3 + 7): its rate is on the
     dotted trace only, June's on both (where the dotted one starts), May's on the solid."""
     trend = pd.DataFrame({"month": ["2022-05", "2022-06", "2022-07"], "received": [10, 10, 10],
                           "resolved": [9, 8, 3], "resolution_rate": [0.9, 0.8, 0.3],
-                          "due_cases": [10, 10, 3], "deferred": [0, 0, 0]})
+                          "overdue_open": [1, 2, 0], "deferred": [0, 0, 0]})
     fig = charts.trend_figure(trend, "zh", target=0.9)
     solid, dotted = fig.data[2], fig.data[3]
     assert list(solid.y) == [0.9, 0.8, None]
@@ -230,7 +230,7 @@ def test_only_the_trailing_months_waiting_on_deadlines_are_immature():
     (never due), is drawn solid: only the trailing run of waiting months is dotted."""
     trend = pd.DataFrame({"month": ["2022-04", "2022-05", "2022-06", "2022-07"],
                           "received": [10, 10, 10, 10], "resolved": [8, 8, 8, 3],
-                          "resolution_rate": [0.8, 0.8, 0.8, 0.3], "due_cases": [9, 8, 10, 3],
+                          "resolution_rate": [0.8, 0.8, 0.8, 0.3], "overdue_open": [1, 0, 2, 0],
                           "deferred": [0, 0, 0, 0], "cancelled": [0, 1, 0, 0], "referred": [0, 1, 0, 0]})
     solid, dotted = charts.trend_figure(trend, "zh").data[2:4]
     assert list(solid.y) == [0.8, 0.8, 0.8, None]      # April waits on one case: still solid

@@ -4,6 +4,7 @@ independent plain-pandas computation of SPEC §4 (numpy-style linear quantiles).
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ from taizhang.settings import Settings
 # benchmarks/ is not an installed package: the shared pandas reference of the rates, score
 # and rank (one copy for this test and the benchmark) is imported from the checkout.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.pandas_reference import derive  # noqa: E402
+from benchmarks.pandas_reference import COHORT, derive, judged, with_cohort  # noqa: E402
 
 N_CASES = 120_000
 AS_OF = pd.Timestamp("2023-05-31")
@@ -88,8 +89,13 @@ def generate(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame, pd.D
 
 # ---------------------------------------------------------------- the pandas reference
 
-def reference(cases, links, officials, registry, by, settings: Settings) -> pd.DataFrame:
-    """SPEC §4 in plain pandas, written from the spec and independent of kpi/."""
+def reference(cases, links, officials, registry, by, settings: Settings,
+              period: tuple = (None, None), judged_from: pd.DataFrame | None = None) -> pd.DataFrame:
+    """SPEC §4 in plain pandas, written from the spec and independent of kpi/.
+
+    period: the slice's (date_from, date_to), for the ranking cohort, which is judged over
+    `judged_from` (the cases of the slice's areas whatever their received day; None: `cases`).
+    """
     df = cases[cases.received_on <= AS_OF].copy()
     late = (df.status == "resolved") & df.resolved_on.notna() & (df.resolved_on > AS_OF)
     df["st"] = np.where(late, "in_progress", df.status)
@@ -117,10 +123,13 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
     keys = []
     for dim in by:
         keys += ["official_id", "official"] if dim == "official" else [dim]
+    cohort = judged(cases if judged_from is None else judged_from, AS_OF.date(), *period, settings,
+                    by_month="month" in by)
     if "official" in by:
         pairs = links[["case_id", "official_id"]].drop_duplicates()
         pairs = pairs.merge(officials.rename(columns={"name": "official"}), on="official_id")
         df = df.merge(pairs, on="case_id")
+        cohort = cohort.merge(pairs, on="case_id")
     rows = []
     groups = df.groupby(keys, dropna=False) if keys else [((), df)]
     for key, g in groups:
@@ -149,6 +158,10 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
             "dissatisfied": int((g.sat == "dissatisfied").sum()),
         })
     out = pd.DataFrame(rows)
+    # The ranking cohort per group; a group judged but with no case received joins with zeros.
+    out = with_cohort(out.set_index(keys) if keys else out, cohort, keys)
+    out = out.reset_index() if keys else out
+    rows = out.to_dict("records")
     area_keys = [k for k in ("street", "community") if k in by]
     if area_keys:  # every registry area, with zeros
         present = set(map(tuple, out[area_keys].astype(object).itertuples(index=False)))
@@ -161,7 +174,8 @@ def reference(cases, links, officials, registry, by, settings: Settings) -> pd.D
                              "median_hours": None, "p90_hours": None, "days_sum": 0,
                              "days_n": 0, "on_time": 0, "on_time_known": 0, "overdue_open": 0,
                              "stalled": 0, "rated": 0, "satisfied": 0, "basically": 0,
-                             "dissatisfied": 0, "median_days": None, "p90_days": None})
+                             "dissatisfied": 0, "median_days": None, "p90_days": None,
+                             **{name: 0 for name in COHORT}})
         out = pd.DataFrame(rows)
 
     out["mean_days"] = [s / n if n else None for s, n in zip(out.days_sum, out.days_n)]
@@ -229,7 +243,8 @@ def test_slice_with_other_settings_equals_pandas(ledger):
     in_slice = cases[(cases.street == street) & (cases.received_on >= "2022-01-01")
                      & (cases.received_on <= "2022-12-31")]
     want = reference(in_slice, links, officials, registry[registry.street == street],
-                     ("community",), settings)
+                     ("community",), settings, period=(date(2022, 1, 1), date(2022, 12, 31)),
+                     judged_from=cases[cases.street == street])
     assert_same(got, want, ["community"])
     assert got["rank"].isna().sum() >= 1  # ~300 cases a community: some below 400, unranked
 

@@ -131,7 +131,9 @@ def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, capsys, rep
     table = at.dataframe[0].value.set_index("街道(镇)")
     assert f"{table.loc[STREET, '综合得分']:.1f}" == score   # a number the grid shows as 80.0
     assert f"{table.loc[STREET, '排名']:.0f}" == kpi.format_number(row["rank"])
-    assert any("排名期间:受理于 2022-07-01 至 2022-07-31" in c.value for c in at.caption)
+    assert any("排名期间:2022-07-01 至 2022-07-31" in c.value and "考核口径：本期到期或办结" in c.value
+               for c in at.caption)
+    assert "考核口径：本期到期或办结" in report.ranking.note
     # The report's table shows the rates the score is computed from, each with its n, as the
     # screen does: on what was due (not the received-based 解决率 of the cards).
     assert report.ranking_header[2:7] == ["到期件数", "到期解决率", "到期按期率", "已回访", "满意率"]
