@@ -17,8 +17,11 @@ of its ledger gives it the key of the masked title (etl/rekey.py) instead of a s
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
+from taizhang.db import connect
 from taizhang.safetext import MASK_VERSION, MAYBE_NUMBER, mask_sql
 
 # Texts a ledger gave, by table: free text, sheet and column names, reasons quoting a
@@ -54,6 +57,22 @@ def pending(con: duckdb.DuckDBPyConnection) -> bool:
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'meta'"
     ).fetchone()[0]
     return bool(has_meta) and stored_mask_version(con) < MASK_VERSION
+
+
+def pending_in_file(path) -> bool:
+    """pending() of the database file at `path`, opened read-only (False: no file)."""
+    if not Path(path).exists():
+        return False
+    con = connect(path, read_only=True)
+    try:
+        return pending(con)
+    finally:
+        con.close()
+
+
+PENDING_NOTE = ("数据库中有按旧规则脱敏的文字,下次导入(taizhang load)时将按现行规则重新脱敏 / the database "
+                "holds texts masked by an older rule: the next load (taizhang load) masks them again with "
+                "today's rule")
 
 
 def _text(table: str, column: str) -> str:

@@ -107,9 +107,12 @@ def test_the_next_load_masks_every_stored_text_once_and_changes_no_count(old_db,
     with duckdb.connect(str(db), read_only=True) as con:
         assert pending(con)
         before = con.execute("SELECT case_id, status, received_on, street FROM cases ORDER BY ALL").fetchall()
-    # a reader opens it read-only as it is
+    # a reader opens it read-only as it is; a check says what the next load will do
     kpis = by_street(kpi_json(capsys, db, "--by", "street"))
     assert kpis and kpis[0]["received"] == len(before)
+    code, out, err = run(["--db", db, "check", books[1]], capsys)
+    assert code == 0 and "下次导入(taizhang load)时将按现行规则重新脱敏" in out, out + err
+    assert len(leaking(db)) == len(found)  # a check writes nothing
 
     code, out, err = run(["--db", db, "load", write_idless(tmp_path / "北站.xlsx", "北站街道", {"无号码": ""})], capsys)
     assert code == 0, out + err
@@ -138,13 +141,21 @@ def test_the_next_load_masks_every_stored_text_once_and_changes_no_count(old_db,
     assert leaking(db) == []
 
 
-def test_rebuild_remasks_too_and_a_new_database_needs_none(old_db, capsys):
+@pytest.mark.parametrize("command", ["rebuild", "areas"])
+def test_rebuild_and_areas_remask_too_and_a_new_database_needs_none(old_db, command, tmp_path, capsys):
     db, _ = old_db
-    code, out, err = run(["--db", db, "rebuild"], capsys)
+    argv = ["--db", db, command]
+    if command == "areas":
+        registry = tmp_path / "名录.csv"
+        registry.write_text("district,street,community,kind\n东湖区,南站街道,桃源社区,社区\n", encoding="utf-8")
+        argv.append(registry)
+    code, out, err = run(argv, capsys)
     assert code == 0, out + err
     assert leaking(db) == []
     with duckdb.connect(str(db), read_only=True) as con:
         assert stored_mask_version(con) == safetext.MASK_VERSION
+    code, out, err = run(["--db", db, "check", tmp_path / "无编号.xlsx"], capsys)
+    assert "重新脱敏" not in out
     with duckdb.connect() as con:
         from taizhang.store.schema import ensure_schema
 
