@@ -12,6 +12,7 @@ from typing import Callable
 from taizhang.etl.errors import LedgerError
 from taizhang.etl.fold import fold_text
 from taizhang.etl.read import REGISTRY_COLUMNS, registry_column
+from taizhang.store.remask import remask
 from taizhang.store.schema import ensure_schema
 from taizhang.db import connect
 
@@ -97,6 +98,7 @@ def load_areas(db_path: str | os.PathLike, csv_path: str | os.PathLike,
     try:
         ensure_schema(con)
         con.execute("BEGIN TRANSACTION")
+        remask(con)  # texts an older masking rule left, masked with today's
         con.executemany("INSERT OR REPLACE INTO areas (district, street, community, kind) "
                         "VALUES (?, ?, ?, ?)", [row[:4] for row in rows])
         _store_groups(con, rows)

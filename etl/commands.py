@@ -186,6 +186,10 @@ def run_load(args) -> int:
         print(f"未导入行已写入 {args.rejects_out}({count} 行)/ {count} rejected rows written to {args.rejects_out}")
     failed = [s for s in summaries if s.status == "failed"]
     if args.dry_run:
+        from taizhang.store.remask import PENDING_NOTE, pending_in_file
+
+        if pending_in_file(database):
+            print(PENDING_NOTE)
         return _check_verdict(summaries, failed)
     if failed:
         print(

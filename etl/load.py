@@ -30,6 +30,7 @@ from taizhang.etl.profile import Profile, load_profile
 from taizhang.etl.read import LEDGER_SUFFIXES, PrivateTemp, is_registry, ledger_files, read_ledger
 from taizhang.etl.rejects import collect_rejects, top_reasons
 from taizhang.etl.rekey import adopt_legacy_keys
+from taizhang.store.remask import remask_once
 from taizhang.store.schema import SCHEMA_VERSION, ensure_schema, stored_version
 from taizhang.etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
 from taizhang import clock
@@ -185,6 +186,7 @@ def _load_all(db_path, files: list[Path], summaries: list[ImportSummary], prof: 
     try:
         if not dry_run:
             ensure_schema(con)
+            remask_once(con)  # texts an older masking rule left, masked with today's
         mark("connect")
         for path in files:
             summary = _load_file(con, path, prof, as_of, dry_run, bar, settings, temp_dir, streets,

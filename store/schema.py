@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from taizhang.store import sql_text
+from taizhang.store.remask import record_mask_version, remask
 
 SCHEMA_VERSION = 8
 # 6: grants and audit_log (docs/access.md). New tables only: the DDL creates them, so the
@@ -91,6 +92,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         # meetings.feedback: the answer to a meeting's proposal (反馈/答复); older meetings
         # have none recorded.
         con.execute("ALTER TABLE meetings ADD COLUMN IF NOT EXISTS feedback VARCHAR")
+    if version is None:
+        # A new database: what it stores is masked by today's rule. An older one is
+        # re-masked by the write side when it opens it (store/remask.py).
+        record_mask_version(con)
     con.execute(
         "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
     )
@@ -149,7 +154,7 @@ def upgrade_file(path: str | os.PathLike) -> int | None:
 
 
 def migrate_and_rebuild(con: duckdb.DuckDBPyConnection, settings=None) -> tuple[str | None, int]:
-    """In one transaction: bring the schema up to date, then make the aggregate tables anew
+    """In one transaction: bring the schema (and the stored texts' masking) up to date, then make the aggregate tables anew
     from every case (`taizhang rebuild`, and after a migration). Returns why the tables could
     not answer before (store.aggregates.reason; None: they could) and the months rebuilt."""
     from taizhang.store import aggregates
@@ -159,6 +164,7 @@ def migrate_and_rebuild(con: duckdb.DuckDBPyConnection, settings=None) -> tuple[
     con.execute("BEGIN")
     try:
         ensure_schema(con)
+        remask(con)  # texts an older masking rule left: masked with today's (store/remask.py)
         before = aggregates.reason(*aggregates.record(con), settings)
         months = aggregates.rebuild(con, settings)
         con.execute("COMMIT")
