@@ -15,7 +15,6 @@ made here.
 from __future__ import annotations
 
 import os
-import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -23,13 +22,14 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import unquote, urlparse
 
+from taizhang.store.dialect import IDENTIFIER, quote  # noqa: F401 (quote: the warehouse's API)
+
 ENV_WAREHOUSE = "TAIZHANG_WAREHOUSE"
 KINDS = ("duckdb", "chdb", "clickhouse")
 DEFAULT_DATABASE = "taizhang"
 # Every query on ClickHouse reads and writes times as UTC wall-clock times, as DuckDB's
 # TIMESTAMP (no zone) does, whatever the server's own time zone.
 SESSION_SETTINGS = {"session_timezone": "UTC", "join_use_nulls": 1}
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class WarehouseError(ValueError):
@@ -100,7 +100,7 @@ def parse(url: str) -> Warehouse:
         if not parsed.hostname:
             raise _usage(url, "没有主机 / no host")
         database = unquote(parsed.path.strip("/")) or DEFAULT_DATABASE
-        if not _IDENTIFIER.match(database):
+        if not IDENTIFIER.match(database):
             raise _usage(url, f"库名只能用字母、数字和下划线 / the database name {database!r} may hold "
                               "only letters, digits and underscores")
         try:
@@ -193,13 +193,6 @@ def close_chdb() -> None:
         for con in _chdb_clients.values():
             con.close()
         _chdb_clients.clear()
-
-
-def quote(name: str) -> str:
-    """A ClickHouse identifier, checked (names here are ours, never a ledger's)."""
-    if not _IDENTIFIER.match(name):
-        raise WarehouseError(f"not a plain identifier: {name!r}")
-    return f"`{name}`"
 
 
 # The table naming the published generations (taizhang.etl.publish writes it, readers read it).
