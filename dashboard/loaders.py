@@ -27,6 +27,7 @@ import streamlit as st
 from taizhang.kpi import api as kpi
 from taizhang.dashboard.state import View, drill_into, filters_for
 from taizhang.filters import Filters
+from taizhang.kpi import fastpath
 from taizhang.kpi.scope import restrict
 from taizhang.kpi.supervision import SUPERVISION_KINDS
 from taizhang.access import LOCAL, Person
@@ -104,14 +105,19 @@ def _access(person: Person, function: Callable | None = None, args: tuple = ()) 
 
 
 def _cursor(path: str, access: tuple):
-    """A cursor on this run's connection, restricted to the person's streets (kpi.scope)."""
-    cursor = _connection(path).cursor()  # each query on its own cursor
-    if access[0] is not None:
-        try:
-            restrict(cursor, access[0])
-        except BaseException:
-            cursor.close()
-            raise
+    """A cursor on this run's connection, restricted to the person's streets (kpi.scope).
+    An unrestricted one reads the aggregate tables' state of the connection (read once a
+    run, not once a question: kpi.fastpath.share)."""
+    con = _connection(path)
+    cursor = con.cursor()  # each query on its own cursor
+    if access[0] is None:
+        fastpath.share(cursor, con)
+        return cursor
+    try:
+        restrict(cursor, access[0])
+    except BaseException:
+        cursor.close()
+        raise
     return cursor
 
 
