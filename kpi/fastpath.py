@@ -1,7 +1,8 @@
 """The fast path, observable: the aggregate tables' record, whether they can answer, and why
 a question was answered from the cases instead.
 
-Every question reads the tables' record first (read_state: one statement). The tables
+Every question reads the tables' record first (read_state: one statement, read once per
+read-only connection and the cursors its owner shares). The tables
 answer (kpi/aggregated.py) only while they were built by this code's definition
 (store.aggregates.fingerprint), under the current settings, over exactly the cases there
 are now; otherwise, or when the question itself needs the cases (an official, two
