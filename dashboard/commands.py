@@ -49,11 +49,12 @@ def port_in_use(host: str, port: int) -> bool:
 
 
 def serve_command(port: int, host: str, secrets_file: Path | None = None) -> list[str]:
-    """The `streamlit run` command line: headless, no usage stats, no browser; with login,
-    Streamlit reads its [auth] from `secrets_file` only."""
+    """The `streamlit run` command line (through dashboard/launch.py, which imports the KPI
+    layer and plotly first): headless, no usage stats, no browser; with login, Streamlit
+    reads its [auth] from `secrets_file` only."""
     secrets = ["--secrets.files", str(secrets_file)] if secrets_file is not None else []
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "taizhang.dashboard.launch", "run", str(APP),
         "--server.port", str(port),
         "--server.address", host,
         "--server.headless", "true",

@@ -1,7 +1,8 @@
 """The fast path, observable: the aggregate tables' record, whether they can answer, and why
 a question was answered from the cases instead.
 
-Every question reads the tables' record first (read_state: one statement). The tables
+Every question reads the tables' record first (read_state: one statement, read once per
+read-only connection and the cursors its owner shares). The tables
 answer (kpi/aggregated.py) only while they were built by this code's definition
 (store.aggregates.fingerprint), under the current settings, over exactly the cases there
 are now; otherwise, or when the question itself needs the cases (an official, two
@@ -40,16 +41,18 @@ SCHEMA_SQL = ("SELECT hash(string_agg(sql, ';' ORDER BY database_name, table_nam
 STATE_KEYS = aggregates.RECORD_KEYS
 # One statement for everything a question needs to know before it is asked: the aggregate
 # tables' record, the number of cases now, the latest import's as_of, a hash of the
-# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema). The
-# registry's rows come with it (AREAS_SQL; zero rows of areas, kpi.inmemory: the registry
-# changes without a refresh), as state["areas"]: a tuple of (district, street, community).
+# database's columns (compiled SQL names columns; kpi.runner.DataContext.schema), whether
+# the connection is read-only, and the registry's rows (zero rows of areas, kpi.inmemory:
+# the registry changes without a refresh; AREAS_SQL's rows, as state["areas"]: a tuple of
+# (district, street, community)). One row: a second statement cost as much again.
 STATE_SQL = f"""
-SELECT key, value FROM meta WHERE key LIKE 'aggregates%'
-UNION ALL SELECT 'cases_now', count(*)::VARCHAR FROM cases
-UNION ALL SELECT 'latest_import', ({LATEST_IMPORT_SQL})::VARCHAR
-UNION ALL SELECT 'schema', ({SCHEMA_SQL})::VARCHAR
-UNION ALL SELECT 'read_only', readonly::VARCHAR FROM duckdb_databases()
-          WHERE database_name = current_database()
+SELECT
+    (SELECT map(list(key), list(value)) FROM meta WHERE key LIKE 'aggregates%'),
+    (SELECT count(*) FROM cases),
+    ({LATEST_IMPORT_SQL})::VARCHAR,
+    ({SCHEMA_SQL})::VARCHAR,
+    (SELECT readonly FROM duckdb_databases() WHERE database_name = current_database()),
+    (SELECT list([district, street, community] ORDER BY district, street, community) FROM areas)
 """
 AREAS_SQL = "SELECT district, street, community FROM areas ORDER BY district, street, community"
 Area = tuple[str, str, str]  # (district, street, community) of the registry
@@ -78,9 +81,13 @@ _lock = threading.Lock()
 _last: Fallback | None = None
 _logged: set[tuple] = set()
 _state_statement = None
+state_reads = 0  # statements read_state has run in this process (tests count them)
 # The state of read-only connections: nothing can change their data while they are open
-# (DuckDB locks the file against writers), so it is read once per connection.
+# (DuckDB locks the file against writers), so it is read once per connection, and once for
+# every cursor made of it that its owner shares (share): the dashboard asks each question
+# on a cursor of its own, of one connection per script run.
 _read_only_states: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_shared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # cursor -> its connection
 
 
 def current_definition() -> str:
@@ -122,30 +129,41 @@ def _read_other_state(con) -> dict | None:
     return state
 
 
+def share(cursor, con) -> None:
+    """Let `cursor`, made by con.cursor(), use con's state (read once for both, when con is
+    read-only). Only for a cursor that sees what con sees: never one restricted to a street
+    scope (kpi.scope hides the tables' record from it)."""
+    _shared[cursor] = con
+
+
 def read_state(con) -> dict | None:
     """The aggregate tables' record with cases_now, latest_import and schema; None for a
     file that cannot say (older or foreign: the cases answer, and the reason is logged).
     `con`: a DuckDB connection, or a ClickHouse client (taizhang.warehouse.reading)."""
-    global _state_statement
+    global _state_statement, state_reads
     if not isinstance(con, duckdb.DuckDBPyConnection):
         con = getattr(con, "con", con)  # an ibis backend: its connection
         if not isinstance(con, duckdb.DuckDBPyConnection):
             return _read_other_state(con)
-    state = _read_only_states.get(con)
+    owner = _shared.get(con, con)
+    state = _read_only_states.get(owner)
     if state is not None:
         return state
     try:
         if _state_statement is None:
             _state_statement = con.extract_statements(STATE_SQL)[0]
-        state: dict = dict(con.execute(_state_statement).fetchall())
-        areas: tuple[Area, ...] = tuple(con.execute(AREAS_SQL).fetchall())
-        state["areas"] = areas
+        state_reads += 1
+        record, cases_now, latest_import, schema, read_only, areas = \
+            con.execute(_state_statement).fetchall()[0]
     except Exception as exc:  # noqa: BLE001 - an older or foreign file: the raw path answers
         fell_back("unreadable", f"{type(exc).__name__}: {str(exc).splitlines()[0][:120]}")
         return None
-    state["cases_now"] = int(state["cases_now"])
-    if state.get("read_only") == "true":
-        _read_only_states[con] = state
+    state: dict = dict(record or {})
+    state.update(cases_now=int(cases_now), latest_import=latest_import, schema=schema,
+                 read_only="true" if read_only else "false")
+    state["areas"] = tuple(tuple(row) for row in areas or ())  # type: tuple[Area, ...]
+    if read_only:
+        _read_only_states[owner] = state
     return state
 
 

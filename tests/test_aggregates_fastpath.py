@@ -67,7 +67,9 @@ def test_a_stale_definition_falls_back_with_its_reason_until_rebuilt(
     assert aggregated.base_counts(con, ("street",), Filters(), Settings(), as_of) is not None
     con.close()
 
-    # This code's rules now differ from those the stored tables were built by.
+    # This code's rules now differ from those the stored tables were built by. (A reason about
+    # the tables is logged once per their state: another test of the demo may have said it.)
+    monkeypatch.setattr(fastpath, "_logged", set())
     monkeypatch.setattr(aggregates, "statements", _revised_statements(aggregates.statements))
     fresh_definition()
     con = duckdb.connect(str(demo_db_copy), read_only=True)
@@ -180,3 +182,57 @@ def test_a_street_scope_is_its_own_reason_not_missing_tables(demo_db, caplog):
         "status": "scoped", "reason": "scope", "cases": None, "built": None}
     assert fastpath.fast_path_status(con.cursor(), Settings())["status"] == "current"
     con.close()
+
+
+def test_the_state_is_one_statement_read_once_per_read_only_connection(demo_db_copy):
+    """read_state: one statement a read (the registry's rows with the record); a read-only
+    connection's state is read once for it and every cursor shared from it, while a
+    writable connection reads it again (what it writes shows: a new area, a new case)."""
+    from taizhang.kpi import api as kpi
+
+    writer = duckdb.connect(str(demo_db_copy))
+    before = fastpath.state_reads
+    state = fastpath.read_state(writer)
+    assert fastpath.state_reads == before + 1
+    assert state["areas"] == tuple(writer.execute(fastpath.AREAS_SQL).fetchall())
+    assert state["cases_now"] == writer.execute("SELECT count(*) FROM cases").fetchone()[0]
+    assert fastpath.is_current(state) and state["read_only"] == "false"
+    writer.execute("INSERT INTO areas SELECT district, street, '新社区', kind FROM areas LIMIT 1")
+    assert len(fastpath.read_state(writer)["areas"]) == len(state["areas"]) + 1
+    assert fastpath.state_reads == before + 2
+    writer.close()
+
+    con = duckdb.connect(str(demo_db_copy), read_only=True)
+    shared = [con.cursor() for _ in range(3)]
+    for cursor in shared:
+        fastpath.share(cursor, con)
+    before = fastpath.state_reads
+    kpi.headline(shared[0], Filters())
+    kpi.ranking(shared[1], "street", Filters())
+    kpi.trend(shared[2], Filters())
+    assert fastpath.state_reads == before + 1  # three questions, three cursors, one read
+    assert "新社区" in {community for _, _, community in fastpath.read_state(shared[1])["areas"]}
+    kpi.headline(con.cursor(), Filters())  # a cursor not shared reads its own
+    assert fastpath.state_reads == before + 2
+    con.close()
+
+
+def test_a_dashboard_run_reads_the_state_once(demo_db_copy, monkeypatch):
+    """The dashboard's questions of one script run (each on a cursor of the run's
+    connection) read the tables' state once; the next run's connection reads it again."""
+    from taizhang.dashboard import loaders
+
+    monkeypatch.setenv("TAIZHANG_DB", str(demo_db_copy))
+    loaders._query.clear()
+    before = fastpath.state_reads
+    try:
+        loaders.headline(Filters())
+        loaders.ranking("street", Filters())
+        loaders.trend(Filters())
+        loaders.metrics(("category",), Filters())
+        assert fastpath.state_reads == before + 1
+    finally:
+        loaders.release()
+    loaders.metrics(("channel",), Filters())  # a new run: a new connection
+    loaders.release()
+    assert fastpath.state_reads == before + 2

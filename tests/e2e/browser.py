@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from taizhang.report.render import CHROMIUM, CHROMIUM_ARGS
 
-WAIT_MS = 60_000  # the first run of each query compiles it
+# How long a step may take before a test gives up. Every action first waits for what a
+# reader would wait for (the run that drew its element has finished, the row is in the
+# grid); this budget only stops a test that hangs. 60 s was too little for a first run
+# that compiles its queries on a machine running other suites beside it.
+WAIT_MS = 180_000
 DESKTOP = {"viewport": {"width": 1400, "height": 1200}, "locale": "zh-CN"}
 
 

@@ -21,13 +21,13 @@ from taizhang.kpi import api as kpi
 from taizhang.charts import SCORE_COLOR, SELECTED_COLOR
 from taizhang.formatting import is_missing as kpi_is_missing
 
-from browser import new_tab
+from browser import WAIT_MS, new_tab
 from kpi_fixtures import kpi_call
 
 pytestmark = pytest.mark.e2e
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
-expect.set_options(timeout=60_000)  # the first run of each query compiles it
+expect.set_options(timeout=WAIT_MS)
 
 
 def card(tab, label: str):
@@ -178,15 +178,19 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     assert query(tab)["community"] == community and query(tab)["street"] == street
     community_total = totals(db, street=street, community=community)
     expect(card(tab, "受理")).to_have_text(str(int(community_total["received"])))
+    settle(tab)  # the run that drew the link has ended: the link clicked is the one shown
     tab.get_by_role("link", name=re.compile(f"{community} 案件明细")).click()
     tab.wait_for_url(re.compile(r"/areas\?.*community="))
     expect(card(tab, "受理")).to_have_text(str(int(community_total["received"])))
     settle(tab)
     tab.screenshot(path=output_dir / "03_community.png")
 
-    # 4. Select the first case: the case page with its source.
+    # 4. Select the first case: the case page with its source. The grid is a canvas: its
+    # first row is clicked once the grid shows that case (its accessible cells name it).
     cases = kpi_call(db, kpi.case_list, kpi.Filters.make(where={"street": street, "community": community}))
     case_id = cases["case_id"].iloc[0]
+    grid = tab.locator("[data-testid=stDataFrame]").first
+    expect(grid.get_by_text(str(cases["case_no"].iloc[0]), exact=True).first).to_be_attached()
     click_row(tab, 0)
     tab.wait_for_url(re.compile(r"case="))
     assert query(tab)["case"] == case_id
@@ -206,6 +210,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     assert "lock" not in (loaded.stdout + loaded.stderr).lower()
     after = totals(db, street=street, community=community)
     assert after["received"] == community_total["received"] + 3
+    settle(tab)
     tab.get_by_role("button", name=re.compile(community)).click()   # breadcrumb back up
     tab.wait_for_url(lambda u: "case=" not in u)
     expect(card(tab, "受理")).to_have_text(str(int(after["received"])))
@@ -214,6 +219,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     tab.screenshot(path=output_dir / "05_after_load.png")
 
     # 6. English: same numbers, English words, language kept in the URL.
+    settle(tab)
     tab.get_by_role("radio", name="English").click()
     tab.wait_for_url(re.compile(r"lang=en"))
     expect(card(tab, "Received")).to_have_text(str(int(after["received"])))
