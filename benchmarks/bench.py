@@ -270,7 +270,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="re-run only these steps (raw,etl,xlsx,queries,report,browser) and "
                              "update this size's last results")
     parser.add_argument("--no-publish", action="store_true",
-                        help="do not rewrite docs/performance.md")
+                        help="a trial run: write the figures to benchmarks/work/ only, never to "
+                             "benchmarks/results/ or docs/performance.md")
     args = parser.parse_args(argv)
 
     bench = Bench(args.rows, args.repeat, args.samples)
@@ -278,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     db = bench.work_file("bench.duckdb")
     only = set(args.only.split(",")) if args.only else None
     previous = RESULTS.parent / f"rows_{args.rows}.json"
+    if args.no_publish and (WORK / f"trial_rows_{args.rows}.json").exists():
+        previous = WORK / f"trial_rows_{args.rows}.json"  # trial runs build on trial runs
     if only:
         # A partial re-run updates the keys of these steps in this size's last results.
         earlier = json.loads(previous.read_text(encoding="utf-8")) if previous.exists() else {
@@ -346,12 +349,15 @@ def main(argv: list[str] | None = None) -> int:
     if only:  # say which figures are newer than the rest
         results["command"] = f"{bench.earlier['command']}; then {results['command']}"
         results["measured_at"] = f"{bench.earlier['measured_at']}; {args.only} re-measured {now}"
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, ensure_ascii=False, indent=2) + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
-    # Each size keeps its own latest figures too, so a 1M and a 10M run can be compared.
-    (RESULTS.parent / f"rows_{args.rows}.json").write_text(text, encoding="utf-8")
-    bench.say(f"wrote {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+    # A trial run (--no-publish) keeps its figures beside its data, out of the published ones.
+    targets = ([WORK / f"trial_rows_{args.rows}.json"] if args.no_publish else
+               # Each size keeps its own latest figures too: a 1M and a 10M run compare.
+               [RESULTS, RESULTS.parent / f"rows_{args.rows}.json"])
+    for target in targets:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        bench.say(f"wrote {target.relative_to(Path.cwd()) if target.is_relative_to(Path.cwd()) else target}")
     if not args.no_publish:
         path = publish.write_table(results)
         bench.say(f"wrote {path}")
