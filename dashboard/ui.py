@@ -19,6 +19,7 @@ from taizhang.dashboard.masking import MASKED_COLUMNS, masked
 from taizhang.dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from taizhang.formatting import format_date, format_delta, format_number, format_rate, format_ratio
 from taizhang.kpi.metrics import resolution_base
+from taizhang.kpi.api import reason_in_language
 from taizhang.filters import RATE_METRICS
 from taizhang.kpi.seed_columns import SEED_DAYS, SEED_RATES
 from taizhang.formatting import RISE, format_score, is_missing
@@ -204,6 +205,10 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
             values = values.map(lambda d: supervision_file.tier_text(d, lang) or format_number(None))
         elif column == "unranked_reason":
             values = values.map(lambda r: t(f"unranked.{r}", lang) if isinstance(r, str) else "")
+        elif column == "reason":   # a reject's: in the reader's language, from its rule's template
+            codes = frame["code"] if "code" in frame.columns else [None] * len(frame)
+            values = pd.Series([reason_in_language(r, c, lang) for r, c in zip(values, codes)],
+                               index=values.index)
         elif column == "rank_change":
             values = values.map(format_delta)
         elif column == "rank":

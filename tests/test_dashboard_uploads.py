@@ -23,8 +23,9 @@ APP = str(Path(__file__).parents[1] / "dashboard" / "app.py")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def ledger_bytes(prefix: str, n: int) -> bytes:
-    """A small office ledger with `n` cases numbered <prefix>-001…, as openpyxl writes it."""
+def ledger_bytes(prefix: str, n: int, bad_date: str | None = None) -> bytes:
+    """A small office ledger with `n` cases numbered <prefix>-001…, as openpyxl writes it;
+    with `bad_date`, one more row (row n + 3) whose 反映时间 cannot be read (a reject)."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "湖滨社区"
@@ -33,6 +34,9 @@ def ledger_bytes(prefix: str, n: int) -> bytes:
     for i in range(n):
         sheet.append([f"{prefix}-{i + 1:03d}", "南浦街道", "湖滨社区", f"路灯不亮{i}", "市政设施",
                       f"2022-07-{10 + i:02d}", "正在解决", "街道城管办"])
+    if bad_date:
+        sheet.append([f"{prefix}-bad", "南浦街道", "湖滨社区", "日期写错", "市政设施", bad_date,
+                      "正在解决", "街道城管办"])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -53,12 +57,14 @@ def data_page(demo_db_copy, monkeypatch):
 
     monkeypatch.setattr(uploads, "write_private", recording)
 
-    def upload(*files: tuple[str, bytes]) -> AppTest:
+    def upload(*files: tuple[str, bytes], lang: str = "zh") -> AppTest:
         at = AppTest.from_file(APP, default_timeout=180)
+        if lang == "en":
+            at.query_params["lang"] = "en"
         at.run()
         at.switch_page("app_pages/data.py").run()
         at.get("file_uploader")[0].set_value([(name, data, XLSX) for name, data in files]).run()
-        next(b for b in at.button if b.label == "导入").click().run()
+        next(b for b in at.button if b.label == {"zh": "导入", "en": "Import"}[lang]).click().run()
         assert not at.exception, at.exception
         assert not at.error, [e.value for e in at.error]
         return at
@@ -115,6 +121,40 @@ def test_bytes_imported_before_are_not_imported_again(data_page):
     at = upload(("a.xlsx", twice), ("b.xlsx", twice))
     assert len(at.success) == 1 and cases_like(db, "UPE") == 1
     assert any("b.xlsx" in shown(i.value) and "只导入一次" in i.value for i in at.info)
+
+
+# One reject, as each language words it (the ledger's own words — its file, sheet, column
+# and value — stay as the ledger wrote them).
+BAD_DATE_REASON = {
+    "zh": "坏日期.xlsx 工作表「湖滨社区」第4行「反映时间」的值「某日」不是可识别的日期,请写成 2023-01-08",
+    "en": "坏日期.xlsx, sheet 湖滨社区, row 4, column 反映时间: '某日' is not a date Taizhang can read; "
+          "write it like 2023-01-08",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_reject_reasons_are_in_the_readers_language(data_page, lang):
+    """A rejected row's reason in the page's language only, in the upload's result table and
+    in the list of every reject (read back from the database), never '中文 / English'."""
+    upload, db, written = data_page
+    at = upload(("坏日期.xlsx", ledger_bytes("UPF", 1, bad_date="某日")), lang=lang)
+    other = BAD_DATE_REASON["en" if lang == "zh" else "zh"]
+    label = {"zh": "原因", "en": "Reason"}[lang]
+    [result] = at.table
+    [reason] = [shown(r) for r in result.value[label]]
+    assert reason.startswith(BAD_DATE_REASON[lang]) and other[:20] not in reason
+    listed = next(d.value for d in at.dataframe if label in d.value.columns
+                  and d.value[label].astype(str).str.contains("坏日期.xlsx").any())
+    [stored] = [r for r in listed[label] if r.startswith("坏日期.xlsx")]
+    assert stored == reason
+    # Every reject of the demo, too: none in the other language.
+    assert not listed[label].str.contains(" / ").any()
+    assert not listed[label].str.contains(
+        "is not a" if lang == "zh" else "不是可识别的日期|早于受理日期").any()
+    # The stored text keeps both languages, for the command line.
+    with reading(db) as con:
+        [(text,)] = con.execute("SELECT reason FROM rejects WHERE value = '某日'").fetchall()
+    assert text.startswith(BAD_DATE_REASON["zh"]) and BAD_DATE_REASON["en"] in text
 
 
 def test_purge_removes_leftovers_older_than_the_limit(tmp_path):
