@@ -359,6 +359,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.pdf": ("下载 PDF", "Download PDF"),
     "report.png": ("下载 PNG(发群用)", "Download PNG (for chat groups)"),
     "report.longpng": ("下载长图(手机看)", "Download long image (for phones)"),
+    "report.phone_note": ("手机上月报按长图版式显示;打印用的 A4 版请点上方“{pdf}”。",
+                          "On a phone the report is laid out as the long image; for the A4 page "
+                          "to print, press “{pdf}” above."),
     "report.longpng_file": ("长图", "long"),
     "report.unavailable": (
         "月报模块尚未就绪:{error}",
