@@ -6,6 +6,7 @@ formatted (kpi.format_*) and labelled (taizhang.i18n).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -279,6 +280,46 @@ def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: lis
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
     )
+
+
+# Streamlit 1.67 draws its file uploader's own words in English whatever the page's
+# language, and has no parameter or locale setting for them. In 中文 they are drawn over
+# from the catalogue by CSS on the uploader's stable parts (its data-testid attributes and
+# the order of its elements): the English text is set to size 0, the Chinese drawn in its
+# place. The end-to-end test reads the drawn words, so a Streamlit that changes this markup
+# fails it rather than showing English again. In English nothing is changed.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button :is(p, div:not(:has(*))) { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button :is(p, div:not(:has(*)))::after {
+  content: BUTTON; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after {
+  content: LIMITS; font-size: 0.75rem; }
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after {
+  content: DROP; font-size: 1rem; }
+</style>"""
+
+
+def upload_limit_mb() -> int:
+    """The largest upload the server takes, in MB (Streamlit's server.maxUploadSize)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def uploader_words(lang: str, types: list[str]) -> None:
+    """In 中文, the file uploader's button, limits line and drop text in Chinese (see above)."""
+    if lang == "en":
+        return
+    words = {
+        "BUTTON": t("data.uploader_button", lang),
+        "LIMITS": t("data.uploader_limits", lang, size=upload_limit_mb(),
+                    types="、".join(kind.upper() for kind in types)),
+        "DROP": t("data.uploader_drop", lang),
+    }
+    css = _UPLOADER_CSS
+    for name, text in words.items():
+        css = css.replace(name, json.dumps(text, ensure_ascii=False))
+    st.html(css)
 
 
 def rank_period(filters, lang: str) -> str:

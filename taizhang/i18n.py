@@ -386,11 +386,16 @@ TEXT: dict[str, tuple[str, str]] = {
     # --- data ------------------------------------------------------------------------
     "data.title": ("数据", "Data"),
     "data.upload": ("上传台账(Excel / CSV / ODS)", "Upload ledgers (Excel / CSV / ODS)"),
-    "data.uploader_label": ("选择台账文件(可多选;可拖入下方框内,或点 Browse files 选择)",
+    "data.uploader_label": ("选择台账文件(可多选;可拖入下方框内,或点“{button}”)",
                             "Choose ledger files (several at once; drop them on the box below "
-                            "or press Browse files)"),
-    "data.uploader_help": ("支持 .xlsx、.xls、.ods、.csv,每个文件不超过 200MB。选好后点“导入”。",
-                           "Accepted: .xlsx, .xls, .ods, .csv, up to 200MB a file. Then press Import."),
+                            "or press {button})"),
+    "data.uploader_help": ("支持 .xlsx、.xls、.ods、.csv,每个文件不超过 {size}MB。选好后点“导入”。",
+                           "Accepted: .xlsx, .xls, .ods, .csv, up to {size}MB a file. Then press Import."),
+    # The uploader's own words, which Streamlit draws in English (dashboard/ui.py
+    # uploader_words): its button, its limits line, and what it says while a file is dragged.
+    "data.uploader_button": ("选择文件", "Upload"),
+    "data.uploader_limits": ("每个文件不超过 {size}MB · {types}", "{size}MB per file • {types}"),
+    "data.uploader_drop": ("松开鼠标,放入文件", "Drag and drop files here"),
     "data.upload_help": (
         "与命令行 `taizhang load` 使用同一导入流程:重复导入不会重复计数,无法识别的行进入“未导入行”。"
         "上传的文件导入后即从服务器删除,数据库只保存脱敏后的内容。",

@@ -18,6 +18,7 @@ HISTORY_COLUMNS = [
     "import_id", "file", "result", "error", "started_at", "rows_read", "rows_new", "rows_updated",
     "rows_unchanged", "rows_skipped", "rows_rejected",
 ]
+UPLOAD_TYPES = ["xlsx", "xls", "ods", "csv"]
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
 QUALITY_CASE_COLUMNS = ["case_no", "received_on", "street", "community", "title", "status",
                         "resolved_on", "satisfaction", "source_file", "source_sheet", "source_row"]
@@ -77,12 +78,11 @@ st.caption(ui.say("data.db_path", lang, path=db_file.name))
 
 st.subheader(t("data.upload", lang))
 st.caption(t("data.upload_help", lang))
-# The drop zone's own words ("Drag and drop files here", "Browse files") are Streamlit's,
-# in English whatever the language (no option to change them): the label and its help
-# above it say in the page's language what to do (docs/dashboard.md).
+# The drop zone's own words are Streamlit's, in English: in 中文 drawn over in Chinese.
+ui.uploader_words(lang, UPLOAD_TYPES)
 chosen = st.file_uploader(
-    t("data.uploader_label", lang), type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
-    help=t("data.uploader_help", lang),
+    t("data.uploader_label", lang, button=t("data.uploader_button", lang)), type=UPLOAD_TYPES,
+    accept_multiple_files=True, help=t("data.uploader_help", lang, size=ui.upload_limit_mb()),
 )
 if st.button(t("data.import_button", lang), type="primary", disabled=not chosen):
     try:
