@@ -207,8 +207,11 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
         elif column == "unranked_reason":
             values = values.map(lambda r: t(f"unranked.{r}", lang) if isinstance(r, str) else "")
         elif column == "reason":   # a reject's: in the reader's language, from its rule's template
+            # (its place: the column only, when the table shows the file, sheet and row)
             codes = frame["code"] if "code" in frame.columns else [None] * len(frame)
-            values = pd.Series([reason_in_language(r, c, lang) for r, c in zip(values, codes)],
+            places = frame["column"] if {"row", "column"} <= set(columns) & set(frame.columns) \
+                else [None] * len(frame)
+            values = pd.Series([reason_in_language(r, c, lang, p) for r, c, p in zip(values, codes, places)],
                                index=values.index)
         elif column == "rank_change":
             values = values.map(format_delta)
@@ -252,6 +255,15 @@ def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None
     if download and len(shown):
         xlsx_download(frame, columns, lang, "download.table", download, download)
     return event if select else None
+
+
+def text_table(frame: pd.DataFrame, columns: list[str], lang: str, limit: int = 50) -> None:
+    """A labelled table whose long texts wrap (a reject's reason, read in full), its first
+    `limit` rows; a line says how many more there are. Cells are shown as text (st.table
+    reads them as Markdown otherwise)."""
+    st.table(display_frame(frame.head(limit), columns, lang).map(plain))
+    if len(frame) > limit:
+        st.caption(say("table.more_rows", lang, n=len(frame) - limit))
 
 
 def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: list[str], lang: str,

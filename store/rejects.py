@@ -123,15 +123,18 @@ def stored_values(reason: str, code: str | None) -> tuple[str, dict[str, str]] |
     return None
 
 
-def in_language(reason: str, code: str | None, lang: str) -> str:
+def in_language(reason: str, code: str | None, lang: str, column: str | None = None) -> str:
     """A stored reason in one language ('zh' | 'en'): its code's template in that language
-    filled with the values the stored text holds. A text no template matches is split at its
-    one ' / ' if it has exactly one, else shown whole."""
+    filled with the values the stored text holds; with `column`, the place is that column
+    only (a table whose other columns give the file, sheet and row). A text no template
+    matches is split at its one ' / ' if it has exactly one, else shown whole."""
     if not isinstance(reason, str) or lang not in ("zh", "en"):
         return reason
     found = stored_values(reason, code)
     if found:
         key, values = found
+        if isinstance(column, str) and column:
+            values = {**values, "p": f"「{column}」", "pe": f"column {column}"}
         return REASONS[key][0 if lang == "zh" else 1].format(**values)
     halves = reason.split(SEPARATOR)
     return halves[0 if lang == "zh" else 1] if len(halves) == 2 else reason

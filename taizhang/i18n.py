@@ -418,6 +418,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.import_failed": ("导入失败:{error}", "The import failed: {error}"),
     "data.history": ("导入记录", "Import history"),
     "data.rejects": ("未导入行及原因", "Rejected rows and reasons"),
+    "table.more_rows": ("… 另有 {n} 行未列出,见下载的 Excel", "… {n} more rows not listed: see the Excel download"),
     "data.rejects_download": ("下载未导入行(Excel)", "Download rejected rows (Excel)"),
     "data.rejects_file": ("未导入行", "rejected_rows"),
     "data.no_rejects": ("没有未导入的行。", "No rejected rows."),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import time
 from pathlib import Path
@@ -123,12 +124,12 @@ def test_bytes_imported_before_are_not_imported_again(data_page):
     assert any("b.xlsx" in shown(i.value) and "只导入一次" in i.value for i in at.info)
 
 
-# One reject, as each language words it (the ledger's own words — its file, sheet, column
-# and value — stay as the ledger wrote them).
+# One reject, as each language words it on the page: its place is the column only (the
+# table's other columns give the file, sheet and row); the ledger's own words — its column
+# and value — stay as the ledger wrote them.
 BAD_DATE_REASON = {
-    "zh": "坏日期.xlsx 工作表「湖滨社区」第4行「反映时间」的值「某日」不是可识别的日期,请写成 2023-01-08",
-    "en": "坏日期.xlsx, sheet 湖滨社区, row 4, column 反映时间: '某日' is not a date Taizhang can read; "
-          "write it like 2023-01-08",
+    "zh": "「反映时间」的值「某日」不是可识别的日期,请写成 2023-01-08",
+    "en": "column 反映时间: '某日' is not a date Taizhang can read; write it like 2023-01-08",
 }
 
 
@@ -139,22 +140,24 @@ def test_reject_reasons_are_in_the_readers_language(data_page, lang):
     upload, db, written = data_page
     at = upload(("坏日期.xlsx", ledger_bytes("UPF", 1, bad_date="某日")), lang=lang)
     other = BAD_DATE_REASON["en" if lang == "zh" else "zh"]
-    label = {"zh": "原因", "en": "Reason"}[lang]
-    [result] = at.table
-    [reason] = [shown(r) for r in result.value[label]]
-    assert reason.startswith(BAD_DATE_REASON[lang]) and other[:20] not in reason
-    listed = next(d.value for d in at.dataframe if label in d.value.columns
-                  and d.value[label].astype(str).str.contains("坏日期.xlsx").any())
-    [stored] = [r for r in listed[label] if r.startswith("坏日期.xlsx")]
-    assert stored == reason
-    # Every reject of the demo, too: none in the other language.
-    assert not listed[label].str.contains(" / ").any()
-    assert not listed[label].str.contains(
-        "is not a" if lang == "zh" else "不是可识别的日期|早于受理日期").any()
-    # The stored text keeps both languages, for the command line.
+    labels = {"zh": ("原因", "文件", "行号"), "en": ("Reason", "File", "Row")}[lang]
+    label = labels[0]
+    result, listed = (table.value for table in at.table[:2])
+    [reason] = [shown(r) for r in result[label]]
+    assert reason.startswith(BAD_DATE_REASON[lang]) and other[:12] not in reason
+    # The list of every reject: the new one first, with its file and row beside its reason.
+    first = listed.iloc[0]
+    assert (shown(first[labels[1]]), shown(first[labels[2]])) == ("坏日期.xlsx", "4")
+    assert shown(first[label]) == reason
+    # Every reject of the demo, too: none in the other language, none with both.
+    reasons = [shown(r) for r in listed[label]]
+    assert len(reasons) == 7 and not any(" / " in r for r in reasons)
+    assert not any(re.search("is not a|is empty" if lang == "zh" else "不是|为空|早于", r) for r in reasons)
+    # The stored text keeps both languages and the whole place, for the command line.
     with reading(db) as con:
         [(text,)] = con.execute("SELECT reason FROM rejects WHERE value = '某日'").fetchall()
-    assert text.startswith(BAD_DATE_REASON["zh"]) and BAD_DATE_REASON["en"] in text
+    assert text.startswith("坏日期.xlsx 工作表「湖滨社区」第4行" + BAD_DATE_REASON["zh"])
+    assert "坏日期.xlsx, sheet 湖滨社区, row 4, " + BAD_DATE_REASON["en"] in text
 
 
 def test_purge_removes_leftovers_older_than_the_limit(tmp_path):

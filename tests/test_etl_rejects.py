@@ -184,6 +184,10 @@ def test_a_stored_reason_reads_in_either_language(result):
         for known in (code, None):
             assert kpi.reason_in_language(reason, known, "zh") == zh
             assert kpi.reason_in_language(reason, known, "en") == en
+        # Beside its file, sheet and row (the Data page's table): its place is the column only.
+        column = stored.loc[stored["reason"] == reason, "column"].iloc[0]
+        assert kpi.reason_in_language(reason, code, "zh", column) == zh.replace(
+            f"{W}第{stored.loc[stored['reason'] == reason, 'row'].iloc[0]}行", "")
     # A value holding the separator and the template's own words cannot shift the split.
     from taizhang.etl.rejects import reason_text
 

@@ -62,10 +62,8 @@ def import_uploads(files) -> None:
     for summary in summaries:
         (st.error if summary.status == "failed" else st.success)(ui.plain(ui.masked(summary.line(lang))))
         if summary.rejects:
-            # A short list, shown whole (st.table reads cells as Markdown: each shown as text).
-            shown = ui.display_frame(pd.DataFrame(summary.rejects),
-                                     ["sheet", "row", "column", "value", "reason"], lang)
-            st.table(shown.map(ui.plain))
+            ui.text_table(pd.DataFrame(summary.rejects), ["sheet", "row", "column", "value", "reason"],
+                          lang)
 
 
 st.header(t("data.title", lang))
@@ -130,7 +128,8 @@ if rejects.empty:
     st.success(t("data.no_rejects", lang))
 else:
     rejects = rejects.assign(file=rejects["file"].map(ui.file_name))
-    ui.table(rejects, REJECT_COLUMNS, lang, key="rejects-table")
+    # Wrapped, so that each reason is read in full (a grid cuts it at the column's edge).
+    ui.text_table(rejects, REJECT_COLUMNS, lang)
     ui.xlsx_download(rejects, REJECT_COLUMNS, lang, "data.rejects_download", "data.rejects",
                      "data.rejects_file")
 
@@ -149,7 +148,7 @@ if not quality.empty:
         if flag == "resolved_before_received":
             # Rejected rows, not cases: they are listed above with their file, sheet and row.
             behind = behind.assign(file=behind["file"].map(ui.file_name))
-            ui.table(behind, REJECT_COLUMNS, lang, key="quality-rejects")
+            ui.text_table(behind, REJECT_COLUMNS, lang)
         else:
             ui.follow_selection("quality-cases", behind, "case_id", "case")
             st.caption(t("cases.open", lang))
