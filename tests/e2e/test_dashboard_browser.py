@@ -268,7 +268,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(tab.locator("[data-testid=stTable]").get_by_text("某日", exact=True)).to_be_visible()
     # Its reason in English only (the stored text keeps both languages for the command line).
     expect(tab.locator("[data-testid=stTable]").get_by_text(
-        re.compile(r"column 反映时间: '某日' is not a date Taizhang can read"))).to_be_visible()
+        re.compile(r"Column 反映时间: '某日' is not a date Taizhang can read"))).to_be_visible()
     expect(tab.locator("[data-testid=stTable]").get_by_text(re.compile("不是可识别的日期"))).to_have_count(0)
     history = kpi_call(db, "imports_history")
     assert Path(history["file"].iloc[0]).name == "上传台账.xlsx" and history["rows_rejected"].iloc[0] == 1
@@ -376,6 +376,10 @@ def test_phone_layout_keeps_cards_compact_and_the_report_whole(server, output_di
         zoom = sheet.evaluate("() => parseFloat(getComputedStyle(document.documentElement).zoom || 1)")
         drawn = sheet.evaluate("(s) => s.offsetWidth") * zoom
         assert frame_width - 40 <= drawn <= frame_width + 1, (drawn, frame_width)
+        # The frame is as tall as the column: the phone scrolls the page, not a frame in it.
+        tab.wait_for_function("document.querySelector('iframe').offsetHeight > 1300")
+        frame_height = tab.locator("iframe").first.bounding_box()["height"]
+        assert frame_height >= sheet.evaluate("(s) => s.offsetHeight") * zoom, frame_height
         cell = frame.locator(".rank-block td.text").first
         assert cell.evaluate("(c) => parseFloat(getComputedStyle(c).fontSize)") * zoom >= 9
         expect(tab.get_by_text("手机上月报按长图版式显示")).to_be_visible()
