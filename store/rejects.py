@@ -134,7 +134,7 @@ def in_language(reason: str, code: str | None, lang: str, column: str | None = N
     if found:
         key, values = found
         if isinstance(column, str) and column:
-            values = {**values, "p": f"「{column}」", "pe": f"column {column}"}
+            values = {**values, "p": f"「{column}」", "pe": f"Column {column}"}
         return REASONS[key][0 if lang == "zh" else 1].format(**values)
     halves = reason.split(SEPARATOR)
     return halves[0 if lang == "zh" else 1] if len(halves) == 2 else reason

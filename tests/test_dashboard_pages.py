@@ -329,9 +329,18 @@ def test_data_page_lists_imports_and_rejects(demo_db, use_db):
     rejects = kpi_call(demo_db, "rejects_list")
     tables = [d.value for d in at.dataframe]
     assert len(tables[0]) == len(history)
-    if len(rejects):
-        assert list(tables[1]["原因"]) == list(rejects["reason"])
-        assert any(f"{len(rejects)} 行" in w.value for w in at.warning)
+    assert len(rejects)
+    # Each reject's reason in Chinese only, in a table that wraps it: the stored text's
+    # Chinese half without its file, sheet and row (the table's own columns give them).
+    listed = at.table[0].value
+    assert len(listed) == len(rejects)
+    for reason, (_, row) in zip(listed["原因"], rejects.iterrows()):
+        zh, _ = row["reason"].split(" / ")
+        name = Path(row["file"]).name
+        place = f"{name} 工作表「{row['sheet']}」第{row['row']}行" if isinstance(row["sheet"], str) \
+            else f"{name} 第{row['row']}行"
+        assert zh.startswith(place + "「") and shown(reason) == zh[len(place):]
+    assert any(f"{len(rejects)} 行" in w.value for w in at.warning)
 
 
 def test_data_page_shows_the_aggregate_tables_state_and_the_latest_fallback(demo_db_copy, use_db):
