@@ -507,7 +507,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "report.supervision_more": (
         "… 共 {total} 件,另有 {n} 件未列出:看板“督办”页期间选 {first} 至 {last} 即为同一清单(或 {command})",
-        "… {total} cases, {n} more not shown: the dashboard's 督办 page with the period {first} to {last} lists the same cases (or {command})",
+        "… {total} cases, {n} more not shown: the dashboard's Supervision page with the period {first} to {last} lists the same cases (or {command})",
     ),
     "report.days": ("天数", "Days"),
     "report.overdue_detail": ("在办案件,不限受理月份", "open cases, any month"),
@@ -519,6 +519,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.kind.dissatisfied": ("不满意", "Dissatisfied"),
     "report.kind.reopened": ("重办", "Reopened"),
     "report.kind_separator": ("·", "/"),
+    "report.list_separator": ("、", "; "),
     "report.attendance_note": (
         "{first} 至 {last} 参会情况;参会率 = 有参会的月数 / 期间月数。",
         "Attendance {first} to {last}; attendance = months with a meeting attended / months in the period.",
