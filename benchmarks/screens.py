@@ -125,8 +125,9 @@ def dashboard_screens(db: Path, out: Path, pages, langs, devices) -> list[Path]:
                                                   **DEVICES[device])
                     tab = context.new_page()
                     tab.set_default_timeout(WAIT_MS)
-                    for n, name in enumerate(pages, start=1):
+                    for name in pages:
                         open_view(tab, url, name, lang, street, case)
+                        n = (PAGES + DRILLED).index(name) + 1   # the same name whatever --only
                         path = out / f"{device}-{lang}-{n:02d}-{name}.png"
                         whole_page(tab, path, DEVICES[device]["viewport"]["width"])
                         written.append(path)
