@@ -518,7 +518,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.kind.stalled": ("停滞", "Stalled"),
     "report.kind.dissatisfied": ("不满意", "Dissatisfied"),
     "report.kind.reopened": ("重办", "Reopened"),
-    "report.kind_separator": ("·", "/"),
+    # English: a zero-width space after the slash, where the 长图's narrow column may wrap
+    # ("Late/Stalled", not "Late/St" and "alled").
+    "report.kind_separator": ("·", "/\u200b"),
     "report.list_separator": ("、", "; "),
     "report.attendance_note": (
         "{first} 至 {last} 参会情况;参会率 = 有参会的月数 / 期间月数。",
