@@ -252,6 +252,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart.rank_change": ("较上月 {change}", "{change} vs last month"),
     "target.resolution_rate": ("目标 {value}", "target {value}"),
     "target.average": ("全区 {value}", "district {value}"),
+    "target.area_average": ("{area} {value}", "{area} {value}"),
     "target.score": ("目标 {value}", "target {value}"),
     "filters.preset": ("统计期间", "Period"),
     "period": ("统计期间", "Period"),
