@@ -265,10 +265,14 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(tab.get_by_text(re.compile("已导入"))).to_have_count(0)
     # The banner above the page counts the new reject at once (it was read before the upload).
     expect(tab.get_by_text(re.compile(r"^7 ledger rows could not be imported"))).to_be_visible()
-    expect(tab.locator("[data-testid=stTable]").get_by_text("某日", exact=True)).to_be_visible()
-    # Its reason in English only (the stored text keeps both languages for the command line).
-    expect(tab.locator("[data-testid=stTable]").get_by_text(
-        re.compile(r"Column 反映时间: '某日' is not a date Taizhang can read"))).to_be_visible()
+    # The upload's result table, then the list of every reject: the new one in both, its
+    # reason in English only (the stored text keeps both languages for the command line).
+    tables = tab.locator("[data-testid=stTable]")
+    expect(tables).to_have_count(2)
+    for table in (tables.nth(0), tables.nth(1)):
+        expect(table.get_by_text("某日", exact=True)).to_be_visible()
+        expect(table.get_by_text(
+            re.compile(r"Column 反映时间: '某日' is not a date Taizhang can read"))).to_be_visible()
     expect(tab.locator("[data-testid=stTable]").get_by_text(re.compile("不是可识别的日期"))).to_have_count(0)
     history = kpi_call(db, "imports_history")
     assert Path(history["file"].iloc[0]).name == "上传台账.xlsx" and history["rows_rejected"].iloc[0] == 1
