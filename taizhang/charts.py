@@ -297,7 +297,8 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
                 else t("target.area_average", lang, area=average_of, value=f"{float(value):.1f}")
             shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": value,
                            "x1": value, "line": {"color": "#7f8c8d", "width": 1, "dash": "dash"},
-                           "label": {"text": text,
+                           # the label on the line's inner side: a long name near 100 is not cut
+                           "label": {"text": text, "xanchor": "right" if float(value) > 50 else "left",
                                      "textposition": "end", "textangle": 0,
                                      "font": {"size": medium.small, "color": "#7f8c8d"}}})
     if shapes:
