@@ -84,6 +84,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reasons": ("督办原因", "Why listed"),
     "tier": ("升级档", "Escalation"),
     "tier.value": ("超期>{days}天", "overdue >{days} days"),
+    "tier.band": ("超期{low}–{high}天", "overdue {low}–{high} days"),
     "title": ("问题", "Issue"),
     "reporter": ("反映人", "Raised by"),
     "note": ("进展情况", "Progress note"),
