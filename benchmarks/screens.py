@@ -175,9 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     only = [p for p in args.only.split(",") if p]
     langs = [lang for lang in args.lang.split(",") if lang in LANGS]
     devices = [d for d in args.device.split(",") if d in DEVICES]
-    for old in out.glob("*.png"):   # the screenshots about to be taken again
-        if old.name.startswith("report-") and "report-files" in only or any(
-                old.name.endswith(f"-{p}.png") for p in only):
+    for old in out.glob("*.png"):   # the screenshots about to be taken again, only those
+        report = "report-files" in only and any(old.name.startswith(f"report-{lang}-") for lang in langs)
+        page = any(old.name.startswith(f"{device}-{lang}-") for device in devices for lang in langs) \
+            and any(old.name.endswith(f"-{p}.png") for p in only)
+        if report or page:
             old.unlink()
     db = out / "work" / "demo.duckdb"
     if not db.exists():
