@@ -23,7 +23,7 @@ EXTRAS ?= test,bench
 comma := ,
 INSTALLED := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: install system-deps demo run serve test test-fast bench bench-hostile clean
+.PHONY: install system-deps demo run serve test test-fast bench bench-hostile screens clean
 
 install: $(INSTALLED)
 
@@ -84,6 +84,11 @@ endif
 bench-hostile: install
 	$(PY) benchmarks/hostile.py
 
+# A PNG of every dashboard page (desktop and phone, 中文 and English) and of the report's PDF
+# and 长图, on the demo, into screens/ (git-ignored): to look at before a release.
+screens: install system-deps
+	$(PY) benchmarks/screens.py --out screens
+
 # The environment, the demo and test output only: your database ($(DB)) and your reports stay.
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal data/demo tests/output
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal data/demo tests/output screens

@@ -39,9 +39,12 @@ PAGES = (
 # for every page link that has one), and the office network is often closed; nothing the
 # dashboard shows comes from outside. So the pages carry no icon either.
 ICON = Path(__file__).with_name("static") / "icon.png"
-# A phone (≤ 640 px): less padding around the page, smaller headings and notices, the
-# embedded report scaled to the screen's width. One style block, no script.
+# A phone (≤ 640 px): less padding around the page, smaller headings and notices; what is
+# for a phone only (a container keyed "phone-only") shows under 481 px, where the embedded
+# report takes its phone layout. One style block, no script.
 PHONE_CSS = """<style>
+.st-key-phone-only { display: none; }
+@media (max-width: 480px) { .st-key-phone-only { display: block; } }
 @media (max-width: 640px) {
   /* the top clears the header bar (its ≫ button), which hid the first notice */
   [data-testid="stMainBlockContainer"] { padding: 3.25rem 0.6rem 3rem 0.6rem; }

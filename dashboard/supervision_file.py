@@ -78,6 +78,15 @@ def tier_text(tier, lang: str) -> str | None:
     return None if is_missing(tier) else t("tier.value", lang, days=int(tier))
 
 
+def tier_band_text(tier, thresholds: tuple, lang: str) -> str:
+    """A tier's count as people read it: the band of days its cases are overdue
+    (超期31–90天: each case counts in its highest tier only), the last open-ended (超期>365天)."""
+    above = [int(d) for d in thresholds if d > tier]
+    if not above:
+        return tier_text(tier, lang)
+    return t("tier.band", lang, low=int(tier) + 1, high=min(above))
+
+
 def _cell(column: str, value, lang: str):
     """One value of a supervision_cases row as a file holds it (None when missing)."""
     if column == "reasons":

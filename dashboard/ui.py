@@ -6,6 +6,7 @@ formatted (kpi.format_*) and labelled (taizhang.i18n).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from taizhang.dashboard.masking import MASKED_COLUMNS, masked
 from taizhang.dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from taizhang.formatting import format_date, format_delta, format_number, format_rate, format_ratio
 from taizhang.kpi.metrics import resolution_base
+from taizhang.kpi.api import reason_in_language
 from taizhang.filters import RATE_METRICS
 from taizhang.kpi.seed_columns import SEED_DAYS, SEED_RATES
 from taizhang.formatting import RISE, format_score, is_missing
@@ -216,6 +218,13 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
             values = values.map(lambda d: supervision_file.tier_text(d, lang) or format_number(None))
         elif column == "unranked_reason":
             values = values.map(lambda r: t(f"unranked.{r}", lang) if isinstance(r, str) else "")
+        elif column == "reason":   # a reject's: in the reader's language, from its rule's template
+            # (its place: the column only, when the table shows the file, sheet and row)
+            codes = frame["code"] if "code" in frame.columns else [None] * len(frame)
+            places = frame["column"] if {"row", "column"} <= set(columns) & set(frame.columns) \
+                else [None] * len(frame)
+            values = pd.Series([reason_in_language(r, c, lang, p) for r, c, p in zip(values, codes, places)],
+                               index=values.index)
         elif column == "rank_change":
             values = values.map(format_delta)
         elif column == "rank":
@@ -260,6 +269,15 @@ def table(frame: pd.DataFrame, columns: list[str], lang: str, *, key: str | None
     return event if select else None
 
 
+def text_table(frame: pd.DataFrame, columns: list[str], lang: str, limit: int = 50) -> None:
+    """A labelled table whose long texts wrap (a reject's reason, read in full), its first
+    `limit` rows; a line says how many more there are. Cells are shown as text (st.table
+    reads them as Markdown otherwise)."""
+    st.table(display_frame(frame.head(limit), columns, lang).map(plain))
+    if len(frame) > limit:
+        st.caption(say("table.more_rows", lang, n=len(frame) - limit))
+
+
 def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: list[str], lang: str,
                   label_key: str, sheet_key: str, file_key: str) -> None:
     """A download button for the labelled table as .xlsx, built only when clicked.
@@ -286,6 +304,46 @@ def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: lis
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
     )
+
+
+# Streamlit 1.67 draws its file uploader's own words in English whatever the page's
+# language, and has no parameter or locale setting for them. In 中文 they are drawn over
+# from the catalogue by CSS on the uploader's stable parts (its data-testid attributes and
+# the order of its elements): the English text is set to size 0, the Chinese drawn in its
+# place. The end-to-end test reads the drawn words, so a Streamlit that changes this markup
+# fails it rather than showing English again. In English nothing is changed.
+_UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzone"] button :is(p, div:not(:has(*))) { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button :is(p, div:not(:has(*)))::after {
+  content: BUTTON; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span::after {
+  content: LIMITS; font-size: 0.75rem; }
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) > span::after {
+  content: DROP; font-size: 1rem; }
+</style>"""
+
+
+def upload_limit_mb() -> int:
+    """The largest upload the server takes, in MB (Streamlit's server.maxUploadSize)."""
+    return int(st.get_option("server.maxUploadSize"))
+
+
+def uploader_words(lang: str, types: list[str]) -> None:
+    """In 中文, the file uploader's button, limits line and drop text in Chinese (see above)."""
+    if lang == "en":
+        return
+    words = {
+        "BUTTON": t("data.uploader_button", lang),
+        "LIMITS": t("data.uploader_limits", lang, size=upload_limit_mb(),
+                    types="、".join(kind.upper() for kind in types)),
+        "DROP": t("data.uploader_drop", lang),
+    }
+    css = _UPLOADER_CSS
+    for name, text in words.items():
+        css = css.replace(name, json.dumps(text, ensure_ascii=False))
+    st.html(css)
 
 
 def rank_period(filters, lang: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from taizhang.store.rejects import REASONS
+from taizhang.store.rejects import compose
 
 # Column labels used when the ledger has no such column at all.
 FIELD_LABELS = {
@@ -50,15 +50,13 @@ def top_reasons(rejects: list[dict], limit: int = 3) -> tuple[str, str]:
 def reason_text(code: str, file: str, sheet: str | None, row: int, column: str, value: str | None,
                 received: str | None, date_range: tuple | None = None) -> str:
     """The message for one reject (also used to document the messages in docs/ledgers.md)."""
-    zh, en = REASONS.get(code) or REASONS[code.split(":")[0]]
     if sheet:
         p, pe = f"{file} 工作表「{sheet}」第{row}行「{column}」", f"{file}, sheet {sheet}, row {row}, column {column}"
     else:
         p, pe = f"{file} 第{row}行「{column}」", f"{file}, row {row}, column {column}"
     v = value or ""
     lo, hi = date_range or ("", "")
-    return (zh.format(p=p, v=v, r=received or "", lo=lo, hi=hi) + " / "
-            + en.format(pe=pe, v=v, r=received or "", lo=lo, hi=hi))
+    return compose(code, {"p": p, "pe": pe, "v": v, "r": received or "", "lo": lo, "hi": hi})
 
 
 def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict[int, str] | None = None,

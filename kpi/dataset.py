@@ -178,7 +178,8 @@ def imports_history(con) -> pd.DataFrame:
 
 
 def rejects_list(con, import_id: int | None = None) -> pd.DataFrame:
-    """Rejected rows with their import's file: file, sheet, row, column, value, reason, raw."""
+    """Rejected rows with their import's file: file, sheet, row, column, value, reason, raw,
+    code (the rule, None for rejects of schema < 4: `reason_in_language` reads either)."""
     ib = backend(con)
     rejects = ib.table("rejects")
     if import_id is not None:
@@ -267,6 +268,6 @@ def _reject_rows(ib, rejects: ir.Table) -> pd.DataFrame:
     imports = ib.table("imports")
     joined = rejects.left_join(imports, rejects.import_id == imports.import_id).select(
         rejects.import_id, imports.file, rejects.sheet, rejects.row, rejects.column,
-        rejects.value, rejects.reason, rejects.raw,
+        rejects.value, rejects.reason, rejects.raw, rejects.code,
     )
     return joined.order_by([ibis.desc("import_id"), "file", "sheet", "row"]).execute()

@@ -223,9 +223,14 @@ class Renderer:
 
     def natural_height(self, html: str) -> int:
         """The sheet's height in CSS px before any shrinking (≤ 1123 means it fits A4)."""
+        return int(self.measure(html, _HEIGHT_SCRIPT))
+
+    def measure(self, html: str, function: str):
+        """The value of a JavaScript function (its source, called without arguments) on the
+        page as printed: A4 width, scale 1, nothing shrunk."""
         page = self._page(html, 1)
         try:
-            return int(page.evaluate(f"({_HEIGHT_SCRIPT})()"))
+            return page.evaluate(f"({function})()")
         finally:
             self._keep(page, 1)
 

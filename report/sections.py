@@ -290,7 +290,7 @@ def seeds(con, filters, settings, lang, recurring: bool = True) -> tuple[Section
             communities=coverage["communities"], awaiting=awaiting),
     ]
     if len(groups):
-        listed = "、".join(say("report.seeds_group", lang, label=_clip(r.label), n=r.communities)
+        listed = say("report.list_separator", lang).join(say("report.seeds_group", lang, label=_clip(r.label), n=r.communities)
                           for r in groups.itertuples())
         lines.append(say("report.seeds_recurring", lang, groups=listed))
     return section, lines

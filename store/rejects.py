@@ -1,6 +1,13 @@
 """The reasons a row is rejected, by rule code: written by the import (taizhang.etl.rejects)
-into `rejects.reason`, and read back by the data-quality page (taizhang.kpi.dataset), which
-matches older rejects' texts against these templates."""
+into `rejects.reason` (Chinese / English, as the command line prints it), and read back by
+the data-quality page (taizhang.kpi.dataset), which matches older rejects' texts against
+these templates, and by the dashboard, which shows a reason in the reader's language only
+(`in_language`: the template of its code, filled with the values the stored text holds)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
 
 # {p}/{pe}: where (中文/English); {v}: the value; {r}: the row's received date; {lo}/{hi}:
 # the earliest and latest plausible date of the import.
@@ -68,3 +75,66 @@ REASONS = {
         "{pe}: case id '{v}' already appears earlier in this file; delete the duplicate row or correct the id",
     ),
 }
+
+
+# What a stored reason is made of: the Chinese sentence, this separator, the English one.
+SEPARATOR = " / "
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def templates(code: str) -> tuple[str, str]:
+    """(中文, English) templates of a code: its own ('missing:received_on') or its rule's."""
+    return REASONS.get(code) or REASONS[code.split(":")[0]]
+
+
+def compose(code: str, values: dict[str, str]) -> str:
+    """The stored reason of a reject: both languages' sentences, filled with `values`
+    (p/pe: where, in Chinese / English; v: the value; r: the received date; lo/hi)."""
+    zh, en = templates(code)
+    return zh.format(**values) + SEPARATOR + en.format(**values)
+
+
+@lru_cache(maxsize=None)
+def _stored_pattern(key: str) -> re.Pattern:
+    """The stored text of REASONS[key] as a regular expression, one named group a placeholder
+    (a placeholder seen again must hold the same text)."""
+    zh, en = REASONS[key]
+    seen: set[str] = set()
+    parts = []
+    for i, part in enumerate(PLACEHOLDER.split(zh + SEPARATOR + en)):
+        if i % 2 == 0:
+            parts.append(re.escape(part))
+        elif part in seen:
+            parts.append(f"(?P={part})")
+        else:
+            seen.add(part)
+            parts.append(f"(?P<{part}>.*?)")
+    return re.compile("(?s)" + "".join(parts))
+
+
+def stored_values(reason: str, code: str | None) -> tuple[str, dict[str, str]] | None:
+    """(template key, placeholder values) of a stored reason, read back through its code's
+    template; a reject of schema < 4 (no code) tries every template. None when no template
+    matches (a reason worded by another version of Taizhang)."""
+    keys = [code if code in REASONS else code.split(":")[0]] if code else list(REASONS)
+    for key in keys:
+        if key in REASONS and (match := _stored_pattern(key).fullmatch(reason)):
+            return key, match.groupdict()
+    return None
+
+
+def in_language(reason: str, code: str | None, lang: str, column: str | None = None) -> str:
+    """A stored reason in one language ('zh' | 'en'): its code's template in that language
+    filled with the values the stored text holds; with `column`, the place is that column
+    only (a table whose other columns give the file, sheet and row). A text no template
+    matches is split at its one ' / ' if it has exactly one, else shown whole."""
+    if not isinstance(reason, str) or lang not in ("zh", "en"):
+        return reason
+    found = stored_values(reason, code)
+    if found:
+        key, values = found
+        if isinstance(column, str) and column:
+            values = {**values, "p": f"「{column}」", "pe": f"Column {column}"}
+        return REASONS[key][0 if lang == "zh" else 1].format(**values)
+    halves = reason.split(SEPARATOR)
+    return halves[0 if lang == "zh" else 1] if len(halves) == 2 else reason

@@ -68,8 +68,10 @@ class Medium:
 
 
 SCREEN = Medium(text=12, title=True, width=None, height=None, short_months=False)
-# report.css gives the trend block 382 px on the A4 sheet (printed, read at 2×).
-PRINT = Medium(text=9, title=False, width=380, height=178, short_months=True, min_text=8)
+# report.css gives the trend block 382 px on the A4 sheet (printed, read at 2×); 164 px
+# high, the row beside the categories gives the fullest page the room of the gap above
+# 议事与服务 (tests/test_report.py::test_fullest_page_fits_a4_without_shrinking).
+PRINT = Medium(text=9, title=False, width=380, height=164, short_months=True, min_text=8)
 
 
 def config(filename: str) -> dict:
@@ -248,7 +250,7 @@ def target_line(value: float, axis: str, lang: str, key: str, medium: Medium) ->
 def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str = "zh",
                    selected: str | None = None, title: str | None = None,
                    medium: Medium = SCREEN, average: float | None = None,
-                   target: float | None = None) -> go.Figure:
+                   target: float | None = None, average_of: str | None = None) -> go.Figure:
     """Horizontal bars of score by area, best on top, the selected area darker.
 
     ranking: columns <area_column>, score (0–100 or null for unranked), and when present
@@ -257,7 +259,8 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
     area as its y value and in customdata[0], which a click hands back
     (dashboard/app_pages/overview.py). `title` replaces the overview's "street ranking"
     (e.g. whose communities these are). `average` (the whole slice's score) and `target`
-    (a score) are drawn as vertical dashed lines.
+    (a score) are drawn as vertical dashed lines; the average's line is labelled 全区 (the
+    district), or `average_of` (the street whose communities these are).
     """
     ranked = ranking.dropna(subset=["score"]).sort_values("score", ascending=False, kind="stable")
     names = ["" if is_missing(name) else str(name) for name in ranked[area_column]]
@@ -290,9 +293,12 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
     shapes = []
     for value, key in ((average, "target.average"), (target, "target.score")):
         if value is not None and not is_missing(value):
+            text = t(key, lang, value=f"{float(value):.1f}") if key != "target.average" or not average_of \
+                else t("target.area_average", lang, area=average_of, value=f"{float(value):.1f}")
             shapes.append({"type": "line", "yref": "paper", "y0": 0, "y1": 1, "x0": value,
                            "x1": value, "line": {"color": "#7f8c8d", "width": 1, "dash": "dash"},
-                           "label": {"text": t(key, lang, value=f"{float(value):.1f}"),
+                           # the label on the line's inner side: a long name near 100 is not cut
+                           "label": {"text": text, "xanchor": "right" if float(value) > 50 else "left",
                                      "textposition": "end", "textangle": 0,
                                      "font": {"size": medium.small, "color": "#7f8c8d"}}})
     if shapes:

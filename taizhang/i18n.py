@@ -84,6 +84,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "reasons": ("督办原因", "Why listed"),
     "tier": ("升级档", "Escalation"),
     "tier.value": ("超期>{days}天", "overdue >{days} days"),
+    "tier.band": ("超期{low}–{high}天", "overdue {low}–{high} days"),
     "title": ("问题", "Issue"),
     "reporter": ("反映人", "Raised by"),
     "note": ("进展情况", "Progress note"),
@@ -261,6 +262,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "chart.rank_change": ("较上月 {change}", "{change} vs last month"),
     "target.resolution_rate": ("目标 {value}", "target {value}"),
     "target.average": ("全区 {value}", "district {value}"),
+    "target.area_average": ("{area} {value}", "{area} {value}"),
     "target.score": ("目标 {value}", "target {value}"),
     "filters.preset": ("统计期间", "Period"),
     "period": ("统计期间", "Period"),
@@ -334,8 +336,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.quality_open": ("选中一行,列出该项的案件;再选中案件查看详情。", "Select a row to list its cases; select a case to open it."),
     "supervision.more_rows": ("… 另有 {n} 项", "… and {n} more"),
     "supervision.none_named": ("(未填写)", "(not given)"),
-    "supervision.why": ("列入督办的原因", "Why this case is on the 督办 list"),
-    "supervision.why_none": ("截至 {as_of},此案件不在督办清单上。", "As of {as_of}, this case is not on the 督办 list."),
+    "supervision.why": ("列入督办的原因", "Why this case is on the supervision list"),
+    "supervision.why_none": ("截至 {as_of},此案件不在督办清单上。", "As of {as_of}, this case is not on the supervision list."),
     "supervision.why_overdue": ("超期未办结:办理时限 {due},已超期 {days} 天", "Overdue: due {due}, {days} days overdue"),
     "supervision.why_stalled": ("进展停滞:{days} 天无进展(阈值 {stall} 天)", "Stalled: no progress for {days} days (threshold {stall})"),
     "supervision.why_dissatisfied": ("群众不满意:回访结果为不满意", "Resident dissatisfied at the callback"),
@@ -368,6 +370,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.pdf": ("下载 PDF", "Download PDF"),
     "report.png": ("下载 PNG(发群用)", "Download PNG (for chat groups)"),
     "report.longpng": ("下载长图(手机看)", "Download long image (for phones)"),
+    "report.phone_note": ("手机上月报按长图版式显示;打印用的 A4 版请点上方“{pdf}”。",
+                          "On a phone the report is laid out as the long image; for the A4 page "
+                          "to print, press “{pdf}” above."),
     "report.longpng_file": ("长图", "long"),
     "report.unavailable": (
         "月报模块尚未就绪:{error}",
@@ -392,11 +397,16 @@ TEXT: dict[str, tuple[str, str]] = {
     # --- data ------------------------------------------------------------------------
     "data.title": ("数据", "Data"),
     "data.upload": ("上传台账(Excel / CSV / ODS)", "Upload ledgers (Excel / CSV / ODS)"),
-    "data.uploader_label": ("选择台账文件(可多选;可拖入下方框内,或点 Browse files 选择)",
+    "data.uploader_label": ("选择台账文件(可多选;可拖入下方框内,或点“{button}”)",
                             "Choose ledger files (several at once; drop them on the box below "
-                            "or press Browse files)"),
-    "data.uploader_help": ("支持 .xlsx、.xls、.ods、.csv,每个文件不超过 200MB。选好后点“导入”。",
-                           "Accepted: .xlsx, .xls, .ods, .csv, up to 200MB a file. Then press Import."),
+                            "or press {button})"),
+    "data.uploader_help": ("支持 .xlsx、.xls、.ods、.csv,每个文件不超过 {size}MB。选好后点“导入”。",
+                           "Accepted: .xlsx, .xls, .ods, .csv, up to {size}MB a file. Then press Import."),
+    # The uploader's own words, which Streamlit draws in English (dashboard/ui.py
+    # uploader_words): its button, its limits line, and what it says while a file is dragged.
+    "data.uploader_button": ("选择文件", "Upload"),
+    "data.uploader_limits": ("每个文件不超过 {size}MB · {types}", "{size}MB per file • {types}"),
+    "data.uploader_drop": ("松开鼠标,放入文件", "Drag and drop files here"),
     "data.upload_help": (
         "与命令行 `taizhang load` 使用同一导入流程:重复导入不会重复计数,无法识别的行进入“未导入行”。"
         "上传的文件导入后即从服务器删除,数据库只保存脱敏后的内容。",
@@ -427,6 +437,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "data.import_failed": ("导入失败:{error}", "The import failed: {error}"),
     "data.history": ("导入记录", "Import history"),
     "data.rejects": ("未导入行及原因", "Rejected rows and reasons"),
+    "table.more_rows": ("… 另有 {n} 行未列出,见下载的 Excel", "… {n} more rows not listed: see the Excel download"),
     "data.rejects_download": ("下载未导入行(Excel)", "Download rejected rows (Excel)"),
     "data.rejects_file": ("未导入行", "rejected_rows"),
     "data.no_rejects": ("没有未导入的行。", "No rejected rows."),
@@ -515,7 +526,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "report.supervision_more": (
         "… 共 {total} 件,另有 {n} 件未列出:看板“督办”页期间选 {first} 至 {last} 即为同一清单(或 {command})",
-        "… {total} cases, {n} more not shown: the dashboard's 督办 page with the period {first} to {last} lists the same cases (or {command})",
+        "… {total} cases, {n} more not shown: the dashboard's Supervision page with the period {first} to {last} lists the same cases (or {command})",
     ),
     "report.days": ("天数", "Days"),
     "report.overdue_detail": ("在办案件,不限受理月份", "open cases, any month"),
@@ -526,7 +537,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "report.kind.stalled": ("停滞", "Stalled"),
     "report.kind.dissatisfied": ("不满意", "Dissatisfied"),
     "report.kind.reopened": ("重办", "Reopened"),
-    "report.kind_separator": ("·", "/"),
+    # English: a zero-width space after the slash, where the 长图's narrow column may wrap
+    # ("Late/Stalled", not "Late/St" and "alled").
+    "report.kind_separator": ("·", "/\u200b"),
+    "report.list_separator": ("、", "; "),
     "report.attendance_note": (
         "{first} 至 {last} 参会情况;参会率 = 有参会的月数 / 期间月数。",
         "Attendance {first} to {last}; attendance = months with a meeting attended / months in the period.",

@@ -110,7 +110,7 @@ def test_screen_and_print_draw_the_same_trend_at_different_sizes():
     for a, b in zip(screen.data, printed.data):
         assert list(a.y) == list(b.y) and a.marker.color == b.marker.color
     assert list(printed.data[0].x) == ["6月", "7月", "8月"]
-    assert (printed.layout.width, printed.layout.height) == (380, 178)
+    assert (printed.layout.width, printed.layout.height) == (380, 164)
     assert screen.layout.width is None and printed.layout.title.text is None
     assert not printed.layout.annotations  # cases in the period: no "无数据"
     empty = TREND.assign(received=0, resolved=0, resolution_rate=None)

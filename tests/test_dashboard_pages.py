@@ -89,6 +89,14 @@ def test_overview_drilled_into_a_street_shows_its_communities(demo_db, use_db):
     assert shown == list(ranked["community"]) and len(shown) > 1
     assert charts[2]["data"][0]["text"] == [f"{s:.1f}" for s in ranked["score"]]
     assert charts[2]["layout"]["title"]["text"] == f"{street} 各社区(村)综合排名"
+    # The line across the communities is their street's score, named after the street
+    # (it read 全区, the district's name, beside the street's own score); the streets'
+    # chart keeps the district's.
+    street_score = kpi_call(demo_db, "headline", kpi.Filters.make(where={"street": street}))["metrics"]["score"]
+    district_score = kpi_call(demo_db, "headline", kpi.Filters())["metrics"]["score"]
+    [line] = [shape for shape in charts[2]["layout"]["shapes"] if not shape["label"]["text"].startswith("目标")]
+    assert line["label"]["text"] == f"{street} {street_score:.1f}" and line["x0"] == pytest.approx(street_score)
+    assert any(shape["label"]["text"] == f"全区 {district_score:.1f}" for shape in charts[1]["layout"]["shapes"])
     streets = charts[1]["data"][0]
     colours = dict(zip(streets["y"], streets["marker"]["color"]))
     assert colours.pop(street) == figures.SELECTED_COLOR
@@ -227,8 +235,10 @@ def test_supervision_page_counts_by_unit_lead_official_and_tier(demo_db, use_db)
     unit_table = at.dataframe[1].value
     assert dict(zip(unit_table["承办单位"].head(3), unit_table["案件数"].head(3))) == by_unit.head(3).to_dict()
     overdue = cases.loc[cases["kind"] == "overdue", "days_overdue"]
+    # Each case in its highest tier: the cards say the band of days (超期31–90天), not
+    # ">30" (which the 91–365 days' cases are too).
     for low, high in ((30, 90), (90, 365)):
-        assert metric(at, f"超期>{low}天") == str(((overdue > low) & (overdue <= high)).sum())
+        assert metric(at, f"超期{low + 1}–{high}天") == str(((overdue > low) & (overdue <= high)).sum())
     assert metric(at, "超期>365天") == str((overdue > 365).sum())
     with reading(demo_db) as con:
         leads = con.sql("""SELECT o.name, l.case_id FROM case_officials l JOIN officials o USING (official_id)
@@ -290,9 +300,18 @@ def test_data_page_lists_imports_and_rejects(demo_db, use_db):
     rejects = kpi_call(demo_db, kpi.rejects_list)
     tables = [d.value for d in at.dataframe]
     assert len(tables[0]) == len(history)
-    if len(rejects):
-        assert list(tables[1]["原因"]) == list(rejects["reason"])
-        assert any(f"{len(rejects)} 行" in w.value for w in at.warning)
+    assert len(rejects)
+    # Each reject's reason in Chinese only, in a table that wraps it: the stored text's
+    # Chinese half without its file, sheet and row (the table's own columns give them).
+    listed = at.table[0].value
+    assert len(listed) == len(rejects)
+    for reason, (_, row) in zip(listed["原因"], rejects.iterrows()):
+        zh, _ = row["reason"].split(" / ")
+        name = Path(row["file"]).name
+        place = f"{name} 工作表「{row['sheet']}」第{row['row']}行" if isinstance(row["sheet"], str) \
+            else f"{name} 第{row['row']}行"
+        assert zh.startswith(place + "「") and shown(reason) == zh[len(place):]
+    assert any(f"{len(rejects)} 行" in w.value for w in at.warning)
 
 
 def test_data_page_shows_the_aggregate_tables_state_and_the_latest_fallback(demo_db_copy, use_db):

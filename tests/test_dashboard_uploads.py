@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 import time
 from pathlib import Path
@@ -23,10 +24,14 @@ from taizhang.db import reading
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def ledger_bytes(prefix: str, n: int) -> bytes:
-    """A small office ledger with `n` cases numbered <prefix>-001…, as openpyxl writes it."""
+def ledger_bytes(prefix: str, n: int, bad_date: str | None = None) -> bytes:
+    """A small office ledger with `n` cases numbered <prefix>-001…, as openpyxl writes it;
+    with `bad_date`, one more row (row n + 3) whose 反映时间 cannot be read (a reject)."""
     rows = [[f"{prefix}-{i + 1:03d}", "南浦街道", "湖滨社区", f"路灯不亮{i}", "市政设施",
              f"2022-07-{10 + i:02d}", "正在解决", "街道城管办"] for i in range(n)]
+    if bad_date:
+        rows.append([f"{prefix}-bad", "南浦街道", "湖滨社区", "日期写错", "市政设施", bad_date,
+                     "正在解决", "街道城管办"])
     header = ["编号", "街道", "社区", "议题", "类别", "反映时间", "办理状态", "责任单位"]
     return workbook(io.BytesIO(), "湖滨社区", [header, *rows],
                     title="南浦街道湖滨社区民生问题台账(2022年7月)").getvalue()
@@ -47,10 +52,10 @@ def data_page(demo_db_copy, monkeypatch):
 
     monkeypatch.setattr(uploads, "write_private", recording)
 
-    def upload(*files: tuple[str, bytes]) -> AppTest:
-        at = run("data", timeout=180)
+    def upload(*files: tuple[str, bytes], lang: str = "zh") -> AppTest:
+        at = run("data", timeout=180, **({"lang": "en"} if lang == "en" else {}))
         at.get("file_uploader")[0].set_value([(name, data, XLSX) for name, data in files]).run()
-        next(b for b in at.button if b.label == "导入").click().run()
+        next(b for b in at.button if b.label == {"zh": "导入", "en": "Import"}[lang]).click().run()
         assert not at.exception, at.exception
         assert not at.error, [e.value for e in at.error]
         return at
@@ -107,6 +112,42 @@ def test_bytes_imported_before_are_not_imported_again(data_page):
     at = upload(("a.xlsx", twice), ("b.xlsx", twice))
     assert len(at.success) == 1 and cases_like(db, "UPE") == 1
     assert any("b.xlsx" in shown(i.value) and "只导入一次" in i.value for i in at.info)
+
+
+# One reject, as each language words it on the page: its place is the column only (the
+# table's other columns give the file, sheet and row); the ledger's own words — its column
+# and value — stay as the ledger wrote them.
+BAD_DATE_REASON = {
+    "zh": "「反映时间」的值「某日」不是可识别的日期,请写成 2023-01-08",
+    "en": "Column 反映时间: '某日' is not a date Taizhang can read; write it like 2023-01-08",
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_reject_reasons_are_in_the_readers_language(data_page, lang):
+    """A rejected row's reason in the page's language only, in the upload's result table and
+    in the list of every reject (read back from the database), never '中文 / English'."""
+    upload, db, written = data_page
+    at = upload(("坏日期.xlsx", ledger_bytes("UPF", 1, bad_date="某日")), lang=lang)
+    other = BAD_DATE_REASON["en" if lang == "zh" else "zh"]
+    labels = {"zh": ("原因", "文件", "行号"), "en": ("Reason", "File", "Row")}[lang]
+    label = labels[0]
+    result, listed = (table.value for table in at.table[:2])
+    [reason] = [shown(r) for r in result[label]]
+    assert reason.startswith(BAD_DATE_REASON[lang]) and other[:12] not in reason
+    # The list of every reject: the new one first, with its file and row beside its reason.
+    first = listed.iloc[0]
+    assert (shown(first[labels[1]]), shown(first[labels[2]])) == ("坏日期.xlsx", "4")
+    assert shown(first[label]) == reason
+    # Every reject of the demo, too: none in the other language, none with both.
+    reasons = [shown(r) for r in listed[label]]
+    assert len(reasons) == 7 and not any(" / " in r for r in reasons)
+    assert not any(re.search("is not a|is empty" if lang == "zh" else "不是|为空|早于", r) for r in reasons)
+    # The stored text keeps both languages and the whole place, for the command line.
+    with reading(db) as con:
+        [(text,)] = con.execute("SELECT reason FROM rejects WHERE value = '某日'").fetchall()
+    assert text.startswith("坏日期.xlsx 工作表「湖滨社区」第4行" + BAD_DATE_REASON["zh"])
+    assert "坏日期.xlsx, sheet 湖滨社区, row 4, c" + BAD_DATE_REASON["en"][1:] in text
 
 
 def test_purge_removes_leftovers_older_than_the_limit(tmp_path):

@@ -189,7 +189,27 @@ def test_fullest_page_fits_a4_without_shrinking(june, renderer):
             "多处反映:" + "、".join([long[:15] + "…(1234 个社区)"] * 3) + "。",
         ],
     )
-    assert renderer.natural_height(page_html(fullest)) <= A4_CSS_PX[1]
+    html = page_html(fullest)
+    assert renderer.natural_height(html) <= A4_CSS_PX[1]
+    # Every section heading stands apart from what is above it, on the fullest page too.
+    gaps = renderer.measure(html, HEADING_GAPS)
+    assert len(gaps) == 6 and any(g["heading"].startswith("议事与服务") for g in gaps)
+    assert min(g["gap"] for g in gaps) >= MIN_HEADING_GAP, gaps
+
+
+# Each section heading (h2) and the gap in CSS px between it and the element just above it:
+# the one before it in its block, or else what is above its block (a block in a row: the row).
+HEADING_GAPS = """() => [...document.querySelectorAll('.sheet h2')].map((h) => {
+  let above = h.previousElementSibling, node = h.parentElement;
+  while (!above && node && !node.classList.contains('sheet')) {
+    if (node.parentElement.classList.contains('row')) node = node.parentElement;
+    above = node.previousElementSibling;
+    node = node.parentElement;
+  }
+  return {heading: h.textContent.trim(),
+          gap: h.getBoundingClientRect().top - above.getBoundingClientRect().bottom};
+})"""
+MIN_HEADING_GAP = 8
 
 
 def test_empty_database_says_how_to_load_data(tmp_path):
@@ -360,7 +380,7 @@ def test_demo_latest_month(demo_db, renderer, output_dir, tmp_path, scope):
             [scope, scope]).fetchall()]
     assert figure["data"][0]["y"] == monthly and len(monthly) == 12
     assert figure["data"][0]["marker"]["color"] == charts.STATUS_COLORS["received"]
-    assert (figure["layout"]["width"], figure["layout"]["height"]) == (380, 178)
+    assert (figure["layout"]["width"], figure["layout"]["height"]) == (380, 164)
     assert "<" not in view.trend_figure  # nothing in it can close the page's <script>
     assert re.search(r"8月\s+9月\s+10月\s+11月\s+12月\s+1月", text)
     blue = tuple(int(charts.STATUS_COLORS["received"][i:i + 2], 16) for i in (1, 3, 5))

@@ -18,6 +18,7 @@ HISTORY_COLUMNS = [
     "import_id", "file", "result", "error", "started_at", "rows_read", "rows_new", "rows_updated",
     "rows_unchanged", "rows_skipped", "rows_rejected",
 ]
+UPLOAD_TYPES = ["xlsx", "xls", "ods", "csv"]
 REJECT_COLUMNS = ["file", "sheet", "row", "column", "value", "reason"]
 QUALITY_CASE_COLUMNS = ["case_no", "received_on", "street", "community", "title", "status",
                         "resolved_on", "satisfaction", "source_file", "source_sheet", "source_row"]
@@ -61,10 +62,8 @@ def import_uploads(files) -> None:
     for summary in summaries:
         (st.error if summary.status == "failed" else st.success)(ui.plain(ui.masked(summary.line(lang))))
         if summary.rejects:
-            # A short list, shown whole (st.table reads cells as Markdown: each shown as text).
-            shown = ui.display_frame(pd.DataFrame(summary.rejects),
-                                     ["sheet", "row", "column", "value", "reason"], lang)
-            st.table(shown.map(ui.plain))
+            ui.text_table(pd.DataFrame(summary.rejects), ["sheet", "row", "column", "value", "reason"],
+                          lang)
 
 
 st.header(t("data.title", lang))
@@ -83,12 +82,11 @@ else:
     st.caption(ui.say("data.db_path", lang, path=db_file.name))
     st.subheader(t("data.upload", lang))
     st.caption(t("data.upload_help", lang))
-# The drop zone's own words ("Drag and drop files here", "Browse files") are Streamlit's,
-# in English whatever the language (no option to change them): the label and its help
-# above it say in the page's language what to do (docs/dashboard.md).
+    # The drop zone's own words are Streamlit's, in English: in 中文 drawn over in Chinese.
+    ui.uploader_words(lang, UPLOAD_TYPES)
 chosen = None if warehouse is not None else st.file_uploader(
-    t("data.uploader_label", lang), type=["xlsx", "xls", "ods", "csv"], accept_multiple_files=True,
-    help=t("data.uploader_help", lang),
+    t("data.uploader_label", lang, button=t("data.uploader_button", lang)), type=UPLOAD_TYPES,
+    accept_multiple_files=True, help=t("data.uploader_help", lang, size=ui.upload_limit_mb()),
 )
 if warehouse is None and st.button(t("data.import_button", lang), type="primary", disabled=not chosen):
     try:
@@ -136,7 +134,8 @@ if rejects.empty:
     st.success(t("data.no_rejects", lang))
 else:
     rejects = rejects.assign(file=rejects["file"].map(ui.file_name))
-    ui.table(rejects, REJECT_COLUMNS, lang, key="rejects-table")
+    # Wrapped, so that each reason is read in full (a grid cuts it at the column's edge).
+    ui.text_table(rejects, REJECT_COLUMNS, lang)
     ui.xlsx_download(rejects, REJECT_COLUMNS, lang, "data.rejects_download", "data.rejects",
                      "data.rejects_file")
 
@@ -155,7 +154,7 @@ if not quality.empty:
         if flag == "resolved_before_received":
             # Rejected rows, not cases: they are listed above with their file, sheet and row.
             behind = behind.assign(file=behind["file"].map(ui.file_name))
-            ui.table(behind, REJECT_COLUMNS, lang, key="quality-rejects")
+            ui.text_table(behind, REJECT_COLUMNS, lang)
         else:
             ui.follow_selection("quality-cases", behind, "case_id", "case")
             st.caption(t("cases.open", lang))

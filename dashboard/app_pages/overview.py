@@ -76,7 +76,7 @@ with right:
                           area_column="community", lang=lang, selected=view.community,
                           title=t("overview.communities", lang, street=view.street),
                           average=loaders.headline(filters_for(street_view))["metrics"]["score"],
-                          target=score_target),
+                          average_of=view.street, target=score_target),
             key=ui.selection_key("community-ranking"), on_click=open_community,
         )
         # Back up, and on to the full table, without moving what is above (no breadcrumb row).

@@ -72,4 +72,8 @@ long_name = f"{name}_{t('report.longpng_file', lang)}.png"
 controls.download_button(t("report.longpng", lang), data=_render(html_to_longpng, long_name),
                          file_name=long_name,
                          mime="image/png", icon=":material/smartphone:")
+# Shown on a phone only (dashboard/app.py PHONE_CSS), where the frame below lays the report
+# out as the 长图 (report/template.html).
+with st.container(key="phone-only"):
+    st.caption(ui.say("report.phone_note", lang, pdf=t("report.pdf", lang)))
 st.iframe(html, height=1200)

@@ -65,7 +65,8 @@ cards.show([cards.Card(kind, t(f"reason.{kind}", lang), format_number(counts.get
 tiers = loaders.supervision_breakdown(filters, "tier", kinds).dropna(subset=["tier"])
 if len(tiers):
     tiers = tiers.sort_values("tier")
-    cards.show([cards.Card(f"tier-{int(r.tier)}", supervision_file.tier_text(r.tier, lang),
+    thresholds = loaders.settings().escalation_days
+    cards.show([cards.Card(f"tier-{int(r.tier)}", supervision_file.tier_band_text(r.tier, thresholds, lang),
                            format_number(r.cases), span=max(2, 12 // len(tiers)))
                 for r in tiers.itertuples(index=False)])
 

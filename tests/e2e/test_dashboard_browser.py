@@ -245,8 +245,15 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     expect(tab.get_by_text(re.compile("已导入"))).to_have_count(0)
     # The banner above the page counts the new reject at once (it was read before the upload).
     expect(tab.get_by_text(re.compile(r"^7 ledger rows could not be imported"))).to_be_visible()
-    expect(tab.locator("[data-testid=stTable]").get_by_text("某日", exact=True)).to_be_visible()
-    expect(tab.locator("[data-testid=stTable]").get_by_text(re.compile("「反映时间」的值「某日」"))).to_be_visible()
+    # The upload's result table, then the list of every reject: the new one in both, its
+    # reason in English only (the stored text keeps both languages for the command line).
+    tables = tab.locator("[data-testid=stTable]")
+    expect(tables).to_have_count(2)
+    for table in (tables.nth(0), tables.nth(1)):
+        expect(table.get_by_text("某日", exact=True)).to_be_visible()
+        expect(table.get_by_text(
+            re.compile(r"Column 反映时间: '某日' is not a date Taizhang can read"))).to_be_visible()
+    expect(tab.locator("[data-testid=stTable]").get_by_text(re.compile("不是可识别的日期"))).to_have_count(0)
     history = kpi_call(db, kpi.imports_history)
     assert Path(history["file"].iloc[0]).name == "上传台账.xlsx" and history["rows_rejected"].iloc[0] == 1
     assert not Path(history["file"].iloc[0]).exists()  # no copy of the upload is kept
@@ -324,7 +331,8 @@ def test_back_and_forward_walk_the_views_shown(server, page, output_dir, lang):
 
 def test_phone_layout_keeps_cards_compact_and_the_report_whole(server, browser, output_dir):
     """At 390×844 (a phone): the six cards take under half the screen's height, each card's
-    number is drawn at least 20 px high, and the embedded report fits the screen's width."""
+    number is drawn at least 20 px high, and the embedded report is the 长图's one column,
+    as wide as the screen, with the way to its A4 PDF."""
     url, db, log = server
     tab = new_tab(browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     tab.goto(url + "?period=all")
@@ -341,9 +349,59 @@ def test_phone_layout_keeps_cards_compact_and_the_report_whole(server, browser, 
     frame = tab.frame_locator("iframe").first
     sheet = frame.locator(".sheet")
     expect(sheet).to_be_visible()
+    # The report in the 长图's one-column layout, as wide as the frame, its type at least
+    # 9 px as drawn; the note under the buttons points to the A4 PDF.
+    expect(frame.locator("body.long")).to_have_count(1)
     frame_width = tab.locator("iframe").first.bounding_box()["width"]
-    drawn = sheet.evaluate("(s) => s.getBoundingClientRect().width * "
-                           "parseFloat(getComputedStyle(document.documentElement).zoom || 1)")
-    assert drawn <= frame_width + 1, (drawn, frame_width)
-    tab.screenshot(path=output_dir / "phone_report.png")
+    zoom = sheet.evaluate("() => parseFloat(getComputedStyle(document.documentElement).zoom || 1)")
+    drawn = sheet.evaluate("(s) => s.offsetWidth") * zoom
+    assert frame_width - 40 <= drawn <= frame_width + 1, (drawn, frame_width)
+    # The frame is as tall as the column: the phone scrolls the page, not a frame in it.
+    tab.wait_for_function("document.querySelector('iframe').offsetHeight > 1300")
+    frame_height = tab.locator("iframe").first.bounding_box()["height"]
+    assert frame_height >= sheet.evaluate("(s) => s.offsetHeight") * zoom, frame_height
+    cell = frame.locator(".rank-block td.text").first
+    assert cell.evaluate("(c) => parseFloat(getComputedStyle(c).fontSize)") * zoom >= 9
+    expect(tab.get_by_text("手机上月报按长图版式显示")).to_be_visible()
+    expect(tab.get_by_role("button", name="下载 PDF")).to_be_visible()
+    tab.screenshot(path=output_dir / "phone_report.png", full_page=True)
+    assert "Traceback" not in log.read_text()
+
+
+def drawn_words(element) -> str:
+    """What a reader sees of an element whose text CSS may draw over (dashboard/ui.py
+    uploader_words): its ::after content when its own text is drawn at size 0, else its text."""
+    return element.evaluate("""(e) => {
+      const own = parseFloat(getComputedStyle(e).fontSize);
+      const after = getComputedStyle(e, '::after').content;
+      return own === 0 ? (after === 'none' ? '' : JSON.parse(after)) : e.textContent.trim();
+    }""")
+
+
+def test_the_uploader_speaks_the_pages_language(server, page, output_dir):
+    """Streamlit draws its uploader's button, limits line and drop text in English; in 中文
+    the page draws them in Chinese (the markup the CSS relies on is Streamlit's: should it
+    change, these words turn English again and this test fails). English stays Streamlit's."""
+    url, db, log = server
+    tab = page
+    dropzone = tab.locator("[data-testid=stFileUploaderDropzone]")
+    button = dropzone.locator("button p")
+    limits = tab.locator("[data-testid=stFileUploaderDropzoneInstructions] > div > span")
+    for lang, words in (("zh", ("选择文件", "每个文件不超过 200MB · XLSX、XLS、ODS、CSV", "松开鼠标,放入文件")),
+                        ("en", ("Upload", "200MB per file • XLSX, XLS, ODS, CSV", "Drag and drop files here"))):
+        tab.goto(url + "/data" + ("?lang=en" if lang == "en" else ""))
+        expect(button).to_have_count(1)
+        settle(tab)
+        assert drawn_words(button) == words[0]
+        assert drawn_words(limits) == words[1]
+        assert button.bounding_box()["width"] > 20   # drawn, not collapsed
+        tab.screenshot(path=output_dir / f"uploader_{lang}.png")
+        # A file dragged over the drop zone: its overlay's words.
+        files = tab.evaluate_handle("() => { const d = new DataTransfer();"
+                                    " d.items.add(new File(['x'], '台账.xlsx')); return d; }")
+        dropzone.dispatch_event("dragenter", {"dataTransfer": files})
+        overlay = dropzone.locator(":scope > div:not([data-testid]) > span")
+        expect(overlay).to_have_count(1)
+        assert drawn_words(overlay) == words[2]
+        dropzone.dispatch_event("dragleave", {"dataTransfer": files})
     assert "Traceback" not in log.read_text()
