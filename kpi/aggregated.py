@@ -26,9 +26,6 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-import ibis
-import pyarrow as pa
-
 from taizhang.store import aggregates
 from taizhang.kpi import cells, fastpath, runner
 from taizhang.kpi.cells import NO_MONTH
@@ -110,18 +107,6 @@ def base_counts(ib, by, filters: Filters, settings, as_of: date, state: dict | N
         return None
     # The group columns are the dimensions themselves: no official reaches a plan.
     return cells.base_counts(con, state, list(by), plan, filters, settings, as_of)
-
-
-_schemas: dict[str, object] = {}
-
-
-def memtable(table: pa.Table):
-    """The base counts as an ibis memtable (its schema inferred once per shape: ~2 ms each)."""
-    key = str(table.schema)
-    schema = _schemas.get(key)
-    if schema is None:
-        schema = _schemas[key] = ibis.memtable(table).schema()
-    return ibis.memtable(table, schema=schema)
 
 
 def received_by_area(ib, state: dict | None) -> list[tuple] | None:

@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from taizhang.kpi.completion import period_months
-from taizhang.kpi import aggregated, runner
+from taizhang.kpi import runner
 from taizhang.store.facts import backend, in_period, settings_or_default, slice_shape, slice_values, where_values
 from taizhang.filters import COUNT_METRICS, METRICS, Filters
 from taizhang.kpi.metrics import answer, plan_metrics, to_frame
@@ -61,7 +61,10 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
     ctx = runner.data_context(ib, filters)
     filters = replace(filters, as_of=ctx.as_of)
     per_official = plan_metrics(ib, ("official",), filters, settings, known=ctx)
-    case_side = aggregated.memtable(answer(ib, {"metrics": per_official}, settings))
+    # The case side answers like every metric (either source, kpi.metrics.answer); it is
+    # joined to the officials here, not in SQL: an engine has no table of Python's rows
+    # (ClickHouse), and the officials are hundreds, not millions.
+    case_side = to_frame(answer(ib, {"metrics": per_official}, settings))
     slot = Slot()
 
     def build() -> ir.Table:
@@ -72,41 +75,43 @@ def official_table(con, filters: Filters, settings: Settings | None = None) -> p
             officials = officials.filter(
                 officials.official_id.isin(wanted) | officials.name.isin(wanted)
             )
-        listed = officials.left_join(
-            case_side, officials.official_id == case_side.official_id
-        ).select(officials, *[case_side[m] for m in METRICS])
-        listed = listed.left_join(attendance, listed.official_id == attendance.official_id).select(
-            listed, attendance.meetings_attended, attendance.months_attended
+        listed = officials.left_join(attendance, officials.official_id == attendance.official_id).select(
+            officials, attendance.meetings_attended, attendance.months_attended
         )
-        listed = listed.filter(listed.received.notnull() | listed.meetings_attended.notnull())
         links = ib.table("case_officials")
         roles = links.select("official_id", "role").distinct()
         roles = roles.group_by("official_id").aggregate(
             roles=roles.role.group_concat(",", order_by=roles.role))
         listed = listed.left_join(roles, listed.official_id == roles.official_id).select(
             listed, roles.roles)
-        months = slot("months_in_period", "int64")
-        expected = listed.roles.contains("lead").fill_null(False) | listed.meetings_attended.notnull()
         return listed.select(
             listed.official_id,
             official=listed.name,
             title=listed.title,
             unit=listed.unit,
-            **{m: (listed[m].fill_null(0) if m in COUNT_METRICS else listed[m]) for m in METRICS},
-            meetings_attended=listed.meetings_attended.fill_null(0),
-            months_attended=listed.months_attended.fill_null(0),
-            months_in_period=months,
+            meetings_attended=listed.meetings_attended,
+            months_attended=listed.months_attended,
             roles=listed.roles.fill_null(""),
-            attendance=ibis.ifelse(
-                expected,
-                listed.months_attended.fill_null(0).cast("float64") / months.nullif(0),
-                ibis.null("float64")),
         )
 
-    values = {**slice_values(filters, settings, ctx.as_of), "months_in_period": len(period_months(filters, ctx))}
-    key = ("officials", slice_shape(filters), ctx.schema, str(case_side.schema()))
-    df = to_frame(runner.run(ib, key, build, values, (case_side,), arrow=True))
-    df["attendance"] = df["attendance"].astype("Float64")
+    values = slice_values(filters, settings, ctx.as_of)
+    key = ("officials", slice_shape(filters), ctx.schema)
+    people = to_frame(runner.run(ib, key, build, values, arrow=True))
+    df = people.merge(case_side[["official_id", *METRICS]], on="official_id", how="left")
+    # Listed: officials with cases in the slice or meetings attended in it.
+    attended = df["meetings_attended"].notna()
+    df = df[df["received"].notna() | attended].copy()
+    for m in COUNT_METRICS:
+        df[m] = df[m].fillna(0).astype("int64")
+    expected = df["roles"].str.contains("lead") | attended[df.index]
+    months = len(period_months(filters, ctx))
+    for column in ("meetings_attended", "months_attended"):
+        df[column] = df[column].fillna(0).astype("int64")
+    df["months_in_period"] = pd.Series(months, index=df.index, dtype="int64")
+    share = df["months_attended"].astype("Float64") / months if months else pd.NA
+    df["attendance"] = pd.Series(share, index=df.index, dtype="Float64").where(expected, pd.NA)
+    df = df[["official_id", "official", "title", "unit", *METRICS, "meetings_attended",
+             "months_attended", "months_in_period", "roles", "attendance"]]
     return df.sort_values(["received", "official_id"], ascending=[False, True],
                           kind="stable").reset_index(drop=True)
 

@@ -175,15 +175,14 @@ def data_context(ib, filters: Filters, known: DataContext | None = None) -> Data
 
 
 def run(ib, key: Hashable, build: Callable[[], ir.Table],
-        values: Mapping[str, object] | None = None,
-        inputs: tuple[ir.Table, ...] = (), arrow: bool = False):
+        values: Mapping[str, object] | None = None, arrow: bool = False):
     """Execute build()'s expression with `values` bound, compiling it only the first time for key.
 
     Returns a DataFrame, or the Arrow table itself when `arrow`.
 
     `key` must name the query's shape: everything that changes the expression other than
-    the values its Slot hands out. `inputs` are the in-memory tables (ibis.memtable) the
-    expression reads; their data may differ from run to run, their schema may not.
+    the values its Slot hands out. The expression reads stored tables only (no in-memory
+    table: another engine would not have it).
     On an engine other than DuckDB (ClickHouse) the same happens with that engine's query
     parameters (_run_other).
     """
@@ -198,22 +197,15 @@ def run(ib, key: Hashable, build: Callable[[], ir.Table],
         if entry is None:
             expr = build()
             sql, names = _compile(ib, expr)
-            entry = (sql, tuple(t.op().name for t in inputs), names)
+            entry = (sql, names)
             sqlstore.save(key, entry)
         with _lock:
             _cache[key] = entry
             while len(_cache) > CACHE_SIZE:
                 _cache.popitem(last=False)
-    sql, input_names, names = entry
-    con = raw_connection(ib)
+    sql, names = entry
     bound = {name: (values or {})[name] for name in names}
-    for name, table in zip(input_names, inputs):
-        con.register(name, table.op().data.to_pyarrow(table.schema()))
-    try:
-        return fetch(con, sql, bound, arrow)
-    finally:
-        for name in input_names:
-            con.unregister(name)
+    return fetch(raw_connection(ib), sql, bound, arrow)
 
 
 # Operations ClickHouse answers as UInt64 while ibis types them int64: cast, or a UNION of a

@@ -189,7 +189,7 @@ def _facts_sql(settings) -> str:
     entry = sqlstore.load(key)
     if entry is None:
         with _generate_lock:  # threads share the reference database's one connection
-            entry = (_generate_facts_sql(settings), (), ())
+            entry = (_generate_facts_sql(settings), ())
         sqlstore.save(key, entry)
     return entry[0]
 
@@ -313,7 +313,7 @@ def current_fingerprint() -> str:
     key = ("aggregates", "definition")
     entry = sqlstore.load(key)
     if entry is None:
-        entry = (definition_text(), (), ())
+        entry = (definition_text(), ())
         sqlstore.save(key, entry)
     return fingerprint(entry[0])
 

@@ -73,8 +73,8 @@ def _path(key: Hashable) -> Path | None:
     return where / (hashlib.sha256(repr(key).encode()).hexdigest()[:32] + ".json")
 
 
-def load(key: Hashable) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
-    """(sql, input table names, parameter names) kept for key, or None."""
+def load(key: Hashable) -> tuple[str, tuple[str, ...]] | None:
+    """(sql, parameter names) kept for key, or None."""
     path = _path(key)
     try:
         if path is None or not path.exists():
@@ -82,19 +82,18 @@ def load(key: Hashable) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
         entry = json.loads(path.read_text(encoding="utf-8"))
         if entry["key"] != repr(key):
             return None
-        return entry["sql"], tuple(entry["inputs"]), tuple(entry["params"])
+        return entry["sql"], tuple(entry["params"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def save(key: Hashable, entry: tuple[str, tuple[str, ...], tuple[str, ...]]) -> None:
+def save(key: Hashable, entry: tuple[str, tuple[str, ...]]) -> None:
     """Keep a compiled statement for key (written whole or not at all)."""
     path = _path(key)
     if path is None:
         return
-    sql, inputs, params = entry
-    text = json.dumps({"key": repr(key), "sql": sql, "inputs": list(inputs), "params": list(params)},
-                      ensure_ascii=False)
+    sql, params = entry
+    text = json.dumps({"key": repr(key), "sql": sql, "params": list(params)}, ensure_ascii=False)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Readers in other processes see the old file or the new one, never half of one.

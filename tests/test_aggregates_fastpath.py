@@ -149,8 +149,8 @@ def test_compiled_sql_is_kept_per_version_of_every_source_that_shapes_it(tmp_pat
     real = sqlstore.sources()
     sqlstore._fingerprint.cache_clear()
     key = ("metrics", ("street",))
-    sqlstore.save(key, ("SELECT 1", (), ()))
-    assert sqlstore.load(key) == ("SELECT 1", (), ())
+    sqlstore.save(key, ("SELECT 1", ()))
+    assert sqlstore.load(key) == ("SELECT 1", ())
     # The same checkout with one line of the facts changed: another folder, nothing found.
     changed = tmp_path / "store" / "facts.py"
     changed.parent.mkdir()

@@ -215,6 +215,23 @@ def test_demo_gives_the_same_kpis_and_list_on_both_engines(demo_warehouse, capsy
     assert reasons and all("[official]" in reason for reason in reasons), reasons
 
 
+def test_the_monthly_report_is_the_same_on_both_engines(demo_warehouse):
+    """The report (district and one street, both languages) reads the same on chDB as on
+    DuckDB, the officials' table (joined to its case figures) and the 督办 note included."""
+    from taizhang.report.build import report_html
+    from taizhang.warehouse import reading
+
+    db, url = demo_warehouse
+    views = [(None, "zh"), ({"street": "丁公路街道"}, "zh"), (None, "en")]
+    with duckdb.connect(str(db), read_only=True) as con:
+        on_duckdb = [report_html(con, "2022-07", scope, lang=lang) for scope, lang in views]
+    with reading(parse(url)) as ib:
+        on_clickhouse = [report_html(ib, "2022-07", scope, lang=lang) for scope, lang in views]
+    for (scope, lang), a, b in zip(views, on_duckdb, on_clickhouse):
+        assert "丁公路街道" in a and len(a) > 10_000, (scope, lang)
+        assert a == b, (scope, lang, next(i for i, (x, y) in enumerate(zip(a, b)) if x != y))
+
+
 def test_the_fast_path_answers_on_clickhouse(demo_warehouse, caplog):
     from taizhang.kpi import aggregated
     from taizhang.kpi import api as kpi
