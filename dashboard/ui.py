@@ -20,7 +20,7 @@ from taizhang.dashboard.masking import MASKED_COLUMNS, masked
 from taizhang.dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
 from taizhang.formatting import format_date, format_delta, format_number, format_rate, format_ratio
 from taizhang.kpi.metrics import resolution_base
-from taizhang.kpi.api import reason_in_language
+from taizhang.store.rejects import in_language as reason_in_language
 from taizhang.filters import RATE_METRICS
 from taizhang.kpi.seed_columns import SEED_DAYS, SEED_RATES
 from taizhang.formatting import RISE, format_score, is_missing

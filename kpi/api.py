@@ -16,7 +16,6 @@ from taizhang.kpi.dataset import (
     imports_history, known_values, rejects_list,
 )
 from taizhang.kpi.definitions import DEFINITIONS, definitions
-from taizhang.store.rejects import in_language as reason_in_language
 from taizhang.filters import DIMENSIONS, METRICS, FilterError, Filters
 from taizhang.kpi.flow import resolved_in_period
 from taizhang.kpi.lists import case_count, case_detail, case_history, case_list, case_timeline, mask_name
@@ -40,7 +39,7 @@ __all__ = [
     "format_date", "format_delta", "format_number", "format_rate", "format_ratio", "format_score",
     "funnel", "headline", "imports_history", "known_values", "list_as_of", "mask_name", "matter_shares",
     "meetings_compliance", "meetings_summary", "metrics", "official_table", "ranking",
-    "reason_in_language", "recurring_problems", "rejects_list", "resolution_base", "resolved_in_period", "service_groups",
+    "recurring_problems", "rejects_list", "resolution_base", "resolved_in_period", "service_groups",
     "signoff", "supervision_breakdown", "supervision_cases", "supervision_counts",
     "supervision_kind_counts", "supervision_list", "supervision_summary", "trend",
 ]

@@ -156,6 +156,7 @@ def test_the_import_day_is_the_clocks(tmp_path, capsys, monkeypatch):
 def test_every_reject_rule_has_a_short_reason():
     """The summary of a file whose rows were all rejected names each rule briefly: one
     rule without a short form made that summary an internal error (future_date)."""
-    from taizhang.etl.rejects import REASONS, SHORT
+    from taizhang.etl.rejects import SHORT
+    from taizhang.store.rejects import REASONS
 
     assert {code.split(":")[0] for code in REASONS} <= set(SHORT)

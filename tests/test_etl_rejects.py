@@ -165,6 +165,7 @@ def test_a_stored_reason_reads_in_either_language(result):
     database (kpi.rejects_list), through its code's template, each language's sentence of
     the stored text alone — and the same for a reject of an older schema that has no code."""
     from taizhang.kpi import api as kpi
+    from taizhang.store.rejects import in_language
 
     _, db, _ = result
     with duckdb.connect(str(db), read_only=True) as con:
@@ -174,22 +175,22 @@ def test_a_stored_reason_reads_in_either_language(result):
     for (_, _, _, both), reason, code in zip(EXPECTED, stored["reason"], stored["code"]):
         zh, en = both.split(" / ")   # the literal texts above: one separator each
         for known in (code, None):
-            assert kpi.reason_in_language(reason, known, "zh") == zh
-            assert kpi.reason_in_language(reason, known, "en") == en
+            assert in_language(reason, known, "zh") == zh
+            assert in_language(reason, known, "en") == en
         # Beside its file, sheet and row (the Data page's table): its place is the column only.
         column = stored.loc[stored["reason"] == reason, "column"].iloc[0]
-        assert kpi.reason_in_language(reason, code, "zh", column) == zh.replace(
+        assert in_language(reason, code, "zh", column) == zh.replace(
             f"{W}第{stored.loc[stored['reason'] == reason, 'row'].iloc[0]}行", "")
     # A value holding the separator and the template's own words cannot shift the split.
     from taizhang.etl.rejects import reason_text
 
     tricky = reason_text("bad_date:received_on", "a / b.xlsx", "东 / 西", 3, "反映时间",
                          "不是可识别的日期 / is not a date", None)
-    assert kpi.reason_in_language(tricky, None, "en") == (
+    assert in_language(tricky, None, "en") == (
         "a / b.xlsx, sheet 东 / 西, row 3, column 反映时间: '不是可识别的日期 / is not a date' is not a "
         "date Taizhang can read; write it like 2023-01-08, or if the whole column uses another form, "
         "name it in the profile (--profile): date_formats = [\"%m/%d/%Y\"] (taizhang profile suggest "
         "FILE finds it)")
     # A reason worded by another version: split at its one separator, or shown whole.
-    assert kpi.reason_in_language("旧的原因 / an old reason", None, "en") == "an old reason"
-    assert kpi.reason_in_language("无法识别 / a / b", None, "zh") == "无法识别 / a / b"
+    assert in_language("旧的原因 / an old reason", None, "en") == "an old reason"
+    assert in_language("无法识别 / a / b", None, "zh") == "无法识别 / a / b"

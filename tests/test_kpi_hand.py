@@ -490,7 +490,8 @@ def test_one_compile_per_shape_values_bound(con, tmp_path, monkeypatch):
 def test_resolved_before_received_is_the_reason_not_its_words(tmp_path):
     """The flag counts the rejects etl.rejects wrote for a date before the received date
     (with or without a sheet, any value), not another reason whose value quotes its words."""
-    from taizhang.etl.rejects import REASONS, reason_text
+    from taizhang.etl.rejects import reason_text
+    from taizhang.store.rejects import REASONS
 
     rows = [reason_text("before_received", "台账.xlsx", "南站", 5, "办结时间", "2023-01-02", "2023-01-09"),
             reason_text("before_received", "hotline.csv", None, 7, "办结时间", "2023/1/2", "2023-01-09")]
