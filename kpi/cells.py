@@ -245,17 +245,24 @@ def _cohort(con, version: Version, grain: str, keys: list[str], plan: dict, filt
     from taizhang.store.facts import cohort_end
 
     rows = version.table(con, "agg_cohort", grain)
-    keep = _dimension_mask(rows, version, filters)
-    if plan["mode"] != "latest":  # received by as_of, a month's end
-        keep &= rows["month"] <= month_number(plan["as_of_month"])
-    c = {name: column[keep] for name, column in rows.items()}
     end = cohort_end(filters, as_of)
     end_month = end.year * 12 + end.month - 1
     first_month = month_number(plan["first"]) if plan["first"] else NULL_LOW
+
+    def within(month: np.ndarray) -> np.ndarray:
+        return (month >= first_month) & (month <= end_month)
+
+    # Only rows resolved or due in the period's months can be judged in it: selected before
+    # the columns are copied (a month's rows, not the table's whole history).
+    keep = within(rows["resolved_month"]) | within(rows["due_month"])
+    keep &= _dimension_mask(rows, version, filters)
+    if plan["mode"] != "latest":  # received by as_of, a month's end
+        keep &= rows["month"] <= month_number(plan["as_of_month"])
+    c = {name: column[keep] for name, column in rows.items()}
     dated = c["is_resolved"] & (c["resolved_month"] != NULL_LOW)
     undated = c["is_resolved"] & ~dated
-    closed_in = dated & (c["resolved_month"] >= first_month) & (c["resolved_month"] <= end_month)
-    due_in = (c["due_month"] >= first_month) & (c["due_month"] <= end_month)
+    closed_in = dated & within(c["resolved_month"])
+    due_in = within(c["due_month"])
     due_in &= ~((c["due_month"] == end_month) & (c["due_day"] > (end - EPOCH).days))
     by_month = "month" in keys
     # Open at the period's end (by month: at the end of the deadline's month, or `end`).
