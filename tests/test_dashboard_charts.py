@@ -221,8 +221,8 @@ def test_an_immature_month_is_drawn_apart_and_targets_are_lines():
     bars = charts.ranking_figure(ranking, "street", "zh", average=81.25, target=80)
     assert [s.x0 for s in bars.layout.shapes] == [81.25, 80]
     assert bars.layout.shapes[0].label.text == "全区 81.2"
-    assert _hover(bars.data[0], 0) == "甲<br>综合得分: 90.0<br>排名: 1 (较上月 +2)<br>受理: 40<br>到期件数: 30"
-    assert _hover(bars.data[0], 1) == "乙<br>综合得分: 70.0<br>排名: 2<br>受理: 12<br>到期件数: 9"
+    assert _hover(bars.data[0], 0) == "甲<br>综合得分: 90.0<br>排名: 1 (较上月 +2)<br>受理: 40<br>考核件数: 30"
+    assert _hover(bars.data[0], 1) == "乙<br>综合得分: 70.0<br>排名: 2<br>受理: 12<br>考核件数: 9"
 
 
 def test_only_the_trailing_months_waiting_on_deadlines_are_immature():

@@ -138,7 +138,7 @@ def test_click_through_live_load_and_english(server, page, output_dir, tmp_path)
     moved = "" if kpi_is_missing(best["rank_change"]) else f" (较上月 {int(best['rank_change']):+d})"
     expect(label).to_have_text(
         f"{best['street']}综合得分: {best['score']:.1f}排名: {int(best['rank'])}{moved}"
-        f"受理: {int(best['received'])}到期件数: {int(best['due_cases'])}")
+        f"受理: {int(best['received'])}考核件数: {int(best['due_cases'])}")
     tab.screenshot(path=output_dir / "01b_hover.png")
 
     # 2. Click the top bar of the street ranking: the overview drills into that street in
