@@ -423,6 +423,14 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "data.warehouse": ("数据仓库:{url}", "Warehouse: {url}"),
     "download.table": ("下载本表(Excel)", "Download this table (Excel)"),
+    # the tooltips of a grid's toolbar (dashboard/ui.py toolbar_words)
+    "grid.search": ("搜索", "Search"),
+    "grid.fullscreen": ("全屏", "Fullscreen"),
+    "grid.close_fullscreen": ("退出全屏", "Close fullscreen"),
+    "grid.columns": ("显示/隐藏列", "Show/hide columns"),
+    "grid.download": ("下载 CSV", "Download as CSV"),
+    "download.sheet_title": ("{table} · {scope} · 数据截至 {as_of}", "{table} · {scope} · data as of {as_of}"),
+    "download.sheet_note": ("期间:{period};共 {n} 行。", "Period: {period}; {n} rows."),
     "data.already_imported": (
         "{file} 与 {date} 导入的 {earlier}(导入记录 {id})内容完全相同,未重复导入。",
         "{file} has the same content as {earlier}, imported {date} (import {id}): not imported again.",
