@@ -471,3 +471,31 @@ def test_the_ranking_download_has_a_title_row_and_numbers(server, browser, outpu
         score = sheet.cell(i, col["综合得分"])
         assert score.value is None if kpi_is_missing(row["score"]) else score.value == pytest.approx(row["score"])
     assert "Traceback" not in log.read_text()
+
+
+def test_a_drilled_overview_puts_the_categories_under_both_rankings(server, page, output_dir):
+    """Drilled into a street, the communities' ranking sits beside the streets' and the
+    categories under both, the page's width (under the communities alone they left the
+    space under the street ranking empty); not drilled, the categories sit beside the
+    streets."""
+    url, db, log = server
+    tab = page
+    tab.goto(f"{url}/?street=丁公路街道")
+    boxes = {}
+    for key in ("street-ranking", "community-ranking", "categories"):
+        plot = chart(tab, key)
+        expect(plot).to_have_count(1)
+        plot.scroll_into_view_if_needed()
+        boxes[key] = plot.bounding_box()
+    settle(tab)
+    tab.screenshot(path=output_dir / "overview_street.png", full_page=True)
+    streets, communities, categories = boxes["street-ranking"], boxes["community-ranking"], boxes["categories"]
+    assert communities["x"] > streets["x"] + streets["width"] - 1        # side by side
+    assert categories["y"] >= max(streets["y"] + streets["height"], communities["y"] + communities["height"])
+    assert categories["width"] > 1.5 * streets["width"]                    # the page's width
+    tab.goto(url)
+    plots = [chart(tab, key) for key in ("street-ranking", "categories")]
+    for plot in plots:
+        expect(plot).to_have_count(1)
+    streets, categories = (p.bounding_box() for p in plots)
+    assert categories["x"] > streets["x"] + streets["width"] - 1         # beside the streets
