@@ -92,8 +92,8 @@ def test_overview_drilled_into_a_street_shows_its_communities(demo_db, use_db):
     # The line across the communities is their street's score, named after the street
     # (it read 全区, the district's name, beside the street's own score); the streets'
     # chart keeps the district's.
-    street_score = kpi_call(demo_db, "headline", kpi.Filters.make(where={"street": street}))["metrics"]["score"]
-    district_score = kpi_call(demo_db, "headline", kpi.Filters())["metrics"]["score"]
+    street_score = kpi_call(demo_db, kpi.headline, kpi.Filters.make(where={"street": street}))["metrics"]["score"]
+    district_score = kpi_call(demo_db, kpi.headline, kpi.Filters())["metrics"]["score"]
     [line] = [shape for shape in charts[2]["layout"]["shapes"] if not shape["label"]["text"].startswith("目标")]
     assert line["label"]["text"] == f"{street} {street_score:.1f}" and line["x0"] == pytest.approx(street_score)
     assert any(shape["label"]["text"] == f"全区 {district_score:.1f}" for shape in charts[1]["layout"]["shapes"])
