@@ -200,7 +200,8 @@ def derive(out: pd.DataFrame, settings, rank_within: list[str] | None = None) ->
       others); ranking_basis "due" judges resolution and on-time on the due_* rates, and
       the satisfaction rate enters only from min_rated rated cases;
     - rank: score desc, then received desc, equal pairs share the smaller rank; unranked
-      below min_cases_ranked, without a score, or (basis "due") below min_due_cases due.
+      without a score, or with fewer cases judged (basis "due": due_cases, else received)
+      than min_cases_ranked or (basis "due") min_due_cases.
     """
     out["resolution_rate"] = _rate(out["resolved"], out["received"] - out["cancelled"] - out["referred"])
     out["response_rate"] = _rate(out["response_on_time"], out["response_known"])
@@ -227,9 +228,10 @@ def derive(out: pd.DataFrame, settings, rank_within: list[str] | None = None) ->
         total += value.fillna(0.0) * weight
         weight_sum += value.notna() * weight
     out["score"] = (100 * total / weight_sum).where(weight_sum > 0)
-    rankable = (out["received"] >= settings.min_cases_ranked) & out["score"].notna()
+    cases_judged = out["due_cases"] if on_due else out["received"]
+    rankable = (cases_judged >= settings.min_cases_ranked) & out["score"].notna()
     if on_due:
-        rankable &= out["due_cases"] >= least
+        rankable &= cases_judged >= least
     within = list(rank_within or [])
     order = out[rankable].sort_values([*within, "score", "received"],
                                       ascending=[True] * len(within) + [False, False])

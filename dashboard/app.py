@@ -231,6 +231,7 @@ def main() -> None:
     st.set_page_config(page_title=tab_title(view, page.url_path or "overview"), page_icon=ICON,
                        layout="wide")
     st.html(PHONE_CSS)
+    ui.toolbar_words(lang)   # the grids' toolbar tooltips in Chinese (in 中文)
     timing.mark("navigation")
     # The page is drawn before the sidebar and the banners, into containers that keep
     # their places on screen: the browser draws what arrives first first, and the

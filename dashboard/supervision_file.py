@@ -13,17 +13,17 @@ import csv
 import io
 import json
 import numbers
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
+from taizhang.dashboard import export
 from taizhang.dashboard.masking import masked
 from taizhang.kpi.supervision import SUPERVISION_KINDS
 from taizhang.formatting import is_missing
 from taizhang.i18n import label, satisfaction_label, status_label, t
-from taizhang.safetext import XLSX_OPTIONS, csv_cell
+from taizhang.safetext import csv_cell
 
 # The columns of every file, in order (kpi.supervision.CASE_COLUMNS less the internal key).
 EXPORT_COLUMNS = (
@@ -33,8 +33,6 @@ EXPORT_COLUMNS = (
 )
 DATE_COLUMNS = ("received_on", "due_on", "last_progress_on")
 NUMBER_COLUMNS = ("days_overdue", "days_stalled", "reopened_count")
-DATE_FORMAT = "yyyy-mm-dd"
-MAX_WIDTH = 50
 
 
 @dataclass(frozen=True)
@@ -117,56 +115,19 @@ def typed_rows(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def file_name(scope: str, as_of: date, ext: str, lang: str) -> str:
     """督办清单_南站街道_2022-07-31.xlsx: the list, its scope and as-of date (never a path)."""
-    safe = "".join("_" if c in '/\\:*?"<>|' or ord(c) < 32 else c for c in scope).strip(". ")
-    return f"{t('supervision.file', lang)}_{safe or 'all'}_{as_of.isoformat()}.{ext}"
-
-
-def _width(value) -> int:
-    # Chinese characters take two columns of a spreadsheet's width unit.
-    text = value.isoformat() if isinstance(value, date) else str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return export.file_name(t("supervision.file", lang), scope, as_of, ext)
 
 
 def xlsx_bytes(rows: pd.DataFrame, title: SheetTitle, lang: str) -> bytes:
-    """The list as .xlsx: a title row (scope, as-of), a note row (what is listed), the
-    header with an autofilter, then one row a case — days as numbers, dates as dates."""
-    import xlsxwriter
-
+    """The list as .xlsx (dashboard.export): a title row (scope, as-of), a note row (what
+    is listed), the header with an autofilter, then one row a case — days as numbers,
+    dates as dates."""
     data = typed_rows(rows, lang)
-    headers = [label(c, lang) for c in EXPORT_COLUMNS]
-    buffer = io.BytesIO()
-    # Every text a plain text cell (no formula, no link, no ' needed): XLSX_OPTIONS.
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, **XLSX_OPTIONS})
-    sheet = book.add_worksheet(t("supervision.file", lang)[:31])
-    bold = book.add_format({"bold": True, "font_size": 14})
-    head = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
-    day = book.add_format({"num_format": DATE_FORMAT})
+    data.columns = [label(c, lang) for c in EXPORT_COLUMNS]
     as_of = title.as_of.isoformat()
-    sheet.write_string(0, 0, t("supervision.sheet_title", lang, scope=title.scope, as_of=as_of), bold)
-    sheet.write_string(1, 0, t("supervision.sheet_note", lang, as_of=as_of, period=title.period,
-                                 n=title.cases))
-    header_row = 2
-    for col, text in enumerate(headers):
-        sheet.write_string(header_row, col, text, head)
-    widths = [_width(h) for h in headers]
-    for i, record in enumerate(data.itertuples(index=False), start=header_row + 1):
-        for col, value in enumerate(record):
-            if value is None:
-                sheet.write_blank(i, col, None)
-            elif isinstance(value, date):
-                sheet.write_datetime(i, col, pd.Timestamp(value).to_pydatetime(), day)
-            elif isinstance(value, numbers.Integral):
-                sheet.write_number(i, col, int(value))
-            else:
-                sheet.write_string(i, col, str(value))  # a text cell: never a formula
-            if value is not None:
-                widths[col] = max(widths[col], _width(value))
-    sheet.autofilter(header_row, 0, header_row + len(data), len(headers) - 1)
-    sheet.freeze_panes(header_row + 1, 0)
-    for col, width in enumerate(widths):
-        sheet.set_column(col, col, min(MAX_WIDTH, width + 2))
-    book.close()
-    return buffer.getvalue()
+    return export.xlsx_bytes(data, t("supervision.file", lang), export.Title(
+        t("supervision.sheet_title", lang, scope=title.scope, as_of=as_of),
+        t("supervision.sheet_note", lang, as_of=as_of, period=title.period, n=title.cases)))
 
 
 def csv_text(rows: pd.DataFrame, lang: str) -> str:

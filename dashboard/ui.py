@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import NoReturn
 
@@ -17,7 +19,8 @@ import streamlit as st
 
 from taizhang.dashboard import cards, export, loaders, supervision_file
 from taizhang.dashboard.masking import MASKED_COLUMNS, masked
-from taizhang.dashboard.state import View, breadcrumb, drill_into, params_from_view, table_selection
+from taizhang.dashboard.state import (View, breadcrumb, drill_into, filters_for, params_from_view,
+                                      table_selection)
 from taizhang.formatting import format_date, format_delta, format_number, format_rate, format_ratio
 from taizhang.kpi.metrics import resolution_base
 from taizhang.store.rejects import in_language as reason_in_language
@@ -179,12 +182,15 @@ def grid_column_config(shown: pd.DataFrame, columns: list[str], lang: str) -> di
 
 
 def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
-                  numeric: bool = False) -> pd.DataFrame:
+                  numeric: bool = False, file: bool = False) -> pd.DataFrame:
     """The columns to show, formatted as on every screen (84.6%, 2023-01-08, —) and labelled.
 
     With numeric=True (a grid), the columns of NUMBER_FORMATS stay numbers (a rate as
-    0–100) for the grid to format and sort; a missing one is an empty cell.
+    0–100) for the grid to format and sort; a missing one is an empty cell. With file=True
+    (an Excel download, file_frame), they stay numbers too, a rate as its fraction 0–1,
+    dates stay dates and a missing value stays missing (an empty cell).
     """
+    numeric = numeric or file
     shown = pd.DataFrame(index=frame.index)
     for column in columns:
         if column not in frame.columns:
@@ -194,7 +200,7 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
             values = values.map(masked)
         if numeric and column in NUMBER_FORMATS:
             values = pd.to_numeric(values, errors="coerce").astype("Float64")
-            if column in RATE_COLUMNS:
+            if column in RATE_COLUMNS and not file:
                 values = values * 100
         elif column in RATE_COLUMNS:
             values = values.map(format_rate)
@@ -203,7 +209,8 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
         elif column == "score":
             values = values.map(format_score)
         elif column in DATE_COLUMNS:
-            values = values.map(format_date)
+            values = values.map(lambda v: None if is_missing(v) else pd.Timestamp(v).date()) if file \
+                else values.map(format_date)
         elif column in TIME_COLUMNS:
             values = values.map(lambda v: format_number(None) if is_missing(v) else str(v)[:16])
         elif column == "status":
@@ -235,7 +242,7 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
     shown = shown.reset_index(drop=True)
     for column in shown.columns:
         # Arrow needs one type a column: a column with gaps becomes text, gaps read "—".
-        if shown[column].isna().any() and not (numeric and column in NUMBER_FORMATS):
+        if shown[column].isna().any() and not (numeric and column in NUMBER_FORMATS) and not file:
             shown[column] = shown[column].map(_cell_text)
     return shown.rename(columns=column_labels(shown.columns, lang))
 
@@ -278,29 +285,73 @@ def text_table(frame: pd.DataFrame, columns: list[str], lang: str, limit: int = 
         st.caption(say("table.more_rows", lang, n=len(frame) - limit))
 
 
+# The Excel number format of each grid number column (see NUMBER_FORMATS): a rate 84.6%.
+FILE_FORMATS = {
+    **{column: export.PERCENT for column in RATE_COLUMNS},
+    **{column: export.ONE_DECIMAL for column in DAY_COLUMNS},
+    "score": export.ONE_DECIMAL,
+    "rank": "0",
+    "rank_change": "+0;-0;0",
+}
+
+
+def file_frame(frame: pd.DataFrame, columns: list[str], lang: str) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A table as an Excel download holds it (display_frame(file=True)) and the number
+    format of each labelled number column."""
+    shown = display_frame(frame, columns, lang, file=True)
+    labels = column_labels(columns, lang)
+    return shown, {labels[c]: FILE_FORMATS[c] for c in columns
+                   if c in FILE_FORMATS and labels[c] in shown.columns}
+
+
+def file_title(table_name: str, filters, rows: int, lang: str, cohort: str | None) -> export.Title:
+    """The title rows of table `table_name` of `filters` (kpi.Filters, as_of set): the
+    narrowest place of the filters and the other filters, the as-of date, the period and
+    row count, and for a ranking what its score judges (`cohort`, 考核口径)."""
+    title = supervision_file.sheet_title(filters, filters.as_of, rows, lang)
+    period = f"{title.period} · {cohort}" if cohort else title.period
+    return export.Title(
+        t("download.sheet_title", lang, table=table_name, scope=title.scope,
+          as_of=filters.as_of.isoformat()),
+        t("download.sheet_note", lang, period=period, n=format_number(rows)))
+
+
 def xlsx_download(frame: pd.DataFrame | Callable[[], pd.DataFrame], columns: list[str], lang: str,
                   label_key: str, sheet_key: str, file_key: str) -> None:
-    """A download button for the labelled table as .xlsx, built only when clicked.
+    """A download button for the labelled table as .xlsx, built only when clicked: a title
+    row (what, where, as of), a note row (period, rows, and for a ranking 考核口径), numbers
+    as numbers (rates 84.6%), dates as dates, an autofilter and a dated file name
+    (街道社区_全区_2022-07-31.xlsx).
 
     `frame` may be a function giving the frame, so that it too is loaded only on a click.
     """
     # The download is built on its click in another thread: it asks, and is logged, for the
     # person of this run (dashboard.loaders.act_as).
     person = loaders.current_person()
+    table_name = t(sheet_key, lang)
+    # The view is this run's (the click's thread has none): its filters, and the as-of date.
+    filters = filters_for(current_view())
+    as_of = pd.Timestamp(filters.as_of or loaders.dataset_info().get("as_of") or date.today()).date()
+    filters = replace(filters, as_of=as_of)
+    cohort = t(f"ranking.cohort.{loaders.settings().ranking_basis}", lang) if "score" in columns else None
+    name = export.file_name(t(file_key, lang), supervision_file.sheet_title(filters, as_of, 0, lang).scope,
+                            as_of, "xlsx")
 
     def build() -> bytes:
         loaders.act_as(person)
         try:
             data = frame() if callable(frame) else frame
-            loaders.audit("export", f"{t(file_key, lang)}.xlsx", {"rows": len(data)}, person)
-            return export.xlsx_bytes(display_frame(data, columns, lang), t(sheet_key, lang))
+            loaders.audit("export", name, {"rows": len(data)}, person)
+            shown, formats = file_frame(data, columns, lang)
+            title = file_title(table_name, filters, len(data), lang, cohort)
+            return export.xlsx_bytes(shown, table_name, title, formats)
         finally:
             loaders.act_as(None)
 
     st.download_button(
         t(label_key, lang),
         data=build,
-        file_name=f"{t(file_key, lang)}.xlsx",
+        file_name=name,
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
     )
@@ -344,6 +395,33 @@ def uploader_words(lang: str, types: list[str]) -> None:
     for name, text in words.items():
         css = css.replace(name, json.dumps(text, ensure_ascii=False))
     st.html(css)
+
+
+# The toolbar over a grid (and other elements) names its buttons in English only in a
+# tooltip: Streamlit 1.67 has no locale or parameter for them. The tooltip is drawn apart
+# from its button (at the end of the page), so it cannot be told by its place; but only one
+# tooltip is open at a time, the one of the button under the pointer (or focused), and the
+# button's aria-label names it ('Search', or 'Search: <context>'). In 中文 the open
+# tooltip's text is set to size 0 and the catalogue's word drawn in its place; the
+# end-to-end test hovers each button and reads the drawn word, so a Streamlit that changes
+# this markup fails it. In English nothing is changed.
+TOOLBAR_BUTTONS = (("Search", "grid.search"), ("Fullscreen", "grid.fullscreen"),
+                   ("Close fullscreen", "grid.close_fullscreen"),
+                   ("Show/hide columns", "grid.columns"), ("Download as CSV", "grid.download"))
+_TOOLBAR_CSS = """
+body:has([data-testid="stElementToolbarButton"] button:is([aria-label="NAME"], [aria-label^="NAME:"]):is(:hover, :focus-visible))
+  [data-testid="stTooltipContent"] p { font-size: 0; }
+body:has([data-testid="stElementToolbarButton"] button:is([aria-label="NAME"], [aria-label^="NAME:"]):is(:hover, :focus-visible))
+  [data-testid="stTooltipContent"] p::after { content: WORD; font-size: 0.875rem; }"""
+
+
+def toolbar_words(lang: str) -> None:
+    """In 中文, the element toolbar's tooltips (搜索, 全屏 …) in Chinese (see above)."""
+    if lang == "en":
+        return
+    rules = "".join(_TOOLBAR_CSS.replace("NAME", name).replace("WORD", json.dumps(t(key, lang), ensure_ascii=False))
+                    for name, key in TOOLBAR_BUTTONS)
+    st.html(f"<style>{rules}\n</style>")
 
 
 def rank_period(filters, lang: str) -> str:

@@ -98,9 +98,9 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None,
 
     Columns: the level's columns (street; street, community; official_id, official), METRICS,
     previous_rank and rank_change (previous_rank − rank, positive = moved up; <NA> when
-    unranked in either month), unranked_reason (None when ranked; 'few_cases': fewer
-    received than min_cases_ranked; 'few_due': fewer cases due or closed than
-    min_due_cases; 'no_score': no rate defined). The previous month moves the period and
+    unranked in either month), unranked_reason (None when ranked; kpi.inmemory.unranked's
+    reasons on the cases judged — 'few_cases': fewer than min_cases_ranked; 'few_due':
+    fewer than min_due_cases; 'no_score': no rate defined). The previous month moves the period and
     as_of back a month. Sorted by rank, unranked last.
     """
     if level not in RANKING_LEVELS:

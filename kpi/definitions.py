@@ -100,24 +100,24 @@ DEFINITIONS: tuple[Definition, ...] = (
                "cancelled and referred cases are not in it. By month, each month is a period of its own.",
                "kpi.formulas: COHORT_COUNTS; store.rules.judged; store.facts.cohort_facts"),
     Definition("due_resolution_rate",
-               "到期件数中截至期末已解决的件数 ÷ 到期件数;到期件数少于 {min_due} 件时无值(—)。",
-               "Of the cases due or closed in the period, those resolved by its end ÷ cases due; "
-               "undefined (—) below {min_due} cases due.",
+               "考核件数中截至期末已解决的件数 ÷ 考核件数;考核件数少于 {min_due} 件时无值(—)。",
+               "Of the cases judged (due or closed in the period), those resolved by its end ÷ cases "
+               "judged; undefined (—) below {min_due} cases judged.",
                "kpi.formulas: derived"),
     Definition("due_on_time_rate",
-               "到期件数中在期间内办结且不晚于办理时限的件数 ÷(到期件数 − 已解决但无办结日期的件数);"
-               "期末仍未办结的到期案件计为未按期;到期件数少于 {min_due} 件时无值(—)。",
-               "Of the cases due or closed in the period, those resolved in it by their deadline ÷ "
-               "(cases due − those resolved with no date); one still open at the period's end is "
-               "late; undefined (—) below {min_due} cases due.",
+               "考核件数中在期间内办结且不晚于办理时限的件数 ÷(考核件数 − 已解决但无办结日期的件数);"
+               "期末仍未办结的到期案件计为未按期;考核件数少于 {min_due} 件时无值(—)。",
+               "Of the cases judged (due or closed in the period), those resolved in it by their "
+               "deadline ÷ (cases judged − those resolved with no date); one still open at the "
+               "period's end is late; undefined (—) below {min_due} cases judged.",
                "kpi.formulas: derived"),
     Definition("rank",
-               "同一期间内按综合得分从高到低排名(得分相同按受理数);受理少于 {min_cases} 件、"
-               "或(考核口径为本期到期或办结时)到期件数少于 {min_due} 件不排名,得分无值时亦不排名。"
+               "同一期间内按综合得分从高到低排名(得分相同按受理数);考核件数(得分所考核的案件:{judged_zh})"
+               "少于 {min_cases} 件{min_due_zh}不排名,得分无值时亦不排名。"
                "排名总注明其期间与考核口径,如“排名期间：2022-07-01 至 2022-07-31 · 考核口径：本期到期或办结”。",
                "Ranked by score within one period (ties by received); fewer than {min_cases} cases "
-               "received, or (judged on cases due or closed) fewer than {min_due} cases due, or no "
-               "score: no rank. A rank always says its period and what it judges, e.g. “Ranked over "
+               "judged (the cases the score judges: {judged_en}){min_due_en}, or no score: no rank. "
+               "A rank always says its period and what it judges, e.g. “Ranked over "
                "2022-07-01 to 2022-07-31 · Judged on: cases due or closed in the period”.",
                "kpi.ranking; kpi.inmemory.unranked"),
     Definition("supervision",
@@ -162,6 +162,7 @@ def definitions(settings: Settings) -> list[dict]:
         "min_due": settings.min_due_cases,
         "min_rated": settings.min_rated,
         **_score_basis(settings.ranking_basis == "due"),
+        **_due_minimum(settings),
         "tiers": "、".join(f"超期>{d}天" for d in settings.escalation_days),
         "tiers_en": ", ".join(f"overdue >{d} days" for d in settings.escalation_days),
         "as_of_rule": "默认为数据中最新日期",
@@ -176,8 +177,19 @@ def _score_basis(on_due: bool) -> dict[str, str]:
     """The score's resolution and on-time terms as ranking_basis chooses them."""
     if on_due:
         return {"res_zh": "到期解决率", "time_zh": "到期按期率",
-                "basis_zh": "考核口径为本期到期或办结(见“到期件数”);",
+                "basis_zh": "考核口径为本期到期或办结(见“考核件数”);",
+                "judged_zh": "本期到期或办结的案件", "judged_en": "the cases due or closed in the period",
                 "res_en": "resolved of due", "time_en": "on time of due",
-                "basis_en": "judged on cases due or closed in the period (see “Cases due”);"}
+                "basis_en": "judged on cases due or closed in the period (see “Cases judged”);"}
     return {"res_zh": "解决率", "time_zh": "按期办结率", "basis_zh": "考核口径为本期受理;",
-            "res_en": "resolution", "time_en": "on-time", "basis_en": "judged on cases received in the period;"}
+            "res_en": "resolution", "time_en": "on-time", "basis_en": "judged on cases received in the period;",
+            "judged_zh": "本期受理的案件", "judged_en": "the cases received in the period"}
+
+
+def _due_minimum(settings: Settings) -> dict[str, str]:
+    """The due rates' own minimum in the rank rule, where it is stricter than min_cases_ranked
+    (kpi.inmemory.unranked: 'few_due')."""
+    if settings.ranking_basis == "due" and settings.min_due_cases > settings.min_cases_ranked:
+        return {"min_due_zh": f"(到期比率需至少 {settings.min_due_cases} 件)",
+                "min_due_en": f" (the due rates need {settings.min_due_cases})"}
+    return {"min_due_zh": "", "min_due_en": ""}

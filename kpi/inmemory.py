@@ -11,7 +11,7 @@ millisecond, and they are written once for both sources:
 - rates, mean days and score through kpi.metrics.derived, the one place a rate is divided,
   evaluated over numpy arrays (undefined = NaN inside, null in the result);
 - rank: score desc, then received desc; equal rows share a rank; rows unranked() leaves
-  out (too small, too little due, no score) are unranked, with the reason kpi.comparisons
+  out (too few cases judged, no score) are unranked, with the reason kpi.comparisons
   shows.
 
 tests/test_aggregates.py asks both sources the same random questions.
@@ -106,14 +106,18 @@ UNRANKED_REASONS = ("few_cases", "few_due", "no_score")
 
 
 def unranked(received, due_cases, score, settings: Settings) -> dict[str, np.ndarray]:
-    """Why rows are left out of a ranking, each reason a mask, in the order they are given:
-    few_cases (fewer received than min_cases_ranked), few_due (ranked on what was due:
-    fewer cases due or closed than min_due_cases), no_score (no rate defined)."""
+    """Why rows are left out of a ranking, each reason a mask, in the order they are given —
+    the one rank eligibility rule of every ranking, on the cases the score judges (考核件数:
+    the cohort due or closed in the period with ranking_basis 'due', else those received):
+    few_cases (fewer cases judged than min_cases_ranked), few_due (ranked on what was due:
+    fewer than min_due_cases, below which the due rates are undefined), no_score (no rate
+    defined)."""
     ranking = ranking_values(settings)
-    received, due_cases = np.asarray(received), np.asarray(due_cases)
+    on_due = ranking["rank_on_due"] > 0.5
+    judged = np.asarray(due_cases if on_due else received)
     return {
-        "few_cases": received < settings.min_cases_ranked,
-        "few_due": (ranking["rank_on_due"] > 0.5) & (due_cases < ranking["min_due_cases"]),
+        "few_cases": judged < settings.min_cases_ranked,
+        "few_due": on_due & (judged < ranking["min_due_cases"]),
         "no_score": np.isnan(np.asarray(score, dtype=np.float64)),
     }
 

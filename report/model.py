@@ -35,7 +35,7 @@ class RankRow:
 
     name: str
     # The rates the score is computed from (kpi.ranking: on what was due, by default),
-    # each with its n: cases due (received, on the received basis) and cases rated.
+    # each with its n: cases judged (考核件数: received, on the received basis) and cases rated.
     n: str
     resolution_rate: str
     on_time_rate: str

@@ -308,7 +308,7 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
 
 
 def _ranking_context(row: dict, lang: str) -> str:
-    """Hover lines under a bar's score: rank and its change, received, cases due."""
+    """Hover lines under a bar's score: rank and its change, received, cases judged."""
     lines = []
     if not is_missing(row.get("rank")):
         change = row.get("rank_change")

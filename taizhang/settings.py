@@ -98,8 +98,9 @@ class Settings:
     )
     min_cases_ranked: int = setting(
         5, "score",
-        "最少排名件数 / a slice with fewer received cases than this gets no rank "
-        "(its score is still shown).",
+        "最少考核件数 / a slice with fewer cases judged than this gets no rank (its score is "
+        "still shown); the cases judged (考核件数) are those the score judges: due or closed in "
+        "the period with ranking_basis = 'due', else those received.",
     )
     ranking_basis: str = setting(
         "due", "ranking",
@@ -112,8 +113,9 @@ class Settings:
     )
     min_due_cases: int = setting(
         3, "ranking",
-        "最少到期件数 / fewer cases due or closed in the period than this: the due-based resolution and "
-        "on-time rates are undefined (—), and with ranking_basis = 'due' the area is not ranked.",
+        "到期比率最少件数 / fewer cases judged (due or closed in the period) than this: the "
+        "due-based resolution and on-time rates are undefined (—), and with ranking_basis = "
+        "'due' the area is not ranked.",
     )
     min_rated: int = setting(
         3, "ranking",

@@ -10,7 +10,7 @@ import pandas as pd
 
 from taizhang.dashboard import cards
 from taizhang.dashboard.charts import clicked_area
-from taizhang.dashboard.export import xlsx_bytes
+from taizhang.dashboard.export import Title, xlsx_bytes
 from taizhang import charts
 
 TREND = pd.DataFrame({"month": ["2022-06", "2022-07", "2022-08"], "received": [1769, 120, 0],
@@ -141,13 +141,14 @@ def test_cards_show_values_and_changes_escaped_and_coloured():
 def test_xlsx_export_neutralises_formula_text():
     frame = pd.DataFrame({"问题": ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "楼道堆物"],
                           "天数": [1, -2, 3, 4, 5]})
-    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frame, "督办清单")))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(frame, "督办清单", Title("=1+1", "@SUM(A1)"))))
     sheet = book["督办清单"]
-    texts = [sheet.cell(row=r, column=1).value for r in range(2, 7)]
+    texts = [sheet.cell(row=r, column=1).value for r in range(4, 9)]
     # stored as text cells, inert, and shown exactly as written (no stray ')
     assert texts == ["=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "楼道堆物"]
-    assert [sheet.cell(row=r, column=2).value for r in range(2, 7)] == [1, -2, 3, 4, 5]
-    assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 7))
+    assert [sheet.cell(row=r, column=2).value for r in range(4, 9)] == [1, -2, 3, 4, 5]
+    assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(1, 9) if r != 3)
+    assert (sheet["A1"].value, sheet["A2"].value) == ("=1+1", "@SUM(A1)")
 
 
 def test_screen_and_report_colour_a_change_alike(monkeypatch):
@@ -221,8 +222,8 @@ def test_an_immature_month_is_drawn_apart_and_targets_are_lines():
     bars = charts.ranking_figure(ranking, "street", "zh", average=81.25, target=80)
     assert [s.x0 for s in bars.layout.shapes] == [81.25, 80]
     assert bars.layout.shapes[0].label.text == "全区 81.2"
-    assert _hover(bars.data[0], 0) == "甲<br>综合得分: 90.0<br>排名: 1 (较上月 +2)<br>受理: 40<br>到期件数: 30"
-    assert _hover(bars.data[0], 1) == "乙<br>综合得分: 70.0<br>排名: 2<br>受理: 12<br>到期件数: 9"
+    assert _hover(bars.data[0], 0) == "甲<br>综合得分: 90.0<br>排名: 1 (较上月 +2)<br>受理: 40<br>考核件数: 30"
+    assert _hover(bars.data[0], 1) == "乙<br>综合得分: 70.0<br>排名: 2<br>受理: 12<br>考核件数: 9"
 
 
 def test_only_the_trailing_months_waiting_on_deadlines_are_immature():

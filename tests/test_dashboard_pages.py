@@ -125,10 +125,10 @@ def test_grids_hold_rates_scores_and_ranks_as_numbers_that_sort_as_numbers(demo_
     ranking = kpi_call(demo_db, kpi.ranking, "street", kpi.Filters())
     grid = at.dataframe[0]
     table = grid.value
-    for column in ("排名", "综合得分", "解决率", "到期解决率", "到期按期率", "满意率", "到期件数"):
+    for column in ("排名", "综合得分", "解决率", "到期解决率", "到期按期率", "满意率", "考核件数"):
         assert pd.api.types.is_numeric_dtype(table[column]), column
     assert list(table["解决率"]) == pytest.approx([r * 100 for r in ranking["resolution_rate"]])
-    assert list(table["到期件数"]) == list(ranking["due_cases"])
+    assert list(table["考核件数"]) == list(ranking["due_cases"])
     ascending = table.sort_values("解决率", kind="stable")["街道(镇)"].tolist()
     assert ascending == ranking.sort_values("resolution_rate", kind="stable")["street"].tolist()
     config = json.loads(grid.proto.columns)

@@ -100,20 +100,57 @@ def test_july_judges_what_fell_due_or_closed_in_july(con, source):
 @pytest.mark.parametrize("source", SOURCES)
 def test_a_street_whose_cases_are_not_yet_due_shows_no_score_and_no_rank(con, source):
     ranked = by_street(kpi.ranking(con, "street", JULY, source=source))
-    # 桃园: 9 received in July, 2 judged (the two resolved 07-10): below min_due_cases 3.
+    # 桃园: 9 received in July, 2 judged (the two resolved 07-10): below min_due_cases 3
+    # and min_cases_ranked 5 — too few cases judged, however many were received.
     taoyuan = ranked[T]
     assert (taoyuan["received"], taoyuan["due_cases"]) == (9, 2)
     assert pd.isna(taoyuan["due_resolution_rate"]) and pd.isna(taoyuan["score"])
-    assert pd.isna(taoyuan["rank"]) and taoyuan["unranked_reason"] == "few_due"
+    assert pd.isna(taoyuan["rank"]) and taoyuan["unranked_reason"] == "few_cases"
     # 空港: 5 received, none due or closed: "—", never 0.0.
     empty = ranked[Z]
     assert (empty["received"], empty["due_cases"]) == (5, 0)
     assert pd.isna(empty["score"]) and pd.isna(empty["rank"])
     # With no floor, 桃园's two judged cases were both resolved on time: 100, not last.
-    loose = by_street(kpi.ranking(con, "street", JULY, Settings(min_due_cases=0), source=source))
+    loose = by_street(kpi.ranking(con, "street", JULY, Settings(min_due_cases=0, min_cases_ranked=0),
+                                  source=source))
     assert loose[T]["score"] == pytest.approx(100.0)
     assert loose[T]["rank"] == 1 and loose[N]["rank"] == 2
     assert pd.isna(loose[Z]["score"]) and loose[Z]["unranked_reason"] == "no_score"
+
+
+def test_rank_eligibility_counts_the_cases_judged_not_those_received(con):
+    """min_cases_ranked applies to the cases the score judges (考核件数), on both paths alike.
+
+    July, min_cases_ranked 6: 北站 received 6 but has 5 judged — unranked; 桃园 received 9,
+    judged 2 — unranked (never "ranked on its receipts"). June, min_cases_ranked 3: 北站
+    received 2 (N3 N5) but has 3 judged (N3 N5 N6) — ranked. Received basis: the cases
+    judged are those received, so 北站's 6 in July are enough again."""
+    june = kpi.Filters.make("2023-06-01", "2023-06-30", AS_OF)
+    answers = {}
+    for source in SOURCES:
+        july = by_street(kpi.ranking(con, "street", JULY, Settings(min_cases_ranked=6), source=source))
+        assert (july[N]["received"], july[N]["due_cases"]) == (6, 5)
+        assert pd.notna(july[N]["score"]) and pd.isna(july[N]["rank"])
+        assert july[N]["unranked_reason"] == "few_cases"
+        assert pd.isna(july[T]["rank"]) and july[T]["unranked_reason"] == "few_cases"
+        assert all(pd.isna(row["rank"]) for row in july.values())
+
+        few_received = by_street(kpi.ranking(con, "street", june, Settings(min_cases_ranked=3),
+                                             source=source))
+        north = few_received[N]
+        assert (north["received"], north["due_cases"]) == (2, 3)
+        assert north["rank"] == 1 and pd.isna(north["unranked_reason"])
+        # T and Z: nothing judged in June.
+        assert [few_received[s]["unranked_reason"] for s in (T, Z)] == ["few_cases", "few_cases"]
+
+        on_received = by_street(kpi.ranking(
+            con, "street", JULY, Settings(ranking_basis="received", min_cases_ranked=6), source=source))
+        assert on_received[N]["rank"] in (1, 2) and on_received[T]["rank"] in (1, 2)
+        assert pd.isna(on_received[Z]["rank"]) and on_received[Z]["unranked_reason"] == "few_cases"
+        answers[source] = [frame for frame in (july, few_received, on_received)]
+    for raw, fast in zip(answers["raw"], answers["aggregated"]):
+        assert {s: (r["rank"], r["unranked_reason"]) for s, r in raw.items()} == \
+            {s: (r["rank"], r["unranked_reason"]) for s, r in fast.items()}
 
 
 @pytest.mark.parametrize("source", SOURCES)

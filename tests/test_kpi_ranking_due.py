@@ -68,7 +68,8 @@ def by_street(frame: pd.DataFrame) -> dict:
 
 @pytest.mark.parametrize("source", ["raw", "aggregated"])
 def test_a_street_whose_cases_are_not_yet_due_is_not_ranked_last(con, source):
-    ranked = by_street(kpi.ranking(con, "street", JULY, source=source))
+    # 东 has 3 cases judged: ranked from 3 (the default 5 would leave it unranked, see below).
+    ranked = by_street(kpi.ranking(con, "street", JULY, Settings(min_cases_ranked=3), source=source))
     east, west = ranked[EAST], ranked[WEST]
     # By hand — 东: due or closed = 3 resolved + 0 overdue = 3; all 3 resolved, all on time.
     assert east["received"] == 10 and east["due_cases"] == 3
@@ -84,6 +85,11 @@ def test_a_street_whose_cases_are_not_yet_due_is_not_ranked_last(con, source):
     assert west["score"] == pytest.approx(100 * (0.4 * 4 / 6 + 0.2 * 3 / 6) / 0.6)
     assert (east["rank"], west["rank"]) == (1, 2)
     assert east["unranked_reason"] is None
+    # At the default min_cases_ranked 5, 东's 3 cases judged are too few (its 10 received
+    # do not count): unranked, 西 (6 judged) first.
+    default = by_street(kpi.ranking(con, "street", JULY, source=source))
+    assert pd.isna(default[EAST]["rank"]) and default[EAST]["unranked_reason"] == "few_cases"
+    assert default[WEST]["rank"] == 1
 
 
 @pytest.mark.parametrize("source", ["raw", "aggregated"])
@@ -98,7 +104,8 @@ def test_received_basis_ranks_it_last_as_before(con, source):
 
 @pytest.mark.parametrize("source", ["raw", "aggregated"])
 def test_too_few_cases_due_leave_the_rates_undefined_and_the_street_unranked(con, source):
-    settings = Settings(min_due_cases=4)
+    # min_cases_ranked 0: the due rates' own floor (min_due_cases) is what leaves 东 out.
+    settings = Settings(min_due_cases=4, min_cases_ranked=0)
     ranked = by_street(kpi.ranking(con, "street", JULY, settings, source=source))
     east = ranked[EAST]
     assert pd.isna(east["due_resolution_rate"]) and pd.isna(east["due_on_time_rate"])

@@ -4,6 +4,7 @@ for the same filters give the same figure — and pandas over the cases table ag
 
 from __future__ import annotations
 
+import csv as csv_module
 import json
 import re
 
@@ -136,9 +137,9 @@ def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, capsys, rep
     assert "考核口径：本期到期或办结" in report.ranking.note
     # The report's table shows the rates the score is computed from, each with its n, as the
     # screen does: on what was due (not the received-based 解决率 of the cards).
-    assert report.ranking_header[2:7] == ["到期件数", "到期解决率", "到期按期率", "已回访", "满意率"]
+    assert report.ranking_header[2:7] == ["考核件数", "到期解决率", "到期按期率", "已回访", "满意率"]
     screen = table.loc[STREET]
-    assert in_report.n == kpi.format_number(screen["到期件数"]) == kpi.format_number(row["due_cases"])
+    assert in_report.n == kpi.format_number(screen["考核件数"]) == kpi.format_number(row["due_cases"])
     assert in_report.rated == kpi.format_number(screen["已回访"])
     for shown, column in ((in_report.resolution_rate, "到期解决率"), (in_report.on_time_rate, "到期按期率"),
                           (in_report.satisfaction_rate, "满意率")):
@@ -147,6 +148,26 @@ def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, capsys, rep
     assert row["due_resolution_rate"] != row["resolution_rate"]   # the two rates differ here
     # The report names the same window beside its ranking.
     assert "2022-07-01 至 2022-07-31" in report.ranking.note
+
+
+def test_the_cases_judged_have_one_name_on_screen_in_the_report_and_from_the_cli(
+        demo_db, capsys, report):
+    """The ranking's n is the cohort the score judges: 考核件数 / Cases judged wherever a
+    reader meets it (grid, report, `taizhang kpi` table and CSV), never 到期件数."""
+    july = ["--by", "street", "--from", "2022-07-01", "--to", "2022-07-31", "--as-of", "2022-07-31"]
+    heads = {}
+    for lang, fmt in (("zh", "table"), ("zh", "csv"), ("en", "table")):
+        assert main(["--lang", lang, "kpi", "--db", str(demo_db), "--format", fmt, *july]) == 0
+        heads[lang, fmt] = next(line for line in capsys.readouterr().out.splitlines()
+                                if line.lstrip("\ufeff").startswith(("街道", "Street")))
+    assert "考核件数" in heads["zh", "table"] and "到期件数" not in heads["zh", "table"]
+    assert "考核件数" in next(csv_module.reader([heads["zh", "csv"]]))
+    assert "Cases judged" in heads["en", "table"] and "Cases due" not in heads["en", "table"]
+    assert "考核件数" in report.ranking_header and "到期件数" not in report.ranking_header
+    for lang, name in (("zh", "考核件数"), ("en", "Cases judged")):
+        at = run("areas", lang=lang, **JULY)
+        assert name in at.dataframe[0].value.columns
+        assert not {"到期件数", "Cases due"} & set(at.dataframe[0].value.columns)
 
 
 def test_glossary_shows_the_definitions_the_code_applies(demo_db, monkeypatch, tmp_path):

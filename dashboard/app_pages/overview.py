@@ -89,6 +89,12 @@ with right:
             links.page_link("app_pages/areas.py", query_params=params_from_view(view),
                             label=ui.say("overview.community_cases", lang, community=view.community))
         timing.mark("communities")
+    else:
+        categories_slot = st.container()   # beside the street ranking
+if view.street:
+    # Drilled, the communities take the right column beside the streets: the categories go
+    # under both, the page's full width (under the communities they left the space under
+    # the street ranking empty on a desktop).
     categories_slot = st.container()
 with trend_slot:
     # Twelve months of context whatever the period: the trend ends with the period.
