@@ -153,18 +153,20 @@ def _access(person: Person, function: Callable | None = None, args: tuple = ()) 
 @contextmanager
 def _cursor(path: str, access: tuple):
     """A cursor on this run's connection, restricted to the person's streets (kpi.scope).
-    A warehouse cannot be restricted yet: a street-scoped person is refused there (fail
-    closed) rather than shown every street. An unrestricted DuckDB cursor reads the
-    aggregate tables' state of the connection (read once a run, not once a question:
-    kpi.fastpath.share)."""
+    On a warehouse, the run's reader bound for this question to the generation, or for a
+    street-scoped person to that generation's scope database (kpi.scope makes it once).
+    An unrestricted DuckDB cursor reads the aggregate tables' state of the connection
+    (read once a run, not once a question: kpi.fastpath.share)."""
     if warehouse() is not None:
-        if access[0] is not None:
-            from taizhang.kpi.scope import ScopeError
-
-            raise ScopeError("数据仓库(ClickHouse)上还不能按街道限定查看;请管理员授予全区权限或改用 DuckDB 数据库 / "
-                             "a street-scoped view is not available on a ClickHouse warehouse yet: ask for "
-                             "district-wide access, or use a DuckDB database.")
-        yield _connection(path)
+        ib = _connection(path)
+        client = ib.con
+        client.database = _run.generation  # a scoped question before left it on its scope
+        try:
+            if access[0] is not None:
+                restrict(ib, access[0])
+            yield ib
+        finally:
+            client.database = _run.generation
         return
     con = _connection(path)
     cursor = con.cursor()  # each query on its own cursor

@@ -118,7 +118,11 @@ def _drop_old(con, base: str, generations: list[tuple[int, str]], keep: int = 2)
     """Drop all but the `keep` newest generations (a reader may still be on the one before)."""
     from taizhang.warehouse import quote
 
+    from taizhang.kpi.scope import scope_databases
+
     for generation, database in generations[keep:]:
+        for scope in scope_databases(con, database):  # its street scopes' views first
+            con.command(f"DROP DATABASE IF EXISTS {quote(scope)}")
         con.command(f"DROP DATABASE IF EXISTS {quote(database)}")
         con.command(f"ALTER TABLE {quote(base)}.{POINTER} DELETE WHERE generation = {int(generation)}")
 

@@ -190,7 +190,7 @@ def tables_reason(state: dict | None, settings, con=None) -> str | None:
     if state is None:
         return "unreadable"
     reason = aggregates.reason(state, state["cases_now"], settings, current_definition())
-    if reason == "absent" and isinstance(con, duckdb.DuckDBPyConnection) and scoped_streets(con) is not None:
+    if reason == "absent" and con is not None and scoped_streets(con) is not None:
         return "scope"  # the scope hides the tables' record (kpi.scope)
     return reason
 

@@ -385,22 +385,161 @@ def test_a_street_beyond_8192_resolved_cases_gives_the_same_kpis(tmp_path, capsy
     _assert_parity(capsys, db, url)
 
 
-def test_a_street_scoped_person_is_refused_on_a_warehouse(demo_warehouse, monkeypatch):
-    """The street scope is DuckDB views (kpi.scope): on a warehouse a scoped person gets a
-    refusal saying so, never every street's numbers; nobody may upload there."""
+def _scoped_answers(con) -> dict:
+    """What a street user is shown, read on a connection restricted to their streets."""
+    from taizhang.filters import Filters
+    from taizhang.kpi import api as kpi
+
+    return {
+        "by street": kpi.metrics(con, ("street",), Filters()),
+        "by community": kpi.metrics(con, ("community",), Filters()),
+        "headline": kpi.headline(con, Filters())["metrics"],
+        "cases": kpi.case_list(con, Filters(), limit=None).sort_values("case_id").reset_index(drop=True),
+        "督办": kpi.supervision_summary(con, Filters(), Filters(), limit=100_000)[0],
+        "fast path": kpi.fast_path_status(con)["status"],
+    }
+
+
+def _assert_same_answers(on_duckdb: dict, on_chdb: dict) -> None:
+    assert on_duckdb.keys() == on_chdb.keys()
+    for name, expected in on_duckdb.items():
+        if isinstance(expected, pd.DataFrame):
+            got = on_chdb[name].copy()
+            for column in expected.columns[expected.dtypes.map(lambda t: t.kind == "M")]:
+                # The list's dates come back as Python dates from ClickHouse (either scope).
+                got[column] = pd.to_datetime(got[column]).astype(expected[column].dtype)
+            expected = expected.copy()
+            for column in expected.columns:
+                if got[column].dtype != expected[column].dtype and pd.api.types.is_numeric_dtype(got[column]) \
+                        and pd.api.types.is_numeric_dtype(expected[column]):
+                    # Whole numbers with gaps: float64 from one engine, Int64 from the other.
+                    got[column] = got[column].astype("float64")
+                    expected[column] = expected[column].astype("float64")
+            pd.testing.assert_frame_equal(got, expected, check_exact=False, rtol=1e-12,
+                                          atol=1e-12, obj=name)
+        else:
+            assert not _same(expected, on_chdb[name]), (name, _same(expected, on_chdb[name])[:5])
+
+
+SCOPE = ("丁公路街道", "南站街道")
+# Street names written to break out of a quoted SQL string, an identifier or a line.
+HOSTILE = ("x' OR 1=1 --", "x\\' OR ''='", "x\\", "南站街道'\n) OR (1=1", '") OR true --', "x}; DROP DATABASE y")
+
+
+def test_a_street_user_on_chdb_sees_what_the_same_scope_shows_on_duckdb(demo_warehouse):
+    """kpi.scope on a warehouse: the same KPIs by street and community, case list and 督办
+    list as the same scope on the DuckDB file; another street's case is not found by id;
+    the aggregate tables decline ('scoped'), as on DuckDB."""
+    from taizhang.filters import Filters
+    from taizhang.kpi import api as kpi
+    from taizhang.kpi.scope import SCOPE_MARK, restrict, scoped_streets
+    from taizhang.warehouse import reading
+
+    db, url = demo_warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        everything = con.execute("SELECT street, count(*) FROM cases GROUP BY street").fetchall()
+        (other,), = con.execute("SELECT case_id FROM cases WHERE street NOT IN (?, ?) LIMIT 1", list(SCOPE)).fetchall()
+        scoped = con.cursor()
+        restrict(scoped, SCOPE)
+        on_duckdb = _scoped_answers(scoped)
+        assert kpi.case_detail(scoped, other) is None
+    mine = sum(n for street, n in everything if street in SCOPE)
+    assert len(everything) > len(SCOPE) and 0 < mine
+    assert sorted(on_duckdb["by street"].street) == sorted(SCOPE)
+    assert len(on_duckdb["cases"]) == mine and on_duckdb["fast path"] == "scoped"
+    with reading(parse(url)) as ib:
+        generation = str(ib.con.database)
+        assert kpi.case_detail(ib, other) is not None  # the district sees it …
+        restrict(ib, SCOPE)
+        assert SCOPE_MARK in str(ib.con.database) and scoped_streets(ib) == tuple(sorted(SCOPE))
+        on_chdb = _scoped_answers(ib)
+        assert kpi.case_detail(ib, other) is None  # … the street user does not
+        assert kpi.case_timeline(ib, other).empty
+        # Every table the generation holds reads through the scope (none unscoped):
+        assert ib.con.query("SELECT count() FROM agg_counts WHERE street NOT IN ({a:String}, {b:String})",
+                            parameters={"a": SCOPE[0], "b": SCOPE[1]}).result_rows == [(0,)]
+        assert ib.con.query("SELECT count() FROM rejects").result_rows == [(0,)]
+        ib.con.database = generation
+        assert scoped_streets(ib) is None
+        assert len(kpi.metrics(ib, ("street",), Filters())) == len(everything)  # unscoped again
+    _assert_same_answers(on_duckdb, on_chdb)
+
+
+def test_a_hostile_street_name_cannot_widen_the_scope_on_chdb(demo_warehouse):
+    """Street names are inserted as values and name their scope by a hash: names made to
+    break out of SQL quoting see nothing more than the real street among them."""
+    from taizhang.filters import Filters
+    from taizhang.kpi import api as kpi
+    from taizhang.kpi.scope import restrict, scope_database, scoped_streets
+    from taizhang.warehouse import reading
+
+    _, url = demo_warehouse
+    with reading(parse(url)) as ib:
+        generation = str(ib.con.database)
+        restrict(ib, (SCOPE[0],))
+        alone = kpi.metrics(ib, ("street",), Filters())
+        ib.con.database = generation
+        restrict(ib, (SCOPE[0], *HOSTILE))
+        assert scoped_streets(ib) == tuple(sorted((SCOPE[0], *HOSTILE)))  # stored as they are
+        hostile = kpi.metrics(ib, ("street",), Filters())
+        ib.con.database = generation
+        restrict(ib, HOSTILE)
+        nothing = kpi.metrics(ib, (), Filters())
+        ib.con.database = generation
+    assert alone.street.tolist() == [SCOPE[0]]
+    pd.testing.assert_frame_equal(hostile, alone)
+    assert int(nothing.received.fillna(0).sum()) == 0
+    assert scope_database("g", HOSTILE).startswith("g_scope_") and \
+        scope_database("g", HOSTILE).replace("_", "").isalnum()
+
+
+def test_a_street_scope_is_made_once_and_dropped_with_its_generation(ledgers, tmp_path, capsys):
+    from taizhang.kpi.scope import restrict, scope_databases
+    from taizhang.warehouse import reading
+
+    areas, first, second = ledgers
+    url = f"chdb://{tmp_path}/wh"
+    assert main(["--warehouse", url, "areas", str(areas)]) == 0
+    assert main(["--warehouse", url, "load", str(first)]) == 0
+    with reading(parse(url)) as ib:
+        generation = str(ib.con.database)
+        street = ib.con.query("SELECT any(street) FROM cases").result_rows[0][0]
+        restrict(ib, (street,))
+        scope = str(ib.con.database)
+        ib.con.database = generation
+        restrict(ib, (street,))  # the second time: the same database, made once
+        assert str(ib.con.database) == scope
+        ib.con.database = generation
+    assert scope_databases(client(parse(url)), generation) == [scope]
+    assert main(["--warehouse", url, "load", str(second)]) == 0  # the generation before: kept
+    assert scope in _databases(url)
+    assert main(["--warehouse", url, "load", str(first)]) == 0  # two newer: dropped, its scope too
+    assert generation not in _databases(url) and scope not in _databases(url)
+
+
+def test_a_street_scoped_person_on_a_warehouse_sees_their_streets(demo_warehouse, monkeypatch):
+    """The dashboard's loaders: a street user's headline on chDB is the scope's on DuckDB;
+    the same run's district-wide person still sees every street; nobody may upload there."""
     from taizhang.access import Person
     from taizhang.dashboard import loaders
     from taizhang.filters import Filters
-    from taizhang.kpi.scope import ScopeError
+    from taizhang.kpi import api as kpi
+    from taizhang.kpi.scope import restrict
 
-    _, url = demo_warehouse
+    db, url = demo_warehouse
+    with duckdb.connect(str(db), read_only=True) as con:
+        scoped = con.cursor()
+        restrict(scoped, (SCOPE[0],))
+        expected = kpi.headline(scoped, Filters())["metrics"]
+        district = kpi.headline(con.cursor(), Filters())["metrics"]
     monkeypatch.setenv("TAIZHANG_WAREHOUSE", url)
-    loaders.act_as(Person("street-user", "viewer", ("丁公路街道",)))
+    loaders.act_as(Person("street-user", "viewer", (SCOPE[0],)))
     try:
-        with pytest.raises(ScopeError, match="ClickHouse"):
-            loaders.headline(Filters())
+        shown = loaders.headline(Filters())["metrics"]
+        assert not _same(expected, shown) and shown["received"] < district["received"]
+        assert loaders.metrics(("street",), Filters()).street.tolist() == [SCOPE[0]]
         loaders.act_as(Person("admin", "admin"))
-        assert loaders.headline(Filters())["metrics"]["received"] > 0  # district-wide: answered
+        assert loaders.headline(Filters())["metrics"]["received"] == district["received"]
         with pytest.raises(PermissionError, match="taizhang --warehouse"):
             loaders.import_ledgers(parse(url).path / "normaliser.duckdb", [])
     finally:
