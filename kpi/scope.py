@@ -149,7 +149,11 @@ def restrict_warehouse(client, generation: str, streets: tuple[str, ...]) -> str
         raise ScopeError(f"街道范围已生效 / {generation} is a scope already, not a generation")
     streets = tuple(sorted(set(streets)))
     scope = scope_database(generation, streets)
+    key = (id(client), scope)
+    if key in _checked:  # complete when checked: a published generation never changes
+        return scope
     if _complete(client, generation, scope, streets):
+        _remember(key)
         return scope
     try:
         _build(client, generation, scope, streets)
@@ -161,7 +165,18 @@ def restrict_warehouse(client, generation: str, streets: tuple[str, ...]) -> str
     # Fail closed: a table left unscoped, or other streets, would answer for more.
     if not _complete(client, generation, scope, streets):
         raise ScopeError(f"街道范围未能生效 / the street scope is not in place in {scope}")
+    _remember(key)
     return scope
+
+
+# (client, scope database) checked complete in this process: later questions bind at once.
+_checked: set[tuple[int, str]] = set()
+
+
+def _remember(key: tuple[int, str]) -> None:
+    if len(_checked) > 256:
+        _checked.clear()
+    _checked.add(key)
 
 
 def _build(client, generation: str, scope: str, streets: tuple[str, ...]) -> None:
