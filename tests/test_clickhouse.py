@@ -545,3 +545,41 @@ def test_a_street_scoped_person_on_a_warehouse_sees_their_streets(demo_warehouse
     finally:
         loaders.release()
         loaders.act_as(None)
+
+
+def test_the_overview_of_a_street_user_on_chdb_shows_their_streets_numbers(demo_warehouse, monkeypatch):
+    """The overview drawn for a street user (the sign-in itself replaced by that person:
+    dashboard.access.gate) on the warehouse: the same cards as on the DuckDB file for the
+    same person, 受理 counts their street's cases only, and the Data page says the
+    aggregate tables do not answer for them."""
+    from streamlit.testing.v1 import AppTest
+
+    from taizhang.access import Person
+    from taizhang.dashboard import access
+
+    db, url = demo_warehouse
+    monkeypatch.setattr(access, "gate", lambda path, lang: Person("street-user", "viewer", (SCOPE[0],)))
+    cards = {}
+    for kind in ("duckdb", "chdb"):
+        monkeypatch.setenv("TAIZHANG_DB", str(db) if kind == "duckdb" else str(parse(url).path / "normaliser.duckdb"))
+        if kind == "chdb":
+            monkeypatch.setenv("TAIZHANG_WAREHOUSE", url)
+        else:
+            monkeypatch.delenv("TAIZHANG_WAREHOUSE", raising=False)
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.query_params["period"] = "all"
+        at.run()
+        assert not at.exception, at.exception
+        assert not at.error, [e.value for e in at.error]
+        cards[kind] = _cards(at)
+    with duckdb.connect(str(db), read_only=True) as con:
+        mine, everyone = con.execute("SELECT count(*) FILTER (WHERE street = ?), count(*) FROM cases",
+                                     [SCOPE[0]]).fetchone()
+    assert len(cards["duckdb"]) >= 8 and cards["chdb"] == cards["duckdb"]
+    assert cards["chdb"]["受理"] == str(mine) and mine < everyone
+    # The Data page says the figures are counted case by case for a street view.
+    from taizhang.i18n import t
+
+    at = at.switch_page("app_pages/data.py").run()
+    assert not at.exception, at.exception
+    assert any(caption.value == t("data.fastpath_scoped", "zh") for caption in at.caption)
