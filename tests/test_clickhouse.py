@@ -325,9 +325,25 @@ def test_a_statement_that_does_not_transpile_is_said():
 def test_the_overview_on_chdb_shows_the_demos_numbers(demo_warehouse, monkeypatch):
     """The dashboard's overview read through the warehouse: the same headline numbers as on
     the demo's DuckDB file, and the Data page says where imports go."""
+    db, url = demo_warehouse
+    pages = _overviews(db, url, monkeypatch)
+    cards = {kind: _cards(at) for kind, at in pages.items()}
+    assert len(cards["duckdb"]) >= 8 and cards["chdb"] == cards["duckdb"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        from taizhang.kpi import api as kpi
+
+        received = int(kpi.metrics(con, (), kpi.Filters())["received"].iloc[0])
+    assert cards["chdb"]["受理"] == str(received)
+    at = pages["chdb"].switch_page("app_pages/data.py").run()
+    assert not at.exception, at.exception
+    assert any("taizhang --warehouse" in info.value.replace("\\", "") and "load" in info.value for info in at.info)
+    assert not at.get("file_uploader")
+
+
+def _overviews(db: Path, url: str, monkeypatch) -> dict:
+    """The overview (whole period) drawn on the DuckDB file and on the warehouse: AppTests."""
     from streamlit.testing.v1 import AppTest
 
-    db, url = demo_warehouse
     pages = {}
     for kind in ("duckdb", "chdb"):
         monkeypatch.setenv("TAIZHANG_DB", str(db) if kind == "duckdb" else str(parse(url).path / "normaliser.duckdb"))
@@ -341,17 +357,7 @@ def test_the_overview_on_chdb_shows_the_demos_numbers(demo_warehouse, monkeypatc
         assert not at.exception, at.exception
         assert not at.error, [e.value for e in at.error]
         pages[kind] = at
-    cards = {kind: _cards(at) for kind, at in pages.items()}
-    assert len(cards["duckdb"]) >= 8 and cards["chdb"] == cards["duckdb"]
-    with duckdb.connect(str(db), read_only=True) as con:
-        from taizhang.kpi import api as kpi
-
-        received = int(kpi.metrics(con, (), kpi.Filters())["received"].iloc[0])
-    assert cards["chdb"]["受理"] == str(received)
-    at = pages["chdb"].switch_page("app_pages/data.py").run()
-    assert not at.exception, at.exception
-    assert any("taizhang --warehouse" in info.value.replace("\\", "") and "load" in info.value for info in at.info)
-    assert not at.get("file_uploader")
+    return pages
 
 
 def _cards(at) -> dict[str, str]:
@@ -552,26 +558,13 @@ def test_the_overview_of_a_street_user_on_chdb_shows_their_streets_numbers(demo_
     dashboard.access.gate) on the warehouse: the same cards as on the DuckDB file for the
     same person, 受理 counts their street's cases only, and the Data page says the
     aggregate tables do not answer for them."""
-    from streamlit.testing.v1 import AppTest
-
     from taizhang.access import Person
     from taizhang.dashboard import access
 
     db, url = demo_warehouse
     monkeypatch.setattr(access, "gate", lambda path, lang: Person("street-user", "viewer", (SCOPE[0],)))
-    cards = {}
-    for kind in ("duckdb", "chdb"):
-        monkeypatch.setenv("TAIZHANG_DB", str(db) if kind == "duckdb" else str(parse(url).path / "normaliser.duckdb"))
-        if kind == "chdb":
-            monkeypatch.setenv("TAIZHANG_WAREHOUSE", url)
-        else:
-            monkeypatch.delenv("TAIZHANG_WAREHOUSE", raising=False)
-        at = AppTest.from_file(APP, default_timeout=180)
-        at.query_params["period"] = "all"
-        at.run()
-        assert not at.exception, at.exception
-        assert not at.error, [e.value for e in at.error]
-        cards[kind] = _cards(at)
+    pages = _overviews(db, url, monkeypatch)
+    cards = {kind: _cards(at) for kind, at in pages.items()}
     with duckdb.connect(str(db), read_only=True) as con:
         mine, everyone = con.execute("SELECT count(*) FILTER (WHERE street = ?), count(*) FROM cases",
                                      [SCOPE[0]]).fetchone()
@@ -580,6 +573,6 @@ def test_the_overview_of_a_street_user_on_chdb_shows_their_streets_numbers(demo_
     # The Data page says the figures are counted case by case for a street view.
     from taizhang.i18n import t
 
-    at = at.switch_page("app_pages/data.py").run()
+    at = pages["chdb"].switch_page("app_pages/data.py").run()
     assert not at.exception, at.exception
     assert any(caption.value == t("data.fastpath_scoped", "zh") for caption in at.caption)
