@@ -87,7 +87,8 @@ def _facts(frame: pd.DataFrame, as_of: date, settings) -> pd.DataFrame:
     }, index=frame.index)
 
 
-COHORT = ("due_cases", "due_resolved", "due_on_time", "due_on_time_known")
+COHORT = ("due_cases", "due_resolved", "due_on_time", "due_on_time_known",
+          "due_satisfied", "due_basically", "due_dissatisfied", "due_rated")
 NULL_KEY = "\uffff∅"  # a NULL group key while joining (no stored text holds it)
 
 
@@ -102,7 +103,9 @@ def judged(frame: pd.DataFrame, as_of: date, date_from, date_to, settings,
     day's), or when its deadline is in the period and it was still pending or in
     progress at the period's end, or resolved after it, or resolved with no day (its
     month: the deadline's). By month, each month is a period ending at its last day (or
-    end). Deferred, cancelled and referred cases are never judged.
+    end). Deferred, cancelled and referred cases are never judged. The ratings (satisfied,
+    basically satisfied, dissatisfied, rated at all) count for the cases closed in the
+    period, as 12345 boards judge satisfaction on what was closed (办结) in it.
     """
     end = pd.Timestamp(min(date_to, as_of) if date_to is not None else as_of)
     start = pd.Timestamp(date_from) if date_from is not None else pd.Timestamp.min
@@ -112,9 +115,12 @@ def judged(frame: pd.DataFrame, as_of: date, date_from, date_to, settings,
     resolved = cases["status"] == "resolved"
     day = cases["resolved_on"]
     closed = resolved & day.notna() & (day >= start) & (day <= end)
+    rating = cases["satisfaction"][closed]
     first = cases[closed].assign(
         month=day[closed].dt.strftime("%Y-%m"), due_resolved=True,
-        due_on_time=(day <= due)[closed], due_on_time_known=True)
+        due_on_time=(day <= due)[closed], due_on_time_known=True,
+        due_satisfied=rating == "satisfied", due_basically=rating == "basically_satisfied",
+        due_dissatisfied=rating == "dissatisfied", due_rated=rating.notna())
     # The end of the period the deadline is judged in: by month, its month's last day.
     period_end = (due + pd.offsets.MonthEnd(0)).clip(upper=end) if by_month else end
     waiting = cases["status"].isin(["pending", "in_progress"]) | (resolved & day.isna()) \
@@ -123,7 +129,8 @@ def judged(frame: pd.DataFrame, as_of: date, date_from, date_to, settings,
     undated = (resolved & day.isna())[fell_due]
     second = cases[fell_due].assign(
         month=due[fell_due].dt.strftime("%Y-%m"), due_resolved=undated, due_on_time=False,
-        due_on_time_known=~undated)
+        due_on_time_known=~undated, due_satisfied=False, due_basically=False,
+        due_dissatisfied=False, due_rated=False)
     out = pd.concat([first, second])
     out["due_cases"] = 1
     for name in COHORT[1:]:
@@ -195,10 +202,12 @@ def derive(out: pd.DataFrame, settings, rank_within: list[str] | None = None) ->
       without the district resolving it is not counted against it;
     - due_cases = cases judged in the period (judged()); due_resolution_rate = of them
       resolved / due_cases, due_on_time_rate = of them closed by the deadline / those
-      not resolved undated, undefined below min_due_cases;
+      not resolved undated, undefined below min_due_cases; due_satisfaction_rate = the
+      satisfaction rate of the ratings of those closed in the period (due_rated);
     - score: weighted mean of the defined rates (an undefined rate's weight goes to the
-      others); ranking_basis "due" judges resolution and on-time on the due_* rates, and
-      the satisfaction rate enters only from min_rated rated cases;
+      others); ranking_basis "due" judges resolution, on-time and satisfaction on the
+      due_* rates, and the satisfaction rate enters only from min_rated rated cases
+      (basis "due": due_rated, else rated);
     - rank: score desc, then received desc, equal pairs share the smaller rank; unranked
       without a score, or with fewer cases judged (basis "due": due_cases, else received)
       than min_cases_ranked or (basis "due") min_due_cases.
@@ -217,14 +226,18 @@ def derive(out: pd.DataFrame, settings, rank_within: list[str] | None = None) ->
     enough = lambda n: n.where(n >= least, 0)  # noqa: E731 - below min_due_cases: undefined
     out["due_resolution_rate"] = _rate(out["due_resolved"], enough(out["due_cases"]))
     out["due_on_time_rate"] = _rate(out["due_on_time"], enough(out["due_on_time_known"]))
+    out["due_satisfaction_rate"] = _rate(
+        out["due_satisfied"] + settings.basically_satisfied_weight * out["due_basically"], out["due_rated"]
+    )
     on_due = settings.ranking_basis == "due"
-    judged = {"resolution_rate": "due_resolution_rate", "on_time_rate": "due_on_time_rate"} if on_due else {}
+    judged = {"resolution_rate": "due_resolution_rate", "on_time_rate": "due_on_time_rate",
+              "satisfaction_rate": "due_satisfaction_rate"} if on_due else {}
     total = pd.Series(0.0, index=out.index)
     weight_sum = pd.Series(0.0, index=out.index)
     for name, weight in settings.score_weights().items():
         value = pd.to_numeric(out[judged.get(name, name)], errors="coerce").astype("float64")
         if name == "satisfaction_rate":
-            value = value.where(out["rated"] >= settings.min_rated)
+            value = value.where(out["due_rated" if on_due else "rated"] >= settings.min_rated)
         total += value.fillna(0.0) * weight
         weight_sum += value.notna() * weight
     out["score"] = (100 * total / weight_sum).where(weight_sum > 0)

@@ -64,7 +64,8 @@ COLUMNS = {
     "agg_days": ("month", "resolved_month", "days", "n"),
     "agg_minutes": ("month", "resolved_month", "minutes", "n"),
     "agg_open": ("month", "kind = 'due' AS is_due", "day", "n"),
-    "agg_cohort": ("month", "is_resolved", "resolved_month", "due_month", "due_day", "on_time", "n"),
+    "agg_cohort": ("month", "is_resolved", "resolved_month", "due_month", "due_day", "on_time", "n",
+                   "satisfied", "basically_satisfied", "dissatisfied"),
 }
 
 
@@ -236,12 +237,14 @@ def _cohort(con, version: Version, grain: str, keys: list[str], plan: dict, filt
             as_of: date) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """The ranking cohort from agg_cohort (store.rules.judged, as store.facts.cohort_facts
     judges the cases): per judged row part, its group id (_group_ids over `keys`, `month`
-    the month it is judged in) and its COHORT_COUNTS.
+    the month it is judged in) and its COHORT_COUNTS. Ratings count on the `closed` way
+    only: the satisfaction of the cases closed in the period.
 
     The period's months are plan["first"] … its end, the day cohort_end(); at the end
     of a month whole months decide, on a day inside one (the latest mode: nothing was
     resolved after it) the deadline day kept for cases open now decides.
     """
+    from taizhang.kpi.formulas import COHORT_COUNTS
     from taizhang.store.facts import cohort_end
 
     rows = version.table(con, "agg_cohort", grain)
@@ -269,19 +272,20 @@ def _cohort(con, version: Version, grain: str, keys: list[str], plan: dict, filt
     last = c["due_month"] if by_month else end_month
     open_at_end = ~c["is_resolved"] | (dated & (c["resolved_month"] > last))
     closed, fell_due = rules.judged(closed_in, open_at_end, undated, due_in)
-    n = c["n"]
-    parts = (  # each way into the cohort keyed by its month (store.rules.judged)
-        (closed, c["resolved_month"], n, n * c["on_time"], n),
-        (fell_due, c["due_month"], n * undated, np.zeros_like(n), n * ~undated),
+    n, none = c["n"], np.zeros_like(c["n"])
+    ratings = (c["satisfied"], c["basically_satisfied"], c["dissatisfied"])
+    parts = (  # each way into the cohort keyed by its month (store.rules.judged): COHORT_COUNTS
+        (closed, c["resolved_month"], (n, n, n * c["on_time"], n, *ratings, sum(ratings))),
+        (fell_due, c["due_month"], (n, n * undated, none, n * ~undated, none, none, none, none)),
     )
-    ids, counts = [], {name: [] for name in ("due_cases", "due_resolved", "due_on_time", "due_on_time_known")}
+    ids, counts = [], {name: [] for name in COHORT_COUNTS}
     wanted_months = [month_number(m) for m in filters.values("month")]
-    for judged, month, resolved, on_time, known in parts:
+    for judged, month, values in parts:
         if wanted_months:
             judged = judged & np.isin(month, wanted_months)
         keyed = {**c, "month": month}
         ids.append(_group_ids(keyed, keys, version, judged) if keys else np.zeros(int(judged.sum()), np.int64))
-        for name, value in zip(counts, (n, resolved, on_time, known)):
+        for name, value in zip(counts, values, strict=True):
             counts[name].append(value[judged])
     return np.concatenate(ids), {name: np.concatenate(parts) for name, parts in counts.items()}
 

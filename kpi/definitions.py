@@ -83,9 +83,9 @@ DEFINITIONS: tuple[Definition, ...] = (
                "(satisfied + {w} × basically satisfied) ÷ rated cases.",
                "kpi.metrics: satisfaction_rate"),
     Definition("score",
-               "100 ×({w_res} × {res_zh} + {w_time} × {time_zh} + {w_sat} × 满意率)÷ 有值各率的权重之和;"
+               "100 ×({w_res} × {res_zh} + {w_time} × {time_zh} + {w_sat} × {sat_zh})÷ 有值各率的权重之和;"
                "{basis_zh}回访少于 {min_rated} 件时满意率不计入。处处保留一位小数,如 76.0。",
-               "100 × ({w_res} × {res_en} + {w_time} × {time_en} + {w_sat} × satisfaction) ÷ the weights "
+               "100 × ({w_res} × {res_en} + {w_time} × {time_en} + {w_sat} × {sat_en}) ÷ the weights "
                "of the rates that are defined; {basis_en} satisfaction left out below {min_rated} "
                "ratings. Shown with one decimal everywhere, e.g. 76.0.",
                "kpi.metrics: score; taizhang.formatting.format_score"),
@@ -111,6 +111,13 @@ DEFINITIONS: tuple[Definition, ...] = (
                "deadline ÷ (cases judged − those resolved with no date); one still open at the "
                "period's end is late; undefined (—) below {min_due} cases judged.",
                "kpi.formulas: derived"),
+    Definition("due_satisfaction_rate",
+               "考核件数中在期间内办结的案件的回访:(满意 + {w} × 基本满意)÷ 其已回访件数(考核回访件数,"
+               "即 n);期间内受理、之后才办结的案件的回访计入其办结的期间。{sat_rule_zh}",
+               "The callbacks of the cases judged that were closed in the period: (satisfied + {w} × "
+               "basically satisfied) ÷ those of them rated (Rated of judged, its n); a case received "
+               "in the period but closed later is rated in the period it was closed in. {sat_rule_en}",
+               "kpi.formulas: COHORT_COUNTS, derived; store.facts.cohort_facts"),
     Definition("rank",
                "同一期间内按综合得分从高到低排名(得分相同按受理数);考核件数(得分所考核的案件:{judged_zh})"
                "少于 {min_cases} 件{min_due_zh}不排名,得分无值时亦不排名。"
@@ -161,7 +168,7 @@ def definitions(settings: Settings) -> list[dict]:
         "min_cases": settings.min_cases_ranked,
         "min_due": settings.min_due_cases,
         "min_rated": settings.min_rated,
-        **_score_basis(settings.ranking_basis == "due"),
+        **_score_basis(settings.ranking_basis == "due", settings.min_rated),
         **_due_minimum(settings),
         "tiers": "、".join(f"超期>{d}天" for d in settings.escalation_days),
         "tiers_en": ", ".join(f"overdue >{d} days" for d in settings.escalation_days),
@@ -173,15 +180,21 @@ def definitions(settings: Settings) -> list[dict]:
             for d in DEFINITIONS]
 
 
-def _score_basis(on_due: bool) -> dict[str, str]:
-    """The score's resolution and on-time terms as ranking_basis chooses them."""
+def _score_basis(on_due: bool, min_rated: int) -> dict[str, str]:
+    """The score's resolution, on-time and satisfaction terms as ranking_basis chooses them."""
     if on_due:
-        return {"res_zh": "到期解决率", "time_zh": "到期按期率",
+        return {"res_zh": "到期解决率", "time_zh": "到期按期率", "sat_zh": "考核满意率",
+                "sat_en": "satisfaction of judged",
+                "sat_rule_zh": f"综合得分即用此满意率,其回访少于 {min_rated} 件时不计入。",
+                "sat_rule_en": f"The score uses this satisfaction, left out below {min_rated} of these ratings.",
                 "basis_zh": "考核口径为本期到期或办结(见“考核件数”);",
                 "judged_zh": "本期到期或办结的案件", "judged_en": "the cases due or closed in the period",
                 "res_en": "resolved of due", "time_en": "on time of due",
                 "basis_en": "judged on cases due or closed in the period (see “Cases judged”);"}
-    return {"res_zh": "解决率", "time_zh": "按期办结率", "basis_zh": "考核口径为本期受理;",
+    return {"res_zh": "解决率", "time_zh": "按期办结率", "sat_zh": "满意率", "sat_en": "satisfaction",
+            "sat_rule_zh": "考核口径为本期受理时,综合得分用本期受理案件的满意率。",
+            "sat_rule_en": "Judged on the cases received, the score uses their satisfaction instead.",
+            "basis_zh": "考核口径为本期受理;",
             "res_en": "resolution", "time_en": "on-time", "basis_en": "judged on cases received in the period;",
             "judged_zh": "本期受理的案件", "judged_en": "the cases received in the period"}
 

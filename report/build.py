@@ -122,7 +122,8 @@ def report_view(con, month: str | None, scope: Mapping[str, str] | None = None,
     last_import = kpi.format_date(dataset.last_import)
     weights = settings.score_weights()
     # The rates the score judges, as the ranking table heads them (due-based by default).
-    judged = dict(zip(("resolution_rate", "on_time_rate"), sections.score_columns(settings)[1:]))
+    _, resolution, on_time, _, satisfaction = sections.score_columns(settings)
+    judged = {"resolution_rate": resolution, "on_time_rate": on_time, "satisfaction_rate": satisfaction}
     return ReportView(
         lang=lang,
         title=say("report.heading", lang, scope=scope_name, month=month_label),

@@ -35,7 +35,8 @@ class RankRow:
 
     name: str
     # The rates the score is computed from (kpi.ranking: on what was due, by default),
-    # each with its n: cases judged (考核件数: received, on the received basis) and cases rated.
+    # each with its n: cases judged (考核件数: received, on the received basis) and those of
+    # them rated (考核回访件数: of the cases closed in the period; 已回访 on the received basis).
     n: str
     resolution_rate: str
     on_time_rate: str

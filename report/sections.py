@@ -143,19 +143,18 @@ def categories(con, filters, settings, lang: str) -> tuple[Section, list[Categor
     return section, rows
 
 
-def score_columns(settings) -> tuple[str, str, str]:
-    """(n, resolution rate, on-time rate): the kpi.ranking columns the score judges — on
-    what was due (ranking_basis 'due'), else on what was received — as the Areas page
-    shows them."""
+def score_columns(settings) -> tuple[str, str, str, str, str]:
+    """(n, resolution rate, on-time rate, n rated, satisfaction rate): the kpi.ranking
+    columns the score judges — on what was due or closed (ranking_basis 'due'), else on
+    what was received — as the Areas page shows them."""
     if settings.ranking_basis == "due":
-        return "due_cases", "due_resolution_rate", "due_on_time_rate"
-    return "received", "resolution_rate", "on_time_rate"
+        return "due_cases", "due_resolution_rate", "due_on_time_rate", "due_rated", "due_satisfaction_rate"
+    return "received", "resolution_rate", "on_time_rate", "rated", "satisfaction_rate"
 
 
 def ranking_header(level: str, settings, lang: str) -> list[str]:
     """The ranking table's columns: rank, area, each rate of the score after its n, score, change."""
-    return [say(key, lang) for key in ("rank", level, *score_columns(settings), "rated",
-                                        "satisfaction_rate", "score", "rank_change")]
+    return [say(key, lang) for key in ("rank", level, *score_columns(settings), "score", "rank_change")]
 
 
 def ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, list[RankRow]]:
@@ -173,14 +172,14 @@ def ranking(con, level: str, filters, settings, lang: str) -> tuple[Section, lis
         else:
             up = r.rank_change > 0
             change = Delta(str(abs(int(r.rank_change))), "▲" if up else "▼", "good" if up else "bad")
-        rates = [getattr(r, column) for column in score_columns(settings)]
+        n, resolution, on_time, rated, satisfaction = (getattr(r, column) for column in score_columns(settings))
         rows.append(RankRow(
             name=text(getattr(r, level)),
-            n=kpi.format_number(rates[0]),
-            resolution_rate=kpi.format_rate(rates[1]),
-            on_time_rate=kpi.format_rate(rates[2]),
-            rated=kpi.format_number(r.rated),
-            satisfaction_rate=kpi.format_rate(r.satisfaction_rate),
+            n=kpi.format_number(n),
+            resolution_rate=kpi.format_rate(resolution),
+            on_time_rate=kpi.format_rate(on_time),
+            rated=kpi.format_number(rated),
+            satisfaction_rate=kpi.format_rate(satisfaction),
             score=score_text(r.score),
             rank=kpi.format_number(r.rank) if ranked else "—",
             change=change,

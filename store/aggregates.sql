@@ -51,7 +51,10 @@ GROUP BY GROUPING SETS ({grouping_sets});
 -- Resolved and open cases (deferred, cancelled, referred are never judged: store.rules.judged).
 INSERT INTO agg_cohort
 SELECT {grain}, district, street, community, channel, category, matter_class, month,
-       is_resolved, resolved_month, due_month, due_day, on_time, count(*)
+       is_resolved, resolved_month, due_month, due_day, on_time, count(*),
+       count(*) FILTER (WHERE satisfaction = 'satisfied'),
+       count(*) FILTER (WHERE satisfaction = 'basically_satisfied'),
+       count(*) FILTER (WHERE satisfaction = 'dissatisfied')
 FROM (SELECT *, status = 'resolved' AS is_resolved,
              CASE WHEN open_now OR (status = 'resolved' AND resolved_month IS NULL) THEN due END
                  AS due_day
@@ -105,6 +108,7 @@ GROUP BY ALL;
 
 -- name: rollup_cohort
 INSERT INTO agg_cohort
-SELECT $grain, {keys}, month, is_resolved, resolved_month, due_month, due_day, on_time, sum(n)
+SELECT $grain, {keys}, month, is_resolved, resolved_month, due_month, due_day, on_time, sum(n),
+       sum(satisfied), sum(basically_satisfied), sum(dissatisfied)
 FROM agg_cohort WHERE grain = 'community' AND month IN (SELECT month FROM agg_dirty)
 GROUP BY ALL;

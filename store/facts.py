@@ -183,7 +183,11 @@ def standing_flags(open_at: ir.BooleanValue, anchors: dict[str, ir.DateValue],
             for kind, (anchor, _) in rules.STANDING.items()}
 
 
-COHORT_FLAGS = ("due_resolved", "due_on_time", "due_on_time_known")
+COHORT_FLAGS = ("due_resolved", "due_on_time", "due_on_time_known",
+                "due_satisfied", "due_basically_satisfied", "due_dissatisfied", "due_rated")
+# The ratings counted of the cases closed in the period (the `closed` way of rules.judged).
+RATINGS = {"due_satisfied": "satisfied", "due_basically_satisfied": "basically_satisfied",
+           "due_dissatisfied": "dissatisfied"}
 
 
 def cohort_facts(ib: ibis.BaseBackend, filters: Filters, settings: Settings, as_of: date,
@@ -192,7 +196,9 @@ def cohort_facts(ib: ibis.BaseBackend, filters: Filters, settings: Settings, as_
                  slot: Slot | None = None) -> ir.Table:
     """One row per case judged in the slice's period (store.rules.judged: resolved in it, or
     due in it and not resolved by its end, cohort_end()), with `columns`, `month` and
-    COHORT_FLAGS (resolved, closed by its deadline, on time known: not resolved undated).
+    COHORT_FLAGS (resolved, closed by its deadline, on time known: not resolved undated;
+    rated satisfied, basically satisfied, dissatisfied, rated at all: only a case closed
+    in the period counts its rating).
 
     by_month: each month of the period is a period of its own (judged at its last day or
     cohort_end, the earlier), and `month` names it; a case due in June and resolved in July
@@ -203,7 +209,8 @@ def cohort_facts(ib: ibis.BaseBackend, filters: Filters, settings: Settings, as_
     if slot is None:
         slot = inline_slot(slice_values(filters, settings, as_of, span))
     cases = ib.table("cases")
-    keep = tuple(dict.fromkeys(("case_id", "received_on", "due_on", "resolved_on", "status", *columns)))
+    keep = tuple(dict.fromkeys(("case_id", "received_on", "due_on", "resolved_on", "status",
+                                "satisfaction", *columns)))
     t = cases.filter(cases.received_on <= slot("as_of", "date"),
                      cases.status.isin(("resolved", *OPEN_STATUSES)),
                      *dimension_conditions(cases, None, filters, slot)).select(*keep)
@@ -227,11 +234,14 @@ def cohort_facts(ib: ibis.BaseBackend, filters: Filters, settings: Settings, as_
     closed, fell_due = rules.judged(closed_in, open_at_end, undated, within(t.due))
     yes, no = ibis.literal(True), ibis.literal(False)
     # Each way into the cohort a row keyed by its month (store.rules.judged).
+    rated = {name: (t.satisfaction == value).fill_null(False) for name, value in RATINGS.items()}
     parts = [
         t.filter(closed).mutate(month=resolved_month, due_resolved=yes,
-                                due_on_time=t.resolved_on <= t.due, due_on_time_known=yes),
+                                due_on_time=t.resolved_on <= t.due, due_on_time_known=yes,
+                                **rated, due_rated=t.satisfaction.notnull()),
         t.filter(fell_due).mutate(month=due_month, due_resolved=undated, due_on_time=no,
-                                  due_on_time_known=~undated),
+                                  due_on_time_known=~undated,
+                                  **{name: no for name in (*RATINGS, "due_rated")}),
     ]
     judged = ibis.union(*(p.select(*columns, "case_id", "month", *COHORT_FLAGS) for p in parts))
     if filters.values("month"):

@@ -257,7 +257,9 @@ CREATE TABLE IF NOT EXISTS agg_cohort (
     due_day DATE,                    -- the deadline, for cases open now or resolved undated:
                                      -- exact for a period ending on any day after the data
     on_time BOOLEAN NOT NULL,        -- resolved with resolved_on <= due
-    n BIGINT NOT NULL
+    n BIGINT NOT NULL,
+    -- of the n, rated so (summed, not keys: the ratings of the cases closed in a period)
+    satisfied BIGINT NOT NULL, basically_satisfied BIGINT NOT NULL, dissatisfied BIGINT NOT NULL
 );
 -- Cases open now (pending, in_progress), one row each: the 督办 list's candidates at the
 -- latest date (kpi/supervision.py) without reading every case, and agg_open's source.

@@ -62,17 +62,17 @@ METRICS = (
     "resolution_rate", "median_days", "p90_days", "mean_days", "median_hours", "p90_hours",
     "on_time_rate", "overdue_open", "stalled", "rated", "rated_share", "satisfaction_rate",
     "dissatisfied", "response_rate", "reopened_rate", "return_rate", "feedback_on_time_rate",
-    "due_cases", "due_resolution_rate", "due_on_time_rate",
+    "due_cases", "due_resolution_rate", "due_on_time_rate", "due_rated", "due_satisfaction_rate",
     "score", "rank",
 )
 
 COUNT_METRICS = (
     "received", *STATUSES,
-    "overdue_open", "stalled", "rated", "dissatisfied", "due_cases",
+    "overdue_open", "stalled", "rated", "dissatisfied", "due_cases", "due_rated",
 )
 RATE_METRICS = ("resolution_rate", "on_time_rate", "rated_share", "satisfaction_rate",
                 "response_rate", "reopened_rate", "return_rate", "feedback_on_time_rate",
-                "due_resolution_rate", "due_on_time_rate")
+                "due_resolution_rate", "due_on_time_rate", "due_satisfaction_rate")
 
 
 class FilterError(ValueError):

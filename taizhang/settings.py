@@ -104,11 +104,12 @@ class Settings:
     )
     ranking_basis: str = setting(
         "due", "ranking",
-        "排名口径 / what the score's resolution and on-time rates judge: 'due' — the cases "
-        "due or closed in the period (考核口径：本期到期或办结: resolved in it, or due in it and "
-        "not resolved by its end, whenever received; a case not yet due is not held against "
-        "anyone, as 12345 boards rank), or 'received' — every case received in the period "
-        "(resolution_rate and on_time_rate as defined for the cards).",
+        "排名口径 / what the score's resolution, on-time and satisfaction rates judge: 'due' — "
+        "the cases due or closed in the period (考核口径：本期到期或办结: resolved in it, or due in "
+        "it and not resolved by its end, whenever received; a case not yet due is not held "
+        "against anyone, as 12345 boards rank; satisfaction from the ratings of those closed "
+        "in it), or 'received' — every case received in the period (resolution_rate, "
+        "on_time_rate and satisfaction_rate as defined for the cards).",
         choices=("due", "received"),
     )
     min_due_cases: int = setting(
@@ -119,8 +120,9 @@ class Settings:
     )
     min_rated: int = setting(
         3, "ranking",
-        "最少回访件数 / fewer rated cases than this: satisfaction does not enter the score "
-        "(its weight goes to the other rates), so two ratings cannot move a score 50 points.",
+        "最少回访件数 / fewer rated cases than this (ranking_basis 'due': rated of the cases "
+        "closed in the period): satisfaction does not enter the score (its weight goes to the "
+        "other rates), so two ratings cannot move a score 50 points.",
     )
     target_resolution_rate: float = setting(
         0.9, "targets",

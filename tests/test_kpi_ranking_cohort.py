@@ -24,6 +24,7 @@ resolved 3 (N1 N3 N9), closed by the deadline 1 (N1) of 4 with a known day.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -194,7 +195,8 @@ def test_a_period_ending_before_its_month_end_judges_deadlines_by_day(con, sourc
 def test_both_paths_and_pandas_count_the_same_cohort(con):
     """Every street's cohort in July and in June–August by month, as kpi gives it on
     both paths and as counted in plain pandas from the cases (benchmarks.pandas_reference)."""
-    cases = con.execute("SELECT street, received_on, due_on, resolved_on, status FROM cases").df()
+    cases = con.execute("SELECT street, received_on, due_on, resolved_on, status, satisfaction "
+                        "FROM cases").df()
     for column in ("received_on", "due_on", "resolved_on"):
         cases[column] = pd.to_datetime(cases[column])
     settings = Settings(min_due_cases=0)
@@ -250,3 +252,89 @@ def test_taizhang_kpi_gives_the_cohort_and_says_which_it_is(tmp_path, monkeypatc
     assert capsys.readouterr().out.splitlines()[-1] == "考核口径：本期到期或办结"
     assert main(["--db", str(path), "--lang", "en", "kpi", *july]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "Judged on: cases due or closed in the period"
+
+
+# ---------------------------------------------------------------- 考核满意率: ratings of the cases closed
+# A second hand-built street (西站, SLA 30 days, w = 0.8), its ratings by the month each
+# case was closed:
+#     R1 received 06-10, resolved 07-05, satisfied            closed in July
+#     R2 received 07-03, due 07-20, resolved 08-02, dissatisfied   due in July, open at its
+#        end (judged in July, late, its rating not July's); closed in August
+#     R3 received 07-01, resolved 07-10, basically satisfied  closed in July
+#     R4 received 07-02, resolved 07-12, not rated            closed in July
+#     R5 received 06-01, resolved 06-15, dissatisfied         closed in June
+# July: judged R1 R2 R3 R4 (4), resolved 3, on time 3 of 4; rated R1 R3: (1 + 0.8) / 2 = 0.9.
+# Received in July (R2 R3 R4): rated R2 R3, (0 + 0.8) / 2 = 0.4 — the volume figure.
+# June: rated R5 only (R1, received in June, was closed in July): 0 / 1. August: R2, 0 / 1.
+W = "西站街道"
+RATED = [
+    ("R1", "2023-06-10", None, "2023-07-05", "satisfied"),
+    ("R2", "2023-07-03", "2023-07-20", "2023-08-02", "dissatisfied"),
+    ("R3", "2023-07-01", None, "2023-07-10", "basically_satisfied"),
+    ("R4", "2023-07-02", None, "2023-07-12", None),
+    ("R5", "2023-06-01", None, "2023-06-15", "dissatisfied"),
+]
+WEIGHTED = Settings(basically_satisfied_weight=0.8, min_due_cases=0)
+
+
+@pytest.fixture
+def rated_con(tmp_path, monkeypatch):
+    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    rows = [case(i, received, "resolved", street=W, community="西站社区", due_on=due,
+                 resolved_on=resolved, satisfaction=rating)
+            for i, received, due, resolved, rating in RATED]
+    areas = [{"district": "西湖区", "street": W, "community": "西站社区", "kind": "社区"}]
+    db = make_db(tmp_path / "rated.duckdb", areas=areas, cases=rows)
+    aggregates.rebuild(db, WEIGHTED)
+    yield db
+    db.close()
+
+
+def test_satisfaction_of_judged_counts_the_ratings_of_the_cases_closed_in_the_period(rated_con):
+    months = kpi.Filters.make("2023-06-01", "2023-08-31", AS_OF)
+    answers = {}
+    for source in SOURCES:
+        july = kpi.metrics(rated_con, (), JULY, WEIGHTED, source=source).iloc[0]
+        assert (july["due_cases"], july["due_rated"]) == (4, 2)        # R1 R2 R3 R4; rated R1 R3
+        assert july["due_satisfaction_rate"] == pytest.approx(0.9)     # R2's rating is August's
+        assert (july["rated"], july["satisfaction_rate"]) == (2, pytest.approx(0.4))  # received: R2 R3
+        # The score judges satisfaction on the cohort: 2 ratings reach min_rated 2 ...
+        score = kpi.metrics(rated_con, (), JULY, replace(WEIGHTED, min_rated=2), source=source).iloc[0]
+        assert score["score"] == pytest.approx(100 * (0.4 * 3 / 4 + 0.2 * 3 / 4 + 0.4 * 0.9))
+        # ... not 3 (the default): its weight goes to the others. The received-basis score
+        # keeps the received cases' satisfaction (R2 R3: 0.4), with their 2 ratings.
+        assert july["score"] == pytest.approx(100 * (0.4 * 3 / 4 + 0.2 * 3 / 4) / 0.6)
+        received = kpi.metrics(rated_con, (), JULY, replace(WEIGHTED, min_rated=2, ranking_basis="received"),
+                               source=source).iloc[0]
+        # (received R2 R3 R4: all resolved by 08-31, on time R3 R4 — R2 closed after 07-20)
+        assert received["score"] == pytest.approx(100 * (0.4 * 1 + 0.2 * 2 / 3 + 0.4 * 0.4))
+
+        by_month = kpi.metrics(rated_con, ("month",), months, WEIGHTED, source=source).set_index("month")
+        # R1, received in June and closed in July, is rated in July's figure, not June's.
+        assert by_month.loc["2023-06", "due_rated"] == 1 and by_month.loc["2023-06", "due_satisfaction_rate"] == 0.0
+        assert by_month.loc["2023-07", "due_rated"] == 2
+        assert by_month.loc["2023-07", "due_satisfaction_rate"] == pytest.approx(0.9)
+        # R2, received in July and closed in August, is rated in August's.
+        assert by_month.loc["2023-08", "due_rated"] == 1 and by_month.loc["2023-08", "due_satisfaction_rate"] == 0.0
+        june = kpi.metrics(rated_con, (), kpi.Filters.make("2023-06-01", "2023-06-30", AS_OF), WEIGHTED,
+                           source=source).iloc[0]
+        assert (june["due_rated"], june["due_satisfaction_rate"]) == (1, 0.0)
+        answers[source] = (july, by_month)
+    raw, fast = answers["raw"], answers["aggregated"]
+    pd.testing.assert_series_equal(raw[0], fast[0], check_dtype=False)
+    pd.testing.assert_frame_equal(raw[1], fast[1], check_dtype=False)
+
+
+def test_satisfaction_of_judged_equals_pandas(rated_con):
+    """July's cohort ratings as benchmarks.pandas_reference counts them from the cases."""
+    cases = rated_con.execute("SELECT street, received_on, due_on, resolved_on, status, satisfaction "
+                              "FROM cases").df()
+    for column in ("received_on", "due_on", "resolved_on"):
+        cases[column] = pd.to_datetime(cases[column])
+    rows = judged(cases, date(2023, 8, 31), date(2023, 7, 1), date(2023, 7, 31), WEIGHTED)
+    assert sorted(rows.loc[rows["due_rated"], "satisfaction"]) == ["basically_satisfied", "satisfied"]
+    want = (rows["due_satisfied"].sum() + 0.8 * rows["due_basically"].sum()) / rows["due_rated"].sum()
+    for source in SOURCES:
+        got = kpi.metrics(rated_con, (), JULY, WEIGHTED, source=source).iloc[0]
+        assert got["due_satisfaction_rate"] == pytest.approx(want)

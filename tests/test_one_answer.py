@@ -137,14 +137,16 @@ def test_a_streets_rank_and_score_are_one_answer_everywhere(demo_db, capsys, rep
     assert "考核口径：本期到期或办结" in report.ranking.note
     # The report's table shows the rates the score is computed from, each with its n, as the
     # screen does: on what was due (not the received-based 解决率 of the cards).
-    assert report.ranking_header[2:7] == ["考核件数", "到期解决率", "到期按期率", "已回访", "满意率"]
+    # Satisfaction too: 考核满意率 over the ratings of the cases closed in the period.
+    assert report.ranking_header[2:7] == ["考核件数", "到期解决率", "到期按期率", "考核回访件数", "考核满意率"]
     screen = table.loc[STREET]
     assert in_report.n == kpi.format_number(screen["考核件数"]) == kpi.format_number(row["due_cases"])
-    assert in_report.rated == kpi.format_number(screen["已回访"])
+    assert in_report.rated == kpi.format_number(screen["考核回访件数"]) == kpi.format_number(row["due_rated"])
     for shown, column in ((in_report.resolution_rate, "到期解决率"), (in_report.on_time_rate, "到期按期率"),
-                          (in_report.satisfaction_rate, "满意率")):
+                          (in_report.satisfaction_rate, "考核满意率")):
         assert shown == f"{screen[column]:.1f}%"
     assert in_report.resolution_rate == kpi.format_rate(row["due_resolution_rate"])
+    assert in_report.satisfaction_rate == kpi.format_rate(row["due_satisfaction_rate"])
     assert row["due_resolution_rate"] != row["resolution_rate"]   # the two rates differ here
     # The report names the same window beside its ranking.
     assert "2022-07-01 至 2022-07-31" in report.ranking.note

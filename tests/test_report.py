@@ -167,7 +167,7 @@ def test_small_db_page_has_sql_numbers_and_edge_notes(june, renderer, tmp_path):
     assert "示例数据" not in text
     assert "1 个台账文件" in text and "1 行未导入" in text
     assert "最近导入 2022-07-01" in text  # the import's started_at, as written above
-    assert "受理后 30 天" in text and "到期解决率×0.4 + 到期按期率×0.2 + 满意率×0.4" in text
+    assert "受理后 30 天" in text and "到期解决率×0.4 + 到期按期率×0.2 + 考核满意率×0.4" in text
 
 
 def test_fullest_page_fits_a4_without_shrinking(june, renderer):
@@ -475,9 +475,10 @@ def test_the_footer_states_the_score_in_use(demo_db):
         preset = report_view(con, "2022-07", settings=Settings(preset="12345"), lang="en")
         hotline = report_view(con, "2022-07", settings=Settings(preset="12345"))
     # the rates the score judges: on what was due, as the ranking table heads them
-    assert "综合得分 = 到期解决率×0.4 + 到期按期率×0.2 + 满意率×0.4" in default.definitions[0]
-    assert default.ranking_header[3:5] == ["到期解决率", "到期按期率"]
-    assert "score = response × 0.33 + resolved of due × 0.33 + satisfaction × 0.33" in preset.definitions[0]
+    assert "综合得分 = 到期解决率×0.4 + 到期按期率×0.2 + 考核满意率×0.4" in default.definitions[0]
+    assert default.ranking_header[3:7] == ["到期解决率", "到期按期率", "考核回访件数", "考核满意率"]
+    assert ("score = response × 0.33 + resolved of due × 0.33 + satisfaction of judged × 0.33"
+            in preset.definitions[0])
     assert "12345 measures: Response rate" in preset.hotline_note
     # 三率 first in the line: 响应率, 解决率, 满意率
     assert re.match(r"12345 三率及相关:响应率 [\d.]+% · 解决率 [\d.]+% · 满意率 [\d.]+%", hotline.hotline_note)

@@ -12,9 +12,9 @@ from taizhang.i18n import t
 # What the score judges first, each rate with its n beside it; then what was received.
 RANKING_COLUMNS = [
     "rank", "street", "score", "rank_change", "due_resolution_rate", "due_on_time_rate",
-    "due_cases", "satisfaction_rate", "rated", "response_rate", "median_hours", "reopened_rate",
-    "return_rate", "received", "resolved", "resolution_rate", "cancelled", "referred",
-    "overdue_open", "unranked_reason",
+    "due_cases", "due_satisfaction_rate", "due_rated", "response_rate", "median_hours", "reopened_rate",
+    "return_rate", "received", "resolved", "resolution_rate", "satisfaction_rate", "rated", "cancelled",
+    "referred", "overdue_open", "unranked_reason",
 ]
 TOP_N = 3  # 先进 / 后进: how many of each
 CASE_COLUMNS = [
