@@ -116,9 +116,7 @@ def _now():
 
 def _drop_old(con, base: str, generations: list[tuple[int, str]], keep: int = 2) -> None:
     """Drop all but the `keep` newest generations (a reader may still be on the one before)."""
-    from taizhang.warehouse import quote
-
-    from taizhang.kpi.scope import scope_databases
+    from taizhang.warehouse import quote, scope_databases
 
     for generation, database in generations[keep:]:
         for scope in scope_databases(con, database):  # its street scopes' views first

@@ -33,6 +33,7 @@ import json
 import duckdb
 
 from taizhang.store.dialect import quote
+from taizhang.warehouse import SCOPE_MARK, scope_databases  # noqa: F401 (the scope's names)
 
 # table → the condition (on its own columns) keeping the scope's rows. `{scope}` is where
 # the scope lives (DuckDB: the connection's temporary schema; ClickHouse: the scope
@@ -67,8 +68,6 @@ def _quoted(name: str) -> str:
 
 
 DUCKDB_SCOPE = "temp.main"
-# What names a ClickHouse scope database: <generation><SCOPE_MARK><hash of the streets>.
-SCOPE_MARK = "_scope_"
 
 
 def restrict(con, streets: tuple[str, ...]) -> None:
@@ -195,8 +194,3 @@ def _build(client, generation: str, scope: str, streets: tuple[str, ...]) -> Non
         client.command(f"CREATE VIEW IF NOT EXISTS {db}.{quote(table)} AS SELECT * FROM {gen}.{quote(table)}{where}")
 
 
-def scope_databases(client, generation: str) -> list[str]:
-    """The scope databases made on `generation` (dropped with it: taizhang.etl.publish)."""
-    rows = client.query("SELECT name FROM system.databases WHERE startsWith(name, {prefix:String})",
-                        parameters={"prefix": generation + SCOPE_MARK}).result_rows
-    return [str(name) for (name,) in rows]

@@ -199,6 +199,18 @@ def close_chdb() -> None:
 POINTER = "published"
 
 
+# What names a street scope's ClickHouse database (kpi.scope builds them):
+# <generation><SCOPE_MARK><hash of the streets>, dropped with their generation.
+SCOPE_MARK = "_scope_"
+
+
+def scope_databases(client, generation: str) -> list[str]:
+    """The scope databases made on `generation` (dropped with it: taizhang.etl.publish)."""
+    rows = client.query("SELECT name FROM system.databases WHERE startsWith(name, {prefix:String})",
+                        parameters={"prefix": generation + SCOPE_MARK}).result_rows
+    return [str(name) for (name,) in rows]
+
+
 def published_generations(con, base: str) -> list[tuple[int, str]]:
     """(generation, database) published so far, newest first."""
     exists = con.command(f"EXISTS TABLE {quote(base)}.{POINTER}")
