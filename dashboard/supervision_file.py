@@ -78,11 +78,12 @@ def tier_text(tier, lang: str) -> str | None:
 
 def tier_band_text(tier, thresholds: tuple, lang: str) -> str:
     """A tier's count as people read it: the band of days its cases are overdue
-    (超期31–90天: each case counts in its highest tier only), the last open-ended (超期>365天)."""
+    (超期31–90天: each case counts in its highest tier only), the last open-ended (超期>365天).
+    A heading: its first letter a capital ('Overdue 31–90 days')."""
     above = [int(d) for d in thresholds if d > tier]
-    if not above:
-        return tier_text(tier, lang)
-    return t("tier.band", lang, low=int(tier) + 1, high=min(above))
+    text = (t("tier.band", lang, low=int(tier) + 1, high=min(above)) if above
+            else tier_text(tier, lang))
+    return text[:1].upper() + text[1:]
 
 
 def _cell(column: str, value, lang: str):

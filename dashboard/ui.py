@@ -447,10 +447,11 @@ def scope_text(view: View, lang: str) -> str:
 
 def change_text(change, is_rate: bool, step: int, lang: str) -> str | None:
     """A card's change, naming what it is compared with: '较上月 +30', '+30 vs last month'
-    (step: months between the period and the like period it is compared with)."""
+    (step: months between the period and the like period it is compared with; 0: all the
+    data, its total against the same total at the end of last month)."""
     if change is None:
         return None
-    against = t(f"delta.step{step}", lang) if step in (1, 3, 12) else t("delta.steps", lang, n=step)
+    against = t(f"delta.step{step}", lang) if step in (0, 1, 3, 12) else t("delta.steps", lang, n=step)
     return t("delta.change", lang, against=against, change=format_delta(change, rate=is_rate))
 
 

@@ -163,6 +163,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "delta.step1": ("较上月", "vs last month"),
     "delta.step3": ("较上季", "vs last quarter"),
     "delta.step12": ("较上年同期", "vs a year earlier"),
+    # All the data: a running total against itself at the end of last month ("+146" under
+    # 2090 is what was added since then, not a month compared with a month).
+    "delta.step0": ("较上月末", "since the end of last month"),
     "delta.steps": ("较前{n}个月", "vs {n} months earlier"),
     "rank.new": ("新上榜", "new"),
     # --- app chrome ------------------------------------------------------------------

@@ -302,4 +302,7 @@ def test_a_cards_change_names_the_period_it_is_compared_with():
     assert ui.change_text(-0.024, True, 3, "zh") == "较上季 -2.4pp"
     assert ui.change_text(5, False, 12, "en") == "+5 vs a year earlier"
     assert ui.change_text(2, False, 2, "zh") == "较前2个月 +2"
+    # All the data: a running total, against itself at the end of last month.
+    assert ui.change_text(146, False, 0, "zh") == "较上月末 +146"
+    assert ui.change_text(146, False, 0, "en") == "+146 since the end of last month"
     assert ui.change_text(None, False, 1, "zh") is None

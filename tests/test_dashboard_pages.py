@@ -240,6 +240,10 @@ def test_supervision_page_counts_by_unit_lead_official_and_tier(demo_db, use_db)
     for low, high in ((30, 90), (90, 365)):
         assert metric(at, f"超期{low + 1}–{high}天") == str(((overdue > low) & (overdue <= high)).sum())
     assert metric(at, "超期>365天") == str((overdue > 365).sum())
+    # In English the tier cards are headings like the others: 'Overdue 31–90 days'.
+    english = run("supervision", lang="en")
+    assert metric(english, "Overdue 31–90 days") == metric(at, "超期31–90天")
+    assert metric(english, "Overdue >365 days") == metric(at, "超期>365天")
     with reading(demo_db) as con:
         leads = con.sql("""SELECT o.name, l.case_id FROM case_officials l JOIN officials o USING (official_id)
                            WHERE l.role = 'lead'""").df()

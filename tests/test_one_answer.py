@@ -78,8 +78,8 @@ def test_resolved_in_july_whatever_month_received_is_one_number(demo_db, cases):
     with reading(demo_db) as con:
         july = kpi.Filters.make(JULY["from"], JULY["to"], JULY["as_of"])
         assert kpi.resolved_in_period(con, july) == expected
-    at = run(period="all")   # all the data: the cumulative card's change
-    assert card(at, "已解决")[1] == f"较上月 +{expected}"
+    at = run(period="all")   # all the data: the running total against itself at the end of June
+    assert card(at, "已解决")[1] == f"较上月末 +{expected}"
     assert expected != 41   # the two questions have two answers, under two names
 
 

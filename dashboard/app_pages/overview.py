@@ -53,7 +53,9 @@ year = None
 if view.period in ("month", "last_month", "quarter") and view.date_to:
     year = loaders.headline(filters_for(replace(view, period="year",
                                                 date_from=view.date_to.replace(month=1, day=1))))
-ui.headline_cards(head, lang, scope=ui.scope_text(view, lang), year=year, step=step)
+# All the data: the cards are running totals, their change what was added since last month.
+shown_step = step if (view.date_from or view.date_to) else 0
+ui.headline_cards(head, lang, scope=ui.scope_text(view, lang), year=year, step=shown_step)
 timing.mark("cards")
 
 # The lines drawn on the charts: targets from the settings, the district's own score.
