@@ -32,7 +32,7 @@ import json
 
 import duckdb
 
-from taizhang.store.dialect import quote
+from taizhang.store.names import quote
 from taizhang.warehouse import SCOPE_MARK, scope_databases  # noqa: F401 (the scope's names)
 
 # table → the condition (on its own columns) keeping the scope's rows. `{scope}` is where

@@ -412,7 +412,7 @@ def build_clickhouse(con, database: str, settings=None) -> int:
 
     from taizhang.store.dialect import CLICKHOUSE_SETTINGS, parameter_types, to_clickhouse
     from taizhang.store.facts import settings_or_default
-    from taizhang.store.dialect import quote
+    from taizhang.store.names import quote
 
     settings = settings_or_default(settings)
     ib = ibis.clickhouse.from_connection(con)

@@ -13,7 +13,6 @@ pasted into the SQL on either engine.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Mapping
@@ -29,17 +28,6 @@ CLICKHOUSE_SETTINGS = {"group_by_use_nulls": 1, "force_grouping_standard_compati
 
 class TranspileError(ValueError):
     """A DuckDB statement sqlglot cannot write in ClickHouse's dialect."""
-
-
-# A plain ClickHouse identifier: the only names quote() lets into SQL text.
-IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def quote(name: str) -> str:
-    """A ClickHouse identifier, checked (names here are ours, never a ledger's)."""
-    if not IDENTIFIER.match(name):
-        raise ValueError(f"not a plain identifier: {name!r}")
-    return f"`{name}`"
 
 
 # Python type → ClickHouse type of a query parameter, first match wins (bool before int,

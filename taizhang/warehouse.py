@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import unquote, urlparse
 
-from taizhang.store.dialect import IDENTIFIER, quote  # noqa: F401 (quote: the warehouse's API)
+from taizhang.store.names import IDENTIFIER, quote  # noqa: F401 (quote: the warehouse's API)
 
 ENV_WAREHOUSE = "TAIZHANG_WAREHOUSE"
 KINDS = ("duckdb", "chdb", "clickhouse")

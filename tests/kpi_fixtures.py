@@ -56,6 +56,25 @@ def make_db(path: Path, **tables: list[dict]) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def ranked_db(path: Path, areas: list[dict], cases: list[dict], monkeypatch):
+    """make_db with these areas and cases, its aggregate tables built under the default
+    settings (no taizhang.toml from the working folder or TAIZHANG_CONFIG): for asking both
+    paths, raw and aggregated, the same ranking question."""
+    from taizhang.settings import Settings
+    from taizhang.store import aggregates
+
+    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
+    monkeypatch.chdir(path.parent)
+    db = make_db(path, areas=areas, cases=cases)
+    aggregates.rebuild(db, Settings())
+    return db
+
+
+def by_street(frame) -> dict:
+    """A ranking's rows by street name."""
+    return {row["street"]: row for row in frame.to_dict("records")}
+
+
 def kpi_call(db: Path, function, *args, **kwargs):
     """What the KPI layer's `function` answers on the database file db (a read connection,
     as the dashboard opens it): function(con, *args, **kwargs)."""

@@ -10,9 +10,7 @@ from __future__ import annotations
 import calendar
 import random
 import shutil
-import sys
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -24,8 +22,6 @@ from taizhang.filters import Filters
 from taizhang.kpi.metrics import metrics
 from taizhang.settings import Settings
 
-# benchmarks/ is not an installed package: its generator is imported from the checkout.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate  # noqa: E402
 
 ROWS = 12_000

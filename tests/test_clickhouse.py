@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import shutil
-import sys
 from pathlib import Path
 
 import duckdb
@@ -25,7 +24,6 @@ from taizhang.cli import main  # noqa: E402
 from taizhang.etl import publish  # noqa: E402
 from taizhang.warehouse import client, parse  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.generate import generate  # noqa: E402
 
 pytestmark = pytest.mark.chdb

@@ -3,9 +3,7 @@ independent plain-pandas computation of SPEC §4 (numpy-style linear quantiles).
 
 from __future__ import annotations
 
-import sys
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,9 +13,6 @@ from kpi_fixtures import make_db
 from taizhang.kpi import api as kpi
 from taizhang.settings import Settings
 
-# benchmarks/ is not an installed package: the shared pandas reference of the rates, score
-# and rank (one copy for this test and the benchmark) is imported from the checkout.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.pandas_reference import COHORT, derive, judged, with_cohort  # noqa: E402
 
 N_CASES = 120_000

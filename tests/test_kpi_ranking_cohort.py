@@ -29,7 +29,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from kpi_fixtures import case, make_db
+from kpi_fixtures import by_street, case, make_db, ranked_db
 
 from benchmarks.pandas_reference import judged
 from taizhang.kpi import api as kpi
@@ -72,16 +72,9 @@ def ledger():
 
 @pytest.fixture
 def con(tmp_path, monkeypatch):
-    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)   # no taizhang.toml from the working folder
-    db = make_db(tmp_path / "cohort.duckdb", areas=areas(), cases=ledger())
-    aggregates.rebuild(db, Settings())
+    db = ranked_db(tmp_path / "cohort.duckdb", areas(), ledger(), monkeypatch)
     yield db
     db.close()
-
-
-def by_street(frame: pd.DataFrame) -> dict:
-    return {row["street"]: row for row in frame.to_dict("records")}
 
 
 @pytest.mark.parametrize("source", SOURCES)

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from kpi_fixtures import case, d, make_db
+from kpi_fixtures import by_street, case, ranked_db
 
 from taizhang.kpi import api as kpi
-from taizhang.store import aggregates
 from taizhang.settings import Settings
 
 JULY = kpi.Filters.make("2023-07-01", "2023-07-31", "2023-07-31")
@@ -54,16 +53,9 @@ def ledger():
 
 @pytest.fixture
 def con(tmp_path, monkeypatch):
-    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
-    monkeypatch.chdir(tmp_path)   # no taizhang.toml from the working folder
-    db = make_db(tmp_path / "due.duckdb", areas=areas(), cases=ledger())
-    aggregates.rebuild(db, Settings())
+    db = ranked_db(tmp_path / "due.duckdb", areas(), ledger(), monkeypatch)
     yield db
     db.close()
-
-
-def by_street(frame: pd.DataFrame) -> dict:
-    return {row["street"]: row for row in frame.to_dict("records")}
 
 
 @pytest.mark.parametrize("source", ["raw", "aggregated"])
