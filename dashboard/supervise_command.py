@@ -77,9 +77,9 @@ def run(args) -> int:
         say_period(period_note(con, filters, period, lang), "table" if args.out != "-" else args.format)
         rows, title = supervise(con, filters, settings, lang)
     if args.format == "xlsx":
-        data = supervision_file.xlsx_bytes(rows, title, lang)
+        data = supervision_file.xlsx_bytes(rows, title, lang, settings.escalation_days)
     elif args.format == "csv":
-        data = supervision_file.csv_text(rows, lang).encode("utf-8")
+        data = supervision_file.csv_text(rows, lang, settings.escalation_days).encode("utf-8")
     else:
         data = (supervision_file.json_text(rows) + "\n").encode("utf-8")
     if args.out == "-":

@@ -3,7 +3,7 @@
 One writer for the page's download and `taizhang supervise`, from kpi.supervision_cases'
 rows (one per case): what the page lists is what the file holds.
 
-    data = xlsx_bytes(rows, SheetTitle("南站街道", date(2022, 7, 31), "全部时间", 345), "zh")
+    data = xlsx_bytes(rows, SheetTitle("南站街道", date(2022, 7, 31), "全部时间", 345), "zh", (30, 90, 365))
     name = file_name("南站街道", date(2022, 7, 31), "xlsx", "zh")  # 督办清单_南站街道_2022-07-31.xlsx
 """
 
@@ -71,22 +71,25 @@ def reasons_text(reasons, lang: str) -> str:
     return ("、" if lang == "zh" else ", ").join(t(f"reason.{k}", lang) for k in kinds)
 
 
-def tier_text(tier, lang: str) -> str | None:
-    """An escalation tier (days) as people read it: 超期>90天; None when in no tier."""
-    return None if is_missing(tier) else t("tier.value", lang, days=int(tier))
+def tier_text(tier, thresholds: tuple, lang: str) -> str | None:
+    """An escalation tier (its threshold in days, kpi.supervision.escalation_tier) as people
+    read it: the band of days its cases are overdue (超期31–90天: a case is in its highest
+    tier only), the last open-ended (超期>365天); None when in no tier. `thresholds`:
+    settings.escalation_days. The list, its file, the case page and the cards all say it so."""
+    if is_missing(tier):
+        return None
+    above = [int(d) for d in thresholds if d > tier]
+    return (t("tier.band", lang, low=int(tier) + 1, high=min(above)) if above
+            else t("tier.value", lang, days=int(tier)))
 
 
 def tier_band_text(tier, thresholds: tuple, lang: str) -> str:
-    """A tier's count as people read it: the band of days its cases are overdue
-    (超期31–90天: each case counts in its highest tier only), the last open-ended (超期>365天).
-    A heading: its first letter a capital ('Overdue 31–90 days')."""
-    above = [int(d) for d in thresholds if d > tier]
-    text = (t("tier.band", lang, low=int(tier) + 1, high=min(above)) if above
-            else tier_text(tier, lang))
+    """tier_text as a heading: its first letter a capital ('Overdue 31–90 days')."""
+    text = tier_text(tier, thresholds, lang) or ""
     return text[:1].upper() + text[1:]
 
 
-def _cell(column: str, value, lang: str):
+def _cell(column: str, value, lang: str, thresholds: tuple):
     """One value of a supervision_cases row as a file holds it (None when missing)."""
     if column == "reasons":
         return reasons_text(value, lang)
@@ -97,7 +100,7 @@ def _cell(column: str, value, lang: str):
     if is_missing(value):
         return None
     if column == "tier":
-        return tier_text(value, lang)
+        return tier_text(value, thresholds, lang)
     if column in DATE_COLUMNS:
         return pd.Timestamp(value).date()
     if column in NUMBER_COLUMNS:
@@ -105,12 +108,13 @@ def _cell(column: str, value, lang: str):
     return masked(value) if column in ("title", "note") else value
 
 
-def typed_rows(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
+def typed_rows(rows: pd.DataFrame, lang: str, thresholds: tuple) -> pd.DataFrame:
     """EXPORT_COLUMNS of supervision_cases' rows, as a file holds them: days as whole
-    numbers, dates as dates, statuses and reasons in words, personal numbers masked."""
+    numbers, dates as dates, statuses, reasons and tiers in words (`thresholds`:
+    settings.escalation_days), personal numbers masked."""
     records = rows.to_dict("records")
     # Plain Python values in object columns: pandas would turn days with gaps into floats.
-    return pd.DataFrame({c: pd.Series([_cell(c, r.get(c), lang) for r in records], dtype=object)
+    return pd.DataFrame({c: pd.Series([_cell(c, r.get(c), lang, thresholds) for r in records], dtype=object)
                          for c in EXPORT_COLUMNS})
 
 
@@ -119,11 +123,11 @@ def file_name(scope: str, as_of: date, ext: str, lang: str) -> str:
     return export.file_name(t("supervision.file", lang), scope, as_of, ext)
 
 
-def xlsx_bytes(rows: pd.DataFrame, title: SheetTitle, lang: str) -> bytes:
+def xlsx_bytes(rows: pd.DataFrame, title: SheetTitle, lang: str, thresholds: tuple) -> bytes:
     """The list as .xlsx (dashboard.export): a title row (scope, as-of), a note row (what
     is listed), the header with an autofilter, then one row a case — days as numbers,
     dates as dates."""
-    data = typed_rows(rows, lang)
+    data = typed_rows(rows, lang, thresholds)
     data.columns = [label(c, lang) for c in EXPORT_COLUMNS]
     as_of = title.as_of.isoformat()
     return export.xlsx_bytes(data, t("supervision.file", lang), export.Title(
@@ -131,10 +135,10 @@ def xlsx_bytes(rows: pd.DataFrame, title: SheetTitle, lang: str) -> bytes:
         t("supervision.sheet_note", lang, as_of=as_of, period=title.period, n=title.cases)))
 
 
-def csv_text(rows: pd.DataFrame, lang: str) -> str:
+def csv_text(rows: pd.DataFrame, lang: str, thresholds: tuple) -> str:
     """The list as CSV (UTF-8 with a BOM so Excel reads the Chinese): labelled header, dates
     2022-07-31, days as numbers, formula-looking text neutralised."""
-    data = typed_rows(rows, lang)
+    data = typed_rows(rows, lang, thresholds)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([label(c, lang) for c in EXPORT_COLUMNS])

@@ -222,7 +222,8 @@ def display_frame(frame: pd.DataFrame, columns: list[str], lang: str, *,
         elif column == "reasons":
             values = values.map(lambda r: supervision_file.reasons_text(r, lang))
         elif column == "tier":
-            values = values.map(lambda d: supervision_file.tier_text(d, lang) or format_number(None))
+            thresholds = loaders.settings().escalation_days
+            values = values.map(lambda d: supervision_file.tier_text(d, thresholds, lang) or format_number(None))
         elif column == "unranked_reason":
             values = values.map(lambda r: t(f"unranked.{r}", lang) if isinstance(r, str) else "")
         elif column == "reason":   # a reject's: in the reader's language, from its rule's template
@@ -555,7 +556,7 @@ def supervision_reasons(case_id: str, lang: str) -> None:
     for r in reasons.itertuples(index=False):
         if r.kind == "overdue":
             text = t("supervision.why_overdue", lang, due=format_date(r.due_on), days=format_number(r.days_overdue))
-            tier = supervision_file.tier_text(r.tier, lang)
+            tier = supervision_file.tier_text(r.tier, loaders.settings().escalation_days, lang)
             text += f"({tier})" if tier and lang == "zh" else f" ({tier})" if tier else ""
         elif r.kind == "stalled":
             text = t("supervision.why_stalled", lang, days=format_number(r.days_stalled),

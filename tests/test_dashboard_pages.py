@@ -244,6 +244,12 @@ def test_supervision_page_counts_by_unit_lead_official_and_tier(demo_db, use_db)
     english = run("supervision", lang="en")
     assert metric(english, "Overdue 31–90 days") == metric(at, "超期31–90天")
     assert metric(english, "Overdue >365 days") == metric(at, "超期>365天")
+    # The list's 升级档 column says the same bands as the cards, case by case.
+    listed = at.dataframe[0].value
+    days = pd.to_numeric(listed["超期天数"], errors="coerce")
+    for low, high in ((30, 90), (90, 365)):
+        inside = (days > low) & (days <= high)
+        assert inside.any() and set(listed.loc[inside, "升级档"]) == {f"超期{low + 1}–{high}天"}
     with reading(demo_db) as con:
         leads = con.sql("""SELECT o.name, l.case_id FROM case_officials l JOIN officials o USING (official_id)
                            WHERE l.role = 'lead'""").df()

@@ -67,6 +67,12 @@ def tier_of(days) -> int | None:
     return next((limit for limit in (365, 90, 30) if days > limit), None) if pd.notna(days) else None
 
 
+def band_of(days) -> str | None:
+    """The 升级档 a case of `days` overdue is in, as the cards say it (default thresholds)."""
+    low = tier_of(days)
+    return None if low is None else "超期>365天" if low == 365 else f"超期{low + 1}–{ {30: 90, 90: 365}[low]}天"
+
+
 @pytest.mark.parametrize("period, street", [((None, None), None), (("2022-07-01", "2022-07-31"), "南站街道")])
 def test_supervise_json_page_and_pandas_give_the_same_rows(con, demo_db, tmp_path, capsysbinary, period, street,
                                                            use_db):
@@ -123,16 +129,19 @@ def test_supervise_excel_has_types_title_filter_and_widths(demo_db, tmp_path, mo
     assert sheet.auto_filter.ref == f"A3:{openpyxl.utils.get_column_letter(len(header))}{sheet.max_row}"
     assert sheet.freeze_panes == "A4"
     col = {name: i + 1 for i, name in enumerate(header)}
-    overdue_rows = 0
+    overdue_rows, bands = 0, set()
     for row in range(4, sheet.max_row + 1):
         days = sheet.cell(row, col["超期天数"])
         if days.value is not None:
             overdue_rows += 1
             assert days.data_type == "n" and isinstance(days.value, int)
-            assert sheet.cell(row, col["升级档"]).value == f"超期>{tier_of(days.value)}天" or tier_of(days.value) is None
+            # the band of days the tier cards say (31–90), not ">30" which a 91-day case is too
+            assert sheet.cell(row, col["升级档"]).value == band_of(days.value)
+            bands.add(band_of(days.value))
         received = sheet.cell(row, col["受理日期"])
         assert isinstance(received.value, datetime) and received.number_format == "yyyy-mm-dd"
     assert overdue_rows == expected["days_overdue"].notna().sum()
+    assert {"超期31–90天", "超期91–365天"} <= bands
     # Widths count a Chinese character as two: the title column is wider than the days column.
     titles = [sheet.cell(r, col["问题"]).value for r in range(4, sheet.max_row + 1)]
     widest = max(len(t) * 2 for t in titles)

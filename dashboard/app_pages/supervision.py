@@ -93,7 +93,8 @@ def _xlsx() -> bytes:
         rows, cases, listed_as_of = loaders.supervision_export(filters, kinds)
         loaders.audit("export", export_name, {"rows": len(rows)}, person)
         return supervision_file.xlsx_bytes(
-            rows, supervision_file.sheet_title(filters, listed_as_of, cases, lang), lang)
+            rows, supervision_file.sheet_title(filters, listed_as_of, cases, lang), lang,
+            loaders.settings().escalation_days)
     finally:
         loaders.act_as(None)
 
