@@ -130,7 +130,7 @@ def supervision_counts(con, filters: Filters, settings: Settings | None = None) 
     facts, shape, values = _slice(ib, filters, settings, "", ctx)
     # Overdue and stalled from the cases open now when they hold the slice's open cases
     # (as supervision_summary): the other kinds then need no deadline of any case.
-    from_open_cases = _open_cases_answer(ctx, filters, settings)
+    from_open_cases = _open_cases_answer(ib, ctx, filters, settings)
 
     def build() -> ir.Table:
         t = facts()
@@ -186,11 +186,12 @@ def _check_kinds(kinds) -> tuple[str, ...]:
     return tuple(k for k in SUPERVISION_KINDS if k in kinds)
 
 
-def _open_cases_answer(ctx: DataContext, standing: Filters, settings: Settings) -> bool:
+def _open_cases_answer(ib, ctx: DataContext, standing: Filters, settings: Settings) -> bool:
     """Whether agg_open_cases (the cases open now) holds exactly the standing slice's open cases:
-    tables current and of this shape and settings, nothing resolved after as_of, no official."""
+    tables current and of this shape and settings, nothing resolved after as_of, no official.
+    When not, kpi.fastpath logs why (a street scope as such, not as tables never built)."""
     state = ctx.state
-    if standing.values("official") or not fastpath.usable(state, settings):
+    if standing.values("official") or not fastpath.usable(state, settings, runner.raw_connection(ib)):
         return False
     latest = state[aggregates.META_MAX_DATE]
     return not latest or ctx.as_of >= date.fromisoformat(latest)
@@ -251,7 +252,7 @@ def _list_query(ib, standing: Filters, signals: Filters, settings: Settings,
     signal_facts, signal_shape, signal_values = _slice(ib, signals, settings, "signals_", ctx)
     # The standing list from the cases open now (10M cases: ~1/10 of them, narrow) when it
     # holds them all, else from every case's facts.
-    from_open_cases = _open_cases_answer(ctx, standing, settings)
+    from_open_cases = _open_cases_answer(ib, ctx, standing, settings)
 
     def every(open_cases: ir.Table, signal_cases: ir.Table) -> ir.Table:
         parts = []

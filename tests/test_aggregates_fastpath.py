@@ -178,6 +178,16 @@ def test_a_street_scope_is_its_own_reason_not_missing_tables(demo_db, caplog):
         assert aggregated.base_counts(scoped, (), Filters(), Settings(), date(2099, 1, 1)) is None
     [record] = [r for r in caplog.records if r.name == "taizhang.kpi.fastpath"]
     assert record.levelno == logging.INFO and "[scope]" in record.getMessage()
+    # The 督办 counts and list ask the same of their open cases: scope, never "absent".
+    from taizhang.kpi import api as kpi
+
+    for ask in (lambda: kpi.supervision_counts(scoped, Filters(), Settings()),
+                lambda: kpi.supervision_summary(scoped, Filters(), Filters(), settings=Settings())):
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="taizhang.kpi.fastpath"):
+            ask()
+        said = [r.getMessage() for r in caplog.records if r.name == "taizhang.kpi.fastpath"]
+        assert said and all("[scope]" in m for m in said) and fastpath.last_fallback().code == "scope"
     assert fastpath.fast_path_status(scoped, Settings()) == {
         "status": "scoped", "reason": "scope", "cases": None, "built": None}
     assert fastpath.fast_path_status(con.cursor(), Settings())["status"] == "current"
