@@ -30,12 +30,11 @@ from taizhang.cli import build_parser
 from taizhang.settings import Settings
 
 from ledgers import workbook
+# benchmarks/ is not an installed package: pytest puts the checkout on the path (pyproject).
+from benchmarks.hostile import write_bomb
 
 D = dt.date
 ROOT = Path(__file__).resolve().parents[1]
-# benchmarks/ is not an installed package: its bomb builder is imported from the checkout.
-sys.path.insert(0, str(ROOT))
-from benchmarks.hostile import write_bomb  # noqa: E402
 TAIZHANG = [sys.executable, "-m", "taizhang"]
 HEADER = ["编号", "街道", "社区", "问题", "反映时间", "办理状态", "办结时间", "满意度"]
 

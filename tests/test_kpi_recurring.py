@@ -60,8 +60,6 @@ def test_report_groups_computed_once_per_list_of_titles(tmp_path, monkeypatch):
     """Two reports on the same data cluster the titles once, a new process reads the groups
     kept on disk, and a load that changes the data clusters again; the kept groups equal
     a fresh computation's."""
-    import sys
-
     import duckdb
 
     from taizhang.etl.areas import load_areas
@@ -69,8 +67,7 @@ def test_report_groups_computed_once_per_list_of_titles(tmp_path, monkeypatch):
     from taizhang.kpi import recurring
     from taizhang.report.build import report_view
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from benchmarks.generate import generate  # not installed: imported from the checkout
+    from benchmarks.generate import generate  # not installed: the checkout is on pytest's path
 
     monkeypatch.setenv(recurring.ENV_CACHE, str(tmp_path / "groups"))
     monkeypatch.setattr(recurring, "_kept", type(recurring._kept)())
