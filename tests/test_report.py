@@ -526,11 +526,16 @@ _LONG_LAYOUT = """(() => {
 })()"""
 
 
-def test_the_long_image_holds_every_block_in_full(june, renderer):
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_long_image_holds_every_block_in_full(june, small_db, renderer, lang):
     """The 长图's tables keep every column inside its 440 px (the 督办 table's titles were
     squeezed to nothing and its officials cut off at the right edge), and the image is as
-    tall as the sheet, its last block (督办) included."""
+    tall as the sheet, its last block (督办) included. In English too, whose headers
+    ("Responsible unit", "Rated of judged") ran into the next column."""
     view, _ = june
+    if lang == "en":
+        with duckdb.connect(str(small_db), read_only=True) as con:
+            view = report_view(con, "2022-06", lang="en")
     long_text = "关于小区东门外人行道破损、路灯损坏及共享单车乱停放影响居民出行安全的问题"
     fullest = replace(view, supervision_rows=[
         replace(r, title=long_text, official="韩立新、程晓梅、欧阳文华") for r in view.supervision_rows])
