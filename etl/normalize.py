@@ -177,8 +177,7 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
         params["null_words"] = "\x1f" + "\x1f".join(words) + "\x1f"
     con.execute(_checked_sql(staged.sql, present, profile), params)
     mark("normalise")
-    con.execute("DROP TABLE IF EXISTS csv_rows")
-    con.execute("DROP TABLE IF EXISTS csv_line_nos")
+    con.execute("DROP TABLE IF EXISTS csv_line_nos")  # (a CSV's cells: dropped after the transaction)
     for name in staged.registered:
         con.unregister(name)
     staged.registered.clear()
