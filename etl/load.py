@@ -32,7 +32,7 @@ from taizhang.etl.rejects import collect_rejects, top_reasons
 from taizhang.etl.rekey import adopt_legacy_keys
 from taizhang.store.remask import remask_once
 from taizhang.store.schema import SCHEMA_VERSION, ensure_schema, stored_version
-from taizhang.etl.stage import Staged, create_stage, read_csv_rows, stage_sheet
+from taizhang.etl.stage import Staged, create_stage, drop_csv_rows, read_csv_rows, stage_sheet
 from taizhang import clock
 from taizhang.timing import mark, timed_run
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
@@ -42,7 +42,7 @@ from taizhang.settings import Settings, SettingsError, load_settings
 from taizhang.workdays import assumed_note, assumed_years
 
 TEMP_TABLES = (
-    "sheet_headers", "csv_rows", "csv_line_nos", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
+    "sheet_headers", "csv_line_nos", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
     "incoming_meetings", "incoming_attendance", "meeting_diff", "rekey",
 )
 TEMP_VIEWS = ("incoming", "keyed", "matched")
@@ -251,7 +251,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         for sheet in raw.sheets:
             layout = find_layout(sheet.head(), profile) if sheet.csv else None
             if layout is not None:
-                read_csv_rows(con, sheet, layout, lines)  # reading only; outside the transaction
+                read_csv_rows(con, sheet, layout, temp_dir.path(), lines)  # outside the transaction
         mark("csv_read")
         _step(bar, path, "read")
         _pause("read")
@@ -292,6 +292,7 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
             con.execute(f"DROP TABLE IF EXISTS {table}")
         for name in staged.registered:
             con.unregister(name)
+        drop_csv_rows(con)
         mark("cleanup")
     return summary
 

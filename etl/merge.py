@@ -118,10 +118,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
                matter_value AS matter_class, responsible_unit, reporter, note,
                received_on_date AS received_on, due_on_date AS due_on, resolved_on_date AS resolved_on,
                closed_on_date AS closed_on, status_final AS status,
-               CASE WHEN satisfaction_known THEN satisfaction_value
-                    WHEN satisfaction_score >= 4 THEN 'satisfied'
-                    WHEN satisfaction_score >= 3 THEN 'basically_satisfied'
-                    WHEN satisfaction_score IS NOT NULL THEN 'dissatisfied' END AS satisfaction,
+               satisfaction_final AS satisfaction,
                last_progress_on_date AS last_progress_on, meeting_on_date AS meeting_on,
                -- times of day where the ledger writes them (a date alone: NULL, or midnight
                -- for the two moments that only ever have a date-and-time meaning)

@@ -41,6 +41,12 @@ OTHER_DATES = ("resolved_on", "due_on", "closed_on", "last_progress_on", "meetin
 # before the earliest year (a deadline, due_on, may be in the future).
 HAPPENED = ("received_on", "resolved_on", "closed_on", "last_progress_on", "meeting_on",
             "responded_at", "feedback_at")
+# Texts `checked` does not keep (a rejected row keeps the one its reject names, as
+# reject_value): dates are kept parsed, phrases mapped (status_final, satisfaction_final,
+# matter_value), the number of participants as a number.
+TEXT_ONLY_HERE = (*DATE_FIELDS, "status", "satisfaction", "matter_class", "participants")
+# Parts of the phrase lookups that only the statement building `checked` reads.
+PARSED_ONLY = ("status_value", "satisfaction_value", "satisfaction_known", "satisfaction_score")
 # A date cell holding Excel's day 0 (or a bare time) reads as a time of day, no date.
 _TIME_ONLY = r"^\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$"
 
@@ -171,8 +177,7 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
         params["null_words"] = "\x1f" + "\x1f".join(words) + "\x1f"
     con.execute(_checked_sql(staged.sql, present, profile), params)
     mark("normalise")
-    con.execute("DROP TABLE IF EXISTS csv_rows")
-    con.execute("DROP TABLE IF EXISTS csv_line_nos")
+    con.execute("DROP TABLE IF EXISTS csv_line_nos")  # (a CSV's cells: dropped after the transaction)
     for name in staged.registered:
         con.unregister(name)
     staged.registered.clear()
@@ -345,6 +350,12 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
     other_dates = "\n".join(
         f"WHEN p.{f} IS NOT NULL AND p.{f}_date IS NULL THEN {_date_problem(f)}" for f in OTHER_DATES
     )
+    # A rejected row's value, for its message (etl/rejects.py): the texts only this
+    # statement reads are not kept, so that a 10-million-row `checked` holds less.
+    texts = [f for f in TEXT_ONLY_HERE if f in present]
+    reject_value = "".join(f"WHEN '{f}' THEN {f} " for f in texts if f != "participants")
+    reject_value = (f"CASE WHEN reject IS NOT NULL THEN CASE split_part(reject, ':', 2) {reject_value}END END"
+                    if reject_value else "NULL::VARCHAR")
     return f"""
         CREATE OR REPLACE TEMP TABLE checked AS
         WITH parsed AS (
@@ -358,9 +369,8 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                    try_cast(regexp_replace(c.participants, '人$', '') AS INTEGER) AS participants_n,
                    list_contains($status_sheets::INTEGER[], c.sheet_no) AS has_status
             FROM ({_cleaned_sql(stage_sql, present, profile)}) c
-        )
-        -- Only what later steps read: the file's rows are held here once, so every column
-        -- of a 10-million-row file counts (fields the file lacks are NULL in `matched`).
+        ),
+        judged AS (
         SELECT p.* EXCLUDE ({", ".join(_dropped(present))}),
                CASE WHEN p.status_value IS NOT NULL THEN p.status_value
                     WHEN p.status IS NOT NULL THEN NULL
@@ -390,8 +400,18 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                                        AND p.satisfaction_score = floor(p.satisfaction_score), false)
                       THEN 'unknown_satisfaction:satisfaction'
                  WHEN p.matter_class IS NOT NULL AND p.matter_value IS NULL THEN 'unknown_matter_class:matter_class'
-               END AS reject
+               END AS reject,
+               CASE WHEN p.satisfaction_known THEN p.satisfaction_value
+                    WHEN p.satisfaction_score >= 4 THEN 'satisfied'
+                    WHEN p.satisfaction_score >= 3 THEN 'basically_satisfied'
+                    WHEN p.satisfaction_score IS NOT NULL THEN 'dissatisfied'
+               END AS satisfaction_final
         FROM parsed p
+        )
+        -- Only what later steps read: the file's rows are held here once, so every column
+        -- of a 10-million-row file counts (fields the file lacks are NULL in `matched`).
+        SELECT * EXCLUDE ({", ".join([*texts, *PARSED_ONLY])}), {reject_value} AS reject_value
+        FROM judged
     """
 
 
@@ -406,7 +426,8 @@ def _dropped(present: set[str]) -> list[str]:
 def _key(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
     """View `keyed`: the rows of `checked` that are not skipped, with registry area names,
     the duplicates of an id or a natural key marked, and each row's case or meeting key."""
-    absent = [f"NULL::VARCHAR AS {f}" for f in FIELDS if f not in present and f not in AREA_FIELDS]
+    absent = [f"NULL::VARCHAR AS {f}" for f in FIELDS
+              if f not in present and f not in AREA_FIELDS and f not in TEXT_ONLY_HERE]
     absent += [f"NULL::DATE AS {f}_date" for f in DATE_FIELDS if f not in present]
     absent += [f"NULL::TIMESTAMP AS {f}_time" for f in TIME_FIELDS if f not in present]
     rows = f"SELECT *, {', '.join(absent)} FROM checked" if absent else "SELECT * FROM checked"

@@ -72,14 +72,8 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
         return []
     rows = con.execute("""
         SELECT k.sheet_no, k.sheet, k.row_no, k.reject, h.header,
-               CASE split_part(k.reject, ':', 2)
-                    WHEN 'received_on' THEN k.received_on WHEN 'meeting_on' THEN k.meeting_on
-                    WHEN 'resolved_on' THEN k.resolved_on WHEN 'due_on' THEN k.due_on
-                    WHEN 'closed_on' THEN k.closed_on WHEN 'last_progress_on' THEN k.last_progress_on
-                    WHEN 'responded_at' THEN k.responded_at WHEN 'feedback_at' THEN k.feedback_at
-                    WHEN 'status' THEN k.status WHEN 'satisfaction' THEN k.satisfaction
-                    WHEN 'matter_class' THEN k.matter_class WHEN 'case_id' THEN k.case_id
-               END AS value,
+               -- the text of the field named (`checked` keeps it for rejected rows only)
+               CASE WHEN split_part(k.reject, ':', 2) = 'case_id' THEN k.case_id ELSE k.reject_value END AS value,
                k.received_on_date::VARCHAR AS received,
                k.raw
         FROM keyed k

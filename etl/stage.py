@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import pyarrow as pa
@@ -38,6 +39,14 @@ WIDE_COLUMNS = 64
 # Between the cells of a row's text (`row_text`): not a digit, space, full-width or control
 # character, so no row-level test of etl/normalize.py matches across two cells.
 ROW_TEXT_SEP = "|"
+# A CSV's cells, read by DuckDB's reader, are held in a table of a database file of their
+# own (in the import's private folder), not in a temp table: stored compressed (a tenth of
+# the size at 3 million rows of the benchmark ledger), they never have to be written to
+# DuckDB's temp folder, and the memory limit is left to `checked`, built from them (1M rows:
+# no more spilling there; 3M rows: 1.2 GB less). Normalising reads these compressed columns
+# faster too (docs/performance.md, "The ETL step by step").
+ROWS_DB = "taizhang_csv"
+CSV_ROWS = f"{ROWS_DB}.csv_rows"
 # DuckDB's CSV reader takes lines up to its max_line_size (2 MB) and silently drops a longer
 # one; record_lines (Python's csv) refuses a cell past this, so such a file is refused.
 MAX_CELL_BYTES = 2 << 20
@@ -209,11 +218,13 @@ def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, widt
     return name
 
 
-def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | None = None) -> None:
-    """Read a CSV's rows under its header into temp table `csv_rows` with DuckDB's reader.
+def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, folder: Path,
+                  file_lines: int | None = None) -> None:
+    """Read a CSV's rows under its header into table CSV_ROWS with DuckDB's reader.
 
     Run outside the file's transaction: a failed attempt would abort it, and line breaks
     inside quoted cells (a multi-line 问题) need a second, single-threaded attempt.
+    `folder`: a private folder for the database file holding the rows (see CSV_ROWS).
     `file_lines`: the file's number of lines; when the records do not account for every
     line after the header (a cell holding line breaks, blank lines, which the reader drops),
     each record's first line is found as an editor numbers it (csv_line_nos, `numbered`).
@@ -222,8 +233,9 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | N
     width = max((c.index for c in layout.columns), default=-1) + 1
     total_cols = max(width, max((len(r) for r in src.head), default=0))
     columns = {f"c{i}": "VARCHAR" for i in range(total_cols)}
+    _attach_rows_db(con, folder)
     read = (
-        "CREATE OR REPLACE TEMP TABLE csv_rows AS SELECT * FROM read_csv(?, header = false, skip = ?, "
+        f"CREATE OR REPLACE TABLE {CSV_ROWS} AS SELECT * FROM read_csv(?, header = false, skip = ?, "
         "delim = ?, quote = '\"', escape = '\"', columns = ?, null_padding = true, strict_mode = false, "
         "all_varchar = true, auto_detect = false{})"
     )
@@ -240,7 +252,7 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | N
             multiline = True
     except duckdb.InvalidInputException as exc:
         raise _csv_error(src.name, str(exc)) from None
-    records = con.execute("SELECT count(*) FROM csv_rows").fetchall()[0][0]
+    records = con.execute(f"SELECT count(*) FROM {CSV_ROWS}").fetchall()[0][0]
     src.numbered = False
     if multiline or file_lines is None or file_lines - skip != records:
         try:
@@ -255,6 +267,26 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | N
             con.execute("CREATE OR REPLACE TEMP TABLE csv_line_nos AS SELECT line_no FROM csv_line_starts")
             con.unregister("csv_line_starts")
             src.numbered = True
+
+
+def _attach_rows_db(con, folder: Path) -> None:
+    """Attach a new database file in `folder` as ROWS_DB (for CSV_ROWS)."""
+    drop_csv_rows(con)
+    path = folder / "csv_rows.duckdb"
+    path.unlink(missing_ok=True)
+    con.execute(f"ATTACH ? AS {ROWS_DB}", [str(path)])
+
+
+def drop_csv_rows(con) -> None:
+    """Detach ROWS_DB and delete its file (outside the file's transaction: the rows were
+    read before it began, and a transaction writes to one database only)."""
+    found = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = ?", [ROWS_DB]).fetchall()
+    if not found:
+        return
+    con.execute(f"DROP TABLE IF EXISTS {CSV_ROWS}")  # nothing left to write at the detach
+    con.execute(f"DETACH DATABASE {ROWS_DB}")
+    for path in (Path(found[0][0]), Path(found[0][0] + ".wal")):
+        path.unlink(missing_ok=True)
 
 
 class CellTooLong(Exception):
@@ -327,11 +359,12 @@ def _csv_source(layout: SheetLayout, numbered: bool, used: list[int] | None = No
         every = ", ".join("r." + _ident(f"c{i}") for i in range(width))
         columns = ", ".join([*("r." + _ident(f"c{i}") for i in used), f"list_value({every}) AS cells"])
     if numbered:
-        # csv_rows is stored in file order, csv_line_nos in the same order: row by row.
-        return f"(SELECT n.line_no AS row_no, {columns} FROM csv_rows r POSITIONAL JOIN csv_line_nos n)"
+        # CSV_ROWS is stored in file order, csv_line_nos in the same order: row by row.
+        return f"(SELECT n.line_no AS row_no, {columns} FROM {CSV_ROWS} r POSITIONAL JOIN csv_line_nos n)"
     start = layout.header_row + 2
-    # rowid follows file order; inside a transaction it does not start at 0, hence the offset.
+    # rowid follows file order (written with insertion order kept); the offset keeps that
+    # true wherever it starts.
     return (
-        f"(SELECT (r.rowid - (SELECT min(rowid) FROM csv_rows) + {start})::INTEGER AS row_no, {columns} "
-        "FROM csv_rows r)"
+        f"(SELECT (r.rowid - (SELECT min(rowid) FROM {CSV_ROWS}) + {start})::INTEGER AS row_no, {columns} "
+        f"FROM {CSV_ROWS} r)"
     )

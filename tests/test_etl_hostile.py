@@ -364,13 +364,15 @@ def test_a_gbk_copy_is_masked_private_and_removed_on_sigterm(tmp_path):
 
     def inspect():
         [folder] = [p for p in db.parent.iterdir() if p.name.startswith(".taizhang-import-")]
-        [copy] = list(folder.iterdir())
-        seen.update(mode=folder.stat().st_mode & 0o777, file_mode=copy.stat().st_mode & 0o777,
+        # the transcoded copy, and the database file DuckDB's reader wrote its cells into
+        [copy] = [p for p in folder.iterdir() if p.suffix == ".csv"]
+        seen.update(others=sorted(p.name for p in folder.iterdir() if p != copy),mode=folder.stat().st_mode & 0o777, file_mode=copy.stat().st_mode & 0o777,
                     text=copy.read_text(encoding="utf-8"))
 
     code, text = paused_load(["--db", str(db), "load", str(source)], "read", signal.SIGTERM, tmp_path, inspect)
     assert code == 143 and "热线.csv 未导入" in text
     assert seen["mode"] == 0o700 and seen["file_mode"] == 0o600
+    assert seen["others"] and all(name.startswith("csv_rows.duckdb") for name in seen["others"])
     assert "楼道堆物" in seen["text"] and leaks(seen["text"].splitlines()) == [] and len(FORMATS) > 5
     assert not [p for p in db.parent.iterdir() if p.name.startswith(".taizhang-import-")]
 
