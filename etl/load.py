@@ -184,6 +184,9 @@ def _load_all(db_path, files: list[Path], summaries: list[ImportSummary], prof: 
     # needed), removed when the run ends, fails or is interrupted.
     temp_dir = PrivateTemp(Path(db_path).parent)
     try:
+        # What DuckDB spills to disk while a large file is imported are its cells as read,
+        # before masking: into the private folder too, not the database's shared one (<db>.tmp).
+        con.execute("SET temp_directory = ?", [str(temp_dir.path())])
         if not dry_run:
             ensure_schema(con)
             remask_once(con)  # texts an older masking rule left, masked with today's

@@ -327,7 +327,7 @@ def paused_load(args: list[str], point: str, sig: int, tmp_path: Path, inspect=N
     proc = subprocess.Popen([*TAIZHANG, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, "TAIZHANG_TEST_PAUSE": point})
     line = proc.stderr.readline()
-    assert line.strip() == f"paused at {point}", line
+    assert line.strip() == f"paused at {point}", line + proc.stdout.read()
     if inspect:
         inspect()
     proc.send_signal(sig)
@@ -374,6 +374,37 @@ def test_a_gbk_copy_is_masked_private_and_removed_on_sigterm(tmp_path):
     assert seen["mode"] == 0o700 and seen["file_mode"] == 0o600
     assert seen["others"] and all(name.startswith("csv_rows.duckdb") for name in seen["others"])
     assert "楼道堆物" in seen["text"] and leaks(seen["text"].splitlines()) == [] and len(FORMATS) > 5
+    assert not [p for p in db.parent.iterdir() if p.name.startswith(".taizhang-import-")]
+
+
+def test_what_duckdb_spills_goes_to_the_private_folder(tmp_path):
+    """A file larger than the import's memory: DuckDB spills the rows it works on (their
+    cells as read, a mobile number in them) to disk, into the private 0700 folder, never
+    to its default folder beside the database (<db>.tmp, the folder's own permissions)."""
+    path = tmp_path / "大.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["编号", "反映时间", "问题", "办理状态", "社区"])
+        writer.writerows([f"B{i}", f"2023-0{1 + i % 9}-1{i % 9}", f"楼道堆物{i},联系13912345678", "已解决",
+                          "桃源社区"] for i in range(300_000))
+    db = tmp_path / "db" / "t.duckdb"
+    seen = {}
+
+    def inspect():
+        [folder] = [p for p in db.parent.iterdir() if p.name.startswith(".taizhang-import-")]
+        spilled = [p for p in folder.rglob("*") if p.is_file() and "csv_rows" not in p.name]
+        seen.update(spilled=spilled, size=sum(p.stat().st_size for p in spilled),
+                    mode=folder.stat().st_mode & 0o777, beside=sorted(p.name for p in db.parent.iterdir()))
+
+    env = {**os.environ, "TAIZHANG_LOAD_MEMORY_LIMIT": "160MB"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "environ", env)
+        code, text = paused_load(["--db", str(db), "load", str(path)], "before_commit", signal.SIGTERM,
+                                 tmp_path, inspect)
+    assert code == 143, text
+    assert seen["size"] > 1 << 20, seen  # it did spill, into the private folder
+    assert seen["mode"] == 0o700
+    assert not [n for n in seen["beside"] if n.endswith(".tmp")], seen["beside"]
     assert not [p for p in db.parent.iterdir() if p.name.startswith(".taizhang-import-")]
 
 
