@@ -333,7 +333,7 @@ def refresh(con, cases: CaseIds | None = None, settings=None, everything: bool =
             months_of: str | None = None) -> int:
     """Rebuild the months marked so far plus those of these cases now, and the months of
     received_on of the rows of table `months_of` (one of MONTH_TABLES); returns months rebuilt."""
-    from taizhang.store.facts import settings_or_default
+    from taizhang.settings import settings_or_default
 
     if months_of is not None and months_of not in MONTH_TABLES:
         raise ValueError(f"no months to rebuild in {months_of}")
@@ -426,7 +426,7 @@ def build_clickhouse(con, database: str, settings=None) -> int:
     import ibis
 
     from taizhang.store.dialect import CLICKHOUSE_SETTINGS, parameter_types, to_clickhouse
-    from taizhang.store.facts import settings_or_default
+    from taizhang.settings import settings_or_default
     from taizhang.store.names import quote
 
     settings = settings_or_default(settings)
