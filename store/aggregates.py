@@ -190,7 +190,8 @@ _generate_lock = threading.Lock()
 @lru_cache(maxsize=8)
 def _facts_sql(settings) -> str:
     """SQL of one row a case with the facts we aggregate (from store.facts, status as of now;
-    its months as their first day), generated once per version of the code and settings (kept on disk: store.sqlstore)."""
+    its months as their first day), generated once per version of the code and settings
+    (kept on disk: store.sqlstore)."""
     key = ("aggregates", "facts", settings_fingerprint(settings))
     entry = sqlstore.load(key)
     if entry is None:
