@@ -289,7 +289,8 @@ def _definition(settings, facts_sql: str) -> dict[str, str]:
     source = (f"(SELECT * FROM ({facts_sql}) WHERE received_on >= $first "
               "AND received_on < $last AND month IN (SELECT month FROM agg_dirty)) AS agg_src")
     out = {"insert_open_cases": statements()["insert_open_cases"].format(source=source)}
-    open_cases = "(SELECT * FROM agg_open_cases WHERE month IN (SELECT strftime(month, '%Y-%m') FROM agg_dirty))"
+    open_cases = ("(SELECT * FROM agg_open_cases "
+                  "WHERE month IN (SELECT strftime(month, '%Y-%m') FROM agg_dirty))")
     for name, own_keys in STATEMENT_KEYS.items():
         out[name] = statements()[name].format(
             source=open_cases if name == "insert_open" else source, grain=_grain_expression(),
@@ -363,7 +364,8 @@ def refresh(con, cases: CaseIds | None = None, settings=None, everything: bool =
         if cases is not None:
             note_cases(con, cases)
         if months_of is not None:
-            con.execute(f"INSERT INTO agg_dirty SELECT DISTINCT date_trunc('month', received_on) FROM {months_of}")
+            con.execute("INSERT INTO agg_dirty SELECT DISTINCT date_trunc('month', received_on) "
+                        f"FROM {months_of}")
         con.execute("CREATE OR REPLACE TEMP TABLE agg_dirty AS SELECT DISTINCT month FROM agg_dirty")
         for table in TABLES:
             con.execute(statements()["delete_months"].format(table=table))
