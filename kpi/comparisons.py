@@ -117,8 +117,10 @@ def ranking(con, level: str, filters: Filters, settings: Settings | None = None,
 
     ranked = _with_previous_rank(answer(ib, {"now": now, "before": before}, settings, partition=True),
                                  keys)
-    # Best first; unranked rows last, the bigger ones first (Arrow's sort is stable).
-    ranked = ranked.sort_by([("rank", "ascending", "at_end"), ("received", "descending", "at_end")])
+    # Best first; unranked rows last, the bigger ones first, then by name: the same order
+    # on every engine, whatever order its rows came in.
+    ranked = ranked.sort_by([("rank", "ascending", "at_end"), ("received", "descending", "at_end"),
+                             *((key, "ascending", "at_end") for key in keys)])
     frame = to_frame(ranked)
     frame["unranked_reason"] = unranked_reasons(frame, settings)
     return frame

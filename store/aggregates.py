@@ -114,8 +114,14 @@ def ensure_tables(con) -> None:
         con.execute(statement)
 
 
+# The dirty months are held as their first day (agg_dirty.month DATE), as the facts hold
+# months: finding a month is then a date_trunc, three times cheaper than formatting it.
 def _create_dirty(con) -> None:
-    con.execute("CREATE TEMP TABLE IF NOT EXISTS agg_dirty (month VARCHAR)")
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS agg_dirty (month DATE)")
+
+
+# Every month of received_on, as a refresh of everything and a ClickHouse build mark them.
+ALL_MONTHS_SQL = "INSERT INTO agg_dirty SELECT DISTINCT date_trunc('month', received_on) FROM cases"
 
 
 # The write side's temporary tables that name cases, with their id column: the only
@@ -161,7 +167,7 @@ def note_cases(con, cases: CaseIds) -> None:
     ids, values = cases.statement()
     con.execute(f"""
         INSERT INTO agg_dirty
-        SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases WHERE case_id IN ({ids})
+        SELECT DISTINCT date_trunc('month', received_on) FROM cases WHERE case_id IN ({ids})
     """, values)
 
 
@@ -183,8 +189,9 @@ _generate_lock = threading.Lock()
 
 @lru_cache(maxsize=8)
 def _facts_sql(settings) -> str:
-    """SQL of one row a case with the facts we aggregate (from store.facts, status as of now),
-    generated once per version of the code and settings (kept on disk: store.sqlstore)."""
+    """SQL of one row a case with the facts we aggregate (from store.facts, status as of now;
+    its months as their first day), generated once per version of the code and settings
+    (kept on disk: store.sqlstore)."""
     key = ("aggregates", "facts", settings_fingerprint(settings))
     entry = sqlstore.load(key)
     if entry is None:
@@ -219,28 +226,33 @@ def _facts_expression(settings):
     f = case_facts(ib, Filters(), settings, FAR_FUTURE)
     anchors = standing_anchors(f)
     progress_on = anchors["last_progress"]
+    # Months (of received_on, resolution, deadline …) as their first day: the statements of
+    # store/aggregates.sql group by them and write 'YYYY-MM' only for the rows grouped
+    # (formatting each case's seven months cost a quarter of the refresh).
+    month_of = lambda day: day.truncate("M")  # noqa: E731
+    month = month_of(f.received_on)
     resolved_month = ibis.ifelse(
-        (f.status == "resolved") & f.resolved_on.notnull(),
-        f.resolved_on.strftime("%Y-%m"), ibis.null("string"),
+        (f.status == "resolved") & f.resolved_on.notnull(), month_of(f.resolved_on), ibis.null("date"),
     )
     # Open cases are keyed by the first month at whose end they are overdue / stalled (store.rules).
     add_days = lambda day, n: (day + ibis.interval(days=n)).cast("date")  # noqa: E731
-    first_month = {kind: rules.first_flagged_day(kind, anchors[anchor], settings, add_days).strftime("%Y-%m")
+    first_month = {kind: month_of(rules.first_flagged_day(kind, anchors[anchor], settings, add_days))
                    for kind, (anchor, _) in rules.STANDING.items()}
     source = f.select(
-        "case_id", *DIMENSION_COLUMNS, "month", "received_on", "status", "closure_days", "on_time",
+        "case_id", *DIMENSION_COLUMNS, "received_on", "status", "closure_days", "on_time",
         "on_time_known", "satisfaction", "due", "closure_minutes", "response_known",
         "response_on_time", "feedback_known", "feedback_on_time", "reopened",
-        response_month=f.responded_at.date().strftime("%Y-%m"),
-        feedback_month=f.feedback_at.date().strftime("%Y-%m"),
+        month=month,
+        response_month=month_of(f.responded_at.date()),
+        feedback_month=month_of(f.feedback_at.date()),
         resolved_month=resolved_month,
         progress_on=progress_on,
-        due_month=f.due.strftime("%Y-%m"),
+        due_month=month_of(f.due),
         due_key=first_month["overdue"],
         stall_key=first_month["stalled"],
         # Open now (as of FAR_FUTURE nothing is resolved later): agg_open_cases' rows.
         open_now=f.is_open,
-        open_later=rules.is_open(f.status.isin(OPEN_STATUSES), (resolved_month > f.month).fill_null(False)),
+        open_later=rules.is_open(f.status.isin(OPEN_STATUSES), (resolved_month > month).fill_null(False)),
     )
     return source
 
@@ -277,7 +289,8 @@ def _definition(settings, facts_sql: str) -> dict[str, str]:
     source = (f"(SELECT * FROM ({facts_sql}) WHERE received_on >= $first "
               "AND received_on < $last AND month IN (SELECT month FROM agg_dirty)) AS agg_src")
     out = {"insert_open_cases": statements()["insert_open_cases"].format(source=source)}
-    open_cases = "(SELECT * FROM agg_open_cases WHERE month IN (SELECT month FROM agg_dirty))"
+    open_cases = ("(SELECT * FROM agg_open_cases "
+                  "WHERE month IN (SELECT strftime(month, '%Y-%m') FROM agg_dirty))")
     for name, own_keys in STATEMENT_KEYS.items():
         out[name] = statements()[name].format(
             source=open_cases if name == "insert_open" else source, grain=_grain_expression(),
@@ -322,7 +335,7 @@ def refresh(con, cases: CaseIds | None = None, settings=None, everything: bool =
             months_of: str | None = None) -> int:
     """Rebuild the months marked so far plus those of these cases now, and the months of
     received_on of the rows of table `months_of` (one of MONTH_TABLES); returns months rebuilt."""
-    from taizhang.store.facts import settings_or_default
+    from taizhang.settings import settings_or_default
 
     if months_of is not None and months_of not in MONTH_TABLES:
         raise ValueError(f"no months to rebuild in {months_of}")
@@ -339,17 +352,24 @@ def refresh(con, cases: CaseIds | None = None, settings=None, everything: bool =
     if recorded != {META_DEFINITION: current, META_SETTINGS: settings_fingerprint(settings)}:
         everything = True  # months written otherwise (or never) must not mix with these
     _create_dirty(con)
-    if cases is not None:
-        note_cases(con, cases)
-    if months_of is not None:
-        con.execute(f"INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM {months_of}")
     if everything:
+        # Every month, from the cases alone: the tables are made anew (cheaper than deleting
+        # every row, and nothing is left of months no case is in any more).
         con.execute("DELETE FROM agg_dirty")
-        con.execute("INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases")
-    con.execute("CREATE OR REPLACE TEMP TABLE agg_dirty AS SELECT DISTINCT month FROM agg_dirty")
+        con.execute(ALL_MONTHS_SQL)
+        for table in TABLES:
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        ensure_tables(con)
+    else:
+        if cases is not None:
+            note_cases(con, cases)
+        if months_of is not None:
+            con.execute("INSERT INTO agg_dirty SELECT DISTINCT date_trunc('month', received_on) "
+                        f"FROM {months_of}")
+        con.execute("CREATE OR REPLACE TEMP TABLE agg_dirty AS SELECT DISTINCT month FROM agg_dirty")
+        for table in TABLES:
+            con.execute(statements()["delete_months"].format(table=table))
     months = con.execute("SELECT count(*), min(month), max(month) FROM agg_dirty").fetchall()[0]
-    for table in TABLES:
-        con.execute(statements()["delete_months"].format(table=table))
     mark("aggregates:months")
     if months[0] and supported(settings):
         # received_on bounds let DuckDB skip row groups: cases are stored by received_on.
@@ -366,11 +386,9 @@ def refresh(con, cases: CaseIds | None = None, settings=None, everything: bool =
     return months[0]
 
 
-def _span(first_month: str, last_month: str) -> tuple[date, date]:
-    """The first day of `first_month` and the first day after `last_month` ('YYYY-MM')."""
-    first = date.fromisoformat(first_month + "-01")
-    last = date.fromisoformat(last_month + "-01")
-    return first, date(last.year + last.month // 12, last.month % 12 + 1, 1)
+def _span(first_month: date, last_month: date) -> tuple[date, date]:
+    """The first day of `first_month` and the first day after `last_month` (each a month's first day)."""
+    return first_month, date(last_month.year + last_month.month // 12, last_month.month % 12 + 1, 1)
 
 
 def statement_values(name: str, first: date, last: date) -> dict:
@@ -411,7 +429,7 @@ def build_clickhouse(con, database: str, settings=None) -> int:
     import ibis
 
     from taizhang.store.dialect import CLICKHOUSE_SETTINGS, parameter_types, to_clickhouse
-    from taizhang.store.facts import settings_or_default
+    from taizhang.settings import settings_or_default
     from taizhang.store.names import quote
 
     settings = settings_or_default(settings)
@@ -421,7 +439,7 @@ def build_clickhouse(con, database: str, settings=None) -> int:
         schemas = {table: reference.table(table).schema() for table in TABLES}
     for table, schema in schemas.items():
         ib.create_table(table, schema=schema, database=database)
-    ib.create_table("agg_dirty", schema=ibis.schema({"month": "string"}), database=database)
+    ib.create_table("agg_dirty", schema=ibis.schema({"month": "date"}), database=database)
     previous, con.database = con.database, database  # the statements name tables unqualified
 
     def run(sql: str, values: dict | None = None) -> None:
@@ -429,7 +447,7 @@ def build_clickhouse(con, database: str, settings=None) -> int:
                     settings=CLICKHOUSE_SETTINGS)
 
     try:
-        run("INSERT INTO agg_dirty SELECT DISTINCT strftime(received_on, '%Y-%m') FROM cases")
+        run(ALL_MONTHS_SQL)
         months = con.query(to_clickhouse("SELECT count(*), min(month), max(month) FROM agg_dirty")).result_rows[0]
         if months[0] and supported(settings):
             first, last = _span(months[1], months[2])

@@ -20,7 +20,7 @@ from taizhang.filters import DIMENSIONS, Filters
 from taizhang.store import rules, sla
 from taizhang.store.rules import ENDED_STATUSES, OPEN_STATUSES  # noqa: F401 (store.facts' API)
 from taizhang.store.slot import Slot, inline_slot
-from taizhang.settings import Settings, load_settings
+from taizhang.settings import Settings, settings_or_default  # noqa: F401 (imported from here too)
 
 # Dimensions that are plain columns of `cases`; month and official are derived.
 CASE_COLUMN_DIMENSIONS = ("district", "street", "community", "channel", "category", "matter_class")
@@ -69,11 +69,6 @@ def backend(con) -> ibis.BaseBackend:
         while len(_backends) > BACKENDS_KEPT:
             _backends.popitem(last=False)
     return ib
-
-
-def settings_or_default(settings: Settings | None) -> Settings:
-    """The given settings, else those of the settings file (taizhang.toml)."""
-    return settings if settings is not None else load_settings()
 
 
 def received_span(ib: ibis.BaseBackend) -> tuple[date | None, date | None]:

@@ -158,7 +158,7 @@ def migrate_and_rebuild(con: duckdb.DuckDBPyConnection, settings=None) -> tuple[
     from every case (`taizhang rebuild`, and after a migration). Returns why the tables could
     not answer before (store.aggregates.reason; None: they could) and the months rebuilt."""
     from taizhang.store import aggregates
-    from taizhang.store.facts import settings_or_default
+    from taizhang.settings import settings_or_default
 
     settings = settings_or_default(settings)
     con.execute("BEGIN")

@@ -308,6 +308,11 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     return replace(Settings(), **values)
 
 
+def settings_or_default(settings: Settings | None) -> Settings:
+    """The given settings, else those of the settings file (taizhang.toml)."""
+    return settings if settings is not None else load_settings()
+
+
 def _read_calendar(path: Path, table: dict) -> tuple:
     """[calendar]: `file = "…toml"` (tables [2027] …, relative to the settings file) and/or
     inline [calendar.2027] tables of `holidays` and `workdays` (dates, or ranges

@@ -771,3 +771,23 @@ def test_case_ids_come_from_the_write_sides_tables_only():
     con = duckdb.connect()
     with pytest.raises(ValueError):
         aggregates.refresh(con, months_of="cases WHERE true")
+
+
+def test_a_rebuild_keeps_no_month_that_has_no_cases_any_more(hotline_db, tmp_path):
+    """A rebuild makes the tables anew from the cases: a month whose cases are gone leaves
+    no row behind, and every other month's rows are as they were."""
+    db = tmp_path / "copy.duckdb"
+    shutil.copy(hotline_db, db)
+    con = duckdb.connect(str(db))
+    before = _snapshot(con)
+    gone = con.execute("SELECT min(strftime(received_on, '%Y-%m')) FROM cases").fetchone()[0]
+    con.execute("BEGIN")
+    con.execute("DELETE FROM cases WHERE strftime(received_on, '%Y-%m') = ?", [gone])
+    aggregates.rebuild(con, Settings())
+    con.execute("COMMIT")
+    after = _snapshot(con)
+    assert (before["agg_counts"]["month"] == gone).any()
+    for table in aggregates.TABLES:  # (agg_minutes is empty: these ledgers carry no times)
+        kept = before[table][before[table]["month"] != gone].reset_index(drop=True)
+        pd.testing.assert_frame_equal(after[table], kept, obj=table)
+    con.close()

@@ -297,8 +297,8 @@ def test_every_aggregate_statement_runs_on_clickhouse_with_duckdbs_tables(demo_w
     try:
         con.command(f"CREATE TABLE {scratch}.agg_counts AS {database}.agg_counts")
         con.command(f"INSERT INTO {scratch}.agg_counts SELECT * FROM {database}.agg_counts")
-        con.command(f"CREATE TABLE {scratch}.agg_dirty (month Nullable(String)) ENGINE = Memory")
-        con.command(f"INSERT INTO {scratch}.agg_dirty VALUES ('2022-03')")
+        con.command(f"CREATE TABLE {scratch}.agg_dirty (month Date) ENGINE = Memory")
+        con.command(f"INSERT INTO {scratch}.agg_dirty VALUES ('2022-03-01')")
         previous, con.database = con.database, scratch
         try:
             con.command(dialect.to_clickhouse(aggregates.statements()["delete_months"].format(table="agg_counts")),
