@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from taizhang.etl.errors import LedgerError
+from taizhang.etl.fold import ROW_WORK_SQL
 from taizhang.etl.layout import SheetLayout
 from taizhang.etl.profile import FIELDS
 from taizhang.etl.read import RawSheet
@@ -104,7 +105,11 @@ def stage_sheet(
     mapped = [c.index for c in layout.columns if c.field] or [0]
     blank = f"coalesce({', '.join(cell(i) for i in mapped)}) IS NULL"
     # A total row says 合计 in one of its first cells; every total word ends in 计 or 数, so
-    # only a cell holding one of those is looked at further.
+    # only a row with a first cell holding one of those is looked at further (`maybe_total`,
+    # ANDed before the test: a CASE branch's condition stops at its first false part).
+    maybe_total = " OR ".join(
+        f"contains({cell(i)}, '计') OR contains({cell(i)}, '数')" for i in range(min(width, 4))
+    ) or "false"
     first_cells = " OR ".join(
         f"CASE WHEN contains({cell(i)}, '计') OR contains({cell(i)}, '数') THEN "
         f"contains('{TOTAL_WORDS}', chr(31) || left(replace({cell(i)}, ' ', ''), 2) || chr(31)) ELSE false END"
@@ -114,6 +119,8 @@ def stage_sheet(
     # with a space, so a cell not starting with its header's first character cannot be it.
     # (A NULL cell keeps the sum NULL: the row is not a header row, as before.)
     header_cols = [c for c in layout.columns if c.field]
+    # A row with an empty mapped cell is none (its sum is NULL): tested first, cheaply.
+    all_filled = " AND ".join(f"{cell(c.index)} IS NOT NULL" for c in header_cols) or "true"
     header_hits = " + ".join(
         f"(CASE WHEN NOT starts_with({cell(c.index)}, ${p}f{n}) THEN false "
         f"ELSE (CASE WHEN contains({cell(c.index)}, ' ') THEN replace({cell(c.index)}, ' ', '') "
@@ -130,17 +137,28 @@ def stage_sheet(
     # than half of a hotline export's rows were masked cell by cell for nothing.
     row_text = (f"concat_ws('{ROW_TEXT_SEP}', {', '.join(cell(c.index) for c in layout.columns)})"
                 if layout.columns else "''")
+    # `fast`: the row's cells as read, run together, show no edge space, no empty cell ('')
+    # and nothing ROW_WORK_SQL finds. Then trimming changes no cell (trim() removes only
+    # spaces, the other space separators are in ROW_WORK_SQL), the row's text is that text,
+    # and normalisation has nothing to fold or mask: one regular expression a row instead
+    # of a trim() a cell. Most rows of an export are such rows.
+    as_read = (f"concat_ws('{ROW_TEXT_SEP}', {', '.join(_ident(f'c{c.index}') for c in layout.columns)})"
+               if layout.columns else "''")
+    fast = f"NOT regexp_matches(as_read, '{ROW_WORK_SQL}|{_EDGE_SQL}')"
+    row_text = f"CASE WHEN fast THEN as_read ELSE {row_text} END"
     if wide:
         # The same two values from the row's list of cells (`cells`, in column order): the
         # same JSON text (a MAP keeps its keys' order), the same text run together.
         raw = f"to_json(map(${p}keys, list_transform(cells, lambda x: nullif(x, ''))))::JSON"
         row_text = f"array_to_string(list_transform(cells, lambda x: {_trimmed('x')}), '{ROW_TEXT_SEP}')"
+        as_read, fast = "NULL::VARCHAR", "false"
 
     key_fields = ("received_on", "title", "case_id", "status") if layout.kind == "case" else ("meeting_on", "topic")
     content = " OR ".join(
         f"{cell(fields[k].index)} IS NOT NULL" for k in key_fields if k in fields
     ) or "false"
-    cells = ", ".join(f"{_trimmed(_ident(f'c{i}'))} AS t{i}" for i in used)
+    cells = ", ".join(f"CASE WHEN fast THEN {_ident(f'c{i}')} ELSE {_trimmed(_ident(f'c{i}'))} END AS t{i}"
+                      for i in used)
 
     staged.parts.append(f"""
         SELECT ${p}sheet_no::INTEGER AS sheet_no, ${p}sheet::VARCHAR AS sheet, row_no, ${p}kind::VARCHAR AS kind,
@@ -148,13 +166,15 @@ def stage_sheet(
                ${p}community::VARCHAR AS ctx_community, ${p}year::INTEGER AS ctx_year,
                {", ".join(field_exprs)},
                CASE WHEN {blank} THEN 'blank'
-                    WHEN {first_cells} THEN 'total'
-                    WHEN ({header_hits}) >= 2 THEN 'header'
+                    WHEN ({maybe_total}) AND ({first_cells}) THEN 'total'
+                    WHEN {all_filled} AND ({header_hits}) >= 2 THEN 'header'
                     WHEN NOT ({content}) THEN 'blank'
                END AS skip,
                raw,
-               {row_text} AS row_text
-        FROM (SELECT row_no{", " if cells else ""}{cells}, {raw} AS raw{", cells" if wide else ""} FROM {source})""")
+               {row_text} AS row_text, fast
+        FROM (SELECT row_no{", " if cells else ""}{cells}, raw, as_read, fast{", cells" if wide else ""}
+              FROM (SELECT *, {fast} AS fast
+                    FROM (SELECT *, {raw} AS raw, {as_read} AS as_read FROM {source})))""")
     ctx = layout.context
     staged.params.update({
         f"{p}sheet_no": sheet_no, f"{p}sheet": None if sheet.csv is not None else sheet.name,
@@ -169,6 +189,10 @@ def stage_sheet(
     })
     headers = [(sheet_no, c.field, c.header) for c in layout.columns if c.field]
     con.executemany("INSERT INTO sheet_headers VALUES (?, ?, ?)", headers)
+
+
+# A cell starting or ending with a space, or empty (''), in a row's cells run together.
+_EDGE_SQL = r"(?:^|\|)(?:[ |]|$)| (?:\||$)"
 
 
 def _trimmed(c: str) -> str:
