@@ -13,6 +13,7 @@ import re
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -246,13 +247,18 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     try:
         raw = read_ledger(path, settings, temp_dir)
         mark("read")
-        sha, lines = file_digest(path)
+        # The file's digest is read beside DuckDB's reader (hashlib and DuckDB let go of the
+        # GIL), not before it: the reader needs its line count only once it is done.
+        with ThreadPoolExecutor(1) as pool:
+            digest = pool.submit(file_digest, path)
+            for sheet in raw.sheets:
+                layout = find_layout(sheet.head(), profile) if sheet.csv else None
+                if layout is not None:
+                    # reading only; outside the transaction
+                    read_csv_rows(con, sheet, layout, lambda: digest.result()[1])
+            mark("csv_read")
+            sha = digest.result()[0]
         mark("digest")
-        for sheet in raw.sheets:
-            layout = find_layout(sheet.head(), profile) if sheet.csv else None
-            if layout is not None:
-                read_csv_rows(con, sheet, layout, lines)  # reading only; outside the transaction
-        mark("csv_read")
         _step(bar, path, "read")
         _pause("read")
         con.execute("BEGIN TRANSACTION")

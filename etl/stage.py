@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import duckdb
 import pyarrow as pa
@@ -233,12 +234,14 @@ def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, widt
     return name
 
 
-def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | None = None) -> None:
+def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout,
+                  file_lines: Callable[[], int] | int | None = None) -> None:
     """Read a CSV's rows under its header into temp table `csv_rows` with DuckDB's reader.
 
     Run outside the file's transaction: a failed attempt would abort it, and line breaks
     inside quoted cells (a multi-line 问题) need a second, single-threaded attempt.
-    `file_lines`: the file's number of lines; when the records do not account for every
+    `file_lines`: the file's number of lines (or a function giving it, asked once the rows
+    are read: etl/load.py counts them meanwhile); when the records do not account for every
     line after the header (a cell holding line breaks, blank lines, which the reader drops),
     each record's first line is found as an editor numbers it (csv_line_nos, `numbered`).
     """
@@ -266,6 +269,8 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, file_lines: int | N
         raise _csv_error(src.name, str(exc)) from None
     records = con.execute("SELECT count(*) FROM csv_rows").fetchall()[0][0]
     src.numbered = False
+    if callable(file_lines):
+        file_lines = file_lines()
     if multiline or file_lines is None or file_lines - skip != records:
         try:
             starts = record_lines(src.utf8_path, skip, src.delimiter)
