@@ -76,7 +76,7 @@ class Staged:
 
     @property
     def sql(self) -> str:
-        """SELECT of every sheet's rows: row meta, {field}_txt, skip, raw, row_text."""
+        """SELECT of every sheet's rows: row meta, {field}_txt, skip, raw, row_text, fast."""
         return "\nUNION ALL\n".join(self.parts)
 
 
