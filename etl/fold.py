@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from taizhang.safetext import mask_sql, mask_text  # noqa: F401 - the one masking rule, re-exported
+from taizhang.safetext import MAYBE_NUMBER
 
 # Full-width ASCII (U+FF01..U+FF5E) → ASCII, the ideographic space → space, and the few
 # punctuation marks offices type in Chinese input mode inside dates and numbers.
@@ -49,6 +50,8 @@ TRIM_SPACE_CODES = (0x20, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 
 TRIM_SPACES = "".join(map(chr, TRIM_SPACE_CODES))
 ROW_SPACES_SQL = SPACES_SQL + "|[" + "".join(
     f"\\x{{{code:04X}}}" for code in TRIM_SPACE_CODES if code not in (0x20, 0x3000)) + "]"
+# Any of the row tests at once: whether a row needs folding or masking at all.
+ROW_WORK_SQL = f"{MAYBE_NUMBER}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}|{CONTROL_SQL}"
 
 
 def fold_sql(expr: str, wide: str | None = None, spaces: str | None = None, trimmed: bool = False) -> str:

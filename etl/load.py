@@ -13,6 +13,7 @@ import re
 import os
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -114,14 +115,23 @@ def one_language(text: str, lang: str | None) -> str:
 
 def file_digest(path: Path) -> tuple[str, int]:
     """sha256 of a file's bytes and its number of lines, from one read of the file."""
+    return file_facts(path)[:2]
+
+
+def file_facts(path: Path) -> tuple[str, int, bool]:
+    """file_digest, and whether every line is shorter than 1 MB (each aligned 512 KB of the
+    file holds a line break: a line of 1 MB covers one such block whole)."""
     digest = hashlib.sha256()
-    breaks, last = 0, b""
+    breaks, last, short = 0, b"", True
+    half = 1 << 19
     with path.open("rb") as fh:
         while chunk := fh.read(1 << 20):
             digest.update(chunk)
             breaks += chunk.count(b"\n")
             last = chunk[-1:]
-    return digest.hexdigest(), breaks + (1 if last not in (b"", b"\n") else 0)
+            short = short and all(chunk.find(b"\n", at, at + half) >= 0
+                                  for at in (0, half) if len(chunk) >= at + half)
+    return digest.hexdigest(), breaks + (1 if last not in (b"", b"\n") else 0), short
 
 
 def load_paths(
@@ -249,13 +259,18 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
     try:
         raw = read_ledger(path, settings, temp_dir)
         mark("read")
-        sha, lines = file_digest(path)
+        # The file's digest is read beside DuckDB's reader (hashlib and DuckDB let go of the
+        # GIL), not before it: the reader needs its line count only once it is done.
+        with ThreadPoolExecutor(1) as pool:
+            digest = pool.submit(file_facts, path)
+            for sheet in raw.sheets:
+                layout = find_layout(sheet.head(), profile) if sheet.csv else None
+                if layout is not None:
+                    # reading only; outside the transaction
+                    read_csv_rows(con, sheet, layout, temp_dir.path(), lambda: digest.result()[1:])
+            mark("csv_read")
+            sha = digest.result()[0]
         mark("digest")
-        for sheet in raw.sheets:
-            layout = find_layout(sheet.head(), profile) if sheet.csv else None
-            if layout is not None:
-                read_csv_rows(con, sheet, layout, temp_dir.path(), lines)  # outside the transaction
-        mark("csv_read")
         _step(bar, path, "read")
         _pause("read")
         con.execute("BEGIN TRANSACTION")

@@ -18,7 +18,8 @@ from datetime import date, timedelta
 import duckdb
 
 from taizhang import clock
-from taizhang.etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
+from taizhang.etl.fold import (CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, ROW_WORK_SQL, fold_sql,
+                                mask_sql)
 from taizhang.etl.profile import FIELDS, Profile
 from taizhang.etl.stage import Staged
 from taizhang.timing import mark
@@ -215,8 +216,9 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
     ) if profile.null_values else ""
     replace_nulls = f"REPLACE ({null_words})" if null_words else ""
     # One pass of one expression over the row finds rows needing any work at all (most
-    # need none); only those are tested for each kind of work. Each level is a subquery,
-    # so a folded value is computed once and then referenced, not re-derived per use.
+    # need none, and the staged `fast` rows are known to need none without it); only those
+    # are tested for each kind of work. Each level is a subquery, so a folded value is
+    # computed once and then referenced, not re-derived per use.
     return f"""
         SELECT * {replace_nulls},
                coalesce(district, ctx_district, $fixed_district) AS district_in,
@@ -234,8 +236,9 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{ROW_SPACES_SQL}') ELSE false END AS has_spaces,
                        CASE WHEN needs_work THEN regexp_matches(row_text, '{CONTROL_SQL}') ELSE false END AS has_control
                 FROM (
-                    SELECT *, skip IS NULL AND regexp_matches(row_text, '{DIGITS_SQL}|{ROW_WIDE_SQL}|{ROW_SPACES_SQL}|{CONTROL_SQL}')
-                              AS needs_work
+                    SELECT * EXCLUDE (fast),
+                           CASE WHEN fast THEN false
+                                ELSE skip IS NULL AND regexp_matches(row_text, '{ROW_WORK_SQL}') END AS needs_work
                     FROM ({stage_sql})
                 )
             )

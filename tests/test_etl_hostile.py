@@ -457,6 +457,38 @@ def test_a_huge_cell_and_an_encoding_switch_are_named_by_line(tmp_path):
         assert con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 0
 
 
+def test_a_line_over_2_mb_of_short_cells_is_refused_and_lines_under_1_mb_are_read(tmp_path):
+    # The reader's faster options (a 32 MB line limit) are kept only for a file whose lines
+    # are all under 1 MB; a 2.5 MB line of short cells is refused as DuckDB's default refuses it.
+    head = "编号,反映时间,问题,办理状态\n" + "".join(f"A{i},2023-01-08,楼道堆物{i},已解决\n" for i in range(50))
+    wide = tmp_path / "长行.csv"
+    wide.write_text(head + "B1,2023-01-08,x,已解决," + ",".join("长" * 300 for _ in range(2900)) + "\n",
+                    encoding="utf-8")
+    near = tmp_path / "近1MB.csv"  # a line of 0.9 MB: read, its text kept whole
+    near.write_text(head + "B2,2023-01-08," + "长" * 300_000 + ",已解决\n", encoding="utf-8")
+    db = tmp_path / "t.duckdb"
+    too_long, read = load_paths(db, [wide, near])
+    assert too_long.status == "failed" and "第52行" in too_long.error and "2 MB" in too_long.error, too_long.error
+    assert read.status == "ok" and read.rows_new == 51, read.line()
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT strlen(title) FROM cases WHERE case_id = 'B2'").fetchall() == [(900_000,)]
+
+
+def test_file_facts_count_lines_and_find_a_line_of_1_mb(tmp_path):
+    import hashlib
+
+    from taizhang.etl.load import file_digest, file_facts
+
+    short = tmp_path / "short.csv"
+    short.write_bytes(b"a,b\n" + b"x" * 600_000 + b"\n" + b"y\n" * 400_000 + b"end")
+    long = tmp_path / "long.csv"
+    long.write_bytes(b"a,b\n" + b"x" * (1 << 20) + b"\n")
+    for path, lines, under in ((short, 400_003, True), (long, 2, False)):
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        assert file_facts(path) == (sha, lines, under)
+        assert file_digest(path) == (sha, lines)
+
+
 def test_control_characters_are_dropped_and_odd_scores_rejected(tmp_path):
     path = tmp_path / "杂.csv"
     path.write_text("编号,反映时间,问题,办理状态,满意度\n"

@@ -138,3 +138,20 @@ def test_rows_of_full_width_spaces_and_spaced_totals_are_skipped_not_rejected(tm
     db = tmp_path / "t.duckdb"
     [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
     assert (summary.rows_new, summary.rows_skipped, summary.rows_rejected) == (1, 3, 0), summary.line()
+
+
+def test_a_plain_edge_space_alone_still_trims_its_cell(tmp_path):
+    # A row whose cells, as read, show nothing to trim, fold or mask skips trim() (etl/stage.py
+    # `fast`): a plain space at a cell's edge, its only oddity, must still send it through.
+    rows = [["E-1 ", "2023-01-08", " 桃源社区", "路灯不亮 ", "办理中"],
+            ["E-2", "2023-01-09", "桃源社区", "停车难", " 办理中"],
+            ["E-3", "2023-01-10", "桃源社区", "楼道堆物", "办理中"],
+            [" 合计", "", "", "3件", ""],
+            ["工单编号 ", "受理时间", "社区", "诉求内容", "办理状态"]]
+    db = tmp_path / "t.duckdb"
+    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    assert (summary.rows_new, summary.rows_skipped, summary.rows_rejected) == (3, 2, 0), summary.line()
+    got = cases(db, "case_id, community, title, status, raw->>'诉求内容'")
+    assert got == {"E-1": ("桃源社区", "路灯不亮", "in_progress", "路灯不亮 "),
+                   "E-2": ("桃源社区", "停车难", "in_progress", "停车难"),
+                   "E-3": ("桃源社区", "楼道堆物", "in_progress", "楼道堆物")}
