@@ -10,6 +10,7 @@ import json
 import duckdb
 
 from taizhang.etl.load import load_paths
+from commands import RAW_JSON
 
 HEADER = ["工单编号", "受理时间", "社区", "诉求内容", "办理状态"]
 
@@ -23,7 +24,7 @@ def write_csv(path, rows, header=HEADER, newline="\n"):
     return path
 
 
-def cases(db, columns="case_id, title, raw::VARCHAR"):
+def cases(db, columns=f"case_id, title, {RAW_JSON}"):
     with duckdb.connect(str(db), read_only=True) as con:
         return {r[0]: r[1:] for r in con.execute(f"SELECT {columns} FROM cases").fetchall()}
 
