@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 
 from taizhang.store import sql_text
+from taizhang.store.rawrow import joined_sql
 from taizhang.store.remask import record_mask_version, remask
 
 SCHEMA_VERSION = 9
@@ -19,8 +20,8 @@ FEEDBACK_VERSION = 7
 # 8: the version whose migration rebuilds `cases` for the hotline statuses and timestamps
 # (_hotline_cases). The rebuild copies any column by name, whatever was added before it.
 HOTLINE_VERSION = 8
-# 9: cases.raw holds a row's cells as a list (VARCHAR[]) and cases.raw_layout names its
-# headers, stored once in raw_layouts, instead of a JSON object repeating them in every
+# 9: cases.raw holds a row's cells as one text (store/rawrow.py) and cases.raw_layout names
+# its headers, stored once in raw_layouts, instead of a JSON object repeating them in every
 # row. The migration rebuilds `cases` (a column's type changes) and splits each JSON into
 # its values and keys (_raw_values).
 RAW_VALUES_VERSION = 9
@@ -144,7 +145,7 @@ def _json_raw(con: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def _raw_values(con: duckdb.DuckDBPyConnection, old: str) -> None:
     """8 → 9: copy the cases of `old` into `cases`, each JSON row split into its values
-    (cases.raw, in the object's order) and its keys: every distinct list of keys becomes
+    (cases.raw, joined in the object's order) and its keys: every distinct list of keys becomes
     one raw_layouts row, numbered in the order the cases first use it. Nothing else
     changes; the cases keep their stored order (received_on, which the KPIs' reads skip by).
     JSON's own functions read it (json_keys, and the values by the path '$.*', which
@@ -158,9 +159,12 @@ def _raw_values(con: duckdb.DuckDBPyConnection, old: str) -> None:
               WHERE raw IS NOT NULL GROUP BY keys)
         WHERE keys NOT IN (SELECT keys FROM raw_layouts)
     """)
+    # a control character in a cell (none should be: the write side dropped them) would
+    # split it in two: dropped here too
+    cells = "list_transform(json_extract_string(c.raw, '$.*'), lambda x: replace(x, chr(31), ''))"
     con.execute(f"""
         INSERT INTO cases BY NAME
-        SELECT c.* REPLACE (json_extract_string(c.raw, '$.*') AS raw), l.layout_id AS raw_layout
+        SELECT c.* REPLACE ({joined_sql(cells)} AS raw), l.layout_id AS raw_layout
         FROM {old} c LEFT JOIN raw_layouts l ON l.keys = json_keys(c.raw)
         ORDER BY c.rowid
     """)
