@@ -56,6 +56,23 @@ def test_a_cell_edged_by_a_no_break_space_is_trimmed_whatever_else_its_row_holds
     assert json.loads(got["N-1"][1])["诉求内容"] == "\u00a0路灯不亮\u00a0"  # raw keeps the cell as written
 
 
+def test_control_characters_at_a_cells_edges_leave_every_stored_cell_in_its_column(tmp_path):
+    # cases.raw joins a row's cells by U+001F (store/rawrow.py): the same character, or
+    # another control character, in a cell (at its edges too, where trim() leaves it) is
+    # dropped, so the row splits back into its own cells, each under its header.
+    rows = [["C-1", "2023-01-08", "桃源社区", "\x1f路灯\x1f不亮\x1f", "办理中"],
+            ["C-2", "2023-01-09", "桃源社区\x1f", "\x00停车难\x1e", "\x1f办理中"],
+            ["C-3", "2023-01-10", "桃源社区", "楼道堆物", "办理中"]]
+    db = tmp_path / "t.duckdb"
+    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    assert summary.status == "ok" and summary.rows_new == 3, summary.line()
+    got = {case_id: json.loads(raw) for case_id, (_, raw) in cases(db).items()}
+    assert got["C-1"] == dict(zip(HEADER, ["C-1", "2023-01-08", "桃源社区", "路灯不亮", "办理中"]))
+    assert got["C-2"] == dict(zip(HEADER, ["C-2", "2023-01-09", "桃源社区", "停车难", "办理中"]))
+    assert got["C-3"] == dict(zip(HEADER, rows[2]))
+    assert cases(db, "case_id, title, community")["C-2"] == ("停车难", "桃源社区")
+
+
 def test_a_ledger_id_equal_to_a_generated_key_fails_the_file_and_changes_nothing(tmp_path):
     # Row A has no id: its key is generated (h + 16 hex digits). Row B of the same file
     # carries exactly that text as its id. cases has no key index, so only the post-merge
