@@ -448,6 +448,8 @@ def test_a_street_user_on_chdb_sees_what_the_same_scope_shows_on_duckdb(demo_war
         on_duckdb = _scoped_answers(scoped)
         assert kpi.case_detail(scoped, other) is None
         ledger_row = kpi.case_detail(con, other)["raw"]
+        (inside,), = con.execute("SELECT case_id FROM cases WHERE street = ? LIMIT 1", [SCOPE[0]]).fetchall()
+        inside_row = kpi.case_detail(scoped, inside)["raw"]
     mine = sum(n for street, n in everything if street in SCOPE)
     assert len(everything) > len(SCOPE) and 0 < mine
     assert sorted(on_duckdb["by street"].street) == sorted(SCOPE)
@@ -460,6 +462,7 @@ def test_a_street_user_on_chdb_sees_what_the_same_scope_shows_on_duckdb(demo_war
         assert SCOPE_MARK in str(ib.con.database) and scoped_streets(ib) == tuple(sorted(SCOPE))
         on_chdb = _scoped_answers(ib)
         assert kpi.case_detail(ib, other) is None  # … the street user does not
+        assert kpi.case_detail(ib, inside)["raw"] == inside_row and inside_row  # its own, headers and all
         assert kpi.case_timeline(ib, other).empty
         # Every table the generation holds reads through the scope (none unscoped):
         assert ib.con.query("SELECT count() FROM agg_counts WHERE street NOT IN ({a:String}, {b:String})",
