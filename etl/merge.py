@@ -16,7 +16,6 @@ from datetime import date
 import duckdb
 
 from taizhang.store import aggregates
-from taizhang.store.rawrow import joined_sql
 from taizhang.etl.errors import LedgerError
 from taizhang.statuses import OPEN_STATUSES
 from taizhang.timing import mark
@@ -158,7 +157,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
                            source_file, source_sheet, source_row, raw, raw_layout, last_seen_on, {GIVEN})
         SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
-               ?, i.sheet, i.row_no, {joined_sql('i.raw')}, i.raw_layout, ?, {", ".join("i." + c for c in GIVEN_COLUMNS)}
+               ?, i.sheet, i.row_no, i.raw, i.raw_layout, ?, {", ".join("i." + c for c in GIVEN_COLUMNS)}
         FROM incoming i {new_only}
         {order}
     """, [import_id, source_file, as_of])
@@ -262,7 +261,7 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
             last_progress_on = coalesce(i.last_progress_on,
                 CASE WHEN i.status <> cases.status OR i.note IS DISTINCT FROM cases.note THEN ?::DATE
                      ELSE cases.last_progress_on END),
-            import_id = ?, source_file = ?, source_sheet = i.sheet, source_row = i.row_no, raw = {joined_sql('i.raw')},
+            import_id = ?, source_file = ?, source_sheet = i.sheet, source_row = i.row_no, raw = i.raw,
             raw_layout = i.raw_layout,
             last_seen_on = greatest(cases.last_seen_on, ?::DATE),
             {", ".join(f"{c} = i.{c}" for c in GIVEN_COLUMNS)}
