@@ -6,9 +6,9 @@ stored again in every row. One text rather than a list (VARCHAR[]): DuckDB compr
 text column with zstd, not a list's elements, and the list cost more to write and to store
 than the JSON objects it replaced (docs/performance.md).
 
-CELL_SEP is a control character: the write side drops every control character from a
-row's cells before it stores them (etl/normalize.py), so none is in a cell and the text
-splits back into exactly its cells.
+CELL_SEP is a control character, which no stored text keeps: the write side drops it from
+every cell where it joins them (etl/stage.py), the other control characters where it masks
+them (etl/normalize.py), so the text splits back into exactly its cells.
 """
 
 from __future__ import annotations
