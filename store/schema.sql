@@ -136,9 +136,10 @@ CREATE TABLE IF NOT EXISTS cases (
 
 -- The headers of ledger rows (cases.raw), one row per distinct list of them: `keys` are
 -- a sheet's column headers in column order, a repeated header numbered (备注, 备注_2),
--- personal numbers masked. A load adds the lists it has not seen (etl/stage.py); a list no
--- stored case uses any more (its sheet's rows were all rejected, or their cases were
--- updated from a sheet with other headers) stays: it holds no case data.
+-- personal numbers masked. A load adds the lists it has not seen (etl/stage.py), a meeting
+-- ledger's too (its rejected rows' JSON is written from it); a list no stored case uses
+-- (a meeting ledger's, a sheet whose rows were all rejected, or whose cases were updated
+-- from a sheet with other headers) stays: it holds no case data.
 CREATE TABLE IF NOT EXISTS raw_layouts (
     layout_id INTEGER PRIMARY KEY,
     keys      VARCHAR[] NOT NULL
