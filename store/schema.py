@@ -147,27 +147,28 @@ def _raw_values(con: duckdb.DuckDBPyConnection, old: str) -> None:
     """8 → 9: copy the cases of `old` into `cases`, each JSON row split into its values
     (cases.raw, joined in the object's order) and its keys: every distinct list of keys becomes
     one raw_layouts row, numbered in the order the cases first use it. Nothing else
-    changes; the cases keep their stored order (received_on, which the KPIs' reads skip by).
-    JSON's own functions read it (json_keys, and the values by the path '$.*', which
-    takes a key whatever characters it holds and keeps a value whatever its type as text).
+    changes; the cases keep their stored order (received_on, which the KPIs' reads skip by):
+    a plain copy, each row's layout found in the few lists by position, not by a join that
+    would need the rows sorted again. JSON's own functions read it (json_keys, and the
+    values by the path '$.*', which takes a key whatever characters it holds and keeps a
+    value whatever its type as text).
     """
-    con.execute(f"""
-        INSERT INTO raw_layouts
-        SELECT (SELECT coalesce(max(layout_id), 0) FROM raw_layouts)
-                 + row_number() OVER (ORDER BY first_row), keys
-        FROM (SELECT json_keys(raw) AS keys, min(rowid) AS first_row FROM {old}
-              WHERE raw IS NOT NULL GROUP BY keys)
-        WHERE keys NOT IN (SELECT keys FROM raw_layouts)
-    """)
+    layouts = [keys for keys, _ in con.execute(f"""
+        SELECT json_keys(raw) AS keys, min(rowid) AS first_row FROM {old}
+        WHERE raw IS NOT NULL GROUP BY keys ORDER BY first_row
+    """).fetchall()]
+    before = con.execute("SELECT coalesce(max(layout_id), 0) FROM raw_layouts").fetchone()[0]
+    con.executemany("INSERT INTO raw_layouts VALUES (?, ?)",
+                    [[before + n, keys] for n, keys in enumerate(layouts, start=1)])
     # a control character in a cell (none should be: the write side dropped them) would
     # split it in two: dropped here too
-    cells = "list_transform(json_extract_string(c.raw, '$.*'), lambda x: replace(x, chr(31), ''))"
+    cells = "list_transform(json_extract_string(raw, '$.*'), lambda x: replace(x, chr(31), ''))"
     con.execute(f"""
         INSERT INTO cases BY NAME
-        SELECT c.* REPLACE ({joined_sql(cells)} AS raw), l.layout_id AS raw_layout
-        FROM {old} c LEFT JOIN raw_layouts l ON l.keys = json_keys(c.raw)
-        ORDER BY c.rowid
-    """)
+        SELECT * REPLACE ({joined_sql(cells)} AS raw),
+               ? + list_position(?::VARCHAR[][], json_keys(raw)) AS raw_layout
+        FROM {old}
+    """, [before, layouts])
 
 
 def upgrade_file(path: str | os.PathLike) -> int | None:
