@@ -21,8 +21,8 @@ _SPACES = re.compile(r"\s+")
 # person typed, they break the text's display and the files we write.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_SQL = r"[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1F}\x{7F}]"
-# The same but U+001F, the character between the cells of a row's raw text (store/rawrow.py).
-CELL_CONTROL_SQL = r"[\x{00}-\x{08}\x{0B}\x{0C}\x{0E}-\x{1E}\x{7F}]"
+# The same characters as DuckDB's JSON text writes them (\u0000 …; DEL as itself).
+JSON_CONTROL_SQL = r"\\u00(0[0-8bBcCeEfF]|1[0-9a-fA-F])|\x{7F}"
 
 def fold_text(value: str) -> str:
     """Full-width to half-width, runs of white space to one space, control characters

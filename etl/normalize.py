@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import duckdb
 
 from taizhang import clock
-from taizhang.etl.fold import CELL_CONTROL_SQL, CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
+from taizhang.etl.fold import CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, fold_sql, mask_sql
 from taizhang.etl.profile import FIELDS, Profile
 from taizhang.etl.stage import Staged
 from taizhang.timing import mark
@@ -219,7 +219,7 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
                coalesce(community, ctx_community, $fixed_community) AS community_in
         FROM (
             SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year, skip,
-                   CASE WHEN has_digits OR has_control THEN {mask_sql(_no_control('raw'))}
+                   CASE WHEN has_digits OR has_control THEN {mask_sql(_no_control_json('raw::VARCHAR'))}::JSON
                         ELSE raw END AS raw, raw_layout,
                    {", ".join(folded)}
             FROM (
@@ -238,11 +238,9 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
     """
 
 
-def _no_control(expr: str) -> str:
-    """SQL: a row's `raw` without control characters (tab and line breaks kept), but the
-    one between its cells (no cell holds it: etl/stage.py). The masks need no more: that
-    character is no digit, space or separator they take, so they mask each cell alone."""
-    return f"CASE WHEN has_control THEN regexp_replace({expr}, '{CELL_CONTROL_SQL}', '', 'g') ELSE {expr} END"
+def _no_control_json(expr: str) -> str:
+    """SQL: JSON text `expr` without control characters (their \\u00xx escapes)."""
+    return f"CASE WHEN has_control THEN regexp_replace({expr}, '{JSON_CONTROL_SQL}', '', 'g') ELSE {expr} END"
 
 
 def area_match_sql(names_sql: str) -> str:

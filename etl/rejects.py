@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import duckdb
 
-from taizhang.store.rawrow import cells_sql
 from taizhang.store.rejects import compose
 
 # Column labels used when the ledger has no such column at all.
@@ -71,7 +70,7 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
                OR EXISTS (SELECT 1 FROM repeats)
     """).fetchall()[0][0]:
         return []
-    rows = con.execute(f"""
+    rows = con.execute("""
         SELECT k.sheet_no, k.sheet, k.row_no, k.reject, h.header,
                CASE split_part(k.reject, ':', 2)
                     WHEN 'received_on' THEN k.received_on WHEN 'meeting_on' THEN k.meeting_on
@@ -83,7 +82,7 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
                END AS value,
                k.received_on_date::VARCHAR AS received,
                -- the row as JSON, header → cell, as `rejects` keeps it
-               to_json(map(l.keys, {cells_sql('k.raw')}))::VARCHAR AS raw
+               to_json(map(l.keys, json_extract_string(k.raw, '$[*]')))::VARCHAR AS raw
         FROM keyed k
         LEFT JOIN raw_layouts l ON l.layout_id = k.raw_layout
         -- the few candidate rows first: the reject of a row in `keyed` is known only after

@@ -120,13 +120,12 @@ def stage_sheet(
         f"ELSE (CASE WHEN contains({cell(c.index)}, ' ') THEN replace({cell(c.index)}, ' ', '') "
         f"ELSE {cell(c.index)} END) = ${p}h{n} END)::INTEGER" for n, c in enumerate(header_cols)
     ) or "0"
-    # `raw` keeps each cell as written (edge spaces too), in column order, joined by U+001F
-    # (store/rawrow.py), which is dropped from the cells first (it is a control character,
-    # which no stored text keeps). Its headers are stored once, as the layout the row names
+    # `raw` keeps each cell as written (edge spaces too), in column order, as a JSON array
+    # (an empty cell null). Its headers are stored once, as the layout the row names
     # (`raw_layout`).
     layout_id = raw_layout_id(con, [c.header for c in layout.columns])
-    raw = (f"concat({', chr(31), '.join(_no_sep(_ident(f'c{c.index}')) for c in layout.columns)})"
-           if layout.columns else "''")
+    raw_cells = ", ".join(f"nullif({_ident(f'c{c.index}')}, '')" for c in layout.columns)
+    raw = f"json_array({raw_cells})"
     # The cells of `raw` joined by a character no test looks for: what normalisation searches
     # for numbers to mask and characters to fold. Run together without it, a case id and the
     # date after it read as a mobile number (RX000000130 + 2022-01-01: 1302022…) and more
@@ -134,8 +133,9 @@ def stage_sheet(
     row_text = (f"concat_ws('{ROW_TEXT_SEP}', {', '.join(cell(c.index) for c in layout.columns)})"
                 if layout.columns else "''")
     if wide:
-        # The same two values from the row's list of cells (`cells`, in column order).
-        raw = f"array_to_string(list_transform(cells, lambda x: coalesce({_no_sep('x')}, '')), chr(31))"
+        # The same two values from the row's list of cells (`cells`, in column order); the
+        # list cast to JSON is the same text as json_array's.
+        raw = "list_transform(cells, lambda x: nullif(x, ''))::JSON"
         row_text = f"array_to_string(list_transform(cells, lambda x: {_trimmed('x')}), '{ROW_TEXT_SEP}')"
 
     key_fields = ("received_on", "title", "case_id", "status") if layout.kind == "case" else ("meeting_on", "topic")
@@ -193,11 +193,6 @@ def raw_layout_id(con: duckdb.DuckDBPyConnection, headers: list[str]) -> int:
         INSERT INTO raw_layouts SELECT coalesce(max(layout_id), 0) + 1, ?::VARCHAR[] FROM raw_layouts
         RETURNING layout_id
     """, [keys]).fetchall()[0][0]
-
-
-def _no_sep(c: str) -> str:
-    """SQL: cell `c` without the character that separates the cells of `raw`."""
-    return f"replace({c}, chr(31), '')"
 
 
 def _unique_keys(headers: list[str]) -> list[str]:

@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from taizhang.kpi import runner
-from taizhang.store import rawrow, sla
+from taizhang.store import sla
 from taizhang.store.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
 from taizhang.filters import Filters
 from taizhang.kpi.runner import DataContext
@@ -234,8 +234,8 @@ def case_count(con, filters: Filters, search: str | None = None,
 
 
 def _ledger_row(ib, schema, raw, layout) -> dict | None:
-    """A case's ledger row as header → cell: its cells (`raw`, store/rawrow.py) named by
-    the headers its layout holds (raw_layouts), or a JSON object, as a warehouse published
+    """A case's ledger row as header → cell: its cells (`raw`, a JSON array) named by the
+    headers its layout holds (raw_layouts), or a JSON object, as a warehouse published
     before schema 9 holds it (no layout). None: no row (a case no ledger row gave)."""
     if not isinstance(raw, str):
         return None
@@ -247,7 +247,7 @@ def _ledger_row(ib, schema, raw, layout) -> dict | None:
         return layouts.filter(layouts.layout_id == Slot()("layout_id", "int32")).select("keys")
 
     found = runner.run(ib, ("raw_layout", schema), headers, {"layout_id": int(layout)})
-    return dict(zip(found["keys"].iloc[0], rawrow.cells(raw))) if len(found) else None
+    return dict(zip(found["keys"].iloc[0], json.loads(raw))) if len(found) else None
 
 
 def _mask_raw(data: dict | None, reporter) -> dict | None:

@@ -25,8 +25,8 @@ from taizhang.db import connect
 from taizhang.safetext import MASK_VERSION, MAYBE_NUMBER, mask_sql
 
 # Texts a ledger gave, by table: free text, sheet and column names, reasons quoting a
-# value, the rows as read (a case's cells as one text and their headers as a list, a
-# reject's as JSON) and import errors quoting a cell.
+# value, the rows as read (JSON: a case's cells as an array, with their headers as a list;
+# a reject's as an object) and import errors quoting a cell.
 MASKED_COLUMNS: dict[str, tuple[str, ...]] = {
     "cases": ("title", "responsible_unit", "reporter", "note", "source_sheet", "raw"),
     "raw_layouts": ("keys",),
@@ -36,9 +36,8 @@ MASKED_COLUMNS: dict[str, tuple[str, ...]] = {
     "officials": ("title", "unit"),
     "imports": ("error",),
 }
-JSON_COLUMNS = {("rejects", "raw")}
-# Lists of texts: each element masked. (A case's cells are one text whose separator is no
-# digit, space or separator a mask takes: masked as one text, as each cell alone.)
+JSON_COLUMNS = {("cases", "raw"), ("rejects", "raw")}
+# Lists of texts: each element masked.
 LIST_COLUMNS = {("raw_layouts", "keys")}
 # A key a case without a ledger id has (etl/normalize.py): 'h' and 16 hex digits of an md5.
 GENERATED_CASE_KEY = "h[0-9a-f]{16}"

@@ -116,13 +116,12 @@ CREATE TABLE IF NOT EXISTS cases (
     source_file      VARCHAR,
     source_sheet     VARCHAR,
     source_row       INTEGER,
-    -- The ledger row as read: its cells in column order, joined by the control character
-    -- U+001F (an empty cell an empty text; store/rawrow.py), masked like every stored text.
-    -- Its column headers are raw_layouts' keys of layout `raw_layout` (stored once for all
+    -- The ledger row as read: a JSON array of its cells in column order (an empty cell
+    -- null), masked like every stored text. Its column headers are raw_layouts' keys of layout `raw_layout` (stored once for all
     -- the rows under the same header), so that header i names cell i. zstd: the default
     -- string compression costs more CPU than the rest of a large import's write together,
     -- for a column rarely read. NULL both for a case no ledger row gave.
-    raw              VARCHAR USING COMPRESSION 'zstd',
+    raw              JSON USING COMPRESSION 'zstd',
     raw_layout       INTEGER,
     last_seen_on     DATE,        -- as-of date of the latest import that carried the case
     -- The area as the ledger writes it (its row, else the sheet name, title rows or file

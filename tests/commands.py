@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 
 from taizhang.cli import main
-from taizhang.store.rawrow import cells_sql
 
 # A case's ledger row as the JSON text header → cell: its cells (cases.raw) named by the
 # headers of its layout (raw_layouts). Used in place of a column in a SELECT … FROM cases.
-RAW_JSON = (f"(SELECT to_json(map(l.keys, {cells_sql('cases.raw')})) FROM raw_layouts l "
+RAW_JSON = ("(SELECT to_json(map(l.keys, json_extract_string(cases.raw, '$[*]'))) FROM raw_layouts l "
             "WHERE l.layout_id = cases.raw_layout)::VARCHAR")
 
 

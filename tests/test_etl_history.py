@@ -14,7 +14,6 @@ import taizhang.etl.load
 from taizhang.etl.areas import load_areas
 from taizhang.etl.errors import LedgerError
 from taizhang.etl.load import load_paths
-from taizhang.store.rawrow import cells_sql
 from taizhang.store.schema import SCHEMA_VERSION, UNINDEXED, schema_sql
 from taizhang.cli import main
 from ledgers import workbook, write_registry
@@ -327,7 +326,7 @@ def as_schema_8(con) -> None:
     """Make the database what Taizhang with schema 8 wrote: each case's row as read a JSON
     object header → cell in cases.raw (the text DuckDB's to_json writes, as json_object
     did), no raw_layouts; the cases in their stored order."""
-    old = schema_sql().replace("    raw              VARCHAR USING COMPRESSION 'zstd',\n    raw_layout       INTEGER,\n",
+    old = schema_sql().replace("    raw              JSON USING COMPRESSION 'zstd',\n    raw_layout       INTEGER,\n",
                                "    raw              JSON USING COMPRESSION 'zstd',\n")
     start = old.index("CREATE TABLE IF NOT EXISTS raw_layouts")
     old = old[:start] + old[old.index(";", start) + 1:]
@@ -335,10 +334,10 @@ def as_schema_8(con) -> None:
     assert "raw              JSON" in old
     con.execute("ALTER TABLE cases RENAME TO cases_new")
     con.execute(old)
-    con.execute(f"""
+    con.execute("""
         INSERT INTO cases BY NAME
         SELECT * EXCLUDE (raw, raw_layout),
-               (SELECT to_json(map(l.keys, {cells_sql('c.raw')})) FROM raw_layouts l
+               (SELECT to_json(map(l.keys, json_extract_string(c.raw, '$[*]'))) FROM raw_layouts l
                 WHERE l.layout_id = c.raw_layout) AS raw
         FROM cases_new c ORDER BY rowid
     """)
@@ -351,7 +350,6 @@ def test_a_schema_8_database_keeps_every_raw_row_as_values_and_its_headers_once(
     """8 → 9: each case's JSON row becomes its values, its keys one raw_layouts row per
     distinct list of them; no case, count, key or cell changes, the stored order neither."""
     from taizhang.kpi import api as kpi
-    from taizhang.store.rawrow import cells
 
     ledger = write_ledger(tmp_path / "台账1.xlsx", JANUARY)
     other = tmp_path / "热线.csv"  # a second header list (another layout)
@@ -377,7 +375,7 @@ def test_a_schema_8_database_keeps_every_raw_row_as_values_and_its_headers_once(
         assert con.execute("SELECT * EXCLUDE (raw, raw_layout) FROM cases ORDER BY case_id").fetchall() == cases
         assert con.execute("SELECT case_id FROM cases").fetchall() == order
         layouts = dict(con.execute("SELECT layout_id, keys FROM raw_layouts").fetchall())
-        stored = {case_id: (layout, cells(raw)) for case_id, layout, raw
+        stored = {case_id: (layout, json.loads(raw)) for case_id, layout, raw
                   in con.execute("SELECT case_id, raw_layout, raw FROM cases").fetchall()}
     # three distinct header lists: the workbook's, the CSV's and the hand-written one's
     assert len(layouts) == 3 and len(set(map(tuple, layouts.values()))) == 3

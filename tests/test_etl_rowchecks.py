@@ -57,9 +57,8 @@ def test_a_cell_edged_by_a_no_break_space_is_trimmed_whatever_else_its_row_holds
 
 
 def test_control_characters_at_a_cells_edges_leave_every_stored_cell_in_its_column(tmp_path):
-    # cases.raw joins a row's cells by U+001F (store/rawrow.py): the same character, or
-    # another control character, in a cell (at its edges too, where trim() leaves it) is
-    # dropped, so the row splits back into its own cells, each under its header.
+    # A control character in a cell (at its edges too, where trim() leaves it) is dropped
+    # from cases.raw as from the fields: each stored cell stays under its header.
     rows = [["C-1", "2023-01-08", "桃源社区", "\x1f路灯\x1f不亮\x1f", "办理中"],
             ["C-2", "2023-01-09", "桃源社区\x1f", "\x00停车难\x1e", "\x1f办理中"],
             ["C-3", "2023-01-10", "桃源社区", "楼道堆物", "办理中"]]
