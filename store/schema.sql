@@ -117,10 +117,11 @@ CREATE TABLE IF NOT EXISTS cases (
     source_sheet     VARCHAR,
     source_row       INTEGER,
     -- The ledger row as read: a JSON array of its cells in column order (an empty cell
-    -- null), masked like every stored text. Its column headers are raw_layouts' keys of layout `raw_layout` (stored once for all
-    -- the rows under the same header), so that header i names cell i. zstd: the default
-    -- string compression costs more CPU than the rest of a large import's write together,
-    -- for a column rarely read. NULL both for a case no ledger row gave.
+    -- null), masked like every stored text. Its column headers are raw_layouts' keys of
+    -- layout `raw_layout` (stored once for all the rows under the same header), so that
+    -- header i names cell i. zstd: the default string compression costs more CPU than the
+    -- rest of a large import's write together, for a column rarely read. NULL both for a
+    -- case no ledger row gave.
     raw              JSON USING COMPRESSION 'zstd',
     raw_layout       INTEGER,
     last_seen_on     DATE,        -- as-of date of the latest import that carried the case
