@@ -185,7 +185,8 @@ def test_a_sheet_wider_than_the_limit_is_refused_naming_file_and_sheet(tmp_path,
 
 def test_a_wide_sheet_stages_to_the_same_rows_as_a_narrow_one(tmp_path, monkeypatch):
     """Sheets over stage.WIDE_COLUMNS reach DuckDB as one list a row; what is stored is the
-    same as by one column a cell (the narrow path, forced here)."""
+    same as by one column a cell (the narrow path, forced here), the raw row's JSON array
+    text included (a list cast to JSON against json_array())."""
     book = wide_book(tmp_path / "宽.xlsx", 90)
     rows = []
     csv_path = tmp_path / "宽.csv"
@@ -199,7 +200,8 @@ def test_a_wide_sheet_stages_to_the_same_rows_as_a_narrow_one(tmp_path, monkeypa
         summaries = load_paths(db, [book, csv_path])
         assert [s.status for s in summaries] == ["ok", "unchanged"]
         with duckdb.connect(str(db), read_only=True) as con:
-            rows.append(con.execute(f"SELECT case_id, title, received_on, status, {RAW_JSON} FROM cases ORDER BY 1")
+            rows.append(con.execute(f"SELECT case_id, title, received_on, status, {RAW_JSON}, raw::VARCHAR "
+                                    "FROM cases ORDER BY 1")
                         .fetchall())
     assert rows[0] == rows[1] and len(rows[0]) == 3
     assert json.loads(rows[0][0][4])["备注81"] == "x1_81" and "139****5678" in rows[0][0][1]
