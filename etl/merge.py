@@ -125,7 +125,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
                received_on_time AS received_at, resolved_on_time AS resolved_at,
                coalesce(responded_at_time, responded_at_date::TIMESTAMP) AS responded_at,
                coalesce(feedback_at_time, feedback_at_date::TIMESTAMP) AS feedback_at,
-               sheet, row_no, raw, lead, deputy, handler, supervisor,
+               sheet, row_no, raw, raw_layout, lead, deputy, handler, supervisor,
                district_in AS given_district, street_in AS given_street, community_in AS given_community
         FROM keyed WHERE kind = 'case' AND reject IS NULL
     """)
@@ -152,9 +152,9 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
     mark("order_check")
     con.execute(f"""
         INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
-                           source_file, source_sheet, source_row, raw, last_seen_on, {GIVEN})
+                           source_file, source_sheet, source_row, raw, raw_layout, last_seen_on, {GIVEN})
         SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
-               ?, i.sheet, i.row_no, i.raw, ?, {", ".join("i." + c for c in GIVEN_COLUMNS)}
+               ?, i.sheet, i.row_no, i.raw, i.raw_layout, ?, {", ".join("i." + c for c in GIVEN_COLUMNS)}
         FROM incoming i {new_only}
         {order}
     """, [import_id, source_file, as_of])
@@ -259,6 +259,7 @@ def _update_cases(con, import_id: int, as_of: date, source_file: str) -> None:
                 CASE WHEN i.status <> cases.status OR i.note IS DISTINCT FROM cases.note THEN ?::DATE
                      ELSE cases.last_progress_on END),
             import_id = ?, source_file = ?, source_sheet = i.sheet, source_row = i.row_no, raw = i.raw,
+            raw_layout = i.raw_layout,
             last_seen_on = greatest(cases.last_seen_on, ?::DATE),
             {", ".join(f"{c} = i.{c}" for c in GIVEN_COLUMNS)}
         FROM incoming i JOIN case_diff d USING (case_id)

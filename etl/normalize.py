@@ -227,7 +227,7 @@ def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
         FROM (
             SELECT sheet_no, sheet, row_no, kind, ctx_district, ctx_street, ctx_community, ctx_year, skip,
                    CASE WHEN has_digits OR has_control THEN {mask_sql(_no_control_json('raw::VARCHAR'))}::JSON
-                        ELSE raw END AS raw,
+                        ELSE raw END AS raw, raw_layout,
                    {", ".join(folded)}
             FROM (
                 SELECT * EXCLUDE (row_text),

@@ -37,7 +37,7 @@ from taizhang.warehouse import POINTER, current_generation, published_generation
 # aggregate tables (agg_*, the fast path) are built in each generation by ClickHouse from
 # its cases, by the same definition as DuckDB's (store.aggregates.build_clickhouse), and
 # meta's record of them is that build's, not the normaliser's.
-PUBLISHED = ("meta", "areas", "service_groups", "imports", "rejects", "meetings", "cases",
+PUBLISHED = ("meta", "areas", "service_groups", "imports", "rejects", "meetings", "cases", "raw_layouts",
              "legacy_keys", "officials", "case_officials", "meeting_attendance", "case_events")
 # Rows per INSERT: bounded memory for a large table.
 BATCH_ROWS = 500_000

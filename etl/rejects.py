@@ -75,8 +75,10 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
                -- the text of the field named (`checked` keeps it for rejected rows only)
                CASE WHEN split_part(k.reject, ':', 2) = 'case_id' THEN k.case_id ELSE k.reject_value END AS value,
                k.received_on_date::VARCHAR AS received,
-               k.raw
+               -- the row as JSON, header → cell, as `rejects` keeps it
+               to_json(map(l.keys, json_extract_string(k.raw, '$[*]')))::VARCHAR AS raw
         FROM keyed k
+        LEFT JOIN raw_layouts l ON l.layout_id = k.raw_layout
         -- the few candidate rows first: the reject of a row in `keyed` is known only after
         -- its joins, which the filter below cannot skip
         SEMI JOIN (SELECT sheet_no, row_no FROM checked WHERE skip IS NULL AND reject IS NOT NULL

@@ -23,6 +23,7 @@ from taizhang.etl.fold import ROW_WORK_SQL
 from taizhang.etl.layout import SheetLayout
 from taizhang.etl.profile import FIELDS
 from taizhang.etl.read import RawSheet
+from taizhang.safetext import mask_text
 
 # Header text of each field per sheet, for reject messages.
 HEADERS_DDL = "CREATE OR REPLACE TEMP TABLE sheet_headers (sheet_no INTEGER, field VARCHAR, header VARCHAR)"
@@ -143,11 +144,12 @@ def stage_sheet(
         f"ELSE (CASE WHEN contains({cell(c.index)}, ' ') THEN replace({cell(c.index)}, ' ', '') "
         f"ELSE {cell(c.index)} END) = ${p}h{n} END)::INTEGER" for n, c in enumerate(header_cols)
     ) or "0"
-    raw_keys = _unique_keys([c.header for c in layout.columns])
-    # `raw` keeps each cell as written (edge spaces too); only an empty cell becomes null.
-    raw_pairs = ", ".join(f"${p}k{n}, nullif({_ident(f'c{c.index}')}, '')"
-                          for n, c in enumerate(layout.columns))
-    raw = f"json_object({raw_pairs})"
+    # `raw` keeps each cell as written (edge spaces too), in column order, as a JSON array
+    # (an empty cell null). Its headers are stored once, as the layout the row names
+    # (`raw_layout`).
+    layout_id = raw_layout_id(con, [c.header for c in layout.columns])
+    raw_cells = ", ".join(f"nullif({_ident(f'c{c.index}')}, '')" for c in layout.columns)
+    raw = f"json_array({raw_cells})"
     # The cells of `raw` joined by a character no test looks for: what normalisation searches
     # for numbers to mask and characters to fold. Run together without it, a case id and the
     # date after it read as a mobile number (RX000000130 + 2022-01-01: 1302022…) and more
@@ -164,9 +166,9 @@ def stage_sheet(
     fast = f"NOT regexp_matches(as_read, '{ROW_WORK_SQL}|{_EDGE_SQL}')"
     row_text = f"CASE WHEN fast THEN as_read ELSE {row_text} END"
     if wide:
-        # The same two values from the row's list of cells (`cells`, in column order): the
-        # same JSON text (a MAP keeps its keys' order), the same text run together.
-        raw = f"to_json(map(${p}keys, list_transform(cells, lambda x: nullif(x, ''))))::JSON"
+        # The same two values from the row's list of cells (`cells`, in column order); the
+        # list cast to JSON is the same text as json_array's.
+        raw = "list_transform(cells, lambda x: nullif(x, ''))::JSON"
         row_text = f"array_to_string(list_transform(cells, lambda x: {_trimmed('x')}), '{ROW_TEXT_SEP}')"
         as_read, fast = "NULL::VARCHAR", "false"
 
@@ -187,7 +189,7 @@ def stage_sheet(
                     WHEN {all_filled} AND ({header_hits}) >= 2 THEN 'header'
                     WHEN NOT ({content}) THEN 'blank'
                END AS skip,
-               raw,
+               raw, ${p}layout::INTEGER AS raw_layout,
                {row_text} AS row_text, fast
         FROM (SELECT row_no{", " if cells else ""}{cells}, raw, as_read, fast{", cells" if wide else ""}
               FROM (SELECT *, {fast} AS fast
@@ -202,7 +204,7 @@ def stage_sheet(
         # replace(?, ' ', ''): the header as a row would repeat it, spaces dropped
         **{f"{p}h{n}": c.header.replace(" ", "") for n, c in enumerate(header_cols)},
         **{f"{p}f{n}": c.header.replace(" ", "")[:1] for n, c in enumerate(header_cols)},
-        **({f"{p}keys": raw_keys} if wide else {f"{p}k{n}": key for n, key in enumerate(raw_keys)}),
+        f"{p}layout": layout_id,
     })
     headers = [(sheet_no, c.field, c.header) for c in layout.columns if c.field]
     con.executemany("INSERT INTO sheet_headers VALUES (?, ?, ?)", headers)
@@ -220,13 +222,34 @@ def _trimmed(c: str) -> str:
     return f"nullif(trim({c}), '')"
 
 
+def raw_layout_id(con: duckdb.DuckDBPyConnection, headers: list[str]) -> int:
+    """The raw_layouts row of a sheet's headers (masked as the cells are, then each made
+    unique): the one stored, else a new one. Runs inside the file's transaction: a file
+    that fails, or a dry run, adds none."""
+    keys = _unique_keys([mask_text(h) for h in headers])
+    found = con.execute("SELECT layout_id FROM raw_layouts WHERE keys = ?::VARCHAR[]", [keys]).fetchall()
+    if found:
+        return found[0][0]
+    return con.execute("""
+        INSERT INTO raw_layouts SELECT coalesce(max(layout_id), 0) + 1, ?::VARCHAR[] FROM raw_layouts
+        RETURNING layout_id
+    """, [keys]).fetchall()[0][0]
+
+
 def _unique_keys(headers: list[str]) -> list[str]:
+    """Each header once: a repeated one numbered 备注_2, 备注_3 … (skipping a name another
+    header of the sheet has), so that each names one cell."""
+    taken = set(headers)
     seen: dict[str, int] = {}
     keys = []
     for h in headers:
         n = seen.get(h, 0) + 1
+        while n > 1 and f"{h}_{n}" in taken:
+            n += 1
         seen[h] = n
-        keys.append(h if n == 1 else f"{h}_{n}")
+        key = h if n == 1 else f"{h}_{n}"
+        taken.add(key)
+        keys.append(key)
     return keys
 
 

@@ -233,10 +233,26 @@ def case_count(con, filters: Filters, search: str | None = None,
     return int(df["n"].iloc[0])
 
 
-def _mask_raw(raw, reporter) -> dict | None:
-    if raw is None:
+def _ledger_row(ib, schema, raw, layout) -> dict | None:
+    """A case's ledger row as header → cell: its cells (`raw`, a JSON array) named by the
+    headers its layout holds (raw_layouts), or a JSON object, as a warehouse published
+    before schema 9 holds it (no layout). None: no row (a case no ledger row gave)."""
+    if not isinstance(raw, str):
         return None
-    data = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    if _plain(layout) is None:
+        return json.loads(raw)
+
+    def headers() -> ir.Table:
+        layouts = ib.table("raw_layouts")
+        return layouts.filter(layouts.layout_id == Slot()("layout_id", "int32")).select("keys")
+
+    found = runner.run(ib, ("raw_layout", schema), headers, {"layout_id": int(layout)})
+    return dict(zip(found["keys"].iloc[0], json.loads(raw))) if len(found) else None
+
+
+def _mask_raw(data: dict | None, reporter) -> dict | None:
+    if data is None:
+        return None
     if reporter:
         data = {k: (str(v).replace(reporter, mask_name(reporter)) if isinstance(v, str) else v)
                 for k, v in data.items()}
@@ -266,7 +282,9 @@ def case_detail(con, case_id: str, pii: bool = False,
                      {"case_id": case_id, **sla.due_values(settings, span)})
     if row.empty:
         return None
-    detail = {k: _plain(v) for k, v in row.iloc[0].items()}
+    raw = row.iloc[0].get("raw")
+    layout = row.iloc[0].get("raw_layout")
+    detail = {k: _plain(v) for k, v in row.iloc[0].items() if k not in ("raw", "raw_layout")}
 
     def people() -> ir.Table:
         links = ib.table("case_officials")
@@ -289,7 +307,7 @@ def case_detail(con, case_id: str, pii: bool = False,
         if len(found):
             detail["meeting"] = {k: _plain(v) for k, v in found.iloc[0].items()}
     reporter = detail.get("reporter")
-    detail["raw"] = _mask_raw(detail.get("raw"), None if pii else reporter)
+    detail["raw"] = _mask_raw(_ledger_row(ib, ctx.schema, raw, layout), None if pii else reporter)
     if not pii:
         detail["reporter"] = mask_name(reporter)
     return detail

@@ -25,9 +25,11 @@ from taizhang.db import connect
 from taizhang.safetext import MASK_VERSION, MAYBE_NUMBER, mask_sql
 
 # Texts a ledger gave, by table: free text, sheet and column names, reasons quoting a
-# value, the rows as read (JSON) and import errors quoting a cell.
+# value, the rows as read (JSON: a case's cells as an array, with their headers as a list;
+# a reject's as an object) and import errors quoting a cell.
 MASKED_COLUMNS: dict[str, tuple[str, ...]] = {
     "cases": ("title", "responsible_unit", "reporter", "note", "source_sheet", "raw"),
+    "raw_layouts": ("keys",),
     "meetings": ("topic", "feedback", "source_sheet"),
     "case_events": ("note",),
     "rejects": ("sheet", "column", "value", "reason", "raw"),
@@ -35,6 +37,8 @@ MASKED_COLUMNS: dict[str, tuple[str, ...]] = {
     "imports": ("error",),
 }
 JSON_COLUMNS = {("cases", "raw"), ("rejects", "raw")}
+# Lists of texts: each element masked.
+LIST_COLUMNS = {("raw_layouts", "keys")}
 # A key a case without a ledger id has (etl/normalize.py): 'h' and 16 hex digits of an md5.
 GENERATED_CASE_KEY = "h[0-9a-f]{16}"
 
@@ -80,6 +84,21 @@ def _text(table: str, column: str) -> str:
     return f"{quoted}::VARCHAR" if (table, column) in JSON_COLUMNS else quoted
 
 
+def _masking(table: str, column: str) -> tuple[str, str, str]:
+    """SQL of a stored column re-masked: the text MAYBE_NUMBER is tested on, the masked
+    value, and the condition that it differs from the stored one."""
+    quoted = f'"{column}"'
+    if (table, column) in LIST_COLUMNS:
+        # The elements joined by a character that is no digit, space or separator: the test
+        # holds where it holds for one of them.
+        value = f"list_transform({quoted}, lambda x: {mask_sql('x')})"
+        return f"array_to_string({quoted}, '|')", value, f"{value} IS DISTINCT FROM {quoted}"
+    text = _text(table, column)
+    masked = mask_sql(text)
+    value = f"({masked})::JSON" if (table, column) in JSON_COLUMNS else masked
+    return text, value, f"{masked} <> {text}"
+
+
 def remask(con: duckdb.DuckDBPyConnection) -> int | None:
     """Mask every stored text of MASKED_COLUMNS with today's rule if the database's are of
     an older version, and record the version. Runs inside the caller's transaction (the
@@ -100,14 +119,12 @@ def remask(con: duckdb.DuckDBPyConnection) -> int | None:
     """)
     for table, columns in MASKED_COLUMNS.items():
         for column in columns:
-            text = _text(table, column)
-            masked = mask_sql(text)
-            value = f"({masked})::JSON" if (table, column) in JSON_COLUMNS else masked
+            test, value, differs = _masking(table, column)
             # MAYBE_NUMBER holds wherever a mask changes the text: the cheap test first,
             # so a large database is not masked value by value.
             changed += con.execute(
                 f'UPDATE {table} SET "{column}" = {value} '
-                f"WHERE regexp_matches({text}, '{MAYBE_NUMBER}') AND {masked} <> {text}"
+                f"WHERE regexp_matches({test}, '{MAYBE_NUMBER}') AND {differs}"
             ).fetchone()[0]
     record_mask_version(con)
     return changed

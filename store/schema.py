@@ -10,7 +10,7 @@ import duckdb
 from taizhang.store import sql_text
 from taizhang.store.remask import record_mask_version, remask
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # 6: grants and audit_log (docs/access.md). New tables only: the DDL creates them, so the
 # migration from 5 has no step of its own.
 # 7: meetings.feedback (and the service_groups table, which the DDL creates): a named step,
@@ -19,6 +19,11 @@ FEEDBACK_VERSION = 7
 # 8: the version whose migration rebuilds `cases` for the hotline statuses and timestamps
 # (_hotline_cases). The rebuild copies any column by name, whatever was added before it.
 HOTLINE_VERSION = 8
+# 9: cases.raw holds a row's cells as a JSON array and cases.raw_layout names its headers,
+# stored once in raw_layouts, instead of a JSON object repeating them in every row. The
+# migration rebuilds `cases` (a column is added) and splits each JSON object into its
+# values and keys (_raw_values).
+RAW_VALUES_VERSION = 9
 
 # Tables whose key index schema 3 drops (see schema.sql): rebuilt by the 2 → 3 migration.
 UNINDEXED = ("cases", "case_officials")
@@ -58,8 +63,9 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
             WHERE cases.import_id = imports.import_id AND cases.last_seen_on IS NULL
         """)
     rebuilt = list(UNINDEXED) if version is not None and version < 3 else []
-    if version is not None and HOTLINE_VERSION > version >= 3:
-        # cases.status admits cancelled and referred: rebuilt like the 2 → 3 step.
+    if version is not None and RAW_VALUES_VERSION > version >= 3:
+        # cases.status admits cancelled and referred (< 8), raw holds values only (< 9):
+        # rebuilt like the 2 → 3 step.
         rebuilt = ["cases"]
     if rebuilt:
         # DuckDB cannot drop a PRIMARY KEY (2 → 3) nor alter a CHECK constraint: the tables
@@ -72,7 +78,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         for table in rebuilt:
             # case_officials by case_id, as etl/merge.py writes them (a page's lookups).
             order = " ORDER BY case_id" if table == "case_officials" else ""
-            con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {table}_v2{order}")
+            if table == "cases" and _object_raw(con, "cases_v2"):
+                _raw_values(con, "cases_v2")
+            else:
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {table}_v2{order}")
             con.execute(f"DROP TABLE {table}_v2")
     if version is not None and version < 4:
         # meetings.last_seen_on, as cases.last_seen_on in 2: an older meeting ledger must
@@ -123,6 +132,41 @@ def _given_areas_and_legacy_keys(con: duckdb.DuckDBPyConnection) -> None:
         UNION ALL
         SELECT meeting_id FROM meetings WHERE regexp_full_match(meeting_id, 'm[0-9a-f]{16}')
     """)
+
+
+def _object_raw(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `table` (a copy of cases) keeps its rows as JSON objects in `raw`, as before
+    schema 9: it has no raw_layout column."""
+    return not con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = ? AND column_name = 'raw_layout'", [table]
+    ).fetchone()[0]
+
+
+def _raw_values(con: duckdb.DuckDBPyConnection, old: str) -> None:
+    """8 → 9: copy the cases of `old` into `cases`, each JSON object split into its values
+    (cases.raw, a JSON array in the object's order) and its keys: every distinct list of
+    keys becomes one raw_layouts row, numbered in the order the cases first use it. Nothing
+    else changes; the cases keep their stored order (received_on, which the KPIs' reads skip
+    by): a plain copy, each row's layout found in the few lists by position, not by a join
+    that would need the rows sorted again. JSON's own functions read it (json_keys, and the
+    values by the path '$.*', which takes a key whatever characters it holds and keeps a
+    value whatever its type as text).
+    """
+    layouts = [keys for keys, _ in con.execute(f"""
+        SELECT json_keys(raw) AS keys, min(rowid) AS first_row FROM {old}
+        WHERE raw IS NOT NULL GROUP BY keys ORDER BY first_row
+    """).fetchall()]
+    before = con.execute("SELECT coalesce(max(layout_id), 0) FROM raw_layouts").fetchone()[0]
+    con.executemany("INSERT INTO raw_layouts VALUES (?, ?)",
+                    [[before + n, keys] for n, keys in enumerate(layouts, start=1)])
+    # an empty text null, as a load stores an empty cell
+    values = "list_transform(json_extract_string(raw, '$.*'), lambda x: nullif(x, ''))::JSON"
+    con.execute(f"""
+        INSERT INTO cases BY NAME
+        SELECT * REPLACE ({values} AS raw),
+               ? + list_position(?::VARCHAR[][], json_keys(raw)) AS raw_layout
+        FROM {old}
+    """, [before, layouts])
 
 
 def upgrade_file(path: str | os.PathLike) -> int | None:

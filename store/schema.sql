@@ -116,9 +116,14 @@ CREATE TABLE IF NOT EXISTS cases (
     source_file      VARCHAR,
     source_sheet     VARCHAR,
     source_row       INTEGER,
-    -- The ledger row as read (header → cell). zstd: the default string compression costs
-    -- more CPU than the rest of a large import's write together, for a column rarely read.
+    -- The ledger row as read: a JSON array of its cells in column order (an empty cell
+    -- null), masked like every stored text. Its column headers are raw_layouts' keys of
+    -- layout `raw_layout` (stored once for all the rows under the same header), so that
+    -- header i names cell i. zstd: the default string compression costs more CPU than the
+    -- rest of a large import's write together, for a column rarely read. NULL both for a
+    -- case no ledger row gave.
     raw              JSON USING COMPRESSION 'zstd',
+    raw_layout       INTEGER,
     last_seen_on     DATE,        -- as-of date of the latest import that carried the case
     -- The area as the ledger writes it (its row, else the sheet name, title rows or file
     -- name); district/street/community are these resolved against the registry, again
@@ -127,6 +132,17 @@ CREATE TABLE IF NOT EXISTS cases (
     given_district   VARCHAR,
     given_street     VARCHAR,
     given_community  VARCHAR
+);
+
+-- The headers of ledger rows (cases.raw), one row per distinct list of them: `keys` are
+-- a sheet's column headers in column order, a repeated header numbered (备注, 备注_2),
+-- personal numbers masked. A load adds the lists it has not seen (etl/stage.py), a meeting
+-- ledger's too (its rejected rows' JSON is written from it); a list no stored case uses
+-- (a meeting ledger's, a sheet whose rows were all rejected, or whose cases were updated
+-- from a sheet with other headers) stays: it holds no case data.
+CREATE TABLE IF NOT EXISTS raw_layouts (
+    layout_id INTEGER PRIMARY KEY,
+    keys      VARCHAR[] NOT NULL
 );
 
 -- Keys of cases and meetings without a ledger id that Taizhang before schema 5 generated

@@ -30,7 +30,7 @@ _D = "[0-9０-９]"
 _NOT_D = "[^0-9０-９]"
 # Between the digit groups of a mobile number: up to three separators — hyphen, space,
 # ideographic space, full-width hyphen, tab or line break, also as JSON writes the last
-# ones (\n: a cell's raw JSON is masked as text, etl/normalize.py).
+# ones (\n: a rejected row is stored as JSON, and store/remask.py masks that text).
 _SEP = r"(?:[- 　－\t\n\r]|\\[nrt]){0,3}"
 _X = "[0-9０-９XxＸｘ]"
 

@@ -2,6 +2,7 @@
 
     run(argv, capsys)          → (exit code, standard output, standard error)
     kpi_json(capsys, db, …)    the rows `taizhang kpi --format json --period all` prints
+    RAW_JSON                   a case's ledger row as JSON text, in a SELECT … FROM cases
 """
 
 from __future__ import annotations
@@ -9,6 +10,11 @@ from __future__ import annotations
 import json
 
 from taizhang.cli import main
+
+# A case's ledger row as the JSON text header → cell: its cells (cases.raw) named by the
+# headers of its layout (raw_layouts). Used in place of a column in a SELECT … FROM cases.
+RAW_JSON = ("(SELECT to_json(map(l.keys, json_extract_string(cases.raw, '$[*]'))) FROM raw_layouts l "
+            "WHERE l.layout_id = cases.raw_layout)::VARCHAR")
 
 
 def run(argv, capsys) -> tuple[int, str, str]:

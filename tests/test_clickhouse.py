@@ -447,17 +447,22 @@ def test_a_street_user_on_chdb_sees_what_the_same_scope_shows_on_duckdb(demo_war
         restrict(scoped, SCOPE)
         on_duckdb = _scoped_answers(scoped)
         assert kpi.case_detail(scoped, other) is None
+        ledger_row = kpi.case_detail(con, other)["raw"]
+        (inside,), = con.execute("SELECT case_id FROM cases WHERE street = ? LIMIT 1", [SCOPE[0]]).fetchall()
+        inside_row = kpi.case_detail(scoped, inside)["raw"]
     mine = sum(n for street, n in everything if street in SCOPE)
     assert len(everything) > len(SCOPE) and 0 < mine
     assert sorted(on_duckdb["by street"].street) == sorted(SCOPE)
     assert len(on_duckdb["cases"]) == mine and on_duckdb["fast path"] == "scoped"
     with reading(parse(url)) as ib:
         generation = str(ib.con.database)
-        assert kpi.case_detail(ib, other) is not None  # the district sees it …
+        # the district sees it, its ledger row (header → cell) as on DuckDB …
+        assert kpi.case_detail(ib, other)["raw"] == ledger_row and len(ledger_row) > 5
         restrict(ib, SCOPE)
         assert SCOPE_MARK in str(ib.con.database) and scoped_streets(ib) == tuple(sorted(SCOPE))
         on_chdb = _scoped_answers(ib)
         assert kpi.case_detail(ib, other) is None  # … the street user does not
+        assert kpi.case_detail(ib, inside)["raw"] == inside_row and inside_row  # its own, headers and all
         assert kpi.case_timeline(ib, other).empty
         # Every table the generation holds reads through the scope (none unscoped):
         assert ib.con.query("SELECT count() FROM agg_counts WHERE street NOT IN ({a:String}, {b:String})",

@@ -4,6 +4,7 @@ events, no duplicates; a file that fails mid-way leaves the database as it was."
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import duckdb
 import openpyxl
@@ -319,3 +320,79 @@ def test_a_schema_3_database_gets_meetings_last_seen_on_from_its_imports(db, tmp
             (str(SCHEMA_VERSION),)]
         assert con.execute("SELECT code FROM rejects").fetchall() == [("missing:received_on",)]
     assert stored_meeting(db) == [("小区照明", 23, ["王一"], D(2023, 7, 31))]
+
+
+def as_schema_8(con) -> None:
+    """Make the database what Taizhang with schema 8 wrote: each case's row as read a JSON
+    object header → cell in cases.raw (the text DuckDB's to_json writes, as json_object
+    did), no raw_layouts; the cases in their stored order."""
+    old = schema_sql().replace("    raw              JSON USING COMPRESSION 'zstd',\n    raw_layout       INTEGER,\n",
+                               "    raw              JSON USING COMPRESSION 'zstd',\n")
+    start = old.index("CREATE TABLE IF NOT EXISTS raw_layouts")
+    old = old[:start] + old[old.index(";", start) + 1:]
+    assert "raw_layout       INTEGER" not in old and "CREATE TABLE IF NOT EXISTS raw_layouts" not in old
+    assert "raw              JSON" in old
+    con.execute("ALTER TABLE cases RENAME TO cases_new")
+    con.execute(old)
+    con.execute("""
+        INSERT INTO cases BY NAME
+        SELECT * EXCLUDE (raw, raw_layout),
+               (SELECT to_json(map(l.keys, json_extract_string(c.raw, '$[*]'))) FROM raw_layouts l
+                WHERE l.layout_id = c.raw_layout) AS raw
+        FROM cases_new c ORDER BY rowid
+    """)
+    con.execute("DROP TABLE cases_new")
+    con.execute("DROP TABLE raw_layouts")
+    con.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+
+
+def test_a_schema_8_database_keeps_every_raw_row_as_values_and_its_headers_once(db, tmp_path):
+    """8 → 9: each case's JSON row becomes its values, its keys one raw_layouts row per
+    distinct list of them; no case, count, key or cell changes, the stored order neither."""
+    from taizhang.kpi import api as kpi
+
+    ledger = write_ledger(tmp_path / "台账1.xlsx", JANUARY)
+    other = tmp_path / "热线.csv"  # a second header list (another layout)
+    other.write_text("编号,社区,问题,反映时间,办理状态\nB1,桃源社区,噪音扰民,2023-01-08,已解决\n", encoding="utf-8")
+    load_paths(db, [ledger, other])
+    # JSON a ledger hardly writes, and no case of today's schema holds: keys JSON paths
+    # would read as paths ($, /, .), quotes, a line break, an empty text and a number
+    tricky = '{"编号":"X1","$金额":"5","/备注":null,"a.b":"说\\"好\\"","行":"一\\n二","空":"","数":3}'
+    with duckdb.connect(str(db)) as con:
+        as_schema_8(con)
+        con.execute("INSERT INTO cases BY NAME SELECT * REPLACE ('X1' AS case_id, ?::JSON AS raw) "
+                    "FROM cases WHERE case_id = 'A1'", [tricky])
+        before = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES if t != "cases"}
+        cases = con.execute("SELECT * EXCLUDE (raw) FROM cases ORDER BY case_id").fetchall()
+        order = con.execute("SELECT case_id FROM cases").fetchall()
+        rows = {case_id: raw for case_id, raw in con.execute("SELECT case_id, raw FROM cases").fetchall()}
+    assert len(rows) == 5
+    # A reader first (taizhang kpi opens the file read-only): the file is migrated before.
+    assert main(["kpi", "--db", str(db), "--format", "json"]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        assert {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES if t != "cases"} == before
+        assert con.execute("SELECT * EXCLUDE (raw, raw_layout) FROM cases ORDER BY case_id").fetchall() == cases
+        assert con.execute("SELECT case_id FROM cases").fetchall() == order
+        layouts = dict(con.execute("SELECT layout_id, keys FROM raw_layouts").fetchall())
+        stored = {case_id: (layout, json.loads(raw)) for case_id, layout, raw
+                  in con.execute("SELECT case_id, raw_layout, raw FROM cases").fetchall()}
+    # three distinct header lists: the workbook's, the CSV's and the hand-written one's
+    assert len(layouts) == 3 and len(set(map(tuple, layouts.values()))) == 3
+    for case_id, text in rows.items():
+        layout, values = stored[case_id]
+        keys = [k for k, _ in json.loads(text, object_pairs_hook=list)]
+        assert layouts[layout] == keys  # the headers in column order, once
+        # an empty text reads as an empty cell (NULL), as a load stores one
+        expected = {k: (None if v in (None, "") else str(v)) for k, v in json.loads(text).items()}
+        assert dict(zip(keys, values)) == expected
+    assert stored["X1"][1] == ["X1", "5", None, '说"好"', "一\n二", None, "3"]
+    with duckdb.connect(str(db), read_only=True) as con:  # the case page reads the same row
+        assert kpi.case_detail(con, "A2", pii=True)["raw"] == json.loads(rows["A2"])
+        assert kpi.case_detail(con, "X1", pii=True)["raw"]["行"] == "一\n二"
+        assert kpi.case_detail(con, "X1", pii=True)["raw"]["/备注"] is None
+    # the same ledgers again: nothing changes, and no second copy of their header lists
+    again = load_paths(db, [ledger, other])
+    assert [(s.status, s.rows_new, s.rows_updated) for s in again] == [("unchanged", 0, 0)] * 2
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM raw_layouts").fetchone() == (3,)

@@ -29,6 +29,7 @@ from taizhang.kpi.commands import render
 from taizhang.cli import build_parser
 from taizhang.settings import Settings
 
+from commands import RAW_JSON
 from ledgers import workbook
 # benchmarks/ is not an installed package: pytest puts the checkout on the path (pyproject).
 from benchmarks.hostile import write_bomb
@@ -183,7 +184,8 @@ def test_a_sheet_wider_than_the_limit_is_refused_naming_file_and_sheet(tmp_path,
 
 def test_a_wide_sheet_stages_to_the_same_rows_as_a_narrow_one(tmp_path, monkeypatch):
     """Sheets over stage.WIDE_COLUMNS reach DuckDB as one list a row; what is stored is the
-    same as by one column a cell (the narrow path, forced here)."""
+    same as by one column a cell (the narrow path, forced here), the raw row's JSON array
+    text included (a list cast to JSON against json_array())."""
     book = wide_book(tmp_path / "宽.xlsx", 90)
     rows = []
     csv_path = tmp_path / "宽.csv"
@@ -197,7 +199,8 @@ def test_a_wide_sheet_stages_to_the_same_rows_as_a_narrow_one(tmp_path, monkeypa
         summaries = load_paths(db, [book, csv_path])
         assert [s.status for s in summaries] == ["ok", "unchanged"]
         with duckdb.connect(str(db), read_only=True) as con:
-            rows.append(con.execute("SELECT case_id, title, received_on, status, raw::VARCHAR FROM cases ORDER BY 1")
+            rows.append(con.execute(f"SELECT case_id, title, received_on, status, {RAW_JSON}, raw::VARCHAR "
+                                    "FROM cases ORDER BY 1")
                         .fetchall())
     assert rows[0] == rows[1] and len(rows[0]) == 3
     assert json.loads(rows[0][0][4])["备注81"] == "x1_81" and "139****5678" in rows[0][0][1]
@@ -504,7 +507,7 @@ def test_control_characters_are_dropped_and_odd_scores_rejected(tmp_path):
     assert "1–5 的整数分" in summary.rejects[0]["reason"]
     with duckdb.connect(str(db), read_only=True) as con:
         title, raw, satisfaction = con.execute(
-            "SELECT title, raw::VARCHAR, satisfaction FROM cases WHERE case_id = 'N1'").fetchall()[0]
+            f"SELECT title, {RAW_JSON}, satisfaction FROM cases WHERE case_id = 'N1'").fetchall()[0]
         assert con.execute("SELECT satisfaction FROM cases WHERE case_id = 'N4'").fetchall()[0][0] == "satisfied"
     assert title == "楼道堆物" and satisfaction == "satisfied"
     assert json.loads(raw)["问题"] == "楼道堆物" and "\\u0000" not in raw

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 
 import duckdb
@@ -152,3 +153,56 @@ def test_mask_text_and_the_sql_rule_agree_on_every_format():
 def test_csv_cells_are_neutralised_only_when_they_start_like_a_formula():
     assert [csv_cell(v) for v in ("=1+1", "+86", "-2", "@SUM(A1)", "\tx", "楼道", -2, None)] == [
         "'=1+1", "'+86", "'-2", "'@SUM(A1)", "'\tx", "楼道", -2, None]
+
+
+# Mobile numbers split over separators and lines of a cell, as an office types them.
+SPLIT = {"139  1234 5678": "13912345678", "136\n1234\n5678": "13612345678",
+         "135\t1234\t5678": "13512345678", "138- 1234- 5678": "13812345678"}
+
+
+def test_every_stored_cell_of_a_ledger_row_and_its_headers_are_masked(tmp_path):
+    """cases.raw keeps each row's cells (a JSON array) and raw_layouts its headers once: a number
+    in any cell (one no field reads, a repeated header's, a wide sheet's 70th column) or in
+    a header is stored masked, cell by cell, and still readable around the mask."""
+    from taizhang.etl import stage
+    from taizhang.etl.load import load_paths
+    from taizhang.kpi import api as kpi
+
+    numbers = {**FORMATS, **SPLIT}
+    wb = openpyxl.Workbook()
+    sheet = wb.active
+    sheet.title = "问题台账"
+    sheet.append(["编号", "社区", "问题", "反映时间", "办理状态", "备注", "备注", "联系人 139-1234-5678"])
+    for n, text in enumerate(numbers, start=1):
+        sheet.append([f"P{n}", "桃源社区", "路灯不亮", D(2023, 3, n), "正在解决", f"请回电{text}", f"另{text}", text])
+    wide = wb.create_sheet("宽表")
+    extra = [f"列{i}" for i in range(stage.WIDE_COLUMNS + 5)]
+    wide.append(["编号", "社区", "问题", "反映时间", "办理状态", *extra])
+    for n, text in enumerate(numbers, start=1):
+        wide.append([f"W{n}", "桃源社区", "楼道堆物", D(2023, 4, n), "已解决", *([""] * (len(extra) - 1)), f"电话{text}"])
+    book = tmp_path / "台账.xlsx"
+    wb.save(book)
+    db = tmp_path / "t.duckdb"
+    [summary] = load_paths(db, [book])
+    assert summary.status == "ok" and summary.rows_new == 2 * len(numbers), summary.line()
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = {case_id: json.loads(raw) for case_id, raw in con.execute("SELECT case_id, raw FROM cases").fetchall()}
+        layouts = [keys for (keys,) in con.execute("SELECT keys FROM raw_layouts ORDER BY layout_id").fetchall()]
+    cells = [cell for raw in rows.values() for cell in raw if cell is not None]
+    assert len(cells) == len(numbers) * (8 + 6)
+    found = [(cell, number) for cell in [*cells, *(k for keys in layouts for k in keys)]
+             for number in numbers.values() if number in digits(cell)]
+    assert found == []
+    # masked, not dropped: each cell as the rule masks its text, in column order, and the
+    # headers once a layout (a repeated one numbered, the one with a number masked)
+    assert layouts == [["编号", "社区", "问题", "反映时间", "办理状态", "备注", "备注_2", "联系人 139-****-5678"],
+                       ["编号", "社区", "问题", "反映时间", "办理状态", *extra]]
+    for n, text in enumerate(numbers, start=1):
+        assert rows[f"P{n}"][5:] == [mask_text(f"请回电{text}"), mask_text(f"另{text}"), mask_text(text)]
+        assert rows[f"W{n}"][-1] == mask_text(f"电话{text}") and rows[f"W{n}"][5] is None
+    split = len(FORMATS) + 1  # the first of SPLIT
+    assert rows[f"P{split}"][-1] == "139  **** 5678" and rows[f"P{split + 1}"][-1] == "136\n****\n5678"
+    with duckdb.connect(str(db), read_only=True) as con:  # the case page: header → cell
+        detail = kpi.case_detail(con, f"P{split}", pii=True)["raw"]
+    assert detail == dict(zip(layouts[0], rows[f"P{split}"]))
+    assert detail["备注_2"] == "另139  **** 5678"

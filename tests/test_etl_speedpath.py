@@ -19,6 +19,7 @@ from taizhang.store import aggregates
 from taizhang.etl.areas import load_areas
 from taizhang.etl.fold import SPACES_SQL, WIDE_SQL, fold_sql, fold_text
 from taizhang.etl.load import load_paths
+from commands import RAW_JSON
 from ledgers import write_registry
 
 HEADER = ["工单编号", "受理时间", "社区", "诉求内容", "办理状态", "办结时间", "挂点领导", "满意度", "附件说明"]
@@ -35,7 +36,7 @@ OTHER = [["OT-1", "2022-12-01", "贤士湖社区", "别的台账的事", "已解
 # What cases carry of the ledger besides raw; import_id, source_file and last_seen_on
 # depend on the import, not on the path taken.
 CASE_COLUMNS = ("case_id, district, street, community, title, received_on, status, resolved_on, satisfaction, "
-                "reopened_count, source_sheet, source_row, raw::VARCHAR")
+                f"reopened_count, source_sheet, source_row, {RAW_JSON}")
 
 
 def write_csv(path, rows):
@@ -103,7 +104,7 @@ def test_first_load_writes_what_the_general_path_writes(loaded):
 def test_raw_keeps_every_cell_as_written(loaded):
     _, _, first, _, _, _ = loaded
     with duckdb.connect(str(first), read_only=True) as con:
-        raws = dict(con.execute("SELECT case_id, raw FROM cases").fetchall())
+        raws = dict(con.execute(f"SELECT case_id, {RAW_JSON} FROM cases").fetchall())
     for row in ROWS:
         expected = {h: (v or None) for h, v in zip(HEADER, row)}  # as written: edge spaces kept
         expected["附件说明"] = expected["附件说明"] and expected["附件说明"].replace("13812345678", "138****5678")

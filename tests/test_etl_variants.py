@@ -9,6 +9,7 @@ import pytest
 
 from taizhang.etl.areas import load_areas
 from taizhang.etl.load import load_paths
+from commands import RAW_JSON
 from ledgers import EXPECTED, EXPECTED_LEADS, VARIANTS, write_registry
 
 
@@ -104,6 +105,7 @@ def test_csv_with_line_breaks_in_cells_and_semicolons(tmp_path):
     [summary] = load_paths(db, [path])
     assert (summary.status, summary.rows_new) == ("ok", 2)
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute("SELECT title, received_on, status, raw->>'问题' FROM cases ORDER BY received_on").fetchall()
+        rows = con.execute(f"SELECT title, received_on, status, {RAW_JSON}::JSON->>'问题' FROM cases "
+                           "ORDER BY received_on").fetchall()
     assert rows == [("路灯 不亮", dt.date(2023, 1, 3), "pending", "路灯\n不亮"),
                     ("含;分号", dt.date(2023, 1, 4), "resolved", "含;分号")]
