@@ -69,7 +69,7 @@ def open_cases_days(con, as_of: date, settings: Settings, kind: str) -> pd.Serie
     """case_id → the days of `kind` supervision reads from agg_open_cases."""
     ib = backend(con)
     ctx = runner.data_context(ib, Filters(as_of=as_of))
-    assert supervision._open_cases_answer(ctx, Filters(as_of=as_of), settings), "not the open-cases path"
+    assert supervision._open_cases_answer(ib, ctx, Filters(as_of=as_of), settings), "not the open-cases path"
     slot = inline_slot(slice_values(Filters(), settings, as_of))
     frame = supervision._open_flagged(ib, Filters(), slot, (kind,)).execute()
     return frame.set_index("case_id")["sort_days"].sort_index().astype("float64")
