@@ -508,6 +508,13 @@ def detect_encoding(sample: bytes) -> str:
         # A sample cut inside a multi-byte character fails only in its last 3 bytes.
         if exc.start >= len(sample) - 3 and len(sample) >= SNIFF_BYTES:
             return "utf-8"
+        # Whole lines of UTF-8 holding Chinese, then a byte that is not UTF-8: a file whose
+        # encoding changes (two files pasted together). Read as UTF-8, the reader names the
+        # line where it stops being UTF-8; a guess for the whole file (a Cyrillic code page)
+        # garbled even its header.
+        lines = sample[:exc.start][:sample[:exc.start].rfind(b"\n") + 1]
+        if any(byte >= 0x80 for byte in lines):
+            return "utf-8"
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()

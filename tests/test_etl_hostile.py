@@ -460,6 +460,24 @@ def test_a_huge_cell_and_an_encoding_switch_are_named_by_line(tmp_path):
         assert con.execute("SELECT count(*) FROM cases").fetchall()[0][0] == 0
 
 
+def test_a_small_file_that_stops_being_utf8_is_named_by_line_not_garbled(tmp_path):
+    # Under the 1 MB the encoding is detected from, the whole file is the sample: a UTF-8
+    # file with one line in another encoding was guessed as a Cyrillic code page, and
+    # refused for "no header row" with its header garbled (зј–еҸ·).
+    path = tmp_path / "坏.csv"
+    path.write_bytes("编号,反映时间,问题,办理状态\nC1,2023-01-01,好,已办结\n".encode("utf-8")
+                     + "C2,2023-01-02,楼道,已办结\n".encode("gbk"))
+    [summary] = load_paths(tmp_path / "t.duckdb", [path])
+    assert summary.status == "failed"
+    assert "坏.csv: 第3行不是 UTF-8 编码" in summary.error and "save it as CSV UTF-8" in summary.error
+    assert "表头" not in summary.error and "з" not in summary.error
+    # A GBK file is still read as GBK (its header is no UTF-8 at all).
+    gbk = tmp_path / "国标.csv"
+    gbk.write_bytes("编号,反映时间,问题,办理状态\nC1,2023-01-01,楼道堆物,已办结\n".encode("gbk"))
+    [read] = load_paths(tmp_path / "t.duckdb", [gbk])
+    assert (read.status, read.rows_new) == ("ok", 1), read.line()
+
+
 def test_a_line_over_2_mb_of_short_cells_is_refused_and_lines_under_1_mb_are_read(tmp_path):
     # The reader's faster options (a 32 MB line limit) are kept only for a file whose lines
     # are all under 1 MB; a 2.5 MB line of short cells is refused as DuckDB's default refuses it.
