@@ -125,11 +125,12 @@ def stage_sheet(
     # A total row says 合计 in one of its first cells; every total word ends in 计 or 数, so
     # only a row with a first cell holding one of those is looked at further (`maybe_total`,
     # ANDed before the test: a CASE branch's condition stops at its first false part).
-    maybe_total = " OR ".join(
-        f"contains({cell(i)}, '计') OR contains({cell(i)}, '数')" for i in range(min(width, 4))
-    ) or "false"
+    def total_char(i: int) -> str:
+        return f"contains({cell(i)}, '计') OR contains({cell(i)}, '数')"
+
+    maybe_total = " OR ".join(total_char(i) for i in range(min(width, 4))) or "false"
     first_cells = " OR ".join(
-        f"CASE WHEN contains({cell(i)}, '计') OR contains({cell(i)}, '数') THEN "
+        f"CASE WHEN {total_char(i)} THEN "
         f"contains('{TOTAL_WORDS}', chr(31) || left(replace({cell(i)}, ' ', ''), 2) || chr(31)) ELSE false END"
         for i in range(min(width, 4))
     ) or "false"
@@ -274,15 +275,15 @@ def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, widt
 
 
 def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, folder: Path,
-                  file_lines: Callable[[], tuple[int, bool]] | int | None = None) -> None:
+                  file_lines: Callable[[], tuple[int, bool]]) -> None:
     """Read a CSV's rows under its header into table CSV_ROWS with DuckDB's reader.
 
     Run outside the file's transaction: a failed attempt would abort it, and line breaks
     inside quoted cells (a multi-line 问题) need a second, single-threaded attempt.
     `folder`: a private folder for the database file holding the rows (see CSV_ROWS).
-    `file_lines`: the file's number of lines, or a function giving it and whether every line
-    is shorter than 1 MB, asked once the rows are read (etl/load.py counts them meanwhile:
-    then the faster FAST_READ is tried first). When the records do not account for every
+    `file_lines`: gives the file's number of lines and whether every line is shorter than
+    1 MB, asked once the rows are read (etl/load.py counts them meanwhile); the faster
+    FAST_READ is kept only for such a file. When the records do not account for every
     line after the header (a cell holding line breaks, blank lines, which the reader drops),
     each record's first line is found as an editor numbers it (csv_line_nos, `numbered`).
     """
@@ -298,19 +299,16 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, folder: Path,
     )
     skip = layout.header_row + 1
     params = [str(src.utf8_path), skip, src.delimiter, columns]
-    multiline, fast = False, callable(file_lines)
+    multiline, fast = False, True
+    try:
+        con.execute(read.format(FAST_READ), params)
+    except duckdb.Error:
+        fast = False  # read again as below: the same error message, or single-threaded
+    lines, short_lines = file_lines()
     if fast:
-        try:
-            con.execute(read.format(FAST_READ), params)
-        except duckdb.Error:
-            fast = False  # read again as below: the same error message, or single-threaded
-    if fast:
-        file_lines, short_lines = file_lines()
         records = con.execute(f"SELECT count(*) FROM {CSV_ROWS}").fetchall()[0][0]
         # One record a line, none near 2 MB: what the default reader reads too.
-        fast = short_lines and file_lines - skip == records
-    elif callable(file_lines):
-        file_lines = file_lines()[0]
+        fast = short_lines and lines - skip == records
     if not fast:
         try:
             try:
@@ -322,9 +320,9 @@ def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, folder: Path,
                 multiline = True
         except duckdb.InvalidInputException as exc:
             raise _csv_error(src.name, str(exc)) from None
-    records = con.execute(f"SELECT count(*) FROM {CSV_ROWS}").fetchall()[0][0]
+        records = con.execute(f"SELECT count(*) FROM {CSV_ROWS}").fetchall()[0][0]
     src.numbered = False
-    if multiline or file_lines is None or file_lines - skip != records:
+    if multiline or lines - skip != records:
         try:
             starts = record_lines(src.utf8_path, skip, src.delimiter)
         except CellTooLong as exc:

@@ -29,12 +29,19 @@ def cases(db, columns=f"case_id, title, {RAW_JSON}"):
         return {r[0]: r[1:] for r in con.execute(f"SELECT {columns} FROM cases").fetchall()}
 
 
+def load_rows(tmp_path, rows, **csv_args):
+    """Write `rows` (under HEADER, or `header=`) as 台账.csv and load it into a new database:
+    (db, summary)."""
+    db = tmp_path / "t.duckdb"
+    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows, **csv_args)])
+    return db, summary
+
+
 def test_a_phone_number_typed_in_full_width_digits_is_masked(tmp_path):
     # Folding turns １３８… into 13812345678: the masking after it must see a number.
     rows = [["W-1", "2023-01-08", "桃源社区", "请回电１３８１２３４５６７８", "办理中"],
             ["W-2", "2023-01-09", "桃源社区", "电话13912345678", "办理中"]]
-    db = tmp_path / "t.duckdb"
-    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    db, summary = load_rows(tmp_path, rows)
     assert summary.status == "ok", summary.line()
     got = cases(db)
     assert got["W-1"][0] == "请回电138****5678"
@@ -48,8 +55,7 @@ def test_a_cell_edged_by_a_no_break_space_is_trimmed_whatever_else_its_row_holds
     rows = [["N-1", "2023-01-08", "桃源社区", "\u00a0路灯不亮\u00a0", "办理中"],
             ["N-2", "2023-01-09", "桃源社区", "\u00a0停车难", "办理中  "],
             ["N-3", "2023-01-10", "桃源社区", "楼道\u00a0堆物", "办理中"]]
-    db = tmp_path / "t.duckdb"
-    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    db, summary = load_rows(tmp_path, rows)
     assert summary.status == "ok", summary.line()
     got = cases(db)
     assert (got["N-1"][0], got["N-2"][0], got["N-3"][0]) == ("路灯不亮", "停车难", "楼道\u00a0堆物")
@@ -62,8 +68,7 @@ def test_control_characters_at_a_cells_edges_leave_every_stored_cell_in_its_colu
     rows = [["C-1", "2023-01-08", "桃源社区", "\x1f路灯\x1f不亮\x1f", "办理中"],
             ["C-2", "2023-01-09", "桃源社区\x1f", "\x00停车难\x1e", "\x1f办理中"],
             ["C-3", "2023-01-10", "桃源社区", "楼道堆物", "办理中"]]
-    db = tmp_path / "t.duckdb"
-    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    db, summary = load_rows(tmp_path, rows)
     assert summary.status == "ok" and summary.rows_new == 3, summary.line()
     got = {case_id: json.loads(raw) for case_id, (_, raw) in cases(db).items()}
     assert got["C-1"] == dict(zip(HEADER, ["C-1", "2023-01-08", "桃源社区", "路灯不亮", "办理中"]))
@@ -100,8 +105,7 @@ def test_a_ledger_id_equal_to_a_generated_key_fails_the_file_and_changes_nothing
 def test_a_name_listed_twice_with_two_titles_links_the_official_once(tmp_path):
     header = HEADER + ["挂点领导"]
     rows = [["L-1", "2023-01-08", "桃源社区", "路灯不亮", "办理中", "张三(书记)、张三(主任)、李四"]]
-    db = tmp_path / "t.duckdb"
-    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows, header=header)])
+    db, summary = load_rows(tmp_path, rows, header=header)
     assert summary.status == "ok", summary.line()
     with duckdb.connect(str(db), read_only=True) as con:
         links = con.execute("SELECT o.name, co.role FROM case_officials co JOIN officials o USING (official_id) "
@@ -129,8 +133,7 @@ def test_row_numbers_are_the_lines_an_editor_shows_despite_line_breaks_in_cells(
 
 def test_row_numbers_of_a_plain_csv_count_from_the_header(tmp_path):
     rows = [["P-1", "2023-01-08", "桃源社区", "路灯", "办理中"], ["P-2", "2023-01-09", "桃源社区", "停车", "办理中"]]
-    db = tmp_path / "t.duckdb"
-    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    db, summary = load_rows(tmp_path, rows)
     assert cases(db, "case_id, source_row") == {"P-1": (2,), "P-2": (3,)}
 
 
@@ -152,8 +155,7 @@ def test_rows_of_full_width_spaces_and_spaced_totals_are_skipped_not_rejected(tm
             ["\u3000", "\u3000\u3000", "\u3000", "", "\u3000"],
             ["\u3000合计", "", "", "1件", ""],
             ["合计\u00a0", "", "", "1件", ""]]
-    db = tmp_path / "t.duckdb"
-    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    db, summary = load_rows(tmp_path, rows)
     assert (summary.rows_new, summary.rows_skipped, summary.rows_rejected) == (1, 3, 0), summary.line()
 
 
@@ -165,8 +167,7 @@ def test_a_plain_edge_space_alone_still_trims_its_cell(tmp_path):
             ["E-3", "2023-01-10", "桃源社区", "楼道堆物", "办理中"],
             [" 合计", "", "", "3件", ""],
             ["工单编号 ", "受理时间", "社区", "诉求内容", "办理状态"]]
-    db = tmp_path / "t.duckdb"
-    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)])
+    db, summary = load_rows(tmp_path, rows)
     assert (summary.rows_new, summary.rows_skipped, summary.rows_rejected) == (3, 2, 0), summary.line()
     got = cases(db, "case_id, community, title, status, raw->>3")
     assert got == {"E-1": ("桃源社区", "路灯不亮", "in_progress", "路灯不亮 "),
