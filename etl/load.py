@@ -33,7 +33,8 @@ from taizhang.etl.rejects import collect_rejects, top_reasons
 from taizhang.etl.rekey import adopt_legacy_keys
 from taizhang.store.remask import remask_once
 from taizhang.store.schema import SCHEMA_VERSION, ensure_schema, stored_version
-from taizhang.etl.stage import Staged, create_stage, drop_csv_rows, read_csv_rows, stage_sheet
+from taizhang.etl.stage import (DirectRead, ReadAgain, Staged, create_stage, drop_csv_rows, read_csv_rows,
+                                 stage_sheet)
 from taizhang import clock
 from taizhang.timing import mark, timed_run
 from taizhang.db import LOAD_MEMORY_LIMIT, connect
@@ -43,10 +44,10 @@ from taizhang.settings import Settings, SettingsError, load_settings
 from taizhang.workdays import assumed_note, assumed_years
 
 TEMP_TABLES = (
-    "sheet_headers", "csv_line_nos", "repeats", "area_match", "checked", "incoming_officials", "case_diff",
+    "sheet_headers", "csv_line_nos", "repeats", "area_match", "checked_rows", "incoming_officials", "case_diff",
     "incoming_meetings", "incoming_attendance", "meeting_diff", "rekey",
 )
-TEMP_VIEWS = ("incoming", "keyed", "matched")
+TEMP_VIEWS = ("incoming", "keyed", "matched", "checked")
 STEPS = ("read", "stage", "normalise", "write")
 PAUSE_ENV = "TAIZHANG_TEST_PAUSE"
 
@@ -253,29 +254,16 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
                streets: tuple[str, ...] | None = None, publish: Callable | None = None) -> ImportSummary:
     summary = ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
     started = datetime.now()
-    sha = ""
+    digest = None
     raw = None
     staged = Staged()
-    try:
-        raw = read_ledger(path, settings, temp_dir)
-        mark("read")
-        # The file's digest is read beside DuckDB's reader (hashlib and DuckDB let go of the
-        # GIL), not before it: the reader needs its line count only once it is done.
-        with ThreadPoolExecutor(1) as pool:
-            digest = pool.submit(file_facts, path)
-            for sheet in raw.sheets:
-                layout = find_layout(sheet.head(), profile) if sheet.csv else None
-                if layout is not None:
-                    # reading only; outside the transaction
-                    read_csv_rows(con, sheet, layout, temp_dir.path(), lambda: digest.result()[1:])
-            mark("csv_read")
-            sha = digest.result()[0]
-        mark("digest")
-        _step(bar, path, "read")
-        _pause("read")
+
+    def attempt() -> None:
+        """The file's transaction: stage, normalise, merge, commit (or roll back)."""
         con.execute("BEGIN TRANSACTION")
         try:
-            _import(con, raw, staged, summary, profile, as_of, sha, started, dry_run, bar, settings, streets)
+            _import(con, raw, staged, summary, profile, as_of, digest.result, started, dry_run, bar,
+                    settings, streets)
             if publish is not None and not dry_run:
                 publish(con)
             _pause("before_commit")
@@ -288,12 +276,42 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
             except duckdb.TransactionException:
                 pass  # DuckDB ended it already (a failed COMMIT): keep the error that did
             raise
+
+    try:
+        raw = read_ledger(path, settings, temp_dir)
+        mark("read")
+        # The file's sha256 and line count are read beside DuckDB (hashlib and DuckDB let go
+        # of the GIL): the import asks for them once the file's rows are read.
+        with ThreadPoolExecutor(1) as pool:
+            digest = pool.submit(file_facts, path)
+            csvs = [(sheet, layout) for sheet in raw.sheets if sheet.csv is not None
+                    and (layout := find_layout(sheet.head(), profile)) is not None]
+            # A CSV is read by the statement that normalises it (etl/stage.py DirectRead),
+            # unless that read turns out not to be the default reader's (ReadAgain): then the
+            # transaction is undone, and the cells are read into a table first, as carefully
+            # as the file needs.
+            for sheet, _ in csvs:
+                sheet.csv.direct = True
+            _step(bar, path, "read")
+            _pause("read")
+            try:
+                attempt()
+            except ReadAgain:
+                for sheet, layout in csvs:
+                    sheet.csv.direct = False
+                    # reading only; outside the transaction
+                    read_csv_rows(con, sheet, layout, temp_dir.path(), lambda: digest.result()[1:])
+                mark("csv_read")
+                summary = ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
+                staged = Staged()
+                attempt()
     except BaseException as exc:  # noqa: BLE001 - one bad file must not stop the others
         signum = interruption(exc)
         if signum is not None:
             # Say what happened: which signal, and whether this file's rows are in (the
             # signal may come after its COMMIT, or stop the COMMIT itself): asked of the database.
             raise Interrupted(signum, str(path), _committed(con, summary.import_id)) from None
+        sha = _file_sha(digest)
         if isinstance(exc, LedgerError):
             _failed(con, summary, str(exc), path, sha, profile, started, dry_run)
         elif isinstance(exc, Exception):
@@ -313,6 +331,16 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
         drop_csv_rows(con)
         mark("cleanup")
     return summary
+
+
+def _file_sha(digest) -> str:
+    """The file's sha256 for a failed import's record ('' when it was not read)."""
+    if digest is None:
+        return ""
+    try:
+        return digest.result()[0]
+    except Exception:  # noqa: BLE001 - the file's own error is the one reported
+        return ""
 
 
 def _pause(point: str) -> None:
@@ -350,8 +378,11 @@ def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
     )
 
 
-def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of, sha, started, dry_run, bar,
+def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of,
+            facts: Callable[[], tuple[str, int, bool]], started, dry_run, bar,
             settings: Settings, streets: tuple[str, ...] | None = None) -> None:
+    """Import the file `raw` inside the open transaction. `facts`: the file's sha256, line
+    count and whether its lines are short (etl/load.py file_facts), waited for when needed."""
     path = raw.path
     create_stage(con)
     sheets = 0
@@ -370,6 +401,8 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
         layout.context, layout.year = sheet_context(
             sheet.name if sheet.csv is None else "", layout.title, path.stem
         )
+        if sheet.csv is not None and sheet.csv.direct:
+            staged.direct = DirectRead(sheet_no, layout.header_row + 1, lambda: facts()[1:])
         stage_sheet(con, staged, sheet_no, sheet, layout, profile.fixed)
         titles[sheet_no] = layout.title
         sheets += 1
@@ -403,6 +436,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     mark("file_dates")
     summary.as_of = as_of or latest or clock.today()
     summary.received_span = tuple(span) if None not in span else None
+    sha = facts()[0]
     import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
     summary.import_id = None if dry_run else import_id
     con.execute(

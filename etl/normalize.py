@@ -21,7 +21,7 @@ from taizhang import clock
 from taizhang.etl.fold import (CONTROL_SQL, JSON_CONTROL_SQL, ROW_SPACES_SQL, ROW_WIDE_SQL, ROW_WORK_SQL, fold_sql,
                                 mask_sql)
 from taizhang.etl.profile import FIELDS, Profile
-from taizhang.etl.stage import Staged
+from taizhang.etl.stage import DirectRead, ReadAgain, Staged
 from taizhang.timing import mark
 from taizhang.safetext import MAYBE_NUMBER
 
@@ -176,7 +176,7 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
         # One text \x1fword\x1f…\x1f searched with contains(): an IN list or list_contains()
         # is planned as one join per column here, each costing more than the test itself.
         params["null_words"] = "\x1f" + "\x1f".join(words) + "\x1f"
-    con.execute(_checked_sql(staged.sql, present, profile), params)
+    _build_checked(con, _checked_sql(staged.sql, present, profile), params, staged.direct)
     mark("normalise")
     con.execute("DROP TABLE IF EXISTS csv_line_nos")  # (a CSV's cells: dropped after the transaction)
     for name in staged.registered:
@@ -188,6 +188,28 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
     _key(con, present)
     mark("repeats")
     return rows_read, skipped
+
+
+def _build_checked(con: duckdb.DuckDBPyConnection, sql: str, params: dict, direct: DirectRead | None) -> None:
+    """Run the statement that builds table `checked_rows`, and make view `checked` over it,
+    which numbers the rows of a CSV read directly (DirectRead: by their place in the table,
+    written in file order). Raises ReadAgain when such a CSV must be read again first."""
+    if direct is None:
+        con.execute(sql, params)
+        con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT * FROM checked_rows")
+        return
+    try:
+        con.execute(sql, params)
+    except duckdb.Error:
+        raise ReadAgain() from None  # read again with the default reader: its message, if any
+    records, first = con.execute("SELECT count(*), min(rowid) FROM checked_rows").fetchall()[0]
+    direct.check(records)
+    # rowid counts from `first` (inside a transaction, a new table's rows are numbered from
+    # a high offset until it commits)
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW checked AS SELECT * REPLACE "
+        f"(coalesce(row_no, (rowid - {int(first or 0)} + {int(direct.start)})::INTEGER) AS row_no) FROM checked_rows"
+    )
 
 
 def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
@@ -360,7 +382,7 @@ def _checked_sql(stage_sql: str, present: set[str], profile: Profile) -> str:
     reject_value = (f"CASE WHEN reject IS NOT NULL THEN CASE split_part(reject, ':', 2) {reject_value}END END"
                     if reject_value else "NULL::VARCHAR")
     return f"""
-        CREATE OR REPLACE TEMP TABLE checked AS
+        CREATE OR REPLACE TEMP TABLE checked_rows AS
         WITH parsed AS (
             SELECT c.*, {dates},
                    {_lookup("status_map", "c.status")} AS status_value,

@@ -367,7 +367,8 @@ def test_a_gbk_copy_is_masked_private_and_removed_on_sigterm(tmp_path):
 
     def inspect():
         [folder] = [p for p in db.parent.iterdir() if p.name.startswith(".taizhang-import-")]
-        # the transcoded copy, and the database file DuckDB's reader wrote its cells into
+        # the transcoded copy alone: DuckDB's reader reads it within the statement that
+        # normalises its rows (no table of its cells is written first)
         [copy] = [p for p in folder.iterdir() if p.suffix == ".csv"]
         seen.update(others=sorted(p.name for p in folder.iterdir() if p != copy),mode=folder.stat().st_mode & 0o777, file_mode=copy.stat().st_mode & 0o777,
                     text=copy.read_text(encoding="utf-8"))
@@ -375,7 +376,7 @@ def test_a_gbk_copy_is_masked_private_and_removed_on_sigterm(tmp_path):
     code, text = paused_load(["--db", str(db), "load", str(source)], "read", signal.SIGTERM, tmp_path, inspect)
     assert code == 143 and "热线.csv 未导入" in text
     assert seen["mode"] == 0o700 and seen["file_mode"] == 0o600
-    assert seen["others"] and all(name.startswith("csv_rows.duckdb") for name in seen["others"])
+    assert seen["others"] == []
     assert "楼道堆物" in seen["text"] and leaks(seen["text"].splitlines()) == [] and len(FORMATS) > 5
     assert not [p for p in db.parent.iterdir() if p.name.startswith(".taizhang-import-")]
 
@@ -493,6 +494,33 @@ def test_a_line_over_2_mb_of_short_cells_is_refused_and_lines_under_1_mb_are_rea
     assert read.status == "ok" and read.rows_new == 51, read.line()
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT strlen(title) FROM cases WHERE case_id = 'B2'").fetchall() == [(900_000,)]
+
+
+def test_a_csv_read_within_the_normalising_statement_numbers_its_rows_by_line(tmp_path, monkeypatch, capsys):
+    # A plain CSV is read by the statement that normalises its rows (no table of its cells
+    # first): they are numbered by their place, from the line after the header. A file the
+    # default reader reads differently (here a cell over two lines) is read into a table
+    # first instead (the `csv_read` step). Either way a row is named by its editor's line.
+    from taizhang.timing import JSON_PREFIX
+
+    monkeypatch.setenv("TAIZHANG_TIMING", "1")
+    head = "东关街道 12345 工单\n导出日期 2023-02-01\n编号,反映时间,问题,办理状态\n"
+    rows = [f"A{i},2023-01-{i:02d},楼道堆物{i},已解决\n" for i in range(1, 9)]
+    rows[4] = "A5,2023-13-45,楼道堆物5,已解决\n"  # line 8: two title lines, the header, four rows
+    plain = tmp_path / "工单.csv"
+    plain.write_text(head + "".join(rows), encoding="utf-8")
+    multi = tmp_path / "多行.csv"
+    multi.write_text(head + "".join([rows[0], 'A2,2023-01-02,"楼道\n堆物",已解决\n', *rows[2:]]), encoding="utf-8")
+    for path, read_first, lines in ((plain, False, [4, 5, 6, 7, 9, 10, 11]), (multi, True, [4, 5, 7, 8, 10, 11, 12])):
+        db = tmp_path / f"{path.stem}.duckdb"
+        [summary] = load_paths(db, [path])
+        assert (summary.status, summary.rows_new) == ("ok", 7), summary.line()
+        assert [r["row"] for r in summary.rejects] == [lines[3] + 1], path.name
+        timed = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith(JSON_PREFIX)]
+        assert ("csv_read" in json.loads(timed[-1][len(JSON_PREFIX):])["steps"]) is read_first, path.name
+        with duckdb.connect(str(db), read_only=True) as con:
+            stored = con.execute("SELECT source_row FROM cases ORDER BY source_row").fetchall()
+        assert [r[0] for r in stored] == lines, path.name
 
 
 def test_file_facts_count_lines_and_find_a_line_of_1_mb(tmp_path):

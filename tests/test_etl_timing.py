@@ -25,7 +25,7 @@ def test_a_timed_import_reports_its_steps_once(tmp_path, monkeypatch, capsys):
     lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith(JSON_PREFIX)]
     assert len(lines) == 1
     figures = json.loads(lines[0][len(JSON_PREFIX):])
-    for step in ("csv_read", "normalise", "insert_cases", "aggregates:counts", "commit", "close"):
+    for step in ("read", "normalise", "insert_cases", "aggregates:counts", "commit", "close"):
         assert step in figures["steps"] and step in figures["steps_cpu"], step
     # laps: the steps add up to the run, none is negative
     assert all(seconds >= 0 for seconds in figures["steps"].values())
