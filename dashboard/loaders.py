@@ -641,15 +641,15 @@ def import_ledgers(path: Path, files: list[Path]) -> list:
 
 
 def _load_paths(path: str, files: list[str], person: Person = LOCAL) -> list:
-    from taizhang.etl.load import file_digest, load_paths
+    from taizhang.etl.load import load_paths
     from taizhang.access import record_to
 
     summaries = load_paths(path, files, streets=person.streets)
     for summary in summaries:
-        sha = file_digest(Path(summary.file))[0] if Path(summary.file).is_file() else None
+        # the hash the import computed as it read the file (not a second read of it)
         record_to(path, person.who, "upload_refused" if summary.out_of_scope else "upload",
                   Path(summary.file).name, {
-            "sha256": sha, "status": summary.status, "rows_read": summary.rows_read,
+            "sha256": summary.sha256 or None, "status": summary.status, "rows_read": summary.rows_read,
             "rows_new": summary.rows_new, "rows_updated": summary.rows_updated,
             "rows_rejected": summary.rows_rejected, "error": summary.error})
     return summaries

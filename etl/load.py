@@ -73,6 +73,7 @@ class ImportSummary:
     dry_run: bool = False
     received_span: tuple[date, date] | None = None     # first and last received_on read
     out_of_scope: int = 0  # rows refused because they are not of the uploader's streets
+    sha256: str = ""       # of the file's bytes, as recorded in `imports` ('' when it could not be read)
 
     def line(self, lang: str | None = None) -> str:
         """The one-line summary of this file: both languages (中文 / English, as the CLI
@@ -114,14 +115,10 @@ def one_language(text: str, lang: str | None) -> str:
     return parts[0].strip() if lang == "zh" else parts[1].strip()
 
 
-def file_digest(path: Path) -> tuple[str, int]:
-    """sha256 of a file's bytes and its number of lines, from one read of the file."""
-    return file_facts(path)[:2]
-
-
 def file_facts(path: Path) -> tuple[str, int, bool]:
-    """file_digest, and whether every line is shorter than 1 MB (each aligned 512 KB of the
-    file holds a line break: a line of 1 MB covers one such block whole)."""
+    """sha256 of a file's bytes, its number of lines and whether every line is shorter than
+    1 MB (each aligned 512 KB of the file holds a line break: a line of 1 MB covers one such
+    block whole), from one read of the file."""
     digest = hashlib.sha256()
     breaks, last, short = 0, b"", True
     half = 1 << 19
@@ -365,7 +362,7 @@ def _committed(con, import_id: int | None) -> bool:
 
 def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
     """Record a failed file in `imports` (its own transaction, after the rollback)."""
-    summary.status, summary.error = "failed", error
+    summary.status, summary.error, summary.sha256 = "failed", error, sha
     summary.rows_new = summary.rows_updated = summary.rows_unchanged = 0
     if dry_run:
         return
@@ -436,7 +433,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
     mark("file_dates")
     summary.as_of = as_of or latest or clock.today()
     summary.received_span = tuple(span) if None not in span else None
-    sha = facts()[0]
+    sha = summary.sha256 = facts()[0]
     import_id = con.execute("SELECT nextval('import_id_seq')").fetchall()[0][0]
     summary.import_id = None if dry_run else import_id
     con.execute(

@@ -244,6 +244,13 @@ def test_a_street_user_hears_about_scope_first_and_nothing_of_other_streets_impo
     assert loaders_on.imported_file(digest) is None
     summary, = loaders_on.import_ledgers(demo_db_copy, [other])
     assert summary.status == "failed" and summary.out_of_scope > 0 and "丁公路街道" in summary.error
+    # The audit log names the refused file by the hash the import read it with.
+    with reading(demo_db_copy) as con:
+        (who, what, detail), = con.execute(
+            "SELECT who, what, detail FROM audit_log WHERE action = 'upload_refused' ORDER BY audit_id DESC LIMIT 1"
+        ).fetchall()
+    assert (who, what) == ("nz", other.name)
+    assert json.loads(detail)["sha256"] == digest == summary.sha256
 
 
 def _ledger(path, rows):

@@ -526,7 +526,7 @@ def test_a_csv_read_within_the_normalising_statement_numbers_its_rows_by_line(tm
 def test_file_facts_count_lines_and_find_a_line_of_1_mb(tmp_path):
     import hashlib
 
-    from taizhang.etl.load import file_digest, file_facts
+    from taizhang.etl.load import file_facts
 
     short = tmp_path / "short.csv"
     short.write_bytes(b"a,b\n" + b"x" * 600_000 + b"\n" + b"y\n" * 400_000 + b"end")
@@ -535,7 +535,6 @@ def test_file_facts_count_lines_and_find_a_line_of_1_mb(tmp_path):
     for path, lines, under in ((short, 400_003, True), (long, 2, False)):
         sha = hashlib.sha256(path.read_bytes()).hexdigest()
         assert file_facts(path) == (sha, lines, under)
-        assert file_digest(path) == (sha, lines)
 
 
 def test_control_characters_are_dropped_and_odd_scores_rejected(tmp_path):
