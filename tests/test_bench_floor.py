@@ -114,3 +114,14 @@ def test_a_plan_that_skips_columns_is_caught(run):
     assert not floor.reads_every_column(con, floor.parse_sql(width - 1, ""), str(ledger), width)
     only_rows = f"SELECT count(*) FROM read_csv(?, {floor.READ_OPTIONS})"
     assert not floor.reads_every_column(con, only_rows, str(ledger), width)
+
+
+def test_memory_settings_read_as_duckdb_reads_them():
+    con = duckdb.connect()
+    for setting in ("1GB", "1.5GB", "512MiB", "4GiB", "2000000000 bytes"):
+        con.execute(f"SET memory_limit = '{setting}'")
+        same = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+        con.execute(f"SET memory_limit = '{floor.memory_bytes(setting)}B'")
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == same, setting
+    with pytest.raises(ValueError, match="not a memory size"):
+        floor.memory_bytes("lots")
