@@ -22,7 +22,8 @@ import duckdb
 
 # The import's reader (etl/stage.py read_csv_rows) with its fast options; the benchmark
 # CSV is one record a line, so the import keeps this first read. FAST_READ is added by
-# parse_sql: its value is the import's own.
+# parse_sql: its value is the import's own. skip = 1: the benchmark CSV's header is its
+# first line.
 READ_OPTIONS = ("header = false, skip = 1, delim = ',', quote = '\"', escape = '\"', columns = ?, "
                 "null_padding = true, strict_mode = false, all_varchar = true, auto_detect = false")
 
