@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import generate, publish, queries  # noqa: E402
+from benchmarks import floor, generate, publish, queries  # noqa: E402
 from benchmarks.measure import TAIZHANG, median, remove_db, run_child  # noqa: E402
 
 WORK = Path(__file__).resolve().parent / "work"
@@ -61,6 +61,21 @@ def step_seconds(stderr: str, run) -> tuple[dict[str, float], dict[str, float]]:
             return ({**figures["steps"], "process": round(run.seconds - figures["total"], 3)},
                     {**figures["steps_cpu"], "process": round(run.cpu_seconds - figures["total_cpu"], 3)})
     return {}, {}
+
+
+def floor_figures(results: dict) -> dict:
+    """etl_floor_s = csv_parse_s + store_write_s, floor_vs_raw = etl_floor_s /
+    duckdb_raw_load_s, etl_vs_floor = etl_s / etl_floor_s; the same of the CPU seconds
+    (`_cpu`). A figure whose parts are missing is None."""
+    figures = {}
+    for cpu in ("", "_cpu"):
+        parse, write = results.get(f"csv_parse{cpu}_s"), results.get(f"store_write{cpu}_s")
+        floor_s = None if parse is None or write is None else round(parse + write, 3)
+        raw, etl = results.get(f"duckdb_raw_load{cpu}_s"), results.get(f"etl{cpu}_s")
+        figures[f"etl_floor{cpu}_s"] = floor_s
+        figures[f"floor_vs_raw{cpu}"] = round(floor_s / raw, 2) if floor_s and raw else None
+        figures[f"etl_vs_floor{cpu}"] = round(etl / floor_s, 2) if floor_s and etl else None
+    return figures
 
 
 class Bench:
@@ -162,6 +177,72 @@ class Bench:
         self._ensure_aggregates(db)
         return db
 
+    def etl_floor(self, ledger, db: Path) -> None:
+        """csv_parse_s, store_write_s, store_write_cases_s, etl_floor_s, floor_vs_raw,
+        etl_vs_floor (wall; the CPU seconds under `extra`): what no import of this CSV can go
+        below — DuckDB's reader over every cell with the import's options, writing nothing (a
+        new process, timed whole like the raw load), and the writing of the tables the ETL
+        just stored into a new file from copies in memory, with their DDL, the import's
+        memory limit on top of the copies (a new process; the copies untimed).
+        benchmarks/floor.py."""
+        import csv
+
+        import duckdb
+
+        from taizhang.db import LOAD_MEMORY_LIMIT
+        from taizhang.etl.stage import FAST_READ
+
+        if not db.exists():
+            raise FileNotFoundError(f"no database loaded by taizhang load at {db}: run the etl step first")
+        with ledger.csv.open(encoding="utf-8-sig", newline="") as fh:
+            width = len(next(csv.reader(fh)))
+        sql = floor.parse_sql(width, FAST_READ)
+        probe = duckdb.connect()
+        try:
+            self.checks["csv_parse_reads_every_column"] = floor.reads_every_column(probe, sql, str(ledger.csv), width)
+        finally:
+            probe.close()
+        if not self.checks["csv_parse_reads_every_column"]:
+            raise RuntimeError("DuckDB's plan leaves columns of the CSV unread: csv_parse_s would not parse them")
+        target = self.work_file("floor.duckdb")
+        child = [sys.executable, "-m", "benchmarks.floor"]
+
+        def write(*only: str) -> dict:
+            remove_db(target)
+            store = json.loads(run_child([*child, "store", str(db), str(target), LOAD_MEMORY_LIMIT, *only]).stdout)
+            remove_db(target)
+            if store["written"] != store["rows"]:
+                raise RuntimeError(f"the store written holds other row counts than the ETL's: "
+                                   f"{store['written']} against {store['rows']}")
+            return store
+
+        runs: dict[str, list[tuple[float, float]]] = {"csv_parse": [], "store_write": [], "store_write_cases": []}
+        for i in range(self.repeat):
+            parse = run_child([*child, "parse", str(ledger.csv), str(width), LOAD_MEMORY_LIMIT, sql])
+            parsed, written, cases = json.loads(parse.stdout), write(), write("cases")
+            runs["csv_parse"].append((parse.seconds, parse.cpu_seconds))
+            runs["store_write"].append((written["seconds"], written["cpu_seconds"]))
+            runs["store_write_cases"].append((cases["seconds"], cases["cpu_seconds"]))
+            self.say(f"  floor {i + 1}/{self.repeat}: parse {parse.seconds:.2f} s (CPU {parse.cpu_seconds:.2f} s), "
+                     f"write the store {written['seconds']:.2f} s (CPU {written['cpu_seconds']:.2f} s, "
+                     f"{written['file_mb']:.0f} MB from {written['copies_mb']:.0f} MB of copies, "
+                     f"{written['spilled_mb']:.0f} MB spilled), "
+                     f"cases alone {cases['seconds']:.2f} s (CPU {cases['cpu_seconds']:.2f} s)")
+        self.checks["csv_parse_rows"] = parsed["rows"]
+        self.checks["floor_store_rows_equal"] = True  # else raised above
+        self.results["floor_tables"] = written["rows"]
+        self.results["store_file_mb"] = round(written["file_mb"], 1)
+        self.results["store_copies_mb"] = round(written["copies_mb"], 1)
+        self.results["store_write_spilled_mb"] = round(written["spilled_mb"], 1)
+        for key, pairs in runs.items():
+            self.results[f"{key}_s"] = round(median([p[0] for p in pairs]), 3)
+            self.results[f"{key}_cpu_s"] = round(median([p[1] for p in pairs]), 3)
+        self.results.update(floor_figures(self.results))
+        r = self.results
+        self.say(f"  floor {r['etl_floor_s']} s (CPU {r['etl_floor_cpu_s']} s) = parse {r['csv_parse_s']} + "
+                 f"write {r['store_write_s']}: {r['floor_vs_raw']}× the raw load, the ETL {r['etl_vs_floor']}× "
+                 f"the floor (CPU {r['floor_vs_raw_cpu']}×, {r['etl_vs_floor_cpu']}×)")
+
     def _ensure_aggregates(self, db: Path) -> None:
         """Record whether the import built the aggregate tables; build them if it did not."""
         from taizhang.kpi import fastpath
@@ -250,8 +331,12 @@ class Bench:
         self.results.update(figures)
 
 
+FLOOR_KEYS = ("csv_parse_s", "store_write_s", "store_write_cases_s", "etl_floor_s", "floor_vs_raw", "etl_vs_floor")
+FLOOR_EXTRA = ("csv_parse_cpu_s", "store_write_cpu_s", "store_write_cases_cpu_s", "etl_floor_cpu_s",
+               "floor_vs_raw_cpu", "etl_vs_floor_cpu", "floor_tables", "store_file_mb", "store_copies_mb",
+               "store_write_spilled_mb")
 KEYS = (
-    "duckdb_raw_load_s", "etl_s", "etl_vs_raw", "etl_rss_mb", "xlsx_rows_per_s",
+    "duckdb_raw_load_s", "etl_s", "etl_vs_raw", *FLOOR_KEYS, "etl_rss_mb", "xlsx_rows_per_s",
     "overview_ms_p50", "overview_ms_p95", "overview_cold_ms", "overview_pandas_ms",
     "speedup_vs_pandas", "drill_ms_p50", "drill_ms_p95", "first_numbers_s", "charts_s",
     "click_ms", "report_s", "report_first_s", "dashboard_rss_mb",
@@ -267,8 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--direct-load", action="store_true",
                         help="build the read side's database without the ETL (etl keys stay null)")
     parser.add_argument("--only", metavar="STEPS",
-                        help="re-run only these steps (raw,etl,xlsx,queries,report,browser) and "
-                             "update this size's last results")
+                        help="re-run only these steps (raw,etl,floor,xlsx,queries,report,browser) and "
+                             "update this size's last results (etl runs floor too; floor alone "
+                             "measures the database of the last etl run)")
     parser.add_argument("--no-publish", action="store_true",
                         help="a trial run: write the figures to benchmarks/work/ only, never to "
                              "benchmarks/results/ or docs/performance.md")
@@ -291,7 +377,7 @@ def main(argv: list[str] | None = None) -> int:
         bench.load_start = earlier.get("load_average_start")
         bench.earlier = earlier
     wanted = lambda step: only is None or step in only  # noqa: E731
-    ledger = bench.generate() if wanted("raw") or wanted("etl") or wanted("xlsx") else None
+    ledger = bench.generate() if any(map(wanted, ("raw", "etl", "floor", "xlsx"))) else None
     if wanted("raw") and not wanted("etl"):  # the ETL's runs are paired with raw loads
         bench.say("raw DuckDB load")
         bench.step(("duckdb_raw_load_s",), bench.raw_load, ledger)
@@ -305,6 +391,18 @@ def main(argv: list[str] | None = None) -> int:
     elif wanted("etl"):
         bench.say("taizhang load (CSV)")
         bench.step(("etl_s", "etl_vs_raw", "etl_rss_mb"), bench.etl_load, ledger)
+    no_floor = ("not run (--direct-load): there is no store written by taizhang load" if args.direct_load
+                else "not run: the ETL failed (see etl_s)" if wanted("etl") and bench.results.get("etl_s") is None
+                else None)
+    if wanted("etl") or wanted("floor"):
+        for key in FLOOR_EXTRA:  # an earlier run's floor no longer holds
+            bench.results.pop(key, None)
+        for key in FLOOR_KEYS if no_floor else ():
+            bench.results[key] = None
+            bench.null_reasons[key] = no_floor
+    if (wanted("etl") or wanted("floor")) and not no_floor:
+        bench.say("the floor: parse the CSV, write the store")
+        bench.step(FLOOR_KEYS, bench.etl_floor, ledger, db)
     if wanted("xlsx"):
         bench.say("taizhang load (xlsx)")
         bench.step(("xlsx_rows_per_s",), bench.xlsx_load, ledger)
@@ -324,6 +422,9 @@ def main(argv: list[str] | None = None) -> int:
         bench.say("dashboard in Chromium")
         bench.step(("first_numbers_s", "charts_s", "click_ms", "dashboard_rss_mb"), bench.browser, db)
 
+    if bench.results.get("csv_parse_s") is not None and bench.results.get("store_write_s") is not None:
+        # Against this run's raw load and ETL, also when only those were re-measured.
+        bench.results.update(floor_figures(bench.results))
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     results = {
         "rows": args.rows,

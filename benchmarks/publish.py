@@ -12,6 +12,12 @@ TARGETS = {
     "duckdb_raw_load_s": ("DuckDB CREATE TABLE AS read_csv (reference)", "s", None, None),
     "etl_s": ("taizhang load of the CSV, new database", "s", None, None),
     "etl_vs_raw": ("etl_s / duckdb_raw_load_s", "×", "<=", 2.0),
+    "csv_parse_s": ("DuckDB's reader over every cell of the CSV, import's options, nothing written", "s", None, None),
+    "store_write_s": ("write the tables taizhang load stored into a new file, from memory", "s", None, None),
+    "store_write_cases_s": ("the same, the cases table alone", "s", None, None),
+    "etl_floor_s": ("csv_parse_s + store_write_s: the least an import does", "s", None, None),
+    "floor_vs_raw": ("etl_floor_s / duckdb_raw_load_s", "×", None, None),
+    "etl_vs_floor": ("etl_s / etl_floor_s", "×", None, None),
     "etl_rss_mb": ("peak RSS of taizhang load", "MB", "<=", 1500),
     "xlsx_rows_per_s": ("taizhang load of a 100,000-row .xlsx", "rows/s", None, None),
     "overview_ms_p50": ("overview queries, warm, median", "ms", None, None),
@@ -56,6 +62,17 @@ def table(results: dict) -> str:
         shown = "null" if value is None else f"{value:,} {unit}"
         wanted = "" if op is None else f"{'≤' if op == '<=' else '≥'} {target:,} {unit}"
         lines.append(f"| {key} | {what} | {shown} | {wanted} | {_verdict(value, op, target)} |")
+    extra = results.get("extra") or {}
+    cpu = [(name, extra.get(key)) for name, key in (
+        ("raw load", "duckdb_raw_load_cpu_s"), ("ETL", "etl_cpu_s"), ("floor", "etl_floor_cpu_s"),
+        ("parse", "csv_parse_cpu_s"), ("store write", "store_write_cpu_s"),
+        ("cases write", "store_write_cases_cpu_s"))]
+    ratios = [(name, extra.get(key)) for name, key in (
+        ("ETL/raw", "etl_vs_raw_cpu"), ("floor/raw", "floor_vs_raw_cpu"), ("ETL/floor", "etl_vs_floor_cpu"))]
+    if any(value is not None for _, value in cpu):
+        lines += ["", "CPU seconds of the same runs (steadier than wall seconds on a shared machine): "
+                  + ", ".join(f"{name} {value:,} s" for name, value in cpu if value is not None)
+                  + "; " + ", ".join(f"{name} {value:,}×" for name, value in ratios if value is not None) + "."]
     if results.get("null_reasons"):
         lines += ["", "Not measured:", ""]
         lines += [f"- {k}: {v}" for k, v in results["null_reasons"].items()]
