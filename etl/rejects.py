@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
+from taizhang.store.rawrow import ledger_row_json
 from taizhang.store.rejects import compose
 
 # Column labels used when the ledger has no such column at all.
@@ -75,8 +76,8 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
                -- the text of the field named (`checked` keeps it for rejected rows only)
                CASE WHEN split_part(k.reject, ':', 2) = 'case_id' THEN k.case_id ELSE k.reject_value END AS value,
                k.received_on_date::VARCHAR AS received,
-               -- the row as JSON, header → cell, as `rejects` keeps it
-               to_json(map(l.keys, json_extract_string(k.raw, '$[*]')))::VARCHAR AS raw
+               -- the row's cells and the headers naming them (store/rawrow.py)
+               l.keys, k.raw::VARCHAR AS raw
         FROM keyed k
         LEFT JOIN raw_layouts l ON l.layout_id = k.raw_layout
         -- the few candidate rows first: the reject of a row in `keyed` is known only after
@@ -88,11 +89,12 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, file_name: str, titles: dict
         ORDER BY k.sheet_no, k.row_no
     """).fetchall()
     out = []
-    for sheet_no, sheet, row, code, header, value, received, raw in rows:
+    for sheet_no, sheet, row, code, header, value, received, keys, raw in rows:
         column = header or FIELD_LABELS.get(code.split(":")[1], code.split(":")[1])
         out.append({
             "sheet": sheet, "row": row, "column": column, "value": value,
-            "reason": reason_text(code, file_name, sheet, row, column, value, received, date_range), "raw": raw,
+            "reason": reason_text(code, file_name, sheet, row, column, value, received, date_range),
+            "raw": ledger_row_json(keys, raw),
             "code": code,
             "file": file_name, "title": (titles or {}).get(sheet_no, ""),
         })

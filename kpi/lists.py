@@ -11,6 +11,7 @@ import pandas as pd
 
 from taizhang.kpi import runner
 from taizhang.store import sla
+from taizhang.store.rawrow import ledger_row
 from taizhang.store.facts import backend, case_facts, settings_or_default, slice_shape, slice_values
 from taizhang.filters import Filters
 from taizhang.kpi.runner import DataContext
@@ -247,7 +248,7 @@ def _ledger_row(ib, schema, raw, layout) -> dict | None:
         return layouts.filter(layouts.layout_id == Slot()("layout_id", "int32")).select("keys")
 
     found = runner.run(ib, ("raw_layout", schema), headers, {"layout_id": int(layout)})
-    return dict(zip(found["keys"].iloc[0], json.loads(raw))) if len(found) else None
+    return ledger_row(found["keys"].iloc[0], raw) if len(found) else None
 
 
 def _mask_raw(data: dict | None, reporter) -> dict | None:
