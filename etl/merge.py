@@ -137,8 +137,8 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
     empty = not con.execute("SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)").fetchall()[0][0]
     known = 0 if empty else con.execute(
         "SELECT count(*) FROM incoming SEMI JOIN cases USING (case_id)").fetchall()[0][0]
-    if not known:  # a first load: every case is new, nothing to compare
-        counts = MergeCounts(new=con.execute("SELECT count(*) FROM incoming").fetchall()[0][0])
+    if not known:  # a first load: every case is new, nothing to compare (counted as written)
+        counts = MergeCounts()
     else:
         _diff_cases(con, as_of)
         counts = _counts(con, "case_diff")
@@ -150,14 +150,16 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
     # order (most exports are) is written as read, without sorting its wide rows.
     order = "" if _in_received_order(con) else "ORDER BY i.received_on, i.case_id"
     mark("order_check")
-    con.execute(f"""
+    [(written,)] = con.execute(f"""
         INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
                            source_file, source_sheet, source_row, raw, raw_layout, last_seen_on, {GIVEN})
         SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
                ?, i.sheet, i.row_no, i.raw, i.raw_layout, ?, {", ".join("i." + c for c in GIVEN_COLUMNS)}
         FROM incoming i {new_only}
         {order}
-    """, [import_id, source_file, as_of])
+    """, [import_id, source_file, as_of]).fetchall()
+    if not known:  # every incoming case, without another pass over `incoming` to count them
+        counts.new = written
     mark("insert_cases")
     if counts.unchanged > counts.older:
         # Seen again, unchanged: a version older than this one must not move them back.
@@ -216,12 +218,18 @@ def check_unique_cases(con: duckdb.DuckDBPyConnection, import_id: int, whole_tab
 
 def _in_received_order(con) -> bool:
     """True when the file's cases follow received_on in file order (sheet, row): then
-    they are written in the order they are read (a narrow sort here, not one of whole rows)."""
+    they are written in the order they are read (a narrow sort here, not one of whole rows).
+    Read from `checked` (the rows of `incoming` and the file's rejects of repeated ids; their
+    order is no result) without the joins of `incoming`, and grouped by day, not sorted: in
+    order when each day's rows all come before the next day's."""
     return not con.execute("""
         SELECT count(*) FROM (
-            SELECT received_on_date, lag(received_on_date) OVER (ORDER BY sheet_no, row_no) AS before
-            FROM matched WHERE reject IS NULL AND kind = 'case'
-        ) WHERE received_on_date < before
+            SELECT first_at, lag(last_at) OVER (ORDER BY received_on_date) AS before
+            FROM (SELECT received_on_date, min(pos) AS first_at, max(pos) AS last_at
+                  FROM (SELECT received_on_date, sheet_no::BIGINT * 4294967296 + row_no AS pos
+                        FROM checked WHERE skip IS NULL AND reject IS NULL AND kind = 'case')
+                  GROUP BY received_on_date)
+        ) WHERE first_at < before
     """).fetchall()[0][0]
 
 

@@ -19,6 +19,7 @@ from taizhang.store import aggregates
 from taizhang.etl.areas import load_areas
 from taizhang.etl.fold import SPACES_SQL, WIDE_SQL, fold_sql, fold_text
 from taizhang.etl.load import load_paths
+from taizhang.etl.merge import _in_received_order
 from commands import RAW_JSON
 from ledgers import write_registry
 
@@ -141,3 +142,29 @@ def test_folding_a_trimmed_cell_equals_fold_text(text):
                 f"regexp_matches(v, '{SPACES_SQL}') AS s)"
         got = con.execute(f"SELECT {fold_sql('v', 'w', 's', trimmed=True)} FROM {flags}", [value]).fetchall()[0][0]
     assert got == (fold_text(value) or None)
+
+
+ORDER_ROWS = st.lists(st.tuples(st.integers(1, 3),                      # sheet_no
+                                st.integers(0, 40),                     # days after 2023-01-01
+                                st.sampled_from(["case", "meeting"]),
+                                st.sampled_from([None, None, None, "total"]),          # skip
+                                st.sampled_from([None, None, None, "date:received_on"])),  # reject
+                      max_size=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ORDER_ROWS)
+def test_received_order_check_agrees_with_comparing_each_case_to_the_one_before(rows):
+    # Counted in Python: the cases that are written (kind case, neither skipped nor
+    # rejected), in file order (sheet, row), never go back a day.
+    table = [(sheet, row_no, dt.date(2023, 1, 1) + dt.timedelta(days=day), kind, skip, reject)
+             for row_no, (sheet, day, kind, skip, reject) in enumerate(rows, start=2)]
+    dates = [r[2] for r in sorted(table, key=lambda r: (r[0], r[1]))
+             if r[3] == "case" and r[4] is None and r[5] is None]
+    expected = all(a <= b for a, b in zip(dates, dates[1:]))
+    with duckdb.connect() as con:
+        con.execute("CREATE TEMP TABLE checked (sheet_no INTEGER, row_no INTEGER, received_on_date DATE, "
+                    "kind VARCHAR, skip VARCHAR, reject VARCHAR)")
+        if table:
+            con.executemany("INSERT INTO checked VALUES (?, ?, ?, ?, ?, ?)", table)
+        assert _in_received_order(con) is expected
