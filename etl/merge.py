@@ -58,55 +58,65 @@ def _change(stored: str, key: str, same: str) -> str:
             f"WHEN {stored}.last_seen_on > ? THEN 'older' ELSE 'updated' END")
 
 
-def _officials_from(con, source: str, key: str, roles: dict[str, str], target: str) -> None:
+def _officials_from(con, source: str, key: str, roles: dict[str, str], target: str,
+                    lists_from: str | None = None) -> None:
     """Split name lists ('张三、李四(副书记)') of the `roles` columns (column → role) into temp
-    table `target` (key, role, official_id, name, title) and add unknown names to officials.
-    Only the roles some sheet of the file has a column for are read (the others are NULL)."""
+    table `target` (key, role, official_id, list_no) and add unknown names to officials.
+    Only the roles some sheet of the file has a column for are read (the others are NULL).
+    `lists_from`: a cheaper table or query holding every list of `source` (and maybe more),
+    where the distinct lists are found (`source` itself when None)."""
     present = {row[0] for row in con.execute("SELECT DISTINCT field FROM sheet_headers").fetchall()}
     roles = {column: role for column, role in roles.items() if column in present}
     if not roles:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {target} "
-                    "(key VARCHAR, role VARCHAR, official_id VARCHAR, name VARCHAR, title VARCHAR)")
+                    "(key VARCHAR, role VARCHAR, official_id VARCHAR, list_no BIGINT)")
         return
     roles_sql = ", ".join(f"{column} AS {role}" for column, role in roles.items())
+    unpivot = f"UNPIVOT (names FOR role IN ({', '.join(roles.values())}))"
+    # A ledger repeats the same few name lists: each distinct list is split once, into a
+    # small table (list, its number, official_id, name, title); the links of every case
+    # carry the list's number, not its names and titles.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {target} AS
+        CREATE OR REPLACE TEMP TABLE {target}_lists AS
         WITH lists AS (
-            SELECT {key} AS key, role, names
-            FROM (SELECT {key}, {roles_sql} FROM {source})
-            UNPIVOT (names FOR role IN ({", ".join(roles.values())}))
+            SELECT names, row_number() OVER () AS list_no
+            FROM (SELECT DISTINCT names FROM (SELECT {roles_sql} FROM {lists_from or source}) {unpivot})
         ),
-        -- A ledger repeats the same few name lists: each distinct list is split once.
         tokens AS (
-            SELECT names, trim(unnest(regexp_split_to_array(names, '{NAME_SPLIT}'))) AS token
-            FROM (SELECT DISTINCT names FROM lists)
+            SELECT names, list_no, trim(unnest(regexp_split_to_array(names, '{NAME_SPLIT}'))) AS token
+            FROM lists
         ),
         named AS (
-            SELECT names,
+            SELECT names, list_no,
                    -- '王一138****5678', '王一138 **** 5678' → '王一': a (masked) number is no part of a name
                    trim(regexp_replace(regexp_replace(token, '[(].*$', ''), '[-+0-9*]{{7,}}[Xx]?|[-+0-9*]+$', '', 'g')) AS name,
                    nullif(trim(regexp_extract(token, '[(](.*?)[)]?$', 1)), '') AS title
             FROM tokens WHERE token <> ''
-        ),
+        )
         -- One row per official of a list, even when the list names someone twice with two
         -- titles ('张三(书记)、张三(主任)'): case_officials gets the pair once.
-        officials_of AS (
-            SELECT names, 'o' || substr(md5(name), 1, 12) AS official_id, any_value(name) AS name,
-                   max(title) AS title
-            FROM named WHERE regexp_matches(name, '[^-+0-9*]') GROUP BY ALL  -- '+86', '****': no name
-        )
-        -- Each (key, role) has one list (keys are unique: repeats are rejected or numbered)
-        -- and officials_of is distinct per list, so these rows are distinct without a DISTINCT
-        -- over every case (that cost more than the rest of this statement).
-        SELECT l.key, l.role, o.official_id, o.name, o.title
-        FROM lists l JOIN officials_of o USING (names)
+        SELECT names, list_no, 'o' || substr(md5(name), 1, 12) AS official_id, any_value(name) AS name,
+               max(title) AS title
+        FROM named WHERE regexp_matches(name, '[^-+0-9*]') GROUP BY ALL  -- '+86', '****': no name
     """)
+    # Each (key, role) has one list (keys are unique: repeats are rejected or numbered) and
+    # a list's officials are distinct, so these rows are distinct without a DISTINCT over
+    # every case (that cost more than the rest of this statement).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {target} AS
+        SELECT l.key, l.role, o.official_id, o.list_no
+        FROM (SELECT {key} AS key, {roles_sql} FROM {source}) {unpivot} l
+        JOIN {target}_lists o USING (names)
+    """)
+    # Names and titles from the lists `source` uses (`lists_from` may hold others).
     con.execute(f"""
         INSERT INTO officials (official_id, name, title)
-        SELECT official_id, any_value(name), max(title) FROM {target}
-        WHERE official_id NOT IN (SELECT official_id FROM officials)
+        SELECT official_id, any_value(name), max(title) FROM {target}_lists
+        WHERE list_no IN (SELECT list_no FROM {target})
+          AND official_id NOT IN (SELECT official_id FROM officials)
         GROUP BY official_id
     """)
+    con.execute(f"DROP TABLE {target}_lists")
 
 
 def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, source_file: str) -> MergeCounts:
@@ -132,6 +142,8 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
     _officials_from(
         con, "incoming", "case_id",
         {"lead": "lead", "deputy": "deputy", "handler": "handler", "supervisor": "supervisor"}, "incoming_officials",
+        # every list of `incoming`, found without its joins
+        lists_from="(SELECT * FROM checked WHERE skip IS NULL AND kind = 'case')",
     )
     mark("officials")
     empty = not con.execute("SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)").fetchall()[0][0]
@@ -222,6 +234,8 @@ def _in_received_order(con) -> bool:
     Read from `checked` (the rows of `incoming` and the file's rejects of repeated ids; their
     order is no result) without the joins of `incoming`, and grouped by day, not sorted: in
     order when each day's rows all come before the next day's."""
+    if not con.execute("SELECT count(*) FROM sheet_headers WHERE field = 'received_on'").fetchall()[0][0]:
+        return True  # no sheet has the date (`checked` has no column for it): no case to write
     return not con.execute("""
         SELECT count(*) FROM (
             SELECT first_at, lag(last_at) OVER (ORDER BY received_on_date) AS before

@@ -165,6 +165,7 @@ def test_received_order_check_agrees_with_comparing_each_case_to_the_one_before(
     with duckdb.connect() as con:
         con.execute("CREATE TEMP TABLE checked (sheet_no INTEGER, row_no INTEGER, received_on_date DATE, "
                     "kind VARCHAR, skip VARCHAR, reject VARCHAR)")
+        con.execute("CREATE TEMP TABLE sheet_headers AS SELECT 'received_on' AS field")
         if table:
             con.executemany("INSERT INTO checked VALUES (?, ?, ?, ?, ?, ?)", table)
         assert _in_received_order(con) is expected
