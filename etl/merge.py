@@ -187,7 +187,10 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         _update_cases(con, import_id, as_of, source_file)
     mark("update_cases")
     if counts.new or counts.updated:
-        check_unique_cases(con, import_id, whole_table=empty)
+        # Only a generated key can equal another row's ledger id: a file's ids are unique (a
+        # repeated one is a reject), so a file whose cases all carry one has nothing to check.
+        if _generated_keys(con):
+            check_unique_cases(con, import_id, whole_table=empty)
         mark("unique_check")
         _write_events_and_officials(con, import_id, as_of, not known, order)
         if empty:  # every month is new: the whole tables, without looking up each case
@@ -226,6 +229,18 @@ def check_unique_cases(con: duckdb.DuckDBPyConnection, import_id: int, whole_tab
         f"{times} times (row {where}): a ledger id equal to the key generated for another row, or to a "
         "stored case; nothing from this file was imported: correct that id and load the file again"
     )
+
+
+def _generated_keys(con) -> bool:
+    """True when some case of the file has no ledger id: its key is generated (h + 16 hex
+    digits of its area, date and title), and another row's ledger id may equal it
+    (check_unique_cases). The ledger ids of a file are unique: a repeated one is a reject."""
+    if not con.execute("SELECT count(*) FROM sheet_headers WHERE field = 'case_id'").fetchall()[0][0]:
+        return True
+    return bool(con.execute("""
+        SELECT count(*) FROM (SELECT 1 FROM checked
+                              WHERE skip IS NULL AND reject IS NULL AND kind = 'case' AND case_id IS NULL LIMIT 1)
+    """).fetchall()[0][0])
 
 
 def _in_received_order(con) -> bool:

@@ -169,3 +169,26 @@ def test_received_order_check_agrees_with_comparing_each_case_to_the_one_before(
         if table:
             con.executemany("INSERT INTO checked VALUES (?, ?, ?, ?, ?, ?)", table)
         assert _in_received_order(con) is expected
+
+
+def test_a_ledger_id_equal_to_the_key_generated_for_another_row_fails_the_file(tmp_path):
+    # The row without an id gets a generated key; a second file gives that key as the id of
+    # another case next to the same row: stored twice unless the after-the-fact check runs.
+    registry = write_registry(tmp_path / "areas.csv")
+    no_id = ["", "2023-01-08", "桃源社区", "小区路灯不亮", "已解决", "2023-01-20", "王一", "满意", ""]
+    scratch, db = tmp_path / "scratch.duckdb", tmp_path / "t.duckdb"
+    for path in (scratch, db):
+        load_areas(path, registry)
+    [first] = load_paths(scratch, [write_csv(tmp_path / "无编号.csv", [no_id])], as_of="2023-02-28")
+    assert (first.status, first.rows_new) == ("ok", 1)
+    with duckdb.connect(str(scratch), read_only=True) as con:
+        [(generated,)] = con.execute("SELECT case_id FROM cases").fetchall()
+    assert generated.startswith("h") and len(generated) == 17
+    clash = [generated, "2023-01-09", "贤士湖社区", "垃圾清运不及时", "办理中", "", "赵三", "", ""]
+    [summary] = load_paths(db, [write_csv(tmp_path / "撞号.csv", [no_id, clash])], as_of="2023-02-28")
+    assert summary.status == "failed" and generated in summary.error
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
+    # Every case with an id of its own: nothing generated, the file loads.
+    [ids] = load_paths(db, [write_csv(tmp_path / "有编号.csv", [["GD-9", *no_id[1:]], clash])], as_of="2023-02-28")
+    assert (ids.status, ids.rows_new) == ("ok", 2)
