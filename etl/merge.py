@@ -139,8 +139,14 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
                district_in AS given_district, street_in AS given_street, community_in AS given_community
         FROM keyed WHERE kind = 'case' AND reject IS NULL
     """)
+    generated = _generated_keys(con)
+    # Every case keyed by its ledger id and no key repeated (the usual export): the rows of
+    # `incoming` and their keys are those of `checked`, read without the registry join.
+    rows = ("(SELECT * FROM checked WHERE skip IS NULL AND reject IS NULL AND kind = 'case')"
+            if not generated and not con.execute("SELECT count(*) FROM repeats").fetchall()[0][0]
+            else "incoming")
     _officials_from(
-        con, "incoming", "case_id",
+        con, rows, "case_id",
         {"lead": "lead", "deputy": "deputy", "handler": "handler", "supervisor": "supervisor"}, "incoming_officials",
         # every list of `incoming`, found without its joins
         lists_from="(SELECT * FROM checked WHERE skip IS NULL AND kind = 'case')",
@@ -189,7 +195,7 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
     if counts.new or counts.updated:
         # Only a generated key can equal another row's ledger id: a file's ids are unique (a
         # repeated one is a reject), so a file whose cases all carry one has nothing to check.
-        if _generated_keys(con):
+        if generated:
             check_unique_cases(con, import_id, whole_table=empty)
         mark("unique_check")
         _write_events_and_officials(con, import_id, as_of, not known, order)

@@ -192,3 +192,18 @@ def test_a_ledger_id_equal_to_the_key_generated_for_another_row_fails_the_file(t
     # Every case with an id of its own: nothing generated, the file loads.
     [ids] = load_paths(db, [write_csv(tmp_path / "有编号.csv", [["GD-9", *no_id[1:]], clash])], as_of="2023-02-28")
     assert (ids.status, ids.rows_new) == ("ok", 2)
+
+
+def test_a_rejected_rows_officials_are_not_added(tmp_path):
+    # The name lists are split from every row of the file that is not skipped (rejects
+    # included); only the lists of the cases written may add an official or a title.
+    db = tmp_path / "t.duckdb"
+    load_areas(db, write_registry(tmp_path / "areas.csv"))
+    rows = [["GD-1", "2023-01-08", "桃源社区", "小区路灯不亮", "办理中", "", "王一", "", ""],
+            ["GD-2", "2023-13-45", "桃源社区", "垃圾清运不及时", "办理中", "", "王一(副书记)、赵三", "", ""]]
+    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)], as_of="2023-02-28")
+    assert (summary.status, summary.rows_new, summary.rows_rejected) == ("ok", 1, 1)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT name, title FROM officials").fetchall() == [("王一", None)]
+        assert con.execute("SELECT case_id, o.name, role FROM case_officials JOIN officials o "
+                           "USING (official_id)").fetchall() == [("GD-1", "王一", "lead")]
