@@ -207,3 +207,23 @@ def test_a_rejected_rows_officials_are_not_added(tmp_path):
         assert con.execute("SELECT name, title FROM officials").fetchall() == [("王一", None)]
         assert con.execute("SELECT case_id, o.name, role FROM case_officials JOIN officials o "
                            "USING (official_id)").fetchall() == [("GD-1", "王一", "lead")]
+
+
+def test_a_reload_finds_the_cases_whose_officials_changed(tmp_path):
+    db = tmp_path / "t.duckdb"
+    load_areas(db, write_registry(tmp_path / "areas.csv"))
+    [first] = load_paths(db, [write_csv(tmp_path / "台账.csv", ROWS)], as_of="2023-02-28")
+    assert first.rows_new == 5
+    again = [list(r) for r in ROWS]
+    again[0][6] = "李二、王一"        # the same two names in another order: unchanged
+    again[1][6] = "赵三、钱四"        # one name more
+    again[2][6] = ""                  # no official any more
+    again[3][6] = "赵三(书记)"        # another title, the same official
+    [second] = load_paths(db, [write_csv(tmp_path / "台账3月.csv", again)], as_of="2023-03-31")
+    assert (second.rows_updated, second.rows_unchanged) == (2, 3)
+    with duckdb.connect(str(db), read_only=True) as con:
+        links = con.execute("SELECT case_id, o.name FROM case_officials JOIN officials o USING (official_id) "
+                            "ORDER BY ALL").fetchall()
+        events = con.execute("SELECT case_id FROM case_events WHERE event_on = DATE '2023-03-31'").fetchall()
+    assert links == [("GD-1", "李二"), ("GD-1", "王一"), ("GD-2", "赵三"), ("GD-2", "钱四"), ("GD-4", "赵三")]
+    assert events == []  # officials alone change no status
