@@ -58,55 +58,65 @@ def _change(stored: str, key: str, same: str) -> str:
             f"WHEN {stored}.last_seen_on > ? THEN 'older' ELSE 'updated' END")
 
 
-def _officials_from(con, source: str, key: str, roles: dict[str, str], target: str) -> None:
+def _officials_from(con, source: str, key: str, roles: dict[str, str], target: str,
+                    lists_from: str | None = None) -> None:
     """Split name lists ('张三、李四(副书记)') of the `roles` columns (column → role) into temp
-    table `target` (key, role, official_id, name, title) and add unknown names to officials.
-    Only the roles some sheet of the file has a column for are read (the others are NULL)."""
+    table `target` (key, role, official_id, list_no) and add unknown names to officials.
+    Only the roles some sheet of the file has a column for are read (the others are NULL).
+    `lists_from`: a cheaper table or query holding every list of `source` (and maybe more),
+    where the distinct lists are found (`source` itself when None)."""
     present = {row[0] for row in con.execute("SELECT DISTINCT field FROM sheet_headers").fetchall()}
     roles = {column: role for column, role in roles.items() if column in present}
     if not roles:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {target} "
-                    "(key VARCHAR, role VARCHAR, official_id VARCHAR, name VARCHAR, title VARCHAR)")
+                    "(key VARCHAR, role VARCHAR, official_id VARCHAR, list_no BIGINT)")
         return
     roles_sql = ", ".join(f"{column} AS {role}" for column, role in roles.items())
+    unpivot = f"UNPIVOT (names FOR role IN ({', '.join(roles.values())}))"
+    # A ledger repeats the same few name lists: each distinct list is split once, into a
+    # small table (list, its number, official_id, name, title); the links of every case
+    # carry the list's number, not its names and titles.
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {target} AS
+        CREATE OR REPLACE TEMP TABLE {target}_lists AS
         WITH lists AS (
-            SELECT {key} AS key, role, names
-            FROM (SELECT {key}, {roles_sql} FROM {source})
-            UNPIVOT (names FOR role IN ({", ".join(roles.values())}))
+            SELECT names, row_number() OVER () AS list_no
+            FROM (SELECT DISTINCT names FROM (SELECT {roles_sql} FROM {lists_from or source}) {unpivot})
         ),
-        -- A ledger repeats the same few name lists: each distinct list is split once.
         tokens AS (
-            SELECT names, trim(unnest(regexp_split_to_array(names, '{NAME_SPLIT}'))) AS token
-            FROM (SELECT DISTINCT names FROM lists)
+            SELECT names, list_no, trim(unnest(regexp_split_to_array(names, '{NAME_SPLIT}'))) AS token
+            FROM lists
         ),
         named AS (
-            SELECT names,
+            SELECT names, list_no,
                    -- '王一138****5678', '王一138 **** 5678' → '王一': a (masked) number is no part of a name
                    trim(regexp_replace(regexp_replace(token, '[(].*$', ''), '[-+0-9*]{{7,}}[Xx]?|[-+0-9*]+$', '', 'g')) AS name,
                    nullif(trim(regexp_extract(token, '[(](.*?)[)]?$', 1)), '') AS title
             FROM tokens WHERE token <> ''
-        ),
+        )
         -- One row per official of a list, even when the list names someone twice with two
         -- titles ('张三(书记)、张三(主任)'): case_officials gets the pair once.
-        officials_of AS (
-            SELECT names, 'o' || substr(md5(name), 1, 12) AS official_id, any_value(name) AS name,
-                   max(title) AS title
-            FROM named WHERE regexp_matches(name, '[^-+0-9*]') GROUP BY ALL  -- '+86', '****': no name
-        )
-        -- Each (key, role) has one list (keys are unique: repeats are rejected or numbered)
-        -- and officials_of is distinct per list, so these rows are distinct without a DISTINCT
-        -- over every case (that cost more than the rest of this statement).
-        SELECT l.key, l.role, o.official_id, o.name, o.title
-        FROM lists l JOIN officials_of o USING (names)
+        SELECT names, list_no, 'o' || substr(md5(name), 1, 12) AS official_id, any_value(name) AS name,
+               max(title) AS title
+        FROM named WHERE regexp_matches(name, '[^-+0-9*]') GROUP BY ALL  -- '+86', '****': no name
     """)
+    # Each (key, role) has one list (keys are unique: repeats are rejected or numbered) and
+    # a list's officials are distinct, so these rows are distinct without a DISTINCT over
+    # every case (that cost more than the rest of this statement).
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {target} AS
+        SELECT l.key, l.role, o.official_id, o.list_no
+        FROM (SELECT {key} AS key, {roles_sql} FROM {source}) {unpivot} l
+        JOIN {target}_lists o USING (names)
+    """)
+    # Names and titles from the lists `source` uses (`lists_from` may hold others).
     con.execute(f"""
         INSERT INTO officials (official_id, name, title)
-        SELECT official_id, any_value(name), max(title) FROM {target}
-        WHERE official_id NOT IN (SELECT official_id FROM officials)
+        SELECT official_id, any_value(name), max(title) FROM {target}_lists
+        WHERE list_no IN (SELECT list_no FROM {target})
+          AND official_id NOT IN (SELECT official_id FROM officials)
         GROUP BY official_id
     """)
+    con.execute(f"DROP TABLE {target}_lists")
 
 
 def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, source_file: str) -> MergeCounts:
@@ -129,16 +139,24 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
                district_in AS given_district, street_in AS given_street, community_in AS given_community
         FROM keyed WHERE kind = 'case' AND reject IS NULL
     """)
+    generated = _generated_keys(con)
+    # Every case keyed by its ledger id and no key repeated (the usual export): the rows of
+    # `incoming` and their keys are those of `checked`, read without the registry join.
+    rows = ("(SELECT * FROM checked WHERE skip IS NULL AND reject IS NULL AND kind = 'case')"
+            if not generated and not con.execute("SELECT count(*) FROM repeats").fetchall()[0][0]
+            else "incoming")
     _officials_from(
-        con, "incoming", "case_id",
+        con, rows, "case_id",
         {"lead": "lead", "deputy": "deputy", "handler": "handler", "supervisor": "supervisor"}, "incoming_officials",
+        # every list of `incoming`, found without its joins
+        lists_from="(SELECT * FROM checked WHERE skip IS NULL AND kind = 'case')",
     )
     mark("officials")
     empty = not con.execute("SELECT count(*) FROM (SELECT 1 FROM cases LIMIT 1)").fetchall()[0][0]
     known = 0 if empty else con.execute(
-        "SELECT count(*) FROM incoming SEMI JOIN cases USING (case_id)").fetchall()[0][0]
-    if not known:  # a first load: every case is new, nothing to compare
-        counts = MergeCounts(new=con.execute("SELECT count(*) FROM incoming").fetchall()[0][0])
+        f"SELECT count(*) FROM {rows} SEMI JOIN cases USING (case_id)").fetchall()[0][0]
+    if not known:  # a first load: every case is new, nothing to compare (counted as written)
+        counts = MergeCounts()
     else:
         _diff_cases(con, as_of)
         counts = _counts(con, "case_diff")
@@ -150,14 +168,16 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
     # order (most exports are) is written as read, without sorting its wide rows.
     order = "" if _in_received_order(con) else "ORDER BY i.received_on, i.case_id"
     mark("order_check")
-    con.execute(f"""
+    [(written,)] = con.execute(f"""
         INSERT INTO cases ({cols}, case_id, last_progress_on, reopened_count, import_id,
                            source_file, source_sheet, source_row, raw, raw_layout, last_seen_on, {GIVEN})
         SELECT {", ".join("i." + c for c in CASE_VALUES)}, i.case_id, i.last_progress_on, 0, ?,
                ?, i.sheet, i.row_no, i.raw, i.raw_layout, ?, {", ".join("i." + c for c in GIVEN_COLUMNS)}
         FROM incoming i {new_only}
         {order}
-    """, [import_id, source_file, as_of])
+    """, [import_id, source_file, as_of]).fetchall()
+    if not known:  # every incoming case, without another pass over `incoming` to count them
+        counts.new = written
     mark("insert_cases")
     if counts.unchanged > counts.older:
         # Seen again, unchanged: a version older than this one must not move them back.
@@ -173,7 +193,10 @@ def merge_cases(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date, sou
         _update_cases(con, import_id, as_of, source_file)
     mark("update_cases")
     if counts.new or counts.updated:
-        check_unique_cases(con, import_id, whole_table=empty)
+        # Only a generated key can equal another row's ledger id: a file's ids are unique (a
+        # repeated one is a reject), so a file whose cases all carry one has nothing to check.
+        if generated:
+            check_unique_cases(con, import_id, whole_table=empty)
         mark("unique_check")
         _write_events_and_officials(con, import_id, as_of, not known, order)
         if empty:  # every month is new: the whole tables, without looking up each case
@@ -214,14 +237,34 @@ def check_unique_cases(con: duckdb.DuckDBPyConnection, import_id: int, whole_tab
     )
 
 
+def _generated_keys(con) -> bool:
+    """True when some case of the file has no ledger id: its key is generated (h + 16 hex
+    digits of its area, date and title), and another row's ledger id may equal it
+    (check_unique_cases). The ledger ids of a file are unique: a repeated one is a reject."""
+    if not con.execute("SELECT count(*) FROM sheet_headers WHERE field = 'case_id'").fetchall()[0][0]:
+        return True
+    return bool(con.execute("""
+        SELECT count(*) FROM (SELECT 1 FROM checked
+                              WHERE skip IS NULL AND reject IS NULL AND kind = 'case' AND case_id IS NULL LIMIT 1)
+    """).fetchall()[0][0])
+
+
 def _in_received_order(con) -> bool:
     """True when the file's cases follow received_on in file order (sheet, row): then
-    they are written in the order they are read (a narrow sort here, not one of whole rows)."""
+    they are written in the order they are read (a narrow sort here, not one of whole rows).
+    Read from `checked` (the rows of `incoming` and the file's rejects of repeated ids; their
+    order is no result) without the joins of `incoming`, and grouped by day, not sorted: in
+    order when each day's rows all come before the next day's."""
+    if not con.execute("SELECT count(*) FROM sheet_headers WHERE field = 'received_on'").fetchall()[0][0]:
+        return True  # no sheet has the date (`checked` has no column for it): no case to write
     return not con.execute("""
         SELECT count(*) FROM (
-            SELECT received_on_date, lag(received_on_date) OVER (ORDER BY sheet_no, row_no) AS before
-            FROM matched WHERE reject IS NULL AND kind = 'case'
-        ) WHERE received_on_date < before
+            SELECT first_at, lag(last_at) OVER (ORDER BY received_on_date) AS before
+            FROM (SELECT received_on_date, min(pos) AS first_at, max(pos) AS last_at
+                  FROM (SELECT received_on_date, sheet_no::BIGINT * 4294967296 + row_no AS pos
+                        FROM checked WHERE skip IS NULL AND reject IS NULL AND kind = 'case')
+                  GROUP BY received_on_date)
+        ) WHERE first_at < before
     """).fetchall()[0][0]
 
 
@@ -229,23 +272,29 @@ def _diff_cases(con, as_of: date) -> None:
     """case_diff: each incoming case new, updated, unchanged or older against what is stored."""
     same = (f"{_same('i', 'c', CASE_VALUES)}"
             " AND (i.last_progress_on IS NULL OR i.last_progress_on = c.last_progress_on)"
-            " AND ns.sig IS NOT DISTINCT FROM os.sig")
+            " AND m.case_id IS NULL")
+    # The cases whose officials changed: the links in one set and not in the other, the
+    # stored ones counted (each incoming link is there once, see _officials_from), so the
+    # sets are equal exactly when the case has the same links as many times. One signature
+    # text a case (string_agg ordered inside each of 1M groups) cost 4.1 s of a 1M reload.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE case_diff AS
-        WITH new_sig AS (
-            SELECT key AS case_id, string_agg(role || ':' || official_id, ',' ORDER BY role, official_id) AS sig
-            FROM incoming_officials GROUP BY ALL
+        WITH new_links AS (
+            SELECT key AS case_id, role, official_id, 1 AS n FROM incoming_officials
         ),
-        old_sig AS (
-            SELECT case_id, string_agg(role || ':' || official_id, ',' ORDER BY role, official_id) AS sig
+        old_links AS (
+            SELECT case_id, role, official_id, count(*) AS n
             FROM case_officials WHERE case_id IN (SELECT case_id FROM incoming) GROUP BY ALL
+        ),
+        moved AS (
+            SELECT DISTINCT case_id
+            FROM ((FROM new_links EXCEPT FROM old_links) UNION ALL (FROM old_links EXCEPT FROM new_links))
         )
         SELECT i.case_id, c.status AS old_status,
                {_change("c", "case_id", same)} AS change
         FROM incoming i
         LEFT JOIN cases c USING (case_id)
-        LEFT JOIN new_sig ns USING (case_id)
-        LEFT JOIN old_sig os USING (case_id)
+        LEFT JOIN moved m USING (case_id)
     """, [as_of])
 
 
@@ -322,11 +371,11 @@ def merge_meetings(con: duckdb.DuckDBPyConnection, import_id: int, as_of: date,
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE meeting_diff AS
         WITH new_sig AS (
-            SELECT key AS meeting_id, string_agg(official_id, ',' ORDER BY official_id) AS sig
+            SELECT key AS meeting_id, list_sort(list(official_id)) AS sig
             FROM incoming_attendance GROUP BY ALL
         ),
         old_sig AS (
-            SELECT meeting_id, string_agg(official_id, ',' ORDER BY official_id) AS sig
+            SELECT meeting_id, list_sort(list(official_id)) AS sig
             FROM meeting_attendance WHERE meeting_id IN (SELECT meeting_id FROM incoming_meetings) GROUP BY ALL
         )
         SELECT i.meeting_id,

@@ -19,6 +19,7 @@ from taizhang.store import aggregates
 from taizhang.etl.areas import load_areas
 from taizhang.etl.fold import SPACES_SQL, WIDE_SQL, fold_sql, fold_text
 from taizhang.etl.load import load_paths
+from taizhang.etl.merge import _in_received_order
 from commands import RAW_JSON
 from ledgers import write_registry
 
@@ -141,3 +142,88 @@ def test_folding_a_trimmed_cell_equals_fold_text(text):
                 f"regexp_matches(v, '{SPACES_SQL}') AS s)"
         got = con.execute(f"SELECT {fold_sql('v', 'w', 's', trimmed=True)} FROM {flags}", [value]).fetchall()[0][0]
     assert got == (fold_text(value) or None)
+
+
+ORDER_ROWS = st.lists(st.tuples(st.integers(1, 3),                      # sheet_no
+                                st.integers(0, 40),                     # days after 2023-01-01
+                                st.sampled_from(["case", "meeting"]),
+                                st.sampled_from([None, None, None, "total"]),          # skip
+                                st.sampled_from([None, None, None, "date:received_on"])),  # reject
+                      max_size=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ORDER_ROWS)
+def test_received_order_check_agrees_with_comparing_each_case_to_the_one_before(rows):
+    # Counted in Python: the cases that are written (kind case, neither skipped nor
+    # rejected), in file order (sheet, row), never go back a day.
+    table = [(sheet, row_no, dt.date(2023, 1, 1) + dt.timedelta(days=day), kind, skip, reject)
+             for row_no, (sheet, day, kind, skip, reject) in enumerate(rows, start=2)]
+    dates = [r[2] for r in sorted(table, key=lambda r: (r[0], r[1]))
+             if r[3] == "case" and r[4] is None and r[5] is None]
+    expected = all(a <= b for a, b in zip(dates, dates[1:]))
+    with duckdb.connect() as con:
+        con.execute("CREATE TEMP TABLE checked (sheet_no INTEGER, row_no INTEGER, received_on_date DATE, "
+                    "kind VARCHAR, skip VARCHAR, reject VARCHAR)")
+        con.execute("CREATE TEMP TABLE sheet_headers AS SELECT 'received_on' AS field")
+        if table:
+            con.executemany("INSERT INTO checked VALUES (?, ?, ?, ?, ?, ?)", table)
+        assert _in_received_order(con) is expected
+
+
+def test_a_ledger_id_equal_to_the_key_generated_for_another_row_fails_the_file(tmp_path):
+    # The row without an id gets a generated key; a second file gives that key as the id of
+    # another case next to the same row: stored twice unless the after-the-fact check runs.
+    registry = write_registry(tmp_path / "areas.csv")
+    no_id = ["", "2023-01-08", "桃源社区", "小区路灯不亮", "已解决", "2023-01-20", "王一", "满意", ""]
+    scratch, db = tmp_path / "scratch.duckdb", tmp_path / "t.duckdb"
+    for path in (scratch, db):
+        load_areas(path, registry)
+    [first] = load_paths(scratch, [write_csv(tmp_path / "无编号.csv", [no_id])], as_of="2023-02-28")
+    assert (first.status, first.rows_new) == ("ok", 1)
+    with duckdb.connect(str(scratch), read_only=True) as con:
+        [(generated,)] = con.execute("SELECT case_id FROM cases").fetchall()
+    assert generated.startswith("h") and len(generated) == 17
+    clash = [generated, "2023-01-09", "贤士湖社区", "垃圾清运不及时", "办理中", "", "赵三", "", ""]
+    [summary] = load_paths(db, [write_csv(tmp_path / "撞号.csv", [no_id, clash])], as_of="2023-02-28")
+    assert summary.status == "failed" and generated in summary.error
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM cases").fetchall() == [(0,)]
+    # Every case with an id of its own: nothing generated, the file loads.
+    [ids] = load_paths(db, [write_csv(tmp_path / "有编号.csv", [["GD-9", *no_id[1:]], clash])], as_of="2023-02-28")
+    assert (ids.status, ids.rows_new) == ("ok", 2)
+
+
+def test_a_rejected_rows_officials_are_not_added(tmp_path):
+    # The name lists are split from every row of the file that is not skipped (rejects
+    # included); only the lists of the cases written may add an official or a title.
+    db = tmp_path / "t.duckdb"
+    load_areas(db, write_registry(tmp_path / "areas.csv"))
+    rows = [["GD-1", "2023-01-08", "桃源社区", "小区路灯不亮", "办理中", "", "王一", "", ""],
+            ["GD-2", "2023-13-45", "桃源社区", "垃圾清运不及时", "办理中", "", "王一(副书记)、赵三", "", ""]]
+    [summary] = load_paths(db, [write_csv(tmp_path / "台账.csv", rows)], as_of="2023-02-28")
+    assert (summary.status, summary.rows_new, summary.rows_rejected) == ("ok", 1, 1)
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT name, title FROM officials").fetchall() == [("王一", None)]
+        assert con.execute("SELECT case_id, o.name, role FROM case_officials JOIN officials o "
+                           "USING (official_id)").fetchall() == [("GD-1", "王一", "lead")]
+
+
+def test_a_reload_finds_the_cases_whose_officials_changed(tmp_path):
+    db = tmp_path / "t.duckdb"
+    load_areas(db, write_registry(tmp_path / "areas.csv"))
+    [first] = load_paths(db, [write_csv(tmp_path / "台账.csv", ROWS)], as_of="2023-02-28")
+    assert first.rows_new == 5
+    again = [list(r) for r in ROWS]
+    again[0][6] = "李二、王一"        # the same two names in another order: unchanged
+    again[1][6] = "赵三、钱四"        # one name more
+    again[2][6] = ""                  # no official any more
+    again[3][6] = "赵三(书记)"        # another title, the same official
+    [second] = load_paths(db, [write_csv(tmp_path / "台账3月.csv", again)], as_of="2023-03-31")
+    assert (second.rows_updated, second.rows_unchanged) == (2, 3)
+    with duckdb.connect(str(db), read_only=True) as con:
+        links = con.execute("SELECT case_id, o.name FROM case_officials JOIN officials o USING (official_id) "
+                            "ORDER BY ALL").fetchall()
+        events = con.execute("SELECT case_id FROM case_events WHERE event_on = DATE '2023-03-31'").fetchall()
+    assert links == [("GD-1", "李二"), ("GD-1", "王一"), ("GD-2", "赵三"), ("GD-2", "钱四"), ("GD-4", "赵三")]
+    assert events == []  # officials alone change no status
