@@ -374,7 +374,6 @@ def main(argv: list[str] | None = None) -> int:
         bench.results.update({k: earlier.get(k) for k in KEYS}, **earlier.get("extra", {}))
         bench.null_reasons.update(earlier.get("null_reasons", {}))
         bench.checks.update(earlier.get("checks", {}))
-        bench.load_start = earlier.get("load_average_start")
         bench.earlier = earlier
     wanted = lambda step: only is None or step in only  # noqa: E731
     ledger = bench.generate() if any(map(wanted, ("raw", "etl", "floor", "xlsx"))) else None
