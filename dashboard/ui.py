@@ -310,7 +310,10 @@ def file_title(table_name: str, filters, rows: int, lang: str, cohort: str | Non
     narrowest place of the filters and the other filters, the as-of date, the period and
     row count, and for a ranking what its score judges (`cohort`, 考核口径)."""
     title = supervision_file.sheet_title(filters, filters.as_of, rows, lang)
-    period = f"{title.period} · {cohort}" if cohort else title.period
+    period = title.period
+    if cohort:  # a ranking: over the dates its page names (rank_period), and what it judges
+        first, last = rank_span(filters)
+        period = f"{format_date(first)}{' 至 ' if lang == 'zh' else ' to '}{format_date(last)} · {cohort}"
     return export.Title(
         t("download.sheet_title", lang, table=table_name, scope=title.scope,
           as_of=filters.as_of.isoformat()),
@@ -428,12 +431,17 @@ def toolbar_words(lang: str) -> None:
 def rank_period(filters, lang: str) -> str:
     """'排名期间:2021-01-01 至 2022-07-31(截至 2022-07-31) · 考核口径：本期到期或办结…': the
     period a rank is over and which of its cases the score judges."""
-    info = loaders.dataset_info()
-    first = filters.date_from or info.get("first_received_on")
-    last = filters.date_to or info.get("last_received_on")
+    first, last = rank_span(filters)
     period = t("rank.period", lang, first=format_date(first), last=format_date(last),
-               as_of=format_date(filters.as_of or info.get("as_of")))
+               as_of=format_date(filters.as_of or loaders.dataset_info().get("as_of")))
     return f"{period} · {t(f'ranking.cohort.{loaders.settings().ranking_basis}', lang)}"
+
+
+def rank_span(filters) -> tuple:
+    """The first and last day a rank is over: the filters' dates, else the data's first and
+    last day received (all the data)."""
+    info = loaders.dataset_info()
+    return filters.date_from or info.get("first_received_on"), filters.date_to or info.get("last_received_on")
 
 
 def scope_text(view: View, lang: str) -> str:

@@ -82,3 +82,28 @@ def test_a_case_list_download_keeps_dates_dates(demo_db):
 def test_the_file_name_says_what_where_and_as_of_when():
     assert export.file_name("街道社区", "南站街道", date(2022, 7, 31), "xlsx") == "街道社区_南站街道_2022-07-31.xlsx"
     assert export.file_name("案件查询", "a/b:c", date(2022, 7, 31), "xlsx") == "案件查询_a_b_c_2022-07-31.xlsx"
+
+
+def test_a_ranking_download_names_the_dates_its_page_ranks_over(demo_db, monkeypatch, tmp_path):
+    """Over all the data, the ranking's page says 排名期间:<first> 至 <last>: its download's
+    note names the same dates (it said 全部时间), as it does for a chosen period."""
+    from taizhang.dashboard import loaders
+
+    monkeypatch.setenv("TAIZHANG_DB", str(demo_db))
+    monkeypatch.delenv("TAIZHANG_AUTH", raising=False)
+    monkeypatch.delenv("TAIZHANG_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with reading(demo_db) as con:
+        first, last = con.execute("SELECT min(received_on), max(received_on) FROM cases").fetchall()[0]
+    every = kpi.Filters.make(as_of="2022-07-31")
+    try:
+        for filters, span in ((every, f"{first} 至 {last}"), (JULY, "2022-07-01 至 2022-07-31")):
+            note = ui.file_title("街道社区", filters, 11, "zh", "考核口径：本期到期或办结").note
+            assert note == f"期间:{span} · 考核口径：本期到期或办结;共 11 行。"
+            assert f"排名期间:{span}(截至 2022-07-31)" in ui.rank_period(filters, "zh")
+        english = ui.file_title("Areas", every, 11, "en", "Scored on").note
+        assert english == f"Period: {first} to {last} · Scored on; 11 rows."
+        # A table that ranks nothing keeps saying it is over all the data.
+        assert ui.file_title("街道社区", every, 11, "zh", None).note == "期间:全部时间;共 11 行。"
+    finally:
+        loaders.release()
