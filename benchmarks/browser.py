@@ -185,7 +185,10 @@ def measure_dashboard(db: Path, repeat: int, say) -> dict:
                     expected = {"received": str(street_received[street]),
                                 "communities": communities(street), "waitMs": WAIT_MS}
                     watch = tab.evaluate_handle(_WATCH_CLICK, expected)
-                    # The bar itself, where a reader's pointer goes.
+                    # The bar itself, where a reader's pointer goes: scrolled into view
+                    # first, as a reader would (the fifth street's bar lies below a 1200 px
+                    # window, and a click outside the window reaches nothing).
+                    bar.scroll_into_view_if_needed()
                     box = bar.bounding_box()
                     clicked = time.perf_counter()
                     tab.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
