@@ -249,18 +249,22 @@ def _step(bar, path: Path, step: str) -> None:
 def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: bool, bar,
                settings: Settings, temp_dir: PrivateTemp,
                streets: tuple[str, ...] | None = None, publish: Callable | None = None) -> ImportSummary:
-    summary = ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
+    def fresh_summary() -> ImportSummary:
+        return ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
+
+    summary = fresh_summary()
     started = datetime.now()
     digest = None
     raw = None
     staged = Staged()
 
-    def attempt() -> None:
-        """The file's transaction: stage, normalise, merge, commit (or roll back)."""
+    def attempt(direct: bool) -> None:
+        """The file's transaction: stage, normalise, merge, commit (or roll back). `direct`:
+        a CSV is read by the statement that normalises it (etl/stage.py DirectRead)."""
         con.execute("BEGIN TRANSACTION")
         try:
             _import(con, raw, staged, summary, profile, as_of, digest.result, started, dry_run, bar,
-                    settings, streets)
+                    settings, streets, direct)
             if publish is not None and not dry_run:
                 publish(con)
             _pause("before_commit")
@@ -283,25 +287,21 @@ def _load_file(con, path: Path, profile: Profile, as_of: date | None, dry_run: b
             digest = pool.submit(file_facts, path)
             csvs = [(sheet, layout) for sheet in raw.sheets if sheet.csv is not None
                     and (layout := find_layout(sheet.head(), profile)) is not None]
+            _step(bar, path, "read")
+            _pause("read")
             # A CSV is read by the statement that normalises it (etl/stage.py DirectRead),
             # unless that read turns out not to be the default reader's (ReadAgain): then the
             # transaction is undone, and the cells are read into a table first, as carefully
             # as the file needs.
-            for sheet, _ in csvs:
-                sheet.csv.direct = True
-            _step(bar, path, "read")
-            _pause("read")
             try:
-                attempt()
+                attempt(direct=True)
             except ReadAgain:
                 for sheet, layout in csvs:
-                    sheet.csv.direct = False
                     # reading only; outside the transaction
                     read_csv_rows(con, sheet, layout, temp_dir.path(), lambda: digest.result()[1:])
                 mark("csv_read")
-                summary = ImportSummary(str(path), "checked" if dry_run else "ok", dry_run=dry_run)
-                staged = Staged()
-                attempt()
+                summary, staged = fresh_summary(), Staged()
+                attempt(direct=False)
     except BaseException as exc:  # noqa: BLE001 - one bad file must not stop the others
         signum = interruption(exc)
         if signum is not None:
@@ -377,9 +377,10 @@ def _failed(con, summary, error, path, sha, profile, started, dry_run) -> None:
 
 def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, as_of,
             facts: Callable[[], tuple[str, int, bool]], started, dry_run, bar,
-            settings: Settings, streets: tuple[str, ...] | None = None) -> None:
+            settings: Settings, streets: tuple[str, ...] | None = None, direct: bool = False) -> None:
     """Import the file `raw` inside the open transaction. `facts`: the file's sha256, line
-    count and whether its lines are short (etl/load.py file_facts), waited for when needed."""
+    count and whether its lines are short (etl/load.py file_facts), waited for when needed;
+    `direct`: a CSV is read within the normalising statement (DirectRead), not from CSV_ROWS."""
     path = raw.path
     create_stage(con)
     sheets = 0
@@ -398,7 +399,7 @@ def _import(con, raw, staged: Staged, summary: ImportSummary, profile: Profile, 
         layout.context, layout.year = sheet_context(
             sheet.name if sheet.csv is None else "", layout.title, path.stem
         )
-        if sheet.csv is not None and sheet.csv.direct:
+        if sheet.csv is not None and direct:
             staged.direct = DirectRead(sheet_no, layout.header_row + 1, lambda: facts()[1:])
         stage_sheet(con, staged, sheet_no, sheet, layout, profile.fixed)
         titles[sheet_no] = layout.title

@@ -56,7 +56,6 @@ class CsvSource:
     temporary: bool = False  # utf8_path is a transcoded copy to delete after loading
     name: str = ""           # the original file's name, for messages
     numbered: bool = False   # temp table csv_line_nos holds each record's first line (etl/stage.py)
-    direct: bool = False     # read by the statement that normalises it, not into a table first (etl/stage.py)
 
 
 @dataclass

@@ -137,7 +137,7 @@ def stage_sheet(
     # sheet is not wide, every cell (`raw` and `row_text` name each of them).
     used = sorted({c.index for c in layout.columns if c.field} | set(range(min(width, 4)))) if wide \
         else list(range(width))
-    if sheet.csv is not None and sheet.csv.direct:
+    if sheet.csv is not None and staged.direct is not None and staged.direct.sheet_no == sheet_no:
         source = _direct_csv_source(staged, sheet_no, sheet.csv, layout, used if wide else None)
     elif sheet.csv is not None:
         source = _csv_source(layout, sheet.csv.numbered, used if wide else None)
@@ -313,51 +313,35 @@ def _arrow_source(con, sheet_no: int, sheet: RawSheet, layout: SheetLayout, widt
 
 def read_csv_rows(con, sheet: RawSheet, layout: SheetLayout, folder: Path,
                   file_lines: Callable[[], tuple[int, bool]]) -> None:
-    """Read a CSV's rows under its header into table CSV_ROWS with DuckDB's reader.
+    """Read a CSV's rows under its header into table CSV_ROWS with DuckDB's reader, for a
+    file the direct read (DirectRead) could not take: its default options, no FAST_READ.
 
     Run outside the file's transaction: a failed attempt would abort it, and line breaks
     inside quoted cells (a multi-line 问题) need a second, single-threaded attempt.
     `folder`: a private folder for the database file holding the rows (see CSV_ROWS).
-    `file_lines`: gives the file's number of lines and whether every line is shorter than
-    1 MB, asked once the rows are read (etl/load.py counts them meanwhile); the faster
-    FAST_READ is kept only for such a file. When the records do not account for every
-    line after the header (a cell holding line breaks, blank lines, which the reader drops),
-    each record's first line is found as an editor numbers it (csv_line_nos, `numbered`).
+    `file_lines`: gives the file's number of lines (and whether they are short). When the
+    records do not account for every line after the header (a cell holding line breaks,
+    blank lines, which the reader drops), each record's first line is found as an editor
+    numbers it (csv_line_nos, `numbered`).
     """
     src = sheet.csv
-    width = max((c.index for c in layout.columns), default=-1) + 1
-    total_cols = max(width, max((len(r) for r in src.head), default=0))
-    columns = {f"c{i}": "VARCHAR" for i in range(total_cols)}
     _attach_rows_db(con, folder)
-    read = (
-        f"CREATE OR REPLACE TABLE {CSV_ROWS} AS SELECT * FROM read_csv(?, header = false, skip = ?, "
-        "delim = ?, quote = '\"', escape = '\"', columns = ?, null_padding = true, strict_mode = false, "
-        "all_varchar = true, auto_detect = false{})"
-    )
-    skip = layout.header_row + 1
-    params = [str(src.utf8_path), skip, src.delimiter, columns]
-    multiline, fast = False, True
+    params = reader_params(src, layout)
+    read = f"CREATE OR REPLACE TABLE {CSV_ROWS} AS SELECT * FROM {{}}"
+    multiline = False
     try:
-        con.execute(read.format(FAST_READ), params)
-    except duckdb.Error:
-        fast = False  # read again as below: the same error message, or single-threaded
-    lines, short_lines = file_lines()
-    if fast:
-        records = con.execute(f"SELECT count(*) FROM {CSV_ROWS}").fetchall()[0][0]
-        # One record a line, none near 2 MB: what the default reader reads too.
-        fast = short_lines and lines - skip == records
-    if not fast:
         try:
-            try:
-                con.execute(read.format(""), params)
-            except duckdb.Error as exc:
-                if "parallel" not in str(exc):
-                    raise
-                con.execute(read.format(", parallel = false"), params)
-                multiline = True
-        except duckdb.InvalidInputException as exc:
-            raise _csv_error(src.name, str(exc)) from None
-        records = con.execute(f"SELECT count(*) FROM {CSV_ROWS}").fetchall()[0][0]
+            con.execute(read.format(reader_sql()), params)
+        except duckdb.Error as exc:
+            if "parallel" not in str(exc):
+                raise
+            con.execute(read.format(reader_sql(options=", parallel = false")), params)
+            multiline = True
+    except duckdb.InvalidInputException as exc:
+        raise _csv_error(src.name, str(exc)) from None
+    records = con.execute(f"SELECT count(*) FROM {CSV_ROWS}").fetchall()[0][0]
+    lines, _ = file_lines()
+    skip = params["skip"]
     src.numbered = False
     if multiline or lines - skip != records:
         try:
@@ -455,21 +439,29 @@ def record_lines(path, skip: int, delimiter: str) -> list[int]:
     return starts
 
 
-def _direct_csv_source(staged: Staged, sheet_no: int, src, layout: SheetLayout, used: list[int] | None) -> str:
-    """The CSV's rows straight from DuckDB's reader (FAST_READ), row_no NULL (DirectRead)."""
-    if staged.direct is None or staged.direct.sheet_no != sheet_no:
-        raise ValueError("a CSV read directly needs its DirectRead")  # one CSV, one sheet
+def reader_sql(p: str = "", options: str = "") -> str:
+    """DuckDB's reader as the import calls it (every cell text, nothing detected), bound to
+    the values reader_params names with prefix `p`; `options`: FAST_READ, parallel = false."""
+    return (f"read_csv(${p}csv, header = false, skip = ${p}skip, delim = ${p}delim, quote = '\"', "
+            f"escape = '\"', columns = ${p}columns, null_padding = true, strict_mode = false, "
+            f"all_varchar = true, auto_detect = false{options})")
+
+
+def reader_params(src, layout: SheetLayout, p: str = "") -> dict[str, object]:
+    """The values reader_sql binds: the UTF-8 file, the lines above the first data row, the
+    delimiter, and a text column c<i> for every cell of the widest row seen."""
     width = max((c.index for c in layout.columns), default=-1) + 1
     total_cols = max(width, max((len(r) for r in src.head), default=0))
+    return {f"{p}csv": str(src.utf8_path), f"{p}skip": layout.header_row + 1, f"{p}delim": src.delimiter,
+            f"{p}columns": {f"c{i}": "VARCHAR" for i in range(total_cols)}}
+
+
+def _direct_csv_source(staged: Staged, sheet_no: int, src, layout: SheetLayout, used: list[int] | None) -> str:
+    """The CSV's rows straight from DuckDB's reader (FAST_READ), row_no NULL (DirectRead)."""
     p = f"s{sheet_no}_"
-    staged.params.update({
-        f"{p}csv": str(src.utf8_path), f"{p}skip": layout.header_row + 1, f"{p}delim": src.delimiter,
-        f"{p}columns": {f"c{i}": "VARCHAR" for i in range(total_cols)},
-    })
-    reader = (f"read_csv(${p}csv, header = false, skip = ${p}skip, delim = ${p}delim, quote = '\"', "
-              f"escape = '\"', columns = ${p}columns, null_padding = true, strict_mode = false, "
-              f"all_varchar = true, auto_detect = false{FAST_READ})")
-    return f"(SELECT NULL::INTEGER AS row_no, {_csv_columns(width, used)} FROM {reader} r)"
+    staged.params.update(reader_params(src, layout, p))
+    width = max((c.index for c in layout.columns), default=-1) + 1
+    return f"(SELECT NULL::INTEGER AS row_no, {_csv_columns(width, used)} FROM {reader_sql(p, FAST_READ)} r)"
 
 
 def _csv_columns(width: int, used: list[int] | None) -> str:
