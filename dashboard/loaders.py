@@ -355,9 +355,10 @@ def _warm_streets(path: Path, view: View, filters: Filters, person: Person | Non
         streets = one(_load_from, path, kpi.ranking, "street", filters)
         views = [drill_into(view, "street", street)
                  for street in streets.sort_values("rank")["street"] if isinstance(street, str)]
-        # Not the street's categories: 0.5–1 s of CPU each at 10M (no aggregate holds
-        # street × category), ~10 s in all, which slowed every other reader's first numbers
-        # (measured); the click's run computes them after its communities are on screen.
+        # Not the street's categories (kpi.status_counts, 40–50 ms a street at 10M): the
+        # click's run computes them after sending its communities, which gives the browser
+        # time to draw those alone; cached, they came with them and three clicks of nine
+        # took over 300 ms (measured: docs/performance.md, "fourth round").
         for street_view in views:
             community_view = replace(street_view, community=None)
             one(_load_from, path, kpi.ranking, "community", filters_for(community_view))
@@ -425,6 +426,12 @@ def headline(filters: Filters, step: int = 1) -> dict:
 def metrics(by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
     """kpi.metrics grouped by `by` (street/community rows include every registry area)."""
     return _load(kpi.metrics, tuple(by), filters)
+
+
+def status_counts(by: tuple[str, ...], filters: Filters) -> pd.DataFrame:
+    """kpi.status_counts: each group's received cases by status (metrics' columns of those
+    names), for a chart of cases by status."""
+    return _load(kpi.status_counts, tuple(by), filters)
 
 
 def trend(filters: Filters, months: int = 12) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from taizhang.kpi.definitions import DEFINITIONS, definitions
 from taizhang.filters import DIMENSIONS, METRICS, FilterError, Filters
 from taizhang.kpi.flow import resolved_in_period
 from taizhang.kpi.lists import case_count, case_detail, case_history, case_list, case_timeline, mask_name
-from taizhang.kpi.metrics import metrics, resolution_base
+from taizhang.kpi.metrics import STATUS_COLUMNS, metrics, resolution_base, status_counts
 from taizhang.kpi.officials import meetings_summary, official_table
 from taizhang.kpi.recurring import recurring_problems
 from taizhang.kpi.seeds import deputies, funnel, matter_shares, meetings_compliance, service_groups, signoff
@@ -40,6 +40,6 @@ __all__ = [
     "funnel", "headline", "imports_history", "known_values", "list_as_of", "mask_name", "matter_shares",
     "meetings_compliance", "meetings_summary", "metrics", "official_table", "ranking",
     "recurring_problems", "rejects_list", "resolution_base", "resolved_in_period", "service_groups",
-    "signoff", "supervision_breakdown", "supervision_cases", "supervision_counts",
+    "signoff", "STATUS_COLUMNS", "status_counts", "supervision_breakdown", "supervision_cases", "supervision_counts",
     "supervision_kind_counts", "supervision_list", "supervision_summary", "trend",
 ]

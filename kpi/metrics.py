@@ -54,22 +54,30 @@ NULL_KEY = "\x00"  # a NULL group key inside raw_base_counts' join (no stored te
 
 
 def raw_base_counts(ib, by: tuple[str, ...], filters: Filters, settings: Settings,
-                    ctx: DataContext, slot: Slot) -> ir.Table:
+                    ctx: DataContext, slot: Slot, every: bool = True) -> ir.Table:
     """Base counts per group computed from the cases table itself, with per group a
     histogram of closure days and one of closure minutes (`days_histogram`,
     `hours_histogram`: lists of {value, n}) in place of the quantiles: raw_counts() turns
     them into quantiles as the aggregate path does (store.rules.quantiles; no engine's own
-    quantile function, exact on any engine)."""
+    quantile function, exact on any engine).
+
+    Not `every`: STATUS_COLUMNS alone, of the groups that received a case (status_counts).
+    """
     columns = tuple(d for d in by if d in CASE_COLUMN_DIMENSIONS)
     t = case_facts(ib, filters, settings, ctx.as_of, per_official="official" in by,
                    columns=columns, span=(ctx.first_received, ctx.last_received), slot=slot)
     as_int = lambda flag: flag.cast("int64").sum()  # noqa: E731
     keys = list(group_columns(by))
     grouped = t.group_by(keys) if keys else t
-    counts = grouped.aggregate(
+    by_status = dict(
         received=t.count(),
         resolved=as_int(t.is_resolved),
         **{status: as_int(t.status_asof == status) for status in STATUSES if status != "resolved"},
+    )
+    if not every:
+        return grouped.aggregate(**by_status)
+    counts = grouped.aggregate(
+        **by_status,
         overdue_open=as_int(t.overdue),
         stalled=as_int(t.stalled),
         rated=t.satisfaction_asof.count(),
@@ -137,7 +145,8 @@ def raw_counts(table: pa.Table) -> pa.Table:
             out[name] = pc.fill_null(column.cast(pa.int64()), 0)
         elif not name.endswith("_histogram"):
             out[name] = column
-    for unit in rules.UNITS:
+    histograms = [unit for unit in rules.UNITS if f"{unit}_histogram" in table.column_names]
+    for unit in histograms:  # none in status_counts' rows
         lists = table.column(f"{unit}_histogram").combine_chunks()
         cells = pc.list_flatten(lists)
         group = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
@@ -179,7 +188,7 @@ class Plan:
     filters: Filters
     areas: str | None
     months: list[str] | None
-    raw: Callable[[], ir.Table]
+    raw: Callable[..., ir.Table]  # raw(every=True): raw_base_counts' statement
     aggregated: pa.Table | None = None
 
 
@@ -199,7 +208,8 @@ def plan_metrics(ib, by, filters: Filters, settings: Settings, source: str = "au
     key = ("metrics", by, slice_shape(filters), sla.due_shape(settings, span), ctx.schema, slot.prefix)
     months = completion.completion_values(by, filters, ctx).get("months")
     return Plan(key, values, by, filters, completion.registry_areas(ib, ctx.state, by), months,
-                lambda: raw_base_counts(ib, by, filters, settings, ctx, slot), in_memory)
+                lambda every=True: raw_base_counts(ib, by, filters, settings, ctx, slot, every),
+                in_memory)
 
 
 def base_counts(ib, plans: dict[str, Plan]) -> dict[str, pa.Table]:
@@ -300,6 +310,34 @@ def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None 
     settings = settings_or_default(settings)
     plan = plan_metrics(ib, by, filters, settings, source, known=known)
     return to_frame(answer(ib, {"metrics": plan}, settings), sort_by=group_columns(by))
+
+
+# What a chart of cases by status draws: metrics' columns of these names.
+STATUS_COLUMNS = ("received", *STATUSES)
+
+
+def status_counts(con, by=(), filters: Filters = Filters(), settings: Settings | None = None,
+                  source: str = "auto") -> pd.DataFrame:
+    """The `by` columns then STATUS_COLUMNS, for each group that received a case in the
+    slice: the rows and numbers of metrics() whose `received` is not 0, these columns only.
+
+    Where the aggregate tables answer, it is metrics() itself. Where they do not (a street
+    × category question, at 10M: 270 ms for every metric), the statement over the cases
+    counts these columns alone (45 ms) with the same case facts, and leaves out the ranking
+    cohort and the closure histograms the other metrics need.
+    """
+    ib = backend(con)
+    by = check_by(by)
+    settings = settings_or_default(settings)
+    plan = plan_metrics(ib, by, filters, settings, source)
+    keys = group_columns(by)
+    if plan.aggregated is not None:
+        frame = to_frame(answer(ib, {"metrics": plan}, settings), sort_by=keys)
+        frame = frame.loc[frame["received"] > 0, [*keys, *STATUS_COLUMNS]]
+        return frame.reset_index(drop=True)
+    table = raw_counts(runner.run(ib, ("status_counts", plan.key), lambda: plan.raw(every=False),
+                                  plan.values, arrow=True))
+    return to_frame(table.select([*keys, *STATUS_COLUMNS]), sort_by=keys)
 
 
 def plain(value):

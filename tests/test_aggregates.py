@@ -19,7 +19,8 @@ import pytest
 from taizhang.store import aggregates
 from taizhang.kpi import aggregated, fastpath
 from taizhang.filters import Filters
-from taizhang.kpi.metrics import metrics
+from taizhang.kpi.formulas import group_columns
+from taizhang.kpi.metrics import STATUS_COLUMNS, metrics, status_counts
 from taizhang.settings import Settings
 
 from benchmarks.generate import generate  # noqa: E402
@@ -661,6 +662,12 @@ def test_both_engines_answer_random_questions_alike(both_settings_dbs):
         raw = metrics(con, by, filters, settings, source="raw")
         pd.testing.assert_frame_equal(fast, raw, check_exact=False, rtol=1e-12, atol=1e-12,
                                       obj=f"{name}: metrics(by={by}, {filters})")
+        # A chart of cases by status (kpi.status_counts) draws metrics' rows that received
+        # a case, these columns: from either engine (its own statement over the cases).
+        shown = raw.loc[raw["received"] > 0, [*group_columns(by), *STATUS_COLUMNS]].reset_index(drop=True)
+        for source in ("aggregated", "raw"):
+            pd.testing.assert_frame_equal(status_counts(con, by, filters, settings, source=source), shown,
+                                          obj=f"{name}: status_counts(by={by}, {filters}, {source})")
         seen["questions"] += 1
         seen["overdue"] += int(raw["overdue_open"].sum() > 0)
         seen["stalled"] += int(raw["stalled"].sum() > 0)

@@ -103,6 +103,14 @@ def test_overview_drilled_into_a_street_shows_its_communities(demo_db, use_db):
     assert set(colours.values()) == {figures.SCORE_COLOR}
     link = at.get("page_link")[0].proto
     assert link.label == f"{street} 社区明细表 ›" and "areas" in link.page
+    # The street's categories: its ten largest by received (kpi.metrics), each bar's
+    # statuses stacked to that number.
+    by_category = kpi_call(demo_db, kpi.metrics, ("category",), kpi.Filters.make(where={"street": street}))
+    largest = by_category[by_category["received"] > 0].sort_values("received", ascending=False, kind="stable").head(10)
+    bars = charts[3]["data"]
+    assert bars[0]["y"] == list(largest["category"]) and len(bars[0]["y"]) > 3
+    stacked = [sum(trace["x"][i] for trace in bars) for i in range(len(bars[0]["y"]))]
+    assert stacked == [int(n) for n in largest["received"]]
     at = run(street=street, lang="en")
     assert metric(at, "Received") == str(int(total["received"]))
     assert plotly_figures(at)[2]["layout"]["title"]["text"] == f"Communities of {street} by score"
@@ -412,7 +420,7 @@ def test_report_page_without_chromium_says_so(demo_db, use_db, monkeypatch):
 
 def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, monkeypatch):
     """After the background prefetch, the drilled overview asks the KPI layer only for the
-    street's categories (left out of the prefetch on purpose): its communities, headline
+    street's categories (left out of the prefetch on purpose: see the next test): its communities, headline
     and trend are the prefetched answers, so their cache keys agree."""
     import streamlit as st
 
@@ -426,13 +434,41 @@ def test_the_prefetch_answers_what_a_click_on_a_street_asks(demo_db, use_db, mon
     loaders._warm_streets(demo_db, drill_into(view, "district", None), filters_for(view, areas=False))
     street = kpi_call(demo_db, kpi.ranking, "street", kpi.Filters()).sort_values("rank")["street"].iloc[0]
     asked = []
-    for name in ("headline", "trend", "ranking", "metrics"):
+    for name in ("headline", "trend", "ranking", "metrics", "status_counts"):
         real = getattr(kpi, name)
         # wraps: the loaders' cache keys name the function (module and name), as before
         monkeypatch.setattr(kpi, name, functools.wraps(real)(lambda con, *a, _n=name, _f=real, **k: (
-            asked.append((_n, a[0] if _n in ("ranking", "metrics") else None)) or _f(con, *a, **k))))
+            asked.append((_n, a[0] if _n in ("ranking", "metrics", "status_counts") else None))
+            or _f(con, *a, **k))))
     run(street=street)
-    assert asked == [("metrics", ("category",))], asked
+    assert asked == [("status_counts", ("category",))], asked
+
+
+def test_a_click_sends_the_streets_communities_then_its_categories_then_the_rest(demo_db, use_db, monkeypatch):
+    """Drilled into a street, the charts are sent in the order the reader needs them: the
+    communities, the street's categories (their question, 40-50 ms at 10M, lets the browser
+    draw the communities alone), then the trend and the street ranking. At district level:
+    the trend (plotly.js fetched early), the street ranking, the categories. The page's
+    layout is the same either way (test_overview_drilled_into_a_street_shows_its_communities)."""
+    from taizhang.dashboard import loaders
+
+    use_db(demo_db)
+    street = kpi_call(demo_db, kpi.ranking, "street", kpi.Filters()).sort_values("rank")["street"].iloc[0]
+    sent = []
+    real = loaders.chart
+
+    def chart(builder, loader, args, **options):
+        sent.append((builder.__name__, args[0] if isinstance(args[0], str) else loader.__name__))
+        return real(builder, loader, args, **options)
+
+    monkeypatch.setattr(loaders, "chart", chart)
+    run(street=street)
+    assert sent == [("ranking_figure", "community"), ("category_figure", "status_counts"),
+                    ("trend_figure", "trend"), ("ranking_figure", "street")], sent
+    sent.clear()
+    run()
+    assert sent == [("trend_figure", "trend"), ("ranking_figure", "street"),
+                    ("category_figure", "status_counts")], sent
 
 
 @pytest.mark.parametrize("period, now, before, against", [

@@ -266,3 +266,28 @@ def test_due_and_rated_floors_equal_pandas(ledger, basis):
     few = counted["due_rated" if basis == "due" else "rated"] < least_rated
     assert few.any() and (~few).any()
     assert (counted["score"][few] != rated.loc[counted.index, "score"][few]).any()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("by, where", [
+    (("category",), {"street": STREETS[2]}),  # the overview's categories of a street
+    (("category",), {}), (("street",), {}), (("community",), {"street": STREETS[0]}),
+    (("official",), {}), (("channel", "month"), {}),
+], ids=lambda v: "+".join(v) if isinstance(v, tuple) else ",".join(v) or "all")
+def test_status_counts_equal_pandas(ledger, by, where):
+    """kpi.status_counts (a chart of cases by status): each group that received a case, its
+    received and status counts as the pandas reference computes them, and nothing else."""
+    con, cases, links, officials, registry = ledger
+    settings = Settings()
+    got = kpi.status_counts(con, by, kpi.Filters.make(as_of=AS_OF.date(), where=where), settings)
+    in_slice = cases[cases.street.isin(list(where.values()))] if where else cases
+    want = reference(in_slice, links, officials, registry, by, settings)
+    keys = [k for d in by for k in (["official_id", "official"] if d == "official" else [d])]
+    columns = ["received", "resolved", "in_progress", "pending", "deferred", "cancelled", "referred"]
+    assert list(got.columns) == keys + columns
+    want = want[want.received > 0]
+    assert len(got) == len(want) > 1
+    order = lambda f: f.assign(**{k: f[k].astype(object).where(f[k].notna(), "∅") for k in keys}  # noqa: E731
+                               ).sort_values(keys).reset_index(drop=True)
+    got, want = order(got), order(want)
+    assert got[keys + columns].values.tolist() == want[keys + columns].values.tolist()

@@ -23,7 +23,6 @@ lang = view.lang
 filters = filters_for(view)
 
 
-
 def open_street(street: str) -> None:
     """Callback of a street bar: drill into it here (its bar again: back to the district)."""
     current = ui.current_view()
@@ -37,6 +36,13 @@ def open_community(community: str) -> None:
     target = (drill_into(current, "street", current.street) if community == current.community
               else drill_into(current, "community", community))
     charts.follow("community-ranking", ui.apply_view, target)
+
+
+def draw_categories() -> None:
+    """The slice's categories by status (drawn beside the street ranking, or under both)."""
+    charts.show(loaders.chart(figures.category_figure, loaders.status_counts, (("category",), filters),
+                              lang=lang),
+                key="categories")
 
 
 # Drilled in place, the heading names the street: the reader sees whose numbers these are.
@@ -63,11 +69,15 @@ targets = loaders.settings()
 score_target = targets.target_score or None
 district_score = loaders.headline(filters_for(view, areas=False))["metrics"]["score"]
 
-# Places on screen first, filled in the order a click needs them: the street's communities,
-# then the trend, the ranking, and the categories (the slowest for a street) last. The trend
-# costs a few milliseconds (the prefetch has a street's): as the first chart sent it has the
-# browser fetch and parse plotly.js while the ranking and categories are computed (a first
-# visit after an import computes them all: 0.5–1 s at 1M).
+# Places on screen first, then filled in the order the reader needs them.
+# - At district level: the trend, the street ranking, the categories. The trend costs a few
+#   milliseconds: as the first chart sent it has the browser fetch and parse plotly.js while
+#   the rest is computed (a first visit after an import computes them all: 0.5–1 s at 1M).
+# - Drilled into a street (a click on its bar): the street's communities, then its
+#   categories, then the trend and the street ranking (the bar highlighted). What is new
+#   comes first, and the 40–50 ms of the categories' question leave the browser to draw the
+#   communities alone: sent with them, the trend and ranking were drawn in the same task,
+#   and the click took ~310 ms instead of ~220 (10M, benchmarks/browser.py; docs/performance.md).
 trend_slot = st.container()
 left, right = st.columns([3, 2])
 with right:
@@ -93,11 +103,14 @@ with right:
         timing.mark("communities")
     else:
         categories_slot = st.container()   # beside the street ranking
+
+
 if view.street:
     # Drilled, the communities take the right column beside the streets: the categories go
     # under both, the page's full width (under the communities they left the space under
     # the street ranking empty on a desktop).
-    categories_slot = st.container()
+    with st.container():
+        draw_categories()
 with trend_slot:
     # Twelve months of context whatever the period: the trend ends with the period.
     charts.show(loaders.chart(figures.trend_figure, loaders.trend, (replace(filters, date_from=None),), lang=lang,
@@ -110,9 +123,9 @@ with left:
         key=ui.selection_key("street-ranking"), on_click=open_street,
     )
     st.caption(t("overview.ranking_hint", lang))
-with categories_slot:
-    charts.show(loaders.chart(figures.category_figure, loaders.metrics, (("category",), filters), lang=lang),
-                key="categories")
+if not view.street:
+    with categories_slot:
+        draw_categories()
 timing.mark("charts")
 
 # What a click on a street's bar will ask for, computed while the reader looks at the page.
