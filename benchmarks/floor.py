@@ -20,20 +20,21 @@ import time
 
 import duckdb
 
-# The import's reader (etl/stage.py read_csv_rows) with its fast options; the benchmark
-# CSV is one record a line, so the import keeps this first read. FAST_READ is added by
-# parse_sql: its value is the import's own. skip = 1: the benchmark CSV's header is its
-# first line.
-READ_OPTIONS = ("header = false, skip = 1, delim = ',', quote = '\"', escape = '\"', columns = ?, "
-                "null_padding = true, strict_mode = false, all_varchar = true, auto_detect = false")
-
-
-def parse_sql(width: int, fast_read: str) -> str:
+def parse_sql(width: int, reader: str) -> str:
     """A query that parses every cell of every record and writes nothing: count(*) and the
-    count of each column. A column left out of the SELECT would not be materialised by the
-    reader (projection pushdown); reads_every_column checks that none is."""
+    count of each column, read by `reader` — the import's own call of DuckDB's reader,
+    etl/stage.py reader_sql(options=FAST_READ) (the benchmark CSV is one record a line, so
+    the import keeps its fast first read), bound to parse_values. A column left out of the
+    SELECT would not be materialised by the reader (projection pushdown); reads_every_column
+    checks that none is."""
     counts = ", ".join(f"count(c{i})" for i in range(width))
-    return f"SELECT count(*), {counts} FROM read_csv(?, {READ_OPTIONS}{fast_read})"
+    return f"SELECT count(*), {counts} FROM {reader}"
+
+
+def parse_values(csv: str, width: int) -> dict[str, object]:
+    """The values reader_sql binds for the benchmark CSV (etl/stage.py reader_params): its
+    header is its first line, its delimiter a comma, its cells c0 … c<width-1>."""
+    return {"csv": csv, "skip": 1, "delim": ",", "columns": columns(width)}
 
 
 def columns(width: int) -> dict[str, str]:
@@ -44,7 +45,7 @@ def columns(width: int) -> dict[str, str]:
 def reads_every_column(con: duckdb.DuckDBPyConnection, sql: str, csv: str, width: int) -> bool:
     """True when DuckDB's plan for `sql` has the CSV reader produce every column c0 …
     (EXPLAIN: the READ_CSV node's projections)."""
-    plan = json.loads(con.execute(f"EXPLAIN (FORMAT json) {sql}", [csv, columns(width)]).fetchall()[0][1])
+    plan = json.loads(con.execute(f"EXPLAIN (FORMAT json) {sql}", parse_values(csv, width)).fetchall()[0][1])
     nodes, projected = list(plan), None
     while nodes:
         node = nodes.pop()
@@ -57,7 +58,7 @@ def reads_every_column(con: duckdb.DuckDBPyConnection, sql: str, csv: str, width
 
 def _parse(csv: str, width: str, memory_limit: str, sql: str) -> dict:
     con = duckdb.connect(config={"memory_limit": memory_limit})
-    row = con.execute(sql, [csv, columns(int(width))]).fetchone()
+    row = con.execute(sql, parse_values(csv, int(width))).fetchone()
     return {"rows": row[0], "cells": sum(row[1:])}
 
 

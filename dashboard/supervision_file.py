@@ -59,7 +59,7 @@ def sheet_title(filters, as_of: date, cases: int, lang: str) -> SheetTitle:
     if filters.date_from or filters.date_to:
         first = filters.date_from.isoformat() if filters.date_from else "…"
         last = filters.date_to.isoformat() if filters.date_to else "…"
-        period = f"{first}{' 至 ' if lang == 'zh' else ' to '}{last}"
+        period = t("period.span", lang, first=first, last=last)
     else:
         period = t("supervision.all_periods", lang)
     return SheetTitle(scope, as_of, period, cases)

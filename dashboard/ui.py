@@ -313,7 +313,7 @@ def file_title(table_name: str, filters, rows: int, lang: str, cohort: str | Non
     period = title.period
     if cohort:  # a ranking: over the dates its page names (rank_period), and what it judges
         first, last = rank_span(filters)
-        period = f"{format_date(first)}{' 至 ' if lang == 'zh' else ' to '}{format_date(last)} · {cohort}"
+        period = f"{t('period.span', lang, first=format_date(first), last=format_date(last))} · {cohort}"
     return export.Title(
         t("download.sheet_title", lang, table=table_name, scope=title.scope,
           as_of=filters.as_of.isoformat()),

@@ -176,13 +176,12 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
         # One text \x1fword\x1f…\x1f searched with contains(): an IN list or list_contains()
         # is planned as one join per column here, each costing more than the test itself.
         params["null_words"] = "\x1f" + "\x1f".join(words) + "\x1f"
-    _build_checked(con, _checked_sql(staged.sql, present, profile), params, staged.direct)
+    rows_read, skipped = _build_checked(con, _checked_sql(staged.sql, present, profile), params, staged.direct)
     mark("normalise")
     con.execute("DROP TABLE IF EXISTS csv_line_nos")  # (a CSV's cells: dropped after the transaction)
     for name in staged.registered:
         con.unregister(name)
     staged.registered.clear()
-    rows_read, skipped = con.execute("SELECT count(*), count(skip) FROM checked").fetchall()[0]
     _match_areas(con)
     mark("match_areas")
     _key(con, present)
@@ -190,19 +189,22 @@ def normalise(con: duckdb.DuckDBPyConnection, profile: Profile, staged: Staged,
     return rows_read, skipped
 
 
-def _build_checked(con: duckdb.DuckDBPyConnection, sql: str, params: dict, direct: DirectRead | None) -> None:
+def _build_checked(con: duckdb.DuckDBPyConnection, sql: str, params: dict,
+                   direct: DirectRead | None) -> tuple[int, int]:
     """Run the statement that builds table `checked_rows`, and make view `checked` over it,
     which numbers the rows of a CSV read directly (DirectRead: by their place in the table,
-    written in file order). Raises ReadAgain when such a CSV must be read again first."""
+    written in file order); returns (rows read, rows skipped), counted in one pass. Raises
+    ReadAgain when such a CSV must be read again first."""
     if direct is None:
         con.execute(sql, params)
         con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT * FROM checked_rows")
-        return
+        return con.execute("SELECT count(*), count(skip) FROM checked_rows").fetchall()[0]
     try:
         con.execute(sql, params)
     except duckdb.Error:
         raise ReadAgain() from None  # read again with the default reader: its message, if any
-    records, first = con.execute("SELECT count(*), min(rowid) FROM checked_rows").fetchall()[0]
+    records, skipped, first = con.execute(
+        "SELECT count(*), count(skip), min(rowid) FROM checked_rows").fetchall()[0]
     direct.check(records)
     # rowid counts from `first` (inside a transaction, a new table's rows are numbered from
     # a high offset until it commits)
@@ -210,6 +212,7 @@ def _build_checked(con: duckdb.DuckDBPyConnection, sql: str, params: dict, direc
         "CREATE OR REPLACE TEMP VIEW checked AS SELECT * REPLACE "
         f"(coalesce(row_no, (rowid - {int(first or 0)} + {int(direct.start)})::INTEGER) AS row_no) FROM checked_rows"
     )
+    return records, skipped
 
 
 def _cleaned_sql(stage_sql: str, present: set[str], profile: Profile) -> str:

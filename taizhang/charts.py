@@ -283,7 +283,9 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
     layout.update(
         showlegend=False,
         dragmode=False,  # a drag would only pan the bars; a click is what a reader does
-        height=layout.get("height") or int(80 + row * max(len(names), 1)),
+        # at least three rows high: the axis, its title and a line's label need the room
+        # (a street of one community drew its axis title over the ticks)
+        height=layout.get("height") or int(80 + row * max(len(names), 3)),
         bargap=0.25,
         xaxis={"range": [0, 108], "title": {"text": score_name}, "tickvals": [0, 20, 40, 60, 80, 100],
                "gridcolor": GRID_COLOR, "fixedrange": True},
@@ -303,6 +305,10 @@ def ranking_figure(ranking: pd.DataFrame, area_column: str = "street", lang: str
                                      "font": {"size": medium.small, "color": "#7f8c8d"}}})
     if shapes:
         layout["shapes"] = shapes
+        if medium.title:
+            # the lines' labels stand above the bars: a band of their own under the title
+            # (a long title, 丁公路街道 各社区(村)综合排名, ran into 丁公路街道 86.7)
+            layout["margin"]["t"] += medium.small + 4
     fig.update_layout(layout)
     return fig
 

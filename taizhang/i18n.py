@@ -277,6 +277,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "period.12m": ("近12个月", "Last 12 months"),
     "period.all": ("全部", "All data"),
     "period.custom": ("自定义", "Custom"),
+    "period.span": ("{first} 至 {last}", "{first} to {last}"),  # a file's or a list's dates
     "period.note": ("统计期间:{period},受理于 {first} 至 {last},截至 {as_of}",
                     "Period: {period}, cases received {first} to {last}, as of {as_of}"),
     "cards.scope": ("{period}({dates})· {place}", "{period} ({dates}) · {place}"),

@@ -94,9 +94,9 @@ def test_the_parse_reads_every_cell(run):
     with ledger.open(encoding="utf-8", newline="") as fh:
         header, *records = list(csv.reader(fh))
     assert results["checks"]["csv_parse_rows"] == len(records) == ROWS
-    from taizhang.etl.stage import FAST_READ
+    from taizhang.etl.stage import FAST_READ, reader_sql
 
-    sql = floor.parse_sql(len(header), FAST_READ)
+    sql = floor.parse_sql(len(header), reader_sql(options=FAST_READ))
     out = subprocess.run([sys.executable, "-m", "benchmarks.floor", "parse", str(ledger), str(len(header)), "1GB", sql],
                          cwd=ROOT, capture_output=True, text=True, check=True).stdout
     # every filled cell counted (an empty one is NULL to the reader), as Python's csv finds them
@@ -108,11 +108,13 @@ def test_a_plan_that_skips_columns_is_caught(run):
     _, _, ledger, _ = run
     with ledger.open(encoding="utf-8", newline="") as fh:
         width = len(next(csv.reader(fh)))
+    from taizhang.etl.stage import reader_sql
+
     con = duckdb.connect()
-    assert floor.reads_every_column(con, floor.parse_sql(width, ""), str(ledger), width)
+    assert floor.reads_every_column(con, floor.parse_sql(width, reader_sql()), str(ledger), width)
     # a column left out (the last one), or count(*) alone, lets DuckDB's reader skip cells
-    assert not floor.reads_every_column(con, floor.parse_sql(width - 1, ""), str(ledger), width)
-    only_rows = f"SELECT count(*) FROM read_csv(?, {floor.READ_OPTIONS})"
+    assert not floor.reads_every_column(con, floor.parse_sql(width - 1, reader_sql()), str(ledger), width)
+    only_rows = f"SELECT count(*) FROM {reader_sql()}"
     assert not floor.reads_every_column(con, only_rows, str(ledger), width)
 
 

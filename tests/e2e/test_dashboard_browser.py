@@ -85,6 +85,27 @@ def settle(tab) -> None:
     time.sleep(0.6)
 
 
+# The texts of a drawn plotly chart whose boxes overlap (titles, tick labels, axis titles,
+# the lines' labels, bar values), as [text, its class, text, its class].
+_OVERLAPS = """(chart) => {
+  const items = [...chart.querySelectorAll('text')]
+    .filter((t) => t.textContent.trim() && t.getBBox().width > 0)
+    .map((t) => ({text: t.textContent.trim(), kind: t.getAttribute('class') || t.parentNode.getAttribute('class'),
+                  box: t.getBoundingClientRect()}));
+  const out = [];
+  items.forEach((a, i) => items.slice(i + 1).forEach((b) => {
+    if (a.box.left < b.box.right - 1 && b.box.left < a.box.right - 1
+        && a.box.top < b.box.bottom - 1 && b.box.top < a.box.bottom - 1)
+      out.push([a.text, a.kind, b.text, b.kind]);
+  }));
+  return out;
+}"""
+
+
+def overlapping_texts(plot) -> list:
+    return plot.evaluate(_OVERLAPS)
+
+
 def totals(db, **where):
     frame = kpi_call(db, kpi.metrics, (), kpi.Filters.make(where=where or None))
     return frame.iloc[0]
@@ -490,6 +511,11 @@ def test_a_drilled_overview_puts_the_categories_under_both_rankings(server, page
     settle(tab)
     tab.screenshot(path=output_dir / "overview_street.png", full_page=True)
     streets, communities, categories = boxes["street-ranking"], boxes["community-ranking"], boxes["categories"]
+    # No text drawn over another: the street has one community in July, and its chart's
+    # long title (丁公路街道 各社区(村)综合排名) ran into its line's label, its axis title
+    # into its ticks.
+    for key in boxes:
+        assert overlapping_texts(chart(tab, key)) == [], key
     assert communities["x"] > streets["x"] + streets["width"] - 1        # side by side
     assert categories["y"] >= max(streets["y"] + streets["height"], communities["y"] + communities["height"])
     assert categories["width"] > 1.5 * streets["width"]                    # the page's width
