@@ -103,8 +103,6 @@ with right:
         timing.mark("communities")
     else:
         categories_slot = st.container()   # beside the street ranking
-
-
 if view.street:
     # Drilled, the communities take the right column beside the streets: the categories go
     # under both, the page's full width (under the communities they left the space under
