@@ -45,6 +45,11 @@ class SheetLayout:
     context: dict[str, str] = field(default_factory=dict)  # district/street/community
     year: int | None = None
 
+    @property
+    def width(self) -> int:
+        """The number of columns under the header: one past its last column's index."""
+        return max((c.index for c in self.columns), default=-1) + 1
+
     def field_columns(self) -> dict[str, Column]:
         """Canonical field → its column (the first one when two columns map to a field)."""
         out: dict[str, Column] = {}

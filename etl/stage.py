@@ -130,7 +130,7 @@ def stage_sheet(
     fixed: dict[str, str],
 ) -> None:
     """Add a sheet's rows under its header to `staged` (and its headers to sheet_headers)."""
-    width = max((c.index for c in layout.columns), default=-1) + 1
+    width = layout.width
     wide = len(layout.columns) > WIDE_COLUMNS
     fields = layout.field_columns()
     # The cells read one by one: every mapped field and the first four (totals); when the
@@ -450,8 +450,7 @@ def reader_sql(p: str = "", options: str = "") -> str:
 def reader_params(src, layout: SheetLayout, p: str = "") -> dict[str, object]:
     """The values reader_sql binds: the UTF-8 file, the lines above the first data row, the
     delimiter, and a text column c<i> for every cell of the widest row seen."""
-    width = max((c.index for c in layout.columns), default=-1) + 1
-    total_cols = max(width, max((len(r) for r in src.head), default=0))
+    total_cols = max(layout.width, max((len(r) for r in src.head), default=0))
     return {f"{p}csv": str(src.utf8_path), f"{p}skip": layout.header_row + 1, f"{p}delim": src.delimiter,
             f"{p}columns": {f"c{i}": "VARCHAR" for i in range(total_cols)}}
 
@@ -460,8 +459,7 @@ def _direct_csv_source(staged: Staged, sheet_no: int, src, layout: SheetLayout, 
     """The CSV's rows straight from DuckDB's reader (FAST_READ), row_no NULL (DirectRead)."""
     p = f"s{sheet_no}_"
     staged.params.update(reader_params(src, layout, p))
-    width = max((c.index for c in layout.columns), default=-1) + 1
-    return f"(SELECT NULL::INTEGER AS row_no, {_csv_columns(width, used)} FROM {reader_sql(p, FAST_READ)} r)"
+    return f"(SELECT NULL::INTEGER AS row_no, {_csv_columns(layout.width, used)} FROM {reader_sql(p, FAST_READ)} r)"
 
 
 def _csv_columns(width: int, used: list[int] | None) -> str:
@@ -474,8 +472,7 @@ def _csv_columns(width: int, used: list[int] | None) -> str:
 
 def _csv_source(layout: SheetLayout, numbered: bool, used: list[int] | None = None) -> str:
     """The CSV's rows with row_no; `used`: only those columns, and a list `cells` of all."""
-    width = max((c.index for c in layout.columns), default=-1) + 1
-    columns = _csv_columns(width, used)
+    columns = _csv_columns(layout.width, used)
     if numbered:
         # CSV_ROWS is stored in file order, csv_line_nos in the same order: row by row.
         return f"(SELECT n.line_no AS row_no, {columns} FROM {CSV_ROWS} r POSITIONAL JOIN csv_line_nos n)"

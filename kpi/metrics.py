@@ -305,11 +305,21 @@ def metrics(con, by=(), filters: Filters = Filters(), settings: Settings | None 
     grouping by month and something else). `source`: "auto", "raw" or "aggregated".
     `known`: a DataContext just read for this database (saves one query).
     """
+    ib, settings, plan = _planned(con, by, filters, settings, source, known)
+    return _metrics_frame(ib, plan, settings)
+
+
+def _planned(con, by, filters: Filters, settings: Settings | None, source: str,
+             known: DataContext | None = None) -> tuple:
+    """(backend, settings, plan) of a metrics question: metrics() and status_counts()."""
     ib = backend(con)
-    by = check_by(by)
     settings = settings_or_default(settings)
-    plan = plan_metrics(ib, by, filters, settings, source, known=known)
-    return to_frame(answer(ib, {"metrics": plan}, settings), sort_by=group_columns(by))
+    return ib, settings, plan_metrics(ib, check_by(by), filters, settings, source, known=known)
+
+
+def _metrics_frame(ib, plan: Plan, settings: Settings) -> pd.DataFrame:
+    """A plan's answer as metrics() returns it, sorted by its group columns."""
+    return to_frame(answer(ib, {"metrics": plan}, settings), sort_by=group_columns(plan.by))
 
 
 # What a chart of cases by status draws: metrics' columns of these names.
@@ -326,15 +336,11 @@ def status_counts(con, by=(), filters: Filters = Filters(), settings: Settings |
     counts these columns alone (45 ms) with the same case facts, and leaves out the ranking
     cohort and the closure histograms the other metrics need.
     """
-    ib = backend(con)
-    by = check_by(by)
-    settings = settings_or_default(settings)
-    plan = plan_metrics(ib, by, filters, settings, source)
-    keys = group_columns(by)
+    ib, settings, plan = _planned(con, by, filters, settings, source)
+    keys = group_columns(plan.by)
     if plan.aggregated is not None:
-        frame = to_frame(answer(ib, {"metrics": plan}, settings), sort_by=keys)
-        frame = frame.loc[frame["received"] > 0, [*keys, *STATUS_COLUMNS]]
-        return frame.reset_index(drop=True)
+        frame = _metrics_frame(ib, plan, settings)
+        return frame.loc[frame["received"] > 0, [*keys, *STATUS_COLUMNS]].reset_index(drop=True)
     table = raw_counts(runner.run(ib, ("status_counts", plan.key), lambda: plan.raw(every=False),
                                   plan.values, arrow=True))
     return to_frame(table.select([*keys, *STATUS_COLUMNS]), sort_by=keys)
